@@ -1,0 +1,129 @@
+# Ward — build.
+#
+#   make                 release build into build/rel (-O2)
+#   make MODE=san        test build under ASan + UBSan into build/san
+#   make check           the whole test suite (scripts/test does the same, installing deps first)
+#   make fuzz            libFuzzer targets (clang) into build/fuzz
+#   make format          clang-format every C file
+#
+# Layout: every folder src/NAME holding .c files is one module. Library modules
+# become build/MODE/lib/libward_NAME.a; src/cli becomes the `ward` binary and
+# src/daemon the `wardd` binary. A module may add rules, flags or libraries in
+# src/NAME/module.mk (the kernel backend builds its BPF objects there). Tests:
+# tests/unit/test_*.c each become one cmocka binary linked against every library.
+
+MODE      ?= rel
+BUILD_DIR ?= build/$(MODE)
+CC        ?= cc
+CLANG     ?= clang
+
+WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-unused-parameter
+CFLAGS    := -std=c17 $(WARNINGS) -g -Iinclude -Isrc -MMD -MP
+LDFLAGS   :=
+LDLIBS    := -lm -lpthread
+
+ifeq ($(MODE),san)
+CFLAGS    += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=address,undefined
+else
+CFLAGS    += -O2
+endif
+
+# Programs (not libraries) and modules built only by their own module.mk.
+PROGRAM_MODULES := cli daemon
+LIB_MODULES := $(filter-out $(PROGRAM_MODULES),$(notdir $(patsubst %/,%,$(dir $(wildcard src/*/*.c)))))
+LIB_MODULES := $(sort $(LIB_MODULES))
+
+define lib_template
+$(1)_SRCS := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard src/$(1)/*.c))
+$(1)_OBJS := $$(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$$($(1)_SRCS))
+$(BUILD_DIR)/lib/libward_$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+ALL_LIBS += $(BUILD_DIR)/lib/libward_$(1).a
+endef
+
+# Pure-C modules the fuzzers compile in; fragments may add their own.
+FUZZ_MODULES := engine
+
+# Module fragments first: they may set NAME_EXCLUDE, CFLAGS, LDLIBS, extra targets.
+-include $(wildcard src/*/module.mk)
+
+$(foreach m,$(LIB_MODULES),$(eval $(call lib_template,$(m))))
+
+LINK_LIBS = -Wl,--start-group $(ALL_LIBS) -Wl,--end-group
+
+CLI_SRCS    := $(wildcard src/cli/*.c)
+CLI_OBJS    := $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(CLI_SRCS))
+DAEMON_SRCS := $(wildcard src/daemon/*.c)
+DAEMON_OBJS := $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(DAEMON_SRCS))
+
+PROGRAMS := $(if $(CLI_SRCS),$(BUILD_DIR)/bin/ward) $(if $(DAEMON_SRCS),$(BUILD_DIR)/bin/wardd)
+PROGRAMS += $(EXTRA_PROGRAMS)
+
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD_DIR)/tests/%,$(TEST_SRCS))
+TEST_HELPER_SRCS := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD_DIR)/obj/tests/%.o,$(TEST_HELPER_SRCS))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all libs programs tests bench check fuzz format clean
+all: libs programs tests bench
+libs: $(ALL_LIBS)
+programs: $(PROGRAMS)
+tests: $(TEST_BINS)
+bench: $(BENCH_BINS)
+
+$(BUILD_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $($(word 1,$(subst /, ,$*))_CFLAGS) -c $< -o $@
+
+$(BUILD_DIR)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD_DIR)/bin/ward: $(CLI_OBJS) $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LDLIBS)
+
+$(BUILD_DIR)/bin/wardd: $(DAEMON_OBJS) $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LINK_LIBS) $(LDLIBS)
+
+$(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(TEST_HELPER_OBJS) $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LINK_LIBS) $(LDLIBS) -lcmocka
+
+$(BUILD_DIR)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD_DIR)/bench/%: $(BUILD_DIR)/obj/bench/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c, built with clang against the
+# sources (not the gcc-built libraries) so coverage reaches every parser.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIBSRCS := $(foreach m,$(FUZZ_MODULES),$(filter-out $($(m)_EXCLUDE),$(wildcard src/$(m)/*.c)))
+FUZZ_CFLAGS := -std=c17 $(WARNINGS) -g -O1 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all
+fuzz: $(FUZZ_BINS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(FUZZ_LDLIBS) -lm
+
+check:
+	./scripts/test
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD_DIR) -name '*.d' 2>/dev/null)
