@@ -441,6 +441,7 @@ enum ward_step_kind {
     WARD_STEP_CHECK,    /* a decision-order step (no prompter, self, mode ...) */
     WARD_STEP_FILTER,   /* a filter */
     WARD_STEP_APP_RULE, /* an application rule */
+    WARD_STEP_SUBLAYER_START, /* evaluation of a sublayer begins (or is skipped) */
     WARD_STEP_SUBLAYER, /* a sublayer's result and how arbitration took it */
     WARD_STEP_FINAL,    /* the final decision */
 };

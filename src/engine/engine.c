@@ -1,0 +1,1122 @@
+/*
+ * engine.c — the engine's objects: providers, sublayers, filters,
+ * applications and their rules, callouts, settings, lifetimes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "engine/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Names --------------------------------------------------------------- */
+
+static const char *const layer_names[WARD_LAYER_COUNT] = {
+    "connect-out", "accept-in", "bind", "packet-out", "packet-in", "dns",
+};
+
+static const char *const field_names[WARD_F_COUNT] = {
+    "app-path",    "app-id",      "app-sha256",    "cmdline",     "uid",
+    "gid",         "cgroup",      "proto",         "direction",   "local-addr",
+    "remote-addr", "local-port",  "remote-port",   "remote-domain", "iface",
+    "time",        "remote-zone", "local-zone",    "icmp-type",
+};
+
+static const char *const verdict_names[] = {
+    "permit", "block", "continue", "defer", "need-more-data", "drop-connection",
+};
+
+static const char *const reason_names[WARD_R_COUNT] = {
+    "default",     "filter",   "callout",  "callout-missing", "veto",
+    "no-prompter", "unattributed", "self", "mode",            "app-rule",
+    "app-fallback", "app-unknown", "app-pin",
+};
+
+static const char *const lifetime_names[] = {
+    "persistent", "dynamic", "timed", "once", "until-exit", "until-restart", "boot",
+};
+
+static const char *const mode_names[] = {"ask", "allow-all", "deny-all"};
+
+const char *ward_layer_name(enum ward_layer l)
+{
+    return (unsigned)l < WARD_LAYER_COUNT ? layer_names[l] : "?";
+}
+
+int ward_layer_from_name(const char *name)
+{
+    for (int i = 0; i < WARD_LAYER_COUNT; i++)
+        if (strcmp(layer_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *ward_field_name(enum ward_field f)
+{
+    return (unsigned)f < WARD_F_COUNT ? field_names[f] : "?";
+}
+
+int ward_field_from_name(const char *name)
+{
+    for (int i = 0; i < WARD_F_COUNT; i++)
+        if (strcmp(field_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *ward_verdict_name(enum ward_verdict v)
+{
+    return (unsigned)v <= WARD_V_DROP_CONNECTION ? verdict_names[v] : "?";
+}
+
+const char *ward_reason_name(enum ward_reason r)
+{
+    return (unsigned)r < WARD_R_COUNT ? reason_names[r] : "?";
+}
+
+const char *ward_lifetime_name(enum ward_lifetime_kind k)
+{
+    return (unsigned)k <= WARD_LIFE_BOOT ? lifetime_names[k] : "?";
+}
+
+const char *ward_mode_name(enum ward_mode m)
+{
+    return (unsigned)m <= WARD_MODE_DENY_ALL ? mode_names[m] : "?";
+}
+
+const char *ward_strerror(int err)
+{
+    switch (err) {
+    case WARD_OK:
+        return "success";
+    case WARD_E_NOMEM:
+        return "out of memory";
+    case WARD_E_INVAL:
+        return "invalid argument";
+    case WARD_E_NOENT:
+        return "no such object";
+    case WARD_E_EXIST:
+        return "object exists";
+    case WARD_E_FIELD:
+        return "condition not offered by the layer";
+    case WARD_E_LIMIT:
+        return "limit exceeded";
+    }
+    return "unknown error";
+}
+
+/* Which conditions each layer offers (WFP: each layer has a schema). */
+#define APP_FIELDS                                                                                 \
+    ((1u << WARD_F_APP_PATH) | (1u << WARD_F_APP_ID) | (1u << WARD_F_APP_SHA256) |               \
+     (1u << WARD_F_CMDLINE) | (1u << WARD_F_UID) | (1u << WARD_F_GID) | (1u << WARD_F_CGROUP))
+#define ALL_FIELDS ((1u << WARD_F_COUNT) - 1)
+#define LOCAL_FIELDS                                                                               \
+    ((1u << WARD_F_PROTO) | (1u << WARD_F_LOCAL_ADDR) | (1u << WARD_F_LOCAL_PORT) |              \
+     (1u << WARD_F_LOCAL_ZONE) | (1u << WARD_F_TIME) | (1u << WARD_F_IFACE))
+
+static const uint32_t layer_fields[WARD_LAYER_COUNT] = {
+    [WARD_LAYER_CONNECT_OUT] = ALL_FIELDS,
+    [WARD_LAYER_ACCEPT_IN] = ALL_FIELDS,
+    [WARD_LAYER_BIND] = APP_FIELDS | LOCAL_FIELDS,
+    [WARD_LAYER_PACKET_OUT] = ALL_FIELDS & ~APP_FIELDS,
+    [WARD_LAYER_PACKET_IN] = ALL_FIELDS & ~APP_FIELDS,
+    [WARD_LAYER_DNS] = ALL_FIELDS & ~(1u << WARD_F_ICMP_TYPE),
+};
+
+bool ward_layer_has_field(enum ward_layer layer, enum ward_field f)
+{
+    return (unsigned)layer < WARD_LAYER_COUNT && (unsigned)f < WARD_F_COUNT &&
+           (layer_fields[layer] & (1u << f));
+}
+
+/* ---- The handle ---------------------------------------------------------- */
+
+void engine_seterr(ward_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, sizeof(e->err), fmt, ap);
+    va_end(ap);
+}
+
+const char *ward_engine_error(const ward_engine *e)
+{
+    return e->err;
+}
+
+void ward_settings_default(ward_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->mode = WARD_MODE_ASK;
+    s->no_prompter = WARD_V_PERMIT;
+    s->unattributed = WARD_V_PERMIT;
+    for (int i = 0; i < WARD_LAYER_COUNT; i++)
+        s->layer_default[i] = WARD_V_PERMIT;
+}
+
+ward_engine *ward_engine_new(void)
+{
+    ward_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    ward_settings_default(&e->settings);
+    e->next_id = 1;
+    e->next_sublayer_id = 1;
+    if (ward_provider_add(e, "admin") != (int)WARD_PROVIDER_ADMIN ||
+        ward_provider_add(e, "learned") != (int)WARD_PROVIDER_LEARNED ||
+        ward_sublayer_add(e, "admin", 0xc000, WARD_SUBLAYER_FILTERS) !=
+            (int)WARD_SUBLAYER_ADMIN ||
+        ward_sublayer_add(e, "applications", 0x8000, WARD_SUBLAYER_APPLICATIONS) !=
+            (int)WARD_SUBLAYER_APPLICATIONS) {
+        ward_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static void cond_mem_free(struct cond_mem *m)
+{
+    if (m->strs)
+        for (size_t i = 0; i < m->n; i++)
+            free(m->strs[i]);
+    free(m->strs);
+    free(m->values);
+}
+
+static void filter_free(struct filter *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->def.n_conds; i++)
+        cond_mem_free(&f->mem[i]);
+    free(f->mem);
+    free(f->conds);
+    free((void *)f->def.name);
+    free((void *)f->def.callout);
+    free((void *)f->def.origin);
+    free(f);
+}
+
+static void app_rule_free(struct app_rule *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_strs; i++)
+        free(r->strs[i]);
+    free(r->strs);
+    free(r->mem);
+    free(r->origin);
+    free(r);
+}
+
+static void app_free(struct app *a)
+{
+    for (size_t i = 0; i < a->n_rules; i++)
+        app_rule_free(a->rules[i]);
+    free(a->rules);
+    free(a->path);
+    free(a);
+}
+
+static void sublayer_free(struct sublayer *s)
+{
+    for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+        for (size_t i = 0; i < s->sets[l].n; i++)
+            filter_free(s->sets[l].sorted[i]);
+        filter_set_free(&s->sets[l]);
+    }
+    free(s->name);
+    free(s);
+}
+
+void ward_engine_free(ward_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n_sublayers; i++)
+        sublayer_free(e->sublayers[i]);
+    for (size_t i = 0; i < e->n_apps; i++)
+        app_free(e->apps[i]);
+    free(e->apps);
+    strmap_free(&e->apps_by_path);
+    u64map_free(&e->app_rules);
+    u64map_free(&e->filters);
+    for (size_t i = 0; i < e->n_providers; i++)
+        free(e->providers[i]);
+    free(e->providers);
+    for (size_t i = 0; i < e->n_zones; i++) {
+        free(e->zones[i].name);
+        free(e->zones[i].cidrs);
+    }
+    free(e->zones);
+    free(e->self);
+    for (size_t i = 0; i < e->n_callouts; i++)
+        free(e->callouts[i].name);
+    free(e->callouts);
+    free(e);
+}
+
+void ward_engine_settings(const ward_engine *e, ward_settings *out)
+{
+    *out = e->settings;
+}
+
+static bool verdict_is_final(enum ward_verdict v)
+{
+    return v == WARD_V_PERMIT || v == WARD_V_BLOCK;
+}
+
+int ward_engine_configure(ward_engine *e, const ward_settings *s)
+{
+    if ((unsigned)s->mode > WARD_MODE_DENY_ALL || !verdict_is_final(s->no_prompter) ||
+        !verdict_is_final(s->unattributed)) {
+        engine_seterr(e, "settings: mode must be ask/allow-all/deny-all and outcomes "
+                         "permit or block");
+        return WARD_E_INVAL;
+    }
+    for (int i = 0; i < WARD_LAYER_COUNT; i++) {
+        if (!verdict_is_final(s->layer_default[i])) {
+            engine_seterr(e, "settings: default of layer %s must be permit or block",
+                          layer_names[i]);
+            return WARD_E_INVAL;
+        }
+    }
+    e->settings = *s;
+    return 0;
+}
+
+void ward_engine_set_prompter(ward_engine *e, bool present)
+{
+    e->prompter = present;
+}
+
+void ward_engine_stats_get(const ward_engine *e, ward_engine_stats *out)
+{
+    *out = e->stats;
+    out->filters = e->n_filters;
+    out->apps = e->n_apps;
+    out->app_rules = e->n_app_rules;
+    out->index_bytes = 0;
+    for (size_t i = 0; i < e->n_sublayers; i++)
+        for (int l = 0; l < WARD_LAYER_COUNT; l++)
+            out->index_bytes += filter_set_bytes(&e->sublayers[i]->sets[l]);
+}
+
+/* ---- Providers ----------------------------------------------------------- */
+
+static bool name_ok(const char *name)
+{
+    return name && *name && strlen(name) < WARD_MAX_NAME;
+}
+
+int ward_provider_add(ward_engine *e, const char *name)
+{
+    if (!name_ok(name)) {
+        engine_seterr(e, "provider: bad name");
+        return WARD_E_INVAL;
+    }
+    if (ward_provider_find(e, name) > 0) {
+        engine_seterr(e, "provider %s exists", name);
+        return WARD_E_EXIST;
+    }
+    if (e->n_providers >= 1024)
+        return WARD_E_LIMIT;
+    char **p = realloc(e->providers, (e->n_providers + 1) * sizeof(*p));
+    if (!p)
+        return WARD_E_NOMEM;
+    e->providers = p;
+    if (!(p[e->n_providers] = strdup(name)))
+        return WARD_E_NOMEM;
+    return (int)++e->n_providers;
+}
+
+int ward_provider_find(const ward_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_providers; i++)
+        if (strcmp(e->providers[i], name) == 0)
+            return (int)i + 1;
+    return WARD_E_NOENT;
+}
+
+const char *ward_provider_name(const ward_engine *e, uint32_t id)
+{
+    return id >= 1 && id <= e->n_providers ? e->providers[id - 1] : NULL;
+}
+
+/* ---- Sublayers ----------------------------------------------------------- */
+
+struct sublayer *engine_sublayer(const ward_engine *e, uint32_t id)
+{
+    for (size_t i = 0; i < e->n_sublayers; i++)
+        if (e->sublayers[i]->id == id)
+            return e->sublayers[i];
+    return NULL;
+}
+
+int ward_sublayer_add(ward_engine *e, const char *name, uint16_t weight,
+                      enum ward_sublayer_kind kind)
+{
+    if (!name_ok(name) || (unsigned)kind > WARD_SUBLAYER_APPLICATIONS) {
+        engine_seterr(e, "sublayer: bad name or kind");
+        return WARD_E_INVAL;
+    }
+    if (ward_sublayer_find(e, name) > 0) {
+        engine_seterr(e, "sublayer %s exists", name);
+        return WARD_E_EXIST;
+    }
+    for (size_t i = 0; i < e->n_sublayers; i++) {
+        if (kind == WARD_SUBLAYER_APPLICATIONS &&
+            e->sublayers[i]->kind == WARD_SUBLAYER_APPLICATIONS) {
+            engine_seterr(e, "sublayer %s: there is one applications sublayer (%s)", name,
+                          e->sublayers[i]->name);
+            return WARD_E_EXIST;
+        }
+    }
+    if (e->n_sublayers >= WARD_MAX_SUBLAYERS) {
+        engine_seterr(e, "sublayer %s: at most %d sublayers", name, WARD_MAX_SUBLAYERS);
+        return WARD_E_LIMIT;
+    }
+    struct sublayer *s = calloc(1, sizeof(*s));
+    if (!s || !(s->name = strdup(name))) {
+        free(s);
+        return WARD_E_NOMEM;
+    }
+    for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+        if (!(s->sets[l].general = cls_new())) {
+            for (int k = 0; k < l; k++)
+                cls_free(s->sets[k].general);
+            free(s->name);
+            free(s);
+            return WARD_E_NOMEM;
+        }
+    }
+    s->id = e->next_sublayer_id++;
+    s->weight = weight;
+    s->kind = kind;
+    /* Keep highest weight first; equal weights keep the order of creation. */
+    size_t at = e->n_sublayers;
+    while (at > 0 && e->sublayers[at - 1]->weight < weight) {
+        e->sublayers[at] = e->sublayers[at - 1];
+        at--;
+    }
+    e->sublayers[at] = s;
+    e->n_sublayers++;
+    return (int)s->id;
+}
+
+int ward_sublayer_find(const ward_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_sublayers; i++)
+        if (strcmp(e->sublayers[i]->name, name) == 0)
+            return (int)e->sublayers[i]->id;
+    return WARD_E_NOENT;
+}
+
+int ward_sublayer_remove(ward_engine *e, uint32_t id)
+{
+    for (size_t i = 0; i < e->n_sublayers; i++) {
+        struct sublayer *s = e->sublayers[i];
+        if (s->id != id)
+            continue;
+        if (s->kind == WARD_SUBLAYER_APPLICATIONS) {
+            engine_seterr(e, "sublayer %s holds the application rules and stays", s->name);
+            return WARD_E_INVAL;
+        }
+        for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+            for (size_t k = 0; k < s->sets[l].n; k++) {
+                u64map_del(&e->filters, s->sets[l].sorted[k]->id);
+                e->n_filters--;
+            }
+        }
+        sublayer_free(s);
+        memmove(&e->sublayers[i], &e->sublayers[i + 1],
+                (e->n_sublayers - i - 1) * sizeof(e->sublayers[0]));
+        e->n_sublayers--;
+        return 0;
+    }
+    engine_seterr(e, "no sublayer %u", id);
+    return WARD_E_NOENT;
+}
+
+size_t ward_sublayer_list(const ward_engine *e, ward_sublayer_info *out, size_t max)
+{
+    for (size_t i = 0; i < e->n_sublayers && i < max; i++) {
+        const struct sublayer *s = e->sublayers[i];
+        out[i] = (ward_sublayer_info){s->id, s->name, s->weight, s->kind};
+    }
+    return e->n_sublayers;
+}
+
+/* ---- Filters ------------------------------------------------------------- */
+
+static bool field_holds_strings(enum ward_field f)
+{
+    return f == WARD_F_APP_PATH || f == WARD_F_CMDLINE || f == WARD_F_CGROUP ||
+           f == WARD_F_REMOTE_DOMAIN || f == WARD_F_IFACE || f == WARD_F_REMOTE_ZONE ||
+           f == WARD_F_LOCAL_ZONE;
+}
+
+static size_t field_value_size(enum ward_field f)
+{
+    switch (f) {
+    case WARD_F_APP_ID:
+        return sizeof(ward_exe_id);
+    case WARD_F_APP_SHA256:
+        return sizeof(ward_sha256);
+    case WARD_F_LOCAL_ADDR:
+    case WARD_F_REMOTE_ADDR:
+        return sizeof(ward_cidr);
+    case WARD_F_TIME:
+        return sizeof(ward_time_window);
+    case WARD_F_UID:
+    case WARD_F_GID:
+    case WARD_F_PROTO:
+    case WARD_F_DIRECTION:
+    case WARD_F_LOCAL_PORT:
+    case WARD_F_REMOTE_PORT:
+    case WARD_F_ICMP_TYPE:
+        return sizeof(ward_range);
+    default:
+        return 0;
+    }
+}
+
+/* Upper bounds of the numeric fields, so that a definition is checked once
+ * here and never surprises the index. */
+static uint32_t field_max(enum ward_field f)
+{
+    switch (f) {
+    case WARD_F_PROTO:
+        return 255;
+    case WARD_F_DIRECTION:
+        return WARD_DIR_IN;
+    case WARD_F_LOCAL_PORT:
+    case WARD_F_REMOTE_PORT:
+        return 65535;
+    case WARD_F_ICMP_TYPE:
+        return 255;
+    default:
+        return UINT32_MAX;
+    }
+}
+
+static int cond_check(ward_engine *e, const ward_cond *c)
+{
+    if ((unsigned)c->field >= WARD_F_COUNT) {
+        engine_seterr(e, "condition: unknown field %d", (int)c->field);
+        return WARD_E_INVAL;
+    }
+    const char *fname = field_names[c->field];
+    if (c->n == 0 || c->n > WARD_MAX_VALUES || !c->v.str) {
+        engine_seterr(e, "condition %s: needs 1 to %d values", fname, WARD_MAX_VALUES);
+        return WARD_E_INVAL;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        if (field_holds_strings(c->field)) {
+            const char *s = c->v.str[i];
+            if (!s || !*s || strlen(s) >= 4096) {
+                engine_seterr(e, "condition %s: empty or overlong value", fname);
+                return WARD_E_INVAL;
+            }
+            if ((c->field == WARD_F_REMOTE_ZONE || c->field == WARD_F_LOCAL_ZONE) &&
+                !ward_zone_exists(e, s)) {
+                engine_seterr(e, "condition %s: no zone named %s", fname, s);
+                return WARD_E_NOENT;
+            }
+        } else if (field_value_size(c->field) == sizeof(ward_range)) {
+            ward_range r = c->v.range[i];
+            if (r.lo > r.hi || r.hi > field_max(c->field)) {
+                engine_seterr(e, "condition %s: bad range %u-%u (max %u)", fname, r.lo, r.hi,
+                              field_max(c->field));
+                return WARD_E_INVAL;
+            }
+        } else if (c->field == WARD_F_LOCAL_ADDR || c->field == WARD_F_REMOTE_ADDR) {
+            if (c->v.cidr[i].plen > 128) {
+                engine_seterr(e, "condition %s: prefix length over 128", fname);
+                return WARD_E_INVAL;
+            }
+        } else if (c->field == WARD_F_TIME) {
+            ward_time_window w = c->v.time[i];
+            if (w.start > 1440 || w.end > 1440 || !(w.days & WARD_DAYS_ALL) || w.days > 0x7f) {
+                engine_seterr(e, "condition time: bad window");
+                return WARD_E_INVAL;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Copies src into engine memory m; dst is the condition pointing at it. */
+static int cond_copy(ward_cond *dst, struct cond_mem *m, const ward_cond *src)
+{
+    *dst = *src;
+    if (field_holds_strings(src->field)) {
+        if (!(m->strs = calloc(src->n, sizeof(char *))))
+            return WARD_E_NOMEM;
+        for (size_t i = 0; i < src->n; i++, m->n++)
+            if (!(m->strs[i] = strdup(src->v.str[i])))
+                return WARD_E_NOMEM;
+        dst->v.str = (const char *const *)m->strs;
+        return 0;
+    }
+    size_t sz = field_value_size(src->field) * src->n;
+    if (!(m->values = malloc(sz)))
+        return WARD_E_NOMEM;
+    memcpy(m->values, src->v.range, sz);
+    dst->v.range = m->values; /* every union member is a pointer to the same place */
+    return 0;
+}
+
+static char *dup_opt(const char *s, bool *fail)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *fail = true;
+    return d;
+}
+
+static int lifetime_check(ward_engine *e, const ward_lifetime *l)
+{
+    if ((unsigned)l->kind > WARD_LIFE_BOOT) {
+        engine_seterr(e, "lifetime: unknown kind %d", (int)l->kind);
+        return WARD_E_INVAL;
+    }
+    return 0;
+}
+
+/* The exact program path a filter can be indexed under, if it has one. */
+static const char *filter_app_key(const struct filter *f)
+{
+    for (size_t i = 0; i < f->def.n_conds; i++) {
+        const ward_cond *c = &f->def.conds[i];
+        if (c->field == WARD_F_APP_PATH && !c->negate && c->n == 1 && !is_glob(c->v.str[0]))
+            return c->v.str[0];
+    }
+    return NULL;
+}
+
+int64_t ward_filter_add(ward_engine *e, const ward_filter_def *def)
+{
+    if (!def || (unsigned)def->layer >= WARD_LAYER_COUNT ||
+        (unsigned)def->action > WARD_ACT_CALLOUT || def->n_conds > WARD_MAX_CONDS ||
+        (def->n_conds && !def->conds)) {
+        engine_seterr(e, "filter: bad layer, action or conditions");
+        return WARD_E_INVAL;
+    }
+    const char *fname = def->name ? def->name : "(unnamed)";
+    if ((def->name && strlen(def->name) >= WARD_MAX_NAME) ||
+        (def->origin && strlen(def->origin) >= 4096)) {
+        engine_seterr(e, "filter: overlong name or origin");
+        return WARD_E_INVAL;
+    }
+    struct sublayer *s = engine_sublayer(e, def->sublayer);
+    if (!s || s->kind != WARD_SUBLAYER_FILTERS) {
+        engine_seterr(e, "filter %s: no filter sublayer %u", fname, def->sublayer);
+        return WARD_E_NOENT;
+    }
+    if (!ward_provider_name(e, def->provider)) {
+        engine_seterr(e, "filter %s: no provider %u", fname, def->provider);
+        return WARD_E_NOENT;
+    }
+    if (def->action == WARD_ACT_CALLOUT && (!def->callout || !name_ok(def->callout))) {
+        engine_seterr(e, "filter %s: a callout action needs the callout's name", fname);
+        return WARD_E_INVAL;
+    }
+    int rc = lifetime_check(e, &def->lifetime);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < def->n_conds; i++) {
+        if ((rc = cond_check(e, &def->conds[i])) < 0)
+            return rc;
+        if (!ward_layer_has_field(def->layer, def->conds[i].field)) {
+            engine_seterr(e, "filter %s: layer %s offers no condition %s", fname,
+                          layer_names[def->layer], field_names[def->conds[i].field]);
+            return WARD_E_FIELD;
+        }
+    }
+    if (e->next_id > UINT32_MAX) {
+        engine_seterr(e, "filter %s: out of ids", fname);
+        return WARD_E_LIMIT;
+    }
+
+    struct filter *f = calloc(1, sizeof(*f));
+    if (!f)
+        return WARD_E_NOMEM;
+    f->def = *def;
+    f->def.name = f->def.callout = f->def.origin = NULL;
+    f->def.n_conds = 0;
+    bool fail = false;
+    f->def.name = dup_opt(def->name, &fail);
+    f->def.callout = def->action == WARD_ACT_CALLOUT ? dup_opt(def->callout, &fail) : NULL;
+    f->def.origin = dup_opt(def->origin, &fail);
+    if (def->n_conds && (!(f->conds = calloc(def->n_conds, sizeof(*f->conds))) ||
+                         !(f->mem = calloc(def->n_conds, sizeof(*f->mem)))))
+        fail = true;
+    for (size_t i = 0; !fail && i < def->n_conds; i++) {
+        f->def.n_conds = i + 1;
+        if (cond_copy(&f->conds[i], &f->mem[i], &def->conds[i]) < 0)
+            fail = true;
+    }
+    if (fail) {
+        filter_free(f);
+        return WARD_E_NOMEM;
+    }
+    f->def.conds = f->conds;
+    f->id = e->next_id++;
+    f->prio = ((uint64_t)(UINT32_MAX - def->weight) << 32) | f->id;
+    f->app_key = filter_app_key(f);
+
+    if (filter_set_insert(&s->sets[def->layer], f) < 0 || u64map_put(&e->filters, f->id, f) < 0) {
+        filter_set_remove(&s->sets[def->layer], f);
+        filter_free(f);
+        return WARD_E_NOMEM;
+    }
+    e->n_filters++;
+    return (int64_t)f->id;
+}
+
+static struct filter_set *filter_home(ward_engine *e, const struct filter *f)
+{
+    struct sublayer *s = engine_sublayer(e, f->def.sublayer);
+    return s ? &s->sets[f->def.layer] : NULL;
+}
+
+int ward_filter_remove(ward_engine *e, uint64_t id)
+{
+    struct filter *f = u64map_get(&e->filters, id);
+    if (!f) {
+        engine_seterr(e, "no filter %llu", (unsigned long long)id);
+        return WARD_E_NOENT;
+    }
+    filter_set_remove(filter_home(e, f), f);
+    u64map_del(&e->filters, id);
+    e->n_filters--;
+    filter_free(f);
+    return 0;
+}
+
+int ward_filter_get(const ward_engine *e, uint64_t id, ward_filter_def *out)
+{
+    const struct filter *f = u64map_get(&e->filters, id);
+    if (!f)
+        return WARD_E_NOENT;
+    *out = f->def;
+    return 0;
+}
+
+int ward_filter_foreach(const ward_engine *e, ward_filter_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < e->n_sublayers; i++) {
+        for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+            const struct filter_set *s = &e->sublayers[i]->sets[l];
+            for (size_t k = 0; k < s->n; k++) {
+                int rc = fn(s->sorted[k]->id, &s->sorted[k]->def, ctx);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Removes every filter for which `doomed` says so; returns how many. */
+static int filters_remove_if(ward_engine *e, bool (*doomed)(const struct filter *, const void *),
+                             const void *arg)
+{
+    int removed = 0;
+    for (size_t i = 0; i < e->n_sublayers; i++) {
+        for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+            struct filter_set *s = &e->sublayers[i]->sets[l];
+            for (size_t k = s->n; k-- > 0;) {
+                struct filter *f = s->sorted[k];
+                if (!doomed(f, arg))
+                    continue;
+                filter_set_remove(s, f);
+                u64map_del(&e->filters, f->id);
+                e->n_filters--;
+                filter_free(f);
+                removed++;
+            }
+        }
+    }
+    return removed;
+}
+
+static int app_rules_remove_if(ward_engine *e,
+                               bool (*doomed)(const ward_app_rule *, uint32_t, const void *),
+                               const void *arg);
+
+/* ---- Lifetimes and providers as units ------------------------------------ */
+
+struct exit_key {
+    uint32_t pid;
+    uint64_t start;
+};
+
+static bool life_doomed(const ward_lifetime *l, uint32_t provider, int what, const void *arg)
+{
+    switch (what) {
+    case 0: /* provider */
+        return provider == *(const uint32_t *)arg;
+    case 1: /* session */
+        return l->kind == WARD_LIFE_DYNAMIC && l->session == *(const uint64_t *)arg;
+    case 2: /* time */
+        return lifetime_over(l, *(const int64_t *)arg);
+    default: { /* process exit */
+        const struct exit_key *k = arg;
+        return l->kind == WARD_LIFE_UNTIL_EXIT && l->pid == k->pid && l->start_time == k->start;
+    }
+    }
+}
+
+struct doom_arg {
+    int what;
+    const void *arg;
+};
+
+static bool filter_doomed(const struct filter *f, const void *a)
+{
+    const struct doom_arg *d = a;
+    return life_doomed(&f->def.lifetime, f->def.provider, d->what, d->arg);
+}
+
+static bool rule_doomed(const ward_app_rule *r, uint32_t provider, const void *a)
+{
+    const struct doom_arg *d = a;
+    return life_doomed(&r->lifetime, provider, d->what, d->arg);
+}
+
+static int remove_by(ward_engine *e, int what, const void *arg)
+{
+    struct doom_arg d = {what, arg};
+    return filters_remove_if(e, filter_doomed, &d) + app_rules_remove_if(e, rule_doomed, &d);
+}
+
+int ward_provider_flush(ward_engine *e, uint32_t provider)
+{
+    return remove_by(e, 0, &provider);
+}
+
+int ward_engine_end_session(ward_engine *e, uint64_t session)
+{
+    return remove_by(e, 1, &session);
+}
+
+int ward_engine_expire(ward_engine *e, int64_t now)
+{
+    return remove_by(e, 2, &now);
+}
+
+int ward_engine_process_exited(ward_engine *e, uint32_t pid, uint64_t start_time)
+{
+    struct exit_key k = {pid, start_time};
+    return remove_by(e, 3, &k);
+}
+
+/* ---- Applications -------------------------------------------------------- */
+
+int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin)
+{
+    if (!path || !*path || strlen(path) >= 4096) {
+        engine_seterr(e, "app: empty or overlong path");
+        return WARD_E_INVAL;
+    }
+    if (strmap_get(&e->apps_by_path, path)) {
+        engine_seterr(e, "app %s exists", path);
+        return WARD_E_EXIST;
+    }
+    struct app *a = calloc(1, sizeof(*a));
+    if (!a || !(a->path = strdup(path))) {
+        free(a);
+        return WARD_E_NOMEM;
+    }
+    if (pin) {
+        a->pinned = true;
+        a->pin = *pin;
+    }
+    if (e->n_apps == e->cap_apps) {
+        size_t cap = e->cap_apps ? e->cap_apps * 2 : 16;
+        struct app **v = realloc(e->apps, cap * sizeof(*v));
+        if (!v) {
+            app_free(a);
+            return WARD_E_NOMEM;
+        }
+        e->apps = v;
+        e->cap_apps = cap;
+    }
+    if (strmap_put(&e->apps_by_path, a->path, a) < 0) {
+        app_free(a);
+        return WARD_E_NOMEM;
+    }
+    a->id = e->next_id++;
+    e->apps[e->n_apps++] = a;
+    return (int64_t)a->id;
+}
+
+static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index)
+{
+    for (size_t i = 0; i < e->n_apps; i++) {
+        if (e->apps[i]->id == id) {
+            if (index)
+                *index = i;
+            return e->apps[i];
+        }
+    }
+    return NULL;
+}
+
+int64_t ward_app_find(const ward_engine *e, const char *path)
+{
+    const struct app *a = strmap_get(&e->apps_by_path, path);
+    return a ? (int64_t)a->id : WARD_E_NOENT;
+}
+
+int ward_app_remove(ward_engine *e, uint64_t app_id)
+{
+    size_t i;
+    struct app *a = app_by_id(e, app_id, &i);
+    if (!a) {
+        engine_seterr(e, "no app %llu", (unsigned long long)app_id);
+        return WARD_E_NOENT;
+    }
+    for (size_t k = 0; k < a->n_rules; k++) {
+        u64map_del(&e->app_rules, a->rules[k]->id);
+        e->n_app_rules--;
+    }
+    strmap_del(&e->apps_by_path, a->path);
+    memmove(&e->apps[i], &e->apps[i + 1], (e->n_apps - i - 1) * sizeof(e->apps[0]));
+    e->n_apps--;
+    app_free(a);
+    return 0;
+}
+
+static bool zone_list_ok(ward_engine *e, const char *const *zones, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!zones[i] || !ward_zone_exists(e, zones[i])) {
+            engine_seterr(e, "app rule: no zone named %s", zones[i] ? zones[i] : "(null)");
+            return false;
+        }
+    }
+    return true;
+}
+
+int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rule *rule)
+{
+    struct app *a = app_by_id(e, app_id, NULL);
+    if (!a) {
+        engine_seterr(e, "no app %llu", (unsigned long long)app_id);
+        return WARD_E_NOENT;
+    }
+    if (!rule || (unsigned)rule->dir > WARD_DIR_ANY ||
+        (rule->action != WARD_ACT_PERMIT && rule->action != WARD_ACT_BLOCK) ||
+        rule->n_ports > WARD_MAX_VALUES || rule->n_times > WARD_MAX_VALUES ||
+        rule->n_zones > WARD_MAX_VALUES || rule->n_addrs > WARD_MAX_VALUES ||
+        rule->n_domains > WARD_MAX_VALUES || (rule->n_ports && !rule->ports) ||
+        (rule->n_times && !rule->times) || (rule->n_zones && !rule->zones) ||
+        (rule->n_addrs && !rule->addrs) || (rule->n_domains && !rule->domains)) {
+        engine_seterr(e, "app %s: malformed rule (direction, action or lists)", a->path);
+        return WARD_E_INVAL;
+    }
+    for (size_t i = 0; i < rule->n_ports; i++) {
+        if (rule->ports[i].lo > rule->ports[i].hi || rule->ports[i].hi > 65535) {
+            engine_seterr(e, "app %s: bad port range %u-%u", a->path, rule->ports[i].lo,
+                          rule->ports[i].hi);
+            return WARD_E_INVAL;
+        }
+    }
+    for (size_t i = 0; i < rule->n_times; i++) {
+        const ward_time_window *w = &rule->times[i];
+        if (w->start > 1440 || w->end > 1440 || !w->days || w->days > 0x7f) {
+            engine_seterr(e, "app %s: bad time window", a->path);
+            return WARD_E_INVAL;
+        }
+    }
+    for (size_t i = 0; i < rule->n_addrs; i++) {
+        if (rule->addrs[i].plen > 128) {
+            engine_seterr(e, "app %s: prefix length over 128", a->path);
+            return WARD_E_INVAL;
+        }
+    }
+    for (size_t i = 0; i < rule->n_domains; i++) {
+        if (!rule->domains[i] || !*rule->domains[i] || strlen(rule->domains[i]) > 255) {
+            engine_seterr(e, "app %s: empty or overlong domain", a->path);
+            return WARD_E_INVAL;
+        }
+    }
+    if (!zone_list_ok(e, rule->zones, rule->n_zones) || lifetime_check(e, &rule->lifetime) < 0)
+        return WARD_E_INVAL;
+    if (!ward_provider_name(e, rule->provider)) {
+        engine_seterr(e, "app %s: no provider %u", a->path, rule->provider);
+        return WARD_E_NOENT;
+    }
+
+    struct app_rule *r = calloc(1, sizeof(*r));
+    if (!r)
+        return WARD_E_NOMEM;
+    r->def = *rule;
+    r->app = a;
+    /* One block for the value lists, then the strings one by one. */
+    size_t sz = rule->n_ports * sizeof(ward_range) + rule->n_times * sizeof(ward_time_window) +
+                rule->n_addrs * sizeof(ward_cidr) +
+                (rule->n_zones + rule->n_domains) * sizeof(char *);
+    r->mem = malloc(sz ? sz : 1);
+    r->strs = calloc(rule->n_zones + rule->n_domains + 1, sizeof(char *));
+    bool fail = !r->mem || !r->strs;
+    char *p = r->mem;
+    if (!fail) {
+        memcpy(p, rule->ports, rule->n_ports * sizeof(ward_range));
+        r->def.ports = (ward_range *)p;
+        p += rule->n_ports * sizeof(ward_range);
+        memcpy(p, rule->addrs, rule->n_addrs * sizeof(ward_cidr));
+        r->def.addrs = (ward_cidr *)p;
+        p += rule->n_addrs * sizeof(ward_cidr);
+        memcpy(p, rule->times, rule->n_times * sizeof(ward_time_window));
+        r->def.times = (ward_time_window *)p;
+        p += rule->n_times * sizeof(ward_time_window);
+        const char **zones = (const char **)p, **domains = zones + rule->n_zones;
+        for (size_t i = 0; !fail && i < rule->n_zones; i++)
+            fail = !(zones[i] = r->strs[r->n_strs++] = strdup(rule->zones[i]));
+        for (size_t i = 0; !fail && i < rule->n_domains; i++)
+            fail = !(domains[i] = r->strs[r->n_strs++] = strdup(rule->domains[i]));
+        r->def.zones = zones;
+        r->def.domains = domains;
+    }
+    r->def.origin = r->origin = dup_opt(rule->origin, &fail);
+    if (!fail && a->n_rules == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4;
+        struct app_rule **v = realloc(a->rules, cap * sizeof(*v));
+        if (v) {
+            a->rules = v;
+            a->cap = cap;
+        } else {
+            fail = true;
+        }
+    }
+    r->id = e->next_id;
+    if (fail || u64map_put(&e->app_rules, r->id, r) < 0) {
+        app_rule_free(r);
+        return WARD_E_NOMEM;
+    }
+    e->next_id++;
+    a->rules[a->n_rules++] = r;
+    e->n_app_rules++;
+    return (int64_t)r->id;
+}
+
+static void app_rule_unlink(ward_engine *e, struct app_rule *r)
+{
+    struct app *a = r->app;
+    for (size_t i = 0; i < a->n_rules; i++) {
+        if (a->rules[i] == r) {
+            memmove(&a->rules[i], &a->rules[i + 1], (a->n_rules - i - 1) * sizeof(r));
+            a->n_rules--;
+            break;
+        }
+    }
+    u64map_del(&e->app_rules, r->id);
+    e->n_app_rules--;
+    app_rule_free(r);
+}
+
+int ward_app_rule_remove(ward_engine *e, uint64_t rule_id)
+{
+    struct app_rule *r = u64map_get(&e->app_rules, rule_id);
+    if (!r) {
+        engine_seterr(e, "no app rule %llu", (unsigned long long)rule_id);
+        return WARD_E_NOENT;
+    }
+    app_rule_unlink(e, r);
+    return 0;
+}
+
+static int app_rules_remove_if(ward_engine *e,
+                               bool (*doomed)(const ward_app_rule *, uint32_t, const void *),
+                               const void *arg)
+{
+    int removed = 0;
+    for (size_t i = 0; i < e->n_apps; i++) {
+        struct app *a = e->apps[i];
+        for (size_t k = a->n_rules; k-- > 0;) {
+            if (doomed(&a->rules[k]->def, a->rules[k]->def.provider, arg)) {
+                app_rule_unlink(e, a->rules[k]);
+                removed++;
+            }
+        }
+    }
+    return removed;
+}
+
+size_t ward_app_count(const ward_engine *e)
+{
+    return e->n_apps;
+}
+
+int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out)
+{
+    if (i >= e->n_apps)
+        return WARD_E_NOENT;
+    const struct app *a = e->apps[i];
+    *out = (ward_app_info){a->id, a->path, a->pinned ? &a->pin : NULL, a->n_rules};
+    return 0;
+}
+
+int ward_app_rule_at(const ward_engine *e, uint64_t app_id, size_t i, uint64_t *rule_id,
+                     ward_app_rule *out)
+{
+    const struct app *a = app_by_id(e, app_id, NULL);
+    if (!a || i >= a->n_rules)
+        return WARD_E_NOENT;
+    if (rule_id)
+        *rule_id = a->rules[i]->id;
+    if (out)
+        *out = a->rules[i]->def;
+    return 0;
+}
+
+/* ---- Callouts ------------------------------------------------------------ */
+
+const struct callout *engine_callout(const ward_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_callouts; i++)
+        if (strcmp(e->callouts[i].name, name) == 0)
+            return &e->callouts[i];
+    return NULL;
+}
+
+int ward_callout_register(ward_engine *e, const char *name, ward_callout_fn fn, void *ctx)
+{
+    if (!name_ok(name) || !fn) {
+        engine_seterr(e, "callout: needs a name and a function");
+        return WARD_E_INVAL;
+    }
+    if (engine_callout(e, name)) {
+        engine_seterr(e, "callout %s is registered", name);
+        return WARD_E_EXIST;
+    }
+    struct callout *v = realloc(e->callouts, (e->n_callouts + 1) * sizeof(*v));
+    if (!v)
+        return WARD_E_NOMEM;
+    e->callouts = v;
+    char *nm = strdup(name);
+    if (!nm)
+        return WARD_E_NOMEM;
+    e->callouts[e->n_callouts++] = (struct callout){nm, fn, ctx};
+    return 0;
+}
+
+int ward_callout_unregister(ward_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_callouts; i++) {
+        if (strcmp(e->callouts[i].name, name) == 0) {
+            free(e->callouts[i].name);
+            e->callouts[i] = e->callouts[--e->n_callouts];
+            return 0;
+        }
+    }
+    engine_seterr(e, "no callout %s", name);
+    return WARD_E_NOENT;
+}

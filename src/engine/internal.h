@@ -1,0 +1,160 @@
+/*
+ * internal.h — the engine's private structures, shared by its files only.
+ */
+#ifndef WARD_ENGINE_INTERNAL_H
+#define WARD_ENGINE_INTERNAL_H
+
+#include "ward/engine.h"
+#include "engine/classifier.h"
+#include "engine/maps.h"
+
+#define WARD_MAX_NAME 256
+#define WARD_MAX_VALUES 4096  /* values in one condition */
+#define WARD_MAX_CONDS 64     /* conditions in one filter */
+#define WARD_MAX_SUBLAYERS 64
+#define WARD_MAX_EXPAND 64    /* index entries one filter may expand into */
+
+/* The memory behind one copied condition (its ward_cond points into it). */
+struct cond_mem {
+    void *values; /* numeric values, prefixes, windows ... */
+    char **strs;  /* strings, for the fields that hold strings */
+    size_t n;
+};
+
+struct filter {
+    uint64_t id;
+    uint64_t prio;        /* (weight, id) folded: lower first */
+    ward_filter_def def;  /* name/callout/origin/conds point into owned memory */
+    ward_cond *conds;     /* def.conds: what the matcher walks */
+    struct cond_mem *mem; /* parallel to conds */
+    const char *app_key;  /* exact program path it is indexed under, or NULL */
+};
+
+/* Filters of one (layer, sublayer): kept sorted by prio for the reference
+ * evaluator, and indexed: header fields in a classifier, filters bound to
+ * one exact program path in a per-program list. */
+struct filter_set {
+    struct filter **sorted;
+    size_t n, cap;
+    cls *general;             /* filters not bound to one program */
+    struct strmap by_app;     /* path -> struct filter_list * */
+};
+
+struct filter_list {
+    struct filter **v; /* sorted by prio */
+    size_t n, cap;
+};
+
+struct sublayer {
+    uint32_t id;
+    char *name;
+    uint16_t weight;
+    enum ward_sublayer_kind kind;
+    struct filter_set sets[WARD_LAYER_COUNT];
+};
+
+struct app_rule {
+    uint64_t id;
+    struct app *app;
+    ward_app_rule def; /* lists point into owned memory */
+    void *mem;         /* one allocation holding the lists */
+    char **strs;       /* owned strings (zones, domains) */
+    size_t n_strs;
+    char *origin;
+};
+
+struct app {
+    uint64_t id;
+    char *path;
+    bool pinned;
+    ward_sha256 pin;
+    struct app_rule **rules;
+    size_t n_rules, cap;
+};
+
+struct zone {
+    char *name;
+    ward_cidr *cidrs;
+    size_t n;
+};
+
+struct callout {
+    char *name;
+    ward_callout_fn fn;
+    void *ctx;
+};
+
+struct ward_engine {
+    ward_settings settings;
+    bool prompter;
+    char err[512];
+
+    char **providers; /* index = id - 1 */
+    size_t n_providers;
+
+    struct sublayer *sublayers[WARD_MAX_SUBLAYERS]; /* highest weight first */
+    size_t n_sublayers;
+    uint32_t next_sublayer_id;
+
+    uint64_t next_id;       /* filters, apps and app rules share one id space */
+    struct u64map filters;  /* id -> struct filter * */
+    size_t n_filters;
+
+    struct app **apps;      /* in the order added */
+    size_t n_apps, cap_apps;
+    struct strmap apps_by_path;
+    struct u64map app_rules; /* id -> struct app_rule * */
+    size_t n_app_rules;
+
+    struct zone *zones;
+    size_t n_zones;
+    ward_ip *self;
+    size_t n_self;
+
+    struct callout *callouts;
+    size_t n_callouts;
+
+    ward_engine_stats stats;
+};
+
+/* engine.c */
+void engine_seterr(ward_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct sublayer *engine_sublayer(const ward_engine *e, uint32_t id);
+const struct callout *engine_callout(const ward_engine *e, const char *name);
+
+/* match.c: the meaning of every condition, shared by both evaluators. */
+bool cond_holds(const ward_engine *e, const ward_cond *c, const ward_request *r);
+bool filter_matches(const ward_engine *e, const struct filter *f, const ward_request *r,
+                    const ward_cond **failed);
+bool lifetime_over(const ward_lifetime *l, int64_t now);
+bool time_window_holds(const ward_time_window *w, uint8_t wday, uint16_t minute);
+bool domain_matches(const char *pattern, const char *name);
+bool glob_matches(const char *pattern, const char *s);
+bool is_glob(const char *s);
+bool zone_contains(const ward_engine *e, const char *name, const ward_ip *ip);
+bool ip_is_self(const ward_engine *e, const ward_ip *ip);
+
+/* index.c */
+int filter_set_insert(struct filter_set *s, struct filter *f);
+void filter_set_remove(struct filter_set *s, struct filter *f);
+void filter_set_free(struct filter_set *s);
+size_t filter_set_bytes(const struct filter_set *s);
+/* Walks the filters of s matching r in priority order: returns the next
+ * match with prio > after, or NULL. */
+struct filter *filter_set_next(const ward_engine *e, const struct filter_set *s,
+                               const ward_request *r, uint64_t after);
+
+/* trace.c */
+void trace_reset(ward_trace *t);
+void trace_add(ward_trace *t, const ward_trace_step *step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+ward_trace_step *trace_last(ward_trace *t);
+ward_trace_step *trace_step_mut(ward_trace *t, size_t i);
+
+/* describe.c: human text for explain and the printer. */
+void describe_request(const ward_request *r, char *buf, size_t len);
+void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_request *r,
+                           char *buf, size_t len);
+void describe_values(const ward_cond *c, char *buf, size_t len);
+
+#endif
