@@ -1,0 +1,76 @@
+/*
+ * ward/event.h — one decision or alert, as wardd publishes it.
+ *
+ * The contract shared by the event ring (src/ring), the connection log
+ * (src/log), the control protocol (src/proto) and every reader of them (the
+ * CLI, `ward top`, a GUI). The record is fixed-size and holds no pointers, so
+ * it can be copied into shared memory and across processes as it is; strings
+ * are NUL-terminated and truncated to fit (ward_event_set_str).
+ *
+ * Enumerated fields hold the engine's enums (include/ward/engine.h); they are
+ * stored in fixed-width integers so the layout does not depend on the
+ * compiler's choice of enum size.
+ */
+#ifndef WARD_EVENT_H
+#define WARD_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ward/engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WARD_EVENT_EXE_MAX     256 /* bytes, including the NUL */
+#define WARD_EVENT_CMDLINE_MAX 256
+#define WARD_EVENT_DOMAIN_MAX  256 /* a DNS name is at most 253 characters */
+#define WARD_EVENT_NAME_MAX    64  /* deciding filter's name, alert name */
+
+enum ward_event_kind {
+    WARD_EVENT_DECISION = 0, /* the engine decided a connection or packet */
+    WARD_EVENT_ALERT = 1,    /* a port scan or flood detector fired (src/alert) */
+};
+
+typedef struct ward_event {
+    uint64_t seq;      /* set by the ring: 0, 1, 2 ... in publication order */
+    int64_t time_ns;   /* CLOCK_REALTIME, nanoseconds since the epoch */
+    uint32_t pid;      /* 0: unknown */
+    uint32_t uid;      /* (uint32_t)-1: unknown */
+    uint8_t kind;      /* enum ward_event_kind */
+    uint8_t proto;     /* IP protocol number: 6 tcp, 17 udp, 1 icmp, 58 icmpv6 */
+    uint8_t direction; /* enum ward_direction: OUT or IN */
+    uint8_t verdict;   /* enum ward_verdict: what was done */
+    uint8_t layer;     /* enum ward_layer */
+    uint8_t reason;    /* enum ward_reason */
+    uint16_t lport;    /* local port */
+    uint16_t rport;    /* remote port; ICMP: the type */
+    uint16_t _pad;
+    uint32_t count; /* alerts: packets or ports counted; decisions: 1 */
+    ward_ip local;
+    ward_ip remote;
+    uint64_t filter_id;                   /* deciding filter or application rule; 0: none */
+    char exe[WARD_EVENT_EXE_MAX];         /* "" when not attributed */
+    char cmdline[WARD_EVENT_CMDLINE_MAX]; /* arguments joined by spaces */
+    char domain[WARD_EVENT_DOMAIN_MAX];   /* remote name if known */
+    char filter[WARD_EVENT_NAME_MAX];     /* deciding filter's name; alert: its name */
+} ward_event;
+
+#define WARD_UID_UNKNOWN UINT32_MAX
+
+/* Copies src into a fixed field, truncating and always terminating. */
+static inline void ward_event_set_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+#define WARD_EVENT_SET(ev, field, src) ward_event_set_str((ev)->field, sizeof((ev)->field), (src))
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WARD_EVENT_H */
