@@ -204,8 +204,39 @@ static bool ports_have(const ward_app_rule *d, uint16_t port)
 
 /* The first check of the documents' order (direction, protocol, port, time
  * window, network type; then addresses and domains) that fails, or NULL. */
+static const char *app_rule_fails_(const ward_engine *e, const ward_app_rule *d,
+                                   const ward_request *r);
+
+/* The failing check, with the connection's value: "port 8080". */
 static const char *app_rule_fails(const ward_engine *e, const ward_app_rule *d,
-                                  const ward_request *r)
+                                  const ward_request *r, char *buf, size_t len)
+{
+    static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    const char *f = app_rule_fails_(e, d, r);
+    char ip[WARD_IP_STRLEN];
+    if (!f)
+        return NULL;
+    if (strcmp(f, "direction") == 0)
+        snprintf(buf, len, "direction is %s", r->dir == WARD_DIR_IN ? "in" : "out");
+    else if (strcmp(f, "protocol") == 0)
+        snprintf(buf, len, "protocol is %u", r->proto);
+    else if (strcmp(f, "port") == 0)
+        snprintf(buf, len, "port is %u", r->dir == WARD_DIR_IN ? r->lport : r->rport);
+    else if (strcmp(f, "time window") == 0)
+        snprintf(buf, len, "time %s %02u:%02u is outside the window",
+                 r->wday < 7 ? days[r->wday] : "?", r->minute / 60u, r->minute % 60u);
+    else if (strcmp(f, "network type") == 0 || strcmp(f, "remote address") == 0)
+        snprintf(buf, len, "%s %s is not in the rule's", f,
+                 ward_ip_format(&r->remote, ip, sizeof(ip)));
+    else if (strcmp(f, "domain") == 0)
+        snprintf(buf, len, "domain %s is not the rule's", r->domain);
+    else
+        snprintf(buf, len, "%s", f);
+    return buf;
+}
+
+static const char *app_rule_fails_(const ward_engine *e, const ward_app_rule *d,
+                                   const ward_request *r)
 {
     if (d->dir != WARD_DIR_ANY && d->dir != r->dir)
         return "direction";
@@ -317,16 +348,20 @@ static void eval_apps(struct run *run, const struct sublayer *s, struct result *
             continue;
         }
         last = rule;
-        const char *fails = app_rule_fails(e, &rule->def, r);
+        char why[256];
+        const char *fails = app_rule_fails(e, &rule->def, r, why, sizeof(why));
         enum ward_verdict v = rule->def.action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
-        if (run->t)
+        if (run->t) {
+            char what[512];
+            describe_app_rule(&rule->def, what, sizeof(what));
             trace_add(run->t,
                       &(ward_trace_step){.kind = WARD_STEP_APP_RULE,
                                          .outcome = fails ? WARD_OUT_NO_MATCH : WARD_OUT_MATCH,
                                          .sublayer = s->id, .id = rule->id, .verdict = v},
-                      "rule %llu of %s%s%s: %s%s", (unsigned long long)rule->id, a->path,
-                      rule->origin ? " at " : "", rule->origin ? rule->origin : "",
+                      "rule %llu of %s \"%s\"%s%s: %s%s", (unsigned long long)rule->id, a->path,
+                      what, rule->origin ? " at " : "", rule->origin ? rule->origin : "",
                       fails ? "no match: " : "matches: ", fails ? fails : ward_verdict_name(v));
+        }
         if (!fails) {
             app_result(res, v, WARD_R_APP_RULE);
             res->id = rule->id;

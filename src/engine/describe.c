@@ -255,3 +255,30 @@ void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_
     else
         snprintf(buf, len, "%s %s is not %s %s", name, actual, in, values);
 }
+
+void describe_app_rule(const ward_app_rule *d, char *buf, size_t len)
+{
+    size_t off = 0;
+    char v[128];
+    put(buf, len, &off, "%s %s", d->action == WARD_ACT_PERMIT ? "allow" : "deny",
+        d->dir == WARD_DIR_OUT ? "out" : d->dir == WARD_DIR_IN ? "in" : "any");
+    if (d->proto) {
+        proto_text(d->proto, v, sizeof(v));
+        put(buf, len, &off, " %s", v);
+    }
+    for (size_t i = 0; i < d->n_ports; i++) {
+        range_text(WARD_F_REMOTE_PORT, &d->ports[i], v, sizeof(v));
+        put(buf, len, &off, "%s%s", i ? "," : " port ", v);
+    }
+    for (size_t i = 0; i < d->n_zones; i++)
+        put(buf, len, &off, "%s%s", i ? "," : " to ", d->zones[i]);
+    for (size_t i = 0; i < d->n_addrs; i++)
+        put(buf, len, &off, "%s%s", i ? "," : " to ", ward_cidr_format(&d->addrs[i], v, sizeof(v)));
+    for (size_t i = 0; i < d->n_domains; i++)
+        put(buf, len, &off, "%s%s", i ? "," : " domain ", d->domains[i]);
+    for (size_t i = 0; i < d->n_times; i++) {
+        ward_cond c = {.field = WARD_F_TIME, .n = 1, .v.time = &d->times[i]};
+        value_text(&c, 0, v, sizeof(v));
+        put(buf, len, &off, " %s", v);
+    }
+}

@@ -968,22 +968,26 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
     bool fail = !r->mem || !r->strs;
     char *p = r->mem;
     if (!fail) {
-        memcpy(p, rule->ports, rule->n_ports * sizeof(ward_range));
-        r->def.ports = (ward_range *)p;
-        p += rule->n_ports * sizeof(ward_range);
-        memcpy(p, rule->addrs, rule->n_addrs * sizeof(ward_cidr));
-        r->def.addrs = (ward_cidr *)p;
-        p += rule->n_addrs * sizeof(ward_cidr);
-        memcpy(p, rule->times, rule->n_times * sizeof(ward_time_window));
-        r->def.times = (ward_time_window *)p;
-        p += rule->n_times * sizeof(ward_time_window);
+        /* Strictest alignment first: pointers, ranges, windows, then prefixes. */
         const char **zones = (const char **)p, **domains = zones + rule->n_zones;
+        p += (rule->n_zones + rule->n_domains) * sizeof(char *);
         for (size_t i = 0; !fail && i < rule->n_zones; i++)
             fail = !(zones[i] = r->strs[r->n_strs++] = strdup(rule->zones[i]));
         for (size_t i = 0; !fail && i < rule->n_domains; i++)
             fail = !(domains[i] = r->strs[r->n_strs++] = strdup(rule->domains[i]));
         r->def.zones = zones;
         r->def.domains = domains;
+        if (rule->n_ports)
+            memcpy(p, rule->ports, rule->n_ports * sizeof(ward_range));
+        r->def.ports = (ward_range *)p;
+        p += rule->n_ports * sizeof(ward_range);
+        if (rule->n_times)
+            memcpy(p, rule->times, rule->n_times * sizeof(ward_time_window));
+        r->def.times = (ward_time_window *)p;
+        p += rule->n_times * sizeof(ward_time_window);
+        if (rule->n_addrs)
+            memcpy(p, rule->addrs, rule->n_addrs * sizeof(ward_cidr));
+        r->def.addrs = (ward_cidr *)p;
     }
     r->def.origin = r->origin = dup_opt(rule->origin, &fail);
     if (!fail && a->n_rules == a->cap) {

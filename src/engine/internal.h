@@ -156,5 +156,6 @@ void describe_request(const ward_request *r, char *buf, size_t len);
 void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_request *r,
                            char *buf, size_t len);
 void describe_values(const ward_cond *c, char *buf, size_t len);
+void describe_app_rule(const ward_app_rule *d, char *buf, size_t len);
 
 #endif
