@@ -110,7 +110,7 @@ $(BUILD_DIR)/bench/%: $(BUILD_DIR)/obj/bench/%.o $(ALL_LIBS)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIBSRCS := $(foreach m,$(FUZZ_MODULES),$(filter-out $($(m)_EXCLUDE),$(wildcard src/$(m)/*.c)))
-FUZZ_CFLAGS := -std=c17 $(WARNINGS) -g -O1 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c17 $(WARNINGS) -g -O1 -Iinclude -Isrc -Itests/unit -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all
 fuzz: $(FUZZ_BINS)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
