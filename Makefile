@@ -17,6 +17,13 @@ BUILD_DIR ?= build/$(MODE)
 CC        ?= cc
 CLANG     ?= clang
 
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-unused-parameter
 CFLAGS    := -std=c17 $(WARNINGS) -g -Iinclude -Isrc -MMD -MP
@@ -40,7 +47,7 @@ $(1)_SRCS := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard src/$(1)/*.c))
 $(1)_OBJS := $$(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$$($(1)_SRCS))
 $(BUILD_DIR)/lib/libward_$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
-	$$(AR) rcs $$@ $$^
+	$$(Q)$$(AR) rcs $$@ $$^
 ALL_LIBS += $(BUILD_DIR)/lib/libward_$(1).a
 endef
 
@@ -79,31 +86,38 @@ bench: $(BENCH_BINS)
 
 $(BUILD_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $($(word 1,$(subst /, ,$*))_CFLAGS) -c $< -o $@
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $($(word 1,$(subst /, ,$*))_CFLAGS) -c $< -o $@
 
 $(BUILD_DIR)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD_DIR)/bin/ward: $(CLI_OBJS) $(ALL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LDLIBS)
 
 $(BUILD_DIR)/bin/wardd: $(DAEMON_OBJS) $(ALL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LINK_LIBS) $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LINK_LIBS) $(LDLIBS)
 
 $(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(TEST_HELPER_OBJS) $(ALL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LINK_LIBS) $(LDLIBS) -lcmocka
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LINK_LIBS) $(LDLIBS) -lcmocka
 
 $(BUILD_DIR)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD_DIR)/bench/%: $(BUILD_DIR)/obj/bench/%.o $(ALL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, built with clang against the
 # sources (not the gcc-built libraries) so coverage reaches every parser.
@@ -115,7 +129,8 @@ FUZZ_CFLAGS := -std=c17 $(WARNINGS) -g -O1 -Iinclude -Isrc -Itests/unit -fsaniti
 fuzz: $(FUZZ_BINS)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(FUZZ_LDLIBS) -lm
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(FUZZ_LDLIBS) -lm
 
 check:
 	./scripts/test
@@ -127,3 +142,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD_DIR) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (test and bench .o files) between runs.
+.SECONDARY:
