@@ -1,0 +1,108 @@
+/*
+ * procmon.c — exec, fork and exit events from the kernel's proc connector
+ * (the Linux counterpart of the source documents' process-creation notify
+ * routine), applied to the process table.
+ */
+#define _GNU_SOURCE
+#include "proc/proctab.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int procmon_open(void)
+{
+    int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        goto fail;
+    struct {
+        struct nlmsghdr nl;
+        struct cn_msg cn;
+        enum proc_cn_mcast_op op;
+    } __attribute__((packed)) req;
+    memset(&req, 0, sizeof(req));
+    req.nl.nlmsg_len = sizeof(req);
+    req.nl.nlmsg_type = NLMSG_DONE;
+    req.cn.id.idx = CN_IDX_PROC;
+    req.cn.id.val = CN_VAL_PROC;
+    req.cn.len = sizeof(req.op);
+    req.op = PROC_CN_MCAST_LISTEN;
+    if (send(fd, &req, sizeof(req), 0) < 0)
+        goto fail;
+    return fd;
+fail:;
+    int err = errno;
+    close(fd);
+    return -err;
+}
+
+int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx),
+                 void *ctx)
+{
+    int handled = 0;
+    char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+    for (;;) {
+        ssize_t len = recv(fd, buf, sizeof(buf), 0);
+        if (len < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return handled;
+            if (errno == ENOBUFS) {
+                /* We fell behind and events were lost: resynchronise. */
+                proctab_scan(t);
+                continue;
+            }
+            return -errno;
+        }
+        if (len == 0)
+            return handled;
+        for (struct nlmsghdr *nl = (struct nlmsghdr *)buf; NLMSG_OK(nl, (size_t)len);
+             nl = NLMSG_NEXT(nl, len)) {
+            if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_NOOP)
+                continue;
+            struct cn_msg *cn = NLMSG_DATA(nl);
+            if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
+                cn->len < sizeof(struct proc_event))
+                continue;
+            /* The event sits at a 4-byte offset: copy it out before reading
+             * its 8-byte fields. */
+            struct proc_event evbuf;
+            memcpy(&evbuf, cn->data, sizeof(evbuf));
+            struct proc_event *ev = &evbuf;
+            switch (ev->what) {
+            case PROC_EVENT_FORK:
+                /* Threads share their process's program: only new processes. */
+                if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
+                    proctab_fork(t, (uint32_t)ev->event_data.fork.parent_tgid,
+                                 (uint32_t)ev->event_data.fork.child_tgid);
+                break;
+            case PROC_EVENT_EXEC:
+                proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid);
+                break;
+            case PROC_EVENT_EXIT:
+                if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) {
+                    ward_proc gone;
+                    if (proctab_exit(t, (uint32_t)ev->event_data.exit.process_tgid, &gone)) {
+                        if (on_exit)
+                            on_exit(&gone, ctx);
+                        free(gone.exe);
+                        free(gone.cmdline);
+                    }
+                }
+                break;
+            default:
+                continue;
+            }
+            handled++;
+        }
+    }
+}

@@ -1,0 +1,359 @@
+/* proctab.c — the process table (see proctab.h). */
+#define _GNU_SOURCE
+#include "proc/proctab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUCKETS 4096 /* power of two; chains stay short for tens of thousands */
+
+struct entry {
+    ward_proc p;
+    struct entry *next;
+};
+
+struct hash_entry {
+    ward_exe_id id;
+    int64_t mtime_ns;
+    ward_sha256 sha;
+    struct hash_entry *next;
+};
+
+struct proctab {
+    char *root;
+    struct entry *buckets[BUCKETS];
+    size_t n;
+    struct hash_entry *hashes; /* small: one per distinct executable */
+    size_t n_hashes;
+    uint64_t computed;
+};
+
+static struct entry **slot(const proctab *t, uint32_t pid)
+{
+    return (struct entry **)&t->buckets[(pid * 2654435761u) & (BUCKETS - 1)];
+}
+
+proctab *proctab_new(const char *proc_root)
+{
+    proctab *t = calloc(1, sizeof(*t));
+    if (!t || !(t->root = strdup(proc_root ? proc_root : "/proc")) || sodium_init() < 0) {
+        if (t)
+            free(t->root);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void proc_clear(ward_proc *p)
+{
+    free(p->exe);
+    free(p->cmdline);
+    memset(p, 0, sizeof(*p));
+}
+
+void proctab_free(proctab *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < BUCKETS; i++) {
+        for (struct entry *e = t->buckets[i], *next; e; e = next) {
+            next = e->next;
+            proc_clear(&e->p);
+            free(e);
+        }
+    }
+    for (struct hash_entry *h = t->hashes, *next; h; h = next) {
+        next = h->next;
+        free(h);
+    }
+    free(t->root);
+    free(t);
+}
+
+/* Reads a whole small /proc file; returns its length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off + 1 < len) {
+        ssize_t n = read(fd, buf + off, len - 1 - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    close(fd);
+    buf[off] = '\0';
+    return (ssize_t)off;
+}
+
+/* ppid and start time from /proc/PID/stat; comm may hold spaces and ')'. */
+static int parse_stat(const char *buf, uint32_t *ppid, uint64_t *start)
+{
+    const char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    p++;
+    unsigned long long v[20];
+    char state;
+    int n = sscanf(p, " %c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+                      "%llu %llu %llu %llu %llu %llu",
+                   &state, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+                   &v[10], &v[11], &v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18]);
+    if (n < 20)
+        return -1;
+    *ppid = (uint32_t)v[0];
+    *start = v[18]; /* field 22: starttime */
+    return 0;
+}
+
+static void parse_ids(const char *status, uint32_t *uid, uint32_t *gid)
+{
+    const char *u = strstr(status, "\nUid:"), *g = strstr(status, "\nGid:");
+    unsigned real, eff;
+    if (u && sscanf(u + 5, "%u %u", &real, &eff) == 2)
+        *uid = eff;
+    if (g && sscanf(g + 5, "%u %u", &real, &eff) == 2)
+        *gid = eff;
+}
+
+/* Reads /proc/PID into p. Kernel threads (no executable) are not processes
+ * Ward judges: -1. */
+static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
+{
+    char path[PATH_MAX], buf[4096];
+    memset(p, 0, sizeof(*p));
+    p->pid = pid;
+    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &p->ppid, &p->start_time) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/%u/exe", t->root, pid);
+    struct stat st;
+    char target[PATH_MAX];
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0 || stat(path, &st) < 0)
+        return -1;
+    target[n] = '\0';
+    static const char deleted[] = " (deleted)";
+    size_t dl = sizeof(deleted) - 1;
+    if ((size_t)n > dl && strcmp(target + n - dl, deleted) == 0) {
+        target[n - dl] = '\0';
+        p->exe_deleted = true;
+    }
+    p->id = (ward_exe_id){st.st_dev, st.st_ino};
+    p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    snprintf(path, sizeof(path), "%s/%u/status", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) > 0)
+        parse_ids(buf, &p->uid, &p->gid);
+    snprintf(path, sizeof(path), "%s/%u/cmdline", t->root, pid);
+    ssize_t cl = read_small(path, buf, sizeof(buf));
+    if (cl > 0) {
+        while (cl > 0 && buf[cl - 1] == '\0')
+            cl--;
+        for (ssize_t i = 0; i < cl; i++)
+            if (buf[i] == '\0')
+                buf[i] = ' ';
+        buf[cl] = '\0';
+        p->cmdline = strdup(buf);
+    }
+    p->exe = strdup(target);
+    if (!p->exe) {
+        proc_clear(p);
+        return -1;
+    }
+    /* Read the start time again: if the pid was reused while we read, the
+     * fields may belong to two processes; drop it rather than mix them. */
+    uint64_t again;
+    uint32_t ppid2;
+    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid2, &again) < 0 ||
+        again != p->start_time) {
+        proc_clear(p);
+        return -1;
+    }
+    return 0;
+}
+
+const ward_proc *proctab_peek(const proctab *t, uint32_t pid)
+{
+    for (struct entry *e = *slot(t, pid); e; e = e->next)
+        if (e->p.pid == pid)
+            return &e->p;
+    return NULL;
+}
+
+static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
+{
+    for (struct entry **pp = slot(t, pid); *pp; pp = &(*pp)->next) {
+        if ((*pp)->p.pid == pid) {
+            struct entry *e = *pp;
+            *pp = e->next;
+            if (gone)
+                *gone = e->p; /* ownership of the strings moves to the caller */
+            else
+                proc_clear(&e->p);
+            free(e);
+            t->n--;
+            return;
+        }
+    }
+}
+
+static const ward_proc *store(proctab *t, ward_proc *p)
+{
+    remove_pid(t, p->pid, NULL);
+    struct entry *e = malloc(sizeof(*e));
+    if (!e) {
+        proc_clear(p);
+        return NULL;
+    }
+    e->p = *p;
+    struct entry **head = slot(t, p->pid);
+    e->next = *head;
+    *head = e;
+    t->n++;
+    return &e->p;
+}
+
+int proctab_scan(proctab *t)
+{
+    DIR *d = opendir(t->root);
+    if (!d)
+        return -errno;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        unsigned long pid = strtoul(de->d_name, &end, 10);
+        if (*end || pid == 0 || pid > UINT32_MAX)
+            continue;
+        ward_proc p;
+        if (read_proc(t, (uint32_t)pid, &p) == 0)
+            store(t, &p);
+    }
+    closedir(d);
+    return (int)t->n;
+}
+
+/* The start time /proc reports for pid now, or 0 if it is gone. */
+static uint64_t current_start(const proctab *t, uint32_t pid)
+{
+    char path[PATH_MAX], buf[1024];
+    uint32_t ppid;
+    uint64_t start;
+    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid, &start) < 0)
+        return 0;
+    return start;
+}
+
+const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
+{
+    const ward_proc *known = proctab_peek(t, pid);
+    if (known && current_start(t, pid) == known->start_time)
+        return known;
+    ward_proc p;
+    if (read_proc(t, pid, &p) < 0) {
+        remove_pid(t, pid, NULL);
+        return NULL;
+    }
+    return store(t, &p);
+}
+
+void proctab_exec(proctab *t, uint32_t pid)
+{
+    ward_proc p;
+    if (read_proc(t, pid, &p) == 0)
+        store(t, &p);
+}
+
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child)
+{
+    (void)parent;
+    /* The child runs the parent's program until it execs; read it as it is. */
+    proctab_exec(t, child);
+}
+
+bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
+{
+    if (!proctab_peek(t, pid))
+        return false;
+    remove_pid(t, pid, gone);
+    return true;
+}
+
+size_t proctab_count(const proctab *t)
+{
+    return t->n;
+}
+
+size_t proctab_bytes(const proctab *t)
+{
+    size_t b = sizeof(*t) + t->n_hashes * sizeof(struct hash_entry);
+    for (size_t i = 0; i < BUCKETS; i++)
+        for (const struct entry *e = t->buckets[i]; e; e = e->next)
+            b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
+                 (e->p.cmdline ? strlen(e->p.cmdline) + 1 : 0);
+    return b;
+}
+
+int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
+{
+    for (const struct hash_entry *h = t->hashes; h; h = h->next) {
+        if (h->id.dev == p->id.dev && h->id.ino == p->id.ino && h->mtime_ns == p->mtime_ns) {
+            *out = h->sha;
+            return 0;
+        }
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%u/exe", t->root, p->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    /* Make sure the file we hash is the one the process runs. */
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_dev != p->id.dev || st.st_ino != p->id.ino) {
+        close(fd);
+        return -ESRCH;
+    }
+    crypto_hash_sha256_state s;
+    crypto_hash_sha256_init(&s);
+    unsigned char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        crypto_hash_sha256_update(&s, buf, (unsigned long long)n);
+    }
+    close(fd);
+    crypto_hash_sha256_final(&s, out->b);
+    t->computed++;
+    struct hash_entry *h = malloc(sizeof(*h));
+    if (h) {
+        *h = (struct hash_entry){p->id, p->mtime_ns, *out, t->hashes};
+        t->hashes = h;
+        t->n_hashes++;
+    }
+    return 0;
+}
+
+uint64_t proctab_hashes_computed(const proctab *t)
+{
+    return t->computed;
+}

@@ -1,0 +1,75 @@
+/*
+ * proctab.h — the process table: which program each process runs.
+ *
+ * A process is known by (pid, start time), never by pid alone: pids are
+ * reused, start times are not. Its program is the executable it was started
+ * from, identified by device and inode as the kernel hooks see it; a binary
+ * replaced on disk after the start does not change a running process's
+ * identity (the kernel keeps the old inode). SHA-256 digests are computed
+ * only when asked for and cached by (dev, inode, mtime).
+ *
+ * Fed by a scan of /proc at start, by exec/fork/exit events (the proc
+ * connector, or any other source calling proctab_exec/_fork/_exit), and by
+ * a direct read of /proc/PID when a pid it has not heard of shows up.
+ */
+#ifndef WARD_PROC_PROCTAB_H
+#define WARD_PROC_PROCTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/engine.h"
+
+typedef struct ward_proc {
+    uint32_t pid, ppid;
+    uint32_t uid, gid;     /* effective ids */
+    uint64_t start_time;   /* clock ticks after boot (/proc/PID/stat field 22) */
+    char *exe;             /* the executable's path when it started */
+    bool exe_deleted;      /* replaced or removed since */
+    ward_exe_id id;        /* dev + inode of the executable */
+    int64_t mtime_ns;
+    char *cmdline;         /* arguments joined by spaces (NULL for kernel threads) */
+} ward_proc;
+
+typedef struct proctab proctab;
+
+/* proc_root: "/proc" normally; tests may point elsewhere. */
+proctab *proctab_new(const char *proc_root);
+void proctab_free(proctab *t);
+
+/* Reads every /proc/PID; returns how many processes are known. */
+int proctab_scan(proctab *t);
+/* The process now running as pid: from the table if its start time still
+ * matches /proc, else read afresh. NULL if there is no such process (or it
+ * is a kernel thread). The pointer is valid until the next call that
+ * changes the table. */
+const ward_proc *proctab_lookup(proctab *t, uint32_t pid);
+/* Only the table, no /proc access: for events about processes already gone. */
+const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
+
+/* Events. proctab_exit returns the departed process's (pid, start time) in
+ * *gone (so lifetimes "until the program exits" can end) and true if known. */
+void proctab_exec(proctab *t, uint32_t pid);
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child);
+bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
+
+size_t proctab_count(const proctab *t);
+size_t proctab_bytes(const proctab *t);
+
+/* The executable's SHA-256, computed once per (dev, inode, mtime). Reads
+ * through /proc/PID/exe, so a replaced binary is still the one that runs. */
+int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out);
+/* How many digests were computed (not served from the cache): for tests. */
+uint64_t proctab_hashes_computed(const proctab *t);
+
+/* The proc connector: a netlink socket announcing exec, fork and exit.
+ * Needs CAP_NET_ADMIN, and delivers only in the initial network namespace;
+ * elsewhere the table relies on lookups (and the kernel layer's tracepoints). */
+int procmon_open(void);
+/* Reads what is pending on fd and applies it to t; on_exit (may be NULL) is
+ * told of every known process that exits. Returns events handled or -errno. */
+int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx),
+                 void *ctx);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * test_proc.c — the process table against real processes: /proc scan,
+ * proc-connector events, identity by (pid, start time), a binary replaced
+ * after start, and the cached SHA-256.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc/proctab.h"
+
+static void scan_finds_self(void **state)
+{
+    (void)state;
+    proctab *t = proctab_new(NULL);
+    assert_non_null(t);
+    assert_true(proctab_scan(t) > 0);
+    const ward_proc *me = proctab_lookup(t, (uint32_t)getpid());
+    assert_non_null(me);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    assert_true(n > 0);
+    exe[n] = '\0';
+    assert_string_equal(me->exe, exe);
+    struct stat st;
+    assert_int_equal(stat(exe, &st), 0);
+    assert_int_equal(me->id.ino, st.st_ino);
+    assert_int_equal(me->uid, geteuid());
+    assert_non_null(strstr(me->cmdline, "test_proc"));
+    assert_int_equal(me->ppid, (uint32_t)getppid());
+    assert_true(me->start_time > 0);
+    proctab_free(t);
+}
+
+/* Copies a file, keeping it executable. */
+static void copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    assert_true(in >= 0 && out >= 0);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    close(in);
+    close(out);
+}
+
+static pid_t spawn_sleep(const char *path)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl(path, "sleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until the child has exec'd (its exe is no longer ours). */
+    char link[64], target[4096];
+    snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+    for (int i = 0; i < 500; i++) {
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            if (strstr(target, "sleep"))
+                return pid;
+        }
+        usleep(10000);
+    }
+    fail_msg("child did not exec %s", path);
+    return -1;
+}
+
+static void replaced_binary_keeps_identity(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ward-proc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bin[256];
+    snprintf(bin, sizeof(bin), "%s/sleep", dir);
+    copy_file("/bin/sleep", bin);
+    struct stat before;
+    assert_int_equal(stat(bin, &before), 0);
+    pid_t pid = spawn_sleep(bin);
+
+    /* Replace the file on disk the way package managers do: rename over it. */
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), "%s/sleep.new", dir);
+    copy_file("/bin/true", tmp);
+    assert_int_equal(rename(tmp, bin), 0);
+
+    proctab *t = proctab_new(NULL);
+    const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
+    assert_non_null(p);
+    assert_int_equal(p->id.ino, before.st_ino); /* the inode it started from */
+    assert_true(p->exe_deleted);
+    assert_string_equal(p->exe, bin);
+
+    /* The digest is of what runs, not of what is on disk now. */
+    ward_sha256 running, again;
+    assert_int_equal(proctab_sha256(t, p, &running), 0);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "sha256sum /bin/sleep");
+    FILE *f = popen(cmd, "r");
+    char hex[65] = {0};
+    assert_int_equal(fscanf(f, "%64s", hex), 1);
+    pclose(f);
+    char got[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(got + 2 * i, 3, "%02x", running.b[i]);
+    assert_string_equal(got, hex);
+    assert_int_equal(proctab_sha256(t, p, &again), 0);
+    assert_int_equal(proctab_hashes_computed(t), 1); /* cached */
+
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    assert_null(proctab_lookup(t, (uint32_t)pid)); /* gone: not served stale */
+    proctab_free(t);
+    unlink(bin);
+    rmdir(dir);
+}
+
+static const ward_proc *exited;
+static uint32_t exited_pid;
+static uint64_t exited_start;
+
+static void note_exit(const ward_proc *gone, void *ctx)
+{
+    (void)ctx;
+    exited = gone;
+    exited_pid = gone->pid;
+    exited_start = gone->start_time;
+}
+
+static void connector_events(void **state)
+{
+    (void)state;
+    int fd = procmon_open();
+    if (fd < 0) {
+        /* Only in the initial network namespace and with CAP_NET_ADMIN. */
+        print_message("proc connector unavailable (%s): skipped\n", strerror(-fd));
+        skip();
+    }
+    proctab *t = proctab_new(NULL);
+    proctab_scan(t);
+    pid_t pid = spawn_sleep("/bin/sleep");
+    /* Drain until the exec is in the table. */
+    const ward_proc *p = NULL;
+    for (int i = 0; i < 200 && !(p = proctab_peek(t, (uint32_t)pid)); i++) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        poll(&pfd, 1, 20);
+        procmon_read(fd, t, note_exit, NULL);
+    }
+    assert_non_null(p);
+    assert_non_null(strstr(p->exe, "sleep"));
+    uint64_t start = p->start_time;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    exited_pid = 0;
+    for (int i = 0; i < 200 && exited_pid != (uint32_t)pid; i++) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        poll(&pfd, 1, 20);
+        procmon_read(fd, t, note_exit, NULL);
+    }
+    assert_int_equal(exited_pid, (uint32_t)pid);
+    assert_int_equal(exited_start, start); /* what "until the program exits" needs */
+    assert_null(proctab_peek(t, (uint32_t)pid));
+    close(fd);
+    proctab_free(t);
+}
+
+static void pid_reuse_is_not_the_same_process(void **state)
+{
+    (void)state;
+    /* A fake /proc tree lets us play a pid's reuse deterministically. */
+    char root[] = "/tmp/ward-fakeproc-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char d[300], path[400];
+    snprintf(d, sizeof(d), "%s/4242", root);
+    assert_int_equal(mkdir(d, 0755), 0);
+    snprintf(path, sizeof(path), "%s/exe", d);
+    assert_int_equal(symlink("/bin/sleep", path), 0);
+    snprintf(path, sizeof(path), "%s/stat", d);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "4242 (a (weird) name) S 1 4242 4242 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 111 0 0\n");
+    fclose(f);
+    proctab *t = proctab_new(root);
+    const ward_proc *p = proctab_lookup(t, 4242);
+    assert_non_null(p);
+    assert_int_equal(p->start_time, 111);
+    assert_int_equal(p->ppid, 1);
+    assert_null(p->cmdline);
+    /* The pid is reused by a process running another program. */
+    unlink(path);
+    f = fopen(path, "w");
+    fprintf(f, "4242 (x) S 1 4242 4242 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 999 0 0\n");
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/exe", d);
+    unlink(path);
+    assert_int_equal(symlink("/bin/true", path), 0);
+    p = proctab_lookup(t, 4242);
+    assert_non_null(p);
+    assert_int_equal(p->start_time, 999);
+    assert_string_equal(p->exe, "/bin/true");
+    proctab_free(t);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(scan_finds_self),
+        cmocka_unit_test(replaced_binary_keeps_identity),
+        cmocka_unit_test(connector_events),
+        cmocka_unit_test(pid_reuse_is_not_the_same_process),
+    };
+    return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
+}
