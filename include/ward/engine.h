@@ -196,7 +196,8 @@ enum ward_reason {
     WARD_R_SELF,           /* step 3: remote address is the host itself */
     WARD_R_MODE,           /* step 4: work mode allow-all / deny-all */
     WARD_R_APP_RULE,       /* step 5: an application rule matched */
-    WARD_R_APP_FALLBACK,   /* step 5: no rule matched: opposite of the last one */
+    WARD_R_APP_FALLBACK,   /* step 5: no rule matched: the program's fallback
+                              (the documents: the opposite of the last rule) */
     WARD_R_APP_UNKNOWN,    /* step 5: program has no rules: ask */
     WARD_R_APP_PIN,        /* step 5: binary does not match its SHA-256 pin: ask */
     WARD_R_COUNT
@@ -320,6 +321,20 @@ int ward_filter_get(const ward_engine *e, uint64_t id, ward_filter_def *out);
 
 /* A program, identified by its path; optionally pinned to a digest. */
 int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin);
+
+/* What a program with rules gets when none of them fully matches. The
+ * documents: the opposite of its last rule's action (rules are exceptions to
+ * its default). A program whose rules were learned from narrow answers
+ * ("allow this destination") should be asked again about other
+ * destinations instead: WARD_FALLBACK_ASK. */
+enum ward_app_fallback {
+    WARD_FALLBACK_OPPOSITE,
+    WARD_FALLBACK_ASK,
+    WARD_FALLBACK_PERMIT,
+    WARD_FALLBACK_BLOCK,
+};
+const char *ward_app_fallback_name(enum ward_app_fallback f);
+int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f);
 int64_t ward_app_find(const ward_engine *e, const char *path);
 int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
 
@@ -354,6 +369,7 @@ typedef struct ward_app_info {
     const char *path;
     const ward_sha256 *pin; /* NULL when not pinned */
     size_t n_rules;
+    enum ward_app_fallback fallback;
 } ward_app_info;
 /* Enumeration, in the order programs were added and rules appended. */
 size_t ward_app_count(const ward_engine *e);

@@ -63,7 +63,9 @@ typedef struct ward_event {
 /* Copies src into a fixed field, truncating and always terminating. */
 static inline void ward_event_set_str(char *dst, size_t cap, const char *src)
 {
-    size_t n = src ? strnlen(src, cap - 1) : 0;
+    size_t n = 0; /* strnlen is POSIX; this header is plain C17 */
+    while (src && n < cap - 1 && src[n])
+        n++;
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';

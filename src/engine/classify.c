@@ -377,14 +377,33 @@ static void eval_apps(struct run *run, const struct sublayer *s, struct result *
                    r->app.path);
         return;
     }
-    /* Rules are exceptions to the program's default: the opposite of the last. */
-    enum ward_verdict v = last->def.action == WARD_ACT_PERMIT ? WARD_V_BLOCK : WARD_V_PERMIT;
+    /* Rules are exceptions to the program's default: by the documents, the
+     * opposite of the last rule; or the fallback the program was given. */
+    enum ward_verdict v;
+    switch (a->fallback) {
+    case WARD_FALLBACK_ASK:
+        v = WARD_V_DEFER;
+        break;
+    case WARD_FALLBACK_PERMIT:
+        v = WARD_V_PERMIT;
+        break;
+    case WARD_FALLBACK_BLOCK:
+        v = WARD_V_BLOCK;
+        break;
+    default:
+        v = last->def.action == WARD_ACT_PERMIT ? WARD_V_BLOCK : WARD_V_PERMIT;
+    }
     app_result(res, v, WARD_R_APP_FALLBACK);
     res->id = last->id;
     res->provider = last->def.provider;
-    check_step(run, s->id, WARD_R_APP_FALLBACK, true,
-               "no rule matched: the opposite of the last rule's action: %s",
-               ward_verdict_name(v));
+    if (a->fallback == WARD_FALLBACK_OPPOSITE)
+        check_step(run, s->id, WARD_R_APP_FALLBACK, true,
+                   "no rule matched: the opposite of the last rule's action: %s",
+                   ward_verdict_name(v));
+    else
+        check_step(run, s->id, WARD_R_APP_FALLBACK, true,
+                   "no rule matched: the program's fallback (%s): %s",
+                   ward_app_fallback_name(a->fallback), ward_verdict_name(v));
 }
 
 /* ---- Arbitration --------------------------------------------------------- */

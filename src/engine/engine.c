@@ -39,6 +39,13 @@ static const char *const lifetime_names[] = {
 
 static const char *const mode_names[] = {"ask", "allow-all", "deny-all"};
 
+static const char *const fallback_names[] = {"opposite", "ask", "permit", "block"};
+
+const char *ward_app_fallback_name(enum ward_app_fallback f)
+{
+    return (unsigned)f <= WARD_FALLBACK_BLOCK ? fallback_names[f] : "?";
+}
+
 const char *ward_layer_name(enum ward_layer l)
 {
     return (unsigned)l < WARD_LAYER_COUNT ? layer_names[l] : "?";
@@ -856,6 +863,20 @@ int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin)
     return (int64_t)a->id;
 }
 
+static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index);
+
+int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f)
+{
+    struct app *a = app_by_id(e, app_id, NULL);
+    if (!a || (unsigned)f > WARD_FALLBACK_BLOCK) {
+        engine_seterr(e, "app fallback: no app %llu or bad fallback",
+                      (unsigned long long)app_id);
+        return a ? WARD_E_INVAL : WARD_E_NOENT;
+    }
+    a->fallback = f;
+    return 0;
+}
+
 static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index)
 {
     for (size_t i = 0; i < e->n_apps; i++) {
@@ -1064,7 +1085,7 @@ int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out)
     if (i >= e->n_apps)
         return WARD_E_NOENT;
     const struct app *a = e->apps[i];
-    *out = (ward_app_info){a->id, a->path, a->pinned ? &a->pin : NULL, a->n_rules};
+    *out = (ward_app_info){a->id, a->path, a->pinned ? &a->pin : NULL, a->n_rules, a->fallback};
     return 0;
 }
 

@@ -168,6 +168,8 @@ void rp_fill(ward_engine *e, struct bytes *b, size_t n_filters)
         if (rp_u32(b, 2))
             continue;
         int64_t app = ward_app_add(e, apps[a], NULL);
+        if (app > 0)
+            ward_app_set_fallback(e, (uint64_t)app, (enum ward_app_fallback)rp_u32(b, 4));
         size_t nr = rp_u32(b, 4);
         for (size_t i = 0; app > 0 && i < nr; i++) {
             ward_range pr;

@@ -510,6 +510,29 @@ static void step5_opposite_of_last_rule(void **state)
     ward_engine_free(e);
 }
 
+static void step5_fallbacks(void **state)
+{
+    (void)state;
+    ward_engine *e = engine();
+    const char *p = "/usr/bin/learned";
+    app_rule(e, p, WARD_DIR_OUT, 6, 443, NULL, NULL, WARD_ACT_PERMIT);
+    ward_request r = req_out(p, 6, "93.184.216.34", 80);
+    assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK); /* the documents */
+    uint64_t app = (uint64_t)ward_app_find(e, p);
+    assert_int_equal(ward_app_set_fallback(e, app, WARD_FALLBACK_ASK), 0);
+    ward_decision d = classify(e, &r);
+    assert_int_equal(d.verdict, WARD_V_DEFER);
+    assert_int_equal(d.reason, WARD_R_APP_FALLBACK);
+    assert_int_equal(ward_app_set_fallback(e, app, WARD_FALLBACK_PERMIT), 0);
+    assert_int_equal(classify(e, &r).verdict, WARD_V_PERMIT);
+    assert_int_equal(ward_app_set_fallback(e, app, WARD_FALLBACK_BLOCK), 0);
+    assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK);
+    r.rport = 443;
+    assert_int_equal(classify(e, &r).verdict, WARD_V_PERMIT); /* rules still first */
+    assert_int_equal(ward_app_set_fallback(e, 999999, WARD_FALLBACK_ASK), WARD_E_NOENT);
+    ward_engine_free(e);
+}
+
 static void step5_pin(void **state)
 {
     (void)state;
@@ -911,6 +934,7 @@ int main(void)
         cmocka_unit_test(step5_first_full_match_wins),
         cmocka_unit_test(step5_each_check_can_fail),
         cmocka_unit_test(step5_opposite_of_last_rule),
+        cmocka_unit_test(step5_fallbacks),
         cmocka_unit_test(step5_pin),
         cmocka_unit_test(app_rule_once_is_consumed),
         cmocka_unit_test(apps_and_filters_arbitrate),
