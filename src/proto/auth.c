@@ -1,0 +1,74 @@
+/*
+ * Who may do what over the control socket (docs/PROTOCOL.md, "Authorization").
+ * The kernel tells us the peer (SO_PEERCRED, SO_PEERGROUPS): nothing the
+ * client says about itself is trusted.
+ */
+#define _GNU_SOURCE
+#include "proto/proto.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+gid_t ward_proto_admin_gid(void)
+{
+    struct group gr, *res = NULL;
+    char buf[4096];
+    if (getgrnam_r("ward", &gr, buf, sizeof(buf), &res) != 0 || !res)
+        return (gid_t)-1;
+    return gr.gr_gid;
+}
+
+int ward_proto_peer(int fd, gid_t admin_gid, ward_peer *out)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    memset(out, 0, sizeof(*out));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -1;
+    out->pid = cred.pid;
+    out->uid = cred.uid;
+    out->gid = cred.gid;
+    out->auth = WARD_AUTH_READ;
+    if (cred.uid == 0 || (admin_gid != (gid_t)-1 && cred.gid == admin_gid)) {
+        out->auth = WARD_AUTH_ADMIN;
+        return 0;
+    }
+    if (admin_gid == (gid_t)-1)
+        return 0;
+    /* Supplementary groups as they were when the peer connected. */
+    gid_t groups[256];
+    len = sizeof(groups);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+        for (size_t i = 0; i < len / sizeof(gid_t); i++)
+            if (groups[i] == admin_gid)
+                out->auth = WARD_AUTH_ADMIN;
+    }
+    /* ERANGE (more than 256 groups) or an old kernel: primary group only. */
+    return 0;
+}
+
+bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
+{
+    if (auth == WARD_AUTH_ADMIN)
+        return ward_msg_is_request(t);
+    switch (t) {
+    case WARD_MSG_HELLO:
+    case WARD_MSG_STATUS:
+    case WARD_MSG_MODE_GET:
+    case WARD_MSG_RULES_LIST:
+    case WARD_MSG_EXPLAIN:   /* wardd refuses a log_id that is not the peer's */
+    case WARD_MSG_LOG_QUERY: /* restricted to the peer's own uid by the server */
+        return true;
+    default:
+        /* mode.set, rules.add/delete, reload: policy. subscribe: the ring
+         * carries every user's connections. prompts: other users' programs. */
+        return false;
+    }
+}

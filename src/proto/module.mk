@@ -1,0 +1,4 @@
+# Control protocol: JSON over a unix socket (json-c).
+LDLIBS += -ljson-c
+FUZZ_MODULES += proto
+FUZZ_LDLIBS += -ljson-c

@@ -1,0 +1,363 @@
+/*
+ * proto/proto.h — Ward's control protocol (docs/PROTOCOL.md): versioned JSON
+ * messages between wardd and its clients (the `ward` CLI, `ward top`, GUIs)
+ * over the unix stream socket /run/ward/control.sock.
+ *
+ * Framing: one JSON object per line ('\n'-terminated; JSON text never holds a
+ * raw newline). A message is at most WARD_PROTO_MAX_MSG bytes with its
+ * newline. wardd is always the server: it answers requests and pushes
+ * prompts; it never connects to a client.
+ *
+ * Three layers, each usable alone:
+ *   codec  — ward_msg (C structs) <-> one framed line; the decoder is strict
+ *            and total: any input gives a message or an error, never a crash;
+ *   server — a non-blocking listener with bounded per-client buffers behind
+ *            one epoll fd the daemon adds to its own loop; answers hello,
+ *            enforces framing and authorization, hands the rest to a callback;
+ *   client — a blocking helper for the CLI: connect, hello, call, receive.
+ */
+#ifndef WARD_PROTO_H
+#define WARD_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ward/engine.h"
+#include "ward/event.h"
+
+#define WARD_PROTO_VERSION   1u
+#define WARD_PROTO_MAX_MSG   65536u /* bytes, newline included */
+#define WARD_PROTO_MAX_DEPTH 8      /* JSON nesting */
+#define WARD_PROTO_MAX_LIST  256    /* elements of a list inside a rule */
+#define WARD_PROTO_MAX_STR   4096   /* bytes of a free-form string */
+#define WARD_PROTO_MAX_FDS   4      /* descriptors passed with one message */
+#define WARD_CONTROL_SOCKET  "/run/ward/control.sock"
+
+/* ---- Messages ------------------------------------------------------------ */
+
+enum ward_msg_type {
+    /* requests (client -> wardd) */
+    WARD_MSG_HELLO,
+    WARD_MSG_STATUS,
+    WARD_MSG_MODE_GET,
+    WARD_MSG_MODE_SET,
+    WARD_MSG_RULES_LIST,
+    WARD_MSG_RULES_ADD,
+    WARD_MSG_RULES_DELETE,
+    WARD_MSG_RELOAD,
+    WARD_MSG_SUBSCRIBE,
+    WARD_MSG_PROMPT_REGISTER,
+    WARD_MSG_PROMPT_ANSWER,
+    WARD_MSG_LOG_QUERY,
+    WARD_MSG_EXPLAIN,
+    /* replies (wardd -> client, carrying the request's id) */
+    WARD_MSG_OK,
+    WARD_MSG_ERROR,
+    WARD_MSG_HELLO_REPLY,
+    WARD_MSG_STATUS_REPLY,
+    WARD_MSG_MODE_REPLY,
+    WARD_MSG_RULES_REPLY,
+    WARD_MSG_RULE_ADDED,
+    WARD_MSG_SUBSCRIBE_REPLY,
+    WARD_MSG_LOG_REPLY,
+    WARD_MSG_EXPLAIN_REPLY,
+    /* pushes (wardd -> client, id 0) */
+    WARD_MSG_PROMPT,
+    WARD_MSG_PROMPT_CLOSED,
+    WARD_MSG_COUNT
+};
+const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
+bool ward_msg_is_request(enum ward_msg_type t);
+
+enum ward_proto_err {
+    WARD_PE_OK = 0,
+    WARD_PE_BAD_JSON, /* not JSON, truncated, trailing bytes, not an object */
+    WARD_PE_BAD_UTF8,
+    WARD_PE_TOO_DEEP,
+    WARD_PE_TOO_LARGE,
+    WARD_PE_UNKNOWN_TYPE,
+    WARD_PE_BAD_FIELD, /* wrong type, out of range, unknown field */
+    WARD_PE_MISSING_FIELD,
+    WARD_PE_HELLO_REQUIRED,
+    WARD_PE_BAD_VERSION,
+    WARD_PE_FORBIDDEN,
+    WARD_PE_NOT_FOUND,
+    WARD_PE_BUSY,   /* a limit was reached (clients, subscribers) */
+    WARD_PE_FAILED, /* the operation was refused (e.g. an invalid rule) */
+    WARD_PE_INTERNAL,
+    WARD_PE_COUNT
+};
+const char *ward_proto_err_name(enum ward_proto_err e); /* the wire code */
+
+/* A prompt answer's reach and how long it lasts (issue 5). */
+enum ward_scope {
+    WARD_SCOPE_DESTINATION, /* this remote address (or domain) and port */
+    WARD_SCOPE_PORT,        /* this remote port, any address */
+    WARD_SCOPE_ANY,         /* any destination */
+};
+enum ward_duration {
+    WARD_DUR_ONCE,
+    WARD_DUR_MINUTES,       /* `minutes` minutes */
+    WARD_DUR_UNTIL_EXIT,    /* until the program (pid, start time) exits */
+    WARD_DUR_UNTIL_RESTART, /* until wardd restarts */
+    WARD_DUR_FOREVER,       /* a persistent learned rule */
+};
+
+/* An application rule as the protocol carries it. Lists are heap arrays
+ * owned by the message. */
+typedef struct ward_proto_rule {
+    uint64_t id;             /* 0 in rules.add */
+    char *program;           /* required: executable path (or glob) */
+    enum ward_action action; /* PERMIT ("allow") or BLOCK ("block") */
+    enum ward_direction dir;
+    uint8_t proto;     /* 0: any */
+    ward_range *ports; /* remote port for out, local port for in */
+    size_t n_ports;
+    ward_cidr *remotes;
+    size_t n_remotes;
+    char **domains;
+    size_t n_domains;
+    char **zones;
+    size_t n_zones;
+    ward_time_window *times;
+    size_t n_times;
+    char *provider; /* NULL: "admin" */
+    ward_lifetime lifetime;
+    char *origin; /* NULL: none */
+} ward_proto_rule;
+
+typedef struct ward_proto_status {
+    uint32_t version;
+    enum ward_mode mode;
+    int64_t uptime_s;
+    uint64_t filters, apps, app_rules;
+    uint64_t clients, prompters, subscribers, prompts_pending;
+    uint64_t decisions, log_written, log_dropped;
+} ward_proto_status;
+
+/* A log query (also what src/log runs). Strings owned by the message. */
+typedef struct ward_log_filter {
+    char *program;    /* exe: exact path, or a glob with * and ?; NULL any */
+    int64_t since_ns; /* 0: unbounded */
+    int64_t until_ns; /* 0: unbounded; exclusive */
+    int verdict;      /* enum ward_verdict; -1 any */
+    bool has_remote;
+    ward_cidr remote; /* remote address inside this prefix */
+    char *domain;     /* remote domain: exact or "*.suffix"; NULL any */
+    bool has_uid;
+    uint32_t uid;      /* set by the server for non-admin peers */
+    uint64_t after_id; /* paging: rows with a larger id */
+    uint32_t limit;    /* 0: 1000; at most 100000 */
+} ward_log_filter;
+
+typedef struct ward_msg {
+    enum ward_msg_type type;
+    uint32_t id; /* request id, echoed in the reply; 0 for pushes */
+    union {
+        struct {
+            uint32_t versions[8];
+            size_t n_versions;
+            char *client; /* NULL: not given */
+        } hello;
+        struct {
+            uint32_t version;
+            char *server;
+            bool admin; /* the peer may change policy and answer prompts */
+        } hello_reply;
+        ward_proto_status status;
+        struct {
+            enum ward_mode mode;
+        } mode; /* mode.set, mode.reply */
+        struct {
+            char *provider; /* NULL: all */
+            char *program;  /* NULL: all */
+        } rules_list;
+        struct {
+            ward_proto_rule *rules;
+            size_t n;
+            bool more; /* another rules.reply with the same id follows */
+        } rules_reply;
+        ward_proto_rule rule; /* rules.add */
+        struct {
+            uint64_t id;
+        } rule_id; /* rules.delete, rule.added */
+        struct {
+            uint32_t version, record_size, capacity; /* + fds: memfd, eventfd */
+        } subscribe_reply;
+        struct {
+            uint64_t prompt_id;
+            enum ward_action action;
+            enum ward_scope scope;
+            enum ward_duration duration;
+            uint32_t minutes; /* DUR_MINUTES: 1 .. 525600 */
+        } answer;
+        ward_log_filter log_query;
+        struct {
+            ward_event *rows; /* seq holds the log row id */
+            size_t n;
+            bool more;
+        } log_reply;
+        struct {
+            uint64_t log_id; /* a logged connection, or 0 and ... */
+            bool has_conn;
+            ward_event conn; /* ... a described one */
+        } explain;
+        struct {
+            enum ward_verdict verdict;
+            enum ward_reason reason;
+            uint64_t filter_id;
+            char *filter; /* NULL: none */
+            char *text;   /* the engine's trace, formatted */
+        } explain_reply;
+        struct {
+            uint64_t prompt_id;
+            uint32_t timeout_s; /* the policy's default applies after this */
+            ward_event conn;
+        } prompt;
+        struct {
+            uint64_t prompt_id;
+            enum ward_verdict verdict;
+            char *by; /* "answer", "timeout", "no-prompter" ... */
+        } prompt_closed;
+        struct {
+            enum ward_proto_err code;
+            char *message;
+        } error;
+    } u;
+} ward_msg;
+
+/* Frees what a decoded (or hand-built, heap-owning) message owns; zeroes it. */
+void ward_msg_free(ward_msg *m);
+
+/* ---- Codec --------------------------------------------------------------- */
+
+/* Decodes one line (without or with its trailing newline). On success fills
+ * *out and returns WARD_PE_OK. On failure returns the error, leaves *out
+ * owning nothing, with out->id the request id if it could be read (so the
+ * error reply can carry it), and writes a message into err. */
+enum ward_proto_err ward_proto_decode(const char *buf, size_t len, ward_msg *out, char *err,
+                                      size_t errlen);
+
+/* Encodes one message as a framed line (newline included, and a NUL after
+ * it that *len does not count) into a malloc'ed buffer. Strings that are not valid UTF-8 (paths may
+ * hold any bytes) are sent with U+FFFD in place of the invalid bytes. Returns WARD_PE_OK,
+ * WARD_PE_TOO_LARGE (the line would exceed WARD_PROTO_MAX_MSG) or
+ * WARD_PE_BAD_FIELD (a value with no wire form, e.g. an unknown enum). */
+enum ward_proto_err ward_proto_encode(const ward_msg *m, char **out, size_t *len);
+
+/* Wire names shared with the CLI (NULL / -1 when unknown). */
+const char *ward_proto_mode_name(enum ward_mode m);
+int ward_proto_mode_parse(const char *s);
+const char *ward_proto_verdict_name(enum ward_verdict v);
+int ward_proto_verdict_parse(const char *s);
+const char *ward_proto_layer_name(enum ward_layer l);
+const char *ward_proto_reason_name(enum ward_reason r);
+const char *ward_proto_scope_name(enum ward_scope s);
+const char *ward_proto_duration_name(enum ward_duration d);
+
+/* ---- Authorization ------------------------------------------------------- */
+
+enum ward_auth {
+    WARD_AUTH_READ,  /* any local user: status, mode, rules, explain, own log rows */
+    WARD_AUTH_ADMIN, /* root or group `ward`: everything */
+};
+
+typedef struct ward_peer {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+    enum ward_auth auth;
+} ward_peer;
+
+/* Reads SO_PEERCRED and SO_PEERGROUPS of a connected unix socket; admin when
+ * uid 0, or the primary or a supplementary group is admin_gid ((gid_t)-1:
+ * nobody by group). Returns 0 or -1 with errno. */
+int ward_proto_peer(int fd, gid_t admin_gid, ward_peer *out);
+/* The group `ward`'s gid, or (gid_t)-1 when there is none. */
+gid_t ward_proto_admin_gid(void);
+/* Whether a peer of that level may send that request. */
+bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth);
+
+/* ---- Server -------------------------------------------------------------- */
+
+typedef struct ward_server ward_server;
+typedef struct ward_conn ward_conn;
+
+/* A request that passed framing, decoding, hello and authorization. The
+ * callback answers with ward_conn_send (now or later: the id is in m). The
+ * message is freed after the callback returns. */
+typedef void (*ward_server_msg_fn)(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
+/* A client is going away: drop its subscriptions, prompter registration and
+ * session-scoped (DYNAMIC) filters. The conn is freed after this returns. */
+typedef void (*ward_server_close_fn)(ward_server *s, ward_conn *c, void *ctx);
+
+typedef struct ward_server_config {
+    const char *path;   /* socket path; its directory must exist */
+    mode_t mode;        /* socket file mode; 0: 0666 (authorization is by peer) */
+    gid_t admin_gid;    /* (gid_t)-1: look up group `ward` */
+    size_t max_clients; /* 0: 64 */
+    size_t max_out;     /* bytes queued to one client before it is dropped; 0: 4 MiB */
+    const char *name;   /* "server" in hello.reply; NULL: "wardd" */
+    ward_server_msg_fn on_msg;
+    ward_server_close_fn on_close;
+    void *ctx;
+} ward_server_config;
+
+ward_server *ward_server_new(const ward_server_config *cfg, char *err, size_t errlen);
+/* Closes every client (calling on_close), the listener, and unlinks the path. */
+void ward_server_free(ward_server *s);
+/* An epoll fd: readable when ward_server_run has work. Add it to the daemon's
+ * epoll set with EPOLLIN. */
+int ward_server_fd(const ward_server *s);
+/* Accepts, reads, dispatches and writes what is ready, waiting up to
+ * timeout_ms (0: do not wait). Returns the number of events handled or -1. */
+int ward_server_run(ward_server *s, int timeout_ms);
+size_t ward_server_clients(const ward_server *s);
+/* Calls fn for every client (e.g. to push a prompt to every prompter). */
+void ward_server_foreach(ward_server *s, void (*fn)(ward_conn *c, void *ctx), void *ctx);
+
+/* Queues a message (and descriptors, dup'ed here) for the client. Returns 0,
+ * or -1 when the message cannot be encoded or the client's queue is over its
+ * bound (the client is then disconnected: a slow client never holds wardd). */
+int ward_conn_send(ward_conn *c, const ward_msg *m, const int *fds, size_t nfds);
+int ward_conn_send_error(ward_conn *c, uint32_t id, enum ward_proto_err code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int ward_conn_send_ok(ward_conn *c, uint32_t id);
+/* Sends rows (or rules) as several replies of at most WARD_PROTO_MAX_MSG,
+ * all with `more` set but the last. */
+int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, size_t n);
+int ward_conn_send_rules(ward_conn *c, uint32_t id, const ward_proto_rule *rules, size_t n);
+const ward_peer *ward_conn_peer(const ward_conn *c);
+uint64_t ward_conn_session(const ward_conn *c); /* unique per connection: DYNAMIC lifetimes */
+void ward_conn_set_data(ward_conn *c, void *data);
+void *ward_conn_data(const ward_conn *c);
+/* Closes after the queued output is written (or at once if it cannot be). */
+void ward_conn_close(ward_conn *c);
+
+/* ---- Client -------------------------------------------------------------- */
+
+typedef struct ward_client ward_client;
+
+/* Connects and says hello. NULL with a message in err on failure. */
+ward_client *ward_client_connect(const char *path, const char *name, char *err, size_t errlen);
+void ward_client_close(ward_client *c);
+int ward_client_fd(const ward_client *c);
+bool ward_client_admin(const ward_client *c);
+uint32_t ward_client_version(const ward_client *c);
+
+/* Sends a request; assigns req->id when it is 0. Returns 0 or -1. */
+int ward_client_send(ward_client *c, ward_msg *req);
+/* Receives the next message (reply or push). Descriptors that came with it
+ * are stored in fds (up to WARD_PROTO_MAX_FDS; *nfds set; the caller closes
+ * them) or closed when fds is NULL. Returns 1, 0 on timeout (timeout_ms < 0:
+ * wait forever), -1 on error or when wardd closed the connection. */
+int ward_client_recv(ward_client *c, ward_msg *out, int *fds, size_t *nfds, int timeout_ms);
+/* Sends req and waits for the reply with its id; pushes that arrive
+ * meanwhile are kept for ward_client_recv. For multi-part replies call
+ * ward_client_recv while reply->u.*.more is set. */
+int ward_client_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds,
+                     int timeout_ms);
+
+#endif /* WARD_PROTO_H */
