@@ -1,0 +1,234 @@
+/*
+ * backend.c — the kernel interface (backend.h) over BPF, nft and NFQUEUE.
+ */
+#include <errno.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel/internal.h"
+
+void ward_kernel_config_default(ward_kernel_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->mark = WARD_KMARK_DEFAULT;
+    c->reject_mark = WARD_KREJECT_DEFAULT;
+    c->queue_num = WARD_KQUEUE_DEFAULT;
+    c->queue_maxlen = WARD_KQUEUE_MAXLEN;
+    c->fail = WARD_KFAIL_CLOSED;
+    c->default_verdict = WARD_KV_ASK;
+    c->unattributed = WARD_KV_ASK;
+    c->raw_default = WARD_KV_DENY;
+}
+
+int ward_kernel_cgroup2_root(char *buf, size_t len)
+{
+    FILE *f = setmntent("/proc/mounts", "r");
+    if (!f)
+        return -errno;
+    struct mntent *m;
+    int rc = -ENOENT;
+    while ((m = getmntent(f))) {
+        if (!strcmp(m->mnt_type, "cgroup2")) {
+            snprintf(buf, len, "%s", m->mnt_dir);
+            rc = 0;
+            break;
+        }
+    }
+    endmntent(f);
+    return rc;
+}
+
+int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out)
+{
+    int err;
+    ward_kernel *k = calloc(1, sizeof(*k));
+    if (!k)
+        return -ENOMEM;
+    k->cfg = *c;
+    k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
+    k->nfq_fd = k->diag_fd = -1;
+    if (!k->cfg.mark || (k->cfg.mark & (k->cfg.mark - 1)) || k->cfg.mark == k->cfg.reject_mark) {
+        err = -EINVAL;
+        goto cleanup;
+    }
+    snprintf(k->pin_dir, sizeof(k->pin_dir), "%s", c->pin_dir ? c->pin_dir : WARD_KPIN_DIR_DEFAULT);
+    if (c->cgroup)
+        snprintf(k->cgroup, sizeof(k->cgroup), "%s", c->cgroup);
+    else if ((err = ward_kernel_cgroup2_root(k->cgroup, sizeof(k->cgroup))))
+        goto cleanup;
+    if (!c->no_bpf && (err = wk_bpf_open(k)))
+        goto cleanup;
+    if (!c->no_nft) {
+        if ((err = wk_nft_open(k)))
+            goto cleanup;
+        if ((err = wk_queue_open(k)))
+            goto cleanup;
+    }
+    *out = k;
+    return 0;
+cleanup:
+    ward_kernel_close(k);
+    return err;
+}
+
+void ward_kernel_close(ward_kernel *k)
+{
+    if (!k)
+        return;
+    wk_queue_close(k);
+    wk_nft_close(k);
+    wk_bpf_close(k);
+    free(k);
+}
+
+int ward_kernel_teardown(const ward_kernel_config *c)
+{
+    int e1 = wk_nft_teardown();
+    int e2 = wk_bpf_teardown(c->pin_dir ? c->pin_dir : WARD_KPIN_DIR_DEFAULT);
+    return e1 ? e1 : e2;
+}
+
+static struct ward_vkey vkey(ward_exe_id exe, const ward_kentry *e)
+{
+    struct ward_vkey key;
+    memset(&key, 0, sizeof(key));
+    key.dev = exe.dev;
+    key.ino = exe.ino;
+    key.port = e->port;
+    key.proto = e->proto;
+    key.dir = e->dir;
+    return key;
+}
+
+int ward_kernel_program_put(ward_kernel *k, ward_exe_id exe, const ward_kentry *e)
+{
+    if (k->verdicts_fd < 0)
+        return -EBADF;
+    struct ward_vkey key = vkey(exe, e);
+    struct ward_vval val;
+    memset(&val, 0, sizeof(val));
+    val.verdict = e->verdict;
+    val.rule = e->rule;
+    return bpf_map_update_elem(k->verdicts_fd, &key, &val, BPF_ANY) ? -errno : 0;
+}
+
+int ward_kernel_program_set(ward_kernel *k, ward_exe_id exe, const ward_kentry *e, size_t n)
+{
+    int err;
+    if (k->verdicts_fd < 0)
+        return -EBADF;
+    /* New entries first, then the stale ones go: an entry present before
+     * and after is never missing in between. */
+    for (size_t i = 0; i < n; i++)
+        if ((err = ward_kernel_program_put(k, exe, &e[i])))
+            return err;
+    struct ward_vkey cur, next, stale[256];
+    size_t nstale = 0;
+    void *prev = NULL;
+    while (!bpf_map_get_next_key(k->verdicts_fd, prev, &next)) {
+        cur = next;
+        prev = &cur;
+        if (cur.dev != exe.dev || cur.ino != exe.ino)
+            continue;
+        bool keep = false;
+        for (size_t i = 0; i < n && !keep; i++) {
+            struct ward_vkey want = vkey(exe, &e[i]);
+            keep = !memcmp(&want, &cur, sizeof(cur));
+        }
+        if (!keep && nstale < sizeof(stale) / sizeof(stale[0]))
+            stale[nstale++] = cur;
+    }
+    for (size_t i = 0; i < nstale; i++)
+        bpf_map_delete_elem(k->verdicts_fd, &stale[i]);
+    return 0;
+}
+
+int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
+                               uint16_t port)
+{
+    if (k->verdicts_fd < 0)
+        return -EBADF;
+    ward_kentry e = {.proto = proto, .dir = dir, .port = port};
+    struct ward_vkey key = vkey(exe, &e);
+    struct ward_vval val;
+    if (port && !bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
+        return val.verdict;
+    key.port = 0;
+    if (!bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
+        return val.verdict;
+    key.proto = WARD_KPROTO_ANY;
+    if (!bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
+        return val.verdict;
+    return proto == WARD_KPROTO_RAW ? k->cfg.raw_default : k->cfg.default_verdict;
+}
+
+int ward_kernel_listeners(ward_kernel *k, ward_klisten *out, size_t max)
+{
+    if (k->binds_fd < 0)
+        return -EBADF;
+    struct ward_bindkey cur, next;
+    void *prev = NULL;
+    size_t n = 0;
+    while (n < max && !bpf_map_get_next_key(k->binds_fd, prev, &next)) {
+        struct ward_bindinfo b;
+        cur = next;
+        prev = &cur;
+        if (bpf_map_lookup_elem(k->binds_fd, &cur, &b))
+            continue;
+        out[n].proto = cur.proto;
+        out[n].port = cur.port;
+        out[n].exe.dev = b.dev;
+        out[n].exe.ino = b.ino;
+        out[n].pid = b.pid;
+        out[n].uid = b.uid;
+        n++;
+    }
+    return (int)n;
+}
+
+static void queue_counters(ward_kernel *k, ward_kstats *s)
+{
+    FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+    if (!f)
+        return;
+    unsigned q, portid, total, mode, range, qdrop, udrop, seq, one;
+    while (fscanf(f, "%u %u %u %u %u %u %u %u %u", &q, &portid, &total, &mode, &range, &qdrop,
+                  &udrop, &seq, &one) == 9) {
+        if (q == k->cfg.queue_num) {
+            s->queue_dropped = qdrop;
+            s->user_dropped = udrop;
+        }
+    }
+    fclose(f);
+}
+
+int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (k->stats_fd >= 0) {
+        int ncpu = libbpf_num_possible_cpus();
+        if (ncpu <= 0)
+            return -EINVAL;
+        uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < WARD_STAT_COUNT; i++) {
+            if (bpf_map_lookup_elem(k->stats_fd, &i, v))
+                continue;
+            for (int c = 0; c < ncpu; c++)
+                out->hook[i] += v[c];
+        }
+        free(v);
+    }
+    out->queued = k->queued;
+    out->answered = k->answered;
+    out->repairs = k->repairs;
+    out->native_queue = k->native_queue;
+    queue_counters(k, out);
+    return 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * kernel/backend.h — Ward's kernel enforcement behind one interface.
+ *
+ * The engine and the daemon see programs, verdict tables, queued flows and
+ * listening ports; how they are enforced (BPF cgroup hooks, the nft table
+ * `inet ward`, NFQUEUE) stays behind this header. docs/KERNEL.md describes
+ * the path.
+ *
+ * Life cycle: ward_kernel_open() loads or re-uses the pinned BPF objects,
+ * attaches the hooks to the cgroup (links, multi-attach, pinned) and installs
+ * the nft table in the current network namespace; ward_kernel_close() frees
+ * the handle but leaves links, maps and table in force, so the policy holds
+ * while no daemon runs. ward_kernel_teardown() removes everything of Ward's.
+ *
+ * Functions return 0 (or a count) on success and a negative errno on failure.
+ */
+#ifndef WARD_KERNEL_BACKEND_H
+#define WARD_KERNEL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/engine.h"
+#include "kernel/ward_bpf.h"
+
+typedef struct ward_kernel ward_kernel;
+
+#define WARD_KPIN_DIR_DEFAULT "/sys/fs/bpf/ward"
+#define WARD_KMARK_DEFAULT    0x00100000u /* the "undecided" bit on sockets/packets */
+#define WARD_KREJECT_DEFAULT  0x00200000u /* set by a deny from the queue: nft rejects */
+#define WARD_KQUEUE_DEFAULT   7100
+#define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
+
+enum ward_kfail {
+    WARD_KFAIL_CLOSED = 0, /* queued traffic dropped while no one answers */
+    WARD_KFAIL_OPEN = 1,   /* queue bypass: accepted while no one answers */
+};
+
+typedef struct ward_kernel_config {
+    const char *cgroup;  /* where the hooks attach; NULL: the cgroup v2 root */
+    const char *pin_dir; /* NULL: WARD_KPIN_DIR_DEFAULT */
+    uint32_t mark;       /* one bit */
+    uint32_t reject_mark;
+    uint16_t queue_num;
+    uint32_t queue_maxlen;
+    enum ward_kfail fail;
+    uint8_t default_verdict; /* enum ward_kv for programs / ports not in the table */
+    uint8_t unattributed;    /* enum ward_kv for tasks without an executable */
+    uint8_t raw_default;     /* enum ward_kv: raw sockets of programs not in the table */
+    bool no_bpf;             /* nft + queue only */
+    bool no_nft;             /* BPF only */
+} ward_kernel_config;
+
+void ward_kernel_config_default(ward_kernel_config *c);
+/* The cgroup v2 mount point from /proc/mounts into buf; 0 or -ENOENT. */
+int ward_kernel_cgroup2_root(char *buf, size_t len);
+
+int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out);
+void ward_kernel_close(ward_kernel *k);
+/* Detach and unpin everything under pin_dir, delete table inet ward. */
+int ward_kernel_teardown(const ward_kernel_config *c);
+
+/* ---- Compiled verdicts per program (the kernel's fast path) -------------- */
+
+typedef struct ward_kentry {
+    uint8_t proto;   /* IPPROTO_*, WARD_KPROTO_ANY, WARD_KPROTO_RAW */
+    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN */
+    uint16_t port;   /* 0: any */
+    uint8_t verdict; /* enum ward_kv: ALLOW, DENY or ASK */
+    uint32_t rule;   /* opaque (engine rule id) */
+} ward_kentry;
+
+/* Replace a program's table with these entries (n may be 0: forget it). */
+int ward_kernel_program_set(ward_kernel *k, ward_exe_id exe, const ward_kentry *e, size_t n);
+/* Add or change one entry (e.g. a learned answer). */
+int ward_kernel_program_put(ward_kernel *k, ward_exe_id exe, const ward_kentry *e);
+/* What the hooks would decide now (same lookup order); enum ward_kv. */
+int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
+                               uint16_t port);
+
+/* ---- Inbound and packet layers (nft sets) --------------------------------- */
+
+/* ALLOW / DENY put proto.port in the allow / deny set; ASK or NONE removes
+ * it: new inbound connections to it are queued. */
+int ward_kernel_inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8_t verdict);
+/* ICMP (proto 1) / ICMPv6 (58) type per direction: DENY drops it, ALLOW
+ * passes (the default). */
+int ward_kernel_icmp(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, uint8_t verdict);
+
+typedef struct ward_klisten {
+    uint8_t proto;
+    uint16_t port;
+    ward_exe_id exe;
+    uint32_t pid, uid;
+} ward_klisten;
+/* The listening port table filled by the bind hooks. Returns the count. */
+int ward_kernel_listeners(ward_kernel *k, ward_klisten *out, size_t max);
+
+/* ---- The queue: undecided flows ------------------------------------------- */
+
+typedef struct ward_kqueued {
+    uint32_t id; /* give it back to ward_kernel_queue_verdict */
+    uint8_t proto;
+    uint8_t dir;    /* WARD_KDIR_OUT or WARD_KDIR_IN (hook) */
+    uint8_t family; /* 4 or 6 (packet) */
+    ward_ip local, remote;
+    uint16_t lport, rport;
+    bool attributed; /* exe/pid/uid below are valid */
+    ward_exe_id exe;
+    uint32_t pid, uid;
+    char comm[16];
+    uint8_t table; /* what the verdict table says now: enum ward_kv */
+} ward_kqueued;
+
+/* Called per queued packet. Return WARD_KV_ALLOW or WARD_KV_DENY to answer
+ * now, WARD_KV_ASK to keep it waiting (answer later by id; other packets
+ * keep flowing meanwhile). */
+typedef int (*ward_kqueue_fn)(void *ctx, const ward_kqueued *q);
+
+int ward_kernel_queue_fd(ward_kernel *k); /* poll for POLLIN */
+/* Read what is there, call fn for each packet. Returns packets handled. */
+int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx);
+int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
+
+/* ---- Ownership ------------------------------------------------------------ */
+
+/* Is the nft table intact? 0: yes; 1: it was not and has been restored
+ * (when repair); -ENOENT: missing and not repaired. */
+int ward_kernel_nft_check(ward_kernel *k, bool repair);
+/* fd that becomes readable when any nft ruleset of the netns changes. */
+int ward_kernel_nft_monitor_fd(ward_kernel *k);
+void ward_kernel_nft_monitor_drain(ward_kernel *k);
+
+typedef struct ward_kstats {
+    uint64_t hook[WARD_STAT_COUNT]; /* WARD_STAT_* summed over CPUs */
+    uint64_t queued, answered;      /* by this handle */
+    uint64_t queue_dropped;         /* kernel: queue full */
+    uint64_t user_dropped;          /* kernel: netlink buffer full */
+    uint64_t repairs;               /* nft table restored */
+    bool native_queue;              /* nft queue statement (else xt NFQUEUE) */
+} ward_kstats;
+int ward_kernel_stats(ward_kernel *k, ward_kstats *out);
+
+#endif /* WARD_KERNEL_BACKEND_H */

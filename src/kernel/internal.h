@@ -1,0 +1,58 @@
+/*
+ * kernel/internal.h — shared between the kernel backend's files only.
+ */
+#ifndef WARD_KERNEL_INTERNAL_H
+#define WARD_KERNEL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/backend.h"
+
+struct ward_bpf; /* the generated skeleton */
+struct nft_ctx;
+struct nfq_handle;
+struct nfq_q_handle;
+struct mnl_socket;
+
+struct ward_kernel {
+    ward_kernel_config cfg;
+    char pin_dir[256];
+    char cgroup[512];
+    /* BPF (ward_bpf.c) */
+    struct ward_bpf *skel;
+    int verdicts_fd, socks_fd, binds_fd, stats_fd;
+    /* nft (nft.c) */
+    struct nft_ctx *nft;
+    bool native_queue;
+    struct mnl_socket *mon;
+    uint64_t repairs;
+    /* queue (queue.c) */
+    struct nfq_handle *nfq;
+    struct nfq_q_handle *qh;
+    int nfq_fd;
+    int diag_fd;
+    ward_kqueue_fn fn;
+    void *fn_ctx;
+    uint64_t queued, answered;
+};
+
+/* ward_bpf.c */
+int wk_bpf_open(ward_kernel *k);
+void wk_bpf_close(ward_kernel *k);
+int wk_bpf_teardown(const char *pin_dir);
+
+/* nft.c */
+int wk_nft_open(ward_kernel *k);
+void wk_nft_close(ward_kernel *k);
+int wk_nft_install(ward_kernel *k);
+int wk_nft_teardown(void);
+int wk_nft_run(ward_kernel *k, const char *cmd);
+
+/* queue.c */
+int wk_queue_open(ward_kernel *k);
+void wk_queue_close(ward_kernel *k);
+
+int wk_mkdir_p(const char *path);
+
+#endif

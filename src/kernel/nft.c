@@ -1,0 +1,298 @@
+/*
+ * nft.c — Ward's nftables table `inet ward`, in the current network namespace.
+ *
+ * One libnftables transaction replaces the whole table ("add; delete;
+ * table {...}" is atomic: there is never an instant with neither the old nor
+ * the new table). Marked (undecided) new flows jump to chain `hold`, whose
+ * last rule drops. The queue rule goes first in `hold`: the native `queue`
+ * statement where the kernel has it (probed by trying), else the xtables
+ * NFQUEUE target through nft_compat, inserted with libnftnl in a second
+ * batch — until it lands, held flows are dropped, never leaked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <nftables/libnftables.h>
+
+#include "kernel/internal.h"
+
+int wk_nft_run(ward_kernel *k, const char *cmd)
+{
+    int rc = nft_run_cmd_from_buffer(k->nft, cmd);
+    const char *err = nft_ctx_get_error_buffer(k->nft);
+    if (rc && getenv("WARD_NFT_VERBOSE") && err)
+        fprintf(stderr, "ward: nft: %s", err);
+    return rc ? -EINVAL : 0;
+}
+
+static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len)
+{
+    snprintf(buf, len, "counter queue num %u%s;", k->cfg.queue_num,
+             k->cfg.fail == WARD_KFAIL_OPEN ? " bypass" : "");
+    return buf;
+}
+
+static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
+{
+    unsigned u = k->cfg.mark, r = k->cfg.reject_mark;
+    char q[96] = "";
+    if (native)
+        queue_stmt(k, q, sizeof(q));
+    int n = snprintf(
+        buf, len,
+        "add table inet ward\n"
+        "delete table inet ward\n"
+        "table inet ward {\n"
+        "  set in_allow { type inet_proto . inet_service; }\n"
+        "  set in_deny { type inet_proto . inet_service; }\n"
+        "  set icmp_out_deny { type icmp_type; }\n"
+        "  set icmp_in_deny { type icmp_type; }\n"
+        "  set icmp6_out_deny { type icmpv6_type; }\n"
+        "  set icmp6_in_deny { type icmpv6_type; }\n"
+        "  chain hold {\n"
+        "    %s\n"
+        "    counter drop comment \"ward-hold\";\n"
+        "  }\n"
+        "  chain output {\n"
+        "    type filter hook output priority 0; policy accept;\n"
+        "    ct state established,related accept comment \"ward-est\";\n"
+        "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
+        "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
+        "    oif lo accept;\n"
+        "    icmp type @icmp_out_deny counter drop;\n"
+        "    icmpv6 type @icmp6_out_deny counter drop;\n"
+        "    meta mark & 0x%x == 0x%x ct state new jump hold;\n"
+        "  }\n"
+        "  chain input {\n"
+        "    type filter hook input priority 0; policy accept;\n"
+        "    ct state established,related accept comment \"ward-est\";\n"
+        "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
+        "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
+        "    iif lo accept;\n"
+        "    icmp type @icmp_in_deny counter drop;\n"
+        "    icmpv6 type @icmp6_in_deny counter drop;\n"
+        "    meta l4proto . th dport @in_allow accept;\n"
+        "    meta l4proto tcp meta l4proto . th dport @in_deny counter reject with tcp reset;\n"
+        "    meta l4proto . th dport @in_deny counter drop;\n"
+        "    meta l4proto { tcp, udp } ct state new meta mark set meta mark | 0x%x jump hold;\n"
+        "  }\n"
+        "}\n",
+        q, r, r, r, r, u, u, r, r, r, r, u);
+    return n < (int)len ? 0 : -ENOSPC;
+}
+
+/* Insert `counter; xt NFQUEUE` at the head of chain hold (libnftnl batch). */
+static int insert_compat_queue(ward_kernel *k)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct mnl_socket *nl = NULL;
+    struct nftnl_rule *r = NULL;
+    struct xt_NFQ_info_v3 *info = NULL;
+    struct nftnl_expr *e;
+    uint32_t seq = (uint32_t)time(NULL), portid;
+    int err;
+
+    r = nftnl_rule_alloc();
+    info = calloc(1, sizeof(*info));
+    if (!r || !info) {
+        err = -ENOMEM;
+        goto cleanup;
+    }
+    nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "ward");
+    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "hold");
+    if (!(e = nftnl_expr_alloc("counter"))) {
+        err = -ENOMEM;
+        goto cleanup;
+    }
+    nftnl_rule_add_expr(r, e);
+    if (!(e = nftnl_expr_alloc("target"))) {
+        err = -ENOMEM;
+        goto cleanup;
+    }
+    info->queuenum = k->cfg.queue_num;
+    info->queues_total = 1;
+    info->flags = k->cfg.fail == WARD_KFAIL_OPEN ? NFQ_FLAG_BYPASS : 0;
+    nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+    nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, sizeof(*info)); /* takes info */
+    info = NULL;
+    nftnl_rule_add_expr(r, e);
+
+    struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+    nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+    mnl_nlmsg_batch_next(b);
+    uint32_t rule_seq = seq;
+    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
+                                                 NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK, seq++);
+    nftnl_rule_nlmsg_build_payload(nlh, r);
+    mnl_nlmsg_batch_next(b);
+    nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
+    mnl_nlmsg_batch_next(b);
+
+    nl = mnl_socket_open(NETLINK_NETFILTER);
+    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        err = -errno;
+        goto cleanup;
+    }
+    portid = mnl_socket_get_portid(nl);
+    if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0) {
+        err = -errno;
+        mnl_nlmsg_batch_stop(b);
+        goto cleanup;
+    }
+    mnl_nlmsg_batch_stop(b);
+    int n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+    err = n < 0 ? -errno : 0;
+    if (n > 0 && mnl_cb_run(buf, n, rule_seq, portid, NULL, NULL) < 0)
+        err = -errno;
+cleanup:
+    free(info);
+    nftnl_rule_free(r);
+    if (nl)
+        mnl_socket_close(nl);
+    return err;
+}
+
+int wk_nft_install(ward_kernel *k)
+{
+    static char buf[8192];
+    int err;
+    /* Probe: the native queue statement (fails here with ENOENT). */
+    if ((err = ruleset(k, true, buf, sizeof(buf))))
+        return err;
+    if (!wk_nft_run(k, buf)) {
+        k->native_queue = true;
+        return 0;
+    }
+    k->native_queue = false;
+    if ((err = ruleset(k, false, buf, sizeof(buf))))
+        return err;
+    if ((err = wk_nft_run(k, buf)))
+        return err;
+    return insert_compat_queue(k);
+}
+
+int ward_kernel_nft_check(ward_kernel *k, bool repair)
+{
+    if (!k->nft)
+        return 0;
+    nft_ctx_buffer_output(k->nft);
+    int rc = nft_run_cmd_from_buffer(k->nft, "list table inet ward");
+    const char *out = nft_ctx_get_output_buffer(k->nft);
+    bool ok = !rc && out && strstr(out, "ward-est") && strstr(out, "ward-hold") &&
+              strcasestr(out, "queue") && strstr(out, "jump hold");
+    nft_ctx_unbuffer_output(k->nft);
+    if (ok)
+        return 0;
+    if (!repair)
+        return -ENOENT;
+    int err = wk_nft_install(k);
+    if (err)
+        return err;
+    k->repairs++;
+    return 1;
+}
+
+int wk_nft_open(ward_kernel *k)
+{
+    k->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!k->nft)
+        return -ENOMEM;
+    nft_ctx_buffer_error(k->nft);
+    k->mon = mnl_socket_open(NETLINK_NETFILTER);
+    if (k->mon) {
+        if (mnl_socket_bind(k->mon, 1u << (NFNLGRP_NFTABLES - 1), MNL_SOCKET_AUTOPID) < 0) {
+            mnl_socket_close(k->mon);
+            k->mon = NULL;
+        }
+    }
+    return wk_nft_install(k);
+}
+
+void wk_nft_close(ward_kernel *k)
+{
+    if (k->nft)
+        nft_ctx_free(k->nft);
+    if (k->mon)
+        mnl_socket_close(k->mon);
+    k->nft = NULL;
+    k->mon = NULL;
+}
+
+int wk_nft_teardown(void)
+{
+    struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!c)
+        return -ENOMEM;
+    nft_ctx_buffer_error(c);
+    nft_run_cmd_from_buffer(c, "add table inet ward\ndelete table inet ward\n");
+    nft_ctx_free(c);
+    return 0;
+}
+
+int ward_kernel_nft_monitor_fd(ward_kernel *k)
+{
+    return k->mon ? mnl_socket_get_fd(k->mon) : -1;
+}
+
+void ward_kernel_nft_monitor_drain(ward_kernel *k)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    if (!k->mon)
+        return;
+    while (recv(mnl_socket_get_fd(k->mon), buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        ;
+}
+
+static const char *proto_name(uint8_t p)
+{
+    return p == 6 ? "tcp" : p == 17 ? "udp" : p == 132 ? "sctp" : NULL;
+}
+
+int ward_kernel_inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8_t verdict)
+{
+    char cmd[256];
+    const char *pn = proto_name(proto);
+    if (!pn || !k->nft)
+        return -EINVAL;
+    /* One transaction: out of both sets, then into the one it belongs. */
+    int n = snprintf(cmd, sizeof(cmd),
+                     "add element inet ward in_allow { %s . %u }\n"
+                     "delete element inet ward in_allow { %s . %u }\n"
+                     "add element inet ward in_deny { %s . %u }\n"
+                     "delete element inet ward in_deny { %s . %u }\n",
+                     pn, port, pn, port, pn, port, pn, port);
+    if (verdict == WARD_KV_ALLOW || verdict == WARD_KV_DENY)
+        snprintf(cmd + n, sizeof(cmd) - n, "add element inet ward %s { %s . %u }\n",
+                 verdict == WARD_KV_ALLOW ? "in_allow" : "in_deny", pn, port);
+    return wk_nft_run(k, cmd);
+}
+
+int ward_kernel_icmp(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, uint8_t verdict)
+{
+    char cmd[256];
+    if ((proto != 1 && proto != 58) || !k->nft)
+        return -EINVAL;
+    char set[32];
+    snprintf(set, sizeof(set), "%s_%s_deny", proto == 1 ? "icmp" : "icmp6",
+             dir == WARD_KDIR_IN ? "in" : "out");
+    int n = snprintf(cmd, sizeof(cmd),
+                     "add element inet ward %s { %u }\ndelete element inet ward %s { %u }\n", set,
+                     type, set, type);
+    if (verdict == WARD_KV_DENY)
+        snprintf(cmd + n, sizeof(cmd) - n, "add element inet ward %s { %u }\n", set, type);
+    return wk_nft_run(k, cmd);
+}

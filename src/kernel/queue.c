@@ -1,0 +1,305 @@
+/*
+ * queue.c — undecided flows from NFQUEUE: attribute, ask, give the verdict.
+ *
+ * A queued packet is attributed by its socket: 5-tuple -> sock_diag (the
+ * socket's cookie) -> ward_socks (filled by the hooks when they held the
+ * socket) -> executable, pid, uid. Inbound packets are attributed by the
+ * listening port table (ward_binds). Packets wait independently: the
+ * callback may answer at once or later by id, and nothing else stalls.
+ * A deny re-injects the packet (NF_REPEAT) with the reject mark, so nft
+ * answers it with a reset / ICMP error and the caller fails at once.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/inet_diag.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+
+#include "kernel/internal.h"
+
+static int diag_once(int fd, int family, uint8_t proto, const uint8_t *src, uint16_t sport,
+                     const uint8_t *dst, uint16_t dport, uint64_t *cookie)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req;
+    memset(&req, 0, sizeof(req));
+    req.nlh.nlmsg_len = sizeof(req);
+    req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    req.nlh.nlmsg_flags = NLM_F_REQUEST;
+    req.r.sdiag_family = (uint8_t)family;
+    req.r.sdiag_protocol = proto;
+    req.r.idiag_states = ~0u;
+    req.r.id.idiag_sport = htons(sport);
+    req.r.id.idiag_dport = htons(dport);
+    size_t alen = family == AF_INET ? 4 : 16;
+    memcpy(req.r.id.idiag_src, src, alen);
+    memcpy(req.r.id.idiag_dst, dst, alen);
+    req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    if (send(fd, &req, sizeof(req), 0) < 0)
+        return -errno;
+    union {
+        char buf[8192];
+        struct nlmsghdr align;
+    } u;
+    ssize_t n = recv(fd, u.buf, sizeof(u.buf), 0);
+    if (n < 0)
+        return -errno;
+    for (struct nlmsghdr *h = &u.align; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE)
+            return -ENOENT;
+        if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+            struct inet_diag_msg *m = NLMSG_DATA(h);
+            *cookie = m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static bool is_v4(const ward_ip *ip)
+{
+    static const uint8_t pre[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return !memcmp(ip->b, pre, sizeof(pre));
+}
+
+/* local/remote in the 16-byte form (IPv4 mapped). */
+static int diag_cookie(int fd, uint8_t proto, const ward_ip *l, uint16_t lport, const ward_ip *r,
+                       uint16_t rport, uint64_t *cookie)
+{
+    bool v4 = is_v4(l) && is_v4(r);
+    /* TCP takes (src = local); UDP's exact lookup is the receive lookup
+     * (src = remote): try both orders. v4 first, then a v6 socket with
+     * mapped addresses. */
+    for (int fam = 0; fam < 2; fam++) {
+        int family = fam == 0 && v4 ? AF_INET : AF_INET6;
+        if (fam == 1 && family == AF_INET)
+            continue;
+        if (fam == 0 && !v4)
+            family = AF_INET6;
+        const uint8_t *lb = family == AF_INET ? l->b + 12 : l->b;
+        const uint8_t *rb = family == AF_INET ? r->b + 12 : r->b;
+        if (!diag_once(fd, family, proto, lb, lport, rb, rport, cookie))
+            return 0;
+        if (proto != 6 && !diag_once(fd, family, proto, rb, rport, lb, lport, cookie))
+            return 0;
+        if (!v4)
+            break;
+    }
+    return -ENOENT;
+}
+
+static void set_ip(ward_ip *ip, int family, const uint8_t *a)
+{
+    if (family == 4) {
+        memset(ip->b, 0, 10);
+        ip->b[10] = ip->b[11] = 0xff;
+        memcpy(ip->b + 12, a, 4);
+    } else {
+        memcpy(ip->b, a, 16);
+    }
+}
+
+/* Fill the tuple from the packet; false if it is not IP/TCP/UDP/ICMP. */
+static bool parse(const unsigned char *p, int len, int hook, ward_kqueued *q)
+{
+    const uint8_t *src, *dst;
+    int off;
+    if (len < 20)
+        return false;
+    if ((p[0] >> 4) == 4) {
+        const struct iphdr *ip = (const void *)p;
+        q->family = 4;
+        q->proto = ip->protocol;
+        off = ip->ihl * 4;
+        src = p + 12;
+        dst = p + 16;
+    } else if ((p[0] >> 4) == 6 && len >= 40) {
+        q->family = 6;
+        q->proto = p[6];
+        off = 40;
+        src = p + 8;
+        dst = p + 24;
+    } else {
+        return false;
+    }
+    uint16_t sport = 0, dport = 0;
+    if ((q->proto == 6 || q->proto == 17) && len >= off + 4) {
+        sport = (uint16_t)(p[off] << 8 | p[off + 1]);
+        dport = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+    } else if ((q->proto == 1 || q->proto == 58) && len > off) {
+        dport = p[off]; /* the type */
+    }
+    q->dir = hook == NF_INET_LOCAL_IN || hook == NF_INET_PRE_ROUTING ? WARD_KDIR_IN : WARD_KDIR_OUT;
+    if (q->dir == WARD_KDIR_OUT) {
+        set_ip(&q->local, q->family, src);
+        set_ip(&q->remote, q->family, dst);
+        q->lport = sport;
+        q->rport = dport;
+    } else {
+        set_ip(&q->local, q->family, dst);
+        set_ip(&q->remote, q->family, src);
+        q->lport = dport;
+        q->rport = sport;
+    }
+    return true;
+}
+
+static void attribute(ward_kernel *k, ward_kqueued *q)
+{
+    if (k->verdicts_fd < 0)
+        return;
+    if (q->dir == WARD_KDIR_IN) {
+        struct ward_bindkey bk = {.port = q->lport, .proto = q->proto};
+        struct ward_bindinfo b;
+        if (!bpf_map_lookup_elem(k->binds_fd, &bk, &b)) {
+            q->attributed = true;
+            q->exe.dev = b.dev;
+            q->exe.ino = b.ino;
+            q->pid = b.pid;
+            q->uid = b.uid;
+        }
+    } else if (q->proto == 6 || q->proto == 17) {
+        uint64_t cookie;
+        struct ward_sockinfo si;
+        if (k->diag_fd >= 0 &&
+            !diag_cookie(k->diag_fd, q->proto, &q->local, q->lport, &q->remote, q->rport,
+                         &cookie) &&
+            !bpf_map_lookup_elem(k->socks_fd, &cookie, &si)) {
+            q->attributed = true;
+            q->exe.dev = si.dev;
+            q->exe.ino = si.ino;
+            q->pid = si.pid;
+            q->uid = si.uid;
+            memcpy(q->comm, si.comm, sizeof(q->comm));
+        }
+    }
+    if (q->attributed)
+        q->table = (uint8_t)ward_kernel_program_lookup(
+            k, q->exe, q->proto, q->dir, q->dir == WARD_KDIR_OUT ? q->rport : q->lport);
+}
+
+static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+                     void *data)
+{
+    ward_kernel *k = data;
+    struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
+    if (!ph)
+        return 0;
+    ward_kqueued q;
+    memset(&q, 0, sizeof(q));
+    q.id = ntohl(ph->packet_id);
+    unsigned char *pl = NULL;
+    int len = nfq_get_payload(nfa, &pl);
+    k->queued++;
+    if (!pl || !parse(pl, len, ph->hook, &q)) {
+        /* Not ours to judge: let it go where the table sends it. */
+        nfq_set_verdict(qh, q.id, NF_ACCEPT, 0, NULL);
+        k->answered++;
+        return 0;
+    }
+    attribute(k, &q);
+    int v;
+    if (k->fn)
+        v = k->fn(k->fn_ctx, &q);
+    else
+        v = q.table == WARD_KV_ALLOW ? WARD_KV_ALLOW : WARD_KV_DENY;
+    if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
+        ward_kernel_queue_verdict(k, q.id, (uint8_t)v);
+    return 0;
+}
+
+int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict)
+{
+    int rc;
+    if (!k->qh)
+        return -EBADF;
+    if (verdict == WARD_KV_ALLOW)
+        rc = nfq_set_verdict(k->qh, id, NF_ACCEPT, 0, NULL);
+    else
+        rc = nfq_set_verdict2(k->qh, id, NF_REPEAT, k->cfg.reject_mark | k->cfg.mark, 0, NULL);
+    if (rc < 0)
+        return -errno;
+    k->answered++;
+    return 0;
+}
+
+int wk_queue_open(ward_kernel *k)
+{
+    k->nfq = nfq_open();
+    if (!k->nfq)
+        return -errno;
+    k->qh = nfq_create_queue(k->nfq, k->cfg.queue_num, on_packet, k);
+    if (!k->qh) {
+        int err = errno ? -errno : -EBUSY;
+        wk_queue_close(k);
+        return err;
+    }
+    nfq_set_mode(k->qh, NFQNL_COPY_PACKET, 128);
+    nfq_set_queue_maxlen(k->qh, k->cfg.queue_maxlen);
+    uint32_t mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
+    uint32_t flags = NFQA_CFG_F_GSO | (k->cfg.fail == WARD_KFAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0);
+    nfq_set_queue_flags(k->qh, mask, flags);
+    k->nfq_fd = nfq_fd(k->nfq);
+    int one = 1, sz = 4 << 20;
+    setsockopt(k->nfq_fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+    setsockopt(k->nfq_fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+    fcntl(k->nfq_fd, F_SETFL, fcntl(k->nfq_fd, F_GETFL) | O_NONBLOCK);
+
+    k->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (k->diag_fd >= 0) {
+        struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+        setsockopt(k->diag_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    }
+    return 0;
+}
+
+void wk_queue_close(ward_kernel *k)
+{
+    if (k->qh)
+        nfq_destroy_queue(k->qh);
+    if (k->nfq)
+        nfq_close(k->nfq);
+    if (k->diag_fd >= 0)
+        close(k->diag_fd);
+    k->qh = NULL;
+    k->nfq = NULL;
+    k->diag_fd = k->nfq_fd = -1;
+}
+
+int ward_kernel_queue_fd(ward_kernel *k)
+{
+    return k->nfq_fd;
+}
+
+int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx)
+{
+    static char buf[65536] __attribute__((aligned(8)));
+    int count = 0;
+    k->fn = fn;
+    k->fn_ctx = ctx;
+    for (;;) {
+        ssize_t n = recv(k->nfq_fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && errno == ENOBUFS)
+            continue;
+        if (n <= 0)
+            break;
+        nfq_handle_packet(k->nfq, buf, (int)n);
+        count++;
+    }
+    return count;
+}

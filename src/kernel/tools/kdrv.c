@@ -1,0 +1,430 @@
+/*
+ * ward-kdrv — a small driver of the kernel backend, for tests and demos
+ * until wardd lands. Loads and attaches the hooks, installs the nft table in
+ * the current network namespace, fills the verdict table from the command
+ * line and answers queued packets.
+ *
+ *   ward-kdrv --cgroup PATH [--pin-dir DIR] [--allow EXE]... [--deny EXE]...
+ *             [--ask EXE]... [--raw-allow EXE]... [--ask-mode allow|deny|hold]
+ *             [--learn] [--control FIFO] [--fail-open] [--queue-num N]
+ *             [--default allow|deny|ask] [--in-allow tcp:PORT] [--in-deny tcp:PORT]
+ *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
+ *   ward-kdrv --teardown [--pin-dir DIR]
+ *
+ * --ask-mode hold keeps undecided packets waiting until a line "allow" or
+ * "deny" arrives on the control FIFO; every waiting packet gets it.
+ * --learn writes each answer into the verdict table (program, proto, port),
+ * so the program's next connection is decided in the kernel.
+ * Output: one line per event on stdout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/backend.h"
+
+#define MAX_LIST 64
+#define MAX_HELD 8192
+
+struct held {
+    uint32_t id;
+    ward_kqueued q;
+};
+
+static struct {
+    ward_kernel *k;
+    int ask_mode; /* WARD_KV_ALLOW, WARD_KV_DENY or WARD_KV_ASK (hold) */
+    bool learn;
+    struct held held[MAX_HELD];
+    size_t nheld;
+} drv;
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static const char *kv_name(int v)
+{
+    switch (v) {
+    case WARD_KV_ALLOW:
+        return "allow";
+    case WARD_KV_DENY:
+        return "deny";
+    case WARD_KV_ASK:
+        return "ask";
+    default:
+        return "none";
+    }
+}
+
+static int kv_parse(const char *s)
+{
+    if (!strcmp(s, "allow"))
+        return WARD_KV_ALLOW;
+    if (!strcmp(s, "deny"))
+        return WARD_KV_DENY;
+    if (!strcmp(s, "ask") || !strcmp(s, "hold"))
+        return WARD_KV_ASK;
+    return -1;
+}
+
+static void learn(const ward_kqueued *q, int v)
+{
+    if (!drv.learn || !q->attributed)
+        return;
+    ward_kentry e = {.proto = q->proto,
+                     .dir = q->dir,
+                     .port = q->dir == WARD_KDIR_OUT ? q->rport : q->lport,
+                     .verdict = (uint8_t)v};
+    ward_kernel_program_put(drv.k, q->exe, &e);
+}
+
+static const char *ipstr(const ward_ip *ip, char *buf, size_t len)
+{
+    static const uint8_t pre[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (!memcmp(ip->b, pre, sizeof(pre)))
+        return inet_ntop(AF_INET, ip->b + 12, buf, (socklen_t)len);
+    return inet_ntop(AF_INET6, ip->b, buf, (socklen_t)len);
+}
+
+static void log_q(const ward_kqueued *q, const char *what)
+{
+    char l[64], r[64];
+    printf("queue id=%u dir=%s proto=%u local=%s:%u remote=%s:%u exe=%llu:%llu pid=%u comm=%.16s "
+           "table=%s -> %s\n",
+           q->id, q->dir == WARD_KDIR_OUT ? "out" : "in", q->proto, ipstr(&q->local, l, sizeof(l)),
+           q->lport, ipstr(&q->remote, r, sizeof(r)), q->rport, (unsigned long long)q->exe.dev,
+           (unsigned long long)q->exe.ino, q->pid, q->attributed ? q->comm : "?", kv_name(q->table),
+           what);
+    fflush(stdout);
+}
+
+static int on_queued(void *ctx, const ward_kqueued *q)
+{
+    (void)ctx;
+    /* What the compiled table says wins; the ask mode answers the rest. */
+    if (q->table == WARD_KV_ALLOW || q->table == WARD_KV_DENY) {
+        log_q(q, kv_name(q->table));
+        return q->table;
+    }
+    if (drv.ask_mode != WARD_KV_ASK) {
+        log_q(q, kv_name(drv.ask_mode));
+        learn(q, drv.ask_mode);
+        return drv.ask_mode;
+    }
+    if (drv.nheld == MAX_HELD) {
+        log_q(q, "deny (too many held)");
+        return WARD_KV_DENY;
+    }
+    drv.held[drv.nheld].id = q->id;
+    drv.held[drv.nheld].q = *q;
+    drv.nheld++;
+    log_q(q, "hold");
+    return WARD_KV_ASK;
+}
+
+static void answer_held(int v)
+{
+    for (size_t i = 0; i < drv.nheld; i++) {
+        ward_kernel_queue_verdict(drv.k, drv.held[i].id, (uint8_t)v);
+        learn(&drv.held[i].q, v);
+        printf("answer id=%u -> %s\n", drv.held[i].id, kv_name(v));
+    }
+    drv.nheld = 0;
+    fflush(stdout);
+}
+
+static int exe_of(const char *path, ward_exe_id *id)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        fprintf(stderr, "ward-kdrv: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    return 0;
+}
+
+static int port_parse(const char *s, uint8_t *proto, uint16_t *port)
+{
+    char p[8];
+    unsigned n;
+    if (sscanf(s, "%7[a-z]:%u", p, &n) != 2 || n > 65535)
+        return -1;
+    *proto = !strcmp(p, "tcp") ? 6 : !strcmp(p, "udp") ? 17 : 0;
+    *port = (uint16_t)n;
+    return *proto ? 0 : -1;
+}
+
+static void read_control(int fd)
+{
+    static char buf[512];
+    static size_t len;
+    ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+    if (n <= 0)
+        return;
+    len += (size_t)n;
+    buf[len] = '\0';
+    char *nl;
+    while ((nl = strchr(buf, '\n'))) {
+        *nl = '\0';
+        int v = kv_parse(buf);
+        if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
+            answer_held(v);
+        else if (!strcmp(buf, "quit"))
+            stop = 1;
+        size_t rest = len - (size_t)(nl + 1 - buf);
+        memmove(buf, nl + 1, rest + 1);
+        len = rest;
+    }
+    if (len == sizeof(buf) - 1)
+        len = 0;
+}
+
+int main(int argc, char **argv)
+{
+    ward_kernel_config cfg;
+    ward_kernel_config_default(&cfg);
+    const char *allow[MAX_LIST], *deny[MAX_LIST], *ask[MAX_LIST], *raw[MAX_LIST];
+    const char *in_allow[MAX_LIST], *in_deny[MAX_LIST], *icmp_deny[MAX_LIST];
+    size_t nallow = 0, ndeny = 0, nask = 0, nraw = 0, nin_allow = 0, nin_deny = 0, nicmp = 0;
+    const char *control = NULL, *ready = NULL;
+    bool teardown = false, repair = true;
+    drv.ask_mode = WARD_KV_DENY;
+
+    enum {
+        O_CGROUP = 256,
+        O_PIN,
+        O_ALLOW,
+        O_DENY,
+        O_ASK,
+        O_RAW,
+        O_ASKMODE,
+        O_LEARN,
+        O_CONTROL,
+        O_FAILOPEN,
+        O_QNUM,
+        O_DEFAULT,
+        O_INALLOW,
+        O_INDENY,
+        O_ICMPDENY,
+        O_READY,
+        O_TEARDOWN,
+        O_NOREPAIR,
+        O_MARK
+    };
+    static const struct option opts[] = {
+        {"cgroup", 1, 0, O_CGROUP},
+        {"pin-dir", 1, 0, O_PIN},
+        {"allow", 1, 0, O_ALLOW},
+        {"deny", 1, 0, O_DENY},
+        {"ask", 1, 0, O_ASK},
+        {"raw-allow", 1, 0, O_RAW},
+        {"ask-mode", 1, 0, O_ASKMODE},
+        {"learn", 0, 0, O_LEARN},
+        {"control", 1, 0, O_CONTROL},
+        {"fail-open", 0, 0, O_FAILOPEN},
+        {"queue-num", 1, 0, O_QNUM},
+        {"default", 1, 0, O_DEFAULT},
+        {"in-allow", 1, 0, O_INALLOW},
+        {"in-deny", 1, 0, O_INDENY},
+        {"icmp-deny", 1, 0, O_ICMPDENY},
+        {"ready", 1, 0, O_READY},
+        {"teardown", 0, 0, O_TEARDOWN},
+        {"no-repair", 0, 0, O_NOREPAIR},
+        {"mark", 1, 0, O_MARK},
+        {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+#define PUSH(arr, n)                                                                               \
+    do {                                                                                           \
+        if ((n) == MAX_LIST)                                                                       \
+            return 2;                                                                              \
+        (arr)[(n)++] = optarg;                                                                     \
+    } while (0)
+        switch (c) {
+        case O_CGROUP:
+            cfg.cgroup = optarg;
+            break;
+        case O_PIN:
+            cfg.pin_dir = optarg;
+            break;
+        case O_ALLOW:
+            PUSH(allow, nallow);
+            break;
+        case O_DENY:
+            PUSH(deny, ndeny);
+            break;
+        case O_ASK:
+            PUSH(ask, nask);
+            break;
+        case O_RAW:
+            PUSH(raw, nraw);
+            break;
+        case O_INALLOW:
+            PUSH(in_allow, nin_allow);
+            break;
+        case O_INDENY:
+            PUSH(in_deny, nin_deny);
+            break;
+        case O_ICMPDENY:
+            PUSH(icmp_deny, nicmp);
+            break;
+        case O_ASKMODE:
+            if ((drv.ask_mode = kv_parse(optarg)) < 0)
+                return 2;
+            break;
+        case O_DEFAULT: {
+            int v = kv_parse(optarg);
+            if (v < 0)
+                return 2;
+            cfg.default_verdict = (uint8_t)v;
+            break;
+        }
+        case O_LEARN:
+            drv.learn = true;
+            break;
+        case O_CONTROL:
+            control = optarg;
+            break;
+        case O_FAILOPEN:
+            cfg.fail = WARD_KFAIL_OPEN;
+            break;
+        case O_QNUM:
+            cfg.queue_num = (uint16_t)atoi(optarg);
+            break;
+        case O_MARK:
+            cfg.mark = (uint32_t)strtoul(optarg, NULL, 0);
+            break;
+        case O_READY:
+            ready = optarg;
+            break;
+        case O_TEARDOWN:
+            teardown = true;
+            break;
+        case O_NOREPAIR:
+            repair = false;
+            break;
+        default:
+            fprintf(stderr, "usage: see the header of src/kernel/tools/kdrv.c\n");
+            return 2;
+        }
+    }
+    if (teardown)
+        return ward_kernel_teardown(&cfg) ? 1 : 0;
+
+    int err = ward_kernel_open(&cfg, &drv.k);
+    if (err) {
+        fprintf(stderr, "ward-kdrv: open: %s\n", strerror(-err));
+        return 1;
+    }
+    ward_exe_id id;
+    for (size_t i = 0; i < nallow + ndeny + nask; i++) {
+        const char *p = i < nallow           ? allow[i]
+                        : i < nallow + ndeny ? deny[i - nallow]
+                                             : ask[i - nallow - ndeny];
+        uint8_t v = i < nallow ? WARD_KV_ALLOW : i < nallow + ndeny ? WARD_KV_DENY : WARD_KV_ASK;
+        ward_kentry e = {.proto = WARD_KPROTO_ANY, .dir = WARD_KDIR_OUT, .verdict = v};
+        if (exe_of(p, &id) || ward_kernel_program_put(drv.k, id, &e))
+            goto fail;
+    }
+    for (size_t i = 0; i < nraw; i++) {
+        ward_kentry e = {.proto = WARD_KPROTO_RAW, .dir = WARD_KDIR_OUT, .verdict = WARD_KV_ALLOW};
+        if (exe_of(raw[i], &id) || ward_kernel_program_put(drv.k, id, &e))
+            goto fail;
+    }
+    for (size_t i = 0; i < nin_allow + nin_deny; i++) {
+        uint8_t proto;
+        uint16_t port;
+        const char *s = i < nin_allow ? in_allow[i] : in_deny[i - nin_allow];
+        if (port_parse(s, &proto, &port) ||
+            ward_kernel_inbound_port(drv.k, proto, port,
+                                     i < nin_allow ? WARD_KV_ALLOW : WARD_KV_DENY))
+            goto fail;
+    }
+    for (size_t i = 0; i < nicmp; i++) {
+        char dir[8];
+        unsigned type;
+        if (sscanf(icmp_deny[i], "%7[a-z]:%u", dir, &type) != 2 ||
+            ward_kernel_icmp(drv.k, 1, strcmp(dir, "in") ? WARD_KDIR_OUT : WARD_KDIR_IN,
+                             (uint8_t)type, WARD_KV_DENY))
+            goto fail;
+    }
+
+    int cfd = -1;
+    if (control && (cfd = open(control, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "ward-kdrv: %s: %s\n", control, strerror(errno));
+        goto fail;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    ward_kstats st;
+    ward_kernel_stats(drv.k, &st);
+    printf("ready queue=%u %s fail=%s\n", cfg.queue_num,
+           st.native_queue ? "native-queue" : "xt-NFQUEUE",
+           cfg.fail == WARD_KFAIL_OPEN ? "open" : "closed");
+    fflush(stdout);
+    if (ready) {
+        FILE *f = fopen(ready, "w");
+        if (f)
+            fclose(f);
+    }
+
+    while (!stop) {
+        struct pollfd p[3] = {
+            {.fd = ward_kernel_queue_fd(drv.k), .events = POLLIN},
+            {.fd = cfd, .events = POLLIN},
+            {.fd = ward_kernel_nft_monitor_fd(drv.k), .events = POLLIN},
+        };
+        int n = poll(p, 3, 500);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0 && (p[0].revents & POLLIN))
+            ward_kernel_queue_dispatch(drv.k, on_queued, NULL);
+        if (n > 0 && (p[1].revents & POLLIN))
+            read_control(cfd);
+        if (n > 0 && (p[2].revents & POLLIN))
+            ward_kernel_nft_monitor_drain(drv.k);
+        if (repair && (n == 0 || (n > 0 && (p[2].revents & POLLIN)))) {
+            int rc = ward_kernel_nft_check(drv.k, true);
+            if (rc == 1) {
+                printf("nft: table inet ward was changed by someone else: restored\n");
+                fflush(stdout);
+            }
+        }
+    }
+    answer_held(WARD_KV_DENY);
+    if (cfd >= 0)
+        close(cfd);
+    ward_kernel_stats(drv.k, &st);
+    printf("stats allow=%llu deny=%llu ask=%llu raw_deny=%llu queued=%llu answered=%llu "
+           "queue_dropped=%llu repairs=%llu\n",
+           (unsigned long long)st.hook[WARD_STAT_ALLOW],
+           (unsigned long long)st.hook[WARD_STAT_DENY], (unsigned long long)st.hook[WARD_STAT_ASK],
+           (unsigned long long)st.hook[WARD_STAT_RAW_DENY], (unsigned long long)st.queued,
+           (unsigned long long)st.answered, (unsigned long long)st.queue_dropped,
+           (unsigned long long)st.repairs);
+    ward_kernel_close(drv.k);
+    return 0;
+fail:
+    ward_kernel_close(drv.k);
+    return 1;
+}

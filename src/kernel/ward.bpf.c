@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ward.bpf.c — Ward's cgroup socket hooks.
+ *
+ * Every socket operation of a task in the attached cgroup is attributed to
+ * the task's executable (dev, inode of mm->exe_file, read with CO-RE) and
+ * looked up in ward_verdicts:
+ *   allow -> pass, in the kernel, no trip to user space
+ *   deny  -> return 0: the syscall fails with EPERM at once
+ *   ask   -> the socket gets the configured mark bit; nft sends the first
+ *            packet of its new flows to NFQUEUE, where user space decides.
+ * The data contract is ward_bpf.h; the loader is ward_bpf.c.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "ward_bpf.h"
+
+#define AF_INET     2
+#define AF_INET6    10
+#define SOCK_DGRAM  2
+#define SOCK_RAW    3
+#define SOL_SOCKET  1
+#define SO_MARK     36
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+/* Settings, fixed at load time by the loader (rodata). */
+const volatile __u32 ward_mark = 0x00100000;         /* the "undecided" mark bit */
+const volatile __u8 ward_default = WARD_KV_ASK;      /* program/port not in the table */
+const volatile __u8 ward_unattributed = WARD_KV_ASK; /* task without an exe (kthread) */
+const volatile __u8 ward_raw_default = WARD_KV_DENY; /* raw sockets, not in the table */
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, WARD_MAX_VERDICTS);
+    __type(key, struct ward_vkey);
+    __type(value, struct ward_vval);
+} ward_verdicts SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, WARD_MAX_SOCKS);
+    __type(key, __u64);
+    __type(value, struct ward_sockinfo);
+} ward_socks SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, WARD_MAX_BINDS);
+    __type(key, struct ward_bindkey);
+    __type(value, struct ward_bindinfo);
+} ward_binds SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, WARD_STAT_COUNT);
+    __type(key, __u32);
+    __type(value, __u64);
+} ward_stats SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+    __u64 *c = bpf_map_lookup_elem(&ward_stats, &which);
+    if (c)
+        (*c)++;
+}
+
+/* The calling task's executable as stat(2) would report it. */
+static __always_inline bool current_exe(__u64 *dev, __u64 *ino)
+{
+    struct task_struct *t = bpf_get_current_task_btf();
+    struct file *f = BPF_CORE_READ(t, mm, exe_file);
+    if (!f)
+        return false;
+    struct inode *in = BPF_CORE_READ(f, f_inode);
+    if (!in)
+        return false;
+    *ino = BPF_CORE_READ(in, i_ino);
+    __u32 kdev = BPF_CORE_READ(in, i_sb, s_dev);
+    __u64 major = kdev >> 20, minor = kdev & 0xfffff;
+    /* glibc makedev(): the encoding st_dev uses. */
+    *dev = ((major & 0xfff) << 8) | ((major & ~0xfffULL) << 32) | (minor & 0xff) |
+           ((minor & ~0xffULL) << 12);
+    return true;
+}
+
+static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u8 dir, __u16 port,
+                                   bool exact)
+{
+    struct ward_vkey k = {.dev = dev, .ino = ino, .port = port, .proto = proto, .dir = dir};
+    struct ward_vval *v;
+    if (exact && port) {
+        v = bpf_map_lookup_elem(&ward_verdicts, &k);
+        if (v)
+            return v->verdict;
+    }
+    k.port = 0;
+    v = bpf_map_lookup_elem(&ward_verdicts, &k);
+    if (v)
+        return v->verdict;
+    k.proto = WARD_KPROTO_ANY;
+    v = bpf_map_lookup_elem(&ward_verdicts, &k);
+    if (v)
+        return v->verdict;
+    return WARD_KV_NONE;
+}
+
+static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
+{
+    struct ward_sockinfo si = {.dev = dev, .ino = ino};
+    __u64 pt = bpf_get_current_pid_tgid();
+    __u64 ug = bpf_get_current_uid_gid();
+    si.pid = pt >> 32;
+    si.tid = (__u32)pt;
+    si.uid = (__u32)ug;
+    si.gid = ug >> 32;
+    bpf_get_current_comm(si.comm, sizeof(si.comm));
+    bpf_map_update_elem(&ward_socks, &cookie, &si, BPF_ANY);
+}
+
+SEC("cgroup/sock_create")
+int ward_sock_create(struct bpf_sock *ctx)
+{
+    __u32 family = ctx->family, type = ctx->type, proto = ctx->protocol;
+    __u64 dev = 0, ino = 0;
+    bool known = current_exe(&dev, &ino);
+
+    if (type == SOCK_RAW) {
+        __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, false) : WARD_KV_NONE;
+        if (v == WARD_KV_NONE)
+            v = ward_raw_default;
+        if (v != WARD_KV_ALLOW) {
+            count(WARD_STAT_RAW_DENY);
+            return 0;
+        }
+        return 1;
+    }
+    if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM) {
+        /* An unconnected datagram's mark is read before the sendmsg hook
+         * runs, so a datagram socket is held from birth unless the program
+         * may send this protocol anywhere. */
+        __u8 v = known ? lookup(dev, ino, proto, WARD_KDIR_OUT, 0, false) : ward_unattributed;
+        if (v == WARD_KV_NONE)
+            v = ward_default;
+        if (v != WARD_KV_ALLOW) {
+            ctx->mark |= ward_mark;
+            if (known)
+                remember(bpf_get_socket_cookie(ctx), dev, ino);
+        }
+    }
+    return 1;
+}
+
+static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
+{
+    __u8 proto = ctx->protocol;
+    __u16 port = bpf_ntohs((__u16)ctx->user_port);
+    __u64 dev = 0, ino = 0;
+    __u8 v;
+
+    if (current_exe(&dev, &ino)) {
+        v = lookup(dev, ino, proto, WARD_KDIR_OUT, port, true);
+        if (v == WARD_KV_NONE)
+            v = ward_default;
+    } else {
+        count(WARD_STAT_UNATTRIBUTED);
+        v = ward_unattributed;
+    }
+
+    int mark = 0;
+    bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+    switch (v) {
+    case WARD_KV_ALLOW:
+        count(WARD_STAT_ALLOW);
+        if (connect && (mark & ward_mark)) {
+            mark &= ~ward_mark;
+            bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+        }
+        return 1;
+    case WARD_KV_DENY:
+        count(WARD_STAT_DENY);
+        return 0;
+    default:
+        count(WARD_STAT_ASK);
+        if (!(mark & ward_mark)) {
+            mark |= ward_mark;
+            bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+        }
+        remember(bpf_get_socket_cookie(ctx), dev, ino);
+        return 1;
+    }
+}
+
+SEC("cgroup/connect4")
+int ward_connect4(struct bpf_sock_addr *ctx)
+{
+    return on_addr(ctx, true);
+}
+
+SEC("cgroup/connect6")
+int ward_connect6(struct bpf_sock_addr *ctx)
+{
+    return on_addr(ctx, true);
+}
+
+SEC("cgroup/sendmsg4")
+int ward_sendmsg4(struct bpf_sock_addr *ctx)
+{
+    return on_addr(ctx, false);
+}
+
+SEC("cgroup/sendmsg6")
+int ward_sendmsg6(struct bpf_sock_addr *ctx)
+{
+    return on_addr(ctx, false);
+}
+
+/* The listening port table: who bound which port. Inbound verdicts are
+ * applied by nft (sets keyed by port) and the queue, not here. */
+static __always_inline int on_post_bind(struct bpf_sock *ctx)
+{
+    struct ward_bindkey k = {.port = (__u16)ctx->src_port, .proto = (__u8)ctx->protocol};
+    struct ward_bindinfo b = {};
+    if (!current_exe(&b.dev, &b.ino))
+        return 1;
+    b.pid = bpf_get_current_pid_tgid() >> 32;
+    b.uid = (__u32)bpf_get_current_uid_gid();
+    bpf_map_update_elem(&ward_binds, &k, &b, BPF_ANY);
+    return 1;
+}
+
+SEC("cgroup/post_bind4")
+int ward_post_bind4(struct bpf_sock *ctx)
+{
+    return on_post_bind(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int ward_post_bind6(struct bpf_sock *ctx)
+{
+    return on_post_bind(ctx);
+}
+
+char LICENSE[] SEC("license") = "GPL";

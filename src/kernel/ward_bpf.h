@@ -1,0 +1,89 @@
+/*
+ * ward_bpf.h — the data contract between Ward's BPF programs (ward.bpf.c)
+ * and user space (ward_bpf.c). Included by both: only fixed-width types, no
+ * pointers, explicit padding, so the layouts agree on every side.
+ *
+ * Maps (pinned under PIN_DIR/maps/ so they outlive the loader):
+ *   ward_verdicts  HASH   ward_vkey -> ward_vval   compiled verdict table
+ *   ward_socks     LRU    socket cookie -> ward_sockinfo   who owns a held socket
+ *   ward_binds     HASH   ward_bindkey -> ward_bindinfo    listening port table
+ *   ward_stats     PERCPU_ARRAY  WARD_STAT_* -> __u64      counters
+ */
+#ifndef WARD_KERNEL_BPF_H
+#define WARD_KERNEL_BPF_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Verdict values in ward_vval.verdict. */
+enum ward_kv {
+    WARD_KV_NONE = 0,  /* no entry */
+    WARD_KV_ALLOW = 1, /* pass in the kernel */
+    WARD_KV_DENY = 2,  /* EPERM at once */
+    WARD_KV_ASK = 3,   /* mark the socket: nft queues its first packet */
+};
+
+/* Directions in ward_vkey.dir (match enum ward_direction). */
+#define WARD_KDIR_OUT 0
+#define WARD_KDIR_IN  1
+
+/* Pseudo protocols in ward_vkey.proto. */
+#define WARD_KPROTO_ANY 0   /* the program's default for any protocol */
+#define WARD_KPROTO_RAW 255 /* creating SOCK_RAW / AF_PACKET sockets */
+
+/* One entry of a program's compiled verdict table. Lookup order in the
+ * hooks: (proto, port) exact, (proto, port 0 = any), (ANY, 0), else the
+ * configured default. */
+struct ward_vkey {
+    __u64 dev;  /* st_dev of the executable, as stat(2) reports it */
+    __u64 ino;  /* st_ino */
+    __u16 port; /* host order; 0 = any port */
+    __u8 proto; /* IPPROTO_*, WARD_KPROTO_ANY or WARD_KPROTO_RAW */
+    __u8 dir;   /* WARD_KDIR_* */
+    __u32 _pad;
+};
+
+struct ward_vval {
+    __u8 verdict; /* enum ward_kv */
+    __u8 _pad[3];
+    __u32 rule; /* opaque id for user space (engine rule id, low bits) */
+};
+
+/* Who created / connected a socket; written when the socket is held
+ * (marked) so user space can attribute a queued packet: 5-tuple ->
+ * sock_diag -> cookie -> this record. */
+struct ward_sockinfo {
+    __u64 dev, ino;
+    __u32 pid; /* tgid */
+    __u32 tid;
+    __u32 uid, gid;
+    char comm[16];
+};
+
+struct ward_bindkey {
+    __u16 port; /* host order */
+    __u8 proto;
+    __u8 _pad;
+};
+
+struct ward_bindinfo {
+    __u64 dev, ino;
+    __u32 pid, uid;
+};
+
+enum ward_stat {
+    WARD_STAT_ALLOW = 0,
+    WARD_STAT_DENY,
+    WARD_STAT_ASK,
+    WARD_STAT_UNATTRIBUTED,
+    WARD_STAT_RAW_DENY,
+    WARD_STAT_BIND_DENY,
+    WARD_STAT_COUNT
+};
+
+#define WARD_MAX_VERDICTS 65536
+#define WARD_MAX_SOCKS    65536
+#define WARD_MAX_BINDS    16384
+
+#endif /* WARD_KERNEL_BPF_H */

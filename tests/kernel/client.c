@@ -1,0 +1,286 @@
+/*
+ * wk-client — the program under test in the kernel tests.
+ *
+ *   wk-client MODE ADDR PORT [TIMEOUT_S]   one connection attempt
+ *     MODE: tcp4 tcp6 mapped udp-connect udp-sendto udp6-sendto sendmmsg tfo uring
+ *     prints "ok" or "err NAME"; exit 0 ok, 10 EPERM, 11 other error, 12 timeout
+ *   wk-client storm ADDR PORT SECONDS      tcp4 connects in a loop; prints counts
+ *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
+ *   wk-client listen-tcp PORT [6]          accept loop, "conn N" per connection
+ *   wk-client listen-udp PORT              "dgram N" per datagram
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+static int timeout_s = 5;
+
+static int report(int err)
+{
+    if (!err) {
+        printf("ok\n");
+        return 0;
+    }
+    printf("err %s\n", err == EPERM                                              ? "EPERM"
+                       : err == ECONNREFUSED                                     ? "ECONNREFUSED"
+                       : err == ETIMEDOUT || err == EINPROGRESS || err == EAGAIN ? "ETIMEDOUT"
+                       : err == EHOSTUNREACH                                     ? "EHOSTUNREACH"
+                       : err == EACCES                                           ? "EACCES"
+                                                                                 : strerror(err));
+    if (err == EPERM)
+        return 10;
+    if (err == ETIMEDOUT || err == EINPROGRESS || err == EAGAIN)
+        return 12;
+    return 11;
+}
+
+static int sock(int family, int type)
+{
+    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = timeout_s};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* addr: "1.2.3.4" or "fd00::1"; mapped: v4 text as ::ffff:a.b.c.d on AF_INET6. */
+static socklen_t mkaddr(const char *host, int port, int family, bool mapped,
+                        struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (void *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, host, &a->sin_addr);
+        return sizeof(*a);
+    }
+    struct sockaddr_in6 *a = (void *)ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (mapped) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "::ffff:%s", host);
+        inet_pton(AF_INET6, buf, &a->sin6_addr);
+    } else {
+        inet_pton(AF_INET6, host, &a->sin6_addr);
+    }
+    return sizeof(*a);
+}
+
+static int attempt(const char *mode, const char *host, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int fd, family = strchr(host, ':') ? AF_INET6 : AF_INET;
+    char msg[] = "ward-test\n";
+
+    if (!strcmp(mode, "tcp4") || !strcmp(mode, "tcp6") || !strcmp(mode, "mapped")) {
+        bool mapped = !strcmp(mode, "mapped");
+        int fam = mapped ? AF_INET6 : family;
+        sl = mkaddr(host, port, fam, mapped, &ss);
+        if ((fd = sock(fam, SOCK_STREAM)) < 0)
+            return errno;
+        int rc = connect(fd, (void *)&ss, sl) ? errno : 0;
+        if (!rc && send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL) < 0)
+            rc = errno;
+        close(fd);
+        return rc;
+    }
+    if (!strcmp(mode, "tfo")) {
+        sl = mkaddr(host, port, family, false, &ss);
+        if ((fd = sock(family, SOCK_STREAM)) < 0)
+            return errno;
+        int rc = sendto(fd, msg, sizeof(msg) - 1, MSG_FASTOPEN | MSG_NOSIGNAL, (void *)&ss, sl) < 0
+                     ? errno
+                     : 0;
+        if (!rc) {
+            /* Wait for the handshake to finish (or fail). */
+            char b;
+            if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+                rc = errno;
+            struct tcp_info ti;
+            socklen_t tl = sizeof(ti);
+            for (int i = 0; i < timeout_s * 100; i++) {
+                if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ||
+                    ti.tcpi_state != TCP_SYN_SENT)
+                    break;
+                usleep(10000);
+            }
+            int soerr = 0;
+            socklen_t el = sizeof(soerr);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el);
+            if (soerr)
+                rc = soerr;
+            else if (ti.tcpi_state == TCP_SYN_SENT)
+                rc = ETIMEDOUT;
+        }
+        close(fd);
+        return rc;
+    }
+    if (!strcmp(mode, "udp-connect")) {
+        sl = mkaddr(host, port, family, false, &ss);
+        if ((fd = sock(family, SOCK_DGRAM)) < 0)
+            return errno;
+        int rc = connect(fd, (void *)&ss, sl) ? errno : 0;
+        if (!rc && send(fd, msg, sizeof(msg) - 1, 0) < 0)
+            rc = errno;
+        close(fd);
+        return rc;
+    }
+    if (!strcmp(mode, "udp-sendto") || !strcmp(mode, "udp6-sendto")) {
+        sl = mkaddr(host, port, family, false, &ss);
+        if ((fd = sock(family, SOCK_DGRAM)) < 0)
+            return errno;
+        int rc = sendto(fd, msg, sizeof(msg) - 1, 0, (void *)&ss, sl) < 0 ? errno : 0;
+        usleep(200000); /* let a held datagram be decided before close */
+        close(fd);
+        return rc;
+    }
+    if (!strcmp(mode, "sendmmsg")) {
+        sl = mkaddr(host, port, family, false, &ss);
+        if ((fd = sock(family, SOCK_DGRAM)) < 0)
+            return errno;
+        struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg) - 1};
+        struct mmsghdr mm[3];
+        memset(mm, 0, sizeof(mm));
+        for (int i = 0; i < 3; i++) {
+            mm[i].msg_hdr.msg_name = &ss;
+            mm[i].msg_hdr.msg_namelen = sl;
+            mm[i].msg_hdr.msg_iov = &iov;
+            mm[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = sendmmsg(fd, mm, 3, 0);
+        int rc = n < 0 ? errno : n == 3 ? 0 : EIO;
+        usleep(200000);
+        close(fd);
+        return rc;
+    }
+#ifdef HAVE_LIBURING
+    if (!strcmp(mode, "uring")) {
+        struct io_uring ring;
+        int rc = io_uring_queue_init(4, &ring, 0);
+        if (rc < 0)
+            return -rc;
+        sl = mkaddr(host, port, family, false, &ss);
+        if ((fd = sock(family, SOCK_STREAM)) < 0)
+            return errno;
+        struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+        io_uring_prep_connect(sqe, fd, (void *)&ss, sl);
+        io_uring_submit(&ring);
+        struct io_uring_cqe *cqe;
+        struct __kernel_timespec ts = {.tv_sec = timeout_s};
+        rc = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
+        if (rc == -ETIME) {
+            rc = ETIMEDOUT;
+        } else if (rc < 0) {
+            rc = -rc;
+        } else {
+            rc = cqe->res < 0 ? -cqe->res : 0;
+            io_uring_cqe_seen(&ring, cqe);
+        }
+        io_uring_queue_exit(&ring);
+        close(fd);
+        return rc;
+    }
+#endif
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return EINVAL;
+}
+
+static int listen_tcp(int port, bool v6)
+{
+    int fam = v6 ? AF_INET6 : AF_INET;
+    int fd = socket(fam, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_storage ss;
+    socklen_t sl = mkaddr(v6 ? "::" : "0.0.0.0", port, fam, false, &ss);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &(int){16}, sizeof(int));
+    if (bind(fd, (void *)&ss, sl) || listen(fd, 128)) {
+        printf("err %s\n", strerror(errno));
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    for (unsigned long n = 1;; n++) {
+        int c = accept(fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        printf("conn %lu\n", n);
+        fflush(stdout);
+        close(c);
+    }
+}
+
+static int listen_udp(int port)
+{
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl = mkaddr("::", port, AF_INET6, false, &ss);
+    if (bind(fd, (void *)&ss, sl)) {
+        printf("err %s\n", strerror(errno));
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    char buf[2048];
+    for (unsigned long n = 1;; n++) {
+        if (recv(fd, buf, sizeof(buf), 0) < 0)
+            continue;
+        printf("dgram %lu\n", n);
+        fflush(stdout);
+    }
+}
+
+static int storm(const char *host, int port, int seconds)
+{
+    time_t end = time(NULL) + seconds;
+    unsigned long ok = 0, fail = 0;
+    timeout_s = 1;
+    while (time(NULL) < end) {
+        if (attempt("tcp4", host, port))
+            fail++;
+        else
+            ok++;
+    }
+    printf("storm ok=%lu fail=%lu\n", ok, fail);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 3 && !strcmp(argv[1], "listen-tcp"))
+        return listen_tcp(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "6"));
+    if (argc >= 3 && !strcmp(argv[1], "listen-udp"))
+        return listen_udp(atoi(argv[2]));
+    if (argc >= 2 && !strcmp(argv[1], "raw")) {
+        int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+        int rc = fd < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+        return report(rc);
+    }
+    if (argc >= 5 && !strcmp(argv[1], "storm"))
+        return storm(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc < 4) {
+        fprintf(stderr, "usage: see tests/kernel/client.c\n");
+        return 2;
+    }
+    if (argc > 4)
+        timeout_s = atoi(argv[4]);
+    return report(attempt(argv[1], argv[2], atoi(argv[3])));
+}

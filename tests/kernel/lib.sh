@@ -1,0 +1,170 @@
+# tests/kernel/lib.sh — shared setup for the real-kernel tests (sourced).
+#
+# SAFETY: nothing here touches the root network namespace or the root
+# cgroup. Two namespaces A (clients, driver, nft table) and B (peer) joined
+# by a veth pair; BPF hooks attach to a cgroup of our own holding only the
+# test clients; pins live under /sys/fs/bpf/ward-test-ID. wk_cleanup (on
+# EXIT) removes all of it, also when a test fails.
+#
+# nsenter --net is used rather than `ip netns exec`, which remounts /sys
+# (and would hide bpffs and the cgroup tree from the driver).
+
+set -u
+WK_ID=${WK_ID:-$$}
+WK_BUILD=${WARD_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/san}
+WK_KDRV=$WK_BUILD/bin/ward-kdrv
+WK_CLIENT=$WK_BUILD/tests/kernel/wk-client
+WK_CLIENT_STATIC=$WK_BUILD/tests/kernel/wk-client-static
+NS_A=ward-t-$WK_ID-a
+NS_B=ward-t-$WK_ID-b
+IP_A=10.77.0.1
+IP_B=10.77.0.2
+IP6_A=fd77::1
+IP6_B=fd77::2
+WK_TMP=/tmp/ward-test-$WK_ID
+WK_PIN=/sys/fs/bpf/ward-test-$WK_ID
+WK_CG=""
+WK_PIDS=()
+WK_N=0
+WK_FAILED=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=0
+
+wk_ok() { WK_N=$((WK_N + 1)); echo "ok $WK_N - $*"; }
+wk_notok() {
+    WK_N=$((WK_N + 1))
+    WK_FAILED=$((WK_FAILED + 1))
+    echo "not ok $WK_N - $*"
+}
+# wk_check NAME CMD... : ok if CMD succeeds
+wk_check() {
+    local name=$1
+    shift
+    if "$@"; then wk_ok "$name"; else wk_notok "$name"; fi
+}
+
+wk_skip_all() {
+    echo "1..0 # SKIP $*"
+    exit 0
+}
+
+wk_cg2root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
+
+wk_in_a() { nsenter --net=/run/netns/$NS_A "$@"; }
+wk_in_b() { nsenter --net=/run/netns/$NS_B "$@"; }
+# Run a command as a test client: in our cgroup first, then in netns A.
+wk_client() {
+    sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net=/run/netns/"$@"' \
+        sh "$WK_CG" "$NS_A" "$@"
+}
+
+wk_cleanup() {
+    local rc=$?
+    set +e
+    for p in "${WK_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ -n "$WK_CG" ] && [ -d "$WK_CG" ]; then
+        local root
+        root=$(wk_cg2root)
+        for p in $(cat "$WK_CG/cgroup.procs" 2>/dev/null); do
+            kill -9 "$p" 2>/dev/null
+            echo "$p" >"$root/cgroup.procs" 2>/dev/null
+        done
+        sleep 0.1
+        rmdir "$WK_CG" 2>/dev/null
+    fi
+    ip netns del "$NS_A" 2>/dev/null
+    ip netns del "$NS_B" 2>/dev/null
+    if [ -d "$WK_PIN" ]; then
+        rm -f "$WK_PIN"/links/* "$WK_PIN"/maps/* 2>/dev/null
+        rmdir "$WK_PIN"/links "$WK_PIN"/maps "$WK_PIN" 2>/dev/null
+    fi
+    rm -rf "$WK_TMP"
+    exit $rc
+}
+
+wk_setup() {
+    [ "$(id -u)" -eq 0 ] || wk_skip_all "needs root"
+    [ -x "$WK_KDRV" ] || wk_skip_all "no $WK_KDRV"
+    local root
+    root=$(wk_cg2root)
+    [ -n "$root" ] || wk_skip_all "no cgroup v2"
+    grep -q ' /sys/fs/bpf bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
+        wk_skip_all "no bpffs"
+    trap wk_cleanup EXIT
+    trap 'exit 130' INT TERM
+    WK_CG=$root/ward-test-$WK_ID
+    mkdir -p "$WK_CG" "$WK_TMP"
+    ip netns add "$NS_A" && ip netns add "$NS_B" || exit 1
+    ip link add wka$WK_ID netns "$NS_A" type veth peer name wkb$WK_ID netns "$NS_B" ||
+        exit 1
+    wk_in_a ip link set lo up
+    wk_in_b ip link set lo up
+    wk_in_a ip addr add $IP_A/24 dev wka$WK_ID
+    wk_in_b ip addr add $IP_B/24 dev wkb$WK_ID
+    wk_in_a ip addr add $IP6_A/64 dev wka$WK_ID nodad
+    wk_in_b ip addr add $IP6_B/64 dev wkb$WK_ID nodad
+    wk_in_a ip link set wka$WK_ID up
+    wk_in_b ip link set wkb$WK_ID up
+    # Programs under test: copies of the client, each its own identity.
+    mkdir -p "$WK_TMP/allowed" "$WK_TMP/denied" "$WK_TMP/other" "$WK_TMP/asked"
+    cp "$WK_CLIENT" "$WK_TMP/allowed/wk-client"
+    cp "$WK_CLIENT" "$WK_TMP/denied/wk-client"
+    cp "$WK_CLIENT" "$WK_TMP/other/wk-client"
+    cp "$WK_CLIENT" "$WK_TMP/asked/wk-client"
+    cp "$WK_CLIENT_STATIC" "$WK_TMP/allowed/wk-client-static"
+    cp "$WK_CLIENT_STATIC" "$WK_TMP/denied/wk-client-static"
+}
+
+# Start a background process, remember its pid. Output to $WK_TMP/NAME.log
+wk_bg() {
+    local name=$1
+    shift
+    "$@" >"$WK_TMP/$name.log" 2>&1 &
+    WK_PIDS+=($!)
+    eval "WK_PID_$name=$!"
+}
+
+# wk_wait_for FILE PATTERN [SECONDS]
+wk_wait_for() {
+    local i
+    for ((i = 0; i < ${3:-20} * 10; i++)); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "# timeout waiting for '$2' in $1" >&2
+    return 1
+}
+
+# Start the driver in netns A (not in the test cgroup).
+wk_driver() {
+    rm -f "$WK_TMP/ready"
+    wk_bg kdrv nsenter --net=/run/netns/$NS_A "$WK_KDRV" --cgroup "$WK_CG" --pin-dir "$WK_PIN" \
+        --ready "$WK_TMP/ready" "$@"
+    wk_wait_for "$WK_TMP/kdrv.log" '^ready' 30
+}
+
+wk_stop_driver() {
+    local p=${WK_PID_kdrv:-}
+    [ -n "$p" ] || return 0
+    kill -TERM "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    WK_PID_kdrv=""
+}
+
+# Expect a client result: wk_expect NAME WANT(ok|EPERM|fail) PROGRAM MODE ADDR PORT
+wk_expect() {
+    local name=$1 want=$2
+    shift 2
+    local out
+    out=$(wk_client "$@" 2>&1)
+    case "$want" in
+    ok) [ "$out" = ok ] ;;
+    EPERM) [ "$out" = "err EPERM" ] ;;
+    fail) [ "$out" != ok ] && [ "$out" != "err EPERM" ] ;;
+    esac
+    local rc=$?
+    if [ $rc -eq 0 ]; then wk_ok "$name"; else
+        wk_notok "$name (got: $out)"
+    fi
+    return 0
+}
