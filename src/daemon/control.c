@@ -1,0 +1,417 @@
+/*
+ * control.c — the control protocol's requests, one handler each, dispatched
+ * from a table. The server (src/proto) has already decoded the message,
+ * checked the hello and the peer's right to send it (SO_PEERCRED).
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct wardd_client *client(ward_conn *c)
+{
+    struct wardd_client *cl = ward_conn_data(c);
+    if (!cl && (cl = calloc(1, sizeof(*cl))))
+        ward_conn_set_data(c, cl);
+    return cl;
+}
+
+void wardd_rule_to_proto(const struct wardd *d, const char *program, uint64_t id,
+                         const ward_app_rule *r, ward_proto_rule *out)
+{
+    *out = (ward_proto_rule){
+        .id = id,
+        .program = (char *)program,
+        .action = r->action,
+        .dir = r->dir,
+        .proto = r->proto,
+        .ports = (ward_range *)r->ports,
+        .n_ports = r->n_ports,
+        .remotes = (ward_cidr *)r->addrs,
+        .n_remotes = r->n_addrs,
+        .domains = (char **)r->domains,
+        .n_domains = r->n_domains,
+        .zones = (char **)r->zones,
+        .n_zones = r->n_zones,
+        .times = (ward_time_window *)r->times,
+        .n_times = r->n_times,
+        .provider = (char *)ward_provider_name(d->engine, r->provider),
+        .lifetime = r->lifetime,
+        .origin = (char *)r->origin,
+    };
+}
+
+static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    ward_engine_stats st;
+    ward_engine_stats_get(d->engine, &st);
+    ward_settings s;
+    ward_engine_settings(d->engine, &s);
+    ward_log_stats ls;
+    ward_log_stats_get(d->log, &ls);
+    ward_msg r = {.type = WARD_MSG_STATUS_REPLY, .id = m->id};
+    r.u.status = (ward_proto_status){
+        .version = WARD_PROTO_VERSION,
+        .mode = s.mode,
+        .uptime_s = (wardd_now_ms() - d->started_ms) / 1000,
+        .filters = st.filters,
+        .apps = st.apps,
+        .app_rules = st.app_rules,
+        .clients = ward_server_clients(d->server),
+        .prompters = d->prompters,
+        .subscribers = ward_ring_subscribers(d->ring),
+        .prompts_pending = prompts_count(d->prompts),
+        .decisions = d->decisions,
+        .log_written = ls.written,
+        .log_dropped = ls.dropped,
+    };
+    ward_conn_send(c, &r, NULL, 0);
+}
+
+static void mode_reply(struct wardd *d, ward_conn *c, uint32_t id)
+{
+    ward_settings s;
+    ward_engine_settings(d->engine, &s);
+    ward_msg r = {.type = WARD_MSG_MODE_REPLY, .id = id};
+    r.u.mode.mode = s.mode;
+    ward_conn_send(c, &r, NULL, 0);
+}
+
+static void on_mode_get(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    mode_reply(d, c, m->id);
+}
+
+static void on_mode_set(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    ward_settings s;
+    ward_engine_settings(d->engine, &s);
+    s.mode = m->u.mode.mode;
+    if (ward_engine_configure(d->engine, &s) < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
+        return;
+    }
+    wardd_log(LOG_INFO, "work mode %s (uid %u)", ward_mode_name(s.mode), ward_conn_peer(c)->uid);
+    mode_reply(d, c, m->id);
+}
+
+static void on_rules_list(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    const char *prov = m->u.rules_list.provider, *prog = m->u.rules_list.program;
+    int want_prov = prov ? ward_provider_find(d->engine, prov) : 0;
+    if (prov && want_prov < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "no provider %s", prov);
+        return;
+    }
+    ward_engine_stats st;
+    ward_engine_stats_get(d->engine, &st);
+    ward_proto_rule *rules = calloc(st.app_rules + 1, sizeof(*rules));
+    if (!rules) {
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
+        ward_app_info a;
+        ward_app_at(d->engine, i, &a);
+        if (prog && strcmp(prog, a.path) != 0)
+            continue;
+        for (size_t k = 0; k < a.n_rules && n < st.app_rules; k++) {
+            ward_app_rule r;
+            uint64_t id;
+            ward_app_rule_at(d->engine, a.id, k, &id, &r);
+            if (want_prov > 0 && r.provider != (uint32_t)want_prov)
+                continue;
+            wardd_rule_to_proto(d, a.path, id, &r, &rules[n++]);
+        }
+    }
+    ward_conn_send_rules(c, m->id, rules, n);
+    free(rules);
+}
+
+static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    const ward_proto_rule *pr = &m->u.rule;
+    const char *prov = pr->provider ? pr->provider : "learned";
+    ward_lifetime life = pr->lifetime;
+    if (life.kind == WARD_LIFE_DYNAMIC)
+        life.session = ward_conn_session(c); /* gone when this client disconnects */
+    bool persist = life.kind == WARD_LIFE_PERSISTENT || life.kind == WARD_LIFE_BOOT;
+    if (persist && strcmp(prov, "learned") != 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED,
+                             "persistent rules of provider %s belong in the policy files; use "
+                             "provider learned or a dynamic, timed or until-restart lifetime",
+                             prov);
+        return;
+    }
+    int provider = ward_provider_find(d->engine, prov);
+    if (provider < 0)
+        provider = ward_provider_add(d->engine, prov);
+    int64_t app = ward_app_find(d->engine, pr->program);
+    bool new_app = app < 0;
+    if (new_app)
+        app = ward_app_add(d->engine, pr->program, NULL);
+    if (provider < 0 || app < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
+        return;
+    }
+    ward_app_rule r = {
+        .dir = pr->dir,
+        .proto = pr->proto,
+        .ports = pr->ports,
+        .n_ports = pr->n_ports,
+        .addrs = pr->remotes,
+        .n_addrs = pr->n_remotes,
+        .domains = (const char *const *)pr->domains,
+        .n_domains = pr->n_domains,
+        .zones = (const char *const *)pr->zones,
+        .n_zones = pr->n_zones,
+        .times = pr->times,
+        .n_times = pr->n_times,
+        .action = pr->action,
+        .provider = (uint32_t)provider,
+        .lifetime = life,
+        .origin = pr->origin ? pr->origin : "control",
+    };
+    int64_t id = ward_app_rule_append(d->engine, (uint64_t)app, &r);
+    if (id < 0) {
+        if (new_app)
+            ward_app_remove(d->engine, (uint64_t)app);
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
+        return;
+    }
+    if (new_app)
+        ward_app_set_fallback(d->engine, (uint64_t)app, WARD_FALLBACK_ASK);
+    if (persist)
+        wardd_policy_save_learned(d);
+    wardd_log(LOG_INFO, "rule %lld added for %s by uid %u", (long long)id, pr->program,
+              ward_conn_peer(c)->uid);
+    ward_msg reply = {.type = WARD_MSG_RULE_ADDED, .id = m->id};
+    reply.u.rule_id.id = (uint64_t)id;
+    ward_conn_send(c, &reply, NULL, 0);
+}
+
+static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    if (ward_app_rule_remove(d->engine, m->u.rule_id.id) < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "no rule %llu",
+                             (unsigned long long)m->u.rule_id.id);
+        return;
+    }
+    wardd_policy_save_learned(d);
+    ward_conn_send_ok(c, m->id);
+}
+
+static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    char err[4096];
+    if (wardd_policy_load(d, err, sizeof(err)) < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "policy not reloaded: %s", err);
+        return;
+    }
+    ward_conn_send_ok(c, m->id);
+}
+
+static void on_subscribe(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    struct wardd_client *cl = client(c);
+    if (!cl || cl->subscribed) {
+        ward_conn_send_error(c, m->id, WARD_PE_BUSY, "already subscribed");
+        return;
+    }
+    int efd = ward_ring_subscribe(d->ring, &cl->sub_id);
+    if (efd < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_BUSY, "too many subscribers");
+        return;
+    }
+    cl->subscribed = true;
+    ward_msg r = {.type = WARD_MSG_SUBSCRIBE_REPLY, .id = m->id};
+    r.u.subscribe_reply.version = 1;
+    r.u.subscribe_reply.record_size = sizeof(ward_event);
+    r.u.subscribe_reply.capacity = ward_ring_capacity(d->ring);
+    int fds[2] = {ward_ring_memfd(d->ring), efd};
+    ward_conn_send(c, &r, fds, 2);
+    close(efd); /* the message holds its own copy */
+}
+
+static void on_prompt_register(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    struct wardd_client *cl = client(c);
+    if (!cl) {
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    if (!cl->prompter) {
+        cl->prompter = true;
+        d->prompters++;
+        wardd_prompter_count_changed(d);
+    }
+    ward_conn_send_ok(c, m->id);
+    /* What is already waiting is shown to the newcomer too. */
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i)); i++)
+        wardd_push_prompt(d, p, c);
+}
+
+static void on_prompt_answer(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    ward_answer a = {m->u.answer.action, m->u.answer.scope, m->u.answer.duration,
+                     m->u.answer.minutes};
+    char err[256];
+    if (wardd_answer(d, m->u.answer.prompt_id, &a, err, sizeof(err)) < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "%s", err);
+        return;
+    }
+    ward_conn_send_ok(c, m->id);
+}
+
+struct rows {
+    ward_event *v;
+    size_t n, cap;
+};
+
+static int collect_row(const ward_event *row, void *ctx)
+{
+    struct rows *r = ctx;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        ward_event *v = realloc(r->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        r->v = v;
+        r->cap = cap;
+    }
+    r->v[r->n++] = *row;
+    return 0;
+}
+
+static void on_log_query(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    ward_log_filter f = m->u.log_query;
+    const ward_peer *peer = ward_conn_peer(c);
+    if (peer->auth != WARD_AUTH_ADMIN) {
+        f.has_uid = true; /* others read their own connections only */
+        f.uid = peer->uid;
+    }
+    ward_log_sync(d->log, 1000); /* what was decided is what is read */
+    struct rows rows = {0};
+    char err[256];
+    if (ward_log_query(d->log_path, &f, collect_row, &rows, err, sizeof(err)) < 0) {
+        free(rows.v);
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "log: %s", err);
+        return;
+    }
+    ward_conn_send_log_rows(c, m->id, rows.v, rows.n);
+    free(rows.v);
+}
+
+static void request_from_event(ward_request *r, const ward_event *ev)
+{
+    memset(r, 0, sizeof(*r));
+    r->layer = ev->layer < WARD_LAYER_COUNT ? (enum ward_layer)ev->layer : WARD_LAYER_CONNECT_OUT;
+    r->dir = ev->direction == WARD_DIR_IN ? WARD_DIR_IN : WARD_DIR_OUT;
+    r->proto = ev->proto;
+    r->local = ev->local;
+    r->remote = ev->remote;
+    r->lport = ev->lport;
+    r->rport = ev->rport;
+    r->domain = ev->domain[0] ? ev->domain : NULL;
+    r->app.path = ev->exe[0] ? ev->exe : NULL;
+    r->app.cmdline = ev->cmdline[0] ? ev->cmdline : NULL;
+    r->has_user = ev->uid != WARD_UID_UNKNOWN;
+    r->uid = ev->uid;
+    wardd_request_fill_time(r, ev->time_ns ? ev->time_ns / 1000000000 : (int64_t)time(NULL));
+}
+
+static void on_explain(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    ward_event ev;
+    if (m->u.explain.has_conn) {
+        ev = m->u.explain.conn;
+    } else {
+        ward_log_sync(d->log, 1000);
+        if (ward_log_get(d->log_path, m->u.explain.log_id, &ev) != 0) {
+            ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "no logged connection %llu",
+                                 (unsigned long long)m->u.explain.log_id);
+            return;
+        }
+    }
+    ward_request r;
+    request_from_event(&r, &ev);
+    ward_trace *t = ward_trace_new();
+    ward_decision dec;
+    char *text = NULL;
+    if (t && ward_classify(d->engine, &r, &dec, t, 0) == 0) {
+        size_t need = ward_trace_format(t, NULL, 0);
+        if ((text = malloc(need + 1)))
+            ward_trace_format(t, text, need + 1);
+    }
+    ward_trace_free(t);
+    if (!text) {
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    ward_msg reply = {.type = WARD_MSG_EXPLAIN_REPLY, .id = m->id};
+    reply.u.explain_reply.verdict = dec.verdict;
+    reply.u.explain_reply.reason = dec.reason;
+    reply.u.explain_reply.filter_id = dec.filter_id;
+    reply.u.explain_reply.text = text;
+    ward_conn_send(c, &reply, NULL, 0);
+    free(text);
+}
+
+typedef void (*handler_fn)(struct wardd *d, ward_conn *c, const ward_msg *m);
+
+static const handler_fn handlers[WARD_MSG_COUNT] = {
+    [WARD_MSG_STATUS] = on_status,
+    [WARD_MSG_MODE_GET] = on_mode_get,
+    [WARD_MSG_MODE_SET] = on_mode_set,
+    [WARD_MSG_RULES_LIST] = on_rules_list,
+    [WARD_MSG_RULES_ADD] = on_rules_add,
+    [WARD_MSG_RULES_DELETE] = on_rules_delete,
+    [WARD_MSG_RELOAD] = on_reload,
+    [WARD_MSG_SUBSCRIBE] = on_subscribe,
+    [WARD_MSG_PROMPT_REGISTER] = on_prompt_register,
+    [WARD_MSG_PROMPT_ANSWER] = on_prompt_answer,
+    [WARD_MSG_LOG_QUERY] = on_log_query,
+    [WARD_MSG_EXPLAIN] = on_explain,
+};
+
+void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
+{
+    (void)s;
+    struct wardd *d = ctx;
+    handler_fn h = (unsigned)m->type < WARD_MSG_COUNT ? handlers[m->type] : NULL;
+    if (!h) {
+        ward_conn_send_error(c, m->id, WARD_PE_UNKNOWN_TYPE, "%s is not a request wardd serves",
+                             ward_msg_type_name(m->type));
+        return;
+    }
+    h(d, c, m);
+}
+
+void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
+{
+    (void)s;
+    struct wardd *d = ctx;
+    struct wardd_client *cl = ward_conn_data(c);
+    /* Rules with a dynamic lifetime belong to the session that made them. */
+    if (ward_engine_end_session(d->engine, ward_conn_session(c)) > 0)
+        wardd_log(LOG_INFO, "session %llu closed: its dynamic rules are gone",
+                  (unsigned long long)ward_conn_session(c));
+    if (!cl)
+        return;
+    if (cl->subscribed)
+        ward_ring_unsubscribe(d->ring, cl->sub_id);
+    if (cl->prompter) {
+        d->prompters--;
+        wardd_prompter_count_changed(d);
+    }
+    ward_conn_set_data(c, NULL);
+    free(cl);
+}

@@ -1,0 +1,276 @@
+/*
+ * decide.c — one undecided connection from the kernel's queue: attribute
+ * it to a process and program, ask the engine, answer the kernel at once or
+ * hold it on a prompt; publish every decision to the event ring and the log.
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+/* What a connection waiting on a prompt needs to be answered later. */
+struct waiter {
+    uint32_t queue_id; /* the kernel's packet id */
+    bool in_kernel;    /* false: a connection described over the protocol */
+    uint32_t pid, uid;
+};
+
+void wardd_request_fill_time(ward_request *r, int64_t now_s)
+{
+    time_t t = (time_t)now_s;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    r->now = now_s;
+    r->wday = (uint8_t)tm.tm_wday;
+    r->minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+}
+
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint32_t uid)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->time_ns = realtime_ns();
+    ev->kind = WARD_EVENT_DECISION;
+    ev->pid = pid;
+    ev->uid = uid;
+    ev->proto = r->proto;
+    ev->direction = (uint8_t)r->dir;
+    ev->layer = (uint8_t)r->layer;
+    ev->lport = r->lport;
+    ev->rport = r->rport;
+    ev->local = r->local;
+    ev->remote = r->remote;
+    ev->count = 1;
+    WARD_EVENT_SET(ev, exe, r->app.path);
+    WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
+    WARD_EVENT_SET(ev, domain, r->domain);
+}
+
+void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                   uint32_t pid, uint32_t uid, const char *by)
+{
+    ward_event ev;
+    event_from(&ev, r, pid, uid);
+    ev.verdict = (uint8_t)dec->verdict;
+    ev.reason = (uint8_t)dec->reason;
+    ev.filter_id = dec->filter_id;
+    ward_filter_def f;
+    if (by)
+        WARD_EVENT_SET(&ev, filter, by);
+    else if (dec->filter_id && ward_filter_get(d->engine, dec->filter_id, &f) == 0 && f.name)
+        WARD_EVENT_SET(&ev, filter, f.name);
+    else
+        WARD_EVENT_SET(&ev, filter, ward_reason_name(dec->reason));
+    ward_ring_write(d->ring, &ev);
+    ward_log_submit(d->log, &ev);
+    d->decisions++;
+}
+
+static uint8_t kernel_verdict(enum ward_verdict v)
+{
+    return v == WARD_V_PERMIT ? WARD_KV_ALLOW : WARD_KV_DENY;
+}
+
+/* The program a queued connection belongs to. The hook saw the executable
+ * (dev, inode) at connect time; the process may have exec'd since, so the
+ * table's view is used only when it still names that same executable. */
+static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
+{
+    if (!q->attributed)
+        return NULL;
+    const ward_proc *p = proctab_lookup(d->procs, q->pid);
+    if (p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino)
+        return p;
+    return NULL;
+}
+
+static void request_from_queue(ward_request *r, const ward_kqueued *q, const ward_proc *p)
+{
+    memset(r, 0, sizeof(*r));
+    bool in = q->dir == WARD_KDIR_IN;
+    r->layer = in ? WARD_LAYER_ACCEPT_IN : WARD_LAYER_CONNECT_OUT;
+    r->dir = in ? WARD_DIR_IN : WARD_DIR_OUT;
+    r->proto = q->proto;
+    r->local = q->local;
+    r->remote = q->remote;
+    r->lport = q->lport;
+    r->rport = q->rport;
+    if (p) {
+        r->app.path = p->exe;
+        r->app.exe = p->id;
+        r->app.cmdline = p->cmdline;
+        r->has_user = true;
+        r->uid = q->uid;
+        r->gid = p->gid;
+    }
+    wardd_request_fill_time(r, (int64_t)time(NULL));
+}
+
+struct push_ctx {
+    const ward_msg *m;
+};
+
+static void push_to_prompter(ward_conn *c, void *ctx)
+{
+    const struct wardd_client *cl = ward_conn_data(c);
+    if (cl && cl->prompter)
+        ward_conn_send(c, ((struct push_ctx *)ctx)->m, NULL, 0);
+}
+
+void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
+{
+    ward_msg m = {.type = WARD_MSG_PROMPT};
+    m.u.prompt.prompt_id = p->id;
+    int64_t left = (p->deadline_ms - wardd_now_ms()) / 1000;
+    m.u.prompt.timeout_s = left > 0 ? (uint32_t)left : 0;
+    event_from(&m.u.prompt.conn, &p->req, p->pid, p->req.has_user ? p->req.uid : WARD_UID_UNKNOWN);
+    m.u.prompt.conn.verdict = WARD_V_DEFER;
+    if (only) {
+        ward_conn_send(only, &m, NULL, 0);
+        return;
+    }
+    struct push_ctx pc = {&m};
+    ward_server_foreach(d->server, push_to_prompter, &pc);
+}
+
+static void push_closed(struct wardd *d, uint64_t id, enum ward_verdict v, const char *by)
+{
+    ward_msg m = {.type = WARD_MSG_PROMPT_CLOSED};
+    m.u.prompt_closed.prompt_id = id;
+    m.u.prompt_closed.verdict = v;
+    m.u.prompt_closed.by = (char *)by;
+    struct push_ctx pc = {&m};
+    ward_server_foreach(d->server, push_to_prompter, &pc);
+}
+
+int wardd_on_queued(void *ctx, const ward_kqueued *q)
+{
+    struct wardd *d = ctx;
+    const ward_proc *p = attribute(d, q);
+    ward_request r;
+    request_from_queue(&r, q, p);
+    ward_decision dec;
+    ward_sha256 sha;
+    ward_classify(d->engine, &r, &dec, NULL, 0);
+    if (dec.reason == WARD_R_APP_PIN && p && proctab_sha256(d->procs, p, &sha) == 0) {
+        /* A pinned program: its digest is computed once per binary, then cached. */
+        r.app.sha256 = &sha;
+        ward_classify(d->engine, &r, &dec, NULL, 0);
+    }
+    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    if (dec.verdict != WARD_V_DEFER && dec.verdict != WARD_V_NEED_MORE_DATA) {
+        wardd_publish(d, &r, &dec, q->pid, uid, NULL);
+        return kernel_verdict(dec.verdict);
+    }
+    struct waiter *w = malloc(sizeof(*w));
+    bool is_new = false;
+    const ward_prompt *pr = NULL;
+    if (w) {
+        *w = (struct waiter){q->id, true, q->pid, uid};
+        int64_t timeout_ms = (int64_t)(d->extras.prompt_timeout ? d->extras.prompt_timeout : 60) *
+                             1000;
+        pr = prompts_add(d->prompts, &r, q->pid, p ? p->start_time : 0, w, wardd_now_ms(),
+                         timeout_ms, d->opt.max_waiting, &is_new);
+    }
+    if (!pr) {
+        /* Too many waiting (or no memory): the timeout's answer, now. */
+        free(w);
+        dec.verdict = d->extras.prompt_default == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+        wardd_publish(d, &r, &dec, q->pid, uid, "prompt-overflow");
+        return kernel_verdict(dec.verdict);
+    }
+    if (is_new)
+        wardd_push_prompt(d, pr, NULL);
+    return WARD_KV_ASK;
+}
+
+/* ---- Closing prompts ----------------------------------------------------- */
+
+struct close_ctx {
+    struct wardd *d;
+    bool reclassify;         /* after an answer: the new rules decide */
+    enum ward_verdict verdict; /* otherwise (and when still undecided) */
+    const char *by;
+};
+
+static void release_waiter(void *token, const ward_request *r, void *ctx)
+{
+    struct close_ctx *cc = ctx;
+    struct waiter *w = token;
+    ward_decision dec = {.verdict = cc->verdict, .reason = WARD_R_APP_UNKNOWN};
+    if (cc->reclassify) {
+        ward_request again = *r;
+        wardd_request_fill_time(&again, (int64_t)time(NULL));
+        ward_classify(cc->d->engine, &again, &dec, NULL, 0);
+        if (dec.verdict != WARD_V_PERMIT && dec.verdict != WARD_V_BLOCK &&
+            dec.verdict != WARD_V_DROP_CONNECTION)
+            dec.verdict = cc->verdict; /* the answer itself, for this burst */
+    }
+    if (w->in_kernel && cc->d->kernel)
+        ward_kernel_queue_verdict(cc->d->kernel, w->queue_id, kernel_verdict(dec.verdict));
+    wardd_publish(cc->d, r, &dec, w->pid, w->uid, cc->reclassify ? NULL : cc->by);
+    free(w);
+}
+
+static void close_prompt(struct wardd *d, uint64_t id, bool reclassify, enum ward_verdict v,
+                         const char *by)
+{
+    struct close_ctx cc = {d, reclassify, v, by};
+    if (prompts_close(d->prompts, id, release_waiter, &cc) == 0)
+        push_closed(d, id, v, by);
+}
+
+int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
+                 size_t errlen)
+{
+    const ward_prompt *p = prompts_get(d->prompts, prompt_id);
+    if (!p) {
+        snprintf(err, errlen, "no open prompt %llu (answered or timed out)",
+                 (unsigned long long)prompt_id);
+        return -1;
+    }
+    enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    if (a->duration == WARD_DUR_ONCE) {
+        /* This burst only: nothing to learn. */
+        close_prompt(d, prompt_id, false, v, "answer-once");
+        return 0;
+    }
+    int64_t rule = ward_learn(d->engine, &p->req, p->pid, p->start_time, a, (int64_t)time(NULL));
+    if (rule < 0) {
+        snprintf(err, errlen, "cannot learn the answer: %s", ward_strerror((int)rule));
+        return -1;
+    }
+    if (a->duration == WARD_DUR_FOREVER)
+        wardd_policy_save_learned(d);
+    wardd_log(LOG_INFO, "learned rule %lld for %s", (long long)rule,
+              p->req.app.path ? p->req.app.path : "?");
+    close_prompt(d, prompt_id, true, v, "answer");
+    return 0;
+}
+
+void wardd_prompts_expire(struct wardd *d, int64_t now_ms)
+{
+    uint64_t ids[64];
+    size_t n;
+    enum ward_verdict v = d->extras.prompt_default == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    while ((n = prompts_expired(d->prompts, now_ms, ids, 64)) > 0)
+        for (size_t i = 0; i < n; i++)
+            close_prompt(d, ids[i], false, v, "timeout");
+}
+
+void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    while ((p = prompts_at(d->prompts, 0)))
+        close_prompt(d, p->id, false, v, by);
+}

@@ -1,0 +1,347 @@
+/*
+ * main.c — wardd: options, start-up, the event loop, shut-down.
+ *
+ *   wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]
+ *         [--cgroup PATH] [--pin-dir DIR] [--no-kernel]
+ *
+ * Under systemd (Type=notify) it reports READY=1 once the policy is in force
+ * and the socket is listening, pets the watchdog from the loop, and logs to
+ * stderr with syslog priority prefixes, which journald understands.
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool log_prefix; /* stderr goes to the journal */
+
+void wardd_log(int prio, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (log_prefix)
+        fprintf(stderr, "<%d>%s\n", prio, buf);
+    else
+        fprintf(stderr, "wardd: %s\n", buf);
+}
+
+int64_t wardd_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
+               "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n");
+}
+
+static int parse_options(int argc, char **argv, struct wardd_options *o)
+{
+    static const struct option longopts[] = {
+        {"foreground", no_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
+        {"state-dir", required_argument, NULL, 's'}, {"run-dir", required_argument, NULL, 'r'},
+        {"cgroup", required_argument, NULL, 'g'},    {"pin-dir", required_argument, NULL, 'p'},
+        {"no-kernel", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (struct wardd_options){
+        .config = "/etc/ward/ward.conf",
+        .state_dir = "/var/lib/ward",
+        .run_dir = "/run/ward",
+        .ring_capacity = 65536,
+        .max_waiting = 4096,
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:Kh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            o->foreground = true;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 's':
+            o->state_dir = optarg;
+            break;
+        case 'r':
+            o->run_dir = optarg;
+            break;
+        case 'g':
+            o->cgroup = optarg;
+            break;
+        case 'p':
+            o->pin_dir = optarg;
+            break;
+        case 'K':
+            o->no_kernel = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The directory for the socket is root's and not writable by others: a
+ * local user must not be able to put a socket of their own in its place. */
+static int prepare_dir(const char *dir, mode_t mode)
+{
+    if (mkdir(dir, mode) < 0) {
+        if (errno != EEXIST)
+            return -errno;
+    } else if (chmod(dir, mode) < 0) { /* mkdir's mode went through the umask */
+        return -errno;
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+        return -EPERM;
+    return 0;
+}
+
+static int epoll_add(int epfd, int fd, uint32_t tag)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON };
+
+static int setup(struct wardd *d)
+{
+    char err[512];
+    snprintf(d->learned_path, sizeof(d->learned_path), "%s/learned.rules", d->opt.state_dir);
+    snprintf(d->log_path, sizeof(d->log_path), "%s/log.db", d->opt.state_dir);
+    snprintf(d->sock_path, sizeof(d->sock_path), "%s/control.sock", d->opt.run_dir);
+    int rc;
+    if ((rc = prepare_dir(d->opt.state_dir, 0700)) < 0 ||
+        (rc = prepare_dir(d->opt.run_dir, 0755)) < 0) {
+        wardd_log(LOG_ERR, "state or run directory: %s (must be ours and not group/world "
+                           "writable)", strerror(-rc));
+        return -1;
+    }
+    if (wardd_policy_load(d, err, sizeof(err)) < 0) {
+        wardd_log(LOG_ERR, "policy: %s", err);
+        return -1;
+    }
+    if (!(d->procs = proctab_new(NULL)) || !(d->prompts = prompts_new()) ||
+        !(d->ring = ward_ring_create(d->opt.ring_capacity))) {
+        wardd_log(LOG_ERR, "out of memory");
+        return -1;
+    }
+    proctab_scan(d->procs);
+    d->procmon_fd = procmon_open();
+    if (d->procmon_fd < 0)
+        wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
+                  strerror(-d->procmon_fd));
+
+    ward_log_config lc = {.path = d->log_path, .max_age_s = 30 * 86400,
+                          .max_bytes = 256ll << 20};
+    if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
+        wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
+        return -1;
+    }
+
+    if (!d->opt.no_kernel) {
+        ward_kernel_config kc;
+        ward_kernel_config_default(&kc);
+        kc.cgroup = d->opt.cgroup;
+        if (d->opt.pin_dir)
+            kc.pin_dir = d->opt.pin_dir;
+        kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;
+        if ((rc = ward_kernel_open(&kc, &d->kernel)) < 0) {
+            wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
+            return -1;
+        }
+    }
+
+    ward_server_config sc = {
+        .path = d->sock_path,
+        .admin_gid = (gid_t)-1,
+        .on_msg = wardd_on_msg,
+        .on_close = wardd_on_close,
+        .ctx = d,
+    };
+    if (!(d->server = ward_server_new(&sc, err, sizeof(err)))) {
+        wardd_log(LOG_ERR, "control socket %s: %s", d->sock_path, err);
+        return -1;
+    }
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    d->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (d->sigfd < 0 || d->epfd < 0 || epoll_add(d->epfd, ward_server_fd(d->server), TAG_SERVER) ||
+        epoll_add(d->epfd, d->sigfd, TAG_SIGNAL)) {
+        wardd_log(LOG_ERR, "epoll: %s", strerror(errno));
+        return -1;
+    }
+    if (d->procmon_fd >= 0)
+        epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
+    if (d->kernel) {
+        epoll_add(d->epfd, ward_kernel_queue_fd(d->kernel), TAG_QUEUE);
+        int mfd = ward_kernel_nft_monitor_fd(d->kernel);
+        if (mfd >= 0)
+            epoll_add(d->epfd, mfd, TAG_NFTMON);
+    }
+    uint64_t wd;
+    if (sd_watchdog_enabled(0, &wd) > 0)
+        d->watchdog_us = (int64_t)wd;
+    return 0;
+}
+
+static void teardown(struct wardd *d)
+{
+    prompts_free(d->prompts, NULL, NULL); /* the kernel keeps or drops them per the fail mode */
+    ward_server_free(d->server);
+    if (d->kernel)
+        ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
+    if (d->log) {
+        ward_log_sync(d->log, 2000);
+        ward_log_close(d->log);
+    }
+    ward_ring_destroy(d->ring);
+    proctab_free(d->procs);
+    if (d->procmon_fd >= 0)
+        close(d->procmon_fd);
+    ward_policy_free(d->policy);
+    if (d->sigfd >= 0)
+        close(d->sigfd);
+    if (d->epfd >= 0)
+        close(d->epfd);
+}
+
+static void on_process_exit(const ward_proc *gone, void *ctx)
+{
+    struct wardd *d = ctx;
+    ward_engine_process_exited(d->engine, gone->pid, gone->start_time);
+}
+
+static void handle_signal(struct wardd *d)
+{
+    struct signalfd_siginfo si;
+    while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+            char err[512];
+            sd_notify(0, "RELOADING=1");
+            if (wardd_policy_load(d, err, sizeof(err)) < 0)
+                wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", err);
+            else
+                wardd_log(LOG_INFO, "policy reloaded");
+            sd_notify(0, "READY=1");
+        } else {
+            d->running = false;
+        }
+    }
+}
+
+/* Work that runs on a clock: prompt timeouts, expiring rules, the watchdog,
+ * the ring's wake-ups. Returns how long epoll may sleep. */
+static int timers(struct wardd *d)
+{
+    int64_t now = wardd_now_ms();
+    wardd_prompts_expire(d, now);
+    if (now - d->last_sweep_ms >= 1000) {
+        d->last_sweep_ms = now;
+        ward_engine_expire(d->engine, (int64_t)time(NULL));
+        if (d->kernel && ward_kernel_nft_check(d->kernel, true) == 1)
+            wardd_log(LOG_WARNING, "table inet ward was changed by someone else: restored");
+    }
+    if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
+        sd_notify(0, "WATCHDOG=1");
+        d->last_watchdog_ms = now;
+    }
+    ward_ring_notify(d->ring);
+    int64_t wait = 1000 - (now - d->last_sweep_ms);
+    int64_t next = prompts_next_deadline(d->prompts);
+    if (next >= 0 && next - now < wait)
+        wait = next - now;
+    return wait < 0 ? 0 : (int)wait;
+}
+
+static int run(struct wardd *d)
+{
+    d->running = true;
+    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = wardd_now_ms();
+    sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
+    wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
+              d->kernel ? "" : " (no kernel hooks)");
+    while (d->running) {
+        struct epoll_event evs[16];
+        int n = epoll_wait(d->epfd, evs, 16, timers(d));
+        if (n < 0 && errno != EINTR) {
+            wardd_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            switch (evs[i].data.u32) {
+            case TAG_SERVER:
+                ward_server_run(d->server, 0);
+                break;
+            case TAG_SIGNAL:
+                handle_signal(d);
+                break;
+            case TAG_QUEUE:
+                ward_kernel_queue_dispatch(d->kernel, wardd_on_queued, d);
+                break;
+            case TAG_PROCMON:
+                procmon_read(d->procmon_fd, d->procs, on_process_exit, d);
+                break;
+            case TAG_NFTMON:
+                ward_kernel_nft_monitor_drain(d->kernel);
+                if (ward_kernel_nft_check(d->kernel, true) == 1)
+                    wardd_log(LOG_WARNING, "table inet ward was changed by someone else: "
+                                           "restored");
+                break;
+            }
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    wardd_log(LOG_INFO, "stopping");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct wardd d = {.procmon_fd = -1, .sigfd = -1, .epfd = -1};
+    log_prefix = getenv("JOURNAL_STREAM") != NULL;
+    if (parse_options(argc, argv, &d.opt) < 0)
+        return 2;
+    umask(077);
+    int rc = setup(&d) == 0 && run(&d) == 0 ? 0 : 1;
+    teardown(&d);
+    return rc;
+}

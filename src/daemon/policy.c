@@ -1,0 +1,172 @@
+/*
+ * policy.c — wardd's policy: the administrator's files plus the learned
+ * rules, loaded all-or-nothing; rules that live only in memory (timed, until
+ * exit, until restart, a session's) carried across a reload; learned rules
+ * written back atomically.
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static bool lives_in_memory(const ward_lifetime *l)
+{
+    return l->kind != WARD_LIFE_PERSISTENT && l->kind != WARD_LIFE_BOOT;
+}
+
+/* Copies the rules that no file holds from the old engine into the new. */
+static void carry_memory_rules(ward_engine *from, ward_engine *to)
+{
+    for (size_t i = 0; i < ward_app_count(from); i++) {
+        ward_app_info a;
+        ward_app_at(from, i, &a);
+        for (size_t k = 0; k < a.n_rules; k++) {
+            ward_app_rule r;
+            ward_app_rule_at(from, a.id, k, NULL, &r);
+            if (!lives_in_memory(&r.lifetime))
+                continue;
+            int64_t app = ward_app_find(to, a.path);
+            if (app < 0) {
+                app = ward_app_add(to, a.path, a.pin);
+                if (app < 0)
+                    continue;
+                ward_app_set_fallback(to, (uint64_t)app, a.fallback);
+            }
+            const char *prov = ward_provider_name(from, r.provider);
+            int p = prov ? ward_provider_find(to, prov) : -1;
+            if (p < 0 && prov)
+                p = ward_provider_add(to, prov);
+            if (p < 0)
+                continue;
+            r.provider = (uint32_t)p;
+            ward_app_rule_append(to, (uint64_t)app, &r);
+        }
+    }
+}
+
+/* The host's own addresses in this network namespace: the "self" zone. */
+static void refresh_self(ward_engine *e)
+{
+    struct ifaddrs *ifa;
+    if (getifaddrs(&ifa) < 0)
+        return;
+    ward_ip ips[256];
+    size_t n = 0;
+    for (struct ifaddrs *i = ifa; i && n < 256; i = i->ifa_next) {
+        if (!i->ifa_addr)
+            continue;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            const struct sockaddr_in *s = (const struct sockaddr_in *)i->ifa_addr;
+            ward_ip_from_v4(&ips[n++], ntohl(s->sin_addr.s_addr));
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)i->ifa_addr;
+            memcpy(ips[n++].b, &s->sin6_addr, 16);
+        }
+    }
+    freeifaddrs(ifa);
+    ward_engine_set_self(e, ips, n);
+}
+
+int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
+{
+    ward_policy *p = ward_policy_new();
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *files[] = {d->opt.config};
+    int errors = ward_policy_load(p, files, 1);
+    if (errors == 0 && access(d->learned_path, F_OK) == 0) {
+        const char *learned[] = {d->learned_path};
+        errors = ward_policy_load_more(p, learned, 1);
+    }
+    if (errors != 0) {
+        const char *diag = ward_policy_diagnostics(p);
+        snprintf(err, errlen, "%s", errors < 0 ? "out of memory" : diag);
+        ward_policy_free(p);
+        return -1;
+    }
+    ward_engine *e = ward_policy_engine(p);
+    if (d->engine)
+        carry_memory_rules(d->engine, e);
+    ward_engine_set_prompter(e, d->prompters > 0);
+    refresh_self(e);
+    ward_policy_free(d->policy);
+    d->policy = p;
+    d->engine = e;
+    d->extras = *ward_policy_get_extras(p);
+    ward_engine_stats st;
+    ward_engine_stats_get(e, &st);
+    wardd_log(LOG_INFO, "policy %s: %zu programs, %zu rules, %zu filters", d->opt.config,
+              st.apps, st.app_rules, st.filters);
+    return 0;
+}
+
+/* Writes text to path so that a crash leaves the old or the new file,
+ * never a mix: temporary file, fsync, rename, fsync of the directory. */
+static int write_atomic(const char *path, const char *text)
+{
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, text + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return -e;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    snprintf(dir, sizeof(dir), "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int wardd_policy_save_learned(struct wardd *d)
+{
+    char *text = ward_policy_format(d->policy, WARD_PRINT_PROVIDER_ONLY, WARD_PROVIDER_LEARNED);
+    if (!text)
+        return -ENOMEM;
+    int rc = write_atomic(d->learned_path, text);
+    free(text);
+    if (rc < 0)
+        wardd_log(LOG_ERR, "writing %s: %s", d->learned_path, strerror(-rc));
+    return rc;
+}
+
+void wardd_prompter_count_changed(struct wardd *d)
+{
+    ward_engine_set_prompter(d->engine, d->prompters > 0);
+    if (d->prompters == 0 && prompts_count(d->prompts) > 0) {
+        /* Nobody is left to answer: the policy's "no prompter" outcome. */
+        ward_settings s;
+        ward_engine_settings(d->engine, &s);
+        wardd_prompts_resolve_all(d, s.no_prompter, "no-prompter");
+    }
+}

@@ -1,0 +1,96 @@
+/*
+ * wardd.h — the daemon's state, shared by its files (private to wardd).
+ *
+ * wardd owns the policy (an engine loaded from the policy files and the
+ * learned rules), the kernel objects (through kernel/backend.h) and the
+ * control socket. It is single-threaded around one epoll loop; only the
+ * connection log writes from a thread of its own, so a decision never waits
+ * for the disk.
+ */
+#ifndef WARDD_H
+#define WARDD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/backend.h"
+#include "log/log.h"
+#include "policy/policy.h"
+#include "proc/proctab.h"
+#include "proto/proto.h"
+#include "ring/ring.h"
+#include "service/service.h"
+#include "ward/engine.h"
+#include "ward/event.h"
+
+struct wardd_options {
+    const char *config;    /* the administrator's policy file */
+    const char *state_dir; /* learned.rules, log.db */
+    const char *run_dir;   /* control.sock */
+    const char *cgroup;    /* where the hooks attach; NULL: the cgroup v2 root */
+    const char *pin_dir;   /* BPF pins; NULL: /sys/fs/bpf/ward */
+    bool foreground;
+    bool no_kernel;        /* control plane only (protocol tests, explain) */
+    uint32_t ring_capacity;
+    size_t max_waiting;    /* connections waiting on prompts, at most */
+};
+
+/* Per control connection. */
+struct wardd_client {
+    bool prompter;   /* answers prompts */
+    bool subscribed; /* holds a place in the event ring */
+    uint32_t sub_id;
+};
+
+struct wardd {
+    struct wardd_options opt;
+    char learned_path[PATH_MAX], log_path[PATH_MAX], sock_path[PATH_MAX];
+
+    ward_policy *policy; /* settings the engine does not keep; owns the engine */
+    ward_engine *engine; /* = ward_policy_engine(policy) */
+    ward_policy_extras extras;
+
+    proctab *procs;
+    int procmon_fd;
+    prompt_table *prompts;
+    ward_server *server;
+    ward_ring *ring;
+    ward_log *log;
+    ward_kernel *kernel;
+
+    int epfd, sigfd;
+    int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms;
+    size_t prompters;
+    uint64_t decisions;
+    bool running;
+};
+
+/* main.c */
+int64_t wardd_now_ms(void);
+void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* policy.c: loading, reloading, learned rules. */
+int wardd_policy_load(struct wardd *d, char *err, size_t errlen);
+int wardd_policy_save_learned(struct wardd *d);
+void wardd_prompter_count_changed(struct wardd *d);
+
+/* decide.c: a connection from the kernel's queue, and prompt answers. */
+void wardd_request_fill_time(ward_request *r, int64_t now_ms);
+int wardd_on_queued(void *ctx, const ward_kqueued *q);
+void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                   uint32_t pid, uint32_t uid, const char *by);
+int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
+                 size_t errlen);
+void wardd_prompts_expire(struct wardd *d, int64_t now_ms);
+void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by);
+void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+
+/* control.c: the control protocol's requests. */
+void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
+void wardd_on_close(ward_server *s, ward_conn *c, void *ctx);
+/* An engine rule as the protocol shows it (strings point into the engine). */
+void wardd_rule_to_proto(const struct wardd *d, const char *program, uint64_t id,
+                         const ward_app_rule *r, ward_proto_rule *out);
+
+#endif
