@@ -60,7 +60,7 @@ typedef struct ward_event {
 
 #define WARD_UID_UNKNOWN UINT32_MAX
 
-/* Copies src into a fixed field, truncating and always terminating. */
+/* Copies src into a fixed field, truncating, terminating and zero-filling. */
 static inline void ward_event_set_str(char *dst, size_t cap, const char *src)
 {
     size_t n = 0; /* strnlen is POSIX; this header is plain C17 */
@@ -68,7 +68,7 @@ static inline void ward_event_set_str(char *dst, size_t cap, const char *src)
         n++;
     if (n)
         memcpy(dst, src, n);
-    dst[n] = '\0';
+    memset(dst + n, 0, cap - n); /* no stale bytes reach shared memory or the log */
 }
 #define WARD_EVENT_SET(ev, field, src) ward_event_set_str((ev)->field, sizeof((ev)->field), (src))
 

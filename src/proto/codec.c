@@ -623,6 +623,20 @@ enum ward_proto_err ward_proto_encode(const ward_msg *m, char **out, size_t *len
     return rc;
 }
 
+char *ward_proto_event_json(const ward_event *ev)
+{
+    struct enc e = {false};
+    json_object *o = enc_event(&e, ev);
+    char *out = NULL;
+    if (o && !e.bad) {
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+        out = s ? strdup(s) : NULL;
+    }
+    json_object_put(o);
+    return out;
+}
+
 /* ---- Decoding ------------------------------------------------------------ */
 
 struct dec {

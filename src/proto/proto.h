@@ -247,6 +247,10 @@ enum ward_proto_err ward_proto_decode(const char *buf, size_t len, ward_msg *out
  * WARD_PE_BAD_FIELD (a value with no wire form, e.g. an unknown enum). */
 enum ward_proto_err ward_proto_encode(const ward_msg *m, char **out, size_t *len);
 
+/* One event as the JSON object the protocol uses (no newline), malloc'ed;
+ * NULL when a field has no wire form. For `ward log --json` and `ward watch`. */
+char *ward_proto_event_json(const ward_event *ev);
+
 /* Wire names shared with the CLI (NULL / -1 when unknown). */
 const char *ward_proto_mode_name(enum ward_mode m);
 int ward_proto_mode_parse(const char *s);

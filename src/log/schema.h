@@ -1,0 +1,32 @@
+/* The connection log's SQLite schema, shared by the writer and the readers.
+ * Text columns hold the protocol's names (verdict "block", layer
+ * "connect-out" ...) so the file reads well in the sqlite3 shell; remote_ip
+ * holds the 16-byte address so a CIDR filter is a range scan. */
+#ifndef WARD_LOG_SCHEMA_H
+#define WARD_LOG_SCHEMA_H
+
+#define WARD_LOG_SCHEMA_VERSION 1
+
+#define WARD_LOG_SCHEMA                                                                            \
+    "CREATE TABLE IF NOT EXISTS conn ("                                                            \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " time_ns INTEGER NOT NULL,"                                                                   \
+    " kind TEXT NOT NULL,"                                                                         \
+    " pid INTEGER, uid INTEGER, exe TEXT, cmdline TEXT,"                                           \
+    " proto INTEGER, direction TEXT,"                                                              \
+    " local_addr TEXT, local_port INTEGER,"                                                        \
+    " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"                         \
+    " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER);"      \
+    "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
+    "PRAGMA user_version = 1;"
+
+#define WARD_LOG_INSERT                                                                            \
+    "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \
+    " local_port, remote_addr, remote_ip, remote_port, domain, verdict, layer, reason,"            \
+    " filter_id, filter, count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+#define WARD_LOG_COLUMNS                                                                           \
+    "id, time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr, local_port,"         \
+    " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count"
+
+#endif
