@@ -1,0 +1,39 @@
+/*
+ * cli/cli.h — what the `ward` subcommands share. One file per subcommand
+ * (wireguard-tools style); main.c dispatches through a table.
+ *
+ * Exit codes of every subcommand: 0 success, 1 the work failed (a policy
+ * with errors, a connection refused by the daemon ...), 2 usage error.
+ */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "policy/policy.h"
+
+#define EXIT_USAGE 2
+
+struct cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+extern const char *cli_prog; /* "ward" */
+
+/* A policy handle set up for the command line: the caller's uid and
+ * WARD_TRUSTED_UID (tests) are trusted owners. */
+ward_policy *cli_policy_new(void);
+/* Loads the files (or the default policy: ward.conf and the learned rules)
+ * and prints the diagnostics on stderr. Returns the error count, or -1. */
+int cli_policy_load(ward_policy *p, char **files, int n);
+
+int cmd_check(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+#endif

@@ -1,0 +1,151 @@
+/* cli/daemon.c — talking to wardd, and printing what it says. */
+#define _GNU_SOURCE
+#include "cli/daemon.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "log/log.h"
+#include "policy/policy.h"
+
+ward_client *cli_connect(const char *name)
+{
+    const char *path = getenv("WARD_SOCKET");
+    if (!path || !*path)
+        path = WARD_CONTROL_SOCKET;
+    char err[256];
+    ward_client *c = ward_client_connect(path, name, err, sizeof(err));
+    if (!c)
+        fprintf(stderr, "%s: cannot reach wardd at %s: %s\n", cli_prog, path, err);
+    return c;
+}
+
+int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds)
+{
+    if (ward_client_call(c, req, reply, fds, nfds, CLI_TIMEOUT_MS) != 1) {
+        fprintf(stderr, "%s: no answer from wardd\n", cli_prog);
+        return -1;
+    }
+    if (reply->type == WARD_MSG_ERROR) {
+        fprintf(stderr, "%s: wardd: %s: %s\n", cli_prog,
+                ward_proto_err_name(reply->u.error.code),
+                reply->u.error.message ? reply->u.error.message : "");
+        ward_msg_free(reply);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_print_rule(FILE *f, const ward_proto_rule *r)
+{
+    char buf[256], q[4200];
+    ward_policy_quote(r->program, q, sizeof(q));
+    fprintf(f, "%-6llu %s %s %s", (unsigned long long)r->id, q,
+            r->action == WARD_ACT_PERMIT ? "allow" : "deny",
+            r->dir == WARD_DIR_IN ? "in" : r->dir == WARD_DIR_OUT ? "out" : "any");
+    if (r->proto) {
+        ward_policy_fmt_proto(r->proto, buf, sizeof(buf));
+        fprintf(f, " %s", buf);
+    }
+    for (size_t i = 0; i < r->n_ports; i++) {
+        if (r->ports[i].lo == r->ports[i].hi)
+            fprintf(f, "%s%u", i ? "," : " port ", r->ports[i].lo);
+        else
+            fprintf(f, "%s%u-%u", i ? "," : " port ", r->ports[i].lo, r->ports[i].hi);
+    }
+    const char *sep = " to ";
+    for (size_t i = 0; i < r->n_zones; i++, sep = ",")
+        fprintf(f, "%s%s", sep, r->zones[i]);
+    for (size_t i = 0; i < r->n_remotes; i++, sep = ",")
+        fprintf(f, "%s%s", sep, ward_cidr_format(&r->remotes[i], buf, sizeof(buf)));
+    for (size_t i = 0; i < r->n_domains; i++, sep = ",")
+        fprintf(f, "%s%s", sep, r->domains[i]);
+    for (size_t i = 0; i < r->n_times; i++) {
+        ward_policy_fmt_time(&r->times[i], buf, sizeof(buf));
+        fprintf(f, " %s", buf);
+    }
+    ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));
+    fprintf(f, "  [%s%s%s]\n", r->provider ? r->provider : "admin", *buf ? ", " : "", buf);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void cli_print_rule_json(FILE *f, const ward_proto_rule *r)
+{
+    char buf[256];
+    fprintf(f, "{\"id\":%llu,\"program\":", (unsigned long long)r->id);
+    json_str(f, r->program);
+    fprintf(f, ",\"action\":\"%s\",\"direction\":\"%s\",\"protocol\":%u,\"ports\":[",
+            r->action == WARD_ACT_PERMIT ? "allow" : "deny",
+            r->dir == WARD_DIR_IN ? "in" : r->dir == WARD_DIR_OUT ? "out" : "any", r->proto);
+    for (size_t i = 0; i < r->n_ports; i++)
+        fprintf(f, "%s[%u,%u]", i ? "," : "", r->ports[i].lo, r->ports[i].hi);
+    fputs("],\"to\":[", f);
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_zones; i++, k++) {
+        fputs(k ? "," : "", f);
+        json_str(f, r->zones[i]);
+    }
+    for (size_t i = 0; i < r->n_remotes; i++, k++) {
+        fputs(k ? "," : "", f);
+        json_str(f, ward_cidr_format(&r->remotes[i], buf, sizeof(buf)));
+    }
+    for (size_t i = 0; i < r->n_domains; i++, k++) {
+        fputs(k ? "," : "", f);
+        json_str(f, r->domains[i]);
+    }
+    fputs("],\"provider\":", f);
+    json_str(f, r->provider ? r->provider : "admin");
+    ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));
+    fputs(",\"lifetime\":", f);
+    json_str(f, *buf ? buf : "persistent");
+    fputs("}\n", f);
+}
+
+static const char *proto_text(uint8_t p, char *buf, size_t len)
+{
+    ward_policy_fmt_proto(p, buf, len);
+    return buf;
+}
+
+void cli_print_event(FILE *f, const ward_event *ev)
+{
+    char when[32], l[WARD_IP_STRLEN], r[WARD_IP_STRLEN], p[16];
+    time_t t = (time_t)(ev->time_ns / 1000000000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    if (ev->kind == WARD_EVENT_ALERT) {
+        fprintf(f, "%s ALERT %s from %s (%u)\n", when, ev->filter,
+                ward_ip_format(&ev->remote, r, sizeof(r)), ev->count);
+        return;
+    }
+    fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]\n", when,
+            ward_verdict_name((enum ward_verdict)ev->verdict),
+            proto_text(ev->proto, p, sizeof(p)), ev->direction == WARD_DIR_IN ? "in " : "out",
+            ward_ip_format(&ev->local, l, sizeof(l)), ev->lport,
+            ev->direction == WARD_DIR_IN ? "<-" : "->", ward_ip_format(&ev->remote, r, sizeof(r)),
+            ev->rport, ev->domain[0] ? " (" : "", ev->domain, ev->domain[0] ? ")" : "", ev->pid,
+            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?",
+            ev->filter);
+}
+
+void cli_print_event_json(FILE *f, const ward_event *ev)
+{
+    ward_log_write_json(f, ev);
+}

@@ -1,0 +1,37 @@
+/*
+ * cli/daemon.h — what the subcommands that talk to wardd share: connecting
+ * to the control socket, calling, and printing rules and events.
+ */
+#ifndef WARD_CLI_DAEMON_H
+#define WARD_CLI_DAEMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "proto/proto.h"
+#include "ward/event.h"
+
+#define CLI_TIMEOUT_MS 10000
+
+/* Connects to $WARD_SOCKET or /run/ward/control.sock; prints why not and
+ * returns NULL. */
+ward_client *cli_connect(const char *name);
+/* Sends req and waits for its reply; an error reply or a failure is printed
+ * ("ward: wardd: forbidden: ...") and gives -1. */
+int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds);
+/* One rule as a line of the policy language (the way `ward show` prints). */
+void cli_print_rule(FILE *f, const ward_proto_rule *r);
+void cli_print_rule_json(FILE *f, const ward_proto_rule *r);
+/* One event as a line for people; as a JSON object for programs. */
+void cli_print_event(FILE *f, const ward_event *ev);
+void cli_print_event_json(FILE *f, const ward_event *ev);
+
+int cmd_status(int argc, char **argv);
+int cmd_mode(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_prompt(int argc, char **argv);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * ward explain — offline: load a policy, describe a connection, and print
+ * how the engine decides it (every sublayer, filter and rule it looked at).
+ *
+ *   ward explain -f examples/ward.conf --app /usr/bin/curl --proto tcp \
+ *                --to 93.184.216.34 --port 443 [--domain example.com] [--time "mon 10:00"]
+ *
+ * Exit codes: 0 explained, 1 the policy has errors, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: %s explain [-f FILE]... [--layer L] [--app PATH] [--proto P]\n"
+            "                    [--to ADDR] [--from ADDR] [--port N] [--sport N]\n"
+            "                    [--domain NAME] [--time \"DAY HH:MM\"] [--uid N] [--gid N]\n"
+            "                    [--cmdline TEXT] [--iface NAME] [--cgroup PATH]\n"
+            "                    [--sha256 HEX] [--self ADDR]... [--no-prompter]\n"
+            "  Loads the policy (default: the installed one), has the engine decide the\n"
+            "  described connection and prints its trace. --layer: outbound (default),\n"
+            "  inbound, bind, packet-out, packet-in, dns. Outbound, --to/--port are the\n"
+            "  remote end; inbound, --from/--sport are. --time defaults to now.\n",
+            cli_prog);
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end || v < 0 || v > 65535)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+static int parse_when(const char *s, uint8_t *wday, uint16_t *minute)
+{
+    static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    char d[8];
+    int h, m;
+    if (sscanf(s, "%3s %d:%d", d, &h, &m) != 3 || h < 0 || h > 23 || m < 0 || m > 59)
+        return -1;
+    for (int i = 0; i < 7; i++) {
+        if (!strcasecmp(d, days[i])) {
+            *wday = (uint8_t)i;
+            *minute = (uint16_t)(h * 60 + m);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int proto_of(const char *s)
+{
+    static const struct {
+        const char *n;
+        int v;
+    } t[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(s, t[i].n))
+            return t[i].v;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *s && !*end && v >= 0 && v <= 255 ? (int)v : -1;
+}
+
+static int hexdigest(const char *s, ward_sha256 *h)
+{
+    if (strlen(s) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        if (sscanf(s + 2 * i, "%2x", &x) != 1)
+            return -1;
+        h->b[i] = (uint8_t)x;
+    }
+    return 0;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+    enum { O_LAYER = 256, O_APP, O_PROTO, O_TO, O_FROM, O_PORT, O_SPORT, O_DOMAIN, O_TIME,
+           O_UID, O_GID, O_CMDLINE, O_IFACE, O_CGROUP, O_SHA, O_SELF, O_NOPROMPT };
+    static const struct option opts[] = {
+        {"file", required_argument, NULL, 'f'},   {"layer", required_argument, NULL, O_LAYER},
+        {"app", required_argument, NULL, O_APP},  {"proto", required_argument, NULL, O_PROTO},
+        {"to", required_argument, NULL, O_TO},    {"from", required_argument, NULL, O_FROM},
+        {"port", required_argument, NULL, O_PORT}, {"sport", required_argument, NULL, O_SPORT},
+        {"domain", required_argument, NULL, O_DOMAIN}, {"time", required_argument, NULL, O_TIME},
+        {"uid", required_argument, NULL, O_UID},  {"gid", required_argument, NULL, O_GID},
+        {"cmdline", required_argument, NULL, O_CMDLINE},
+        {"iface", required_argument, NULL, O_IFACE}, {"cgroup", required_argument, NULL, O_CGROUP},
+        {"sha256", required_argument, NULL, O_SHA}, {"self", required_argument, NULL, O_SELF},
+        {"no-prompter", no_argument, NULL, O_NOPROMPT}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char *files[64];
+    int n_files = 0;
+    const char *layer_s = "outbound", *to = NULL, *from = NULL, *when = NULL;
+    uint16_t port = 0, sport = 0;
+    bool prompter = true;
+    ward_ip self[16];
+    size_t n_self = 0;
+    ward_sha256 sha;
+    bool has_sha = false;
+    ward_request req = {0};
+    req.proto = 6;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (n_files < 64)
+                files[n_files++] = optarg;
+            break;
+        case O_LAYER:
+            layer_s = optarg;
+            break;
+        case O_APP:
+            req.app.path = optarg;
+            break;
+        case O_PROTO: {
+            int p = proto_of(optarg);
+            if (p < 0) {
+                fprintf(stderr, "%s: bad protocol '%s'\n", cli_prog, optarg);
+                return EXIT_USAGE;
+            }
+            req.proto = (uint8_t)p;
+            break;
+        }
+        case O_TO:
+            to = optarg;
+            break;
+        case O_FROM:
+            from = optarg;
+            break;
+        case O_PORT:
+        case O_SPORT:
+            if (parse_port(optarg, c == O_PORT ? &port : &sport) < 0) {
+                fprintf(stderr, "%s: bad port '%s'\n", cli_prog, optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_DOMAIN:
+            req.domain = optarg;
+            break;
+        case O_TIME:
+            when = optarg;
+            break;
+        case O_UID:
+        case O_GID:
+            req.has_user = true;
+            *(c == O_UID ? &req.uid : &req.gid) = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case O_CMDLINE:
+            req.app.cmdline = optarg;
+            break;
+        case O_IFACE:
+            req.iface = optarg;
+            break;
+        case O_CGROUP:
+            req.cgroup = optarg;
+            break;
+        case O_SHA:
+            if (hexdigest(optarg, &sha) < 0) {
+                fprintf(stderr, "%s: bad sha256 '%s'\n", cli_prog, optarg);
+                return EXIT_USAGE;
+            }
+            has_sha = true;
+            break;
+        case O_SELF:
+            if (n_self >= 16 || ward_ip_parse(optarg, &self[n_self]) < 0) {
+                fprintf(stderr, "%s: bad address '%s'\n", cli_prog, optarg);
+                return EXIT_USAGE;
+            }
+            n_self++;
+            break;
+        case O_NOPROMPT:
+            prompter = false;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    int layer = -1;
+    static const char *const layers[] = {"outbound", "inbound", "bind", "packet-out", "packet-in", "dns"};
+    for (int i = 0; i < WARD_LAYER_COUNT; i++)
+        if (!strcmp(layer_s, layers[i]))
+            layer = i;
+    if (layer < 0)
+        layer = ward_layer_from_name(layer_s);
+    if (layer < 0) {
+        fprintf(stderr, "%s: unknown layer '%s'\n", cli_prog, layer_s);
+        return EXIT_USAGE;
+    }
+    req.layer = (enum ward_layer)layer;
+    bool inbound = layer == WARD_LAYER_ACCEPT_IN || layer == WARD_LAYER_PACKET_IN ||
+                   layer == WARD_LAYER_BIND;
+    req.dir = inbound && layer != WARD_LAYER_BIND ? WARD_DIR_IN : WARD_DIR_OUT;
+    ward_ip *remote = inbound ? &req.local : &req.remote, *local = inbound ? &req.remote : &req.local;
+    /* Outbound: --to is the remote end. Inbound: --from is. */
+    if (to && ward_ip_parse(to, remote) < 0) {
+        fprintf(stderr, "%s: bad address '%s'\n", cli_prog, to);
+        return EXIT_USAGE;
+    }
+    if (from && ward_ip_parse(from, local) < 0) {
+        fprintf(stderr, "%s: bad address '%s'\n", cli_prog, from);
+        return EXIT_USAGE;
+    }
+    if (!from && !inbound)
+        ward_ip_from_v4(&req.local, 0xc0a8010a); /* 192.168.1.10: a host on a LAN */
+    if (inbound) {
+        req.lport = port;
+        req.rport = sport ? sport : 40000;
+    } else {
+        req.rport = port;
+        req.lport = sport ? sport : 40000;
+    }
+    if (has_sha)
+        req.app.sha256 = &sha;
+    req.now = (int64_t)time(NULL);
+    if (when) {
+        if (parse_when(when, &req.wday, &req.minute) < 0) {
+            fprintf(stderr, "%s: bad time '%s' (e.g. \"mon 10:00\")\n", cli_prog, when);
+            return EXIT_USAGE;
+        }
+    } else {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        req.wday = (uint8_t)tm.tm_wday;
+        req.minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+    }
+
+    ward_policy *p = cli_policy_new();
+    if (!p)
+        return 1;
+    if (cli_policy_load(p, files, n_files) != 0) {
+        ward_policy_free(p);
+        return 1;
+    }
+    ward_engine *e = ward_policy_engine(p);
+    ward_engine_set_prompter(e, prompter);
+    if (n_self)
+        ward_engine_set_self(e, self, n_self);
+    ward_trace *tr = ward_trace_new();
+    ward_decision d;
+    int rc = tr ? ward_classify(e, &req, &d, tr, 0) : WARD_E_NOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "%s: classify: %s\n", cli_prog, ward_strerror(rc));
+        ward_trace_free(tr);
+        ward_policy_free(p);
+        return 1;
+    }
+    size_t need = ward_trace_format(tr, NULL, 0);
+    char *buf = malloc(need + 1);
+    if (buf) {
+        ward_trace_format(tr, buf, need + 1);
+        fputs(buf, stdout);
+        if (need && buf[need - 1] != '\n')
+            putchar('\n');
+    }
+    free(buf);
+    ward_trace_free(tr);
+    ward_policy_free(p);
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* cli/status.c — `ward status [--json]`: what wardd is doing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/daemon.h"
+
+int cmd_status(int argc, char **argv)
+{
+    bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+    if (argc > 2 || (argc == 2 && !json)) {
+        fprintf(stderr, "usage: %s status [--json]\n", cli_prog);
+        return EXIT_USAGE;
+    }
+    ward_client *c = cli_connect("ward-status");
+    if (!c)
+        return 1;
+    ward_msg req = {.type = WARD_MSG_STATUS}, rep;
+    int rc = cli_call(c, &req, &rep, NULL, NULL);
+    ward_client_close(c);
+    if (rc < 0)
+        return 1;
+    const ward_proto_status *s = &rep.u.status;
+    if (json)
+        printf("{\"version\":%u,\"mode\":\"%s\",\"uptime_s\":%lld,\"filters\":%llu,"
+               "\"programs\":%llu,\"rules\":%llu,\"clients\":%llu,\"prompters\":%llu,"
+               "\"subscribers\":%llu,\"prompts_pending\":%llu,\"decisions\":%llu,"
+               "\"log_written\":%llu,\"log_dropped\":%llu}\n",
+               s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
+               (unsigned long long)s->filters, (unsigned long long)s->apps,
+               (unsigned long long)s->app_rules, (unsigned long long)s->clients,
+               (unsigned long long)s->prompters, (unsigned long long)s->subscribers,
+               (unsigned long long)s->prompts_pending, (unsigned long long)s->decisions,
+               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped);
+    else
+        printf("wardd: running for %llds, protocol %u\n"
+               "mode:      %s\n"
+               "policy:    %llu programs, %llu rules, %llu filters\n"
+               "clients:   %llu (%llu prompters, %llu watching)\n"
+               "prompts:   %llu waiting\n"
+               "decisions: %llu (log: %llu written, %llu dropped)\n",
+               (long long)s->uptime_s, s->version, ward_mode_name(s->mode),
+               (unsigned long long)s->apps, (unsigned long long)s->app_rules,
+               (unsigned long long)s->filters, (unsigned long long)s->clients,
+               (unsigned long long)s->prompters, (unsigned long long)s->subscribers,
+               (unsigned long long)s->prompts_pending, (unsigned long long)s->decisions,
+               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped);
+    ward_msg_free(&rep);
+    return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * diag.c — diagnostics: "file:line:col: error: message", the source line
+ * and a caret; "did you mean" suggestions by edit distance.
+ */
+#include "policy/internal.h"
+
+#include <string.h>
+
+static void diag_line(struct load *ld, int src, int line, int col)
+{
+    const struct source *s = &ld->srcs[src];
+    const char *p = s->text, *end = s->text + s->len;
+    for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    if (!eol)
+        eol = end;
+    sb_puts(&ld->diag, "    ");
+    for (const char *q = p; q < eol; q++)
+        sb_putc(&ld->diag, *q == '\r' ? ' ' : *q);
+    sb_puts(&ld->diag, "\n    ");
+    /* Tabs stay tabs so the caret lines up in any terminal. */
+    for (int i = 1; i < col && p + i - 1 < eol; i++)
+        sb_putc(&ld->diag, p[i - 1] == '\t' ? '\t' : ' ');
+    sb_puts(&ld->diag, "^\n");
+}
+
+static void vdiag_pos(struct load *ld, int src, int line, int col, const char *fmt, va_list ap)
+{
+    ld->errors++;
+    sb_printf(&ld->diag, "%s:%d:%d: error: ", ld->srcs[src].path, line, col);
+    sb_vprintf(&ld->diag, fmt, ap);
+    sb_putc(&ld->diag, '\n');
+    diag_line(ld, src, line, col);
+}
+
+void diag_pos(struct load *ld, int src, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag_pos(ld, src, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void diag_at(struct load *ld, const struct token *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag_pos(ld, t->src, t->line, t->col, fmt, ap);
+    va_end(ap);
+}
+
+void diag_plain(struct load *ld, const char *fmt, ...)
+{
+    va_list ap;
+    ld->errors++;
+    sb_puts(&ld->diag, "ward: error: ");
+    va_start(ap, fmt);
+    sb_vprintf(&ld->diag, fmt, ap);
+    va_end(ap);
+    sb_putc(&ld->diag, '\n');
+}
+
+/* Optimal string alignment distance: a swap of two letters counts one. */
+size_t ward_policy_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *suggest(const char *word, const char *const *candidates)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, len = strlen(word);
+    /* Short words tolerate one slip, longer ones two. */
+    size_t limit = len <= 4 ? 1 : 2;
+    for (const char *const *c = candidates; *c; c++) {
+        size_t d = ward_policy_edit_distance(word, *c);
+        if (d <= limit && d < best_d && d < len) {
+            best = *c;
+            best_d = d;
+        }
+    }
+    return best;
+}

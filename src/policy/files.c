@@ -1,0 +1,199 @@
+/*
+ * files.c — reading policy files, with pfctl's file-secrecy habits: a file
+ * or directory that someone other than root (or the caller) owns or can
+ * write could change the firewall behind the administrator's back, and a
+ * symlink must not pull in files from outside the policy tree.
+ */
+#define _GNU_SOURCE
+#include "policy/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_POLICY_FILE (16u << 20)
+#define MAX_DIR_ENTRIES 4096
+
+static void report(struct load *ld, const struct token *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(struct load *ld, const struct token *at, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (at)
+        diag_at(ld, at, "%s", msg);
+    else
+        diag_plain(ld, "%s", msg);
+}
+
+/* Owner and mode: what pfctl checks before it trusts a rules file. */
+static bool secure_stat(struct load *ld, const struct stat *st, const char *what, const char *path,
+                        const struct token *at)
+{
+    if (policy_skip_secrecy(ld->pol))
+        return true;
+    if (!policy_trusted(ld->pol, st->st_uid)) {
+        report(ld, at, "%s '%s' is owned by uid %u, not root: refusing it", what, path,
+               (unsigned)st->st_uid);
+        return false;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        report(ld, at, "%s '%s' is writable by group or others (mode %04o): refusing it", what,
+               path, (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    return true;
+}
+
+static bool under_root(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+    if (strcmp(root, "/") == 0)
+        return true;
+    return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == 0);
+}
+
+/* The directory holding `path` must be as trustworthy as the file. */
+static bool secure_parent(struct load *ld, const char *real, const char *path,
+                          const struct token *at)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", real);
+    struct stat st;
+    if (stat(dirname(dir), &st) < 0)
+        return true; /* opening the file worked: nothing more to learn */
+    if (policy_skip_secrecy(ld->pol))
+        return true;
+    if (!policy_trusted(ld->pol, st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        /* A sticky shared directory (/tmp) still lets others replace names. */
+        report(ld, at, "the directory of '%s' is %s: refusing it", path,
+               !policy_trusted(ld->pol, st.st_uid) ? "owned by another user"
+                                                  : "writable by group or others");
+        return false;
+    }
+    return true;
+}
+
+int source_open(struct load *ld, const char *path, const char *root, const struct token *at)
+{
+    char real[PATH_MAX];
+    struct stat lst;
+    if (lstat(path, &lst) < 0 || !realpath(path, real)) {
+        report(ld, at, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (root && !under_root(real, root)) {
+        report(ld, at,
+               S_ISLNK(lst.st_mode) ? "'%s' is a symlink leading outside the policy tree: refusing it"
+                                    : "'%s' is outside the policy tree: refusing it",
+               path);
+        return -1;
+    }
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        report(ld, at, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        report(ld, at, S_ISDIR(st.st_mode) ? "'%s' is a directory (include \"%s/*.rules\" reads one)"
+                                           : "'%s' is not a regular file%s",
+               path, S_ISDIR(st.st_mode) ? path : "");
+        close(fd);
+        return -1;
+    }
+    if (!secure_stat(ld, &st, "file", path, at) || !secure_parent(ld, real, path, at)) {
+        close(fd);
+        return -1;
+    }
+    if ((size_t)st.st_size > MAX_POLICY_FILE) {
+        report(ld, at, "'%s' is larger than %u bytes", path, MAX_POLICY_FILE);
+        close(fd);
+        return -1;
+    }
+    char *text = arena_alloc(&ld->arena, (size_t)st.st_size + 1);
+    size_t got = 0;
+    while (text && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (!text)
+        return -1;
+
+    char rootbuf[PATH_MAX];
+    if (!root) {
+        /* The tree of a top-level file is the directory it was named in. */
+        snprintf(rootbuf, sizeof(rootbuf), "%s", path);
+        char *d = dirname(rootbuf);
+        char rd[PATH_MAX];
+        root = realpath(d, rd) ? rd : d;
+        root = arena_strdup(&ld->arena, root, strlen(root));
+    }
+    struct source *v = arena_alloc(&ld->arena, (ld->n_srcs + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    if (ld->n_srcs)
+        memcpy(v, ld->srcs, ld->n_srcs * sizeof(*v));
+    ld->srcs = v;
+    v[ld->n_srcs] = (struct source){
+        .path = arena_strdup(&ld->arena, path, strlen(path)),
+        .text = text,
+        .len = got,
+        .root = root,
+    };
+    (void)rootbuf;
+    return (int)ld->n_srcs++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **dir_glob(struct load *ld, const char *dir, const char *pattern, size_t *n,
+                      const struct token *at)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        report(ld, at, "cannot open directory '%s': %s", dir, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(dirfd(d), &st) < 0 || !secure_stat(ld, &st, "directory", dir, at)) {
+        closedir(d);
+        return NULL;
+    }
+    const char **v = arena_alloc(&ld->arena, MAX_DIR_ENTRIES * sizeof(*v));
+    struct dirent *de;
+    while (v && (de = readdir(d)) && *n < MAX_DIR_ENTRIES) {
+        /* Hidden files are editor droppings and never policy. */
+        if (de->d_name[0] == '.' || fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
+            continue;
+        size_t len = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = arena_alloc(&ld->arena, len);
+        if (!full)
+            break;
+        snprintf(full, len, "%s/%s", dir, de->d_name);
+        v[(*n)++] = full;
+    }
+    closedir(d);
+    if (v)
+        qsort(v, *n, sizeof(*v), cmp_str);
+    return v;
+}

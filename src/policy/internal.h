@@ -1,0 +1,132 @@
+/*
+ * policy/internal.h — the policy module's private structures.
+ */
+#ifndef WARD_POLICY_INTERNAL_H
+#define WARD_POLICY_INTERNAL_H
+
+#include "policy/policy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* ---- Growing string buffer ----------------------------------------------- */
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+void sb_putc(struct sbuf *b, char c);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+
+/* ---- Arena: everything a load builds lives here and dies with it --------- */
+
+struct arena {
+    struct arena_block *head;
+    bool oom;
+};
+void *arena_alloc(struct arena *a, size_t n); /* zeroed; NULL sets a->oom */
+char *arena_strdup(struct arena *a, const char *s, size_t n);
+void arena_free(struct arena *a);
+
+/* ---- Sources and tokens -------------------------------------------------- */
+
+struct source {
+    const char *path; /* as shown in messages */
+    const char *text; /* NUL-terminated */
+    size_t len;
+    const char *root; /* the policy tree the file belongs to (realpath) */
+};
+
+enum tok_type { T_EOF, T_WORD, T_STRING, T_MACRO, T_LBRACE, T_RBRACE, T_COMMA, T_EQ, T_BANG };
+
+struct token {
+    enum tok_type type;
+    const char *text; /* words, strings (unescaped), macro names */
+    int line, col;
+    bool bol; /* the first token of its line (a statement starts here) */
+    int src;  /* index into load.srcs */
+};
+
+/* ---- The load -------------------------------------------------------------- */
+
+struct zone_def {
+    const char *name;
+    ward_cidr *cidrs;
+    size_t n;
+};
+
+enum list_kind { LIST_PORTS, LIST_DOMAINS };
+struct list_def {
+    const char *name;
+    enum list_kind kind;
+    ward_range *ranges;
+    const char **strs;
+    size_t n;
+};
+
+struct load {
+    ward_policy *pol;
+    ward_engine *e;
+    ward_settings settings;
+    ward_policy_extras extras;
+    unsigned set_seen; /* bit per setting: each may be set once */
+    bool defaults_seen[WARD_LAYER_COUNT];
+    struct arena arena;
+    struct sbuf diag;
+    size_t errors;
+
+    struct source *srcs;
+    size_t n_srcs;
+    const char **stack; /* realpaths of files being parsed: include loops */
+    size_t depth;
+
+    struct zone_def *zones;
+    size_t n_zones;
+    struct list_def *lists;
+    size_t n_lists;
+    const char **filter_names;
+    size_t n_filter_names;
+    struct app_fallback {
+        uint64_t app;
+        int fb; /* enum ward_app_fallback */
+    } *fallbacks; /* given explicitly in this load */
+    size_t n_fallbacks;
+};
+
+/* lexer.c: tokens of one source; lexical errors are reported through diag. */
+struct token *lex_source(struct load *ld, int src, size_t *n_out);
+
+/* diag.c */
+void diag_at(struct load *ld, const struct token *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void diag_pos(struct load *ld, int src, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void diag_plain(struct load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The nearest candidate within a small edit distance, or NULL. */
+const char *suggest(const char *word, const char *const *candidates);
+
+/* files.c: reading a policy file with pfctl's secrecy checks. Returns the
+ * index of the new source, or -1 after reporting why (at `at` if given). */
+int source_open(struct load *ld, const char *path, const char *root, const struct token *at);
+/* Directory include: the matching names in name order (arena strings). */
+const char **dir_glob(struct load *ld, const char *dir, const char *pattern, size_t *n,
+                      const struct token *at);
+bool policy_trusted(const ward_policy *p, uid_t uid);
+bool policy_skip_secrecy(const ward_policy *p);
+
+/* parser.c: parses and applies one source to ld->e. */
+void parse_source(struct load *ld, int src);
+
+/* printer.c */
+const char *layer_word(enum ward_layer l);
+int layer_from_word(const char *w);
+bool layer_is_inbound(enum ward_layer l);
+void print_value(enum ward_field f, const ward_cond *c, size_t i, char *buf, size_t len);
+
+/* policy.c */
+void policy_commit_zones(ward_policy *p, const struct zone_def *z, size_t n);
+
+#endif

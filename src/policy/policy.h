@@ -1,0 +1,110 @@
+/*
+ * policy/policy.h — Ward's policy language: the one public header of the
+ * policy module (docs/POLICY.md is the language reference).
+ *
+ * A ward_policy is a handle in the style of nftables' nft_ctx: it holds the
+ * engine the policy was loaded into, the settings the engine does not keep
+ * (prompt timeout, fail mode, alert thresholds, zone definitions) and the
+ * diagnostics of the last run.
+ *
+ * Loading is all-or-nothing: every load builds a fresh engine and only hands
+ * it over (replacing the previous one) when there were no errors at all.
+ * Every error of a run is reported, as
+ *     file:line:col: error: message
+ *         the source line
+ *         ^
+ */
+#ifndef WARD_POLICY_H
+#define WARD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ward/engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ward_policy ward_policy;
+
+#define WARD_POLICY_MAX_ALERTS 16
+
+/* What the policy says that the engine does not hold: read by the daemon. */
+typedef struct ward_policy_extras {
+    unsigned prompt_timeout;          /* seconds a prompt waits */
+    enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
+    bool fail_open;                   /* traffic passes while wardd is down */
+    size_t n_alerts;
+    struct ward_alert {
+        char name[32];   /* portscan, flood, ... */
+        uint32_t count;  /* events ... */
+        uint32_t window; /* ... within this many seconds */
+    } alerts[WARD_POLICY_MAX_ALERTS];
+} ward_policy_extras;
+
+ward_policy *ward_policy_new(void);
+void ward_policy_free(ward_policy *p);
+
+/* Policy files must be owned by root (or by the caller's own uid, as pfctl
+ * allows) and not writable by group or others. Tests running as root add
+ * another trusted owner here. */
+void ward_policy_trust_uid(ward_policy *p, uid_t uid);
+/* Skip the ownership and mode checks (fuzzing, in-memory policies). */
+void ward_policy_skip_secrecy(ward_policy *p, bool skip);
+
+/* Loads the files, in order, into one fresh engine (includes followed).
+ * Returns the number of errors (0: the new engine is now the policy's) or a
+ * negative ward_err when out of memory. The previous engine stays in force
+ * when there is any error. */
+int ward_policy_load(ward_policy *p, const char *const *files, size_t n);
+/* The same for text in memory; `name` is used in messages; includes are
+ * resolved against the current directory. */
+int ward_policy_load_text(ward_policy *p, const char *name, const char *text, size_t len);
+/* Adds the files to the current engine, all-or-nothing: the learned rules
+ * file on top of the administrator's policy. */
+int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n);
+
+/* Diagnostics of the last load, as text (empty when none). */
+const char *ward_policy_diagnostics(const ward_policy *p);
+size_t ward_policy_error_count(const ward_policy *p);
+
+/* The loaded engine (NULL before a successful load); still owned by p. */
+ward_engine *ward_policy_engine(ward_policy *p);
+/* Hands the engine over to the caller; p keeps its settings, not the engine. */
+ward_engine *ward_policy_take_engine(ward_policy *p);
+const ward_policy_extras *ward_policy_get_extras(const ward_policy *p);
+
+enum ward_print_flags {
+    WARD_PRINT_PROVIDER_ONLY = 1u << 0, /* only rules and filters of one provider */
+};
+
+/* The policy in canonical form (malloc'd, NUL-terminated; NULL when out of
+ * memory): settings, zones, providers, sublayers, filters in engine order,
+ * programs and their rules in order. Printing and parsing it again gives the
+ * same text. With WARD_PRINT_PROVIDER_ONLY only `provider`'s filters and
+ * application rules are printed (the learned rules file). */
+char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider);
+
+/* Text forms of single values, shared with the store (JSON) and the CLI. */
+void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len);
+void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len);
+const char *ward_policy_layer_name(enum ward_layer l); /* outbound, inbound, ... */
+void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
+/* Quotes s for the language: "..." with \" and \\ escaped. */
+void ward_policy_quote(const char *s, char *buf, size_t len);
+
+/* Zones defined by the policy (the engine cannot list them). */
+size_t ward_policy_zone_count(const ward_policy *p);
+const char *ward_policy_zone_at(const ward_policy *p, size_t i, const ward_cidr **cidrs,
+                                size_t *n);
+
+/* Edit distance, for "did you mean" (exposed for the tests). */
+size_t ward_policy_edit_distance(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WARD_POLICY_H */
