@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
@@ -138,8 +139,7 @@ static int add(int argc, char **argv)
             if (n <= 0 || !unit)
                 return usage();
             r.lifetime.kind = WARD_LIFE_TIMED;
-            /* wardd turns a relative lifetime into a time of its own clock. */
-            r.lifetime.expires = -(int64_t)(n * unit);
+            r.lifetime.expires = (int64_t)time(NULL) + n * unit;
         } else {
             return usage();
         }

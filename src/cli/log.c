@@ -1,0 +1,141 @@
+/*
+ * cli/log.c — `ward log`: the connection log, filtered.
+ *
+ *   ward log [--program PATH|GLOB] [--since WHEN] [--until WHEN]
+ *            [--verdict permit|block|...] [--remote CIDR] [--domain NAME]
+ *            [--limit N] [--json|--csv]
+ *
+ * WHEN is "YYYY-MM-DD HH:MM[:SS]" (local time), unix seconds, or an age such
+ * as 30s, 10m, 2h, 7d. Anyone may read their own connections; root and group
+ * ward read everyone's.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/daemon.h"
+#include "log/log.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: %s log [--program P] [--since WHEN] [--until WHEN] [--verdict V]\n"
+            "              [--remote CIDR] [--domain NAME] [--limit N] [--json|--csv]\n",
+            cli_prog);
+    return EXIT_USAGE;
+}
+
+/* WHEN as nanoseconds since the epoch; -1 if it is not a time. */
+static int64_t parse_when(const char *s)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end != s && *end && !end[1] && v >= 0) {
+        long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600
+                       : *end == 'd' ? 86400 : 0;
+        if (unit)
+            return ((long long)time(NULL) - v * unit) * 1000000000LL;
+    }
+    if (end != s && !*end && v >= 0)
+        return v * 1000000000LL;
+    struct tm tm = {0};
+    const char *rest = strptime(s, "%Y-%m-%d %H:%M", &tm);
+    if (rest && *rest == ':')
+        rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!rest || *rest)
+        return -1;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000000000LL;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    ward_msg req = {.type = WARD_MSG_LOG_QUERY};
+    ward_log_filter *f = &req.u.log_query;
+    f->verdict = -1;
+    f->limit = 1000;
+    bool json = false, csv = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--csv") == 0) {
+            csv = true;
+        } else if (!v) {
+            return usage();
+        } else if (strcmp(a, "--program") == 0) {
+            f->program = argv[++i];
+        } else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
+            int64_t ns = parse_when(v);
+            if (ns < 0) {
+                fprintf(stderr, "%s: log: '%s' is not a time\n", cli_prog, v);
+                return EXIT_USAGE;
+            }
+            *(a[2] == 's' ? &f->since_ns : &f->until_ns) = ns;
+            i++;
+        } else if (strcmp(a, "--verdict") == 0) {
+            if ((f->verdict = ward_proto_verdict_parse(v)) < 0) {
+                fprintf(stderr, "%s: log: no verdict '%s'\n", cli_prog, v);
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--remote") == 0) {
+            if (ward_cidr_parse(v, &f->remote) < 0) {
+                fprintf(stderr, "%s: log: '%s' is not an address or prefix\n", cli_prog, v);
+                return EXIT_USAGE;
+            }
+            f->has_remote = true;
+            i++;
+        } else if (strcmp(a, "--domain") == 0) {
+            f->domain = argv[++i];
+        } else if (strcmp(a, "--limit") == 0) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end || n == 0 || n > 100000)
+                return usage();
+            f->limit = (uint32_t)n;
+            i++;
+        } else {
+            return usage();
+        }
+    }
+    if (json && csv)
+        return usage();
+    ward_client *c = cli_connect("ward-log");
+    if (!c)
+        return 1;
+    ward_msg rep;
+    if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
+        ward_client_close(c);
+        return 1;
+    }
+    if (csv)
+        ward_log_write_csv_header(stdout);
+    int rc = 0;
+    for (;;) {
+        for (size_t i = 0; i < rep.u.log_reply.n; i++) {
+            const ward_event *ev = &rep.u.log_reply.rows[i];
+            if (json)
+                cli_print_event_json(stdout, ev);
+            else if (csv)
+                ward_log_write_csv(stdout, ev);
+            else
+                cli_print_event(stdout, ev);
+        }
+        bool more = rep.u.log_reply.more;
+        ward_msg_free(&rep);
+        if (!more)
+            break;
+        if (ward_client_recv(c, &rep, NULL, NULL, CLI_TIMEOUT_MS) != 1 ||
+            rep.type != WARD_MSG_LOG_REPLY) {
+            fprintf(stderr, "%s: the log was cut short\n", cli_prog);
+            rc = 1;
+            break;
+        }
+    }
+    ward_client_close(c);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * cli/watch.c — `ward watch [--json] [--count N]`: decisions as they
+ * happen, read from wardd's shared-memory event ring (the source
+ * documents' packet buffer). A reader that falls behind loses the oldest
+ * events and is told how many; it never slows wardd down.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/daemon.h"
+#include "ring/ring.h"
+
+int cmd_watch(int argc, char **argv)
+{
+    bool json = false;
+    unsigned long count = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+            char *end;
+            count = strtoul(argv[++i], &end, 10);
+            if (*end || !count)
+                goto usage;
+        } else {
+            goto usage;
+        }
+    }
+    ward_client *c = cli_connect("ward-watch");
+    if (!c)
+        return 1;
+    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
+    int fds[WARD_PROTO_MAX_FDS];
+    size_t nfds = 0;
+    if (cli_call(c, &req, &rep, fds, &nfds) < 0) {
+        ward_client_close(c);
+        return 1;
+    }
+    ward_msg_free(&rep);
+    if (nfds != 2) {
+        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
+        ward_client_close(c);
+        return 1;
+    }
+    ward_ring_reader *rd = ward_ring_reader_open(fds[0], false);
+    close(fds[0]);
+    if (!rd) {
+        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
+        close(fds[1]);
+        ward_client_close(c);
+        return 1;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    unsigned long seen = 0;
+    int rc = 0;
+    while (!count || seen < count) {
+        /* The control connection closing means wardd went away. */
+        struct pollfd p[2] = {{fds[1], POLLIN, 0}, {ward_client_fd(c), POLLIN, 0}};
+        if (poll(p, 2, -1) < 0)
+            continue;
+        if (p[1].revents & (POLLHUP | POLLERR)) {
+            fprintf(stderr, "%s: wardd closed the connection\n", cli_prog);
+            rc = 1;
+            break;
+        }
+        ward_ring_eventfd_drain(fds[1]);
+        ward_event ev;
+        uint64_t lost = 0;
+        while ((!count || seen < count) && ward_ring_read(rd, &ev, &lost) > 0) {
+            if (lost)
+                fprintf(json ? stderr : stdout, "(%llu events lost: this reader fell behind)\n",
+                        (unsigned long long)lost);
+            if (json)
+                cli_print_event_json(stdout, &ev);
+            else
+                cli_print_event(stdout, &ev);
+            seen++;
+            lost = 0;
+        }
+    }
+    ward_ring_reader_close(rd);
+    close(fds[1]);
+    ward_client_close(c);
+    return rc;
+usage:
+    fprintf(stderr, "usage: %s watch [--json] [--count N]\n", cli_prog);
+    return EXIT_USAGE;
+}
