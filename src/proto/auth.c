@@ -63,7 +63,7 @@ bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
     case WARD_MSG_STATUS:
     case WARD_MSG_MODE_GET:
     case WARD_MSG_RULES_LIST:
-    case WARD_MSG_EXPLAIN:   /* wardd refuses a log_id that is not the peer's */
+    case WARD_MSG_EXPLAIN:   /* with "conn" only: the server refuses a log_id */
     case WARD_MSG_LOG_QUERY: /* restricted to the peer's own uid by the server */
         return true;
     default:

@@ -440,7 +440,11 @@ static void handle_line(struct ward_conn *c, const char *line, size_t len)
         do_hello(c, &m);
     } else if (!c->hello_done) {
         ward_conn_send_error(c, m.id, WARD_PE_HELLO_REQUIRED, "say hello first");
-    } else if (!ward_proto_allowed(m.type, c->peer.auth)) {
+    } else if (!ward_proto_allowed(m.type, c->peer.auth) ||
+               (m.type == WARD_MSG_EXPLAIN && m.u.explain.log_id &&
+                c->peer.auth != WARD_AUTH_ADMIN)) {
+        /* A log row may be another user's: others explain a row they got
+         * from their own log.query by passing it as "conn". */
         ward_conn_send_error(c, m.id, WARD_PE_FORBIDDEN, "\"%s\" needs root or group ward (uid %u)",
                              ward_msg_type_name(m.type), (unsigned)c->peer.uid);
     } else {

@@ -786,6 +786,11 @@ static int unprivileged_client(const char *path, bool expect_admin)
         rep.type != WARD_MSG_MODE_REPLY)
         bad |= 1 << 16;
     ward_msg_free(&rep);
+    ward_msg ex = {.type = WARD_MSG_EXPLAIN, .u.explain.log_id = 3};
+    if (ward_client_call(c, &ex, &rep, NULL, NULL, 5000) != 1 ||
+        (rep.type == WARD_MSG_ERROR && rep.u.error.code == WARD_PE_FORBIDDEN) == expect_admin)
+        bad |= 1 << 18;
+    ward_msg_free(&rep);
     ward_msg q = {.type = WARD_MSG_LOG_QUERY, .u.log_query = {.verdict = -1}};
     if (ward_client_call(c, &q, &rep, NULL, NULL, 5000) != 1 || rep.type != WARD_MSG_LOG_REPLY)
         bad |= 1 << 17;
