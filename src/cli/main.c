@@ -3,6 +3,7 @@
  * line to the table below to add one.
  */
 #include "cli/cli.h"
+#include "cli/daemon.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,14 @@ static const struct cli_cmd commands[] = {
     {"explain", cmd_explain, "show how the policy decides a described connection"},
     {"export", cmd_export, "write a policy as JSON"},
     {"import", cmd_import, "convert JSON or OpenSnitch rules to the policy language"},
+    /* These talk to wardd over its control socket ($WARD_SOCKET). */
+    {"status", cmd_status, "what wardd is doing"},
+    {"mode", cmd_mode, "show or switch the work mode (ask, allow-all, deny-all)"},
+    {"rules", cmd_rules, "list, add or delete application rules in force"},
+    {"reload", cmd_reload, "load the policy files again, all or nothing"},
+    {"log", cmd_log, "the connection log, filtered; JSON lines or CSV"},
+    {"watch", cmd_watch, "decisions as they happen"},
+    {"prompt", cmd_prompt, "answer wardd's questions about unknown programs"},
 };
 
 static void usage(FILE *f)

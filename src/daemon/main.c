@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -195,14 +196,7 @@ static int setup(struct wardd *d)
         return -1;
     }
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    d->sigfd = signalfd(-1, &d->sigmask, SFD_CLOEXEC | SFD_NONBLOCK);
     d->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->sigfd < 0 || d->epfd < 0 || epoll_add(d->epfd, ward_server_fd(d->server), TAG_SERVER) ||
         epoll_add(d->epfd, d->sigfd, TAG_SIGNAL)) {
@@ -341,6 +335,14 @@ int main(int argc, char **argv)
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;
     umask(077);
+    /* Before any thread exists (the log writer): every thread inherits the
+     * mask, so the signals reach the signalfd and nothing else. */
+    sigemptyset(&d.sigmask);
+    sigaddset(&d.sigmask, SIGHUP);
+    sigaddset(&d.sigmask, SIGTERM);
+    sigaddset(&d.sigmask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &d.sigmask, NULL);
+    signal(SIGPIPE, SIG_IGN);
     int rc = setup(&d) == 0 && run(&d) == 0 ? 0 : 1;
     teardown(&d);
     return rc;

@@ -11,6 +11,7 @@
 #define WARDD_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -60,6 +61,7 @@ struct wardd {
     ward_kernel *kernel;
 
     int epfd, sigfd;
+    sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms;
     size_t prompters;
     uint64_t decisions;
