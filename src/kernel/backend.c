@@ -17,6 +17,7 @@ void ward_kernel_config_default(ward_kernel_config *c)
     memset(c, 0, sizeof(*c));
     c->mark = WARD_KMARK_DEFAULT;
     c->reject_mark = WARD_KREJECT_DEFAULT;
+    c->accept_mark = WARD_KACCEPT_DEFAULT;
     c->queue_num = WARD_KQUEUE_DEFAULT;
     c->queue_maxlen = WARD_KQUEUE_MAXLEN;
     c->fail = WARD_KFAIL_CLOSED;

@@ -29,6 +29,7 @@ typedef struct ward_kernel ward_kernel;
 #define WARD_KPIN_DIR_DEFAULT "/sys/fs/bpf/ward"
 #define WARD_KMARK_DEFAULT    0x00100000u /* the "undecided" bit on sockets/packets */
 #define WARD_KREJECT_DEFAULT  0x00200000u /* set by a deny from the queue: nft rejects */
+#define WARD_KACCEPT_DEFAULT  0x00400000u /* set on a queued accept (the backstop) */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
 
@@ -42,6 +43,7 @@ typedef struct ward_kernel_config {
     const char *pin_dir; /* NULL: WARD_KPIN_DIR_DEFAULT */
     uint32_t mark;       /* one bit */
     uint32_t reject_mark;
+    uint32_t accept_mark;
     uint16_t queue_num;
     uint32_t queue_maxlen;
     enum ward_kfail fail;
@@ -106,6 +108,7 @@ typedef struct ward_kqueued {
     uint8_t family; /* 4 or 6 (packet) */
     ward_ip local, remote;
     uint16_t lport, rport;
+    uint32_t mark;   /* the packet's mark */
     bool attributed; /* exe/pid/uid below are valid */
     ward_exe_id exe;
     uint32_t pid, uid;
@@ -128,9 +131,13 @@ int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
 /* Is the nft table intact? 0: yes; 1: it was not and has been restored
  * (when repair); -ENOENT: missing and not repaired. */
 int ward_kernel_nft_check(ward_kernel *k, bool repair);
-/* fd that becomes readable when any nft ruleset of the netns changes. */
+/* Re-create the table (one transaction) and put the set elements back. */
+int ward_kernel_nft_repair(ward_kernel *k);
+/* fd that becomes readable when any nft ruleset of the netns changes.
+ * drain() reads the notifications; true when a transaction of another
+ * process deleted something of Ward's table (then repair at once). */
 int ward_kernel_nft_monitor_fd(ward_kernel *k);
-void ward_kernel_nft_monitor_drain(ward_kernel *k);
+bool ward_kernel_nft_monitor_drain(ward_kernel *k);
 
 typedef struct ward_kstats {
     uint64_t hook[WARD_STAT_COUNT]; /* WARD_STAT_* summed over CPUs */

@@ -22,9 +22,15 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd;
-    /* nft (nft.c) */
+    /* nft (nft.c); set elements are remembered to be replayed after a repair */
+    struct wk_elem {
+        uint8_t kind; /* 0 inbound port, 1 icmp */
+        uint8_t proto, dir, verdict;
+        uint16_t port;
+    } elems[1024];
+    size_t nelems;
     struct nft_ctx *nft;
-    bool native_queue;
+    bool native_queue, probed, mon_touched;
     struct mnl_socket *mon;
     uint64_t repairs;
     /* queue (queue.c) */
@@ -35,6 +41,9 @@ struct ward_kernel {
     ward_kqueue_fn fn;
     void *fn_ctx;
     uint64_t queued, answered;
+    struct {
+        uint32_t id, mark;
+    } marks[4096]; /* packet id -> its mark, for verdicts given later */
 };
 
 /* ward_bpf.c */

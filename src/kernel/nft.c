@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
@@ -170,12 +171,15 @@ int wk_nft_install(ward_kernel *k)
 {
     static char buf[8192];
     int err;
-    /* Probe: the native queue statement (fails here with ENOENT). */
-    if ((err = ruleset(k, true, buf, sizeof(buf))))
-        return err;
-    if (!wk_nft_run(k, buf)) {
-        k->native_queue = true;
-        return 0;
+    /* Probe once: the native queue statement (fails here with ENOENT). */
+    if (!k->probed || k->native_queue) {
+        k->probed = true;
+        if ((err = ruleset(k, true, buf, sizeof(buf))))
+            return err;
+        if (!wk_nft_run(k, buf)) {
+            k->native_queue = true;
+            return 0;
+        }
     }
     k->native_queue = false;
     if ((err = ruleset(k, false, buf, sizeof(buf))))
@@ -184,6 +188,8 @@ int wk_nft_install(ward_kernel *k)
         return err;
     return insert_compat_queue(k);
 }
+
+static int replay(ward_kernel *k);
 
 int ward_kernel_nft_check(ward_kernel *k, bool repair)
 {
@@ -199,11 +205,20 @@ int ward_kernel_nft_check(ward_kernel *k, bool repair)
         return 0;
     if (!repair)
         return -ENOENT;
+    int err = ward_kernel_nft_repair(k);
+    return err ? err : 1;
+}
+
+int ward_kernel_nft_repair(ward_kernel *k)
+{
+    if (!k->nft)
+        return -EBADF;
     int err = wk_nft_install(k);
-    if (err)
-        return err;
-    k->repairs++;
-    return 1;
+    if (!err)
+        err = replay(k);
+    if (!err)
+        k->repairs++;
+    return err;
 }
 
 int wk_nft_open(ward_kernel *k)
@@ -248,13 +263,67 @@ int ward_kernel_nft_monitor_fd(ward_kernel *k)
     return k->mon ? mnl_socket_get_fd(k->mon) : -1;
 }
 
-void ward_kernel_nft_monitor_drain(ward_kernel *k)
+/* Does this notification delete something of table inet ward? */
+static bool deletes_ours(const struct nlmsghdr *h)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+        return false;
+    int msg = NFNL_MSG_TYPE(h->nlmsg_type);
+    if (msg != NFT_MSG_DELTABLE && msg != NFT_MSG_DELCHAIN && msg != NFT_MSG_DELRULE &&
+        msg != NFT_MSG_DELSET && msg != NFT_MSG_DELSETELEM)
+        return false;
+    const struct nfgenmsg *g = mnl_nlmsg_get_payload(h);
+    if (g->nfgen_family != NFPROTO_INET)
+        return false;
+    /* NFTA_{TABLE_NAME,CHAIN_TABLE,RULE_TABLE,SET_TABLE,SET_ELEM_LIST_TABLE} are all 1. */
+    const struct nlattr *a;
+    mnl_attr_for_each(a, h, sizeof(*g))
+    {
+        if (mnl_attr_get_type(a) == 1)
+            return !strcmp(mnl_attr_get_str(a), "ward");
+    }
+    return false;
+}
+
+static uint32_t gen_pid(const struct nlmsghdr *h)
+{
+    const struct nlattr *a;
+    mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID)
+            return ntohl(mnl_attr_get_u32(a));
+    }
+    return 0;
+}
+
+bool ward_kernel_nft_monitor_drain(ward_kernel *k)
+{
+    static char buf[65536] __attribute__((aligned(8)));
+    bool foreign = false;
     if (!k->mon)
-        return;
-    while (recv(mnl_socket_get_fd(k->mon), buf, sizeof(buf), MSG_DONTWAIT) > 0)
-        ;
+        return false;
+    ssize_t n;
+    while ((n = recv(mnl_socket_get_fd(k->mon), buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
+           (n < 0 && errno == ENOBUFS)) {
+        if (n < 0) {
+            foreign = true; /* lost notifications: check */
+            continue;
+        }
+        int len = (int)n;
+        for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, len);
+             h = mnl_nlmsg_next(h, &len)) {
+            if (deletes_ours(h))
+                k->mon_touched = true;
+            if (NFNL_SUBSYS_ID(h->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
+                NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWGEN) {
+                /* End of a transaction: whose? */
+                if (k->mon_touched && gen_pid(h) != (uint32_t)getpid())
+                    foreign = true;
+                k->mon_touched = false;
+            }
+        }
+    }
+    return foreign;
 }
 
 static const char *proto_name(uint8_t p)
@@ -262,7 +331,7 @@ static const char *proto_name(uint8_t p)
     return p == 6 ? "tcp" : p == 17 ? "udp" : p == 132 ? "sctp" : NULL;
 }
 
-int ward_kernel_inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8_t verdict)
+static int inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8_t verdict)
 {
     char cmd[256];
     const char *pn = proto_name(proto);
@@ -281,7 +350,7 @@ int ward_kernel_inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8
     return wk_nft_run(k, cmd);
 }
 
-int ward_kernel_icmp(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, uint8_t verdict)
+static int icmp_type(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, uint8_t verdict)
 {
     char cmd[256];
     if ((proto != 1 && proto != 58) || !k->nft)
@@ -295,4 +364,48 @@ int ward_kernel_icmp(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, u
     if (verdict == WARD_KV_DENY)
         snprintf(cmd + n, sizeof(cmd) - n, "add element inet ward %s { %u }\n", set, type);
     return wk_nft_run(k, cmd);
+}
+
+static void remember(ward_kernel *k, const struct wk_elem *e)
+{
+    for (size_t i = 0; i < k->nelems; i++) {
+        struct wk_elem *x = &k->elems[i];
+        if (x->kind == e->kind && x->proto == e->proto && x->dir == e->dir && x->port == e->port) {
+            *x = *e;
+            return;
+        }
+    }
+    if (k->nelems < sizeof(k->elems) / sizeof(k->elems[0]))
+        k->elems[k->nelems++] = *e;
+}
+
+int ward_kernel_inbound_port(ward_kernel *k, uint8_t proto, uint16_t port, uint8_t verdict)
+{
+    int err = inbound_port(k, proto, port, verdict);
+    if (!err)
+        remember(k, &(struct wk_elem){.kind = 0, .proto = proto, .port = port, .verdict = verdict});
+    return err;
+}
+
+int ward_kernel_icmp(ward_kernel *k, uint8_t proto, uint8_t dir, uint8_t type, uint8_t verdict)
+{
+    int err = icmp_type(k, proto, dir, type, verdict);
+    if (!err)
+        remember(k, &(struct wk_elem){
+                        .kind = 1, .proto = proto, .dir = dir, .port = type, .verdict = verdict});
+    return err;
+}
+
+/* After the table was re-created: put the set elements back. */
+static int replay(ward_kernel *k)
+{
+    int err = 0;
+    for (size_t i = 0; i < k->nelems && !err; i++) {
+        const struct wk_elem *e = &k->elems[i];
+        if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_DENY)
+            continue;
+        err = e->kind == 0 ? inbound_port(k, e->proto, e->port, e->verdict)
+                           : icmp_type(k, e->proto, e->dir, (uint8_t)e->port, e->verdict);
+    }
+    return err;
 }

@@ -206,6 +206,9 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     unsigned char *pl = NULL;
     int len = nfq_get_payload(nfa, &pl);
     k->queued++;
+    q.mark = nfq_get_nfmark(nfa);
+    k->marks[q.id % 4096].id = q.id;
+    k->marks[q.id % 4096].mark = q.mark;
     if (!pl || !parse(pl, len, ph->hook, &q)) {
         /* Not ours to judge: let it go where the table sends it. */
         nfq_set_verdict(qh, q.id, NF_ACCEPT, 0, NULL);
@@ -228,10 +231,12 @@ int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict)
     int rc;
     if (!k->qh)
         return -EBADF;
+    uint32_t mark = k->marks[id % 4096].id == id ? k->marks[id % 4096].mark : k->cfg.mark;
     if (verdict == WARD_KV_ALLOW)
-        rc = nfq_set_verdict(k->qh, id, NF_ACCEPT, 0, NULL);
+        rc = nfq_set_verdict2(k->qh, id, NF_ACCEPT, mark | k->cfg.accept_mark, 0, NULL);
     else
-        rc = nfq_set_verdict2(k->qh, id, NF_REPEAT, k->cfg.reject_mark | k->cfg.mark, 0, NULL);
+        rc = nfq_set_verdict2(k->qh, id, NF_REPEAT, mark | k->cfg.reject_mark | k->cfg.mark, 0,
+                              NULL);
     if (rc < 0)
         return -errno;
     k->answered++;

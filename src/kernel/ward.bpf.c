@@ -32,6 +32,8 @@ const volatile __u32 ward_mark = 0x00100000;         /* the "undecided" mark bit
 const volatile __u8 ward_default = WARD_KV_ASK;      /* program/port not in the table */
 const volatile __u8 ward_unattributed = WARD_KV_ASK; /* task without an exe (kthread) */
 const volatile __u8 ward_raw_default = WARD_KV_DENY; /* raw sockets, not in the table */
+const volatile __u32 ward_accept_mark = 0x00400000;  /* set by user space on a queued accept */
+const volatile bool ward_backstop = true;            /* egress drop of undecided packets */
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -60,6 +62,14 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } ward_stats SEC(".maps");
+
+/* Sockets a queued packet of which was accepted (the backstop's memory). */
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u8);
+} ward_decided SEC(".maps");
 
 static __always_inline void count(__u32 which)
 {
@@ -242,6 +252,55 @@ SEC("cgroup/post_bind6")
 int ward_post_bind6(struct bpf_sock *ctx)
 {
     return on_post_bind(ctx);
+}
+
+/*
+ * The backstop: if table inet ward is flushed or deleted by someone else,
+ * held (marked) packets would leave unjudged until it is restored. Egress
+ * drops a marked packet unless user space accepted one of its socket's
+ * packets (the accept mark) or the socket received something (a reply to an
+ * accepted flow, a server's peer). Loopback is left to nft (it accepts it).
+ * Off in fail-open mode, where the queue bypass accepts without a mark.
+ */
+SEC("cgroup_skb/egress")
+int ward_egress(struct __sk_buff *skb)
+{
+    if (!ward_backstop || !(skb->mark & ward_mark) || skb->ifindex == 1)
+        return 1;
+    struct bpf_sock *sk = skb->sk;
+    if (!sk)
+        return 1;
+    sk = bpf_sk_fullsock(sk);
+    if (!sk)
+        return 1;
+    if (skb->mark & ward_accept_mark) {
+        __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+        if (d)
+            *d = 1;
+        return 1;
+    }
+    __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, 0);
+    if (d && *d)
+        return 1;
+    count(WARD_STAT_BACKSTOP);
+    return 0;
+}
+
+SEC("cgroup_skb/ingress")
+int ward_ingress(struct __sk_buff *skb)
+{
+    if (!ward_backstop)
+        return 1;
+    struct bpf_sock *sk = skb->sk;
+    if (!sk)
+        return 1;
+    sk = bpf_sk_fullsock(sk);
+    if (!sk || !(sk->mark & ward_mark))
+        return 1;
+    __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (d)
+        *d = 1;
+    return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

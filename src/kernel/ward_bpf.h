@@ -8,6 +8,7 @@
  *   ward_socks     LRU    socket cookie -> ward_sockinfo   who owns a held socket
  *   ward_binds     HASH   ward_bindkey -> ward_bindinfo    listening port table
  *   ward_stats     PERCPU_ARRAY  WARD_STAT_* -> __u64      counters
+ *   ward_decided   SK_STORAGE    per socket: a held packet of it was accepted
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -79,6 +80,7 @@ enum ward_stat {
     WARD_STAT_UNATTRIBUTED,
     WARD_STAT_RAW_DENY,
     WARD_STAT_BIND_DENY,
+    WARD_STAT_BACKSTOP, /* egress drops of held packets nft did not judge */
     WARD_STAT_COUNT
 };
 

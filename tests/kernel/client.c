@@ -108,12 +108,11 @@ static int attempt(const char *mode, const char *host, int port)
                      ? errno
                      : 0;
         if (!rc) {
-            /* Wait for the handshake to finish (or fail). */
-            char b;
-            if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno != EAGAIN)
-                rc = errno;
+            /* Wait for the handshake to finish (or fail). A reset after
+             * it completed (the peer closing) still counts as connected. */
             struct tcp_info ti;
             socklen_t tl = sizeof(ti);
+            memset(&ti, 0, sizeof(ti));
             for (int i = 0; i < timeout_s * 100; i++) {
                 if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ||
                     ti.tcpi_state != TCP_SYN_SENT)
@@ -123,10 +122,10 @@ static int attempt(const char *mode, const char *host, int port)
             int soerr = 0;
             socklen_t el = sizeof(soerr);
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el);
-            if (soerr)
-                rc = soerr;
-            else if (ti.tcpi_state == TCP_SYN_SENT)
+            if (ti.tcpi_state == TCP_SYN_SENT)
                 rc = ETIMEDOUT;
+            else if (soerr && soerr != ECONNRESET && soerr != EPIPE)
+                rc = soerr;
         }
         close(fd);
         return rc;
@@ -221,6 +220,10 @@ static int listen_tcp(int port, bool v6)
             continue;
         printf("conn %lu\n", n);
         fflush(stdout);
+        struct timeval tv = {.tv_usec = 200000};
+        char b[64];
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        (void)!recv(c, b, sizeof(b), 0);
         close(c);
     }
 }

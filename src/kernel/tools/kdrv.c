@@ -8,11 +8,13 @@
  *             [--ask EXE]... [--raw-allow EXE]... [--ask-mode allow|deny|hold]
  *             [--learn] [--control FIFO] [--fail-open] [--queue-num N]
  *             [--default allow|deny|ask] [--in-allow tcp:PORT] [--in-deny tcp:PORT]
+ *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
- * "deny" arrives on the control FIFO; every waiting packet gets it.
+ * "deny" (optionally followed by the program's inode number) arrives on the
+ * control FIFO; every waiting packet (of that program) gets it.
  * --learn writes each answer into the verdict table (program, proto, port),
  * so the program's next connection is decided in the kernel.
  * Output: one line per event on stdout.
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel/backend.h"
@@ -117,6 +120,9 @@ static int on_queued(void *ctx, const ward_kqueued *q)
     /* What the compiled table says wins; the ask mode answers the rest. */
     if (q->table == WARD_KV_ALLOW || q->table == WARD_KV_DENY) {
         log_q(q, kv_name(q->table));
+        /* Inbound: compile into the nft port sets so the next one stays there. */
+        if (q->dir == WARD_KDIR_IN && q->attributed)
+            ward_kernel_inbound_port(drv.k, q->proto, q->lport, q->table);
         return q->table;
     }
     if (drv.ask_mode != WARD_KV_ASK) {
@@ -135,15 +141,57 @@ static int on_queued(void *ctx, const ward_kqueued *q)
     return WARD_KV_ASK;
 }
 
-static void answer_held(int v)
+/* Answer the held packets of one program (ino != 0) or all of them. */
+static void answer_held(int v, unsigned long long ino)
 {
+    size_t keep = 0;
     for (size_t i = 0; i < drv.nheld; i++) {
+        if (ino && drv.held[i].q.exe.ino != ino) {
+            drv.held[keep++] = drv.held[i];
+            continue;
+        }
         ward_kernel_queue_verdict(drv.k, drv.held[i].id, (uint8_t)v);
         learn(&drv.held[i].q, v);
         printf("answer id=%u -> %s\n", drv.held[i].id, kv_name(v));
     }
-    drv.nheld = 0;
+    drv.nheld = keep;
     fflush(stdout);
+}
+
+/* The listening port table -> nft sets, for programs with inbound verdicts. */
+static void scan_listeners(void)
+{
+    static struct {
+        uint8_t proto, verdict;
+        uint16_t port;
+    } done[1024];
+    static size_t ndone;
+    ward_klisten l[256];
+    int n = ward_kernel_listeners(drv.k, l, 256);
+    for (int i = 0; i < n; i++) {
+        int v = ward_kernel_program_lookup(drv.k, l[i].exe, l[i].proto, WARD_KDIR_IN, l[i].port);
+        if (v != WARD_KV_ALLOW && v != WARD_KV_DENY)
+            continue;
+        size_t j;
+        for (j = 0; j < ndone; j++)
+            if (done[j].proto == l[i].proto && done[j].port == l[i].port)
+                break;
+        if (j < ndone && done[j].verdict == v)
+            continue;
+        if (ward_kernel_inbound_port(drv.k, l[i].proto, l[i].port, (uint8_t)v))
+            continue;
+        printf("listen proto=%u port=%u exe=%llu:%llu pid=%u -> nft %s\n", l[i].proto, l[i].port,
+               (unsigned long long)l[i].exe.dev, (unsigned long long)l[i].exe.ino, l[i].pid,
+               kv_name(v));
+        fflush(stdout);
+        if (j == ndone && ndone < 1024)
+            ndone++;
+        if (j < 1024) {
+            done[j].proto = l[i].proto;
+            done[j].port = l[i].port;
+            done[j].verdict = (uint8_t)v;
+        }
+    }
 }
 
 static int exe_of(const char *path, ward_exe_id *id)
@@ -181,9 +229,12 @@ static void read_control(int fd)
     char *nl;
     while ((nl = strchr(buf, '\n'))) {
         *nl = '\0';
-        int v = kv_parse(buf);
+        char word[16] = "";
+        unsigned long long ino = 0;
+        sscanf(buf, "%15s %llu", word, &ino);
+        int v = kv_parse(word);
         if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
-            answer_held(v);
+            answer_held(v, ino);
         else if (!strcmp(buf, "quit"))
             stop = 1;
         size_t rest = len - (size_t)(nl + 1 - buf);
@@ -200,7 +251,9 @@ int main(int argc, char **argv)
     ward_kernel_config_default(&cfg);
     const char *allow[MAX_LIST], *deny[MAX_LIST], *ask[MAX_LIST], *raw[MAX_LIST];
     const char *in_allow[MAX_LIST], *in_deny[MAX_LIST], *icmp_deny[MAX_LIST];
+    const char *in_allow_prog[MAX_LIST], *in_deny_prog[MAX_LIST];
     size_t nallow = 0, ndeny = 0, nask = 0, nraw = 0, nin_allow = 0, nin_deny = 0, nicmp = 0;
+    size_t nin_allow_prog = 0, nin_deny_prog = 0;
     const char *control = NULL, *ready = NULL;
     bool teardown = false, repair = true;
     drv.ask_mode = WARD_KV_DENY;
@@ -224,7 +277,9 @@ int main(int argc, char **argv)
         O_READY,
         O_TEARDOWN,
         O_NOREPAIR,
-        O_MARK
+        O_MARK,
+        O_INALLOWPROG,
+        O_INDENYPROG
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -246,6 +301,8 @@ int main(int argc, char **argv)
         {"teardown", 0, 0, O_TEARDOWN},
         {"no-repair", 0, 0, O_NOREPAIR},
         {"mark", 1, 0, O_MARK},
+        {"in-allow-prog", 1, 0, O_INALLOWPROG},
+        {"in-deny-prog", 1, 0, O_INDENYPROG},
         {0, 0, 0, 0},
     };
     int c;
@@ -280,6 +337,12 @@ int main(int argc, char **argv)
             break;
         case O_INDENY:
             PUSH(in_deny, nin_deny);
+            break;
+        case O_INALLOWPROG:
+            PUSH(in_allow_prog, nin_allow_prog);
+            break;
+        case O_INDENYPROG:
+            PUSH(in_deny_prog, nin_deny_prog);
             break;
         case O_ICMPDENY:
             PUSH(icmp_deny, nicmp);
@@ -342,6 +405,15 @@ int main(int argc, char **argv)
         if (exe_of(p, &id) || ward_kernel_program_put(drv.k, id, &e))
             goto fail;
     }
+    for (size_t i = 0; i < nin_allow_prog + nin_deny_prog; i++) {
+        bool a = i < nin_allow_prog;
+        ward_kentry e = {.proto = WARD_KPROTO_ANY,
+                         .dir = WARD_KDIR_IN,
+                         .verdict = a ? WARD_KV_ALLOW : WARD_KV_DENY};
+        if (exe_of(a ? in_allow_prog[i] : in_deny_prog[i - nin_allow_prog], &id) ||
+            ward_kernel_program_put(drv.k, id, &e))
+            goto fail;
+    }
     for (size_t i = 0; i < nraw; i++) {
         ward_kentry e = {.proto = WARD_KPROTO_RAW, .dir = WARD_KDIR_OUT, .verdict = WARD_KV_ALLOW};
         if (exe_of(raw[i], &id) || ward_kernel_program_put(drv.k, id, &e))
@@ -388,30 +460,39 @@ int main(int argc, char **argv)
             fclose(f);
     }
 
+    time_t last_check = time(NULL);
     while (!stop) {
         struct pollfd p[3] = {
             {.fd = ward_kernel_queue_fd(drv.k), .events = POLLIN},
             {.fd = cfd, .events = POLLIN},
             {.fd = ward_kernel_nft_monitor_fd(drv.k), .events = POLLIN},
         };
-        int n = poll(p, 3, 500);
+        int n = poll(p, 3, 200);
         if (n < 0 && errno != EINTR)
             break;
+        /* A foreign change to the table first: repair before anything else. */
+        if (n > 0 && (p[2].revents & POLLIN) && ward_kernel_nft_monitor_drain(drv.k) && repair) {
+            int rc = ward_kernel_nft_repair(drv.k);
+            printf("nft: table inet ward was changed by someone else: %s\n",
+                   rc ? strerror(-rc) : "restored");
+            fflush(stdout);
+        }
         if (n > 0 && (p[0].revents & POLLIN))
             ward_kernel_queue_dispatch(drv.k, on_queued, NULL);
         if (n > 0 && (p[1].revents & POLLIN))
             read_control(cfd);
-        if (n > 0 && (p[2].revents & POLLIN))
-            ward_kernel_nft_monitor_drain(drv.k);
-        if (repair && (n == 0 || (n > 0 && (p[2].revents & POLLIN)))) {
-            int rc = ward_kernel_nft_check(drv.k, true);
-            if (rc == 1) {
-                printf("nft: table inet ward was changed by someone else: restored\n");
+        scan_listeners();
+        /* And a full check now and then (missed notifications). */
+        time_t now = time(NULL);
+        if (repair && now - last_check >= 2) {
+            last_check = now;
+            if (ward_kernel_nft_check(drv.k, true) == 1) {
+                printf("nft: table inet ward was found damaged: restored\n");
                 fflush(stdout);
             }
         }
     }
-    answer_held(WARD_KV_DENY);
+    answer_held(WARD_KV_DENY, 0);
     if (cfd >= 0)
         close(cfd);
     ward_kernel_stats(drv.k, &st);
