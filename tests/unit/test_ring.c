@@ -247,6 +247,7 @@ static void run_cross_process(uint64_t total, unsigned nap_every, unsigned nap_u
     assert_true(pid >= 0);
     if (pid == 0) {
         close(sv[0]);
+        ward_ring_destroy(r); /* the child's copy: a reader holds no writable mapping */
         reader_child(sv[1], total, nap_every, nap_us);
     }
     close(sv[1]);
@@ -290,10 +291,20 @@ static void test_slow_reader_other_process(void **state)
     assert_int_equal(res.got + res.lost, total);
     assert_true(res.lost > 0);
     assert_true(res.got > 0);
-    /* The producer did not wait for the reader: it lapped it (lost > 0) and
-     * wrote 200k records in well under the >= 2 s the napping reader needs
-     * (a loose bound: the machine is shared and this runs under ASan). */
-    assert_true(rate > 50000.0);
+    /* The producer did not wait for the reader: it lapped it (lost > 0),
+     * and it wrote about as fast as with no reader at all (a loose factor:
+     * the machine is shared; the napping reader would need >= 2 s). */
+    ward_ring *alone = ward_ring_create(4096);
+    ward_event ev;
+    double t0 = now_s();
+    for (uint64_t i = 0; i < total; i++) {
+        fill(&ev, i);
+        ward_ring_write(alone, &ev);
+    }
+    double base = (double)total / (now_s() - t0);
+    ward_ring_destroy(alone);
+    printf("# producer alone: %.0f events/s\n", base);
+    assert_true(rate > base / 4);
 }
 
 static void test_fast_reader_other_process(void **state)
