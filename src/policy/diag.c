@@ -27,6 +27,8 @@ static void diag_line(struct load *ld, int src, int line, int col)
 }
 
 static void vdiag_pos(struct load *ld, int src, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static void vdiag_pos(struct load *ld, int src, int line, int col, const char *fmt, va_list ap)
 {
     ld->errors++;
     sb_printf(&ld->diag, "%s:%d:%d: error: ", ld->srcs[src].path, line, col);

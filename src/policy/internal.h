@@ -19,7 +19,7 @@ struct sbuf {
 void sb_putc(struct sbuf *b, char c);
 void sb_puts(struct sbuf *b, const char *s);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* ---- Arena: everything a load builds lives here and dies with it --------- */
 
@@ -47,6 +47,7 @@ struct token {
     const char *text; /* words, strings (unescaped), macro names */
     int line, col;
     bool bol; /* the first token of its line (a statement starts here) */
+    bool bad; /* the lexer reported it (an unterminated string) */
     int src;  /* index into load.srcs */
 };
 

@@ -112,6 +112,7 @@ struct token *lex_source(struct load *ld, int src, size_t *n_out)
             }
             if (!closed) {
                 diag_pos(ld, src, line, col, "unterminated string");
+                t->bad = true;
                 while (q < end && *q != '\n')
                     q++;
             }

@@ -63,6 +63,8 @@ static struct token *adv(struct ps *ps)
     struct token *t = &ps->t[ps->i];
     if (t->type != T_EOF)
         ps->i++;
+    if (t->bad)
+        ps->failed = true; /* reported by the lexer: say nothing more */
     return t;
 }
 
@@ -100,15 +102,21 @@ static const char *show(const struct token *t)
 }
 
 /* Unknown word: say so, suggesting the nearest keyword of the context. */
-static bool unknown(struct ps *ps, const struct token *t, const char *what,
-                    const char *const *cands)
+static bool unknown_at(struct ps *ps, const struct token *t, const char *what,
+                       const char *const *cands, bool start)
 {
     const char *s = t->type == T_WORD ? suggest(t->text, cands) : NULL;
-    if (t->bol || t->type == T_EOF)
+    if ((t->bol && !start) || t->type == T_EOF)
         return err(ps, t, "unexpected end of line: %s expected", what);
     if (s)
         return err(ps, t, "unknown %s '%s'; did you mean '%s'?", what, show(t), s);
     return err(ps, t, "unexpected '%s': %s expected", show(t), what);
+}
+
+static bool unknown(struct ps *ps, const struct token *t, const char *what,
+                    const char *const *cands)
+{
+    return unknown_at(ps, t, what, cands, false);
 }
 
 /* Skips the rest of a failed statement, over any lists it opened. */
@@ -1696,6 +1704,14 @@ static bool stmt_app(struct ps *ps)
             adv(ps);
             break;
         }
+        bool top = false;
+        for (const char *const *w = top_words; t->bol && *w; w++)
+            top = top || is_word(t, *w);
+        if (top) {
+            /* A statement inside the block: the '}' was forgotten. */
+            diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
+            return true;
+        }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
             if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text) : (adv(ps), false)) {
                 recover(ps, true);
@@ -1708,7 +1724,7 @@ static bool stmt_app(struct ps *ps)
             continue;
         }
         static const char *const starts[] = {"allow", "deny", NULL};
-        unknown(ps, t, "rule (allow or deny)", starts);
+        unknown_at(ps, t, "keyword", starts, true);
         if (tok(ps) == t)
             adv(ps);
         recover(ps, true);
@@ -1828,8 +1844,12 @@ static void statement(struct ps *ps)
     } else if (t->type == T_RBRACE) {
         ok = err(ps, t, "'}' without a block to close");
         adv(ps);
+    } else if (is_word(t, "allow") || is_word(t, "deny")) {
+        ok = err(ps, t, "'%s' rule outside an app block", t->text);
+    } else if (t->bad) {
+        ok = false; /* the lexer has said what is wrong with it */
     } else {
-        ok = unknown(ps, t, "keyword", top_words);
+        ok = unknown_at(ps, t, "keyword", top_words, true);
     }
     if (ok && !at_end(ps))
         ok = unknown(ps, tok(ps), "end of line", (const char *const[]){NULL});
