@@ -51,3 +51,9 @@ $(BUILD_DIR)/tests/kernel/wk-client-static: tests/kernel/client.c
 	@mkdir -p $(@D)
 	$(CC) $(KCLIENT_CFLAGS) -static -o $@ $< $(KCLIENT_LIBS)
 EXTRA_PROGRAMS += $(BUILD_DIR)/tests/kernel/wk-client $(BUILD_DIR)/tests/kernel/wk-client-static
+
+# The DNS parser is pure (src/kernel/dns.c): its fuzzer compiles just that
+# file, not the module (which needs libbpf and friends).
+build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/kernel/dns.c src/kernel/dns.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_dns.c src/kernel/dns.c
