@@ -1,0 +1,309 @@
+/*
+ * classify — the classifier benchmark (bench/run classify RULES TRACE).
+ *
+ * Loads a ClassBench filter set (line i has priority i + 1: first match
+ * wins) and a ClassBench trace, then:
+ *  - bulk-builds the indexed classifier (median of 3 builds: build_ms);
+ *  - checks every trace lookup against the linear evaluator, timing that
+ *    pass for linear_mlps;
+ *  - times indexed lookups over the whole trace, repeated until each round
+ *    lasts 0.3 s; indexed_mlps is the median of 5 rounds;
+ *  - builds a second classifier by single inserts, checks it too, and
+ *    times single-rule inserts and removals on the full set.
+ * Mismatches count lookups where the indexed answer (priority, data)
+ * differs from the linear one. The last line is the summary.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "engine/classifier.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void ip4(ward_ip *ip, uint32_t a)
+{
+    memset(ip, 0, sizeof(*ip));
+    ip->b[10] = ip->b[11] = 0xff;
+    ip->b[12] = (uint8_t)(a >> 24);
+    ip->b[13] = (uint8_t)(a >> 16);
+    ip->b[14] = (uint8_t)(a >> 8);
+    ip->b[15] = (uint8_t)a;
+}
+
+static bool parse_cidr(const char **p, ward_cidr *c)
+{
+    unsigned a, b, d, e, len;
+    int used;
+    if (sscanf(*p, "%u.%u.%u.%u/%u%n", &a, &b, &d, &e, &len, &used) != 5 || a > 255 || b > 255 ||
+        d > 255 || e > 255 || len > 32)
+        return false;
+    ip4(&c->ip, a << 24 | b << 16 | d << 8 | e);
+    c->plen = (uint8_t)(96 + len);
+    *p += used;
+    return true;
+}
+
+static bool parse_range(const char **p, ward_range *r)
+{
+    unsigned lo, hi;
+    int used;
+    if (sscanf(*p, " %u : %u%n", &lo, &hi, &used) != 2 || lo > hi || hi > 65535)
+        return false;
+    r->lo = lo;
+    r->hi = hi;
+    *p += used;
+    return true;
+}
+
+/* One ClassBench filter line. */
+static bool parse_rule(const char *line, cls_rule *r)
+{
+    const char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p++ != '@')
+        return false;
+    unsigned pv, pm;
+    int used;
+    if (!parse_cidr(&p, &r->laddr) || !parse_cidr((p += strspn(p, " \t"), &p), &r->raddr) ||
+        !parse_range(&p, &r->lport) || !parse_range(&p, &r->rport) ||
+        sscanf(p, " %x/%x%n", &pv, &pm, &used) != 2)
+        return false;
+    if (pm == 0xff && pv <= 255)
+        r->proto = (ward_range){pv, pv};
+    else if (pm == 0)
+        r->proto = (ward_range){0, 255};
+    else
+        return false; /* other masks are not ranges; ClassBench does not use them */
+    return true;
+}
+
+typedef struct vec {
+    void *v;
+    size_t n, cap, size;
+} vec;
+
+static void *vec_push(vec *v)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 1024;
+        v->v = realloc(v->v, v->cap * v->size);
+        if (!v->v) {
+            perror("classify");
+            exit(1);
+        }
+    }
+    return (char *)v->v + v->size * v->n++;
+}
+
+static FILE *open_or_die(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "classify: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return f;
+}
+
+static volatile uint64_t sink; /* keeps timed lookups from being optimised away */
+
+static size_t count_mismatches(const cls *c, const cls_match *want, const bool *found,
+                               const cls_key *keys, size_t nk)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < nk; i++) {
+        cls_match m;
+        bool ok = cls_lookup(c, &keys[i], 0, &m);
+        if (ok != found[i] || (ok && (m.prio != want[i].prio || m.data != want[i].data)))
+            bad++;
+    }
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s RULES TRACE\n", argv[0]);
+        return 2;
+    }
+    vec rules = {.size = sizeof(cls_rule)}, keys = {.size = sizeof(cls_key)};
+    char line[1024];
+    FILE *f = open_or_die(argv[1]);
+    for (size_t ln = 1; fgets(line, sizeof(line), f); ln++) {
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        cls_rule r = {0};
+        if (!parse_rule(line, &r)) {
+            fprintf(stderr, "classify: %s:%zu: not a ClassBench filter\n", argv[1], ln);
+            return 1;
+        }
+        r.prio = rules.n + 1;
+        r.data = rules.n;
+        *(cls_rule *)vec_push(&rules) = r;
+    }
+    fclose(f);
+    f = open_or_die(argv[2]);
+    for (size_t ln = 1; fgets(line, sizeof(line), f); ln++) {
+        unsigned long s, d, sp, dp, pr;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        if (sscanf(line, "%lu %lu %lu %lu %lu", &s, &d, &sp, &dp, &pr) != 5 || s > UINT32_MAX ||
+            d > UINT32_MAX || sp > 65535 || dp > 65535 || pr > 255) {
+            fprintf(stderr, "classify: %s:%zu: not a ClassBench trace line\n", argv[2], ln);
+            return 1;
+        }
+        cls_key *k = vec_push(&keys);
+        ip4(&k->laddr, (uint32_t)s);
+        ip4(&k->raddr, (uint32_t)d);
+        k->lport = (uint16_t)sp;
+        k->rport = (uint16_t)dp;
+        k->proto = (uint8_t)pr;
+    }
+    fclose(f);
+    const cls_rule *rv = rules.v;
+    const cls_key *kv = keys.v;
+    size_t nr = rules.n, nk = keys.n;
+    if (!nk) {
+        fprintf(stderr, "classify: empty trace\n");
+        return 1;
+    }
+
+    /* Bulk build, median of three. */
+    double builds[3];
+    cls *c = NULL;
+    for (int i = 0; i < 3; i++) {
+        cls_free(c);
+        c = cls_new();
+        double t0 = now();
+        if (!c || cls_insert_bulk(c, rv, nr) < 0) {
+            fprintf(stderr, "classify: bulk build failed\n");
+            return 1;
+        }
+        builds[i] = now() - t0;
+    }
+    double build_ms = median(builds, 3) * 1e3;
+
+    /* The reference answers; this pass also times the linear evaluator. */
+    cls_linear *lin = cls_linear_new();
+    for (size_t i = 0; i < nr; i++)
+        if (!lin || cls_linear_insert(lin, &rv[i]) < 0) {
+            fprintf(stderr, "classify: linear build failed\n");
+            return 1;
+        }
+    cls_match *want = calloc(nk, sizeof(*want));
+    bool *found = calloc(nk, sizeof(*found));
+    if (!want || !found)
+        return 1;
+    size_t hits = 0;
+    double t0 = now();
+    for (size_t i = 0; i < nk; i++)
+        hits += found[i] = cls_linear_lookup(lin, &kv[i], 0, &want[i]);
+    double linear_s = now() - t0;
+    size_t mismatches = count_mismatches(c, want, found, kv, nk);
+
+    /* Indexed timing: whole-trace passes, rounds of >= 0.3 s. */
+    double rounds[5];
+    for (int r = 0; r < 5; r++) {
+        size_t done = 0;
+        uint64_t acc = 0;
+        t0 = now();
+        double el;
+        do {
+            for (size_t i = 0; i < nk; i++) {
+                cls_match m;
+                if (cls_lookup(c, &kv[i], 0, &m))
+                    acc += m.prio;
+            }
+            done += nk;
+        } while ((el = now() - t0) < 0.3);
+        sink += acc;
+        rounds[r] = (double)done / el / 1e6;
+    }
+    double indexed_mlps = median(rounds, 5);
+    double linear_mlps = (double)nk / linear_s / 1e6;
+
+    /* Incremental: the same set by single inserts must answer the same. */
+    cls *inc = cls_new();
+    t0 = now();
+    for (size_t i = 0; i < nr; i++)
+        if (!inc || cls_insert(inc, &rv[i]) < 0) {
+            fprintf(stderr, "classify: insert failed\n");
+            return 1;
+        }
+    double inc_s = now() - t0;
+    size_t inc_bad = count_mismatches(inc, want, found, kv, nk);
+    mismatches += inc_bad;
+
+    /* Single-rule updates on the full set: remove a random rule, time its
+     * re-insert. */
+    size_t nupd = nr < 2000 ? nr : 2000;
+    double *ins = calloc(nupd ? nupd : 1, sizeof(*ins));
+    double rem_total = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < nupd; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const cls_rule *r = &rv[x % nr];
+        t0 = now();
+        size_t gone = cls_remove(c, r->prio);
+        double t1 = now();
+        int rc = cls_insert(c, r);
+        ins[i] = (now() - t1) * 1e6;
+        rem_total += t1 - t0;
+        if (gone != 1 || rc < 0) {
+            fprintf(stderr, "classify: update of rule %" PRIu64 " failed\n", r->prio);
+            return 1;
+        }
+    }
+    /* Re-inserted rules get new sequence numbers; priorities are unique
+     * here, so answers must not change. */
+    mismatches += count_mismatches(c, want, found, kv, nk);
+    double ins_sum = 0;
+    for (size_t i = 0; i < nupd; i++)
+        ins_sum += ins[i];
+    double ins_avg = nupd ? ins_sum / (double)nupd : 0;
+    qsort(ins, nupd, sizeof(*ins), cmp_double);
+    printf("classify: trace hits=%zu/%zu (linear); incremental build mismatches=%zu\n", hits, nk,
+           inc_bad);
+    printf("classify: insert_us avg=%.2f p50=%.2f p99=%.2f max=%.2f (%zu single re-inserts "
+           "into the full set); remove_us avg=%.2f; incremental build %.1f ms = %.2f us/rule; "
+           "incremental bytes=%zu\n",
+           ins_avg, nupd ? ins[nupd / 2] : 0, nupd ? ins[nupd * 99 / 100] : 0,
+           nupd ? ins[nupd - 1] : 0, nupd, nupd ? rem_total / (double)nupd * 1e6 : 0, inc_s * 1e3,
+           nr ? inc_s * 1e6 / (double)nr : 0, cls_bytes(inc));
+    printf("classify: rules=%zu lookups=%zu mismatches=%zu indexed_mlps=%.2f linear_mlps=%.4f "
+           "speedup=%.0f bytes=%zu build_ms=%.1f\n",
+           nr, nk, mismatches, indexed_mlps, linear_mlps, indexed_mlps / linear_mlps, cls_bytes(c),
+           build_ms);
+    free(ins);
+    free(want);
+    free(found);
+    cls_free(inc);
+    cls_free(c);
+    cls_linear_free(lin);
+    free(rules.v);
+    free(keys.v);
+    return mismatches ? 1 : 0;
+}
