@@ -354,10 +354,11 @@ static void test_flood_never_blocks(void **state)
     assert_int_equal(st.submitted, accepted);
     assert_int_equal(st.submitted + st.dropped, total);
     assert_int_equal(st.written, st.submitted);
+    /* Never waited for the disk: it dropped rather than waited, and the
+     * average submit stayed far below what writing a row costs (a loose
+     * bound that holds under ASan and valgrind on a shared machine). */
     assert_true(st.dropped > 0);
-    /* Never waited for the disk: the whole flood took well under a second,
-     * a time in which SQLite writes far fewer than 200k rows. */
-    assert_true(dt < 1.0);
+    assert_true(dt / total < 20e-6);
     ward_log_close(l);
     ward_log_filter q = any();
     struct collect c;

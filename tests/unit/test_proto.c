@@ -751,6 +751,52 @@ static void test_socket_malformed(void **state)
     close(fd);
 }
 
+/* Requests written in random-sized pieces, with garbage lines among them:
+ * every line gets exactly one reply, in order. */
+static void test_socket_chunked(void **state)
+{
+    struct fake_daemon *d = *state;
+    int fd = raw_connect(d->path);
+    size_t cap = 1 << 20, len = 0;
+    char *stream = malloc(cap);
+    len += (size_t)snprintf(stream, cap, "{\"type\":\"hello\",\"id\":1,\"versions\":[1]}\n");
+    for (int i = 2; i < 400; i++) {
+        if (i % 7 == 0)
+            len +=
+                (size_t)snprintf(stream + len, cap - len, "{\"type\":\"mode.get\",\"id\":%d,\n", i);
+        else
+            len +=
+                (size_t)snprintf(stream + len, cap - len, "{\"type\":\"mode.get\",\"id\":%d}\n", i);
+    }
+    unsigned seed = 12345;
+    for (size_t off = 0; off < len;) {
+        size_t n = 1 + (size_t)(rand_r(&seed) % 700);
+        if (n > len - off)
+            n = len - off;
+        assert_int_equal(write(fd, stream + off, n), (ssize_t)n);
+        off += n;
+        if (rand_r(&seed) % 4 == 0)
+            usleep(100);
+    }
+    free(stream);
+    ward_msg m;
+    raw_reply(fd, &m);
+    assert_int_equal(m.type, WARD_MSG_HELLO_REPLY);
+    ward_msg_free(&m);
+    for (int i = 2; i < 400; i++) {
+        raw_reply(fd, &m);
+        if (i % 7 == 0) {
+            assert_int_equal(m.type, WARD_MSG_ERROR);
+            assert_int_equal(m.u.error.code, WARD_PE_BAD_JSON);
+        } else {
+            assert_int_equal(m.type, WARD_MSG_MODE_REPLY);
+            assert_int_equal(m.id, i);
+        }
+        ward_msg_free(&m);
+    }
+    close(fd);
+}
+
 /* Runs in a child as an unprivileged user; returns a bitmask of failures. */
 static int unprivileged_client(const char *path, bool expect_admin)
 {
@@ -886,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_auth_table),
         cmocka_unit_test_setup_teardown(test_socket_admin, start_daemon, stop_daemon),
         cmocka_unit_test_setup_teardown(test_socket_malformed, start_daemon, stop_daemon),
+        cmocka_unit_test_setup_teardown(test_socket_chunked, start_daemon, stop_daemon),
         cmocka_unit_test_setup_teardown(test_socket_unprivileged, start_daemon, stop_daemon),
         cmocka_unit_test_setup_teardown(test_socket_limits, start_daemon, stop_daemon),
     };
