@@ -62,6 +62,8 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out)
         snprintf(k->cgroup, sizeof(k->cgroup), "%s", c->cgroup);
     else if ((err = ward_kernel_cgroup2_root(k->cgroup, sizeof(k->cgroup))))
         goto cleanup;
+    if (!k->cfg.dns_queue_num)
+        k->cfg.dns_queue_num = (uint16_t)(k->cfg.queue_num + 1);
     if (!c->no_bpf && (err = wk_bpf_open(k)))
         goto cleanup;
     if (!c->no_nft) {
@@ -229,6 +231,9 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->queued = k->queued;
     out->answered = k->answered;
     out->repairs = k->repairs;
+    out->dns_answers = k->dns_answers;
+    out->dns_untrusted = k->dns_untrusted;
+    out->dns_blocked = k->dns_blocked;
     out->native_queue = k->native_queue;
     queue_counters(k, out);
     return 0;

@@ -50,6 +50,8 @@ typedef struct ward_kernel_config {
     uint8_t default_verdict; /* enum ward_kv for programs / ports not in the table */
     uint8_t unattributed;    /* enum ward_kv for tasks without an executable */
     uint8_t raw_default;     /* enum ward_kv: raw sockets of programs not in the table */
+    bool no_dns;             /* do not route DNS (UDP 53) through user space */
+    uint16_t dns_queue_num;  /* 0: queue_num + 1 */
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
 } ward_kernel_config;
@@ -113,7 +115,8 @@ typedef struct ward_kqueued {
     ward_exe_id exe;
     uint32_t pid, uid;
     char comm[16];
-    uint8_t table; /* what the verdict table says now: enum ward_kv */
+    uint8_t table;    /* what the verdict table says now: enum ward_kv */
+    char domain[256]; /* remote name from a trusted DNS answer, or "" */
 } ward_kqueued;
 
 /* Called per queued packet. Return WARD_KV_ALLOW or WARD_KV_DENY to answer
@@ -125,6 +128,30 @@ int ward_kernel_queue_fd(ward_kernel *k); /* poll for POLLIN */
 /* Read what is there, call fn for each packet. Returns packets handled. */
 int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx);
 int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
+
+/* ---- DNS: answers pass through user space ------------------------------- */
+
+/* Queries (UDP 53 out) are recorded; an answer (UDP 53 in) is trusted only
+ * if it matches an outstanding query (id, endpoints, question). Untrusted
+ * answers are dropped and reported; trusted ones fill the IP -> name map
+ * before the application sees them, unless the callback blocks the name. */
+typedef struct ward_kdns_answer {
+    const char *qname;
+    uint16_t qtype;
+    bool trusted;
+    ward_ip client, server;
+    uint16_t cport;
+    size_t naddr;
+    const ward_ip *addrs;
+    const uint32_t *ttls;
+} ward_kdns_answer;
+/* Return WARD_KV_DENY to drop the answer (block the domain), else ALLOW. */
+typedef int (*ward_kdns_fn)(void *ctx, const ward_kdns_answer *a);
+void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx);
+/* "example.com" matches itself; "*.example.com" its subdomains. */
+bool ward_kernel_dns_match(const char *pattern, const char *name);
+/* The name a trusted answer gave for ip (not expired); 0 or -ENOENT. */
+int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len);
 
 /* ---- Ownership ------------------------------------------------------------ */
 
@@ -145,7 +172,8 @@ typedef struct ward_kstats {
     uint64_t queue_dropped;         /* kernel: queue full */
     uint64_t user_dropped;          /* kernel: netlink buffer full */
     uint64_t repairs;               /* nft table restored */
-    bool native_queue;              /* nft queue statement (else xt NFQUEUE) */
+    uint64_t dns_answers, dns_untrusted, dns_blocked;
+    bool native_queue; /* nft queue statement (else xt NFQUEUE) */
 } ward_kstats;
 int ward_kernel_stats(ward_kernel *k, ward_kstats *out);
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kernel/backend.h"
+#include "kernel/dns.h"
 
 struct ward_bpf; /* the generated skeleton */
 struct nft_ctx;
@@ -35,7 +36,17 @@ struct ward_kernel {
     uint64_t repairs;
     /* queue (queue.c) */
     struct nfq_handle *nfq;
-    struct nfq_q_handle *qh;
+    struct nfq_q_handle *qh, *dns_qh;
+    ward_dns_pending *dns_pending;
+    ward_dns_msg dns_msg;
+    struct wk_name {
+        ward_ip ip;
+        int64_t expire_ms;
+        char name[256];
+    } * names; /* WK_NAMES slots, open addressing */
+    ward_kdns_fn dns_fn;
+    void *dns_ctx;
+    uint64_t dns_answers, dns_untrusted, dns_blocked;
     int nfq_fd;
     int diag_fd;
     ward_kqueue_fn fn;
@@ -45,6 +56,9 @@ struct ward_kernel {
         uint32_t id, mark;
     } marks[4096]; /* packet id -> its mark, for verdicts given later */
 };
+
+#define WK_NAMES   4096
+#define WK_DNS_TAG 0x80000000u /* ids of packets from the DNS queue */
 
 /* ward_bpf.c */
 int wk_bpf_open(ward_kernel *k);

@@ -38,9 +38,9 @@ int wk_nft_run(ward_kernel *k, const char *cmd)
     return rc ? -EINVAL : 0;
 }
 
-static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len)
+static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len, unsigned num)
 {
-    snprintf(buf, len, "counter queue num %u%s;", k->cfg.queue_num,
+    snprintf(buf, len, "counter queue num %u%s;", num,
              k->cfg.fail == WARD_KFAIL_OPEN ? " bypass" : "");
     return buf;
 }
@@ -48,9 +48,20 @@ static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len)
 static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
 {
     unsigned u = k->cfg.mark, r = k->cfg.reject_mark;
-    char q[96] = "";
-    if (native)
-        queue_stmt(k, q, sizeof(q));
+    char q[96] = "", dq[96] = "", dns_out[128] = "", dns_in[64] = "", dns_chain[256] = "";
+    if (native) {
+        queue_stmt(k, q, sizeof(q), k->cfg.queue_num);
+        queue_stmt(k, dq, sizeof(dq), k->cfg.dns_queue_num);
+    }
+    if (!k->cfg.no_dns) {
+        /* First in both chains: established DNS flows too (a socket's next
+         * query reuses its 5-tuple). Not what a deny re-injects. */
+        snprintf(dns_out, sizeof(dns_out),
+                 "meta mark & 0x%x == 0x0 udp dport 53 jump dns comment \"ward-dns\";", r);
+        snprintf(dns_in, sizeof(dns_in), "udp sport 53 jump dns;");
+        snprintf(dns_chain, sizeof(dns_chain),
+                 "  chain dns {\n    %s\n    counter drop comment \"ward-dns-hold\";\n  }\n", dq);
+    }
     int n = snprintf(
         buf, len,
         "add table inet ward\n"
@@ -66,8 +77,10 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "    %s\n"
         "    counter drop comment \"ward-hold\";\n"
         "  }\n"
+        "%s"
         "  chain output {\n"
         "    type filter hook output priority 0; policy accept;\n"
+        "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
@@ -78,6 +91,7 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "  }\n"
         "  chain input {\n"
         "    type filter hook input priority 0; policy accept;\n"
+        "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
@@ -90,12 +104,12 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "    meta l4proto { tcp, udp } ct state new meta mark set meta mark | 0x%x jump hold;\n"
         "  }\n"
         "}\n",
-        q, r, r, r, r, u, u, r, r, r, r, u);
+        q, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, u);
     return n < (int)len ? 0 : -ENOSPC;
 }
 
-/* Insert `counter; xt NFQUEUE` at the head of chain hold (libnftnl batch). */
-static int insert_compat_queue(ward_kernel *k)
+/* Insert `counter; xt NFQUEUE` at the head of a chain (libnftnl batch). */
+static int insert_compat_queue(ward_kernel *k, const char *chain, uint16_t num)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE];
     struct mnl_socket *nl = NULL;
@@ -113,7 +127,7 @@ static int insert_compat_queue(ward_kernel *k)
     }
     nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
     nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "ward");
-    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "hold");
+    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
     if (!(e = nftnl_expr_alloc("counter"))) {
         err = -ENOMEM;
         goto cleanup;
@@ -123,7 +137,7 @@ static int insert_compat_queue(ward_kernel *k)
         err = -ENOMEM;
         goto cleanup;
     }
-    info->queuenum = k->cfg.queue_num;
+    info->queuenum = num;
     info->queues_total = 1;
     info->flags = k->cfg.fail == WARD_KFAIL_OPEN ? NFQ_FLAG_BYPASS : 0;
     nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
@@ -186,7 +200,9 @@ int wk_nft_install(ward_kernel *k)
         return err;
     if ((err = wk_nft_run(k, buf)))
         return err;
-    return insert_compat_queue(k);
+    if (!k->cfg.no_dns && (err = insert_compat_queue(k, "dns", k->cfg.dns_queue_num)))
+        return err;
+    return insert_compat_queue(k, "hold", k->cfg.queue_num);
 }
 
 static int replay(ward_kernel *k);
@@ -199,7 +215,8 @@ int ward_kernel_nft_check(ward_kernel *k, bool repair)
     int rc = nft_run_cmd_from_buffer(k->nft, "list table inet ward");
     const char *out = nft_ctx_get_output_buffer(k->nft);
     bool ok = !rc && out && strstr(out, "ward-est") && strstr(out, "ward-hold") &&
-              strcasestr(out, "queue") && strstr(out, "jump hold");
+              strcasestr(out, "queue") && strstr(out, "jump hold") &&
+              (k->cfg.no_dns || (strstr(out, "ward-dns-hold") && strstr(out, "jump dns")));
     nft_ctx_unbuffer_output(k->nft);
     if (ok)
         return 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -28,6 +29,7 @@
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 
+#include "kernel/dns.h"
 #include "kernel/internal.h"
 
 static int diag_once(int fd, int family, uint8_t proto, const uint8_t *src, uint16_t sport,
@@ -193,36 +195,197 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
             k, q->exe, q->proto, q->dir, q->dir == WARD_KDIR_OUT ? q->rport : q->lport);
 }
 
+/* Decide a queued flow packet (callback or the table); tag marks the queue. */
+static void judge(ward_kernel *k, ward_kqueued *q)
+{
+    attribute(k, q);
+    ward_kernel_name_of(k, &q->remote, q->domain, sizeof(q->domain));
+    int v;
+    if (k->fn)
+        v = k->fn(k->fn_ctx, q);
+    else
+        v = q->table == WARD_KV_ALLOW ? WARD_KV_ALLOW : WARD_KV_DENY;
+    if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
+        ward_kernel_queue_verdict(k, q->id, (uint8_t)v);
+}
+
+static bool prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, ward_kqueued *q,
+                    unsigned char **pl, int *len)
+{
+    struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
+    if (!ph)
+        return false;
+    memset(q, 0, sizeof(*q));
+    q->id = ntohl(ph->packet_id) | tag;
+    *pl = NULL;
+    *len = nfq_get_payload(nfa, pl);
+    k->queued++;
+    q->mark = nfq_get_nfmark(nfa);
+    k->marks[q->id % 4096].id = q->id;
+    k->marks[q->id % 4096].mark = q->mark;
+    if (!*pl || !parse(*pl, *len, ph->hook, q)) {
+        /* Not ours to judge: let it go where the table sends it. */
+        nfq_set_verdict(tag ? k->dns_qh : k->qh, q->id & ~tag, NF_ACCEPT, 0, NULL);
+        k->answered++;
+        return false;
+    }
+    return true;
+}
+
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
                      void *data)
 {
     ward_kernel *k = data;
-    struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
-    if (!ph)
-        return 0;
     ward_kqueued q;
-    memset(&q, 0, sizeof(q));
-    q.id = ntohl(ph->packet_id);
-    unsigned char *pl = NULL;
-    int len = nfq_get_payload(nfa, &pl);
-    k->queued++;
-    q.mark = nfq_get_nfmark(nfa);
-    k->marks[q.id % 4096].id = q.id;
-    k->marks[q.id % 4096].mark = q.mark;
-    if (!pl || !parse(pl, len, ph->hook, &q)) {
-        /* Not ours to judge: let it go where the table sends it. */
-        nfq_set_verdict(qh, q.id, NF_ACCEPT, 0, NULL);
-        k->answered++;
+    unsigned char *pl;
+    int len;
+    if (prepare(k, nfa, 0, &q, &pl, &len))
+        judge(k, &q);
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t name_slot(const ward_ip *ip)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ ip->b[i]) * 16777619u;
+    return h % WK_NAMES;
+}
+
+static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32_t ttl)
+{
+    int64_t now = now_ms();
+    size_t s = name_slot(ip), victim = s;
+    for (size_t i = 0; i < 8; i++) {
+        struct wk_name *n = &k->names[(s + i) % WK_NAMES];
+        if (!memcmp(&n->ip, ip, sizeof(*ip)) || n->expire_ms < now) {
+            victim = (s + i) % WK_NAMES;
+            break;
+        }
+        if (n->expire_ms < k->names[victim].expire_ms)
+            victim = (s + i) % WK_NAMES;
+    }
+    struct wk_name *n = &k->names[victim];
+    n->ip = *ip;
+    if (ttl < 60)
+        ttl = 60; /* the connect that follows may come a little later */
+    n->expire_ms = now + (int64_t)ttl * 1000;
+    snprintf(n->name, sizeof(n->name), "%s", name);
+}
+
+int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len)
+{
+    if (!k->names)
+        return -ENOENT;
+    int64_t now = now_ms();
+    size_t s = name_slot(ip);
+    for (size_t i = 0; i < 8; i++) {
+        const struct wk_name *n = &k->names[(s + i) % WK_NAMES];
+        if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip))) {
+            snprintf(buf, len, "%s", n->name);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+bool ward_kernel_dns_match(const char *pattern, const char *name)
+{
+    return ward_dns_name_match(pattern, name);
+}
+
+void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx)
+{
+    k->dns_fn = fn;
+    k->dns_ctx = ctx;
+}
+
+static void dns_drop(ward_kernel *k, uint32_t id)
+{
+    nfq_set_verdict(k->dns_qh, id & ~WK_DNS_TAG, NF_DROP, 0, NULL);
+    k->answered++;
+}
+
+static void dns_accept(ward_kernel *k, uint32_t id)
+{
+    nfq_set_verdict(k->dns_qh, id & ~WK_DNS_TAG, NF_ACCEPT, 0, NULL);
+    k->answered++;
+}
+
+/* UDP 53 both ways: record queries, check and learn from answers. */
+static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
+{
+    ward_kernel *k = data;
+    ward_kqueued q;
+    unsigned char *pl;
+    int len;
+    if (!prepare(k, nfa, WK_DNS_TAG, &q, &pl, &len))
+        return 0;
+    int off = (q.family == 4 ? (pl[0] & 0x0f) * 4 : 40) + 8;
+    ward_dns_msg *m = &k->dns_msg;
+    bool ok = q.proto == 17 && len > off && !ward_dns_parse(pl + off, (size_t)(len - off), m);
+    ward_dns_query dq;
+    memset(&dq, 0, sizeof(dq));
+    if (ok) {
+        dq.id = m->id;
+        dq.qtype = m->qtype;
+        memcpy(dq.qname, m->qname, sizeof(dq.qname));
+        memcpy(dq.client, q.local.b, 16);
+        memcpy(dq.server, q.remote.b, 16);
+        dq.cport = q.lport;
+        dq.sport = q.rport;
+    }
+    if (q.dir == WARD_KDIR_OUT) {
+        if (ok && !m->response)
+            ward_dns_pending_add(k->dns_pending, &dq, now_ms());
+        /* A held (undecided) socket's query is judged like any flow. */
+        if (q.mark & k->cfg.mark)
+            judge(k, &q);
+        else
+            dns_accept(k, q.id);
         return 0;
     }
-    attribute(k, &q);
-    int v;
-    if (k->fn)
-        v = k->fn(k->fn_ctx, &q);
-    else
-        v = q.table == WARD_KV_ALLOW ? WARD_KV_ALLOW : WARD_KV_DENY;
-    if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
-        ward_kernel_queue_verdict(k, q.id, (uint8_t)v);
+    /* An answer. */
+    ward_ip addrs[WARD_DNS_MAX_RR];
+    uint32_t ttls[WARD_DNS_MAX_RR];
+    ward_kdns_answer a = {.qname = ok ? m->qname : "",
+                          .qtype = ok ? m->qtype : 0,
+                          .client = q.local,
+                          .server = q.remote,
+                          .cport = q.lport,
+                          .addrs = addrs,
+                          .ttls = ttls};
+    a.trusted = ok && m->response && ward_dns_pending_take(k->dns_pending, &dq, now_ms());
+    if (a.trusted) {
+        for (size_t i = 0; i < m->nrr; i++) {
+            if (m->rr[i].type == WARD_DNS_CNAME || !ward_dns_answers_question(m, i))
+                continue;
+            memcpy(addrs[a.naddr].b, m->rr[i].addr, 16);
+            ttls[a.naddr++] = m->rr[i].ttl;
+        }
+    }
+    int v = k->dns_fn ? k->dns_fn(k->dns_ctx, &a) : WARD_KV_ALLOW;
+    if (!a.trusted) {
+        k->dns_untrusted++;
+        dns_drop(k, q.id);
+        return 0;
+    }
+    if (v == WARD_KV_DENY) {
+        k->dns_blocked++;
+        dns_drop(k, q.id);
+        return 0;
+    }
+    for (size_t i = 0; i < a.naddr; i++)
+        name_put(k, &addrs[i], m->qname, ttls[i]);
+    k->dns_answers++;
+    dns_accept(k, q.id);
     return 0;
 }
 
@@ -232,11 +395,14 @@ int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict)
     if (!k->qh)
         return -EBADF;
     uint32_t mark = k->marks[id % 4096].id == id ? k->marks[id % 4096].mark : k->cfg.mark;
+    struct nfq_q_handle *qh = id & WK_DNS_TAG ? k->dns_qh : k->qh;
+    uint32_t pid = id & ~WK_DNS_TAG;
+    if (!qh)
+        return -EBADF;
     if (verdict == WARD_KV_ALLOW)
-        rc = nfq_set_verdict2(k->qh, id, NF_ACCEPT, mark | k->cfg.accept_mark, 0, NULL);
+        rc = nfq_set_verdict2(qh, pid, NF_ACCEPT, mark | k->cfg.accept_mark, 0, NULL);
     else
-        rc = nfq_set_verdict2(k->qh, id, NF_REPEAT, mark | k->cfg.reject_mark | k->cfg.mark, 0,
-                              NULL);
+        rc = nfq_set_verdict2(qh, pid, NF_REPEAT, mark | k->cfg.reject_mark | k->cfg.mark, 0, NULL);
     if (rc < 0)
         return -errno;
     k->answered++;
@@ -259,6 +425,24 @@ int wk_queue_open(ward_kernel *k)
     uint32_t mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
     uint32_t flags = NFQA_CFG_F_GSO | (k->cfg.fail == WARD_KFAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0);
     nfq_set_queue_flags(k->qh, mask, flags);
+    if (!k->cfg.no_dns) {
+        k->dns_pending = malloc(sizeof(*k->dns_pending));
+        k->names = calloc(WK_NAMES, sizeof(*k->names));
+        if (!k->dns_pending || !k->names) {
+            wk_queue_close(k);
+            return -ENOMEM;
+        }
+        ward_dns_pending_init(k->dns_pending, 10000);
+        k->dns_qh = nfq_create_queue(k->nfq, k->cfg.dns_queue_num, on_dns, k);
+        if (!k->dns_qh) {
+            int err = errno ? -errno : -EBUSY;
+            wk_queue_close(k);
+            return err;
+        }
+        nfq_set_mode(k->dns_qh, NFQNL_COPY_PACKET, 1500);
+        nfq_set_queue_maxlen(k->dns_qh, k->cfg.queue_maxlen);
+        nfq_set_queue_flags(k->dns_qh, mask, flags);
+    }
     k->nfq_fd = nfq_fd(k->nfq);
     int one = 1, sz = 4 << 20;
     setsockopt(k->nfq_fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
@@ -277,6 +461,13 @@ void wk_queue_close(ward_kernel *k)
 {
     if (k->qh)
         nfq_destroy_queue(k->qh);
+    if (k->dns_qh)
+        nfq_destroy_queue(k->dns_qh);
+    free(k->dns_pending);
+    free(k->names);
+    k->dns_pending = NULL;
+    k->names = NULL;
+    k->dns_qh = NULL;
     if (k->nfq)
         nfq_close(k->nfq);
     if (k->diag_fd >= 0)

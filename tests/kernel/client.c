@@ -8,6 +8,8 @@
  *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
  *   wk-client listen-tcp PORT [6]          accept loop, "conn N" per connection
  *   wk-client listen-udp PORT              "dgram N" per datagram
+ *   wk-client dns-server PORT IP           answers every A question with IP
+ *   wk-client dns-spoof SRC DST PORT       an unsolicited answer from SRC:53
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -248,6 +250,69 @@ static int listen_udp(int port)
     }
 }
 
+/* A tiny authoritative server: every A question gets ip, TTL 300. */
+static int dns_server(int port, const char *ip)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_storage ss;
+    socklen_t sl = mkaddr("0.0.0.0", port, AF_INET, false, &ss);
+    if (bind(fd, (void *)&ss, sl)) {
+        printf("err %s\n", strerror(errno));
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    uint8_t b[1500];
+    struct in_addr a;
+    inet_pton(AF_INET, ip, &a);
+    for (;;) {
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof(from);
+        ssize_t n = recvfrom(fd, b, sizeof(b) - 16, 0, (void *)&from, &fl);
+        if (n < 12)
+            continue;
+        size_t q = 12;
+        while (q < (size_t)n && b[q])
+            q += b[q] + 1;
+        q += 5; /* root label, type, class */
+        if (q > (size_t)n)
+            continue;
+        bool is_a = b[q - 4] == 0 && b[q - 3] == 1;
+        b[2] = 0x84 | (b[2] & 0x01); /* response, authoritative, keep RD */
+        b[3] = 0x00;
+        b[6] = 0;
+        b[7] = is_a ? 1 : 0;
+        b[8] = b[9] = b[10] = b[11] = 0;
+        size_t o = q;
+        if (is_a) {
+            uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4};
+            memcpy(b + o, rr, sizeof(rr));
+            memcpy(b + o + sizeof(rr), &a, 4);
+            o += sizeof(rr) + 4;
+        }
+        sendto(fd, b, o, 0, (void *)&from, fl);
+        printf("query\n");
+        fflush(stdout);
+    }
+}
+
+/* An answer nobody asked for, from ADDR_B:53 to ADDR:PORT. */
+static int dns_spoof(const char *src, const char *dst, int port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_storage ss;
+    socklen_t sl = mkaddr(src, 53, AF_INET, false, &ss);
+    if (bind(fd, (void *)&ss, sl))
+        return report(errno);
+    uint8_t m[] = {0x12, 0x34, 0x81, 0x80, 0,   1,   0,    1, 0, 0,  0,  0, 5,    'e',  'v',
+                   'i',  'l',  'x',  3,    'c', 'o', 'm',  0, 0, 1,  0,  1, 0xc0, 0x0c, 0,
+                   1,    0,    1,    0,    0,   1,   0x2c, 0, 4, 10, 77, 0, 2};
+    sl = mkaddr(dst, port, AF_INET, false, &ss);
+    return report(sendto(fd, m, sizeof(m), 0, (void *)&ss, sl) < 0 ? errno : 0);
+}
+
 static int storm(const char *host, int port, int seconds)
 {
     time_t end = time(NULL) + seconds;
@@ -277,6 +342,10 @@ int main(int argc, char **argv)
             close(fd);
         return report(rc);
     }
+    if (argc >= 4 && !strcmp(argv[1], "dns-server"))
+        return dns_server(atoi(argv[2]), argv[3]);
+    if (argc >= 5 && !strcmp(argv[1], "dns-spoof"))
+        return dns_spoof(argv[2], argv[3], atoi(argv[4]));
     if (argc >= 5 && !strcmp(argv[1], "storm"))
         return storm(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc < 4) {

@@ -10,6 +10,7 @@
  *             [--default allow|deny|ask] [--in-allow tcp:PORT] [--in-deny tcp:PORT]
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
+ *             [--dns-block NAME|*.SUFFIX]... [--no-dns]
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
@@ -105,12 +106,12 @@ static const char *ipstr(const ward_ip *ip, char *buf, size_t len)
 static void log_q(const ward_kqueued *q, const char *what)
 {
     char l[64], r[64];
-    printf("queue id=%u dir=%s proto=%u local=%s:%u remote=%s:%u exe=%llu:%llu pid=%u comm=%.16s "
-           "table=%s -> %s\n",
+    printf("queue id=%u dir=%s proto=%u local=%s:%u remote=%s:%u domain=%s exe=%llu:%llu pid=%u "
+           "comm=%.16s table=%s -> %s\n",
            q->id, q->dir == WARD_KDIR_OUT ? "out" : "in", q->proto, ipstr(&q->local, l, sizeof(l)),
-           q->lport, ipstr(&q->remote, r, sizeof(r)), q->rport, (unsigned long long)q->exe.dev,
-           (unsigned long long)q->exe.ino, q->pid, q->attributed ? q->comm : "?", kv_name(q->table),
-           what);
+           q->lport, ipstr(&q->remote, r, sizeof(r)), q->rport, q->domain[0] ? q->domain : "-",
+           (unsigned long long)q->exe.dev, (unsigned long long)q->exe.ino, q->pid,
+           q->attributed ? q->comm : "?", kv_name(q->table), what);
     fflush(stdout);
 }
 
@@ -192,6 +193,28 @@ static void scan_listeners(void)
             done[j].verdict = (uint8_t)v;
         }
     }
+}
+
+static const char *dns_block[MAX_LIST];
+static size_t ndns_block;
+
+static int on_dns(void *ctx, const ward_kdns_answer *a)
+{
+    (void)ctx;
+    char c[64], addrs[512] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < a->naddr && o < sizeof(addrs) - 64; i++)
+        o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%s%s", i ? "," : "",
+                              ipstr(&a->addrs[i], c, sizeof(c)));
+    int v = WARD_KV_ALLOW;
+    for (size_t i = 0; i < ndns_block; i++)
+        if (ward_kernel_dns_match(dns_block[i], a->qname))
+            v = WARD_KV_DENY;
+    printf("dns answer qname=%s client=%s:%u trusted=%d addrs=%s -> %s\n",
+           a->qname[0] ? a->qname : "?", ipstr(&a->client, c, sizeof(c)), a->cport, a->trusted,
+           addrs[0] ? addrs : "-", !a->trusted ? "drop (no matching query)" : kv_name(v));
+    fflush(stdout);
+    return v;
 }
 
 static int exe_of(const char *path, ward_exe_id *id)
@@ -279,7 +302,9 @@ int main(int argc, char **argv)
         O_NOREPAIR,
         O_MARK,
         O_INALLOWPROG,
-        O_INDENYPROG
+        O_INDENYPROG,
+        O_DNSBLOCK,
+        O_NODNS
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -303,6 +328,8 @@ int main(int argc, char **argv)
         {"mark", 1, 0, O_MARK},
         {"in-allow-prog", 1, 0, O_INALLOWPROG},
         {"in-deny-prog", 1, 0, O_INDENYPROG},
+        {"dns-block", 1, 0, O_DNSBLOCK},
+        {"no-dns", 0, 0, O_NODNS},
         {0, 0, 0, 0},
     };
     int c;
@@ -340,6 +367,12 @@ int main(int argc, char **argv)
             break;
         case O_INALLOWPROG:
             PUSH(in_allow_prog, nin_allow_prog);
+            break;
+        case O_DNSBLOCK:
+            PUSH(dns_block, ndns_block);
+            break;
+        case O_NODNS:
+            cfg.no_dns = true;
             break;
         case O_INDENYPROG:
             PUSH(in_deny_prog, nin_deny_prog);
@@ -437,6 +470,7 @@ int main(int argc, char **argv)
             goto fail;
     }
 
+    ward_kernel_dns_callback(drv.k, on_dns, NULL);
     int cfd = -1;
     if (control && (cfd = open(control, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
         fprintf(stderr, "ward-kdrv: %s: %s\n", control, strerror(errno));
