@@ -88,7 +88,7 @@ int cls_linear_insert(cls_linear *c, const cls_rule *r)
 
 size_t cls_linear_remove(cls_linear *c, uint64_t prio)
 {
-    if (prio == 0)
+    if (prio == 0 || c->n == 0)
         return 0;
     size_t hi = upper_bound(c, prio), lo = upper_bound(c, prio - 1);
     memmove(c->v + lo, c->v + hi, (c->n - hi) * sizeof(*c->v));
