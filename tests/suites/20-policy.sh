@@ -80,6 +80,49 @@ for in in "$DIR"/*.in; do
     esac
 done
 
+# JSON export -> import gives the same policy, for every good case.
+for in in "$DIR"/*.in; do
+    name=$(basename "$in" .in)
+    case $name in bad-*) continue ;; esac
+    t=$BASE/$name
+    if (cd "$t" && "$WARD" export -f "$name.in" >p.json && "$WARD" import json p.json >imported.conf &&
+        "$WARD" show imported.conf >out3) && cmp -s "$t/out" "$t/out3"; then
+        ok "policy $name: JSON export/import round trip"
+    else
+        not_ok "policy $name: JSON export/import round trip"
+    fi
+done
+
+# OpenSnitch rule files: the mapped policy and the report of what did not map.
+OS=$DIR/opensnitch
+(cd "$OS" && "$WARD" import opensnitch *.json >"$BASE/os.out" 2>"$BASE/os.err")
+rc=$?
+if [ "${WARD_GOLDEN_UPDATE:-}" = 1 ]; then
+    cp "$BASE/os.out" "$OS/expected.ok"
+    cp "$BASE/os.err" "$OS/expected.report"
+fi
+if [ $rc -eq 0 ] && diff -u "$OS/expected.ok" "$BASE/os.out" >"$BASE/os.diff" &&
+    diff -u "$OS/expected.report" "$BASE/os.err" >>"$BASE/os.diff"; then
+    ok "opensnitch import: mapped rules and report"
+else
+    sed 's/^/# /' "$BASE/os.diff"
+    not_ok "opensnitch import: mapped rules and report (exit $rc)"
+fi
+# A timed OpenSnitch duration becomes an absolute expiry.
+printf '{"name":"t","enabled":true,"action":"allow","duration":"30m","operator":{"type":"simple","operand":"process.path","data":"/usr/bin/t"}}' >"$BASE/t.json"
+if "$WARD" import opensnitch "$BASE/t.json" 2>/dev/null | grep -qE 'allow out any until 20[0-9]{2}-'; then
+    ok "opensnitch import: 30m becomes 'until' a time"
+else
+    not_ok "opensnitch import: 30m becomes 'until' a time"
+fi
+# A JSON file that is not a policy is refused.
+echo '{"hello": 1}' >"$BASE/x.json"
+if ! "$WARD" import json "$BASE/x.json" >/dev/null 2>&1; then
+    ok "json import refuses a non-policy document"
+else
+    not_ok "json import refuses a non-policy document"
+fi
+
 # The shipped examples load, and print back to themselves.
 t=$BASE/examples
 mkdir -p "$t" && cp -R "$ROOT/examples/." "$t/" && chmod -R go-w "$t"

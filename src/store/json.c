@@ -1,0 +1,663 @@
+/*
+ * json.c — the policy as JSON and back (schema: docs/POLICY.md, "JSON").
+ *
+ * Export walks the engine (and what the policy keeps beside it); every value
+ * is written in its policy-language text form ("1024-65535", "weekdays
+ * 08:00-19:00", "10.0.0.0/8"). Import turns JSON into policy-language text,
+ * which the caller loads through the ordinary loader: one set of checks,
+ * and the same error messages, whatever the input format.
+ */
+#define _GNU_SOURCE
+#include "store/store.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fallback_words[] = {"opposite", "ask", "allow", "deny"};
+
+/* ---- Export ------------------------------------------------------------- */
+
+static json_object *jstr(const char *s)
+{
+    return json_object_new_string(s ? s : "");
+}
+
+static void cond_value(const ward_cond *c, size_t i, char *buf, size_t len)
+{
+    switch (c->field) {
+    case WARD_F_APP_PATH:
+    case WARD_F_CMDLINE:
+    case WARD_F_CGROUP:
+    case WARD_F_REMOTE_DOMAIN:
+    case WARD_F_IFACE:
+    case WARD_F_REMOTE_ZONE:
+    case WARD_F_LOCAL_ZONE:
+        snprintf(buf, len, "%s", c->v.str[i]);
+        return;
+    case WARD_F_LOCAL_ADDR:
+    case WARD_F_REMOTE_ADDR:
+        ward_cidr_format(&c->v.cidr[i], buf, len);
+        return;
+    case WARD_F_APP_SHA256:
+        for (int k = 0; k < 32; k++)
+            snprintf(buf + 2 * k, len - 2 * (size_t)k, "%02x", c->v.sha[i].b[k]);
+        return;
+    case WARD_F_TIME:
+        ward_policy_fmt_time(&c->v.time[i], buf, len);
+        return;
+    case WARD_F_APP_ID:
+        snprintf(buf, len, "%llu:%llu", (unsigned long long)c->v.exe[i].dev,
+                 (unsigned long long)c->v.exe[i].ino);
+        return;
+    default:
+        if (c->v.range[i].lo == c->v.range[i].hi)
+            snprintf(buf, len, "%u", c->v.range[i].lo);
+        else
+            snprintf(buf, len, "%u-%u", c->v.range[i].lo, c->v.range[i].hi);
+        return;
+    }
+}
+
+struct xctx {
+    const ward_engine *e;
+    json_object *arr;
+};
+
+static const char *sublayer_name(const ward_engine *e, uint32_t id)
+{
+    ward_sublayer_info info[64];
+    size_t n = ward_sublayer_list(e, info, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (info[i].id == id)
+            return info[i].name;
+    return "?";
+}
+
+static int export_filter(uint64_t id, const ward_filter_def *d, void *arg)
+{
+    struct xctx *x = arg;
+    char v[600];
+    json_object *f = json_object_new_object();
+    if (d->name)
+        json_object_object_add(f, "name", jstr(d->name));
+    json_object_object_add(f, "layer", jstr(ward_policy_layer_name(d->layer)));
+    json_object_object_add(f, "sublayer", jstr(sublayer_name(x->e, d->sublayer)));
+    json_object_object_add(f, "provider", jstr(ward_provider_name(x->e, d->provider)));
+    json_object_object_add(f, "weight", json_object_new_int64(d->weight));
+    json_object_object_add(f, "hard", json_object_new_boolean(d->hard));
+    json_object_object_add(f, "action", jstr(d->action == WARD_ACT_PERMIT  ? "permit"
+                                             : d->action == WARD_ACT_BLOCK ? "block"
+                                                                           : "callout"));
+    if (d->action == WARD_ACT_CALLOUT)
+        json_object_object_add(f, "callout", jstr(d->callout));
+    json_object *conds = json_object_new_array();
+    for (size_t i = 0; i < d->n_conds; i++) {
+        const ward_cond *c = &d->conds[i];
+        json_object *jc = json_object_new_object(), *vals = json_object_new_array();
+        json_object_object_add(jc, "field", jstr(ward_field_name(c->field)));
+        json_object_object_add(jc, "negate", json_object_new_boolean(c->negate));
+        for (size_t k = 0; k < c->n; k++) {
+            cond_value(c, k, v, sizeof(v));
+            json_object_array_add(vals, jstr(v));
+        }
+        json_object_object_add(jc, "values", vals);
+        json_object_array_add(conds, jc);
+    }
+    json_object_object_add(f, "conditions", conds);
+    ward_policy_fmt_lifetime(&d->lifetime, v, sizeof(v));
+    if (*v)
+        json_object_object_add(f, "lifetime", jstr(v));
+    json_object_array_add(x->arr, f);
+    (void)id;
+    return 0;
+}
+
+static json_object *str_array(const char *const *s, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, jstr(s[i]));
+    return a;
+}
+
+static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
+{
+    char v[600];
+    json_object *j = json_object_new_object(), *a;
+    json_object_object_add(j, "action", jstr(r->action == WARD_ACT_PERMIT ? "allow" : "deny"));
+    json_object_object_add(j, "direction", jstr(r->dir == WARD_DIR_IN    ? "in"
+                                                : r->dir == WARD_DIR_OUT ? "out"
+                                                                         : "any"));
+    if (r->proto) {
+        ward_policy_fmt_proto(r->proto, v, sizeof(v));
+        json_object_object_add(j, "proto", jstr(v));
+    }
+    a = json_object_new_array();
+    for (size_t i = 0; i < r->n_ports; i++) {
+        if (r->ports[i].lo == r->ports[i].hi)
+            snprintf(v, sizeof(v), "%u", r->ports[i].lo);
+        else
+            snprintf(v, sizeof(v), "%u-%u", r->ports[i].lo, r->ports[i].hi);
+        json_object_array_add(a, jstr(v));
+    }
+    json_object_object_add(j, "ports", a);
+    json_object_object_add(j, "zones", str_array(r->zones, r->n_zones));
+    a = json_object_new_array();
+    for (size_t i = 0; i < r->n_addrs; i++)
+        json_object_array_add(a, jstr(ward_cidr_format(&r->addrs[i], v, sizeof(v))));
+    json_object_object_add(j, "addresses", a);
+    json_object_object_add(j, "domains", str_array(r->domains, r->n_domains));
+    a = json_object_new_array();
+    for (size_t i = 0; i < r->n_times; i++) {
+        ward_policy_fmt_time(&r->times[i], v, sizeof(v));
+        json_object_array_add(a, jstr(v));
+    }
+    json_object_object_add(j, "times", a);
+    json_object_object_add(j, "provider", jstr(ward_provider_name(e, r->provider)));
+    ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
+    if (*v)
+        json_object_object_add(j, "lifetime", jstr(v));
+    return j;
+}
+
+char *ward_json_export(const ward_policy *p)
+{
+    ward_engine *e = ward_policy_engine((ward_policy *)p);
+    if (!e)
+        return NULL;
+    const ward_policy_extras *x = ward_policy_get_extras(p);
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "ward_policy", json_object_new_int(1));
+
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    json_object *js = json_object_new_object();
+    json_object_object_add(js, "mode", jstr(ward_mode_name(s.mode)));
+    json_object_object_add(js, "no-prompter", jstr(s.no_prompter == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "unattributed",
+                           jstr(s.unattributed == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "prompt-timeout", json_object_new_int64(x->prompt_timeout));
+    json_object_object_add(js, "prompt-default",
+                           jstr(x->prompt_default == WARD_V_PERMIT ? "allow" : "deny"));
+    json_object_object_add(js, "fail-mode", jstr(x->fail_open ? "open" : "closed"));
+    json_object *ld = json_object_new_object();
+    for (int l = 0; l < WARD_LAYER_COUNT; l++)
+        json_object_object_add(ld, ward_policy_layer_name(l),
+                               jstr(s.layer_default[l] == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "layer-defaults", ld);
+    json_object *al = json_object_new_array();
+    for (size_t i = 0; i < x->n_alerts; i++) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "name", jstr(x->alerts[i].name));
+        json_object_object_add(a, "count", json_object_new_int64(x->alerts[i].count));
+        json_object_object_add(a, "window", json_object_new_int64(x->alerts[i].window));
+        json_object_array_add(al, a);
+    }
+    json_object_object_add(js, "alerts", al);
+    json_object_object_add(root, "settings", js);
+
+    json_object *zones = json_object_new_array();
+    for (size_t i = 0; i < ward_policy_zone_count(p); i++) {
+        const ward_cidr *c;
+        size_t n;
+        const char *name = ward_policy_zone_at(p, i, &c, &n);
+        json_object *z = json_object_new_object(), *a = json_object_new_array();
+        char v[64];
+        json_object_object_add(z, "name", jstr(name));
+        for (size_t k = 0; k < n; k++)
+            json_object_array_add(a, jstr(ward_cidr_format(&c[k], v, sizeof(v))));
+        json_object_object_add(z, "addresses", a);
+        json_object_array_add(zones, z);
+    }
+    json_object_object_add(root, "zones", zones);
+
+    json_object *provs = json_object_new_array();
+    for (uint32_t id = WARD_PROVIDER_LEARNED + 1; ward_provider_name(e, id); id++)
+        json_object_array_add(provs, jstr(ward_provider_name(e, id)));
+    json_object_object_add(root, "providers", provs);
+
+    json_object *subs = json_object_new_array();
+    ward_sublayer_info info[64];
+    size_t ns = ward_sublayer_list(e, info, 64);
+    for (size_t i = 0; i < ns && i < 64; i++) {
+        if (info[i].id == WARD_SUBLAYER_ADMIN || info[i].id == WARD_SUBLAYER_APPLICATIONS)
+            continue;
+        json_object *sj = json_object_new_object();
+        json_object_object_add(sj, "name", jstr(info[i].name));
+        json_object_object_add(sj, "weight", json_object_new_int(info[i].weight));
+        json_object_array_add(subs, sj);
+    }
+    json_object_object_add(root, "sublayers", subs);
+
+    struct xctx xc = {e, json_object_new_array()};
+    ward_filter_foreach(e, export_filter, &xc);
+    json_object_object_add(root, "filters", xc.arr);
+
+    json_object *apps = json_object_new_array();
+    for (size_t i = 0; i < ward_app_count(e); i++) {
+        ward_app_info a;
+        if (ward_app_at(e, i, &a) < 0)
+            continue;
+        json_object *ja = json_object_new_object(), *rules = json_object_new_array();
+        json_object_object_add(ja, "path", jstr(a.path));
+        if (a.pin) {
+            char hex[65];
+            for (int k = 0; k < 32; k++)
+                snprintf(hex + 2 * k, 3, "%02x", a.pin->b[k]);
+            json_object_object_add(ja, "sha256", jstr(hex));
+        }
+        if ((unsigned)a.fallback < 4)
+            json_object_object_add(ja, "fallback", jstr(fallback_words[a.fallback]));
+        for (size_t k = 0; k < a.n_rules; k++) {
+            uint64_t rid;
+            ward_app_rule r;
+            if (ward_app_rule_at(e, a.id, k, &rid, &r) == 0)
+                json_object_array_add(rules, export_rule(e, &r));
+        }
+        json_object_object_add(ja, "rules", rules);
+        json_object_array_add(apps, ja);
+    }
+    json_object_object_add(root, "apps", apps);
+
+    const char *text =
+        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *out = text ? strdup(text) : NULL;
+    json_object_put(root);
+    return out;
+}
+
+/* ---- Import -------------------------------------------------------------- */
+
+struct out {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || o->oom)
+        return;
+    if (o->len + (size_t)n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 1024;
+        while (cap < o->len + (size_t)n + 1)
+            cap *= 2;
+        char *s = realloc(o->s, cap);
+        if (!s) {
+            o->oom = true;
+            return;
+        }
+        o->s = s;
+        o->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(o->s + o->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    o->len += (size_t)n;
+}
+
+/* A value written bare must stay one token: anything else is quoted, and
+ * the loader decides whether a quoted value is acceptable there. */
+static bool bare_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr(".:/-_,* ", *s))
+            return false;
+    return true;
+}
+
+static void put_value(struct out *o, const char *s, bool quote)
+{
+    if (quote || !bare_ok(s)) {
+        char q[8200];
+        ward_policy_quote(s, q, sizeof(q));
+        put(o, "%s", q);
+    } else {
+        put(o, "%s", s);
+    }
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+static bool put_list(struct out *o, json_object *arr, bool quote, bool spaces)
+{
+    size_t n = json_object_array_length(arr);
+    if (n != 1 && !spaces)
+        put(o, "{ ");
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        if (!json_object_is_type(v, json_type_string))
+            return false;
+        if (i)
+            put(o, spaces ? " " : ", ");
+        put_value(o, json_object_get_string(v), quote);
+    }
+    if (n != 1 && !spaces)
+        put(o, " }");
+    return true;
+}
+
+static json_object *get_arr(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v
+                                                                                           : NULL;
+}
+
+static bool get_int(json_object *o, const char *key, int64_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return false;
+    *out = json_object_get_int64(v);
+    return true;
+}
+
+static bool is_inbound(const char *layer)
+{
+    return !strcmp(layer, "inbound") || !strcmp(layer, "packet-in") || !strcmp(layer, "bind") ||
+           !strcmp(layer, "accept-in");
+}
+
+static bool import_cond(struct out *o, json_object *c, const char *layer, char *err, size_t el)
+{
+    const char *field = get_str(c, "field");
+    json_object *vals = get_arr(c, "values"), *neg;
+    bool negate = json_object_object_get_ex(c, "negate", &neg) && json_object_get_boolean(neg);
+    if (!field || !vals || json_object_array_length(vals) == 0) {
+        snprintf(err, el, "a condition needs \"field\" and non-empty \"values\"");
+        return false;
+    }
+    bool in = is_inbound(layer);
+    const char *kw = NULL;
+    bool quote = false, port = false;
+    if (!strcmp(field, "local-zone") || !strcmp(field, "local-addr"))
+        kw = in ? "to" : "from";
+    else if (!strcmp(field, "remote-zone") || !strcmp(field, "remote-addr"))
+        kw = in ? "from" : "to";
+    else if (!strcmp(field, "local-port"))
+        kw = in ? "to" : "from", port = true;
+    else if (!strcmp(field, "remote-port"))
+        kw = in ? "from" : "to", port = true;
+    else if (!strcmp(field, "app-path"))
+        kw = "app", quote = true;
+    else if (!strcmp(field, "app-sha256"))
+        kw = "sha256";
+    else if (!strcmp(field, "cmdline"))
+        kw = "cmdline", quote = true;
+    else if (!strcmp(field, "uid"))
+        kw = "user";
+    else if (!strcmp(field, "gid"))
+        kw = "group";
+    else if (!strcmp(field, "cgroup"))
+        kw = "cgroup", quote = true;
+    else if (!strcmp(field, "remote-domain"))
+        kw = "domain", quote = true;
+    else if (!strcmp(field, "iface"))
+        kw = "iface", quote = true;
+    else if (!strcmp(field, "icmp-type"))
+        kw = "icmp-type";
+    else if (!strcmp(field, "proto"))
+        kw = "proto";
+    else if (!strcmp(field, "time")) {
+        if (negate) {
+            snprintf(err, el, "a time condition cannot be negated");
+            return false;
+        }
+        put(o, " ");
+        return put_list(o, vals, false, true);
+    } else {
+        snprintf(err, el, "condition field \"%s\" has no form in the policy language", field);
+        return false;
+    }
+    put(o, " %s%s%s", kw, port ? " port" : "", negate ? " !" : "");
+    put(o, " ");
+    if (!put_list(o, vals, quote || !strcmp(field, "local-zone") || !strcmp(field, "remote-zone"),
+                  false)) {
+        snprintf(err, el, "condition values must be strings");
+        return false;
+    }
+    return true;
+}
+
+static bool import_filter(struct out *o, json_object *f, char *err, size_t el)
+{
+    const char *name = get_str(f, "name"), *layer = get_str(f, "layer"),
+               *sub = get_str(f, "sublayer"), *prov = get_str(f, "provider"),
+               *action = get_str(f, "action"), *callout = get_str(f, "callout"),
+               *life = get_str(f, "lifetime");
+    int64_t weight = 0;
+    json_object *hard;
+    if (!layer || !action) {
+        snprintf(err, el, "a filter needs \"layer\" and \"action\"");
+        return false;
+    }
+    put(o, "filter ");
+    if (name) {
+        put_value(o, name, true);
+        put(o, " ");
+    }
+    put(o, "layer ");
+    put_value(o, layer, false);
+    if (sub) {
+        put(o, " sublayer ");
+        put_value(o, sub, true);
+    }
+    if (prov && strcmp(prov, "admin")) {
+        put(o, " provider ");
+        put_value(o, prov, true);
+    }
+    get_int(f, "weight", &weight);
+    put(o, " weight %lld", (long long)weight);
+    if (json_object_object_get_ex(f, "hard", &hard) && json_object_get_boolean(hard))
+        put(o, " hard");
+    put(o, " ");
+    put_value(o, action, false);
+    if (!strcmp(action, "callout")) {
+        put(o, " ");
+        put_value(o, callout ? callout : "", true);
+    }
+    json_object *conds = get_arr(f, "conditions");
+    for (size_t i = 0; conds && i < json_object_array_length(conds); i++)
+        if (!import_cond(o, json_object_array_get_idx(conds, i), layer, err, el))
+            return false;
+    if (life) {
+        put(o, " ");
+        put_value(o, life, false);
+    }
+    put(o, "\n");
+    return true;
+}
+
+static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
+{
+    const char *action = get_str(r, "action"), *dir = get_str(r, "direction"),
+               *proto = get_str(r, "proto"), *prov = get_str(r, "provider"),
+               *life = get_str(r, "lifetime");
+    if (!action) {
+        snprintf(err, el, "an app rule needs \"action\"");
+        return false;
+    }
+    put(o, "    ");
+    put_value(o, action, false);
+    if (dir && strcmp(dir, "any")) {
+        put(o, " ");
+        put_value(o, dir, false);
+    }
+    if (proto) {
+        put(o, " proto ");
+        put_value(o, proto, false);
+    }
+    json_object *a;
+    bool in = dir && !strcmp(dir, "in");
+    if ((a = get_arr(r, "ports")) && json_object_array_length(a)) {
+        put(o, " port ");
+        put_list(o, a, false, false);
+    }
+    if ((a = get_arr(r, "zones")) && json_object_array_length(a)) {
+        put(o, in ? " from " : " to ");
+        put_list(o, a, true, false);
+    }
+    if ((a = get_arr(r, "addresses")) && json_object_array_length(a)) {
+        put(o, in ? " from " : " to ");
+        put_list(o, a, false, false);
+    }
+    if ((a = get_arr(r, "domains")) && json_object_array_length(a)) {
+        put(o, " domain ");
+        put_list(o, a, true, false);
+    }
+    if ((a = get_arr(r, "times")) && json_object_array_length(a)) {
+        put(o, " ");
+        put_list(o, a, false, true);
+    }
+    if (prov && strcmp(prov, "admin")) {
+        put(o, " provider ");
+        put_value(o, prov, true);
+    }
+    if (life) {
+        put(o, " ");
+        put_value(o, life, false);
+    }
+    put(o, "\n");
+    return true;
+}
+
+char *ward_json_to_policy(const char *json, char *err, size_t el)
+{
+    enum json_tokener_error jerr;
+    json_object *root = json_tokener_parse_verbose(json, &jerr);
+    struct out o = {0};
+    int64_t ver = 0;
+    if (!root) {
+        snprintf(err, el, "not JSON: %s", json_tokener_error_desc(jerr));
+        return NULL;
+    }
+    if (!json_object_is_type(root, json_type_object) || !get_int(root, "ward_policy", &ver) ||
+        ver != 1) {
+        snprintf(err, el, "not a Ward policy (\"ward_policy\": 1 expected)");
+        json_object_put(root);
+        return NULL;
+    }
+    bool ok = true;
+    json_object *s, *a;
+    put(&o, "# imported from JSON\n");
+    if (json_object_object_get_ex(root, "settings", &s) && json_object_is_type(s, json_type_object)) {
+        const char *v;
+        int64_t n;
+        if ((v = get_str(s, "mode")))
+            put(&o, "set mode "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "no-prompter")))
+            put(&o, "set no-prompter "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "unattributed")))
+            put(&o, "set unattributed "), put_value(&o, v, false), put(&o, "\n");
+        if (get_int(s, "prompt-timeout", &n)) {
+            put(&o, "set prompt-timeout %llds", (long long)n);
+            if ((v = get_str(s, "prompt-default")))
+                put(&o, " default "), put_value(&o, v, false);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "fail-mode")))
+            put(&o, "set fail-mode "), put_value(&o, v, false), put(&o, "\n");
+        json_object *ld;
+        if (json_object_object_get_ex(s, "layer-defaults", &ld) &&
+            json_object_is_type(ld, json_type_object)) {
+            json_object_object_foreach(ld, key, val)
+            {
+                const char *verdict = json_object_get_string(val);
+                if (verdict && strcmp(verdict, "pass")) {
+                    put(&o, "set default ");
+                    put_value(&o, key, false);
+                    put(&o, " ");
+                    put_value(&o, verdict, false);
+                    put(&o, "\n");
+                }
+            }
+        }
+        for (size_t i = 0; (a = get_arr(s, "alerts")) && i < json_object_array_length(a); i++) {
+            json_object *al = json_object_array_get_idx(a, i);
+            int64_t c = 0, w = 0;
+            const char *name = get_str(al, "name");
+            get_int(al, "count", &c);
+            get_int(al, "window", &w);
+            put(&o, "set alert ");
+            put_value(&o, name ? name : "", false);
+            put(&o, " %lld/%llds\n", (long long)c, (long long)w);
+        }
+    }
+    for (size_t i = 0; (a = get_arr(root, "zones")) && i < json_object_array_length(a); i++) {
+        json_object *z = json_object_array_get_idx(a, i), *addrs = get_arr(z, "addresses");
+        const char *name = get_str(z, "name");
+        put(&o, "zone ");
+        put_value(&o, name ? name : "", false);
+        put(&o, " = { ");
+        for (size_t k = 0; addrs && k < json_object_array_length(addrs); k++) {
+            const char *v = json_object_get_string(json_object_array_get_idx(addrs, k));
+            put(&o, "%s", k ? ", " : "");
+            put_value(&o, v ? v : "", false);
+        }
+        put(&o, " }\n");
+    }
+    for (size_t i = 0; (a = get_arr(root, "providers")) && i < json_object_array_length(a); i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(a, i));
+        put(&o, "provider ");
+        put_value(&o, v ? v : "", true);
+        put(&o, "\n");
+    }
+    for (size_t i = 0; (a = get_arr(root, "sublayers")) && i < json_object_array_length(a); i++) {
+        json_object *sj = json_object_array_get_idx(a, i);
+        const char *name = get_str(sj, "name");
+        int64_t w = 0;
+        get_int(sj, "weight", &w);
+        put(&o, "sublayer ");
+        put_value(&o, name ? name : "", true);
+        put(&o, " weight %lld\n", (long long)w);
+    }
+    for (size_t i = 0; ok && (a = get_arr(root, "filters")) && i < json_object_array_length(a); i++)
+        ok = import_filter(&o, json_object_array_get_idx(a, i), err, el);
+    for (size_t i = 0; ok && (a = get_arr(root, "apps")) && i < json_object_array_length(a); i++) {
+        json_object *ja = json_object_array_get_idx(a, i), *rules = get_arr(ja, "rules");
+        const char *path = get_str(ja, "path"), *sha = get_str(ja, "sha256"),
+                   *fb = get_str(ja, "fallback");
+        if (!path) {
+            snprintf(err, el, "an app needs \"path\"");
+            ok = false;
+            break;
+        }
+        put(&o, "app ");
+        put_value(&o, path, true);
+        if (sha)
+            put(&o, " sha256 "), put_value(&o, sha, false);
+        if (fb && strcmp(fb, "opposite"))
+            put(&o, " fallback "), put_value(&o, fb, false);
+        put(&o, " {\n");
+        for (size_t k = 0; ok && rules && k < json_object_array_length(rules); k++)
+            ok = import_rule(&o, json_object_array_get_idx(rules, k), err, el);
+        put(&o, "}\n");
+    }
+    json_object_put(root);
+    if (!ok || o.oom) {
+        if (o.oom)
+            snprintf(err, el, "out of memory");
+        free(o.s);
+        return NULL;
+    }
+    return o.s;
+}
