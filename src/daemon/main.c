@@ -217,10 +217,19 @@ static int setup(struct wardd *d)
     return 0;
 }
 
+static void free_waiter(void *token, void *ctx)
+{
+    (void)ctx;
+    free(token);
+}
+
 static void teardown(struct wardd *d)
 {
-    prompts_free(d->prompts, NULL, NULL); /* the kernel keeps or drops them per the fail mode */
+    /* Clients first: closing them may still resolve prompts. */
     ward_server_free(d->server);
+    /* What still waits is left to the kernel: dropped (fail-closed) or passed
+     * (fail-open) once the queue has no reader. */
+    prompts_free(d->prompts, free_waiter, NULL);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
