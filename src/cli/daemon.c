@@ -29,8 +29,7 @@ int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *n
         return -1;
     }
     if (reply->type == WARD_MSG_ERROR) {
-        fprintf(stderr, "%s: wardd: %s: %s\n", cli_prog,
-                ward_proto_err_name(reply->u.error.code),
+        fprintf(stderr, "%s: wardd: %s: %s\n", cli_prog, ward_proto_err_name(reply->u.error.code),
                 reply->u.error.message ? reply->u.error.message : "");
         ward_msg_free(reply);
         return -1;
@@ -44,7 +43,9 @@ void cli_print_rule(FILE *f, const ward_proto_rule *r)
     ward_policy_quote(r->program, q, sizeof(q));
     fprintf(f, "%-6llu %s %s %s", (unsigned long long)r->id, q,
             r->action == WARD_ACT_PERMIT ? "allow" : "deny",
-            r->dir == WARD_DIR_IN ? "in" : r->dir == WARD_DIR_OUT ? "out" : "any");
+            r->dir == WARD_DIR_IN    ? "in"
+            : r->dir == WARD_DIR_OUT ? "out"
+                                     : "any");
     if (r->proto) {
         ward_policy_fmt_proto(r->proto, buf, sizeof(buf));
         fprintf(f, " %s", buf);
@@ -92,7 +93,10 @@ void cli_print_rule_json(FILE *f, const ward_proto_rule *r)
     json_str(f, r->program);
     fprintf(f, ",\"action\":\"%s\",\"direction\":\"%s\",\"protocol\":%u,\"ports\":[",
             r->action == WARD_ACT_PERMIT ? "allow" : "deny",
-            r->dir == WARD_DIR_IN ? "in" : r->dir == WARD_DIR_OUT ? "out" : "any", r->proto);
+            r->dir == WARD_DIR_IN    ? "in"
+            : r->dir == WARD_DIR_OUT ? "out"
+                                     : "any",
+            r->proto);
     for (size_t i = 0; i < r->n_ports; i++)
         fprintf(f, "%s[%u,%u]", i ? "," : "", r->ports[i].lo, r->ports[i].hi);
     fputs("],\"to\":[", f);
@@ -136,11 +140,11 @@ void cli_print_event(FILE *f, const ward_event *ev)
         return;
     }
     fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]\n", when,
-            ward_verdict_name((enum ward_verdict)ev->verdict),
-            proto_text(ev->proto, p, sizeof(p)), ev->direction == WARD_DIR_IN ? "in " : "out",
-            ward_ip_format(&ev->local, l, sizeof(l)), ev->lport,
-            ev->direction == WARD_DIR_IN ? "<-" : "->", ward_ip_format(&ev->remote, r, sizeof(r)),
-            ev->rport, ev->domain[0] ? " (" : "", ev->domain, ev->domain[0] ? ")" : "", ev->pid,
+            ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
+            ev->direction == WARD_DIR_IN ? "in " : "out", ward_ip_format(&ev->local, l, sizeof(l)),
+            ev->lport, ev->direction == WARD_DIR_IN ? "<-" : "->",
+            ward_ip_format(&ev->remote, r, sizeof(r)), ev->rport, ev->domain[0] ? " (" : "",
+            ev->domain, ev->domain[0] ? ")" : "", ev->pid,
             ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?",
             ev->filter);
 }

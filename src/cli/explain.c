@@ -86,19 +86,45 @@ static int hexdigest(const char *s, ward_sha256 *h)
 
 int cmd_explain(int argc, char **argv)
 {
-    enum { O_LAYER = 256, O_APP, O_PROTO, O_TO, O_FROM, O_PORT, O_SPORT, O_DOMAIN, O_TIME,
-           O_UID, O_GID, O_CMDLINE, O_IFACE, O_CGROUP, O_SHA, O_SELF, O_NOPROMPT };
+    enum {
+        O_LAYER = 256,
+        O_APP,
+        O_PROTO,
+        O_TO,
+        O_FROM,
+        O_PORT,
+        O_SPORT,
+        O_DOMAIN,
+        O_TIME,
+        O_UID,
+        O_GID,
+        O_CMDLINE,
+        O_IFACE,
+        O_CGROUP,
+        O_SHA,
+        O_SELF,
+        O_NOPROMPT
+    };
     static const struct option opts[] = {
-        {"file", required_argument, NULL, 'f'},   {"layer", required_argument, NULL, O_LAYER},
-        {"app", required_argument, NULL, O_APP},  {"proto", required_argument, NULL, O_PROTO},
-        {"to", required_argument, NULL, O_TO},    {"from", required_argument, NULL, O_FROM},
-        {"port", required_argument, NULL, O_PORT}, {"sport", required_argument, NULL, O_SPORT},
-        {"domain", required_argument, NULL, O_DOMAIN}, {"time", required_argument, NULL, O_TIME},
-        {"uid", required_argument, NULL, O_UID},  {"gid", required_argument, NULL, O_GID},
+        {"file", required_argument, NULL, 'f'},
+        {"layer", required_argument, NULL, O_LAYER},
+        {"app", required_argument, NULL, O_APP},
+        {"proto", required_argument, NULL, O_PROTO},
+        {"to", required_argument, NULL, O_TO},
+        {"from", required_argument, NULL, O_FROM},
+        {"port", required_argument, NULL, O_PORT},
+        {"sport", required_argument, NULL, O_SPORT},
+        {"domain", required_argument, NULL, O_DOMAIN},
+        {"time", required_argument, NULL, O_TIME},
+        {"uid", required_argument, NULL, O_UID},
+        {"gid", required_argument, NULL, O_GID},
         {"cmdline", required_argument, NULL, O_CMDLINE},
-        {"iface", required_argument, NULL, O_IFACE}, {"cgroup", required_argument, NULL, O_CGROUP},
-        {"sha256", required_argument, NULL, O_SHA}, {"self", required_argument, NULL, O_SELF},
-        {"no-prompter", no_argument, NULL, O_NOPROMPT}, {"help", no_argument, NULL, 'h'},
+        {"iface", required_argument, NULL, O_IFACE},
+        {"cgroup", required_argument, NULL, O_CGROUP},
+        {"sha256", required_argument, NULL, O_SHA},
+        {"self", required_argument, NULL, O_SELF},
+        {"no-prompter", no_argument, NULL, O_NOPROMPT},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char *files[64];
@@ -198,7 +224,8 @@ int cmd_explain(int argc, char **argv)
         return EXIT_USAGE;
     }
     int layer = -1;
-    static const char *const layers[] = {"outbound", "inbound", "bind", "packet-out", "packet-in", "dns"};
+    static const char *const layers[] = {"outbound",   "inbound",   "bind",
+                                         "packet-out", "packet-in", "dns"};
     for (int i = 0; i < WARD_LAYER_COUNT; i++)
         if (!strcmp(layer_s, layers[i]))
             layer = i;
@@ -209,10 +236,11 @@ int cmd_explain(int argc, char **argv)
         return EXIT_USAGE;
     }
     req.layer = (enum ward_layer)layer;
-    bool inbound = layer == WARD_LAYER_ACCEPT_IN || layer == WARD_LAYER_PACKET_IN ||
-                   layer == WARD_LAYER_BIND;
+    bool inbound =
+        layer == WARD_LAYER_ACCEPT_IN || layer == WARD_LAYER_PACKET_IN || layer == WARD_LAYER_BIND;
     req.dir = inbound && layer != WARD_LAYER_BIND ? WARD_DIR_IN : WARD_DIR_OUT;
-    ward_ip *remote = inbound ? &req.local : &req.remote, *local = inbound ? &req.remote : &req.local;
+    ward_ip *remote = inbound ? &req.local : &req.remote,
+            *local = inbound ? &req.remote : &req.local;
     /* Outbound: --to is the remote end. Inbound: --from is. */
     if (to && ward_ip_parse(to, remote) < 0) {
         fprintf(stderr, "%s: bad address '%s'\n", cli_prog, to);

@@ -34,8 +34,11 @@ static int64_t parse_when(const char *s)
     char *end;
     long long v = strtoll(s, &end, 10);
     if (end != s && *end && !end[1] && v >= 0) {
-        long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600
-                       : *end == 'd' ? 86400 : 0;
+        long long unit = *end == 's'   ? 1
+                         : *end == 'm' ? 60
+                         : *end == 'h' ? 3600
+                         : *end == 'd' ? 86400
+                                       : 0;
         if (unit)
             return ((long long)time(NULL) - v * unit) * 1000000000LL;
     }

@@ -194,7 +194,7 @@ static int add(int argc, char **argv)
     return 0;
 }
 
-static int delete(int argc, char **argv)
+static int delete (int argc, char **argv)
 {
     char *end;
     if (argc != 1)
@@ -225,6 +225,6 @@ int cmd_rules(int argc, char **argv)
     if (strcmp(argv[1], "add") == 0)
         return add(argc - 2, argv + 2);
     if (strcmp(argv[1], "delete") == 0)
-        return delete(argc - 2, argv + 2);
+        return delete (argc - 2, argv + 2);
     return usage();
 }

@@ -78,7 +78,7 @@ static bool secure_parent(struct load *ld, const char *real, const char *path,
         /* A sticky shared directory (/tmp) still lets others replace names. */
         report(ld, at, "the directory of '%s' is %s: refusing it", path,
                !policy_trusted(ld->pol, st.st_uid) ? "owned by another user"
-                                                  : "writable by group or others");
+                                                   : "writable by group or others");
         return false;
     }
     return true;
@@ -94,8 +94,9 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
     }
     if (root && !under_root(real, root)) {
         report(ld, at,
-               S_ISLNK(lst.st_mode) ? "'%s' is a symlink leading outside the policy tree: refusing it"
-                                    : "'%s' is outside the policy tree: refusing it",
+               S_ISLNK(lst.st_mode)
+                   ? "'%s' is a symlink leading outside the policy tree: refusing it"
+                   : "'%s' is outside the policy tree: refusing it",
                path);
         return -1;
     }
@@ -106,8 +107,9 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        report(ld, at, S_ISDIR(st.st_mode) ? "'%s' is a directory (include \"%s/*.rules\" reads one)"
-                                           : "'%s' is not a regular file%s",
+        report(ld, at,
+               S_ISDIR(st.st_mode) ? "'%s' is a directory (include \"%s/*.rules\" reads one)"
+                                   : "'%s' is not a regular file%s",
                path, S_ISDIR(st.st_mode) ? path : "");
         close(fd);
         return -1;

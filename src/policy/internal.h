@@ -92,8 +92,8 @@ struct load {
     size_t n_filter_names;
     struct app_fallback {
         uint64_t app;
-        int fb; /* enum ward_app_fallback */
-    } *fallbacks; /* given explicitly in this load */
+        int fb;    /* enum ward_app_fallback */
+    } * fallbacks; /* given explicitly in this load */
     size_t n_fallbacks;
 };
 

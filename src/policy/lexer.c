@@ -78,7 +78,8 @@ struct token *lex_source(struct load *ld, int src, size_t *n_out)
                 line_start = p = q + 1;
                 continue;
             }
-            diag_pos(ld, src, line, col, "stray '\\' (a backslash continues a line only at its end)");
+            diag_pos(ld, src, line, col,
+                     "stray '\\' (a backslash continues a line only at its end)");
             p++;
             continue;
         }

@@ -28,25 +28,26 @@ struct ps {
     int depth;   /* open '{' of lists */
 };
 
-static const char *const top_words[] = {"set",      "zone",     "ports",  "domains", "sublayer",
-                                        "provider", "filter",   "app",    "include", NULL};
-static const char *const set_words[] = {"mode",     "no-prompter", "unattributed", "prompt-timeout",
-                                        "fail-mode", "alert",      "default",      NULL};
+static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
+                                        "provider", "filter", "app",   "include", NULL};
+static const char *const set_words[] = {
+    "mode", "no-prompter", "unattributed", "prompt-timeout", "fail-mode", "alert", "default", NULL};
 static const char *const filter_words[] = {
-    "layer",  "sublayer", "provider", "weight",  "hard",  "soft",     "permit",  "block",
-    "callout", "proto",   "tcp",      "udp",     "icmp",  "icmp6",    "from",    "to",
-    "port",   "app",      "sha256",   "cmdline", "user",  "group",    "cgroup",  "domain",
-    "iface",  "icmp-type", "daily",   "weekdays", "weekends", "mon",  "tue",     "wed",
-    "thu",    "fri",      "sat",      "sun",     "boot",  "once",     "until",   "until-exit",
-    "until-restart", "session", "any", NULL};
+    "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
+    "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
+    "from",     "to",       "port",     "app",    "sha256",     "cmdline",       "user",
+    "group",    "cgroup",   "domain",   "iface",  "icmp-type",  "daily",         "weekdays",
+    "weekends", "mon",      "tue",      "wed",    "thu",        "fri",           "sat",
+    "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
+    "any",      NULL};
 static const char *const rule_words[] = {
-    "in",  "out", "proto", "tcp",  "udp",  "icmp",  "icmp6",      "any",   "port",  "to",
-    "from", "domain", "provider", "daily", "weekdays", "weekends", "mon", "tue",   "wed",
-    "thu", "fri", "sat",   "sun",  "once", "until", "until-exit", "until-restart", "session",
-    "allow", "deny", NULL};
+    "in",    "out",        "proto",         "tcp",     "udp",      "icmp",  "icmp6",    "any",
+    "port",  "to",         "from",          "domain",  "provider", "daily", "weekdays", "weekends",
+    "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",      "once",
+    "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
-static const char *const layer_words[] = {"outbound",   "inbound",   "bind", "packet-out",
-                                          "packet-in",  "dns",       "connect", "accept",
+static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
+                                          "packet-in",   "dns",       "connect", "accept",
                                           "connect-out", "accept-in", NULL};
 static const char *const builtin_zone_words[] = {"any",  "loopback", "lan", "multicast",
                                                  "self", "internet", NULL};
@@ -338,8 +339,8 @@ static bool num_elem(struct ps *ps, struct vals *v, const char *what)
 static const struct {
     const char *name;
     uint8_t num;
-} protos[] = {{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50},
-              {"icmp6", 58}, {"sctp", 132}, {NULL, 0}};
+} protos[] = {{"icmp", 1}, {"igmp", 2},   {"tcp", 6},    {"udp", 17}, {"gre", 47},
+              {"esp", 50}, {"icmp6", 58}, {"sctp", 132}, {NULL, 0}};
 
 static int proto_number(const char *w)
 {
@@ -577,8 +578,8 @@ static bool parse_time(struct ps *ps, struct vals *v)
                     bits = (uint8_t)(1u << d);
         }
         if ((is_group || group) && days)
-            return err(ps, t, "'%s' cannot be combined with other days", is_group ? t->text
-                                                                                : first->text);
+            return err(ps, t, "'%s' cannot be combined with other days",
+                       is_group ? t->text : first->text);
         if (days & bits)
             return err(ps, t, "day '%s' is listed twice", t->text);
         group = group || is_group;
@@ -660,8 +661,7 @@ static bool parse_lifetime(struct ps *ps, ward_lifetime *l, bool *seen)
         struct tm tm = {0};
         char *end = v->type == T_WORD ? strptime(v->text, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
         if (!end || *end)
-            return err(ps, v, "bad time '%s' after 'until' (YYYY-MM-DDTHH:MM:SSZ, UTC)",
-                       show(v));
+            return err(ps, v, "bad time '%s' after 'until' (YYYY-MM-DDTHH:MM:SSZ, UTC)", show(v));
         l->kind = WARD_LIFE_TIMED;
         l->expires = (int64_t)timegm(&tm);
     } else { /* until-exit pid N start N */
@@ -715,8 +715,8 @@ void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len)
         struct tm tm;
         if (!gmtime_r(&t, &tm))
             memset(&tm, 0, sizeof(tm));
-        snprintf(buf, len, "until %04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        snprintf(buf, len, "until %04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         return;
     }
     }
@@ -830,8 +830,7 @@ static int choice(struct ps *ps, const char *what, const char *const *words)
     const char *s = t->type == T_WORD ? suggest(t->text, words) : NULL;
     char list[256] = "";
     for (int i = 0; words[i]; i++)
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-                 words[i]);
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", words[i]);
     if (s)
         err(ps, t, "unknown %s '%s'; did you mean '%s'?", what, t->text, s);
     else
@@ -992,8 +991,8 @@ static bool stmt_zone(struct ps *ps)
             if (!strcmp(ld->zones[k].name, v.s[i]))
                 z = &ld->zones[k];
         if (!z)
-            return err(ps, nt, "zone '%s' can only include prefixes and user zones, not '%s'",
-                       name, v.s[i]);
+            return err(ps, nt, "zone '%s' can only include prefixes and user zones, not '%s'", name,
+                       v.s[i]);
         for (size_t k = 0; k < z->n; k++)
             VPUSH(ps, v.c, v.nc, v.cc, z->cidrs[k], nt);
     }
@@ -1166,8 +1165,10 @@ static bool side_spec(struct ps *ps, struct fstate *f, enum side side)
                 if (!strcmp(c->v.s[i], "any"))
                     return err(ps, at, "'any' cannot be part of a list");
             if (c->v.ns && c->v.nc)
-                return err(ps, at, "one list cannot mix zones and addresses (use two '%s' or a "
-                                   "zone holding the addresses)", kw->text);
+                return err(ps, at,
+                           "one list cannot mix zones and addresses (use two '%s' or a "
+                           "zone holding the addresses)",
+                           kw->text);
         }
         any_part = true;
     }
@@ -1304,11 +1305,11 @@ int policy_field_rank(enum ward_field f);
 int policy_field_rank(enum ward_field f)
 {
     static const enum ward_field order[] = {
-        WARD_F_APP_PATH,    WARD_F_APP_SHA256,   WARD_F_APP_ID,      WARD_F_CMDLINE,
-        WARD_F_UID,         WARD_F_GID,          WARD_F_CGROUP,      WARD_F_IFACE,
-        WARD_F_PROTO,       WARD_F_DIRECTION,    WARD_F_LOCAL_ZONE,  WARD_F_LOCAL_ADDR,
-        WARD_F_LOCAL_PORT,  WARD_F_REMOTE_ZONE,  WARD_F_REMOTE_ADDR, WARD_F_REMOTE_PORT,
-        WARD_F_REMOTE_DOMAIN, WARD_F_ICMP_TYPE,  WARD_F_TIME,
+        WARD_F_APP_PATH,      WARD_F_APP_SHA256,  WARD_F_APP_ID,      WARD_F_CMDLINE,
+        WARD_F_UID,           WARD_F_GID,         WARD_F_CGROUP,      WARD_F_IFACE,
+        WARD_F_PROTO,         WARD_F_DIRECTION,   WARD_F_LOCAL_ZONE,  WARD_F_LOCAL_ADDR,
+        WARD_F_LOCAL_PORT,    WARD_F_REMOTE_ZONE, WARD_F_REMOTE_ADDR, WARD_F_REMOTE_PORT,
+        WARD_F_REMOTE_DOMAIN, WARD_F_ICMP_TYPE,   WARD_F_TIME,
     };
     for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
         if (order[i] == f)
@@ -1424,8 +1425,7 @@ static bool stmt_filter(struct ps *ps)
             if (!parse_lifetime(ps, &d.lifetime, &seen_life))
                 return false;
         } else if (is_word(t, "allow") || is_word(t, "deny")) {
-            return err(ps, t, "filters say 'permit' or 'block' ('%s' is for app rules)",
-                       t->text);
+            return err(ps, t, "filters say 'permit' or 'block' ('%s' is for app rules)", t->text);
         } else {
             return unknown(ps, t, "filter keyword", filter_words);
         }
@@ -1597,8 +1597,9 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
         if (!strcmp(dest.s[i], "any"))
             return err(ps, dest_tok, "'any' cannot be part of a list");
     if (dest.ns && dest.nc)
-        return err(ps, dest_tok, "one list cannot mix zones and addresses (define a zone "
-                                 "holding the addresses)");
+        return err(ps, dest_tok,
+                   "one list cannot mix zones and addresses (define a zone "
+                   "holding the addresses)");
     vals_sort(&ports);
     vals_sort(&dest);
     vals_sort(&domains);
@@ -1679,8 +1680,7 @@ static bool stmt_app(struct ps *ps)
             }
         }
         if (id > 0) {
-            struct app_fallback *v =
-                arena_alloc(&ld->arena, (ld->n_fallbacks + 1) * sizeof(*v));
+            struct app_fallback *v = arena_alloc(&ld->arena, (ld->n_fallbacks + 1) * sizeof(*v));
             if (!v)
                 return false;
             if (ld->n_fallbacks)
@@ -1785,8 +1785,8 @@ static bool stmt_include(struct ps *ps)
     if (!dir)
         return false;
     size_t n;
-    const char **files = dir_glob(ld, slash && slash == full ? "/" : dir, slash ? slash + 1 : full,
-                                  &n, pt);
+    const char **files =
+        dir_glob(ld, slash && slash == full ? "/" : dir, slash ? slash + 1 : full, &n, pt);
     for (size_t i = 0; files && i < n; i++) {
         const char *shown = slash ? files[i] : files[i] + 2; /* drop "./" */
         include_file(ps, shown, pt);

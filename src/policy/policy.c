@@ -181,10 +181,11 @@ static int run(ward_policy *p, const char *const *files, size_t n, const char *n
         char cwd[4096];
         if (s && copy) {
             memcpy(copy, text, len);
-            *s = (struct source){.path = name,
-                                 .text = copy,
-                                 .len = len,
-                                 .root = getcwd(cwd, sizeof(cwd)) ? arena_strdup(&ld.arena, cwd, strlen(cwd)) : "/"};
+            *s = (struct source){
+                .path = name,
+                .text = copy,
+                .len = len,
+                .root = getcwd(cwd, sizeof(cwd)) ? arena_strdup(&ld.arena, cwd, strlen(cwd)) : "/"};
             ld.srcs = s;
             ld.n_srcs = 1;
             parse_source(&ld, 0);

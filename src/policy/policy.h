@@ -98,8 +98,7 @@ void ward_policy_quote(const char *s, char *buf, size_t len);
 
 /* Zones defined by the policy (the engine cannot list them). */
 size_t ward_policy_zone_count(const ward_policy *p);
-const char *ward_policy_zone_at(const ward_policy *p, size_t i, const ward_cidr **cidrs,
-                                size_t *n);
+const char *ward_policy_zone_at(const ward_policy *p, size_t i, const ward_cidr **cidrs, size_t *n);
 
 /* Edit distance, for "did you mean" (exposed for the tests). */
 size_t ward_policy_edit_distance(const char *a, const char *b);

@@ -295,8 +295,9 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
     sb_printf(b, " weight %u", d->weight);
     if (d->hard)
         sb_puts(b, " hard");
-    sb_puts(b, d->action == WARD_ACT_PERMIT ? " permit" : d->action == WARD_ACT_BLOCK ? " block"
-                                                                                      : " callout ");
+    sb_puts(b, d->action == WARD_ACT_PERMIT  ? " permit"
+               : d->action == WARD_ACT_BLOCK ? " block"
+                                             : " callout ");
     if (d->action == WARD_ACT_CALLOUT)
         sb_puts(b, d->callout ? d->callout : "?");
     put_conds(b, d->layer, d->conds, d->n_conds);

@@ -89,9 +89,10 @@ static int export_filter(uint64_t id, const ward_filter_def *d, void *arg)
     json_object_object_add(f, "provider", jstr(ward_provider_name(x->e, d->provider)));
     json_object_object_add(f, "weight", json_object_new_int64(d->weight));
     json_object_object_add(f, "hard", json_object_new_boolean(d->hard));
-    json_object_object_add(f, "action", jstr(d->action == WARD_ACT_PERMIT  ? "permit"
-                                             : d->action == WARD_ACT_BLOCK ? "block"
-                                                                           : "callout"));
+    json_object_object_add(f, "action",
+                           jstr(d->action == WARD_ACT_PERMIT  ? "permit"
+                                : d->action == WARD_ACT_BLOCK ? "block"
+                                                              : "callout"));
     if (d->action == WARD_ACT_CALLOUT)
         json_object_object_add(f, "callout", jstr(d->callout));
     json_object *conds = json_object_new_array();
@@ -129,9 +130,10 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     char v[600];
     json_object *j = json_object_new_object(), *a;
     json_object_object_add(j, "action", jstr(r->action == WARD_ACT_PERMIT ? "allow" : "deny"));
-    json_object_object_add(j, "direction", jstr(r->dir == WARD_DIR_IN    ? "in"
-                                                : r->dir == WARD_DIR_OUT ? "out"
-                                                                         : "any"));
+    json_object_object_add(j, "direction",
+                           jstr(r->dir == WARD_DIR_IN    ? "in"
+                                : r->dir == WARD_DIR_OUT ? "out"
+                                                         : "any"));
     if (r->proto) {
         ward_policy_fmt_proto(r->proto, v, sizeof(v));
         json_object_object_add(j, "proto", jstr(v));
@@ -177,7 +179,8 @@ char *ward_json_export(const ward_policy *p)
     ward_engine_settings(e, &s);
     json_object *js = json_object_new_object();
     json_object_object_add(js, "mode", jstr(ward_mode_name(s.mode)));
-    json_object_object_add(js, "no-prompter", jstr(s.no_prompter == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "no-prompter",
+                           jstr(s.no_prompter == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "unattributed",
                            jstr(s.unattributed == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "prompt-timeout", json_object_new_int64(x->prompt_timeout));
@@ -263,9 +266,8 @@ char *ward_json_export(const ward_policy *p)
     }
     json_object_object_add(root, "apps", apps);
 
-    const char *text =
-        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
     char *out = text ? strdup(text) : NULL;
     json_object_put(root);
     return out;
@@ -359,7 +361,7 @@ static json_object *get_arr(json_object *o, const char *key)
 {
     json_object *v;
     return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v
-                                                                                           : NULL;
+                                                                                            : NULL;
 }
 
 static bool get_int(json_object *o, const char *key, int64_t *out)
@@ -559,7 +561,8 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
     bool ok = true;
     json_object *s, *a;
     put(&o, "# imported from JSON\n");
-    if (json_object_object_get_ex(root, "settings", &s) && json_object_is_type(s, json_type_object)) {
+    if (json_object_object_get_ex(root, "settings", &s) &&
+        json_object_is_type(s, json_type_object)) {
         const char *v;
         int64_t n;
         if ((v = get_str(s, "mode")))

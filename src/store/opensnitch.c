@@ -318,11 +318,11 @@ char *ward_opensnitch_to_policy(const char *const *jsons, const char *const *nam
                 add(&rep, "%s: rule '%s' is disabled: skipped\n", names[f], r->name);
                 continue;
             }
-            r->precedence = json_object_object_get_ex(o, "precedence", &v) &&
-                            json_object_get_boolean(v);
+            r->precedence =
+                json_object_object_get_ex(o, "precedence", &v) && json_object_get_boolean(v);
             const char *action = jget(o, "action");
-            if (!action || (strcmp(action, "allow") && strcmp(action, "deny") &&
-                            strcmp(action, "reject"))) {
+            if (!action ||
+                (strcmp(action, "allow") && strcmp(action, "deny") && strcmp(action, "reject"))) {
                 add(&rep, "%s: rule '%s': action '%s' unknown: skipped\n", names[f], r->name,
                     action ? action : "(none)");
                 continue;
@@ -352,8 +352,8 @@ char *ward_opensnitch_to_policy(const char *const *jsons, const char *const *nam
                 add(&rep, "%s: rule '%s': reject becomes deny (the connection is refused)\n",
                     names[f], r->name);
             if (r->precedence)
-                add(&rep, "%s: rule '%s': precedence kept as the rule's place in order\n",
-                    names[f], r->name);
+                add(&rep, "%s: rule '%s': precedence kept as the rule's place in order\n", names[f],
+                    r->name);
             n_rules++;
         }
     }
@@ -368,7 +368,10 @@ char *ward_opensnitch_to_policy(const char *const *jsons, const char *const *nam
         snprintf(fname, sizeof(fname), "opensnitch-%s", r->name);
         add(&out, "filter ");
         quote(&out, fname);
-        add(&out, " layer outbound weight %u %s", r->precedence ? 200u : r->deny ? 150u : 100u,
+        add(&out, " layer outbound weight %u %s",
+            r->precedence ? 200u
+            : r->deny     ? 150u
+                          : 100u,
             r->deny ? "hard block" : "permit"); /* OpenSnitch: a deny wins */
         if (r->path) {
             add(&out, " app ");

@@ -15,9 +15,9 @@
 #define PATH_MAX 4096
 #endif
 
-#define WARD_DEFAULT_CONF "/etc/ward/ward.conf"
+#define WARD_DEFAULT_CONF      "/etc/ward/ward.conf"
 #define WARD_DEFAULT_RULES_DIR "/etc/ward/rules.d"
-#define WARD_DEFAULT_LEARNED "/var/lib/ward/learned.rules"
+#define WARD_DEFAULT_LEARNED   "/var/lib/ward/learned.rules"
 
 typedef struct ward_store_paths {
     char conf[PATH_MAX];      /* the administrator's policy */

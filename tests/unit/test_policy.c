@@ -81,9 +81,14 @@ static void test_load_and_decide(void **state)
     ward_engine *e = ward_policy_engine(p);
     assert_non_null(e);
     ward_engine_set_prompter(e, true);
-    ward_request r = {.layer = WARD_LAYER_CONNECT_OUT, .dir = WARD_DIR_OUT, .proto = 6,
-                      .rport = 22, .lport = 40000, .app.path = "/usr/bin/ssh",
-                      .wday = 2, .minute = 600};
+    ward_request r = {.layer = WARD_LAYER_CONNECT_OUT,
+                      .dir = WARD_DIR_OUT,
+                      .proto = 6,
+                      .rport = 22,
+                      .lport = 40000,
+                      .app.path = "/usr/bin/ssh",
+                      .wday = 2,
+                      .minute = 600};
     ward_ip_from_v4(&r.remote, 0x0a140304); /* 10.20.3.4: office */
     ward_ip_from_v4(&r.local, 0xc0a8010a);
     ward_decision d;
@@ -123,7 +128,8 @@ static void test_bad_file_keeps_previous(void **state)
     assert_int_equal(s.mode, WARD_MODE_ASK);
 
     /* The same for a bad learned file added on top. */
-    const char *learned = write_file("learned.rules", "app \"/x\" { allow out tcp provider nobody }\n", 0600);
+    const char *learned =
+        write_file("learned.rules", "app \"/x\" { allow out tcp provider nobody }\n", 0600);
     assert_true(ward_policy_load_more(p, &learned, 1) > 0);
     char *text_more = ward_policy_format(p, 0, 0);
     assert_string_equal(text_before, text_more);
@@ -144,7 +150,8 @@ static void test_every_error_reported(void **state)
     assert_int_equal(ward_policy_load_text(p, "t.conf", text, strlen(text)), 5);
     const char *d = ward_policy_diagnostics(p);
     assert_non_null(strstr(d, "t.conf:1:5: error: unknown setting 'mdoe'; did you mean 'mode'?"));
-    assert_non_null(strstr(d, "t.conf:3:1: error: unknown keyword 'fliter'; did you mean 'filter'?"));
+    assert_non_null(
+        strstr(d, "t.conf:3:1: error: unknown keyword 'fliter'; did you mean 'filter'?"));
     assert_non_null(strstr(d, "did you mean 'allow'?"));
     assert_null(ward_policy_engine(p));
     ward_policy_free(p);
