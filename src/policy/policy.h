@@ -79,6 +79,9 @@ const ward_policy_extras *ward_policy_get_extras(const ward_policy *p);
 
 enum ward_print_flags {
     WARD_PRINT_PROVIDER_ONLY = 1u << 0, /* only rules and filters of one provider */
+    /* Leave out what must not outlive the daemon: once, until-restart and
+     * session rules (the learned rules file holds the rest). */
+    WARD_PRINT_DURABLE_ONLY = 1u << 1,
 };
 
 /* The policy in canonical form (malloc'd, NUL-terminated; NULL when out of

@@ -258,11 +258,17 @@ static void put_conds(struct sbuf *b, enum ward_layer layer, const ward_cond *co
     }
 }
 
+static bool durable(const ward_lifetime *l)
+{
+    return l->kind != WARD_LIFE_ONCE && l->kind != WARD_LIFE_UNTIL_RESTART &&
+           l->kind != WARD_LIFE_DYNAMIC;
+}
+
 struct fctx {
     const ward_policy *p;
     const ward_engine *e;
     struct sbuf *b;
-    bool only;
+    bool only, durable;
     uint32_t provider;
     bool any;
 };
@@ -272,7 +278,7 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
     struct fctx *x = arg;
     struct sbuf *b = x->b;
     char q[600];
-    if (x->only && d->provider != x->provider)
+    if ((x->only && d->provider != x->provider) || (x->durable && !durable(&d->lifetime)))
         return 0;
     if (!x->any)
         sb_putc(b, '\n');
@@ -384,7 +390,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
 {
     struct sbuf b = {0};
     const ward_engine *e = ward_policy_engine((ward_policy *)p);
-    bool only = flags & WARD_PRINT_PROVIDER_ONLY;
+    bool only = flags & WARD_PRINT_PROVIDER_ONLY, dur = flags & WARD_PRINT_DURABLE_ONLY;
     const ward_policy_extras *x = ward_policy_get_extras(p);
     char v[600];
     (void)cmp_zone_idx;
@@ -472,7 +478,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         }
     }
 
-    struct fctx fx = {.p = p, .e = e, .b = &b, .only = only, .provider = provider, .any = only};
+    struct fctx fx = {
+        .p = p, .e = e, .b = &b, .only = only, .durable = dur, .provider = provider, .any = only};
     ward_filter_foreach(e, print_filter, &fx);
 
     for (size_t i = 0; i < ward_app_count(e); i++) {
@@ -483,7 +490,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (size_t k = 0; k < a.n_rules; k++) {
             uint64_t rid;
             ward_app_rule r;
-            if (ward_app_rule_at(e, a.id, k, &rid, &r) < 0 || (only && r.provider != provider))
+            if (ward_app_rule_at(e, a.id, k, &rid, &r) < 0 || (only && r.provider != provider) ||
+                (dur && !durable(&r.lifetime)))
                 continue;
             if (!shown++) {
                 ward_policy_quote(a.path, v, sizeof(v));

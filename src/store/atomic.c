@@ -63,7 +63,8 @@ int ward_atomic_write(const char *path, const void *data, size_t len, mode_t mod
 
 int ward_store_save_learned(const ward_policy *p, const char *path)
 {
-    char *text = ward_policy_format(p, WARD_PRINT_PROVIDER_ONLY, WARD_PROVIDER_LEARNED);
+    char *text = ward_policy_format(p, WARD_PRINT_PROVIDER_ONLY | WARD_PRINT_DURABLE_ONLY,
+                                    WARD_PROVIDER_LEARNED);
     if (!text)
         return -ENOMEM;
     static const char head[] = "# Written by Ward: the answers to its prompts. Do not edit while\n"

@@ -35,7 +35,9 @@ void ward_store_paths_default(ward_store_paths *p);
 int ward_atomic_write(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Writes the learned provider's rules of the policy's engine to `path`
- * (atomically, mode 0600, in the policy language). Returns 0 or -errno. */
+ * (atomically, mode 0600, in the policy language). Rules that must not
+ * outlive the daemon (once, until-restart, session) are left out; timed and
+ * until-exit rules keep their lifetime. Returns 0 or -errno. */
 int ward_store_save_learned(const ward_policy *p, const char *path);
 
 /* JSON (schema in docs/POLICY.md). Export: the policy in force, as a
