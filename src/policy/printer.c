@@ -132,7 +132,7 @@ void print_value(enum ward_field f, const ward_cond *c, size_t i, char *buf, siz
 
 static void put_list(struct sbuf *b, const ward_cond *c)
 {
-    char v[600];
+    char v[8300];
     if (c->field == WARD_F_TIME) {
         /* Consecutive windows form one list: "weekdays 08:00-12:00 sat". */
         for (size_t i = 0; i < c->n; i++) {
@@ -277,7 +277,7 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
 {
     struct fctx *x = arg;
     struct sbuf *b = x->b;
-    char q[600];
+    char q[8300];
     if ((x->only && d->provider != x->provider) || (x->durable && !durable(&d->lifetime)))
         return 0;
     if (!x->any)
@@ -318,7 +318,7 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
 
 static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *r)
 {
-    char v[600];
+    char v[8300];
     sb_puts(b, r->action == WARD_ACT_PERMIT ? "allow" : "deny");
     if (r->dir != WARD_DIR_ANY)
         sb_puts(b, r->dir == WARD_DIR_IN ? " in" : " out");
@@ -392,7 +392,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
     const ward_engine *e = ward_policy_engine((ward_policy *)p);
     bool only = flags & WARD_PRINT_PROVIDER_ONLY, dur = flags & WARD_PRINT_DURABLE_ONLY;
     const ward_policy_extras *x = ward_policy_get_extras(p);
-    char v[600];
+    char v[8300];
     (void)cmp_zone_idx;
     sb_puts(&b, "");
     if (!e)

@@ -80,7 +80,7 @@ static const char *sublayer_name(const ward_engine *e, uint32_t id)
 static int export_filter(uint64_t id, const ward_filter_def *d, void *arg)
 {
     struct xctx *x = arg;
-    char v[600];
+    char v[8300];
     json_object *f = json_object_new_object();
     if (d->name)
         json_object_object_add(f, "name", jstr(d->name));
@@ -127,7 +127,7 @@ static json_object *str_array(const char *const *s, size_t n)
 
 static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
 {
-    char v[600];
+    char v[8300];
     json_object *j = json_object_new_object(), *a;
     json_object_object_add(j, "action", jstr(r->action == WARD_ACT_PERMIT ? "allow" : "deny"));
     json_object_object_add(j, "direction",
