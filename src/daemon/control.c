@@ -97,6 +97,7 @@ static void on_mode_set(struct wardd *d, ward_conn *c, const ward_msg *m)
         return;
     }
     wardd_log(LOG_INFO, "work mode %s (uid %u)", ward_mode_name(s.mode), ward_conn_peer(c)->uid);
+    wardd_kernel_sync(d);
     mode_reply(d, c, m->id);
 }
 
@@ -189,6 +190,7 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_app_set_fallback(d->engine, (uint64_t)app, WARD_FALLBACK_ASK);
     if (persist)
         wardd_policy_save_learned(d);
+    wardd_kernel_sync(d);
     wardd_log(LOG_INFO, "rule %lld added for %s by uid %u", (long long)id, pr->program,
               ward_conn_peer(c)->uid);
     ward_msg reply = {.type = WARD_MSG_RULE_ADDED, .id = m->id};
@@ -204,6 +206,7 @@ static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
         return;
     }
     wardd_policy_save_learned(d);
+    wardd_kernel_sync(d);
     ward_conn_send_ok(c, m->id);
 }
 
@@ -214,6 +217,7 @@ static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_conn_send_error(c, m->id, WARD_PE_FAILED, "policy not reloaded: %s", err);
         return;
     }
+    wardd_kernel_sync(d);
     ward_conn_send_ok(c, m->id);
 }
 
@@ -401,9 +405,11 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
     struct wardd *d = ctx;
     struct wardd_client *cl = ward_conn_data(c);
     /* Rules with a dynamic lifetime belong to the session that made them. */
-    if (ward_engine_end_session(d->engine, ward_conn_session(c)) > 0)
+    if (ward_engine_end_session(d->engine, ward_conn_session(c)) > 0) {
         wardd_log(LOG_INFO, "session %llu closed: its dynamic rules are gone",
                   (unsigned long long)ward_conn_session(c));
+        wardd_kernel_sync(d);
+    }
     if (!cl)
         return;
     if (cl->subscribed)

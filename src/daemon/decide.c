@@ -254,6 +254,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
         wardd_policy_save_learned(d);
     wardd_log(LOG_INFO, "learned rule %lld for %s", (long long)rule,
               p->req.app.path ? p->req.app.path : "?");
+    wardd_kernel_sync(d);
     close_prompt(d, prompt_id, true, v, "answer");
     return 0;
 }

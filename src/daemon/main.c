@@ -211,6 +211,7 @@ static int setup(struct wardd *d)
         if (mfd >= 0)
             epoll_add(d->epfd, mfd, TAG_NFTMON);
     }
+    wardd_kernel_sync(d);
     uint64_t wd;
     if (sd_watchdog_enabled(0, &wd) > 0)
         d->watchdog_us = (int64_t)wd;
@@ -225,6 +226,8 @@ static void free_waiter(void *token, void *ctx)
 
 static void teardown(struct wardd *d)
 {
+    /* The kernel's tables outlive us: known programs keep their verdicts. */
+    d->stopping = true;
     /* Clients first: closing them may still resolve prompts. */
     ward_server_free(d->server);
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
@@ -236,6 +239,7 @@ static void teardown(struct wardd *d)
         ward_log_sync(d->log, 2000);
         ward_log_close(d->log);
     }
+    free(d->programmed);
     ward_ring_destroy(d->ring);
     proctab_free(d->procs);
     if (d->procmon_fd >= 0)
@@ -250,7 +254,8 @@ static void teardown(struct wardd *d)
 static void on_process_exit(const ward_proc *gone, void *ctx)
 {
     struct wardd *d = ctx;
-    ward_engine_process_exited(d->engine, gone->pid, gone->start_time);
+    if (ward_engine_process_exited(d->engine, gone->pid, gone->start_time) > 0)
+        wardd_kernel_sync(d);
 }
 
 static void handle_signal(struct wardd *d)
@@ -260,10 +265,12 @@ static void handle_signal(struct wardd *d)
         if (si.ssi_signo == SIGHUP) {
             char err[512];
             sd_notify(0, "RELOADING=1");
-            if (wardd_policy_load(d, err, sizeof(err)) < 0)
+            if (wardd_policy_load(d, err, sizeof(err)) < 0) {
                 wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", err);
-            else
+            } else {
                 wardd_log(LOG_INFO, "policy reloaded");
+                wardd_kernel_sync(d);
+            }
             sd_notify(0, "READY=1");
         } else {
             d->running = false;
@@ -279,7 +286,8 @@ static int timers(struct wardd *d)
     wardd_prompts_expire(d, now);
     if (now - d->last_sweep_ms >= 1000) {
         d->last_sweep_ms = now;
-        ward_engine_expire(d->engine, (int64_t)time(NULL));
+        if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
+            wardd_kernel_sync(d);
         if (d->kernel && ward_kernel_nft_check(d->kernel, true) == 1)
             wardd_log(LOG_WARNING, "table inet ward was changed by someone else: restored");
     }

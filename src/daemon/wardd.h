@@ -59,6 +59,8 @@ struct wardd {
     ward_ring *ring;
     ward_log *log;
     ward_kernel *kernel;
+    ward_exe_id *programmed; /* programs with kernel verdict tables */
+    size_t n_programmed;
 
     int epfd, sigfd;
     sigset_t sigmask;
@@ -66,6 +68,7 @@ struct wardd {
     size_t prompters;
     uint64_t decisions;
     bool running;
+    bool stopping; /* tearing down: leave the kernel's tables as they are */
 };
 
 /* main.c */
@@ -76,6 +79,10 @@ void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen);
 int wardd_policy_save_learned(struct wardd *d);
 void wardd_prompter_count_changed(struct wardd *d);
+
+/* compile.c: the application rules as the kernel's verdict tables; call
+ * after anything that changes the engine, the mode or the prompters. */
+void wardd_kernel_sync(struct wardd *d);
 
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);

@@ -50,6 +50,14 @@ prompter() {
     wk_wait_for "$WK_TMP/$name.log" "waiting for prompts" 10
 }
 conn() { wk_client "$1" tcp4 $IP_B 8080 "${2:-10}" 2>&1; }
+# silent NAME: a prompter that registers and never answers (its terminal
+# stays silent), so wardd has a prompter and the timeout decides.
+mkfifo "$WK_TMP/never"
+exec 9<>"$WK_TMP/never"
+silent() {
+    wk_bg "$1" sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
+    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 10
+}
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
 wk_wait_for "$WK_TMP/srv.log" listening
@@ -60,8 +68,9 @@ wk_ok "wardd starts in the namespace with hooks on the test cgroup"
 wk_check "no prompter: an unknown program gets the no-prompter outcome (pass)" \
     [ "$(conn "$Q")" = ok ]
 wk_check "no prompter: step 1 comes before the rules (the documents)" [ "$(conn "$D")" = ok ]
+silent p0
 
-prompter p1 --answer allow --scope destination --duration forever --count 1
+prompter p1 --answer allow --scope port --duration forever --count 1
 wk_check "rule: an allowed program connects" [ "$(conn "$A")" = ok ]
 wk_check "rule: a denied program is refused" [ "$(conn "$D")" != ok ]
 wk_check "prompt: an unknown program is held, asked, allowed, and connects" \
@@ -70,6 +79,10 @@ wk_check "prompt: the prompter saw the program and destination" \
     grep -q "program:  $Q" "$WK_TMP/p1.log"
 wk_check "prompt: the answer was learned and persisted" \
     grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
+decisions() { "$WARD" status --json | sed 's/.*"decisions":\([0-9]*\).*/\1/'; }
+before=$(decisions)
+wk_check "learned: the next connection of the program passes" [ "$(conn "$Q" 5)" = ok ]
+wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(decisions)" = "$before" ]
 wait "$WK_PID_p1" 2>/dev/null
 
 prompter p2 --answer deny --duration once --count 1
@@ -77,11 +90,7 @@ wk_check "deny once: the connection is refused" [ "$(conn "$O" 20)" != ok ]
 wait "$WK_PID_p2" 2>/dev/null
 wk_check "deny once: nothing was learned" bash -c "! grep -q '$O' '$WK_TMP/state/learned.rules'"
 
-# A prompter that never answers: the policy's timeout default (deny).
-mkfifo "$WK_TMP/never"
-wk_bg p3 sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-exec 9<>"$WK_TMP/never" # hold the fifo open: the prompter waits forever
-wk_wait_for "$WK_TMP/p3.log" "waiting for prompts" 10
+# Only the silent prompter is left: the policy's timeout default (deny).
 wk_check "timeout: nobody answers, the default (deny) applies" [ "$(conn "$O" 20)" != ok ]
 wk_check "timeout: wardd logged the block as the timeout's" \
     bash -c "\"$WARD\" log --program '$O' --json | grep -q '\"filter\":\"timeout\"'"
@@ -97,13 +106,14 @@ wk_check "log: the denied program's connection is logged as block" \
 # Learned rules survive a restart (a prompter is registered, none answers).
 stop_wardd wardd1
 start_wardd wardd2 || wk_notok "wardd restarts"
+silent p4
 wk_check "restart: the learned rule still allows the program without a prompt" \
     [ "$(conn "$Q" 5)" = ok ]
-wk_check "restart: no prompt was raised for it" bash -c "! grep -q 'prompt 1 ' '$WK_TMP/p3.log'"
+wk_check "restart: no prompt was raised for it" bash -c "! grep -q -- '--- prompt' '$WK_TMP/p4.log'"
 wk_bg w "$WARD" watch --count 1
 sleep 0.5
-conn "$A" >/dev/null
-wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$A" 10
+conn "$D" >/dev/null
+wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$D" 10
 stop_wardd wardd2
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd1.log "$WK_TMP"/wardd2.log; then
     wk_notok "wardd runs and stops without a sanitizer report"
