@@ -205,6 +205,7 @@ int main(int argc, char **argv)
         builds[i] = now() - t0;
     }
     double build_ms = median(builds, 3) * 1e3;
+    size_t bytes = cls_bytes(c); /* as bulk-built, before the update test */
 
     /* The reference answers; this pass also times the linear evaluator. */
     cls_linear *lin = cls_linear_new();
@@ -295,7 +296,7 @@ int main(int argc, char **argv)
            nr ? inc_s * 1e6 / (double)nr : 0, cls_bytes(inc));
     printf("classify: rules=%zu lookups=%zu mismatches=%zu indexed_mlps=%.2f linear_mlps=%.4f "
            "speedup=%.0f bytes=%zu build_ms=%.1f\n",
-           nr, nk, mismatches, indexed_mlps, linear_mlps, indexed_mlps / linear_mlps, cls_bytes(c),
+           nr, nk, mismatches, indexed_mlps, linear_mlps, indexed_mlps / linear_mlps, bytes,
            build_ms);
     free(ins);
     free(want);

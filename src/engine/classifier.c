@@ -68,7 +68,9 @@ typedef struct slot {
 typedef struct table {
     uint64_t minprio, maxprio; /* bounds of the priorities held (may be loose) */
     uint64_t m_lhi, m_llo, m_rhi, m_rlo, m_pp;
-    uint8_t *tags; /* per slot: 0 empty, else tag_of(hash); probed before slots */
+    uint8_t *tags; /* per slot: 0 empty, else tag_of(hash); probed before slots.
+                    * mask + 1 + 8 bytes: the last 8 mirror the first 8, so a
+                    * probe can always read 8 tags at once. */
     slot *slots;
     uint32_t mask;   /* slots - 1 */
     uint32_t nslots; /* used slots */
@@ -149,6 +151,30 @@ static inline uint8_t tag_of(uint32_t h)
 {
     uint8_t g = (uint8_t)(h >> 24);
     return g ? g : 1;
+}
+
+static inline void set_tag(table *t, uint32_t i, uint8_t g)
+{
+    t->tags[i] = g;
+    if (i < 8)
+        t->tags[t->mask + 1 + i] = g;
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* 0x80 in every byte of x that is zero, 0 elsewhere (exact, no carries). */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    const uint64_t m = 0x7f7f7f7f7f7f7f7full;
+    return ~(((x & m) + m) | x | m);
 }
 
 static inline uint32_t table_hash(const table *t, uint64_t lhi, uint64_t llo, uint64_t rhi,
@@ -277,7 +303,7 @@ static table *table_new(tuple tp)
     if (!t)
         return NULL;
     t->slots = calloc(8, sizeof(slot));
-    t->tags = calloc(8, 1);
+    t->tags = calloc(8 + 8, 1);
     if (!t->slots || !t->tags) {
         free(t->slots);
         free(t->tags);
@@ -328,7 +354,7 @@ static slot *table_find(const table *t, uint32_t h, const entry *e)
 static int table_resize(table *t, uint32_t nslots)
 {
     slot *ns = calloc(nslots, sizeof(slot));
-    uint8_t *ntags = calloc(nslots, 1);
+    uint8_t *ntags = calloc((size_t)nslots + 8, 1);
     if (!ns || !ntags) {
         free(ns);
         free(ntags);
@@ -344,6 +370,7 @@ static int table_resize(table *t, uint32_t nslots)
         ns[j] = t->slots[i];
         ntags[j] = t->tags[i];
     }
+    memcpy(ntags + nslots, ntags, 8);
     free(t->slots);
     free(t->tags);
     t->slots = ns;
@@ -366,12 +393,12 @@ static void table_delete_slot(table *t, slot *s)
         /* sj may fill the hole at i unless its home lies in (i, j]. */
         if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
             t->slots[i] = *sj;
-            t->tags[i] = t->tags[j];
+            set_tag(t, i, t->tags[j]);
             i = j;
         }
     }
     t->slots[i] = (slot){0};
-    t->tags[i] = 0;
+    set_tag(t, i, 0);
     t->nslots--;
 }
 
@@ -393,7 +420,7 @@ static void table_recompute_bounds(table *t)
 
 static size_t table_bytes(const table *t)
 {
-    size_t b = sizeof(*t) + ((size_t)t->mask + 1) * (sizeof(slot) + 1);
+    size_t b = sizeof(*t) + ((size_t)t->mask + 1) * (sizeof(slot) + 1) + 8;
     for (uint32_t i = 0; i <= t->mask; i++)
         if (t->slots[i].n)
             b += cap_for(t->slots[i].n) * sizeof(entry);
@@ -677,7 +704,7 @@ static int insert_entry(cls *c, const entry *e)
     s->e[at] = *e;
     if (!s->n) {
         s->hash = h;
-        t->tags[s - t->slots] = tag_of(h);
+        set_tag(t, (uint32_t)(s - t->slots), tag_of(h));
         t->nslots++;
     }
     s->n++;
@@ -824,27 +851,35 @@ bool cls_lookup(const cls *c, const cls_key *key, uint64_t after, cls_match *out
         if (t->maxprio <= after)
             continue;
         uint32_t h = table_hash(t, k.l_hi, k.l_lo, k.r_hi, k.r_lo, k.pp);
-        uint8_t tag = tag_of(h);
-        for (uint32_t j = h & t->mask, g; (g = t->tags[j]); j = (j + 1) & t->mask) {
-            if (g != tag)
-                continue;
-            const slot *s = &t->slots[j];
-            if (s->hash != h)
-                continue;
-            for (const entry *e = s->e, *end = s->e + s->n; e < end; e++) {
-                if (e->prio <= after)
+        /* Eight tags per step: the tags matching h, up to the first empty
+         * slot (where the probe run ends). */
+        const uint64_t want = 0x0101010101010101ull * tag_of(h);
+        for (uint32_t j = h & t->mask;; j = (j + 8) & t->mask) {
+            uint64_t w = load_le64(t->tags + j);
+            uint64_t empty = zero_bytes(w), hit = zero_bytes(w ^ want);
+            if (empty)
+                hit &= (empty & (0 - empty)) - 1;
+            for (; hit; hit &= hit - 1) {
+                const slot *s = &t->slots[(j + (unsigned)__builtin_ctzll(hit) / 8) & t->mask];
+                if (s->hash != h)
                     continue;
-                if (e->prio > bp)
-                    break;
-                if (!entry_matches(e, &k))
-                    continue;
-                if (entry_before(e->prio, e->seq, bp, bs)) {
-                    best = e;
-                    bp = e->prio;
-                    bs = e->seq;
+                for (const entry *e = s->e, *end = s->e + s->n; e < end; e++) {
+                    if (e->prio <= after)
+                        continue;
+                    if (e->prio > bp)
+                        break;
+                    if (!entry_matches(e, &k))
+                        continue;
+                    if (entry_before(e->prio, e->seq, bp, bs)) {
+                        best = e;
+                        bp = e->prio;
+                        bs = e->seq;
+                    }
+                    break; /* the rest of the bucket is worse */
                 }
-                break; /* the rest of the bucket is worse */
             }
+            if (empty)
+                break;
         }
     }
     if (!best)
