@@ -52,6 +52,8 @@ typedef struct ward_kernel_config {
     uint8_t raw_default;     /* enum ward_kv: raw sockets of programs not in the table */
     bool no_dns;             /* do not route DNS (UDP 53) through user space */
     uint16_t dns_queue_num;  /* 0: queue_num + 1 */
+    const char *static_out;  /* boot-time filters: nft rule lines (";"/newline separated) */
+    const char *static_in;   /*   kept in force by the boot ruleset and by Ward's table */
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
 } ward_kernel_config;
@@ -64,6 +66,12 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out);
 void ward_kernel_close(ward_kernel *k);
 /* Detach and unpin everything under pin_dir, delete table inet ward. */
 int ward_kernel_teardown(const ward_kernel_config *c);
+
+/* The boot-time ruleset (nft -f input): table inet ward with the static
+ * filters, hold chains dropping, no queue. wardd's first install replaces it
+ * in one transaction ("add; delete; table {...}"), so no instant passes with
+ * neither in force. 0 or -ENOSPC. */
+int ward_kernel_boot_ruleset(const ward_kernel_config *c, char *buf, size_t len);
 
 /* ---- Compiled verdicts per program (the kernel's fast path) -------------- */
 

@@ -45,15 +45,24 @@ static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len, unsig
     return buf;
 }
 
-static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
+/* The table. native: with the native queue statement; boot: the boot-time
+ * ruleset (no queue, no DNS interception: nobody answers yet). */
+static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size_t len)
 {
     unsigned u = k->cfg.mark, r = k->cfg.reject_mark;
     char q[96] = "", dq[96] = "", dns_out[128] = "", dns_in[64] = "", dns_chain[256] = "";
-    if (native) {
+    const char *so = k->cfg.static_out ? k->cfg.static_out : "";
+    const char *si = k->cfg.static_in ? k->cfg.static_in : "";
+    char in_hold[128] = "";
+    if (!boot || k->cfg.fail == WARD_KFAIL_CLOSED)
+        snprintf(in_hold, sizeof(in_hold),
+                 "meta l4proto { tcp, udp } ct state new meta mark set meta mark | 0x%x jump hold;",
+                 u);
+    if (native && !boot) {
         queue_stmt(k, q, sizeof(q), k->cfg.queue_num);
         queue_stmt(k, dq, sizeof(dq), k->cfg.dns_queue_num);
     }
-    if (!k->cfg.no_dns) {
+    if (!k->cfg.no_dns && !boot) {
         /* First in both chains: established DNS flows too (a socket's next
          * query reuses its 5-tuple). Not what a deny re-injects. */
         snprintf(dns_out, sizeof(dns_out),
@@ -77,6 +86,8 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "    %s\n"
         "    counter drop comment \"ward-hold\";\n"
         "  }\n"
+        "  chain static_out {\n%s\n  }\n"
+        "  chain static_in {\n%s\n  }\n"
         "%s"
         "  chain output {\n"
         "    type filter hook output priority 0; policy accept;\n"
@@ -85,6 +96,7 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
         "    oif lo accept;\n"
+        "    jump static_out;\n"
         "    icmp type @icmp_out_deny counter drop;\n"
         "    icmpv6 type @icmp6_out_deny counter drop;\n"
         "    meta mark & 0x%x == 0x%x ct state new jump hold;\n"
@@ -96,15 +108,16 @@ static int ruleset(const ward_kernel *k, bool native, char *buf, size_t len)
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
         "    iif lo accept;\n"
+        "    jump static_in;\n"
         "    icmp type @icmp_in_deny counter drop;\n"
         "    icmpv6 type @icmp6_in_deny counter drop;\n"
         "    meta l4proto . th dport @in_allow accept;\n"
         "    meta l4proto tcp meta l4proto . th dport @in_deny counter reject with tcp reset;\n"
         "    meta l4proto . th dport @in_deny counter drop;\n"
-        "    meta l4proto { tcp, udp } ct state new meta mark set meta mark | 0x%x jump hold;\n"
+        "    %s\n"
         "  }\n"
         "}\n",
-        q, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, u);
+        q, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 
@@ -183,12 +196,12 @@ cleanup:
 
 int wk_nft_install(ward_kernel *k)
 {
-    static char buf[8192];
+    static char buf[65536];
     int err;
     /* Probe once: the native queue statement (fails here with ENOENT). */
     if (!k->probed || k->native_queue) {
         k->probed = true;
-        if ((err = ruleset(k, true, buf, sizeof(buf))))
+        if ((err = ruleset(k, true, false, buf, sizeof(buf))))
             return err;
         if (!wk_nft_run(k, buf)) {
             k->native_queue = true;
@@ -196,7 +209,7 @@ int wk_nft_install(ward_kernel *k)
         }
     }
     k->native_queue = false;
-    if ((err = ruleset(k, false, buf, sizeof(buf))))
+    if ((err = ruleset(k, false, false, buf, sizeof(buf))))
         return err;
     if ((err = wk_nft_run(k, buf)))
         return err;
@@ -424,5 +437,16 @@ static int replay(ward_kernel *k)
         err = e->kind == 0 ? inbound_port(k, e->proto, e->port, e->verdict)
                            : icmp_type(k, e->proto, e->dir, (uint8_t)e->port, e->verdict);
     }
+    return err;
+}
+
+int ward_kernel_boot_ruleset(const ward_kernel_config *c, char *buf, size_t len)
+{
+    ward_kernel *k = calloc(1, sizeof(*k));
+    if (!k)
+        return -ENOMEM;
+    k->cfg = *c;
+    int err = ruleset(k, false, true, buf, len);
+    free(k);
     return err;
 }

@@ -5,6 +5,9 @@
  *     MODE: tcp4 tcp6 mapped udp-connect udp-sendto udp6-sendto sendmmsg tfo uring
  *     prints "ok" or "err NAME"; exit 0 ok, 10 EPERM, 11 other error, 12 timeout
  *   wk-client storm ADDR PORT SECONDS      tcp4 connects in a loop; prints counts
+ *   wk-client after SECS MODE ADDR PORT    sleep, then one attempt
+ *   wk-client probe MODE ADDR PORT SECONDS attempts in a loop: "probe ok= eperm= other="
+ *   wk-client lat ADDR PORT N              N connects: "lat p50_us= p99_us= conns_per_s="
  *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
  *   wk-client listen-tcp PORT [6]          accept loop, "conn N" per connection
  *   wk-client listen-udp PORT              "dgram N" per datagram
@@ -313,6 +316,49 @@ static int dns_spoof(const char *src, const char *dst, int port)
     return report(sendto(fd, m, sizeof(m), 0, (void *)&ss, sl) < 0 ? errno : 0);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* lat ADDR PORT N: N sequential TCP connects, connect() latency. */
+static int lat(const char *host, int port, int n)
+{
+    uint64_t *t = calloc((size_t)n, sizeof(*t));
+    struct sockaddr_storage ss;
+    int family = strchr(host, ':') ? AF_INET6 : AF_INET, fails = 0;
+    socklen_t sl = mkaddr(host, port, family, false, &ss);
+    if (!t)
+        return 1;
+    uint64_t start = now_ns();
+    for (int i = 0; i < n; i++) {
+        int fd = sock(family, SOCK_STREAM);
+        uint64_t a = now_ns();
+        int rc = connect(fd, (void *)&ss, sl);
+        t[i] = now_ns() - a;
+        if (rc)
+            fails++;
+        else
+            (void)!send(fd, "x", 1, MSG_NOSIGNAL);
+        close(fd);
+    }
+    uint64_t total = now_ns() - start;
+    qsort(t, (size_t)n, sizeof(*t), cmp_u64);
+    printf("lat n=%d fails=%d p50_us=%.1f p99_us=%.1f conns_per_s=%.0f\n", n, fails,
+           (double)t[n / 2] / 1000.0, (double)t[(size_t)n * 99 / 100] / 1000.0,
+           (double)n * 1e9 / (double)total);
+    free(t);
+    return fails ? 1 : 0;
+}
+
 static int storm(const char *host, int port, int seconds)
 {
     time_t end = time(NULL) + seconds;
@@ -342,10 +388,34 @@ int main(int argc, char **argv)
             close(fd);
         return report(rc);
     }
+    if (argc >= 5 && !strcmp(argv[1], "lat"))
+        return lat(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "dns-server"))
         return dns_server(atoi(argv[2]), argv[3]);
     if (argc >= 5 && !strcmp(argv[1], "dns-spoof"))
         return dns_spoof(argv[2], argv[3], atoi(argv[4]));
+    if (argc >= 6 && !strcmp(argv[1], "after")) {
+        /* after SECS MODE ADDR PORT: wait (the test replaces our file), then try. */
+        sleep((unsigned)atoi(argv[2]));
+        return report(attempt(argv[3], argv[4], atoi(argv[5])));
+    }
+    if (argc >= 6 && !strcmp(argv[1], "probe")) {
+        /* probe MODE ADDR PORT SECONDS: attempts in a loop; counts results. */
+        time_t end = time(NULL) + atoi(argv[5]);
+        unsigned long ok = 0, eperm = 0, other = 0;
+        timeout_s = 2;
+        while (time(NULL) < end) {
+            int e = attempt(argv[2], argv[3], atoi(argv[4]));
+            if (!e)
+                ok++;
+            else if (e == EPERM)
+                eperm++;
+            else
+                other++;
+        }
+        printf("probe ok=%lu eperm=%lu other=%lu\n", ok, eperm, other);
+        return 0;
+    }
     if (argc >= 5 && !strcmp(argv[1], "storm"))
         return storm(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc < 4) {

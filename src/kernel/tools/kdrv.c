@@ -10,7 +10,8 @@
  *             [--default allow|deny|ask] [--in-allow tcp:PORT] [--in-deny tcp:PORT]
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
- *             [--dns-block NAME|*.SUFFIX]... [--no-dns]
+ *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
+ *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
@@ -268,17 +269,97 @@ static void read_control(int fd)
         len = 0;
 }
 
+static const char *allow[MAX_LIST], *deny[MAX_LIST], *ask[MAX_LIST], *raw[MAX_LIST];
+static const char *in_allow_prog[MAX_LIST], *in_deny_prog[MAX_LIST];
+static size_t nallow, ndeny, nask, nraw, nin_allow_prog, nin_deny_prog;
+
+/* The command line's programs into the verdict table. replace: each
+ * program's table is replaced (learned entries go), atomically per entry. */
+static int apply_programs(bool replace)
+{
+    ward_exe_id id;
+    for (size_t i = 0; i < nallow + ndeny + nask + nin_allow_prog + nin_deny_prog + nraw; i++) {
+        size_t j = i;
+        const char *p;
+        ward_kentry e = {.proto = WARD_KPROTO_ANY, .dir = WARD_KDIR_OUT};
+        if (j < nallow) {
+            p = allow[j];
+            e.verdict = WARD_KV_ALLOW;
+        } else if ((j -= nallow) < ndeny) {
+            p = deny[j];
+            e.verdict = WARD_KV_DENY;
+        } else if ((j -= ndeny) < nask) {
+            p = ask[j];
+            e.verdict = WARD_KV_ASK;
+        } else if ((j -= nask) < nin_allow_prog) {
+            p = in_allow_prog[j];
+            e.dir = WARD_KDIR_IN;
+            e.verdict = WARD_KV_ALLOW;
+        } else if ((j -= nin_allow_prog) < nin_deny_prog) {
+            p = in_deny_prog[j];
+            e.dir = WARD_KDIR_IN;
+            e.verdict = WARD_KV_DENY;
+        } else {
+            p = raw[j - nin_deny_prog];
+            e.proto = WARD_KPROTO_RAW;
+            e.verdict = WARD_KV_ALLOW;
+        }
+        if (exe_of(p, &id))
+            return -1;
+        if (replace ? ward_kernel_program_set(drv.k, id, &e, 1)
+                    : ward_kernel_program_put(drv.k, id, &e))
+            return -1;
+    }
+    return 0;
+}
+
+/* Static (boot-time) filters: lines "out RULE" / "in RULE" ('#' comments). */
+static int read_static(const char *path, ward_kernel_config *cfg)
+{
+    static char out[16384], in[16384];
+    size_t no = 0, ni = 0;
+    char line[1024];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "ward-kdrv: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        bool o = !strncmp(line, "out ", 4), i = !strncmp(line, "in ", 3);
+        if (!o && !i)
+            continue;
+        char *buf = o ? out : in;
+        size_t *n = o ? &no : &ni;
+        int w = snprintf(buf + *n, sizeof(out) - *n, "    %s;\n", line + (o ? 4 : 3));
+        if (w < 0 || (size_t)w >= sizeof(out) - *n) {
+            fclose(f);
+            return -1;
+        }
+        *n += (size_t)w;
+    }
+    fclose(f);
+    cfg->static_out = out;
+    cfg->static_in = in;
+    return 0;
+}
+
+static volatile sig_atomic_t reload;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload = 1;
+}
+
 int main(int argc, char **argv)
 {
     ward_kernel_config cfg;
     ward_kernel_config_default(&cfg);
-    const char *allow[MAX_LIST], *deny[MAX_LIST], *ask[MAX_LIST], *raw[MAX_LIST];
     const char *in_allow[MAX_LIST], *in_deny[MAX_LIST], *icmp_deny[MAX_LIST];
-    const char *in_allow_prog[MAX_LIST], *in_deny_prog[MAX_LIST];
-    size_t nallow = 0, ndeny = 0, nask = 0, nraw = 0, nin_allow = 0, nin_deny = 0, nicmp = 0;
-    size_t nin_allow_prog = 0, nin_deny_prog = 0;
+    size_t nin_allow = 0, nin_deny = 0, nicmp = 0;
     const char *control = NULL, *ready = NULL;
-    bool teardown = false, repair = true;
+    bool teardown = false, repair = true, boot = false;
     drv.ask_mode = WARD_KV_DENY;
 
     enum {
@@ -304,7 +385,9 @@ int main(int argc, char **argv)
         O_INALLOWPROG,
         O_INDENYPROG,
         O_DNSBLOCK,
-        O_NODNS
+        O_NODNS,
+        O_STATIC,
+        O_BOOT
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -330,6 +413,8 @@ int main(int argc, char **argv)
         {"in-deny-prog", 1, 0, O_INDENYPROG},
         {"dns-block", 1, 0, O_DNSBLOCK},
         {"no-dns", 0, 0, O_NODNS},
+        {"static-rules", 1, 0, O_STATIC},
+        {"boot-ruleset", 0, 0, O_BOOT},
         {0, 0, 0, 0},
     };
     int c;
@@ -370,6 +455,13 @@ int main(int argc, char **argv)
             break;
         case O_DNSBLOCK:
             PUSH(dns_block, ndns_block);
+            break;
+        case O_STATIC:
+            if (read_static(optarg, &cfg))
+                return 2;
+            break;
+        case O_BOOT:
+            boot = true;
             break;
         case O_NODNS:
             cfg.no_dns = true;
@@ -422,36 +514,21 @@ int main(int argc, char **argv)
     }
     if (teardown)
         return ward_kernel_teardown(&cfg) ? 1 : 0;
+    if (boot) {
+        static char rs[65536];
+        if (ward_kernel_boot_ruleset(&cfg, rs, sizeof(rs)))
+            return 1;
+        fputs(rs, stdout);
+        return 0;
+    }
 
     int err = ward_kernel_open(&cfg, &drv.k);
     if (err) {
         fprintf(stderr, "ward-kdrv: open: %s\n", strerror(-err));
         return 1;
     }
-    ward_exe_id id;
-    for (size_t i = 0; i < nallow + ndeny + nask; i++) {
-        const char *p = i < nallow           ? allow[i]
-                        : i < nallow + ndeny ? deny[i - nallow]
-                                             : ask[i - nallow - ndeny];
-        uint8_t v = i < nallow ? WARD_KV_ALLOW : i < nallow + ndeny ? WARD_KV_DENY : WARD_KV_ASK;
-        ward_kentry e = {.proto = WARD_KPROTO_ANY, .dir = WARD_KDIR_OUT, .verdict = v};
-        if (exe_of(p, &id) || ward_kernel_program_put(drv.k, id, &e))
-            goto fail;
-    }
-    for (size_t i = 0; i < nin_allow_prog + nin_deny_prog; i++) {
-        bool a = i < nin_allow_prog;
-        ward_kentry e = {.proto = WARD_KPROTO_ANY,
-                         .dir = WARD_KDIR_IN,
-                         .verdict = a ? WARD_KV_ALLOW : WARD_KV_DENY};
-        if (exe_of(a ? in_allow_prog[i] : in_deny_prog[i - nin_allow_prog], &id) ||
-            ward_kernel_program_put(drv.k, id, &e))
-            goto fail;
-    }
-    for (size_t i = 0; i < nraw; i++) {
-        ward_kentry e = {.proto = WARD_KPROTO_RAW, .dir = WARD_KDIR_OUT, .verdict = WARD_KV_ALLOW};
-        if (exe_of(raw[i], &id) || ward_kernel_program_put(drv.k, id, &e))
-            goto fail;
-    }
+    if (apply_programs(false))
+        goto fail;
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
         uint8_t proto;
         uint16_t port;
@@ -481,6 +558,8 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
 
     ward_kstats st;
     ward_kernel_stats(drv.k, &st);
@@ -504,6 +583,15 @@ int main(int argc, char **argv)
         int n = poll(p, 3, 200);
         if (n < 0 && errno != EINTR)
             break;
+        if (reload) {
+            /* Policy reload: verdicts replaced entry by entry (never
+             * missing), the nft table replaced in one transaction. */
+            reload = 0;
+            int rc = apply_programs(true);
+            int rc2 = ward_kernel_nft_repair(drv.k);
+            printf("reload: %s\n", rc || rc2 ? "failed" : "done");
+            fflush(stdout);
+        }
         /* A foreign change to the table first: repair before anything else. */
         if (n > 0 && (p[2].revents & POLLIN) && ward_kernel_nft_monitor_drain(drv.k) && repair) {
             int rc = ward_kernel_nft_repair(drv.k);
