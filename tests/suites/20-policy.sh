@@ -4,7 +4,7 @@
 #                   text must print back to itself (round trip);
 #   bad-NAME.in  -> `ward check` must fail (exit 1) with NAME.err exactly.
 # Each case runs in a fresh directory (the policy tree) holding NAME.in and
-# the contents of NAME.d/; NAME.setup, if present, runs there first (modes,
+# the contents of NAME.tree/; NAME.setup, if present, runs there first (modes,
 # owners, symlinks; $OUTSIDE is a directory outside the tree).
 # WARD_GOLDEN_UPDATE=1 rewrites the expected files instead of comparing.
 set -uo pipefail
@@ -31,7 +31,7 @@ prepare() { # name -> prints the case directory
     local name=$1 t=$BASE/$name
     mkdir -p "$t" "$BASE/$name.outside"
     cp "$DIR/$name.in" "$t/"
-    [ -d "$DIR/$name.d" ] && cp -R "$DIR/$name.d/." "$t/"
+    [ -d "$DIR/$name.tree" ] && cp -R "$DIR/$name.tree/." "$t/"
     chmod -R go-w "$t"
     if [ -f "$DIR/$name.setup" ]; then
         (cd "$t" && OUTSIDE=$BASE/$name.outside bash "$DIR/$name.setup")
