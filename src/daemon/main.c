@@ -28,9 +28,12 @@
 #include <unistd.h>
 
 static bool log_prefix; /* stderr goes to the journal */
+static bool log_debug;  /* WARD_DEBUG set */
 
 void wardd_log(int prio, const char *fmt, ...)
 {
+    if (prio == LOG_DEBUG && !log_debug)
+        return;
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -349,6 +352,7 @@ int main(int argc, char **argv)
 {
     struct wardd d = {.procmon_fd = -1, .sigfd = -1, .epfd = -1};
     log_prefix = getenv("JOURNAL_STREAM") != NULL;
+    log_debug = getenv("WARD_DEBUG") != NULL;
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;
     umask(077);
