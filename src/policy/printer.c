@@ -376,14 +376,14 @@ static void put_app_head(struct sbuf *b, const ward_app_info *a)
     sb_puts(b, " {\n");
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int cmp_alert(const void *a, const void *b)
 {
     return strcmp(((const struct ward_alert *)a)->name, ((const struct ward_alert *)b)->name);
-}
-
-static int cmp_zone_idx(const void *a, const void *b, void *p)
-{
-    return 0;
 }
 
 char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider)
@@ -393,7 +393,6 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
     bool only = flags & WARD_PRINT_PROVIDER_ONLY, dur = flags & WARD_PRINT_DURABLE_ONLY;
     const ward_policy_extras *x = ward_policy_get_extras(p);
     char v[8300];
-    (void)cmp_zone_idx;
     sb_puts(&b, "");
     if (!e)
         return b.oom ? NULL : b.s;
@@ -457,11 +456,17 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         free(names);
 
         bool first = true;
-        for (uint32_t id = WARD_PROVIDER_LEARNED + 1; ward_provider_name(e, id); id++) {
+        /* Providers by name: their order means nothing. */
+        const char *provs[1024];
+        size_t np = 0;
+        for (uint32_t id = WARD_PROVIDER_LEARNED + 1; np < 1024 && ward_provider_name(e, id); id++)
+            provs[np++] = ward_provider_name(e, id);
+        qsort(provs, np, sizeof(provs[0]), cmp_name);
+        for (size_t i = 0; i < np; i++) {
             if (first)
                 sb_putc(&b, '\n');
             first = false;
-            ward_policy_quote(ward_provider_name(e, id), v, sizeof(v));
+            ward_policy_quote(provs[i], v, sizeof(v));
             sb_printf(&b, "provider %s\n", v);
         }
         ward_sublayer_info info[64];
