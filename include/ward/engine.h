@@ -266,9 +266,19 @@ enum ward_mode {
 };
 const char *ward_mode_name(enum ward_mode m);
 
+/* Where "no prompter is running" takes effect. The documents: step 1, before
+ * every rule, so without a UI everything gets the outcome. A machine that
+ * should keep enforcing its rules without a UI: only the questions (unknown
+ * programs, pins, fallback ask) get the outcome. */
+enum ward_np_scope {
+    WARD_NP_ALL,       /* step 1, before the rules (the documents) */
+    WARD_NP_QUESTIONS, /* rules first; only what would be asked */
+};
+
 typedef struct ward_settings {
     enum ward_mode mode;
     enum ward_verdict no_prompter;  /* step 1 outcome: PERMIT (documents) or BLOCK */
+    enum ward_np_scope no_prompter_scope;
     enum ward_verdict unattributed; /* step 2 outcome: PERMIT (documents) or BLOCK */
     enum ward_verdict layer_default[WARD_LAYER_COUNT]; /* when nothing decides */
 } ward_settings;

@@ -8,7 +8,8 @@
  * entries when: the work mode is ask; a prompter is registered (else step 1
  * decides everything); it is not pinned to a digest; no connect-out filter
  * could match its traffic; and each of its rules is expressible as
- * direction, protocol and port. Rules are laid out first-match-first: a key
+ * direction, protocol and port. (With "no prompter" scoped to questions, a
+ * prompter need not be registered.) Rules are laid out first-match-first: a key
  * already covered by an earlier, broader key is skipped. A permit becomes
  * ALLOW; a block becomes an explicit ASK entry (the connection is queued and
  * the engine refuses it), never a kernel DENY, because the hook does not know
@@ -154,7 +155,10 @@ void wardd_kernel_sync(struct wardd *d)
         return;
     ward_settings s;
     ward_engine_settings(d->engine, &s);
-    bool usable = s.mode == WARD_MODE_ASK && d->prompters > 0;
+    /* Without a prompter the documents' step 1 decides everything, unless
+     * the policy keeps the rules first. */
+    bool usable = s.mode == WARD_MODE_ASK &&
+                  (d->prompters > 0 || s.no_prompter_scope == WARD_NP_QUESTIONS);
     ward_exe_id *now = calloc(ward_app_count(d->engine) + 1, sizeof(*now));
     size_t n_now = 0, entries = 0;
     struct table *t = malloc(sizeof(*t));

@@ -287,7 +287,22 @@ static void app_result(struct result *res, enum ward_verdict v, enum ward_reason
     *res = (struct result){.has = true, .v = v, .reason = reason};
 }
 
+static void eval_apps_(struct run *run, const struct sublayer *s, struct result *res);
+
+/* The decision order, then: a question nobody can answer gets the
+ * no-prompter outcome (only reached with WARD_NP_QUESTIONS). */
 static void eval_apps(struct run *run, const struct sublayer *s, struct result *res)
+{
+    eval_apps_(run, s, res);
+    if (res->has && res->v == WARD_V_DEFER && !run->e->prompter) {
+        res->v = run->e->settings.no_prompter;
+        res->reason = WARD_R_NO_PROMPTER;
+        check_step(run, s->id, WARD_R_NO_PROMPTER, true, "nobody to ask: %s",
+                   ward_verdict_name(res->v));
+    }
+}
+
+static void eval_apps_(struct run *run, const struct sublayer *s, struct result *res)
 {
     const ward_engine *e = run->e;
     const ward_request *r = run->r;
@@ -295,13 +310,18 @@ static void eval_apps(struct run *run, const struct sublayer *s, struct result *
     if (!app_layer(r->layer))
         return;
     /* 1: nobody to ask. */
-    if (!e->prompter) {
+    if (!e->prompter && e->settings.no_prompter_scope == WARD_NP_ALL) {
         app_result(res, e->settings.no_prompter, WARD_R_NO_PROMPTER);
         check_step(run, s->id, WARD_R_NO_PROMPTER, true, "no prompter is running: %s",
                    ward_verdict_name(res->v));
         return;
     }
-    check_step(run, s->id, WARD_R_NO_PROMPTER, false, "a prompter is running");
+    if (e->prompter)
+        check_step(run, s->id, WARD_R_NO_PROMPTER, false, "a prompter is running");
+    else
+        check_step(run, s->id, WARD_R_NO_PROMPTER, false,
+                   "no prompter is running: the rules still apply, questions get %s",
+                   ward_verdict_name(e->settings.no_prompter));
     /* 2: no program to judge. */
     if (!r->app.path) {
         app_result(res, e->settings.unattributed, WARD_R_UNATTRIBUTED);

@@ -370,6 +370,34 @@ static void step1_no_prompter(void **state)
     ward_engine_free(e);
 }
 
+static void step1_no_prompter_questions_only(void **state)
+{
+    (void)state;
+    ward_engine *e = engine();
+    app_rule(e, "/usr/bin/curl", WARD_DIR_OUT, 6, 443, NULL, NULL, WARD_ACT_PERMIT);
+    ward_engine_set_prompter(e, false);
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    s.no_prompter = WARD_V_BLOCK;
+    s.no_prompter_scope = WARD_NP_QUESTIONS;
+    assert_int_equal(ward_engine_configure(e, &s), 0);
+    ward_request r = req_out("/usr/bin/curl", 6, "93.184.216.34", 443);
+    ward_decision d = classify(e, &r);
+    assert_int_equal(d.verdict, WARD_V_PERMIT); /* the rules still apply */
+    assert_int_equal(d.reason, WARD_R_APP_RULE);
+    r.rport = 80;
+    assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK); /* fallback: opposite */
+    ward_request u = req_out("/opt/unknown", 6, "93.184.216.34", 443);
+    d = classify(e, &u);
+    assert_int_equal(d.verdict, WARD_V_BLOCK); /* would be asked: nobody to ask */
+    assert_int_equal(d.reason, WARD_R_NO_PROMPTER);
+    ward_engine_set_prompter(e, true);
+    assert_int_equal(classify(e, &u).verdict, WARD_V_DEFER);
+    s.no_prompter_scope = (enum ward_np_scope)7;
+    assert_int_equal(ward_engine_configure(e, &s), WARD_E_INVAL);
+    ward_engine_free(e);
+}
+
 static void step2_unattributed(void **state)
 {
     (void)state;
@@ -927,6 +955,7 @@ int main(void)
         cmocka_unit_test(arb_callout_verdicts_defer_nmd_drop),
         cmocka_unit_test(arb_nothing_matches_layer_default),
         cmocka_unit_test(step1_no_prompter),
+        cmocka_unit_test(step1_no_prompter_questions_only),
         cmocka_unit_test(step2_unattributed),
         cmocka_unit_test(step3_self),
         cmocka_unit_test(step4_modes),
