@@ -310,25 +310,33 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* A value written bare must stay one token: anything else is quoted, and
  * the loader decides whether a quoted value is acceptable there. */
-static bool bare_ok(const char *s)
+static bool bare_ok(const char *s, bool spaces)
 {
     if (!*s)
         return false;
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr(".:/-_,* ", *s))
+        if (!isalnum((unsigned char)*s) && !strchr(".:/-_*", *s) &&
+            !(spaces && (*s == ' ' || *s == ',')))
             return false;
     return true;
 }
 
-static void put_value(struct out *o, const char *s, bool quote)
+/* Spaces (and commas) only where the language's form has them: time windows
+ * ("mon,wed 22:00-02:00") and lifetimes ("until-exit pid 1 start 2"). */
+static void put_any(struct out *o, const char *s, bool quote, bool spaces)
 {
-    if (quote || !bare_ok(s)) {
+    if (quote || !bare_ok(s, spaces)) {
         char q[8200];
         ward_policy_quote(s, q, sizeof(q));
         put(o, "%s", q);
     } else {
         put(o, "%s", s);
     }
+}
+
+static void put_value(struct out *o, const char *s, bool quote)
+{
+    put_any(o, s, quote, false);
 }
 
 static const char *get_str(json_object *o, const char *key)
@@ -350,7 +358,7 @@ static bool put_list(struct out *o, json_object *arr, bool quote, bool spaces)
             return false;
         if (i)
             put(o, spaces ? " " : ", ");
-        put_value(o, json_object_get_string(v), quote);
+        put_any(o, json_object_get_string(v), quote, spaces);
     }
     if (n != 1 && !spaces)
         put(o, " }");
@@ -483,7 +491,7 @@ static bool import_filter(struct out *o, json_object *f, char *err, size_t el)
             return false;
     if (life) {
         put(o, " ");
-        put_value(o, life, false);
+        put_any(o, life, false, true);
     }
     put(o, "\n");
     return true;
@@ -536,7 +544,7 @@ static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
     }
     if (life) {
         put(o, " ");
-        put_value(o, life, false);
+        put_any(o, life, false, true);
     }
     put(o, "\n");
     return true;
