@@ -95,6 +95,38 @@ wk_check "timeout: nobody answers, the default (deny) applies" [ "$(conn "$O" 20
 wk_check "timeout: wardd logged the block as the timeout's" \
     bash -c "\"$WARD\" log --program '$O' --json | grep -q '\"filter\":\"timeout\"'"
 
+# Two programs wait at once; each prompt is answered on its own.
+mkdir -p "$WK_TMP/two/a" "$WK_TMP/two/b"
+cp "$WK_CLIENT" "$WK_TMP/two/a/wk-client"
+cp "$WK_CLIENT" "$WK_TMP/two/b/wk-client"
+mkfifo "$WK_TMP/keys"
+exec 8<>"$WK_TMP/keys"
+wk_bg px sh -c "exec \"$WARD\" prompt <\"$WK_TMP/keys\""
+wk_wait_for "$WK_TMP/px.log" "waiting for prompts" 10
+wk_bg ca wk_client "$WK_TMP/two/a/wk-client" tcp4 $IP_B 8080 20
+wk_bg cb wk_client "$WK_TMP/two/b/wk-client" tcp4 $IP_B 8080 20
+pending() { "$WARD" status --json | sed 's/.*"prompts_pending":\([0-9]*\).*/\1/'; }
+for _ in $(seq 100); do [ "$(pending)" = 2 ] && break; sleep 0.1; done
+wk_check "two prompts: both programs wait at once" [ "$(pending)" = 2 ]
+printf 'a\n\no\n' >&8 # the first shown: allow, this destination, once
+for _ in $(seq 100); do [ "$(pending)" = 1 ] && break; sleep 0.1; done
+wk_check "two prompts: the first answer leaves the other waiting" [ "$(pending)" = 1 ]
+printf 'd\n\no\n' >&8 # the second: deny once
+wait "$WK_PID_ca" "$WK_PID_cb"
+first=$(sed -n 's/^program:  //p' "$WK_TMP/px.log" | head -1)
+[ "$first" = "$WK_TMP/two/a/wk-client" ] && { yes=ca; no=cb; } || { yes=cb; no=ca; }
+wk_check "two prompts: the program allowed connects" grep -qx ok "$WK_TMP/$yes.log"
+wk_check "two prompts: the program denied does not" bash -c "! grep -qx ok '$WK_TMP/$no.log'"
+
+# Anyone may read; only root and group ward may change the policy.
+asnobody() { setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
+wk_check "a non-root, non-ward user can read the status" asnobody "$WARD" status
+wk_check "a non-root, non-ward user cannot switch the mode" bash -c \
+    "! setpriv --reuid nobody --regid nogroup --clear-groups '$WARD' mode allow-all 2>/dev/null"
+wk_check "... nor add a rule" bash -c \
+    "! setpriv --reuid nobody --regid nogroup --clear-groups '$WARD' rules add /bin/sh allow 2>/dev/null"
+wk_check "... and the mode is unchanged" [ "$("$WARD" mode)" = ask ]
+
 # The log holds each decision with its program, pid and remote.
 rows=$("$WARD" log --program "$Q" --json 2>&1)
 wk_check "log: the learned program's connection is logged as permit with its pid" \
