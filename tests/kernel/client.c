@@ -338,6 +338,12 @@ static int lat(const char *host, int port, int n)
     socklen_t sl = mkaddr(host, port, family, false, &ss);
     if (!t)
         return 1;
+    for (int i = 0; i < 20; i++) { /* warm up: neighbour entry, caches */
+        int fd = sock(family, SOCK_STREAM);
+        if (!connect(fd, (void *)&ss, sl))
+            (void)!send(fd, "x", 1, MSG_NOSIGNAL);
+        close(fd);
+    }
     uint64_t start = now_ns();
     for (int i = 0; i < n; i++) {
         int fd = sock(family, SOCK_STREAM);

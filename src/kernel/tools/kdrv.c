@@ -11,6 +11,7 @@
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
+ *             [--no-nft] [--no-bpf]   (one half only: for measurements)
  *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
@@ -387,7 +388,9 @@ int main(int argc, char **argv)
         O_DNSBLOCK,
         O_NODNS,
         O_STATIC,
-        O_BOOT
+        O_BOOT,
+        O_NONFT,
+        O_NOBPF
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -415,6 +418,8 @@ int main(int argc, char **argv)
         {"no-dns", 0, 0, O_NODNS},
         {"static-rules", 1, 0, O_STATIC},
         {"boot-ruleset", 0, 0, O_BOOT},
+        {"no-nft", 0, 0, O_NONFT},
+        {"no-bpf", 0, 0, O_NOBPF},
         {0, 0, 0, 0},
     };
     int c;
@@ -459,6 +464,12 @@ int main(int argc, char **argv)
         case O_STATIC:
             if (read_static(optarg, &cfg))
                 return 2;
+            break;
+        case O_NONFT:
+            cfg.no_nft = true;
+            break;
+        case O_NOBPF:
+            cfg.no_bpf = true;
             break;
         case O_BOOT:
             boot = true;
@@ -527,7 +538,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ward-kdrv: open: %s\n", strerror(-err));
         return 1;
     }
-    if (apply_programs(false))
+    if (!cfg.no_bpf && apply_programs(false))
         goto fail;
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
         uint8_t proto;
