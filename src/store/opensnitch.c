@@ -357,7 +357,8 @@ char *ward_opensnitch_to_policy(const char *const *jsons, const char *const *nam
             n_rules++;
         }
     }
-    qsort(rules, n_rules, sizeof(*rules), cmp_rule);
+    if (n_rules)
+        qsort(rules, n_rules, sizeof(*rules), cmp_rule);
     /* Filters first (rules without a program, or with conditions only filters
      * hold), then one app block per program, rules in OpenSnitch's order. */
     for (size_t i = 0; i < n_rules; i++) {
