@@ -158,7 +158,6 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
         .len = got,
         .root = root,
     };
-    (void)rootbuf;
     return (int)ld->n_srcs++;
 }
 

@@ -1434,7 +1434,6 @@ static bool stmt_filter(struct ps *ps)
     if (!seen_action)
         return err(ps, ft, "filter%s%s%s has no action (permit, block or callout NAME)",
                    name ? " '" : "", name ? name : "", name ? "'" : "");
-    (void)seen_sub;
 
     bool inbound = layer_is_inbound(d.layer);
     ward_cond *conds = arena_alloc(&ld->arena, (f->n + 1) * sizeof(*conds));
