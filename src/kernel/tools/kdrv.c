@@ -11,7 +11,7 @@
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
- *             [--no-nft] [--no-bpf]   (one half only: for measurements)
+ *             [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only: for measurements)
  *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
@@ -242,6 +242,23 @@ static int port_parse(const char *s, uint8_t *proto, uint16_t *port)
     return *proto ? 0 : -1;
 }
 
+static void print_stats(void)
+{
+    ward_kstats st;
+    ward_kernel_stats(drv.k, &st);
+    printf("stats allow=%llu deny=%llu ask=%llu raw_deny=%llu backstop=%llu queued=%llu "
+           "answered=%llu queue_dropped=%llu repairs=%llu dns_answers=%llu dns_untrusted=%llu "
+           "dns_blocked=%llu\n",
+           (unsigned long long)st.hook[WARD_STAT_ALLOW],
+           (unsigned long long)st.hook[WARD_STAT_DENY], (unsigned long long)st.hook[WARD_STAT_ASK],
+           (unsigned long long)st.hook[WARD_STAT_RAW_DENY],
+           (unsigned long long)st.hook[WARD_STAT_BACKSTOP], (unsigned long long)st.queued,
+           (unsigned long long)st.answered, (unsigned long long)st.queue_dropped,
+           (unsigned long long)st.repairs, (unsigned long long)st.dns_answers,
+           (unsigned long long)st.dns_untrusted, (unsigned long long)st.dns_blocked);
+    fflush(stdout);
+}
+
 static void read_control(int fd)
 {
     static char buf[512];
@@ -260,6 +277,8 @@ static void read_control(int fd)
         int v = kv_parse(word);
         if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
             answer_held(v, ino);
+        else if (!strcmp(word, "stats"))
+            print_stats();
         else if (!strcmp(buf, "quit"))
             stop = 1;
         size_t rest = len - (size_t)(nl + 1 - buf);
@@ -390,7 +409,8 @@ int main(int argc, char **argv)
         O_STATIC,
         O_BOOT,
         O_NONFT,
-        O_NOBPF
+        O_NOBPF,
+        O_QMAXLEN
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -420,6 +440,7 @@ int main(int argc, char **argv)
         {"boot-ruleset", 0, 0, O_BOOT},
         {"no-nft", 0, 0, O_NONFT},
         {"no-bpf", 0, 0, O_NOBPF},
+        {"queue-maxlen", 1, 0, O_QMAXLEN},
         {0, 0, 0, 0},
     };
     int c;
@@ -464,6 +485,9 @@ int main(int argc, char **argv)
         case O_STATIC:
             if (read_static(optarg, &cfg))
                 return 2;
+            break;
+        case O_QMAXLEN:
+            cfg.queue_maxlen = (uint32_t)atoi(optarg);
             break;
         case O_NONFT:
             cfg.no_nft = true;
@@ -628,14 +652,7 @@ int main(int argc, char **argv)
     answer_held(WARD_KV_DENY, 0);
     if (cfd >= 0)
         close(cfd);
-    ward_kernel_stats(drv.k, &st);
-    printf("stats allow=%llu deny=%llu ask=%llu raw_deny=%llu queued=%llu answered=%llu "
-           "queue_dropped=%llu repairs=%llu\n",
-           (unsigned long long)st.hook[WARD_STAT_ALLOW],
-           (unsigned long long)st.hook[WARD_STAT_DENY], (unsigned long long)st.hook[WARD_STAT_ASK],
-           (unsigned long long)st.hook[WARD_STAT_RAW_DENY], (unsigned long long)st.queued,
-           (unsigned long long)st.answered, (unsigned long long)st.queue_dropped,
-           (unsigned long long)st.repairs);
+    print_stats();
     ward_kernel_close(drv.k);
     return 0;
 fail:
