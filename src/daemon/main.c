@@ -71,7 +71,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         .config = "/etc/ward/ward.conf",
         .state_dir = "/var/lib/ward",
         .run_dir = "/run/ward",
-        .ring_capacity = 65536,
+        /* Events are ~900 bytes: 4096 of them is 3.6 MB for the ring and as
+         * much for the log's queue, a few seconds of a connection storm. */
+        .ring_capacity = 4096,
         .max_waiting = 4096,
     };
     int ch;
@@ -167,8 +169,8 @@ static int setup(struct wardd *d)
         wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
                   strerror(-d->procmon_fd));
 
-    ward_log_config lc = {.path = d->log_path, .max_age_s = 30 * 86400,
-                          .max_bytes = 256ll << 20};
+    ward_log_config lc = {.path = d->log_path, .queue_cap = 4096,
+                          .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
         wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
         return -1;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,9 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
     d->policy = p;
     d->engine = e;
     d->extras = *ward_policy_get_extras(p);
+    /* The parser's memory is free now: give it back rather than keep the
+     * high-water mark of a load for the daemon's whole life. */
+    malloc_trim(0);
     ward_engine_stats st;
     ward_engine_stats_get(e, &st);
     wardd_log(LOG_INFO, "policy %s: %zu programs, %zu rules, %zu filters", d->opt.config,

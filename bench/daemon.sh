@@ -1,0 +1,72 @@
+#!/bin/bash
+# bench/run daemon [RULES [CONNECTS]] — wardd with a large policy.
+#
+# The real wardd (release build) in the kernel tests' sandbox (two network
+# namespaces, hooks on a cgroup of our own), its policy RULES application
+# rules (default 10000) over RULES/5 programs. The client's own rule names a
+# zone, which the kernel cannot evaluate, so each of its CONNECTS connections
+# (default 3000) is queued and decided in user space by that rule: the rate
+# is decisions through the queue. A silent prompter is registered, as on a
+# desktop. Then the connection log's capacity is measured on its own
+# (bench/lograte). Prints
+#   daemon: rss_kb=… anon_kb=… rules=… processes=… decisions_per_s=… log_events_per_s=…
+set -uo pipefail
+ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
+RULES=${1:-10000}
+N=${2:-3000}
+cd "$ROOT"
+REL=${BUILD#$ROOT/}
+make -s -j2 MODE=rel BUILD_DIR="$REL" "$REL/bin/wardd" "$REL/bin/ward" "$REL/bench/lograte" \
+    "$REL/tests/kernel/wk-client" "$REL/tests/kernel/wk-client-static" >&2 || exit 1
+export WARD_BUILD=$BUILD
+. "$ROOT/tests/kernel/lib.sh"
+wk_setup >&2
+exec 3>&1 1>&2 # progress on stderr, the result on fd 3
+
+C=$WK_TMP/asked/wk-client
+mkdir -p "$WK_TMP/etc"
+chmod 755 "$WK_TMP" "$WK_TMP/etc"
+{
+    echo "set mode ask"
+    echo "app \"$C\" {"
+    echo "    allow out tcp port 8080 to lan"
+    echo "}"
+    awk -v n="$RULES" 'BEGIN {
+        for (p = 0; p < n / 5; p++) {
+            printf "app \"/opt/bench/bin/prog%d\" {\n", p
+            for (r = 0; r < 5; r++)
+                printf "    %s out tcp port %d to internet\n", r % 2 ? "deny" : "allow", 1000 + p % 50000 + r
+            printf "}\n"
+        }
+    }'
+} >"$WK_TMP/etc/ward.conf"
+chmod 644 "$WK_TMP/etc/ward.conf"
+export WARD_SOCKET=$WK_TMP/run/control.sock
+
+wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080
+wk_wait_for "$WK_TMP/srv.log" listening
+wk_bg wardd nsenter --net=/run/netns/$NS_A "$BUILD/bin/wardd" --foreground \
+    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
+    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
+wk_wait_for "$WK_TMP/wardd.log" ready 60 || exit 1
+mkfifo "$WK_TMP/never"
+exec 9<>"$WK_TMP/never"
+wk_bg prompter sh -c "exec \"$BUILD/bin/ward\" prompt <\"$WK_TMP/never\""
+wk_wait_for "$WK_TMP/prompter.log" "waiting for prompts" 10
+
+out=$(wk_client "$C" lat $IP_B 8080 "$N")
+echo "$out"
+rate=$(sed -n 's/.*conns_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+dec=$("$BUILD/bin/ward" status --json | sed 's/.*"decisions":\([0-9]*\).*/\1/')
+rules=$("$BUILD/bin/ward" status --json | sed 's/.*"rules":\([0-9]*\).*/\1/')
+rss=$(awk '/VmRSS/ { print $2 }' /proc/"$WK_PID_wardd"/status 2>/dev/null)
+anon=$(awk '/RssAnon/ { print $2 }' /proc/"$WK_PID_wardd"/status 2>/dev/null)
+echo "wardd: VmRSS $rss kB, of which private (RssAnon) $anon kB; the rest is shared library pages"
+# nsenter execs wardd in place, so the pid is wardd's own.
+procs=$(ls /proc | grep -c '^[0-9]')
+echo "wardd made $dec decisions for $N connections (plus warm-up)"
+lr=$("$BUILD/bench/lograte" "$WK_TMP/lograte.db" 300000)
+echo "$lr"
+lrate=$(sed -n 's/.*log_events_per_s=\([0-9]*\).*/\1/p' <<<"$lr")
+echo "daemon: rss_kb=$rss anon_kb=$anon rules=$rules processes=$procs decisions_per_s=$rate log_events_per_s=$lrate" >&3
