@@ -20,9 +20,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+/* What the learned rules file cannot hold (it must not outlive wardd):
+ * carried from the old engine into the new one at a reload. The rest comes
+ * back from the files. */
 static bool lives_in_memory(const ward_lifetime *l)
 {
-    return l->kind != WARD_LIFE_PERSISTENT && l->kind != WARD_LIFE_BOOT;
+    return l->kind == WARD_LIFE_UNTIL_RESTART || l->kind == WARD_LIFE_ONCE ||
+           l->kind == WARD_LIFE_DYNAMIC;
 }
 
 /* Copies the rules that no file holds from the old engine into the new. */
@@ -154,7 +158,8 @@ static int write_atomic(const char *path, const char *text)
 
 int wardd_policy_save_learned(struct wardd *d)
 {
-    char *text = ward_policy_format(d->policy, WARD_PRINT_PROVIDER_ONLY, WARD_PROVIDER_LEARNED);
+    char *text = ward_policy_format(d->policy, WARD_PRINT_PROVIDER_ONLY | WARD_PRINT_DURABLE_ONLY,
+                                    WARD_PROVIDER_LEARNED);
     if (!text)
         return -ENOMEM;
     int rc = write_atomic(d->learned_path, text);
