@@ -39,11 +39,11 @@ typedef struct ward_trace ward_trace;
 enum ward_err {
     WARD_OK = 0,
     WARD_E_NOMEM = -1,
-    WARD_E_INVAL = -2,          /* a malformed definition */
-    WARD_E_NOENT = -3,          /* no such object */
-    WARD_E_EXIST = -4,          /* an object of that name exists */
-    WARD_E_FIELD = -5,          /* a condition the filter's layer does not offer */
-    WARD_E_LIMIT = -6,          /* too many objects or values */
+    WARD_E_INVAL = -2, /* a malformed definition */
+    WARD_E_NOENT = -3, /* no such object */
+    WARD_E_EXIST = -4, /* an object of that name exists */
+    WARD_E_FIELD = -5, /* a condition the filter's layer does not offer */
+    WARD_E_LIMIT = -6, /* too many objects or values */
 };
 const char *ward_strerror(int err);
 
@@ -74,7 +74,7 @@ typedef struct ward_time_window {
     uint8_t days;
     uint16_t start, end;
 } ward_time_window;
-#define WARD_DAYS_ALL 0x7f
+#define WARD_DAYS_ALL      0x7f
 #define WARD_DAYS_WEEKDAYS 0x3e
 
 /* Executable identity: the file the process was started from. */
@@ -95,7 +95,7 @@ int ward_ip_parse(const char *s, ward_ip *ip);
 int ward_cidr_parse(const char *s, ward_cidr *c);
 /* Format into buf (at least WARD_IP_STRLEN / WARD_CIDR_STRLEN bytes);
  * IPv4 and mapped addresses print as dotted quads. Returns buf. */
-#define WARD_IP_STRLEN 46
+#define WARD_IP_STRLEN   46
 #define WARD_CIDR_STRLEN 50
 char *ward_ip_format(const ward_ip *ip, char *buf, size_t len);
 char *ward_cidr_format(const ward_cidr *c, char *buf, size_t len);
@@ -186,20 +186,20 @@ enum ward_action {
 
 /* Why the final verdict is what it is: pf's reason codes. */
 enum ward_reason {
-    WARD_R_DEFAULT,        /* nothing decided: the layer's default */
-    WARD_R_FILTER,         /* a filter decided */
-    WARD_R_CALLOUT,        /* a callout decided */
-    WARD_R_CALLOUT_MISSING,/* the filter names an unregistered callout: block */
-    WARD_R_VETO,           /* a callout vetoed a hard permit */
-    WARD_R_NO_PROMPTER,    /* step 1: no prompter running */
-    WARD_R_UNATTRIBUTED,   /* step 2: the process could not be identified */
-    WARD_R_SELF,           /* step 3: remote address is the host itself */
-    WARD_R_MODE,           /* step 4: work mode allow-all / deny-all */
-    WARD_R_APP_RULE,       /* step 5: an application rule matched */
-    WARD_R_APP_FALLBACK,   /* step 5: no rule matched: the program's fallback
-                              (the documents: the opposite of the last rule) */
-    WARD_R_APP_UNKNOWN,    /* step 5: program has no rules: ask */
-    WARD_R_APP_PIN,        /* step 5: binary does not match its SHA-256 pin: ask */
+    WARD_R_DEFAULT,         /* nothing decided: the layer's default */
+    WARD_R_FILTER,          /* a filter decided */
+    WARD_R_CALLOUT,         /* a callout decided */
+    WARD_R_CALLOUT_MISSING, /* the filter names an unregistered callout: block */
+    WARD_R_VETO,            /* a callout vetoed a hard permit */
+    WARD_R_NO_PROMPTER,     /* step 1: no prompter running */
+    WARD_R_UNATTRIBUTED,    /* step 2: the process could not be identified */
+    WARD_R_SELF,            /* step 3: remote address is the host itself */
+    WARD_R_MODE,            /* step 4: work mode allow-all / deny-all */
+    WARD_R_APP_RULE,        /* step 5: an application rule matched */
+    WARD_R_APP_FALLBACK,    /* step 5: no rule matched: the program's fallback
+                               (the documents: the opposite of the last rule) */
+    WARD_R_APP_UNKNOWN,     /* step 5: program has no rules: ask */
+    WARD_R_APP_PIN,         /* step 5: binary does not match its SHA-256 pin: ask */
     WARD_R_COUNT
 };
 const char *ward_reason_name(enum ward_reason r);
@@ -228,7 +228,7 @@ typedef struct ward_lifetime {
 /* ---- Providers, sublayers, settings, zones -------------------------------- */
 
 /* Built in, always present. */
-#define WARD_PROVIDER_ADMIN 1u
+#define WARD_PROVIDER_ADMIN   1u
 #define WARD_PROVIDER_LEARNED 2u
 
 int ward_provider_add(ward_engine *e, const char *name); /* returns the id */
@@ -242,7 +242,7 @@ enum ward_sublayer_kind {
 
 /* Built in, always present: "admin" (filters, weight 0xc000) and
  * "applications" (weight 0x8000). */
-#define WARD_SUBLAYER_ADMIN 1u
+#define WARD_SUBLAYER_ADMIN        1u
 #define WARD_SUBLAYER_APPLICATIONS 2u
 
 int ward_sublayer_add(ward_engine *e, const char *name, uint16_t weight,
@@ -277,7 +277,7 @@ enum ward_np_scope {
 
 typedef struct ward_settings {
     enum ward_mode mode;
-    enum ward_verdict no_prompter;  /* step 1 outcome: PERMIT (documents) or BLOCK */
+    enum ward_verdict no_prompter; /* step 1 outcome: PERMIT (documents) or BLOCK */
     enum ward_np_scope no_prompter_scope;
     enum ward_verdict unattributed; /* step 2 outcome: PERMIT (documents) or BLOCK */
     enum ward_verdict layer_default[WARD_LAYER_COUNT]; /* when nothing decides */
@@ -307,18 +307,18 @@ bool ward_zone_contains(const ward_engine *e, const char *name, const ward_ip *i
 /* ---- Filters ------------------------------------------------------------- */
 
 typedef struct ward_filter_def {
-    const char *name;      /* optional; shown in explain and logs */
+    const char *name; /* optional; shown in explain and logs */
     enum ward_layer layer;
-    uint32_t sublayer;     /* a FILTERS sublayer */
+    uint32_t sublayer; /* a FILTERS sublayer */
     uint32_t provider;
-    uint32_t weight;       /* higher first; equal weights: older filter first */
+    uint32_t weight; /* higher first; equal weights: older filter first */
     enum ward_action action;
-    bool hard;             /* hard: lower sublayers cannot override (section "Arbitration") */
-    const char *callout;   /* WARD_ACT_CALLOUT: the callout's name */
+    bool hard;           /* hard: lower sublayers cannot override (section "Arbitration") */
+    const char *callout; /* WARD_ACT_CALLOUT: the callout's name */
     const ward_cond *conds;
     size_t n_conds;
     ward_lifetime lifetime;
-    const char *origin;    /* optional: where it came from, e.g. "ward.conf:12" */
+    const char *origin; /* optional: where it came from, e.g. "ward.conf:12" */
 } ward_filter_def;
 
 /* Returns a filter id (> 0) or a negative ward_err. */
@@ -352,19 +352,19 @@ int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
  * (SEEDS 000: direction, protocol, port, time window, network type); a rule
  * may also name remote addresses or domains. */
 typedef struct ward_app_rule {
-    enum ward_direction dir;        /* OUT, IN or ANY */
-    uint8_t proto;                  /* 0 = any */
-    const ward_range *ports;        /* remote port for OUT, local port for IN */
+    enum ward_direction dir; /* OUT, IN or ANY */
+    uint8_t proto;           /* 0 = any */
+    const ward_range *ports; /* remote port for OUT, local port for IN */
     size_t n_ports;
     const ward_time_window *times;
     size_t n_times;
-    const char *const *zones;       /* network type of the remote address */
+    const char *const *zones; /* network type of the remote address */
     size_t n_zones;
-    const ward_cidr *addrs;         /* remote addresses */
+    const ward_cidr *addrs; /* remote addresses */
     size_t n_addrs;
-    const char *const *domains;     /* remote domain: exact or "*.suffix" */
+    const char *const *domains; /* remote domain: exact or "*.suffix" */
     size_t n_domains;
-    enum ward_action action;        /* PERMIT or BLOCK */
+    enum ward_action action; /* PERMIT or BLOCK */
     uint32_t provider;
     ward_lifetime lifetime;
     const char *origin;
@@ -418,7 +418,7 @@ int ward_callout_unregister(ward_engine *e, const char *name);
 /* ---- Classification ------------------------------------------------------ */
 
 typedef struct ward_app_ctx {
-    const char *path;          /* NULL: the process could not be attributed */
+    const char *path; /* NULL: the process could not be attributed */
     ward_exe_id exe;
     const ward_sha256 *sha256; /* NULL: not computed */
     const char *cmdline;       /* NULL: unknown */
@@ -429,25 +429,25 @@ struct ward_request {
     enum ward_direction dir;
     uint8_t proto;
     ward_ip local, remote;
-    uint16_t lport, rport;     /* for ICMP: rport carries the ICMP type */
-    const char *domain;        /* remote name if known, else NULL */
-    const char *iface;         /* NULL: unknown */
+    uint16_t lport, rport; /* for ICMP: rport carries the ICMP type */
+    const char *domain;    /* remote name if known, else NULL */
+    const char *iface;     /* NULL: unknown */
     ward_app_ctx app;
     bool has_user;
     uint32_t uid, gid;
-    const char *cgroup;        /* NULL: unknown */
-    int64_t now;               /* unix seconds: lifetimes */
-    uint8_t wday;              /* local time for windows: 0 = Sunday */
-    uint16_t minute;           /* minutes after local midnight */
+    const char *cgroup; /* NULL: unknown */
+    int64_t now;        /* unix seconds: lifetimes */
+    uint8_t wday;       /* local time for windows: 0 = Sunday */
+    uint16_t minute;    /* minutes after local midnight */
 };
 
 typedef struct ward_decision {
     enum ward_verdict verdict; /* never CONTINUE */
     enum ward_reason reason;
     bool hard;
-    uint64_t filter_id;        /* deciding filter or application rule id; 0 if none */
-    uint32_t sublayer;         /* deciding sublayer; 0 if none */
-    uint32_t provider;         /* provider of the deciding filter or rule; 0 if none */
+    uint64_t filter_id; /* deciding filter or application rule id; 0 if none */
+    uint32_t sublayer;  /* deciding sublayer; 0 if none */
+    uint32_t provider;  /* provider of the deciding filter or rule; 0 if none */
 } ward_decision;
 
 enum ward_classify_flags {
@@ -458,18 +458,18 @@ enum ward_classify_flags {
  * every step (and classification uses the reference evaluator so that every
  * earlier candidate can be explained). Once-only rules that decide are
  * consumed. Returns 0 or a negative ward_err. */
-int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out,
-                  ward_trace *trace, unsigned flags);
+int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, ward_trace *trace,
+                  unsigned flags);
 
 /* ---- Explain ------------------------------------------------------------- */
 
 enum ward_step_kind {
-    WARD_STEP_CHECK,    /* a decision-order step (no prompter, self, mode ...) */
-    WARD_STEP_FILTER,   /* a filter */
-    WARD_STEP_APP_RULE, /* an application rule */
+    WARD_STEP_CHECK,          /* a decision-order step (no prompter, self, mode ...) */
+    WARD_STEP_FILTER,         /* a filter */
+    WARD_STEP_APP_RULE,       /* an application rule */
     WARD_STEP_SUBLAYER_START, /* evaluation of a sublayer begins (or is skipped) */
-    WARD_STEP_SUBLAYER, /* a sublayer's result and how arbitration took it */
-    WARD_STEP_FINAL,    /* the final decision */
+    WARD_STEP_SUBLAYER,       /* a sublayer's result and how arbitration took it */
+    WARD_STEP_FINAL,          /* the final decision */
 };
 
 enum ward_step_outcome {
@@ -491,9 +491,9 @@ typedef struct ward_trace_step {
     uint64_t id;               /* filter or rule id */
     enum ward_verdict verdict; /* what this step said, when it said anything */
     bool hard;
-    enum ward_field field;     /* NO_MATCH: the first condition that failed */
-    enum ward_reason reason;   /* CHECK and FINAL */
-    const char *text;          /* a human sentence, owned by the trace */
+    enum ward_field field;   /* NO_MATCH: the first condition that failed */
+    enum ward_reason reason; /* CHECK and FINAL */
+    const char *text;        /* a human sentence, owned by the trace */
 } ward_trace_step;
 
 ward_trace *ward_trace_new(void);

@@ -46,8 +46,7 @@ static bool covered(const struct table *t, uint8_t dir, uint8_t proto, uint16_t 
     return false;
 }
 
-static int put(struct table *t, uint8_t dir, uint8_t proto, uint16_t port, uint8_t v,
-               uint64_t rule)
+static int put(struct table *t, uint8_t dir, uint8_t proto, uint16_t port, uint8_t v, uint64_t rule)
 {
     if (covered(t, dir, proto, port))
         return 0;
@@ -141,9 +140,9 @@ static bool compile_app(struct wardd *d, const ward_app_info *a, struct table *t
             return false;
         last = &r;
     }
-    bool fallback_allows = a->fallback == WARD_FALLBACK_PERMIT ||
-                           (a->fallback == WARD_FALLBACK_OPPOSITE && last &&
-                            last->action == WARD_ACT_BLOCK);
+    bool fallback_allows =
+        a->fallback == WARD_FALLBACK_PERMIT ||
+        (a->fallback == WARD_FALLBACK_OPPOSITE && last && last->action == WARD_ACT_BLOCK);
     if (fallback_allows && put(t, WARD_KDIR_OUT, WARD_KPROTO_ANY, 0, WARD_KV_ALLOW, 0) < 0)
         return false;
     return true;
@@ -157,8 +156,8 @@ void wardd_kernel_sync(struct wardd *d)
     ward_engine_settings(d->engine, &s);
     /* Without a prompter the documents' step 1 decides everything, unless
      * the policy keeps the rules first. */
-    bool usable = s.mode == WARD_MODE_ASK &&
-                  (d->prompters > 0 || s.no_prompter_scope == WARD_NP_QUESTIONS);
+    bool usable =
+        s.mode == WARD_MODE_ASK && (d->prompters > 0 || s.no_prompter_scope == WARD_NP_QUESTIONS);
     ward_exe_id *now = calloc(ward_app_count(d->engine) + 1, sizeof(*now));
     size_t n_now = 0, entries = 0;
     struct table *t = malloc(sizeof(*t));

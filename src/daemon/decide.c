@@ -56,8 +56,8 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, domain, r->domain);
 }
 
-void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec,
-                   uint32_t pid, uint32_t uid, const char *by)
+void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
+                   uint32_t uid, const char *by)
 {
     ward_event ev;
     event_from(&ev, r, pid, uid);
@@ -177,8 +177,8 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     const ward_prompt *pr = NULL;
     if (w) {
         *w = (struct waiter){q->id, true, q->pid, uid};
-        int64_t timeout_ms = (int64_t)(d->extras.prompt_timeout ? d->extras.prompt_timeout : 60) *
-                             1000;
+        int64_t timeout_ms =
+            (int64_t)(d->extras.prompt_timeout ? d->extras.prompt_timeout : 60) * 1000;
         pr = prompts_add(d->prompts, &r, q->pid, p ? p->start_time : 0, w, wardd_now_ms(),
                          timeout_ms, d->opt.max_waiting, &is_new);
     }
@@ -198,7 +198,7 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
 
 struct close_ctx {
     struct wardd *d;
-    bool reclassify;         /* after an answer: the new rules decide */
+    bool reclassify;           /* after an answer: the new rules decide */
     enum ward_verdict verdict; /* otherwise (and when still undecided) */
     const char *by;
 };

@@ -61,10 +61,14 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct wardd_options *o)
 {
     static const struct option longopts[] = {
-        {"foreground", no_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
-        {"state-dir", required_argument, NULL, 's'}, {"run-dir", required_argument, NULL, 'r'},
-        {"cgroup", required_argument, NULL, 'g'},    {"pin-dir", required_argument, NULL, 'p'},
-        {"no-kernel", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"config", required_argument, NULL, 'c'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"run-dir", required_argument, NULL, 'r'},
+        {"cgroup", required_argument, NULL, 'g'},
+        {"pin-dir", required_argument, NULL, 'p'},
+        {"no-kernel", no_argument, NULL, 'K'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct wardd_options){
@@ -150,8 +154,10 @@ static int setup(struct wardd *d)
     int rc;
     if ((rc = prepare_dir(d->opt.state_dir, 0700)) < 0 ||
         (rc = prepare_dir(d->opt.run_dir, 0755)) < 0) {
-        wardd_log(LOG_ERR, "state or run directory: %s (must be ours and not group/world "
-                           "writable)", strerror(-rc));
+        wardd_log(LOG_ERR,
+                  "state or run directory: %s (must be ours and not group/world "
+                  "writable)",
+                  strerror(-rc));
         return -1;
     }
     if (wardd_policy_load(d, err, sizeof(err)) < 0) {
@@ -169,8 +175,8 @@ static int setup(struct wardd *d)
         wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
                   strerror(-d->procmon_fd));
 
-    ward_log_config lc = {.path = d->log_path, .queue_cap = 4096,
-                          .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
+    ward_log_config lc = {
+        .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
         wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
         return -1;

@@ -115,8 +115,8 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
     malloc_trim(0);
     ward_engine_stats st;
     ward_engine_stats_get(e, &st);
-    wardd_log(LOG_INFO, "policy %s: %zu programs, %zu rules, %zu filters", d->opt.config,
-              st.apps, st.app_rules, st.filters);
+    wardd_log(LOG_INFO, "policy %s: %zu programs, %zu rules, %zu filters", d->opt.config, st.apps,
+              st.app_rules, st.filters);
     return 0;
 }
 

@@ -32,9 +32,9 @@ struct wardd_options {
     const char *cgroup;    /* where the hooks attach; NULL: the cgroup v2 root */
     const char *pin_dir;   /* BPF pins; NULL: /sys/fs/bpf/ward */
     bool foreground;
-    bool no_kernel;        /* control plane only (protocol tests, explain) */
+    bool no_kernel; /* control plane only (protocol tests, explain) */
     uint32_t ring_capacity;
-    size_t max_waiting;    /* connections waiting on prompts, at most */
+    size_t max_waiting; /* connections waiting on prompts, at most */
 };
 
 /* Per control connection. */
@@ -87,8 +87,8 @@ void wardd_kernel_sync(struct wardd *d);
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
-void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec,
-                   uint32_t pid, uint32_t uid, const char *by);
+void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
+                   uint32_t uid, const char *by);
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
                  size_t errlen);
 void wardd_prompts_expire(struct wardd *d, int64_t now_ms);

@@ -122,21 +122,24 @@ bool ward_cidr_contains(const ward_cidr *c, const ward_ip *ip)
 
 /* ---- Built-in zones ------------------------------------------------------ */
 
-#define V4(a, b, c, d, len)                                                                       \
-    {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d}}, 96 + (len)}
-#define END {{{0}}, 255}
+#define V4(a, b, c, d, len)                                                                        \
+    {                                                                                              \
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d}}, 96 + (len)                       \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        {{0}}, 255                                                                                 \
+    }
 
 static const ward_cidr zone_loopback[] = {
     V4(127, 0, 0, 0, 8), {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}, 128}, END};
-static const ward_cidr zone_lan[] = {V4(10, 0, 0, 0, 8),    V4(172, 16, 0, 0, 12),
-                                     V4(192, 168, 0, 0, 16), V4(100, 64, 0, 0, 10),
-                                     V4(169, 254, 0, 0, 16), {{{0xfc}}, 7},
-                                     {{{0xfe, 0x80}}, 10},   END};
-static const ward_cidr zone_multicast[] = {V4(224, 0, 0, 0, 4), V4(255, 255, 255, 255, 32),
-                                           {{{0xff}}, 8}, END};
+static const ward_cidr zone_lan[] = {
+    V4(10, 0, 0, 0, 8),     V4(172, 16, 0, 0, 12), V4(192, 168, 0, 0, 16), V4(100, 64, 0, 0, 10),
+    V4(169, 254, 0, 0, 16), {{{0xfc}}, 7},         {{{0xfe, 0x80}}, 10},   END};
+static const ward_cidr zone_multicast[] = {
+    V4(224, 0, 0, 0, 4), V4(255, 255, 255, 255, 32), {{{0xff}}, 8}, END};
 /* Never routed on the internet: unspecified and reserved. */
-static const ward_cidr zone_special[] = {V4(0, 0, 0, 0, 8), V4(240, 0, 0, 0, 4), {{{0}}, 128},
-                                         END};
+static const ward_cidr zone_special[] = {V4(0, 0, 0, 0, 8), V4(240, 0, 0, 0, 4), {{{0}}, 128}, END};
 
 static bool in_list(const ward_cidr *list, const ward_ip *ip)
 {
@@ -186,7 +189,7 @@ bool zone_contains(const ward_engine *e, const char *name, const ward_ip *ip)
     return false;
 }
 
-static const char *const builtin_zones[] = {"any", "loopback", "lan", "multicast",
+static const char *const builtin_zones[] = {"any",  "loopback", "lan", "multicast",
                                             "self", "internet", NULL};
 
 bool ward_zone_exists(const ward_engine *e, const char *name)
@@ -204,8 +207,7 @@ bool ward_zone_contains(const ward_engine *e, const char *name, const ward_ip *i
 
 int ward_zone_define(ward_engine *e, const char *name, const ward_cidr *cidrs, size_t n)
 {
-    if (!name || !*name || strlen(name) >= WARD_MAX_NAME || n > WARD_MAX_VALUES ||
-        (n && !cidrs)) {
+    if (!name || !*name || strlen(name) >= WARD_MAX_NAME || n > WARD_MAX_VALUES || (n && !cidrs)) {
         engine_seterr(e, "zone: bad name or too many prefixes");
         return WARD_E_INVAL;
     }

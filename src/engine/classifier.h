@@ -21,11 +21,11 @@
 #include "ward/engine.h"
 
 typedef struct cls_rule {
-    ward_cidr laddr, raddr;   /* plen 0 = any */
-    ward_range lport, rport;  /* 0..65535 = any */
-    ward_range proto;         /* 0..255 = any */
-    uint64_t prio;            /* >= 1; lower wins */
-    uint64_t data;            /* the caller's (the engine stores a filter index) */
+    ward_cidr laddr, raddr;  /* plen 0 = any */
+    ward_range lport, rport; /* 0..65535 = any */
+    ward_range proto;        /* 0..255 = any */
+    uint64_t prio;           /* >= 1; lower wins */
+    uint64_t data;           /* the caller's (the engine stores a filter index) */
 } cls_rule;
 
 typedef struct cls_key {

@@ -28,7 +28,7 @@ struct result {
     enum ward_reason reason;
     uint64_t id;
     uint32_t provider;
-    struct filter *once_filter;   /* consumed if this result stands */
+    struct filter *once_filter; /* consumed if this result stands */
     struct app_rule *once_rule;
 };
 
@@ -68,8 +68,11 @@ static void filter_label(const struct filter *f, char *buf, size_t len)
 static bool filter_act(struct run *run, const struct sublayer *s, struct filter *f,
                        struct result *res)
 {
-    *res = (struct result){.has = true, .hard = f->def.hard, .id = f->id,
-                           .provider = f->def.provider, .reason = WARD_R_FILTER};
+    *res = (struct result){.has = true,
+                           .hard = f->def.hard,
+                           .id = f->id,
+                           .provider = f->def.provider,
+                           .reason = WARD_R_FILTER};
     const char *what = "";
     char label[512];
     if (f->def.action == WARD_ACT_PERMIT) {
@@ -92,7 +95,8 @@ static bool filter_act(struct run *run, const struct sublayer *s, struct filter 
                     trace_add(run->t,
                               &(ward_trace_step){.kind = WARD_STEP_FILTER,
                                                  .outcome = WARD_OUT_CONTINUE,
-                                                 .sublayer = s->id, .id = f->id,
+                                                 .sublayer = s->id,
+                                                 .id = f->id,
                                                  .verdict = WARD_V_CONTINUE},
                               "%s: matches; callout %s says continue", label, f->def.callout);
                 }
@@ -111,11 +115,14 @@ static bool filter_act(struct run *run, const struct sublayer *s, struct filter 
     if (run->t) {
         filter_label(f, label, sizeof(label));
         trace_add(run->t,
-                  &(ward_trace_step){.kind = WARD_STEP_FILTER, .outcome = WARD_OUT_MATCH,
-                                     .sublayer = s->id, .id = f->id, .verdict = res->v,
+                  &(ward_trace_step){.kind = WARD_STEP_FILTER,
+                                     .outcome = WARD_OUT_MATCH,
+                                     .sublayer = s->id,
+                                     .id = f->id,
+                                     .verdict = res->v,
                                      .hard = res->hard},
-                  "%s: matches: %s (%s)%s", label, ward_verdict_name(res->v),
-                  hardness(res->hard), what);
+                  "%s: matches: %s (%s)%s", label, ward_verdict_name(res->v), hardness(res->hard),
+                  what);
     }
     return true;
 }
@@ -135,7 +142,8 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
                     trace_add(run->t,
                               &(ward_trace_step){.kind = WARD_STEP_FILTER,
                                                  .outcome = WARD_OUT_EXPIRED,
-                                                 .sublayer = s->id, .id = f->id},
+                                                 .sublayer = s->id,
+                                                 .id = f->id},
                               "%s: expired", label);
                 }
                 continue;
@@ -147,7 +155,8 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
                     trace_add(run->t,
                               &(ward_trace_step){.kind = WARD_STEP_FILTER,
                                                  .outcome = WARD_OUT_NO_MATCH,
-                                                 .sublayer = s->id, .id = f->id,
+                                                 .sublayer = s->id,
+                                                 .id = f->id,
                                                  .field = failed->field},
                               "%s: no match: %s", label, run->buf);
                 }
@@ -188,7 +197,8 @@ static void check_step(struct run *run, uint32_t sub, enum ward_reason reason, b
     trace_add(run->t,
               &(ward_trace_step){.kind = WARD_STEP_CHECK,
                                  .outcome = decided ? WARD_OUT_MATCH : WARD_OUT_PASSED,
-                                 .sublayer = sub, .reason = reason},
+                                 .sublayer = sub,
+                                 .reason = reason},
               "check %s: %s", ward_reason_name(reason), run->buf);
 }
 
@@ -341,8 +351,7 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
     if (e->settings.mode != WARD_MODE_ASK) {
         bool allow = e->settings.mode == WARD_MODE_ALLOW_ALL;
         app_result(res, allow ? WARD_V_PERMIT : WARD_V_BLOCK, WARD_R_MODE);
-        check_step(run, s->id, WARD_R_MODE, true, "work mode %s",
-                   ward_mode_name(e->settings.mode));
+        check_step(run, s->id, WARD_R_MODE, true, "work mode %s", ward_mode_name(e->settings.mode));
         return;
     }
     check_step(run, s->id, WARD_R_MODE, false, "work mode ask");
@@ -362,7 +371,8 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
             if (run->t)
                 trace_add(run->t,
                           &(ward_trace_step){.kind = WARD_STEP_APP_RULE,
-                                             .outcome = WARD_OUT_EXPIRED, .sublayer = s->id,
+                                             .outcome = WARD_OUT_EXPIRED,
+                                             .sublayer = s->id,
                                              .id = rule->id},
                           "rule %llu of %s: expired", (unsigned long long)rule->id, a->path);
             continue;
@@ -377,7 +387,9 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
             trace_add(run->t,
                       &(ward_trace_step){.kind = WARD_STEP_APP_RULE,
                                          .outcome = fails ? WARD_OUT_NO_MATCH : WARD_OUT_MATCH,
-                                         .sublayer = s->id, .id = rule->id, .verdict = v},
+                                         .sublayer = s->id,
+                                         .id = rule->id,
+                                         .verdict = v},
                       "rule %llu of %s \"%s\"%s%s: %s%s", (unsigned long long)rule->id, a->path,
                       what, rule->origin ? " at " : "", rule->origin ? rule->origin : "",
                       fails ? "no match: " : "matches: ", fails ? fails : ward_verdict_name(v));
@@ -457,14 +469,18 @@ static void sublayer_step(struct run *run, const struct sublayer *s, const struc
         return;
     if (!r->has) {
         trace_add(run->t,
-                  &(ward_trace_step){.kind = WARD_STEP_SUBLAYER, .outcome = WARD_OUT_PASSED,
-                                     .sublayer = s->id},
+                  &(ward_trace_step){
+                      .kind = WARD_STEP_SUBLAYER, .outcome = WARD_OUT_PASSED, .sublayer = s->id},
                   "no decision in this sublayer");
         return;
     }
     trace_add(run->t,
-              &(ward_trace_step){.kind = WARD_STEP_SUBLAYER, .outcome = out, .sublayer = s->id,
-                                 .id = r->id, .verdict = r->v, .hard = r->hard,
+              &(ward_trace_step){.kind = WARD_STEP_SUBLAYER,
+                                 .outcome = out,
+                                 .sublayer = s->id,
+                                 .id = r->id,
+                                 .verdict = r->v,
+                                 .hard = r->hard,
                                  .reason = r->reason},
               "sublayer says %s (%s): %s", ward_verdict_name(r->v), hardness(r->hard), why);
 }
@@ -488,11 +504,11 @@ static void arbitrate(struct run *run, struct arbiter *a, const struct sublayer 
     }
     if (a->cur.has && run->t)
         trace_step_mut(run->t, a->cur_step)->outcome = WARD_OUT_OVERRIDDEN;
-    const char *why = !a->cur.has                   ? "taken"
-                      : r->veto                     ? "taken: a callout veto overturns the permit"
-                      : a->cur.v == WARD_V_PERMIT   ? "taken: block overrides permit"
-                      : r->v == WARD_V_PERMIT       ? "taken: a permit overrides the soft block above"
-                                                    : "taken: a hard block overrides";
+    const char *why = !a->cur.has                 ? "taken"
+                      : r->veto                   ? "taken: a callout veto overturns the permit"
+                      : a->cur.v == WARD_V_PERMIT ? "taken: block overrides permit"
+                      : r->v == WARD_V_PERMIT     ? "taken: a permit overrides the soft block above"
+                                                  : "taken: a hard block overrides";
     sublayer_step(run, s, r, WARD_OUT_TAKEN, why);
     a->cur = *r;
     a->cur_sub = s->id;
@@ -522,8 +538,7 @@ int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, w
         if (trace) {
             trace_add(trace,
                       &(ward_trace_step){.kind = WARD_STEP_SUBLAYER_START,
-                                         .outcome = arb.final ? WARD_OUT_SKIPPED
-                                                              : WARD_OUT_PASSED,
+                                         .outcome = arb.final ? WARD_OUT_SKIPPED : WARD_OUT_PASSED,
                                          .sublayer = s->id},
                       "sublayer %s (weight 0x%04x)%s", s->name, s->weight,
                       arb.final ? ": skipped, a hard block already decided" : "");
@@ -560,15 +575,20 @@ int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, w
                 sub = e->sublayers[i]->name;
         if (out->reason == WARD_R_DEFAULT)
             trace_add(trace,
-                      &(ward_trace_step){.kind = WARD_STEP_FINAL, .outcome = WARD_OUT_TAKEN,
-                                         .verdict = out->verdict, .reason = out->reason},
+                      &(ward_trace_step){.kind = WARD_STEP_FINAL,
+                                         .outcome = WARD_OUT_TAKEN,
+                                         .verdict = out->verdict,
+                                         .reason = out->reason},
                       "decision: %s: nothing decided, the default of layer %s",
                       ward_verdict_name(out->verdict), ward_layer_name(req->layer));
         else
             trace_add(trace,
-                      &(ward_trace_step){.kind = WARD_STEP_FINAL, .outcome = WARD_OUT_TAKEN,
-                                         .sublayer = out->sublayer, .id = out->filter_id,
-                                         .verdict = out->verdict, .hard = out->hard,
+                      &(ward_trace_step){.kind = WARD_STEP_FINAL,
+                                         .outcome = WARD_OUT_TAKEN,
+                                         .sublayer = out->sublayer,
+                                         .id = out->filter_id,
+                                         .verdict = out->verdict,
+                                         .hard = out->hard,
                                          .reason = out->reason},
                       "decision: %s (%s), reason %s, in sublayer %s%s",
                       ward_verdict_name(out->verdict), hardness(out->hard),

@@ -247,9 +247,8 @@ void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_
                  c->negate ? "none of " : "", values);
         return;
     }
-    const char *in = c->field == WARD_F_REMOTE_ZONE || c->field == WARD_F_LOCAL_ZONE
-                         ? "in zone"
-                         : "one of";
+    const char *in =
+        c->field == WARD_F_REMOTE_ZONE || c->field == WARD_F_LOCAL_ZONE ? "in zone" : "one of";
     if (c->negate)
         snprintf(buf, len, "%s %s is %s %s", name, actual, in, values);
     else
@@ -261,7 +260,9 @@ void describe_app_rule(const ward_app_rule *d, char *buf, size_t len)
     size_t off = 0;
     char v[128];
     put(buf, len, &off, "%s %s", d->action == WARD_ACT_PERMIT ? "allow" : "deny",
-        d->dir == WARD_DIR_OUT ? "out" : d->dir == WARD_DIR_IN ? "in" : "any");
+        d->dir == WARD_DIR_OUT  ? "out"
+        : d->dir == WARD_DIR_IN ? "in"
+                                : "any");
     if (d->proto) {
         proto_text(d->proto, v, sizeof(v));
         put(buf, len, &off, " %s", v);

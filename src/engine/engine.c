@@ -17,10 +17,10 @@ static const char *const layer_names[WARD_LAYER_COUNT] = {
 };
 
 static const char *const field_names[WARD_F_COUNT] = {
-    "app-path",    "app-id",      "app-sha256",    "cmdline",     "uid",
-    "gid",         "cgroup",      "proto",         "direction",   "local-addr",
-    "remote-addr", "local-port",  "remote-port",   "remote-domain", "iface",
-    "time",        "remote-zone", "local-zone",    "icmp-type",
+    "app-path",    "app-id",      "app-sha256",  "cmdline",       "uid",
+    "gid",         "cgroup",      "proto",       "direction",     "local-addr",
+    "remote-addr", "local-port",  "remote-port", "remote-domain", "iface",
+    "time",        "remote-zone", "local-zone",  "icmp-type",
 };
 
 static const char *const verdict_names[] = {
@@ -28,9 +28,9 @@ static const char *const verdict_names[] = {
 };
 
 static const char *const reason_names[WARD_R_COUNT] = {
-    "default",     "filter",   "callout",  "callout-missing", "veto",
-    "no-prompter", "unattributed", "self", "mode",            "app-rule",
-    "app-fallback", "app-unknown", "app-pin",
+    "default",      "filter", "callout", "callout-missing", "veto",         "no-prompter",
+    "unattributed", "self",   "mode",    "app-rule",        "app-fallback", "app-unknown",
+    "app-pin",
 };
 
 static const char *const lifetime_names[] = {
@@ -115,11 +115,11 @@ const char *ward_strerror(int err)
 
 /* Which conditions each layer offers (WFP: each layer has a schema). */
 #define APP_FIELDS                                                                                 \
-    ((1u << WARD_F_APP_PATH) | (1u << WARD_F_APP_ID) | (1u << WARD_F_APP_SHA256) |               \
+    ((1u << WARD_F_APP_PATH) | (1u << WARD_F_APP_ID) | (1u << WARD_F_APP_SHA256) |                 \
      (1u << WARD_F_CMDLINE) | (1u << WARD_F_UID) | (1u << WARD_F_GID) | (1u << WARD_F_CGROUP))
 #define ALL_FIELDS ((1u << WARD_F_COUNT) - 1)
 #define LOCAL_FIELDS                                                                               \
-    ((1u << WARD_F_PROTO) | (1u << WARD_F_LOCAL_ADDR) | (1u << WARD_F_LOCAL_PORT) |              \
+    ((1u << WARD_F_PROTO) | (1u << WARD_F_LOCAL_ADDR) | (1u << WARD_F_LOCAL_PORT) |                \
      (1u << WARD_F_LOCAL_ZONE) | (1u << WARD_F_TIME) | (1u << WARD_F_IFACE))
 
 static const uint32_t layer_fields[WARD_LAYER_COUNT] = {
@@ -172,8 +172,7 @@ ward_engine *ward_engine_new(void)
     e->next_sublayer_id = 1;
     if (ward_provider_add(e, "admin") != (int)WARD_PROVIDER_ADMIN ||
         ward_provider_add(e, "learned") != (int)WARD_PROVIDER_LEARNED ||
-        ward_sublayer_add(e, "admin", 0xc000, WARD_SUBLAYER_FILTERS) !=
-            (int)WARD_SUBLAYER_ADMIN ||
+        ward_sublayer_add(e, "admin", 0xc000, WARD_SUBLAYER_FILTERS) != (int)WARD_SUBLAYER_ADMIN ||
         ward_sublayer_add(e, "applications", 0x8000, WARD_SUBLAYER_APPLICATIONS) !=
             (int)WARD_SUBLAYER_APPLICATIONS) {
         ward_engine_free(e);
@@ -869,8 +868,7 @@ int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallbac
 {
     struct app *a = app_by_id(e, app_id, NULL);
     if (!a || (unsigned)f > WARD_FALLBACK_BLOCK) {
-        engine_seterr(e, "app fallback: no app %llu or bad fallback",
-                      (unsigned long long)app_id);
+        engine_seterr(e, "app fallback: no app %llu or bad fallback", (unsigned long long)app_id);
         return a ? WARD_E_INVAL : WARD_E_NOENT;
     }
     a->fallback = f;

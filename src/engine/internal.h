@@ -8,11 +8,11 @@
 #include "engine/classifier.h"
 #include "engine/maps.h"
 
-#define WARD_MAX_NAME 256
-#define WARD_MAX_VALUES 4096  /* values in one condition */
-#define WARD_MAX_CONDS 64     /* conditions in one filter */
+#define WARD_MAX_NAME      256
+#define WARD_MAX_VALUES    4096 /* values in one condition */
+#define WARD_MAX_CONDS     64   /* conditions in one filter */
 #define WARD_MAX_SUBLAYERS 64
-#define WARD_MAX_EXPAND 64    /* index entries one filter may expand into */
+#define WARD_MAX_EXPAND    64 /* index entries one filter may expand into */
 
 /* The memory behind one copied condition (its ward_cond points into it). */
 struct cond_mem {
@@ -36,8 +36,8 @@ struct filter {
 struct filter_set {
     struct filter **sorted;
     size_t n, cap;
-    cls *general;             /* filters not bound to one program */
-    struct strmap by_app;     /* path -> struct filter_list * */
+    cls *general;         /* filters not bound to one program */
+    struct strmap by_app; /* path -> struct filter_list * */
 };
 
 struct filter_list {
@@ -97,11 +97,11 @@ struct ward_engine {
     size_t n_sublayers;
     uint32_t next_sublayer_id;
 
-    uint64_t next_id;       /* filters, apps and app rules share one id space */
-    struct u64map filters;  /* id -> struct filter * */
+    uint64_t next_id;      /* filters, apps and app rules share one id space */
+    struct u64map filters; /* id -> struct filter * */
     size_t n_filters;
 
-    struct app **apps;      /* in the order added */
+    struct app **apps; /* in the order added */
     size_t n_apps, cap_apps;
     struct strmap apps_by_path;
     struct u64map app_rules; /* id -> struct app_rule * */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define U64_EMPTY 0
-#define U64_TOMB UINT64_MAX
+#define U64_TOMB  UINT64_MAX
 
 static const char strmap_tomb_[1];
 #define STR_TOMB ((const char *)strmap_tomb_)

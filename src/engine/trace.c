@@ -116,8 +116,8 @@ size_t ward_trace_format(const ward_trace *t, char *buf, size_t len)
         default:
             indent = "  ";
         }
-        int n = snprintf(need < len ? buf + need : NULL, need < len ? len - need : 0,
-                         "%s%s%s\n", indent, s->text, outcome_tag(s));
+        int n = snprintf(need < len ? buf + need : NULL, need < len ? len - need : 0, "%s%s%s\n",
+                         indent, s->text, outcome_tag(s));
         if (n > 0)
             need += (size_t)n;
     }

@@ -44,8 +44,7 @@ fail:;
     return -err;
 }
 
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx),
-                 void *ctx)
+int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
 {
     int handled = 0;
     char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));

@@ -108,8 +108,9 @@ static int parse_stat(const char *buf, uint32_t *ppid, uint64_t *start)
     p++;
     unsigned long long v[20];
     char state;
-    int n = sscanf(p, " %c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
-                      "%llu %llu %llu %llu %llu %llu",
+    int n = sscanf(p,
+                   " %c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+                   "%llu %llu %llu %llu %llu %llu",
                    &state, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
                    &v[10], &v[11], &v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18]);
     if (n < 20)

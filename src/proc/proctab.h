@@ -23,13 +23,13 @@
 
 typedef struct ward_proc {
     uint32_t pid, ppid;
-    uint32_t uid, gid;     /* effective ids */
-    uint64_t start_time;   /* clock ticks after boot (/proc/PID/stat field 22) */
-    char *exe;             /* the executable's path when it started */
-    bool exe_deleted;      /* replaced or removed since */
-    ward_exe_id id;        /* dev + inode of the executable */
+    uint32_t uid, gid;   /* effective ids */
+    uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22) */
+    char *exe;           /* the executable's path when it started */
+    bool exe_deleted;    /* replaced or removed since */
+    ward_exe_id id;      /* dev + inode of the executable */
     int64_t mtime_ns;
-    char *cmdline;         /* arguments joined by spaces (NULL for kernel threads) */
+    char *cmdline; /* arguments joined by spaces (NULL for kernel threads) */
 } ward_proc;
 
 typedef struct proctab proctab;
@@ -69,7 +69,6 @@ uint64_t proctab_hashes_computed(const proctab *t);
 int procmon_open(void);
 /* Reads what is pending on fd and applies it to t; on_exit (may be NULL) is
  * told of every known process that exits. Returns events handled or -errno. */
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx),
-                 void *ctx);
+int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
 
 #endif

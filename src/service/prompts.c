@@ -140,8 +140,8 @@ static int waiter_add(struct prompt *p, const ward_request *r, void *token)
 }
 
 const ward_prompt *prompts_add(prompt_table *t, const ward_request *r, uint32_t pid,
-                               uint64_t start_time, void *token, int64_t now_ms,
-                               int64_t timeout_ms, size_t max_waiting, bool *is_new)
+                               uint64_t start_time, void *token, int64_t now_ms, int64_t timeout_ms,
+                               size_t max_waiting, bool *is_new)
 {
     *is_new = false;
     if (t->waiting >= max_waiting)

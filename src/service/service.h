@@ -20,7 +20,7 @@
  * releases a burst (a browser opens six connections at once). */
 typedef struct ward_prompt {
     uint64_t id;
-    ward_request req;   /* the first connection; strings owned by the prompt */
+    ward_request req; /* the first connection; strings owned by the prompt */
     uint32_t pid;
     uint64_t start_time;
     int64_t opened_ms, deadline_ms;
@@ -39,8 +39,8 @@ void prompts_free(prompt_table *t, void (*release)(void *token, void *ctx), void
  * policy's default at once: a flood of unknown connections must not grow
  * wardd without bound). */
 const ward_prompt *prompts_add(prompt_table *t, const ward_request *r, uint32_t pid,
-                               uint64_t start_time, void *token, int64_t now_ms,
-                               int64_t timeout_ms, size_t max_waiting, bool *is_new);
+                               uint64_t start_time, void *token, int64_t now_ms, int64_t timeout_ms,
+                               size_t max_waiting, bool *is_new);
 const ward_prompt *prompts_get(const prompt_table *t, uint64_t id);
 size_t prompts_count(const prompt_table *t);
 size_t prompts_waiting(const prompt_table *t);
@@ -59,10 +59,10 @@ size_t prompts_expired(const prompt_table *t, int64_t now_ms, uint64_t *ids, siz
 /* ---- Learning ------------------------------------------------------------ */
 
 typedef struct ward_answer {
-    enum ward_action action;     /* PERMIT or BLOCK */
+    enum ward_action action; /* PERMIT or BLOCK */
     enum ward_scope scope;
     enum ward_duration duration;
-    uint32_t minutes;            /* WARD_DUR_MINUTES */
+    uint32_t minutes; /* WARD_DUR_MINUTES */
 } ward_answer;
 
 /* Teaches the engine an answer about r (the prompt's first connection, made

@@ -26,15 +26,14 @@ static const char *const apps[] = {"/usr/bin/curl", "/usr/bin/ssh", "/usr/bin/fi
 static const char *const app_globs[] = {"/opt/*/bin/x", "/usr/bin/*", "*ss*"};
 static const char *const domains[] = {"example.com", "*.example.com", "a.example.com",
                                       "b.example.org", "*.org"};
-static const char *const zones[] = {"lan", "internet", "loopback", "office", "self",
-                                    "multicast"};
+static const char *const zones[] = {"lan", "internet", "loopback", "office", "self", "multicast"};
 static const uint16_t ports[] = {22, 53, 80, 443, 8080, 1024, 65535, 0};
 
 static void rand_ip(struct bytes *b, ward_ip *ip)
 {
-    static const char *const nets[] = {"10.0.0.0", "10.1.2.3", "192.168.1.10", "93.184.216.34",
-                                       "127.0.0.1", "fd00::1", "2606:4700::6810", "::1",
-                                       "224.0.0.251", "10.20.5.5"};
+    static const char *const nets[] = {
+        "10.0.0.0", "10.1.2.3",        "192.168.1.10", "93.184.216.34", "127.0.0.1",
+        "fd00::1",  "2606:4700::6810", "::1",          "224.0.0.251",   "10.20.5.5"};
     ward_ip_parse(nets[rp_u32(b, 10)], ip);
     if (rp_u32(b, 3) == 0)
         ip->b[15] ^= (uint8_t)rp_u32(b, 256);
@@ -47,7 +46,7 @@ static void rand_cidr(struct bytes *b, ward_cidr *c)
     unsigned plen = v4 ? 96 + rp_u32(b, 33) : rp_u32(b, 129);
     c->plen = (uint8_t)plen;
     for (unsigned i = plen; i < 128; i++) /* clear host bits */
-        c->ip.b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+        c->ip.b[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 }
 
 static void rand_range(struct bytes *b, ward_range *r, uint32_t max)
@@ -135,9 +134,9 @@ void rp_fill(ward_engine *e, struct bytes *b, size_t n_filters)
             case 8:
                 c->field = WARD_F_TIME;
                 for (size_t v = 0; v < nv; v++)
-                    tw[v] = (ward_time_window){(uint8_t)(1 + rp_u32(b, 127)),
-                                               (uint16_t)rp_u32(b, 1441),
-                                               (uint16_t)rp_u32(b, 1441)};
+                    tw[v] =
+                        (ward_time_window){(uint8_t)(1 + rp_u32(b, 127)), (uint16_t)rp_u32(b, 1441),
+                                           (uint16_t)rp_u32(b, 1441)};
                 c->v.time = tw;
                 break;
             default:
@@ -257,8 +256,7 @@ int rp_compare(ward_engine *e, const ward_request *r, char *msg, size_t len)
     if (a.verdict != l.verdict || a.reason != l.reason || a.filter_id != l.filter_id ||
         a.hard != l.hard || a.sublayer != l.sublayer || t.verdict != l.verdict ||
         t.filter_id != l.filter_id) {
-        snprintf(msg, len,
-                 "indexed %s/%s #%llu, linear %s/%s #%llu, traced %s #%llu\ntrace:\n%s",
+        snprintf(msg, len, "indexed %s/%s #%llu, linear %s/%s #%llu, traced %s #%llu\ntrace:\n%s",
                  ward_verdict_name(a.verdict), ward_reason_name(a.reason),
                  (unsigned long long)a.filter_id, ward_verdict_name(l.verdict),
                  ward_reason_name(l.reason), (unsigned long long)l.filter_id,

@@ -326,9 +326,9 @@ static void arb_nothing_matches_layer_default(void **state)
 
 /* ---- The documents' decision order (SEEDS 000) --------------------------- */
 
-static uint64_t app_rule(ward_engine *e, const char *path, enum ward_direction dir,
-                         uint8_t proto, uint16_t port, const char *zone,
-                         const ward_time_window *tw, enum ward_action act)
+static uint64_t app_rule(ward_engine *e, const char *path, enum ward_direction dir, uint8_t proto,
+                         uint16_t port, const char *zone, const ward_time_window *tw,
+                         enum ward_action act)
 {
     int64_t app = ward_app_find(e, path);
     if (app < 0)
@@ -493,8 +493,7 @@ static void step5_each_check_can_fail(void **state)
     ward_engine *e = engine();
     const char *p = "/usr/bin/ssh";
     ward_time_window office = {WARD_DAYS_WEEKDAYS, 8 * 60, 19 * 60};
-    uint64_t rule =
-        app_rule(e, p, WARD_DIR_OUT, 6, 22, "lan", &office, WARD_ACT_PERMIT);
+    uint64_t rule = app_rule(e, p, WARD_DIR_OUT, 6, 22, "lan", &office, WARD_ACT_PERMIT);
     ward_request ok = req_out(p, 6, "10.1.2.3", 22);
     assert_int_equal(classify(e, &ok).filter_id, rule);
     assert_int_equal(classify(e, &ok).verdict, WARD_V_PERMIT);
@@ -568,8 +567,8 @@ static void step5_pin(void **state)
     ward_sha256 pin = {{1, 2, 3}}, other = {{9}};
     int64_t app = ward_app_add(e, "/usr/bin/pinned", &pin);
     assert_true(app > 0);
-    ward_app_rule rule = {.dir = WARD_DIR_ANY, .action = WARD_ACT_PERMIT,
-                          .provider = WARD_PROVIDER_ADMIN};
+    ward_app_rule rule = {
+        .dir = WARD_DIR_ANY, .action = WARD_ACT_PERMIT, .provider = WARD_PROVIDER_ADMIN};
     assert_true(ward_app_rule_append(e, (uint64_t)app, &rule) > 0);
     ward_request r = req_out("/usr/bin/pinned", 6, "93.184.216.34", 443);
     assert_int_equal(classify(e, &r).reason, WARD_R_APP_PIN); /* digest unknown */
@@ -586,7 +585,8 @@ static void app_rule_once_is_consumed(void **state)
     (void)state;
     ward_engine *e = engine();
     int64_t app = ward_app_add(e, "/usr/bin/x", NULL);
-    ward_app_rule rule = {.dir = WARD_DIR_ANY, .action = WARD_ACT_PERMIT,
+    ward_app_rule rule = {.dir = WARD_DIR_ANY,
+                          .action = WARD_ACT_PERMIT,
                           .provider = WARD_PROVIDER_LEARNED,
                           .lifetime = {.kind = WARD_LIFE_ONCE}};
     assert_true(ward_app_rule_append(e, (uint64_t)app, &rule) > 0);
@@ -629,10 +629,11 @@ static void time_windows(void **state)
     r.wday = 5;
     r.minute = 23 * 60;
     assert_true(ward_filter_add(e, &(ward_filter_def){.layer = WARD_LAYER_PACKET_OUT,
-                                                       .sublayer = WARD_SUBLAYER_ADMIN,
-                                                       .provider = WARD_PROVIDER_ADMIN,
-                                                       .action = WARD_ACT_BLOCK,
-                                                       .conds = &c, .n_conds = 1}) > 0);
+                                                      .sublayer = WARD_SUBLAYER_ADMIN,
+                                                      .provider = WARD_PROVIDER_ADMIN,
+                                                      .action = WARD_ACT_BLOCK,
+                                                      .conds = &c,
+                                                      .n_conds = 1}) > 0);
     assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK); /* Friday 23:00 */
     r.wday = 6;
     r.minute = 60;
@@ -663,13 +664,13 @@ static void zones(void **state)
         const char *zone, *addr;
         bool in;
     } cases[] = {
-        {"office", "10.20.3.4", true},   {"office", "10.21.0.1", false},
-        {"office", "fd00:20::1", true},  {"office", "::ffff:10.20.0.9", true},
-        {"lan", "192.168.0.1", true},    {"lan", "172.31.255.255", true},
-        {"lan", "172.32.0.1", false},    {"lan", "fe80::1", true},
-        {"lan", "fd12::1", true},        {"loopback", "127.9.9.9", true},
-        {"loopback", "::1", true},       {"internet", "93.184.216.34", true},
-        {"internet", "10.0.0.1", false}, {"internet", "2606:4700::1", true},
+        {"office", "10.20.3.4", true},      {"office", "10.21.0.1", false},
+        {"office", "fd00:20::1", true},     {"office", "::ffff:10.20.0.9", true},
+        {"lan", "192.168.0.1", true},       {"lan", "172.31.255.255", true},
+        {"lan", "172.32.0.1", false},       {"lan", "fe80::1", true},
+        {"lan", "fd12::1", true},           {"loopback", "127.9.9.9", true},
+        {"loopback", "::1", true},          {"internet", "93.184.216.34", true},
+        {"internet", "10.0.0.1", false},    {"internet", "2606:4700::1", true},
         {"internet", "203.0.113.5", false}, {"self", "203.0.113.5", true},
         {"multicast", "224.0.0.251", true}, {"internet", "ff02::fb", false},
         {"nosuch", "10.20.3.4", false},
@@ -718,19 +719,25 @@ static void ports_and_domains(void **state)
         {.field = WARD_F_REMOTE_DOMAIN, .n = 2, .v.str = doms},
     };
     assert_true(ward_filter_add(e, &(ward_filter_def){.layer = WARD_LAYER_CONNECT_OUT,
-                                                       .sublayer = WARD_SUBLAYER_ADMIN,
-                                                       .provider = WARD_PROVIDER_ADMIN,
-                                                       .action = WARD_ACT_BLOCK, .hard = true,
-                                                       .conds = c, .n_conds = 2}) > 0);
+                                                      .sublayer = WARD_SUBLAYER_ADMIN,
+                                                      .provider = WARD_PROVIDER_ADMIN,
+                                                      .action = WARD_ACT_BLOCK,
+                                                      .hard = true,
+                                                      .conds = c,
+                                                      .n_conds = 2}) > 0);
     struct {
         uint16_t port;
         const char *domain;
         bool blocked;
     } cases[] = {
-        {443, "www.example.com", true},  {1500, "a.b.example.com", true},
-        {2000, "EXAMPLE.example.COM.", true}, {999, "www.example.com", false},
-        {443, "example.com", false},     {443, "badexample.com", false},
-        {443, "exact.org", true},        {443, "sub.exact.org", false},
+        {443, "www.example.com", true},
+        {1500, "a.b.example.com", true},
+        {2000, "EXAMPLE.example.COM.", true},
+        {999, "www.example.com", false},
+        {443, "example.com", false},
+        {443, "badexample.com", false},
+        {443, "exact.org", true},
+        {443, "sub.exact.org", false},
         {443, NULL, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -761,10 +768,12 @@ static void program_conditions(void **state)
         {.field = WARD_F_CGROUP, .n = 1, .v.str = cg},
     };
     assert_true(ward_filter_add(e, &(ward_filter_def){.layer = WARD_LAYER_CONNECT_OUT,
-                                                       .sublayer = WARD_SUBLAYER_ADMIN,
-                                                       .provider = WARD_PROVIDER_ADMIN,
-                                                       .action = WARD_ACT_BLOCK, .hard = true,
-                                                       .conds = c, .n_conds = 4}) > 0);
+                                                      .sublayer = WARD_SUBLAYER_ADMIN,
+                                                      .provider = WARD_PROVIDER_ADMIN,
+                                                      .action = WARD_ACT_BLOCK,
+                                                      .hard = true,
+                                                      .conds = c,
+                                                      .n_conds = 4}) > 0);
     ward_request r = req_out("/usr/lib/x86_64/helper", 6, "93.184.216.34", 443);
     r.app.cmdline = "helper --upload /home";
     r.cgroup = "/user.slice/user-1000.slice";
@@ -787,10 +796,11 @@ static void negated_condition(void **state)
     const char *z[] = {"lan"};
     ward_cond c = {.field = WARD_F_REMOTE_ZONE, .negate = true, .n = 1, .v.str = z};
     assert_true(ward_filter_add(e, &(ward_filter_def){.layer = WARD_LAYER_PACKET_OUT,
-                                                       .sublayer = WARD_SUBLAYER_ADMIN,
-                                                       .provider = WARD_PROVIDER_ADMIN,
-                                                       .action = WARD_ACT_BLOCK,
-                                                       .conds = &c, .n_conds = 1}) > 0);
+                                                      .sublayer = WARD_SUBLAYER_ADMIN,
+                                                      .provider = WARD_PROVIDER_ADMIN,
+                                                      .action = WARD_ACT_BLOCK,
+                                                      .conds = &c,
+                                                      .n_conds = 1}) > 0);
     ward_request r = req_packet(1, "8.8.8.8", 8);
     assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK);
     r.remote = ip("10.0.0.1");
@@ -804,9 +814,12 @@ static void layer_schema_refuses_fields(void **state)
     ward_engine *e = engine();
     const char *p[] = {"/bin/ping"};
     ward_cond c = {.field = WARD_F_APP_PATH, .n = 1, .v.str = p};
-    ward_filter_def d = {.layer = WARD_LAYER_PACKET_IN, .sublayer = WARD_SUBLAYER_ADMIN,
-                         .provider = WARD_PROVIDER_ADMIN, .action = WARD_ACT_BLOCK,
-                         .conds = &c, .n_conds = 1};
+    ward_filter_def d = {.layer = WARD_LAYER_PACKET_IN,
+                         .sublayer = WARD_SUBLAYER_ADMIN,
+                         .provider = WARD_PROVIDER_ADMIN,
+                         .action = WARD_ACT_BLOCK,
+                         .conds = &c,
+                         .n_conds = 1};
     assert_int_equal(ward_filter_add(e, &d), WARD_E_FIELD);
     assert_non_null(strstr(ward_engine_error(e), "offers no condition app-path"));
     d.sublayer = WARD_SUBLAYER_APPLICATIONS;
@@ -830,8 +843,10 @@ static void lifetimes(void **state)
 {
     (void)state;
     ward_engine *e = engine();
-    ward_filter_def d = {.layer = WARD_LAYER_PACKET_OUT, .sublayer = WARD_SUBLAYER_ADMIN,
-                         .provider = WARD_PROVIDER_ADMIN, .action = WARD_ACT_BLOCK};
+    ward_filter_def d = {.layer = WARD_LAYER_PACKET_OUT,
+                         .sublayer = WARD_SUBLAYER_ADMIN,
+                         .provider = WARD_PROVIDER_ADMIN,
+                         .action = WARD_ACT_BLOCK};
     d.lifetime = (ward_lifetime){.kind = WARD_LIFE_TIMED, .expires = 2000};
     int64_t timed = ward_filter_add(e, &d);
     ward_request r = req_packet(1, "8.8.8.8", 8);
@@ -857,8 +872,8 @@ static void lifetimes(void **state)
     ward_filter_add(e, &d);
     ward_filter_add(e, &d);
     int64_t app = ward_app_add(e, "/bin/x", NULL);
-    ward_app_rule rule = {.dir = WARD_DIR_ANY, .action = WARD_ACT_PERMIT,
-                          .provider = (uint32_t)fleet};
+    ward_app_rule rule = {
+        .dir = WARD_DIR_ANY, .action = WARD_ACT_PERMIT, .provider = (uint32_t)fleet};
     ward_app_rule_append(e, (uint64_t)app, &rule);
     assert_int_equal(ward_provider_flush(e, (uint32_t)fleet), 3);
     ward_engine_stats st;
@@ -877,16 +892,19 @@ static void explain_trace(void **state)
     const char *tele[] = {"telemetry.example.net"};
     ward_cond c = {.field = WARD_F_REMOTE_DOMAIN, .n = 1, .v.str = tele};
     int64_t f = ward_filter_add(e, &(ward_filter_def){.name = "no-telemetry",
-                                                       .layer = WARD_LAYER_CONNECT_OUT,
-                                                       .sublayer = WARD_SUBLAYER_ADMIN,
-                                                       .provider = WARD_PROVIDER_ADMIN,
-                                                       .weight = 100, .action = WARD_ACT_BLOCK,
-                                                       .hard = true, .conds = &c, .n_conds = 1,
-                                                       .origin = "ward.conf:7"});
+                                                      .layer = WARD_LAYER_CONNECT_OUT,
+                                                      .sublayer = WARD_SUBLAYER_ADMIN,
+                                                      .provider = WARD_PROVIDER_ADMIN,
+                                                      .weight = 100,
+                                                      .action = WARD_ACT_BLOCK,
+                                                      .hard = true,
+                                                      .conds = &c,
+                                                      .n_conds = 1,
+                                                      .origin = "ward.conf:7"});
     assert_true(f > 0);
     app_rule(e, "/usr/bin/curl", WARD_DIR_OUT, 6, 80, NULL, NULL, WARD_ACT_PERMIT);
-    uint64_t r443 = app_rule(e, "/usr/bin/curl", WARD_DIR_OUT, 6, 443, "internet", NULL,
-                             WARD_ACT_PERMIT);
+    uint64_t r443 =
+        app_rule(e, "/usr/bin/curl", WARD_DIR_OUT, 6, 443, "internet", NULL, WARD_ACT_PERMIT);
     ward_request r = req_out("/usr/bin/curl", 6, "93.184.216.34", 443);
     r.domain = "example.com";
     ward_trace *t = ward_trace_new();

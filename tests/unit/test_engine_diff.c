@@ -22,8 +22,8 @@ static void run(uint64_t seed, size_t policies, size_t filters, size_t requests)
             ward_request r;
             rp_request(&b, &r);
             if (rp_compare(e, &r, msg, sizeof(msg)) != 0)
-                fail_msg("seed %llu policy %zu request %zu: %s", (unsigned long long)seed, p,
-                         i, msg);
+                fail_msg("seed %llu policy %zu request %zu: %s", (unsigned long long)seed, p, i,
+                         msg);
         }
         ward_engine_free(e);
     }
