@@ -54,6 +54,8 @@ typedef struct ward_kernel_config {
     uint16_t dns_queue_num;  /* 0: queue_num + 1 */
     const char *static_out;  /* boot-time filters: nft rule lines (";"/newline separated) */
     const char *static_in;   /*   kept in force by the boot ruleset and by Ward's table */
+    bool notrack;            /* fast path: TCP decided in the kernel skips conntrack
+                              * (breaks NAT of local TCP in this netns: opt-in) */
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
 } ward_kernel_config;

@@ -53,7 +53,22 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     char q[96] = "", dq[96] = "", dns_out[128] = "", dns_in[64] = "", dns_chain[256] = "";
     const char *so = k->cfg.static_out ? k->cfg.static_out : "";
     const char *si = k->cfg.static_in ? k->cfg.static_in : "";
-    char in_hold[128] = "";
+    char in_hold[128] = "", fast[512] = "";
+    if (k->cfg.notrack)
+        /* Fast path: TCP of sockets the hooks decided (unmarked) skips
+         * conntrack both ways; replies are found by their socket (its mark).
+         * A bare SYN in is always tracked (inbound policy). */
+        snprintf(fast, sizeof(fast),
+                 "  chain raw_out {\n"
+                 "    type filter hook output priority raw; policy accept;\n"
+                 "    meta l4proto tcp meta mark & 0x%x == 0x0 notrack;\n"
+                 "  }\n"
+                 "  chain raw_pre {\n"
+                 "    type filter hook prerouting priority raw; policy accept;\n"
+                 "    meta l4proto tcp tcp flags & (syn | ack) != syn socket mark & 0x%x == 0x0 "
+                 "notrack;\n"
+                 "  }\n",
+                 u, u);
     if (!boot || k->cfg.fail == WARD_KFAIL_CLOSED)
         snprintf(in_hold, sizeof(in_hold),
                  "meta l4proto { tcp, udp } ct state new meta mark set meta mark | 0x%x jump hold;",
@@ -86,6 +101,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "    counter drop comment \"ward-hold\";\n"
         "  }\n"
+        "%s"
         "  chain static_out {\n%s\n  }\n"
         "  chain static_in {\n%s\n  }\n"
         "%s"
@@ -117,7 +133,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
+        q, fast, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

@@ -135,11 +135,12 @@ wk_wait_for() {
     return 1
 }
 
-# Start the driver in netns A (not in the test cgroup).
+# Start the driver in netns A (not in the test cgroup). WK_DRIVER_ARGS adds
+# options to every start (e.g. --fast-path to run the suite on that path).
 wk_driver() {
     rm -f "$WK_TMP/ready"
     wk_bg kdrv nsenter --net=/run/netns/$NS_A "$WK_KDRV" --cgroup "$WK_CG" --pin-dir "$WK_PIN" \
-        --ready "$WK_TMP/ready" "$@"
+        --ready "$WK_TMP/ready" ${WK_DRIVER_ARGS:-} "$@"
     wk_wait_for "$WK_TMP/kdrv.log" '^ready' 30
 }
 

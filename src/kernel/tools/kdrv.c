@@ -11,8 +11,8 @@
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
- *             [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only: for measurements)
- *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
+ *             [--fast-path] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only: for
+ * measurements) ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
@@ -410,7 +410,8 @@ int main(int argc, char **argv)
         O_BOOT,
         O_NONFT,
         O_NOBPF,
-        O_QMAXLEN
+        O_QMAXLEN,
+        O_FAST
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -441,6 +442,7 @@ int main(int argc, char **argv)
         {"no-nft", 0, 0, O_NONFT},
         {"no-bpf", 0, 0, O_NOBPF},
         {"queue-maxlen", 1, 0, O_QMAXLEN},
+        {"fast-path", 0, 0, O_FAST},
         {0, 0, 0, 0},
     };
     int c;
@@ -485,6 +487,9 @@ int main(int argc, char **argv)
         case O_STATIC:
             if (read_static(optarg, &cfg))
                 return 2;
+            break;
+        case O_FAST:
+            cfg.notrack = true;
             break;
         case O_QMAXLEN:
             cfg.queue_maxlen = (uint32_t)atoi(optarg);
