@@ -37,6 +37,41 @@ int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *n
     return 0;
 }
 
+int cli_request(const char *name, ward_msg *req, ward_msg *reply)
+{
+    ward_client *c = cli_connect(name);
+    if (!c)
+        return -1;
+    int rc = cli_call(c, req, reply, NULL, NULL);
+    ward_client_close(c);
+    return rc;
+}
+
+static bool has_more(const ward_msg *m)
+{
+    return m->type == WARD_MSG_RULES_REPLY ? m->u.rules_reply.more
+           : m->type == WARD_MSG_LOG_REPLY ? m->u.log_reply.more
+                                           : false;
+}
+
+int cli_each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
+                  void (*fn)(const ward_msg *part, void *ctx), void *ctx)
+{
+    for (;;) {
+        fn(reply, ctx);
+        bool more = has_more(reply);
+        ward_msg_free(reply);
+        if (!more)
+            return 0;
+        if (ward_client_recv(c, reply, NULL, NULL, CLI_TIMEOUT_MS) != 1 || reply->type != type) {
+            if (reply->type != type)
+                ward_msg_free(reply);
+            fprintf(stderr, "%s: wardd's reply was cut short\n", cli_prog);
+            return -1;
+        }
+    }
+}
+
 void cli_print_rule(FILE *f, const ward_proto_rule *r)
 {
     char buf[256], q[4200];

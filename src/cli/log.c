@@ -54,6 +54,20 @@ static int64_t parse_when(const char *s)
     return (int64_t)mktime(&tm) * 1000000000LL;
 }
 
+static void print_rows(const ward_msg *part, void *ctx)
+{
+    int format = *(int *)ctx;
+    for (size_t i = 0; i < part->u.log_reply.n; i++) {
+        const ward_event *ev = &part->u.log_reply.rows[i];
+        if (format == 1)
+            cli_print_event_json(stdout, ev);
+        else if (format == 2)
+            ward_log_write_csv(stdout, ev);
+        else
+            cli_print_event(stdout, ev);
+    }
+}
+
 int cmd_log(int argc, char **argv)
 {
     ward_msg req = {.type = WARD_MSG_LOG_QUERY};
@@ -117,28 +131,8 @@ int cmd_log(int argc, char **argv)
     }
     if (csv)
         ward_log_write_csv_header(stdout);
-    int rc = 0;
-    for (;;) {
-        for (size_t i = 0; i < rep.u.log_reply.n; i++) {
-            const ward_event *ev = &rep.u.log_reply.rows[i];
-            if (json)
-                cli_print_event_json(stdout, ev);
-            else if (csv)
-                ward_log_write_csv(stdout, ev);
-            else
-                cli_print_event(stdout, ev);
-        }
-        bool more = rep.u.log_reply.more;
-        ward_msg_free(&rep);
-        if (!more)
-            break;
-        if (ward_client_recv(c, &rep, NULL, NULL, CLI_TIMEOUT_MS) != 1 ||
-            rep.type != WARD_MSG_LOG_REPLY) {
-            fprintf(stderr, "%s: the log was cut short\n", cli_prog);
-            rc = 1;
-            break;
-        }
-    }
+    int format = json ? 1 : csv ? 2 : 0;
+    int rc = cli_each_part(c, &rep, WARD_MSG_LOG_REPLY, print_rows, &format) < 0 ? 1 : 0;
     ward_client_close(c);
     return rc;
 }

@@ -23,14 +23,9 @@ int cmd_mode(int argc, char **argv)
         fprintf(stderr, "usage: %s mode [ask|allow-all|deny-all] [--json]\n", cli_prog);
         return EXIT_USAGE;
     }
-    ward_client *c = cli_connect("ward-mode");
-    if (!c)
-        return 1;
     ward_msg req = {.type = want ? WARD_MSG_MODE_SET : WARD_MSG_MODE_GET}, rep;
     req.u.mode.mode = (enum ward_mode)mode;
-    int rc = cli_call(c, &req, &rep, NULL, NULL);
-    ward_client_close(c);
-    if (rc < 0)
+    if (cli_request("ward-mode", &req, &rep) < 0)
         return 1;
     if (json)
         printf("{\"mode\":\"%s\"}\n", ward_mode_name(rep.u.mode.mode));

@@ -12,13 +12,8 @@ int cmd_reload(int argc, char **argv)
         fprintf(stderr, "usage: %s reload\n", cli_prog);
         return EXIT_USAGE;
     }
-    ward_client *c = cli_connect("ward-reload");
-    if (!c)
-        return 1;
     ward_msg req = {.type = WARD_MSG_RELOAD}, rep;
-    int rc = cli_call(c, &req, &rep, NULL, NULL);
-    ward_client_close(c);
-    if (rc < 0)
+    if (cli_request("ward-reload", &req, &rep) < 0)
         return 1;
     ward_msg_free(&rep);
     printf("policy reloaded\n");

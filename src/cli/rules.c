@@ -31,6 +31,17 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
+static void print_rules(const ward_msg *part, void *ctx)
+{
+    bool json = *(bool *)ctx;
+    for (size_t i = 0; i < part->u.rules_reply.n; i++) {
+        if (json)
+            cli_print_rule_json(stdout, &part->u.rules_reply.rules[i]);
+        else
+            cli_print_rule(stdout, &part->u.rules_reply.rules[i]);
+    }
+}
+
 static int list(int argc, char **argv)
 {
     ward_msg req = {.type = WARD_MSG_RULES_LIST};
@@ -53,27 +64,9 @@ static int list(int argc, char **argv)
         ward_client_close(c);
         return 1;
     }
-    int rc = 0;
-    for (;;) {
-        for (size_t i = 0; i < rep.u.rules_reply.n; i++) {
-            if (json)
-                cli_print_rule_json(stdout, &rep.u.rules_reply.rules[i]);
-            else
-                cli_print_rule(stdout, &rep.u.rules_reply.rules[i]);
-        }
-        bool more = rep.u.rules_reply.more;
-        ward_msg_free(&rep);
-        if (!more)
-            break;
-        if (ward_client_recv(c, &rep, NULL, NULL, CLI_TIMEOUT_MS) != 1 ||
-            rep.type != WARD_MSG_RULES_REPLY) {
-            fprintf(stderr, "%s: the rule list was cut short\n", cli_prog);
-            rc = 1;
-            break;
-        }
-    }
+    int rc = cli_each_part(c, &rep, WARD_MSG_RULES_REPLY, print_rules, &json);
     ward_client_close(c);
-    return rc;
+    return rc < 0 ? 1 : 0;
 }
 
 /* "80", "80,443", "8000-8100": into r's port list. */
@@ -180,14 +173,9 @@ static int add(int argc, char **argv)
             return usage();
         }
     }
-    ward_client *c = cli_connect("ward-rules");
-    if (!c)
-        return 1;
     ward_msg req = {.type = WARD_MSG_RULES_ADD}, rep;
     req.u.rule = r;
-    int rc = cli_call(c, &req, &rep, NULL, NULL);
-    ward_client_close(c);
-    if (rc < 0)
+    if (cli_request("ward-rules", &req, &rep) < 0)
         return 1;
     printf("rule %llu added\n", (unsigned long long)rep.u.rule_id.id);
     ward_msg_free(&rep);
@@ -202,14 +190,9 @@ static int delete (int argc, char **argv)
     unsigned long long id = strtoull(argv[0], &end, 10);
     if (*end || !id)
         return usage();
-    ward_client *c = cli_connect("ward-rules");
-    if (!c)
-        return 1;
     ward_msg req = {.type = WARD_MSG_RULES_DELETE}, rep;
     req.u.rule_id.id = id;
-    int rc = cli_call(c, &req, &rep, NULL, NULL);
-    ward_client_close(c);
-    if (rc < 0)
+    if (cli_request("ward-rules", &req, &rep) < 0)
         return 1;
     ward_msg_free(&rep);
     printf("rule %llu deleted\n", id);

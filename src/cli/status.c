@@ -12,13 +12,8 @@ int cmd_status(int argc, char **argv)
         fprintf(stderr, "usage: %s status [--json]\n", cli_prog);
         return EXIT_USAGE;
     }
-    ward_client *c = cli_connect("ward-status");
-    if (!c)
-        return 1;
     ward_msg req = {.type = WARD_MSG_STATUS}, rep;
-    int rc = cli_call(c, &req, &rep, NULL, NULL);
-    ward_client_close(c);
-    if (rc < 0)
+    if (cli_request("ward-status", &req, &rep) < 0)
         return 1;
     const ward_proto_status *s = &rep.u.status;
     if (json)

@@ -231,7 +231,7 @@ static const char *app_rule_fails(const ward_engine *e, const ward_app_rule *d,
     else if (strcmp(f, "protocol") == 0)
         snprintf(buf, len, "protocol is %u", r->proto);
     else if (strcmp(f, "port") == 0)
-        snprintf(buf, len, "port is %u", r->dir == WARD_DIR_IN ? r->lport : r->rport);
+        snprintf(buf, len, "port is %u", (unsigned)(r->dir == WARD_DIR_IN ? r->lport : r->rport));
     else if (strcmp(f, "time window") == 0)
         snprintf(buf, len, "time %s %02u:%02u is outside the window",
                  r->wday < 7 ? days[r->wday] : "?", r->minute / 60u, r->minute % 60u);
