@@ -146,6 +146,17 @@ enum ward_field {
     WARD_F_COUNT
 };
 const char *ward_field_name(enum ward_field f);
+
+/* What a field's values are: which member of ward_cond.v holds them. */
+enum ward_value_kind {
+    WARD_VAL_STR,   /* v.str */
+    WARD_VAL_RANGE, /* v.range */
+    WARD_VAL_CIDR,  /* v.cidr */
+    WARD_VAL_EXE,   /* v.exe */
+    WARD_VAL_SHA,   /* v.sha */
+    WARD_VAL_TIME,  /* v.time */
+};
+enum ward_value_kind ward_field_kind(enum ward_field f);
 int ward_field_from_name(const char *name); /* -1 if unknown */
 /* The fields a layer offers; a filter using another is refused (WARD_E_FIELD). */
 bool ward_layer_has_field(enum ward_layer layer, enum ward_field f);

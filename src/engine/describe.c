@@ -105,29 +105,22 @@ static void range_text(enum ward_field f, const ward_range *r, char *buf, size_t
 static void value_text(const ward_cond *c, size_t i, char *buf, size_t len)
 {
     static const char *const days = "smtwtfs";
-    switch (c->field) {
-    case WARD_F_APP_PATH:
-    case WARD_F_CMDLINE:
-    case WARD_F_CGROUP:
-    case WARD_F_REMOTE_DOMAIN:
-    case WARD_F_IFACE:
-    case WARD_F_REMOTE_ZONE:
-    case WARD_F_LOCAL_ZONE:
+    switch (ward_field_kind(c->field)) {
+    case WARD_VAL_STR:
         snprintf(buf, len, "%s", c->v.str[i]);
         break;
-    case WARD_F_APP_ID:
+    case WARD_VAL_EXE:
         snprintf(buf, len, "dev %llu ino %llu", (unsigned long long)c->v.exe[i].dev,
                  (unsigned long long)c->v.exe[i].ino);
         break;
-    case WARD_F_APP_SHA256:
+    case WARD_VAL_SHA:
         snprintf(buf, len, "%02x%02x%02x%02x...", c->v.sha[i].b[0], c->v.sha[i].b[1],
                  c->v.sha[i].b[2], c->v.sha[i].b[3]);
         break;
-    case WARD_F_LOCAL_ADDR:
-    case WARD_F_REMOTE_ADDR:
+    case WARD_VAL_CIDR:
         ward_cidr_format(&c->v.cidr[i], buf, len);
         break;
-    case WARD_F_TIME: {
+    case WARD_VAL_TIME: {
         const ward_time_window *w = &c->v.time[i];
         char d[8];
         for (int k = 0; k < 7; k++)

@@ -456,36 +456,47 @@ size_t ward_sublayer_list(const ward_engine *e, ward_sublayer_info *out, size_t 
 
 /* ---- Filters ------------------------------------------------------------- */
 
+enum ward_value_kind ward_field_kind(enum ward_field f)
+{
+    switch (f) {
+    case WARD_F_APP_PATH:
+    case WARD_F_CMDLINE:
+    case WARD_F_CGROUP:
+    case WARD_F_REMOTE_DOMAIN:
+    case WARD_F_IFACE:
+    case WARD_F_REMOTE_ZONE:
+    case WARD_F_LOCAL_ZONE:
+        return WARD_VAL_STR;
+    case WARD_F_APP_ID:
+        return WARD_VAL_EXE;
+    case WARD_F_APP_SHA256:
+        return WARD_VAL_SHA;
+    case WARD_F_LOCAL_ADDR:
+    case WARD_F_REMOTE_ADDR:
+        return WARD_VAL_CIDR;
+    case WARD_F_TIME:
+        return WARD_VAL_TIME;
+    default:
+        return WARD_VAL_RANGE;
+    }
+}
+
 static bool field_holds_strings(enum ward_field f)
 {
-    return f == WARD_F_APP_PATH || f == WARD_F_CMDLINE || f == WARD_F_CGROUP ||
-           f == WARD_F_REMOTE_DOMAIN || f == WARD_F_IFACE || f == WARD_F_REMOTE_ZONE ||
-           f == WARD_F_LOCAL_ZONE;
+    return ward_field_kind(f) == WARD_VAL_STR;
 }
 
 static size_t field_value_size(enum ward_field f)
 {
-    switch (f) {
-    case WARD_F_APP_ID:
-        return sizeof(ward_exe_id);
-    case WARD_F_APP_SHA256:
-        return sizeof(ward_sha256);
-    case WARD_F_LOCAL_ADDR:
-    case WARD_F_REMOTE_ADDR:
-        return sizeof(ward_cidr);
-    case WARD_F_TIME:
-        return sizeof(ward_time_window);
-    case WARD_F_UID:
-    case WARD_F_GID:
-    case WARD_F_PROTO:
-    case WARD_F_DIRECTION:
-    case WARD_F_LOCAL_PORT:
-    case WARD_F_REMOTE_PORT:
-    case WARD_F_ICMP_TYPE:
-        return sizeof(ward_range);
-    default:
-        return 0;
-    }
+    static const size_t size[] = {
+        [WARD_VAL_STR] = 0,
+        [WARD_VAL_RANGE] = sizeof(ward_range),
+        [WARD_VAL_CIDR] = sizeof(ward_cidr),
+        [WARD_VAL_EXE] = sizeof(ward_exe_id),
+        [WARD_VAL_SHA] = sizeof(ward_sha256),
+        [WARD_VAL_TIME] = sizeof(ward_time_window),
+    };
+    return size[ward_field_kind(f)];
 }
 
 /* Upper bounds of the numeric fields, so that a definition is checked once
