@@ -136,8 +136,11 @@ int ward_sock_create(struct bpf_sock *ctx)
 {
     __u32 family = ctx->family, type = ctx->type, proto = ctx->protocol;
     __u64 dev = 0, ino = 0;
-    bool known = current_exe(&dev, &ino);
+    bool known;
 
+    if (type != SOCK_RAW && type != SOCK_DGRAM)
+        return 1; /* stream sockets are judged at connect */
+    known = current_exe(&dev, &ino);
     if (type == SOCK_RAW) {
         __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, false) : WARD_KV_NONE;
         if (v == WARD_KV_NONE)

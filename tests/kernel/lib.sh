@@ -74,10 +74,8 @@ wk_cleanup() {
     fi
     ip netns del "$NS_A" 2>/dev/null
     ip netns del "$NS_B" 2>/dev/null
-    if [ -d "$WK_PIN" ]; then
-        rm -f "$WK_PIN"/links/* "$WK_PIN"/maps/* 2>/dev/null
-        rmdir "$WK_PIN"/links "$WK_PIN"/maps "$WK_PIN" 2>/dev/null
-    fi
+    # Unpinning the links detaches them (the cgroup goes anyway).
+    [ -d "$WK_PIN" ] && rm -rf "$WK_PIN"
     rm -rf "$WK_TMP"
     exit $rc
 }
