@@ -1064,7 +1064,7 @@ static bool dec_log_query(struct dec *d, json_object *o, ward_log_filter *f)
         !get_str(d, o, "domain", false, WARD_EVENT_DOMAIN_MAX - 1, &f->domain) ||
         !get_i64(d, o, "uid", false, 0, UINT32_MAX, &uid) ||
         !get_u64(d, o, "after_id", false, &f->after_id) ||
-        !get_u32(d, o, "limit", false, 100000, &f->limit) || !member(d, o, "remote", false, &v))
+        !get_u32(d, o, "limit", false, 5000, &f->limit) || !member(d, o, "remote", false, &v))
         return false;
     if (v) {
         if (!str_value(d, v, "remote", WARD_CIDR_STRLEN, &rem))

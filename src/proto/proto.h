@@ -323,8 +323,10 @@ size_t ward_server_clients(const ward_server *s);
 void ward_server_foreach(ward_server *s, void (*fn)(ward_conn *c, void *ctx), void *ctx);
 
 /* Queues a message (and descriptors, dup'ed here) for the client. Returns 0,
- * or -1 when the message cannot be encoded or the client's queue is over its
- * bound (the client is then disconnected: a slow client never holds wardd). */
+ * or -1 when the message cannot be encoded, or it is a push (id 0) and the
+ * client already has max_out bytes waiting (the client is then disconnected:
+ * a slow client never holds wardd). A client with more than 256 KiB of
+ * replies waiting is not read from until it catches up. */
 int ward_conn_send(ward_conn *c, const ward_msg *m, const int *fds, size_t nfds);
 int ward_conn_send_error(ward_conn *c, uint32_t id, enum ward_proto_err code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

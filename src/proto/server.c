@@ -3,9 +3,11 @@
  * its clients behind one epoll fd, so the daemon nests it in its own loop.
  *
  * Bounds keep a misbehaving client from costing wardd more than a fixed
- * amount: an input buffer of one maximum message per client, an output
- * queue of max_out bytes (a client that does not read is dropped, never
- * waited for), and max_clients connections.
+ * amount: an input buffer of one maximum message per client; backpressure —
+ * no further request of a client is read while more than READ_PAUSE bytes
+ * of replies wait for it, so it cannot pile up replies; pushes (prompts) to
+ * a client that has max_out bytes waiting disconnect it (a slow client is
+ * never waited for); and max_clients connections.
  */
 #define _GNU_SOURCE
 #include "proto/proto.h"
@@ -40,14 +42,18 @@ struct ward_conn {
     bool discarding; /* skipping the rest of an oversized line */
     bool closing;    /* close once the output is written */
     bool dead;       /* close now */
-    bool want_out;   /* EPOLLOUT registered */
-    bool eof;        /* the peer shut down its side: write what is queued, then close */
+    bool eof;        /* the peer shut down its side: answer what it sent, then close */
+    bool more_lines; /* complete requests wait in `in` while the client is paused */
+    uint32_t events; /* registered with epoll */
     char *in;
     size_t in_len;
     struct out_chunk *out_head, *out_tail;
     size_t out_bytes;
     void *data;
 };
+
+#define READ_PAUSE      (256u << 10)
+#define MAX_REPLY_QUEUE (64u << 20) /* replies are bounded by request limits; a backstop */
 
 struct ward_server {
     ward_server_config cfg;
@@ -217,15 +223,20 @@ void ward_conn_close(ward_conn *c)
         c->dead = true;
 }
 
+static bool paused(const struct ward_conn *c)
+{
+    return c->out_bytes > READ_PAUSE;
+}
+
 static void update_events(struct ward_conn *c)
 {
-    bool want = c->out_head != NULL;
-    if (want == c->want_out && !c->eof)
+    uint32_t want = (c->eof || c->closing || paused(c) ? 0u : (uint32_t)EPOLLIN) |
+                    (c->out_head ? (uint32_t)EPOLLOUT : 0u);
+    if (want == c->events)
         return;
-    struct epoll_event ev = {.events = (c->eof ? 0u : EPOLLIN) | (want ? EPOLLOUT : 0u),
-                             .data.ptr = c};
+    struct epoll_event ev = {.events = want, .data.ptr = c};
     if (epoll_ctl(c->srv->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-        c->want_out = want;
+        c->events = want;
 }
 
 /* Writes what the socket takes now. */
@@ -276,11 +287,16 @@ static void flush_out(struct ward_conn *c)
         update_events(c);
 }
 
-static int queue_line(ward_conn *c, const char *line, size_t len, const int *fds, size_t nfds)
+/* reply: an answer to a request (id != 0). Replies are not refused: the
+ * client asked, and backpressure keeps it from asking again until it reads.
+ * Pushes are, once max_out bytes wait: that client is not reading. */
+static int queue_line(ward_conn *c, const char *line, size_t len, const int *fds, size_t nfds,
+                      bool reply)
 {
     if (c->dead)
         return -1;
-    if (nfds > WARD_PROTO_MAX_FDS || c->out_bytes + len > c->srv->cfg.max_out) {
+    size_t bound = reply ? MAX_REPLY_QUEUE : c->srv->cfg.max_out;
+    if (nfds > WARD_PROTO_MAX_FDS || c->out_bytes + len > bound) {
         c->dead = true; /* a client that does not read loses its connection */
         return -1;
     }
@@ -325,7 +341,7 @@ int ward_conn_send(ward_conn *c, const ward_msg *m, const int *fds, size_t nfds)
                                  ward_proto_err_name(e));
         return -1;
     }
-    int rc = queue_line(c, line, len, fds, nfds);
+    int rc = queue_line(c, line, len, fds, nfds, m->id != 0);
     free(line);
     return rc;
 }
@@ -372,7 +388,7 @@ static int send_parts(ward_conn *c, uint32_t id, enum ward_msg_type type, const 
         }
         if (e != WARD_PE_OK)
             return ward_conn_send_error(c, id, WARD_PE_INTERNAL, "an item cannot be encoded"), -1;
-        int rc = queue_line(c, line, len, NULL, 0);
+        int rc = queue_line(c, line, len, NULL, 0, true);
         free(line);
         if (rc < 0)
             return -1;
@@ -460,38 +476,25 @@ static void handle_line(struct ward_conn *c, const char *line, size_t len)
     ward_msg_free(&m);
 }
 
-static void read_in(struct ward_conn *c)
+/* Handles the complete lines in the input buffer until the client is paused. */
+static void process_lines(struct ward_conn *c)
 {
-    size_t cap = WARD_PROTO_MAX_MSG;
-    ssize_t n = recv(c->fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
-    if (n == 0) {
-        /* Half-closed: answer what it asked (`printf ... | socat`), then close. */
-        c->eof = true;
-        ward_conn_close(c);
-        if (!c->dead)
-            update_events(c);
-        return;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        c->dead = true;
-        return;
-    }
-    if (n < 0)
-        return;
-    c->in_len += (size_t)n;
     size_t start = 0;
-    for (size_t i = c->in_len - (size_t)n; i < c->in_len && !c->dead; i++) {
-        if (c->in[i] != '\n')
-            continue;
+    while (!c->dead && !c->closing && !paused(c)) {
+        char *nl = memchr(c->in + start, '\n', c->in_len - start);
+        if (!nl)
+            break;
+        size_t end = (size_t)(nl - c->in);
         if (c->discarding)
             c->discarding = false;
         else
-            handle_line(c, c->in + start, i - start);
-        start = i + 1;
+            handle_line(c, c->in + start, end - start);
+        start = end + 1;
     }
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
-    if (c->in_len == cap) {
+    c->more_lines = memchr(c->in, '\n', c->in_len) != NULL;
+    if (!c->more_lines && c->in_len == WARD_PROTO_MAX_MSG) {
         /* No newline within the maximum: refuse it, skip to the next one. */
         if (!c->discarding)
             ward_conn_send_error(c, 0, WARD_PE_TOO_LARGE, "message longer than %u bytes",
@@ -499,6 +502,22 @@ static void read_in(struct ward_conn *c)
         c->discarding = true;
         c->in_len = 0;
     }
+}
+
+static void read_in(struct ward_conn *c)
+{
+    if (c->in_len < WARD_PROTO_MAX_MSG && !c->eof) {
+        ssize_t n = recv(c->fd, c->in + c->in_len, WARD_PROTO_MAX_MSG - c->in_len, MSG_DONTWAIT);
+        if (n == 0) {
+            c->eof = true; /* half-closed (`printf ... | socat`): still answer */
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            c->dead = true;
+            return;
+        } else if (n > 0) {
+            c->in_len += (size_t)n;
+        }
+    }
+    process_lines(c);
 }
 
 static void do_accept(ward_server *s)
@@ -519,6 +538,8 @@ static void do_accept(ward_server *s)
         struct ward_conn *c = calloc(1, sizeof(*c));
         char *in = malloc(WARD_PROTO_MAX_MSG);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (c)
+            c->events = EPOLLIN;
         if (!c || !in || epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
             free(c);
             free(in);
@@ -557,9 +578,16 @@ int ward_server_run(ward_server *s, int timeout_ms)
         if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
             read_in(c);
     }
-    /* Reap here, after the batch: evs[] may still point at a dead client. */
     for (struct ward_conn *c = s->conns, *next; c; c = next) {
         next = c->next;
+        /* Requests held back while the client was paused, now it has read. */
+        if (!c->dead && c->more_lines && !paused(c))
+            process_lines(c);
+        if (!c->dead && c->eof && !c->more_lines && !c->out_head)
+            c->dead = true;
+        if (!c->dead)
+            update_events(c);
+        /* Reap here, after the batch: evs[] may still point at a dead client. */
         if (c->dead)
             conn_free(c);
     }

@@ -467,7 +467,30 @@ struct fake_daemon {
     uint32_t last_query_uid;
     bool last_query_has_uid;
     char dir[64], path[96];
+    ward_conn *push_target;
+    int pushes_refused;
+    /* fork() copies the sanitizer's allocator locks as they are: the server
+     * thread is parked (holding none) while a test forks. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool hold, held;
 };
+
+static void push_many(ward_conn *c, void *ctx)
+{
+    struct fake_daemon *d = ctx;
+    if (c == d->push_target)
+        return;
+    ward_msg p = {.type = WARD_MSG_PROMPT};
+    sample_event(&p.u.prompt.conn, 0);
+    for (int i = 0; i < 10000; i++) {
+        p.u.prompt.prompt_id = (uint64_t)i + 1;
+        if (ward_conn_send(c, &p, NULL, 0) < 0) {
+            d->pushes_refused++;
+            break;
+        }
+    }
+}
 
 static void on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
 {
@@ -531,6 +554,12 @@ static void on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
         break;
     }
     case WARD_MSG_RULES_DELETE:
+        if (m->u.rule_id.id == 999) {
+            /* The test's trigger: push a flood of prompts to the others. */
+            d->push_target = c;
+            ward_server_foreach(s, push_many, d);
+        }
+        /* fall through */
     case WARD_MSG_RELOAD:
     case WARD_MSG_PROMPT_REGISTER:
     case WARD_MSG_PROMPT_ANSWER:
@@ -545,8 +574,17 @@ static void on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
 static void *server_thread(void *arg)
 {
     struct fake_daemon *d = arg;
-    while (!d->stop)
+    while (!d->stop) {
+        pthread_mutex_lock(&d->mu);
+        while (d->hold) {
+            d->held = true;
+            pthread_cond_broadcast(&d->cv);
+            pthread_cond_wait(&d->cv, &d->mu);
+        }
+        d->held = false;
+        pthread_mutex_unlock(&d->mu);
         ward_server_run(d->srv, 20);
+    }
     return NULL;
 }
 
@@ -568,6 +606,8 @@ static int start_daemon(void **state)
     d->srv = ward_server_new(&cfg, err, sizeof(err));
     if (!d->srv)
         fail_msg("server: %s", err);
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
     pthread_create(&d->thread, NULL, server_thread, d);
     *state = d;
     return 0;
@@ -580,6 +620,8 @@ static int stop_daemon(void **state)
     pthread_join(d->thread, NULL);
     ward_server_free(d->srv);
     ward_ring_destroy(d->ring);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
     struct stat st;
     assert_int_equal(stat(d->path, &st), -1); /* the socket is removed */
     rmdir(d->dir);
@@ -847,7 +889,16 @@ static int unprivileged_client(const char *path, bool expect_admin)
 
 static void run_as(struct fake_daemon *d, uid_t uid, gid_t gid, bool expect_admin)
 {
+    pthread_mutex_lock(&d->mu);
+    d->hold = true;
+    while (!d->held)
+        pthread_cond_wait(&d->cv, &d->mu);
     pid_t pid = fork();
+    if (pid != 0) {
+        d->hold = false;
+        pthread_cond_broadcast(&d->cv);
+        pthread_mutex_unlock(&d->mu);
+    }
     assert_true(pid >= 0);
     if (pid == 0) {
         if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
@@ -902,19 +953,32 @@ static void test_socket_limits(void **state)
     assert_int_equal(busy, 4);
     for (int i = 0; i < 12; i++)
         close(fds[i]);
+    usleep(100000);
 
-    /* A client that never reads is dropped once its queue is over the bound,
-     * and the server keeps serving others. */
+    /* A client that sends many requests and never reads: it is paused
+     * (not read from) once its replies pile up, and the server keeps serving
+     * others. */
     int fd = raw_connect(d->path);
     int sz = 4096;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
     raw_send(fd, "{\"type\":\"hello\",\"id\":1,\"versions\":[1]}\n");
+    ward_msg hello;
+    raw_reply(fd, &hello); /* accepted (the closed clients above are reaped) */
+    assert_int_equal(hello.type, WARD_MSG_HELLO_REPLY);
+    ward_msg_free(&hello);
     for (int i = 0; i < 200; i++)
         raw_send(fd, "{\"type\":\"rules.list\",\"id\":2}\n");
     usleep(300000);
     ward_client *c = connect_ok(d);
     ward_msg rep = call(c, (ward_msg){.type = WARD_MSG_STATUS});
     assert_int_equal(rep.type, WARD_MSG_STATUS_REPLY);
+    assert_int_equal(rep.u.status.clients, 2);
+    /* Pushes to it beyond max_out disconnect it. */
+    ward_msg trig = {.type = WARD_MSG_RULES_DELETE, .u.rule_id.id = 999};
+    rep = call(c, trig);
+    assert_int_equal(rep.type, WARD_MSG_OK);
+    assert_int_equal(d->pushes_refused, 1);
+    rep = call(c, (ward_msg){.type = WARD_MSG_STATUS});
     assert_int_equal(rep.u.status.clients, 1); /* the hog is gone */
     ward_client_close(c);
     close(fd);
