@@ -82,6 +82,21 @@ static int64_t pragma_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* Readers must never block the writer (and the writer them): WAL or nothing. */
+static bool wal_on(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    bool ok = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(st, 0);
+        ok = mode && strcmp((const char *)mode, "wal") == 0;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
@@ -305,8 +320,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(l->db, 2000);
     /* auto_vacuum must be chosen before the first table exists. */
-    if (exec(l->db, "PRAGMA auto_vacuum = INCREMENTAL") < 0 ||
-        pragma_int(l->db, "PRAGMA journal_mode = WAL") < -1 ||
+    if (exec(l->db, "PRAGMA auto_vacuum = INCREMENTAL") < 0 || !wal_on(l->db) ||
         exec(l->db, "PRAGMA synchronous = NORMAL") < 0 ||
         exec(l->db, "PRAGMA journal_size_limit = 16777216") < 0 ||
         exec(l->db, "PRAGMA cache_size = -16384") < 0 ||
