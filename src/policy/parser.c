@@ -882,6 +882,16 @@ static bool stmt_set(struct ps *ps)
             return false;
         *(k == 1 ? &ld->settings.no_prompter : &ld->settings.unattributed) =
             v ? WARD_V_BLOCK : WARD_V_PERMIT;
+        if (k == 1 && is_word(tok(ps), "for") && !at_end(ps)) {
+            /* "for questions": rules keep applying; only what would be asked
+             * gets the outcome. "for all" is the documents' step 1. */
+            static const char *const scopes[] = {"all", "questions", NULL};
+            adv(ps);
+            int sc = choice(ps, "scope", scopes);
+            if (sc < 0)
+                return false;
+            ld->settings.no_prompter_scope = sc ? WARD_NP_QUESTIONS : WARD_NP_ALL;
+        }
         return true;
     case 3: {
         const struct token *t = adv(ps);

@@ -181,6 +181,8 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "mode", jstr(ward_mode_name(s.mode)));
     json_object_object_add(js, "no-prompter",
                            jstr(s.no_prompter == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "no-prompter-scope",
+                           jstr(s.no_prompter_scope == WARD_NP_QUESTIONS ? "questions" : "all"));
     json_object_object_add(js, "unattributed",
                            jstr(s.unattributed == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "prompt-timeout", json_object_new_int64(x->prompt_timeout));
@@ -575,8 +577,14 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         int64_t n;
         if ((v = get_str(s, "mode")))
             put(&o, "set mode "), put_value(&o, v, false), put(&o, "\n");
-        if ((v = get_str(s, "no-prompter")))
-            put(&o, "set no-prompter "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "no-prompter"))) {
+            const char *scope = get_str(s, "no-prompter-scope");
+            put(&o, "set no-prompter ");
+            put_value(&o, v, false);
+            if (scope)
+                put(&o, " for "), put_value(&o, scope, false);
+            put(&o, "\n");
+        }
         if ((v = get_str(s, "unattributed")))
             put(&o, "set unattributed "), put_value(&o, v, false), put(&o, "\n");
         if (get_int(s, "prompt-timeout", &n)) {
