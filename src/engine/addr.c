@@ -167,19 +167,33 @@ static const struct zone *user_zone(const ward_engine *e, const char *name)
 
 bool zone_contains(const ward_engine *e, const char *name, const ward_ip *ip)
 {
-    if (strcmp(name, "any") == 0)
-        return true;
-    if (strcmp(name, "loopback") == 0)
-        return in_list(zone_loopback, ip);
-    if (strcmp(name, "lan") == 0)
-        return in_list(zone_lan, ip);
-    if (strcmp(name, "multicast") == 0)
-        return in_list(zone_multicast, ip);
-    if (strcmp(name, "self") == 0)
-        return ip_is_self(e, ip);
-    if (strcmp(name, "internet") == 0)
-        return !in_list(zone_loopback, ip) && !in_list(zone_lan, ip) &&
-               !in_list(zone_multicast, ip) && !in_list(zone_special, ip) && !ip_is_self(e, ip);
+    /* Built-in names dispatch on their first letter: this runs for every
+     * rule that names a network type. */
+    switch (name[0]) {
+    case 'a':
+        if (strcmp(name, "any") == 0)
+            return true;
+        break;
+    case 'l':
+        if (strcmp(name, "loopback") == 0)
+            return in_list(zone_loopback, ip);
+        if (strcmp(name, "lan") == 0)
+            return in_list(zone_lan, ip);
+        break;
+    case 'm':
+        if (strcmp(name, "multicast") == 0)
+            return in_list(zone_multicast, ip);
+        break;
+    case 's':
+        if (strcmp(name, "self") == 0)
+            return ip_is_self(e, ip);
+        break;
+    case 'i':
+        if (strcmp(name, "internet") == 0)
+            return !in_list(zone_loopback, ip) && !in_list(zone_lan, ip) &&
+                   !in_list(zone_multicast, ip) && !in_list(zone_special, ip) && !ip_is_self(e, ip);
+        break;
+    }
     const struct zone *z = user_zone(e, name);
     if (!z)
         return false;

@@ -35,6 +35,7 @@ struct result {
 struct run {
     ward_engine *e;
     const ward_request *r;
+    uint64_t app_hash; /* the program path's, hashed once */
     ward_trace *t;
     bool linear;
     char buf[1024];
@@ -170,7 +171,7 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
     }
     uint64_t after = 0;
     struct filter *f;
-    while ((f = filter_set_next(run->e, set, run->r, after))) {
+    while ((f = filter_set_next(run->e, set, run->r, run->app_hash, after))) {
         after = f->prio;
         if (lifetime_over(&f->def.lifetime, run->r->now))
             continue;
@@ -214,77 +215,94 @@ static bool ports_have(const ward_app_rule *d, uint16_t port)
 
 /* The first check of the documents' order (direction, protocol, port, time
  * window, network type; then addresses and domains) that fails, or NULL. */
-static const char *app_rule_fails_(const ward_engine *e, const ward_app_rule *d,
-                                   const ward_request *r);
+/* The checks of an application rule, in the documents' order. */
+enum app_check {
+    CHECK_NONE,
+    CHECK_DIRECTION,
+    CHECK_PROTOCOL,
+    CHECK_PORT,
+    CHECK_TIME,
+    CHECK_NETWORK,
+    CHECK_ADDRESS,
+    CHECK_DOMAIN,
+};
 
-/* The failing check, with the connection's value: "port 8080". */
-static const char *app_rule_fails(const ward_engine *e, const ward_app_rule *d,
-                                  const ward_request *r, char *buf, size_t len)
-{
-    static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-    const char *f = app_rule_fails_(e, d, r);
-    char ip[WARD_IP_STRLEN];
-    if (!f)
-        return NULL;
-    if (strcmp(f, "direction") == 0)
-        snprintf(buf, len, "direction is %s", r->dir == WARD_DIR_IN ? "in" : "out");
-    else if (strcmp(f, "protocol") == 0)
-        snprintf(buf, len, "protocol is %u", r->proto);
-    else if (strcmp(f, "port") == 0)
-        snprintf(buf, len, "port is %u", (unsigned)(r->dir == WARD_DIR_IN ? r->lport : r->rport));
-    else if (strcmp(f, "time window") == 0)
-        snprintf(buf, len, "time %s %02u:%02u is outside the window",
-                 r->wday < 7 ? days[r->wday] : "?", r->minute / 60u, r->minute % 60u);
-    else if (strcmp(f, "network type") == 0 || strcmp(f, "remote address") == 0)
-        snprintf(buf, len, "%s %s is not in the rule's", f,
-                 ward_ip_format(&r->remote, ip, sizeof(ip)));
-    else if (strcmp(f, "domain") == 0)
-        snprintf(buf, len, "domain %s is not the rule's", r->domain);
-    else
-        snprintf(buf, len, "%s", f);
-    return buf;
-}
-
-static const char *app_rule_fails_(const ward_engine *e, const ward_app_rule *d,
-                                   const ward_request *r)
+/* The first check (direction, protocol, port, time window, network type;
+ * then addresses and domains) that fails, or CHECK_NONE. */
+static enum app_check app_rule_fails(const ward_engine *e, const ward_app_rule *d,
+                                     const ward_request *r)
 {
     if (d->dir != WARD_DIR_ANY && d->dir != r->dir)
-        return "direction";
+        return CHECK_DIRECTION;
     if (d->proto && d->proto != r->proto)
-        return "protocol";
+        return CHECK_PROTOCOL;
     if (!ports_have(d, r->dir == WARD_DIR_IN ? r->lport : r->rport))
-        return "port";
+        return CHECK_PORT;
     if (d->n_times) {
         size_t i = 0;
         while (i < d->n_times && !time_window_holds(&d->times[i], r->wday, r->minute))
             i++;
         if (i == d->n_times)
-            return "time window";
+            return CHECK_TIME;
     }
     if (d->n_zones) {
         size_t i = 0;
         while (i < d->n_zones && !zone_contains(e, d->zones[i], &r->remote))
             i++;
         if (i == d->n_zones)
-            return "network type";
+            return CHECK_NETWORK;
     }
     if (d->n_addrs) {
         size_t i = 0;
         while (i < d->n_addrs && !ward_cidr_contains(&d->addrs[i], &r->remote))
             i++;
         if (i == d->n_addrs)
-            return "remote address";
+            return CHECK_ADDRESS;
     }
     if (d->n_domains) {
-        if (!r->domain)
-            return "domain (unknown)";
         size_t i = 0;
-        while (i < d->n_domains && !domain_matches(d->domains[i], r->domain))
+        while (r->domain && i < d->n_domains && !domain_matches(d->domains[i], r->domain))
             i++;
-        if (i == d->n_domains)
-            return "domain";
+        if (!r->domain || i == d->n_domains)
+            return CHECK_DOMAIN;
     }
-    return NULL;
+    return CHECK_NONE;
+}
+
+/* The failed check with the connection's value, for the trace: "port is 8080". */
+static void describe_check(enum app_check c, const ward_request *r, char *buf, size_t len)
+{
+    static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    char ip[WARD_IP_STRLEN];
+    switch (c) {
+    case CHECK_DIRECTION:
+        snprintf(buf, len, "direction is %s", r->dir == WARD_DIR_IN ? "in" : "out");
+        break;
+    case CHECK_PROTOCOL:
+        snprintf(buf, len, "protocol is %u", r->proto);
+        break;
+    case CHECK_PORT:
+        snprintf(buf, len, "port is %u", (unsigned)(r->dir == WARD_DIR_IN ? r->lport : r->rport));
+        break;
+    case CHECK_TIME:
+        snprintf(buf, len, "time %s %02u:%02u is outside the window",
+                 r->wday < 7 ? days[r->wday] : "?", r->minute / 60u, r->minute % 60u);
+        break;
+    case CHECK_NETWORK:
+    case CHECK_ADDRESS:
+        snprintf(buf, len, "%s %s is not in the rule's",
+                 c == CHECK_NETWORK ? "network type" : "remote address",
+                 ward_ip_format(&r->remote, ip, sizeof(ip)));
+        break;
+    case CHECK_DOMAIN:
+        if (r->domain)
+            snprintf(buf, len, "domain %s is not the rule's", r->domain);
+        else
+            snprintf(buf, len, "domain (unknown)");
+        break;
+    case CHECK_NONE:
+        buf[0] = '\0';
+    }
 }
 
 static bool app_layer(enum ward_layer l)
@@ -356,7 +374,7 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
     }
     check_step(run, s->id, WARD_R_MODE, false, "work mode ask");
     /* 5: the program's own rules. */
-    const struct app *a = strmap_get(&e->apps_by_path, r->app.path);
+    const struct app *a = strmap_get_hashed(&e->apps_by_path, r->app.path, run->app_hash);
     if (a && a->pinned && (!r->app.sha256 || memcmp(r->app.sha256->b, a->pin.b, 32) != 0)) {
         app_result(res, WARD_V_DEFER, WARD_R_APP_PIN);
         check_step(run, s->id, WARD_R_APP_PIN, true, "%s: %s: ask", r->app.path,
@@ -378,12 +396,12 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
             continue;
         }
         last = rule;
-        char why[256];
-        const char *fails = app_rule_fails(e, &rule->def, r, why, sizeof(why));
+        enum app_check fails = app_rule_fails(e, &rule->def, r);
         enum ward_verdict v = rule->def.action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
         if (run->t) {
-            char what[512];
+            char what[512], why[256];
             describe_app_rule(&rule->def, what, sizeof(what));
+            describe_check(fails, r, why, sizeof(why));
             trace_add(run->t,
                       &(ward_trace_step){.kind = WARD_STEP_APP_RULE,
                                          .outcome = fails ? WARD_OUT_NO_MATCH : WARD_OUT_MATCH,
@@ -392,7 +410,7 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
                                          .verdict = v},
                       "rule %llu of %s \"%s\"%s%s: %s%s", (unsigned long long)rule->id, a->path,
                       what, rule->origin ? " at " : "", rule->origin ? rule->origin : "",
-                      fails ? "no match: " : "matches: ", fails ? fails : ward_verdict_name(v));
+                      fails ? "no match: " : "matches: ", fails ? why : ward_verdict_name(v));
         }
         if (!fails) {
             app_result(res, v, WARD_R_APP_RULE);
@@ -527,6 +545,8 @@ int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, w
         return WARD_E_INVAL;
     struct run run = {.e = e, .r = req, .t = trace, .linear = flags & WARD_CLASSIFY_LINEAR};
     struct arbiter arb = {0};
+    if (req->app.path)
+        run.app_hash = hash_str(req->app.path);
     if (trace) {
         trace_reset(trace);
         describe_request(req, run.buf, sizeof(run.buf));

@@ -210,11 +210,11 @@ size_t filter_set_bytes(const struct filter_set *s)
 }
 
 struct filter *filter_set_next(const ward_engine *e, const struct filter_set *s,
-                               const ward_request *r, uint64_t after)
+                               const ward_request *r, uint64_t app_hash, uint64_t after)
 {
     struct filter *best = NULL;
     if (r->app.path && s->by_app.n) {
-        const struct filter_list *l = strmap_get(&s->by_app, r->app.path);
+        const struct filter_list *l = strmap_get_hashed(&s->by_app, r->app.path, app_hash);
         if (l) {
             for (size_t i = list_after(l->v, l->n, after); i < l->n; i++) {
                 if (filter_matches(e, l->v[i], r, NULL)) {

@@ -127,7 +127,10 @@ const struct callout *engine_callout(const ward_engine *e, const char *name);
 bool cond_holds(const ward_engine *e, const ward_cond *c, const ward_request *r);
 bool filter_matches(const ward_engine *e, const struct filter *f, const ward_request *r,
                     const ward_cond **failed);
-bool lifetime_over(const ward_lifetime *l, int64_t now);
+static inline bool lifetime_over(const ward_lifetime *l, int64_t now)
+{
+    return l->kind == WARD_LIFE_TIMED && now >= l->expires;
+}
 bool time_window_holds(const ward_time_window *w, uint8_t wday, uint16_t minute);
 bool domain_matches(const char *pattern, const char *name);
 bool glob_matches(const char *pattern, const char *s);
@@ -141,9 +144,9 @@ void filter_set_remove(struct filter_set *s, struct filter *f);
 void filter_set_free(struct filter_set *s);
 size_t filter_set_bytes(const struct filter_set *s);
 /* Walks the filters of s matching r in priority order: returns the next
- * match with prio > after, or NULL. */
+ * match with prio > after, or NULL. app_hash: hash_str(r->app.path). */
 struct filter *filter_set_next(const ward_engine *e, const struct filter_set *s,
-                               const ward_request *r, uint64_t after);
+                               const ward_request *r, uint64_t app_hash, uint64_t after);
 
 /* trace.c */
 void trace_reset(ward_trace *t);

@@ -208,7 +208,12 @@ int strmap_put(struct strmap *m, const char *key, void *val)
 
 void *strmap_get(const struct strmap *m, const char *key)
 {
-    size_t j = strmap_slot(m, key, hash_str(key));
+    return strmap_get_hashed(m, key, hash_str(key));
+}
+
+void *strmap_get_hashed(const struct strmap *m, const char *key, uint64_t hash)
+{
+    size_t j = strmap_slot(m, key, hash);
     return j == SIZE_MAX ? NULL : m->vals[j];
 }
 

@@ -31,6 +31,8 @@ struct strmap {
 void strmap_free(struct strmap *m);
 int strmap_put(struct strmap *m, const char *key, void *val);
 void *strmap_get(const struct strmap *m, const char *key);
+/* The same with the key's hash_str() computed once by the caller. */
+void *strmap_get_hashed(const struct strmap *m, const char *key, uint64_t hash);
 void *strmap_del(struct strmap *m, const char *key);
 /* Iteration over live entries: i from 0 until it returns false. */
 bool strmap_at(const struct strmap *m, size_t *i, const char **key, void **val);

@@ -85,11 +85,6 @@ bool time_window_holds(const ward_time_window *w, uint8_t wday, uint16_t minute)
     return (today && minute >= w->start) || (yesterday && minute < w->end);
 }
 
-bool lifetime_over(const ward_lifetime *l, int64_t now)
-{
-    return l->kind == WARD_LIFE_TIMED && now >= l->expires;
-}
-
 static bool range_has(const ward_cond *c, uint32_t v)
 {
     for (size_t i = 0; i < c->n; i++)
