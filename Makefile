@@ -47,6 +47,7 @@ $(1)_SRCS := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard src/$(1)/*.c))
 $(1)_OBJS := $$(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$$($(1)_SRCS))
 $(BUILD_DIR)/lib/libward_$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
+	@rm -f $$@ # ar only adds: an object whose source is gone must not linger
 	$$(Q)$$(AR) rcs $$@ $$^
 ALL_LIBS += $(BUILD_DIR)/lib/libward_$(1).a
 endef

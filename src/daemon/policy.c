@@ -6,17 +6,15 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "store/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
-#include <libgen.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -120,50 +118,11 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
     return 0;
 }
 
-/* Writes text to path so that a crash leaves the old or the new file,
- * never a mix: temporary file, fsync, rename, fsync of the directory. */
-static int write_atomic(const char *path, const char *text)
-{
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return -e;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return -e;
-    }
-    snprintf(dir, sizeof(dir), "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
-
 int wardd_policy_save_learned(struct wardd *d)
 {
-    char *text = ward_policy_format(d->policy, WARD_PRINT_PROVIDER_ONLY | WARD_PRINT_DURABLE_ONLY,
-                                    WARD_PROVIDER_LEARNED);
-    if (!text)
-        return -ENOMEM;
-    int rc = write_atomic(d->learned_path, text);
-    free(text);
+    /* Only what may outlive wardd; written so a crash leaves the old file
+     * or the new one, never a mix. */
+    int rc = ward_store_save_learned(d->policy, d->learned_path);
     if (rc < 0)
         wardd_log(LOG_ERR, "writing %s: %s", d->learned_path, strerror(-rc));
     return rc;
