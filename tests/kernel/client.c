@@ -213,7 +213,7 @@ static int listen_tcp(int port, bool v6)
     socklen_t sl = mkaddr(v6 ? "::" : "0.0.0.0", port, fam, false, &ss);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &(int){16}, sizeof(int));
-    if (bind(fd, (void *)&ss, sl) || listen(fd, 128)) {
+    if (bind(fd, (void *)&ss, sl) || listen(fd, 4096)) {
         printf("err %s\n", strerror(errno));
         return 1;
     }
