@@ -13,7 +13,9 @@
 # established bulk throughput (iperf3) with the firewall in place. Two
 # diagnostic scenarios split "allowed": bpf-only (hooks, no nft table) and
 # nft-only (the table and conntrack, no hooks: nothing is marked);
-# allowed-fast is "allowed" with the opt-in conntrack bypass (--fast-path).
+# allowed-fast is "allowed" with the opt-in conntrack bypass (--fast-path);
+# queued-learn: the first connection is decided in user space and the answer
+# written into the verdict map, the rest stay in the kernel.
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -44,8 +46,9 @@ scenario() { # none | allowed | queued
     allowed) wk_driver --allow "$C" --allow "$(command -v iperf3)" >/dev/null ;;
     allowed-fast) wk_driver --fast-path --allow "$C" --allow "$(command -v iperf3)" >/dev/null ;;
     bpf-only) wk_driver --no-nft --allow "$C" >/dev/null ;;
-    nft-only) wk_driver --no-bpf --ask-mode allow >/dev/null ;;
-    queued) wk_driver --ask-mode allow >/dev/null ;;
+    nft-only) wk_driver --quiet --no-bpf --ask-mode allow >/dev/null ;;
+    queued) wk_driver --quiet --ask-mode allow >/dev/null ;;
+    queued-learn) wk_driver --quiet --ask-mode allow --learn >/dev/null ;;
     esac
 }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
@@ -53,7 +56,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 declare -A P50 P99 CPS RATIO
 for r in $(seq "$ROUNDS"); do
-    for s in allowed allowed-fast queued bpf-only nft-only; do
+    for s in allowed allowed-fast queued queued-learn bpf-only nft-only; do
         scenario none
         base=$(wk_client "$C" lat $IP_B 8080 "$N")
         scenario $s
@@ -69,7 +72,7 @@ for r in $(seq "$ROUNDS"); do
         RATIO[$s]+="$(awk -v a="$(echo "$out" | field p50_us)" -v b="$b50" 'BEGIN {printf "%.3f", a / b}') "
     done
 done
-for s in none allowed allowed-fast queued bpf-only nft-only; do
+for s in none allowed allowed-fast queued queued-learn bpf-only nft-only; do
     p50=$(echo ${P50[$s]} | tr ' ' '\n' | median)
     p99=$(echo ${P99[$s]} | tr ' ' '\n' | median)
     cps=$(echo ${CPS[$s]} | tr ' ' '\n' | median)

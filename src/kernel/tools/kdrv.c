@@ -11,8 +11,8 @@
  *             [--in-allow-prog EXE] [--in-deny-prog EXE]
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
- *             [--fast-path] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only: for
- * measurements) ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
+ *             [--fast-path] [--quiet] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only:
+ * for measurements) ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
@@ -49,6 +49,7 @@ static struct {
     ward_kernel *k;
     int ask_mode; /* WARD_KV_ALLOW, WARD_KV_DENY or WARD_KV_ASK (hold) */
     bool learn;
+    bool quiet; /* no line per queued packet (benchmarks) */
     struct held held[MAX_HELD];
     size_t nheld;
 } drv;
@@ -108,6 +109,8 @@ static const char *ipstr(const ward_ip *ip, char *buf, size_t len)
 static void log_q(const ward_kqueued *q, const char *what)
 {
     char l[64], r[64];
+    if (drv.quiet)
+        return;
     printf("queue id=%u dir=%s proto=%u local=%s:%u remote=%s:%u domain=%s exe=%llu:%llu pid=%u "
            "comm=%.16s table=%s -> %s\n",
            q->id, q->dir == WARD_KDIR_OUT ? "out" : "in", q->proto, ipstr(&q->local, l, sizeof(l)),
@@ -411,7 +414,8 @@ int main(int argc, char **argv)
         O_NONFT,
         O_NOBPF,
         O_QMAXLEN,
-        O_FAST
+        O_FAST,
+        O_QUIET
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -443,6 +447,7 @@ int main(int argc, char **argv)
         {"no-bpf", 0, 0, O_NOBPF},
         {"queue-maxlen", 1, 0, O_QMAXLEN},
         {"fast-path", 0, 0, O_FAST},
+        {"quiet", 0, 0, O_QUIET},
         {0, 0, 0, 0},
     };
     int c;
@@ -487,6 +492,9 @@ int main(int argc, char **argv)
         case O_STATIC:
             if (read_static(optarg, &cfg))
                 return 2;
+            break;
+        case O_QUIET:
+            drv.quiet = true;
             break;
         case O_FAST:
             cfg.notrack = true;
