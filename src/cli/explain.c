@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/daemon.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -23,11 +24,14 @@ static void usage(FILE *f)
             "                    [--domain NAME] [--time \"DAY HH:MM\"] [--uid N] [--gid N]\n"
             "                    [--cmdline TEXT] [--iface NAME] [--cgroup PATH]\n"
             "                    [--sha256 HEX] [--self ADDR]... [--no-prompter]\n"
+            "       %s explain --log ID\n"
             "  Loads the policy (default: the installed one), has the engine decide the\n"
             "  described connection and prints its trace. --layer: outbound (default),\n"
             "  inbound, bind, packet-out, packet-in, dns. Outbound, --to/--port are the\n"
-            "  remote end; inbound, --from/--sport are. --time defaults to now.\n",
-            cli_prog);
+            "  remote end; inbound, --from/--sport are. --time defaults to now.\n"
+            "  --log ID: a connection from `ward log`, explained by wardd under the\n"
+            "  policy in force now.\n",
+            cli_prog, cli_prog);
 }
 
 static int parse_port(const char *s, uint16_t *out)
@@ -84,8 +88,30 @@ static int hexdigest(const char *s, ward_sha256 *h)
     return 0;
 }
 
+/* `ward explain --log ID`: why wardd decided a logged connection as it
+ * did, re-classified by the daemon under the policy in force now. */
+static int explain_logged(const char *arg)
+{
+    char *end;
+    unsigned long long id = strtoull(arg, &end, 10);
+    if (*end || !id) {
+        fprintf(stderr, "%s: explain: --log takes a log row id (the first column of ward log)\n",
+                cli_prog);
+        return EXIT_USAGE;
+    }
+    ward_msg req = {.type = WARD_MSG_EXPLAIN}, rep;
+    req.u.explain.log_id = id;
+    if (cli_request("ward-explain", &req, &rep) < 0)
+        return 1;
+    fputs(rep.u.explain_reply.text ? rep.u.explain_reply.text : "", stdout);
+    ward_msg_free(&rep);
+    return 0;
+}
+
 int cmd_explain(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--log") == 0)
+        return explain_logged(argv[2]);
     enum {
         O_LAYER = 256,
         O_APP,

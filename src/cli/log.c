@@ -63,8 +63,10 @@ static void print_rows(const ward_msg *part, void *ctx)
             cli_print_event_json(stdout, ev);
         else if (format == 2)
             ward_log_write_csv(stdout, ev);
-        else
+        else {
+            printf("%-6llu ", (unsigned long long)ev->seq); /* the row id: ward explain --log */
             cli_print_event(stdout, ev);
+        }
     }
 }
 

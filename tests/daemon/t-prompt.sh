@@ -135,6 +135,10 @@ wk_check "log: the learned program's connection is logged as permit with its pid
 wk_check "log: the denied program's connection is logged as block" \
     bash -c "\"$WARD\" log --program '$D' --verdict block | grep -q '$D'"
 
+row=$("$WARD" log --program "$D" --json | head -1 | sed 's/.*"seq":\([0-9]*\).*/\1/')
+wk_check "explain --log: wardd explains a logged connection by its rule" \
+    bash -c "\"$WARD\" explain --log '$row' | grep -q 'matches: block'"
+
 # Learned rules survive a restart (a prompter is registered, none answers).
 stop_wardd wardd1
 start_wardd wardd2 || wk_notok "wardd restarts"
