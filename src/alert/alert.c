@@ -187,7 +187,7 @@ size_t ward_alert_feed(ward_alert *a, const ward_event *drop, ward_event *out, s
             s->port_time[s->n_ports] = now;
             s->n_ports++;
             if (s->n_ports == a->cfg.scan_ports && cooled(a, s->scan_alerted, now) && n < max) {
-                make_alert(drop, "port-scan", s->n_ports, &out[n++]);
+                make_alert(drop, "portscan", s->n_ports, &out[n++]);
                 s->scan_alerted = now;
             }
         }

@@ -1,11 +1,11 @@
 /*
- * alert/alert.h — port-scan and flood detection from inbound drops (SEEDS
+ * alert/alert.h — portscan and flood detection from inbound drops (SEEDS
  * 000 function 2: alert the user when the host is attacked).
  *
  * wardd feeds every inbound decision that dropped traffic; the detector
  * keeps a bounded table of recent sources and returns alert events (kind
  * WARD_EVENT_ALERT) for the ring and the log:
- *   port-scan   — one source hit scan_ports distinct local ports within
+ *   portscan   — one source hit scan_ports distinct local ports within
  *                 scan_window_s seconds;
  *   flood       — one source sent flood_pps dropped packets within a second;
  *   flood-total — all sources together, flood_total_pps within a second.

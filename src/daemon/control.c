@@ -302,7 +302,8 @@ static void on_log_query(struct wardd *d, ward_conn *c, const ward_msg *m)
         f.has_uid = true; /* others read their own connections only */
         f.uid = peer->uid;
     }
-    ward_log_sync(d->log, 1000); /* what was decided is what is read */
+    /* What was decided is what is read, but never hold the loop long. */
+    ward_log_sync(d->log, 100);
     struct rows rows = {0};
     char err[256];
     if (ward_log_query(d->log_path, &f, collect_row, &rows, err, sizeof(err)) < 0) {
@@ -338,7 +339,7 @@ static void on_explain(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (m->u.explain.has_conn) {
         ev = m->u.explain.conn;
     } else {
-        ward_log_sync(d->log, 1000);
+        ward_log_sync(d->log, 100);
         if (ward_log_get(d->log_path, m->u.explain.log_id, &ev) != 0) {
             ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "no logged connection %llu",
                                  (unsigned long long)m->u.explain.log_id);

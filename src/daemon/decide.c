@@ -74,6 +74,18 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
     ward_ring_write(d->ring, &ev);
     ward_log_submit(d->log, &ev);
     d->decisions++;
+    /* An attack shows as inbound traffic refused: scans and floods. */
+    if (r->dir == WARD_DIR_IN && ev.verdict != WARD_V_PERMIT && d->alerts) {
+        ward_event alerts[3];
+        size_t n = ward_alert_feed(d->alerts, &ev, alerts, 3);
+        for (size_t i = 0; i < n; i++) {
+            char from[WARD_IP_STRLEN];
+            wardd_log(LOG_WARNING, "alert: %s from %s (%u)", alerts[i].filter,
+                      ward_ip_format(&alerts[i].remote, from, sizeof(from)), alerts[i].count);
+            ward_ring_write(d->ring, &alerts[i]);
+            ward_log_submit(d->log, &alerts[i]);
+        }
+    }
 }
 
 static uint8_t kernel_verdict(enum ward_verdict v)

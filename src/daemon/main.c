@@ -256,6 +256,7 @@ static void teardown(struct wardd *d)
     if (d->procmon_fd >= 0)
         close(d->procmon_fd);
     ward_policy_free(d->policy);
+    ward_alert_free(d->alerts);
     if (d->sigfd >= 0)
         close(d->sigfd);
     if (d->epfd >= 0)

@@ -80,6 +80,26 @@ static void refresh_self(ward_engine *e)
     ward_engine_set_self(e, ips, n);
 }
 
+/* The alert detector with the policy's thresholds ("set alert portscan
+ * 20/10s", "set alert flood 500/1s"); the defaults for what it leaves out. */
+static ward_alert *alerts_for(const ward_policy_extras *x)
+{
+    ward_alert_config c;
+    ward_alert_config_default(&c);
+    for (size_t i = 0; i < x->n_alerts; i++) {
+        const struct ward_alert *a = &x->alerts[i];
+        uint32_t window = a->window ? a->window : 1;
+        if (strcmp(a->name, "portscan") == 0) {
+            c.scan_ports = a->count < WARD_ALERT_MAX_SCAN_PORTS ? a->count
+                                                                : WARD_ALERT_MAX_SCAN_PORTS;
+            c.scan_window_s = window;
+        } else if (strcmp(a->name, "flood") == 0) {
+            c.flood_pps = a->count / window ? a->count / window : 1;
+        }
+    }
+    return ward_alert_new(&c);
+}
+
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
 {
     ward_policy *p = ward_policy_new();
@@ -99,6 +119,14 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
         ward_policy_free(p);
         return -1;
     }
+    ward_alert *alerts = alerts_for(ward_policy_get_extras(p));
+    if (!alerts) {
+        snprintf(err, errlen, "out of memory");
+        ward_policy_free(p);
+        return -1;
+    }
+    ward_alert_free(d->alerts);
+    d->alerts = alerts;
     ward_engine *e = ward_policy_engine(p);
     if (d->engine)
         carry_memory_rules(d->engine, e);

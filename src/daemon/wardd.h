@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alert/alert.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -58,6 +59,7 @@ struct wardd {
     ward_server *server;
     ward_ring *ring;
     ward_log *log;
+    ward_alert *alerts; /* port scans and floods, from inbound blocks */
     ward_kernel *kernel;
     ward_exe_id *programmed; /* programs with kernel verdict tables */
     size_t n_programmed;

@@ -54,7 +54,7 @@ static void test_port_scan(void **state)
         if (n) {
             assert_int_equal(p, 20); /* the 20th distinct port trips it */
             assert_int_equal(out[0].kind, WARD_EVENT_ALERT);
-            assert_string_equal(out[0].filter, "port-scan");
+            assert_string_equal(out[0].filter, "portscan");
             assert_int_equal(out[0].count, 20);
             assert_memory_equal(&out[0].remote, &d.remote, sizeof(ward_ip));
         }
