@@ -126,7 +126,8 @@ int cmd_prompt(int argc, char **argv)
 {
     struct answer_opts o = {.scope = WARD_SCOPE_DESTINATION, .duration = WARD_DUR_FOREVER};
     unsigned long count = 0;
-    for (int i = 1; i < argc; i++) {
+    /* Every option takes a value: they come in pairs. */
+    for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             return usage();
@@ -158,7 +159,6 @@ int cmd_prompt(int argc, char **argv)
         } else {
             return usage();
         }
-        i++;
     }
     ward_client *c = cli_connect("ward-prompt");
     if (!c)
