@@ -117,6 +117,8 @@ static void request_from_queue(ward_request *r, const ward_kqueued *q, const war
     r->remote = q->remote;
     r->lport = q->lport;
     r->rport = q->rport;
+    /* The name a trusted DNS answer gave this address, before the connect. */
+    r->domain = q->domain[0] ? q->domain : NULL;
     if (p) {
         r->app.path = p->exe;
         r->app.exe = p->id;
@@ -204,6 +206,32 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     if (is_new)
         wardd_push_prompt(d, pr, NULL);
     return WARD_KV_ASK;
+}
+
+/* A DNS answer on its way to the application: the engine's DNS layer may
+ * block the name (the application then gets no address for it). */
+int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
+{
+    struct wardd *d = ctx;
+    if (!a->trusted || !a->qname)
+        return WARD_KV_DENY; /* the backend drops these anyway */
+    ward_request r = {
+        .layer = WARD_LAYER_DNS,
+        .dir = WARD_DIR_OUT,
+        .proto = 17,
+        .local = a->client,
+        .remote = a->server,
+        .lport = a->cport,
+        .rport = 53,
+        .domain = a->qname,
+    };
+    wardd_request_fill_time(&r, (int64_t)time(NULL));
+    ward_decision dec;
+    ward_classify(d->engine, &r, &dec, NULL, 0);
+    if (dec.verdict == WARD_V_PERMIT)
+        return WARD_KV_ALLOW;
+    wardd_publish(d, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
+    return WARD_KV_DENY;
 }
 
 /* ---- Closing prompts ----------------------------------------------------- */

@@ -193,6 +193,12 @@ static int setup(struct wardd *d)
             wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
             return -1;
         }
+        ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
+        /* Tables an earlier wardd left: the first sync keeps what still
+         * holds and withdraws the rest. */
+        int n = ward_kernel_programs(d->kernel, NULL, 0);
+        if (n > 0 && (d->programmed = calloc((size_t)n, sizeof(*d->programmed))))
+            d->n_programmed = (size_t)ward_kernel_programs(d->kernel, d->programmed, (size_t)n);
     }
 
     ward_server_config sc = {
@@ -300,7 +306,11 @@ static int timers(struct wardd *d)
         d->last_sweep_ms = now;
         if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
             wardd_kernel_sync(d);
-        if (d->kernel && ward_kernel_nft_check(d->kernel, true) == 1)
+    }
+    /* The nft monitor reports tampering at once; this is only its backstop. */
+    if (d->kernel && now - d->last_nft_check_ms >= 60000) {
+        d->last_nft_check_ms = now;
+        if (ward_kernel_nft_check(d->kernel, true) == 1)
             wardd_log(LOG_WARNING, "table inet ward was changed by someone else: restored");
     }
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
@@ -318,7 +328,7 @@ static int timers(struct wardd *d)
 static int run(struct wardd *d)
 {
     d->running = true;
-    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = wardd_now_ms();
+    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms = wardd_now_ms();
     sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");
@@ -344,10 +354,11 @@ static int run(struct wardd *d)
                 procmon_read(d->procmon_fd, d->procs, on_process_exit, d);
                 break;
             case TAG_NFTMON:
-                ward_kernel_nft_monitor_drain(d->kernel);
-                if (ward_kernel_nft_check(d->kernel, true) == 1)
+                if (ward_kernel_nft_monitor_drain(d->kernel)) {
+                    ward_kernel_nft_repair(d->kernel);
                     wardd_log(LOG_WARNING, "table inet ward was changed by someone else: "
                                            "restored");
+                }
                 break;
             }
         }

@@ -90,8 +90,8 @@ static ward_alert *alerts_for(const ward_policy_extras *x)
         const struct ward_alert *a = &x->alerts[i];
         uint32_t window = a->window ? a->window : 1;
         if (strcmp(a->name, "portscan") == 0) {
-            c.scan_ports = a->count < WARD_ALERT_MAX_SCAN_PORTS ? a->count
-                                                                : WARD_ALERT_MAX_SCAN_PORTS;
+            c.scan_ports =
+                a->count < WARD_ALERT_MAX_SCAN_PORTS ? a->count : WARD_ALERT_MAX_SCAN_PORTS;
             c.scan_window_s = window;
         } else if (strcmp(a->name, "flood") == 0) {
             c.flood_pps = a->count / window ? a->count / window : 1;

@@ -66,7 +66,7 @@ struct wardd {
 
     int epfd, sigfd;
     sigset_t sigmask;
-    int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms;
+    int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
     size_t prompters;
     uint64_t decisions;
     bool running;
@@ -89,6 +89,7 @@ void wardd_kernel_sync(struct wardd *d);
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
+int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,

@@ -151,6 +151,28 @@ int ward_kernel_program_set(ward_kernel *k, ward_exe_id exe, const ward_kentry *
     return 0;
 }
 
+int ward_kernel_programs(ward_kernel *k, ward_exe_id *out, size_t max)
+{
+    if (k->verdicts_fd < 0)
+        return -EBADF;
+    struct ward_vkey cur, next;
+    void *prev = NULL;
+    size_t n = 0;
+    while (!bpf_map_get_next_key(k->verdicts_fd, prev, &next)) {
+        cur = next;
+        prev = &cur;
+        bool seen = false;
+        for (size_t i = 0; i < n && i < max && !seen; i++)
+            seen = out[i].dev == cur.dev && out[i].ino == cur.ino;
+        if (seen)
+            continue;
+        if (n < max)
+            out[n] = (ward_exe_id){cur.dev, cur.ino};
+        n++;
+    }
+    return (int)n;
+}
+
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
                                uint16_t port)
 {

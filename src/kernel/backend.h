@@ -89,6 +89,9 @@ typedef struct ward_kentry {
 int ward_kernel_program_set(ward_kernel *k, ward_exe_id exe, const ward_kentry *e, size_t n);
 /* Add or change one entry (e.g. a learned answer). */
 int ward_kernel_program_put(ward_kernel *k, ward_exe_id exe, const ward_kentry *e);
+/* The programs that have entries now (up to max; returns how many there
+ * are): a daemon starting up reconciles what an earlier one left. */
+int ward_kernel_programs(ward_kernel *k, ward_exe_id *out, size_t max);
 /* What the hooks would decide now (same lookup order); enum ward_kv. */
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
                                uint16_t port);

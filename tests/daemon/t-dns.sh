@@ -1,0 +1,37 @@
+#!/bin/bash
+# DNS through wardd: a name answered by a trusted DNS answer is known before
+# the connect that uses it (the log shows it), and a domain filter in the
+# policy's dns layer blocks a name.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+command -v dig >/dev/null || wk_skip_all "no dig (dnsutils)"
+WARD=$WK_BUILD/bin/ward
+WARDD=$WK_BUILD/bin/wardd
+mkdir -p "$WK_TMP/etc"
+chmod 755 "$WK_TMP" "$WK_TMP/etc"
+cat >"$WK_TMP/etc/ward.conf" <<CONF
+set mode ask
+set no-prompter pass
+filter "no-ads" layer dns weight 100 hard block domain "*.ads.test"
+CONF
+chmod 644 "$WK_TMP/etc/ward.conf"
+export WARD_SOCKET=$WK_TMP/run/control.sock
+wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
+wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 20
+for l in dns srv; do wk_wait_for "$WK_TMP/$l.log" listening; done
+wk_bg wardd nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
+    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
+    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
+wk_wait_for "$WK_TMP/wardd.log" ready 30 || { wk_notok "wardd starts"; exit 1; }
+
+ans=$(wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test)
+wk_check "a name is answered through wardd" [ "$ans" = "$IP_B" ]
+wk_check "the connection to its address is allowed" \
+    [ "$(wk_client "$WK_TMP/other/wk-client" tcp4 $IP_B 8080 5)" = ok ]
+wk_check "the log names the connection's remote by the DNS answer" \
+    bash -c "'$WARD' log --json | grep -q '\"domain\":\"shop.example.test\"'"
+ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B tracker.ads.test)
+wk_check "a name the dns layer blocks gets no answer" bash -c "! grep -qx '$IP_B' <<<'$ans'"
+wk_check "the blocked name is logged with its filter" \
+    bash -c "'$WARD' log --verdict block --json | grep '\"domain\":\"tracker.ads.test\"' | grep -q no-ads"
+exit 0
