@@ -38,7 +38,9 @@ int wk_mkdir_p(const char *path)
     return 0;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* libbpf's format strings are its own: forwarded as they are. */
+__attribute__((format(printf, 2, 0))) static int libbpf_quiet(enum libbpf_print_level level,
+                                                              const char *fmt, va_list ap)
 {
     if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !getenv("WARD_BPF_VERBOSE")))
         return 0;
