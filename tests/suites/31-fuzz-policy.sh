@@ -1,33 +1,5 @@
 #!/bin/bash
-# The policy parser's libFuzzer target over its committed corpus, for
-# ${WARD_FUZZ_SECONDS:-20} seconds (one process: machines are shared).
-# Besides crashes and sanitizer reports, the target aborts when a policy that
+# libFuzzer on the policy parser; the target also aborts when a policy that
 # loads does not print back to itself.
-set -uo pipefail
-ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-SECS=${WARD_FUZZ_SECONDS:-20}
-BIN=$ROOT/build/fuzz/fuzz_policy
-if ! make -s "build/fuzz/fuzz_policy" >/tmp/ward-fuzz-policy-build.log 2>&1; then
-    cat /tmp/ward-fuzz-policy-build.log
-    echo "not ok 1 - fuzz_policy builds"
-    exit 1
-fi
-echo "ok 1 - fuzz_policy builds"
-WORK=$(mktemp -d /tmp/ward-fuzz-policy.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-cp "$ROOT"/tests/fuzz/corpus/policy/* "$WORK/" 2>/dev/null
-"$BIN" -max_total_time="$SECS" -dict="$ROOT/tests/fuzz/policy.dict" -max_len=4096 \
-    -artifact_prefix="$WORK/" "$WORK" >"$WORK/log" 2>&1
-rc=$?
-execs=$(grep -oE '^#[0-9]+' "$WORK/log" | tail -1 | tr -d '#')
-if [ $rc -eq 0 ]; then
-    echo "ok 2 - fuzz_policy ran ${SECS}s without a finding (${execs:-0} execs)"
-else
-    tail -40 "$WORK/log" | sed 's/^/# /'
-    for a in "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-*; do
-        [ -f "$a" ] && { echo "# artifact $(basename "$a"):"; od -c "$a" | head -20 | sed 's/^/# /'; }
-    done
-    echo "not ok 2 - fuzz_policy found a failure (exit $rc)"
-    exit 1
-fi
+. "$(dirname "$0")/fuzz.lib"
+fuzz_run policy -dict="$ROOT/tests/fuzz/policy.dict" -max_len=4096
