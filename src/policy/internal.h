@@ -125,7 +125,6 @@ void parse_source(struct load *ld, int src);
 const char *layer_word(enum ward_layer l);
 int layer_from_word(const char *w);
 bool layer_is_inbound(enum ward_layer l);
-void print_value(enum ward_field f, const ward_cond *c, size_t i, char *buf, size_t len);
 
 /* policy.c */
 void policy_commit_zones(ward_policy *p, const struct zone_def *z, size_t n);

@@ -1459,31 +1459,25 @@ static bool stmt_filter(struct ps *ps)
             o->field = c->field;
         else
             o->field = side_field(c->kind, c->side, inbound, c->v.ns > 0);
-        switch (o->field) {
-        case WARD_F_APP_SHA256:
+        switch (ward_field_kind(o->field)) {
+        case WARD_VAL_SHA:
             o->n = c->v.nh;
             o->v.sha = c->v.h;
             break;
-        case WARD_F_TIME:
+        case WARD_VAL_TIME:
             o->n = c->v.nw;
             o->v.time = c->v.w;
             break;
-        case WARD_F_LOCAL_ADDR:
-        case WARD_F_REMOTE_ADDR:
+        case WARD_VAL_CIDR:
             o->n = c->v.nc;
             o->v.cidr = c->v.c;
             break;
-        case WARD_F_APP_PATH:
-        case WARD_F_CMDLINE:
-        case WARD_F_CGROUP:
-        case WARD_F_REMOTE_DOMAIN:
-        case WARD_F_IFACE:
-        case WARD_F_REMOTE_ZONE:
-        case WARD_F_LOCAL_ZONE:
+        case WARD_VAL_STR:
             o->n = c->v.ns;
             o->v.str = c->v.s;
             break;
-        default:
+        case WARD_VAL_EXE: /* no syntax names a program by dev:ino */
+        case WARD_VAL_RANGE:
             o->n = c->v.nr;
             o->v.range = c->v.r;
             break;

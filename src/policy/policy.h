@@ -96,6 +96,9 @@ void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len);
 void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len);
 const char *ward_policy_layer_name(enum ward_layer l); /* outbound, inbound, ... */
 void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
+/* The i-th value of a condition as the language writes it (raw: strings
+ * unquoted and protocols as numbers, as JSON holds them). */
+void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len);
 /* Quotes s for the language: "..." with \" and \\ escaped. */
 void ward_policy_quote(const char *s, char *buf, size_t len);
 

@@ -83,45 +83,38 @@ static bool plain_word(const char *s)
     return isalpha((unsigned char)s[0]) || s[0] == '_';
 }
 
-void print_value(enum ward_field f, const ward_cond *c, size_t i, char *buf, size_t len)
+void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len)
 {
-    switch (f) {
-    case WARD_F_APP_PATH:
-    case WARD_F_CMDLINE:
-    case WARD_F_CGROUP:
-    case WARD_F_REMOTE_DOMAIN:
-        ward_policy_quote(c->v.str[i], buf, len);
-        return;
-    case WARD_F_IFACE:
-    case WARD_F_REMOTE_ZONE:
-    case WARD_F_LOCAL_ZONE:
-        if (plain_word(c->v.str[i]))
-            snprintf(buf, len, "%s", c->v.str[i]);
+    switch (ward_field_kind(c->field)) {
+    case WARD_VAL_STR: {
+        const char *s = c->v.str[i];
+        bool word_ok = c->field == WARD_F_IFACE || c->field == WARD_F_REMOTE_ZONE ||
+                       c->field == WARD_F_LOCAL_ZONE;
+        if (raw || (word_ok && plain_word(s)))
+            snprintf(buf, len, "%s", s);
         else
-            ward_policy_quote(c->v.str[i], buf, len);
+            ward_policy_quote(s, buf, len);
         return;
-    case WARD_F_LOCAL_ADDR:
-    case WARD_F_REMOTE_ADDR:
+    }
+    case WARD_VAL_CIDR:
         ward_cidr_format(&c->v.cidr[i], buf, len);
         return;
-    case WARD_F_APP_SHA256:
+    case WARD_VAL_SHA:
         for (int k = 0; k < 32 && (size_t)(2 * k + 2) < len; k++)
             snprintf(buf + 2 * k, len - 2 * (size_t)k, "%02x", c->v.sha[i].b[k]);
         return;
-    case WARD_F_TIME:
+    case WARD_VAL_TIME:
         ward_policy_fmt_time(&c->v.time[i], buf, len);
         return;
-    case WARD_F_APP_ID:
+    case WARD_VAL_EXE:
         snprintf(buf, len, "%llu:%llu", (unsigned long long)c->v.exe[i].dev,
                  (unsigned long long)c->v.exe[i].ino);
         return;
-    case WARD_F_PROTO:
-        if (c->v.range[i].lo == c->v.range[i].hi) {
+    case WARD_VAL_RANGE:
+        if (!raw && c->field == WARD_F_PROTO && c->v.range[i].lo == c->v.range[i].hi) {
             ward_policy_fmt_proto(c->v.range[i].lo, buf, len);
             return;
         }
-        /* fall through */
-    default:
         if (c->v.range[i].lo == c->v.range[i].hi)
             snprintf(buf, len, "%u", c->v.range[i].lo);
         else
@@ -136,7 +129,7 @@ static void put_list(struct sbuf *b, const ward_cond *c)
     if (c->field == WARD_F_TIME) {
         /* Consecutive windows form one list: "weekdays 08:00-12:00 sat". */
         for (size_t i = 0; i < c->n; i++) {
-            print_value(c->field, c, i, v, sizeof(v));
+            ward_policy_fmt_value(c, i, false, v, sizeof(v));
             sb_printf(b, "%s%s", i ? " " : "", v);
         }
         return;
@@ -144,7 +137,7 @@ static void put_list(struct sbuf *b, const ward_cond *c)
     if (c->n != 1)
         sb_puts(b, "{ ");
     for (size_t i = 0; i < c->n; i++) {
-        print_value(c->field, c, i, v, sizeof(v));
+        ward_policy_fmt_value(c, i, false, v, sizeof(v));
         sb_printf(b, "%s%s", i ? ", " : "", v);
     }
     if (c->n != 1)

@@ -26,42 +26,6 @@ static json_object *jstr(const char *s)
     return json_object_new_string(s ? s : "");
 }
 
-static void cond_value(const ward_cond *c, size_t i, char *buf, size_t len)
-{
-    switch (c->field) {
-    case WARD_F_APP_PATH:
-    case WARD_F_CMDLINE:
-    case WARD_F_CGROUP:
-    case WARD_F_REMOTE_DOMAIN:
-    case WARD_F_IFACE:
-    case WARD_F_REMOTE_ZONE:
-    case WARD_F_LOCAL_ZONE:
-        snprintf(buf, len, "%s", c->v.str[i]);
-        return;
-    case WARD_F_LOCAL_ADDR:
-    case WARD_F_REMOTE_ADDR:
-        ward_cidr_format(&c->v.cidr[i], buf, len);
-        return;
-    case WARD_F_APP_SHA256:
-        for (int k = 0; k < 32; k++)
-            snprintf(buf + 2 * k, len - 2 * (size_t)k, "%02x", c->v.sha[i].b[k]);
-        return;
-    case WARD_F_TIME:
-        ward_policy_fmt_time(&c->v.time[i], buf, len);
-        return;
-    case WARD_F_APP_ID:
-        snprintf(buf, len, "%llu:%llu", (unsigned long long)c->v.exe[i].dev,
-                 (unsigned long long)c->v.exe[i].ino);
-        return;
-    default:
-        if (c->v.range[i].lo == c->v.range[i].hi)
-            snprintf(buf, len, "%u", c->v.range[i].lo);
-        else
-            snprintf(buf, len, "%u-%u", c->v.range[i].lo, c->v.range[i].hi);
-        return;
-    }
-}
-
 struct xctx {
     const ward_engine *e;
     json_object *arr;
@@ -102,7 +66,7 @@ static int export_filter(uint64_t id, const ward_filter_def *d, void *arg)
         json_object_object_add(jc, "field", jstr(ward_field_name(c->field)));
         json_object_object_add(jc, "negate", json_object_new_boolean(c->negate));
         for (size_t k = 0; k < c->n; k++) {
-            cond_value(c, k, v, sizeof(v));
+            ward_policy_fmt_value(c, k, true, v, sizeof(v));
             json_object_array_add(vals, jstr(v));
         }
         json_object_object_add(jc, "values", vals);
