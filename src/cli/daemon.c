@@ -54,8 +54,8 @@ static bool has_more(const ward_msg *m)
                                            : false;
 }
 
-int cli_each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
-                  void (*fn)(const ward_msg *part, void *ctx), void *ctx)
+static int each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
+                     void (*fn)(const ward_msg *part, void *ctx), void *ctx)
 {
     for (;;) {
         fn(reply, ctx);
@@ -70,6 +70,20 @@ int cli_each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
             return -1;
         }
     }
+}
+
+int cli_request_parts(const char *name, ward_msg *req, enum ward_msg_type type,
+                      void (*fn)(const ward_msg *part, void *ctx), void *ctx)
+{
+    ward_client *c = cli_connect(name);
+    if (!c)
+        return -1;
+    ward_msg reply;
+    int rc = cli_call(c, req, &reply, NULL, NULL);
+    if (rc == 0)
+        rc = each_part(c, &reply, type, fn, ctx);
+    ward_client_close(c);
+    return rc;
 }
 
 void cli_print_rule(FILE *f, const ward_proto_rule *r)

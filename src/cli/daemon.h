@@ -21,10 +21,11 @@ ward_client *cli_connect(const char *name);
 int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds);
 /* Connects, sends req, waits for its reply, closes: for one-shot requests. */
 int cli_request(const char *name, ward_msg *req, ward_msg *reply);
-/* Calls fn for each part of a multi-part reply (rules, log rows), the first
- * already in *reply; frees every part. Returns 0, or -1 when cut short. */
-int cli_each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
-                  void (*fn)(const ward_msg *part, void *ctx), void *ctx);
+/* The same for a request answered in several parts (rules, log rows): fn
+ * sees each part of type `type`. Returns 0, or -1 (printed) on failure or
+ * when the reply was cut short. */
+int cli_request_parts(const char *name, ward_msg *req, enum ward_msg_type type,
+                      void (*fn)(const ward_msg *part, void *ctx), void *ctx);
 /* One rule as a line of the policy language (the way `ward show` prints). */
 void cli_print_rule(FILE *f, const ward_proto_rule *r);
 void cli_print_rule_json(FILE *f, const ward_proto_rule *r);

@@ -54,9 +54,19 @@ static int64_t parse_when(const char *s)
     return (int64_t)mktime(&tm) * 1000000000LL;
 }
 
+struct rows_out {
+    int format; /* 0 text, 1 JSON lines, 2 CSV */
+    bool header_done;
+};
+
 static void print_rows(const ward_msg *part, void *ctx)
 {
-    int format = *(int *)ctx;
+    struct rows_out *o = ctx;
+    int format = o->format;
+    if (format == 2 && !o->header_done) {
+        ward_log_write_csv_header(stdout);
+        o->header_done = true;
+    }
     for (size_t i = 0; i < part->u.log_reply.n; i++) {
         const ward_event *ev = &part->u.log_reply.rows[i];
         if (format == 1)
@@ -123,18 +133,7 @@ int cmd_log(int argc, char **argv)
     }
     if (json && csv)
         return usage();
-    ward_client *c = cli_connect("ward-log");
-    if (!c)
-        return 1;
-    ward_msg rep;
-    if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
-        ward_client_close(c);
-        return 1;
-    }
-    if (csv)
-        ward_log_write_csv_header(stdout);
-    int format = json ? 1 : csv ? 2 : 0;
-    int rc = cli_each_part(c, &rep, WARD_MSG_LOG_REPLY, print_rows, &format) < 0 ? 1 : 0;
-    ward_client_close(c);
+    struct rows_out out = {json ? 1 : csv ? 2 : 0, false};
+    int rc = cli_request_parts("ward-log", &req, WARD_MSG_LOG_REPLY, print_rows, &out) < 0;
     return rc;
 }

@@ -56,17 +56,7 @@ static int list(int argc, char **argv)
         else
             return usage();
     }
-    ward_client *c = cli_connect("ward-rules");
-    if (!c)
-        return 1;
-    ward_msg rep;
-    if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
-        ward_client_close(c);
-        return 1;
-    }
-    int rc = cli_each_part(c, &rep, WARD_MSG_RULES_REPLY, print_rules, &json);
-    ward_client_close(c);
-    return rc < 0 ? 1 : 0;
+    return cli_request_parts("ward-rules", &req, WARD_MSG_RULES_REPLY, print_rules, &json) < 0;
 }
 
 /* "80", "80,443", "8000-8100": into r's port list. */
