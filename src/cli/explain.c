@@ -12,6 +12,7 @@
 #include "cli/daemon.h"
 
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,8 +24,8 @@ static void usage(FILE *f)
             "                    [--to ADDR] [--from ADDR] [--port N] [--sport N]\n"
             "                    [--domain NAME] [--time \"DAY HH:MM\"] [--uid N] [--gid N]\n"
             "                    [--cmdline TEXT] [--iface NAME] [--cgroup PATH]\n"
-            "                    [--sha256 HEX] [--self ADDR]... [--no-prompter]\n"
-            "       %s explain --log ID\n"
+            "                    [--sha256 HEX] [--self ADDR]... [--no-prompter] [--json]\n"
+            "       %s explain --log ID [--json]\n"
             "  Loads the policy (default: the installed one), has the engine decide the\n"
             "  described connection and prints its trace. --layer: outbound (default),\n"
             "  inbound, bind, packet-out, packet-in, dns. Outbound, --to/--port are the\n"
@@ -88,9 +89,45 @@ static int hexdigest(const char *s, ward_sha256 *h)
     return 0;
 }
 
+static const char *const step_kinds[] = {"check",          "filter",   "app-rule",
+                                         "sublayer-start", "sublayer", "final"};
+static const char *const step_outcomes[] = {"no-match",   "match",   "continue", "expired", "taken",
+                                            "overridden", "ignored", "skipped",  "passed"};
+
+static void json_add_str(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* The decision and every step of its trace, as one JSON object. */
+static void print_trace_json(const ward_trace *t, const ward_decision *d)
+{
+    json_object *o = json_object_new_object(), *steps = json_object_new_array();
+    json_add_str(o, "verdict", ward_verdict_name(d->verdict));
+    json_add_str(o, "reason", ward_reason_name(d->reason));
+    json_object_object_add(o, "hard", json_object_new_boolean(d->hard));
+    json_object_object_add(o, "id", json_object_new_int64((int64_t)d->filter_id));
+    for (size_t i = 0; i < ward_trace_count(t); i++) {
+        const ward_trace_step *st = ward_trace_at(t, i);
+        json_object *j = json_object_new_object();
+        json_add_str(j, "kind", step_kinds[st->kind]);
+        json_add_str(j, "outcome", step_outcomes[st->outcome]);
+        json_object_object_add(j, "sublayer", json_object_new_int64(st->sublayer));
+        if (st->id)
+            json_object_object_add(j, "id", json_object_new_int64((int64_t)st->id));
+        if (st->outcome == WARD_OUT_NO_MATCH && st->kind == WARD_STEP_FILTER)
+            json_add_str(j, "field", ward_field_name(st->field));
+        json_add_str(j, "text", st->text);
+        json_object_array_add(steps, j);
+    }
+    json_object_object_add(o, "steps", steps);
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}
+
 /* `ward explain --log ID`: why wardd decided a logged connection as it
  * did, re-classified by the daemon under the policy in force now. */
-static int explain_logged(const char *arg)
+static int explain_logged(const char *arg, bool json)
 {
     char *end;
     unsigned long long id = strtoull(arg, &end, 10);
@@ -103,15 +140,32 @@ static int explain_logged(const char *arg)
     req.u.explain.log_id = id;
     if (cli_request("ward-explain", &req, &rep) < 0)
         return 1;
-    fputs(rep.u.explain_reply.text ? rep.u.explain_reply.text : "", stdout);
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_add_str(o, "verdict", ward_verdict_name(rep.u.explain_reply.verdict));
+        json_add_str(o, "reason", ward_reason_name(rep.u.explain_reply.reason));
+        json_object_object_add(o, "id",
+                               json_object_new_int64((int64_t)rep.u.explain_reply.filter_id));
+        json_add_str(o, "text", rep.u.explain_reply.text);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        fputs(rep.u.explain_reply.text ? rep.u.explain_reply.text : "", stdout);
+    }
     ward_msg_free(&rep);
     return 0;
 }
 
 int cmd_explain(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--log") == 0)
-        return explain_logged(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "--log") == 0) {
+        bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
+        if (argc > 4 || (argc == 4 && !json)) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        return explain_logged(argv[2], json);
+    }
     enum {
         O_LAYER = 256,
         O_APP,
@@ -129,7 +183,8 @@ int cmd_explain(int argc, char **argv)
         O_CGROUP,
         O_SHA,
         O_SELF,
-        O_NOPROMPT
+        O_NOPROMPT,
+        O_JSON
     };
     static const struct option opts[] = {
         {"file", required_argument, NULL, 'f'},
@@ -150,6 +205,7 @@ int cmd_explain(int argc, char **argv)
         {"sha256", required_argument, NULL, O_SHA},
         {"self", required_argument, NULL, O_SELF},
         {"no-prompter", no_argument, NULL, O_NOPROMPT},
+        {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -157,7 +213,7 @@ int cmd_explain(int argc, char **argv)
     int n_files = 0;
     const char *layer_s = "outbound", *to = NULL, *from = NULL, *when = NULL;
     uint16_t port = 0, sport = 0;
-    bool prompter = true;
+    bool prompter = true, json = false;
     ward_ip self[16];
     size_t n_self = 0;
     ward_sha256 sha;
@@ -236,6 +292,9 @@ int cmd_explain(int argc, char **argv)
             break;
         case O_NOPROMPT:
             prompter = false;
+            break;
+        case O_JSON:
+            json = true;
             break;
         case 'h':
             usage(stdout);
@@ -320,6 +379,12 @@ int cmd_explain(int argc, char **argv)
         ward_trace_free(tr);
         ward_policy_free(p);
         return 1;
+    }
+    if (json) {
+        print_trace_json(tr, &d);
+        ward_trace_free(tr);
+        ward_policy_free(p);
+        return 0;
     }
     size_t need = ward_trace_format(tr, NULL, 0);
     char *buf = malloc(need + 1);

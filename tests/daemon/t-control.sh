@@ -28,6 +28,10 @@ start() {
 stop() { kill -TERM $P; wait $P; P=""; }
 rules() { "$B/ward" rules list; }
 
+check "explain --json: the decision and its steps as JSON" bash -c \
+    "'$B/ward' explain -f '$T/etc/ward.conf' --app /usr/bin/curl --proto tcp --to 93.184.216.34 \
+     --port 443 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); \
+     assert d[\"verdict\"] == \"permit\" and d[\"reason\"] == \"app-rule\" and d[\"steps\"]'"
 start
 "$B/ward" rules add --until-restart /usr/bin/a allow out tcp port 1 >/dev/null
 "$B/ward" rules add --for 10m /usr/bin/b allow out tcp port 2 >/dev/null
