@@ -169,34 +169,47 @@ static void arb_equal_weight_older_first(void **state)
     ward_engine_free(e);
 }
 
-static void arb_block_overrides_soft_permit(void **state)
+/* Two sublayers, one filter each: the rows of docs/ENGINE.md's table. */
+static void arb_table(void **state)
 {
     (void)state;
-    ward_engine *e = engine();
-    int low = sub_low(e);
-    add_packet_filter(e, WARD_SUBLAYER_ADMIN, 1, WARD_ACT_PERMIT, false, NULL);
-    uint64_t blk = add_packet_filter(e, (uint32_t)low, 1, WARD_ACT_BLOCK, false, NULL);
-    ward_request r = req_packet(1, "8.8.8.8", 8);
-    ward_decision d = classify(e, &r);
-    assert_int_equal(d.verdict, WARD_V_BLOCK);
-    assert_int_equal(d.filter_id, blk);
-    assert_int_equal(d.sublayer, (uint32_t)low);
-    ward_engine_free(e);
-}
-
-static void arb_hard_permit_survives_lower_block(void **state)
-{
-    (void)state;
-    ward_engine *e = engine();
-    int low = sub_low(e);
-    uint64_t p = add_packet_filter(e, WARD_SUBLAYER_ADMIN, 1, WARD_ACT_PERMIT, true, NULL);
-    add_packet_filter(e, (uint32_t)low, 1, WARD_ACT_BLOCK, true, NULL);
-    ward_request r = req_packet(1, "8.8.8.8", 8);
-    ward_decision d = classify(e, &r);
-    assert_int_equal(d.verdict, WARD_V_PERMIT);
-    assert_int_equal(d.filter_id, p);
-    assert_true(d.hard);
-    ward_engine_free(e);
+    static const struct {
+        const char *row;
+        enum ward_action hi;
+        bool hi_hard;
+        enum ward_action lo;
+        bool lo_hard;
+        enum ward_verdict want;
+        bool lower_wins;
+    } rows[] = {
+        {"soft permit, then block: block overrides permit", WARD_ACT_PERMIT, false, WARD_ACT_BLOCK,
+         false, WARD_V_BLOCK, true},
+        {"hard permit, then hard block: the permit stands", WARD_ACT_PERMIT, true, WARD_ACT_BLOCK,
+         true, WARD_V_PERMIT, false},
+        {"soft block, then permit: the permit overrides", WARD_ACT_BLOCK, false, WARD_ACT_PERMIT,
+         false, WARD_V_PERMIT, true},
+        {"soft block, then hard block: the hard one decides", WARD_ACT_BLOCK, false, WARD_ACT_BLOCK,
+         true, WARD_V_BLOCK, true},
+        {"hard block, then hard permit: final", WARD_ACT_BLOCK, true, WARD_ACT_PERMIT, true,
+         WARD_V_BLOCK, false},
+        {"soft permit, then hard permit: the hard one decides", WARD_ACT_PERMIT, false,
+         WARD_ACT_PERMIT, true, WARD_V_PERMIT, true},
+        {"soft permit, then soft permit: the first stands", WARD_ACT_PERMIT, false, WARD_ACT_PERMIT,
+         false, WARD_V_PERMIT, false},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        ward_engine *e = engine();
+        int low = sub_low(e);
+        uint64_t hi =
+            add_packet_filter(e, WARD_SUBLAYER_ADMIN, 1, rows[i].hi, rows[i].hi_hard, NULL);
+        uint64_t lo = add_packet_filter(e, (uint32_t)low, 1, rows[i].lo, rows[i].lo_hard, NULL);
+        ward_request r = req_packet(1, "8.8.8.8", 8);
+        ward_decision d = classify(e, &r);
+        if (d.verdict != rows[i].want || d.filter_id != (rows[i].lower_wins ? lo : hi))
+            fail_msg("%s: got %s by #%llu", rows[i].row, ward_verdict_name(d.verdict),
+                     (unsigned long long)d.filter_id);
+        ward_engine_free(e);
+    }
 }
 
 static void arb_veto_overturns_hard_permit(void **state)
@@ -216,20 +229,6 @@ static void arb_veto_overturns_hard_permit(void **state)
     /* A plain callout block (no veto) does not overturn it. */
     callout_ret = (ward_callout_result){WARD_V_BLOCK, false};
     assert_int_equal(classify(e, &r).verdict, WARD_V_PERMIT);
-    ward_engine_free(e);
-}
-
-static void arb_soft_block_overridden_by_lower_permit(void **state)
-{
-    (void)state;
-    ward_engine *e = engine();
-    int low = sub_low(e);
-    add_packet_filter(e, WARD_SUBLAYER_ADMIN, 1, WARD_ACT_BLOCK, false, NULL);
-    uint64_t p = add_packet_filter(e, (uint32_t)low, 1, WARD_ACT_PERMIT, false, NULL);
-    ward_request r = req_packet(1, "8.8.8.8", 8);
-    ward_decision d = classify(e, &r);
-    assert_int_equal(d.verdict, WARD_V_PERMIT);
-    assert_int_equal(d.filter_id, p);
     ward_engine_free(e);
 }
 
@@ -963,10 +962,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arb_within_sublayer_highest_weight_first),
         cmocka_unit_test(arb_equal_weight_older_first),
-        cmocka_unit_test(arb_block_overrides_soft_permit),
-        cmocka_unit_test(arb_hard_permit_survives_lower_block),
+        cmocka_unit_test(arb_table),
         cmocka_unit_test(arb_veto_overturns_hard_permit),
-        cmocka_unit_test(arb_soft_block_overridden_by_lower_permit),
         cmocka_unit_test(arb_hard_block_is_final),
         cmocka_unit_test(arb_callout_continue_passes_on),
         cmocka_unit_test(arb_unregistered_callout_blocks),
