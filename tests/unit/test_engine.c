@@ -54,6 +54,27 @@ static ward_engine *engine(void)
 
 static const ward_range TCP = {6, 6};
 
+/* A filter of the admin provider; asserts it was added. */
+static uint64_t add_filter_in(ward_engine *e, enum ward_layer layer, uint32_t sub, uint32_t weight,
+                              enum ward_action act, bool hard, const ward_cond *conds, size_t n,
+                              const char *callout)
+{
+    ward_filter_def d = {
+        .layer = layer,
+        .sublayer = sub,
+        .provider = WARD_PROVIDER_ADMIN,
+        .weight = weight,
+        .action = act,
+        .hard = hard,
+        .callout = callout,
+        .conds = conds,
+        .n_conds = n,
+    };
+    int64_t id = ward_filter_add(e, &d);
+    assert_true(id > 0);
+    return (uint64_t)id;
+}
+
 /* A filter in `sub` with optional protocol and remote port conditions. */
 static uint64_t add_filter(ward_engine *e, uint32_t sub, uint32_t weight, enum ward_action act,
                            bool hard, const ward_range *proto, const ward_range *port,
@@ -65,20 +86,7 @@ static uint64_t add_filter(ward_engine *e, uint32_t sub, uint32_t weight, enum w
         c[n++] = (ward_cond){.field = WARD_F_PROTO, .n = 1, .v.range = proto};
     if (port)
         c[n++] = (ward_cond){.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = port};
-    ward_filter_def d = {
-        .layer = WARD_LAYER_CONNECT_OUT,
-        .sublayer = sub,
-        .provider = WARD_PROVIDER_ADMIN,
-        .weight = weight,
-        .action = act,
-        .hard = hard,
-        .callout = callout,
-        .conds = c,
-        .n_conds = n,
-    };
-    int64_t id = ward_filter_add(e, &d);
-    assert_true(id > 0);
-    return (uint64_t)id;
+    return add_filter_in(e, WARD_LAYER_CONNECT_OUT, sub, weight, act, hard, c, n, callout);
 }
 
 /* Classifies with both evaluators (and with a trace) and checks they agree. */
@@ -129,18 +137,7 @@ static ward_request req_packet(uint8_t proto, const char *to, uint16_t port)
 static uint64_t add_packet_filter(ward_engine *e, uint32_t sub, uint32_t weight,
                                   enum ward_action act, bool hard, const char *callout)
 {
-    ward_filter_def d = {
-        .layer = WARD_LAYER_PACKET_OUT,
-        .sublayer = sub,
-        .provider = WARD_PROVIDER_ADMIN,
-        .weight = weight,
-        .action = act,
-        .hard = hard,
-        .callout = callout,
-    };
-    int64_t id = ward_filter_add(e, &d);
-    assert_true(id > 0);
-    return (uint64_t)id;
+    return add_filter_in(e, WARD_LAYER_PACKET_OUT, sub, weight, act, hard, NULL, 0, callout);
 }
 
 /* ---- Arbitration: one test per row --------------------------------------- */
