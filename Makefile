@@ -52,6 +52,9 @@ $(BUILD_DIR)/lib/libward_$(1).a: $$($(1)_OBJS)
 ALL_LIBS += $(BUILD_DIR)/lib/libward_$(1).a
 endef
 
+# Module fragments below define targets of their own: plain `make` is `all`.
+.DEFAULT_GOAL := all
+
 # Pure-C modules the fuzzers compile in; fragments may add their own.
 FUZZ_MODULES := engine
 
