@@ -2,7 +2,7 @@
 #
 #   make                 release build into build/rel (-O2)
 #   make MODE=san        test build under ASan + UBSan into build/san
-#   make check           the whole test suite (scripts/test does the same, installing deps first)
+#   make check           the whole test suite (tests/run does the same, installing deps first)
 #   make fuzz            libFuzzer targets (clang) into build/fuzz
 #   make format          clang-format every C file
 #
@@ -137,7 +137,7 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(FUZZ_LDLIBS) -lm
 
 check:
-	./scripts/test
+	./tests/run
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
