@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "log/log.h"
+#include "util/errbuf.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -45,18 +46,6 @@ struct ward_log {
     _Atomic uint64_t submitted, dropped, written, batches, pruned, errors;
     int64_t last_retain;
 };
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
 
 static int64_t mono_s(void)
 {
@@ -287,7 +276,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
 {
     ward_log *l = calloc(1, sizeof(*l));
     if (!l) {
-        set_err(err, errlen, "out of memory");
+        ward_errbuf_set(err, errlen, "out of memory");
         return NULL;
     }
     l->cfg = *cfg;
@@ -306,7 +295,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         l->cfg.retain_every_s = 60;
     l->q = malloc(cap * sizeof(struct cell));
     if (!l->q) {
-        set_err(err, errlen, "out of memory for a queue of %zu events", cap);
+        ward_errbuf_set(err, errlen, "out of memory for a queue of %zu events", cap);
         free(l);
         return NULL;
     }
@@ -315,7 +304,8 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     if (sqlite3_open_v2(cfg->path, &l->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
-        set_err(err, errlen, "%s: %s", cfg->path, l->db ? sqlite3_errmsg(l->db) : "cannot open");
+        ward_errbuf_set(err, errlen, "%s: %s", cfg->path,
+                        l->db ? sqlite3_errmsg(l->db) : "cannot open");
         goto fail;
     }
     sqlite3_busy_timeout(l->db, 2000);
@@ -325,18 +315,18 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         exec(l->db, "PRAGMA journal_size_limit = 16777216") < 0 ||
         exec(l->db, "PRAGMA cache_size = -16384") < 0 ||
         exec(l->db, "PRAGMA wal_autocheckpoint = 4096") < 0) {
-        set_err(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
+        ward_errbuf_set(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }
     int64_t ver = pragma_int(l->db, "PRAGMA user_version");
     if (ver != 0 && ver != WARD_LOG_SCHEMA_VERSION) {
-        set_err(err, errlen, "%s: not a Ward log of schema version %d", cfg->path,
-                WARD_LOG_SCHEMA_VERSION);
+        ward_errbuf_set(err, errlen, "%s: not a Ward log of schema version %d", cfg->path,
+                        WARD_LOG_SCHEMA_VERSION);
         goto fail;
     }
     if (exec(l->db, WARD_LOG_SCHEMA) < 0 ||
         sqlite3_prepare_v2(l->db, WARD_LOG_INSERT, -1, &l->insert, NULL) != SQLITE_OK) {
-        set_err(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
+        ward_errbuf_set(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }
     sem_init(&l->wake, 0, 0);
@@ -348,7 +338,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     pthread_condattr_destroy(&ca);
     l->last_retain = mono_s() - l->cfg.retain_every_s; /* retain once at start */
     if (pthread_create(&l->thread, NULL, writer, l) != 0) {
-        set_err(err, errlen, "cannot start the log writer");
+        ward_errbuf_set(err, errlen, "cannot start the log writer");
         sem_destroy(&l->wake);
         pthread_mutex_destroy(&l->mu);
         pthread_cond_destroy(&l->done);

@@ -1,4 +1,4 @@
 # Control protocol: JSON over a unix socket (json-c).
 LDLIBS += -ljson-c
-FUZZ_MODULES += proto
+FUZZ_MODULES += proto util
 FUZZ_LDLIBS += -ljson-c

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "proto/proto.h"
+#include "util/errbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,28 +67,16 @@ struct ward_server {
     gid_t admin_gid;
 };
 
-static void set_err(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 ward_server *ward_server_new(const ward_server_config *cfg, char *err, size_t errlen)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (!cfg->path || strlen(cfg->path) >= sizeof(sa.sun_path)) {
-        set_err(err, errlen, "socket path missing or too long");
+        ward_errbuf_set(err, errlen, "socket path missing or too long");
         return NULL;
     }
     ward_server *s = calloc(1, sizeof(*s));
     if (!s) {
-        set_err(err, errlen, "out of memory");
+        ward_errbuf_set(err, errlen, "out of memory");
         return NULL;
     }
     s->cfg = *cfg;
@@ -108,7 +97,7 @@ ward_server *ward_server_new(const ward_server_config *cfg, char *err, size_t er
     /* A stale socket from a previous run; never remove anything else. */
     if (lstat(cfg->path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            set_err(err, errlen, "%s exists and is not a socket", cfg->path);
+            ward_errbuf_set(err, errlen, "%s exists and is not a socket", cfg->path);
             goto fail;
         }
         unlink(cfg->path);
@@ -116,13 +105,13 @@ ward_server *ward_server_new(const ward_server_config *cfg, char *err, size_t er
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         chmod(cfg->path, s->cfg.mode) < 0 || listen(s->listen_fd, 64) < 0) {
-        set_err(err, errlen, "%s: %s", cfg->path, strerror(errno));
+        ward_errbuf_set(err, errlen, "%s: %s", cfg->path, strerror(errno));
         goto fail;
     }
     s->ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     if (s->ep < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, s->listen_fd, &ev) < 0) {
-        set_err(err, errlen, "epoll: %s", strerror(errno));
+        ward_errbuf_set(err, errlen, "epoll: %s", strerror(errno));
         goto fail;
     }
     return s;
