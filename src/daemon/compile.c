@@ -94,55 +94,76 @@ static int lay_out(struct table *t, const ward_app_rule *r, uint64_t id)
     return 0;
 }
 
-struct filter_scan {
-    const char *path;
-    bool touches;
+/* Which programs the connect-out filters could match, gathered in one pass
+ * per sync: a filter bound by an exact program list touches those programs;
+ * any other (no program condition, or only globs) could touch them all. */
+struct touched {
+    const char **paths; /* sorted, for bsearch */
+    size_t n, cap;
+    bool all;
 };
 
-/* Could this connect-out filter match the program's traffic? */
-static int scan_filter(uint64_t id, const ward_filter_def *f, void *ctx)
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int note_filter(uint64_t id, const ward_filter_def *f, void *ctx)
 {
     (void)id;
-    struct filter_scan *s = ctx;
-    if (f->layer != WARD_LAYER_CONNECT_OUT)
+    struct touched *t = ctx;
+    if (f->layer != WARD_LAYER_CONNECT_OUT || t->all)
         return 0;
     for (size_t i = 0; i < f->n_conds; i++) {
         const ward_cond *c = &f->conds[i];
         if (c->field != WARD_F_APP_PATH || c->negate)
             continue;
-        bool names_it = false;
+        bool glob = false;
+        for (size_t k = 0; k < c->n && !glob; k++)
+            glob = strpbrk(c->v.str[k], "*?") != NULL;
+        if (glob)
+            continue;
+        /* Bound to these programs (a superset of what it matches). */
+        if (t->n + c->n > t->cap) {
+            size_t cap = (t->n + c->n) * 2;
+            const char **v = realloc(t->paths, cap * sizeof(*v));
+            if (!v) {
+                t->all = true; /* cannot tell: keep everything with wardd */
+                return 0;
+            }
+            t->paths = v;
+            t->cap = cap;
+        }
         for (size_t k = 0; k < c->n; k++)
-            if (strcmp(c->v.str[k], s->path) == 0 || strpbrk(c->v.str[k], "*?"))
-                names_it = true;
-        if (!names_it)
-            return 0; /* bound to other programs */
+            t->paths[t->n++] = c->v.str[k];
+        return 0;
     }
-    s->touches = true;
-    return 1;
+    t->all = true;
+    return 0;
+}
+
+static bool touched(const struct touched *t, const char *path)
+{
+    return t->all || (t->n && bsearch(&path, t->paths, t->n, sizeof(*t->paths), cmp_str));
 }
 
 /* The table for one program; false when it must stay with wardd. */
-static bool compile_app(struct wardd *d, const ward_app_info *a, struct table *t)
+static bool compile_app(struct wardd *d, const ward_app_info *a, const struct touched *filters,
+                        struct table *t)
 {
     t->n = 0;
-    if (a->pin || a->n_rules == 0)
+    if (a->pin || a->n_rules == 0 || touched(filters, a->path))
         return false;
-    struct filter_scan fs = {a->path, false};
-    ward_filter_foreach(d->engine, scan_filter, &fs);
-    if (fs.touches)
-        return false;
-    const ward_app_rule *last = NULL;
     ward_app_rule r;
     for (size_t i = 0; i < a->n_rules; i++) {
         uint64_t id;
         ward_app_rule_at(d->engine, a->id, i, &id, &r);
         if (!expressible(&r) || lay_out(t, &r, id) < 0)
             return false;
-        last = &r;
     }
-    bool fallback_allows =
-        a->fallback == WARD_FALLBACK_PERMIT ||
-        (a->fallback == WARD_FALLBACK_OPPOSITE && last && last->action == WARD_ACT_BLOCK);
+    /* r is the last rule now: the documents' fallback is its opposite. */
+    bool fallback_allows = a->fallback == WARD_FALLBACK_PERMIT ||
+                           (a->fallback == WARD_FALLBACK_OPPOSITE && r.action == WARD_ACT_BLOCK);
     if (fallback_allows && put(t, WARD_KDIR_OUT, WARD_KPROTO_ANY, 0, WARD_KV_ALLOW, 0) < 0)
         return false;
     return true;
@@ -166,11 +187,17 @@ void wardd_kernel_sync(struct wardd *d)
         free(t);
         return;
     }
+    struct touched filters = {0};
+    if (usable) {
+        ward_filter_foreach(d->engine, note_filter, &filters);
+        if (filters.n)
+            qsort(filters.paths, filters.n, sizeof(*filters.paths), cmp_str);
+    }
     for (size_t i = 0; usable && i < ward_app_count(d->engine); i++) {
         ward_app_info a;
         struct stat st;
         ward_app_at(d->engine, i, &a);
-        if (!compile_app(d, &a, t) || stat(a.path, &st) < 0)
+        if (!compile_app(d, &a, &filters, t) || stat(a.path, &st) < 0)
             continue;
         ward_exe_id id = {st.st_dev, st.st_ino};
         if (ward_kernel_program_set(d->kernel, id, t->e, t->n) == 0) {
@@ -190,5 +217,6 @@ void wardd_kernel_sync(struct wardd *d)
     d->programmed = now;
     d->n_programmed = n_now;
     free(t);
+    free(filters.paths);
     wardd_log(LOG_DEBUG, "kernel tables: %zu programs, %zu entries", n_now, entries);
 }

@@ -169,8 +169,10 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
-    proctab_scan(d->procs);
+    /* Listen first, then scan: a process started in between is not missed. */
     d->procmon_fd = procmon_open();
+    proctab_set_events(d->procs, d->procmon_fd >= 0);
+    proctab_scan(d->procs);
     if (d->procmon_fd < 0)
         wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
                   strerror(-d->procmon_fd));

@@ -34,6 +34,7 @@ struct proctab {
     struct hash_entry *hashes; /* small: one per distinct executable */
     size_t n_hashes;
     uint64_t computed;
+    bool events; /* exec/fork/exit events keep the table current */
 };
 
 static struct entry **slot(const proctab *t, uint32_t pid)
@@ -259,10 +260,16 @@ static uint64_t current_start(const proctab *t, uint32_t pid)
     return start;
 }
 
+void proctab_set_events(proctab *t, bool live)
+{
+    t->events = live;
+}
+
 const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
 {
     const ward_proc *known = proctab_peek(t, pid);
-    if (known && current_start(t, pid) == known->start_time)
+    /* Without events, a reused pid is caught by its start time. */
+    if (known && (t->events || current_start(t, pid) == known->start_time))
         return known;
     ward_proc p;
     if (read_proc(t, pid, &p) < 0) {

@@ -45,6 +45,10 @@ int proctab_scan(proctab *t);
  * is a kernel thread). The pointer is valid until the next call that
  * changes the table. */
 const ward_proc *proctab_lookup(proctab *t, uint32_t pid);
+/* Whether exec/fork/exit events keep the table current (the proc connector
+ * is open): lookups then trust a known entry instead of re-reading
+ * /proc/PID/stat to check that the pid was not reused. */
+void proctab_set_events(proctab *t, bool live);
 /* Only the table, no /proc access: for events about processes already gone. */
 const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 

@@ -210,6 +210,11 @@ static void pid_reuse_is_not_the_same_process(void **state)
     snprintf(path, sizeof(path), "%s/exe", d);
     unlink(path);
     assert_int_equal(symlink("/bin/true", path), 0);
+    /* While exec/exit events keep the table current, the cached entry is
+     * trusted without a /proc read (an exit event would have removed it). */
+    proctab_set_events(t, true);
+    assert_int_equal(proctab_lookup(t, 4242)->start_time, 111);
+    proctab_set_events(t, false);
     p = proctab_lookup(t, 4242);
     assert_non_null(p);
     assert_int_equal(p->start_time, 999);
