@@ -66,7 +66,7 @@ static bool expressible(const ward_app_rule *r)
 static int lay_out(struct table *t, const ward_app_rule *r, uint64_t id)
 {
     uint8_t v = r->action == WARD_ACT_PERMIT ? WARD_KV_ALLOW : WARD_KV_ASK;
-    /* The kernel keys outbound verdicts; inbound goes through the port sets. */
+    /* The kernel keys outbound verdicts only; inbound is queued to wardd. */
     if (r->dir == WARD_DIR_IN)
         return 0;
     uint8_t protos[2] = {r->proto, 0};
