@@ -1,6 +1,6 @@
 /*
  * engine — ward_classify() as a whole: sublayers, arbitration, the
- * documents' decision order and the per-program rules, indexed against the
+ * decision order and the per-program rules, indexed against the
  * reference evaluator.
  *
  *   engine FILTERS PROGRAMS LOOKUPS

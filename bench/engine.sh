@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/run engine [FILTERS [PROGRAMS [LOOKUPS]]] — ward_classify() as a
-# whole (sublayers, arbitration, the documents' decision order, per-program
+# whole (sublayers, arbitration, the decision order, per-program
 # rules), indexed against the reference. Defaults: 10000 filters, 2000
 # programs (10000 rules), 200000 lookups. See bench/engine.c.
 set -euo pipefail

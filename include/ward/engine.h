@@ -6,13 +6,13 @@
  * addresses, whether a prompter is running) the caller tells it. That keeps
  * it testable, fuzzable and usable offline (`ward explain`).
  *
- * Object model (after the Windows Filtering Platform, SEEDS.md 003):
+ * Object model (after the Windows Filtering Platform; docs/DESIGN.md):
  *   provider  — who owns a filter (admin, learned, a fleet bundle ...)
  *   layer     — a point of the stack where traffic is classified
  *   sublayer  — a weighted container of filters; global across layers
  *   filter    — weight, conditions, action (permit / block / callout), hard/soft
  *   callout   — a registered function a filter can hand the decision to
- * plus the source documents' application rules (SEEDS.md 000), kept in the
+ * plus the classic per-program application rules (docs/DESIGN.md), kept in the
  * one sublayer of kind WARD_SUBLAYER_APPLICATIONS.
  *
  * Handles are opaque; definitions (filters, rules, conditions) are plain
@@ -208,7 +208,7 @@ enum ward_reason {
     WARD_R_MODE,            /* step 4: work mode allow-all / deny-all */
     WARD_R_APP_RULE,        /* step 5: an application rule matched */
     WARD_R_APP_FALLBACK,    /* step 5: no rule matched: the program's fallback
-                               (the documents: the opposite of the last rule) */
+                               (classically the opposite of the last rule) */
     WARD_R_APP_UNKNOWN,     /* step 5: program has no rules: ask */
     WARD_R_APP_PIN,         /* step 5: binary does not match its SHA-256 pin: ask */
     WARD_R_COUNT
@@ -248,7 +248,7 @@ const char *ward_provider_name(const ward_engine *e, uint32_t id);
 
 enum ward_sublayer_kind {
     WARD_SUBLAYER_FILTERS,      /* weighted WFP filters */
-    WARD_SUBLAYER_APPLICATIONS, /* the source documents' per-program rules (at most one) */
+    WARD_SUBLAYER_APPLICATIONS, /* the classic per-program rules (at most one) */
 };
 
 /* Built in, always present: "admin" (filters, weight 0xc000) and
@@ -277,24 +277,24 @@ enum ward_mode {
 };
 const char *ward_mode_name(enum ward_mode m);
 
-/* Where "no prompter is running" takes effect. The documents: step 1, before
+/* Where "no prompter is running" takes effect. Classically step 1, before
  * every rule, so without a UI everything gets the outcome. A machine that
  * should keep enforcing its rules without a UI: only the questions (unknown
  * programs, pins, fallback ask) get the outcome. */
 enum ward_np_scope {
-    WARD_NP_ALL,       /* step 1, before the rules (the documents) */
+    WARD_NP_ALL,       /* step 1, before the rules (the classic order) */
     WARD_NP_QUESTIONS, /* rules first; only what would be asked */
 };
 
 typedef struct ward_settings {
     enum ward_mode mode;
-    enum ward_verdict no_prompter; /* step 1 outcome: PERMIT (documents) or BLOCK */
+    enum ward_verdict no_prompter; /* step 1 outcome: PERMIT (classic) or BLOCK */
     enum ward_np_scope no_prompter_scope;
-    enum ward_verdict unattributed; /* step 2 outcome: PERMIT (documents) or BLOCK */
+    enum ward_verdict unattributed; /* step 2 outcome: PERMIT (classic) or BLOCK */
     enum ward_verdict layer_default[WARD_LAYER_COUNT]; /* when nothing decides */
 } ward_settings;
 
-/* Defaults follow the source documents: ask mode, PERMIT for steps 1 and 2,
+/* Defaults follow the classic design: ask mode, PERMIT for steps 1 and 2,
  * PERMIT when nothing decides. */
 void ward_settings_default(ward_settings *s);
 void ward_engine_settings(const ward_engine *e, ward_settings *out);
@@ -338,13 +338,13 @@ int ward_filter_remove(ward_engine *e, uint64_t id);
 /* The definition as stored (pointers valid until the engine next changes). */
 int ward_filter_get(const ward_engine *e, uint64_t id, ward_filter_def *out);
 
-/* ---- Application rules (SEEDS.md 000) ------------------------------------ */
+/* ---- Application rules (the decision order: docs/DESIGN.md) -------------- */
 
 /* A program, identified by its path; optionally pinned to a digest. */
 int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin);
 
 /* What a program with rules gets when none of them fully matches. The
- * documents: the opposite of its last rule's action (rules are exceptions to
+ * classic answer: the opposite of its last rule's action (rules are exceptions to
  * its default). A program whose rules were learned from narrow answers
  * ("allow this destination") should be asked again about other
  * destinations instead: WARD_FALLBACK_ASK. */
@@ -360,7 +360,7 @@ int64_t ward_app_find(const ward_engine *e, const char *path);
 int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
 
 /* One rule of a program. Empty lists mean "any". All listed checks must hold
- * (SEEDS 000: direction, protocol, port, time window, network type); a rule
+ * (the classic checks: direction, protocol, port, time window, network type); a rule
  * may also name remote addresses or domains. */
 typedef struct ward_app_rule {
     enum ward_direction dir; /* OUT, IN or ANY */

@@ -3,7 +3,7 @@
  *
  * The contract shared by the event ring (src/ring), the connection log
  * (src/log), the control protocol (src/proto) and every reader of them (the
- * CLI, `ward top`, a GUI). The record is fixed-size and holds no pointers, so
+ * CLI; planned: `ward top`, a GUI). The record is fixed-size and holds no pointers, so
  * it can be copied into shared memory and across processes as it is; strings
  * are NUL-terminated and truncated to fit (ward_event_set_str).
  *

@@ -1,6 +1,6 @@
 /*
- * alert/alert.h — portscan and flood detection from inbound drops (SEEDS
- * 000 function 2: alert the user when the host is attacked).
+ * alert/alert.h — portscan and flood detection from inbound drops (one of
+ * Ward's functions: alert the user when the host is attacked).
  *
  * wardd feeds every inbound decision that dropped traffic; the detector
  * keeps a bounded table of recent sources and returns alert events (kind

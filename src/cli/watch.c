@@ -1,7 +1,7 @@
 /*
  * cli/watch.c — `ward watch [--json] [--count N]`: decisions as they
- * happen, read from wardd's shared-memory event ring (the source
- * documents' packet buffer). A reader that falls behind loses the oldest
+ * happen, read from wardd's shared-memory event ring (the classic
+ * design's shared packet buffer). A reader that falls behind loses the oldest
  * events and is told how many; it never slows wardd down.
  */
 #include <poll.h>

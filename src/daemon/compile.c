@@ -1,7 +1,7 @@
 /*
  * compile.c — the engine's application rules as the kernel's per-program
  * verdict tables, so a known program's next connection is decided in the
- * kernel without a trip to wardd (the source documents' "compute in the
+ * kernel without a trip to wardd (the classic design's "compute in the
  * driver layer").
  *
  * Only what is provably the engine's own answer goes down. A program gets
@@ -66,7 +66,7 @@ static bool expressible(const ward_app_rule *r)
 static int lay_out(struct table *t, const ward_app_rule *r, uint64_t id)
 {
     uint8_t v = r->action == WARD_ACT_PERMIT ? WARD_KV_ALLOW : WARD_KV_ASK;
-    /* The kernel keys outbound verdicts; inbound goes through the port sets. */
+    /* The kernel keys outbound verdicts only; inbound is queued to wardd. */
     if (r->dir == WARD_DIR_IN)
         return 0;
     uint8_t protos[2] = {r->proto, 0};
@@ -161,7 +161,7 @@ static bool compile_app(struct wardd *d, const ward_app_info *a, const struct to
         if (!expressible(&r) || lay_out(t, &r, id) < 0)
             return false;
     }
-    /* r is the last rule now: the documents' fallback is its opposite. */
+    /* r is the last rule now: the classic fallback is its opposite. */
     bool fallback_allows = a->fallback == WARD_FALLBACK_PERMIT ||
                            (a->fallback == WARD_FALLBACK_OPPOSITE && r.action == WARD_ACT_BLOCK);
     if (fallback_allows && put(t, WARD_KDIR_OUT, WARD_KPROTO_ANY, 0, WARD_KV_ALLOW, 0) < 0)
@@ -175,7 +175,7 @@ void wardd_kernel_sync(struct wardd *d)
         return;
     ward_settings s;
     ward_engine_settings(d->engine, &s);
-    /* Without a prompter the documents' step 1 decides everything, unless
+    /* Without a prompter step 1 of the decision order decides everything, unless
      * the policy keeps the rules first. */
     bool usable =
         s.mode == WARD_MODE_ASK && (d->prompters > 0 || s.no_prompter_scope == WARD_NP_QUESTIONS);

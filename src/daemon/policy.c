@@ -1,7 +1,7 @@
 /*
  * policy.c — wardd's policy: the administrator's files plus the learned
- * rules, loaded all-or-nothing; rules that live only in memory (timed, until
- * exit, until restart, a session's) carried across a reload; learned rules
+ * rules, loaded all-or-nothing; rules that live only in memory (once, until
+ * restart, a session's) carried across a reload; learned rules
  * written back atomically.
  */
 #define _GNU_SOURCE

@@ -12,8 +12,8 @@
  *   - defer (ask) and need-more-data hold the traffic: they override a soft
  *     permit, and only a block overrides them.
  *
- * The applications sublayer follows the source documents' decision order
- * (SEEDS.md 000, steps 1-5) instead of weighted filters.
+ * The applications sublayer follows the classic personal firewall's decision
+ * order (steps 1-5, docs/DESIGN.md) instead of weighted filters.
  */
 #include "engine/internal.h"
 
@@ -181,7 +181,7 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
     *res = (struct result){0};
 }
 
-/* ---- The source documents' application rules ----------------------------- */
+/* ---- The classic per-program application rules --------------------------- */
 
 static void check_step(struct run *run, uint32_t sub, enum ward_reason reason, bool decided,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -213,9 +213,9 @@ static bool ports_have(const ward_app_rule *d, uint16_t port)
     return false;
 }
 
-/* The first check of the documents' order (direction, protocol, port, time
+/* The first check of the classic order (direction, protocol, port, time
  * window, network type; then addresses and domains) that fails, or NULL. */
-/* The checks of an application rule, in the documents' order. */
+/* The checks of an application rule, in the classic order. */
 enum app_check {
     CHECK_NONE,
     CHECK_DIRECTION,
@@ -427,7 +427,7 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
                    r->app.path);
         return;
     }
-    /* Rules are exceptions to the program's default: by the documents, the
+    /* Rules are exceptions to the program's default: classically the
      * opposite of the last rule; or the fallback the program was given. */
     enum ward_verdict v;
     switch (a->fallback) {

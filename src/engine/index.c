@@ -6,7 +6,7 @@
  *  - `sorted`: every filter in priority order: the reference evaluator and
  *    the explain trace walk it;
  *  - `by_app`: filters bound to one exact program path, per path (the
- *    source documents' per-application table, found by one hash probe);
+ *    classic design's per-application table, found by one hash probe);
  *  - `general`: every other filter, its header fields (addresses, ports,
  *    protocol) in the indexed classifier, which only pre-selects: every
  *    candidate is confirmed by filter_matches(), so the index can never

@@ -1,5 +1,5 @@
 /*
- * log/log.h — the connection log (SEEDS 000 function 3: log detailed
+ * log/log.h — the connection log (one of Ward's functions: log detailed
  * information about every network access).
  *
  * Every decision wardd makes is submitted here; a writer thread stores them

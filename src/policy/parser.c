@@ -884,7 +884,7 @@ static bool stmt_set(struct ps *ps)
             v ? WARD_V_BLOCK : WARD_V_PERMIT;
         if (k == 1 && is_word(tok(ps), "for") && !at_end(ps)) {
             /* "for questions": rules keep applying; only what would be asked
-             * gets the outcome. "for all" is the documents' step 1. */
+             * gets the outcome. "for all" is the classic step 1. */
             static const char *const scopes[] = {"all", "questions", NULL};
             adv(ps);
             int sc = choice(ps, "scope", scopes);

@@ -1,6 +1,6 @@
 /*
  * procmon.c — exec, fork and exit events from the kernel's proc connector
- * (the Linux counterpart of the source documents' process-creation notify
+ * (the Linux counterpart of the classic design's process-creation notify
  * routine), applied to the process table.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 /*
  * proto/proto.h — Ward's control protocol (docs/PROTOCOL.md): versioned JSON
- * messages between wardd and its clients (the `ward` CLI, `ward top`, GUIs)
+ * messages between wardd and its clients (the `ward` CLI; planned: `ward top`)
  * over the unix stream socket /run/ward/control.sock.
  *
  * Framing: one JSON object per line ('\n'-terminated; JSON text never holds a

@@ -1,5 +1,5 @@
 /*
- * ring/ring.h — the shared-memory event ring (SEEDS 001/002: the packet
+ * ring/ring.h — the shared-memory event ring (the classic design's packet
  * buffer with read and write indexes, shared memory plus events).
  *
  * One producer (wardd) writes ward_event records into a memfd; any number of

@@ -1,6 +1,6 @@
 /*
  * test_engine.c — the filter engine: arbitration (one test per row of the
- * table in docs/ENGINE.md), the source documents' decision order (one test
+ * table in docs/ENGINE.md), the decision order of docs/DESIGN.md (one test
  * per step), condition semantics, lifetimes and the explain trace.
  */
 #include <setjmp.h>
@@ -320,7 +320,7 @@ static void arb_nothing_matches_layer_default(void **state)
     ward_engine_free(e);
 }
 
-/* ---- The documents' decision order (SEEDS 000) --------------------------- */
+/* ---- The decision order (docs/DESIGN.md) --------------------------------- */
 
 static uint64_t app_rule(ward_engine *e, const char *path, enum ward_direction dir, uint8_t proto,
                          uint16_t port, const char *zone, const ward_time_window *tw,
@@ -356,7 +356,7 @@ static void step1_no_prompter(void **state)
     ward_engine_set_prompter(e, false);
     ward_request r = req_out("/usr/bin/curl", 6, "93.184.216.34", 443);
     ward_decision d = classify(e, &r);
-    assert_int_equal(d.verdict, WARD_V_PERMIT); /* the documents: pass */
+    assert_int_equal(d.verdict, WARD_V_PERMIT); /* the classic default: pass */
     assert_int_equal(d.reason, WARD_R_NO_PROMPTER);
     ward_settings s;
     ward_engine_settings(e, &s);
@@ -540,7 +540,7 @@ static void step5_fallbacks(void **state)
     const char *p = "/usr/bin/learned";
     app_rule(e, p, WARD_DIR_OUT, 6, 443, NULL, NULL, WARD_ACT_PERMIT);
     ward_request r = req_out(p, 6, "93.184.216.34", 80);
-    assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK); /* the documents */
+    assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK); /* the classic fallback */
     uint64_t app = (uint64_t)ward_app_find(e, p);
     assert_int_equal(ward_app_set_fallback(e, app, WARD_FALLBACK_ASK), 0);
     ward_decision d = classify(e, &r);

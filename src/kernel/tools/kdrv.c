@@ -1,6 +1,6 @@
 /*
- * ward-kdrv — a small driver of the kernel backend, for tests and demos
- * until wardd lands. Loads and attaches the hooks, installs the nft table in
+ * ward-kdrv — drives the kernel backend alone, without wardd, for the
+ * kernel tests and benchmarks. Loads and attaches the hooks, installs the nft table in
  * the current network namespace, fills the verdict table from the command
  * line and answers queued packets.
  *
