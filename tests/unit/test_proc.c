@@ -43,6 +43,8 @@ static void scan_finds_self(void **state)
     assert_non_null(strstr(me->cmdline, "test_proc"));
     assert_int_equal(me->ppid, (uint32_t)getppid());
     assert_true(me->start_time > 0);
+    assert_true(proctab_verify(t, me)); /* the file at its path is the one it runs */
+    assert_true(proctab_verify(t, me)); /* and again, from the cache */
     proctab_free(t);
 }
 
@@ -105,8 +107,12 @@ static void replaced_binary_keeps_identity(void **state)
     const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
     assert_non_null(p);
     assert_int_equal(p->id.ino, before.st_ino); /* the inode it started from */
-    assert_true(p->exe_deleted);
-    assert_string_equal(p->exe, bin);
+    /* The kernel's text, kept as is: never stripped into the path's name. */
+    char deleted[300];
+    snprintf(deleted, sizeof(deleted), "%s (deleted)", bin);
+    assert_string_equal(p->exe, deleted);
+    /* The file at the path now is another one: the process is not its program. */
+    assert_false(proctab_verify(t, p));
 
     /* The digest is of what runs, not of what is on disk now. */
     ward_sha256 running, again;
