@@ -102,6 +102,16 @@ static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
     if (!q->attributed)
         return NULL;
     const ward_proc *p = proctab_lookup(d->procs, q->pid);
+    /* A pid that a rule until-exit waits for: its start time is checked
+     * against /proc, so a newer process with that pid, whose events are not
+     * read yet, never passes for the one the rule is for. */
+    for (size_t i = 0; p && i < d->n_watches; i++) {
+        if (d->watches[i].pid == q->pid) {
+            if (proctab_start_time(d->procs, q->pid) != p->start_time)
+                p = proctab_refresh(d->procs, q->pid);
+            break;
+        }
+    }
     if (p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino)
         return p;
     return NULL;

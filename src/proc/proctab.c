@@ -303,13 +303,18 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
     return store(t, &p);
 }
 
-static void reread(proctab *t, uint32_t pid)
+static const ward_proc *reread(proctab *t, uint32_t pid)
 {
     ward_proc p;
     if (read_proc(t, pid, &p) == 0)
-        store(t, &p);
-    else
-        remove_pid(t, pid, NULL); /* gone already: a stale entry must not stay */
+        return store(t, &p);
+    remove_pid(t, pid, NULL); /* gone already: a stale entry must not stay */
+    return NULL;
+}
+
+const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
+{
+    return reread(t, pid);
 }
 
 void proctab_exec(proctab *t, uint32_t pid)

@@ -49,6 +49,8 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid);
  * is open): lookups then trust a known entry instead of re-reading
  * /proc/PID/stat to check that the pid was not reused. */
 void proctab_set_events(proctab *t, bool live);
+/* The process now running as pid, read afresh from /proc (NULL if none). */
+const ward_proc *proctab_refresh(proctab *t, uint32_t pid);
 /* Only the table, no /proc access: for events about processes already gone. */
 const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 
