@@ -138,6 +138,35 @@ static void replaced_binary_keeps_identity(void **state)
     rmdir(dir);
 }
 
+/* A file whose name ends in " (deleted)" is that file, never the one at
+ * the name without the suffix. */
+static void deleted_suffix_is_part_of_the_name(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ward-proc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bin[256], named[300];
+    snprintf(bin, sizeof(bin), "%s/sleep", dir);
+    snprintf(named, sizeof(named), "%s (deleted)", bin);
+    copy_file("/bin/sleep", bin);
+    copy_file("/bin/sleep", named);
+    pid_t pid = spawn_sleep(named);
+    proctab *t = proctab_new(NULL);
+    const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
+    assert_non_null(p);
+    assert_string_equal(p->exe, named);
+    assert_true(proctab_verify(t, p)); /* the file at its own name */
+    ward_proc claim = *p;
+    claim.exe = bin; /* the name without the suffix is another file */
+    assert_false(proctab_verify(t, &claim));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    proctab_free(t);
+    unlink(bin);
+    unlink(named);
+    rmdir(dir);
+}
+
 static const ward_proc *exited;
 static uint32_t exited_pid;
 static uint64_t exited_start;
@@ -236,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scan_finds_self),
         cmocka_unit_test(replaced_binary_keeps_identity),
+        cmocka_unit_test(deleted_suffix_is_part_of_the_name),
         cmocka_unit_test(connector_events),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
     };
