@@ -5,7 +5,8 @@
  * reused, start times are not. Its program is the executable it was started
  * from, identified by device and inode as the kernel hooks see it; a binary
  * replaced on disk after the start does not change a running process's
- * identity (the kernel keeps the old inode). SHA-256 digests are computed
+ * identity (the kernel keeps the old inode), though the path no longer
+ * names it (proctab_verify). SHA-256 digests are computed
  * only when asked for and cached by (dev, inode, mtime).
  *
  * Fed by a scan of /proc at start, by exec/fork/exit events (the proc
