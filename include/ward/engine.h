@@ -433,6 +433,15 @@ typedef struct ward_app_ctx {
     ward_exe_id exe;
     const ward_sha256 *sha256; /* NULL: not computed */
     const char *cmdline;       /* NULL: unknown */
+    /* The process: a rule living "until the process exits" applies to that
+     * process alone. pid 0: not known (such rules do not apply). */
+    uint32_t pid;
+    uint64_t start_time;
+    /* path names a file that is not the one the process runs (another
+     * mount namespace, a deleted or replaced file): path is then a label
+     * no policy names, and an answer about it is learned for this process
+     * only. */
+    bool unverified;
 } ward_app_ctx;
 
 struct ward_request {

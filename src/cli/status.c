@@ -20,26 +20,32 @@ int cmd_status(int argc, char **argv)
         printf("{\"version\":%u,\"mode\":\"%s\",\"uptime_s\":%lld,\"filters\":%llu,"
                "\"programs\":%llu,\"rules\":%llu,\"clients\":%llu,\"prompters\":%llu,"
                "\"subscribers\":%llu,\"prompts_pending\":%llu,\"decisions\":%llu,"
-               "\"log_written\":%llu,\"log_dropped\":%llu}\n",
+               "\"log_written\":%llu,\"log_dropped\":%llu,\"proc_source\":\"%s\","
+               "\"proc_execs\":%llu,\"proc_exits\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
                (unsigned long long)s->prompters, (unsigned long long)s->subscribers,
                (unsigned long long)s->prompts_pending, (unsigned long long)s->decisions,
-               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped);
+               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped,
+               s->proc_source, (unsigned long long)s->proc_execs,
+               (unsigned long long)s->proc_exits);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
                "policy:    %llu programs, %llu rules, %llu filters\n"
                "clients:   %llu (%llu prompters, %llu watching)\n"
                "prompts:   %llu waiting\n"
-               "decisions: %llu (log: %llu written, %llu dropped)\n",
+               "decisions: %llu (log: %llu written, %llu dropped)\n"
+               "processes: events from %s (%llu exec, %llu exit)\n",
                (long long)s->uptime_s, s->version, ward_mode_name(s->mode),
                (unsigned long long)s->apps, (unsigned long long)s->app_rules,
                (unsigned long long)s->filters, (unsigned long long)s->clients,
                (unsigned long long)s->prompters, (unsigned long long)s->subscribers,
                (unsigned long long)s->prompts_pending, (unsigned long long)s->decisions,
-               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped);
+               (unsigned long long)s->log_written, (unsigned long long)s->log_dropped,
+               s->proc_source[0] ? s->proc_source : "?", (unsigned long long)s->proc_execs,
+               (unsigned long long)s->proc_exits);
     ward_msg_free(&rep);
     return 0;
 }

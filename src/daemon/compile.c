@@ -58,8 +58,10 @@ static int put(struct table *t, uint8_t dir, uint8_t proto, uint16_t port, uint8
 
 static bool expressible(const ward_app_rule *r)
 {
+    /* A rule for one process (until it exits) is not the program's: the
+     * kernel's table is keyed by the executable alone. */
     return r->n_times == 0 && r->n_zones == 0 && r->n_addrs == 0 && r->n_domains == 0 &&
-           r->lifetime.kind != WARD_LIFE_ONCE;
+           r->lifetime.kind != WARD_LIFE_ONCE && r->lifetime.kind != WARD_LIFE_UNTIL_EXIT;
 }
 
 /* One rule into the table; -1 when it cannot be laid out. */
@@ -197,6 +199,9 @@ void wardd_kernel_sync(struct wardd *d)
         ward_app_info a;
         struct stat st;
         ward_app_at(d->engine, i, &a);
+        /* The file the path names in our own mount namespace: a process
+         * that bound another file over this path elsewhere runs another
+         * inode and finds no entry. */
         if (!compile_app(d, &a, &filters, t) || stat(a.path, &st) < 0)
             continue;
         ward_exe_id id = {st.st_dev, st.st_ino};

@@ -70,6 +70,9 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         .log_written = ls.written,
         .log_dropped = ls.dropped,
     };
+    snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
+             wardd_procs_source_name(d));
+    proctab_events(d->procs, &r.u.status.proc_execs, &r.u.status.proc_exits);
     ward_conn_send(c, &r, NULL, 0);
 }
 
@@ -190,6 +193,8 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_app_set_fallback(d->engine, (uint64_t)app, WARD_FALLBACK_ASK);
     if (persist)
         wardd_policy_save_learned(d);
+    if (life.kind == WARD_LIFE_UNTIL_EXIT)
+        wardd_until_exit_sweep(d); /* its process is watched, or the rule ends now */
     wardd_kernel_sync(d);
     wardd_log(LOG_INFO, "rule %lld added for %s by uid %u", (long long)id, pr->program,
               ward_conn_peer(c)->uid);
@@ -217,6 +222,7 @@ static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_conn_send_error(c, m->id, WARD_PE_FAILED, "policy not reloaded: %s", err);
         return;
     }
+    wardd_until_exit_sweep(d);
     wardd_kernel_sync(d);
     ward_conn_send_ok(c, m->id);
 }

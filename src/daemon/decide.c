@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +102,36 @@ static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
     if (!q->attributed)
         return NULL;
     const ward_proc *p = proctab_lookup(d->procs, q->pid);
+    /* A pid that a rule until-exit waits for: its start time is checked
+     * against /proc, so a newer process with that pid, whose events are not
+     * read yet, never passes for the one the rule is for. */
+    for (size_t i = 0; p && i < d->n_watches; i++) {
+        if (d->watches[i].pid == q->pid) {
+            if (proctab_start_time(d->procs, q->pid) != p->start_time)
+                p = proctab_refresh(d->procs, q->pid);
+            break;
+        }
+    }
     if (p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino)
         return p;
     return NULL;
 }
 
-static void request_from_queue(ward_request *r, const ward_kqueued *q, const ward_proc *p)
+/* The name the rules know the process's program by: its path when the file
+ * at that path in our mount namespace is the file it runs; otherwise a label
+ * that says so, which no rule names (and the prompt and the log show). */
+static const char *program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
+                                size_t len)
+{
+    *unverified = !proctab_verify(d->procs, p);
+    if (!*unverified)
+        return p->exe;
+    snprintf(buf, len, "%s " WARDD_UNVERIFIED_MARK, p->exe);
+    return buf;
+}
+
+static void request_from_queue(struct wardd *d, ward_request *r, const ward_kqueued *q,
+                               const ward_proc *p, char *name, size_t name_len)
 {
     memset(r, 0, sizeof(*r));
     bool in = q->dir == WARD_KDIR_IN;
@@ -120,8 +145,10 @@ static void request_from_queue(ward_request *r, const ward_kqueued *q, const war
     /* The name a trusted DNS answer gave this address, before the connect. */
     r->domain = q->domain[0] ? q->domain : NULL;
     if (p) {
-        r->app.path = p->exe;
+        r->app.path = program_name(d, p, &r->app.unverified, name, name_len);
         r->app.exe = p->id;
+        r->app.pid = p->pid;
+        r->app.start_time = p->start_time;
         r->app.cmdline = p->cmdline;
         r->has_user = true;
         r->uid = q->uid;
@@ -172,11 +199,13 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     struct wardd *d = ctx;
     const ward_proc *p = attribute(d, q);
     ward_request r;
-    request_from_queue(&r, q, p);
+    char name[PATH_MAX + 64];
+    request_from_queue(d, &r, q, p, name, sizeof(name));
     ward_decision dec;
     ward_sha256 sha;
     ward_classify(d->engine, &r, &dec, NULL, 0);
-    if (dec.reason == WARD_R_APP_PIN && p && proctab_sha256(d->procs, p, &sha) == 0) {
+    if (dec.reason == WARD_R_APP_PIN && p && !r.app.unverified &&
+        proctab_sha256(d->procs, p, &sha) == 0) {
         /* A pinned program: its digest is computed once per binary, then cached. */
         r.app.sha256 = &sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
@@ -290,10 +319,15 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
         snprintf(err, errlen, "cannot learn the answer: %s", ward_strerror((int)rule));
         return -1;
     }
-    if (a->duration == WARD_DUR_FOREVER)
+    if (a->duration == WARD_DUR_FOREVER && !p->req.app.unverified)
         wardd_policy_save_learned(d);
-    wardd_log(LOG_INFO, "learned rule %lld for %s", (long long)rule,
-              p->req.app.path ? p->req.app.path : "?");
+    if (a->duration == WARD_DUR_UNTIL_EXIT || p->req.app.unverified)
+        wardd_until_exit_sweep(d); /* watch the process, or end the rule if it is gone */
+    wardd_log(LOG_INFO, "learned rule %lld for %s%s", (long long)rule,
+              p->req.app.path ? p->req.app.path : "?",
+              p->req.app.unverified && a->duration != WARD_DUR_UNTIL_EXIT
+                  ? ": for this process only, until it exits"
+                  : "");
     wardd_kernel_sync(d);
     close_prompt(d, prompt_id, true, v, "answer");
     return 0;

@@ -3,6 +3,7 @@
  *
  *   wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]
  *         [--cgroup PATH] [--pin-dir DIR] [--no-kernel]
+ *         [--proc-events auto|connector|tracepoints|none]
  *
  * Under systemd (Type=notify) it reports READY=1 once the policy is in force
  * and the socket is listening, pets the watchdog from the loop, and logs to
@@ -55,7 +56,8 @@ int64_t wardd_now_ms(void)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
-               "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n");
+               "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
+               "             [--proc-events auto|connector|tracepoints|none]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -68,6 +70,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"cgroup", required_argument, NULL, 'g'},
         {"pin-dir", required_argument, NULL, 'p'},
         {"no-kernel", no_argument, NULL, 'K'},
+        {"proc-events", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -79,6 +82,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
          * much for the log's queue, a few seconds of a connection storm. */
         .ring_capacity = 4096,
         .max_waiting = 4096,
+        .proc_events = "auto",
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:Kh", longopts, NULL)) != -1) {
@@ -103,6 +107,14 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'K':
             o->no_kernel = true;
+            break;
+        case 'P':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
+                strcmp(optarg, "tracepoints") && strcmp(optarg, "none")) {
+                fprintf(stderr, "wardd: --proc-events: auto, connector, tracepoints or none\n");
+                return -1;
+            }
+            o->proc_events = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -143,7 +155,7 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON };
+enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON, TAG_PIDFDS };
 
 static int setup(struct wardd *d)
 {
@@ -170,12 +182,14 @@ static int setup(struct wardd *d)
         return -1;
     }
     /* Listen first, then scan: a process started in between is not missed. */
-    d->procmon_fd = procmon_open();
-    proctab_set_events(d->procs, d->procmon_fd >= 0);
+    if ((rc = wardd_procs_open(d)) < 0) {
+        wardd_log(LOG_ERR, "process events: %s", strerror(-rc));
+        return -1;
+    }
     proctab_scan(d->procs);
-    if (d->procmon_fd < 0)
-        wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
-                  strerror(-d->procmon_fd));
+    /* Rules until a process exits (policy files may hold some): the gone
+     * ones end now, the others are watched. */
+    wardd_until_exit_sweep(d);
 
     ward_log_config lc = {
         .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
@@ -224,6 +238,7 @@ static int setup(struct wardd *d)
     }
     if (d->procmon_fd >= 0)
         epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
+    epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
     if (d->kernel) {
         epoll_add(d->epfd, ward_kernel_queue_fd(d->kernel), TAG_QUEUE);
         int mfd = ward_kernel_nft_monitor_fd(d->kernel);
@@ -260,22 +275,14 @@ static void teardown(struct wardd *d)
     }
     free(d->programmed);
     ward_ring_destroy(d->ring);
+    wardd_procs_close(d);
     proctab_free(d->procs);
-    if (d->procmon_fd >= 0)
-        close(d->procmon_fd);
     ward_policy_free(d->policy);
     ward_alert_free(d->alerts);
     if (d->sigfd >= 0)
         close(d->sigfd);
     if (d->epfd >= 0)
         close(d->epfd);
-}
-
-static void on_process_exit(const ward_proc *gone, void *ctx)
-{
-    struct wardd *d = ctx;
-    if (ward_engine_process_exited(d->engine, gone->pid, gone->start_time) > 0)
-        wardd_kernel_sync(d);
 }
 
 static void handle_signal(struct wardd *d)
@@ -289,6 +296,7 @@ static void handle_signal(struct wardd *d)
                 wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", err);
             } else {
                 wardd_log(LOG_INFO, "policy reloaded");
+                wardd_until_exit_sweep(d);
                 wardd_kernel_sync(d);
             }
             sd_notify(0, "READY=1");
@@ -350,10 +358,15 @@ static int run(struct wardd *d)
                 handle_signal(d);
                 break;
             case TAG_QUEUE:
+                /* The events of the processes that connected came first. */
+                wardd_procs_drain(d);
                 ward_kernel_queue_dispatch(d->kernel, wardd_on_queued, d);
                 break;
             case TAG_PROCMON:
-                procmon_read(d->procmon_fd, d->procs, on_process_exit, d);
+                wardd_procs_drain(d);
+                break;
+            case TAG_PIDFDS:
+                wardd_procs_pidfds_ready(d);
                 break;
             case TAG_NFTMON:
                 if (ward_kernel_nft_monitor_drain(d->kernel)) {
@@ -372,7 +385,7 @@ static int run(struct wardd *d)
 
 int main(int argc, char **argv)
 {
-    struct wardd d = {.procmon_fd = -1, .sigfd = -1, .epfd = -1};
+    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1};
     log_prefix = getenv("JOURNAL_STREAM") != NULL;
     log_debug = getenv("WARD_DEBUG") != NULL;
     if (parse_options(argc, argv, &d.opt) < 0)

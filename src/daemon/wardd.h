@@ -34,6 +34,9 @@ struct wardd_options {
     const char *pin_dir;   /* BPF pins; NULL: /sys/fs/bpf/ward */
     bool foreground;
     bool no_kernel; /* control plane only (protocol tests, explain) */
+    /* exec/fork/exit events: "auto" (the proc connector, else the
+     * tracepoints), "connector", "tracepoints" or "none" (tests). */
+    const char *proc_events;
     uint32_t ring_capacity;
     size_t max_waiting; /* connections waiting on prompts, at most */
 };
@@ -54,7 +57,21 @@ struct wardd {
     ward_policy_extras extras;
 
     proctab *procs;
-    int procmon_fd;
+    enum wardd_proc_source {
+        WARDD_PROCS_NONE,        /* /proc read on demand; pidfds watch until-exit rules */
+        WARDD_PROCS_CONNECTOR,   /* the proc connector (src/proc/procmon.c) */
+        WARDD_PROCS_TRACEPOINTS, /* sched tracepoints (kernel/procmon.h) */
+    } proc_source;
+    int procmon_fd;            /* the proc connector's socket, or the ring buffer's fd */
+    struct ward_procmon *pmon; /* the tracepoints */
+    /* Processes that rules "until the process exits" wait for. */
+    struct wardd_exit_watch {
+        uint32_t pid;
+        uint64_t start_time;
+        int pidfd; /* -1 while exit events are live */
+    } * watches;
+    size_t n_watches, cap_watches;
+    int pidfd_epfd; /* the pidfds, itself in the main epoll */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -73,6 +90,10 @@ struct wardd {
     bool stopping; /* tearing down: leave the kernel's tables as they are */
 };
 
+/* Appended to the path a process claims when the file there is not the
+ * one it runs: the rules never name it, the prompt and the log show it. */
+#define WARDD_UNVERIFIED_MARK "(not the file at this path)"
+
 /* main.c */
 int64_t wardd_now_ms(void);
 void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,6 +106,21 @@ void wardd_prompter_count_changed(struct wardd *d);
 /* compile.c: the application rules as the kernel's verdict tables; call
  * after anything that changes the engine, the mode or the prompters. */
 void wardd_kernel_sync(struct wardd *d);
+
+/* procs.c: the process table's event source, and the processes rules
+ * "until the process exits" are tied to. */
+int wardd_procs_open(struct wardd *d);
+void wardd_procs_close(struct wardd *d);
+const char *wardd_procs_source_name(const struct wardd *d);
+/* Applies every waiting exec/fork/exit event (before queued connections
+ * are attributed, so the table is never behind them). */
+void wardd_procs_drain(struct wardd *d);
+void wardd_procs_pidfds_ready(struct wardd *d);
+/* Rules "until the process exits": ends those of processes already gone
+ * and watches the others (at start, after a reload, after a rule is added). */
+void wardd_until_exit_sweep(struct wardd *d);
+/* A process ended: its until-exit rules go. */
+void wardd_process_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
 
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);

@@ -137,7 +137,7 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
             struct filter *f = set->sorted[i];
             const ward_cond *failed = NULL;
             char label[512];
-            if (lifetime_over(&f->def.lifetime, run->r->now)) {
+            if (lifetime_skips(&f->def.lifetime, run->r)) {
                 if (run->t) {
                     filter_label(f, label, sizeof(label));
                     trace_add(run->t,
@@ -173,7 +173,7 @@ static void eval_filters(struct run *run, const struct sublayer *s, struct resul
     struct filter *f;
     while ((f = filter_set_next(run->e, set, run->r, run->app_hash, after))) {
         after = f->prio;
-        if (lifetime_over(&f->def.lifetime, run->r->now))
+        if (lifetime_skips(&f->def.lifetime, run->r))
             continue;
         if (filter_act(run, s, f, res))
             return;
@@ -385,14 +385,17 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
     const struct app_rule *last = NULL;
     for (size_t i = 0; a && i < a->n_rules; i++) {
         struct app_rule *rule = a->rules[i];
-        if (lifetime_over(&rule->def.lifetime, r->now)) {
+        if (lifetime_skips(&rule->def.lifetime, r)) {
             if (run->t)
                 trace_add(run->t,
                           &(ward_trace_step){.kind = WARD_STEP_APP_RULE,
                                              .outcome = WARD_OUT_EXPIRED,
                                              .sublayer = s->id,
                                              .id = rule->id},
-                          "rule %llu of %s: expired", (unsigned long long)rule->id, a->path);
+                          "rule %llu of %s: %s", (unsigned long long)rule->id, a->path,
+                          rule->def.lifetime.kind == WARD_LIFE_UNTIL_EXIT
+                              ? "for another process (until it exits)"
+                              : "expired");
             continue;
         }
         last = rule;

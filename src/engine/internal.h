@@ -131,6 +131,14 @@ static inline bool lifetime_over(const ward_lifetime *l, int64_t now)
 {
     return l->kind == WARD_LIFE_TIMED && now >= l->expires;
 }
+/* Whether a rule or filter is out of play for this request: its time is
+ * over, or it lives until a process exits and this is another process. */
+static inline bool lifetime_skips(const ward_lifetime *l, const ward_request *r)
+{
+    if (l->kind == WARD_LIFE_UNTIL_EXIT)
+        return !r->app.pid || l->pid != r->app.pid || l->start_time != r->app.start_time;
+    return lifetime_over(l, r->now);
+}
 bool time_window_holds(const ward_time_window *w, uint8_t wday, uint16_t minute);
 bool domain_matches(const char *pattern, const char *name);
 bool glob_matches(const char *pattern, const char *s);

@@ -27,6 +27,17 @@ $(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h $(KERNEL_G
 $(KERNEL_SKEL): $(KERNEL_GEN)/ward.bpf.o
 	$(BPFTOOL) gen skeleton $< name ward_bpf > $@.tmp && mv $@.tmp $@
 
+# The process monitor (exec/fork/exit tracepoints): a second BPF object with
+# a skeleton of its own, needed only by procmon.c.
+PROCMON_SKEL := $(KERNEL_GEN)/procmon.skel.h
+$(KERNEL_GEN)/procmon.bpf.o: src/kernel/procmon.bpf.c src/kernel/procmon_bpf.h $(KERNEL_GEN)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
+		-Wall -Werror -c $< -o $@
+
+$(PROCMON_SKEL): $(KERNEL_GEN)/procmon.bpf.o
+	$(BPFTOOL) gen skeleton $< name procmon_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD_DIR)/obj/kernel/procmon.o: $(PROCMON_SKEL)
+
 # Every object of the module (library and tools) needs the skeleton first.
 KERNEL_ALL_SRCS := $(filter-out $(kernel_EXCLUDE),$(wildcard src/kernel/*.c src/kernel/tools/*.c))
 $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(KERNEL_ALL_SRCS)): $(KERNEL_SKEL)

@@ -27,14 +27,27 @@ struct hash_entry {
     struct hash_entry *next;
 };
 
+/* A file seen at a path in our namespace: (dev, inode, ctime) -> path. */
+struct seen_entry {
+    ward_exe_id id;
+    int64_t ctime_ns;
+    char *path;
+    struct seen_entry *next;
+};
+#define SEEN_BUCKETS 256
+#define SEEN_MAX     4096 /* distinct executables remembered; then forgotten at once */
+
 struct proctab {
     char *root;
+    struct seen_entry *seen[SEEN_BUCKETS];
+    size_t n_seen;
     struct entry *buckets[BUCKETS];
     size_t n;
     struct hash_entry *hashes; /* small: one per distinct executable */
     size_t n_hashes;
     uint64_t computed;
-    bool events; /* exec/fork/exit events keep the table current */
+    bool events;           /* exec/fork/exit events keep the table current */
+    uint64_t execs, exits; /* events applied */
 };
 
 static struct entry **slot(const proctab *t, uint32_t pid)
@@ -61,10 +74,24 @@ static void proc_clear(ward_proc *p)
     memset(p, 0, sizeof(*p));
 }
 
+static void seen_clear(proctab *t)
+{
+    for (size_t i = 0; i < SEEN_BUCKETS; i++) {
+        for (struct seen_entry *s = t->seen[i], *next; s; s = next) {
+            next = s->next;
+            free(s->path);
+            free(s);
+        }
+        t->seen[i] = NULL;
+    }
+    t->n_seen = 0;
+}
+
 void proctab_free(proctab *t)
 {
     if (!t)
         return;
+    seen_clear(t);
     for (size_t i = 0; i < BUCKETS; i++) {
         for (struct entry *e = t->buckets[i], *next; e; e = next) {
             next = e->next;
@@ -147,15 +174,12 @@ static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
     ssize_t n = readlink(path, target, sizeof(target) - 1);
     if (n <= 0 || stat(path, &st) < 0)
         return -1;
+    /* Kept as the kernel wrote it: " (deleted)" is part of the claim, and
+     * a file may carry that name; proctab_verify decides what it is. */
     target[n] = '\0';
-    static const char deleted[] = " (deleted)";
-    size_t dl = sizeof(deleted) - 1;
-    if ((size_t)n > dl && strcmp(target + n - dl, deleted) == 0) {
-        target[n - dl] = '\0';
-        p->exe_deleted = true;
-    }
     p->id = (ward_exe_id){st.st_dev, st.st_ino};
     p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    p->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
     snprintf(path, sizeof(path), "%s/%u/status", t->root, pid);
     if (read_small(path, buf, sizeof(buf)) > 0)
         parse_ids(buf, &p->uid, &p->gid);
@@ -279,26 +303,51 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
     return store(t, &p);
 }
 
-void proctab_exec(proctab *t, uint32_t pid)
+static const ward_proc *reread(proctab *t, uint32_t pid)
 {
     ward_proc p;
     if (read_proc(t, pid, &p) == 0)
-        store(t, &p);
+        return store(t, &p);
+    remove_pid(t, pid, NULL); /* gone already: a stale entry must not stay */
+    return NULL;
+}
+
+const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
+{
+    return reread(t, pid);
+}
+
+void proctab_exec(proctab *t, uint32_t pid)
+{
+    t->execs++;
+    reread(t, pid);
 }
 
 void proctab_fork(proctab *t, uint32_t parent, uint32_t child)
 {
     (void)parent;
     /* The child runs the parent's program until it execs; read it as it is. */
-    proctab_exec(t, child);
+    reread(t, child);
 }
 
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
 {
+    t->exits++;
     if (!proctab_peek(t, pid))
         return false;
     remove_pid(t, pid, gone);
     return true;
+}
+
+void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits)
+{
+    *execs = t->execs;
+    *exits = t->exits;
+}
+
+uint64_t proctab_start_time(const proctab *t, uint32_t pid)
+{
+    return current_start(t, pid);
 }
 
 size_t proctab_count(const proctab *t)
@@ -314,6 +363,52 @@ size_t proctab_bytes(const proctab *t)
             b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
                  (e->p.cmdline ? strlen(e->p.cmdline) + 1 : 0);
     return b;
+}
+
+static struct seen_entry **seen_slot(proctab *t, ward_exe_id id)
+{
+    uint64_t h = (id.dev * 0x9E3779B97F4A7C15ull) ^ (id.ino * 0xC2B2AE3D27D4EB4Full);
+    return &t->seen[(h >> 32) & (SEEN_BUCKETS - 1)];
+}
+
+bool proctab_verify(proctab *t, const ward_proc *p)
+{
+    if (!p || !p->exe || p->exe[0] != '/')
+        return false;
+    struct seen_entry **head = seen_slot(t, p->id), *s;
+    for (s = *head; s; s = s->next)
+        if (s->id.dev == p->id.dev && s->id.ino == p->id.ino)
+            break;
+    /* The same file (a reused inode number has a new ctime) was at this
+     * path when we last looked: no need to look again. */
+    if (s && s->ctime_ns == p->ctime_ns && strcmp(s->path, p->exe) == 0)
+        return true;
+    struct stat st;
+    if (stat(p->exe, &st) < 0 || st.st_dev != p->id.dev || st.st_ino != p->id.ino)
+        return false;
+    int64_t ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+    if (ctime_ns != p->ctime_ns)
+        return true; /* changed since the process was read (chmod): true now, not cached */
+    char *path = strdup(p->exe);
+    if (!path)
+        return true;
+    if (!s) {
+        if (t->n_seen >= SEEN_MAX)
+            seen_clear(t);
+        head = seen_slot(t, p->id);
+        if (!(s = calloc(1, sizeof(*s)))) {
+            free(path);
+            return true;
+        }
+        s->id = p->id;
+        s->next = *head;
+        *head = s;
+        t->n_seen++;
+    }
+    free(s->path);
+    s->path = path;
+    s->ctime_ns = ctime_ns;
+    return true;
 }
 
 int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)

@@ -5,7 +5,8 @@
  * reused, start times are not. Its program is the executable it was started
  * from, identified by device and inode as the kernel hooks see it; a binary
  * replaced on disk after the start does not change a running process's
- * identity (the kernel keeps the old inode). SHA-256 digests are computed
+ * identity (the kernel keeps the old inode), though the path no longer
+ * names it (proctab_verify). SHA-256 digests are computed
  * only when asked for and cached by (dev, inode, mtime).
  *
  * Fed by a scan of /proc at start, by exec/fork/exit events (the proc
@@ -25,11 +26,11 @@ typedef struct ward_proc {
     uint32_t pid, ppid;
     uint32_t uid, gid;   /* effective ids */
     uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22) */
-    char *exe;           /* the executable's path when it started */
-    bool exe_deleted;    /* replaced or removed since */
-    ward_exe_id id;      /* dev + inode of the executable */
+    char *exe;           /* /proc/PID/exe as readlink gives it: a claim, not an identity */
+    ward_exe_id id;      /* dev + inode of the executable: the identity */
     int64_t mtime_ns;
-    char *cmdline; /* arguments joined by spaces (NULL for kernel threads) */
+    int64_t ctime_ns; /* when read: a reused inode number has another ctime */
+    char *cmdline;    /* arguments joined by spaces (NULL for kernel threads) */
 } ward_proc;
 
 typedef struct proctab proctab;
@@ -49,6 +50,8 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid);
  * is open): lookups then trust a known entry instead of re-reading
  * /proc/PID/stat to check that the pid was not reused. */
 void proctab_set_events(proctab *t, bool live);
+/* The process now running as pid, read afresh from /proc (NULL if none). */
+const ward_proc *proctab_refresh(proctab *t, uint32_t pid);
 /* Only the table, no /proc access: for events about processes already gone. */
 const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 
@@ -58,8 +61,23 @@ void proctab_exec(proctab *t, uint32_t pid);
 void proctab_fork(proctab *t, uint32_t parent, uint32_t child);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
 
+/* How many exec and exit events were applied. */
+void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits);
+/* The start time /proc reports for pid now; 0 when there is no such process. */
+uint64_t proctab_start_time(const proctab *t, uint32_t pid);
+
 size_t proctab_count(const proctab *t);
 size_t proctab_bytes(const proctab *t);
+
+/* Whether the file at p->exe, looked up in wardd's own mount namespace, is
+ * the file the process runs (same device and inode). The path in
+ * /proc/PID/exe is only a claim: a process in a mount namespace of its own
+ * can bind another file over any path, a deleted file reads as
+ * "PATH (deleted)" (and a file may be named so), and a chroot or container
+ * sees other files under the same names. Results are cached by (dev, inode,
+ * ctime) and the path is looked up again on a mismatch, so a binary
+ * upgraded in place matches its path again. */
+bool proctab_verify(proctab *t, const ward_proc *p);
 
 /* The executable's SHA-256, computed once per (dev, inode, mtime). Reads
  * through /proc/PID/exe, so a replaced binary is still the one that runs. */
@@ -69,7 +87,8 @@ uint64_t proctab_hashes_computed(const proctab *t);
 
 /* The proc connector: a netlink socket announcing exec, fork and exit.
  * Needs CAP_NET_ADMIN, and delivers only in the initial network namespace;
- * elsewhere the table relies on lookups (and the kernel layer's tracepoints). */
+ * elsewhere wardd feeds the table from the scheduler's tracepoints
+ * (kernel/procmon.h), or it relies on lookups. */
 int procmon_open(void);
 /* Reads what is pending on fd and applies it to t; on_exit (may be NULL) is
  * told of every known process that exits. Returns events handled or -errno. */

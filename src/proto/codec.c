@@ -479,6 +479,10 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "decisions", (int64_t)s->decisions);
         put_i64(e, o, "log_written", (int64_t)s->log_written);
         put_i64(e, o, "log_dropped", (int64_t)s->log_dropped);
+        if (s->proc_source[0])
+            put_str(e, o, "proc_source", s->proc_source);
+        put_i64(e, o, "proc_execs", (int64_t)s->proc_execs);
+        put_i64(e, o, "proc_exits", (int64_t)s->proc_exits);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -1087,9 +1091,10 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const hello[] = {"type", "id", "versions", "client", NULL};
     static const char *const hello_reply[] = {"type", "id", "version", "server", "admin", NULL};
     static const char *const status_reply[] = {
-        "type",      "id",          "version",     "mode",      "uptime_s",    "filters",
-        "apps",      "app_rules",   "clients",     "prompters", "subscribers", "prompts_pending",
-        "decisions", "log_written", "log_dropped", NULL};
+        "type",      "id",          "version",     "mode",        "uptime_s",    "filters",
+        "apps",      "app_rules",   "clients",     "prompters",   "subscribers", "prompts_pending",
+        "decisions", "log_written", "log_dropped", "proc_source", "proc_execs",  "proc_exits",
+        NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
     static const char *const rules_reply[] = {"type", "id", "rules", "more", NULL};
@@ -1188,7 +1193,10 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "prompts_pending", true, &s->prompts_pending) &&
                get_u64(d, o, "decisions", true, &s->decisions) &&
                get_u64(d, o, "log_written", true, &s->log_written) &&
-               get_u64(d, o, "log_dropped", true, &s->log_dropped);
+               get_u64(d, o, "log_dropped", true, &s->log_dropped) &&
+               get_fixed(d, o, "proc_source", s->proc_source, sizeof(s->proc_source)) &&
+               get_u64(d, o, "proc_execs", false, &s->proc_execs) &&
+               get_u64(d, o, "proc_exits", false, &s->proc_exits);
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

@@ -135,6 +135,10 @@ typedef struct ward_proto_status {
     uint64_t filters, apps, app_rules;
     uint64_t clients, prompters, subscribers, prompts_pending;
     uint64_t decisions, log_written, log_dropped;
+    /* Where the process table's exec/fork/exit events come from:
+     * "proc-connector", "tracepoints" or "none" (/proc read on demand). */
+    char proc_source[16];
+    uint64_t proc_execs, proc_exits; /* events applied from that source */
 } ward_proto_status;
 
 /* A log query (also what src/log runs). Strings owned by the message. */

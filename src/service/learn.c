@@ -48,7 +48,15 @@ int64_t ward_learn(ward_engine *e, const ward_request *r, uint32_t pid, uint64_t
     default:
         return WARD_E_INVAL;
     }
-    switch (a->duration) {
+    enum ward_duration duration = a->duration;
+    /* A program whose file is not the one at its path has no name a rule
+     * could keep: whatever was answered holds for this process only, so the
+     * real file at that path never gains rights from it. */
+    if (r->app.unverified && duration != WARD_DUR_ONCE)
+        duration = WARD_DUR_UNTIL_EXIT;
+    if (duration == WARD_DUR_UNTIL_EXIT && !pid)
+        return WARD_E_INVAL; /* no process to tie it to */
+    switch (duration) {
     case WARD_DUR_ONCE:
         rule.lifetime.kind = WARD_LIFE_ONCE;
         break;

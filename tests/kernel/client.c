@@ -6,6 +6,7 @@
  *     prints "ok" or "err NAME"; exit 0 ok, 10 EPERM, 11 other error, 12 timeout
  *   wk-client storm ADDR PORT SECONDS      tcp4 connects in a loop; prints counts
  *   wk-client after SECS MODE ADDR PORT    sleep, then one attempt
+ *   wk-client lines MODE ADDR PORT         "ready PID", then one attempt per line on stdin
  *   wk-client probe MODE ADDR PORT SECONDS attempts in a loop: "probe ok= eperm= other="
  *   wk-client lat ADDR PORT N              N connects: "lat p50_us= p99_us= conns_per_s="
  *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
@@ -404,6 +405,15 @@ int main(int argc, char **argv)
         /* after SECS MODE ADDR PORT: wait (the test replaces our file), then try. */
         sleep((unsigned)atoi(argv[2]));
         return report(attempt(argv[3], argv[4], atoi(argv[5])));
+    }
+    if (argc >= 5 && !strcmp(argv[1], "lines")) {
+        /* lines MODE ADDR PORT: one attempt per line read on stdin, until
+         * EOF; the test decides when (no sleeps to guess). */
+        char line[64];
+        printf("ready %d\n", (int)getpid());
+        while (fgets(line, sizeof(line), stdin))
+            report(attempt(argv[2], argv[3], atoi(argv[4])));
+        return 0;
     }
     if (argc >= 6 && !strcmp(argv[1], "probe")) {
         /* probe MODE ADDR PORT SECONDS: attempts in a loop; counts results. */

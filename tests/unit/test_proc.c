@@ -43,6 +43,8 @@ static void scan_finds_self(void **state)
     assert_non_null(strstr(me->cmdline, "test_proc"));
     assert_int_equal(me->ppid, (uint32_t)getppid());
     assert_true(me->start_time > 0);
+    assert_true(proctab_verify(t, me)); /* the file at its path is the one it runs */
+    assert_true(proctab_verify(t, me)); /* and again, from the cache */
     proctab_free(t);
 }
 
@@ -105,8 +107,12 @@ static void replaced_binary_keeps_identity(void **state)
     const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
     assert_non_null(p);
     assert_int_equal(p->id.ino, before.st_ino); /* the inode it started from */
-    assert_true(p->exe_deleted);
-    assert_string_equal(p->exe, bin);
+    /* The kernel's text, kept as is: never stripped into the path's name. */
+    char deleted[300];
+    snprintf(deleted, sizeof(deleted), "%s (deleted)", bin);
+    assert_string_equal(p->exe, deleted);
+    /* The file at the path now is another one: the process is not its program. */
+    assert_false(proctab_verify(t, p));
 
     /* The digest is of what runs, not of what is on disk now. */
     ward_sha256 running, again;
@@ -129,6 +135,35 @@ static void replaced_binary_keeps_identity(void **state)
     assert_null(proctab_lookup(t, (uint32_t)pid)); /* gone: not served stale */
     proctab_free(t);
     unlink(bin);
+    rmdir(dir);
+}
+
+/* A file whose name ends in " (deleted)" is that file, never the one at
+ * the name without the suffix. */
+static void deleted_suffix_is_part_of_the_name(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ward-proc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bin[256], named[300];
+    snprintf(bin, sizeof(bin), "%s/sleep", dir);
+    snprintf(named, sizeof(named), "%s (deleted)", bin);
+    copy_file("/bin/sleep", bin);
+    copy_file("/bin/sleep", named);
+    pid_t pid = spawn_sleep(named);
+    proctab *t = proctab_new(NULL);
+    const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
+    assert_non_null(p);
+    assert_string_equal(p->exe, named);
+    assert_true(proctab_verify(t, p)); /* the file at its own name */
+    ward_proc claim = *p;
+    claim.exe = bin; /* the name without the suffix is another file */
+    assert_false(proctab_verify(t, &claim));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    proctab_free(t);
+    unlink(bin);
+    unlink(named);
     rmdir(dir);
 }
 
@@ -230,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scan_finds_self),
         cmocka_unit_test(replaced_binary_keeps_identity),
+        cmocka_unit_test(deleted_suffix_is_part_of_the_name),
         cmocka_unit_test(connector_events),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
     };

@@ -182,7 +182,18 @@ static void learn_durations(void **state)
 
     ward_answer exit = {WARD_ACT_PERMIT, WARD_SCOPE_ANY, WARD_DUR_UNTIL_EXIT, 0};
     assert_true(ward_learn(e, &r, 10, 99, &exit, 1000) > 0);
+    /* It holds for the process that was asked, and no other. */
+    assert_int_equal(verdict(e, &r), WARD_V_DEFER); /* process not known */
+    r.app.pid = 10;
+    r.app.start_time = 99;
     assert_int_equal(verdict(e, &r), WARD_V_PERMIT);
+    r.app.start_time = 98; /* the same pid, another process */
+    assert_int_equal(verdict(e, &r), WARD_V_DEFER);
+    r.app.pid = 11;
+    r.app.start_time = 99;
+    assert_int_equal(verdict(e, &r), WARD_V_DEFER);
+    r.app.pid = 10;
+    r.app.start_time = 99;
     assert_int_equal(ward_engine_process_exited(e, 10, 98), 0);
     assert_int_equal(ward_engine_process_exited(e, 10, 99), 1);
     assert_int_equal(verdict(e, &r), WARD_V_DEFER);
@@ -194,13 +205,44 @@ static void learn_durations(void **state)
     ward_engine_free(e);
 }
 
+/* An answer about a program whose file is not the one at its path is held
+ * for that process alone, whatever duration was chosen: the file at the
+ * path never gains rights from it. */
+static void learn_unverified(void **state)
+{
+    (void)state;
+    ward_engine *e = engine();
+    ward_request r = conn("/usr/bin/curl (not the file at this path)", "93.184.216.34", 443, 1);
+    r.app.unverified = true;
+    r.app.pid = 10;
+    r.app.start_time = 99;
+    ward_answer forever = {WARD_ACT_PERMIT, WARD_SCOPE_ANY, WARD_DUR_FOREVER, 0};
+    int64_t id = ward_learn(e, &r, 10, 99, &forever, 1000);
+    assert_true(id > 0);
+    ward_app_info a;
+    assert_int_equal(ward_app_at(e, 0, &a), 0);
+    ward_app_rule rule;
+    uint64_t rid;
+    assert_int_equal(ward_app_rule_at(e, a.id, 0, &rid, &rule), 0);
+    assert_int_equal(rule.lifetime.kind, WARD_LIFE_UNTIL_EXIT);
+    assert_int_equal(rule.lifetime.pid, 10);
+    assert_int_equal(verdict(e, &r), WARD_V_PERMIT);
+    ward_request real = conn("/usr/bin/curl", "93.184.216.34", 443, 1);
+    real.app.pid = 12;
+    real.app.start_time = 5;
+    assert_int_equal(verdict(e, &real), WARD_V_DEFER); /* the real file: still unknown */
+    r.app.pid = 11; /* another process of the same file: asked again */
+    assert_int_equal(verdict(e, &r), WARD_V_DEFER);
+    assert_int_equal(ward_engine_process_exited(e, 10, 99), 1);
+    ward_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(prompts_join_bursts),
-        cmocka_unit_test(prompts_deadlines_and_bound),
-        cmocka_unit_test(learn_scopes),
-        cmocka_unit_test(learn_durations),
+        cmocka_unit_test(prompts_join_bursts), cmocka_unit_test(prompts_deadlines_and_bound),
+        cmocka_unit_test(learn_scopes),        cmocka_unit_test(learn_durations),
+        cmocka_unit_test(learn_unverified),
     };
     return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

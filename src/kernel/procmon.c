@@ -1,0 +1,91 @@
+/* procmon.c — process events from the tracepoints (see procmon.h). */
+#include "kernel/procmon.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "kernel/procmon_bpf.h"
+#include "procmon.skel.h"
+
+struct ward_procmon {
+    struct procmon_bpf *skel;
+    struct ring_buffer *rb;
+    uint64_t ns_per_tick;
+    uint64_t lost_seen;
+    ward_proc_event_fn fn;
+    void *ctx;
+};
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+    ward_procmon *m = ctx;
+    const struct ward_pev *e = data;
+    if (len < sizeof(*e) || e->kind < WARD_PEV_EXEC || e->kind > WARD_PEV_EXIT)
+        return 0;
+    ward_proc_event ev = {
+        .kind = (enum ward_proc_event_kind)e->kind,
+        .pid = e->pid,
+        .ppid = e->ppid,
+        .start_time = e->start_ns / m->ns_per_tick,
+    };
+    m->fn(&ev, m->ctx);
+    return 0;
+}
+
+int ward_procmon_open(ward_procmon **out)
+{
+    ward_procmon *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    long hz = sysconf(_SC_CLK_TCK);
+    m->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+    int err;
+    if (!(m->skel = procmon_bpf__open_and_load())) {
+        err = errno ? -errno : -EINVAL;
+        goto fail;
+    }
+    if ((err = procmon_bpf__attach(m->skel)))
+        goto fail;
+    m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.ward_proc_events), on_record, m, NULL);
+    if (!m->rb) {
+        err = errno ? -errno : -ENOMEM;
+        goto fail;
+    }
+    *out = m;
+    return 0;
+fail:
+    ward_procmon_close(m);
+    return err < 0 ? err : -err;
+}
+
+void ward_procmon_close(ward_procmon *m)
+{
+    if (!m)
+        return;
+    ring_buffer__free(m->rb);
+    procmon_bpf__destroy(m->skel);
+    free(m);
+}
+
+int ward_procmon_fd(const ward_procmon *m)
+{
+    return ring_buffer__epoll_fd(m->rb);
+}
+
+int ward_procmon_read(ward_procmon *m, ward_proc_event_fn fn, void *ctx)
+{
+    m->fn = fn;
+    m->ctx = ctx;
+    int n = ring_buffer__consume(m->rb);
+    /* The ring was full at some point: what it could not hold is lost. */
+    uint64_t lost = __atomic_load_n(&m->skel->bss->ward_pev_lost, __ATOMIC_RELAXED);
+    if (lost != m->lost_seen) {
+        m->lost_seen = lost;
+        ward_proc_event ev = {.kind = WARD_PROC_LOST};
+        fn(&ev, ctx);
+    }
+    return n;
+}
