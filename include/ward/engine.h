@@ -277,25 +277,28 @@ enum ward_mode {
 };
 const char *ward_mode_name(enum ward_mode m);
 
-/* Where "no prompter is running" takes effect. The documents: step 1, before
- * every rule, so without a UI everything gets the outcome. A machine that
- * should keep enforcing its rules without a UI: only the questions (unknown
- * programs, pins, fallback ask) get the outcome. */
+/* Where "no prompter is running" takes effect. By default only the questions
+ * (unknown programs, pins, fallback ask) get the outcome: the rules, deny
+ * rules first of all, hold whether or not anybody is watching. A cautious
+ * host may block everything before the rules while no prompter runs
+ * (WARD_NP_ALL); that scope only accepts BLOCK, since a PERMIT there would
+ * let a denied program through whenever the UI is gone. */
 enum ward_np_scope {
-    WARD_NP_ALL,       /* step 1, before the rules (the documents) */
     WARD_NP_QUESTIONS, /* rules first; only what would be asked */
+    WARD_NP_ALL,       /* before the rules, BLOCK only */
 };
 
 typedef struct ward_settings {
     enum ward_mode mode;
-    enum ward_verdict no_prompter; /* step 1 outcome: PERMIT (documents) or BLOCK */
+    enum ward_verdict no_prompter; /* outcome with nobody to ask: PERMIT or BLOCK */
     enum ward_np_scope no_prompter_scope;
     enum ward_verdict unattributed; /* step 2 outcome: PERMIT (documents) or BLOCK */
     enum ward_verdict layer_default[WARD_LAYER_COUNT]; /* when nothing decides */
 } ward_settings;
 
-/* Defaults follow the source documents: ask mode, PERMIT for steps 1 and 2,
- * PERMIT when nothing decides. */
+/* Defaults: ask mode, PERMIT for questions nobody can answer (scope
+ * WARD_NP_QUESTIONS) and for unattributed processes, PERMIT when nothing
+ * decides. */
 void ward_settings_default(ward_settings *s);
 void ward_engine_settings(const ward_engine *e, ward_settings *out);
 int ward_engine_configure(ward_engine *e, const ward_settings *s);

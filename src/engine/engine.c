@@ -276,9 +276,14 @@ static bool verdict_is_final(enum ward_verdict v)
 int ward_engine_configure(ward_engine *e, const ward_settings *s)
 {
     if ((unsigned)s->mode > WARD_MODE_DENY_ALL || !verdict_is_final(s->no_prompter) ||
-        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_QUESTIONS) {
+        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_ALL) {
         engine_seterr(e, "settings: mode must be ask/allow-all/deny-all and outcomes "
                          "permit or block");
+        return WARD_E_INVAL;
+    }
+    if (s->no_prompter_scope == WARD_NP_ALL && s->no_prompter != WARD_V_BLOCK) {
+        engine_seterr(e, "settings: no-prompter for all must block (a pass before the rules "
+                         "would override deny rules)");
         return WARD_E_INVAL;
     }
     for (int i = 0; i < WARD_LAYER_COUNT; i++) {

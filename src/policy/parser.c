@@ -883,13 +883,20 @@ static bool stmt_set(struct ps *ps)
         *(k == 1 ? &ld->settings.no_prompter : &ld->settings.unattributed) =
             v ? WARD_V_BLOCK : WARD_V_PERMIT;
         if (k == 1 && is_word(tok(ps), "for") && !at_end(ps)) {
-            /* "for questions": rules keep applying; only what would be asked
-             * gets the outcome. "for all" is the documents' step 1. */
+            /* "for questions" (the default): rules keep applying; only what
+             * would be asked gets the outcome. "for all": before the rules,
+             * which only a block may do — a pass there would let programs
+             * with deny rules through whenever nobody is watching. */
             static const char *const scopes[] = {"all", "questions", NULL};
             adv(ps);
+            const struct token *st = tok(ps);
             int sc = choice(ps, "scope", scopes);
             if (sc < 0)
                 return false;
+            if (sc == 0 && v == 0)
+                return err(ps, st,
+                           "'no-prompter pass for all' would override deny rules while no "
+                           "prompter runs; use 'pass' (questions only) or 'block for all'");
             ld->settings.no_prompter_scope = sc ? WARD_NP_QUESTIONS : WARD_NP_ALL;
         }
         return true;

@@ -395,7 +395,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         ward_engine_settings(e, &s);
         sb_printf(&b, "set mode %s\n", ward_mode_name(s.mode));
         sb_printf(&b, "set no-prompter %s%s\n", s.no_prompter == WARD_V_BLOCK ? "block" : "pass",
-                  s.no_prompter_scope == WARD_NP_QUESTIONS ? " for questions" : "");
+                  s.no_prompter_scope == WARD_NP_ALL ? " for all" : "");
         sb_printf(&b, "set unattributed %s\n", s.unattributed == WARD_V_BLOCK ? "block" : "pass");
         fmt_duration(x->prompt_timeout, v, sizeof(v));
         sb_printf(&b, "set prompt-timeout %s default %s\n", v,
