@@ -360,6 +360,9 @@ enum ward_app_fallback {
 const char *ward_app_fallback_name(enum ward_app_fallback f);
 int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f);
 int64_t ward_app_find(const ward_engine *e, const char *path);
+/* Pins the program to another digest (NULL: unpins), set by provider (the
+ * learned provider: the user vouched for a new binary). */
+int ward_app_set_pin(ward_engine *e, uint64_t app_id, const ward_sha256 *pin, uint32_t provider);
 int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
 
 /* One rule of a program. Empty lists mean "any". All listed checks must hold
@@ -394,6 +397,7 @@ typedef struct ward_app_info {
     const ward_sha256 *pin; /* NULL when not pinned */
     size_t n_rules;
     enum ward_app_fallback fallback;
+    uint32_t pin_provider; /* who set the pin (0: the program's definition) */
 } ward_app_info;
 /* Enumeration, in the order programs were added and rules appended. */
 size_t ward_app_count(const ward_engine *e);

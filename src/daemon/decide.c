@@ -270,6 +270,38 @@ static void close_prompt(struct wardd *d, uint64_t id, bool reclassify, enum war
         push_closed(d, id, v, by);
 }
 
+/* A prompt about a pinned program whose binary changed: its rules are not
+ * consulted until the digest matches, so a learned rule alone would be asked
+ * about again and again. An allow vouches for the binary seen: the program
+ * is pinned to its digest (written with the learned rules when the answer is
+ * forever). A deny does not: the pin stays, and the answer applies to this
+ * burst only. 1: re-pinned, 0: not a pin prompt, -1: apply once. */
+static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
+{
+    if (!p->req.app.path)
+        return 0;
+    int64_t app = ward_app_find(d->engine, p->req.app.path);
+    ward_app_info info = {0};
+    for (size_t i = 0; app > 0 && i < ward_app_count(d->engine); i++)
+        if (ward_app_at(d->engine, i, &info) == 0 && info.id == (uint64_t)app)
+            break;
+    if (app <= 0 || info.id != (uint64_t)app || !info.pin)
+        return 0;
+    const ward_sha256 *seen = p->req.app.sha256;
+    if (seen && memcmp(seen->b, info.pin->b, sizeof(seen->b)) == 0)
+        return 0;
+    if (a->duration == WARD_DUR_ONCE)
+        return -1;
+    if (a->action != WARD_ACT_PERMIT || !seen) {
+        wardd_log(LOG_INFO, "%s: %s: the answer applies once, the pin stays", p->req.app.path,
+                  seen ? "deny of a changed binary" : "digest unknown");
+        return -1;
+    }
+    ward_app_set_pin(d->engine, (uint64_t)app, seen, WARD_PROVIDER_LEARNED);
+    wardd_log(LOG_INFO, "%s: pinned to the digest of the binary just allowed", p->req.app.path);
+    return 1;
+}
+
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
                  size_t errlen)
 {
@@ -280,6 +312,9 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
         return -1;
     }
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    int pin = repin(d, p, a);
+    if (pin < 0)
+        a = &(ward_answer){a->action, a->scope, WARD_DUR_ONCE, 0};
     if (a->duration == WARD_DUR_ONCE) {
         /* This burst only: nothing to learn. */
         close_prompt(d, prompt_id, false, v, "answer-once");

@@ -880,6 +880,20 @@ int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin)
 
 static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index);
 
+int ward_app_set_pin(ward_engine *e, uint64_t app_id, const ward_sha256 *pin, uint32_t provider)
+{
+    struct app *a = app_by_id(e, app_id, NULL);
+    if (!a) {
+        engine_seterr(e, "app pin: no app %llu", (unsigned long long)app_id);
+        return WARD_E_NOENT;
+    }
+    a->pinned = pin != NULL;
+    a->pin_provider = provider;
+    if (pin)
+        a->pin = *pin;
+    return 0;
+}
+
 int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f)
 {
     struct app *a = app_by_id(e, app_id, NULL);
@@ -1099,7 +1113,8 @@ int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out)
     if (i >= e->n_apps)
         return WARD_E_NOENT;
     const struct app *a = e->apps[i];
-    *out = (ward_app_info){a->id, a->path, a->pinned ? &a->pin : NULL, a->n_rules, a->fallback};
+    *out = (ward_app_info){a->id,      a->path,     a->pinned ? &a->pin : NULL,
+                           a->n_rules, a->fallback, a->pin_provider};
     return 0;
 }
 

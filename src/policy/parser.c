@@ -1672,7 +1672,11 @@ static bool stmt_app(struct ps *ps)
         for (size_t i = 0; i < ward_app_count(ld->e); i++)
             if (ward_app_at(ld->e, i, &info) == 0 && info.id == (uint64_t)id)
                 break;
-        if (pinned && (!info.pin || memcmp(info.pin, &pin, sizeof(pin)) != 0)) {
+        bool differs = pinned && (!info.pin || memcmp(info.pin, &pin, sizeof(pin)) != 0);
+        if (differs && ld->learned_from && ld->top >= ld->learned_from) {
+            /* re-pinned by an answer */
+            ward_app_set_pin(ld->e, (uint64_t)id, &pin, WARD_PROVIDER_LEARNED);
+        } else if (differs) {
             err(ps, pt, "app '%s' is pinned differently in another block", pt->text);
             id = -1;
         }
@@ -1680,6 +1684,8 @@ static bool stmt_app(struct ps *ps)
         id = ward_app_add(ld->e, pt->text, pinned ? &pin : NULL);
         if (id < 0)
             err(ps, pt, "app '%s': %s", pt->text, ward_engine_error(ld->e));
+        else if (pinned && ld->learned_from && ld->top >= ld->learned_from)
+            ward_app_set_pin(ld->e, (uint64_t)id, &pin, WARD_PROVIDER_LEARNED);
     }
     if (id > 0 && fallback >= 0) {
         /* Two blocks of one program may not disagree about its fallback. */

@@ -68,8 +68,9 @@ typedef struct ward_answer {
 /* Teaches the engine an answer about r (the prompt's first connection, made
  * by process pid/start_time): appends a rule of provider "learned" to the
  * program, creating the program with the fallback "ask" when it is new, so
- * other destinations are asked about again. Returns the rule id or a
- * negative ward_err. */
+ * other destinations are asked about again. A rule in force that already
+ * says the same for as long is not duplicated: its id comes back. Returns
+ * the rule id or a negative ward_err. */
 int64_t ward_learn(ward_engine *e, const ward_request *r, uint32_t pid, uint64_t start_time,
                    const ward_answer *a, int64_t now_s);
 
