@@ -22,6 +22,24 @@ ward_client *cli_connect(const char *name)
     return c;
 }
 
+ward_client *cli_reconnect(const char *name, int (*setup)(ward_client *c, void *ctx), void *ctx)
+{
+    const char *path = getenv("WARD_SOCKET");
+    if (!path || !*path)
+        path = WARD_CONTROL_SOCKET;
+    long wait_ms = 100;
+    for (;;) {
+        struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        char err[256];
+        ward_client *c = ward_client_connect(path, name, err, sizeof(err));
+        if (c && setup(c, ctx) == 0)
+            return c;
+        ward_client_close(c);
+        wait_ms = wait_ms * 2 > 5000 ? 5000 : wait_ms * 2;
+    }
+}
+
 int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds)
 {
     if (ward_client_call(c, req, reply, fds, nfds, CLI_TIMEOUT_MS) != 1) {
