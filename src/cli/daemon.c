@@ -206,6 +206,15 @@ void cli_print_event(FILE *f, const ward_event *ev)
                 ward_ip_format(&ev->remote, r, sizeof(r)), ev->count);
         return;
     }
+    if (ev->kind == WARD_EVENT_LOST || ev->kind == WARD_EVENT_GAP) {
+        /* A marker closes its gap (its own number is past it); a gap
+         * starts at its number. */
+        uint64_t first = ev->kind == WARD_EVENT_LOST ? ev->bseq - ev->count : ev->bseq;
+        fprintf(f, "%s … %u decisions not logged (%s; boot %llu, seq %llu-%llu)\n", when, ev->count,
+                ev->filter[0] ? ev->filter : "not written", (unsigned long long)ev->boot,
+                (unsigned long long)first, (unsigned long long)(first + ev->count - 1));
+        return;
+    }
     fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]\n", when,
             ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
             ev->direction == WARD_DIR_IN ? "in " : "out", ward_ip_format(&ev->local, l, sizeof(l)),

@@ -56,6 +56,16 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, domain, r->domain);
 }
 
+void wardd_emit(struct wardd *d, ward_event *ev)
+{
+    ev->boot = d->boot;
+    ev->bseq = d->next_bseq++;
+    ward_ring_write(d->ring, ev);
+    ward_log_submit(d->log, ev);
+    d->mark->next = d->next_bseq;
+    d->mark->last_ns = ev->time_ns;
+}
+
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by)
 {
@@ -71,8 +81,7 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
         WARD_EVENT_SET(&ev, filter, f.name);
     else
         WARD_EVENT_SET(&ev, filter, ward_reason_name(dec->reason));
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
+    wardd_emit(d, &ev);
     d->decisions++;
     /* An attack shows as inbound traffic refused: scans and floods. */
     if (r->dir == WARD_DIR_IN && ev.verdict != WARD_V_PERMIT && d->alerts) {
@@ -82,8 +91,7 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
             char from[WARD_IP_STRLEN];
             wardd_log(LOG_WARNING, "alert: %s from %s (%u)", alerts[i].filter,
                       ward_ip_format(&alerts[i].remote, from, sizeof(from)), alerts[i].count);
-            ward_ring_write(d->ring, &alerts[i]);
-            ward_log_submit(d->log, &alerts[i]);
+            wardd_emit(d, &alerts[i]);
         }
     }
 }
@@ -199,6 +207,7 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     if (!pr) {
         /* Too many waiting (or no memory): the timeout's answer, now. */
         free(w);
+        d->prompt_overflow++;
         dec.verdict = d->extras.prompt_default == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
         wardd_publish(d, &r, &dec, q->pid, uid, "prompt-overflow");
         return kernel_verdict(dec.verdict);

@@ -55,7 +55,7 @@ int64_t wardd_now_ms(void)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
-               "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n");
+               "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel] [--max-waiting N]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -68,6 +68,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"cgroup", required_argument, NULL, 'g'},
         {"pin-dir", required_argument, NULL, 'p'},
         {"no-kernel", no_argument, NULL, 'K'},
+        {"max-waiting", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -81,7 +82,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         .max_waiting = 4096,
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:Kh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:KW:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'f':
             o->foreground = true;
@@ -104,6 +105,16 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         case 'K':
             o->no_kernel = true;
             break;
+        case 'W': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                fprintf(stderr, "wardd: --max-waiting: 1 to 1000000 connections\n");
+                return -1;
+            }
+            o->max_waiting = n;
+            break;
+        }
         case 'h':
             usage(stdout);
             exit(0);
@@ -177,12 +188,16 @@ static int setup(struct wardd *d)
         wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
                   strerror(-d->procmon_fd));
 
+    wardd_mark_open(d);
     ward_log_config lc = {
         .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
         wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
         return -1;
     }
+    wardd_mark_recover(d);
+    wardd_log(LOG_INFO, "boot %llu: decisions are numbered from 0 in this run",
+              (unsigned long long)d->boot);
 
     if (!d->opt.no_kernel) {
         ward_kernel_config kc;
@@ -191,6 +206,11 @@ static int setup(struct wardd *d)
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;
+        /* Connections waiting on prompts hold their packets in the queue:
+         * it is longer than wardd's own bound, so the bound (the timeout's
+         * answer at once, counted) is what a flood meets, not the kernel
+         * silently dropping SYNs that come back a second later. */
+        kc.queue_maxlen = (uint32_t)d->opt.max_waiting + WARD_KQUEUE_HEADROOM;
         if ((rc = ward_kernel_open(&kc, &d->kernel)) < 0) {
             wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
             return -1;
@@ -256,8 +276,19 @@ static void teardown(struct wardd *d)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
         ward_log_sync(d->log, 2000);
+        ward_log_stats ls;
+        ward_log_stats_get(d->log, &ls);
         ward_log_close(d->log);
+        /* Every event of this run is accounted for: logged, or said here. */
+        uint64_t missing = ls.dropped + ls.errors;
+        wardd_log(missing ? LOG_WARNING : LOG_INFO,
+                  "boot %llu: %llu decisions published, %llu not logged (%llu queue full, %llu "
+                  "write errors)",
+                  (unsigned long long)d->boot, (unsigned long long)d->next_bseq,
+                  (unsigned long long)missing, (unsigned long long)ls.dropped,
+                  (unsigned long long)ls.errors);
     }
+    wardd_mark_close(d);
     free(d->programmed);
     ward_ring_destroy(d->ring);
     proctab_free(d->procs);
