@@ -149,6 +149,28 @@ static void push_to_prompter(ward_conn *c, void *ctx)
         ward_conn_send(c, ((struct push_ctx *)ctx)->m, NULL, 0);
 }
 
+/* The pin of the program a request names, or NULL when it is not pinned. */
+static const ward_sha256 *pin_of(const struct wardd *d, const char *path, uint64_t *app_id)
+{
+    int64_t app = path ? ward_app_find(d->engine, path) : -1;
+    ward_app_info info = {0};
+    for (size_t i = 0; app > 0 && i < ward_app_count(d->engine); i++)
+        if (ward_app_at(d->engine, i, &info) == 0 && info.id == (uint64_t)app) {
+            if (app_id)
+                *app_id = info.id;
+            return info.pin;
+        }
+    return NULL;
+}
+
+/* Whether a prompt is about a pinned program whose binary is not the one
+ * pinned (or whose digest is not known). */
+static bool pin_question(const struct wardd *d, const ward_request *r)
+{
+    const ward_sha256 *pin = pin_of(d, r->app.path, NULL);
+    return pin && (!r->app.sha256 || memcmp(r->app.sha256->b, pin->b, sizeof(pin->b)) != 0);
+}
+
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
 {
     ward_msg m = {.type = WARD_MSG_PROMPT};
@@ -157,6 +179,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.timeout_s = left > 0 ? (uint32_t)left : 0;
     event_from(&m.u.prompt.conn, &p->req, p->pid, p->req.has_user ? p->req.uid : WARD_UID_UNKNOWN);
     m.u.prompt.conn.verdict = WARD_V_DEFER;
+    /* What the question is: the prompter says so (an allow re-pins). */
+    m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -287,18 +311,10 @@ static void close_prompt(struct wardd *d, uint64_t id, bool reclassify, enum war
  * burst only. 1: re-pinned, 0: not a pin prompt, -1: apply once. */
 static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
 {
-    if (!p->req.app.path)
-        return 0;
-    int64_t app = ward_app_find(d->engine, p->req.app.path);
-    ward_app_info info = {0};
-    for (size_t i = 0; app > 0 && i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &info) == 0 && info.id == (uint64_t)app)
-            break;
-    if (app <= 0 || info.id != (uint64_t)app || !info.pin)
+    uint64_t app = 0;
+    if (!pin_of(d, p->req.app.path, &app) || !pin_question(d, &p->req))
         return 0;
     const ward_sha256 *seen = p->req.app.sha256;
-    if (seen && memcmp(seen->b, info.pin->b, sizeof(seen->b)) == 0)
-        return 0;
     if (a->duration == WARD_DUR_ONCE)
         return -1;
     if (a->action != WARD_ACT_PERMIT || !seen) {
@@ -306,7 +322,7 @@ static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
                   seen ? "deny of a changed binary" : "digest unknown");
         return -1;
     }
-    ward_app_set_pin(d->engine, (uint64_t)app, seen, WARD_PROVIDER_LEARNED);
+    ward_app_set_pin(d->engine, app, seen, WARD_PROVIDER_LEARNED);
     wardd_log(LOG_INFO, "%s: pinned to the digest of the binary just allowed", p->req.app.path);
     return 1;
 }
