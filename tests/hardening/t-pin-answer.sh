@@ -50,6 +50,7 @@ wk_check "learned.rules pins the program to the digest allowed" \
 
 # A restart: the learned pin replaces the administrator's; no new question.
 kill -9 "$WK_PID_p1"
+wait "$WK_PID_p1" 2>/dev/null
 kill -TERM "$WK_PID_wardd1"
 wait "$WK_PID_wardd1" 2>/dev/null
 start_wardd wardd2 || wk_notok "wardd restarts with the learned pin"

@@ -71,6 +71,21 @@ conn "$D" >/dev/null
 wk_check "... and shows the new wardd's decisions" wk_wait_for "$WK_TMP/w.log" "$D" 10
 n=$(grep -c "reconnected" "$WK_TMP/p1.log")
 wk_check "the prompter said it once ($n)" [ "$n" = 1 ]
+# A prompt open when a prompter registers is sent to it at once: only the
+# person's prompter (busy with a question) is left when a new program asks;
+# then a scripted prompter registers and answers it.
+kill -9 "$WK_PID_p1"
+wait "$WK_PID_p1" 2>/dev/null
+for _ in $(seq 100); do [ "$(prompters)" = 1 ] && break; sleep 0.1; done
+N=$WK_TMP/late/wk-client
+mkdir -p "$WK_TMP/late" && cp "$WK_CLIENT" "$N"
+wk_bg late wk_client "$N" tcp4 $IP_B 8080 25
+pending() { "$WARD" status --json | sed 's/.*"prompts_pending":\([0-9]*\).*/\1/'; }
+for _ in $(seq 100); do [ "$(pending)" = 1 ] && break; sleep 0.1; done
+wk_bg p3 "$WARD" prompt --answer allow --duration once --count 1
+wait "$WK_PID_late"
+wk_check "a prompter registering later gets the open prompt and its answer lets it through" \
+    bash -c "grep -qx ok '$WK_TMP/late.log' && grep -q 'program:  $N' '$WK_TMP/p3.log'"
 kill -TERM "$WK_PID_wardd2"
 wait "$WK_PID_wardd2" 2>/dev/null
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd2.log "$WK_TMP"/p1.log "$WK_TMP"/px.log; then
