@@ -277,25 +277,28 @@ enum ward_mode {
 };
 const char *ward_mode_name(enum ward_mode m);
 
-/* Where "no prompter is running" takes effect. Classically step 1, before
- * every rule, so without a UI everything gets the outcome. A machine that
- * should keep enforcing its rules without a UI: only the questions (unknown
- * programs, pins, fallback ask) get the outcome. */
+/* Where "no prompter is running" takes effect. By default only the questions
+ * (unknown programs, pins, fallback ask) get the outcome: the rules, deny
+ * rules first of all, hold whether or not anybody is watching. A cautious
+ * host may block everything before the rules while no prompter runs
+ * (WARD_NP_ALL); that scope only accepts BLOCK, since a PERMIT there would
+ * let a denied program through whenever the UI is gone. */
 enum ward_np_scope {
-    WARD_NP_ALL,       /* step 1, before the rules (the classic order) */
     WARD_NP_QUESTIONS, /* rules first; only what would be asked */
+    WARD_NP_ALL,       /* before the rules, BLOCK only */
 };
 
 typedef struct ward_settings {
     enum ward_mode mode;
-    enum ward_verdict no_prompter; /* step 1 outcome: PERMIT (classic) or BLOCK */
+    enum ward_verdict no_prompter; /* outcome with nobody to ask: PERMIT or BLOCK */
     enum ward_np_scope no_prompter_scope;
     enum ward_verdict unattributed; /* step 2 outcome: PERMIT (classic) or BLOCK */
     enum ward_verdict layer_default[WARD_LAYER_COUNT]; /* when nothing decides */
 } ward_settings;
 
-/* Defaults follow the classic design: ask mode, PERMIT for steps 1 and 2,
- * PERMIT when nothing decides. */
+/* Defaults: ask mode, PERMIT for questions nobody can answer (scope
+ * WARD_NP_QUESTIONS) and for unattributed processes, PERMIT when nothing
+ * decides. */
 void ward_settings_default(ward_settings *s);
 void ward_engine_settings(const ward_engine *e, ward_settings *out);
 int ward_engine_configure(ward_engine *e, const ward_settings *s);
@@ -357,6 +360,9 @@ enum ward_app_fallback {
 const char *ward_app_fallback_name(enum ward_app_fallback f);
 int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f);
 int64_t ward_app_find(const ward_engine *e, const char *path);
+/* Pins the program to another digest (NULL: unpins), set by provider (the
+ * learned provider: the user vouched for a new binary). */
+int ward_app_set_pin(ward_engine *e, uint64_t app_id, const ward_sha256 *pin, uint32_t provider);
 int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
 
 /* One rule of a program. Empty lists mean "any". All listed checks must hold
@@ -391,6 +397,7 @@ typedef struct ward_app_info {
     const ward_sha256 *pin; /* NULL when not pinned */
     size_t n_rules;
     enum ward_app_fallback fallback;
+    uint32_t pin_provider; /* who set the pin (0: the program's definition) */
 } ward_app_info;
 /* Enumeration, in the order programs were added and rules appended. */
 size_t ward_app_count(const ward_engine *e);

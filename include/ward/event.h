@@ -32,6 +32,10 @@ extern "C" {
 enum ward_event_kind {
     WARD_EVENT_DECISION = 0, /* the engine decided a connection or packet */
     WARD_EVENT_ALERT = 1,    /* a port scan or flood detector fired (src/alert) */
+    WARD_EVENT_LOST = 2,     /* log marker: `count` events of `boot` before `bseq` were
+                              * published but never logged (wardd stopped first) */
+    WARD_EVENT_GAP = 3,      /* a log query's answer (`ward log --gaps`): `count` events of
+                              * `boot` from `bseq` on are missing from the log */
 };
 
 typedef struct ward_event {
@@ -51,7 +55,9 @@ typedef struct ward_event {
     uint32_t count; /* alerts: packets or ports counted; decisions: 1 */
     ward_ip local;
     ward_ip remote;
-    uint64_t filter_id;                   /* deciding filter or application rule; 0: none */
+    uint64_t filter_id; /* deciding filter or application rule; 0: none */
+    uint64_t boot;      /* which run of wardd published it (its start time in ms) */
+    uint64_t bseq;      /* 0, 1, 2 ... per boot: every decision and alert, logged or not */
     char exe[WARD_EVENT_EXE_MAX];         /* "" when not attributed */
     char cmdline[WARD_EVENT_CMDLINE_MAX]; /* arguments joined by spaces */
     char domain[WARD_EVENT_DOMAIN_MAX];   /* remote name if known */

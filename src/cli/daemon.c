@@ -22,6 +22,24 @@ ward_client *cli_connect(const char *name)
     return c;
 }
 
+ward_client *cli_reconnect(const char *name, int (*setup)(ward_client *c, void *ctx), void *ctx)
+{
+    const char *path = getenv("WARD_SOCKET");
+    if (!path || !*path)
+        path = WARD_CONTROL_SOCKET;
+    long wait_ms = 100;
+    for (;;) {
+        struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        char err[256];
+        ward_client *c = ward_client_connect(path, name, err, sizeof(err));
+        if (c && setup(c, ctx) == 0)
+            return c;
+        ward_client_close(c);
+        wait_ms = wait_ms * 2 > 5000 ? 5000 : wait_ms * 2;
+    }
+}
+
 int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds)
 {
     if (ward_client_call(c, req, reply, fds, nfds, CLI_TIMEOUT_MS) != 1) {
@@ -186,6 +204,15 @@ void cli_print_event(FILE *f, const ward_event *ev)
     if (ev->kind == WARD_EVENT_ALERT) {
         fprintf(f, "%s ALERT %s from %s (%u)\n", when, ev->filter,
                 ward_ip_format(&ev->remote, r, sizeof(r)), ev->count);
+        return;
+    }
+    if (ev->kind == WARD_EVENT_LOST || ev->kind == WARD_EVENT_GAP) {
+        /* A marker closes its gap (its own number is past it); a gap
+         * starts at its number. */
+        uint64_t first = ev->kind == WARD_EVENT_LOST ? ev->bseq - ev->count : ev->bseq;
+        fprintf(f, "%s … %u decisions not logged (%s; boot %llu, seq %llu-%llu)\n", when, ev->count,
+                ev->filter[0] ? ev->filter : "not written", (unsigned long long)ev->boot,
+                (unsigned long long)first, (unsigned long long)(first + ev->count - 1));
         return;
     }
     fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]\n", when,

@@ -19,6 +19,11 @@ ward_client *cli_connect(const char *name);
 /* Sends req and waits for its reply; an error reply or a failure is printed
  * ("ward: wardd: forbidden: ...") and gives -1. */
 int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *nfds);
+/* For the long-lived clients (`ward prompt`, `ward watch`) after wardd went
+ * away: connects again, waiting 100 ms, then twice as long each time up to
+ * 5 s, until wardd answers and setup(c, ctx) succeeds (it registers or
+ * subscribes again). Quiet while it waits. */
+ward_client *cli_reconnect(const char *name, int (*setup)(ward_client *c, void *ctx), void *ctx);
 /* Connects, sends req, waits for its reply, closes: for one-shot requests. */
 int cli_request(const char *name, ward_msg *req, ward_msg *reply);
 /* The same for a request answered in several parts (rules, log rows): fn

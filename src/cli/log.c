@@ -4,6 +4,11 @@
  *   ward log [--program PATH|GLOB] [--since WHEN] [--until WHEN]
  *            [--verdict permit|block|...] [--remote CIDR] [--domain NAME]
  *            [--limit N] [--json|--csv]
+ *   ward log --gaps [--since WHEN] [--until WHEN]
+ *
+ * Every decision has a number within its run of wardd (boot, bseq): --gaps
+ * lists the decisions that were published and never logged (the log's
+ * queue was full, or wardd was killed before writing them).
  *
  * WHEN is "YYYY-MM-DD HH:MM[:SS]" (local time), unix seconds, or an age such
  * as 30s, 10m, 2h, 7d. Anyone may read their own connections; root and group
@@ -23,8 +28,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: %s log [--program P] [--since WHEN] [--until WHEN] [--verdict V]\n"
-            "              [--remote CIDR] [--domain NAME] [--limit N] [--json|--csv]\n",
-            cli_prog);
+            "              [--remote CIDR] [--domain NAME] [--limit N] [--json|--csv]\n"
+            "       %s log --gaps [--since WHEN] [--until WHEN] [--json]\n",
+            cli_prog, cli_prog);
     return EXIT_USAGE;
 }
 
@@ -73,7 +79,10 @@ static void print_rows(const ward_msg *part, void *ctx)
             cli_print_event_json(stdout, ev);
         else if (format == 2)
             ward_log_write_csv(stdout, ev);
-        else {
+        else if (ev->kind == WARD_EVENT_GAP) {
+            printf("%-6s ", "-");
+            cli_print_event(stdout, ev);
+        } else {
             printf("%-6llu ", (unsigned long long)ev->seq); /* the row id: ward explain --log */
             cli_print_event(stdout, ev);
         }
@@ -93,6 +102,8 @@ int cmd_log(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--csv") == 0) {
             csv = true;
+        } else if (strcmp(a, "--gaps") == 0) {
+            f->gaps = true;
         } else if (!v) {
             return usage();
         } else if (strcmp(a, "--program") == 0) {
@@ -131,7 +142,8 @@ int cmd_log(int argc, char **argv)
             return usage();
         }
     }
-    if (json && csv)
+    if ((json && csv) ||
+        (f->gaps && (csv || f->program || f->verdict >= 0 || f->has_remote || f->domain)))
         return usage();
     struct rows_out out = {json ? 1 : csv ? 2 : 0, false};
     int rc = cli_request_parts("ward-log", &req, WARD_MSG_LOG_REPLY, print_rows, &out) < 0;

@@ -11,6 +11,9 @@
  * d deny; then the scope (t this destination, p this port, e everything)
  * and the duration (o once, m N minutes, x until the program exits,
  * r until wardd restarts, f forever). Enter takes the defaults shown.
+ *
+ * When wardd goes away (a restart, a crash) the prompter connects again
+ * with backoff, registers again, and says so in one line.
  */
 #define _GNU_SOURCE
 #include <pwd.h>
@@ -70,6 +73,8 @@ static void show(const ward_msg *m)
            ev->direction == WARD_DIR_IN ? "from:    " : "to:      ",
            ward_ip_format(&ev->remote, r, sizeof(r)), ev->domain[0] ? " (" : "", ev->domain,
            ev->domain[0] ? ")" : "", ev->direction == WARD_DIR_IN ? ev->lport : ev->rport, p);
+    if (ev->reason == WARD_R_APP_PIN)
+        printf("why:      the binary is not the one pinned (SHA-256): allow pins it to this one\n");
     fflush(stdout);
 }
 
@@ -110,6 +115,20 @@ static int ask(struct answer_opts *o)
             o->minutes = 15;
     }
     return 0;
+}
+
+/* Registers c as a prompter: 0, or -1 when wardd did not take it. */
+static int register_prompter(ward_client *c, void *ctx)
+{
+    (void)ctx;
+    ward_msg req = {.type = WARD_MSG_PROMPT_REGISTER}, rep;
+    if (ward_client_call(c, &req, &rep, NULL, NULL, CLI_TIMEOUT_MS) != 1)
+        return -1;
+    int rc = rep.type == WARD_MSG_ERROR ? -1 : 0;
+    if (rc < 0 && rep.u.error.message)
+        fprintf(stderr, "%s: wardd: %s\n", cli_prog, rep.u.error.message);
+    ward_msg_free(&rep);
+    return rc;
 }
 
 static int usage(void)
@@ -163,22 +182,23 @@ int cmd_prompt(int argc, char **argv)
     ward_client *c = cli_connect("ward-prompt");
     if (!c)
         return 1;
-    ward_msg req = {.type = WARD_MSG_PROMPT_REGISTER}, rep;
-    if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
+    if (register_prompter(c, NULL) < 0) {
+        fprintf(stderr, "%s: wardd did not register this prompter\n", cli_prog);
         ward_client_close(c);
         return 1;
     }
-    ward_msg_free(&rep);
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("waiting for prompts (registered with wardd)\n");
     unsigned long answered = 0;
-    int rc = 0;
     while (!count || answered < count) {
         ward_msg m;
         if (ward_client_recv(c, &m, NULL, NULL, -1) != 1) {
-            fprintf(stderr, "%s: wardd closed the connection\n", cli_prog);
-            rc = 1;
-            break;
+            /* wardd went away (a restart, a crash): what it held is gone
+             * with it; the new one sends what is pending at registration. */
+            ward_client_close(c);
+            c = cli_reconnect("ward-prompt", register_prompter, NULL);
+            printf("wardd restarted: reconnected\n");
+            continue;
         }
         if (m.type == WARD_MSG_PROMPT_CLOSED) {
             printf("prompt %llu closed: %s (%s)\n", (unsigned long long)m.u.prompt_closed.prompt_id,
@@ -198,19 +218,32 @@ int cmd_prompt(int argc, char **argv)
             ward_msg_free(&m);
             continue;
         }
-        ward_msg ans = {.type = WARD_MSG_PROMPT_ANSWER};
+        ward_msg ans = {.type = WARD_MSG_PROMPT_ANSWER}, rep;
         ans.u.answer.prompt_id = m.u.prompt.prompt_id;
         ans.u.answer.action = a.action;
         ans.u.answer.scope = a.scope;
         ans.u.answer.duration = a.duration;
         ans.u.answer.minutes = a.minutes;
         ward_msg_free(&m);
-        if (cli_call(c, &ans, &rep, NULL, NULL) == 0) {
+        int r = ward_client_call(c, &ans, &rep, NULL, NULL, CLI_TIMEOUT_MS);
+        if (r == 1 && rep.type != WARD_MSG_ERROR) {
             printf("answered: %s\n", a.action == WARD_ACT_PERMIT ? "allow" : "deny");
-            ward_msg_free(&rep);
+            answered++;
+        } else if (r == 1) {
+            printf("answer not taken: %s\n",
+                   rep.u.error.message ? rep.u.error.message : "wardd refused it");
+            answered++;
+        } else {
+            /* Said out loud: the connection is asked about again, if its
+             * program retries, once wardd is back. */
+            printf("answer lost: wardd went away before taking it\n");
+            ward_client_close(c);
+            c = cli_reconnect("ward-prompt", register_prompter, NULL);
+            printf("wardd restarted: reconnected\n");
         }
-        answered++;
+        if (r == 1)
+            ward_msg_free(&rep);
     }
     ward_client_close(c);
-    return rc;
+    return 0;
 }

@@ -2,17 +2,58 @@
  * cli/watch.c — `ward watch [--json] [--count N]`: decisions as they
  * happen, read from wardd's shared-memory event ring (the classic
  * design's shared packet buffer). A reader that falls behind loses the oldest
- * events and is told how many; it never slows wardd down.
+ * events and is told how many; it never slows wardd down. When wardd goes
+ * away it connects again with backoff and subscribes to the new ring.
  */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
 #include "ring/ring.h"
+
+struct sub {
+    ward_ring_reader *rd;
+    int efd; /* the ring's eventfd: written when events arrive */
+};
+
+/* Subscribes c to the event ring: 0 and sub filled, or -1 (printed). */
+static int subscribe(ward_client *c, void *ctx)
+{
+    struct sub *s = ctx;
+    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
+    int fds[WARD_PROTO_MAX_FDS];
+    size_t nfds = 0;
+    if (cli_call(c, &req, &rep, fds, &nfds) < 0)
+        return -1;
+    ward_msg_free(&rep);
+    if (nfds != 2) {
+        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
+        return -1;
+    }
+    s->rd = ward_ring_reader_open(fds[0], false);
+    close(fds[0]);
+    if (!s->rd) {
+        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
+        close(fds[1]);
+        return -1;
+    }
+    s->efd = fds[1];
+    return 0;
+}
+
+static void unsubscribe(struct sub *s)
+{
+    ward_ring_reader_close(s->rd);
+    close(s->efd);
+    *s = (struct sub){NULL, -1};
+}
 
 int cmd_watch(int argc, char **argv)
 {
@@ -33,46 +74,37 @@ int cmd_watch(int argc, char **argv)
     ward_client *c = cli_connect("ward-watch");
     if (!c)
         return 1;
-    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
-    int fds[WARD_PROTO_MAX_FDS];
-    size_t nfds = 0;
-    if (cli_call(c, &req, &rep, fds, &nfds) < 0) {
-        ward_client_close(c);
-        return 1;
-    }
-    ward_msg_free(&rep);
-    if (nfds != 2) {
-        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
-        for (size_t i = 0; i < nfds; i++)
-            close(fds[i]);
-        ward_client_close(c);
-        return 1;
-    }
-    ward_ring_reader *rd = ward_ring_reader_open(fds[0], false);
-    close(fds[0]);
-    if (!rd) {
-        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
-        close(fds[1]);
+    struct sub sub = {NULL, -1};
+    if (subscribe(c, &sub) < 0) {
         ward_client_close(c);
         return 1;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     unsigned long seen = 0;
-    int rc = 0;
     while (!count || seen < count) {
-        /* The control connection closing means wardd went away. */
-        struct pollfd p[2] = {{fds[1], POLLIN, 0}, {ward_client_fd(c), POLLIN, 0}};
+        /* The control connection closing means wardd went away: a new one
+         * has a new ring, so subscribe again. */
+        struct pollfd p[2] = {{sub.efd, POLLIN, 0}, {ward_client_fd(c), POLLIN, 0}};
         if (poll(p, 2, -1) < 0)
             continue;
-        if (p[1].revents & (POLLHUP | POLLERR)) {
-            fprintf(stderr, "%s: wardd closed the connection\n", cli_prog);
-            rc = 1;
-            break;
+        if (p[1].revents & (POLLHUP | POLLERR | POLLIN)) {
+            char b;
+            if (p[1].revents & (POLLHUP | POLLERR) ||
+                recv(ward_client_fd(c), &b, 1, MSG_PEEK) <= 0) {
+                unsubscribe(&sub);
+                ward_client_close(c);
+                c = cli_reconnect("ward-watch", subscribe, &sub);
+                fprintf(json ? stderr : stdout, "wardd restarted: reconnected\n");
+                continue;
+            }
+            ward_msg m; /* a push nobody asked for: read past it */
+            if (ward_client_recv(c, &m, NULL, NULL, 0) == 1)
+                ward_msg_free(&m);
         }
-        ward_ring_eventfd_drain(fds[1]);
+        ward_ring_eventfd_drain(sub.efd);
         ward_event ev;
         uint64_t lost = 0;
-        while ((!count || seen < count) && ward_ring_read(rd, &ev, &lost) > 0) {
+        while ((!count || seen < count) && ward_ring_read(sub.rd, &ev, &lost) > 0) {
             if (lost)
                 fprintf(json ? stderr : stdout, "(%llu events lost: this reader fell behind)\n",
                         (unsigned long long)lost);
@@ -84,10 +116,9 @@ int cmd_watch(int argc, char **argv)
             lost = 0;
         }
     }
-    ward_ring_reader_close(rd);
-    close(fds[1]);
+    unsubscribe(&sub);
     ward_client_close(c);
-    return rc;
+    return 0;
 usage:
     fprintf(stderr, "usage: %s watch [--json] [--count N]\n", cli_prog);
     return EXIT_USAGE;

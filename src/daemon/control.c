@@ -69,10 +69,18 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         .decisions = d->decisions,
         .log_written = ls.written,
         .log_dropped = ls.dropped,
+        .boot = d->boot,
+        .lost_last_run = d->lost_last_run,
+        .prompt_overflow = d->prompt_overflow,
     };
     snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
              wardd_procs_source_name(d));
     proctab_events(d->procs, &r.u.status.proc_execs, &r.u.status.proc_exits);
+    ward_kstats ks;
+    if (d->kernel && ward_kernel_stats(d->kernel, &ks) == 0) {
+        r.u.status.queue_dropped = ks.queue_dropped;
+        r.u.status.queue_user_dropped = ks.user_dropped;
+    }
     ward_conn_send(c, &r, NULL, 0);
 }
 

@@ -57,6 +57,16 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, domain, r->domain);
 }
 
+void wardd_emit(struct wardd *d, ward_event *ev)
+{
+    ev->boot = d->boot;
+    ev->bseq = d->next_bseq++;
+    ward_ring_write(d->ring, ev);
+    ward_log_submit(d->log, ev);
+    d->mark->next = d->next_bseq;
+    d->mark->last_ns = ev->time_ns;
+}
+
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by)
 {
@@ -72,8 +82,7 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
         WARD_EVENT_SET(&ev, filter, f.name);
     else
         WARD_EVENT_SET(&ev, filter, ward_reason_name(dec->reason));
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
+    wardd_emit(d, &ev);
     d->decisions++;
     /* An attack shows as inbound traffic refused: scans and floods. */
     if (r->dir == WARD_DIR_IN && ev.verdict != WARD_V_PERMIT && d->alerts) {
@@ -83,8 +92,7 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
             char from[WARD_IP_STRLEN];
             wardd_log(LOG_WARNING, "alert: %s from %s (%u)", alerts[i].filter,
                       ward_ip_format(&alerts[i].remote, from, sizeof(from)), alerts[i].count);
-            ward_ring_write(d->ring, &alerts[i]);
-            ward_log_submit(d->log, &alerts[i]);
+            wardd_emit(d, &alerts[i]);
         }
     }
 }
@@ -168,6 +176,28 @@ static void push_to_prompter(ward_conn *c, void *ctx)
         ward_conn_send(c, ((struct push_ctx *)ctx)->m, NULL, 0);
 }
 
+/* The pin of the program a request names, or NULL when it is not pinned. */
+static const ward_sha256 *pin_of(const struct wardd *d, const char *path, uint64_t *app_id)
+{
+    int64_t app = path ? ward_app_find(d->engine, path) : -1;
+    ward_app_info info = {0};
+    for (size_t i = 0; app > 0 && i < ward_app_count(d->engine); i++)
+        if (ward_app_at(d->engine, i, &info) == 0 && info.id == (uint64_t)app) {
+            if (app_id)
+                *app_id = info.id;
+            return info.pin;
+        }
+    return NULL;
+}
+
+/* Whether a prompt is about a pinned program whose binary is not the one
+ * pinned (or whose digest is not known). */
+static bool pin_question(const struct wardd *d, const ward_request *r)
+{
+    const ward_sha256 *pin = pin_of(d, r->app.path, NULL);
+    return pin && (!r->app.sha256 || memcmp(r->app.sha256->b, pin->b, sizeof(pin->b)) != 0);
+}
+
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
 {
     ward_msg m = {.type = WARD_MSG_PROMPT};
@@ -176,6 +206,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.timeout_s = left > 0 ? (uint32_t)left : 0;
     event_from(&m.u.prompt.conn, &p->req, p->pid, p->req.has_user ? p->req.uid : WARD_UID_UNKNOWN);
     m.u.prompt.conn.verdict = WARD_V_DEFER;
+    /* What the question is: the prompter says so (an allow re-pins). */
+    m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -228,6 +260,7 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     if (!pr) {
         /* Too many waiting (or no memory): the timeout's answer, now. */
         free(w);
+        d->prompt_overflow++;
         dec.verdict = d->extras.prompt_default == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
         wardd_publish(d, &r, &dec, q->pid, uid, "prompt-overflow");
         return kernel_verdict(dec.verdict);
@@ -299,6 +332,30 @@ static void close_prompt(struct wardd *d, uint64_t id, bool reclassify, enum war
         push_closed(d, id, v, by);
 }
 
+/* A prompt about a pinned program whose binary changed: its rules are not
+ * consulted until the digest matches, so a learned rule alone would be asked
+ * about again and again. An allow vouches for the binary seen: the program
+ * is pinned to its digest (written with the learned rules when the answer is
+ * forever). A deny does not: the pin stays, and the answer applies to this
+ * burst only. 1: re-pinned, 0: not a pin prompt, -1: apply once. */
+static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
+{
+    uint64_t app = 0;
+    if (!pin_of(d, p->req.app.path, &app) || !pin_question(d, &p->req))
+        return 0;
+    const ward_sha256 *seen = p->req.app.sha256;
+    if (a->duration == WARD_DUR_ONCE)
+        return -1;
+    if (a->action != WARD_ACT_PERMIT || !seen) {
+        wardd_log(LOG_INFO, "%s: %s: the answer applies once, the pin stays", p->req.app.path,
+                  seen ? "deny of a changed binary" : "digest unknown");
+        return -1;
+    }
+    ward_app_set_pin(d->engine, app, seen, WARD_PROVIDER_LEARNED);
+    wardd_log(LOG_INFO, "%s: pinned to the digest of the binary just allowed", p->req.app.path);
+    return 1;
+}
+
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
                  size_t errlen)
 {
@@ -309,6 +366,9 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
         return -1;
     }
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    int pin = repin(d, p, a);
+    if (pin < 0)
+        a = &(ward_answer){a->action, a->scope, WARD_DUR_ONCE, 0};
     if (a->duration == WARD_DUR_ONCE) {
         /* This burst only: nothing to learn. */
         close_prompt(d, prompt_id, false, v, "answer-once");

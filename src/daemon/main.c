@@ -71,6 +71,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"pin-dir", required_argument, NULL, 'p'},
         {"no-kernel", no_argument, NULL, 'K'},
         {"proc-events", required_argument, NULL, 'P'},
+        {"max-waiting", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -85,7 +86,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         .proc_events = "auto",
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:Kh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "fc:s:r:g:p:KW:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'f':
             o->foreground = true;
@@ -116,6 +117,16 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             }
             o->proc_events = optarg;
             break;
+        case 'W': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                fprintf(stderr, "wardd: --max-waiting: 1 to 1000000 connections\n");
+                return -1;
+            }
+            o->max_waiting = n;
+            break;
+        }
         case 'h':
             usage(stdout);
             exit(0);
@@ -191,12 +202,16 @@ static int setup(struct wardd *d)
      * ones end now, the others are watched. */
     wardd_until_exit_sweep(d);
 
+    wardd_mark_open(d);
     ward_log_config lc = {
         .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
         wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
         return -1;
     }
+    wardd_mark_recover(d);
+    wardd_log(LOG_INFO, "boot %llu: decisions are numbered from 0 in this run",
+              (unsigned long long)d->boot);
 
     if (!d->opt.no_kernel) {
         ward_kernel_config kc;
@@ -205,6 +220,11 @@ static int setup(struct wardd *d)
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;
+        /* Connections waiting on prompts hold their packets in the queue:
+         * it is longer than wardd's own bound, so the bound (the timeout's
+         * answer at once, counted) is what a flood meets, not the kernel
+         * silently dropping SYNs that come back a second later. */
+        kc.queue_maxlen = (uint32_t)d->opt.max_waiting + WARD_KQUEUE_HEADROOM;
         if ((rc = ward_kernel_open(&kc, &d->kernel)) < 0) {
             wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
             return -1;
@@ -271,8 +291,19 @@ static void teardown(struct wardd *d)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
         ward_log_sync(d->log, 2000);
+        ward_log_stats ls;
+        ward_log_stats_get(d->log, &ls);
         ward_log_close(d->log);
+        /* Every event of this run is accounted for: logged, or said here. */
+        uint64_t missing = ls.dropped + ls.errors;
+        wardd_log(missing ? LOG_WARNING : LOG_INFO,
+                  "boot %llu: %llu decisions published, %llu not logged (%llu queue full, %llu "
+                  "write errors)",
+                  (unsigned long long)d->boot, (unsigned long long)d->next_bseq,
+                  (unsigned long long)missing, (unsigned long long)ls.dropped,
+                  (unsigned long long)ls.errors);
     }
+    wardd_mark_close(d);
     free(d->programmed);
     ward_ring_destroy(d->ring);
     wardd_procs_close(d);

@@ -41,6 +41,14 @@ struct wardd_options {
     size_t max_waiting; /* connections waiting on prompts, at most */
 };
 
+/* How far a run got: a file mapped shared (seqmark.c). */
+struct wardd_mark {
+    char magic[8];
+    uint64_t boot;   /* the run's id */
+    uint64_t next;   /* sequence numbers below it were published */
+    int64_t last_ns; /* the last one's time */
+};
+
 /* Per control connection. */
 struct wardd_client {
     bool prompter;   /* answers prompts */
@@ -86,6 +94,11 @@ struct wardd {
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
     size_t prompters;
     uint64_t decisions;
+    uint64_t boot, next_bseq;    /* this run's id; the next event's number in it */
+    struct wardd_mark *mark;     /* where next_bseq is kept across a crash */
+    struct wardd_mark prev_mark; /* the last run's, as found at start */
+    uint64_t lost_last_run;      /* its events that never reached the log */
+    uint64_t prompt_overflow;    /* connections past max_waiting: the timeout's answer */
     bool running;
     bool stopping; /* tearing down: leave the kernel's tables as they are */
 };
@@ -133,6 +146,15 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
 void wardd_prompts_expire(struct wardd *d, int64_t now_ms);
 void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+
+/* seqmark.c: sequence numbers that outlive a crash. open: before the log
+ * (picks this run's boot id); recover: after it (counts and marks what the
+ * last run lost); close: at exit. */
+void wardd_mark_open(struct wardd *d);
+void wardd_mark_recover(struct wardd *d);
+void wardd_mark_close(struct wardd *d);
+/* Numbers an event of this run and publishes it: the ring, the log. */
+void wardd_emit(struct wardd *d, ward_event *ev);
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

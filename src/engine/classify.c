@@ -318,7 +318,7 @@ static void app_result(struct result *res, enum ward_verdict v, enum ward_reason
 static void eval_apps_(struct run *run, const struct sublayer *s, struct result *res);
 
 /* The decision order, then: a question nobody can answer gets the
- * no-prompter outcome (only reached with WARD_NP_QUESTIONS). */
+ * no-prompter outcome (with WARD_NP_ALL step 1 already blocked). */
 static void eval_apps(struct run *run, const struct sublayer *s, struct result *res)
 {
     eval_apps_(run, s, res);
@@ -337,7 +337,7 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
     *res = (struct result){0};
     if (!app_layer(r->layer))
         return;
-    /* 1: nobody to ask. */
+    /* 1: nobody to ask, and the host blocks everything then. */
     if (!e->prompter && e->settings.no_prompter_scope == WARD_NP_ALL) {
         app_result(res, e->settings.no_prompter, WARD_R_NO_PROMPTER);
         check_step(run, s->id, WARD_R_NO_PROMPTER, true, "no prompter is running: %s",

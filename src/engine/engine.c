@@ -276,9 +276,14 @@ static bool verdict_is_final(enum ward_verdict v)
 int ward_engine_configure(ward_engine *e, const ward_settings *s)
 {
     if ((unsigned)s->mode > WARD_MODE_DENY_ALL || !verdict_is_final(s->no_prompter) ||
-        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_QUESTIONS) {
+        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_ALL) {
         engine_seterr(e, "settings: mode must be ask/allow-all/deny-all and outcomes "
                          "permit or block");
+        return WARD_E_INVAL;
+    }
+    if (s->no_prompter_scope == WARD_NP_ALL && s->no_prompter != WARD_V_BLOCK) {
+        engine_seterr(e, "settings: no-prompter for all must block (a pass before the rules "
+                         "would override deny rules)");
         return WARD_E_INVAL;
     }
     for (int i = 0; i < WARD_LAYER_COUNT; i++) {
@@ -875,6 +880,20 @@ int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin)
 
 static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index);
 
+int ward_app_set_pin(ward_engine *e, uint64_t app_id, const ward_sha256 *pin, uint32_t provider)
+{
+    struct app *a = app_by_id(e, app_id, NULL);
+    if (!a) {
+        engine_seterr(e, "app pin: no app %llu", (unsigned long long)app_id);
+        return WARD_E_NOENT;
+    }
+    a->pinned = pin != NULL;
+    a->pin_provider = provider;
+    if (pin)
+        a->pin = *pin;
+    return 0;
+}
+
 int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallback f)
 {
     struct app *a = app_by_id(e, app_id, NULL);
@@ -1094,7 +1113,8 @@ int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out)
     if (i >= e->n_apps)
         return WARD_E_NOENT;
     const struct app *a = e->apps[i];
-    *out = (ward_app_info){a->id, a->path, a->pinned ? &a->pin : NULL, a->n_rules, a->fallback};
+    *out = (ward_app_info){a->id,      a->path,     a->pinned ? &a->pin : NULL,
+                           a->n_rules, a->fallback, a->pin_provider};
     return 0;
 }
 

@@ -68,6 +68,7 @@ struct app {
     char *path;
     bool pinned;
     ward_sha256 pin;
+    uint32_t pin_provider; /* who set the pin: 0 or admin, the policy; learned, an answer */
     enum ward_app_fallback fallback;
     struct app_rule **rules;
     size_t n_rules, cap;

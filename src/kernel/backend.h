@@ -32,6 +32,7 @@ typedef struct ward_kernel ward_kernel;
 #define WARD_KACCEPT_DEFAULT  0x00400000u /* set on a queued accept (the backstop) */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
+#define WARD_KQUEUE_HEADROOM  4096 /* wardd: its bound on waiting connections + this */
 
 enum ward_kfail {
     WARD_KFAIL_CLOSED = 0, /* queued traffic dropped while no one answers */

@@ -106,7 +106,10 @@ static int insert_row(ward_log *l, const ward_event *ev)
     ward_ip_format(&ev->local, la, sizeof(la));
     ward_ip_format(&ev->remote, ra, sizeof(ra));
     sqlite3_bind_int64(st, 1, ev->time_ns);
-    bind_name(st, 2, ev->kind == WARD_EVENT_ALERT ? "alert" : "decision");
+    bind_name(st, 2,
+              ev->kind == WARD_EVENT_ALERT  ? "alert"
+              : ev->kind == WARD_EVENT_LOST ? "lost"
+                                            : "decision");
     sqlite3_bind_int64(st, 3, ev->pid);
     sqlite3_bind_int64(st, 4, ev->uid);
     bind_text(st, 5, ev->exe);
@@ -125,6 +128,13 @@ static int insert_row(ward_log *l, const ward_event *ev)
     sqlite3_bind_int64(st, 18, (int64_t)ev->filter_id);
     bind_text(st, 19, ev->filter);
     sqlite3_bind_int64(st, 20, ev->count);
+    if (ev->boot) {
+        sqlite3_bind_int64(st, 21, (int64_t)ev->boot);
+        sqlite3_bind_int64(st, 22, (int64_t)ev->bseq);
+    } else {
+        sqlite3_bind_null(st, 21);
+        sqlite3_bind_null(st, 22);
+    }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -319,7 +329,11 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         goto fail;
     }
     int64_t ver = pragma_int(l->db, "PRAGMA user_version");
-    if (ver != 0 && ver != WARD_LOG_SCHEMA_VERSION) {
+    if (ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) {
+        ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
+        goto fail;
+    }
+    if (ver != 0 && ver != 1 && ver != WARD_LOG_SCHEMA_VERSION) {
         ward_errbuf_set(err, errlen, "%s: not a Ward log of schema version %d", cfg->path,
                         WARD_LOG_SCHEMA_VERSION);
         goto fail;

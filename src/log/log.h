@@ -72,6 +72,9 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
                    char *err, size_t errlen);
 /* One row by id: 0, 1 when there is no such row, -1 on error. */
 int ward_log_get(const char *path, uint64_t id, ward_event *out);
+/* The largest sequence number logged for a boot: -1 when none, -2 when the
+ * log cannot be read. */
+int64_t ward_log_last_bseq(const char *path, uint64_t boot);
 
 /* `ward log` output: one JSON object per line, or CSV (RFC 4180) with a
  * header line. Return 0 or -1 (write error). */

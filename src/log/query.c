@@ -45,7 +45,10 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     ev->seq = (uint64_t)sqlite3_column_int64(st, 0);
     ev->time_ns = sqlite3_column_int64(st, 1);
     const char *kind = (const char *)sqlite3_column_text(st, 2);
-    ev->kind = kind && strcmp(kind, "alert") == 0 ? WARD_EVENT_ALERT : WARD_EVENT_DECISION;
+    ev->kind = !kind                        ? WARD_EVENT_DECISION
+               : strcmp(kind, "alert") == 0 ? WARD_EVENT_ALERT
+               : strcmp(kind, "lost") == 0  ? WARD_EVENT_LOST
+                                            : WARD_EVENT_DECISION;
     ev->pid = (uint32_t)sqlite3_column_int64(st, 3);
     ev->uid = (uint32_t)sqlite3_column_int64(st, 4);
     copy_col(st, 5, ev->exe, sizeof(ev->exe));
@@ -77,6 +80,76 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     ev->filter_id = (uint64_t)sqlite3_column_int64(st, 17);
     copy_col(st, 18, ev->filter, sizeof(ev->filter));
     ev->count = (uint32_t)sqlite3_column_int64(st, 19);
+    ev->boot = (uint64_t)sqlite3_column_int64(st, 20);
+    ev->bseq = (uint64_t)sqlite3_column_int64(st, 21);
+}
+
+/* Jumps in a boot's sequence numbers: what was published and never written.
+ * Each boot's first row is not compared with anything, since retention
+ * removes the oldest rows (a loss before a boot's first logged row shows
+ * only in wardd's own count) — except a "lost" marker: it closes the tail
+ * of a run killed before its writer caught up, and may be its only row. */
+static int query_gaps(sqlite3 *db, const char *path, const ward_log_filter *f, ward_log_row_fn fn,
+                      void *ctx, char *err, size_t errlen)
+{
+    char sql[768];
+    snprintf(sql, sizeof(sql),
+             "SELECT boot, prev, bseq, time_ns, kind FROM (SELECT boot, bseq, time_ns, kind,"
+             " LAG(bseq) OVER (PARTITION BY boot ORDER BY bseq) AS prev FROM conn"
+             " WHERE boot IS NOT NULL%s%s) WHERE (prev IS NOT NULL AND bseq > prev + 1)"
+             " OR (kind = 'lost' AND bseq > COALESCE(prev, -1) + 1)"
+             " ORDER BY time_ns LIMIT ?3",
+             f->since_ns ? " AND time_ns >= ?1" : "", f->until_ns ? " AND time_ns < ?2" : "");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, f->since_ns);
+    sqlite3_bind_int64(st, 2, f->until_ns);
+    sqlite3_bind_int64(st, 3, f->limit ? f->limit : 1000);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ward_event ev = {.kind = WARD_EVENT_GAP};
+        ev.boot = (uint64_t)sqlite3_column_int64(st, 0);
+        int64_t prev = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+        int64_t next = sqlite3_column_int64(st, 2);
+        ev.bseq = (uint64_t)(prev + 1);
+        ev.count = (uint32_t)(next - prev - 1);
+        ev.time_ns = sqlite3_column_int64(st, 3);
+        const char *kind = (const char *)sqlite3_column_text(st, 4);
+        WARD_EVENT_SET(&ev, filter,
+                       kind && strcmp(kind, "lost") == 0 ? "wardd stopped" : "not written");
+        n++;
+        if (fn && fn(&ev, ctx))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+int64_t ward_log_last_bseq(const char *path, uint64_t boot)
+{
+    sqlite3 *db;
+    if (open_ro(path, &db, NULL, 0) < 0)
+        return -2;
+    sqlite3_stmt *st;
+    int64_t last = -2;
+    if (sqlite3_prepare_v2(db, "SELECT MAX(bseq) FROM conn WHERE boot = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (int64_t)boot);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            last = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return last;
 }
 
 /* The last address of a prefix: the upper bound of its range. */
@@ -96,6 +169,11 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
     sqlite3 *db;
     if (open_ro(path, &db, err, errlen) < 0)
         return -1;
+    if (f->gaps) {
+        int n = query_gaps(db, path, f, fn, ctx, err, errlen);
+        sqlite3_close(db);
+        return n;
+    }
     char sql[1024];
     size_t off =
         (size_t)snprintf(sql, sizeof(sql), "SELECT " WARD_LOG_COLUMNS " FROM conn WHERE id > ?1");

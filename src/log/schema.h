@@ -5,7 +5,14 @@
 #ifndef WARD_LOG_SCHEMA_H
 #define WARD_LOG_SCHEMA_H
 
-#define WARD_LOG_SCHEMA_VERSION 1
+#define WARD_LOG_SCHEMA_VERSION 2
+
+/* boot, bseq: which run of wardd published the row and its number within
+ * that run (every decision and alert gets one, logged or not), so what was
+ * never written shows as a jump. Version 1 lacked them. */
+#define WARD_LOG_MIGRATE_1_2                                                                       \
+    "ALTER TABLE conn ADD COLUMN boot INTEGER;"                                                    \
+    "ALTER TABLE conn ADD COLUMN bseq INTEGER;"
 
 #define WARD_LOG_SCHEMA                                                                            \
     "CREATE TABLE IF NOT EXISTS conn ("                                                            \
@@ -16,17 +23,20 @@
     " proto INTEGER, direction TEXT,"                                                              \
     " local_addr TEXT, local_port INTEGER,"                                                        \
     " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"                         \
-    " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER);"      \
+    " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER,"       \
+    " boot INTEGER, bseq INTEGER);"                                                                \
     "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
-    "PRAGMA user_version = 1;"
+    "CREATE INDEX IF NOT EXISTS conn_boot ON conn(boot, bseq);"                                    \
+    "PRAGMA user_version = 2;"
 
 #define WARD_LOG_INSERT                                                                            \
     "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \
     " local_port, remote_addr, remote_ip, remote_port, domain, verdict, layer, reason,"            \
-    " filter_id, filter, count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " filter_id, filter, count, boot, bseq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 #define WARD_LOG_COLUMNS                                                                           \
     "id, time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr, local_port,"         \
-    " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count"
+    " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count, boot,"   \
+    " bseq"
 
 #endif

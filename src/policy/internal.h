@@ -95,6 +95,11 @@ struct load {
         int fb;    /* enum ward_app_fallback */
     } * fallbacks; /* given explicitly in this load */
     size_t n_fallbacks;
+    /* Top-level files from this index on hold the learned rules (0: none),
+     * whose pin may replace the administrator's: the user vouched for a
+     * changed binary. */
+    size_t learned_from;
+    size_t top; /* the top-level file being parsed */
 };
 
 /* lexer.c: tokens of one source; lexical errors are reported through diag. */

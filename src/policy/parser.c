@@ -883,13 +883,20 @@ static bool stmt_set(struct ps *ps)
         *(k == 1 ? &ld->settings.no_prompter : &ld->settings.unattributed) =
             v ? WARD_V_BLOCK : WARD_V_PERMIT;
         if (k == 1 && is_word(tok(ps), "for") && !at_end(ps)) {
-            /* "for questions": rules keep applying; only what would be asked
-             * gets the outcome. "for all" is the classic step 1. */
+            /* "for questions" (the default): rules keep applying; only what
+             * would be asked gets the outcome. "for all": before the rules,
+             * which only a block may do — a pass there would let programs
+             * with deny rules through whenever nobody is watching. */
             static const char *const scopes[] = {"all", "questions", NULL};
             adv(ps);
+            const struct token *st = tok(ps);
             int sc = choice(ps, "scope", scopes);
             if (sc < 0)
                 return false;
+            if (sc == 0 && v == 0)
+                return err(ps, st,
+                           "'no-prompter pass for all' would override deny rules while no "
+                           "prompter runs; use 'pass' (questions only) or 'block for all'");
             ld->settings.no_prompter_scope = sc ? WARD_NP_QUESTIONS : WARD_NP_ALL;
         }
         return true;
@@ -1665,7 +1672,11 @@ static bool stmt_app(struct ps *ps)
         for (size_t i = 0; i < ward_app_count(ld->e); i++)
             if (ward_app_at(ld->e, i, &info) == 0 && info.id == (uint64_t)id)
                 break;
-        if (pinned && (!info.pin || memcmp(info.pin, &pin, sizeof(pin)) != 0)) {
+        bool differs = pinned && (!info.pin || memcmp(info.pin, &pin, sizeof(pin)) != 0);
+        if (differs && ld->learned_from && ld->top >= ld->learned_from) {
+            /* re-pinned by an answer */
+            ward_app_set_pin(ld->e, (uint64_t)id, &pin, WARD_PROVIDER_LEARNED);
+        } else if (differs) {
             err(ps, pt, "app '%s' is pinned differently in another block", pt->text);
             id = -1;
         }
@@ -1673,6 +1684,8 @@ static bool stmt_app(struct ps *ps)
         id = ward_app_add(ld->e, pt->text, pinned ? &pin : NULL);
         if (id < 0)
             err(ps, pt, "app '%s': %s", pt->text, ward_engine_error(ld->e));
+        else if (pinned && ld->learned_from && ld->top >= ld->learned_from)
+            ward_app_set_pin(ld->e, (uint64_t)id, &pin, WARD_PROVIDER_LEARNED);
     }
     if (id > 0 && fallback >= 0) {
         /* Two blocks of one program may not disagree about its fallback. */

@@ -166,10 +166,10 @@ static bool zones_copy(struct pzone **out, const struct zone_def *z, size_t n)
 
 /* One run: a fresh engine, every file (or the text), then either the
  * handover or nothing. */
-static int run(ward_policy *p, const char *const *files, size_t n, const char *name,
-               const char *text, size_t len)
+static int run(ward_policy *p, const char *const *files, size_t n, size_t learned_from,
+               const char *name, const char *text, size_t len)
 {
-    struct load ld = {.pol = p};
+    struct load ld = {.pol = p, .learned_from = learned_from};
     ward_settings_default(&ld.settings);
     extras_default(&ld.extras);
     ld.e = ward_engine_new();
@@ -192,6 +192,7 @@ static int run(ward_policy *p, const char *const *files, size_t n, const char *n
         }
     } else {
         for (size_t i = 0; i < n; i++) {
+            ld.top = i;
             int src = source_open(&ld, files[i], NULL, NULL);
             if (src >= 0)
                 parse_source(&ld, src);
@@ -240,12 +241,12 @@ static int run(ward_policy *p, const char *const *files, size_t n, const char *n
 
 int ward_policy_load(ward_policy *p, const char *const *files, size_t n)
 {
-    return run(p, files, n, NULL, NULL, 0);
+    return run(p, files, n, 0, NULL, NULL, 0);
 }
 
 int ward_policy_load_text(ward_policy *p, const char *name, const char *text, size_t len)
 {
-    return run(p, NULL, 0, name ? name : "(text)", text, len);
+    return run(p, NULL, 0, 0, name ? name : "(text)", text, len);
 }
 
 int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n)
@@ -259,7 +260,7 @@ int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n)
         all[i] = p->files[i];
     for (size_t i = 0; i < n; i++)
         all[p->n_files + i] = files[i];
-    int rc = run(p, all, p->n_files + n, NULL, NULL, 0);
+    int rc = run(p, all, p->n_files + n, p->n_files, NULL, NULL, 0);
     free(all);
     return rc;
 }

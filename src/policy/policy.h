@@ -64,7 +64,9 @@ int ward_policy_load(ward_policy *p, const char *const *files, size_t n);
  * resolved against the current directory. */
 int ward_policy_load_text(ward_policy *p, const char *name, const char *text, size_t len);
 /* Adds the files to the current engine, all-or-nothing: the learned rules
- * file on top of the administrator's policy. */
+ * file on top of the administrator's policy. A pin there replaces the
+ * administrator's pin of the same program (an answer vouched for the new
+ * binary); elsewhere two pins of one program are an error. */
 int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n);
 
 /* Diagnostics of the last load, as text (empty when none). */

@@ -356,10 +356,12 @@ static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *
         sb_printf(b, " %s", v);
 }
 
-static void put_app_head(struct sbuf *b, const ward_app_info *a)
+/* pin_of: 0, every pin; else only a pin that provider set (the learned
+ * rules file keeps the pins answers set, never the administrator's). */
+static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of)
 {
     static const char *const fbs[] = {"opposite", "ask", "allow", "deny"};
-    if (a->pin) {
+    if (a->pin && (!pin_of || a->pin_provider == pin_of)) {
         sb_puts(b, " sha256 ");
         for (int j = 0; j < 32; j++)
             sb_printf(b, "%02x", a->pin->b[j]);
@@ -395,7 +397,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         ward_engine_settings(e, &s);
         sb_printf(&b, "set mode %s\n", ward_mode_name(s.mode));
         sb_printf(&b, "set no-prompter %s%s\n", s.no_prompter == WARD_V_BLOCK ? "block" : "pass",
-                  s.no_prompter_scope == WARD_NP_QUESTIONS ? " for questions" : "");
+                  s.no_prompter_scope == WARD_NP_ALL ? " for all" : "");
         sb_printf(&b, "set unattributed %s\n", s.unattributed == WARD_V_BLOCK ? "block" : "pass");
         fmt_duration(x->prompt_timeout, v, sizeof(v));
         sb_printf(&b, "set prompt-timeout %s default %s\n", v,
@@ -495,7 +497,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             if (!shown++) {
                 ward_policy_quote(a.path, v, sizeof(v));
                 sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-                put_app_head(&b, &a);
+                put_app_head(&b, &a, only ? provider : 0);
             }
             sb_puts(&b, "    ");
             put_rule(&b, e, &r);
@@ -503,11 +505,11 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         }
         if (shown)
             sb_puts(&b, "}\n");
-        else if (!only && a.n_rules == 0) {
+        else if ((!only && a.n_rules == 0) || (only && a.pin && a.pin_provider == provider)) {
             /* A program with no rules is still known (and pinned): keep it. */
             ward_policy_quote(a.path, v, sizeof(v));
             sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-            put_app_head(&b, &a);
+            put_app_head(&b, &a, only ? provider : 0);
             sb_puts(&b, "}\n");
         }
     }

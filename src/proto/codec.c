@@ -83,7 +83,7 @@ static const char *const life_names[] = {"persistent", "dynamic",       "timed",
 static const char *const scope_names[] = {"destination", "port", "any", NULL};
 static const char *const duration_names[] = {"once",          "minutes", "until-exit",
                                              "until-restart", "forever", NULL};
-static const char *const kind_names[] = {"decision", "alert", NULL};
+static const char *const kind_names[] = {"decision", "alert", "lost", "gap", NULL};
 
 _Static_assert(sizeof(verdict_names) / sizeof(*verdict_names) == WARD_V_DROP_CONNECTION + 2,
                "verdict names");
@@ -371,6 +371,10 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "filter_id", (int64_t)ev->filter_id);
     put_str(e, o, "filter", ev->filter);
     put_i64(e, o, "count", ev->count);
+    if (ev->boot) {
+        put_i64(e, o, "boot", (int64_t)ev->boot);
+        put_i64(e, o, "bseq", (int64_t)ev->bseq);
+    }
     return o;
 }
 
@@ -483,6 +487,11 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
             put_str(e, o, "proc_source", s->proc_source);
         put_i64(e, o, "proc_execs", (int64_t)s->proc_execs);
         put_i64(e, o, "proc_exits", (int64_t)s->proc_exits);
+        put_i64(e, o, "boot", (int64_t)s->boot);
+        put_i64(e, o, "lost_last_run", (int64_t)s->lost_last_run);
+        put_i64(e, o, "prompt_overflow", (int64_t)s->prompt_overflow);
+        put_i64(e, o, "queue_dropped", (int64_t)s->queue_dropped);
+        put_i64(e, o, "queue_user_dropped", (int64_t)s->queue_user_dropped);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -544,6 +553,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
             put_i64(e, o, "uid", f->uid);
         if (f->after_id)
             put_i64(e, o, "after_id", (int64_t)f->after_id);
+        if (f->gaps)
+            put(e, o, "gaps", json_object_new_boolean(1));
         if (f->limit)
             put_i64(e, o, "limit", f->limit);
         break;
@@ -854,9 +865,9 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 }
 
 static const char *const event_keys[] = {
-    "seq",     "time_ns",   "kind",   "pid",       "uid",    "exe",   "cmdline",
-    "proto",   "direction", "local",  "lport",     "remote", "rport", "domain",
-    "verdict", "layer",     "reason", "filter_id", "filter", "count", NULL};
+    "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
+    "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
+    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   NULL};
 
 static bool dec_event(struct dec *d, json_object *o, const char *what, ward_event *ev)
 {
@@ -883,7 +894,8 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !GET_ENUM(d, o, "reason", false, reason_names, ev->reason) ||
         !get_u64(d, o, "filter_id", false, &ev->filter_id) ||
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
-        !get_u32(d, o, "count", false, UINT32_MAX, &count))
+        !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
+        !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq))
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
@@ -1068,7 +1080,8 @@ static bool dec_log_query(struct dec *d, json_object *o, ward_log_filter *f)
         !get_str(d, o, "domain", false, WARD_EVENT_DOMAIN_MAX - 1, &f->domain) ||
         !get_i64(d, o, "uid", false, 0, UINT32_MAX, &uid) ||
         !get_u64(d, o, "after_id", false, &f->after_id) ||
-        !get_u32(d, o, "limit", false, 5000, &f->limit) || !member(d, o, "remote", false, &v))
+        !get_u32(d, o, "limit", false, 5000, &f->limit) ||
+        !get_bool(d, o, "gaps", false, &f->gaps) || !member(d, o, "remote", false, &v))
         return false;
     if (v) {
         if (!str_value(d, v, "remote", WARD_CIDR_STRLEN, &rem))
@@ -1094,6 +1107,7 @@ static const char *const *body_keys(enum ward_msg_type t)
         "type",      "id",          "version",     "mode",        "uptime_s",    "filters",
         "apps",      "app_rules",   "clients",     "prompters",   "subscribers", "prompts_pending",
         "decisions", "log_written", "log_dropped", "proc_source", "proc_execs",  "proc_exits",
+        "boot", "lost_last_run", "prompt_overflow", "queue_dropped", "queue_user_dropped",
         NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
@@ -1104,9 +1118,9 @@ static const char *const *body_keys(enum ward_msg_type t)
                                             "record_size", "capacity", NULL};
     static const char *const answer[] = {"type",  "id",       "prompt_id", "action",
                                          "scope", "duration", "minutes",   NULL};
-    static const char *const log_query[] = {"type",     "id",       "program", "since_ns",
-                                            "until_ns", "verdict",  "remote",  "domain",
-                                            "uid",      "after_id", "limit",   NULL};
+    static const char *const log_query[] = {"type",    "id",     "program", "since_ns", "until_ns",
+                                            "verdict", "remote", "domain",  "uid",      "after_id",
+                                            "limit",   "gaps",   NULL};
     static const char *const log_reply[] = {"type", "id", "rows", "more", NULL};
     static const char *const explain[] = {"type", "id", "log_id", "conn", NULL};
     static const char *const explain_reply[] = {"type",      "id",     "verdict", "reason",
@@ -1196,7 +1210,12 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "log_dropped", true, &s->log_dropped) &&
                get_fixed(d, o, "proc_source", s->proc_source, sizeof(s->proc_source)) &&
                get_u64(d, o, "proc_execs", false, &s->proc_execs) &&
-               get_u64(d, o, "proc_exits", false, &s->proc_exits);
+               get_u64(d, o, "proc_exits", false, &s->proc_exits) &&
+               get_u64(d, o, "boot", false, &s->boot) &&
+               get_u64(d, o, "lost_last_run", false, &s->lost_last_run) &&
+               get_u64(d, o, "prompt_overflow", false, &s->prompt_overflow) &&
+               get_u64(d, o, "queue_dropped", false, &s->queue_dropped) &&
+               get_u64(d, o, "queue_user_dropped", false, &s->queue_user_dropped);
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

@@ -139,6 +139,11 @@ typedef struct ward_proto_status {
      * "proc-connector", "tracepoints" or "none" (/proc read on demand). */
     char proc_source[16];
     uint64_t proc_execs, proc_exits; /* events applied from that source */
+    uint64_t boot;               /* this run's id (bseq of events counts within it) */
+    uint64_t lost_last_run;      /* the previous run's decisions never logged (it was killed) */
+    uint64_t prompt_overflow;    /* connections past max-waiting: the timeout's answer at once */
+    uint64_t queue_dropped;      /* kernel: packets dropped, the queue was full */
+    uint64_t queue_user_dropped; /* kernel: packets dropped, wardd's socket buffer was full */
 } ward_proto_status;
 
 /* A log query (also what src/log runs). Strings owned by the message. */
@@ -154,6 +159,8 @@ typedef struct ward_log_filter {
     uint32_t uid;      /* set by the server for non-admin peers */
     uint64_t after_id; /* paging: rows with a larger id */
     uint32_t limit;    /* 0: 1000; at most 100000 */
+    bool gaps;         /* instead of rows: the gaps in the boots' sequence numbers
+                        * (WARD_EVENT_GAP rows; only since/until/limit apply) */
 } ward_log_filter;
 
 typedef struct ward_msg {

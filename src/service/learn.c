@@ -1,6 +1,75 @@
 /* learn.c — what an answer to a prompt teaches the engine (see service.h). */
 #include "service/service.h"
 
+#include <string.h>
+
+/* Whether two rules match the same connections with the same action
+ * (lifetimes aside). */
+static bool same_match(const ward_app_rule *a, const ward_app_rule *b)
+{
+    if (a->dir != b->dir || a->proto != b->proto || a->action != b->action ||
+        a->n_ports != b->n_ports || a->n_addrs != b->n_addrs || a->n_domains != b->n_domains ||
+        a->n_zones != b->n_zones || a->n_times != b->n_times || a->n_zones || a->n_times)
+        return false;
+    for (size_t i = 0; i < a->n_ports; i++)
+        if (a->ports[i].lo != b->ports[i].lo || a->ports[i].hi != b->ports[i].hi)
+            return false;
+    for (size_t i = 0; i < a->n_addrs; i++)
+        if (a->addrs[i].plen != b->addrs[i].plen ||
+            memcmp(a->addrs[i].ip.b, b->addrs[i].ip.b, sizeof(a->addrs[i].ip.b)) != 0)
+            return false;
+    for (size_t i = 0; i < a->n_domains; i++)
+        if (strcmp(a->domains[i], b->domains[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Whether rule `have`, in force, already lasts as long as `want` would. */
+static bool covers(const ward_lifetime *have, const ward_lifetime *want, int64_t now_s)
+{
+    switch (have->kind) {
+    case WARD_LIFE_PERSISTENT:
+    case WARD_LIFE_BOOT:
+        return true;
+    case WARD_LIFE_UNTIL_RESTART:
+        return want->kind != WARD_LIFE_PERSISTENT && want->kind != WARD_LIFE_BOOT;
+    case WARD_LIFE_UNTIL_EXIT:
+        return want->kind == WARD_LIFE_UNTIL_EXIT && want->pid == have->pid &&
+               want->start_time == have->start_time;
+    case WARD_LIFE_TIMED:
+        return have->expires > now_s && want->kind == WARD_LIFE_TIMED &&
+               have->expires >= want->expires;
+    default:
+        return false;
+    }
+}
+
+/* Appends rule to the program unless a rule in force already says the same
+ * for as long: then that rule's id. A timed rule the answer outlives is
+ * replaced rather than kept beside the new one. */
+static int64_t append_unique(ward_engine *e, uint64_t app, const ward_app_rule *rule, int64_t now_s)
+{
+    ward_app_info info = {0};
+    for (size_t i = 0; i < ward_app_count(e); i++)
+        if (ward_app_at(e, i, &info) == 0 && info.id == app)
+            break;
+    if (rule->lifetime.kind != WARD_LIFE_ONCE) {
+        for (size_t i = 0; info.id == app && i < info.n_rules; i++) {
+            uint64_t id;
+            ward_app_rule have;
+            if (ward_app_rule_at(e, app, i, &id, &have) < 0 || !same_match(&have, rule))
+                continue;
+            if (covers(&have.lifetime, &rule->lifetime, now_s))
+                return (int64_t)id;
+            if (have.lifetime.kind == WARD_LIFE_TIMED && rule->lifetime.kind == WARD_LIFE_TIMED) {
+                ward_app_rule_remove(e, id);
+                break;
+            }
+        }
+    }
+    return ward_app_rule_append(e, app, rule);
+}
+
 int64_t ward_learn(ward_engine *e, const ward_request *r, uint32_t pid, uint64_t start_time,
                    const ward_answer *a, int64_t now_s)
 {
@@ -80,5 +149,5 @@ int64_t ward_learn(ward_engine *e, const ward_request *r, uint32_t pid, uint64_t
     default:
         return WARD_E_INVAL;
     }
-    return ward_app_rule_append(e, (uint64_t)app, &rule);
+    return append_unique(e, (uint64_t)app, &rule, now_s);
 }

@@ -70,7 +70,9 @@ typedef struct ward_answer {
  * program, creating the program with the fallback "ask" when it is new, so
  * other destinations are asked about again. An answer about an unverified
  * program (r->app.unverified) is learned "until the process exits" whatever
- * its duration. Returns the rule id or a negative ward_err. */
+ * its duration. A rule in force that already says the same for as long is
+ * not duplicated: its id comes back. Returns the rule id or a negative
+ * ward_err. */
 int64_t ward_learn(ward_engine *e, const ward_request *r, uint32_t pid, uint64_t start_time,
                    const ward_answer *a, int64_t now_s);
 

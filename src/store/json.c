@@ -146,7 +146,7 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "no-prompter",
                            jstr(s.no_prompter == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "no-prompter-scope",
-                           jstr(s.no_prompter_scope == WARD_NP_QUESTIONS ? "questions" : "all"));
+                           jstr(s.no_prompter_scope == WARD_NP_ALL ? "all" : "questions"));
     json_object_object_add(js, "unattributed",
                            jstr(s.unattributed == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "prompt-timeout", json_object_new_int64(x->prompt_timeout));

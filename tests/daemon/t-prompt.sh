@@ -64,10 +64,11 @@ wk_wait_for "$WK_TMP/srv.log" listening
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 wk_ok "wardd starts in the namespace with hooks on the test cgroup"
 
-# No prompter registered: step 1 of the decision order, before any rule (pass here).
+# No prompter registered: what would be asked gets the no-prompter outcome
+# (pass here); the rules, deny rules included, still hold.
 wk_check "no prompter: an unknown program gets the no-prompter outcome (pass)" \
     [ "$(conn "$Q")" = ok ]
-wk_check "no prompter: step 1 comes before the rules" [ "$(conn "$D")" = ok ]
+wk_check "no prompter: a deny rule still holds" [ "$(conn "$D")" != ok ]
 silent p0
 
 prompter p1 --answer allow --scope port --duration forever --count 1

@@ -73,6 +73,8 @@ void rp_fill(ward_engine *e, struct bytes *b, size_t n_filters)
     s.mode = (enum ward_mode)rp_u32(b, 3);
     s.no_prompter = rp_u32(b, 2) ? WARD_V_PERMIT : WARD_V_BLOCK;
     s.no_prompter_scope = (enum ward_np_scope)rp_u32(b, 2);
+    if (s.no_prompter_scope == WARD_NP_ALL)
+        s.no_prompter = WARD_V_BLOCK; /* the only outcome allowed before the rules */
     ward_engine_configure(e, &s);
     ward_engine_set_prompter(e, rp_u32(b, 8) != 0);
 

@@ -356,12 +356,26 @@ static void step1_no_prompter(void **state)
     ward_engine_set_prompter(e, false);
     ward_request r = req_out("/usr/bin/curl", 6, "93.184.216.34", 443);
     ward_decision d = classify(e, &r);
-    assert_int_equal(d.verdict, WARD_V_PERMIT); /* the classic default: pass */
-    assert_int_equal(d.reason, WARD_R_NO_PROMPTER);
+    /* Nobody watching does not open a deny rule, whatever the outcome. */
+    assert_int_equal(d.verdict, WARD_V_BLOCK);
+    assert_int_equal(d.reason, WARD_R_APP_RULE);
     ward_settings s;
     ward_engine_settings(e, &s);
+    assert_int_equal(s.no_prompter, WARD_V_PERMIT);
+    assert_int_equal(s.no_prompter_scope, WARD_NP_QUESTIONS);
+    /* A pass before the rules would override them: refused. */
+    s.no_prompter_scope = WARD_NP_ALL;
+    assert_int_equal(ward_engine_configure(e, &s), WARD_E_INVAL);
+    assert_int_equal(classify(e, &r).reason, WARD_R_APP_RULE);
+    /* A cautious host blocks everything while nobody watches. */
     s.no_prompter = WARD_V_BLOCK;
     assert_int_equal(ward_engine_configure(e, &s), 0);
+    ward_request ok = req_out("/usr/bin/curl", 6, "93.184.216.34", 80); /* fallback: permit */
+    d = classify(e, &ok);
+    assert_int_equal(d.verdict, WARD_V_BLOCK);
+    assert_int_equal(d.reason, WARD_R_NO_PROMPTER);
+    ward_engine_set_prompter(e, true);
+    assert_int_equal(classify(e, &ok).verdict, WARD_V_PERMIT);
     assert_int_equal(classify(e, &r).verdict, WARD_V_BLOCK);
     ward_engine_free(e);
 }

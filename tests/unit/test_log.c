@@ -384,6 +384,93 @@ static void test_throughput(void **state)
     ward_log_close(l);
 }
 
+/* Numbered rows: what was never written shows as gaps, a "lost" marker
+ * closes the tail of a killed run, and the last number is found. */
+static void test_sequence_gaps(void **state)
+{
+    struct fixture *f = *state;
+    ward_log *l = open_log(f, 256, 64, 0, 0);
+    ward_event ev;
+    for (uint32_t i = 0; i < 10; i++) {
+        if (i == 3 || i == 4 || i == 7)
+            continue; /* published, never written */
+        make_event(&ev, i);
+        ev.boot = 5000;
+        ev.bseq = i;
+        assert_true(ward_log_submit(l, &ev));
+    }
+    make_event(&ev, 99); /* another run: no gap of its own */
+    ev.boot = 6000;
+    ev.bseq = 0;
+    assert_true(ward_log_submit(l, &ev));
+    assert_int_equal(ward_log_sync(l, 5000), 0);
+    assert_int_equal(ward_log_last_bseq(f->path, 5000), 9);
+    assert_int_equal(ward_log_last_bseq(f->path, 7000), -1);
+    /* The run went on to 14 and was killed: the next start marks 10..14. */
+    ward_event lost = {.kind = WARD_EVENT_LOST, .boot = 5000, .bseq = 15, .count = 5};
+    lost.time_ns = now_ns();
+    assert_true(ward_log_submit(l, &lost));
+    assert_int_equal(ward_log_sync(l, 5000), 0);
+    ward_log_close(l);
+
+    ward_log_filter q = any();
+    q.gaps = true;
+    struct collect c;
+    assert_int_equal(query(f, &q, &c), 3);
+    assert_int_equal(c.rows[0].kind, WARD_EVENT_GAP);
+    assert_int_equal(c.rows[0].bseq, 3);
+    assert_int_equal(c.rows[0].count, 2);
+    assert_string_equal(c.rows[0].filter, "not written");
+    assert_int_equal(c.rows[1].bseq, 7);
+    assert_int_equal(c.rows[1].count, 1);
+    assert_int_equal(c.rows[2].boot, 5000);
+    assert_int_equal(c.rows[2].bseq, 10);
+    assert_int_equal(c.rows[2].count, 5);
+    assert_string_equal(c.rows[2].filter, "wardd stopped");
+    /* The rows themselves carry their numbers. */
+    q = any();
+    assert_int_equal(query(f, &q, &c), 9);
+    assert_int_equal(c.rows[0].boot, 5000);
+    assert_int_equal(c.rows[2].bseq, 2);
+    assert_int_equal(c.rows[3].bseq, 5);
+    assert_int_equal(c.rows[8].kind, WARD_EVENT_LOST);
+}
+
+/* A log of schema 1 (no sequence numbers) is upgraded in place. */
+static void test_upgrade_from_1(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE conn (id INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL,"
+                     " kind TEXT NOT NULL, pid INTEGER, uid INTEGER, exe TEXT, cmdline TEXT,"
+                     " proto INTEGER, direction TEXT, local_addr TEXT, local_port INTEGER,"
+                     " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"
+                     " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT,"
+                     " count INTEGER);"
+                     "INSERT INTO conn (time_ns, kind, exe) VALUES (1, 'decision', '/bin/old');"
+                     "PRAGMA user_version = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    ward_log *l = open_log(f, 64, 16, 0, 0);
+    ward_event ev;
+    make_event(&ev, 1);
+    ev.boot = 1;
+    ev.bseq = 0;
+    assert_true(ward_log_submit(l, &ev));
+    assert_int_equal(ward_log_sync(l, 5000), 0);
+    ward_log_close(l);
+    ward_log_filter q = any();
+    struct collect c;
+    assert_int_equal(query(f, &q, &c), 2);
+    assert_string_equal(c.rows[0].exe, "/bin/old");
+    assert_int_equal(c.rows[0].boot, 0);
+    assert_int_equal(c.rows[1].boot, 1);
+}
+
 static void test_bad_file(void **state)
 {
     struct fixture *f = *state;
@@ -408,6 +495,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retention_by_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flood_never_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequence_gaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,12 +237,48 @@ static void learn_unverified(void **state)
     ward_engine_free(e);
 }
 
+static size_t rules_of(ward_engine *e, const char *path)
+{
+    int64_t id = ward_app_find(e, path);
+    ward_app_info a = {0};
+    for (size_t i = 0; id > 0 && i < ward_app_count(e); i++)
+        if (ward_app_at(e, i, &a) == 0 && a.id == (uint64_t)id)
+            return a.n_rules;
+    return 0;
+}
+
+static void learn_no_duplicates(void **state)
+{
+    (void)state;
+    ward_engine *e = engine();
+    ward_request r = conn("/usr/bin/curl", "93.184.216.34", 443, 40000);
+    ward_answer forever = {WARD_ACT_PERMIT, WARD_SCOPE_PORT, WARD_DUR_FOREVER, 0};
+    int64_t first = ward_learn(e, &r, 10, 99, &forever, 1000);
+    assert_true(first > 0);
+    assert_int_equal(ward_learn(e, &r, 10, 99, &forever, 1000), first); /* the rule in force */
+    ward_answer restart = {WARD_ACT_PERMIT, WARD_SCOPE_PORT, WARD_DUR_UNTIL_RESTART, 0};
+    assert_int_equal(ward_learn(e, &r, 10, 99, &restart, 1000), first); /* it lasts longer */
+    assert_int_equal(rules_of(e, "/usr/bin/curl"), 1);
+    ward_answer five = {WARD_ACT_BLOCK, WARD_SCOPE_DESTINATION, WARD_DUR_MINUTES, 5};
+    ward_answer ten = {WARD_ACT_BLOCK, WARD_SCOPE_DESTINATION, WARD_DUR_MINUTES, 10};
+    assert_true(ward_learn(e, &r, 10, 99, &ten, 1000) > 0);
+    assert_true(ward_learn(e, &r, 10, 99, &five, 1000) > 0); /* covered by ten */
+    assert_int_equal(rules_of(e, "/usr/bin/curl"), 2);
+    assert_true(ward_learn(e, &r, 10, 99, &ten, 1200) > 0); /* outlives: replaces */
+    assert_int_equal(rules_of(e, "/usr/bin/curl"), 2);
+    ward_answer deny = {WARD_ACT_BLOCK, WARD_SCOPE_PORT, WARD_DUR_FOREVER, 0};
+    assert_true(ward_learn(e, &r, 10, 99, &deny, 1000) != first); /* another action */
+    assert_int_equal(rules_of(e, "/usr/bin/curl"), 3);
+    ward_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prompts_join_bursts), cmocka_unit_test(prompts_deadlines_and_bound),
         cmocka_unit_test(learn_scopes),        cmocka_unit_test(learn_durations),
         cmocka_unit_test(learn_unverified),
+        cmocka_unit_test(learn_no_duplicates),
     };
     return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

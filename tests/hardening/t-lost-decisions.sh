@@ -1,0 +1,71 @@
+#!/bin/bash
+# wardd killed (-9) under load: the decisions it published but had not yet
+# logged are not lost silently. The next wardd counts them (its own log,
+# `ward status`), marks the gap in the log (`ward log`, `ward log --gaps`),
+# and every decision of the killed run is either a row or counted lost.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+WARD=$WK_BUILD/bin/ward
+WARDD=$WK_BUILD/bin/wardd
+[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
+
+D=$WK_TMP/denied/wk-client
+mkdir -p "$WK_TMP/etc"
+chmod 755 "$WK_TMP" "$WK_TMP/etc"
+cat >"$WK_TMP/etc/ward.conf" <<CONF
+set mode ask
+app "$D" {
+    deny out tcp port 8080
+}
+CONF
+chmod 644 "$WK_TMP/etc/ward.conf"
+export WARD_SOCKET=$WK_TMP/run/control.sock
+start_wardd() {
+    wk_bg "$1" nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
+        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
+        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
+    wk_wait_for "$WK_TMP/$1.log" "ready" 30
+}
+status() { "$WARD" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"; }
+
+wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
+wk_wait_for "$WK_TMP/srv.log" listening
+start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
+boot1=$(status boot)
+# Load: the denied program connects in a loop; wardd decides each connect.
+wk_bg storm wk_client "$D" storm $IP_B 8080 6
+for _ in $(seq 200); do [ "$(status log_written)" -gt 1000 ] 2>/dev/null && break; sleep 0.05; done
+kill -9 "$WK_PID_wardd1"
+wait "$WK_PID_wardd1" 2>/dev/null
+wait "$WK_PID_storm" 2>/dev/null
+start_wardd wardd2 || { wk_notok "wardd starts again"; exit 1; }
+line=$(grep "never logged" "$WK_TMP/wardd2.log")
+echo "# $line"
+published=$(sed -n 's/.*published \([0-9]*\) decisions.*/\1/p' <<<"$line")
+lost=$(status lost_last_run)
+rows=$("$WARD" log --json --limit 5000 | grep "\"boot\":${boot1:-x}," | grep -vc '"kind":"lost"')
+gaps=$("$WARD" log --gaps --json | grep "\"boot\":${boot1:-x}," |
+    sed 's/.*"count":\([0-9]*\).*/\1/' | paste -sd+ | bc)
+written_gaps=$("$WARD" log --gaps | grep -v "wardd stopped" | grep -c "not logged")
+echo "# killed run (boot $boot1): ${published:-?} published, $rows logged, ${lost:-?} lost at the" \
+    "kill, $written_gaps gaps inside it (log queue), ${gaps:-0} missing in all"
+wk_check "the new wardd counts the killed run's unlogged decisions (${lost:-none})" \
+    [ -n "$published" ] && [ "${lost:-0}" -gt 0 ]
+wk_check "every published decision is a row or counted missing ($rows + ${gaps:-0} = ${published:-?})" \
+    [ "$((rows + ${gaps:-0}))" = "${published:-x}" ]
+wk_check "ward log shows the gap where it happened" \
+    bash -c "\"$WARD\" log --limit 5000 | grep -q \"… $lost decisions not logged (wardd stopped\""
+wk_check "ward log --gaps lists it" \
+    bash -c "\"$WARD\" log --gaps | grep -q \"$lost decisions not logged (wardd stopped; boot $boot1\""
+boot2=$(status boot)
+wk_check "the new run has a new boot id ($boot2 > $boot1)" [ "${boot2:-0}" -gt "${boot1:-0}" ]
+kill -TERM "$WK_PID_wardd2"
+wait "$WK_PID_wardd2" 2>/dev/null
+wk_check "a clean stop says how many decisions it published and that none were lost" \
+    grep -q "decisions published, 0 not logged" "$WK_TMP/wardd2.log"
+if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd2.log"; then
+    wk_notok "no sanitizer report"
+else
+    wk_ok "no sanitizer report"
+fi
+exit 0
