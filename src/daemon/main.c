@@ -191,10 +191,13 @@ static int setup(struct wardd *d)
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;
-        if ((rc = ward_kernel_open(&kc, &d->kernel)) < 0) {
-            wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
+        if ((rc = ward_kernel_open(&kc, &d->kernel, err, sizeof(err))) < 0) {
+            wardd_log(LOG_ERR, "kernel: %s", err);
             return -1;
         }
+        if (ward_kernel_bpffs_mounted(d->kernel)[0])
+            wardd_log(LOG_INFO, "no BPF file system was mounted: mounted one on %s (pins under %s)",
+                      ward_kernel_bpffs_mounted(d->kernel), ward_kernel_pin_dir(d->kernel));
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
         /* Tables an earlier wardd left: the first sync keeps what still
          * holds and withdraws the rest. */
@@ -312,15 +315,17 @@ static int timers(struct wardd *d)
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {
         d->last_nft_check_ms = now;
-        if (ward_kernel_nft_check(d->kernel, true) == 1)
-            wardd_log(LOG_WARNING, "table inet ward was changed by someone else: restored");
+        wardd_guard_nft_check(d);
     }
+    wardd_guard_hooks(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
     }
     ward_ring_notify(d->ring);
     int64_t wait = 1000 - (now - d->last_sweep_ms);
+    if (d->kernel && wait > WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms))
+        wait = WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms);
     int64_t next = prompts_next_deadline(d->prompts);
     if (next >= 0 && next - now < wait)
         wait = next - now;
@@ -330,7 +335,8 @@ static int timers(struct wardd *d)
 static int run(struct wardd *d)
 {
     d->running = true;
-    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms = wardd_now_ms();
+    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms =
+        d->last_hook_check_ms = wardd_now_ms();
     sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");
@@ -356,11 +362,7 @@ static int run(struct wardd *d)
                 procmon_read(d->procmon_fd, d->procs, on_process_exit, d);
                 break;
             case TAG_NFTMON:
-                if (ward_kernel_nft_monitor_drain(d->kernel)) {
-                    ward_kernel_nft_repair(d->kernel);
-                    wardd_log(LOG_WARNING, "table inet ward was changed by someone else: "
-                                           "restored");
-                }
+                wardd_guard_nft(d);
                 break;
             }
         }

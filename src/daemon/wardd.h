@@ -67,6 +67,7 @@ struct wardd {
     int epfd, sigfd;
     sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
+    int64_t last_hook_check_ms, last_guard_err_ms;
     size_t prompters;
     uint64_t decisions;
     bool running;
@@ -97,6 +98,12 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
 void wardd_prompts_expire(struct wardd *d, int64_t now_ms);
 void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+
+/* guard.c: kernel objects changed by someone else are put back and alerted. */
+#define WARDD_HOOK_CHECK_MS 50 /* the BPF links: no notification on detach */
+void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
+void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
+void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
