@@ -1,0 +1,67 @@
+#!/bin/bash
+# Someone with root removes wardd's BPF hooks: unpins them (rm -rf PIN/links)
+# or detaches the links from the cgroup (bpftool link detach). wardd holds
+# its link fds (unpinning detaches nothing), finds a detached link within
+# 50 ms, attaches and pins it again, and raises an alert. A denied program
+# connects in a loop throughout: what reaches the peer during the repair
+# window and after it is counted (after it must be 0). A restarted wardd
+# then swaps its programs into the same pinned links.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+. "$(dirname "$0")/lib-wardd.sh"
+command -v bpftool >/dev/null || wk_skip_all "no bpftool"
+hw_policy
+hw_server
+hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+wk_bg w "$WARD" watch
+n_links=$(hw_links | wc -l)
+wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_links" -ge 5 ]
+
+# attack NAME ALERT CMD...: a storm of the denied program; CMD after 1 s.
+attack() {
+    local name=$1 alert=$2
+    shift 2
+    local base=$(hw_conns) alerts=$(grep -c "alert: $alert" "$WK_TMP/wardd.log")
+    wk_bg storm wk_client "$D" storm $IP_B 8080 5
+    sleep 1
+    wk_check "$name: the denied program is refused before" [ "$(hw_conns)" -eq "$base" ]
+    "$@"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ] && break
+        sleep 0.1
+    done
+    wk_check "$name: wardd raised the alert $alert" \
+        [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ]
+    sleep 0.5 # what is in flight lands
+    local during=$(($(hw_conns) - base))
+    wait "$WK_PID_storm"
+    local after=$(($(hw_conns) - base - during))
+    echo "# $name: leaked during the repair window: $during, after it: $after" \
+        "($(cat "$WK_TMP/storm.log"))"
+    wk_check "$name: 0 connections leaked after the repair ($after)" [ "$after" -eq 0 ]
+    wk_check "$name: the hooks are attached again" [ "$(hw_links | wc -l)" -eq "$n_links" ]
+    wk_check "$name: every link is pinned again" \
+        [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]
+}
+
+unpin() { rm -rf "$WK_PIN/links"; }
+detach() {
+    local id
+    for id in $(hw_links); do bpftool link detach id "$id"; done
+}
+attack "unpinned" hooks-unpinned unpin
+attack "detached with bpftool" hooks-detached detach
+wk_check "the alerts are on the event ring (ward watch)" \
+    wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 5
+wk_check "the alerts are in the connection log" \
+    sh -c "'$WARD' log --json --limit 100000 | grep '\"kind\":\"alert\"' | grep -q hooks-unpinned"
+
+# A restart swaps the new programs into the pinned links: same link ids.
+before=$(hw_links | sort | tr '\n' ' ')
+hw_stop_wardd "$WK_PID_wardd"
+hw_wardd wardd2 || wk_notok "wardd restarts"
+after=$(hw_links | sort | tr '\n' ' ')
+wk_check "a restarted wardd keeps the pinned links (no gap)" [ "$before" = "$after" ]
+wk_check "a restarted wardd raises no alert" bash -c "! grep -q alert: '$WK_TMP/wardd2.log'"
+exit 0
