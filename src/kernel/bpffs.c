@@ -54,7 +54,7 @@ static int fs_type(const char *path, long *type)
     }
 }
 
-static bool on_bpffs(const char *path)
+bool wk_on_bpffs(const char *path)
 {
     long t;
     return !fs_type(path, &t) && t == (long)BPF_FS_MAGIC;
@@ -131,7 +131,7 @@ int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen,
     long type = 0;
     if (mounted && mlen)
         mounted[0] = '\0';
-    if (on_bpffs(want) && !fallback_has(want)) {
+    if (wk_on_bpffs(want) && !fallback_has(want)) {
         snprintf(out, outlen, "%s", want);
         return 0;
     }

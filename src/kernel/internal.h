@@ -90,6 +90,8 @@ int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out);
 /* bpffs.c: the pin directory to use for want (on a BPF file system),
  * mounting one when may_mount and none holds it; mounted gets the mount
  * point it mounted ("" if none). Errors: one line in err. */
+/* Is path, or its nearest existing ancestor, on a BPF file system? */
+bool wk_on_bpffs(const char *path);
 int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen, char *mounted,
                      size_t mlen, char *err, size_t errlen);
 

@@ -66,6 +66,10 @@ static int pin_put(ward_kernel *k, struct wk_pin *p)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
+    /* The BPF file system itself gone (unmounted): pins cannot go back,
+     * and directories made now would land on whatever lies beneath. */
+    if (!wk_on_bpffs(dir))
+        return -ENOTSUP;
     int err = wk_mkdir_p(dir);
     if (err)
         return err;

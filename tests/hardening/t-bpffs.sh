@@ -63,11 +63,13 @@ hw_stop_wardd "$WK_PID_wardd2"
 # 3 and 4 need /run/ward as a mount point in a namespace of their own.
 made_run_ward=""
 [ -d /run/ward ] || { mkdir -m 755 /run/ward && made_run_ward=1; }
-nested() { unshare --mount --propagation private -- sh -c "mount -t tmpfs none /run/ward && $1"; }
+# (unshare, sh and nsenter exec: the pid wk_bg keeps is the program's.)
+NESTED=(unshare --mount --propagation private -- sh -c)
+RUNWARD="mount -t tmpfs none /run/ward"
 
 # 3. /sys/fs/bpf not empty (something else mounted there): /run/ward/bpf.
-FULL="mkdir -p $WK_TMP/full && mount -t tmpfs none /sys/fs/bpf && touch /sys/fs/bpf/other"
-wk_bg kdrv nested "$FULL && exec nsenter --net=/run/netns/$NS_A $WK_KDRV --cgroup $WK_CG \
+FULL="mount -t tmpfs none /sys/fs/bpf && touch /sys/fs/bpf/other"
+wk_bg kdrv "${NESTED[@]}" "$RUNWARD && $FULL && exec nsenter --net=/run/netns/$NS_A $WK_KDRV --cgroup $WK_CG \
     --pin-dir $WK_PIN-k --deny $D --allow $A"
 wk_wait_for "$WK_TMP/kdrv.log" '^ready' 30
 wk_check "ward-kdrv mounts one on /run/ward/bpf when /sys/fs/bpf is taken" \
@@ -77,7 +79,7 @@ wk_expect "ward-kdrv: the denied program gets EPERM" EPERM "$D" tcp4 $IP_B 8080
 wk_stop_driver
 
 # 4. Nothing can be mounted (no CAP_SYS_ADMIN): one line, path, cause, fix.
-nested "umount /sys/fs/bpf && exec nsenter --net=/run/netns/$NS_A capsh --drop=cap_sys_admin -- -c 'exec $WARDD \
+"${NESTED[@]}" "$RUNWARD && umount /sys/fs/bpf && exec nsenter --net=/run/netns/$NS_A capsh --drop=cap_sys_admin -- -c 'exec $WARDD \
     --foreground --config $WK_TMP/etc/ward.conf --state-dir $WK_TMP/state3 \
     --run-dir $WK_TMP/run3 --cgroup $WK_CG --pin-dir $WK_PIN-e'" >"$WK_TMP/e.log" 2>&1
 rc=$?
@@ -87,6 +89,7 @@ wk_check "its error names the path, the cause and the fix in one line" grep -q \
     "wardd: kernel: pin directory $WK_PIN-e: no BPF file system is mounted and none could be (on /sys/fs/bpf: Operation not permitted; .*); fix: " \
     "$WK_TMP/e.log"
 [ -n "$made_run_ward" ] && rmdir /run/ward
+wk_check "nothing was left in /run/ward" [ -z "$(ls -A /run/ward 2>/dev/null)" ]
 
 # 5. The demo, here, where no BPF file system is mounted.
 (cd "$ROOT" && timeout 240 ./scripts/demo) >"$WK_TMP/demo.log" 2>&1

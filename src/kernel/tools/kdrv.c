@@ -657,7 +657,11 @@ int main(int argc, char **argv)
         }
         /* The hooks: the kernel sends nothing when a link is detached. */
         ward_khooks hk;
-        if (repair && ward_kernel_hooks_check(drv.k, true, &hk)) {
+        static time_t last_hook_fail;
+        int hrc = repair ? ward_kernel_hooks_check(drv.k, true, &hk) : 0;
+        if (hrc > 0 || (hrc < 0 && time(NULL) != last_hook_fail)) {
+            if (hrc < 0)
+                last_hook_fail = time(NULL); /* a failing repair: once a second */
             printf("hooks: %u links detached, %u pins removed, %u not repaired: %s\n", hk.detached,
                    hk.unpinned, hk.failed, hk.failed ? "FAILED" : "restored");
             fflush(stdout);
