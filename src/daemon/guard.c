@@ -56,8 +56,21 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms)
     d->last_hook_check_ms = now_ms;
     ward_khooks h;
     int rc = ward_kernel_hooks_check(d->kernel, true, &h);
-    if (rc == 0)
+    if (rc == 0) {
+        d->hooks_failing = false;
         return;
+    }
+    /* A repair that keeps failing (the cgroup gone, the BPF file system
+     * unmounted) is alerted once, then logged every 10 s. */
+    bool again = rc < 0 && d->hooks_failing;
+    d->hooks_failing = rc < 0;
+    if (again) {
+        if (now_ms - d->last_guard_err_ms >= 10000) {
+            d->last_guard_err_ms = now_ms;
+            wardd_log(LOG_ERR, "BPF hooks: %u repairs still failing: %s", h.failed, strerror(-rc));
+        }
+        return;
+    }
     if (h.detached)
         tamper_alert(d, "hooks-detached", h.detached, 0,
                      "%u of wardd's BPF links were detached from %s%s", h.detached,
@@ -67,8 +80,7 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms)
         tamper_alert(d, "hooks-unpinned", h.unpinned, 0,
                      "%u of wardd's BPF pins under %s were removed or replaced%s", h.unpinned,
                      ward_kernel_pin_dir(d->kernel), h.failed ? "" : ": pinned again");
-    /* A repair that keeps failing would log 20 times a second. */
-    if (rc < 0 && now_ms - d->last_guard_err_ms >= 10000) {
+    if (rc < 0) {
         d->last_guard_err_ms = now_ms;
         wardd_log(LOG_ERR, "BPF hooks: %u repairs failed: %s", h.failed, strerror(-rc));
     }

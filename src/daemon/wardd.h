@@ -71,7 +71,8 @@ struct wardd {
     size_t prompters;
     uint64_t decisions;
     bool running;
-    bool stopping; /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing; /* the last hook repair failed */
+    bool stopping;      /* tearing down: leave the kernel's tables as they are */
 };
 
 /* main.c */
