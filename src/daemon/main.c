@@ -173,7 +173,12 @@ static int setup(struct wardd *d)
     d->procmon_fd = procmon_open();
     proctab_set_events(d->procs, d->procmon_fd >= 0);
     proctab_scan(d->procs);
-    if (d->procmon_fd < 0)
+    /* The kernel's connector exists only in the host's network namespace:
+     * elsewhere (the tests, the demo) it refuses the subscription. */
+    if (d->procmon_fd == -ECONNREFUSED)
+        wardd_log(LOG_INFO, "process events come only to the host's network namespace: "
+                            "processes are read from /proc on demand");
+    else if (d->procmon_fd < 0)
         wardd_log(LOG_INFO, "proc connector unavailable (%s): processes are read on demand",
                   strerror(-d->procmon_fd));
 
