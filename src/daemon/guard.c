@@ -76,6 +76,10 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms)
                      "%u of wardd's BPF links were detached from %s%s", h.detached,
                      d->opt.cgroup ? d->opt.cgroup : "the cgroup v2 root",
                      h.failed ? "" : ": attached again");
+    if (h.replaced)
+        tamper_alert(d, "hooks-replaced", h.replaced, 0,
+                     "%u of wardd's BPF links were made to run another program%s", h.replaced,
+                     h.failed ? "" : ": wardd's swapped back");
     if (h.unpinned)
         tamper_alert(d, "hooks-unpinned", h.unpinned, 0,
                      "%u of wardd's BPF pins under %s were removed or replaced%s", h.unpinned,

@@ -204,7 +204,8 @@ unsigned ward_kernel_nft_monitor_drain(ward_kernel *k, ward_knft_change *out);
 
 /* The hooks stay attached: the handle holds its link fds (so removing the
  * pins detaches nothing), and this check finds links detached from the
- * cgroup (bpftool link detach) and pins removed or replaced. The kernel
+ * cgroup (bpftool link detach), links made to run another program
+ * (BPF_LINK_UPDATE) and pins removed or replaced. The kernel
  * sends no notification for a cgroup link's detach: call it often (wardd:
  * every 50 ms). With repair, detached links are attached again (new links,
  * pinned in their place) and pins put back. Returns 0 intact, 1 something
@@ -212,6 +213,7 @@ unsigned ward_kernel_nft_monitor_drain(ward_kernel *k, ward_knft_change *out);
 typedef struct ward_khooks {
     unsigned detached; /* links no longer attached to the cgroup */
     unsigned unpinned; /* link or map pins removed or replaced */
+    unsigned replaced; /* links running another program (BPF_LINK_UPDATE): swapped back */
     unsigned failed;   /* repairs that failed */
 } ward_khooks;
 int ward_kernel_hooks_check(ward_kernel *k, bool repair, ward_khooks *out);

@@ -25,6 +25,7 @@ struct wk_pin {
     char path[600];
     int fd;
     struct bpf_program *prog; /* links: the program to attach again */
+    uint32_t prog_id;         /* links: its id (what the link must run) */
     unsigned long long dev, ino;
 };
 #define WK_MAX_PINS 24

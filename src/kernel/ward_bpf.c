@@ -59,7 +59,7 @@ static int pin_note(struct wk_pin *p)
 }
 
 /* Pin p->fd at p->path, replacing whatever is there. */
-static int pin_put(ward_kernel *k, struct wk_pin *p)
+static int pin_put(struct wk_pin *p)
 {
     char dir[600];
     snprintf(dir, sizeof(dir), "%s", p->path);
@@ -76,7 +76,6 @@ static int pin_put(ward_kernel *k, struct wk_pin *p)
     unlink(p->path);
     if (bpf_obj_pin(p->fd, p->path))
         return -errno;
-    (void)k;
     return pin_note(p);
 }
 
@@ -87,15 +86,27 @@ static int link_new(ward_kernel *k, struct bpf_program *prog)
     return fd < 0 ? -errno : fd;
 }
 
-/* Is the link still attached to our cgroup? */
-static bool link_attached(const ward_kernel *k, int fd, struct bpf_program *prog)
+/* Is the link still attached to our cgroup? prog_id (if given) gets the
+ * program it runs now. */
+static bool link_attached(const ward_kernel *k, int fd, struct bpf_program *prog, __u32 *prog_id)
 {
     struct bpf_link_info info;
     __u32 len = sizeof(info);
     memset(&info, 0, sizeof(info));
-    return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
-           info.cgroup.cgroup_id == k->cg_id &&
-           info.cgroup.attach_type == bpf_program__expected_attach_type(prog);
+    bool ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
+              info.cgroup.cgroup_id == k->cg_id &&
+              info.cgroup.attach_type == bpf_program__expected_attach_type(prog);
+    if (prog_id)
+        *prog_id = info.prog_id;
+    return ok;
+}
+
+static __u32 prog_id_of(struct bpf_program *prog)
+{
+    struct bpf_prog_info info;
+    __u32 len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    return bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) ? 0 : info.id;
 }
 
 /* Attach prog to the cgroup through the pinned link at path (swapping the
@@ -104,9 +115,11 @@ static bool link_attached(const ward_kernel *k, int fd, struct bpf_program *prog
 static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin *p)
 {
     p->prog = prog;
+    p->prog_id = prog_id_of(prog);
     p->fd = bpf_obj_get(p->path);
     if (p->fd >= 0) {
-        if (link_attached(k, p->fd, prog) && !bpf_link_update(p->fd, bpf_program__fd(prog), NULL))
+        if (link_attached(k, p->fd, prog, NULL) &&
+            !bpf_link_update(p->fd, bpf_program__fd(prog), NULL))
             return pin_note(p);
         /* Stale (another cgroup, detached): replace it. */
         close(p->fd);
@@ -117,7 +130,7 @@ static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin
         p->fd = -1;
         return err;
     }
-    return pin_put(k, p);
+    return pin_put(p);
 }
 
 int wk_bpf_open(ward_kernel *k)
@@ -214,7 +227,17 @@ int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out)
         return 0;
     for (size_t i = 0; i < k->nlinks; i++) {
         struct wk_pin *p = &k->links[i];
-        if (!link_attached(k, p->fd, p->prog)) {
+        __u32 running = 0;
+        bool attached = link_attached(k, p->fd, p->prog, &running);
+        if (attached && p->prog_id && running != p->prog_id) {
+            /* Another program swapped into our link (BPF_LINK_UPDATE). */
+            out->replaced++;
+            if (repair && bpf_link_update(p->fd, bpf_program__fd(p->prog), NULL)) {
+                out->failed++;
+                err = -errno;
+            }
+        }
+        if (!attached) {
             out->detached++;
             if (!repair)
                 continue;
@@ -231,7 +254,7 @@ int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out)
         if (stat(p->path, &st) || st.st_dev != p->dev || st.st_ino != p->ino) {
             if (p->ino) /* not merely the link replaced above */
                 out->unpinned++;
-            int e = repair ? pin_put(k, p) : 0;
+            int e = repair ? pin_put(p) : 0;
             if (e) {
                 out->failed++;
                 err = e;
@@ -243,13 +266,13 @@ int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out)
         if (!stat(p->path, &st) && st.st_dev == p->dev && st.st_ino == p->ino)
             continue;
         out->unpinned++;
-        int e = repair ? pin_put(k, p) : 0;
+        int e = repair ? pin_put(p) : 0;
         if (e) {
             out->failed++;
             err = e;
         }
     }
-    bool found = out->detached || out->unpinned;
+    bool found = out->detached || out->unpinned || out->replaced;
     if (found && repair && !out->failed)
         k->hook_repairs++;
     return err ? err : found ? 1 : 0;

@@ -1,8 +1,9 @@
 #!/bin/bash
-# Someone with root removes wardd's BPF hooks: unpins them (rm -rf PIN/links)
-# or detaches the links from the cgroup (bpftool link detach). wardd holds
-# its link fds (unpinning detaches nothing), finds a detached link within
-# 50 ms, attaches and pins it again, and raises an alert. A denied program
+# Someone with root removes wardd's BPF hooks: unpins them (rm -rf PIN/links),
+# detaches the links from the cgroup (bpftool link detach) or swaps an
+# allow-everything program into a link (BPF_LINK_UPDATE). wardd holds its
+# link fds (unpinning detaches nothing), finds a detached or swapped link
+# within 50 ms, attaches, swaps back and pins again, and raises an alert. A denied program
 # connects in a loop throughout: what reaches the peer during the repair
 # window and after it is counted (after it must be 0). A restarted wardd
 # then swaps its programs into the same pinned links.
@@ -56,8 +57,22 @@ detach() {
     local id
     for id in $(hw_links); do bpftool link detach id "$id"; done
 }
+# An allow-everything connect4 program, swapped into wardd's link.
+cat >"$WK_TMP/allow.bpf.c" <<'C'
+__attribute__((section("cgroup/connect4"), used)) int allow_all(void *ctx)
+{
+    return 1;
+}
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+C
+clang -O2 -target bpf -c "$WK_TMP/allow.bpf.c" -o "$WK_TMP/allow.bpf.o" &&
+    bpftool prog load "$WK_TMP/allow.bpf.o" "$WK_PIN/intruder" ||
+    wk_notok "an intruder's program loads"
+swap() { python3 "$(dirname "$0")/link_update.py" "$WK_PIN/links/ward_connect4" "$WK_PIN/intruder"; }
+
 attack "unpinned" hooks-unpinned unpin
 attack "detached with bpftool" hooks-detached detach
+attack "another program swapped into the link" hooks-replaced swap
 wk_check "the alerts are on the event ring (ward watch)" \
     wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 5
 # (A storm's worth of decisions is in the log too: ask SQLite for the alerts.)

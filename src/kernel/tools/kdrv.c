@@ -662,8 +662,10 @@ int main(int argc, char **argv)
         if (hrc > 0 || (hrc < 0 && time(NULL) != last_hook_fail)) {
             if (hrc < 0)
                 last_hook_fail = time(NULL); /* a failing repair: once a second */
-            printf("hooks: %u links detached, %u pins removed, %u not repaired: %s\n", hk.detached,
-                   hk.unpinned, hk.failed, hk.failed ? "FAILED" : "restored");
+            printf("hooks: %u links detached, %u replaced, %u pins removed, %u not repaired: "
+                   "%s\n",
+                   hk.detached, hk.replaced, hk.unpinned, hk.failed,
+                   hk.failed ? "FAILED" : "restored");
             fflush(stdout);
         }
         if (n > 0 && (p[0].revents & POLLIN))
