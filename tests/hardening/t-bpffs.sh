@@ -91,10 +91,14 @@ wk_check "its error names the path, the cause and the fix in one line" grep -q \
 [ -n "$made_run_ward" ] && rmdir /run/ward
 wk_check "nothing was left in /run/ward" [ -z "$(ls -A /run/ward 2>/dev/null)" ]
 
-# 5. The demo, here, where no BPF file system is mounted.
+# 5. The demo, here, where no BPF file system is mounted (again: wardd's of
+# step 1 is gone with it).
+for _ in 1 2 3 4; do bpf_mounted && umount /sys/fs/bpf; done
 (cd "$ROOT" && timeout 240 ./scripts/demo) >"$WK_TMP/demo.log" 2>&1
 rc=$?
 wk_check "scripts/demo passes without a BPF file system ($rc)" [ "$rc" -eq 0 ]
+wk_check "the demo's wardd mounted one itself" \
+    grep -q "no BPF file system was mounted: mounted one on /sys/fs/bpf" "$WK_TMP/demo.log"
 wk_check "the demo: curl allowed, nc refused" \
     sh -c "grep -q 'hello from the internet' '$WK_TMP/demo.log' && grep -q 'nc: refused by Ward' '$WK_TMP/demo.log'"
 wk_check "the demo prints no RTNETLINK noise" bash -c "! grep -q RTNETLINK '$WK_TMP/demo.log'"
