@@ -137,6 +137,20 @@ static int prepare_dir(const char *dir, mode_t mode)
     return 0;
 }
 
+/* Not the host's mount namespace (a service's ProtectSystem=, unshare -m)?
+ * Mounts made here do not reach the host. Unknown (false) when pid 1's
+ * namespace cannot be read. */
+static bool own_mount_namespace(void)
+{
+    char self[64], init[64];
+    ssize_t a = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+    ssize_t b = readlink("/proc/1/ns/mnt", init, sizeof(init) - 1);
+    if (a < 0 || b < 0)
+        return false;
+    self[a] = init[b] = '\0';
+    return strcmp(self, init) != 0;
+}
+
 static int epoll_add(int epfd, int fd, uint32_t tag)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
@@ -200,9 +214,15 @@ static int setup(struct wardd *d)
             wardd_log(LOG_ERR, "kernel: %s", err);
             return -1;
         }
-        if (ward_kernel_bpffs_mounted(d->kernel)[0])
+        if (ward_kernel_bpffs_mounted(d->kernel)[0]) {
             wardd_log(LOG_INFO, "no BPF file system was mounted: mounted one on %s (pins under %s)",
                       ward_kernel_bpffs_mounted(d->kernel), ward_kernel_pin_dir(d->kernel));
+            if (own_mount_namespace())
+                wardd_log(LOG_WARNING,
+                          "wardd runs in a mount namespace of its own: that file system and the "
+                          "pins last only as long as the namespace (for hooks that outlive "
+                          "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
+        }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
         /* Tables an earlier wardd left: the first sync keeps what still
          * holds and withdraws the rest. */

@@ -15,7 +15,8 @@ set -u
 # system is mounted, the driver or wardd mounts one (as on any machine) and
 # it goes away with the test. unshare execs: the pid stays, so it runs once.
 if [ "${WK_MNTNS:-}" != "$$" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
-    export WK_MNTNS=$$
+    export WK_MNTNS=$$ WK_CALLER_MNTNS
+    WK_CALLER_MNTNS=$(readlink /proc/self/ns/mnt)
     exec unshare --mount --propagation private -- bash "$0" "$@"
 fi
 WK_ID=${WK_ID:-$$}
@@ -65,8 +66,11 @@ wk_client() {
         sh "$WK_CG" "$NS_A" "$@"
 }
 
-# Is this shell in a mount namespace of its own (not the machine's)?
-wk_private_mounts() { [ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ]; }
+# Is this shell in a mount namespace of its own, not the one the test was
+# started from? (/proc/1/ns may not be readable: compare with the caller's.)
+wk_private_mounts() {
+    [ -n "${WK_CALLER_MNTNS:-}" ] && [ "$(readlink /proc/self/ns/mnt)" != "$WK_CALLER_MNTNS" ]
+}
 
 wk_cleanup() {
     local rc=$?
