@@ -46,7 +46,8 @@ attack() {
     local after=$(($(hw_conns) - base - during))
     echo "# $name: leaked during the repair window: $during, after it: $after" \
         "($s1; then $(cat "$WK_TMP/storm.log"))"
-    wk_check "$name: 0 connections leaked after the repair ($after)" [ "$after" -eq 0 ]
+    wk_check "$name: 0 connections leaked after the repair ($after; $during in the window)" \
+        [ "$after" -eq 0 ]
     wk_check "$name: the hooks are attached again" [ "$(hw_links | wc -l)" -eq "$n_links" ]
     wk_check "$name: every link is pinned again" \
         [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]

@@ -53,7 +53,8 @@ wk_bg istorm wk_in_b "$WK_CLIENT" storm $IP_A 9999 2
 wait "$WK_PID_istorm"
 in_after=$(($(lconns) - in_during))
 echo "# inbound: leaked during the repair window: $in_during, after it: $in_after"
-wk_check "inbound: 0 connections leaked after the repair ($in_after)" [ "$in_after" -eq 0 ]
+wk_check "inbound: 0 connections leaked after the repair ($in_after; $in_during in the window)" \
+    [ "$in_after" -eq 0 ]
 wk_in_a nft add chain inet ward intruder_chain
 wk_check "an added chain is removed" wait_gone intruder_chain
 wk_in_a nft delete rule inet ward output handle \
@@ -68,7 +69,8 @@ wk_bg storm wk_client "$D" storm $IP_B 8080 2
 wait "$WK_PID_storm"
 after=$(($(hw_conns) - base - during))
 echo "# leaked during the repair window: $during, after it: $after ($s1; then $(cat "$WK_TMP/storm.log"))"
-wk_check "0 connections leaked after the repair ($after)" [ "$after" -eq 0 ]
+wk_check "outbound: 0 connections leaked after the repair ($after; $during in the window)" \
+    [ "$after" -eq 0 ]
 wk_check "the table is whole again (queue and hold in place)" \
     sh -c "nsenter --net=/run/netns/$NS_A nft list chain inet ward hold 2>/dev/null | grep -qi queue"
 exit 0
