@@ -110,23 +110,32 @@ static int mount_bpffs(const char *dir)
     return mount("bpf", dir, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") ? -errno : 0;
 }
 
+/* want's path below /sys/fs/bpf ("" or "/ward"), or NULL if not below it. */
+static const char *below_std(const char *want)
+{
+    const size_t n = strlen(WARD_KBPFFS_STD);
+    if (strncmp(want, WARD_KBPFFS_STD, n) || (want[n] && want[n] != '/'))
+        return NULL;
+    return want + n;
+}
+
 /* Did an earlier start pin want's objects under the fallback? Its links
  * are still attached: pinning anew elsewhere would attach the hooks twice. */
 static bool fallback_has(const char *want)
 {
-    const size_t std_len = strlen(WARD_KBPFFS_STD);
+    const char *rel = below_std(want);
     char path[512];
     struct stat st;
-    if (strncmp(want, WARD_KBPFFS_STD, std_len) || (want[std_len] && want[std_len] != '/'))
+    if (!rel)
         return false;
-    snprintf(path, sizeof(path), "%s%s", WARD_KBPFFS_FALLBACK, want + std_len);
+    snprintf(path, sizeof(path), "%s%s", WARD_KBPFFS_FALLBACK, rel);
     return is_bpffs_dir(WARD_KBPFFS_FALLBACK) && !stat(path, &st);
 }
 
 int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen, char *mounted,
                      size_t mlen, char *err, size_t errlen)
 {
-    const size_t std_len = strlen(WARD_KBPFFS_STD);
+    const char *rel = below_std(want);
     char fallback[512];
     long type = 0;
     if (mounted && mlen)
@@ -138,15 +147,15 @@ int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen,
     fs_type(want, &type);
     /* Only the standard place moves: a directory chosen elsewhere is the
      * administrator's, and a mount over it would hide what is there. */
-    if (strncmp(want, WARD_KBPFFS_STD, std_len) || (want[std_len] && want[std_len] != '/')) {
+    if (!rel) {
         set_err(err, errlen,
                 "pin directory %s is on %s, not a BPF file system; fix: mount one "
                 "(mount -t bpf bpf DIR) or choose a pin directory under %s",
                 want, fs_name(type), WARD_KBPFFS_STD);
         return -ENOTSUP;
     }
-    snprintf(fallback, sizeof(fallback), "%s%s", WARD_KBPFFS_FALLBACK, want + std_len);
-    /* An earlier start pinned there: keep using it. */
+    snprintf(fallback, sizeof(fallback), "%s%s", WARD_KBPFFS_FALLBACK, rel);
+    /* An earlier start mounted one there: use it. */
     if (is_bpffs_dir(WARD_KBPFFS_FALLBACK)) {
         snprintf(out, outlen, "%s", fallback);
         return 0;

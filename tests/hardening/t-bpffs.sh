@@ -88,6 +88,15 @@ wk_check "without a BPF file system and no way to mount one, wardd exits ($rc)" 
 wk_check "its error names the path, the cause and the fix in one line" grep -q \
     "wardd: kernel: pin directory $WK_PIN-e: no BPF file system is mounted and none could be (on /sys/fs/bpf: Operation not permitted; .*); fix: " \
     "$WK_TMP/e.log"
+# A pin directory chosen off the BPF file system is not mounted over.
+nsenter --net=/run/netns/$NS_A "$WARDD" --foreground --config "$WK_TMP/etc/ward.conf" \
+    --state-dir "$WK_TMP/state4" --run-dir "$WK_TMP/run4" --cgroup "$WK_CG" \
+    --pin-dir "$WK_TMP/pins" >"$WK_TMP/e4.log" 2>&1
+rc=$?
+sed -n 's/^/# /; /kernel:/p' "$WK_TMP/e4.log"
+wk_check "a pin directory elsewhere, off a BPF file system: one line, the fix ($rc)" grep -q \
+    "wardd: kernel: pin directory $WK_TMP/pins is on .*, not a BPF file system; fix: " \
+    "$WK_TMP/e4.log"
 [ -n "$made_run_ward" ] && rmdir /run/ward
 wk_check "nothing was left in /run/ward" [ -z "$(ls -A /run/ward 2>/dev/null)" ]
 
