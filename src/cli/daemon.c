@@ -201,6 +201,12 @@ void cli_print_event(FILE *f, const ward_event *ev)
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    if (ev->kind == WARD_EVENT_ALERT && !ev->proto) {
+        /* Not about traffic: Ward's own kernel objects were tampered with. */
+        fprintf(f, "%s ALERT %s (%u)%s%s\n", when, ev->filter, ev->count,
+                ev->cmdline[0] ? ": " : "", ev->cmdline);
+        return;
+    }
     if (ev->kind == WARD_EVENT_ALERT) {
         fprintf(f, "%s ALERT %s from %s (%u)\n", when, ev->filter,
                 ward_ip_format(&ev->remote, r, sizeof(r)), ev->count);

@@ -160,6 +160,20 @@ static int prepare_dir(const char *dir, mode_t mode)
     return 0;
 }
 
+/* Not the host's mount namespace (a service's ProtectSystem=, unshare -m)?
+ * Mounts made here do not reach the host. Unknown (false) when pid 1's
+ * namespace cannot be read. */
+static bool own_mount_namespace(void)
+{
+    char self[64], init[64];
+    ssize_t a = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+    ssize_t b = readlink("/proc/1/ns/mnt", init, sizeof(init) - 1);
+    if (a < 0 || b < 0)
+        return false;
+    self[a] = init[b] = '\0';
+    return strcmp(self, init) != 0;
+}
+
 static int epoll_add(int epfd, int fd, uint32_t tag)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
@@ -225,9 +239,18 @@ static int setup(struct wardd *d)
          * answer at once, counted) is what a flood meets, not the kernel
          * silently dropping SYNs that come back a second later. */
         kc.queue_maxlen = (uint32_t)d->opt.max_waiting + WARD_KQUEUE_HEADROOM;
-        if ((rc = ward_kernel_open(&kc, &d->kernel)) < 0) {
-            wardd_log(LOG_ERR, "kernel: %s", strerror(-rc));
+        if ((rc = ward_kernel_open(&kc, &d->kernel, err, sizeof(err))) < 0) {
+            wardd_log(LOG_ERR, "kernel: %s", err);
             return -1;
+        }
+        if (ward_kernel_bpffs_mounted(d->kernel)[0]) {
+            wardd_log(LOG_INFO, "no BPF file system was mounted: mounted one on %s (pins under %s)",
+                      ward_kernel_bpffs_mounted(d->kernel), ward_kernel_pin_dir(d->kernel));
+            if (own_mount_namespace())
+                wardd_log(LOG_WARNING,
+                          "wardd runs in a mount namespace of its own: that file system and the "
+                          "pins last only as long as the namespace (for hooks that outlive "
+                          "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
         /* Tables an earlier wardd left: the first sync keeps what still
@@ -351,15 +374,17 @@ static int timers(struct wardd *d)
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {
         d->last_nft_check_ms = now;
-        if (ward_kernel_nft_check(d->kernel, true) == 1)
-            wardd_log(LOG_WARNING, "table inet ward was changed by someone else: restored");
+        wardd_guard_nft_check(d);
     }
+    wardd_guard_hooks(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
     }
     ward_ring_notify(d->ring);
     int64_t wait = 1000 - (now - d->last_sweep_ms);
+    if (d->kernel && wait > WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms))
+        wait = WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms);
     int64_t next = prompts_next_deadline(d->prompts);
     if (next >= 0 && next - now < wait)
         wait = next - now;
@@ -369,7 +394,8 @@ static int timers(struct wardd *d)
 static int run(struct wardd *d)
 {
     d->running = true;
-    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms = wardd_now_ms();
+    d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms =
+        d->last_hook_check_ms = wardd_now_ms();
     sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");
@@ -400,11 +426,7 @@ static int run(struct wardd *d)
                 wardd_procs_pidfds_ready(d);
                 break;
             case TAG_NFTMON:
-                if (ward_kernel_nft_monitor_drain(d->kernel)) {
-                    ward_kernel_nft_repair(d->kernel);
-                    wardd_log(LOG_WARNING, "table inet ward was changed by someone else: "
-                                           "restored");
-                }
+                wardd_guard_nft(d);
                 break;
             }
         }

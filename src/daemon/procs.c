@@ -47,6 +47,10 @@ int wardd_procs_open(struct wardd *d)
         if (rc >= 0) {
             d->procmon_fd = rc;
             d->proc_source = WARDD_PROCS_CONNECTOR;
+        } else if (rc == -ECONNREFUSED) {
+            /* The kernel's connector answers only in the host's network
+             * namespace (elsewhere: the tests, the demo). */
+            wardd_log(LOG_INFO, "proc connector: only in the host's network namespace");
         } else {
             wardd_log(LOG_INFO, "proc connector unavailable (%s)", strerror(-rc));
         }

@@ -92,6 +92,7 @@ struct wardd {
     int epfd, sigfd;
     sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
+    int64_t last_hook_check_ms, last_guard_err_ms;
     size_t prompters;
     uint64_t decisions;
     uint64_t boot, next_bseq;    /* this run's id; the next event's number in it */
@@ -100,7 +101,8 @@ struct wardd {
     uint64_t lost_last_run;      /* its events that never reached the log */
     uint64_t prompt_overflow;    /* connections past max_waiting: the timeout's answer */
     bool running;
-    bool stopping; /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing; /* the last hook repair failed */
+    bool stopping;      /* tearing down: leave the kernel's tables as they are */
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -155,6 +157,11 @@ void wardd_mark_recover(struct wardd *d);
 void wardd_mark_close(struct wardd *d);
 /* Numbers an event of this run and publishes it: the ring, the log. */
 void wardd_emit(struct wardd *d, ward_event *ev);
+/* guard.c: kernel objects changed by someone else are put back and alerted. */
+#define WARDD_HOOK_CHECK_MS 50 /* the BPF links: no notification on detach */
+void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
+void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
+void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

@@ -44,7 +44,12 @@ int ward_kernel_cgroup2_root(char *buf, size_t len)
     return rc;
 }
 
-int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out)
+static const char *pin_want(const ward_kernel_config *c)
+{
+    return c->pin_dir ? c->pin_dir : WARD_KPIN_DIR_DEFAULT;
+}
+
+int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbuf, size_t errlen)
 {
     int err;
     ward_kernel *k = calloc(1, sizeof(*k));
@@ -52,29 +57,49 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out)
         return -ENOMEM;
     k->cfg = *c;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
-    k->nfq_fd = k->diag_fd = -1;
+    k->nfq_fd = k->diag_fd = k->cg_fd = -1;
     if (!k->cfg.mark || (k->cfg.mark & (k->cfg.mark - 1)) || k->cfg.mark == k->cfg.reject_mark) {
+        snprintf(k->err, sizeof(k->err), "marks: one bit each, undecided != reject");
         err = -EINVAL;
         goto cleanup;
     }
-    snprintf(k->pin_dir, sizeof(k->pin_dir), "%s", c->pin_dir ? c->pin_dir : WARD_KPIN_DIR_DEFAULT);
     if (c->cgroup)
         snprintf(k->cgroup, sizeof(k->cgroup), "%s", c->cgroup);
-    else if ((err = ward_kernel_cgroup2_root(k->cgroup, sizeof(k->cgroup))))
+    else if ((err = ward_kernel_cgroup2_root(k->cgroup, sizeof(k->cgroup)))) {
+        snprintf(k->err, sizeof(k->err),
+                 "no cgroup v2 file system in /proc/mounts; fix: "
+                 "mount -t cgroup2 none /sys/fs/cgroup");
         goto cleanup;
+    }
     if (!k->cfg.dns_queue_num)
         k->cfg.dns_queue_num = (uint16_t)(k->cfg.queue_num + 1);
-    if (!c->no_bpf && (err = wk_bpf_open(k)))
-        goto cleanup;
+    if (!c->no_bpf) {
+        if ((err = wk_bpffs_resolve(pin_want(c), true, k->pin_dir, sizeof(k->pin_dir),
+                                    k->bpffs_mounted, sizeof(k->bpffs_mounted), k->err,
+                                    sizeof(k->err))))
+            goto cleanup;
+        if ((err = wk_bpf_open(k))) {
+            if (!k->err[0])
+                snprintf(k->err, sizeof(k->err), "BPF hooks (pins under %s): %s", k->pin_dir,
+                         strerror(-err));
+            goto cleanup;
+        }
+    }
     if (!c->no_nft) {
-        if ((err = wk_nft_open(k)))
+        if ((err = wk_nft_open(k))) {
+            snprintf(k->err, sizeof(k->err), "nft table inet ward: %s", strerror(-err));
             goto cleanup;
-        if ((err = wk_queue_open(k)))
+        }
+        if ((err = wk_queue_open(k))) {
+            snprintf(k->err, sizeof(k->err), "NFQUEUE %u: %s", k->cfg.queue_num, strerror(-err));
             goto cleanup;
+        }
     }
     *out = k;
     return 0;
 cleanup:
+    if (errbuf && errlen)
+        snprintf(errbuf, errlen, "%s", k->err[0] ? k->err : strerror(-err));
     ward_kernel_close(k);
     return err;
 }
@@ -91,9 +116,28 @@ void ward_kernel_close(ward_kernel *k)
 
 int ward_kernel_teardown(const ward_kernel_config *c)
 {
+    char dir[512];
     int e1 = wk_nft_teardown();
-    int e2 = wk_bpf_teardown(c->pin_dir ? c->pin_dir : WARD_KPIN_DIR_DEFAULT);
+    /* Pins nowhere (no BPF file system holds them): nothing to remove. */
+    int e2 = wk_bpffs_resolve(pin_want(c), false, dir, sizeof(dir), NULL, 0, NULL, 0)
+                 ? 0
+                 : wk_bpf_teardown(dir);
     return e1 ? e1 : e2;
+}
+
+const char *ward_kernel_pin_dir(const ward_kernel *k)
+{
+    return k->pin_dir;
+}
+
+const char *ward_kernel_bpffs_mounted(const ward_kernel *k)
+{
+    return k->bpffs_mounted;
+}
+
+int ward_kernel_hooks_check(ward_kernel *k, bool repair, ward_khooks *out)
+{
+    return wk_bpf_check(k, repair, out);
 }
 
 static struct ward_vkey vkey(ward_exe_id exe, const ward_kentry *e)
@@ -253,6 +297,7 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->queued = k->queued;
     out->answered = k->answered;
     out->repairs = k->repairs;
+    out->hook_repairs = k->hook_repairs;
     out->dns_answers = k->dns_answers;
     out->dns_untrusted = k->dns_untrusted;
     out->dns_blocked = k->dns_blocked;

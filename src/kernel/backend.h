@@ -27,9 +27,11 @@
 typedef struct ward_kernel ward_kernel;
 
 #define WARD_KPIN_DIR_DEFAULT "/sys/fs/bpf/ward"
-#define WARD_KMARK_DEFAULT    0x00100000u /* the "undecided" bit on sockets/packets */
-#define WARD_KREJECT_DEFAULT  0x00200000u /* set by a deny from the queue: nft rejects */
-#define WARD_KACCEPT_DEFAULT  0x00400000u /* set on a queued accept (the backstop) */
+#define WARD_KBPFFS_STD       "/sys/fs/bpf"   /* mounted here when no BPF fs holds the pins */
+#define WARD_KBPFFS_FALLBACK  "/run/ward/bpf" /* else here: pins under the same relative path */
+#define WARD_KMARK_DEFAULT    0x00100000u     /* the "undecided" bit on sockets/packets */
+#define WARD_KREJECT_DEFAULT  0x00200000u     /* set by a deny from the queue: nft rejects */
+#define WARD_KACCEPT_DEFAULT  0x00400000u     /* set on a queued accept (the backstop) */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
 #define WARD_KQUEUE_HEADROOM  4096 /* wardd: its bound on waiting connections + this */
@@ -65,10 +67,18 @@ void ward_kernel_config_default(ward_kernel_config *c);
 /* The cgroup v2 mount point from /proc/mounts into buf; 0 or -ENOENT. */
 int ward_kernel_cgroup2_root(char *buf, size_t len);
 
-int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out);
+/* err (if given) gets one line naming what failed, why and the fix. When no
+ * BPF file system holds the pin directory, one is mounted (see
+ * ward_kernel_bpffs_mounted). */
+int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *err, size_t errlen);
 void ward_kernel_close(ward_kernel *k);
 /* Detach and unpin everything under pin_dir, delete table inet ward. */
 int ward_kernel_teardown(const ward_kernel_config *c);
+/* Where the pins are: the configured directory, or the same relative path
+ * under WARD_KBPFFS_FALLBACK when /sys/fs/bpf could not hold a BPF fs. */
+const char *ward_kernel_pin_dir(const ward_kernel *k);
+/* The mount point of the BPF file system open() mounted, or "". */
+const char *ward_kernel_bpffs_mounted(const ward_kernel *k);
 
 /* The boot-time ruleset (nft -f input): table inet ward with the static
  * filters, hold chains dropping, no queue. wardd's first install replaces it
@@ -175,10 +185,39 @@ int ward_kernel_nft_check(ward_kernel *k, bool repair);
 /* Re-create the table (one transaction) and put the set elements back. */
 int ward_kernel_nft_repair(ward_kernel *k);
 /* fd that becomes readable when any nft ruleset of the netns changes.
- * drain() reads the notifications; true when a transaction of another
- * process deleted something of Ward's table (then repair at once). */
+ * drain() reads the notifications and returns what transactions of other
+ * processes did to Ward's table (WARD_KNFT_* bits; 0: nothing): anything
+ * added (a rule, a set element: an `accept` slipped in) or deleted is
+ * repaired at once by re-creating the table. out (may be NULL) also gets
+ * the last such process. */
+enum {
+    WARD_KNFT_DELETED = 1, /* a table, chain, rule, set or element of ours went */
+    WARD_KNFT_ADDED = 2,   /* something was added to table inet ward */
+    WARD_KNFT_LOST = 4,    /* notifications were lost (buffer full) */
+};
+typedef struct ward_knft_change {
+    unsigned what; /* WARD_KNFT_* */
+    uint32_t pid;  /* the process that committed it (0: unknown) */
+    char comm[16];
+} ward_knft_change;
 int ward_kernel_nft_monitor_fd(ward_kernel *k);
-bool ward_kernel_nft_monitor_drain(ward_kernel *k);
+unsigned ward_kernel_nft_monitor_drain(ward_kernel *k, ward_knft_change *out);
+
+/* The hooks stay attached: the handle holds its link fds (so removing the
+ * pins detaches nothing), and this check finds links detached from the
+ * cgroup (bpftool link detach), links made to run another program
+ * (BPF_LINK_UPDATE) and pins removed or replaced. The kernel
+ * sends no notification for a cgroup link's detach: call it often (wardd:
+ * every 50 ms). With repair, detached links are attached again (new links,
+ * pinned in their place) and pins put back. Returns 0 intact, 1 something
+ * was found (counts in out), or a negative errno when a repair failed. */
+typedef struct ward_khooks {
+    unsigned detached; /* links no longer attached to the cgroup */
+    unsigned unpinned; /* link or map pins removed or replaced */
+    unsigned replaced; /* links running another program (BPF_LINK_UPDATE): swapped back */
+    unsigned failed;   /* repairs that failed */
+} ward_khooks;
+int ward_kernel_hooks_check(ward_kernel *k, bool repair, ward_khooks *out);
 
 typedef struct ward_kstats {
     uint64_t hook[WARD_STAT_COUNT]; /* WARD_STAT_* summed over CPUs */
@@ -186,6 +225,7 @@ typedef struct ward_kstats {
     uint64_t queue_dropped;         /* kernel: queue full */
     uint64_t user_dropped;          /* kernel: netlink buffer full */
     uint64_t repairs;               /* nft table restored */
+    uint64_t hook_repairs;          /* links attached again or pins put back */
     uint64_t dns_answers, dns_untrusted, dns_blocked;
     bool native_queue; /* nft queue statement (else xt NFQUEUE) */
 } ward_kstats;

@@ -5,24 +5,45 @@
 #define WARD_KERNEL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/backend.h"
 #include "kernel/dns.h"
 
 struct ward_bpf; /* the generated skeleton */
+struct bpf_program;
 struct nft_ctx;
 struct nfq_handle;
 struct nfq_q_handle;
 struct mnl_socket;
 
+/* One pinned object wardd holds: a link (prog set) or a map. The fd keeps
+ * it alive whatever happens to the pin; dev/ino tell whether the pin at
+ * path is still this one. */
+struct wk_pin {
+    char path[600];
+    int fd;
+    struct bpf_program *prog; /* links: the program to attach again */
+    uint32_t prog_id;         /* links: its id (what the link must run) */
+    unsigned long long dev, ino;
+};
+#define WK_MAX_PINS 24
+
 struct ward_kernel {
     ward_kernel_config cfg;
-    char pin_dir[256];
+    char pin_dir[512];       /* where the pins are (on a BPF file system) */
+    char bpffs_mounted[512]; /* the BPF file system this handle mounted, or "" */
     char cgroup[512];
+    char err[1024]; /* why open() failed, when a part knows better than errno */
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd;
+    int cg_fd;
+    unsigned long long cg_id;
+    struct wk_pin links[WK_MAX_PINS], maps[WK_MAX_PINS];
+    size_t nlinks, nmaps;
+    uint64_t hook_repairs;
     /* nft (nft.c); set elements are remembered to be replayed after a repair */
     struct wk_elem {
         uint8_t kind; /* 0 inbound port, 1 icmp */
@@ -31,7 +52,8 @@ struct ward_kernel {
     } elems[1024];
     size_t nelems;
     struct nft_ctx *nft;
-    bool native_queue, probed, mon_touched;
+    bool native_queue, probed;
+    unsigned mon_touched; /* WARD_KNFT_* seen in the transaction being read */
     struct mnl_socket *mon;
     uint64_t repairs;
     /* queue (queue.c) */
@@ -64,6 +86,15 @@ struct ward_kernel {
 int wk_bpf_open(ward_kernel *k);
 void wk_bpf_close(ward_kernel *k);
 int wk_bpf_teardown(const char *pin_dir);
+int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out);
+
+/* bpffs.c: the pin directory to use for want (on a BPF file system),
+ * mounting one when may_mount and none holds it; mounted gets the mount
+ * point it mounted ("" if none). Errors: one line in err. */
+/* Is path, or its nearest existing ancestor, on a BPF file system? */
+bool wk_on_bpffs(const char *path);
+int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen, char *mounted,
+                     size_t mlen, char *err, size_t errlen);
 
 /* nft.c */
 int wk_nft_open(ward_kernel *k);

@@ -309,67 +309,100 @@ int ward_kernel_nft_monitor_fd(ward_kernel *k)
     return k->mon ? mnl_socket_get_fd(k->mon) : -1;
 }
 
-/* Does this notification delete something of table inet ward? */
-static bool deletes_ours(const struct nlmsghdr *h)
+/* What this notification does to table inet ward: WARD_KNFT_DELETED,
+ * WARD_KNFT_ADDED or 0 (not ours). Every object message names its table in
+ * attribute 1 (NFTA_{TABLE_NAME,CHAIN_TABLE,RULE_TABLE,SET_TABLE,
+ * SET_ELEM_LIST_TABLE,OBJ_TABLE,FLOWTABLE_TABLE}). */
+static unsigned change_to_ours(const struct nlmsghdr *h)
 {
     if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
-        return false;
-    int msg = NFNL_MSG_TYPE(h->nlmsg_type);
-    if (msg != NFT_MSG_DELTABLE && msg != NFT_MSG_DELCHAIN && msg != NFT_MSG_DELRULE &&
-        msg != NFT_MSG_DELSET && msg != NFT_MSG_DELSETELEM)
-        return false;
+        return 0;
+    unsigned kind;
+    switch (NFNL_MSG_TYPE(h->nlmsg_type)) {
+    case NFT_MSG_DELTABLE:
+    case NFT_MSG_DELCHAIN:
+    case NFT_MSG_DELRULE:
+    case NFT_MSG_DELSET:
+    case NFT_MSG_DELSETELEM:
+    case NFT_MSG_DELOBJ:
+    case NFT_MSG_DELFLOWTABLE:
+        kind = WARD_KNFT_DELETED;
+        break;
+    case NFT_MSG_NEWTABLE:
+    case NFT_MSG_NEWCHAIN:
+    case NFT_MSG_NEWRULE:
+    case NFT_MSG_NEWSET:
+    case NFT_MSG_NEWSETELEM:
+    case NFT_MSG_NEWOBJ:
+    case NFT_MSG_NEWFLOWTABLE:
+        kind = WARD_KNFT_ADDED;
+        break;
+    default:
+        return 0;
+    }
     const struct nfgenmsg *g = mnl_nlmsg_get_payload(h);
     if (g->nfgen_family != NFPROTO_INET)
-        return false;
-    /* NFTA_{TABLE_NAME,CHAIN_TABLE,RULE_TABLE,SET_TABLE,SET_ELEM_LIST_TABLE} are all 1. */
+        return 0;
     const struct nlattr *a;
     mnl_attr_for_each(a, h, sizeof(*g))
     {
         if (mnl_attr_get_type(a) == 1)
-            return !strcmp(mnl_attr_get_str(a), "ward");
+            return strcmp(mnl_attr_get_str(a), "ward") ? 0 : kind;
     }
-    return false;
+    return 0;
 }
 
-static uint32_t gen_pid(const struct nlmsghdr *h)
+/* Who committed the transaction this NEWGEN ends. */
+static void gen_owner(const struct nlmsghdr *h, ward_knft_change *out)
 {
     const struct nlattr *a;
     mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
     {
         if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID)
-            return ntohl(mnl_attr_get_u32(a));
+            out->pid = ntohl(mnl_attr_get_u32(a));
+        else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_NAME)
+            snprintf(out->comm, sizeof(out->comm), "%s", mnl_attr_get_str(a));
     }
-    return 0;
 }
 
-bool ward_kernel_nft_monitor_drain(ward_kernel *k)
+unsigned ward_kernel_nft_monitor_drain(ward_kernel *k, ward_knft_change *out)
 {
     static char buf[65536] __attribute__((aligned(8)));
-    bool foreign = false;
+    ward_knft_change c;
+    memset(&c, 0, sizeof(c));
     if (!k->mon)
-        return false;
+        goto done;
     ssize_t n;
     while ((n = recv(mnl_socket_get_fd(k->mon), buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
            (n < 0 && errno == ENOBUFS)) {
         if (n < 0) {
-            foreign = true; /* lost notifications: check */
+            c.what |= WARD_KNFT_LOST; /* notifications lost: repair to be sure */
             continue;
         }
         int len = (int)n;
         for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, len);
              h = mnl_nlmsg_next(h, &len)) {
-            if (deletes_ours(h))
-                k->mon_touched = true;
+            k->mon_touched |= change_to_ours(h);
             if (NFNL_SUBSYS_ID(h->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
                 NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWGEN) {
-                /* End of a transaction: whose? */
-                if (k->mon_touched && gen_pid(h) != (uint32_t)getpid())
-                    foreign = true;
-                k->mon_touched = false;
+                /* End of a transaction: ours (a repair, a set element) or
+                 * someone else's? */
+                ward_knft_change owner;
+                memset(&owner, 0, sizeof(owner));
+                gen_owner(h, &owner);
+                if (k->mon_touched && owner.pid != (uint32_t)getpid()) {
+                    c.what |= k->mon_touched;
+                    c.pid = owner.pid;
+                    memcpy(c.comm, owner.comm, sizeof(c.comm));
+                }
+                k->mon_touched = 0;
             }
         }
     }
-    return foreign;
+done:
+    if (out)
+        *out = c;
+    return c.what;
 }
 
 static const char *proto_name(uint8_t p)

@@ -47,37 +47,96 @@ __attribute__((format(printf, 2, 0))) static int libbpf_quiet(enum libbpf_print_
     return vfprintf(stderr, fmt, ap);
 }
 
-/* Attach prog to the cgroup through the pinned link at path, or a new one. */
-static int attach_pinned(struct bpf_program *prog, int cg_fd, __u64 cg_id, const char *path)
+/* Remember what is pinned at p->path now (the pin is this object). */
+static int pin_note(struct wk_pin *p)
 {
-    int fd = bpf_obj_get(path);
-    if (fd >= 0) {
-        struct bpf_link_info info;
-        __u32 len = sizeof(info);
-        memset(&info, 0, sizeof(info));
-        if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
-            info.cgroup.cgroup_id == cg_id &&
-            info.cgroup.attach_type == bpf_program__expected_attach_type(prog) &&
-            !bpf_link_update(fd, bpf_program__fd(prog), NULL)) {
-            close(fd);
-            return 0;
-        }
-        /* Stale (another cgroup, detached): replace it. */
-        close(fd);
-        unlink(path);
-    }
-    struct bpf_link *link = bpf_program__attach_cgroup(prog, cg_fd);
-    if (!link)
+    struct stat st;
+    if (stat(p->path, &st))
         return -errno;
-    int err = bpf_link__pin(link, path);
-    bpf_link__destroy(link); /* the pin keeps it attached */
-    return err;
+    p->dev = st.st_dev;
+    p->ino = st.st_ino;
+    return 0;
+}
+
+/* Pin p->fd at p->path, replacing whatever is there. */
+static int pin_put(struct wk_pin *p)
+{
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s", p->path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    /* The BPF file system itself gone (unmounted): pins cannot go back,
+     * and directories made now would land on whatever lies beneath. */
+    if (!wk_on_bpffs(dir))
+        return -ENOTSUP;
+    int err = wk_mkdir_p(dir);
+    if (err)
+        return err;
+    unlink(p->path);
+    if (bpf_obj_pin(p->fd, p->path))
+        return -errno;
+    return pin_note(p);
+}
+
+static int link_new(ward_kernel *k, struct bpf_program *prog)
+{
+    int fd = bpf_link_create(bpf_program__fd(prog), k->cg_fd,
+                             bpf_program__expected_attach_type(prog), NULL);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Is the link still attached to our cgroup? prog_id (if given) gets the
+ * program it runs now. */
+static bool link_attached(const ward_kernel *k, int fd, struct bpf_program *prog, __u32 *prog_id)
+{
+    struct bpf_link_info info;
+    __u32 len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    bool ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
+              info.cgroup.cgroup_id == k->cg_id &&
+              info.cgroup.attach_type == bpf_program__expected_attach_type(prog);
+    if (prog_id)
+        *prog_id = info.prog_id;
+    return ok;
+}
+
+static __u32 prog_id_of(struct bpf_program *prog)
+{
+    struct bpf_prog_info info;
+    __u32 len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    return bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) ? 0 : info.id;
+}
+
+/* Attach prog to the cgroup through the pinned link at path (swapping the
+ * program in: no gap during a restart), or a new one pinned there. The fd
+ * is kept: while we hold it, removing the pin does not detach the hook. */
+static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin *p)
+{
+    p->prog = prog;
+    p->prog_id = prog_id_of(prog);
+    p->fd = bpf_obj_get(p->path);
+    if (p->fd >= 0) {
+        if (link_attached(k, p->fd, prog, NULL) &&
+            !bpf_link_update(p->fd, bpf_program__fd(prog), NULL))
+            return pin_note(p);
+        /* Stale (another cgroup, detached): replace it. */
+        close(p->fd);
+        unlink(p->path);
+    }
+    if ((p->fd = link_new(k, prog)) < 0) {
+        int err = p->fd;
+        p->fd = -1;
+        return err;
+    }
+    return pin_put(p);
 }
 
 int wk_bpf_open(ward_kernel *k)
 {
     char path[600];
-    int err, cg_fd = -1;
+    int err;
     struct ward_bpf *skel = NULL;
     struct bpf_map *map;
     struct bpf_program *prog;
@@ -112,18 +171,33 @@ int wk_bpf_open(ward_kernel *k)
     }
     if ((err = ward_bpf__load(skel)))
         goto cleanup;
+    bpf_object__for_each_map(map, skel->obj)
+    {
+        if (strchr(bpf_map__name(map), '.') || k->nmaps == WK_MAX_PINS)
+            continue;
+        struct wk_pin *p = &k->maps[k->nmaps++];
+        snprintf(p->path, sizeof(p->path), "%s", bpf_map__pin_path(map));
+        p->fd = bpf_map__fd(map); /* the skeleton's: not ours to close */
+        pin_note(p);
+    }
 
-    cg_fd = open(k->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cg_fd < 0 || fstat(cg_fd, &st)) {
+    k->cg_fd = open(k->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (k->cg_fd < 0 || fstat(k->cg_fd, &st)) {
         err = -errno;
         goto cleanup;
     }
+    k->cg_id = st.st_ino;
     bpf_object__for_each_program(prog, skel->obj)
     {
-        snprintf(path, sizeof(path), "%s/links/%s", k->pin_dir, bpf_program__name(prog));
-        if ((err = attach_pinned(prog, cg_fd, st.st_ino, path))) {
-            fprintf(stderr, "ward: attach %s to %s: %s\n", bpf_program__name(prog), k->cgroup,
-                    strerror(-err));
+        if (k->nlinks == WK_MAX_PINS) {
+            err = -E2BIG;
+            goto cleanup;
+        }
+        struct wk_pin *p = &k->links[k->nlinks++];
+        snprintf(p->path, sizeof(p->path), "%s/links/%s", k->pin_dir, bpf_program__name(prog));
+        if ((err = attach_pinned(k, prog, p))) {
+            snprintf(k->err, sizeof(k->err), "attach %s to %s: %s", bpf_program__name(prog),
+                     k->cgroup, strerror(-err));
             goto cleanup;
         }
     }
@@ -135,14 +209,85 @@ int wk_bpf_open(ward_kernel *k)
     skel = NULL;
     err = 0;
 cleanup:
-    if (cg_fd >= 0)
-        close(cg_fd);
-    ward_bpf__destroy(skel);
+    if (skel) {
+        /* The links made so far stay pinned (a later start swaps them);
+         * the handle forgets the maps it no longer has. */
+        k->nmaps = 0;
+        ward_bpf__destroy(skel);
+    }
     return err;
+}
+
+int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out)
+{
+    int err = 0;
+    struct stat st;
+    memset(out, 0, sizeof(*out));
+    if (!k->skel)
+        return 0;
+    for (size_t i = 0; i < k->nlinks; i++) {
+        struct wk_pin *p = &k->links[i];
+        __u32 running = 0;
+        bool attached = link_attached(k, p->fd, p->prog, &running);
+        if (attached && p->prog_id && running != p->prog_id) {
+            /* Another program swapped into our link (BPF_LINK_UPDATE). */
+            out->replaced++;
+            if (repair && bpf_link_update(p->fd, bpf_program__fd(p->prog), NULL)) {
+                out->failed++;
+                err = -errno;
+            }
+        }
+        if (!attached) {
+            out->detached++;
+            if (!repair)
+                continue;
+            int fd = link_new(k, p->prog);
+            if (fd < 0) {
+                out->failed++;
+                err = fd;
+                continue;
+            }
+            close(p->fd);
+            p->fd = fd;
+            p->ino = 0; /* the pin names the detached link: put the new one there */
+        }
+        if (stat(p->path, &st) || st.st_dev != p->dev || st.st_ino != p->ino) {
+            if (p->ino) /* not merely the link replaced above */
+                out->unpinned++;
+            int e = repair ? pin_put(p) : 0;
+            if (e) {
+                out->failed++;
+                err = e;
+            }
+        }
+    }
+    for (size_t i = 0; i < k->nmaps; i++) {
+        struct wk_pin *p = &k->maps[i];
+        if (!stat(p->path, &st) && st.st_dev == p->dev && st.st_ino == p->ino)
+            continue;
+        out->unpinned++;
+        int e = repair ? pin_put(p) : 0;
+        if (e) {
+            out->failed++;
+            err = e;
+        }
+    }
+    bool found = out->detached || out->unpinned || out->replaced;
+    if (found && repair && !out->failed)
+        k->hook_repairs++;
+    return err ? err : found ? 1 : 0;
 }
 
 void wk_bpf_close(ward_kernel *k)
 {
+    /* The pins keep the links attached once we are gone. */
+    for (size_t i = 0; i < k->nlinks; i++)
+        if (k->links[i].fd >= 0)
+            close(k->links[i].fd);
+    k->nlinks = k->nmaps = 0;
+    if (k->cg_fd >= 0)
+        close(k->cg_fd);
+    k->cg_fd = -1;
     ward_bpf__destroy(k->skel);
     k->skel = NULL;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;

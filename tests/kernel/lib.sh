@@ -3,13 +3,22 @@
 # SAFETY: nothing here touches the root network namespace or the root
 # cgroup. Two namespaces A (clients, driver, nft table) and B (peer) joined
 # by a veth pair; BPF hooks attach to a cgroup of our own holding only the
-# test clients; pins live under /sys/fs/bpf/ward-test-ID. wk_cleanup (on
-# EXIT) removes all of it, also when a test fails.
+# test clients; pins live under /sys/fs/bpf/ward-test-ID (the product mounts
+# a BPF file system there if none is). wk_cleanup (on EXIT) removes all of
+# it, also when a test fails.
 #
 # nsenter --net is used rather than `ip netns exec`, which remounts /sys
 # (and would hide bpffs and the cgroup tree from the driver).
 
 set -u
+# Each test runs in a private mount namespace of its own: where no BPF file
+# system is mounted, the driver or wardd mounts one (as on any machine) and
+# it goes away with the test. unshare execs: the pid stays, so it runs once.
+if [ "${WK_MNTNS:-}" != "$$" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+    export WK_MNTNS=$$ WK_CALLER_MNTNS
+    WK_CALLER_MNTNS=$(readlink /proc/self/ns/mnt)
+    exec unshare --mount --propagation private -- bash "$0" "$@"
+fi
 WK_ID=${WK_ID:-$$}
 WK_BUILD=${WARD_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/san}
 WK_KDRV=$WK_BUILD/bin/ward-kdrv
@@ -57,6 +66,12 @@ wk_client() {
         sh "$WK_CG" "$NS_A" "$@"
 }
 
+# Is this shell in a mount namespace of its own, not the one the test was
+# started from? (/proc/1/ns may not be readable: compare with the caller's.)
+wk_private_mounts() {
+    [ -n "${WK_CALLER_MNTNS:-}" ] && [ "$(readlink /proc/self/ns/mnt)" != "$WK_CALLER_MNTNS" ]
+}
+
 wk_cleanup() {
     local rc=$?
     set +e
@@ -86,8 +101,6 @@ wk_setup() {
     local root
     root=$(wk_cg2root)
     [ -n "$root" ] || wk_skip_all "no cgroup v2"
-    grep -q ' /sys/fs/bpf bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
-        wk_skip_all "no bpffs"
     trap wk_cleanup EXIT
     trap 'exit 130' INT TERM
     WK_CG=$root/ward-test-$WK_ID

@@ -7,6 +7,11 @@ command -v bpftool >/dev/null || wk_skip_all "no bpftool"
 OBJ=$WK_BUILD/kernel/ward.bpf.o
 [ -f "$OBJ" ] || wk_skip_all "no $OBJ"
 
+# The foreign program's pins are this test's own, made before Ward runs:
+# they need a BPF file system (mounted in this test's mount namespace only).
+if ! grep -q ' /sys/fs/bpf bpf ' /proc/mounts; then
+    wk_private_mounts && mount -t bpf bpf /sys/fs/bpf || wk_skip_all "no BPF file system"
+fi
 mkdir -p "$WK_PIN"
 bpftool prog loadall "$OBJ" "$WK_PIN/foreign" >/dev/null 2>&1 &&
     bpftool cgroup attach "$WK_CG" post_bind4 pinned "$WK_PIN/foreign/ward_post_bind4" multi

@@ -570,11 +570,15 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    int err = ward_kernel_open(&cfg, &drv.k);
+    char why[512];
+    int err = ward_kernel_open(&cfg, &drv.k, why, sizeof(why));
     if (err) {
-        fprintf(stderr, "ward-kdrv: open: %s\n", strerror(-err));
+        fprintf(stderr, "ward-kdrv: %s\n", why);
         return 1;
     }
+    if (ward_kernel_bpffs_mounted(drv.k)[0])
+        printf("bpffs: none was mounted: mounted one on %s; pins under %s\n",
+               ward_kernel_bpffs_mounted(drv.k), ward_kernel_pin_dir(drv.k));
     if (!cfg.no_bpf && apply_programs(false))
         goto fail;
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
@@ -628,7 +632,7 @@ int main(int argc, char **argv)
             {.fd = cfd, .events = POLLIN},
             {.fd = ward_kernel_nft_monitor_fd(drv.k), .events = POLLIN},
         };
-        int n = poll(p, 3, 200);
+        int n = poll(p, 3, 50);
         if (n < 0 && errno != EINTR)
             break;
         if (reload) {
@@ -641,10 +645,27 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
         /* A foreign change to the table first: repair before anything else. */
-        if (n > 0 && (p[2].revents & POLLIN) && ward_kernel_nft_monitor_drain(drv.k) && repair) {
+        ward_knft_change ch;
+        if (n > 0 && (p[2].revents & POLLIN) && ward_kernel_nft_monitor_drain(drv.k, &ch) &&
+            repair) {
             int rc = ward_kernel_nft_repair(drv.k);
-            printf("nft: table inet ward was changed by someone else: %s\n",
+            printf("nft: table inet ward was changed by someone else (%s%s, pid %u): %s\n",
+                   ch.what & WARD_KNFT_ADDED ? "added" : "",
+                   ch.what & WARD_KNFT_DELETED ? " deleted" : "", ch.pid,
                    rc ? strerror(-rc) : "restored");
+            fflush(stdout);
+        }
+        /* The hooks: the kernel sends nothing when a link is detached. */
+        ward_khooks hk;
+        static time_t last_hook_fail;
+        int hrc = repair ? ward_kernel_hooks_check(drv.k, true, &hk) : 0;
+        if (hrc > 0 || (hrc < 0 && time(NULL) != last_hook_fail)) {
+            if (hrc < 0)
+                last_hook_fail = time(NULL); /* a failing repair: once a second */
+            printf("hooks: %u links detached, %u replaced, %u pins removed, %u not repaired: "
+                   "%s\n",
+                   hk.detached, hk.replaced, hk.unpinned, hk.failed,
+                   hk.failed ? "FAILED" : "restored");
             fflush(stdout);
         }
         if (n > 0 && (p[0].revents & POLLIN))
