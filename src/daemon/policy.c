@@ -81,20 +81,21 @@ static void refresh_self(ward_engine *e)
 }
 
 /* The alert detector with the policy's thresholds ("set alert portscan
- * 20/10s", "set alert flood 500/1s"); the defaults for what it leaves out. */
+ * 20/10s", "set alert flood 500/1s"); the defaults for what it leaves out.
+ * The parser has kept every value within what the detector honours. */
 static ward_alert *alerts_for(const ward_policy_extras *x)
 {
     ward_alert_config c;
     ward_alert_config_default(&c);
     for (size_t i = 0; i < x->n_alerts; i++) {
         const struct ward_alert *a = &x->alerts[i];
-        uint32_t window = a->window ? a->window : 1;
         if (strcmp(a->name, "portscan") == 0) {
-            c.scan_ports =
-                a->count < WARD_ALERT_MAX_SCAN_PORTS ? a->count : WARD_ALERT_MAX_SCAN_PORTS;
-            c.scan_window_s = window;
+            c.scan_ports = a->count;
+            c.scan_window_s = a->window;
         } else if (strcmp(a->name, "flood") == 0) {
-            c.flood_pps = a->count / window ? a->count / window : 1;
+            c.flood_pps = a->count;
+        } else if (strcmp(a->name, "flood-total") == 0) {
+            c.flood_total_pps = a->count;
         }
     }
     return ward_alert_new(&c);

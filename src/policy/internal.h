@@ -38,6 +38,9 @@ struct source {
     const char *text; /* NUL-terminated */
     size_t len;
     const char *root; /* the policy tree the file belongs to (realpath) */
+    bool quiet;       /* never quote its lines (it failed a check before parsing) */
+    int cur_line;     /* diag's cursor: errors come mostly in order, so */
+    size_t cur_off;   /* finding a line is linear over a whole run */
 };
 
 enum tok_type { T_EOF, T_WORD, T_STRING, T_MACRO, T_LBRACE, T_RBRACE, T_COMMA, T_EQ, T_BANG };
@@ -78,6 +81,8 @@ struct load {
     struct arena arena;
     struct sbuf diag;
     size_t errors;
+    bool stopped; /* WARD_POLICY_MAX_ERRORS reached: the load ends here */
+    size_t bytes; /* read so far, every file of the load together */
 
     struct source *srcs;
     size_t n_srcs;
@@ -106,6 +111,9 @@ void diag_at(struct load *ld, const struct token *t, const char *fmt, ...)
 void diag_pos(struct load *ld, int src, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void diag_plain(struct load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* file:line:col without quoting the line (what is there is not fit to show). */
+void diag_pos_quiet(struct load *ld, int src, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The nearest candidate within a small edit distance, or NULL. */
 const char *suggest(const char *word, const char *const *candidates);
 
@@ -116,6 +124,9 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
 const char **dir_glob(struct load *ld, const char *dir, const char *pattern, size_t *n,
                       const struct token *at);
 bool policy_trusted(const ward_policy *p, uid_t uid);
+/* Refuses (and reports) a source that is not text: NUL or other control
+ * bytes, or invalid UTF-8. Nothing of it is quoted. */
+bool source_is_text(struct load *ld, int src);
 bool policy_skip_secrecy(const ward_policy *p);
 
 /* parser.c: parses and applies one source to ld->e. */

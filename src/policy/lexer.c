@@ -50,7 +50,7 @@ struct token *lex_source(struct load *ld, int src, size_t *n_out)
     const char *line_start = p;
     bool bol = true;
 
-    while (p < end) {
+    while (p < end && !ld->stopped) {
         unsigned char c = (unsigned char)*p;
         if (c == '\n') {
             line++;

@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "policy/internal.h"
 
+#include "alert/alert.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -51,6 +53,9 @@ static const char *const layer_words[] = {"outbound",    "inbound",   "bind",   
                                           "connect-out", "accept-in", NULL};
 static const char *const builtin_zone_words[] = {"any",  "loopback", "lan", "multicast",
                                                  "self", "internet", NULL};
+
+/* Alerts the daemon raises ("set alert NAME COUNT/WINDOW"). */
+static const char *const alert_words[] = {"portscan", "flood", "flood-total", NULL};
 
 /* ---- Tokens ---------------------------------------------------------------- */
 
@@ -858,6 +863,24 @@ static bool duration(struct ps *ps, const struct token *t, const char *s, uint32
     return true;
 }
 
+/* A layer wardd enforces; the engine's other layers are refused by name. */
+static int layer_choice(struct ps *ps)
+{
+    const struct token *t = tok(ps);
+    int l = choice(ps, "layer", layer_words);
+    if (l < 0)
+        return -1;
+    l = layer_from_word(layer_words[l]);
+    if (!ward_policy_layer_supported((enum ward_layer)l)) {
+        err(ps, t,
+            "layer '%s' is not supported: wardd decides only the outbound, inbound and dns "
+            "layers",
+            t->text);
+        return -1;
+    }
+    return l;
+}
+
 static bool stmt_set(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -917,28 +940,33 @@ static bool stmt_set(struct ps *ps)
         ld->extras.fail_open = v == 1;
         return true;
     case 5: {
-        const char *name = name_tok(ps, "alert");
-        if (!name)
+        const struct token *nt = tok(ps);
+        int kind = choice(ps, "alert", alert_words);
+        if (kind < 0)
             return false;
+        const char *name = alert_words[kind];
         const struct token *t = adv(ps);
-        const char *slash = t->type == T_WORD ? strchr(t->text, '/') : NULL;
+        const char *slash = t->type == T_WORD && !t->bol ? strchr(t->text, '/') : NULL;
         char num[32];
         uint32_t count, window;
         if (!slash || (size_t)(slash - t->text) >= sizeof(num))
             return err(ps, t, "threshold expected as COUNT/DURATION, e.g. 20/10s");
         snprintf(num, sizeof(num), "%.*s", (int)(slash - t->text), t->text);
-        if (!is_number(num) || !parse_u32(num, 1000000, &count) || count == 0)
-            return err(ps, t, "bad count '%s' (1-1000000)", num);
+        /* The limits of the detector (alert/alert.h), not silent clamps. */
+        uint32_t max = kind == 0 ? WARD_ALERT_MAX_SCAN_PORTS : 1000000;
+        if (!is_number(num) || !parse_u32(num, max, &count) || count == 0)
+            return err(ps, t, "bad count '%s' for %s (1-%u)", num, name, max);
         if (!duration(ps, t, slash + 1, &window))
             return false;
         if (window == 0)
             return err(ps, t, "the window of an alert cannot be zero");
+        if (kind != 0 && window != 1)
+            return err(ps, t,
+                       "%s counts packets within one second: write COUNT/1s (e.g. 500/1s), not %s",
+                       name, t->text);
         for (size_t i = 0; i < ld->extras.n_alerts; i++)
             if (!strcmp(ld->extras.alerts[i].name, name))
-                return err(ps, what, "'set alert %s' is given twice", name);
-        if (strlen(name) >= sizeof(ld->extras.alerts[0].name) ||
-            ld->extras.n_alerts >= WARD_POLICY_MAX_ALERTS)
-            return err(ps, what, "too many alerts or name too long");
+                return err(ps, nt, "'set alert %s' is given twice", name);
         struct ward_alert *a = &ld->extras.alerts[ld->extras.n_alerts++];
         snprintf(a->name, sizeof(a->name), "%s", name);
         a->count = count;
@@ -947,10 +975,9 @@ static bool stmt_set(struct ps *ps)
     }
     case 6: {
         const struct token *lt = tok(ps);
-        int l = choice(ps, "layer", layer_words);
+        int l = layer_choice(ps);
         if (l < 0)
             return false;
-        l = layer_from_word(layer_words[l]);
         if ((v = choice(ps, "verdict", passblock)) < 0)
             return false;
         if (ld->defaults_seen[l])
@@ -1334,6 +1361,32 @@ static int cmp_cond(const void *a, const void *b)
     return rx != ry ? rx - ry : (int)x->negate - (int)y->negate;
 }
 
+/* A filter may only hand traffic to a callout wardd registers: any other
+ * name would block everything the filter matches (callout-missing). */
+static bool callout_ref(struct ps *ps, const char **out)
+{
+    const struct token *t = tok(ps);
+    const char *name = name_tok(ps, "callout");
+    if (!name)
+        return false;
+    for (const char *const *c = ward_policy_callouts; *c; c++) {
+        if (!strcmp(*c, name)) {
+            *out = name;
+            return true;
+        }
+    }
+    const char *s = suggest(name, ward_policy_callouts);
+    if (s)
+        return err(ps, t, "unknown callout '%s'; did you mean '%s'?", name, s);
+    if (!ward_policy_callouts[0])
+        return err(ps, t, "unknown callout '%s' (wardd registers no callouts)", name);
+    char list[256] = "";
+    for (const char *const *c = ward_policy_callouts; *c; c++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                 c == ward_policy_callouts ? "" : ", ", *c);
+    return err(ps, t, "unknown callout '%s' (one of: %s)", name, list);
+}
+
 static bool stmt_filter(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1375,10 +1428,10 @@ static bool stmt_filter(struct ps *ps)
         if (is_word(t, "layer")) {
             ONCE(seen_layer, t);
             adv(ps);
-            int l = choice(ps, "layer", layer_words);
+            int l = layer_choice(ps);
             if (l < 0)
                 return false;
-            d.layer = (enum ward_layer)layer_from_word(layer_words[l]);
+            d.layer = (enum ward_layer)l;
         } else if (is_word(t, "sublayer")) {
             ONCE(seen_sub, t);
             adv(ps);
@@ -1429,7 +1482,7 @@ static bool stmt_filter(struct ps *ps)
             d.action = is_word(t, "permit")  ? WARD_ACT_PERMIT
                        : is_word(t, "block") ? WARD_ACT_BLOCK
                                              : WARD_ACT_CALLOUT;
-            if (d.action == WARD_ACT_CALLOUT && !(d.callout = name_tok(ps, "callout")))
+            if (d.action == WARD_ACT_CALLOUT && !callout_ref(ps, &d.callout))
                 return false;
         } else if (is_lifetime_word(t)) {
             if (!parse_lifetime(ps, &d.lifetime, &seen_life))
@@ -1699,6 +1752,8 @@ static bool stmt_app(struct ps *ps)
     }
     for (;;) {
         const struct token *t = tok(ps);
+        if (ld->stopped)
+            return true;
         if (t->type == T_EOF) {
             diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
             return true;
@@ -1801,6 +1856,8 @@ static void include_file(struct ps *ps, const char *path, const struct token *at
 {
     struct load *ld = ps->ld;
     char real[PATH_MAX];
+    if (ld->stopped)
+        return;
     if (realpath(path, real)) {
         for (size_t i = 0; i < ld->depth; i++) {
             if (!strcmp(ld->stack[i], real)) {
@@ -1881,7 +1938,7 @@ void parse_source(struct load *ld, int src)
     ld->stack = stack;
     ld->depth++;
     struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
-    while (tok(&ps)->type != T_EOF && !ld->arena.oom)
+    while (tok(&ps)->type != T_EOF && !ld->arena.oom && !ld->stopped)
         statement(&ps);
     ld->depth--;
     ld->stack = saved;

@@ -188,10 +188,14 @@ static int run(ward_policy *p, const char *const *files, size_t n, const char *n
                 .root = getcwd(cwd, sizeof(cwd)) ? arena_strdup(&ld.arena, cwd, strlen(cwd)) : "/"};
             ld.srcs = s;
             ld.n_srcs = 1;
-            parse_source(&ld, 0);
+            if (len > WARD_POLICY_MAX_FILE)
+                diag_plain(&ld, "'%s' is larger than %u bytes: refusing it", name,
+                           WARD_POLICY_MAX_FILE);
+            else if (source_is_text(&ld, 0))
+                parse_source(&ld, 0);
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !ld.stopped; i++) {
             int src = source_open(&ld, files[i], NULL, NULL);
             if (src >= 0)
                 parse_source(&ld, src);
