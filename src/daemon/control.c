@@ -210,15 +210,10 @@ static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_conn_send_ok(c, m->id);
 }
 
+/* Answered when the parse, off the loop, is done (reload.c). */
 static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
-    char err[4096];
-    if (wardd_policy_load(d, err, sizeof(err)) < 0) {
-        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "policy not reloaded: %s", err);
-        return;
-    }
-    wardd_kernel_sync(d);
-    ward_conn_send_ok(c, m->id);
+    wardd_reload_request(d, ward_conn_session(c), m->id);
 }
 
 static void on_subscribe(struct wardd *d, ward_conn *c, const ward_msg *m)

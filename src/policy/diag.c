@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#define QUOTE_BEFORE 60  /* columns shown before the caret of a long line */
+#define QUOTE_MAX    160 /* columns shown of a long line, at most */
+
 static void diag_line(struct load *ld, int src, int line, int col)
 {
     struct source *s = &ld->srcs[src];
@@ -26,13 +29,22 @@ static void diag_line(struct load *ld, int src, int line, int col)
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol)
         eol = end;
-    sb_puts(&ld->diag, "    ");
-    for (const char *q = p; q < eol; q++)
+    /* A long line is shown around the caret only: twenty errors on one
+     * megabyte-long line must not make twenty megabytes of messages. */
+    const char *from = p, *to = eol;
+    if (col > QUOTE_BEFORE + 1 && (size_t)(col - 1) <= (size_t)(eol - p))
+        from = p + col - 1 - QUOTE_BEFORE;
+    if (to - from > QUOTE_MAX)
+        to = from + QUOTE_MAX;
+    sb_puts(&ld->diag, from > p ? "    ..." : "    ");
+    for (const char *q = from; q < to; q++)
         sb_putc(&ld->diag, *q == '\r' ? ' ' : *q);
-    sb_puts(&ld->diag, "\n    ");
+    sb_puts(&ld->diag, to < eol ? "...\n    " : "\n    ");
+    if (from > p)
+        sb_puts(&ld->diag, "   ");
     /* Tabs stay tabs so the caret lines up in any terminal. */
-    for (int i = 1; i < col && p + i - 1 < eol; i++)
-        sb_putc(&ld->diag, p[i - 1] == '\t' ? '\t' : ' ');
+    for (const char *q = from; q < p + col - 1 && q < to; q++)
+        sb_putc(&ld->diag, *q == '\t' ? '\t' : ' ');
     sb_puts(&ld->diag, "^\n");
 }
 

@@ -31,6 +31,20 @@ void *arena_alloc(struct arena *a, size_t n); /* zeroed; NULL sets a->oom */
 char *arena_strdup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
+/* Grows an arena array geometrically: a pointer to the new slot (zeroed), or
+ * NULL when out of memory. Appending n elements costs O(n) time and memory. */
+void *arena_push(struct arena *a, void *vec_ptr, size_t *n, size_t *cap, size_t size);
+
+/* Name -> index, on the arena: lookups of zones, lists and filter names stay
+ * constant-time however many a policy defines. */
+struct nmap {
+    const char **keys;
+    size_t *vals;
+    size_t cap, n;
+};
+bool nmap_put(struct arena *a, struct nmap *m, const char *key, size_t val);
+bool nmap_get(const struct nmap *m, const char *key, size_t *val);
+
 /* ---- Sources and tokens -------------------------------------------------- */
 
 struct source {
@@ -90,16 +104,14 @@ struct load {
     size_t depth;
 
     struct zone_def *zones;
-    size_t n_zones;
+    size_t n_zones, cap_zones;
+    struct nmap zone_index;
     struct list_def *lists;
-    size_t n_lists;
-    const char **filter_names;
-    size_t n_filter_names;
-    struct app_fallback {
-        uint64_t app;
-        int fb;    /* enum ward_app_fallback */
-    } * fallbacks; /* given explicitly in this load */
-    size_t n_fallbacks;
+    size_t n_lists, cap_lists;
+    struct nmap list_index;
+    struct nmap filter_names;
+    struct fstate *fstate; /* parser.c's scratch for one filter's conditions */
+    struct nmap fallbacks; /* app path -> enum ward_app_fallback given in this load */
 };
 
 /* lexer.c: tokens of one source; lexical errors are reported through diag. */

@@ -27,9 +27,11 @@ struct tokvec {
 static struct token *push(struct load *ld, struct tokvec *tv)
 {
     if (tv->n == tv->cap) {
+        if (tv->cap >= MAX_TOKENS)
+            return NULL;
         size_t cap = tv->cap ? tv->cap * 2 : 256;
         if (cap > MAX_TOKENS)
-            return NULL;
+            cap = MAX_TOKENS;
         struct token *v = arena_alloc(&ld->arena, cap * sizeof(*v));
         if (!v)
             return NULL;

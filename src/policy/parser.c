@@ -20,6 +20,7 @@
 #include <time.h>
 
 #define MAX_INCLUDE_DEPTH 16
+#define MAX_ZONES         1024
 
 struct ps {
     struct load *ld;
@@ -286,10 +287,14 @@ static bool range_word(struct ps *ps, const struct token *t, uint32_t max, const
 
 static struct list_def *find_list(struct load *ld, const char *name)
 {
-    for (size_t i = 0; i < ld->n_lists; i++)
-        if (strcmp(ld->lists[i].name, name) == 0)
-            return &ld->lists[i];
-    return NULL;
+    size_t i;
+    return nmap_get(&ld->list_index, name, &i) ? &ld->lists[i] : NULL;
+}
+
+static const struct zone_def *find_zone(struct load *ld, const char *name)
+{
+    size_t i;
+    return nmap_get(&ld->zone_index, name, &i) ? &ld->zones[i] : NULL;
 }
 
 static bool macro_ref(struct ps *ps, struct vals *v, enum list_kind kind)
@@ -470,10 +475,7 @@ static bool zone_known(struct load *ld, const char *name)
     for (const char *const *b = builtin_zone_words; *b; b++)
         if (strcmp(*b, name) == 0)
             return true;
-    for (size_t i = 0; i < ld->n_zones; i++)
-        if (strcmp(ld->zones[i].name, name) == 0)
-            return true;
-    return false;
+    return find_zone(ld, name) != NULL;
 }
 
 static bool cidr_word(struct ps *ps, const struct token *t, ward_cidr *c)
@@ -1015,6 +1017,9 @@ static bool stmt_zone(struct ps *ps)
             return err(ps, nt, "'%s' is a built-in zone and cannot be redefined", name);
     if (zone_known(ld, name))
         return err(ps, nt, "zone '%s' is defined twice", name);
+    /* The engine looks zones up by name as it classifies: keep them few. */
+    if (ld->n_zones >= MAX_ZONES)
+        return err(ps, nt, "too many zones (at most %d)", MAX_ZONES);
     if (tok(ps)->type != T_EQ)
         return err(ps, tok(ps), "'=' expected after the zone's name");
     adv(ps);
@@ -1023,10 +1028,7 @@ static bool stmt_zone(struct ps *ps)
         return false;
     /* A zone may be built from earlier user zones: their prefixes join. */
     for (size_t i = 0; i < v.ns; i++) {
-        const struct zone_def *z = NULL;
-        for (size_t k = 0; k < ld->n_zones; k++)
-            if (!strcmp(ld->zones[k].name, v.s[i]))
-                z = &ld->zones[k];
+        const struct zone_def *z = find_zone(ld, v.s[i]);
         if (!z)
             return err(ps, nt, "zone '%s' can only include prefixes and user zones, not '%s'", name,
                        v.s[i]);
@@ -1036,13 +1038,11 @@ static bool stmt_zone(struct ps *ps)
     vals_sort(&v);
     if (ward_zone_define(ld->e, name, v.c, v.nc) < 0)
         return err(ps, nt, "zone '%s': %s", name, ward_engine_error(ld->e));
-    struct zone_def *zs = arena_alloc(&ld->arena, (ld->n_zones + 1) * sizeof(*zs));
-    if (!zs)
+    struct zone_def *z =
+        arena_push(&ld->arena, &ld->zones, &ld->n_zones, &ld->cap_zones, sizeof(*z));
+    if (!z || !nmap_put(&ld->arena, &ld->zone_index, name, ld->n_zones - 1))
         return false;
-    if (ld->n_zones)
-        memcpy(zs, ld->zones, ld->n_zones * sizeof(*zs));
-    zs[ld->n_zones++] = (struct zone_def){name, v.c, v.nc};
-    ld->zones = zs;
+    *z = (struct zone_def){name, v.c, v.nc};
     return true;
 }
 
@@ -1064,13 +1064,11 @@ static bool stmt_list(struct ps *ps, enum list_kind kind)
                     kind == LIST_PORTS ? "port" : "domain"))
         return false;
     vals_sort(&v);
-    struct list_def *ls = arena_alloc(&ld->arena, (ld->n_lists + 1) * sizeof(*ls));
-    if (!ls)
+    struct list_def *l =
+        arena_push(&ld->arena, &ld->lists, &ld->n_lists, &ld->cap_lists, sizeof(*l));
+    if (!l || !nmap_put(&ld->arena, &ld->list_index, name, ld->n_lists - 1))
         return false;
-    if (ld->n_lists)
-        memcpy(ls, ld->lists, ld->n_lists * sizeof(*ls));
-    ls[ld->n_lists++] = (struct list_def){name, kind, v.r, v.s, kind == LIST_PORTS ? v.nr : v.ns};
-    ld->lists = ls;
+    *l = (struct list_def){name, kind, v.r, v.s, kind == LIST_PORTS ? v.nr : v.ns};
     return true;
 }
 
@@ -1397,9 +1395,8 @@ static bool stmt_filter(struct ps *ps)
         name = nt->text;
         if (!*name || strlen(name) > 200)
             return err(ps, nt, "a filter name must be 1 to 200 characters");
-        for (size_t i = 0; i < ld->n_filter_names; i++)
-            if (!strcmp(ld->filter_names[i], name))
-                return err(ps, nt, "filter '%s' is defined twice", name);
+        if (nmap_get(&ld->filter_names, name, NULL))
+            return err(ps, nt, "filter '%s' is defined twice", name);
     }
     ward_filter_def d = {.name = name,
                          .layer = WARD_LAYER_CONNECT_OUT,
@@ -1408,9 +1405,12 @@ static bool stmt_filter(struct ps *ps)
     bool seen_layer = false, seen_sub = false, seen_prov = false, seen_weight = false,
          seen_hard = false, seen_action = false, seen_life = false;
     const struct token *sub_tok = NULL;
-    struct fstate *f = arena_alloc(&ld->arena, sizeof(*f));
-    if (!f)
+    /* One scratch for every filter of the load (the engine copies what it
+     * keeps): a fresh one each would cost its size per filter. */
+    if (!ld->fstate && !(ld->fstate = arena_alloc(&ld->arena, sizeof(*ld->fstate))))
         return false;
+    struct fstate *f = ld->fstate;
+    f->n = 0;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
         if (flag)                                                                                  \
@@ -1547,15 +1547,8 @@ static bool stmt_filter(struct ps *ps)
     d.origin = origin;
     if (ward_filter_add(ld->e, &d) < 0)
         return err(ps, ft, "%s", ward_engine_error(ld->e));
-    if (name) {
-        const char **v = arena_alloc(&ld->arena, (ld->n_filter_names + 1) * sizeof(*v));
-        if (!v)
-            return false;
-        if (ld->n_filter_names)
-            memcpy(v, ld->filter_names, ld->n_filter_names * sizeof(*v));
-        v[ld->n_filter_names++] = name;
-        ld->filter_names = v;
-    }
+    if (name && !nmap_put(&ld->arena, &ld->filter_names, name, 0))
+        return false;
     return true;
 }
 
@@ -1729,20 +1722,14 @@ static bool stmt_app(struct ps *ps)
     }
     if (id > 0 && fallback >= 0) {
         /* Two blocks of one program may not disagree about its fallback. */
-        for (size_t i = 0; i < ld->n_fallbacks; i++) {
-            if (ld->fallbacks[i].app == (uint64_t)id && ld->fallbacks[i].fb != fallback) {
-                err(ps, fb_tok, "app '%s' has another fallback in another block", pt->text);
-                id = -1;
-            }
+        size_t given;
+        if (nmap_get(&ld->fallbacks, pt->text, &given) && (int)given != fallback) {
+            err(ps, fb_tok, "app '%s' has another fallback in another block", pt->text);
+            id = -1;
         }
         if (id > 0) {
-            struct app_fallback *v = arena_alloc(&ld->arena, (ld->n_fallbacks + 1) * sizeof(*v));
-            if (!v)
+            if (!nmap_put(&ld->arena, &ld->fallbacks, pt->text, (size_t)fallback))
                 return false;
-            if (ld->n_fallbacks)
-                memcpy(v, ld->fallbacks, ld->n_fallbacks * sizeof(*v));
-            v[ld->n_fallbacks++] = (struct app_fallback){(uint64_t)id, fallback};
-            ld->fallbacks = v;
             ward_app_set_fallback(ld->e, (uint64_t)id, (enum ward_app_fallback)fallback);
         }
     }
