@@ -111,7 +111,13 @@ struct load {
     struct nmap list_index;
     struct nmap filter_names;
     struct fstate *fstate; /* parser.c's scratch for one filter's conditions */
-    struct nmap fallbacks; /* app path -> enum ward_app_fallback given in this load */
+
+    /* One rule added to a live engine (ward_policy_add_rule). */
+    bool control;              /* app rules: the defaults below apply */
+    uint32_t default_provider; /* of a rule that names none */
+    uint64_t session;          /* what a `session` lifetime belongs to */
+    int64_t last_rule;         /* the id app_rule appended */
+    struct nmap fallbacks;     /* app path -> enum ward_app_fallback given in this load */
 };
 
 /* lexer.c: tokens of one source; lexical errors are reported through diag. */
@@ -143,6 +149,9 @@ bool policy_skip_secrecy(const ward_policy *p);
 
 /* parser.c: parses and applies one source to ld->e. */
 void parse_source(struct load *ld, int src);
+/* One application rule ("allow out tcp port 443 ...") for app_id, appended
+ * to ld->e when it has no error; its id in ld->last_rule. */
+bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path);
 
 /* printer.c */
 const char *layer_word(enum ward_layer l);

@@ -1560,7 +1560,7 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     const struct token *rt = adv(ps);
     ward_app_rule r = {.dir = WARD_DIR_ANY,
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
-                       .provider = WARD_PROVIDER_ADMIN};
+                       .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
          seen_port = false, seen_dest = false, seen_domain = false;
     struct vals ports = {0}, dest = {0}, domains = {0}, times = {0};
@@ -1665,8 +1665,12 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     char origin[512];
     origin_of(ps, rt, origin, sizeof(origin));
     r.origin = origin;
-    if (ward_app_rule_append(ld->e, app_id, &r) < 0)
+    if (ld->control && r.lifetime.kind == WARD_LIFE_DYNAMIC)
+        r.lifetime.session = ld->session; /* the session that adds it, whatever it says */
+    int64_t id = ward_app_rule_append(ld->e, app_id, &r);
+    if (id < 0)
         return err(ps, rt, "app '%s': %s", path, ward_engine_error(ld->e));
+    ld->last_rule = id;
     return true;
 }
 
@@ -1929,4 +1933,29 @@ void parse_source(struct load *ld, int src)
         statement(&ps);
     ld->depth--;
     ld->stack = saved;
+}
+
+bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
+{
+    size_t n;
+    struct token *toks = lex_source(ld, src, &n);
+    if (!toks || ld->arena.oom || ld->errors)
+        return false;
+    struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
+    const struct token *t = tok(&ps);
+    static const char *const starts[] = {"allow", "deny", NULL};
+    if (!is_word(t, "allow") && !is_word(t, "deny")) {
+        unknown_at(&ps, t, "'allow' or 'deny'", starts, true);
+        return false;
+    }
+    ld->last_rule = -1;
+    if (!app_rule(&ps, app_id, path) || ps.failed)
+        return false;
+    if (tok(&ps)->type != T_EOF) {
+        /* One rule a request: what follows would be lost. */
+        err(&ps, tok(&ps), "one rule expected, and '%s' follows it", show(tok(&ps)));
+        ward_app_rule_remove(ld->e, (uint64_t)ld->last_rule);
+        return false;
+    }
+    return true;
 }

@@ -73,6 +73,24 @@ int ward_policy_load_text(ward_policy *p, const char *name, const char *text, si
  * file on top of the administrator's policy. */
 int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n);
 
+/* One application rule in the language, as a program's block holds it
+ * ("allow out tcp port 443 to internet weekdays 08:00-19:00 until-restart"),
+ * parsed with the same grammar and appended to e for app_id (e: the engine
+ * of this policy, whose zones and providers the rule may name). A rule that
+ * names no provider gets `provider`; a `session` lifetime gets `session`.
+ * All or nothing: the rule id, or a negative ward_err with the diagnostics
+ * (file:line:col against `name`) in err. */
+typedef struct ward_rule_text {
+    const char *name; /* in messages, e.g. "rule" */
+    const char *text;
+    uint64_t app_id;
+    const char *program;
+    uint32_t provider;
+    uint64_t session;
+} ward_rule_text;
+int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_text *rt, char *err,
+                             size_t errlen);
+
 /* Diagnostics of the last load, as text (empty when none). */
 const char *ward_policy_diagnostics(const ward_policy *p);
 size_t ward_policy_error_count(const ward_policy *p);
