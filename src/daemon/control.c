@@ -135,6 +135,23 @@ static void on_rules_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     free(rules);
 }
 
+void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text)
+{
+    /* As much as a client accepts in one string, cut at a line. */
+    static const char cut[] = "... (more in wardd's log)\n";
+    char msg[WARD_PROTO_MAX_STR];
+    int n = snprintf(msg, sizeof(msg), "%s%s", prefix, text);
+    if (n >= (int)sizeof(msg)) {
+        char *nl = memrchr(msg, '\n', sizeof(msg) - sizeof(cut));
+        size_t at = nl ? (size_t)(nl - msg) + 1 : sizeof(msg) - sizeof(cut);
+        memcpy(msg + at, cut, sizeof(cut));
+    }
+    ward_msg m = {.type = WARD_MSG_ERROR, .id = id};
+    m.u.error.code = WARD_PE_FAILED;
+    m.u.error.message = msg;
+    ward_conn_send(c, &m, NULL, 0);
+}
+
 /* Persistent rules over the protocol are the learned provider's: the
  * administrator's live in the policy files. */
 static bool persists(const ward_lifetime *l)
@@ -164,7 +181,7 @@ static int64_t add_rule_text(struct wardd *d, ward_conn *c, const ward_msg *m, u
                          .session = ward_conn_session(c)};
     int64_t id = ward_policy_add_rule(d->policy, d->engine, &rt, err, sizeof(err));
     if (id < 0) {
-        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", err);
+        wardd_send_failed(c, m->id, "", err);
         return -1;
     }
     ward_app_info a = {0};

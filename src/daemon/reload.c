@@ -133,8 +133,7 @@ static void answer_conn(ward_conn *c, void *ctx)
         if (a->ok)
             ward_conn_send_ok(c, a->r->now[i].id);
         else
-            ward_conn_send_error(c, a->r->now[i].id, WARD_PE_FAILED, "policy not reloaded: %s",
-                                 a->err);
+            wardd_send_failed(c, a->r->now[i].id, "policy not reloaded: ", a->err);
     }
 }
 

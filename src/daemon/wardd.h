@@ -118,6 +118,9 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
 
 /* control.c: the control protocol's requests. */
+/* A `failed` error carrying all of a long message (the parser's every
+ * diagnostic), where ward_conn_send_error keeps a short one. */
+void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text);
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
 void wardd_on_close(ward_server *s, ward_conn *c, void *ctx);
 /* An engine rule as the protocol shows it (strings point into the engine). */
