@@ -83,69 +83,69 @@ static bool secure_parent(struct load *ld, const char *real, const char *path,
     return true;
 }
 
-/* Where UTF-8 goes wrong in s, or NULL: overlong forms, surrogates and
- * values past U+10FFFF are not text either. */
-static const unsigned char *bad_utf8(const unsigned char *s, const unsigned char *end)
+/* The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not one:
+ * overlong forms, surrogates and values past U+10FFFF are not text. */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
 {
-    while (s < end) {
-        unsigned char c = *s;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf)
-            n = 1, cp = c & 0x1f, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-            n = 2, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-            n = 3, cp = c & 0x07, min = 0x10000;
-        else
-            return s;
-        if ((size_t)(end - s) <= n)
-            return s;
-        for (size_t i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80)
-                return s;
-            cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return s;
-        s += n + 1;
+    unsigned char c = *s;
+    size_t n;
+    uint32_t cp, min;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 1, cp = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 2, cp = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 3, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if ((size_t)(end - s) <= n)
+        return 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
     }
-    return NULL;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n + 1;
 }
 
 bool source_is_text(struct load *ld, int src)
 {
     struct source *s = &ld->srcs[src];
-    const unsigned char *p = (const unsigned char *)s->text, *end = p + s->len;
-    const unsigned char *bad = NULL;
+    const unsigned char *p = (const unsigned char *)s->text, *end = p + s->len, *q = p;
     const char *why = NULL;
-    /* Control bytes other than tab, newline and carriage return: a binary
-     * file, or text that would drive the terminal the errors are shown on. */
-    for (const unsigned char *q = p; q < end && !bad; q++) {
-        if ((*q < 0x20 && *q != '\t' && *q != '\n' && *q != '\r') || *q == 0x7f) {
-            bad = q;
+    /* One pass: control bytes other than tab, newline and carriage return
+     * (a binary file, or text that would drive the terminal the errors are
+     * shown on), and invalid UTF-8. */
+    while (q < end) {
+        unsigned char c = *q;
+        if (c >= 0x20 && c < 0x7f) {
+            q++;
+        } else if (c == '\n' || c == '\t' || c == '\r') {
+            q++;
+        } else if (c >= 0x80) {
+            size_t n = utf8_len(q, end);
+            if (!n) {
+                why = "invalid UTF-8 at byte";
+                break;
+            }
+            q += n;
+        } else {
             why = "control byte";
+            break;
         }
     }
-    const unsigned char *u = bad_utf8(p, bad ? bad : end);
-    if (u) {
-        bad = u;
-        why = "invalid UTF-8 at byte";
-    }
-    if (!bad)
+    if (!why)
         return true;
     int line = 1;
     const unsigned char *ls = p;
-    for (const unsigned char *q = p; q < bad; q++)
-        if (*q == '\n')
-            line++, ls = q + 1;
+    for (const unsigned char *r = p; r < q; r++)
+        if (*r == '\n')
+            line++, ls = r + 1;
     s->quiet = true;
-    diag_pos_quiet(ld, src, line, (int)(bad - ls) + 1,
-                   "'%s' is not a text file (%s 0x%02x): refusing it", s->path, why, *bad);
+    diag_pos_quiet(ld, src, line, (int)(q - ls) + 1,
+                   "'%s' is not a text file (%s 0x%02x): refusing it", s->path, why, *q);
     return false;
 }
 

@@ -12,11 +12,16 @@
 #define MAX_TOKENS 1000000
 
 /* Characters of a bare word: names, numbers, addresses, prefixes, times,
- * ranges, dates, globs. */
+ * ranges, dates, globs. A table: the lexer asks for every byte. */
+static const bool word_chars[256] = {
+    ['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['_'] = true,
+    ['.'] = true,         [':'] = true,         ['/'] = true,         ['*'] = true,
+    ['-'] = true,         ['+'] = true,         ['?'] = true,         ['@'] = true,
+};
+
 static bool word_char(unsigned char c)
 {
-    return isalnum(c) || c == '_' || c == '.' || c == ':' || c == '/' || c == '*' || c == '-' ||
-           c == '+' || c == '?' || c == '@';
+    return word_chars[c];
 }
 
 struct tokvec {
