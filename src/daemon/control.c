@@ -286,7 +286,7 @@ static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
 /* Answered when the parse, off the loop, is done (reload.c). */
 static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
-    wardd_reload_request(d, ward_conn_session(c), m->id);
+    wardd_reload_request(d, c, m->id);
 }
 
 static void on_subscribe(struct wardd *d, ward_conn *c, const ward_msg *m)

@@ -289,7 +289,7 @@ static void handle_signal(struct wardd *d)
     struct signalfd_siginfo si;
     while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGHUP)
-            wardd_reload_request(d, 0, 0);
+            wardd_reload_request(d, NULL, 0);
         else
             d->running = false;
     }

@@ -29,13 +29,14 @@
 #define MAX_WAITERS    64
 
 struct waiter {
-    uint64_t session; /* 0: a signal asked */
+    uint64_t session; /* the client's: it may be gone by the answer */
     uint32_t id;
 };
 
 struct wardd_reload {
     int efd;
-    bool running;
+    bool running;  /* a parse is under way or its result waits on efd */
+    bool threaded; /* ... on `thread`, to be joined */
     pthread_t thread;
     /* The thread's: written before the eventfd, read after it. */
     char *config, *learned;
@@ -89,32 +90,38 @@ static void start(struct wardd *d)
     r->result = NULL;
     r->err[0] = 0;
     sd_notify(0, "RELOADING=1");
+    r->running = true;
     int rc = pthread_create(&r->thread, NULL, parse_thread, r);
+    r->threaded = rc == 0;
     if (rc != 0) {
         /* No thread: parse here rather than refuse the reload. */
         wardd_log(LOG_WARNING, "reload thread: %s; parsing on the loop", strerror(rc));
         parse_thread(r);
-        return;
     }
-    r->running = true;
 }
 
-static void add_waiter(struct waiter *v, size_t *n, uint64_t session, uint32_t id)
+static bool add_waiter(struct waiter *v, size_t *n, ward_conn *c, uint32_t id)
 {
-    if (session && *n < MAX_WAITERS)
-        v[(*n)++] = (struct waiter){session, id};
+    if (!c)
+        return true;
+    if (*n == MAX_WAITERS) {
+        ward_conn_send_error(c, id, WARD_PE_BUSY, "too many reloads waiting");
+        return false;
+    }
+    v[(*n)++] = (struct waiter){ward_conn_session(c), id};
+    return true;
 }
 
-void wardd_reload_request(struct wardd *d, uint64_t session, uint32_t id)
+void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id)
 {
     struct wardd_reload *r = d->reload;
     if (r->running) {
-        add_waiter(r->next, &r->n_next, session, id);
-        r->again = true;
+        if (add_waiter(r->next, &r->n_next, c, id))
+            r->again = true;
         return;
     }
-    add_waiter(r->now, &r->n_now, session, id);
-    start(d);
+    if (add_waiter(r->now, &r->n_now, c, id))
+        start(d);
 }
 
 struct answer {
@@ -143,10 +150,9 @@ void wardd_reload_done(struct wardd *d)
     uint64_t v;
     if (read(r->efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
         return;
-    if (r->running) {
+    if (r->threaded)
         pthread_join(r->thread, NULL);
-        r->running = false;
-    }
+    r->running = r->threaded = false;
     bool ok = false;
     if (r->result) {
         ward_policy *p = r->result;
@@ -177,7 +183,7 @@ void wardd_reload_free(struct wardd *d)
     struct wardd_reload *r = d->reload;
     if (!r)
         return;
-    if (r->running)
+    if (r->threaded)
         pthread_join(r->thread, NULL); /* bounded: a parse stops at its limits */
     ward_policy_free(r->result);
     close(r->efd);

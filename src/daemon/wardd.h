@@ -92,9 +92,9 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errl
 struct wardd_reload;
 int wardd_reload_init(struct wardd *d);
 void wardd_reload_free(struct wardd *d);
-/* Starts a reload (or joins the next one when one is running); the client
- * with that session gets the answer to request `id` (session 0: nobody). */
-void wardd_reload_request(struct wardd *d, uint64_t session, uint32_t id);
+/* Starts a reload (or the next one, when one is running); client c (NULL:
+ * a signal asked) gets the answer to its request `id` if still connected. */
+void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id);
 int wardd_reload_fd(const struct wardd *d);
 /* The thread is done: installs its policy, answers who asked. */
 void wardd_reload_done(struct wardd *d);
