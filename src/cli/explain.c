@@ -368,8 +368,9 @@ int cmd_explain(int argc, char **argv)
             layer = i;
     if (layer < 0)
         layer = ward_layer_from_name(layer_s);
-    if (layer < 0) {
-        fprintf(stderr, "%s: unknown layer '%s'\n", cli_prog, layer_s);
+    if (layer < 0 || !ward_policy_layer_supported((enum ward_layer)layer)) {
+        fprintf(stderr, "%s: %s layer '%s' (outbound, inbound or dns)\n", cli_prog,
+                layer < 0 ? "unknown" : "wardd decides no", layer_s);
         return EXIT_USAGE;
     }
     req.layer = (enum ward_layer)layer;
