@@ -4,6 +4,7 @@
  *
  *   ward explain -f examples/ward.conf --app /usr/bin/curl --proto tcp \
  *                --to 93.184.216.34 --port 443 [--domain example.com] [--time "mon 10:00"]
+ *   ward explain --daemon ...   the same connection, decided by wardd
  *
  * Exit codes: 0 explained, 1 the policy has errors, 2 usage error.
  */
@@ -25,14 +26,16 @@ static void usage(FILE *f)
             "                    [--domain NAME] [--time \"DAY HH:MM\"] [--uid N] [--gid N]\n"
             "                    [--cmdline TEXT] [--iface NAME] [--cgroup PATH]\n"
             "                    [--sha256 HEX] [--self ADDR]... [--no-prompter] [--json]\n"
+            "       %s explain --daemon [--layer L] [--app PATH] ... [--json]\n"
             "       %s explain --log ID [--json]\n"
             "  Loads the policy (default: the installed one), has the engine decide the\n"
             "  described connection and prints its trace. --layer: outbound (default),\n"
-            "  inbound, bind, packet-out, packet-in, dns. Outbound, --to/--port are the\n"
-            "  remote end; inbound, --from/--sport are. --time defaults to now.\n"
+            "  inbound, dns. Outbound, --to/--port are the remote end; inbound,\n"
+            "  --from/--sport are. --time defaults to now. ICMP: --port is the type.\n"
+            "  --daemon: wardd decides it under the policy in force.\n"
             "  --log ID: a connection from `ward log`, explained by wardd under the\n"
             "  policy in force now.\n",
-            cli_prog, cli_prog);
+            cli_prog, cli_prog, cli_prog);
 }
 
 static int parse_port(const char *s, uint16_t *out)
@@ -125,20 +128,11 @@ static void print_trace_json(const ward_trace *t, const ward_decision *d)
     json_object_put(o);
 }
 
-/* `ward explain --log ID`: why wardd decided a logged connection as it
- * did, re-classified by the daemon under the policy in force now. */
-static int explain_logged(const char *arg, bool json)
+/* Prints wardd's answer to an explain request. */
+static int explain_remote(ward_msg *req, bool json)
 {
-    char *end;
-    unsigned long long id = strtoull(arg, &end, 10);
-    if (*end || !id) {
-        fprintf(stderr, "%s: explain: --log takes a log row id (the first column of ward log)\n",
-                cli_prog);
-        return EXIT_USAGE;
-    }
-    ward_msg req = {.type = WARD_MSG_EXPLAIN}, rep;
-    req.u.explain.log_id = id;
-    if (cli_request("ward-explain", &req, &rep) < 0)
+    ward_msg rep;
+    if (cli_request("ward-explain", req, &rep) < 0)
         return 1;
     if (json) {
         json_object *o = json_object_new_object();
@@ -154,6 +148,59 @@ static int explain_logged(const char *arg, bool json)
     }
     ward_msg_free(&rep);
     return 0;
+}
+
+/* `ward explain --log ID`: why wardd decided a logged connection as it
+ * did, re-classified by the daemon under the policy in force now. */
+static int explain_logged(const char *arg, bool json)
+{
+    char *end;
+    unsigned long long id = strtoull(arg, &end, 10);
+    if (*end || !id) {
+        fprintf(stderr, "%s: explain: --log takes a log row id (the first column of ward log)\n",
+                cli_prog);
+        return EXIT_USAGE;
+    }
+    ward_msg req = {.type = WARD_MSG_EXPLAIN};
+    req.u.explain.log_id = id;
+    return explain_remote(&req, json);
+}
+
+/* `ward explain --daemon ...`: the described connection, decided by wardd
+ * under the policy in force (its prompters, its "self" addresses). */
+static int explain_daemon(const ward_request *r, bool json)
+{
+    ward_msg req = {.type = WARD_MSG_EXPLAIN};
+    ward_event *ev = &req.u.explain.conn;
+    req.u.explain.has_conn = true;
+    ev->kind = WARD_EVENT_DECISION;
+    ev->layer = (uint8_t)r->layer;
+    ev->direction = (uint8_t)r->dir;
+    ev->proto = r->proto;
+    ev->local = r->local;
+    ev->remote = r->remote;
+    ev->lport = r->lport;
+    ev->rport = r->rport;
+    ev->uid = r->has_user ? r->uid : WARD_UID_UNKNOWN;
+    ev->time_ns = r->now * 1000000000;
+    WARD_EVENT_SET(ev, exe, r->app.path);
+    WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
+    WARD_EVENT_SET(ev, domain, r->domain);
+    return explain_remote(&req, json);
+}
+
+/* The coming instant of "DAY HH:MM" in local time (this week's, or now). */
+static int64_t instant_of(uint8_t wday, uint16_t minute)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_mday += (int)wday - tm.tm_wday;
+    tm.tm_hour = minute / 60;
+    tm.tm_min = minute % 60;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
 }
 
 int cmd_explain(int argc, char **argv)
@@ -184,7 +231,8 @@ int cmd_explain(int argc, char **argv)
         O_SHA,
         O_SELF,
         O_NOPROMPT,
-        O_JSON
+        O_JSON,
+        O_DAEMON
     };
     static const struct option opts[] = {
         {"file", required_argument, NULL, 'f'},
@@ -206,6 +254,7 @@ int cmd_explain(int argc, char **argv)
         {"self", required_argument, NULL, O_SELF},
         {"no-prompter", no_argument, NULL, O_NOPROMPT},
         {"json", no_argument, NULL, O_JSON},
+        {"daemon", no_argument, NULL, O_DAEMON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -213,7 +262,7 @@ int cmd_explain(int argc, char **argv)
     int n_files = 0;
     const char *layer_s = "outbound", *to = NULL, *from = NULL, *when = NULL;
     uint16_t port = 0, sport = 0;
-    bool prompter = true, json = false;
+    bool prompter = true, json = false, daemon = false;
     ward_ip self[16];
     size_t n_self = 0;
     ward_sha256 sha;
@@ -296,6 +345,9 @@ int cmd_explain(int argc, char **argv)
         case O_JSON:
             json = true;
             break;
+        case O_DAEMON:
+            daemon = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -316,8 +368,9 @@ int cmd_explain(int argc, char **argv)
             layer = i;
     if (layer < 0)
         layer = ward_layer_from_name(layer_s);
-    if (layer < 0) {
-        fprintf(stderr, "%s: unknown layer '%s'\n", cli_prog, layer_s);
+    if (layer < 0 || !ward_policy_layer_supported((enum ward_layer)layer)) {
+        fprintf(stderr, "%s: %s layer '%s' (outbound, inbound or dns)\n", cli_prog,
+                layer < 0 ? "unknown" : "wardd decides no", layer_s);
         return EXIT_USAGE;
     }
     req.layer = (enum ward_layer)layer;
@@ -358,6 +411,18 @@ int cmd_explain(int argc, char **argv)
         localtime_r(&t, &tm);
         req.wday = (uint8_t)tm.tm_wday;
         req.minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+    }
+    if (daemon) {
+        if (n_files || n_self || has_sha || !prompter) {
+            fprintf(stderr,
+                    "%s: explain --daemon uses wardd's policy, self addresses and "
+                    "prompters: -f, --self, --sha256 and --no-prompter do not apply\n",
+                    cli_prog);
+            return EXIT_USAGE;
+        }
+        if (when)
+            req.now = instant_of(req.wday, req.minute);
+        return explain_daemon(&req, json);
     }
 
     ward_policy *p = cli_policy_new();

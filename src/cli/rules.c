@@ -2,14 +2,20 @@
  * cli/rules.c — `ward rules`: the application rules in force.
  *
  *   ward rules list [--provider P] [--program PATH] [--json]
- *   ward rules add [--provider P] [--for N(m|h)|--until-restart] PROGRAM allow|deny
- *                  [out|in|any] [tcp|udp|icmp|PROTO] [port P[,P-Q...]] [to WHERE[,...]]
+ *   ward rules add [--provider P] [--for N(m|h)|--until-restart] PROGRAM RULE...
  *   ward rules delete ID
  *
- * WHERE is an address or prefix, a zone (lan, internet, office ...) or a
- * domain (example.com, *.example.com). Rules added here are learned rules:
- * kept in the learned rules file unless given a lifetime.
+ * RULE is an application rule in the policy language, as a program's block
+ * holds it (docs/POLICY.md): allow|deny, then direction, protocol, ports,
+ * to/from zones or addresses, domains, time windows, provider, lifetime:
+ *   ward rules add /usr/bin/git allow out tcp port 22,443 to internet weekdays 08:00-19:00
+ * wardd parses it with the policy's own parser, so everything a policy file
+ * accepts in a rule is accepted here, and nothing else. The direction is
+ * out unless the rule says in; a comma list ("22,443") is a { } list. Rules
+ * added here are learned rules: kept in the learned rules file unless given
+ * a lifetime (--for, --until-restart, or the language's own).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +30,11 @@ static int usage(void)
             "usage: %s rules list [--provider P] [--program PATH] [--json]\n"
             "       %s rules add [--provider P] [--for N(m|h)|--until-restart] PROGRAM "
             "allow|deny\n"
-            "                 [out|in|any] [tcp|udp|icmp|PROTO] [port P[,P-Q...]] "
-            "[to WHERE[,...]]\n"
+            "                 [in|out] [tcp|udp|icmp|proto P] [port P[,P-Q...]] [to|from "
+            "WHERE[,...]]\n"
+            "                 [domain D[,...]] [DAYS [HH:MM-HH:MM]] [provider P] "
+            "[LIFETIME]\n"
+            "         (a rule of the policy language: docs/POLICY.md)\n"
             "       %s rules delete ID\n",
             cli_prog, cli_prog, cli_prog);
     return EXIT_USAGE;
@@ -59,70 +68,60 @@ static int list(int argc, char **argv)
     return cli_request_parts("ward-rules", &req, WARD_MSG_RULES_REPLY, print_rules, &json) < 0;
 }
 
-/* "80", "80,443", "8000-8100": into r's port list. */
-static int parse_ports(const char *s, ward_proto_rule *r, ward_range *buf, size_t max)
+/* Appends one word to the rule's text: quoted when the lexer would not read
+ * it as one word; a comma list after port, to, from, domain or proto
+ * ("22,443", "lan,office") becomes a { } list, as the command line has always taken them. */
+static bool put_word(char *buf, size_t len, const char *w, const char *prev)
 {
-    r->ports = buf;
-    r->n_ports = 0;
-    while (*s) {
-        char *end;
-        unsigned long lo = strtoul(s, &end, 10), hi = lo;
-        if (end == s)
-            return -1;
-        if (*end == '-') {
-            s = end + 1;
-            hi = strtoul(s, &end, 10);
-            if (end == s)
-                return -1;
+    static const char *const listed[] = {"port", "to", "from", "domain", "proto", NULL};
+    bool list = false;
+    for (const char *const *k = listed; prev && *k; k++)
+        list = list || !strcmp(prev, *k);
+    size_t off = strlen(buf);
+    char q[1024];
+    bool plain = *w != 0;
+    for (const char *c = w; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("_.:/*-+?@{}!,$\"", *c))
+            plain = false;
+    if (plain && list && strchr(w, ',') && !strchr(w, '{') && 3 * strlen(w) + 8 < sizeof(q)) {
+        size_t k = 0;
+        q[k++] = '{';
+        q[k++] = ' ';
+        for (const char *c = w; *c; c++) {
+            q[k++] = *c;
+            if (*c == ',')
+                q[k++] = ' ';
         }
-        if (lo > hi || hi > 65535 || r->n_ports == max || (*end && *end != ','))
-            return -1;
-        buf[r->n_ports++] = (ward_range){(uint32_t)lo, (uint32_t)hi};
-        s = *end ? end + 1 : end;
+        q[k++] = ' ';
+        q[k++] = '}';
+        q[k] = 0;
+        w = q;
+    } else if (!plain) {
+        ward_policy_quote(w, q, sizeof(q));
+        w = q;
     }
-    return r->n_ports ? 0 : -1;
-}
-
-#define MAX_TO 32
-
-static int parse_to(char *s, ward_proto_rule *r, ward_cidr *cidrs, char **zones, char **domains)
-{
-    r->remotes = cidrs;
-    r->zones = zones;
-    r->domains = domains;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-        if (r->n_remotes + r->n_zones + r->n_domains == MAX_TO)
-            return -1;
-        if (ward_cidr_parse(tok, &cidrs[r->n_remotes]) == 0)
-            r->n_remotes++;
-        else if (strchr(tok, '.'))
-            domains[r->n_domains++] = tok;
-        else
-            zones[r->n_zones++] = tok;
-    }
-    return 0;
+    int n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", w);
+    return n >= 0 && (size_t)n < len - off;
 }
 
 static int add(int argc, char **argv)
 {
-    ward_proto_rule r = {.provider = "learned", .dir = WARD_DIR_OUT};
-    ward_range ports[64];
-    ward_cidr cidrs[MAX_TO];
-    char *zones[MAX_TO], *domains[MAX_TO];
+    ward_proto_rule r = {.provider = "learned"};
+    char text[4096] = "", life[64] = "";
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc) {
             r.provider = argv[++i];
         } else if (strcmp(argv[i], "--until-restart") == 0) {
-            r.lifetime.kind = WARD_LIFE_UNTIL_RESTART;
+            snprintf(life, sizeof(life), "until-restart");
         } else if (strcmp(argv[i], "--for") == 0 && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
             long unit = strcmp(end, "m") == 0 ? 60 : strcmp(end, "h") == 0 ? 3600 : 0;
-            if (n <= 0 || !unit)
+            if (n <= 0 || !unit || n > 366L * 86400 / unit)
                 return usage();
-            r.lifetime.kind = WARD_LIFE_TIMED;
-            r.lifetime.expires = (int64_t)time(NULL) + n * unit;
+            ward_lifetime l = {.kind = WARD_LIFE_TIMED, .expires = (int64_t)time(NULL) + n * unit};
+            ward_policy_fmt_lifetime(&l, life, sizeof(life));
         } else {
             return usage();
         }
@@ -130,39 +129,26 @@ static int add(int argc, char **argv)
     if (argc - i < 2)
         return usage();
     r.program = argv[i++];
-    if (strcmp(argv[i], "allow") == 0)
-        r.action = WARD_ACT_PERMIT;
-    else if (strcmp(argv[i], "deny") == 0 || strcmp(argv[i], "block") == 0)
-        r.action = WARD_ACT_BLOCK;
-    else
+    /* "block" has always been taken for "deny" here. */
+    if (!put_word(text, sizeof(text), strcmp(argv[i], "block") == 0 ? "deny" : argv[i], NULL))
+        return usage();
+    /* The direction is out unless the rule says otherwise, as before. */
+    bool dir = false;
+    for (int k = i + 1; k < argc; k++)
+        dir = dir || !strcmp(argv[k], "in") || !strcmp(argv[k], "out");
+    if (!dir && !put_word(text, sizeof(text), "out", NULL))
         return usage();
     for (i++; i < argc; i++) {
-        const char *w = argv[i];
-        if (strcmp(w, "out") == 0)
-            r.dir = WARD_DIR_OUT;
-        else if (strcmp(w, "in") == 0)
-            r.dir = WARD_DIR_IN;
-        else if (strcmp(w, "any") == 0)
-            r.dir = WARD_DIR_ANY;
-        else if (strcmp(w, "tcp") == 0)
-            r.proto = 6;
-        else if (strcmp(w, "udp") == 0)
-            r.proto = 17;
-        else if (strcmp(w, "icmp") == 0)
-            r.proto = 1;
-        else if (strcmp(w, "port") == 0 && i + 1 < argc) {
-            if (parse_ports(argv[++i], &r, ports, 64) < 0) {
-                fprintf(stderr, "%s: bad port list '%s'\n", cli_prog, argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (strcmp(w, "to") == 0 && i + 1 < argc) {
-            if (parse_to(argv[++i], &r, cidrs, zones, domains) < 0)
-                return usage();
-        } else {
-            fprintf(stderr, "%s: rules add: unexpected '%s'\n", cli_prog, w);
-            return usage();
+        if (!put_word(text, sizeof(text), argv[i], argv[i - 1])) {
+            fprintf(stderr, "%s: rules add: the rule is too long\n", cli_prog);
+            return EXIT_USAGE;
         }
     }
+    size_t off = strlen(text);
+    if (*life &&
+        (size_t)snprintf(text + off, sizeof(text) - off, " %s", life) >= sizeof(text) - off)
+        return usage();
+    r.text = text;
     ward_msg req = {.type = WARD_MSG_RULES_ADD}, rep;
     req.u.rule = r;
     if (cli_request("ward-rules", &req, &rep) < 0)

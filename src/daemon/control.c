@@ -146,6 +146,70 @@ static void on_rules_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     free(rules);
 }
 
+void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text)
+{
+    /* As much as a client accepts in one string, cut at a line. */
+    static const char cut[] = "... (more in wardd's log)\n";
+    char msg[WARD_PROTO_MAX_STR];
+    int n = snprintf(msg, sizeof(msg), "%s%s", prefix, text);
+    if (n >= (int)sizeof(msg)) {
+        char *nl = memrchr(msg, '\n', sizeof(msg) - sizeof(cut));
+        size_t at = nl ? (size_t)(nl - msg) + 1 : sizeof(msg) - sizeof(cut);
+        memcpy(msg + at, cut, sizeof(cut));
+    }
+    ward_msg m = {.type = WARD_MSG_ERROR, .id = id};
+    m.u.error.code = WARD_PE_FAILED;
+    m.u.error.message = msg;
+    ward_conn_send(c, &m, NULL, 0);
+}
+
+/* Persistent rules over the protocol are the learned provider's: the
+ * administrator's live in the policy files. */
+static bool persists(const ward_lifetime *l)
+{
+    return l->kind == WARD_LIFE_PERSISTENT || l->kind == WARD_LIFE_BOOT;
+}
+
+static void refuse_persistent(ward_conn *c, uint32_t id, const char *prov)
+{
+    ward_conn_send_error(c, id, WARD_PE_FAILED,
+                         "persistent rules of provider %s belong in the policy files; use "
+                         "provider learned or a dynamic, timed or until-restart lifetime",
+                         prov);
+}
+
+/* The rule as policy text, parsed with the policy's own grammar. */
+static int64_t add_rule_text(struct wardd *d, ward_conn *c, const ward_msg *m, uint64_t app,
+                             int provider)
+{
+    const ward_proto_rule *pr = &m->u.rule;
+    char err[4096];
+    ward_rule_text rt = {.name = "rule",
+                         .text = pr->text,
+                         .app_id = app,
+                         .program = pr->program,
+                         .provider = (uint32_t)provider,
+                         .session = ward_conn_session(c)};
+    int64_t id = ward_policy_add_rule(d->policy, d->engine, &rt, err, sizeof(err));
+    if (id < 0) {
+        wardd_send_failed(c, m->id, "", err);
+        return -1;
+    }
+    ward_app_info a = {0};
+    for (size_t i = 0; i < ward_app_count(d->engine); i++)
+        if (ward_app_at(d->engine, i, &a) == 0 && a.id == app)
+            break;
+    ward_app_rule r;
+    ward_app_rule_at(d->engine, app, a.n_rules - 1, NULL, &r);
+    const char *prov = ward_provider_name(d->engine, r.provider);
+    if (persists(&r.lifetime) && (!prov || strcmp(prov, "learned") != 0)) {
+        ward_app_rule_remove(d->engine, (uint64_t)id);
+        refuse_persistent(c, m->id, prov ? prov : "?");
+        return -1;
+    }
+    return id;
+}
+
 static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
     const ward_proto_rule *pr = &m->u.rule;
@@ -153,12 +217,8 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_lifetime life = pr->lifetime;
     if (life.kind == WARD_LIFE_DYNAMIC)
         life.session = ward_conn_session(c); /* gone when this client disconnects */
-    bool persist = life.kind == WARD_LIFE_PERSISTENT || life.kind == WARD_LIFE_BOOT;
-    if (persist && strcmp(prov, "learned") != 0) {
-        ward_conn_send_error(c, m->id, WARD_PE_FAILED,
-                             "persistent rules of provider %s belong in the policy files; use "
-                             "provider learned or a dynamic, timed or until-restart lifetime",
-                             prov);
+    if (!pr->text && persists(&life) && strcmp(prov, "learned") != 0) {
+        refuse_persistent(c, m->id, prov);
         return;
     }
     int provider = ward_provider_find(d->engine, prov);
@@ -172,34 +232,47 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
         return;
     }
-    ward_app_rule r = {
-        .dir = pr->dir,
-        .proto = pr->proto,
-        .ports = pr->ports,
-        .n_ports = pr->n_ports,
-        .addrs = pr->remotes,
-        .n_addrs = pr->n_remotes,
-        .domains = (const char *const *)pr->domains,
-        .n_domains = pr->n_domains,
-        .zones = (const char *const *)pr->zones,
-        .n_zones = pr->n_zones,
-        .times = pr->times,
-        .n_times = pr->n_times,
-        .action = pr->action,
-        .provider = (uint32_t)provider,
-        .lifetime = life,
-        .origin = pr->origin ? pr->origin : "control",
-    };
-    int64_t id = ward_app_rule_append(d->engine, (uint64_t)app, &r);
+    int64_t id;
+    if (pr->text) {
+        id = add_rule_text(d, c, m, (uint64_t)app, provider);
+    } else {
+        ward_app_rule r = {
+            .dir = pr->dir,
+            .proto = pr->proto,
+            .ports = pr->ports,
+            .n_ports = pr->n_ports,
+            .addrs = pr->remotes,
+            .n_addrs = pr->n_remotes,
+            .domains = (const char *const *)pr->domains,
+            .n_domains = pr->n_domains,
+            .zones = (const char *const *)pr->zones,
+            .n_zones = pr->n_zones,
+            .times = pr->times,
+            .n_times = pr->n_times,
+            .action = pr->action,
+            .provider = (uint32_t)provider,
+            .lifetime = life,
+            .origin = pr->origin ? pr->origin : "control",
+        };
+        id = ward_app_rule_append(d->engine, (uint64_t)app, &r);
+        if (id < 0)
+            ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
+    }
     if (id < 0) {
         if (new_app)
             ward_app_remove(d->engine, (uint64_t)app);
-        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
         return;
     }
     if (new_app)
         ward_app_set_fallback(d->engine, (uint64_t)app, WARD_FALLBACK_ASK);
-    if (persist)
+    ward_app_info a = {0};
+    ward_app_rule added = {0};
+    for (size_t i = 0; i < ward_app_count(d->engine); i++)
+        if (ward_app_at(d->engine, i, &a) == 0 && a.id == (uint64_t)app)
+            break;
+    ward_app_rule_at(d->engine, (uint64_t)app, a.n_rules - 1, NULL, &added);
+    if (persists(&added.lifetime) || added.lifetime.kind == WARD_LIFE_TIMED ||
+        added.lifetime.kind == WARD_LIFE_UNTIL_EXIT)
         wardd_policy_save_learned(d);
     if (life.kind == WARD_LIFE_UNTIL_EXIT)
         wardd_until_exit_sweep(d); /* its process is watched, or the rule ends now */
@@ -223,16 +296,10 @@ static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_conn_send_ok(c, m->id);
 }
 
+/* Answered when the parse, off the loop, is done (reload.c). */
 static void on_reload(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
-    char err[4096];
-    if (wardd_policy_load(d, err, sizeof(err)) < 0) {
-        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "policy not reloaded: %s", err);
-        return;
-    }
-    wardd_until_exit_sweep(d);
-    wardd_kernel_sync(d);
-    ward_conn_send_ok(c, m->id);
+    wardd_reload_request(d, c, m->id);
 }
 
 static void on_subscribe(struct wardd *d, ward_conn *c, const ward_msg *m)

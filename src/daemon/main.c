@@ -180,7 +180,7 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON, TAG_PIDFDS };
+enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON, TAG_PIDFDS, TAG_RELOAD };
 
 static int setup(struct wardd *d)
 {
@@ -199,6 +199,10 @@ static int setup(struct wardd *d)
     }
     if (wardd_policy_load(d, err, sizeof(err)) < 0) {
         wardd_log(LOG_ERR, "policy: %s", err);
+        return -1;
+    }
+    if ((rc = wardd_reload_init(d)) < 0) {
+        wardd_log(LOG_ERR, "reload: %s", strerror(-rc));
         return -1;
     }
     if (!(d->procs = proctab_new(NULL)) || !(d->prompts = prompts_new()) ||
@@ -275,7 +279,8 @@ static int setup(struct wardd *d)
     d->sigfd = signalfd(-1, &d->sigmask, SFD_CLOEXEC | SFD_NONBLOCK);
     d->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->sigfd < 0 || d->epfd < 0 || epoll_add(d->epfd, ward_server_fd(d->server), TAG_SERVER) ||
-        epoll_add(d->epfd, d->sigfd, TAG_SIGNAL)) {
+        epoll_add(d->epfd, d->sigfd, TAG_SIGNAL) ||
+        epoll_add(d->epfd, wardd_reload_fd(d), TAG_RELOAD)) {
         wardd_log(LOG_ERR, "epoll: %s", strerror(errno));
         return -1;
     }
@@ -310,6 +315,7 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_reload_free(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -343,20 +349,10 @@ static void handle_signal(struct wardd *d)
 {
     struct signalfd_siginfo si;
     while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
-        if (si.ssi_signo == SIGHUP) {
-            char err[512];
-            sd_notify(0, "RELOADING=1");
-            if (wardd_policy_load(d, err, sizeof(err)) < 0) {
-                wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", err);
-            } else {
-                wardd_log(LOG_INFO, "policy reloaded");
-                wardd_until_exit_sweep(d);
-                wardd_kernel_sync(d);
-            }
-            sd_notify(0, "READY=1");
-        } else {
+        if (si.ssi_signo == SIGHUP)
+            wardd_reload_request(d, NULL, 0);
+        else
             d->running = false;
-        }
     }
 }
 
@@ -413,6 +409,9 @@ static int run(struct wardd *d)
                 break;
             case TAG_SIGNAL:
                 handle_signal(d);
+                break;
+            case TAG_RELOAD:
+                wardd_reload_done(d);
                 break;
             case TAG_QUEUE:
                 /* The events of the processes that connected came first. */

@@ -81,44 +81,49 @@ static void refresh_self(ward_engine *e)
 }
 
 /* The alert detector with the policy's thresholds ("set alert portscan
- * 20/10s", "set alert flood 500/1s"); the defaults for what it leaves out. */
+ * 20/10s", "set alert flood 500/1s"); the defaults for what it leaves out.
+ * The parser has kept every value within what the detector honours. */
 static ward_alert *alerts_for(const ward_policy_extras *x)
 {
     ward_alert_config c;
     ward_alert_config_default(&c);
     for (size_t i = 0; i < x->n_alerts; i++) {
         const struct ward_alert *a = &x->alerts[i];
-        uint32_t window = a->window ? a->window : 1;
         if (strcmp(a->name, "portscan") == 0) {
-            c.scan_ports =
-                a->count < WARD_ALERT_MAX_SCAN_PORTS ? a->count : WARD_ALERT_MAX_SCAN_PORTS;
-            c.scan_window_s = window;
+            c.scan_ports = a->count;
+            c.scan_window_s = a->window;
         } else if (strcmp(a->name, "flood") == 0) {
-            c.flood_pps = a->count / window ? a->count / window : 1;
+            c.flood_pps = a->count;
+        } else if (strcmp(a->name, "flood-total") == 0) {
+            c.flood_total_pps = a->count;
         }
     }
     return ward_alert_new(&c);
 }
 
-int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
+ward_policy *wardd_policy_parse(const char *config, const char *learned, char *err, size_t errlen)
 {
     ward_policy *p = ward_policy_new();
     if (!p) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return NULL;
     }
-    const char *files[] = {d->opt.config};
+    const char *files[] = {config};
     int errors = ward_policy_load(p, files, 1);
-    if (errors == 0 && access(d->learned_path, F_OK) == 0) {
-        const char *learned[] = {d->learned_path};
-        errors = ward_policy_load_more(p, learned, 1);
+    if (errors == 0 && access(learned, F_OK) == 0) {
+        const char *more[] = {learned};
+        errors = ward_policy_load_more(p, more, 1);
     }
     if (errors != 0) {
-        const char *diag = ward_policy_diagnostics(p);
-        snprintf(err, errlen, "%s", errors < 0 ? "out of memory" : diag);
+        snprintf(err, errlen, "%s", errors < 0 ? "out of memory" : ward_policy_diagnostics(p));
         ward_policy_free(p);
-        return -1;
+        return NULL;
     }
+    return p;
+}
+
+int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errlen)
+{
     ward_alert *alerts = alerts_for(ward_policy_get_extras(p));
     if (!alerts) {
         snprintf(err, errlen, "out of memory");
@@ -144,6 +149,12 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
     wardd_log(LOG_INFO, "policy %s: %zu programs, %zu rules, %zu filters", d->opt.config, st.apps,
               st.app_rules, st.filters);
     return 0;
+}
+
+int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
+{
+    ward_policy *p = wardd_policy_parse(d->opt.config, d->learned_path, err, errlen);
+    return p ? wardd_policy_install(d, p, err, errlen) : -1;
 }
 
 int wardd_policy_save_learned(struct wardd *d)

@@ -3,9 +3,9 @@
  *
  * wardd owns the policy (an engine loaded from the policy files and the
  * learned rules), the kernel objects (through kernel/backend.h) and the
- * control socket. It is single-threaded around one epoll loop; only the
+ * control socket. It is single-threaded around one epoll loop; the
  * connection log writes from a thread of its own, so a decision never waits
- * for the disk.
+ * for the disk, and a reload parses the policy on another (reload.c).
  */
 #ifndef WARDD_H
 #define WARDD_H
@@ -86,7 +86,8 @@ struct wardd {
     ward_log *log;
     ward_alert *alerts; /* port scans and floods, from inbound blocks */
     ward_kernel *kernel;
-    ward_exe_id *programmed; /* programs with kernel verdict tables */
+    struct wardd_reload *reload; /* the policy being parsed off the loop */
+    ward_exe_id *programmed;     /* programs with kernel verdict tables */
     size_t n_programmed;
 
     int epfd, sigfd;
@@ -115,6 +116,24 @@ void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /* policy.c: loading, reloading, learned rules. */
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen);
+/* The parse alone, touching nothing of wardd's: runs on the reload thread.
+ * NULL with the diagnostics in err when the policy has errors. */
+ward_policy *wardd_policy_parse(const char *config, const char *learned, char *err, size_t errlen);
+/* Puts a parsed policy in force (on the loop); takes p. */
+int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errlen);
+
+/* reload.c: `ward reload` and SIGHUP parse the policy on a thread of their
+ * own, so the loop keeps deciding and answering meanwhile; the new policy
+ * is put in force on the loop, in one step, when the parse is done. */
+struct wardd_reload;
+int wardd_reload_init(struct wardd *d);
+void wardd_reload_free(struct wardd *d);
+/* Starts a reload (or the next one, when one is running); client c (NULL:
+ * a signal asked) gets the answer to its request `id` if still connected. */
+void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id);
+int wardd_reload_fd(const struct wardd *d);
+/* The thread is done: installs its policy, answers who asked. */
+void wardd_reload_done(struct wardd *d);
 int wardd_policy_save_learned(struct wardd *d);
 void wardd_prompter_count_changed(struct wardd *d);
 
@@ -164,6 +183,9 @@ void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 
 /* control.c: the control protocol's requests. */
+/* A `failed` error carrying all of a long message (the parser's every
+ * diagnostic), where ward_conn_send_error keeps a short one. */
+void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text);
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
 void wardd_on_close(ward_server *s, ward_conn *c, void *ctx);
 /* An engine rule as the protocol shows it (strings point into the engine). */

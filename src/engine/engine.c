@@ -246,6 +246,7 @@ void ward_engine_free(ward_engine *e)
         app_free(e->apps[i]);
     free(e->apps);
     strmap_free(&e->apps_by_path);
+    u64map_free(&e->apps_by_id);
     u64map_free(&e->app_rules);
     u64map_free(&e->filters);
     for (size_t i = 0; i < e->n_providers; i++)
@@ -869,11 +870,17 @@ int64_t ward_app_add(ward_engine *e, const char *path, const ward_sha256 *pin)
         e->apps = v;
         e->cap_apps = cap;
     }
-    if (strmap_put(&e->apps_by_path, a->path, a) < 0) {
+    a->id = e->next_id;
+    if (u64map_put(&e->apps_by_id, a->id, a) < 0) {
         app_free(a);
         return WARD_E_NOMEM;
     }
-    a->id = e->next_id++;
+    if (strmap_put(&e->apps_by_path, a->path, a) < 0) {
+        u64map_del(&e->apps_by_id, a->id);
+        app_free(a);
+        return WARD_E_NOMEM;
+    }
+    e->next_id++;
     e->apps[e->n_apps++] = a;
     return (int64_t)a->id;
 }
@@ -907,6 +914,9 @@ int ward_app_set_fallback(ward_engine *e, uint64_t app_id, enum ward_app_fallbac
 
 static struct app *app_by_id(const ward_engine *e, uint64_t id, size_t *index)
 {
+    struct app *a = u64map_get(&e->apps_by_id, id);
+    if (!a || !index)
+        return a;
     for (size_t i = 0; i < e->n_apps; i++) {
         if (e->apps[i]->id == id) {
             if (index)
@@ -936,6 +946,7 @@ int ward_app_remove(ward_engine *e, uint64_t app_id)
         e->n_app_rules--;
     }
     strmap_del(&e->apps_by_path, a->path);
+    u64map_del(&e->apps_by_id, a->id);
     memmove(&e->apps[i], &e->apps[i + 1], (e->n_apps - i - 1) * sizeof(e->apps[0]));
     e->n_apps--;
     app_free(a);

@@ -105,7 +105,8 @@ struct ward_engine {
     struct app **apps; /* in the order added */
     size_t n_apps, cap_apps;
     struct strmap apps_by_path;
-    struct u64map app_rules; /* id -> struct app_rule * */
+    struct u64map apps_by_id; /* id -> struct app *: loading is linear in programs */
+    struct u64map app_rules;  /* id -> struct app_rule * */
     size_t n_app_rules;
 
     struct zone *zones;

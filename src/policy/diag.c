@@ -6,42 +6,89 @@
 
 #include <string.h>
 
+#define QUOTE_BEFORE 60  /* columns shown before the caret of a long line */
+#define QUOTE_MAX    160 /* columns shown of a long line, at most */
+
 static void diag_line(struct load *ld, int src, int line, int col)
 {
-    const struct source *s = &ld->srcs[src];
-    const char *p = s->text, *end = s->text + s->len;
-    for (int l = 1; l < line && p < end; p++)
+    struct source *s = &ld->srcs[src];
+    if (s->quiet)
+        return;
+    const char *end = s->text + s->len;
+    /* From the cursor when the line is at or after it, else from the top. */
+    if (line < s->cur_line || s->cur_line < 1) {
+        s->cur_line = 1;
+        s->cur_off = 0;
+    }
+    const char *p = s->text + s->cur_off;
+    for (int l = s->cur_line; l < line && p < end; p++)
         if (*p == '\n')
             l++;
+    s->cur_line = line;
+    s->cur_off = (size_t)(p - s->text);
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol)
         eol = end;
-    sb_puts(&ld->diag, "    ");
-    for (const char *q = p; q < eol; q++)
+    /* A long line is shown around the caret only: twenty errors on one
+     * megabyte-long line must not make twenty megabytes of messages. */
+    const char *from = p, *to = eol;
+    if (col > QUOTE_BEFORE + 1 && (size_t)(col - 1) <= (size_t)(eol - p))
+        from = p + col - 1 - QUOTE_BEFORE;
+    if (to - from > QUOTE_MAX)
+        to = from + QUOTE_MAX;
+    sb_puts(&ld->diag, from > p ? "    ..." : "    ");
+    for (const char *q = from; q < to; q++)
         sb_putc(&ld->diag, *q == '\r' ? ' ' : *q);
-    sb_puts(&ld->diag, "\n    ");
+    sb_puts(&ld->diag, to < eol ? "...\n    " : "\n    ");
+    if (from > p)
+        sb_puts(&ld->diag, "   ");
     /* Tabs stay tabs so the caret lines up in any terminal. */
-    for (int i = 1; i < col && p + i - 1 < eol; i++)
-        sb_putc(&ld->diag, p[i - 1] == '\t' ? '\t' : ' ');
+    for (const char *q = from; q < p + col - 1 && q < to; q++)
+        sb_putc(&ld->diag, *q == '\t' ? '\t' : ' ');
     sb_puts(&ld->diag, "^\n");
 }
 
-static void vdiag_pos(struct load *ld, int src, int line, int col, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
-static void vdiag_pos(struct load *ld, int src, int line, int col, const char *fmt, va_list ap)
+/* Whether one more error may be reported; past the cap the load stops. */
+static bool diag_room(struct load *ld)
 {
+    if (ld->stopped)
+        return false;
+    if (ld->errors >= WARD_POLICY_MAX_ERRORS) {
+        ld->stopped = true;
+        sb_printf(&ld->diag, "ward: too many errors (%d), stopping\n", WARD_POLICY_MAX_ERRORS);
+        return false;
+    }
+    return true;
+}
+
+static void vdiag_pos(struct load *ld, int src, int line, int col, bool quote, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 6, 0)));
+static void vdiag_pos(struct load *ld, int src, int line, int col, bool quote, const char *fmt,
+                      va_list ap)
+{
+    if (!diag_room(ld))
+        return;
     ld->errors++;
     sb_printf(&ld->diag, "%s:%d:%d: error: ", ld->srcs[src].path, line, col);
     sb_vprintf(&ld->diag, fmt, ap);
     sb_putc(&ld->diag, '\n');
-    diag_line(ld, src, line, col);
+    if (quote)
+        diag_line(ld, src, line, col);
 }
 
 void diag_pos(struct load *ld, int src, int line, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vdiag_pos(ld, src, line, col, fmt, ap);
+    vdiag_pos(ld, src, line, col, true, fmt, ap);
+    va_end(ap);
+}
+
+void diag_pos_quiet(struct load *ld, int src, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag_pos(ld, src, line, col, false, fmt, ap);
     va_end(ap);
 }
 
@@ -49,13 +96,18 @@ void diag_at(struct load *ld, const struct token *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vdiag_pos(ld, t->src, t->line, t->col, fmt, ap);
+    vdiag_pos(ld, t->src, t->line, t->col, true, fmt, ap);
     va_end(ap);
 }
 
 void diag_plain(struct load *ld, const char *fmt, ...)
 {
     va_list ap;
+    if (!diag_room(ld)) {
+        /* Out of memory after the cap: the load fails all the same. */
+        ld->errors += ld->errors == 0;
+        return;
+    }
     ld->errors++;
     sb_puts(&ld->diag, "ward: error: ");
     va_start(ap, fmt);

@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_POLICY_FILE (16u << 20)
 #define MAX_DIR_ENTRIES 4096
 
 static void report(struct load *ld, const struct token *at, const char *fmt, ...)
@@ -84,6 +83,82 @@ static bool secure_parent(struct load *ld, const char *real, const char *path,
     return true;
 }
 
+/* The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not one:
+ * overlong forms, surrogates and values past U+10FFFF are not text. */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned char c = *s;
+    size_t n;
+    uint32_t cp, min;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 1, cp = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 2, cp = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 3, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if ((size_t)(end - s) <= n)
+        return 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n + 1;
+}
+
+bool source_is_text(struct load *ld, int src)
+{
+    struct source *s = &ld->srcs[src];
+    const unsigned char *p = (const unsigned char *)s->text, *end = p + s->len, *q = p;
+    const char *why = NULL;
+    /* One pass: control bytes other than tab, newline and carriage return
+     * (a binary file, or text that would drive the terminal the errors are
+     * shown on), and invalid UTF-8. */
+    while (q < end) {
+        unsigned char c = *q;
+        if (c >= 0x20 && c < 0x7f) {
+            q++;
+        } else if (c == '\n' || c == '\t' || c == '\r') {
+            q++;
+        } else if (c >= 0x80) {
+            size_t n = utf8_len(q, end);
+            if (!n) {
+                why = "invalid UTF-8 at byte";
+                break;
+            }
+            q += n;
+        } else {
+            why = "control byte";
+            break;
+        }
+    }
+    if (!why)
+        return true;
+    int line = 1;
+    const unsigned char *ls = p;
+    for (const unsigned char *r = p; r < q; r++)
+        if (*r == '\n')
+            line++, ls = r + 1;
+    s->quiet = true;
+    diag_pos_quiet(ld, src, line, (int)(q - ls) + 1,
+                   "'%s' is not a text file (%s 0x%02x): refusing it", s->path, why, *q);
+    return false;
+}
+
+/* The tree of a top-level file is the directory it was named in. */
+static const char *tree_of(struct load *ld, const char *path)
+{
+    char buf[PATH_MAX], rd[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    const char *d = dirname(buf);
+    const char *root = realpath(d, rd) ? rd : d;
+    return arena_strdup(&ld->arena, root, strlen(root));
+}
+
 int source_open(struct load *ld, const char *path, const char *root, const struct token *at)
 {
     char real[PATH_MAX];
@@ -92,7 +167,11 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
         report(ld, at, "cannot open '%s': %s", path, strerror(errno));
         return -1;
     }
-    if (root && !under_root(real, root)) {
+    if (!root && !(root = tree_of(ld, path)))
+        return -1;
+    /* Checked before anything is read: a symlink to a file elsewhere (say
+     * /etc/shadow) must not have its lines quoted in the errors. */
+    if (!under_root(real, root)) {
         report(ld, at,
                S_ISLNK(lst.st_mode)
                    ? "'%s' is a symlink leading outside the policy tree: refusing it"
@@ -100,7 +179,9 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
                path);
         return -1;
     }
-    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* The resolved name, not followed again: a symlink swapped in after
+     * realpath fails here instead of being read. */
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
         report(ld, at, "cannot open '%s': %s", path, strerror(errno));
         return -1;
@@ -118,8 +199,15 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
         close(fd);
         return -1;
     }
-    if ((size_t)st.st_size > MAX_POLICY_FILE) {
-        report(ld, at, "'%s' is larger than %u bytes", path, MAX_POLICY_FILE);
+    if ((size_t)st.st_size > WARD_POLICY_MAX_FILE ||
+        ld->bytes + (size_t)st.st_size > WARD_POLICY_MAX_TOTAL) {
+        report(ld, at,
+               (size_t)st.st_size > WARD_POLICY_MAX_FILE
+                   ? "'%s' is larger than %u bytes: refusing it"
+                   : "'%s' would take the policy past %u bytes in all: refusing it",
+               path,
+               (size_t)st.st_size > WARD_POLICY_MAX_FILE ? WARD_POLICY_MAX_FILE
+                                                         : WARD_POLICY_MAX_TOTAL);
         close(fd);
         return -1;
     }
@@ -136,16 +224,8 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
     close(fd);
     if (!text)
         return -1;
+    ld->bytes += got;
 
-    char rootbuf[PATH_MAX];
-    if (!root) {
-        /* The tree of a top-level file is the directory it was named in. */
-        snprintf(rootbuf, sizeof(rootbuf), "%s", path);
-        char *d = dirname(rootbuf);
-        char rd[PATH_MAX];
-        root = realpath(d, rd) ? rd : d;
-        root = arena_strdup(&ld->arena, root, strlen(root));
-    }
     struct source *v = arena_alloc(&ld->arena, (ld->n_srcs + 1) * sizeof(*v));
     if (!v)
         return -1;
@@ -158,7 +238,8 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
         .len = got,
         .root = root,
     };
-    return (int)ld->n_srcs++;
+    int src = (int)ld->n_srcs++;
+    return source_is_text(ld, src) ? src : -1;
 }
 
 static int cmp_str(const void *a, const void *b)

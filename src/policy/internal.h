@@ -31,6 +31,20 @@ void *arena_alloc(struct arena *a, size_t n); /* zeroed; NULL sets a->oom */
 char *arena_strdup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
+/* Grows an arena array geometrically: a pointer to the new slot (zeroed), or
+ * NULL when out of memory. Appending n elements costs O(n) time and memory. */
+void *arena_push(struct arena *a, void *vec_ptr, size_t *n, size_t *cap, size_t size);
+
+/* Name -> index, on the arena: lookups of zones, lists and filter names stay
+ * constant-time however many a policy defines. */
+struct nmap {
+    const char **keys;
+    size_t *vals;
+    size_t cap, n;
+};
+bool nmap_put(struct arena *a, struct nmap *m, const char *key, size_t val);
+bool nmap_get(const struct nmap *m, const char *key, size_t *val);
+
 /* ---- Sources and tokens -------------------------------------------------- */
 
 struct source {
@@ -38,6 +52,9 @@ struct source {
     const char *text; /* NUL-terminated */
     size_t len;
     const char *root; /* the policy tree the file belongs to (realpath) */
+    bool quiet;       /* never quote its lines (it failed a check before parsing) */
+    int cur_line;     /* diag's cursor: errors come mostly in order, so */
+    size_t cur_off;   /* finding a line is linear over a whole run */
 };
 
 enum tok_type { T_EOF, T_WORD, T_STRING, T_MACRO, T_LBRACE, T_RBRACE, T_COMMA, T_EQ, T_BANG };
@@ -78,6 +95,8 @@ struct load {
     struct arena arena;
     struct sbuf diag;
     size_t errors;
+    bool stopped; /* WARD_POLICY_MAX_ERRORS reached: the load ends here */
+    size_t bytes; /* read so far, every file of the load together */
 
     struct source *srcs;
     size_t n_srcs;
@@ -85,16 +104,20 @@ struct load {
     size_t depth;
 
     struct zone_def *zones;
-    size_t n_zones;
+    size_t n_zones, cap_zones;
+    struct nmap zone_index;
     struct list_def *lists;
-    size_t n_lists;
-    const char **filter_names;
-    size_t n_filter_names;
-    struct app_fallback {
-        uint64_t app;
-        int fb;    /* enum ward_app_fallback */
-    } * fallbacks; /* given explicitly in this load */
-    size_t n_fallbacks;
+    size_t n_lists, cap_lists;
+    struct nmap list_index;
+    struct nmap filter_names;
+    struct fstate *fstate; /* parser.c's scratch for one filter's conditions */
+
+    /* One rule added to a live engine (ward_policy_add_rule). */
+    bool control;              /* app rules: the defaults below apply */
+    uint32_t default_provider; /* of a rule that names none */
+    uint64_t session;          /* what a `session` lifetime belongs to */
+    int64_t last_rule;         /* the id app_rule appended */
+    struct nmap fallbacks;     /* app path -> enum ward_app_fallback given in this load */
     /* Top-level files from this index on hold the learned rules (0: none),
      * whose pin may replace the administrator's: the user vouched for a
      * changed binary. */
@@ -111,6 +134,9 @@ void diag_at(struct load *ld, const struct token *t, const char *fmt, ...)
 void diag_pos(struct load *ld, int src, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void diag_plain(struct load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* file:line:col without quoting the line (what is there is not fit to show). */
+void diag_pos_quiet(struct load *ld, int src, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The nearest candidate within a small edit distance, or NULL. */
 const char *suggest(const char *word, const char *const *candidates);
 
@@ -121,10 +147,16 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
 const char **dir_glob(struct load *ld, const char *dir, const char *pattern, size_t *n,
                       const struct token *at);
 bool policy_trusted(const ward_policy *p, uid_t uid);
+/* Refuses (and reports) a source that is not text: NUL or other control
+ * bytes, or invalid UTF-8. Nothing of it is quoted. */
+bool source_is_text(struct load *ld, int src);
 bool policy_skip_secrecy(const ward_policy *p);
 
 /* parser.c: parses and applies one source to ld->e. */
 void parse_source(struct load *ld, int src);
+/* One application rule ("allow out tcp port 443 ...") for app_id, appended
+ * to ld->e when it has no error; its id in ld->last_rule. */
+bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path);
 
 /* printer.c */
 const char *layer_word(enum ward_layer l);

@@ -12,11 +12,16 @@
 #define MAX_TOKENS 1000000
 
 /* Characters of a bare word: names, numbers, addresses, prefixes, times,
- * ranges, dates, globs. */
+ * ranges, dates, globs. A table: the lexer asks for every byte. */
+static const bool word_chars[256] = {
+    ['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['_'] = true,
+    ['.'] = true,         [':'] = true,         ['/'] = true,         ['*'] = true,
+    ['-'] = true,         ['+'] = true,         ['?'] = true,         ['@'] = true,
+};
+
 static bool word_char(unsigned char c)
 {
-    return isalnum(c) || c == '_' || c == '.' || c == ':' || c == '/' || c == '*' || c == '-' ||
-           c == '+' || c == '?' || c == '@';
+    return word_chars[c];
 }
 
 struct tokvec {
@@ -27,9 +32,11 @@ struct tokvec {
 static struct token *push(struct load *ld, struct tokvec *tv)
 {
     if (tv->n == tv->cap) {
+        if (tv->cap >= MAX_TOKENS)
+            return NULL;
         size_t cap = tv->cap ? tv->cap * 2 : 256;
         if (cap > MAX_TOKENS)
-            return NULL;
+            cap = MAX_TOKENS;
         struct token *v = arena_alloc(&ld->arena, cap * sizeof(*v));
         if (!v)
             return NULL;
@@ -50,7 +57,7 @@ struct token *lex_source(struct load *ld, int src, size_t *n_out)
     const char *line_start = p;
     bool bol = true;
 
-    while (p < end) {
+    while (p < end && !ld->stopped) {
         unsigned char c = (unsigned char)*p;
         if (c == '\n') {
             line++;

@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "policy/internal.h"
 
+#include "alert/alert.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #define MAX_INCLUDE_DEPTH 16
+#define MAX_ZONES         1024
 
 struct ps {
     struct load *ld;
@@ -51,6 +54,9 @@ static const char *const layer_words[] = {"outbound",    "inbound",   "bind",   
                                           "connect-out", "accept-in", NULL};
 static const char *const builtin_zone_words[] = {"any",  "loopback", "lan", "multicast",
                                                  "self", "internet", NULL};
+
+/* Alerts the daemon raises ("set alert NAME COUNT/WINDOW"). */
+static const char *const alert_words[] = {"portscan", "flood", "flood-total", NULL};
 
 /* ---- Tokens ---------------------------------------------------------------- */
 
@@ -281,10 +287,14 @@ static bool range_word(struct ps *ps, const struct token *t, uint32_t max, const
 
 static struct list_def *find_list(struct load *ld, const char *name)
 {
-    for (size_t i = 0; i < ld->n_lists; i++)
-        if (strcmp(ld->lists[i].name, name) == 0)
-            return &ld->lists[i];
-    return NULL;
+    size_t i;
+    return nmap_get(&ld->list_index, name, &i) ? &ld->lists[i] : NULL;
+}
+
+static const struct zone_def *find_zone(struct load *ld, const char *name)
+{
+    size_t i;
+    return nmap_get(&ld->zone_index, name, &i) ? &ld->zones[i] : NULL;
 }
 
 static bool macro_ref(struct ps *ps, struct vals *v, enum list_kind kind)
@@ -465,10 +475,7 @@ static bool zone_known(struct load *ld, const char *name)
     for (const char *const *b = builtin_zone_words; *b; b++)
         if (strcmp(*b, name) == 0)
             return true;
-    for (size_t i = 0; i < ld->n_zones; i++)
-        if (strcmp(ld->zones[i].name, name) == 0)
-            return true;
-    return false;
+    return find_zone(ld, name) != NULL;
 }
 
 static bool cidr_word(struct ps *ps, const struct token *t, ward_cidr *c)
@@ -858,6 +865,24 @@ static bool duration(struct ps *ps, const struct token *t, const char *s, uint32
     return true;
 }
 
+/* A layer wardd enforces; the engine's other layers are refused by name. */
+static int layer_choice(struct ps *ps)
+{
+    const struct token *t = tok(ps);
+    int l = choice(ps, "layer", layer_words);
+    if (l < 0)
+        return -1;
+    l = layer_from_word(layer_words[l]);
+    if (!ward_policy_layer_supported((enum ward_layer)l)) {
+        err(ps, t,
+            "layer '%s' is not supported: wardd decides only the outbound, inbound and dns "
+            "layers",
+            t->text);
+        return -1;
+    }
+    return l;
+}
+
 static bool stmt_set(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -924,28 +949,33 @@ static bool stmt_set(struct ps *ps)
         ld->extras.fail_open = v == 1;
         return true;
     case 5: {
-        const char *name = name_tok(ps, "alert");
-        if (!name)
+        const struct token *nt = tok(ps);
+        int kind = choice(ps, "alert", alert_words);
+        if (kind < 0)
             return false;
+        const char *name = alert_words[kind];
         const struct token *t = adv(ps);
-        const char *slash = t->type == T_WORD ? strchr(t->text, '/') : NULL;
+        const char *slash = t->type == T_WORD && !t->bol ? strchr(t->text, '/') : NULL;
         char num[32];
         uint32_t count, window;
         if (!slash || (size_t)(slash - t->text) >= sizeof(num))
             return err(ps, t, "threshold expected as COUNT/DURATION, e.g. 20/10s");
         snprintf(num, sizeof(num), "%.*s", (int)(slash - t->text), t->text);
-        if (!is_number(num) || !parse_u32(num, 1000000, &count) || count == 0)
-            return err(ps, t, "bad count '%s' (1-1000000)", num);
+        /* The limits of the detector (alert/alert.h), not silent clamps. */
+        uint32_t max = kind == 0 ? WARD_ALERT_MAX_SCAN_PORTS : 1000000;
+        if (!is_number(num) || !parse_u32(num, max, &count) || count == 0)
+            return err(ps, t, "bad count '%s' for %s (1-%u)", num, name, max);
         if (!duration(ps, t, slash + 1, &window))
             return false;
         if (window == 0)
             return err(ps, t, "the window of an alert cannot be zero");
+        if (kind != 0 && window != 1)
+            return err(ps, t,
+                       "%s counts packets within one second: write COUNT/1s (e.g. 500/1s), not %s",
+                       name, t->text);
         for (size_t i = 0; i < ld->extras.n_alerts; i++)
             if (!strcmp(ld->extras.alerts[i].name, name))
-                return err(ps, what, "'set alert %s' is given twice", name);
-        if (strlen(name) >= sizeof(ld->extras.alerts[0].name) ||
-            ld->extras.n_alerts >= WARD_POLICY_MAX_ALERTS)
-            return err(ps, what, "too many alerts or name too long");
+                return err(ps, nt, "'set alert %s' is given twice", name);
         struct ward_alert *a = &ld->extras.alerts[ld->extras.n_alerts++];
         snprintf(a->name, sizeof(a->name), "%s", name);
         a->count = count;
@@ -954,10 +984,9 @@ static bool stmt_set(struct ps *ps)
     }
     case 6: {
         const struct token *lt = tok(ps);
-        int l = choice(ps, "layer", layer_words);
+        int l = layer_choice(ps);
         if (l < 0)
             return false;
-        l = layer_from_word(layer_words[l]);
         if ((v = choice(ps, "verdict", passblock)) < 0)
             return false;
         if (ld->defaults_seen[l])
@@ -995,6 +1024,9 @@ static bool stmt_zone(struct ps *ps)
             return err(ps, nt, "'%s' is a built-in zone and cannot be redefined", name);
     if (zone_known(ld, name))
         return err(ps, nt, "zone '%s' is defined twice", name);
+    /* The engine looks zones up by name as it classifies: keep them few. */
+    if (ld->n_zones >= MAX_ZONES)
+        return err(ps, nt, "too many zones (at most %d)", MAX_ZONES);
     if (tok(ps)->type != T_EQ)
         return err(ps, tok(ps), "'=' expected after the zone's name");
     adv(ps);
@@ -1003,10 +1035,7 @@ static bool stmt_zone(struct ps *ps)
         return false;
     /* A zone may be built from earlier user zones: their prefixes join. */
     for (size_t i = 0; i < v.ns; i++) {
-        const struct zone_def *z = NULL;
-        for (size_t k = 0; k < ld->n_zones; k++)
-            if (!strcmp(ld->zones[k].name, v.s[i]))
-                z = &ld->zones[k];
+        const struct zone_def *z = find_zone(ld, v.s[i]);
         if (!z)
             return err(ps, nt, "zone '%s' can only include prefixes and user zones, not '%s'", name,
                        v.s[i]);
@@ -1016,13 +1045,11 @@ static bool stmt_zone(struct ps *ps)
     vals_sort(&v);
     if (ward_zone_define(ld->e, name, v.c, v.nc) < 0)
         return err(ps, nt, "zone '%s': %s", name, ward_engine_error(ld->e));
-    struct zone_def *zs = arena_alloc(&ld->arena, (ld->n_zones + 1) * sizeof(*zs));
-    if (!zs)
+    struct zone_def *z =
+        arena_push(&ld->arena, &ld->zones, &ld->n_zones, &ld->cap_zones, sizeof(*z));
+    if (!z || !nmap_put(&ld->arena, &ld->zone_index, name, ld->n_zones - 1))
         return false;
-    if (ld->n_zones)
-        memcpy(zs, ld->zones, ld->n_zones * sizeof(*zs));
-    zs[ld->n_zones++] = (struct zone_def){name, v.c, v.nc};
-    ld->zones = zs;
+    *z = (struct zone_def){name, v.c, v.nc};
     return true;
 }
 
@@ -1044,13 +1071,11 @@ static bool stmt_list(struct ps *ps, enum list_kind kind)
                     kind == LIST_PORTS ? "port" : "domain"))
         return false;
     vals_sort(&v);
-    struct list_def *ls = arena_alloc(&ld->arena, (ld->n_lists + 1) * sizeof(*ls));
-    if (!ls)
+    struct list_def *l =
+        arena_push(&ld->arena, &ld->lists, &ld->n_lists, &ld->cap_lists, sizeof(*l));
+    if (!l || !nmap_put(&ld->arena, &ld->list_index, name, ld->n_lists - 1))
         return false;
-    if (ld->n_lists)
-        memcpy(ls, ld->lists, ld->n_lists * sizeof(*ls));
-    ls[ld->n_lists++] = (struct list_def){name, kind, v.r, v.s, kind == LIST_PORTS ? v.nr : v.ns};
-    ld->lists = ls;
+    *l = (struct list_def){name, kind, v.r, v.s, kind == LIST_PORTS ? v.nr : v.ns};
     return true;
 }
 
@@ -1341,6 +1366,32 @@ static int cmp_cond(const void *a, const void *b)
     return rx != ry ? rx - ry : (int)x->negate - (int)y->negate;
 }
 
+/* A filter may only hand traffic to a callout wardd registers: any other
+ * name would block everything the filter matches (callout-missing). */
+static bool callout_ref(struct ps *ps, const char **out)
+{
+    const struct token *t = tok(ps);
+    const char *name = name_tok(ps, "callout");
+    if (!name)
+        return false;
+    for (const char *const *c = ward_policy_callouts; *c; c++) {
+        if (!strcmp(*c, name)) {
+            *out = name;
+            return true;
+        }
+    }
+    const char *s = suggest(name, ward_policy_callouts);
+    if (s)
+        return err(ps, t, "unknown callout '%s'; did you mean '%s'?", name, s);
+    if (!ward_policy_callouts[0])
+        return err(ps, t, "unknown callout '%s' (wardd registers no callouts)", name);
+    char list[256] = "";
+    for (const char *const *c = ward_policy_callouts; *c; c++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                 c == ward_policy_callouts ? "" : ", ", *c);
+    return err(ps, t, "unknown callout '%s' (one of: %s)", name, list);
+}
+
 static bool stmt_filter(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1351,9 +1402,8 @@ static bool stmt_filter(struct ps *ps)
         name = nt->text;
         if (!*name || strlen(name) > 200)
             return err(ps, nt, "a filter name must be 1 to 200 characters");
-        for (size_t i = 0; i < ld->n_filter_names; i++)
-            if (!strcmp(ld->filter_names[i], name))
-                return err(ps, nt, "filter '%s' is defined twice", name);
+        if (nmap_get(&ld->filter_names, name, NULL))
+            return err(ps, nt, "filter '%s' is defined twice", name);
     }
     ward_filter_def d = {.name = name,
                          .layer = WARD_LAYER_CONNECT_OUT,
@@ -1362,9 +1412,12 @@ static bool stmt_filter(struct ps *ps)
     bool seen_layer = false, seen_sub = false, seen_prov = false, seen_weight = false,
          seen_hard = false, seen_action = false, seen_life = false;
     const struct token *sub_tok = NULL;
-    struct fstate *f = arena_alloc(&ld->arena, sizeof(*f));
-    if (!f)
+    /* One scratch for every filter of the load (the engine copies what it
+     * keeps): a fresh one each would cost its size per filter. */
+    if (!ld->fstate && !(ld->fstate = arena_alloc(&ld->arena, sizeof(*ld->fstate))))
         return false;
+    struct fstate *f = ld->fstate;
+    f->n = 0;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
         if (flag)                                                                                  \
@@ -1382,10 +1435,10 @@ static bool stmt_filter(struct ps *ps)
         if (is_word(t, "layer")) {
             ONCE(seen_layer, t);
             adv(ps);
-            int l = choice(ps, "layer", layer_words);
+            int l = layer_choice(ps);
             if (l < 0)
                 return false;
-            d.layer = (enum ward_layer)layer_from_word(layer_words[l]);
+            d.layer = (enum ward_layer)l;
         } else if (is_word(t, "sublayer")) {
             ONCE(seen_sub, t);
             adv(ps);
@@ -1436,7 +1489,7 @@ static bool stmt_filter(struct ps *ps)
             d.action = is_word(t, "permit")  ? WARD_ACT_PERMIT
                        : is_word(t, "block") ? WARD_ACT_BLOCK
                                              : WARD_ACT_CALLOUT;
-            if (d.action == WARD_ACT_CALLOUT && !(d.callout = name_tok(ps, "callout")))
+            if (d.action == WARD_ACT_CALLOUT && !callout_ref(ps, &d.callout))
                 return false;
         } else if (is_lifetime_word(t)) {
             if (!parse_lifetime(ps, &d.lifetime, &seen_life))
@@ -1501,15 +1554,8 @@ static bool stmt_filter(struct ps *ps)
     d.origin = origin;
     if (ward_filter_add(ld->e, &d) < 0)
         return err(ps, ft, "%s", ward_engine_error(ld->e));
-    if (name) {
-        const char **v = arena_alloc(&ld->arena, (ld->n_filter_names + 1) * sizeof(*v));
-        if (!v)
-            return false;
-        if (ld->n_filter_names)
-            memcpy(v, ld->filter_names, ld->n_filter_names * sizeof(*v));
-        v[ld->n_filter_names++] = name;
-        ld->filter_names = v;
-    }
+    if (name && !nmap_put(&ld->arena, &ld->filter_names, name, 0))
+        return false;
     return true;
 }
 
@@ -1521,7 +1567,7 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     const struct token *rt = adv(ps);
     ward_app_rule r = {.dir = WARD_DIR_ANY,
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
-                       .provider = WARD_PROVIDER_ADMIN};
+                       .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
          seen_port = false, seen_dest = false, seen_domain = false;
     struct vals ports = {0}, dest = {0}, domains = {0}, times = {0};
@@ -1626,8 +1672,12 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     char origin[512];
     origin_of(ps, rt, origin, sizeof(origin));
     r.origin = origin;
-    if (ward_app_rule_append(ld->e, app_id, &r) < 0)
+    if (ld->control && r.lifetime.kind == WARD_LIFE_DYNAMIC)
+        r.lifetime.session = ld->session; /* the session that adds it, whatever it says */
+    int64_t id = ward_app_rule_append(ld->e, app_id, &r);
+    if (id < 0)
         return err(ps, rt, "app '%s': %s", path, ward_engine_error(ld->e));
+    ld->last_rule = id;
     return true;
 }
 
@@ -1689,20 +1739,14 @@ static bool stmt_app(struct ps *ps)
     }
     if (id > 0 && fallback >= 0) {
         /* Two blocks of one program may not disagree about its fallback. */
-        for (size_t i = 0; i < ld->n_fallbacks; i++) {
-            if (ld->fallbacks[i].app == (uint64_t)id && ld->fallbacks[i].fb != fallback) {
-                err(ps, fb_tok, "app '%s' has another fallback in another block", pt->text);
-                id = -1;
-            }
+        size_t given;
+        if (nmap_get(&ld->fallbacks, pt->text, &given) && (int)given != fallback) {
+            err(ps, fb_tok, "app '%s' has another fallback in another block", pt->text);
+            id = -1;
         }
         if (id > 0) {
-            struct app_fallback *v = arena_alloc(&ld->arena, (ld->n_fallbacks + 1) * sizeof(*v));
-            if (!v)
+            if (!nmap_put(&ld->arena, &ld->fallbacks, pt->text, (size_t)fallback))
                 return false;
-            if (ld->n_fallbacks)
-                memcpy(v, ld->fallbacks, ld->n_fallbacks * sizeof(*v));
-            v[ld->n_fallbacks++] = (struct app_fallback){(uint64_t)id, fallback};
-            ld->fallbacks = v;
             ward_app_set_fallback(ld->e, (uint64_t)id, (enum ward_app_fallback)fallback);
         }
     }
@@ -1712,6 +1756,8 @@ static bool stmt_app(struct ps *ps)
     }
     for (;;) {
         const struct token *t = tok(ps);
+        if (ld->stopped)
+            return true;
         if (t->type == T_EOF) {
             diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
             return true;
@@ -1814,6 +1860,8 @@ static void include_file(struct ps *ps, const char *path, const struct token *at
 {
     struct load *ld = ps->ld;
     char real[PATH_MAX];
+    if (ld->stopped)
+        return;
     if (realpath(path, real)) {
         for (size_t i = 0; i < ld->depth; i++) {
             if (!strcmp(ld->stack[i], real)) {
@@ -1894,8 +1942,33 @@ void parse_source(struct load *ld, int src)
     ld->stack = stack;
     ld->depth++;
     struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
-    while (tok(&ps)->type != T_EOF && !ld->arena.oom)
+    while (tok(&ps)->type != T_EOF && !ld->arena.oom && !ld->stopped)
         statement(&ps);
     ld->depth--;
     ld->stack = saved;
+}
+
+bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
+{
+    size_t n;
+    struct token *toks = lex_source(ld, src, &n);
+    if (!toks || ld->arena.oom || ld->errors)
+        return false;
+    struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
+    const struct token *t = tok(&ps);
+    static const char *const starts[] = {"allow", "deny", NULL};
+    if (!is_word(t, "allow") && !is_word(t, "deny")) {
+        unknown_at(&ps, t, "'allow' or 'deny'", starts, true);
+        return false;
+    }
+    ld->last_rule = -1;
+    if (!app_rule(&ps, app_id, path) || ps.failed)
+        return false;
+    if (tok(&ps)->type != T_EOF) {
+        /* One rule a request: what follows would be lost. */
+        err(&ps, tok(&ps), "one rule expected, and '%s' follows it", show(tok(&ps)));
+        ward_app_rule_remove(ld->e, (uint64_t)ld->last_rule);
+        return false;
+    }
+    return true;
 }

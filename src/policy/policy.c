@@ -188,10 +188,14 @@ static int run(ward_policy *p, const char *const *files, size_t n, size_t learne
                 .root = getcwd(cwd, sizeof(cwd)) ? arena_strdup(&ld.arena, cwd, strlen(cwd)) : "/"};
             ld.srcs = s;
             ld.n_srcs = 1;
-            parse_source(&ld, 0);
+            if (len > WARD_POLICY_MAX_FILE)
+                diag_plain(&ld, "'%s' is larger than %u bytes: refusing it", name,
+                           WARD_POLICY_MAX_FILE);
+            else if (source_is_text(&ld, 0))
+                parse_source(&ld, 0);
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !ld.stopped; i++) {
             ld.top = i;
             int src = source_open(&ld, files[i], NULL, NULL);
             if (src >= 0)
@@ -263,4 +267,51 @@ int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n)
     int rc = run(p, all, p->n_files + n, p->n_files, NULL, NULL, 0);
     free(all);
     return rc;
+}
+
+#define MAX_RULE_TEXT 4096
+
+int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_text *rt, char *err,
+                             size_t errlen)
+{
+    struct load ld = {.pol = p,
+                      .e = e,
+                      .control = true,
+                      .default_provider = rt->provider,
+                      .session = rt->session,
+                      .last_rule = -1};
+    const char *name = rt->name ? rt->name : "rule";
+    size_t len = strlen(rt->text);
+    /* The zones of the policy in force, by name, as a load would know them. */
+    for (size_t i = 0; i < p->n_zones; i++) {
+        struct zone_def *z =
+            arena_push(&ld.arena, &ld.zones, &ld.n_zones, &ld.cap_zones, sizeof(*z));
+        if (!z || !nmap_put(&ld.arena, &ld.zone_index, p->zones[i].name, i))
+            break;
+        *z = (struct zone_def){p->zones[i].name, p->zones[i].cidrs, p->zones[i].n};
+    }
+    struct source *s = arena_alloc(&ld.arena, sizeof(*s));
+    char *copy = arena_alloc(&ld.arena, len + 1);
+    bool ok = false;
+    if (s && copy && !ld.arena.oom) {
+        memcpy(copy, rt->text, len);
+        *s = (struct source){.path = name, .text = copy, .len = len, .root = "/"};
+        ld.srcs = s;
+        ld.n_srcs = 1;
+        if (len > MAX_RULE_TEXT)
+            diag_plain(&ld, "a rule is at most %d bytes", MAX_RULE_TEXT);
+        else if (source_is_text(&ld, 0))
+            ok = parse_one_rule(&ld, 0, rt->app_id, rt->program);
+    }
+    if (ld.arena.oom || ld.diag.oom)
+        diag_plain(&ld, "out of memory");
+    if (ok && ld.errors) {
+        ward_app_rule_remove(e, (uint64_t)ld.last_rule); /* a lexer error beside a good rule */
+        ok = false;
+    }
+    if (!ok)
+        snprintf(err, errlen, "%s", ld.diag.s ? ld.diag.s : "bad rule");
+    free(ld.diag.s);
+    arena_free(&ld.arena);
+    return ok ? ld.last_rule : WARD_E_INVAL;
 }

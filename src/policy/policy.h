@@ -31,6 +31,12 @@ extern "C" {
 typedef struct ward_policy ward_policy;
 
 #define WARD_POLICY_MAX_ALERTS 16
+/* A load stops after this many errors, as compilers do ("too many errors,
+ * stopping"): garbage costs the same as a short list of mistakes. */
+#define WARD_POLICY_MAX_ERRORS 20
+/* One policy file, and all the files of one load together, at most. */
+#define WARD_POLICY_MAX_FILE  (16u << 20)
+#define WARD_POLICY_MAX_TOTAL (64u << 20)
 
 /* What the policy says that the engine does not hold: read by the daemon. */
 typedef struct ward_policy_extras {
@@ -69,6 +75,24 @@ int ward_policy_load_text(ward_policy *p, const char *name, const char *text, si
  * binary); elsewhere two pins of one program are an error. */
 int ward_policy_load_more(ward_policy *p, const char *const *files, size_t n);
 
+/* One application rule in the language, as a program's block holds it
+ * ("allow out tcp port 443 to internet weekdays 08:00-19:00 until-restart"),
+ * parsed with the same grammar and appended to e for app_id (e: the engine
+ * of this policy, whose zones and providers the rule may name). A rule that
+ * names no provider gets `provider`; a `session` lifetime gets `session`.
+ * All or nothing: the rule id, or a negative ward_err with the diagnostics
+ * (file:line:col against `name`) in err. */
+typedef struct ward_rule_text {
+    const char *name; /* in messages, e.g. "rule" */
+    const char *text;
+    uint64_t app_id;
+    const char *program;
+    uint32_t provider;
+    uint64_t session;
+} ward_rule_text;
+int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_text *rt, char *err,
+                             size_t errlen);
+
 /* Diagnostics of the last load, as text (empty when none). */
 const char *ward_policy_diagnostics(const ward_policy *p);
 size_t ward_policy_error_count(const ward_policy *p);
@@ -103,6 +127,15 @@ void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len);
 /* Quotes s for the language: "..." with \" and \\ escaped. */
 void ward_policy_quote(const char *s, char *buf, size_t len);
+
+/* The layers wardd decides (outbound, inbound, dns): the language refuses
+ * filters and defaults for the engine's other layers. */
+bool ward_policy_layer_supported(enum ward_layer l);
+
+/* The callouts wardd registers with its engine, NULL-terminated: the only
+ * names `callout NAME` accepts. One list, so a callout added to wardd is
+ * added here and nowhere else (src/policy/callouts.c). */
+extern const char *const ward_policy_callouts[];
 
 /* Zones defined by the policy (the engine cannot list them). */
 size_t ward_policy_zone_count(const ward_policy *p);

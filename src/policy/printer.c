@@ -39,6 +39,11 @@ int layer_from_word(const char *w)
     return ward_layer_from_name(w);
 }
 
+bool ward_policy_layer_supported(enum ward_layer l)
+{
+    return l == WARD_LAYER_CONNECT_OUT || l == WARD_LAYER_ACCEPT_IN || l == WARD_LAYER_DNS;
+}
+
 /* Where "to" means the local end: traffic coming in, and binding. */
 bool layer_is_inbound(enum ward_layer l)
 {

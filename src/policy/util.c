@@ -108,3 +108,75 @@ void arena_free(struct arena *a)
         a->head = next;
     }
 }
+
+void *arena_push(struct arena *a, void *vec_ptr, size_t *n, size_t *cap, size_t size)
+{
+    char **vec = vec_ptr;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        char *v = arena_alloc(a, c * size);
+        if (!v)
+            return NULL;
+        if (*n)
+            memcpy(v, *vec, *n * size);
+        *vec = v;
+        *cap = c;
+    }
+    char *slot = *vec + (*n)++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static size_t nmap_slot(const struct nmap *m, const char *key)
+{
+    size_t i = name_hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+bool nmap_get(const struct nmap *m, const char *key, size_t *val)
+{
+    if (!m->cap)
+        return false;
+    size_t i = nmap_slot(m, key);
+    if (!m->keys[i])
+        return false;
+    if (val)
+        *val = m->vals[i];
+    return true;
+}
+
+bool nmap_put(struct arena *a, struct nmap *m, const char *key, size_t val)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct nmap g = {.cap = m->cap ? m->cap * 2 : 64};
+        g.keys = arena_alloc(a, g.cap * sizeof(*g.keys));
+        g.vals = arena_alloc(a, g.cap * sizeof(*g.vals));
+        if (!g.keys || !g.vals)
+            return false;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->keys[i]) {
+                size_t j = nmap_slot(&g, m->keys[i]);
+                g.keys[j] = m->keys[i];
+                g.vals[j] = m->vals[i];
+                g.n++;
+            }
+        }
+        *m = g;
+    }
+    size_t i = nmap_slot(m, key);
+    if (!m->keys[i])
+        m->n++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    return true;
+}

@@ -184,6 +184,7 @@ static void rule_free(ward_proto_rule *r)
     free(r->times);
     free(r->provider);
     free(r->origin);
+    free(r->text);
     memset(r, 0, sizeof(*r));
 }
 
@@ -395,6 +396,15 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
     }
     put_i64(e, o, "id", (int64_t)r->id);
     put_str(e, o, "program", r->program);
+    if (r->text) {
+        /* The rule in the language says everything else. */
+        put_str(e, o, "text", r->text);
+        if (r->provider)
+            put_str(e, o, "provider", r->provider);
+        if (r->origin)
+            put_str(e, o, "origin", r->origin);
+        return o;
+    }
     put_name(e, o, "action", table_name(action_names, r->action));
     put_name(e, o, "direction", table_name(dir_names, r->dir));
     const char *pn = NULL;
@@ -953,7 +963,7 @@ static bool dec_port(struct dec *d, json_object *v, ward_range *r)
 
 static const char *const rule_keys[] = {"id",       "program",  "action",  "direction", "proto",
                                         "ports",    "remote",   "domains", "zones",     "times",
-                                        "provider", "lifetime", "origin",  NULL};
+                                        "provider", "lifetime", "origin",  "text",      NULL};
 static const char *const life_keys[] = {"kind", "expires", "pid", "start_time", "session", NULL};
 static const char *const time_keys[] = {"days", "start", "end", NULL};
 
@@ -985,15 +995,27 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
     r->dir = WARD_DIR_OUT;
     if (!is_object(d, o, "rule") || !only_keys(d, o, "rule", rule_keys))
         return false;
+    json_object *tv;
+    if (!member(d, o, "text", false, &tv))
+        return false;
+    bool text = tv != NULL;
     if (!get_u64(d, o, "id", false, &r->id) ||
         !get_str(d, o, "program", true, WARD_EVENT_EXE_MAX - 1, &r->program) ||
-        !GET_ENUM(d, o, "action", true, action_names, r->action) ||
+        !get_str(d, o, "text", false, 4096, &r->text) ||
+        !GET_ENUM(d, o, "action", !text, action_names, r->action) ||
         !GET_ENUM(d, o, "direction", false, dir_names, r->dir) ||
         !get_str(d, o, "provider", false, 64, &r->provider) ||
         !get_str(d, o, "origin", false, 256, &r->origin) || !dec_lifetime(d, o, &r->lifetime))
         return false;
     if (!*r->program)
         return fail(d, WARD_PE_BAD_FIELD, "\"program\" is empty");
+    if (text) {
+        /* The text is the whole rule: fields beside it would be ignored. */
+        static const char *const with_text[] = {"id",     "program", "provider",
+                                                "origin", "text",    NULL};
+        if (!only_keys(d, o, "rule", with_text))
+            return false;
+    }
     json_object *v;
     if (!member(d, o, "proto", false, &v))
         return false;

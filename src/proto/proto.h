@@ -126,6 +126,11 @@ typedef struct ward_proto_rule {
     char *provider; /* NULL: "admin" */
     ward_lifetime lifetime;
     char *origin; /* NULL: none */
+    /* rules.add only: the rule in the policy language ("allow out tcp port
+     * 443 to internet weekdays 08:00-19:00"), parsed by wardd with the
+     * policy's grammar; then the fields above but program, provider and
+     * origin are not given. NULL: the fields say it. */
+    char *text;
 } ward_proto_rule;
 
 typedef struct ward_proto_status {

@@ -155,8 +155,9 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "fail-mode", jstr(x->fail_open ? "open" : "closed"));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
-        json_object_object_add(ld, ward_policy_layer_name(l),
-                               jstr(s.layer_default[l] == WARD_V_BLOCK ? "block" : "pass"));
+        if (ward_policy_layer_supported((enum ward_layer)l))
+            json_object_object_add(ld, ward_policy_layer_name(l),
+                                   jstr(s.layer_default[l] == WARD_V_BLOCK ? "block" : "pass"));
     json_object_object_add(js, "layer-defaults", ld);
     json_object *al = json_object_new_array();
     for (size_t i = 0; i < x->n_alerts; i++) {

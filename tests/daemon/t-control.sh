@@ -73,6 +73,31 @@ wait $SP
 sleep 0.3
 check "a dynamic rule is gone when its session closes" \
     bash -c "! '$B/ward' rules list | grep -q /usr/bin/session"
+# ward rules add takes a rule of the policy language, parsed by wardd with
+# the policy's parser: time windows, domains, zones, lifetimes, errors at
+# rule:line:col.
+"$B/ward" rules add /usr/bin/t1 allow out tcp port 443,8443 domain example.com,*.example.org \
+    weekdays 08:00-19:00 until-restart >/dev/null 2>"$T/t1.err"
+check "rules add: time windows and domains" bash -c \
+    "'$B/ward' rules list | grep /usr/bin/t1 | grep -q 'weekdays 08:00-19:00' &&
+     '$B/ward' rules list | grep /usr/bin/t1 | grep -q '\*.example.org'"
+"$B/ward" rules add /usr/bin/t2 deny in udp port 53 from lan once >/dev/null 2>"$T/t2.err"
+check "rules add: direction in, a zone and a once lifetime" bash -c \
+    "'$B/ward' rules list | grep /usr/bin/t2 | grep -q 'once'"
+"$B/ward" rules add /usr/bin/t3 allow out tcp to 192.0.2.0/24 mon,wed 22:00-02:00 \
+    until-exit pid 1 start 2 >/dev/null 2>"$T/t3.err"
+check "rules add: an until-exit lifetime and a window across midnight" bash -c \
+    "'$B/ward' rules list | grep /usr/bin/t3 | grep -q 'until-exit pid 1'"
+out=$("$B/ward" rules add /usr/bin/t4 allow out tcp port 99999 2>&1)
+check "rules add: a bad value is refused at rule:line:col" grep -q 'rule:1:[0-9]*: error: port 99999 is out of range' <<<"$out"
+out=$("$B/ward" rules add /usr/bin/t4 allow out tcp prot 22 2>&1)
+check "rules add: an unknown word gets a did-you-mean" grep -q "unknown rule keyword 'prot'; did you mean" <<<"$out"
+out=$("$B/ward" rules add /usr/bin/t4 allow out tcp port 22 allow out udp 2>&1)
+check "rules add: one rule a request" grep -q 'one rule expected' <<<"$out"
+check "rules add: a refused rule leaves nothing behind" bash -c "! '$B/ward' rules list | grep -q /usr/bin/t4"
+check "rules add: a persistent rule of another provider is refused" \
+    bash -c "! '$B/ward' rules add --provider fleet /usr/bin/t5 allow out tcp 2>/dev/null &&
+             ! '$B/ward' rules list | grep -q /usr/bin/t5"
 stop
 start
 check "restart: the until-restart rule is gone" bash -c "! '$B/ward' rules list | grep -q /usr/bin/a"

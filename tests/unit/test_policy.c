@@ -157,6 +157,88 @@ static void test_every_error_reported(void **state)
     ward_policy_free(p);
 }
 
+/* A load stops after WARD_POLICY_MAX_ERRORS errors, and text that is not
+ * text is refused without being quoted. */
+static void test_error_cap_and_binary(void **state)
+{
+    (void)state;
+    ward_policy *p = ward_policy_new();
+    char text[4000] = "";
+    for (int i = 0; i < 500; i++)
+        strcat(text, "foo\n");
+    assert_int_equal(ward_policy_load_text(p, "t.conf", text, strlen(text)),
+                     WARD_POLICY_MAX_ERRORS);
+    assert_non_null(strstr(ward_policy_diagnostics(p), "too many errors (20), stopping"));
+    static const char bin[] = "set mode ask\nSECRET\x01\n";
+    assert_int_equal(ward_policy_load_text(p, "b.conf", bin, sizeof(bin) - 1), 1);
+    assert_non_null(
+        strstr(ward_policy_diagnostics(p), "b.conf:2:7: error: 'b.conf' is not a text"));
+    assert_null(strstr(ward_policy_diagnostics(p), "SECRET"));
+    ward_policy_free(p);
+}
+
+static size_t n_rules(ward_policy *p)
+{
+    ward_engine_stats st;
+    ward_engine_stats_get(ward_policy_engine(p), &st);
+    return st.app_rules;
+}
+
+/* ward rules add: one rule of the language into the live engine, all or
+ * nothing, with the policy's zones and the given provider and session. */
+static void test_add_rule(void **state)
+{
+    (void)state;
+    ward_policy *p = ward_policy_new();
+    assert_int_equal(ward_policy_load_text(p, "g.conf", good, strlen(good)), 0);
+    ward_engine *e = ward_policy_engine(p);
+    int learned = ward_provider_find(e, "learned");
+    int64_t app = ward_app_find(e, "/usr/bin/ssh");
+    assert_true(learned > 0 && app > 0);
+    char err[2048];
+    ward_rule_text rt = {.name = "rule",
+                         .text = "allow out tcp port { 443, 8443 } to office weekdays "
+                                 "08:00-19:00 domain \"*.example.com\" session 99",
+                         .app_id = (uint64_t)app,
+                         .program = "/usr/bin/ssh",
+                         .provider = (uint32_t)learned,
+                         .session = 7};
+    size_t before = n_rules(p);
+    int64_t id = ward_policy_add_rule(p, e, &rt, err, sizeof(err));
+    assert_true(id > 0);
+    assert_int_equal(n_rules(p), before + 1);
+    ward_app_rule r;
+    uint64_t rid;
+    assert_int_equal(ward_app_rule_at(e, (uint64_t)app, 2, &rid, &r), 0);
+    assert_int_equal(rid, (uint64_t)id);
+    assert_int_equal(r.provider, (uint32_t)learned);
+    assert_int_equal(r.lifetime.kind, WARD_LIFE_DYNAMIC);
+    assert_int_equal(r.lifetime.session, 7); /* the caller's session, not 99 */
+    assert_int_equal(r.n_ports, 2);
+    assert_int_equal(r.n_times, 1);
+    assert_int_equal(r.n_zones, 1);
+    assert_int_equal(r.n_domains, 1);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"allow out tcp port 70000", "rule:1:20: error: port 70000 is out of range"},
+        {"allow out tcp to ofice", "did you mean 'office'?"},
+        {"allow out tcp port 1 deny out udp", "one rule expected"},
+        {"permit out tcp", "'allow' or 'deny'"},
+        {"allow out tcp\x01", "not a text file"},
+        {"allow out tcp boot", "'boot' applies to filters"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rt.text = bad[i].text;
+        assert_true(ward_policy_add_rule(p, e, &rt, err, sizeof(err)) < 0);
+        if (!strstr(err, bad[i].want))
+            fail_msg("%s: got %s", bad[i].text, err);
+        assert_int_equal(n_rules(p), before + 1);
+    }
+    ward_policy_free(p);
+}
+
 static void test_secrecy(void **state)
 {
     (void)state;
@@ -286,6 +368,8 @@ int main(void)
         cmocka_unit_test(test_load_and_decide),
         cmocka_unit_test(test_bad_file_keeps_previous),
         cmocka_unit_test(test_every_error_reported),
+        cmocka_unit_test(test_error_cap_and_binary),
+        cmocka_unit_test(test_add_rule),
         cmocka_unit_test(test_secrecy),
         cmocka_unit_test(test_learned_roundtrip),
         cmocka_unit_test(test_kill9_during_write),
