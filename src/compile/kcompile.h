@@ -28,7 +28,9 @@
 #define WARD_KC_MAX_ENTRIES 256
 
 /* The executable the hooks will see for a program path: 0, or non-zero when
- * it cannot be resolved (the program then stays with wardd). */
+ * it cannot be resolved (the program then stays with wardd). The kernel
+ * keys tables by executable and the engine by name, so a resolver refuses a
+ * path that is not the executable's one canonical name. */
 typedef int (*ward_kc_resolve_fn)(void *ctx, const char *path, ward_exe_id *out);
 
 typedef struct ward_kc_options {

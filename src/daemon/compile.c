@@ -17,15 +17,17 @@
 #include "compile/kcompile.h"
 
 /* The hooks see the file a process was started from, and the engine sees
- * its canonical path (/proc/PID/exe): a rule's path names that executable
- * only when it is already canonical (a symlink's rules would otherwise be
- * keyed to its target, whose own path the engine judges differently). */
+ * the name it was started by (/proc/PID/exe): a rule's path names that
+ * executable only when it is canonical (a symlink's rules would be keyed to
+ * its target) and the file's only name (a hard link's other name is a
+ * different program to the engine, with rules of its own or none). */
 static int resolve(void *ctx, const char *path, ward_exe_id *out)
 {
     (void)ctx;
     char real[PATH_MAX];
     struct stat st;
-    if (!realpath(path, real) || strcmp(real, path) || stat(path, &st) < 0)
+    if (!realpath(path, real) || strcmp(real, path) || stat(path, &st) < 0 ||
+        !S_ISREG(st.st_mode) || st.st_nlink != 1)
         return -1;
     *out = (ward_exe_id){st.st_dev, st.st_ino};
     return 0;
