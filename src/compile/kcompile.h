@@ -33,6 +33,10 @@
  * path that is not the executable's one canonical name. */
 typedef int (*ward_kc_resolve_fn)(void *ctx, const char *path, ward_exe_id *out);
 
+/* The file system's answer (resolve.c): stat(2) of a canonical path that is
+ * the file's only name. */
+int ward_kc_resolve_path(void *ctx, const char *path, ward_exe_id *out);
+
 typedef struct ward_kc_options {
     bool prompter; /* a prompter is registered now */
     int64_t now;   /* unix seconds: rules timed out by then are left out, as

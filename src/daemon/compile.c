@@ -7,38 +7,18 @@
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "compile/kcompile.h"
-
-/* The hooks see the file a process was started from, and the engine sees
- * the name it was started by (/proc/PID/exe): a rule's path names that
- * executable only when it is canonical (a symlink's rules would be keyed to
- * its target) and the file's only name (a hard link's other name is a
- * different program to the engine, with rules of its own or none). */
-static int resolve(void *ctx, const char *path, ward_exe_id *out)
-{
-    (void)ctx;
-    char real[PATH_MAX];
-    struct stat st;
-    if (!realpath(path, real) || strcmp(real, path) || stat(path, &st) < 0 ||
-        !S_ISREG(st.st_mode) || st.st_nlink != 1)
-        return -1;
-    *out = (ward_exe_id){st.st_dev, st.st_ino};
-    return 0;
-}
 
 void wardd_kernel_sync(struct wardd *d)
 {
     if (!d->kernel || d->stopping)
         return;
     ward_kc_options o = {
-        .prompter = d->prompters > 0, .now = (int64_t)time(NULL), .resolve = resolve};
+        .prompter = d->prompters > 0, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
     ward_kc_tables t;
     if (ward_kc_compile(d->engine, &o, &t) < 0) {
         wardd_log(LOG_WARNING, "kernel tables: out of memory; left as they are");
