@@ -3,8 +3,8 @@
  *
  * The engine takes a program's first rule that fully matches; the kernel
  * takes the most specific key (kernel/ward_lookup.h). Laying the rules out in
- * order and skipping every key an earlier, broader key already covers makes
- * the two agree. A permit becomes ALLOW; a block becomes an explicit ASK
+ * order and skipping every key the entries laid before already answer (by
+ * that same lookup) makes the two agree. A permit becomes ALLOW; a block becomes an explicit ASK
  * (the connection is queued and the engine refuses it), never a kernel DENY,
  * because the hook does not know the host's own addresses, which the engine
  * lets through (step 3). When no rule matches, the classic fallback is the
@@ -41,17 +41,13 @@ static bool tcp_or_udp(uint8_t proto)
     return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
+/* First match first: a key is laid only where the kernel would not already
+ * answer it from an earlier (broader or equal) key, which is the lookup
+ * order itself asked of the entries laid so far. */
 static bool covered(const struct kc_table *t, uint8_t dir, uint8_t proto, uint16_t port)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        const ward_kentry *k = &t->e[i];
-        if (k->dir != dir)
-            continue;
-        if (k->proto == WARD_KPROTO_ANY && k->port == 0)
-            return true;
-        if (k->proto == proto && (k->port == 0 || k->port == port))
-            return true;
-    }
+    if (kc_table_lookup(t->e, t->n, proto, dir, port, WARD_KV_NONE) != WARD_KV_NONE)
+        return true;
     /* An earlier any-protocol rule decides this port for every protocol. */
     if (port && !tcp_or_udp(proto))
         for (size_t i = 0; i < t->n_anyport; i++)

@@ -231,6 +231,37 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     return 0;
 }
 
+int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len)
+{
+    size_t entries = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const ward_kc_program *p = &t->progs[i];
+        entries += p->n;
+        for (size_t k = 0; k < p->n; k++) {
+            const ward_kentry *e = &p->e[k];
+            if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_ASK) {
+                snprintf(msg, len, "%s: entry %zu has verdict %u", p->path, k, e->verdict);
+                return -1;
+            }
+            for (size_t j = 0; j < k; j++)
+                if (p->e[j].proto == e->proto && p->e[j].dir == e->dir && p->e[j].port == e->port) {
+                    snprintf(msg, len, "%s: key proto %u port %u laid twice", p->path, e->proto,
+                             e->port);
+                    return -1;
+                }
+        }
+        if (p->n > WARD_KC_MAX_ENTRIES) {
+            snprintf(msg, len, "%s: %zu entries", p->path, p->n);
+            return -1;
+        }
+    }
+    if (entries != t->entries) {
+        snprintf(msg, len, "%zu entries counted, %zu laid", t->entries, entries);
+        return -1;
+    }
+    return 0;
+}
+
 int kc_run_one(struct bytes *b, struct bytes *conns, size_t max_conns, struct kc_counts *c,
                char *msg, size_t len)
 {
@@ -251,6 +282,7 @@ int kc_run_one(struct bytes *b, struct bytes *conns, size_t max_conns, struct kc
     }
     c->policies++;
     c->compiled += t.n;
+    rc = kc_check_tables(&t, msg, len);
     for (size_t k = 0; k < max_conns && !rc; k++) {
         ward_request r;
         size_t app;

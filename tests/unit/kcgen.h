@@ -31,6 +31,10 @@ struct kc_counts {
     size_t policies, conns, compiled, allow, ask, dgram_allow, dflt;
 };
 
+/* The tables are maps (each key once), hold only ALLOW and ASK, and their
+ * count is right: 0, or -1 with what is wrong in msg. */
+int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len);
+
 /* One random policy drawn from b, compiled, and max_conns random
  * connections drawn from conns (may be b) checked against ward_classify():
  * 0, or -1 with the mismatch (the table, the connection and the engine's

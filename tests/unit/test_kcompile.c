@@ -92,6 +92,9 @@ static void compile(ward_engine *e, ward_kc_tables *t)
     ward_kc_options o = {
         .prompter = true, .now = KC_NOW, .resolve = kc_resolve, .resolve_ctx = &fs};
     assert_int_equal(ward_kc_compile(e, &o, t), 0);
+    char msg[256];
+    if (kc_check_tables(t, msg, sizeof(msg)))
+        fail_msg("%s", msg);
 }
 
 /* "block udp 5353; allow out any": UDP sockets are held from birth, TCP
