@@ -10,15 +10,12 @@
 struct kc_table {
     ward_kentry e[WARD_KC_MAX_ENTRIES];
     size_t n;
-    /* Ports of the any-protocol rules laid so far (with their verdicts):
+    /* Ports of the any-protocol rules laid so far:
      * they are laid for TCP and UDP, and the other protocols cannot be keyed
      * by them, so later entries must not answer those protocols otherwise. */
-    struct {
-        uint16_t port;
-        uint8_t verdict;
-    } anyport[WARD_KC_MAX_ENTRIES];
+    uint16_t anyport[WARD_KC_MAX_ENTRIES];
     size_t n_anyport;
-    bool anyport_held; /* one of them is not ALLOW */
+    bool anyport_held; /* one of those rules is not ALLOW */
 };
 
 /* layout.c: the program's rules (as the engine holds them) into t; false

@@ -2,18 +2,20 @@
  * layout.c — one program's rules as a verdict table, first match first.
  *
  * The engine takes a program's first rule that fully matches; the kernel
- * takes the most specific key (kernel/ward_lookup.h). Laying the rules out in
- * order and skipping every key the entries laid before already answer (by
- * that same lookup) makes the two agree. A permit becomes ALLOW; a block becomes an explicit ASK
- * (the connection is queued and the engine refuses it), never a kernel DENY,
- * because the hook does not know the host's own addresses, which the engine
- * lets through (step 3). When no rule matches, the classic fallback is the
- * opposite of the last rule: an (ANY, 0) entry.
+ * takes the most specific key (kernel/ward_lookup.h). Laying the rules out
+ * in order and skipping every key the entries laid before already answer
+ * (by that same lookup) makes the two agree. A permit becomes ALLOW; a block
+ * becomes an explicit ASK (the connection is queued and the engine refuses
+ * it), never a kernel DENY, because the hook does not know the host's own
+ * addresses, which the engine lets through (step 3). When no rule matches,
+ * the classic fallback is the opposite of the last rule: an (ANY, 0) entry.
+ * Raw sockets stay refused.
  *
  * A program stays with wardd (false) when a rule outbound traffic could
  * match needs what the kernel cannot key: time windows, zones, addresses,
- * domains, a once-only lifetime, protocol 255, port 0, or more than WARD_KC_MAX_PORTS
- * ports; or when its table would exceed WARD_KC_MAX_ENTRIES.
+ * domains, a once-only lifetime, protocol 255, port 0, or more than
+ * WARD_KC_MAX_PORTS ports; or when its table would exceed
+ * WARD_KC_MAX_ENTRIES.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -51,7 +53,7 @@ static bool covered(const struct kc_table *t, uint8_t dir, uint8_t proto, uint16
     /* An earlier any-protocol rule decides this port for every protocol. */
     if (port && !tcp_or_udp(proto))
         for (size_t i = 0; i < t->n_anyport; i++)
-            if (t->anyport[i].port == port)
+            if (t->anyport[i] == port)
                 return true;
     return false;
 }
@@ -84,9 +86,7 @@ static bool note_anyport(struct kc_table *t, uint16_t port, uint8_t v)
 {
     if (t->n_anyport == WARD_KC_MAX_ENTRIES)
         return false;
-    t->anyport[t->n_anyport].port = port;
-    t->anyport[t->n_anyport].verdict = v;
-    t->n_anyport++;
+    t->anyport[t->n_anyport++] = port;
     t->anyport_held |= v != WARD_KV_ALLOW;
     return true;
 }
@@ -185,5 +185,12 @@ bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, st
                   (a->fallback == WARD_FALLBACK_OPPOSITE && last == WARD_ACT_BLOCK);
     if (!put_broad(t, WARD_KPROTO_ANY, allows ? WARD_KV_ALLOW : WARD_KV_ASK, last_id))
         return false;
+    /* Raw sockets are no outbound rule's business: refused (the hook refuses
+     * anything but ALLOW), as for a program without a table, instead of
+     * falling through to an (ANY, 0) allow and sending what the port rules
+     * refuse. */
+    if (t->n == WARD_KC_MAX_ENTRIES)
+        return false;
+    t->e[t->n++] = (ward_kentry){WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_ASK, 0};
     return hold_datagrams(t);
 }

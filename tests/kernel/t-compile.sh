@@ -3,7 +3,8 @@
 # through ward-kdrv --policy), decide in the real kernel: an allowed port
 # passes without a trip to user space, a port whose rule refuses is queued
 # (and refused here), a datagram to a refused UDP port does not leave before
-# it is judged, and a reload replaces the tables.
+# it is judged, "allow out any" opens no raw socket, and a reload replaces the
+# tables.
 . "$(dirname "$0")/lib.sh"
 wk_setup
 
@@ -41,6 +42,7 @@ queued() { grep -c "^queue .*remote=$IP_B:$1 " "$WK_TMP/kdrv.log"; }
 
 wk_expect "allowed port passes" ok "$A" tcp4 $IP_B 8080
 wk_check "... decided in the kernel (nothing queued)" [ "$(queued 8080)" = 0 ]
+wk_expect "its raw socket is still refused (no outbound rule allows one)" EPERM "$A" raw
 wk_expect "port its rule refuses does not connect" fail "$A" tcp4 $IP_B 8081 3
 wk_check "... it was queued to user space" [ "$(queued 8081)" -ge 1 ]
 

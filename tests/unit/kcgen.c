@@ -225,6 +225,12 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
         describe(e, t, r, "datagram socket", kd, msg, len);
         return -1;
     }
+    /* Raw sockets are not what outbound rules allow: never let through. */
+    if (ward_kc_lookup(t, r->app.exe, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_DENY) ==
+        WARD_KV_ALLOW) {
+        describe(e, t, r, "raw socket", WARD_KV_ALLOW, msg, len);
+        return -1;
+    }
     c->allow += kv == WARD_KV_ALLOW;
     c->ask += kv == WARD_KV_ASK && p;
     c->dgram_allow += r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW;

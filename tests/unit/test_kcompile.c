@@ -111,6 +111,8 @@ static void datagrams_held(void **state)
     assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 5353), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 0), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 5353), WARD_KV_ALLOW);
+    /* "Allow out any" is no raw socket: that stays refused. */
+    assert_int_equal(ask_kernel(&t, WARD_KPROTO_RAW, 0), WARD_KV_ASK);
     ward_kc_tables_free(&t);
     ward_engine_free(e);
 }
