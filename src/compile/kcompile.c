@@ -62,35 +62,51 @@ void ward_kc_tables_free(ward_kc_tables *t)
     *t = (ward_kc_tables){0};
 }
 
+static int cmp_exe(const void *a, const void *b)
+{
+    const ward_kc_program *x = a, *y = b;
+    if (x->exe.dev != y->exe.dev)
+        return x->exe.dev < y->exe.dev ? -1 : 1;
+    if (x->exe.ino != y->exe.ino)
+        return x->exe.ino < y->exe.ino ? -1 : 1;
+    return x->app_id < y->app_id ? -1 : x->app_id > y->app_id;
+}
+
+static int cmp_app(const void *a, const void *b)
+{
+    const ward_kc_program *x = a, *y = b;
+    return x->app_id < y->app_id ? -1 : x->app_id > y->app_id;
+}
+
 static bool same_exe(ward_exe_id a, ward_exe_id b)
 {
     return a.dev == b.dev && a.ino == b.ino;
 }
 
-/* Programs sharing an executable: none of them can be keyed by it. */
+/* Programs sharing an executable: none of them can be keyed by it. Sorted
+ * by executable to find them, then back into the engine's order. */
 static void drop_shared(ward_kc_tables *t)
 {
-    bool *shared = calloc(t->n ? t->n : 1, sizeof(*shared));
-    if (!shared) {
-        ward_kc_tables_free(t); /* cannot tell: keep everything with wardd */
-        return;
-    }
-    for (size_t i = 0; i < t->n; i++)
-        for (size_t j = i + 1; j < t->n; j++)
-            if (same_exe(t->progs[i].exe, t->progs[j].exe))
-                shared[i] = shared[j] = true;
+    if (t->n > 1)
+        qsort(t->progs, t->n, sizeof(*t->progs), cmp_exe);
     size_t keep = 0;
     t->entries = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (shared[i]) {
-            free(t->progs[i].e);
-            continue;
+    for (size_t i = 0; i < t->n;) {
+        size_t j = i + 1;
+        while (j < t->n && same_exe(t->progs[i].exe, t->progs[j].exe))
+            j++;
+        if (j - i > 1) {
+            for (size_t k = i; k < j; k++)
+                free(t->progs[k].e);
+        } else {
+            t->entries += t->progs[i].n;
+            t->progs[keep++] = t->progs[i];
         }
-        t->entries += t->progs[i].n;
-        t->progs[keep++] = t->progs[i];
+        i = j;
     }
     t->n = keep;
-    free(shared);
+    if (t->n > 1)
+        qsort(t->progs, t->n, sizeof(*t->progs), cmp_app);
 }
 
 int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tables *out)
@@ -132,5 +148,5 @@ int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tabl
     kc_touched_free(&filters);
     free(t);
     drop_shared(out);
-    return out->progs || !n_apps ? 0 : WARD_E_NOMEM;
+    return 0;
 }

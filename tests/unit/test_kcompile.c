@@ -193,12 +193,50 @@ static void mode_and_prompter(void **state)
     ward_engine_free(e);
 }
 
+static int same_file(void *ctx, const char *path, ward_exe_id *out)
+{
+    (void)ctx;
+    *out = (ward_exe_id){7, strncmp(path, "/opt/", 5) ? 1 : 2};
+    return 0;
+}
+
+/* Two programs the resolver says are one executable: the kernel cannot tell
+ * them apart, so neither gets a table; the third keeps its own. */
+static void shared_executable_dropped(void **state)
+{
+    (void)state;
+    ward_engine *e = ward_engine_new();
+    assert_non_null(e);
+    ward_engine_set_prompter(e, true);
+    ward_range pr = {80, 80};
+    ward_app_rule r = {.dir = WARD_DIR_OUT,
+                       .proto = IPPROTO_TCP,
+                       .ports = &pr,
+                       .n_ports = 1,
+                       .action = WARD_ACT_PERMIT,
+                       .provider = WARD_PROVIDER_ADMIN};
+    for (size_t i = 2; i < 5; i++) {
+        int64_t app = ward_app_add(e, kc_paths[i], NULL);
+        assert_true(app > 0);
+        assert_true(ward_app_rule_append(e, (uint64_t)app, &r) > 0);
+    }
+    ward_kc_options o = {.prompter = true, .now = KC_NOW, .resolve = same_file};
+    ward_kc_tables t;
+    assert_int_equal(ward_kc_compile(e, &o, &t), 0);
+    assert_int_equal(t.n, 1);
+    assert_string_equal(t.progs[0].path, kc_paths[2]);
+    assert_int_equal(t.entries, t.progs[0].n);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(datagrams_held),    cmocka_unit_test(any_protocol_ports),
         cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
-        cmocka_unit_test(mode_and_prompter), cmocka_unit_test(random_policies),
+        cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
+        cmocka_unit_test(random_policies),
     };
     return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
 }
