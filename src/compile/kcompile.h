@@ -9,9 +9,10 @@
  * is the hooks' own lookup order (kernel/ward_lookup.h).
  *
  * Only what is provably the engine's own answer goes down (docs/KERNEL.md,
- * "The compiler"): ALLOW where the engine permits, an explicit ASK entry
- * where it would not (the connection is queued and wardd decides), never
- * DENY; everything else is left to the configured default (ask).
+ * "The lookup order and the compiler"): ALLOW where the engine permits, an
+ * explicit ASK entry where it would not (the connection is queued and wardd
+ * decides), never DENY. A compiled table always answers; programs without
+ * one get the configured default.
  */
 #ifndef WARD_COMPILE_KCOMPILE_H
 #define WARD_COMPILE_KCOMPILE_H
