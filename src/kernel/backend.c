@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/internal.h"
+#include "kernel/ward_lookup.h"
 
 void ward_kernel_config_default(ward_kernel_config *c)
 {
@@ -217,23 +218,22 @@ int ward_kernel_programs(ward_kernel *k, ward_exe_id *out, size_t max)
     return (int)n;
 }
 
+static __u8 map_verdict(ward_kernel *k, const struct ward_vkey *key)
+{
+    struct ward_vval val;
+    return bpf_map_lookup_elem(k->verdicts_fd, key, &val) ? WARD_KV_NONE : val.verdict;
+}
+
+/* The hooks' lookup order (ward_lookup.h), over the pinned map. */
+WARD_LOOKUP_DEFINE(map_lookup, ward_kernel *, map_verdict)
+
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
                                uint16_t port)
 {
     if (k->verdicts_fd < 0)
         return -EBADF;
-    ward_kentry e = {.proto = proto, .dir = dir, .port = port};
-    struct ward_vkey key = vkey(exe, &e);
-    struct ward_vval val;
-    if (port && !bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
-        return val.verdict;
-    key.port = 0;
-    if (!bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
-        return val.verdict;
-    key.proto = WARD_KPROTO_ANY;
-    if (!bpf_map_lookup_elem(k->verdicts_fd, &key, &val))
-        return val.verdict;
-    return proto == WARD_KPROTO_RAW ? k->cfg.raw_default : k->cfg.default_verdict;
+    uint8_t dflt = proto == WARD_KPROTO_RAW ? k->cfg.raw_default : k->cfg.default_verdict;
+    return map_lookup(k, exe.dev, exe.ino, proto, dir, port, dflt);
 }
 
 int ward_kernel_listeners(ward_kernel *k, ward_klisten *out, size_t max)

@@ -20,7 +20,8 @@ $(KERNEL_GEN)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h $(KERNEL_GEN)/vmlinux.h
+$(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h src/kernel/ward_lookup.h \
+		$(KERNEL_GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
 		-Wall -Werror -c $< -o $@
 
@@ -43,9 +44,11 @@ KERNEL_ALL_SRCS := $(filter-out $(kernel_EXCLUDE),$(wildcard src/kernel/*.c src/
 $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(KERNEL_ALL_SRCS)): $(KERNEL_SKEL)
 
 # The test driver: loads, attaches, installs nft, answers the queue.
-$(BUILD_DIR)/bin/ward-kdrv: $(BUILD_DIR)/obj/kernel/tools/kdrv.o $(BUILD_DIR)/lib/libward_kernel.a
+# With --policy it compiles a policy as wardd does (src/compile, src/policy).
+KDRV_LIBS := $(foreach m,compile policy kernel engine,$(BUILD_DIR)/lib/libward_$(m).a)
+$(BUILD_DIR)/bin/ward-kdrv: $(BUILD_DIR)/obj/kernel/tools/kdrv.o $(KDRV_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD_DIR)/lib/libward_kernel.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(KDRV_LIBS) -Wl,--end-group $(LDLIBS)
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-kdrv
 
 # Test clients: plain (no sanitizer: they are the programs under test), and

@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "ward_bpf.h"
+#include "ward_lookup.h"
 
 #define AF_INET     2
 #define AF_INET6    10
@@ -97,25 +98,18 @@ static __always_inline bool current_exe(__u64 *dev, __u64 *ino)
     return true;
 }
 
-static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u8 dir, __u16 port,
-                                   bool exact)
+static __always_inline __u8 verdict_of(void *map, const struct ward_vkey *k)
 {
-    struct ward_vkey k = {.dev = dev, .ino = ino, .port = port, .proto = proto, .dir = dir};
-    struct ward_vval *v;
-    if (exact && port) {
-        v = bpf_map_lookup_elem(&ward_verdicts, &k);
-        if (v)
-            return v->verdict;
-    }
-    k.port = 0;
-    v = bpf_map_lookup_elem(&ward_verdicts, &k);
-    if (v)
-        return v->verdict;
-    k.proto = WARD_KPROTO_ANY;
-    v = bpf_map_lookup_elem(&ward_verdicts, &k);
-    if (v)
-        return v->verdict;
-    return WARD_KV_NONE;
+    struct ward_vval *v = bpf_map_lookup_elem(map, k);
+    return v ? v->verdict : WARD_KV_NONE;
+}
+
+/* The one lookup order (ward_lookup.h); port 0: no port known yet. */
+WARD_LOOKUP_DEFINE(lookup_in, void *, verdict_of)
+
+static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u16 port, __u8 dflt)
+{
+    return lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_OUT, port, dflt);
 }
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
@@ -142,9 +136,7 @@ int ward_sock_create(struct bpf_sock *ctx)
         return 1; /* stream sockets are judged at connect */
     known = current_exe(&dev, &ino);
     if (type == SOCK_RAW) {
-        __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, false) : WARD_KV_NONE;
-        if (v == WARD_KV_NONE)
-            v = ward_raw_default;
+        __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, 0, ward_raw_default) : ward_raw_default;
         if (v != WARD_KV_ALLOW) {
             count(WARD_STAT_RAW_DENY);
             return 0;
@@ -155,9 +147,7 @@ int ward_sock_create(struct bpf_sock *ctx)
         /* An unconnected datagram's mark is read before the sendmsg hook
          * runs, so a datagram socket is held from birth unless the program
          * may send this protocol anywhere. */
-        __u8 v = known ? lookup(dev, ino, proto, WARD_KDIR_OUT, 0, false) : ward_unattributed;
-        if (v == WARD_KV_NONE)
-            v = ward_default;
+        __u8 v = known ? lookup(dev, ino, proto, 0, ward_default) : ward_unattributed;
         if (v != WARD_KV_ALLOW) {
             ctx->mark |= ward_mark;
             if (known)
@@ -175,9 +165,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
     __u8 v;
 
     if (current_exe(&dev, &ino)) {
-        v = lookup(dev, ino, proto, WARD_KDIR_OUT, port, true);
-        if (v == WARD_KV_NONE)
-            v = ward_default;
+        v = lookup(dev, ino, proto, port, ward_default);
     } else {
         count(WARD_STAT_UNATTRIBUTED);
         v = ward_unattributed;

@@ -12,8 +12,14 @@
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
  *             [--fast-path] [--quiet] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only:
- * for measurements) ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
+ * for measurements) [--policy FILE]
+ *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
+ *
+ * --policy compiles a Ward policy file's application rules into the verdict
+ * tables with wardd's compiler (src/compile), as if a prompter were there
+ * (this driver answers what the tables ask about with --ask-mode); SIGHUP
+ * loads it again.
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
  * "deny" (optionally followed by the program's inode number) arrives on the
@@ -35,7 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compile/kcompile.h"
 #include "kernel/backend.h"
+#include "policy/policy.h"
 
 #define MAX_LIST 64
 #define MAX_HELD 8192
@@ -336,6 +344,60 @@ static int apply_programs(bool replace)
     return 0;
 }
 
+static const char *policy_file;
+#define MAX_POLICY_PROGS 1024
+static ward_exe_id policy_progs[MAX_POLICY_PROGS];
+static size_t npolicy_progs;
+
+/* The policy's application rules into the verdict tables: compiled as wardd
+ * compiles them; programs it programmed before and no longer does are
+ * withdrawn. All or nothing on a policy error. */
+static int apply_policy(void)
+{
+    ward_policy *p = ward_policy_new();
+    if (!p)
+        return -1;
+    if (ward_policy_load(p, &policy_file, 1) != 0) {
+        fprintf(stderr, "ward-kdrv: %s", ward_policy_diagnostics(p));
+        ward_policy_free(p);
+        return -1;
+    }
+    ward_kc_options o = {
+        .prompter = true, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
+    ward_kc_tables t;
+    if (ward_kc_compile(ward_policy_engine(p), &o, &t) < 0) {
+        ward_policy_free(p);
+        return -1;
+    }
+    static ward_exe_id now[MAX_POLICY_PROGS];
+    int rc = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < t.n && n < MAX_POLICY_PROGS; i++) {
+        const ward_kc_program *pr = &t.progs[i];
+        if (ward_kernel_program_set(drv.k, pr->exe, pr->e, pr->n)) {
+            rc = -1;
+            continue;
+        }
+        printf("policy program %s exe=%llu:%llu entries=%zu\n", pr->path,
+               (unsigned long long)pr->exe.dev, (unsigned long long)pr->exe.ino, pr->n);
+        now[n++] = pr->exe;
+    }
+    for (size_t i = 0; i < npolicy_progs; i++) {
+        bool kept = false;
+        for (size_t k = 0; k < n && !kept; k++)
+            kept = now[k].dev == policy_progs[i].dev && now[k].ino == policy_progs[i].ino;
+        if (!kept)
+            ward_kernel_program_set(drv.k, policy_progs[i], NULL, 0);
+    }
+    memcpy(policy_progs, now, n * sizeof(*now));
+    npolicy_progs = n;
+    printf("policy: %zu programs, %zu entries\n", t.n, t.entries);
+    fflush(stdout);
+    ward_kc_tables_free(&t);
+    ward_policy_free(p);
+    return rc;
+}
+
 /* Static (boot-time) filters: lines "out RULE" / "in RULE" ('#' comments). */
 static int read_static(const char *path, ward_kernel_config *cfg)
 {
@@ -415,7 +477,8 @@ int main(int argc, char **argv)
         O_NOBPF,
         O_QMAXLEN,
         O_FAST,
-        O_QUIET
+        O_QUIET,
+        O_POLICY
     };
     static const struct option opts[] = {
         {"cgroup", 1, 0, O_CGROUP},
@@ -448,6 +511,7 @@ int main(int argc, char **argv)
         {"queue-maxlen", 1, 0, O_QMAXLEN},
         {"fast-path", 0, 0, O_FAST},
         {"quiet", 0, 0, O_QUIET},
+        {"policy", 1, 0, O_POLICY},
         {0, 0, 0, 0},
     };
     int c;
@@ -495,6 +559,9 @@ int main(int argc, char **argv)
             break;
         case O_QUIET:
             drv.quiet = true;
+            break;
+        case O_POLICY:
+            policy_file = optarg;
             break;
         case O_FAST:
             cfg.notrack = true;
@@ -579,7 +646,7 @@ int main(int argc, char **argv)
     if (ward_kernel_bpffs_mounted(drv.k)[0])
         printf("bpffs: none was mounted: mounted one on %s; pins under %s\n",
                ward_kernel_bpffs_mounted(drv.k), ward_kernel_pin_dir(drv.k));
-    if (!cfg.no_bpf && apply_programs(false))
+    if (!cfg.no_bpf && (apply_programs(false) || (policy_file && apply_policy())))
         goto fail;
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
         uint8_t proto;
@@ -639,7 +706,7 @@ int main(int argc, char **argv)
             /* Policy reload: verdicts replaced entry by entry (never
              * missing), the nft table replaced in one transaction. */
             reload = 0;
-            int rc = apply_programs(true);
+            int rc = apply_programs(true) || (policy_file && apply_policy());
             int rc2 = ward_kernel_nft_repair(drv.k);
             printf("reload: %s\n", rc || rc2 ? "failed" : "done");
             fflush(stdout);

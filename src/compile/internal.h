@@ -1,0 +1,39 @@
+/*
+ * compile/internal.h — the compiler's parts (private to src/compile).
+ */
+#ifndef WARD_COMPILE_INTERNAL_H
+#define WARD_COMPILE_INTERNAL_H
+
+#include "compile/kcompile.h"
+
+/* One program's table while it is laid out. */
+struct kc_table {
+    ward_kentry e[WARD_KC_MAX_ENTRIES];
+    size_t n;
+    /* Ports of the any-protocol rules laid so far:
+     * they are laid for TCP and UDP, and the other protocols cannot be keyed
+     * by them, so later entries must not answer those protocols otherwise. */
+    uint16_t anyport[WARD_KC_MAX_ENTRIES];
+    size_t n_anyport;
+    bool anyport_held; /* one of those rules is not ALLOW */
+};
+
+/* layout.c: the program's rules (as the engine holds them) into t; false
+ * when the program must stay with wardd. */
+bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, struct kc_table *t);
+
+/* filters.c: which programs the connect-out filters could match. */
+struct kc_touched {
+    const char **paths; /* sorted, for bsearch */
+    size_t n, cap;
+    bool all;
+};
+void kc_touched_collect(const ward_engine *e, struct kc_touched *t);
+bool kc_touched(const struct kc_touched *t, const char *path);
+void kc_touched_free(struct kc_touched *t);
+
+/* kcompile.c: the lookup order over a table being built. */
+uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t dir, uint16_t port,
+                        uint8_t dflt);
+
+#endif

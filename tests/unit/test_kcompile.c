@@ -1,0 +1,247 @@
+/*
+ * test_kcompile.c — the kernel verdict tables the compiler (src/compile)
+ * makes, answered by the hooks' own lookup order (kernel/ward_lookup.h),
+ * against ward_classify() over thousands of random policies and
+ * connections; and a few hand-written cases the layout must get right.
+ *
+ * What must hold for every outbound connection of a program:
+ *   - the table says ALLOW (connect / sendmsg: its port; a datagram socket's
+ *     creation: no port) -> the engine permits it;
+ *   - the table says DENY -> the engine blocks it (the compiler never says
+ *     DENY: the engine lets the host's own addresses through);
+ *   - ASK sends it to wardd, which asks the engine: always right;
+ *   - a program without a table gets the configured default, and a program
+ *     with one never falls through to it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/kcompile.h"
+#include "kcgen.h"
+
+static void run(uint64_t seed, size_t policies, size_t conns, struct kc_counts *c)
+{
+    static char msg[1 << 15];
+    for (size_t i = 0; i < policies; i++) {
+        struct bytes b = {.prng = seed * 0x9e3779b97f4a7c15ULL + i + 1};
+        if (kc_run_one(&b, &b, conns, c, msg, sizeof(msg)))
+            fail_msg("seed %llu policy %zu: %s", (unsigned long long)seed, i, msg);
+    }
+}
+
+static void random_policies(void **state)
+{
+    (void)state;
+    size_t n = 3000;
+    const char *env = getenv("WARD_KC_POLICIES");
+    if (env && atoi(env) > 0)
+        n = (size_t)atoi(env);
+    struct kc_counts c = {0};
+    run(1, n, 100, &c);
+    printf("# %zu policies, %zu connections; %zu program tables; kernel answers: %zu allow, "
+           "%zu ask, %zu default; %zu datagram sockets allowed at creation\n",
+           c.policies, c.conns, c.compiled, c.allow, c.ask, c.dflt, c.dgram_allow);
+    /* The test means something only if the kernel answered a good share. */
+    assert_true(c.compiled > n / 2);
+    assert_true(c.allow > c.conns / 40);
+    assert_true(c.dgram_allow > 0);
+}
+
+/* ---- Hand-written cases --------------------------------------------------- */
+
+static ward_engine *one_app(enum ward_app_fallback fb)
+{
+    ward_engine *e = ward_engine_new();
+    assert_non_null(e);
+    ward_engine_set_prompter(e, true);
+    int64_t app = ward_app_add(e, kc_paths[0], NULL);
+    assert_true(app > 0);
+    ward_app_set_fallback(e, (uint64_t)app, fb);
+    return e;
+}
+
+static void rule(ward_engine *e, uint8_t proto, uint32_t lo, uint32_t hi, enum ward_action act)
+{
+    ward_range pr = {lo, hi};
+    ward_app_rule r = {.dir = WARD_DIR_OUT,
+                       .proto = proto,
+                       .ports = &pr,
+                       .n_ports = lo != 0 || hi != 0,
+                       .action = act,
+                       .provider = WARD_PROVIDER_ADMIN};
+    assert_true(ward_app_rule_append(e, (uint64_t)ward_app_find(e, kc_paths[0]), &r) > 0);
+}
+
+static uint8_t ask_kernel(const ward_kc_tables *t, uint8_t proto, uint16_t port)
+{
+    struct kc_fs fs = {0};
+    return ward_kc_lookup(t, kc_exe_of(&fs, 0), proto, WARD_KDIR_OUT, port, WARD_KV_ASK);
+}
+
+static void compile(ward_engine *e, ward_kc_tables *t)
+{
+    struct kc_fs fs = {0};
+    ward_kc_options o = {
+        .prompter = true, .now = KC_NOW, .resolve = kc_resolve, .resolve_ctx = &fs};
+    assert_int_equal(ward_kc_compile(e, &o, t), 0);
+    char msg[256];
+    if (kc_check_tables(t, msg, sizeof(msg)))
+        fail_msg("%s", msg);
+}
+
+/* "block udp 5353; allow out any": UDP sockets are held from birth, TCP
+ * and the other ports are still the kernel's. */
+static void datagrams_held(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_UDP, 5353, 5353, WARD_ACT_BLOCK);
+    rule(e, 0, 0, 0, WARD_ACT_PERMIT);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 5353), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 0), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 5353), WARD_KV_ALLOW);
+    /* "Allow out any" is no raw socket: that stays refused. */
+    assert_int_equal(ask_kernel(&t, WARD_KPROTO_RAW, 0), WARD_KV_ASK);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+/* "block any port 53; allow sctp; allow out any": SCTP to port 53 is the
+ * first rule's; TCP and UDP keep their fast path. */
+static void any_protocol_ports(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, 0, 53, 53, WARD_ACT_BLOCK);
+    rule(e, 132, 0, 0, WARD_ACT_PERMIT);
+    rule(e, 0, 0, 0, WARD_ACT_PERMIT);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(ask_kernel(&t, 132, 53), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 53), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+/* First match first: a narrow block before a broad permit keeps its port. */
+static void first_match_first(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 22, 22, WARD_ACT_BLOCK);
+    rule(e, IPPROTO_TCP, 0, 0, WARD_ACT_PERMIT);
+    rule(e, IPPROTO_TCP, 22, 23, WARD_ACT_PERMIT); /* shadowed at 22, and by the one above */
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 22), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 23), WARD_KV_ALLOW);
+    /* The last rule permits: the fallback is block (asked), UDP included. */
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 53), WARD_KV_ASK);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+/* Port 0 is the "any port" key: a rule naming it stays with wardd. */
+static void port_zero_stays(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 0, 5, WARD_ACT_PERMIT);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(t.n, 0);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+/* Not in ask mode, or nobody to ask while "no-prompter block for all"
+ * holds: nothing goes down. */
+static void mode_and_prompter(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 80, 80, WARD_ACT_PERMIT);
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    s.no_prompter = WARD_V_BLOCK;
+    s.no_prompter_scope = WARD_NP_ALL;
+    assert_int_equal(ward_engine_configure(e, &s), 0);
+    struct kc_fs fs = {0};
+    ward_kc_options o = {
+        .prompter = false, .now = KC_NOW, .resolve = kc_resolve, .resolve_ctx = &fs};
+    ward_kc_tables t;
+    assert_int_equal(ward_kc_compile(e, &o, &t), 0);
+    assert_int_equal(t.n, 0);
+    ward_kc_tables_free(&t);
+    o.prompter = true;
+    s.mode = WARD_MODE_ALLOW_ALL;
+    ward_engine_configure(e, &s);
+    assert_int_equal(ward_kc_compile(e, &o, &t), 0);
+    assert_int_equal(t.n, 0);
+    s.mode = WARD_MODE_ASK;
+    ward_engine_configure(e, &s);
+    assert_int_equal(ward_kc_compile(e, &o, &t), 0);
+    assert_int_equal(t.n, 1);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+static int same_file(void *ctx, const char *path, ward_exe_id *out)
+{
+    (void)ctx;
+    *out = (ward_exe_id){7, strncmp(path, "/opt/", 5) ? 1 : 2};
+    return 0;
+}
+
+/* Two programs the resolver says are one executable: the kernel cannot tell
+ * them apart, so neither gets a table; the third keeps its own. */
+static void shared_executable_dropped(void **state)
+{
+    (void)state;
+    ward_engine *e = ward_engine_new();
+    assert_non_null(e);
+    ward_engine_set_prompter(e, true);
+    ward_range pr = {80, 80};
+    ward_app_rule r = {.dir = WARD_DIR_OUT,
+                       .proto = IPPROTO_TCP,
+                       .ports = &pr,
+                       .n_ports = 1,
+                       .action = WARD_ACT_PERMIT,
+                       .provider = WARD_PROVIDER_ADMIN};
+    for (size_t i = 2; i < 5; i++) {
+        int64_t app = ward_app_add(e, kc_paths[i], NULL);
+        assert_true(app > 0);
+        assert_true(ward_app_rule_append(e, (uint64_t)app, &r) > 0);
+    }
+    ward_kc_options o = {.prompter = true, .now = KC_NOW, .resolve = same_file};
+    ward_kc_tables t;
+    assert_int_equal(ward_kc_compile(e, &o, &t), 0);
+    assert_int_equal(t.n, 1);
+    assert_string_equal(t.progs[0].path, kc_paths[2]);
+    assert_int_equal(t.entries, t.progs[0].n);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(datagrams_held),    cmocka_unit_test(any_protocol_ports),
+        cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
+        cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
+        cmocka_unit_test(random_policies),
+    };
+    return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
+}
