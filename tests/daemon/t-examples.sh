@@ -43,8 +43,11 @@ explain() { # expected-regex description explain-args...
         check "$what" false
     fi
 }
-# No prompter connected: the example blocks everything ("set no-prompter block").
-explain 'block .*reason no-prompter' "no prompter: curl to the internet is blocked" \
+# No prompter connected ("set no-prompter block"): what would be asked is
+# blocked, while the rules still hold.
+explain 'block .*reason no-prompter' "no prompter: an unknown program is blocked, not asked" \
+    --app /opt/unknown/tool --proto tcp --to 93.184.216.34 --port 443
+explain 'permit .*reason app-rule' "no prompter: curl's rule still holds" \
     --app /usr/bin/curl --proto tcp --to 93.184.216.34 --port 443
 
 # A prompter (as the desktop's would) for the rest.
