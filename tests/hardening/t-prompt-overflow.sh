@@ -29,18 +29,21 @@ mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg p sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
 wk_wait_for "$WK_TMP/p.log" "waiting for prompts" 10
-for i in 1 2 3; do wk_bg "w$i" wk_client "$Q" tcp4 $IP_B 8080 40; done
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
-sleep 1
+# Three ports, three prompts: all three connections are known to wait
+# (prompts_pending = 3) before the ones past the bound start.
+for i in 1 2 3; do wk_bg "w$i" wk_client "$Q" tcp4 $IP_B 808$i 40; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 3 ] && break; sleep 0.1; done
 for i in 1 2 3 4 5; do wk_bg "o$i" wk_client "$Q" tcp4 $IP_B 8080 20; done
 for i in 1 2 3 4 5; do eval "wait \$WK_PID_o$i"; done
 refused=$(cat "$WK_TMP"/o?.log | grep -vc '^ok$')
+for f in "$WK_TMP"/o?.log; do echo "# $(basename "$f"): $(tr '\n' ' ' <"$f")"; done
 over=$(status prompt_overflow)
 echo "# past the bound: $refused of 5 refused; ward status: prompt_overflow=$over," \
     "queue_dropped=$(status queue_dropped)"
 wk_check "the connections past the bound get the timeout's answer (deny): $refused of 5" \
     [ "$refused" = 5 ]
-wk_check "ward status counts them ($over)" [ "${over:-0}" -ge 5 ]
+wk_check "ward status counts them ($over)" [ "${over:-0}" -ge 5 ] ||
+    { sed 's/^/# prompter: /' "$WK_TMP/p.log"; tail -20 "$WK_TMP/wardd.log" | sed 's/^/# wardd: /'; }
 wk_check "the kernel's queue dropped nothing ($(status queue_dropped))" \
     [ "$(status queue_dropped)" = 0 ]
 wk_check "the log names them prompt-overflow" \
