@@ -33,6 +33,24 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len,
     va_end(ap);
 }
 
+int wk_mkdir_p(const char *path)
+{
+    char buf[512];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
 /* The file system type of path, or of its nearest existing ancestor. */
 static int fs_type(const char *path, long *type)
 {

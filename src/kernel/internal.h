@@ -93,6 +93,7 @@ int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out);
  * point it mounted ("" if none). Errors: one line in err. */
 /* Is path, or its nearest existing ancestor, on a BPF file system? */
 bool wk_on_bpffs(const char *path);
+int wk_mkdir_p(const char *path); /* mkdir -p, mode 0700 */
 int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen, char *mounted,
                      size_t mlen, char *err, size_t errlen);
 
@@ -106,7 +107,5 @@ int wk_nft_run(ward_kernel *k, const char *cmd);
 /* queue.c */
 int wk_queue_open(ward_kernel *k);
 void wk_queue_close(ward_kernel *k);
-
-int wk_mkdir_p(const char *path);
 
 #endif

@@ -20,24 +20,6 @@
 #include "kernel/internal.h"
 #include "ward.skel.h"
 
-int wk_mkdir_p(const char *path)
-{
-    char buf[512];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0700) && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 /* libbpf's format strings are its own: forwarded as they are. */
 __attribute__((format(printf, 2, 0))) static int libbpf_quiet(enum libbpf_print_level level,
                                                               const char *fmt, va_list ap)
