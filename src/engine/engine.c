@@ -139,19 +139,6 @@ bool ward_layer_has_field(enum ward_layer layer, enum ward_field f)
 
 /* ---- The handle ---------------------------------------------------------- */
 
-void engine_seterr(ward_engine *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->err, sizeof(e->err), fmt, ap);
-    va_end(ap);
-}
-
-const char *ward_engine_error(const ward_engine *e)
-{
-    return e->err;
-}
-
 void ward_settings_default(ward_settings *s)
 {
     memset(s, 0, sizeof(*s));
