@@ -8,7 +8,6 @@
  * finds the pins of the earlier one.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,19 +18,7 @@
 #include <linux/magic.h>
 
 #include "kernel/internal.h"
-
-/* The kernel library stands alone (ward-kdrv links only it): its own
- * error buffer helper. */
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
-                                                          ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
+#include "util/errbuf.h"
 
 int wk_mkdir_p(const char *path)
 {
@@ -166,10 +153,10 @@ int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen,
     /* Only the standard place moves: a directory chosen elsewhere is the
      * administrator's, and a mount over it would hide what is there. */
     if (!rel) {
-        set_err(err, errlen,
-                "pin directory %s is on %s, not a BPF file system; fix: mount one "
-                "(mount -t bpf bpf DIR) or choose a pin directory under %s",
-                want, fs_name(type), WARD_KBPFFS_STD);
+        ward_errbuf_set(err, errlen,
+                        "pin directory %s is on %s, not a BPF file system; fix: mount one "
+                        "(mount -t bpf bpf DIR) or choose a pin directory under %s",
+                        want, fs_name(type), WARD_KBPFFS_STD);
         return -ENOTSUP;
     }
     snprintf(fallback, sizeof(fallback), "%s%s", WARD_KBPFFS_FALLBACK, rel);
@@ -179,7 +166,7 @@ int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen,
         return 0;
     }
     if (!may_mount) {
-        set_err(err, errlen, "no BPF file system holds %s", want);
+        ward_errbuf_set(err, errlen, "no BPF file system holds %s", want);
         return -ENOENT;
     }
     int e1 = dir_empty(WARD_KBPFFS_STD);
@@ -196,11 +183,11 @@ int wk_bpffs_resolve(const char *want, bool may_mount, char *out, size_t outlen,
             snprintf(mounted, mlen, "%s", WARD_KBPFFS_FALLBACK);
         return 0;
     }
-    set_err(err, errlen,
-            "pin directory %s: no BPF file system is mounted and none could be "
-            "(on %s: %s; on %s: %s); fix: run as root with CAP_SYS_ADMIN, or "
-            "mount -t bpf bpf %s",
-            want, WARD_KBPFFS_STD, strerror(-e1), WARD_KBPFFS_FALLBACK, strerror(-e2),
-            WARD_KBPFFS_STD);
+    ward_errbuf_set(err, errlen,
+                    "pin directory %s: no BPF file system is mounted and none could be "
+                    "(on %s: %s; on %s: %s); fix: run as root with CAP_SYS_ADMIN, or "
+                    "mount -t bpf bpf %s",
+                    want, WARD_KBPFFS_STD, strerror(-e1), WARD_KBPFFS_FALLBACK, strerror(-e2),
+                    WARD_KBPFFS_STD);
     return e2;
 }

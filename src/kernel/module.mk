@@ -45,7 +45,7 @@ $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(KERNEL_ALL_SRCS)): $(KERNEL_SKEL)
 
 # The test driver: loads, attaches, installs nft, answers the queue.
 # With --policy it compiles a policy as wardd does (src/compile, src/policy).
-KDRV_LIBS := $(foreach m,compile policy kernel engine,$(BUILD_DIR)/lib/libward_$(m).a)
+KDRV_LIBS := $(foreach m,compile policy kernel engine util,$(BUILD_DIR)/lib/libward_$(m).a)
 $(BUILD_DIR)/bin/ward-kdrv: $(BUILD_DIR)/obj/kernel/tools/kdrv.o $(KDRV_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(KDRV_LIBS) -Wl,--end-group $(LDLIBS)
