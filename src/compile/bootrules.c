@@ -113,6 +113,8 @@ static void put_ranges(struct sbuf *b, const ward_cond *c)
 static bool put_matches(struct sbuf *b, const ward_filter_def *d, const ward_policy *p, int fam)
 {
     bool in = d->layer == WARD_LAYER_ACCEPT_IN, ports = false;
+    for (size_t i = 0; i < d->n_conds; i++) /* a protocol list already says which */
+        ports |= d->conds[i].field == WARD_F_PROTO && !d->conds[i].negate;
     for (size_t i = 0; i < d->n_conds; i++) {
         const ward_cond *c = &d->conds[i];
         if (c->field == WARD_F_PROTO) {
