@@ -163,6 +163,22 @@ static void comment_of(const ward_filter_def *d, uint64_t id, char *buf, size_t 
     snprintf(buf, len, "ward-boot %llu %s", (unsigned long long)id, name);
 }
 
+/* Whether the filter's protocol conditions let TCP through. */
+static bool may_be_tcp(const ward_filter_def *d)
+{
+    for (size_t i = 0; i < d->n_conds; i++) {
+        const ward_cond *c = &d->conds[i];
+        if (c->field != WARD_F_PROTO)
+            continue;
+        bool listed = false;
+        for (size_t k = 0; k < c->n; k++)
+            listed |= c->v.range[k].lo <= 6 && 6 <= c->v.range[k].hi;
+        if (listed == c->negate)
+            return false;
+    }
+    return true;
+}
+
 struct ctx {
     const ward_policy *p;
     struct sbuf out, in;
@@ -182,6 +198,9 @@ static int one_filter(uint64_t id, const ward_filter_def *d, void *arg)
     const char *verdict = d->action == WARD_ACT_PERMIT ? "accept"
                           : in                         ? "drop"
                                                        : "reject with icmpx admin-prohibited";
+    /* A refused TCP connect fails at once with a reset; the ICMP errors
+     * nft sends otherwise are rate-limited by the kernel. */
+    bool tcp_reset = d->action == WARD_ACT_BLOCK && !in && may_be_tcp(d);
     char comment[128];
     comment_of(d, id, comment, sizeof(comment));
     struct sbuf *b = in ? &x->in : &x->out;
@@ -190,6 +209,9 @@ static int one_filter(uint64_t id, const ward_filter_def *d, void *arg)
         bool can = put_matches(&rule, d, x->p, fam);
         if (rule.oom)
             b->oom = true;
+        if (can && tcp_reset)
+            put(b, "    meta l4proto tcp%s counter reject with tcp reset comment \"%s\";\n",
+                rule.s ? rule.s : "", comment);
         if (can)
             put(b, "   %s counter %s comment \"%s\";\n", rule.s ? rule.s : "", verdict, comment);
         free(rule.s);

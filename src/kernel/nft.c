@@ -539,8 +539,8 @@ int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in)
     char *cmd = malloc(cap);
     int err = !no || !ni || !cmd ? -ENOMEM : 0;
     if (!err && k->nft) {
-        len = (size_t)snprintf(cmd, cap,
-                               "flush chain inet ward static_out\nflush chain inet ward static_in\n");
+        len = (size_t)snprintf(
+            cmd, cap, "flush chain inet ward static_out\nflush chain inet ward static_in\n");
         if (!(err = static_cmds(&cmd, &len, &cap, "static_out", out)) &&
             !(err = static_cmds(&cmd, &len, &cap, "static_in", in)))
             err = wk_nft_run(k, cmd); /* one transaction: flush and refill */

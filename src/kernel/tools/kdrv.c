@@ -395,8 +395,7 @@ static int apply_policy(void)
         ward_policy_free(p);
         return -1;
     }
-    if (!static_given &&
-        (policy_boot(p) || ward_kernel_static_set(drv.k, boot_out, boot_in))) {
+    if (!static_given && (policy_boot(p) || ward_kernel_static_set(drv.k, boot_out, boot_in))) {
         ward_policy_free(p);
         return -1;
     }
