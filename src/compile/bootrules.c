@@ -179,6 +179,44 @@ static bool may_be_tcp(const ward_filter_def *d)
     return true;
 }
 
+/* What nft can test: the parser refuses a boot filter with anything else,
+ * and a filter that came another way is left out, not widened. */
+static bool nft_can_test(const ward_filter_def *d, const ward_policy *p)
+{
+    for (size_t i = 0; i < d->n_conds; i++) {
+        const ward_cond *c = &d->conds[i];
+        switch (c->field) {
+        case WARD_F_PROTO:
+        case WARD_F_LOCAL_PORT:
+        case WARD_F_REMOTE_PORT:
+        case WARD_F_LOCAL_ADDR:
+        case WARD_F_REMOTE_ADDR:
+            break;
+        case WARD_F_IFACE:
+            for (size_t k = 0; k < c->n; k++)
+                if (strpbrk(c->v.str[k], "\"\\ \n") || !c->v.str[k][0])
+                    return false;
+            break;
+        case WARD_F_LOCAL_ZONE:
+        case WARD_F_REMOTE_ZONE:
+            for (size_t k = 0; k < c->n; k++) {
+                size_t n = 0;
+                bool known = ward_zone_builtin_cidrs(c->v.str[k], &n) != NULL;
+                for (size_t z = 0; z < ward_policy_zone_count(p) && !known; z++) {
+                    const ward_cidr *l;
+                    known = !strcmp(ward_policy_zone_at(p, z, &l, &n), c->v.str[k]);
+                }
+                if (!known)
+                    return false;
+            }
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
 struct ctx {
     const ward_policy *p;
     struct sbuf out, in;
@@ -190,7 +228,7 @@ static int one_filter(uint64_t id, const ward_filter_def *d, void *arg)
     struct ctx *x = arg;
     if (d->lifetime.kind != WARD_LIFE_BOOT ||
         (d->layer != WARD_LAYER_CONNECT_OUT && d->layer != WARD_LAYER_ACCEPT_IN) ||
-        d->action == WARD_ACT_CALLOUT)
+        d->action == WARD_ACT_CALLOUT || !nft_can_test(d, x->p))
         return 0;
     bool in = d->layer == WARD_LAYER_ACCEPT_IN, addrs = false;
     for (size_t i = 0; i < d->n_conds; i++)
