@@ -95,9 +95,12 @@ static void boot_commit(struct wardd *d)
     }
     if (d->kernel) {
         int rc = ward_kernel_static_set(d->kernel, d->boot_out, d->boot_in);
-        if (rc < 0)
+        if (rc < 0) {
+            /* Nor is the file written: the next boot would load them. */
             wardd_log(LOG_ERR, "boot filters: nft refused them (%s); the previous ones stay",
                       strerror(-rc));
+            return;
+        }
     }
     if (!d->opt.no_kernel)
         boot_write(d);

@@ -4,7 +4,7 @@
 # its comments say: DNS to a resolver passes for any program and tracking
 # names never resolve, curl reaches the internet on 443, ping goes out,
 # ICMP from the internet is blocked, and with nobody to answer prompts
-# everything is blocked (set no-prompter block).
+# unknown programs are blocked while the rules hold (set no-prompter block).
 set -u
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${WARD_BUILD:?}/bin
@@ -43,8 +43,11 @@ explain() { # expected-regex description explain-args...
         check "$what" false
     fi
 }
-# No prompter connected: the example blocks everything ("set no-prompter block").
-explain 'block .*reason no-prompter' "no prompter: curl to the internet is blocked" \
+# No prompter connected: what would be asked is blocked ("set no-prompter
+# block"); the rules still hold.
+explain 'block .*reason no-prompter' "no prompter: an unknown program is blocked, not asked" \
+    --app /usr/bin/wget --proto tcp --to 93.184.216.34 --port 443
+explain 'permit .*reason app-rule' "no prompter: curl's rule still holds" \
     --app /usr/bin/curl --proto tcp --to 93.184.216.34 --port 443
 
 # A prompter (as the desktop's would) for the rest.
