@@ -317,6 +317,10 @@ int ward_zone_define(ward_engine *e, const char *name, const ward_cidr *cidrs, s
 bool ward_zone_exists(const ward_engine *e, const char *name);
 /* Whether ip belongs to the zone (false for an unknown zone). */
 bool ward_zone_contains(const ward_engine *e, const char *name, const ward_ip *ip);
+/* The fixed address list of a built-in zone ("loopback", "lan",
+ * "multicast"; *n set), or NULL for zones without one ("any", "self",
+ * "internet", user zones): the boot-time ruleset writes them out. */
+const ward_cidr *ward_zone_builtin_cidrs(const char *name, size_t *n);
 
 /* ---- Filters ------------------------------------------------------------- */
 

@@ -108,7 +108,7 @@ static void on_mode_set(struct wardd *d, ward_conn *c, const ward_msg *m)
         return;
     }
     wardd_log(LOG_INFO, "work mode %s (uid %u)", ward_mode_name(s.mode), ward_conn_peer(c)->uid);
-    wardd_kernel_sync(d);
+    wardd_commit(d, WARDD_CHANGED_SETTINGS);
     mode_reply(d, c, m->id);
 }
 
@@ -271,12 +271,11 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
         if (ward_app_at(d->engine, i, &a) == 0 && a.id == (uint64_t)app)
             break;
     ward_app_rule_at(d->engine, (uint64_t)app, a.n_rules - 1, NULL, &added);
-    if (persists(&added.lifetime) || added.lifetime.kind == WARD_LIFE_TIMED ||
-        added.lifetime.kind == WARD_LIFE_UNTIL_EXIT)
-        wardd_policy_save_learned(d);
+    bool learned = persists(&added.lifetime) || added.lifetime.kind == WARD_LIFE_TIMED ||
+                   added.lifetime.kind == WARD_LIFE_UNTIL_EXIT;
     if (life.kind == WARD_LIFE_UNTIL_EXIT)
         wardd_until_exit_sweep(d); /* its process is watched, or the rule ends now */
-    wardd_kernel_sync(d);
+    wardd_commit(d, WARDD_CHANGED_RULES | (learned ? WARDD_CHANGED_LEARNED : 0));
     wardd_log(LOG_INFO, "rule %lld added for %s by uid %u", (long long)id, pr->program,
               ward_conn_peer(c)->uid);
     ward_msg reply = {.type = WARD_MSG_RULE_ADDED, .id = m->id};
@@ -291,8 +290,7 @@ static void on_rules_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
                              (unsigned long long)m->u.rule_id.id);
         return;
     }
-    wardd_policy_save_learned(d);
-    wardd_kernel_sync(d);
+    wardd_commit(d, WARDD_CHANGED_RULES | WARDD_CHANGED_LEARNED);
     ward_conn_send_ok(c, m->id);
 }
 
@@ -490,7 +488,7 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
     if (ward_engine_end_session(d->engine, ward_conn_session(c)) > 0) {
         wardd_log(LOG_INFO, "session %llu closed: its dynamic rules are gone",
                   (unsigned long long)ward_conn_session(c));
-        wardd_kernel_sync(d);
+        wardd_commit(d, WARDD_CHANGED_RULES);
     }
     if (!cl)
         return;

@@ -379,8 +379,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
         snprintf(err, errlen, "cannot learn the answer: %s", ward_strerror((int)rule));
         return -1;
     }
-    if (a->duration == WARD_DUR_FOREVER && !p->req.app.unverified)
-        wardd_policy_save_learned(d);
+    bool learned = a->duration == WARD_DUR_FOREVER && !p->req.app.unverified;
     if (a->duration == WARD_DUR_UNTIL_EXIT || p->req.app.unverified)
         wardd_until_exit_sweep(d); /* watch the process, or end the rule if it is gone */
     wardd_log(LOG_INFO, "learned rule %lld for %s%s", (long long)rule,
@@ -388,7 +387,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
               p->req.app.unverified && a->duration != WARD_DUR_UNTIL_EXIT
                   ? ": for this process only, until it exits"
                   : "");
-    wardd_kernel_sync(d);
+    wardd_commit(d, WARDD_CHANGED_RULES | (learned ? WARDD_CHANGED_LEARNED : 0));
     close_prompt(d, prompt_id, true, v, "answer");
     return 0;
 }

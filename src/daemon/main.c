@@ -243,6 +243,10 @@ static int setup(struct wardd *d)
          * answer at once, counted) is what a flood meets, not the kernel
          * silently dropping SYNs that come back a second later. */
         kc.queue_maxlen = (uint32_t)d->opt.max_waiting + WARD_KQUEUE_HEADROOM;
+        if (wardd_boot_config(d, &kc) < 0) {
+            wardd_log(LOG_ERR, "boot filters: out of memory");
+            return -1;
+        }
         if ((rc = ward_kernel_open(&kc, &d->kernel, err, sizeof(err))) < 0) {
             wardd_log(LOG_ERR, "kernel: %s", err);
             return -1;
@@ -293,7 +297,7 @@ static int setup(struct wardd *d)
         if (mfd >= 0)
             epoll_add(d->epfd, mfd, TAG_NFTMON);
     }
-    wardd_kernel_sync(d);
+    wardd_commit(d, WARDD_CHANGED_POLICY);
     uint64_t wd;
     if (sd_watchdog_enabled(0, &wd) > 0)
         d->watchdog_us = (int64_t)wd;
@@ -334,6 +338,7 @@ static void teardown(struct wardd *d)
     }
     wardd_mark_close(d);
     free(d->programmed);
+    wardd_boot_free(d);
     ward_ring_destroy(d->ring);
     wardd_procs_close(d);
     proctab_free(d->procs);
@@ -365,7 +370,7 @@ static int timers(struct wardd *d)
     if (now - d->last_sweep_ms >= 1000) {
         d->last_sweep_ms = now;
         if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
-            wardd_kernel_sync(d);
+            wardd_commit(d, WARDD_CHANGED_RULES);
     }
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {

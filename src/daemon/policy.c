@@ -170,7 +170,7 @@ int wardd_policy_save_learned(struct wardd *d)
 void wardd_prompter_count_changed(struct wardd *d)
 {
     ward_engine_set_prompter(d->engine, d->prompters > 0);
-    wardd_kernel_sync(d); /* step 1 depends on it */
+    wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
     if (d->prompters == 0 && prompts_count(d->prompts) > 0) {
         /* Nobody is left to answer: the policy's "no prompter" outcome. */
         ward_settings s;

@@ -103,7 +103,7 @@ void wardd_process_gone(struct wardd *d, uint32_t pid, uint64_t start_time)
         int n = ward_engine_process_exited(d->engine, pid, start_time);
         if (n > 0) {
             wardd_log(LOG_INFO, "process %u exited: %d rule(s) until its exit removed", pid, n);
-            wardd_kernel_sync(d);
+            wardd_commit(d, WARDD_CHANGED_RULES);
         }
         return;
     }
@@ -263,6 +263,6 @@ void wardd_until_exit_sweep(struct wardd *d)
     if (removed > 0) {
         wardd_log(LOG_INFO, "%d rule(s) until a process exits removed: their processes are gone",
                   removed);
-        wardd_kernel_sync(d);
+        wardd_commit(d, WARDD_CHANGED_RULES);
     }
 }

@@ -162,7 +162,7 @@ void wardd_reload_done(struct wardd *d)
     if (ok) {
         wardd_log(LOG_INFO, "policy reloaded");
         wardd_until_exit_sweep(d);
-        wardd_kernel_sync(d);
+        wardd_commit(d, WARDD_CHANGED_POLICY);
     } else {
         wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", r->err);
     }

@@ -101,6 +101,11 @@ struct wardd {
     struct wardd_mark prev_mark; /* the last run's, as found at start */
     uint64_t lost_last_run;      /* its events that never reached the log */
     uint64_t prompt_overflow;    /* connections past max_waiting: the timeout's answer */
+    /* The policy's boot filters as nft rules (commit.c): in the kernel's
+     * static chains and in the boot ruleset file, which sits beside the
+     * policy file ("/etc/ward/boot.nft" for "/etc/ward/ward.conf"). */
+    char *boot_out, *boot_in;
+    char boot_path[PATH_MAX];
     bool running;
     bool hooks_failing; /* the last hook repair failed */
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
@@ -137,9 +142,27 @@ void wardd_reload_done(struct wardd *d);
 int wardd_policy_save_learned(struct wardd *d);
 void wardd_prompter_count_changed(struct wardd *d);
 
-/* compile.c: the application rules as the kernel's verdict tables; call
- * after anything that changes the engine, the mode or the prompters. */
+/* compile.c: the application rules as the kernel's verdict tables (called
+ * by wardd_commit). */
 void wardd_kernel_sync(struct wardd *d);
+
+/* commit.c: the one way a change of the policy in force takes effect.
+ * Callers change the engine (or its settings), then say what changed:
+ * the learned rules file is written when it holds some of it, the boot
+ * filters are compiled again for a new policy (static chains, boot
+ * ruleset file), and the kernel's verdict tables are synced. */
+enum wardd_change {
+    WARDD_CHANGED_RULES = 1u << 0,    /* rules or filters in memory: added, removed, expired */
+    WARDD_CHANGED_LEARNED = 1u << 1,  /* ... among them some the learned rules file holds */
+    WARDD_CHANGED_SETTINGS = 1u << 2, /* the work mode, whether a prompter is present */
+    WARDD_CHANGED_POLICY = 1u << 3,   /* a whole policy was put in force (start, reload) */
+};
+void wardd_commit(struct wardd *d, unsigned what);
+/* Before the kernel opens: the boot filters of the policy in force go into
+ * its config, so wardd's first table replaces the boot ruleset with the
+ * same static chains in one transaction. */
+int wardd_boot_config(struct wardd *d, ward_kernel_config *kc);
+void wardd_boot_free(struct wardd *d);
 
 /* procs.c: the process table's event source, and the processes rules
  * "until the process exits" are tied to. */

@@ -214,6 +214,19 @@ bool ward_zone_exists(const ward_engine *e, const char *name)
     return user_zone(e, name) != NULL;
 }
 
+const ward_cidr *ward_zone_builtin_cidrs(const char *name, size_t *n)
+{
+    const ward_cidr *l = !strcmp(name, "loopback")    ? zone_loopback
+                         : !strcmp(name, "lan")       ? zone_lan
+                         : !strcmp(name, "multicast") ? zone_multicast
+                                                      : NULL;
+    *n = 0;
+    if (l)
+        while (l[*n].plen != 255)
+            (*n)++;
+    return l;
+}
+
 bool ward_zone_contains(const ward_engine *e, const char *name, const ward_ip *ip)
 {
     return zone_contains(e, name, ip);

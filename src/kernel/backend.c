@@ -57,8 +57,17 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     if (!k)
         return -ENOMEM;
     k->cfg = *c;
+    /* Kept for repairs and static_set: the caller's strings need not live on. */
+    k->static_out = strdup(c->static_out ? c->static_out : "");
+    k->static_in = strdup(c->static_in ? c->static_in : "");
+    k->cfg.static_out = k->static_out;
+    k->cfg.static_in = k->static_in;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
+    if (!k->static_out || !k->static_in) {
+        err = -ENOMEM;
+        goto cleanup;
+    }
     if (!k->cfg.mark || (k->cfg.mark & (k->cfg.mark - 1)) || k->cfg.mark == k->cfg.reject_mark) {
         snprintf(k->err, sizeof(k->err), "marks: one bit each, undecided != reject");
         err = -EINVAL;
@@ -112,6 +121,8 @@ void ward_kernel_close(ward_kernel *k)
     wk_queue_close(k);
     wk_nft_close(k);
     wk_bpf_close(k);
+    free(k->static_out);
+    free(k->static_in);
     free(k);
 }
 

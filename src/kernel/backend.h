@@ -86,6 +86,12 @@ const char *ward_kernel_bpffs_mounted(const ward_kernel *k);
  * neither in force. 0 or -ENOSPC. */
 int ward_kernel_boot_ruleset(const ward_kernel_config *c, char *buf, size_t len);
 
+/* Replaces the rules of chains static_out and static_in (the boot-time
+ * filters, same format as the config's) in one transaction: the old rules
+ * hold until the new ones do. Repairs re-create the table with these.
+ * 0 (also when nothing changed) or a negative errno (the old rules stay). */
+int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in);
+
 /* ---- Compiled verdicts per program (the kernel's fast path) -------------- */
 
 typedef struct ward_kentry {

@@ -52,6 +52,7 @@ struct ward_kernel {
     } elems[1024];
     size_t nelems;
     struct nft_ctx *nft;
+    char *static_out, *static_in; /* the handle's copies of cfg.static_* */
     bool native_queue, probed;
     unsigned mon_touched; /* WARD_KNFT_* seen in the transaction being read */
     struct mnl_socket *mon;

@@ -499,3 +499,61 @@ int ward_kernel_boot_ruleset(const ward_kernel_config *c, char *buf, size_t len)
     free(k);
     return err;
 }
+
+/* "add rule inet ward CHAIN RULE" for each rule of a static chain's text
+ * (rules end with ';' or a newline; '#' lines are comments). */
+static int static_cmds(char **buf, size_t *len, size_t *cap, const char *chain, const char *rules)
+{
+    for (const char *p = rules; *p;) {
+        size_t n = strcspn(p, ";\n");
+        while (n && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        if (n && *p != '#') {
+            size_t need = *len + n + strlen(chain) + 32;
+            if (need > *cap) {
+                char *b = realloc(*buf, need * 2);
+                if (!b)
+                    return -ENOMEM;
+                *buf = b;
+                *cap = need * 2;
+            }
+            *len += (size_t)snprintf(*buf + *len, *cap - *len, "add rule inet ward %s %.*s\n",
+                                     chain, (int)n, p);
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in)
+{
+    out = out ? out : "";
+    in = in ? in : "";
+    if (!strcmp(out, k->cfg.static_out ? k->cfg.static_out : "") &&
+        !strcmp(in, k->cfg.static_in ? k->cfg.static_in : ""))
+        return 0;
+    char *no = strdup(out), *ni = strdup(in);
+    size_t cap = 256, len = 0;
+    char *cmd = malloc(cap);
+    int err = !no || !ni || !cmd ? -ENOMEM : 0;
+    if (!err && k->nft) {
+        len = (size_t)snprintf(
+            cmd, cap, "flush chain inet ward static_out\nflush chain inet ward static_in\n");
+        if (!(err = static_cmds(&cmd, &len, &cap, "static_out", out)) &&
+            !(err = static_cmds(&cmd, &len, &cap, "static_in", in)))
+            err = wk_nft_run(k, cmd); /* one transaction: flush and refill */
+    }
+    free(cmd);
+    if (err) {
+        free(no);
+        free(ni);
+        return err;
+    }
+    free(k->static_out);
+    free(k->static_in);
+    k->cfg.static_out = k->static_out = no;
+    k->cfg.static_in = k->static_in = ni;
+    return 0;
+}

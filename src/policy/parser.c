@@ -1392,6 +1392,67 @@ static bool callout_ref(struct ps *ps, const char **out)
     return err(ps, t, "unknown callout '%s' (one of: %s)", name, list);
 }
 
+/* A boot-time filter is enforced by nft alone, before wardd runs (and in
+ * wardd's table after): it may only test what an nft rule tests without a
+ * program to ask: protocol, addresses (and zones with a fixed address
+ * list), ports and interface; its layer gives the direction. */
+static bool iface_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 15)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]) && !(s[i] == '*' && i == n - 1))
+            return false;
+    return true;
+}
+
+static bool boot_filter_ok(struct ps *ps, const ward_filter_def *d, const struct fstate *f,
+                           const struct token *act, const struct token *life)
+{
+    if (d->layer != WARD_LAYER_CONNECT_OUT && d->layer != WARD_LAYER_ACCEPT_IN)
+        return err(ps, life,
+                   "a boot filter must be in layer outbound or inbound (nft checks no %s layer)",
+                   layer_word(d->layer));
+    if (d->action == WARD_ACT_CALLOUT)
+        return err(ps, act,
+                   "a boot filter cannot call out: nothing runs a callout before wardd starts "
+                   "(use permit or block)");
+    for (size_t i = 0; i < f->n; i++) {
+        const struct rcond *c = &f->c[i];
+        if (c->kind == RK_PORT)
+            continue;
+        if (c->kind == RK_ADDR) {
+            for (size_t k = 0; k < c->v.ns; k++) {
+                size_t n;
+                if (find_zone(ps->ld, c->v.s[k]) || ward_zone_builtin_cidrs(c->v.s[k], &n))
+                    continue;
+                return err(ps, c->at,
+                           "a boot filter cannot name zone '%s': it has no fixed address list "
+                           "(use addresses or a zone of your own)",
+                           c->v.s[k]);
+            }
+            continue;
+        }
+        if (c->field == WARD_F_PROTO)
+            continue;
+        if (c->field == WARD_F_IFACE) {
+            for (size_t k = 0; k < c->v.ns; k++)
+                if (!iface_name_ok(c->v.s[k]))
+                    return err(ps, c->at,
+                               "interface name '%s' is not one nft can match (1-15 of a-z A-Z "
+                               "0-9 . _ -, a trailing * for a prefix)",
+                               c->v.s[k]);
+            continue;
+        }
+        return err(ps, c->at,
+                   "a boot filter cannot test %s: before wardd runs only protocol, addresses, "
+                   "ports and interface can be checked",
+                   ward_field_name(c->field));
+    }
+    return true;
+}
+
 static bool stmt_filter(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1411,7 +1472,7 @@ static bool stmt_filter(struct ps *ps)
                          .provider = WARD_PROVIDER_ADMIN};
     bool seen_layer = false, seen_sub = false, seen_prov = false, seen_weight = false,
          seen_hard = false, seen_action = false, seen_life = false;
-    const struct token *sub_tok = NULL;
+    const struct token *sub_tok = NULL, *act_tok = NULL, *life_tok = NULL;
     /* One scratch for every filter of the load (the engine copies what it
      * keeps): a fresh one each would cost its size per filter. */
     if (!ld->fstate && !(ld->fstate = arena_alloc(&ld->arena, sizeof(*ld->fstate))))
@@ -1485,6 +1546,7 @@ static bool stmt_filter(struct ps *ps)
             if (seen_action)
                 return err(ps, t, "a filter has one action; '%s' is a second", t->text);
             seen_action = true;
+            act_tok = t;
             adv(ps);
             d.action = is_word(t, "permit")  ? WARD_ACT_PERMIT
                        : is_word(t, "block") ? WARD_ACT_BLOCK
@@ -1492,6 +1554,7 @@ static bool stmt_filter(struct ps *ps)
             if (d.action == WARD_ACT_CALLOUT && !callout_ref(ps, &d.callout))
                 return false;
         } else if (is_lifetime_word(t)) {
+            life_tok = t;
             if (!parse_lifetime(ps, &d.lifetime, &seen_life))
                 return false;
         } else if (is_word(t, "allow") || is_word(t, "deny")) {
@@ -1504,6 +1567,8 @@ static bool stmt_filter(struct ps *ps)
     if (!seen_action)
         return err(ps, ft, "filter%s%s%s has no action (permit, block or callout NAME)",
                    name ? " '" : "", name ? name : "", name ? "'" : "");
+    if (d.lifetime.kind == WARD_LIFE_BOOT && !boot_filter_ok(ps, &d, f, act_tok, life_tok))
+        return false;
 
     bool inbound = layer_is_inbound(d.layer);
     ward_cond *conds = arena_alloc(&ld->arena, (f->n + 1) * sizeof(*conds));

@@ -4,7 +4,7 @@
 # its comments say: DNS to a resolver passes for any program and tracking
 # names never resolve, curl reaches the internet on 443, ping goes out,
 # ICMP from the internet is blocked, and with nobody to answer prompts
-# everything is blocked (set no-prompter block).
+# unknown programs are blocked while the rules hold (set no-prompter block).
 set -u
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${WARD_BUILD:?}/bin

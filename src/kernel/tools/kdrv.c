@@ -13,12 +13,13 @@
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
  *             [--fast-path] [--quiet] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only:
  * for measurements) [--policy FILE]
- *   ward-kdrv --boot-ruleset [--static-rules FILE]   print the boot-time ruleset
+ *   ward-kdrv --boot-ruleset [--static-rules FILE | --policy FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
  * --policy compiles a Ward policy file's application rules into the verdict
  * tables with wardd's compiler (src/compile), as if a prompter were there
- * (this driver answers what the tables ask about with --ask-mode); SIGHUP
+ * (this driver answers what the tables ask about with --ask-mode), and its
+ * boot filters into the static chains (unless --static-rules); SIGHUP
  * loads it again.
  *
  * --ask-mode hold keeps undecided packets waiting until a line "allow" or
@@ -41,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compile/bootrules.h"
 #include "compile/kcompile.h"
 #include "kernel/backend.h"
 #include "policy/policy.h"
@@ -345,6 +347,37 @@ static int apply_programs(bool replace)
 }
 
 static const char *policy_file;
+static bool static_given; /* --static-rules: the policy's boot filters are not used */
+static char boot_out[16384], boot_in[16384];
+
+/* The policy's boot filters as the static chains, as wardd compiles them. */
+static int policy_boot(ward_policy *p)
+{
+    ward_boot_rules r;
+    if (ward_boot_compile(ward_policy_engine(p), p, &r) < 0)
+        return -1;
+    int rc = strlen(r.out) < sizeof(boot_out) && strlen(r.in) < sizeof(boot_in) ? 0 : -1;
+    if (rc == 0) {
+        memcpy(boot_out, r.out, strlen(r.out) + 1);
+        memcpy(boot_in, r.in, strlen(r.in) + 1);
+    }
+    ward_boot_rules_free(&r);
+    return rc;
+}
+
+static int policy_boot_config(ward_kernel_config *cfg)
+{
+    ward_policy *p = ward_policy_new();
+    if (!p)
+        return -1;
+    int rc = ward_policy_load(p, &policy_file, 1) != 0 ? -1 : policy_boot(p);
+    if (ward_policy_error_count(p))
+        fprintf(stderr, "ward-kdrv: %s", ward_policy_diagnostics(p));
+    ward_policy_free(p);
+    cfg->static_out = boot_out;
+    cfg->static_in = boot_in;
+    return rc;
+}
 #define MAX_POLICY_PROGS 1024
 static ward_exe_id policy_progs[MAX_POLICY_PROGS];
 static size_t npolicy_progs;
@@ -359,6 +392,10 @@ static int apply_policy(void)
         return -1;
     if (ward_policy_load(p, &policy_file, 1) != 0) {
         fprintf(stderr, "ward-kdrv: %s", ward_policy_diagnostics(p));
+        ward_policy_free(p);
+        return -1;
+    }
+    if (!static_given && (policy_boot(p) || ward_kernel_static_set(drv.k, boot_out, boot_in))) {
         ward_policy_free(p);
         return -1;
     }
@@ -554,6 +591,7 @@ int main(int argc, char **argv)
             PUSH(dns_block, ndns_block);
             break;
         case O_STATIC:
+            static_given = true;
             if (read_static(optarg, &cfg))
                 return 2;
             break;
@@ -629,6 +667,8 @@ int main(int argc, char **argv)
     }
     if (teardown)
         return ward_kernel_teardown(&cfg) ? 1 : 0;
+    if (policy_file && !static_given && policy_boot_config(&cfg))
+        return 1;
     if (boot) {
         static char rs[65536];
         if (ward_kernel_boot_ruleset(&cfg, rs, sizeof(rs)))
