@@ -102,6 +102,11 @@ static uint8_t kernel_verdict(enum ward_verdict v)
     return v == WARD_V_PERMIT ? WARD_KV_ALLOW : WARD_KV_DENY;
 }
 
+static bool same_exe(const ward_proc *p, const ward_kqueued *q)
+{
+    return p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino;
+}
+
 /* The program a queued connection belongs to. The hook saw the executable
  * (dev, inode) at connect time; the process may have exec'd since, so the
  * table's view is used only when it still names that same executable. */
@@ -120,9 +125,12 @@ static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
             break;
         }
     }
-    if (p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino)
-        return p;
-    return NULL;
+    /* The table may lag instead: events are drained once per wakeup, and
+     * the packets read in that batch can come from processes whose exec is
+     * not drained yet. /proc says which of the two it is. */
+    if (p && !same_exe(p, q))
+        p = proctab_refresh(d->procs, q->pid);
+    return same_exe(p, q) ? p : NULL;
 }
 
 /* The name the rules know the process's program by: its path when the file

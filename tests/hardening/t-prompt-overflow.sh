@@ -32,7 +32,12 @@ wk_wait_for "$WK_TMP/p.log" "waiting for prompts" 10
 # Three ports, three prompts: all three connections are known to wait
 # (prompts_pending = 3) before the ones past the bound start.
 for i in 1 2 3; do wk_bg "w$i" wk_client "$Q" tcp4 $IP_B 808$i 40; done
+# Each connection here is known to its program although the exec may reach
+# wardd after the SYN (misnamed, it would pass as unattributed).
 for _ in $(seq 200); do [ "$(status prompts_pending)" = 3 ] && break; sleep 0.1; done
+pending=$(status prompts_pending)
+wk_check "three connections wait on prompts ($pending)" [ "$pending" = 3 ]
+[ "$pending" = 3 ] || "$WARD" log 2>&1 | tail -5 | sed 's/^/# log: /'
 for i in 1 2 3 4 5; do wk_bg "o$i" wk_client "$Q" tcp4 $IP_B 8080 20; done
 for i in 1 2 3 4 5; do eval "wait \$WK_PID_o$i"; done
 refused=$(cat "$WK_TMP"/o?.log | grep -vc '^ok$')
