@@ -12,6 +12,7 @@ WARD=$WK_BUILD/bin/ward
 WARDD=$WK_BUILD/bin/wardd
 [ -x "$WARDD" ] || wk_skip_all "no $WARDD"
 
+command -v dig >/dev/null || wk_skip_all "no dig (dnsutils)"
 # Sub-cgroups of the test cgroup (the hooks apply to them too); removed
 # before lib.sh removes the test cgroup.
 CG_BLOCKED=$WK_CG/blocked
@@ -53,11 +54,14 @@ chmod 755 "$WK_TMP" "$WK_TMP/etc"
 cat >"$WK_TMP/etc/ward.conf" <<CONF
 set mode ask
 set no-prompter pass
-filter "second-link" layer outbound weight 10 hard block iface $IF2
+filter "second-link" layer outbound weight 10 hard block tcp iface $IF2
 filter "blocked-cgroup" layer outbound weight 10 hard block cgroup "$CG_REL/blocked"
 filter "bad-binary" layer outbound weight 10 hard block sha256 $SHA_S
+filter "dns-second-link" layer dns weight 10 hard block iface $IF2
+filter "in-blocked-cgroup" layer inbound weight 10 hard block cgroup "$CG_REL/blocked"
 app "$A" {
     allow out tcp port 8080
+    allow in tcp port { 9090, 9091 }
 }
 app "$S" {
     allow out tcp port 8080
@@ -86,9 +90,19 @@ conn() {
 decisions() { "$WARD" status --json | sed 's/.*"decisions":\([0-9]*\).*/\1/'; }
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 1000
-wk_wait_for "$WK_TMP/srv.log" listening
+wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
+# Listeners in namespace A, one in each sub-cgroup: the inbound layer's.
+inlisten() {
+    wk_bg "$1" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net=/run/netns/"$@"' \
+        sh "$2" "$NS_A" "$A" listen-tcp "$3" 100
+}
+for l in srv dns; do wk_wait_for "$WK_TMP/$l.log" listening; done
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 wk_ok "wardd starts with iface, cgroup and sha256 filters"
+# After wardd: its bind hook tells it who listens.
+inlisten lblocked "$CG_BLOCKED" 9090
+inlisten lfine "$CG_FINE" 9091
+for l in lblocked lfine; do wk_wait_for "$WK_TMP/$l.log" listening; done
 
 # iface: the packet's interface, by name in wardd's namespace.
 wk_check "iface: the program connects over the first link" [ "$(conn "$CG_FINE" "$A" $IP_B)" = ok ]
@@ -110,6 +124,20 @@ wk_check "sha256: the binary with the filter's digest is blocked" \
     [ "$(conn "$CG_FINE" "$S" $IP_B)" != ok ]
 wk_check "sha256: wardd logged the block as the filter's" \
     bash -c "\"$WARD\" log --program '$S' --json | grep -q '\"filter\":\"bad-binary\"'"
+
+# The DNS layer: the interface an answer came in by.
+dig_a() { wk_client /usr/bin/dig +short +time=2 +tries=1 @"$1" shop.example.test; }
+wk_check "dns iface: an answer over the first link resolves" [ "$(dig_a $IP_B)" = "$IP_B" ]
+wk_check "dns iface: an answer in by $IF2 is blocked" bash -c "! grep -qx '$IP_B' <<<'$(dig_a 10.78.0.2)'"
+wk_check "dns iface: wardd logged the block as the dns filter's" \
+    bash -c "\"$WARD\" log --json | grep -q '\"filter\":\"dns-second-link\"'"
+
+# The inbound layer: the listening process's cgroup.
+inconn() { wk_in_b "$WK_CLIENT" tcp4 $IP_A "$1" 5 2>&1; }
+wk_check "inbound cgroup: a listener in another cgroup is reached" [ "$(inconn 9091)" = ok ]
+wk_check "inbound cgroup: the listener in $CG_REL/blocked is not" [ "$(inconn 9090)" != ok ]
+wk_check "inbound cgroup: wardd logged the block as the filter's" \
+    bash -c "\"$WARD\" log --json | grep -q '\"filter\":\"in-blocked-cgroup\"'"
 stop_wardd wardd1
 
 # The shipped example, with a rule for the test's program: its filters name
