@@ -341,22 +341,23 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     }
     c->conns++;
     c->dflt += !p;
-    /* Loopback traffic is accepted by the nft table whatever the hooks
-     * said, but for UDP to port 53, which the DNS chain queues: the kernel's
-     * answer for the rest decides nothing (docs/KERNEL.md). */
+    /* Loopback traffic is accepted by the nft table whatever the hooks let
+     * through, but for UDP to port 53, which the DNS chain queues: an ALLOW
+     * for the rest decides nothing the engine would (docs/KERNEL.md). A
+     * DENY would still refuse it, and is checked. */
     ward_cidr lo4, lo6;
     ward_cidr_parse("127.0.0.0/8", &lo4);
     ward_cidr_parse("::1", &lo6);
     bool loopback = ward_cidr_contains(&lo4, &r->remote) || ward_cidr_contains(&lo6, &r->remote);
-    if (loopback && !(r->proto == IPPROTO_UDP && r->rport == 53))
-        return 0;
-    if ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) ||
+    bool nft_passes = loopback && !(r->proto == IPPROTO_UDP && r->rport == 53);
+    if ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT && !nft_passes) ||
         (kv == WARD_KV_DENY && d.verdict != WARD_V_BLOCK) || kv == WARD_KV_NONE) {
         describe(e, t, r, "connect", kv, msg, len);
         return -1;
     }
     /* A datagram socket is judged at creation, before any port is known. */
-    if (r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) {
+    if (r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT &&
+        !nft_passes) {
         describe(e, t, r, "datagram socket", kd, msg, len);
         return -1;
     }
