@@ -342,6 +342,10 @@ typedef struct ward_filter_def {
 /* Returns a filter id (> 0) or a negative ward_err. */
 int64_t ward_filter_add(ward_engine *e, const ward_filter_def *def);
 int ward_filter_remove(ward_engine *e, uint64_t id);
+/* Whether any filter of the layer has a condition on field f: a value the
+ * caller need not compute for the layer's requests otherwise (a digest, a
+ * cgroup, an interface name). */
+bool ward_engine_uses_field(const ward_engine *e, enum ward_layer layer, enum ward_field f);
 /* The definition as stored (pointers valid until the engine next changes). */
 int ward_filter_get(const ward_engine *e, uint64_t id, ward_filter_def *out);
 
@@ -484,6 +488,10 @@ typedef struct ward_decision {
 enum ward_classify_flags {
     WARD_CLASSIFY_LINEAR = 1u << 0, /* the reference evaluator, not the index */
 };
+
+/* Whether one condition holds for a request: the meaning filters give it. A
+ * compiler may ask it of the fields it knows ahead (the program's path). */
+bool ward_cond_holds(const ward_engine *e, const ward_cond *c, const ward_request *r);
 
 /* Classifies one request. trace may be NULL; when given, it is filled with
  * every step (and classification uses the reference evaluator so that every

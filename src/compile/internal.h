@@ -22,15 +22,20 @@ struct kc_table {
  * when the program must stay with wardd. */
 bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, struct kc_table *t);
 
-/* filters.c: which programs the connect-out filters could match. */
-struct kc_touched {
-    const char **paths; /* sorted, for bsearch */
-    size_t n, cap;
-    bool all;
-};
-void kc_touched_collect(const ward_engine *e, struct kc_touched *t);
-bool kc_touched(const struct kc_touched *t, const char *path);
-void kc_touched_free(struct kc_touched *t);
+/* layout.c: a datagram socket is judged before its port is known: where a
+ * port of its protocol does not allow, the protocol's port-less answer
+ * becomes ASK. false when the table is full. */
+bool kc_hold_datagrams(struct kc_table *t);
+
+/* filters.c: what the connect-out filters could match. A program's table
+ * must ASK wherever a filter that could match the program could match a
+ * connection; apply() makes it so (after layout), false when it cannot
+ * (the program then stays with wardd). */
+struct kc_filters;
+struct kc_filters *kc_filters_collect(const ward_engine *e); /* NULL: out of memory */
+bool kc_filters_apply(const struct kc_filters *f, const ward_engine *e, const ward_app_info *a,
+                      ward_exe_id exe, struct kc_table *t);
+void kc_filters_free(struct kc_filters *f);
 
 /* kcompile.c: the lookup order over a table being built. */
 uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t dir, uint16_t port,

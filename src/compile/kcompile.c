@@ -5,10 +5,11 @@
  * A program gets a table when: the work mode is ask; a prompter is
  * registered, or "no prompter" is scoped to questions (else step 1 of the
  * decision order decides everything); it is not pinned to a digest (the
- * kernel cannot check one); no connect-out filter could match it; its rules
- * lay out (layout.c); its path resolves; and no other compiled program
- * resolves to the same executable (the engine tells them apart by path, the
- * kernel cannot).
+ * kernel cannot check one); its rules lay out (layout.c); its path
+ * resolves; the connect-out filters that could match it leave some key to
+ * its rules (filters.c: the keys they could match ask); and no other
+ * compiled program resolves to the same executable (the engine tells them
+ * apart by path, the kernel cannot).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -124,20 +125,26 @@ int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tabl
         ward_kc_tables_free(out);
         return WARD_E_NOMEM;
     }
-    struct kc_touched filters;
-    kc_touched_collect(e, &filters);
+    struct kc_filters *filters = kc_filters_collect(e);
+    if (!filters) {
+        free(t);
+        ward_kc_tables_free(out);
+        return WARD_E_NOMEM;
+    }
     for (size_t i = 0; i < n_apps; i++) {
         ward_app_info a;
         ward_exe_id exe;
-        if (ward_app_at(e, i, &a) < 0 || a.pin || kc_touched(&filters, a.path))
+        if (ward_app_at(e, i, &a) < 0 || a.pin)
             continue;
         if (!kc_layout_app(e, &a, o->now, t))
             continue;
         if (!o->resolve || o->resolve(o->resolve_ctx, a.path, &exe))
             continue;
+        if (!kc_filters_apply(filters, e, &a, exe, t))
+            continue;
         ward_kentry *copy = malloc(t->n * sizeof(*copy));
         if (!copy) {
-            kc_touched_free(&filters);
+            kc_filters_free(filters);
             free(t);
             ward_kc_tables_free(out);
             return WARD_E_NOMEM;
@@ -145,7 +152,7 @@ int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tabl
         memcpy(copy, t->e, t->n * sizeof(*copy));
         out->progs[out->n++] = (ward_kc_program){exe, a.id, a.path, copy, t->n};
     }
-    kc_touched_free(&filters);
+    kc_filters_free(filters);
     free(t);
     drop_shared(out);
     return 0;

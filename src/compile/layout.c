@@ -126,7 +126,7 @@ static bool lay_out(struct kc_table *t, const ward_app_rule *r, uint64_t id)
  * port of that protocol is not ALLOW, the protocol's port-less answer must
  * be ASK (the socket is held from birth; a connect to an allowed port
  * releases it). TCP sockets are judged at connect only. */
-static bool hold_datagrams(struct kc_table *t)
+bool kc_hold_datagrams(struct kc_table *t)
 {
     size_t n = t->n;
     for (size_t i = 0; i < n; i++) {
@@ -195,5 +195,5 @@ bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, st
     if (t->n == WARD_KC_MAX_ENTRIES)
         return false;
     t->e[t->n++] = (ward_kentry){WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_ASK, 0};
-    return hold_datagrams(t);
+    return kc_hold_datagrams(t);
 }

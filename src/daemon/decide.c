@@ -7,6 +7,7 @@
 #include "daemon/wardd.h"
 
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +147,42 @@ static const char *program_name(struct wardd *d, const ward_proc *p, bool *unver
     return buf;
 }
 
+/* The values of a request that live outside it. */
+struct req_values {
+    char name[PATH_MAX + 64];
+    char iface[IF_NAMESIZE];
+    char cgroup[PATH_MAX];
+    ward_sha256 sha;
+};
+
+/* The interface a packet used, by name in wardd's network namespace (the
+ * queue's); computed only for layers whose filters ask for it. */
+static const char *iface_of(const struct wardd *d, enum ward_layer layer, uint32_t ifindex,
+                            char *buf)
+{
+    if (!ifindex || !ward_engine_uses_field(d->engine, layer, WARD_F_IFACE))
+        return NULL;
+    return if_indextoname(ifindex, buf);
+}
+
+/* What a filter may ask of the process beyond its program: its cgroup
+ * (read fresh: processes move) and its executable's digest (cached per
+ * binary), each only when a filter of the layer uses it. */
+static void process_values(struct wardd *d, ward_request *r, const ward_proc *p,
+                           struct req_values *v)
+{
+    if (ward_engine_uses_field(d->engine, r->layer, WARD_F_CGROUP) &&
+        proctab_cgroup(d->procs, p, v->cgroup, sizeof(v->cgroup)) == 0)
+        r->cgroup = v->cgroup;
+    /* A digest of a file that is not the one at the path would match a
+     * pin or a filter on behalf of a program it is not. */
+    if (!r->app.unverified && ward_engine_uses_field(d->engine, r->layer, WARD_F_APP_SHA256) &&
+        proctab_sha256(d->procs, p, &v->sha) == 0)
+        r->app.sha256 = &v->sha;
+}
+
 static void request_from_queue(struct wardd *d, ward_request *r, const ward_kqueued *q,
-                               const ward_proc *p, char *name, size_t name_len)
+                               const ward_proc *p, struct req_values *v)
 {
     memset(r, 0, sizeof(*r));
     bool in = q->dir == WARD_KDIR_IN;
@@ -160,8 +195,9 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
     r->rport = q->rport;
     /* The name a trusted DNS answer gave this address, before the connect. */
     r->domain = q->domain[0] ? q->domain : NULL;
+    r->iface = iface_of(d, r->layer, q->ifindex, v->iface);
     if (p) {
-        r->app.path = program_name(d, p, &r->app.unverified, name, name_len);
+        r->app.path = program_name(d, p, &r->app.unverified, v->name, sizeof(v->name));
         r->app.exe = p->id;
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
@@ -169,6 +205,7 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
         r->has_user = true;
         r->uid = q->uid;
         r->gid = p->gid;
+        process_values(d, r, p, v);
     }
     wardd_request_fill_time(r, (int64_t)time(NULL));
 }
@@ -239,15 +276,14 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     struct wardd *d = ctx;
     const ward_proc *p = attribute(d, q);
     ward_request r;
-    char name[PATH_MAX + 64];
-    request_from_queue(d, &r, q, p, name, sizeof(name));
+    struct req_values v;
+    request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
-    ward_sha256 sha;
     ward_classify(d->engine, &r, &dec, NULL, 0);
-    if (dec.reason == WARD_R_APP_PIN && p && !r.app.unverified &&
-        proctab_sha256(d->procs, p, &sha) == 0) {
+    if (dec.reason == WARD_R_APP_PIN && p && !r.app.unverified && !r.app.sha256 &&
+        proctab_sha256(d->procs, p, &v.sha) == 0) {
         /* A pinned program: its digest is computed once per binary, then cached. */
-        r.app.sha256 = &sha;
+        r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
@@ -295,6 +331,8 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         .rport = 53,
         .domain = a->qname,
     };
+    char iface[IF_NAMESIZE];
+    r.iface = iface_of(d, WARD_LAYER_DNS, a->ifindex, iface);
     wardd_request_fill_time(&r, (int64_t)time(NULL));
     ward_decision dec;
     ward_classify(d->engine, &r, &dec, NULL, 0);

@@ -177,6 +177,19 @@ static void cond_mem_free(struct cond_mem *m)
     free(m->values);
 }
 
+/* Counts (delta +1) or uncounts (-1) the fields f's conditions use. */
+static void filter_fields_count(ward_engine *e, const struct filter *f, int delta)
+{
+    for (size_t i = 0; i < f->def.n_conds; i++)
+        e->field_uses[f->def.layer][f->def.conds[i].field] += (uint32_t)delta;
+}
+
+bool ward_engine_uses_field(const ward_engine *e, enum ward_layer layer, enum ward_field f)
+{
+    return (unsigned)layer < WARD_LAYER_COUNT && (unsigned)f < WARD_F_COUNT &&
+           e->field_uses[layer][f] > 0;
+}
+
 static void filter_free(struct filter *f)
 {
     if (!f)
@@ -425,6 +438,7 @@ int ward_sublayer_remove(ward_engine *e, uint32_t id)
         for (int l = 0; l < WARD_LAYER_COUNT; l++) {
             for (size_t k = 0; k < s->sets[l].n; k++) {
                 u64map_del(&e->filters, s->sets[l].sorted[k]->id);
+                filter_fields_count(e, s->sets[l].sorted[k], -1);
                 e->n_filters--;
             }
         }
@@ -685,6 +699,7 @@ int64_t ward_filter_add(ward_engine *e, const ward_filter_def *def)
         return WARD_E_NOMEM;
     }
     e->n_filters++;
+    filter_fields_count(e, f, 1);
     return (int64_t)f->id;
 }
 
@@ -703,6 +718,7 @@ int ward_filter_remove(ward_engine *e, uint64_t id)
     }
     filter_set_remove(filter_home(e, f), f);
     u64map_del(&e->filters, id);
+    filter_fields_count(e, f, -1);
     e->n_filters--;
     filter_free(f);
     return 0;
@@ -746,6 +762,7 @@ static int filters_remove_if(ward_engine *e, bool (*doomed)(const struct filter 
                     continue;
                 filter_set_remove(s, f);
                 u64map_del(&e->filters, f->id);
+                filter_fields_count(e, f, -1);
                 e->n_filters--;
                 filter_free(f);
                 removed++;

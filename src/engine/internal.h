@@ -101,6 +101,9 @@ struct ward_engine {
     uint64_t next_id;      /* filters, apps and app rules share one id space */
     struct u64map filters; /* id -> struct filter * */
     size_t n_filters;
+    /* How many filters of each layer have a condition on each field: what
+     * the caller need not compute for a request (ward_engine_uses_field). */
+    uint32_t field_uses[WARD_LAYER_COUNT][WARD_F_COUNT];
 
     struct app **apps; /* in the order added */
     size_t n_apps, cap_apps;

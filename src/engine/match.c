@@ -202,6 +202,11 @@ bool cond_holds(const ward_engine *e, const ward_cond *c, const ward_request *r)
     return c->negate ? !in : in;
 }
 
+bool ward_cond_holds(const ward_engine *e, const ward_cond *c, const ward_request *r)
+{
+    return cond_holds(e, c, r);
+}
+
 bool filter_matches(const ward_engine *e, const struct filter *f, const ward_request *r,
                     const ward_cond **failed)
 {

@@ -147,6 +147,9 @@ typedef struct ward_kqueued {
     char comm[16];
     uint8_t table;    /* what the verdict table says now: enum ward_kv */
     char domain[256]; /* remote name from a trusted DNS answer, or "" */
+    /* The interface the packet leaves by (out) or came in by (in), as an
+     * index in the queue's network namespace; 0 when not known. */
+    uint32_t ifindex;
 } ward_kqueued;
 
 /* Called per queued packet. Return WARD_KV_ALLOW or WARD_KV_DENY to answer
@@ -171,6 +174,7 @@ typedef struct ward_kdns_answer {
     bool trusted;
     ward_ip client, server;
     uint16_t cport;
+    uint32_t ifindex; /* the interface the answer came in by; 0: not known */
     size_t naddr;
     const ward_ip *addrs;
     const uint32_t *ttls;

@@ -229,6 +229,7 @@ static bool prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, ward_kqu
         k->answered++;
         return false;
     }
+    q->ifindex = q->dir == WARD_KDIR_OUT ? nfq_get_outdev(nfa) : nfq_get_indev(nfa);
     return true;
 }
 
@@ -360,6 +361,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
                           .client = q.local,
                           .server = q.remote,
                           .cport = q.lport,
+                          .ifindex = q.ifindex,
                           .addrs = addrs,
                           .ttls = ttls};
     a.trusted = ok && m->response && ward_dns_pending_take(k->dns_pending, &dq, now_ms());

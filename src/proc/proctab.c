@@ -456,6 +456,29 @@ int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
     return 0;
 }
 
+int proctab_cgroup(const proctab *t, const ward_proc *p, char *buf, size_t len)
+{
+    char path[PATH_MAX], text[8192];
+    snprintf(path, sizeof(path), "%s/%u/cgroup", t->root, p->pid);
+    if (read_small(path, text, sizeof(text)) < 0)
+        return -ESRCH;
+    /* The unified (v2) hierarchy's line is "0::PATH"; v1 lines name their
+     * controllers between the colons. */
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, "0::", 3) != 0)
+            continue;
+        if (snprintf(buf, len, "%s", line + 3) >= (int)len)
+            return -ENAMETOOLONG;
+        /* The pid may have been reused while we read: the path must be
+         * the process's we were asked about. */
+        return current_start(t, p->pid) == p->start_time ? 0 : -ESRCH;
+    }
+    return -ENOENT;
+}
+
 uint64_t proctab_hashes_computed(const proctab *t)
 {
     return t->computed;

@@ -82,6 +82,11 @@ bool proctab_verify(proctab *t, const ward_proc *p);
 /* The executable's SHA-256, computed once per (dev, inode, mtime). Reads
  * through /proc/PID/exe, so a replaced binary is still the one that runs. */
 int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out);
+/* The process's cgroup (the unified hierarchy's path, "/system.slice/x"),
+ * read from /proc/PID/cgroup each time: a process may be moved to another
+ * cgroup at any moment and no event says so. 0, -ESRCH when the process is
+ * gone (or its pid reused), -ENOENT without a unified hierarchy. */
+int proctab_cgroup(const proctab *t, const ward_proc *p, char *buf, size_t len);
 /* How many digests were computed (not served from the cache): for tests. */
 uint64_t proctab_hashes_computed(const proctab *t);
 

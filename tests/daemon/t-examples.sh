@@ -3,8 +3,9 @@
 # clean, loads into a running wardd (no kernel hooks), and wardd decides as
 # its comments say: DNS to a resolver passes for any program and tracking
 # names never resolve, curl reaches the internet on 443, ping goes out,
-# ICMP from the internet is blocked, and with nobody to answer prompts
-# unknown programs are blocked while the rules hold (set no-prompter block).
+# ICMP from the internet is blocked, and with nobody to answer prompts an
+# unknown program is blocked while the rules still hold (set no-prompter
+# block).
 set -u
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${WARD_BUILD:?}/bin
@@ -43,12 +44,12 @@ explain() { # expected-regex description explain-args...
         check "$what" false
     fi
 }
-# No prompter connected ("set no-prompter block"): what would be asked is
-# blocked, while the rules still hold.
-explain 'block .*reason no-prompter' "no prompter: an unknown program is blocked, not asked" \
-    --app /opt/unknown/tool --proto tcp --to 93.184.216.34 --port 443
+# No prompter connected: the rules still hold, what would be asked is
+# blocked ("set no-prompter block").
 explain 'permit .*reason app-rule' "no prompter: curl's rule still holds" \
     --app /usr/bin/curl --proto tcp --to 93.184.216.34 --port 443
+explain 'block .*reason no-prompter' "no prompter: an unknown program is blocked" \
+    --app /usr/bin/wget --proto tcp --to 93.184.216.34 --port 443
 
 # A prompter (as the desktop's would) for the rest.
 python3 - "$WARD_SOCKET" >"$T/prompter.log" 2>&1 <<'PY' &

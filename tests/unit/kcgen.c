@@ -93,24 +93,133 @@ static void add_rules(ward_engine *e, struct bytes *b, uint64_t app)
     }
 }
 
+/* One condition of a connect-out filter, drawn from what the compiler must
+ * see through (program globs and inodes, protocols, ports, loopback) and
+ * what it cannot know ahead (user, command line, domain, zones, cgroup,
+ * interface, digest, time). */
+static void rand_cond(struct bytes *b, ward_cond *c, const char **str, ward_range *rng,
+                      ward_cidr *cidr, ward_exe_id *exe, ward_sha256 *sha, ward_time_window *tw)
+{
+    static const char *const globs[] = {"/opt/*/bin/x", "/usr/bin/*", "*ss*", "/usr/bin/c?rl"};
+    static const char *const cmds[] = {"curl *", "* --upload *", "ssh*"};
+    static const char *const zones[] = {"loopback", "lan", "internet", "self"};
+    static const char *const nets[] = {"127.0.0.0/8", "::1", "127.0.0.1", "10.0.0.0/8",
+                                       "0.0.0.0/0"};
+    static const char *const cgroups[] = {"/system.slice", "/user.slice/app"};
+    static const char *const ifaces[] = {"eth0", "wlan0"};
+    memset(c, 0, sizeof(*c));
+    c->negate = rp_u32(b, 5) == 0;
+    c->n = 1 + rp_u32(b, 3);
+    unsigned kind = rp_u32(b, 13);
+    static const enum ward_field fields[13] = {
+        WARD_F_APP_PATH,    WARD_F_APP_PATH, WARD_F_PROTO,   WARD_F_PROTO,       WARD_F_REMOTE_PORT,
+        WARD_F_REMOTE_PORT, WARD_F_UID,      WARD_F_CMDLINE, WARD_F_REMOTE_ZONE, WARD_F_REMOTE_ADDR,
+        WARD_F_CGROUP,      WARD_F_APP_ID,   WARD_F_TIME};
+    c->field = fields[kind];
+    if (kind == 8 && rp_u32(b, 2))
+        c->field = WARD_F_REMOTE_DOMAIN;
+    if (kind == 10 && rp_u32(b, 2))
+        c->field = WARD_F_IFACE;
+    if (kind == 11 && rp_u32(b, 2))
+        c->field = WARD_F_APP_SHA256;
+    if (kind == 12 && rp_u32(b, 2))
+        c->field = WARD_F_DIRECTION;
+    for (size_t k = 0; k < c->n; k++) {
+        switch (c->field) {
+        case WARD_F_APP_PATH:
+            str[k] = rp_u32(b, 2) ? kc_paths[rp_u32(b, KC_N_PATHS)] : globs[rp_u32(b, 4)];
+            break;
+        case WARD_F_PROTO:
+            rng[k].lo = rng[k].hi = rp_u32(b, 4) ? (rp_u32(b, 2) ? 6 : 17) : rp_u32(b, 256);
+            if (rp_u32(b, 6) == 0)
+                rng[k].hi = rng[k].lo + rp_u32(b, 40) > 255 ? 255 : rng[k].lo + rp_u32(b, 40);
+            break;
+        case WARD_F_REMOTE_PORT:
+            rand_port_range(b, &rng[k]);
+            if (rp_u32(b, 8) == 0)
+                rng[k].lo = 0;
+            break;
+        case WARD_F_UID:
+            rng[k].lo = rng[k].hi = rp_u32(b, 3) * 1000;
+            break;
+        case WARD_F_CMDLINE:
+            str[k] = cmds[rp_u32(b, 3)];
+            break;
+        case WARD_F_REMOTE_ZONE:
+            str[k] = zones[rp_u32(b, 4)];
+            break;
+        case WARD_F_REMOTE_DOMAIN:
+            str[k] = "example.com";
+            break;
+        case WARD_F_REMOTE_ADDR:
+            ward_cidr_parse(nets[rp_u32(b, 5)], &cidr[k]);
+            break;
+        case WARD_F_CGROUP:
+            str[k] = cgroups[rp_u32(b, 2)];
+            break;
+        case WARD_F_IFACE:
+            str[k] = ifaces[rp_u32(b, 2)];
+            break;
+        case WARD_F_APP_ID:
+            exe[k] = (ward_exe_id){7, 100 + rp_u32(b, KC_N_PATHS)};
+            break;
+        case WARD_F_APP_SHA256:
+            memset(sha[k].b, (int)rp_u32(b, 2), sizeof(sha[k].b));
+            break;
+        case WARD_F_TIME:
+            tw[k] = (ward_time_window){WARD_DAYS_WEEKDAYS, 8 * 60, 18 * 60};
+            break;
+        default: /* direction */
+            rng[k].lo = rng[k].hi = rp_u32(b, 2);
+        }
+    }
+    c->v.str = str;
+    switch (ward_field_kind(c->field)) {
+    case WARD_VAL_RANGE:
+        c->v.range = rng;
+        break;
+    case WARD_VAL_CIDR:
+        c->v.cidr = cidr;
+        break;
+    case WARD_VAL_EXE:
+        c->v.exe = exe;
+        break;
+    case WARD_VAL_SHA:
+        c->v.sha = sha;
+        break;
+    case WARD_VAL_TIME:
+        c->v.time = tw;
+        break;
+    case WARD_VAL_STR:
+        break;
+    }
+}
+
 static void add_filter(ward_engine *e, struct bytes *b)
 {
-    const char *app = rp_u32(b, 3) ? kc_paths[rp_u32(b, KC_N_PATHS)] : "/opt/*/bin/x";
-    ward_range port = {443, 443};
-    ward_cond conds[2] = {
-        {.field = WARD_F_APP_PATH, .negate = rp_u32(b, 6) == 0, .n = 1, .v.str = &app},
-        {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &port},
-    };
-    size_t skip = rp_u32(b, 4) == 0; /* no program condition */
+    enum { MAXC = 4, MAXV = 4 };
+    ward_cond conds[MAXC];
+    const char *str[MAXC][MAXV];
+    ward_range rng[MAXC][MAXV];
+    ward_cidr cidr[MAXC][MAXV];
+    ward_exe_id exe[MAXC][MAXV];
+    ward_sha256 sha[MAXC][MAXV];
+    ward_time_window tw[MAXC][MAXV];
+    size_t n = rp_u32(b, MAXC + 1);
+    for (size_t i = 0; i < n; i++)
+        rand_cond(b, &conds[i], str[i], rng[i], cidr[i], exe[i], sha[i], tw[i]);
+    static const enum ward_action acts[] = {WARD_ACT_PERMIT, WARD_ACT_BLOCK, WARD_ACT_CALLOUT};
+    int sub = ward_sublayer_find(e, "low");
     ward_filter_def d = {
         .layer = rp_u32(b, 4) ? WARD_LAYER_CONNECT_OUT : WARD_LAYER_ACCEPT_IN,
-        .sublayer = WARD_SUBLAYER_ADMIN,
+        .sublayer = rp_u32(b, 3) == 0 && sub > 0 ? (uint32_t)sub : WARD_SUBLAYER_ADMIN,
         .provider = WARD_PROVIDER_ADMIN,
         .weight = rp_u32(b, 100),
-        .action = rp_u32(b, 2) ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
+        .action = acts[rp_u32(b, 3)],
+        .callout = "missing",
         .hard = rp_u32(b, 2),
-        .conds = conds + skip,
-        .n_conds = 2 - skip,
+        .conds = conds,
+        .n_conds = n,
     };
     ward_filter_add(e, &d);
 }
@@ -139,7 +248,9 @@ static void rand_policy(ward_engine *e, struct bytes *b)
         ward_app_set_fallback(e, (uint64_t)app, fb[rp_u32(b, 5)]);
         add_rules(e, b, (uint64_t)app);
     }
-    size_t nf = rp_u32(b, 5) ? 0 : 1 + rp_u32(b, 2);
+    /* Below the applications' sublayer a soft permit can overturn them. */
+    ward_sublayer_add(e, "low", 0x4000, WARD_SUBLAYER_FILTERS);
+    size_t nf = rp_u32(b, 2) ? 0 : 1 + rp_u32(b, 4);
     for (size_t i = 0; i < nf; i++)
         add_filter(e, b);
 }
@@ -160,9 +271,24 @@ static void rand_conn(struct bytes *b, const struct kc_fs *fs, ward_request *r, 
     ward_ip_parse("10.1.2.3", &r->local);
     ward_ip_parse(remotes[rp_u32(b, 6)], &r->remote);
     r->domain = rp_u32(b, 2) ? "example.com" : NULL;
+    if (rp_u32(b, 12) == 0) { /* a query to a local resolver: the DNS chain's */
+        r->proto = IPPROTO_UDP;
+        r->rport = 53;
+        ward_ip_parse(rp_u32(b, 2) ? "127.0.0.53" : "::1", &r->remote);
+    }
     *app = rp_u32(b, KC_N_PATHS);
     r->app.path = kc_paths[*app];
     r->app.exe = kc_exe_of(fs, *app);
+    static const char *const cmds[] = {"curl -s x", "ssh host", "x --upload y"};
+    static const char *const cgroups[] = {"/system.slice/a", "/user.slice/app", "/"};
+    static const char *const ifaces[] = {"eth0", "wlan0", "lo"};
+    static const ward_sha256 shas[2] = {{{0}}, {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}}};
+    r->app.cmdline = rp_u32(b, 4) ? cmds[rp_u32(b, 3)] : NULL;
+    r->cgroup = rp_u32(b, 4) ? cgroups[rp_u32(b, 3)] : NULL;
+    r->iface = rp_u32(b, 4) ? ifaces[rp_u32(b, 3)] : NULL;
+    r->app.sha256 = rp_u32(b, 3) ? &shas[rp_u32(b, 2)] : NULL;
+    r->uid = rp_u32(b, 3) * 1000;
     r->has_user = true;
     r->now = KC_NOW;
     r->wday = (uint8_t)rp_u32(b, 7);
@@ -215,13 +341,23 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     }
     c->conns++;
     c->dflt += !p;
-    if ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) ||
+    /* Loopback traffic is accepted by the nft table whatever the hooks let
+     * through, but for UDP to port 53, which the DNS chain queues: an ALLOW
+     * for the rest decides nothing the engine would (docs/KERNEL.md). A
+     * DENY would still refuse it, and is checked. */
+    ward_cidr lo4, lo6;
+    ward_cidr_parse("127.0.0.0/8", &lo4);
+    ward_cidr_parse("::1", &lo6);
+    bool loopback = ward_cidr_contains(&lo4, &r->remote) || ward_cidr_contains(&lo6, &r->remote);
+    bool nft_passes = loopback && !(r->proto == IPPROTO_UDP && r->rport == 53);
+    if ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT && !nft_passes) ||
         (kv == WARD_KV_DENY && d.verdict != WARD_V_BLOCK) || kv == WARD_KV_NONE) {
         describe(e, t, r, "connect", kv, msg, len);
         return -1;
     }
     /* A datagram socket is judged at creation, before any port is known. */
-    if (r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) {
+    if (r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT &&
+        !nft_passes) {
         describe(e, t, r, "datagram socket", kd, msg, len);
         return -1;
     }
@@ -268,6 +404,20 @@ int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len)
     return 0;
 }
 
+/* Whether a connect-out filter could match any program: no exact path
+ * (as a non-negated condition) bounds it. */
+static int wide_filter(uint64_t id, const ward_filter_def *f, void *ctx)
+{
+    (void)id;
+    (void)ctx;
+    if (f->layer != WARD_LAYER_CONNECT_OUT)
+        return 0;
+    for (size_t i = 0; i < f->n_conds; i++)
+        if (f->conds[i].field == WARD_F_APP_PATH && !f->conds[i].negate)
+            return 0;
+    return 1;
+}
+
 int kc_run_one(struct bytes *b, struct bytes *conns, size_t max_conns, struct kc_counts *c,
                char *msg, size_t len)
 {
@@ -288,6 +438,8 @@ int kc_run_one(struct bytes *b, struct bytes *conns, size_t max_conns, struct kc
     }
     c->policies++;
     c->compiled += t.n;
+    if (ward_filter_foreach(e, wide_filter, NULL))
+        c->compiled_under_filters += t.n;
     rc = kc_check_tables(&t, msg, len);
     for (size_t k = 0; k < max_conns && !rc; k++) {
         ward_request r;

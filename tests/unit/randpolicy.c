@@ -27,6 +27,12 @@ static const char *const app_globs[] = {"/opt/*/bin/x", "/usr/bin/*", "*ss*"};
 static const char *const domains[] = {"example.com", "*.example.com", "a.example.com",
                                       "b.example.org", "*.org"};
 static const char *const zones[] = {"lan", "internet", "loopback", "office", "self", "multicast"};
+static const char *const cgroups[] = {"/", "/system.slice", "/system.slice/", "/user.slice/a"};
+static const char *const ifaces[] = {"eth0", "wlan0", "lo"};
+static const ward_sha256 digests[3] = {{{0}},
+                                       {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+                                       {{2}}};
 static const uint16_t ports[] = {22, 53, 80, 443, 8080, 1024, 65535, 0};
 
 static void rand_ip(struct bytes *b, ward_ip *ip)
@@ -84,13 +90,14 @@ void rp_fill(ward_engine *e, struct bytes *b, size_t n_filters)
         ward_cidr cidr[6][MAXV];
         const char *str[6][MAXV];
         ward_time_window tw[MAXV];
+        ward_sha256 sha[6][MAXV];
         size_t nc = rp_u32(b, 5);
         for (size_t k = 0; k < nc; k++) {
             ward_cond *c = &conds[k];
             size_t nv = 1 + rp_u32(b, MAXV);
             c->n = nv;
             c->negate = rp_u32(b, 8) == 0;
-            switch (rp_u32(b, 10)) {
+            switch (rp_u32(b, 13)) {
             case 0:
                 c->field = WARD_F_APP_PATH;
                 for (size_t v = 0; v < nv; v++)
@@ -140,6 +147,24 @@ void rp_fill(ward_engine *e, struct bytes *b, size_t n_filters)
                         (ward_time_window){(uint8_t)(1 + rp_u32(b, 127)), (uint16_t)rp_u32(b, 1441),
                                            (uint16_t)rp_u32(b, 1441)};
                 c->v.time = tw;
+                break;
+            case 9:
+                c->field = WARD_F_CGROUP;
+                for (size_t v = 0; v < nv; v++)
+                    str[k][v] = cgroups[rp_u32(b, 4)];
+                c->v.str = str[k];
+                break;
+            case 10:
+                c->field = WARD_F_IFACE;
+                for (size_t v = 0; v < nv; v++)
+                    str[k][v] = ifaces[rp_u32(b, 3)];
+                c->v.str = str[k];
+                break;
+            case 11:
+                c->field = WARD_F_APP_SHA256;
+                for (size_t v = 0; v < nv; v++)
+                    memset(sha[k][v].b, (int)rp_u32(b, 3), sizeof(sha[k][v].b));
+                c->v.sha = sha[k];
                 break;
             default:
                 c->field = WARD_F_UID;
@@ -212,6 +237,10 @@ void rp_request(struct bytes *b, ward_request *r)
         r->domain = "x.example.com";
     r->app.path = rp_u32(b, 8) ? apps[rp_u32(b, 5)] : NULL;
     r->app.cmdline = cmd[rp_u32(b, 3)];
+    static const char *const cgs[] = {"/system.slice/x.service", "/user.slice/a", "/", NULL};
+    r->cgroup = cgs[rp_u32(b, 4)];
+    r->iface = rp_u32(b, 4) ? ifaces[rp_u32(b, 3)] : NULL;
+    r->app.sha256 = rp_u32(b, 4) ? &digests[rp_u32(b, 3)] : NULL;
     r->has_user = rp_u32(b, 4) != 0;
     r->uid = rp_u32(b, 3000);
     r->now = rp_u32(b, 2000);

@@ -47,12 +47,16 @@ static void random_policies(void **state)
     struct kc_counts c = {0};
     run(1, n, 100, &c);
     printf("# %zu policies, %zu connections; %zu program tables; kernel answers: %zu allow, "
-           "%zu ask, %zu default; %zu datagram sockets allowed at creation\n",
-           c.policies, c.conns, c.compiled, c.allow, c.ask, c.dflt, c.dgram_allow);
+           "%zu ask, %zu default; %zu datagram sockets allowed at creation; %zu tables under "
+           "filters that could match any program\n",
+           c.policies, c.conns, c.compiled, c.allow, c.ask, c.dflt, c.dgram_allow,
+           c.compiled_under_filters);
     /* The test means something only if the kernel answered a good share. */
     assert_true(c.compiled > n / 2);
     assert_true(c.allow > c.conns / 40);
     assert_true(c.dgram_allow > 0);
+    /* Filters without an exact program narrow what they take from the kernel. */
+    assert_true(c.compiled_under_filters > n / 20);
 }
 
 /* ---- Hand-written cases --------------------------------------------------- */
@@ -235,13 +239,79 @@ static void shared_executable_dropped(void **state)
     ward_engine_free(e);
 }
 
+static void filter(ward_engine *e, enum ward_action act, const ward_cond *c, size_t n)
+{
+    ward_filter_def d = {.layer = WARD_LAYER_CONNECT_OUT,
+                         .sublayer = WARD_SUBLAYER_ADMIN,
+                         .provider = WARD_PROVIDER_ADMIN,
+                         .action = act,
+                         .hard = true,
+                         .conds = c,
+                         .n_conds = n};
+    assert_true(ward_filter_add(e, &d) > 0);
+}
+
+/* The shipped example's kind of filters (no program named): a program's
+ * own ports stay in the kernel, the keys a filter could match ask. */
+static void filters_narrowed(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 80, 80, WARD_ACT_PERMIT);
+    rule(e, IPPROTO_TCP, 443, 443, WARD_ACT_PERMIT);
+    ward_range udp = {IPPROTO_UDP, IPPROTO_UDP}, icmp = {IPPROTO_ICMP, IPPROTO_ICMP};
+    ward_range tcp = {IPPROTO_TCP, IPPROTO_TCP}, dns = {53, 53}, smb[2] = {{139, 139}, {445, 445}};
+    ward_range uid = {1000, 1000};
+    const char *loopback = "loopback", *glob = "/usr/bin/*";
+    filter(e, WARD_ACT_PERMIT,
+           (ward_cond[]){{.field = WARD_F_PROTO, .n = 1, .v.range = &udp},
+                         {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &dns}},
+           2);
+    filter(e, WARD_ACT_PERMIT, (ward_cond[]){{.field = WARD_F_PROTO, .n = 1, .v.range = &icmp}}, 1);
+    filter(e, WARD_ACT_PERMIT,
+           (ward_cond[]){{.field = WARD_F_REMOTE_ZONE, .n = 1, .v.str = &loopback}}, 1);
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_PROTO, .n = 1, .v.range = &tcp},
+                         {.field = WARD_F_REMOTE_PORT, .n = 2, .v.range = smb}},
+           2);
+    /* A user condition cannot be known ahead: its ports ask. */
+    ward_range smtp = {25, 25};
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_UID, .n = 1, .v.range = &uid},
+                         {.field = WARD_F_APP_PATH, .n = 1, .v.str = &glob},
+                         {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &smtp}},
+           3);
+    /* Another program's filter, by a negated path: not curl's. */
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_APP_PATH, .negate = true, .n = 1, .v.str = &kc_paths[0]},
+                         {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &uid}},
+           2);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 443), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 445), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 25), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 53), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_ICMP, 0), WARD_KV_ASK);
+    ward_kc_tables_free(&t);
+    /* A filter that could match anything curl sends keeps it with wardd. */
+    filter(e, WARD_ACT_BLOCK, (ward_cond[]){{.field = WARD_F_UID, .n = 1, .v.range = &uid}}, 1);
+    compile(e, &t);
+    assert_int_equal(t.n, 0);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(datagrams_held),    cmocka_unit_test(any_protocol_ports),
         cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
         cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
-        cmocka_unit_test(random_policies),
+        cmocka_unit_test(filters_narrowed),  cmocka_unit_test(random_policies),
     };
     return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
 }
