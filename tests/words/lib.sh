@@ -107,7 +107,8 @@ rejects() {
     chmod 644 "$f"
     out=$("$WARD" check "$f" 2>&1)
     rc=$?
-    if [ $rc -eq 1 ] && grep -qE "check\.conf:${re#ward.conf:}: error" <<<"$out"; then
+    [[ $re == ward.conf:* ]] && re="check\.conf:${re#ward.conf:}"
+    if [ $rc -eq 1 ] && grep -qE "/$re: error" <<<"$out"; then
         wk_ok "$name"
     else
         wk_notok "$name (rc $rc)"
