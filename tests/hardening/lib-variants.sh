@@ -113,3 +113,5 @@ hv_storm_wait() {
     for v in $VARIANTS; do eval "wait \$WK_PID_storm_$v 2>/dev/null"; done
     for v in $VARIANTS; do echo "# $v: $(cat "$WK_TMP/storm_$v.log")"; done
 }
+# hv_conns: TCP connections the peer accepted (v4 and v6) so far.
+hv_conns() { grep -c '^conn' "$WK_TMP/srv.log"; }

@@ -14,15 +14,15 @@ for mode in closed open; do
     c0=$(hv_counts)
     hv_storm 2
     hv_storm_wait
-    c1=$(hv_counts)
+    c1=$(hv_counts) n1=$(hv_conns)
     echo "# fail-$mode, wardd running: $(hv_diff "$c0" "$c1")"
     wk_check "fail-$mode: with wardd running, the denied program sends nothing (tcp/udp, v4/v6)" \
         [ "$(hv_sum "$c0" "$c1")" -eq 0 ]
     hv_kill
     hv_storm 3
     hv_storm_wait
-    c2=$(hv_counts)
-    echo "# fail-$mode, wardd killed (3 s): leaked $(hv_diff "$c1" "$c2")"
+    c2=$(hv_counts) n2=$(hv_conns)
+    echo "# fail-$mode, wardd killed (3 s): leaked $(hv_diff "$c1" "$c2") packets, $((n2 - n1)) TCP connections accepted"
     if [ $mode = closed ]; then
         wk_check "fail-closed: wardd killed, 0 packets of the denied program leak ($(hv_diff "$c1" "$c2"))" \
             [ "$(hv_sum "$c1" "$c2")" -eq 0 ]
