@@ -68,7 +68,7 @@ for ((i = 0; i < N; i++)); do
     cp "$WK_TMP/etc/big.conf" "$WK_TMP/etc/ward.conf"
     "$WARD" reload >>"$WK_TMP/reloads.out" 2>&1 &
     rl=$!
-    sleep "$(rand_s 1200)"
+    sleep "$(rand_s 800)"
     kill9
     wait $rl 2>/dev/null
     check_state
