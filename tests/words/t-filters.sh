@@ -64,6 +64,7 @@ filter "later" layer outbound hard permit app "$F23" daily $later
 filter "boot" layer outbound weight 1000 hard permit app "$F24" tcp to lan boot
 filter "lowsub" layer outbound sublayer low permit app "$F25"
 filter "from" layer outbound hard permit app "$F26" from 10.77.0.0/24 port 1024-65535 to port 8080
+filter "alias" layer connect-out hard permit app "$F28" tcp
 filter "in1" layer inbound weight 10 hard permit tcp to port 7071
 filter "in3" layer inbound hard permit tcp to port 7073 from 10.77.0.0/24
 filter "ping" layer outbound hard permit icmp icmp-type 8 app "/usr/bin/ping"
@@ -158,10 +159,22 @@ wk_todo "icmp icmp-type 8: a permitted ping gets its echo" "ICMP attribution" \
     pingok /usr/bin/ping -c1 -W2 $IP_B
 wk_todo "icmp6 icmp-type 128: a permitted ping -6 gets its echo" "ICMP attribution" \
     pingok /usr/bin/ping -6 -c1 -W2 $IP6_B
+sed 's/^/# ping: /' "$WK_TMP/ping.out" | head -3
 cp /usr/bin/ping "$WK_TMP/p/f27/ping" 2>/dev/null
 sed -i "s|app \"$F27\"|app \"$WK_TMP/p/f27/ping\"|" "$WK_TMP/etc/ward.conf"
 "$WARD" reload >/dev/null 2>&1
 wk_check "icmp-type 8 hard block: the ping is refused" bash -c "! pingok '$WK_TMP/p/f27/ping' -c1 -W2 $IP_B"
+
+# The parser's other spellings (not in docs/POLICY.md): the engine's layer
+# names, more protocol names, the other days.
+# words: connect-out connect accept accept-in igmp gre esp sctp ipv6-icmp tue thu sun
+passes "layer connect-out (the engine's name for outbound)" "$F28" tcp4 $IP_B 8080
+accepts "layer connect / accept / accept-in, protocols igmp gre esp sctp ipv6-icmp, tue thu sun" <<'CONF'
+filter "a" layer connect hard permit tcp port 1 tue
+filter "b" layer accept hard permit udp port 2 thu
+filter "c" layer accept-in hard permit tcp port 3 sun
+filter "d" layer outbound block proto { igmp, gre, esp, sctp, ipv6-icmp }
+CONF
 
 # words: bind packet-in packet-out callout dns
 rejects "layer bind is refused (wardd decides no such layer)" 'ward.conf:1:[0-9]+' \
