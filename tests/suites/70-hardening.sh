@@ -13,7 +13,8 @@ for t in tests/hardening/t-*.sh; do
         if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -\ (.*)$ ]]; then
             n=$((n + 1))
             echo "${BASH_REMATCH[1]} $n - $(basename "$t" .sh): ${BASH_REMATCH[2]}"
-            [ "${BASH_REMATCH[1]}" = "not ok" ] && rc=1
+            # A "# TODO" line is a known gap, not a failure.
+            [ "${BASH_REMATCH[1]}" = "not ok" ] && [[ $line != *"# TODO"* ]] && rc=1
         else
             echo "$line"
         fi
