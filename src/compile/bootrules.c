@@ -233,7 +233,10 @@ static int one_filter(uint64_t id, const ward_filter_def *d, void *arg)
     bool in = d->layer == WARD_LAYER_ACCEPT_IN, addrs = false;
     for (size_t i = 0; i < d->n_conds; i++)
         addrs |= is_addr(d->conds[i].field);
-    const char *verdict = d->action == WARD_ACT_PERMIT ? "accept"
+    /* An outbound permit goes through static_permit, which marks the packet
+     * decided: a socket the hooks hold would otherwise meet the egress
+     * backstop, which drops held packets nobody decided. */
+    const char *verdict = d->action == WARD_ACT_PERMIT ? (in ? "accept" : "jump static_permit")
                           : in                         ? "drop"
                                                        : "reject with icmpx admin-prohibited";
     /* A refused TCP connect fails at once with a reset; the ICMP errors

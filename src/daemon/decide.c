@@ -280,9 +280,13 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
     ward_classify(d->engine, &r, &dec, NULL, 0);
-    if (dec.reason == WARD_R_APP_PIN && p && !r.app.unverified && !r.app.sha256 &&
+    /* A pinned program: its digest is computed once per binary, then
+     * cached. With nobody to ask, the pin question was answered by the
+     * no-prompter outcome before the digest was known: ask again with it. */
+    bool pin_asked = dec.reason == WARD_R_APP_PIN ||
+                     (dec.reason == WARD_R_NO_PROMPTER && pin_of(d, r.app.path, NULL));
+    if (pin_asked && p && !r.app.unverified && !r.app.sha256 &&
         proctab_sha256(d->procs, p, &v.sha) == 0) {
-        /* A pinned program: its digest is computed once per binary, then cached. */
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }

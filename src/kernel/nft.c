@@ -102,6 +102,9 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    counter drop comment \"ward-hold\";\n"
         "  }\n"
         "%s"
+        "  chain static_permit {\n"
+        "    meta mark set meta mark | 0x%x accept;\n"
+        "  }\n"
         "  chain static_out {\n%s\n  }\n"
         "  chain static_in {\n%s\n  }\n"
         "%s"
@@ -133,7 +136,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

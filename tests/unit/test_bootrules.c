@@ -35,8 +35,8 @@ static void families_and_zones(void **state)
                                 "filter \"v4\" layer outbound block from 10.0.0.1 boot\n");
     assert_int_equal(r.n_filters, 3);
     /* Higher weight first; one rule per family. */
-    const char *lo4 = strstr(r.out, "ip daddr { 127.0.0.0/8 } counter accept");
-    const char *lo6 = strstr(r.out, "ip6 daddr { ::1 } counter accept");
+    const char *lo4 = strstr(r.out, "ip daddr { 127.0.0.0/8 } counter jump static_permit");
+    const char *lo6 = strstr(r.out, "ip6 daddr { ::1 } counter jump static_permit");
     const char *o4 = strstr(r.out, "meta l4proto { 17 } ip daddr != { 10.20.0.0/16 } th dport "
                                    "{ 53 } counter reject with icmpx admin-prohibited");
     assert_non_null(lo4);

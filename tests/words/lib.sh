@@ -70,12 +70,12 @@ kill_wardd() {
 }
 
 # The peers in B.
-for p in 8080 8081 9090; do
+for p in 8080 8081 8082 9090; do
     wk_bg srv$p nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp $p 6
 done
 wk_bg udp5300 nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 5300
 wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
-for l in srv8080 srv8081 srv9090 udp5300 dns; do wk_wait_for "$WK_TMP/$l.log" listening; done
+for l in srv8080 srv8081 srv8082 srv9090 udp5300 dns; do wk_wait_for "$WK_TMP/$l.log" listening; done
 
 # conn PROG MODE ADDR PORT [SECONDS]: "ok" or "err ..." from the client.
 conn() { wk_client "$1" "$2" "$3" "$4" "${5:-4}" 2>&1; }

@@ -140,10 +140,9 @@ wk_check "proto 17 port 5300 to internet: not to a lan address" udp_blocked "$R2
 rejects "a rule takes one protocol, not a list" 'ward.conf:2:[0-9]+' \
     <<<$'app "/bin/x" {\n    allow out proto { tcp, udp }\n}'
 # words: sha256
-# Without a prompter, the pin question gets the no-prompter outcome before
-# wardd computes the digest (it does so only for reason app-pin).
-wk_todo "sha256 (no prompter): the pinned digest matches, the rules decide" \
-    "the digest is not computed when no prompter runs" [ "$(conn "$R11" tcp4 $IP_B 8080)" = ok ]
+# Without a prompter the pin question would get the no-prompter outcome:
+# wardd computes the digest first, and a matching pin lets the rules decide.
+passes "sha256 (no prompter): the pinned digest matches, the rules decide" "$R11" tcp4 $IP_B 8080
 refused "sha256 (no prompter): another digest is refused" "$R12" tcp4 $IP_B 8080
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
