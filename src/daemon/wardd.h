@@ -86,6 +86,7 @@ struct wardd {
     ward_log *log;
     ward_alert *alerts; /* port scans and floods, from inbound blocks */
     ward_kernel *kernel;
+    int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
     ward_exe_id *programmed;     /* programs with kernel verdict tables */
     size_t n_programmed;
@@ -140,6 +141,12 @@ void wardd_prompter_count_changed(struct wardd *d);
 /* compile.c: the application rules as the kernel's verdict tables; call
  * after anything that changes the engine, the mode or the prompters. */
 void wardd_kernel_sync(struct wardd *d);
+
+/* selfaddr.c: the host's own addresses, in the engine and the kernel. */
+int wardd_self_open(struct wardd *d); /* subscribe to address events */
+void wardd_self_close(struct wardd *d);
+void wardd_self_refresh(struct wardd *d); /* read them all again */
+void wardd_self_ready(struct wardd *d);   /* the socket is readable */
 
 /* procs.c: the process table's event source, and the processes rules
  * "until the process exits" are tied to. */

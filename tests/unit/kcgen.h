@@ -29,9 +29,10 @@ int kc_resolve(void *ctx, const char *path, ward_exe_id *out); /* ctx: struct kc
 
 struct kc_counts {
     size_t policies, conns, compiled, allow, ask, dgram_allow, dflt;
+    size_t deny, self, self_deny; /* DENY answers; connections to the host; DENY to it */
 };
 
-/* The tables are maps (each key once), hold only ALLOW and ASK, and their
+/* The tables are maps (each key once), hold only ALLOW, DENY and ASK, and their
  * count is right: 0, or -1 with what is wrong in msg. */
 int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len);
 
