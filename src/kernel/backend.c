@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -265,7 +266,8 @@ int ward_kernel_self_rules(ward_kernel *k, bool rules)
     if (k->cfg_fd < 0)
         return -EBADF;
     __u32 zero = 0;
-    struct ward_kcfg c = {.self_rules = rules};
+    /* This process answers the queue (wk_bpf_open): say so with it. */
+    struct ward_kcfg c = {.self_rules = rules, .queue_tgid = (__u32)getpid()};
     return bpf_map_update_elem(k->cfg_fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 

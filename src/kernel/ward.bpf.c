@@ -136,28 +136,39 @@ static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u16 port,
     return lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_OUT, port, dflt);
 }
 
-static __always_inline bool self_rules(void)
+static __always_inline struct ward_kcfg *cfg(void)
 {
     __u32 zero = 0;
-    struct ward_kcfg *c = bpf_map_lookup_elem(&ward_cfg, &zero);
+    return bpf_map_lookup_elem(&ward_cfg, &zero);
+}
+
+static __always_inline bool self_rules(void)
+{
+    struct ward_kcfg *c = cfg();
     return c && c->self_rules;
+}
+
+/* Ping sockets (SOCK_DGRAM of ICMP): no sendmsg hook runs for them. */
+static __always_inline bool is_icmp(__u32 proto)
+{
+    return proto == 1 || proto == 58;
 }
 
 /* Is the destination this host: loopback, unspecified (connecting to
  * 0.0.0.0 or :: reaches the host) or one of its addresses? The engine lets
  * these through (step 3 of the decision order) unless self traffic is
  * decided by the rules. */
-static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx)
+static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx, bool v6)
 {
     struct ward_addr a = {};
-    if (ctx->user_family == AF_INET) {
+    if (!v6) { /* the v4 hooks may not read user_ip6 */
         __u32 ip4 = ctx->user_ip4;
         __u8 first = ((__u8 *)&ip4)[0];
         if (first == 127 || ip4 == 0)
             return true;
         a.b[10] = a.b[11] = 0xff;
         __builtin_memcpy(&a.b[12], &ip4, 4);
-    } else if (ctx->user_family == AF_INET6) {
+    } else {
         __u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
         __builtin_memcpy(a.b, w, 16);
         bool mapped = !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
@@ -165,8 +176,6 @@ static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx)
             return true; /* ::1, :: */
         if (mapped && (a.b[12] == 127 || !w[3]))
             return true;
-    } else {
-        return false;
     }
     return bpf_map_lookup_elem(&ward_self, &a) != NULL;
 }
@@ -218,6 +227,10 @@ int ward_sock_create(struct bpf_sock *ctx)
          * runs, so a datagram socket is held from birth unless the program
          * may send this protocol anywhere. */
         __u8 v = known ? lookup(dev, ino, proto, 0, ward_default) : ward_unattributed;
+        /* A ping socket its program may not use is not queued (wardd could
+         * not tell whose it is): the egress program drops its packets. */
+        if (v == WARD_KV_DENY && is_icmp(proto))
+            v = WARD_KV_ALLOW;
         if (v != WARD_KV_ALLOW) {
             ctx->mark |= ward_mark;
             if (known)
@@ -228,7 +241,7 @@ int ward_sock_create(struct bpf_sock *ctx)
     return 1;
 }
 
-static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
+static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool v6)
 {
     __u8 proto = ctx->protocol;
     __u16 port = bpf_ntohs((__u16)ctx->user_port);
@@ -245,7 +258,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
     /* The host itself passes (step 3), unless the rules decide self
      * traffic: then DENY refuses it here and ASK is queued like any flow
      * (nft queues held loopback flows). */
-    if (v != WARD_KV_ALLOW && dest_is_self(ctx) && !self_rules()) {
+    if (v != WARD_KV_ALLOW && dest_is_self(ctx, v6) && !self_rules()) {
         count(WARD_STAT_SELF);
         v = WARD_KV_ALLOW;
     }
@@ -282,25 +295,25 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
 SEC("cgroup/connect4")
 int ward_connect4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return on_addr(ctx, true, false);
 }
 
 SEC("cgroup/connect6")
 int ward_connect6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return on_addr(ctx, true, true);
 }
 
 SEC("cgroup/sendmsg4")
 int ward_sendmsg4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return on_addr(ctx, false, false);
 }
 
 SEC("cgroup/sendmsg6")
 int ward_sendmsg6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return on_addr(ctx, false, true);
 }
 
 /* The listening port table: who bound which port. Inbound verdicts are
@@ -366,25 +379,32 @@ static __always_inline __u16 udp_dport(struct __sk_buff *skb)
  * hold it now (an fd passed over a unix socket, or kept across exec), and a
  * connected socket's send() runs no hook. Such a sender is judged here by
  * its own table: anything but ALLOW drops (nft has passed the packet
- * already, so it cannot be queued). False: drop.
+ * already, so it cannot be queued). Ping sockets run no sendmsg hook at
+ * all: their sender's DENY drops here. Packets the queue re-injects run in
+ * the context of the process answering it, and were judged there. False:
+ * drop.
  */
 static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
                                        const struct ward_skstate *st)
 {
     __u64 dev, ino;
+    struct ward_kcfg *c = cfg();
     if (sk->protocol == IPPROTO_TCP || !current_exe(&dev, &ino))
         return true; /* TCP is sent from softirq too; kernel threads own nothing */
-    if (dev == st->dev && ino == st->ino)
+    if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
+        return true;
+    bool same = dev == st->dev && ino == st->ino;
+    if (same && !is_icmp(sk->protocol))
         return true;
     __u8 v = lookup(dev, ino, (__u8)sk->protocol, udp_dport(skb), ward_default);
-    return v == WARD_KV_ALLOW;
+    return same ? v != WARD_KV_DENY : v == WARD_KV_ALLOW;
 }
 
 SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
-    if (skb->ifindex == 1)
-        return 1; /* the host itself: nft lets loopback through */
+    if (skb->ifindex == 1 && !self_rules())
+        return 1; /* the host itself (step 3) */
     struct bpf_sock *sk = skb->sk;
     if (!sk)
         return 1;
@@ -399,7 +419,7 @@ int ward_egress(struct __sk_buff *skb)
         }
         /* Held, but the packet lacks the mark: the program changed it
          * (SO_MARK), and nft never saw it as undecided. */
-        if (st->held && !(skb->mark & (ward_mark | ward_accept_mark))) {
+        if (st->held && !(skb->mark & ward_mark)) {
             __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, 0);
             if (!d || !*d) {
                 count(WARD_STAT_UNMARKED);
@@ -407,7 +427,7 @@ int ward_egress(struct __sk_buff *skb)
             }
         }
     }
-    if (!ward_backstop || !(skb->mark & ward_mark))
+    if (!ward_backstop || !(skb->mark & ward_mark) || skb->ifindex == 1)
         return 1;
     if (skb->mark & ward_accept_mark) {
         __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);

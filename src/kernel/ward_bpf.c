@@ -209,6 +209,9 @@ int wk_bpf_open(ward_kernel *k)
     k->self_fd = bpf_map__fd(skel->maps.ward_self);
     k->cfg_fd = bpf_map__fd(skel->maps.ward_cfg);
     skel = NULL;
+    /* The queue's re-injected packets run as this process; self traffic
+     * passes until the policy says otherwise. */
+    ward_kernel_self_rules(k, false);
     err = 0;
 cleanup:
     if (skel) {

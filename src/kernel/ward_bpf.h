@@ -84,7 +84,8 @@ struct ward_addr {
 /* ward_cfg[0]: the policy's settings the hooks follow. */
 struct ward_kcfg {
     __u8 self_rules; /* "set self-traffic rules": DENY holds for the host's own addresses too */
-    __u8 _pad[7];
+    __u8 _pad[3];
+    __u32 queue_tgid; /* the process answering the queue: packets it re-injects run as it */
 };
 
 /* ward_sk: per socket, written by the hooks. The egress program enforces
