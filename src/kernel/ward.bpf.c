@@ -6,10 +6,13 @@
  * the task's executable (dev, inode of mm->exe_file, read with CO-RE) and
  * looked up in ward_verdicts:
  *   allow -> pass, in the kernel, no trip to user space
- *   deny  -> return 0: the syscall fails with EPERM at once
+ *   deny  -> return 0: the syscall fails with EPERM at once (the host's own
+ *            addresses pass unless the policy says "self-traffic rules")
  *   ask   -> the socket gets the configured mark bit; nft sends the first
  *            packet of its new flows to NFQUEUE, where user space decides.
- * The data contract is ward_bpf.h; the loader is ward_bpf.c.
+ * The egress program enforces by per-socket state (ward_sk) and by the
+ * sending task, not by the mark alone, which a privileged program can
+ * change. The data contract is ward_bpf.h; the loader is ward_bpf.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
