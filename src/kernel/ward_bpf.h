@@ -107,7 +107,7 @@ enum ward_stat {
     WARD_STAT_BACKSTOP, /* egress drops of held packets nft did not judge */
     WARD_STAT_UNMARKED, /* egress drops: a held socket's packet without the mark (SO_MARK) */
     WARD_STAT_HANDOVER, /* egress drops: sent by a program the table does not allow */
-    WARD_STAT_SELF,     /* hooks: a refused destination passed as the host's own */
+    WARD_STAT_SELF, /* hooks: a destination the table does not allow passed as the host itself */
     WARD_STAT_COUNT
 };
 
