@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -349,6 +350,26 @@ static const char *policy_file;
 static ward_exe_id policy_progs[MAX_POLICY_PROGS];
 static size_t npolicy_progs;
 
+/* The host's own addresses into the hooks' map, as wardd does at each load
+ * (wardd also follows address events; the driver reads them per policy). */
+static void put_self(void)
+{
+    struct ifaddrs *ifa;
+    ward_ip ips[256];
+    size_t n = 0;
+    if (getifaddrs(&ifa) < 0)
+        return;
+    for (struct ifaddrs *i = ifa; i && n < 256; i = i->ifa_next) {
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+            ward_ip_from_v4(&ips[n++],
+                            ntohl(((const struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr));
+        else if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6)
+            memcpy(ips[n++].b, &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+    }
+    freeifaddrs(ifa);
+    ward_kernel_self_set(drv.k, ips, n);
+}
+
 /* The policy's application rules into the verdict tables: compiled as wardd
  * compiles them; programs it programmed before and no longer does are
  * withdrawn. All or nothing on a policy error. */
@@ -362,6 +383,10 @@ static int apply_policy(void)
         ward_policy_free(p);
         return -1;
     }
+    ward_settings st;
+    ward_engine_settings(ward_policy_engine(p), &st);
+    ward_kernel_self_rules(drv.k, st.self_traffic == WARD_SELF_RULES);
+    put_self();
     ward_kc_options o = {
         .prompter = true, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
     ward_kc_tables t;
