@@ -345,14 +345,6 @@ int ward_post_bind6(struct bpf_sock *ctx)
     return on_post_bind(ctx);
 }
 
-/*
- * The backstop: if table inet ward is flushed or deleted by someone else,
- * held (marked) packets would leave unjudged until it is restored. Egress
- * drops a marked packet unless user space accepted one of its socket's
- * packets (the accept mark) or the socket received something (a reply to an
- * accepted flow, a server's peer). Loopback is left to nft (it accepts it).
- * Off in fail-open mode, where the queue bypass accepts without a mark.
- */
 /* The destination port of a UDP datagram (0 for other protocols). */
 static __always_inline __u16 udp_dport(struct __sk_buff *skb)
 {
@@ -403,6 +395,14 @@ static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *s
     return same ? v != WARD_KV_DENY : v == WARD_KV_ALLOW;
 }
 
+/*
+ * The backstop: if table inet ward is flushed or deleted by someone else,
+ * held (marked) packets would leave unjudged until it is restored. Egress
+ * drops a marked packet unless user space accepted one of its socket's
+ * packets (the accept mark) or the socket received something (a reply to an
+ * accepted flow, a server's peer). Loopback is left to nft (it accepts it).
+ * Off in fail-open mode, where the queue bypass accepts without a mark.
+ */
 SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
