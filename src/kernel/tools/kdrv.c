@@ -260,14 +260,17 @@ static void print_stats(void)
     ward_kernel_stats(drv.k, &st);
     printf("stats allow=%llu deny=%llu ask=%llu raw_deny=%llu backstop=%llu queued=%llu "
            "answered=%llu queue_dropped=%llu repairs=%llu dns_answers=%llu dns_untrusted=%llu "
-           "dns_blocked=%llu\n",
+           "dns_blocked=%llu unmarked=%llu handover=%llu self=%llu\n",
            (unsigned long long)st.hook[WARD_STAT_ALLOW],
            (unsigned long long)st.hook[WARD_STAT_DENY], (unsigned long long)st.hook[WARD_STAT_ASK],
            (unsigned long long)st.hook[WARD_STAT_RAW_DENY],
            (unsigned long long)st.hook[WARD_STAT_BACKSTOP], (unsigned long long)st.queued,
            (unsigned long long)st.answered, (unsigned long long)st.queue_dropped,
            (unsigned long long)st.repairs, (unsigned long long)st.dns_answers,
-           (unsigned long long)st.dns_untrusted, (unsigned long long)st.dns_blocked);
+           (unsigned long long)st.dns_untrusted, (unsigned long long)st.dns_blocked,
+           (unsigned long long)st.hook[WARD_STAT_UNMARKED],
+           (unsigned long long)st.hook[WARD_STAT_HANDOVER],
+           (unsigned long long)st.hook[WARD_STAT_SELF]);
     fflush(stdout);
 }
 
