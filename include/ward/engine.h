@@ -288,8 +288,15 @@ enum ward_np_scope {
     WARD_NP_ALL,       /* before the rules, BLOCK only */
 };
 
+/* Traffic to the host itself (loopback and its own addresses): step 3. */
+enum ward_self_traffic {
+    WARD_SELF_PASS,  /* passes before the rules, unasked and unlogged (classic) */
+    WARD_SELF_RULES, /* a program's rules decide it too; what would be asked passes */
+};
+
 typedef struct ward_settings {
     enum ward_mode mode;
+    enum ward_self_traffic self_traffic;
     enum ward_verdict no_prompter; /* outcome with nobody to ask: PERMIT or BLOCK */
     enum ward_np_scope no_prompter_scope;
     enum ward_verdict unattributed; /* step 2 outcome: PERMIT (classic) or BLOCK */

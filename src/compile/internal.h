@@ -14,8 +14,8 @@ struct kc_table {
      * they are laid for TCP and UDP, and the other protocols cannot be keyed
      * by them, so later entries must not answer those protocols otherwise. */
     uint16_t anyport[WARD_KC_MAX_ENTRIES];
+    uint8_t anyport_v[WARD_KC_MAX_ENTRIES]; /* their verdicts */
     size_t n_anyport;
-    bool anyport_held; /* one of those rules is not ALLOW */
 };
 
 /* layout.c: the program's rules (as the engine holds them) into t; false

@@ -9,10 +9,11 @@
  * is the hooks' own lookup order (kernel/ward_lookup.h).
  *
  * Only what is provably the engine's own answer goes down (docs/KERNEL.md,
- * "The lookup order and the compiler"): ALLOW where the engine permits, an
- * explicit ASK entry where it would not (the connection is queued and wardd
- * decides), never DENY. A compiled table always answers; programs without
- * one get the configured default.
+ * "The lookup order and the compiler"): ALLOW where the engine permits, DENY
+ * where it blocks (the hook passes the host's own addresses as the engine's
+ * step 3 does, unless self traffic is decided by the rules), an explicit ASK
+ * where wardd must decide. A compiled table always answers; programs
+ * without one get the configured default.
  */
 #ifndef WARD_COMPILE_KCOMPILE_H
 #define WARD_COMPILE_KCOMPILE_H

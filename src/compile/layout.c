@@ -5,11 +5,12 @@
  * takes the most specific key (kernel/ward_lookup.h). Laying the rules out
  * in order and skipping every key the entries laid before already answer
  * (by that same lookup) makes the two agree. A permit becomes ALLOW; a block
- * becomes an explicit ASK (the connection is queued and the engine refuses
- * it), never a kernel DENY, because the hook does not know the host's own
- * addresses, which the engine lets through (step 3). When no rule matches,
- * the classic fallback is the opposite of the last rule: an (ANY, 0) entry.
- * Raw sockets stay refused.
+ * becomes DENY: the hook refuses it at connect/sendmsg with EPERM, except
+ * for the host's own addresses, which it knows (map ward_self, kept by
+ * wardd) and lets through as the engine's step 3 does, unless the policy
+ * says "self-traffic rules". When no rule matches, the classic fallback is
+ * the opposite of the last rule: an (ANY, 0) entry (ASK for a fallback that
+ * asks). Raw sockets stay refused.
  *
  * A program stays with wardd (false) when a rule outbound traffic could
  * match needs what the kernel cannot key: time windows, zones, addresses,
@@ -73,10 +74,14 @@ static bool put(struct kc_table *t, uint8_t proto, uint16_t port, uint8_t v, uin
 
 /* A key that answers every port of protocols other than TCP and UDP: an
  * earlier any-protocol rule with ports may decide some of them otherwise,
- * and the kernel has no key for "that port, any other protocol". */
+ * and the kernel has no key for "that port, any other protocol": such a
+ * key says ASK for the other protocols (wardd decides). */
 static bool put_broad(struct kc_table *t, uint8_t proto, uint8_t v, uint64_t rule)
 {
-    if (v == WARD_KV_ALLOW && t->anyport_held && !tcp_or_udp(proto)) {
+    bool differs = false;
+    for (size_t i = 0; i < t->n_anyport && !differs; i++)
+        differs = t->anyport_v[i] != v;
+    if (v != WARD_KV_ASK && differs && !tcp_or_udp(proto)) {
         if (proto == WARD_KPROTO_ANY &&
             (!put(t, IPPROTO_TCP, 0, v, rule) || !put(t, IPPROTO_UDP, 0, v, rule)))
             return false;
@@ -89,15 +94,15 @@ static bool note_anyport(struct kc_table *t, uint16_t port, uint8_t v)
 {
     if (t->n_anyport == WARD_KC_MAX_ENTRIES)
         return false;
+    t->anyport_v[t->n_anyport] = v;
     t->anyport[t->n_anyport++] = port;
-    t->anyport_held |= v != WARD_KV_ALLOW;
     return true;
 }
 
 /* One outbound rule into the table; false when the table is full. */
 static bool lay_out(struct kc_table *t, const ward_app_rule *r, uint64_t id)
 {
-    uint8_t v = r->action == WARD_ACT_PERMIT ? WARD_KV_ALLOW : WARD_KV_ASK;
+    uint8_t v = r->action == WARD_ACT_PERMIT ? WARD_KV_ALLOW : WARD_KV_DENY;
     if (!r->n_ports)
         return put_broad(t, r->proto ? r->proto : WARD_KPROTO_ANY, v, id);
     /* "Any protocol, port 53": the ports of TCP and UDP, and a note that the
@@ -158,7 +163,6 @@ bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, st
 {
     t->n = 0;
     t->n_anyport = 0;
-    t->anyport_held = false;
     bool any = false;
     enum ward_action last = WARD_ACT_PERMIT;
     uint64_t last_id = 0;
@@ -186,7 +190,10 @@ bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, st
      * configured default. */
     bool allows = a->fallback == WARD_FALLBACK_PERMIT ||
                   (a->fallback == WARD_FALLBACK_OPPOSITE && last == WARD_ACT_BLOCK);
-    if (!put_broad(t, WARD_KPROTO_ANY, allows ? WARD_KV_ALLOW : WARD_KV_ASK, last_id))
+    uint8_t fb = allows                             ? WARD_KV_ALLOW
+                 : a->fallback == WARD_FALLBACK_ASK ? WARD_KV_ASK
+                                                    : WARD_KV_DENY;
+    if (!put_broad(t, WARD_KPROTO_ANY, fb, last_id))
         return false;
     /* Raw sockets are no outbound rule's business: refused (the hook refuses
      * anything but ALLOW), as for a program without a table, instead of

@@ -19,6 +19,10 @@ void wardd_kernel_sync(struct wardd *d)
         return;
     ward_kc_options o = {
         .prompter = d->prompters > 0, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
+    ward_settings s;
+    ward_engine_settings(d->engine, &s);
+    /* Whether DENY entries hold for the host's own addresses too. */
+    ward_kernel_self_rules(d->kernel, s.self_traffic == WARD_SELF_RULES);
     ward_kc_tables t;
     if (ward_kc_compile(d->engine, &o, &t) < 0) {
         wardd_log(LOG_WARNING, "kernel tables: out of memory; left as they are");

@@ -180,7 +180,16 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON, TAG_PIDFDS, TAG_RELOAD };
+enum {
+    TAG_SERVER = 1,
+    TAG_SIGNAL,
+    TAG_QUEUE,
+    TAG_PROCMON,
+    TAG_NFTMON,
+    TAG_PIDFDS,
+    TAG_RELOAD,
+    TAG_SELF
+};
 
 static int setup(struct wardd *d)
 {
@@ -197,6 +206,11 @@ static int setup(struct wardd *d)
                   strerror(-rc));
         return -1;
     }
+    /* Subscribed before the addresses are first read: a change in between
+     * is not missed. */
+    if ((rc = wardd_self_open(d)) < 0)
+        wardd_log(LOG_WARNING, "address events: %s; the host's addresses are read at (re)load only",
+                  strerror(-rc));
     if (wardd_policy_load(d, err, sizeof(err)) < 0) {
         wardd_log(LOG_ERR, "policy: %s", err);
         return -1;
@@ -261,6 +275,7 @@ static int setup(struct wardd *d)
                           "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
+        wardd_self_refresh(d);
         /* Tables an earlier wardd left: the first sync keeps what still
          * holds and withdraws the rest. */
         int n = ward_kernel_programs(d->kernel, NULL, 0);
@@ -291,6 +306,8 @@ static int setup(struct wardd *d)
     if (d->procmon_fd >= 0)
         epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
     epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
+    if (d->self_fd >= 0)
+        epoll_add(d->epfd, d->self_fd, TAG_SELF);
     if (d->kernel) {
         epoll_add(d->epfd, ward_kernel_queue_fd(d->kernel), TAG_QUEUE);
         int mfd = ward_kernel_nft_monitor_fd(d->kernel);
@@ -320,6 +337,7 @@ static void teardown(struct wardd *d)
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
     wardd_reload_free(d);
+    wardd_self_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -432,6 +450,9 @@ static int run(struct wardd *d)
             case TAG_NFTMON:
                 wardd_guard_nft(d);
                 break;
+            case TAG_SELF:
+                wardd_self_ready(d);
+                break;
             }
         }
     }
@@ -442,7 +463,7 @@ static int run(struct wardd *d)
 
 int main(int argc, char **argv)
 {
-    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1};
+    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1, .self_fd = -1};
     log_prefix = getenv("JOURNAL_STREAM") != NULL;
     log_debug = getenv("WARD_DEBUG") != NULL;
     if (parse_options(argc, argv, &d.opt) < 0)

@@ -9,9 +9,7 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <malloc.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,29 +53,6 @@ static void carry_memory_rules(ward_engine *from, ward_engine *to)
             ward_app_rule_append(to, (uint64_t)app, &r);
         }
     }
-}
-
-/* The host's own addresses in this network namespace: the "self" zone. */
-static void refresh_self(ward_engine *e)
-{
-    struct ifaddrs *ifa;
-    if (getifaddrs(&ifa) < 0)
-        return;
-    ward_ip ips[256];
-    size_t n = 0;
-    for (struct ifaddrs *i = ifa; i && n < 256; i = i->ifa_next) {
-        if (!i->ifa_addr)
-            continue;
-        if (i->ifa_addr->sa_family == AF_INET) {
-            const struct sockaddr_in *s = (const struct sockaddr_in *)i->ifa_addr;
-            ward_ip_from_v4(&ips[n++], ntohl(s->sin_addr.s_addr));
-        } else if (i->ifa_addr->sa_family == AF_INET6) {
-            const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)i->ifa_addr;
-            memcpy(ips[n++].b, &s->sin6_addr, 16);
-        }
-    }
-    freeifaddrs(ifa);
-    ward_engine_set_self(e, ips, n);
 }
 
 /* The alert detector with the policy's thresholds ("set alert portscan
@@ -136,10 +111,10 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errl
     if (d->engine)
         carry_memory_rules(d->engine, e);
     ward_engine_set_prompter(e, d->prompters > 0);
-    refresh_self(e);
     ward_policy_free(d->policy);
     d->policy = p;
     d->engine = e;
+    wardd_self_refresh(d);
     d->extras = *ward_policy_get_extras(p);
     /* The parser's memory is free now: give it back rather than keep the
      * high-water mark of a load for the daemon's whole life. */

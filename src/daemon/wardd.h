@@ -86,6 +86,7 @@ struct wardd {
     ward_log *log;
     ward_alert *alerts; /* port scans and floods, from inbound blocks */
     ward_kernel *kernel;
+    int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
     ward_exe_id *programmed;     /* programs with kernel verdict tables */
     size_t n_programmed;
@@ -163,6 +164,11 @@ void wardd_commit(struct wardd *d, unsigned what);
  * same static chains in one transaction. */
 int wardd_boot_config(struct wardd *d, ward_kernel_config *kc);
 void wardd_boot_free(struct wardd *d);
+/* selfaddr.c: the host's own addresses, in the engine and the kernel. */
+int wardd_self_open(struct wardd *d); /* subscribe to address events */
+void wardd_self_close(struct wardd *d);
+void wardd_self_refresh(struct wardd *d); /* read them all again */
+void wardd_self_ready(struct wardd *d);   /* the socket is readable */
 
 /* procs.c: the process table's event source, and the processes rules
  * "until the process exits" are tied to. */

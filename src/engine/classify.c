@@ -322,6 +322,16 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
 static void eval_apps(struct run *run, const struct sublayer *s, struct result *res)
 {
     eval_apps_(run, s, res);
+    /* Self traffic the rules leave open is never asked: it passes, as
+     * with "self-traffic pass". */
+    if (res->has && res->v == WARD_V_DEFER && app_layer(run->r->layer) && run->r->app.path &&
+        (ip_is_self(run->e, &run->r->remote) ||
+         zone_contains(run->e, "loopback", &run->r->remote))) {
+        app_result(res, WARD_V_PERMIT, WARD_R_SELF);
+        check_step(run, s->id, WARD_R_SELF, true,
+                   "the remote address is this host and no rule decides: permit");
+        return;
+    }
     if (res->has && res->v == WARD_V_DEFER && !run->e->prompter) {
         res->v = run->e->settings.no_prompter;
         res->reason = WARD_R_NO_PROMPTER;
@@ -358,15 +368,22 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
         return;
     }
     check_step(run, s->id, WARD_R_UNATTRIBUTED, false, "program %s", r->app.path);
-    /* 3: talking to ourselves. */
-    if (ip_is_self(e, &r->remote) || zone_contains(e, "loopback", &r->remote)) {
+    /* 3: talking to ourselves. With "self-traffic rules" the program's own
+     * rules (step 5) decide it; the work mode does not. */
+    bool self = ip_is_self(e, &r->remote) || zone_contains(e, "loopback", &r->remote);
+    if (self && e->settings.self_traffic == WARD_SELF_PASS) {
         app_result(res, WARD_V_PERMIT, WARD_R_SELF);
         check_step(run, s->id, WARD_R_SELF, true, "the remote address is this host: permit");
         return;
     }
-    check_step(run, s->id, WARD_R_SELF, false, "the remote address is not this host");
+    if (self)
+        check_step(run, s->id, WARD_R_SELF, false,
+                   "the remote address is this host: the program's rules decide (self-traffic "
+                   "rules)");
+    else
+        check_step(run, s->id, WARD_R_SELF, false, "the remote address is not this host");
     /* 4: work mode. */
-    if (e->settings.mode != WARD_MODE_ASK) {
+    if (e->settings.mode != WARD_MODE_ASK && !self) {
         bool allow = e->settings.mode == WARD_MODE_ALLOW_ALL;
         app_result(res, allow ? WARD_V_PERMIT : WARD_V_BLOCK, WARD_R_MODE);
         check_step(run, s->id, WARD_R_MODE, true, "work mode %s", ward_mode_name(e->settings.mode));

@@ -277,7 +277,8 @@ static bool verdict_is_final(enum ward_verdict v)
 int ward_engine_configure(ward_engine *e, const ward_settings *s)
 {
     if ((unsigned)s->mode > WARD_MODE_DENY_ALL || !verdict_is_final(s->no_prompter) ||
-        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_ALL) {
+        !verdict_is_final(s->unattributed) || (unsigned)s->no_prompter_scope > WARD_NP_ALL ||
+        (unsigned)s->self_traffic > WARD_SELF_RULES) {
         engine_seterr(e, "settings: mode must be ask/allow-all/deny-all and outcomes "
                          "permit or block");
         return WARD_E_INVAL;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -62,7 +63,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->static_in = strdup(c->static_in ? c->static_in : "");
     k->cfg.static_out = k->static_out;
     k->cfg.static_in = k->static_in;
-    k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
+    k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
@@ -237,6 +238,49 @@ static __u8 map_verdict(ward_kernel *k, const struct ward_vkey *key)
 
 /* The hooks' lookup order (ward_lookup.h), over the pinned map. */
 WARD_LOOKUP_DEFINE(map_lookup, ward_kernel *, map_verdict)
+
+int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n)
+{
+    if (k->self_fd < 0)
+        return -EBADF;
+    if (n > WARD_MAX_SELF)
+        n = WARD_MAX_SELF;
+    /* New ones first, then the stale ones go: an address kept is never
+     * missing in between. */
+    __u8 one = 1;
+    for (size_t i = 0; i < n; i++)
+        if (bpf_map_update_elem(k->self_fd, ips[i].b, &one, BPF_ANY))
+            return -errno;
+    struct ward_addr cur, next, stale[64];
+    void *prev = NULL;
+    size_t nstale;
+    do {
+        nstale = 0;
+        prev = NULL;
+        while (nstale < 64 && !bpf_map_get_next_key(k->self_fd, prev, &next)) {
+            cur = next;
+            prev = &cur;
+            bool keep = false;
+            for (size_t i = 0; i < n && !keep; i++)
+                keep = !memcmp(ips[i].b, cur.b, 16);
+            if (!keep)
+                stale[nstale++] = cur;
+        }
+        for (size_t i = 0; i < nstale; i++)
+            bpf_map_delete_elem(k->self_fd, &stale[i]);
+    } while (nstale == 64);
+    return 0;
+}
+
+int ward_kernel_self_rules(ward_kernel *k, bool rules)
+{
+    if (k->cfg_fd < 0)
+        return -EBADF;
+    __u32 zero = 0;
+    /* This process answers the queue (wk_bpf_open): say so with it. */
+    struct ward_kcfg c = {.self_rules = rules, .queue_tgid = (__u32)getpid()};
+    return bpf_map_update_elem(k->cfg_fd, &zero, &c, BPF_ANY) ? -errno : 0;
+}
 
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
                                uint16_t port)

@@ -113,6 +113,14 @@ int ward_kernel_programs(ward_kernel *k, ward_exe_id *out, size_t max);
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,
                                uint16_t port);
 
+/* The host's own addresses, which the hooks let through where the table
+ * denies (step 3 of the decision order; loopback needs no entry). Replaces
+ * the whole set. */
+int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n);
+/* "set self-traffic rules": DENY entries hold for the host's own addresses
+ * too (false: they pass, the engine's step 3). */
+int ward_kernel_self_rules(ward_kernel *k, bool rules);
+
 /* ---- Inbound and packet layers (nft sets) --------------------------------- */
 
 /* ALLOW / DENY put proto.port in the allow / deny set; ASK or NONE removes

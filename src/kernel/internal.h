@@ -38,7 +38,7 @@ struct ward_kernel {
     char err[1024]; /* why open() failed, when a part knows better than errno */
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
-    int verdicts_fd, socks_fd, binds_fd, stats_fd;
+    int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
     int cg_fd;
     unsigned long long cg_id;
     struct wk_pin links[WK_MAX_PINS], maps[WK_MAX_PINS];

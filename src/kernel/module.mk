@@ -58,12 +58,12 @@ ifneq ($(wildcard /usr/include/liburing.h),)
 KCLIENT_CFLAGS += -DHAVE_LIBURING
 KCLIENT_LIBS   := -luring
 endif
-$(BUILD_DIR)/tests/kernel/wk-client: tests/kernel/client.c
+$(BUILD_DIR)/tests/kernel/wk-client: tests/kernel/client.c tests/kernel/evade.c
 	@mkdir -p $(@D)
-	$(CC) $(KCLIENT_CFLAGS) -o $@ $< $(KCLIENT_LIBS)
-$(BUILD_DIR)/tests/kernel/wk-client-static: tests/kernel/client.c
+	$(CC) $(KCLIENT_CFLAGS) -o $@ $^ $(KCLIENT_LIBS)
+$(BUILD_DIR)/tests/kernel/wk-client-static: tests/kernel/client.c tests/kernel/evade.c
 	@mkdir -p $(@D)
-	$(CC) $(KCLIENT_CFLAGS) -static -o $@ $< $(KCLIENT_LIBS)
+	$(CC) $(KCLIENT_CFLAGS) -static -o $@ $^ $(KCLIENT_LIBS)
 EXTRA_PROGRAMS += $(BUILD_DIR)/tests/kernel/wk-client $(BUILD_DIR)/tests/kernel/wk-client-static
 
 # The DNS parser is pure (src/kernel/dns.c): its fuzzer compiles just that

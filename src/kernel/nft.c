@@ -114,7 +114,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
-        "    oif lo accept;\n"
+        "    oif lo meta mark & 0x%x == 0x0 accept;\n"
         "    jump static_out;\n"
         "    icmp type @icmp_out_deny counter drop;\n"
         "    icmpv6 type @icmp6_out_deny counter drop;\n"
@@ -136,7 +136,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, dns_in, r, r, r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, u, dns_in, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

@@ -6,10 +6,13 @@
  * the task's executable (dev, inode of mm->exe_file, read with CO-RE) and
  * looked up in ward_verdicts:
  *   allow -> pass, in the kernel, no trip to user space
- *   deny  -> return 0: the syscall fails with EPERM at once
+ *   deny  -> return 0: the syscall fails with EPERM at once (the host's own
+ *            addresses pass unless the policy says "self-traffic rules")
  *   ask   -> the socket gets the configured mark bit; nft sends the first
  *            packet of its new flows to NFQUEUE, where user space decides.
- * The data contract is ward_bpf.h; the loader is ward_bpf.c.
+ * The egress program enforces by per-socket state (ward_sk) and by the
+ * sending task, not by the mark alone, which a privileged program can
+ * change. The data contract is ward_bpf.h; the loader is ward_bpf.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -27,6 +30,8 @@
 #define SO_MARK     36
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86DD
 
 /* Settings, fixed at load time by the loader (rodata). */
 const volatile __u32 ward_mark = 0x00100000;         /* the "undecided" mark bit */
@@ -72,6 +77,28 @@ struct {
     __type(value, __u8);
 } ward_decided SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, WARD_MAX_SELF);
+    __type(key, struct ward_addr);
+    __type(value, __u8);
+} ward_self SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct ward_kcfg);
+} ward_cfg SEC(".maps");
+
+/* Who the hooks judged for a socket, and whether it is held. */
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct ward_skstate);
+} ward_sk SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
     __u64 *c = bpf_map_lookup_elem(&ward_stats, &which);
@@ -112,6 +139,61 @@ static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u16 port,
     return lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_OUT, port, dflt);
 }
 
+static __always_inline struct ward_kcfg *cfg(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&ward_cfg, &zero);
+}
+
+static __always_inline bool self_rules(void)
+{
+    struct ward_kcfg *c = cfg();
+    return c && c->self_rules;
+}
+
+/* Ping sockets (SOCK_DGRAM of ICMP): no sendmsg hook runs for them. */
+static __always_inline bool is_icmp(__u32 proto)
+{
+    return proto == 1 || proto == 58;
+}
+
+/* Is the destination this host: loopback, unspecified (connecting to
+ * 0.0.0.0 or :: reaches the host) or one of its addresses? The engine lets
+ * these through (step 3 of the decision order) unless self traffic is
+ * decided by the rules. */
+static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx, bool v6)
+{
+    struct ward_addr a = {};
+    if (!v6) { /* the v4 hooks may not read user_ip6 */
+        __u32 ip4 = ctx->user_ip4;
+        __u8 first = ((__u8 *)&ip4)[0];
+        if (first == 127 || ip4 == 0)
+            return true;
+        a.b[10] = a.b[11] = 0xff;
+        __builtin_memcpy(&a.b[12], &ip4, 4);
+    } else {
+        __u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+        __builtin_memcpy(a.b, w, 16);
+        bool mapped = !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
+        if (!w[0] && !w[1] && !w[2] && (w[3] == bpf_htonl(1) || !w[3]))
+            return true; /* ::1, :: */
+        if (mapped && (a.b[12] == 127 || !w[3]))
+            return true;
+    }
+    return bpf_map_lookup_elem(&ward_self, &a) != NULL;
+}
+
+/* Notes who the hooks judged for sk and whether it is held. */
+static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino, bool held)
+{
+    struct ward_skstate *st = bpf_sk_storage_get(&ward_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (st) {
+        st->dev = dev;
+        st->ino = ino;
+        st->held = held;
+    }
+}
+
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
     struct ward_sockinfo si = {.dev = dev, .ino = ino};
@@ -148,16 +230,21 @@ int ward_sock_create(struct bpf_sock *ctx)
          * runs, so a datagram socket is held from birth unless the program
          * may send this protocol anywhere. */
         __u8 v = known ? lookup(dev, ino, proto, 0, ward_default) : ward_unattributed;
+        /* A ping socket its program may not use is not queued (wardd could
+         * not tell whose it is): the egress program drops its packets. */
+        if (v == WARD_KV_DENY && is_icmp(proto))
+            v = WARD_KV_ALLOW;
         if (v != WARD_KV_ALLOW) {
             ctx->mark |= ward_mark;
             if (known)
                 remember(bpf_get_socket_cookie(ctx), dev, ino);
         }
+        note_sock(ctx, dev, ino, v != WARD_KV_ALLOW);
     }
     return 1;
 }
 
-static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
+static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool v6)
 {
     __u8 proto = ctx->protocol;
     __u16 port = bpf_ntohs((__u16)ctx->user_port);
@@ -171,8 +258,17 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
         v = ward_unattributed;
     }
 
+    /* The host itself passes (step 3), unless the rules decide self
+     * traffic: then DENY refuses it here and ASK is queued like any flow
+     * (nft queues held loopback flows). */
+    if (v != WARD_KV_ALLOW && dest_is_self(ctx, v6) && !self_rules()) {
+        count(WARD_STAT_SELF);
+        v = WARD_KV_ALLOW;
+    }
+
     int mark = 0;
     bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+    struct bpf_sock *sk = ctx->sk;
     switch (v) {
     case WARD_KV_ALLOW:
         count(WARD_STAT_ALLOW);
@@ -180,6 +276,8 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
             mark &= ~ward_mark;
             bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
         }
+        if (sk)
+            note_sock(sk, dev, ino, (mark & ward_mark) != 0);
         return 1;
     case WARD_KV_DENY:
         count(WARD_STAT_DENY);
@@ -190,6 +288,8 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
             mark |= ward_mark;
             bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
         }
+        if (sk)
+            note_sock(sk, dev, ino, true);
         remember(bpf_get_socket_cookie(ctx), dev, ino);
         return 1;
     }
@@ -198,25 +298,25 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
 SEC("cgroup/connect4")
 int ward_connect4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return on_addr(ctx, true, false);
 }
 
 SEC("cgroup/connect6")
 int ward_connect6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return on_addr(ctx, true, true);
 }
 
 SEC("cgroup/sendmsg4")
 int ward_sendmsg4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return on_addr(ctx, false, false);
 }
 
 SEC("cgroup/sendmsg6")
 int ward_sendmsg6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return on_addr(ctx, false, true);
 }
 
 /* The listening port table: who bound which port. Inbound verdicts are
@@ -245,6 +345,56 @@ int ward_post_bind6(struct bpf_sock *ctx)
     return on_post_bind(ctx);
 }
 
+/* The destination port of a UDP datagram (0 for other protocols). */
+static __always_inline __u16 udp_dport(struct __sk_buff *skb)
+{
+    __u32 off;
+    __u8 b[2];
+    if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        if (bpf_skb_load_bytes(skb, 9, b, 1) || b[0] != IPPROTO_UDP ||
+            bpf_skb_load_bytes(skb, 0, b, 1))
+            return 0;
+        off = (b[0] & 0xf) * 4;
+    } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+        if (bpf_skb_load_bytes(skb, 6, b, 1) || b[0] != IPPROTO_UDP)
+            return 0;
+        off = 40;
+    } else {
+        return 0;
+    }
+    __u16 port;
+    if (bpf_skb_load_bytes(skb, off + 2, &port, 2))
+        return 0;
+    return bpf_ntohs(port);
+}
+
+/*
+ * A datagram socket's packets are sent by the task that calls send(), in
+ * its context. The hooks judged the socket for one program; another one may
+ * hold it now (an fd passed over a unix socket, or kept across exec), and a
+ * connected socket's send() runs no hook. Such a sender is judged here by
+ * its own table: anything but ALLOW drops (nft has passed the packet
+ * already, so it cannot be queued). Ping sockets run no sendmsg hook at
+ * all: their sender's DENY drops here. Packets the queue re-injects run in
+ * the context of the process answering it, and were judged there. False:
+ * drop.
+ */
+static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
+                                       const struct ward_skstate *st)
+{
+    __u64 dev, ino;
+    struct ward_kcfg *c = cfg();
+    if (sk->protocol == IPPROTO_TCP || !current_exe(&dev, &ino))
+        return true; /* TCP is sent from softirq too; kernel threads own nothing */
+    if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
+        return true;
+    bool same = dev == st->dev && ino == st->ino;
+    if (same && !is_icmp(sk->protocol))
+        return true;
+    __u8 v = lookup(dev, ino, (__u8)sk->protocol, udp_dport(skb), ward_default);
+    return same ? v != WARD_KV_DENY : v == WARD_KV_ALLOW;
+}
+
 /*
  * The backstop: if table inet ward is flushed or deleted by someone else,
  * held (marked) packets would leave unjudged until it is restored. Egress
@@ -256,13 +406,31 @@ int ward_post_bind6(struct bpf_sock *ctx)
 SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
-    if (!ward_backstop || !(skb->mark & ward_mark) || skb->ifindex == 1)
-        return 1;
+    if (skb->ifindex == 1 && !self_rules())
+        return 1; /* the host itself (step 3) */
     struct bpf_sock *sk = skb->sk;
     if (!sk)
         return 1;
     sk = bpf_sk_fullsock(sk);
     if (!sk)
+        return 1;
+    struct ward_skstate *st = bpf_sk_storage_get(&ward_sk, sk, 0, 0);
+    if (st) {
+        if (!sender_may(skb, sk, st)) {
+            count(WARD_STAT_HANDOVER);
+            return 0;
+        }
+        /* Held, but the packet lacks the mark: the program changed it
+         * (SO_MARK), and nft never saw it as undecided. */
+        if (st->held && !(skb->mark & ward_mark)) {
+            __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, 0);
+            if (!d || !*d) {
+                count(WARD_STAT_UNMARKED);
+                return 0;
+            }
+        }
+    }
+    if (!ward_backstop || !(skb->mark & ward_mark) || skb->ifindex == 1)
         return 1;
     if (skb->mark & ward_accept_mark) {
         __u8 *d = bpf_sk_storage_get(&ward_decided, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);

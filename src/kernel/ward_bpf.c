@@ -188,7 +188,12 @@ int wk_bpf_open(ward_kernel *k)
     k->socks_fd = bpf_map__fd(skel->maps.ward_socks);
     k->binds_fd = bpf_map__fd(skel->maps.ward_binds);
     k->stats_fd = bpf_map__fd(skel->maps.ward_stats);
+    k->self_fd = bpf_map__fd(skel->maps.ward_self);
+    k->cfg_fd = bpf_map__fd(skel->maps.ward_cfg);
     skel = NULL;
+    /* The queue's re-injected packets run as this process; self traffic
+     * passes until the policy says otherwise. */
+    ward_kernel_self_rules(k, false);
     err = 0;
 cleanup:
     if (skel) {
@@ -272,7 +277,7 @@ void wk_bpf_close(ward_kernel *k)
     k->cg_fd = -1;
     ward_bpf__destroy(k->skel);
     k->skel = NULL;
-    k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
+    k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
 }
 
 static void unlink_dir(const char *dir)

@@ -9,6 +9,9 @@
  *   ward_binds     HASH   ward_bindkey -> ward_bindinfo    listening port table
  *   ward_stats     PERCPU_ARRAY  WARD_STAT_* -> __u64      counters
  *   ward_decided   SK_STORAGE    per socket: a held packet of it was accepted
+ *   ward_self      HASH   ward_addr -> __u8    the host's own addresses (wardd keeps it current)
+ *   ward_cfg       ARRAY  0 -> ward_kcfg       settings that change with the policy
+ *   ward_sk        SK_STORAGE    per socket: who the hooks judged, and whether it is held
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -73,6 +76,27 @@ struct ward_bindinfo {
     __u32 pid, uid;
 };
 
+/* An address as the engine keeps it: 16 bytes, IPv4 as ::ffff:a.b.c.d. */
+struct ward_addr {
+    __u8 b[16];
+};
+
+/* ward_cfg[0]: the policy's settings the hooks follow. */
+struct ward_kcfg {
+    __u8 self_rules; /* "set self-traffic rules": DENY holds for the host's own addresses too */
+    __u8 _pad[3];
+    __u32 queue_tgid; /* the process answering the queue: packets it re-injects run as it */
+};
+
+/* ward_sk: per socket, written by the hooks. The egress program enforces
+ * by it, not by the socket's mark, which a program with CAP_NET_ADMIN can
+ * change (SO_MARK). */
+struct ward_skstate {
+    __u64 dev, ino; /* the executable the hooks last judged for this socket */
+    __u8 held;      /* its new flows must go through the queue (marked) */
+    __u8 _pad[7];
+};
+
 enum ward_stat {
     WARD_STAT_ALLOW = 0,
     WARD_STAT_DENY,
@@ -81,11 +105,15 @@ enum ward_stat {
     WARD_STAT_RAW_DENY,
     WARD_STAT_BIND_DENY,
     WARD_STAT_BACKSTOP, /* egress drops of held packets nft did not judge */
+    WARD_STAT_UNMARKED, /* egress drops: a held socket's packet without the mark (SO_MARK) */
+    WARD_STAT_HANDOVER, /* egress drops: sent by a program the table does not allow */
+    WARD_STAT_SELF, /* hooks: a destination the table does not allow passed as the host itself */
     WARD_STAT_COUNT
 };
 
 #define WARD_MAX_VERDICTS 65536
 #define WARD_MAX_SOCKS    65536
 #define WARD_MAX_BINDS    16384
+#define WARD_MAX_SELF     1024
 
 #endif /* WARD_KERNEL_BPF_H */

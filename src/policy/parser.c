@@ -33,8 +33,9 @@ struct ps {
 
 static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
                                         "provider", "filter", "app",   "include", NULL};
-static const char *const set_words[] = {
-    "mode", "no-prompter", "unattributed", "prompt-timeout", "fail-mode", "alert", "default", NULL};
+static const char *const set_words[] = {"mode",           "no-prompter",  "unattributed",
+                                        "prompt-timeout", "fail-mode",    "alert",
+                                        "default",        "self-traffic", NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -813,7 +814,14 @@ static void origin_of(struct ps *ps, const struct token *t, char *buf, size_t le
 
 /* ---- set ----------------------------------------------------------------------- */
 
-enum { SEEN_MODE = 1, SEEN_NOPROMPT = 2, SEEN_UNATTR = 4, SEEN_TIMEOUT = 8, SEEN_FAIL = 16 };
+enum {
+    SEEN_MODE = 1,
+    SEEN_NOPROMPT = 2,
+    SEEN_UNATTR = 4,
+    SEEN_TIMEOUT = 8,
+    SEEN_FAIL = 16,
+    SEEN_SELF = 32
+};
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
 {
@@ -993,6 +1001,13 @@ static bool stmt_set(struct ps *ps)
             return err(ps, lt, "'set default %s' is given twice", layer_word(l));
         ld->defaults_seen[l] = true;
         ld->settings.layer_default[l] = v ? WARD_V_BLOCK : WARD_V_PERMIT;
+        return true;
+    }
+    case 7: {
+        static const char *const selfwords[] = {"pass", "rules", NULL};
+        if ((v = choice(ps, "self-traffic", selfwords)) < 0 || !once(ps, what, SEEN_SELF))
+            return false;
+        ld->settings.self_traffic = v ? WARD_SELF_RULES : WARD_SELF_PASS;
         return true;
     }
     }

@@ -404,6 +404,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         sb_printf(&b, "set no-prompter %s%s\n", s.no_prompter == WARD_V_BLOCK ? "block" : "pass",
                   s.no_prompter_scope == WARD_NP_ALL ? " for all" : "");
         sb_printf(&b, "set unattributed %s\n", s.unattributed == WARD_V_BLOCK ? "block" : "pass");
+        sb_printf(&b, "set self-traffic %s\n",
+                  s.self_traffic == WARD_SELF_RULES ? "rules" : "pass");
         fmt_duration(x->prompt_timeout, v, sizeof(v));
         sb_printf(&b, "set prompt-timeout %s default %s\n", v,
                   x->prompt_default == WARD_V_PERMIT ? "allow" : "deny");

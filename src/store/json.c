@@ -149,6 +149,8 @@ char *ward_json_export(const ward_policy *p)
                            jstr(s.no_prompter_scope == WARD_NP_ALL ? "all" : "questions"));
     json_object_object_add(js, "unattributed",
                            jstr(s.unattributed == WARD_V_BLOCK ? "block" : "pass"));
+    json_object_object_add(js, "self-traffic",
+                           jstr(s.self_traffic == WARD_SELF_RULES ? "rules" : "pass"));
     json_object_object_add(js, "prompt-timeout", json_object_new_int64(x->prompt_timeout));
     json_object_object_add(js, "prompt-default",
                            jstr(x->prompt_default == WARD_V_PERMIT ? "allow" : "deny"));
@@ -552,6 +554,8 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         }
         if ((v = get_str(s, "unattributed")))
             put(&o, "set unattributed "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "self-traffic")))
+            put(&o, "set self-traffic "), put_value(&o, v, false), put(&o, "\n");
         if (get_int(s, "prompt-timeout", &n)) {
             put(&o, "set prompt-timeout %llds", (long long)n);
             if ((v = get_str(s, "prompt-default")))

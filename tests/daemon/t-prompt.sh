@@ -23,8 +23,10 @@ set no-prompter pass
 app "$A" {
     allow out tcp port 8080
 }
+# The zone keeps this program's rule with wardd (a port-only deny is
+# refused in the kernel, at connect): its blocks are logged and explained.
 app "$D" {
-    deny out tcp port 8080
+    deny out tcp port 8080 to lan
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"

@@ -34,8 +34,10 @@ set no-prompter block for questions
 app "$A" {
     allow out tcp port 8080
 }
+# The zone keeps the denied program with wardd (decided and logged there;
+# a port-only deny would be refused by the hook at connect).
 app "$D" {
-    deny out any
+    deny out any to lan
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"

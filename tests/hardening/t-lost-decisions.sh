@@ -15,7 +15,8 @@ chmod 755 "$WK_TMP" "$WK_TMP/etc"
 cat >"$WK_TMP/etc/ward.conf" <<CONF
 set mode ask
 app "$D" {
-    deny out tcp port 8080
+    # to lan: decided (and logged) by wardd, not refused by the hook
+    deny out tcp port 8080 to lan
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"

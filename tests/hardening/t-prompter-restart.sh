@@ -18,7 +18,8 @@ set mode ask
 set prompt-timeout 20s default deny
 set no-prompter block
 app "$D" {
-    deny out tcp port 8080
+    # to lan: decided (and logged) by wardd, not refused by the hook
+    deny out tcp port 8080 to lan
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"

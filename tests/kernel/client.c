@@ -14,6 +14,7 @@
  *   wk-client listen-udp PORT              "dgram N" per datagram
  *   wk-client dns-server PORT IP           answers every A question with IP
  *   wk-client dns-spoof SRC DST PORT       an unsolicited answer from SRC:53
+ *   wk-client somark|handover|handed|ping  evasion attempts: evade.c
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -381,9 +382,14 @@ static int storm(const char *host, int port, int seconds)
     return 0;
 }
 
+int evade_main(int argc, char **argv); /* evade.c */
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    int ev = evade_main(argc, argv);
+    if (ev >= 0)
+        return ev;
     if (argc >= 3 && !strcmp(argv[1], "listen-tcp"))
         return listen_tcp(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "6"));
     if (argc >= 3 && !strcmp(argv[1], "listen-udp"))

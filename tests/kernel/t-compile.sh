@@ -1,9 +1,9 @@
 #!/bin/bash
 # A policy's application rules, compiled as wardd compiles them (src/compile,
 # through ward-kdrv --policy), decide in the real kernel: an allowed port
-# passes without a trip to user space, a port whose rule refuses is queued
-# (and refused here), a datagram to a refused UDP port does not leave before
-# it is judged, "allow out any" opens no raw socket, and a reload replaces the
+# passes without a trip to user space, a port whose rule refuses gets EPERM
+# from the hook (no trip either), a datagram to a refused UDP port does not
+# leave, "allow out any" opens no raw socket, and a reload replaces the
 # tables.
 . "$(dirname "$0")/lib.sh"
 wk_setup
@@ -43,16 +43,16 @@ queued() { grep -c "^queue .*remote=$IP_B:$1 " "$WK_TMP/kdrv.log"; }
 wk_expect "allowed port passes" ok "$A" tcp4 $IP_B 8080
 wk_check "... decided in the kernel (nothing queued)" [ "$(queued 8080)" = 0 ]
 wk_expect "its raw socket is still refused (no outbound rule allows one)" EPERM "$A" raw
-wk_expect "port its rule refuses does not connect" fail "$A" tcp4 $IP_B 8081 3
-wk_check "... it was queued to user space" [ "$(queued 8081)" -ge 1 ]
+wk_expect "port its rule refuses: EPERM at connect" EPERM "$A" tcp4 $IP_B 8081 3
+wk_check "... decided in the kernel (nothing queued)" [ "$(queued 8081)" = 0 ]
 
 # An unconnected datagram's mark is read before the sendmsg hook runs: the
 # socket must be held from its creation, or this datagram leaves unjudged.
 wk_client "$A" udp-sendto $IP_B 5353 >/dev/null 2>&1
 sleep 0.3
 none_arrived() { ! grep -q dgram "$WK_TMP/usrv.log"; }
-wk_check "datagram to a refused UDP port is held, not sent" none_arrived
-wk_check "... it was queued to user space" [ "$(queued 5353)" -ge 1 ]
+wk_check "datagram to a refused UDP port is not sent" none_arrived
+wk_check "... refused by the sendmsg hook (nothing queued)" [ "$(queued 5353)" = 0 ]
 before=$(queued 5353)
 wk_client "$O" udp-connect $IP_B 5353 >/dev/null 2>&1
 wk_check "connected datagram the other program's rule allows reaches the peer" \
@@ -70,7 +70,7 @@ EOF
 kill -HUP "$WK_PID_kdrv"
 wk_check "reload done" wk_wait_for "$WK_TMP/kdrv.log" "^reload: done"
 wk_check "... one program now" grep -q "^policy: 1 programs" "$WK_TMP/kdrv.log"
-wk_expect "after the reload port 8080 is refused" fail "$A" tcp4 $IP_B 8080 3
+wk_expect "after the reload port 8080 is refused" EPERM "$A" tcp4 $IP_B 8080 3
 wk_expect "... and port 8081 passes" ok "$A" tcp4 $IP_B 8081
 before=$(queued 5353)
 wk_client "$O" udp-connect $IP_B 5353 >/dev/null 2>&1

@@ -231,6 +231,7 @@ static void rand_policy(ward_engine *e, struct bytes *b)
     s.mode = rp_u32(b, 8) ? WARD_MODE_ASK : (enum ward_mode)rp_u32(b, 3);
     s.no_prompter = rp_u32(b, 2) ? WARD_V_PERMIT : WARD_V_BLOCK;
     s.no_prompter_scope = (enum ward_np_scope)rp_u32(b, 2);
+    s.self_traffic = rp_u32(b, 2) ? WARD_SELF_RULES : WARD_SELF_PASS;
     ward_engine_configure(e, &s);
     ward_ip self;
     ward_ip_parse("10.1.2.3", &self);
@@ -334,12 +335,26 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
                  probe, msg, len);
         return -1;
     }
+    /* The hook's step 3: with "self-traffic pass" the host's own addresses
+     * and loopback pass whatever the table says. */
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    bool self =
+        ward_zone_contains(e, "self", &r->remote) || ward_zone_contains(e, "loopback", &r->remote);
+    if (self && s.self_traffic == WARD_SELF_PASS) {
+        /* nft lets loopback through too: a filter (the admin's layer) that
+         * would block it is not the kernel's to apply (docs/KERNEL.md). */
+        if (!p)
+            return 0;
+        kv = WARD_KV_ALLOW;
+    }
     ward_decision d;
     if (ward_classify(e, r, &d, NULL, 0) != 0) {
         snprintf(msg, len, "ward_classify failed");
         return -1;
     }
     c->conns++;
+    c->self += self;
     c->dflt += !p;
     /* Loopback traffic is accepted by the nft table whatever the hooks let
      * through, but for UDP to port 53, which the DNS chain queues: an ALLOW
@@ -368,6 +383,8 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
         return -1;
     }
     c->allow += kv == WARD_KV_ALLOW;
+    c->deny += kv == WARD_KV_DENY;
+    c->self_deny += kv == WARD_KV_DENY && self;
     c->ask += kv == WARD_KV_ASK && p;
     c->dgram_allow += r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW;
     return 0;
@@ -381,7 +398,8 @@ int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len)
         entries += p->n;
         for (size_t k = 0; k < p->n; k++) {
             const ward_kentry *e = &p->e[k];
-            if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_ASK) {
+            if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_ASK &&
+                e->verdict != WARD_KV_DENY) {
                 snprintf(msg, len, "%s: entry %zu has verdict %u", p->path, k, e->verdict);
                 return -1;
             }

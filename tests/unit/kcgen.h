@@ -32,9 +32,10 @@ struct kc_counts {
     /* Tables made despite a connect-out filter that could match the
      * program (no exact path bound it to others). */
     size_t compiled_under_filters;
+    size_t deny, self, self_deny; /* DENY answers; connections to the host; DENY to it */
 };
 
-/* The tables are maps (each key once), hold only ALLOW and ASK, and their
+/* The tables are maps (each key once), hold only ALLOW, DENY and ASK, and their
  * count is right: 0, or -1 with what is wrong in msg. */
 int kc_check_tables(const ward_kc_tables *t, char *msg, size_t len);
 

@@ -7,8 +7,10 @@
  * What must hold for every outbound connection of a program:
  *   - the table says ALLOW (connect / sendmsg: its port; a datagram socket's
  *     creation: no port) -> the engine permits it;
- *   - the table says DENY -> the engine blocks it (the compiler never says
- *     DENY: the engine lets the host's own addresses through);
+ *   - the table says DENY -> the engine blocks it; for the host's own
+ *     addresses and loopback the hook passes it unless the policy says
+ *     "self-traffic rules" (the engine's step 3), so with "pass" the
+ *     kernel's answer there is ALLOW;
  *   - ASK sends it to wardd, which asks the engine: always right;
  *   - a program without a table gets the configured default, and a program
  *     with one never falls through to it.
@@ -46,17 +48,19 @@ static void random_policies(void **state)
         n = (size_t)atoi(env);
     struct kc_counts c = {0};
     run(1, n, 100, &c);
-    printf("# %zu policies, %zu connections; %zu program tables; kernel answers: %zu allow, "
-           "%zu ask, %zu default; %zu datagram sockets allowed at creation; %zu tables under "
-           "filters that could match any program\n",
-           c.policies, c.conns, c.compiled, c.allow, c.ask, c.dflt, c.dgram_allow,
-           c.compiled_under_filters);
+    printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
+           "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
+           "sockets allowed at creation; %zu tables under filters that could match any program\n",
+           c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
+           c.dgram_allow, c.compiled_under_filters);
     /* The test means something only if the kernel answered a good share. */
     assert_true(c.compiled > n / 2);
     assert_true(c.allow > c.conns / 40);
     assert_true(c.dgram_allow > 0);
     /* Filters without an exact program narrow what they take from the kernel. */
     assert_true(c.compiled_under_filters > n / 20);
+    assert_true(c.deny > c.conns / 40);
+    assert_true(c.self_deny > 0);
 }
 
 /* ---- Hand-written cases --------------------------------------------------- */
@@ -112,7 +116,7 @@ static void datagrams_held(void **state)
     ward_kc_tables t;
     compile(e, &t);
     assert_int_equal(t.n, 1);
-    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 5353), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 5353), WARD_KV_DENY);
     assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 0), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 5353), WARD_KV_ALLOW);
     /* "Allow out any" is no raw socket: that stays refused. */
@@ -133,7 +137,7 @@ static void any_protocol_ports(void **state)
     ward_kc_tables t;
     compile(e, &t);
     assert_int_equal(ask_kernel(&t, 132, 53), WARD_KV_ASK);
-    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 53), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 53), WARD_KV_DENY);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
     ward_kc_tables_free(&t);
     ward_engine_free(e);
@@ -149,10 +153,10 @@ static void first_match_first(void **state)
     rule(e, IPPROTO_TCP, 22, 23, WARD_ACT_PERMIT); /* shadowed at 22, and by the one above */
     ward_kc_tables t;
     compile(e, &t);
-    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 22), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 22), WARD_KV_DENY);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 23), WARD_KV_ALLOW);
-    /* The last rule permits: the fallback is block (asked), UDP included. */
-    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 53), WARD_KV_ASK);
+    /* The last rule permits: the fallback is block, UDP included. */
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 53), WARD_KV_DENY);
     ward_kc_tables_free(&t);
     ward_engine_free(e);
 }

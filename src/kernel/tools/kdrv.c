@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -261,14 +262,17 @@ static void print_stats(void)
     ward_kernel_stats(drv.k, &st);
     printf("stats allow=%llu deny=%llu ask=%llu raw_deny=%llu backstop=%llu queued=%llu "
            "answered=%llu queue_dropped=%llu repairs=%llu dns_answers=%llu dns_untrusted=%llu "
-           "dns_blocked=%llu\n",
+           "dns_blocked=%llu unmarked=%llu handover=%llu self=%llu\n",
            (unsigned long long)st.hook[WARD_STAT_ALLOW],
            (unsigned long long)st.hook[WARD_STAT_DENY], (unsigned long long)st.hook[WARD_STAT_ASK],
            (unsigned long long)st.hook[WARD_STAT_RAW_DENY],
            (unsigned long long)st.hook[WARD_STAT_BACKSTOP], (unsigned long long)st.queued,
            (unsigned long long)st.answered, (unsigned long long)st.queue_dropped,
            (unsigned long long)st.repairs, (unsigned long long)st.dns_answers,
-           (unsigned long long)st.dns_untrusted, (unsigned long long)st.dns_blocked);
+           (unsigned long long)st.dns_untrusted, (unsigned long long)st.dns_blocked,
+           (unsigned long long)st.hook[WARD_STAT_UNMARKED],
+           (unsigned long long)st.hook[WARD_STAT_HANDOVER],
+           (unsigned long long)st.hook[WARD_STAT_SELF]);
     fflush(stdout);
 }
 
@@ -382,6 +386,26 @@ static int policy_boot_config(ward_kernel_config *cfg)
 static ward_exe_id policy_progs[MAX_POLICY_PROGS];
 static size_t npolicy_progs;
 
+/* The host's own addresses into the hooks' map, as wardd does at each load
+ * (wardd also follows address events; the driver reads them per policy). */
+static void put_self(void)
+{
+    struct ifaddrs *ifa;
+    ward_ip ips[256];
+    size_t n = 0;
+    if (getifaddrs(&ifa) < 0)
+        return;
+    for (struct ifaddrs *i = ifa; i && n < 256; i = i->ifa_next) {
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+            ward_ip_from_v4(&ips[n++],
+                            ntohl(((const struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr));
+        else if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6)
+            memcpy(ips[n++].b, &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+    }
+    freeifaddrs(ifa);
+    ward_kernel_self_set(drv.k, ips, n);
+}
+
 /* The policy's application rules into the verdict tables: compiled as wardd
  * compiles them; programs it programmed before and no longer does are
  * withdrawn. All or nothing on a policy error. */
@@ -399,6 +423,10 @@ static int apply_policy(void)
         ward_policy_free(p);
         return -1;
     }
+    ward_settings st;
+    ward_engine_settings(ward_policy_engine(p), &st);
+    ward_kernel_self_rules(drv.k, st.self_traffic == WARD_SELF_RULES);
+    put_self();
     ward_kc_options o = {
         .prompter = true, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
     ward_kc_tables t;
