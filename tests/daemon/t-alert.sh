@@ -3,23 +3,14 @@
 # the scan becomes one alert in the log, on the event ring and in wardd's log.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+. "$(dirname "$0")/../kernel/wardd.sh"
+ward_policy <<CONF
 set mode ask
 set no-prompter block
 set unattributed block
 set alert portscan 10/30s
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
-wk_bg wardd nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-wk_wait_for "$WK_TMP/wardd.log" ready 30 || { wk_notok "wardd starts"; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_bg w "$WARD" watch --count 40
 sleep 0.5
 open=0

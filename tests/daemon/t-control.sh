@@ -1,38 +1,16 @@
 #!/bin/bash
 # wardd's control plane without kernel hooks: what each lifetime does across
 # a reload and a restart, all-or-nothing reloads, and the learned file.
-set -u
-B=${WARD_BUILD:?}/bin
-T=$(mktemp -d /tmp/ward-ctl.XXXXXX)
-P=""
-trap '[ -n "$P" ] && kill $P 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-n=0
-check() {
-    local name=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fi
-}
-chmod 755 "$T"
-mkdir -p "$T/etc"
-chmod 755 "$T/etc"
-printf 'set mode ask\napp "/usr/bin/curl" {\n    allow out tcp port 443 to internet\n}\n' >"$T/etc/ward.conf"
-chmod 644 "$T/etc/ward.conf"
-export WARD_SOCKET=$T/run/control.sock
-start() {
-    "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
-        --run-dir "$T/run" >>"$T/wardd.log" 2>&1 &
-    P=$!
-    for _ in $(seq 100); do [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && return; sleep 0.1; done
-}
-stop() { kill -TERM $P; wait $P; P=""; }
+. "$(dirname "$0")/nokernel.sh"
+nk_setup ctl
+printf 'set mode ask\napp "/usr/bin/curl" {\n    allow out tcp port 443 to internet\n}\n' | nk_policy
 rules() { "$B/ward" rules list; }
 
 check "explain --json: the decision and its steps as JSON" bash -c \
     "'$B/ward' explain -f '$T/etc/ward.conf' --app /usr/bin/curl --proto tcp --to 93.184.216.34 \
      --port 443 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); \
      assert d[\"verdict\"] == \"permit\" and d[\"reason\"] == \"app-rule\" and d[\"steps\"]'"
-start
+nk_start
 "$B/ward" rules add --until-restart /usr/bin/a allow out tcp port 1 >/dev/null
 "$B/ward" rules add --for 10m /usr/bin/b allow out tcp port 2 >/dev/null
 "$B/ward" rules add /usr/bin/c allow out tcp port 3 >/dev/null
@@ -98,9 +76,9 @@ check "rules add: a refused rule leaves nothing behind" bash -c "! '$B/ward' rul
 check "rules add: a persistent rule of another provider is refused" \
     bash -c "! '$B/ward' rules add --provider fleet /usr/bin/t5 allow out tcp 2>/dev/null &&
              ! '$B/ward' rules list | grep -q /usr/bin/t5"
-stop
-start
+nk_stop
+nk_start
 check "restart: the until-restart rule is gone" bash -c "! '$B/ward' rules list | grep -q /usr/bin/a"
 check "restart: the timed rule is back" bash -c "'$B/ward' rules list | grep -q /usr/bin/b"
-stop
-check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/wardd.log'"
+nk_stop
+nk_no_sanitizer

@@ -5,24 +5,16 @@
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 command -v dig >/dev/null || wk_skip_all "no dig (dnsutils)"
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+. "$(dirname "$0")/../kernel/wardd.sh"
+ward_policy <<CONF
 set mode ask
 set no-prompter pass
 filter "no-ads" layer dns weight 100 hard block domain "*.ads.test"
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
 wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
-wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 20
-for l in dns srv; do wk_wait_for "$WK_TMP/$l.log" listening; done
-wk_bg wardd nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-wk_wait_for "$WK_TMP/wardd.log" ready 30 || { wk_notok "wardd starts"; exit 1; }
+serve_b 20
+wk_wait_for "$WK_TMP/dns.log" listening
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 
 ans=$(wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test)
 wk_check "a name is answered through wardd" [ "$ans" = "$IP_B" ]

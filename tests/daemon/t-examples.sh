@@ -8,28 +8,13 @@
 # block).
 set -u
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-B=${WARD_BUILD:?}/bin
-T=$(mktemp -d /tmp/ward-examples.XXXXXX)
-P=""
-Q=""
-trap '[ -n "$Q" ] && kill $Q 2>/dev/null; [ -n "$P" ] && kill $P 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-n=0
-check() {
-    local name=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fi
-}
-chmod 755 "$T"
+. "$(dirname "$0")/nokernel.sh"
+nk_setup examples
 cp -R "$ROOT/examples" "$T/etc"
 chmod -R go-w "$T/etc"
 check "ward check accepts the examples" "$B/ward" check -q "$T/etc/ward.conf"
 
-export WARD_SOCKET=$T/run/control.sock
-"$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
-    --run-dir "$T/run" >>"$T/wardd.log" 2>&1 &
-P=$!
-for _ in $(seq 100); do [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && break; sleep 0.1; done
+nk_start
 check "wardd loads the examples" bash -c "'$B/ward' status | grep -q 'policy:'"
 
 explain() { # expected-regex description explain-args...
@@ -81,8 +66,5 @@ explain 'block .*reason app-rule' "ssh to the office on a Saturday is denied (it
 
 kill $Q 2>/dev/null
 wait $Q 2>/dev/null
-Q=""
-kill -TERM $P
-wait $P
-P=""
-check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/wardd.log'"
+nk_stop
+nk_no_sanitizer

@@ -6,17 +6,9 @@
 # decision is logged with the right program, pid and remote.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
+. "$(dirname "$0")/../kernel/wardd.sh"
 
-A=$WK_TMP/allowed/wk-client
-D=$WK_TMP/denied/wk-client
-Q=$WK_TMP/asked/wk-client
-O=$WK_TMP/other/wk-client
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 set prompt-timeout 3s default deny
 set no-prompter pass
@@ -29,40 +21,7 @@ app "$D" {
     deny out tcp port 8080 to lan
 }
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
-
-start_wardd() {
-    wk_bg "$1" nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    wk_wait_for "$WK_TMP/$1.log" "ready" 30
-}
-stop_wardd() {
-    local p
-    eval "p=\${WK_PID_$1:-}"
-    kill -TERM "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-}
-# prompter NAME ARGS...: a `ward prompt` in the background, registered.
-prompter() {
-    local name=$1
-    shift
-    wk_bg "$name" "$WARD" prompt "$@"
-    wk_wait_for "$WK_TMP/$name.log" "waiting for prompts" 10
-}
-conn() { wk_client "$1" tcp4 $IP_B 8080 "${2:-10}" 2>&1; }
-# silent NAME: a prompter that registers and never answers (its terminal
-# stays silent), so wardd has a prompter and the timeout decides.
-mkfifo "$WK_TMP/never"
-exec 9<>"$WK_TMP/never"
-silent() {
-    wk_bg "$1" sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 10
-}
-
-wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
-wk_wait_for "$WK_TMP/srv.log" listening
+serve_b 100
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 wk_ok "wardd starts in the namespace with hooks on the test cgroup"
 
@@ -82,10 +41,9 @@ wk_check "prompt: the prompter saw the program and destination" \
     grep -q "program:  $Q" "$WK_TMP/p1.log"
 wk_check "prompt: the answer was learned and persisted" \
     grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
-decisions() { "$WARD" status --json | sed 's/.*"decisions":\([0-9]*\).*/\1/'; }
-before=$(decisions)
+before=$(status decisions)
 wk_check "learned: the next connection of the program passes" [ "$(conn "$Q" 5)" = ok ]
-wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(decisions)" = "$before" ]
+wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(status decisions)" = "$before" ]
 wait "$WK_PID_p1" 2>/dev/null
 
 prompter p2 --answer deny --duration once --count 1
@@ -102,18 +60,14 @@ wk_check "timeout: wardd logged the block as the timeout's" \
 mkdir -p "$WK_TMP/two/a" "$WK_TMP/two/b"
 cp "$WK_CLIENT" "$WK_TMP/two/a/wk-client"
 cp "$WK_CLIENT" "$WK_TMP/two/b/wk-client"
-mkfifo "$WK_TMP/keys"
-exec 8<>"$WK_TMP/keys"
-wk_bg px sh -c "exec \"$WARD\" prompt <\"$WK_TMP/keys\""
-wk_wait_for "$WK_TMP/px.log" "waiting for prompts" 10
+keyed px
 wk_bg ca wk_client "$WK_TMP/two/a/wk-client" tcp4 $IP_B 8080 20
 wk_bg cb wk_client "$WK_TMP/two/b/wk-client" tcp4 $IP_B 8080 20
-pending() { "$WARD" status --json | sed 's/.*"prompts_pending":\([0-9]*\).*/\1/'; }
-for _ in $(seq 100); do [ "$(pending)" = 2 ] && break; sleep 0.1; done
-wk_check "two prompts: both programs wait at once" [ "$(pending)" = 2 ]
+for _ in $(seq 100); do [ "$(status prompts_pending)" = 2 ] && break; sleep 0.1; done
+wk_check "two prompts: both programs wait at once" [ "$(status prompts_pending)" = 2 ]
 printf 'a\n\no\n' >&8 # the first shown: allow, this destination, once
-for _ in $(seq 100); do [ "$(pending)" = 1 ] && break; sleep 0.1; done
-wk_check "two prompts: the first answer leaves the other waiting" [ "$(pending)" = 1 ]
+for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+wk_check "two prompts: the first answer leaves the other waiting" [ "$(status prompts_pending)" = 1 ]
 printf 'd\n\no\n' >&8 # the second: deny once
 wait "$WK_PID_ca" "$WK_PID_cb"
 first=$(sed -n 's/^program:  //p' "$WK_TMP/px.log" | head -1)
@@ -154,10 +108,5 @@ sleep 0.5
 conn "$D" >/dev/null
 wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$D" 10
 stop_wardd wardd2
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd1.log "$WK_TMP"/wardd2.log; then
-    wk_notok "wardd runs and stops without a sanitizer report"
-    grep -h -A30 'Sanitizer\|runtime error' "$WK_TMP"/wardd1.log "$WK_TMP"/wardd2.log | sed 's/^/# /'
-else
-    wk_ok "wardd runs and stops without a sanitizer report"
-fi
+no_sanitizer "wardd runs and stops without a sanitizer report" "$WK_TMP"/wardd1.log "$WK_TMP"/wardd2.log
 exit 0

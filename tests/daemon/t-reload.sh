@@ -3,29 +3,12 @@
 # at once and wardd answers meanwhile; a policy file that is a symlink to a
 # secret elsewhere is refused and nothing of the secret reaches the reply or
 # the log. wardd without kernel hooks.
-set -u
-B=${WARD_BUILD:?}/bin
-T=$(mktemp -d /tmp/ward-reload.XXXXXX)
-P=""
-trap '[ -n "$P" ] && kill $P 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-n=0
-check() {
-    local name=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fi
-}
-chmod 755 "$T"
-mkdir -p "$T/etc" "$T/outside"
-chmod 755 "$T/etc" "$T/outside"
-good='set mode ask\napp "/usr/bin/curl" {\n    allow out tcp port 443 to internet\n}\n'
-printf "$good" >"$T/etc/ward.conf"
-chmod 644 "$T/etc/ward.conf"
-export WARD_SOCKET=$T/run/control.sock
-"$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
-    --run-dir "$T/run" >>"$T/wardd.log" 2>&1 &
-P=$!
-for _ in $(seq 100); do [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/nokernel.sh"
+nk_setup reload
+mkdir -p "$T/outside"
+chmod 755 "$T/outside"
+printf 'set mode ask\napp "/usr/bin/curl" {\n    allow out tcp port 443 to internet\n}\n' | nk_policy
+nk_start
 
 # 16 MB of random bytes in place of the policy. wardd used to parse it on its
 # only loop for minutes; now it is refused before parsing, on a thread. The
@@ -88,7 +71,5 @@ check "symlink to a secret: wardd's log quotes nothing of it" bash -c "! grep -q
 check "symlink to a secret: ward check refuses it and quotes nothing" \
     bash -c "! '$B/ward' check '$T/etc/ward.conf' >'$T/check.out' 2>&1 && grep -q 'symlink leading outside' '$T/check.out' && ! grep -q SECRET-HASH '$T/check.out'"
 
-kill -TERM $P
-wait $P
-P=""
-check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/wardd.log'"
+nk_stop
+nk_no_sanitizer

@@ -7,9 +7,8 @@
 # why and the fix in one line. Then scripts/demo runs here and passes.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-A=$WK_TMP/allowed/wk-client
 # wk_wait_for_cmd CMD PATTERN: until CMD's output holds PATTERN (5 s at most).
 wk_wait_for_cmd() {
     local i
@@ -26,9 +25,7 @@ wk_private_mounts || { wk_notok "runs in a private mount namespace"; exit 1; }
 for _ in 1 2 3 4; do bpf_mounted && umount /sys/fs/bpf; done
 wk_check "no BPF file system on /sys/fs/bpf (unmounted privately)" bash -c '! grep -q " bpf " /proc/mounts'
 
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 set no-prompter block for questions
 app "$A" {
@@ -40,11 +37,10 @@ app "$D" {
     deny out any to lan
 }
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-hw_server
+serve_b
 
 # 1. wardd mounts a BPF file system on /sys/fs/bpf and works.
-hw_wardd wardd || { wk_notok "wardd starts without a BPF file system"; cat "$WK_TMP/wardd.log"; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts without a BPF file system"; cat "$WK_TMP/wardd.log"; exit 1; }
 wk_ok "wardd starts without a BPF file system"
 wk_check "wardd says it mounted one on /sys/fs/bpf" \
     grep -q "no BPF file system was mounted: mounted one on /sys/fs/bpf" "$WK_TMP/wardd.log"
@@ -54,13 +50,13 @@ wk_expect "a denied program is refused (decided by wardd)" fail "$D" tcp4 $IP_B 
 wk_check "wardd logged its decision" wk_wait_for_cmd "'$WARD' log --program '$D'" block
 
 # 2. A restart finds the mount and the pins: same links, no second mount.
-links=$(hw_links | sort | tr '\n' ' ')
-hw_stop_wardd "$WK_PID_wardd"
-hw_wardd wardd2 || wk_notok "wardd restarts"
+links=$(cg_links | sort | tr '\n' ' ')
+stop_wardd wardd
+start_wardd wardd2 || wk_notok "wardd restarts"
 wk_check "a restart mounts nothing more" [ "$(grep -c ' /sys/fs/bpf bpf ' /proc/mounts)" -eq 1 ]
-wk_check "a restart swaps into the same pinned links" [ "$(hw_links | sort | tr '\n' ' ')" = "$links" ]
+wk_check "a restart swaps into the same pinned links" [ "$(cg_links | sort | tr '\n' ' ')" = "$links" ]
 wk_expect "the denied program is still refused" fail "$D" tcp4 $IP_B 8080
-hw_stop_wardd "$WK_PID_wardd2"
+stop_wardd wardd2
 
 # 3 and 4 need /run/ward as a mount point in a namespace of their own.
 made_run_ward=""

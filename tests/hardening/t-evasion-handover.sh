@@ -6,9 +6,9 @@
 # the task sending it. Real datagrams through wardd, counted at the peer.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 A=$WK_TMP/allowed/wk-client
-hw_policy
+refuse_denied_policy
 cat >>"$WK_TMP/etc/ward.conf" <<CONF
 app "$A" {
     allow out udp port 9000
@@ -18,7 +18,7 @@ N=100
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 9000
 wk_wait_for "$WK_TMP/srv.log" listening
-hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 peer() { grep -c '^dgram' "$WK_TMP/srv.log"; }
 
 # The control: the allowed program hands its socket to a copy of itself
@@ -40,7 +40,7 @@ for how in scm exec; do
         [ "$got" = 0 ]
 done
 
-hw_stop_wardd "$WK_PID_wardd"
+stop_wardd wardd
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
     wk_notok "wardd runs without a sanitizer report"
 else

@@ -5,7 +5,7 @@
 # wardd, replies counted.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 A=$WK_TMP/allowed/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
@@ -24,7 +24,7 @@ CONF
 chmod 644 "$WK_TMP/etc/ward.conf"
 N=20
 wk_in_a sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 
 out=$(wk_client "$A" ping $IP_B $N)
 echo "# allowed program: $out"
@@ -38,7 +38,7 @@ echo "# denied program to loopback: $out"
 wk_check "it still pings the host itself (self-traffic pass)" grep -q 'replies=3' <<<"$out"
 
 "$WARD" log --json 2>&1 | tail -5 | sed "s/^/# log: /"
-hw_stop_wardd "$WK_PID_wardd"
+stop_wardd wardd
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
     wk_notok "wardd runs without a sanitizer report"
 else

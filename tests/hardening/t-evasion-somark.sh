@@ -6,8 +6,8 @@
 # change. Real datagrams through wardd, counted at the peer.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
-hw_policy
+. "$(dirname "$0")/../kernel/wardd.sh"
+refuse_denied_policy
 Q=$WK_TMP/asked/wk-client
 N=100
 
@@ -19,7 +19,7 @@ wk_check "a program without capabilities cannot clear SO_MARK" grep -q 'setmark=
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 9000
 wk_wait_for "$WK_TMP/srv.log" listening
-hw_wardd wardd || { wk_notok "wardd starts"; cat $WK_TMP/wardd.log; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts"; cat $WK_TMP/wardd.log; exit 1; }
 
 out=$(wk_client "$Q" somark $IP_B 9000 $N)
 sleep 1
@@ -34,7 +34,7 @@ sleep 1
 got=$(grep -c '^dgram' "$WK_TMP/srv.log")
 wk_check "its plain datagrams are still held and refused (peer got $got)" [ "$got" = 0 ]
 
-hw_stop_wardd "$WK_PID_wardd"
+stop_wardd wardd
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
     wk_notok "wardd runs without a sanitizer report"
 else

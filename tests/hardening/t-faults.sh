@@ -8,10 +8,10 @@
 # the SQLite log passes PRAGMA integrity_check, and wardd starts.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 N=${WARD_FAULTS_N:-20}
 command -v sqlite3 >/dev/null || wk_skip_all "no sqlite3"
-hw_policy
+refuse_denied_policy
 cp "$WK_TMP/etc/ward.conf" "$WK_TMP/etc/small.conf"
 # The large policy: 20,000 programs, 40,000 rules.
 {
@@ -22,14 +22,14 @@ cp "$WK_TMP/etc/ward.conf" "$WK_TMP/etc/small.conf"
     done
 } >"$WK_TMP/etc/big.conf"
 chmod 644 "$WK_TMP/etc/"*.conf
-hw_server # B:8080, what the denied program reaches
+serve_b # B:8080, what the denied program reaches
 wk_bg srv9090 nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 9090
 wk_wait_for "$WK_TMP/srv9090.log" listening
 R=0
 start() {
     R=$((R + 1))
     cp "$WK_TMP/etc/small.conf" "$WK_TMP/etc/ward.conf"
-    hw_wardd wardd$R
+    start_wardd wardd$R
     eval "PID=\$WK_PID_wardd$R"
 }
 kill9() {
@@ -117,10 +117,10 @@ wk_check "the final wardd still refuses the denied program" \
     [ "$(wk_client "$D" tcp4 $IP_B 8080 3)" != ok ]
 kill "$WK_PID_storm" 2>/dev/null
 wait "$WK_PID_storm" 2>/dev/null
-leaked=$(hw_conns)
+leaked=$(conns)
 echo "# denied program: $leaked connections reached the peer over $kills kills of wardd"
 wk_check "no leak: the denied program never reached the peer ($leaked)" [ "$leaked" -eq 0 ]
-hw_stop_wardd "$PID"
+stop_wardd wardd$R
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd*.log; then
     wk_notok "no sanitizer report in any run"
     grep -h -A10 'Sanitizer\|runtime error' "$WK_TMP"/wardd*.log | head -20 | sed 's/^/# /'

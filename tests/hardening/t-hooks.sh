@@ -9,13 +9,13 @@
 # then swaps its programs into the same pinned links.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 command -v bpftool >/dev/null || wk_skip_all "no bpftool"
-hw_policy
-hw_server
-hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+refuse_denied_policy
+serve_b
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_bg w "$WARD" watch
-n_links=$(hw_links | wc -l)
+n_links=$(cg_links | wc -l)
 wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_links" -ge 5 ]
 
 # attack NAME ALERT CMD...: a storm of the denied program; CMD after 1 s.
@@ -25,10 +25,10 @@ wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_
 attack() {
     local name=$1 alert=$2
     shift 2
-    local base=$(hw_conns) alerts=$(grep -c "alert: $alert" "$WK_TMP/wardd.log")
+    local base=$(conns) alerts=$(grep -c "alert: $alert" "$WK_TMP/wardd.log")
     wk_bg storm wk_client "$D" storm $IP_B 8080 3
     sleep 1
-    wk_check "$name: the denied program is refused before" [ "$(hw_conns)" -eq "$base" ]
+    wk_check "$name: the denied program is refused before" [ "$(conns)" -eq "$base" ]
     "$@"
     local i
     for ((i = 0; i < 100; i++)); do
@@ -38,17 +38,17 @@ attack() {
     wk_check "$name: wardd raised the alert $alert" \
         [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ]
     sleep 0.5 # what is in flight lands
-    local during=$(($(hw_conns) - base))
+    local during=$(($(conns) - base))
     wait "$WK_PID_storm"
     local s1=$(cat "$WK_TMP/storm.log")
     wk_bg storm wk_client "$D" storm $IP_B 8080 2
     wait "$WK_PID_storm"
-    local after=$(($(hw_conns) - base - during))
+    local after=$(($(conns) - base - during))
     echo "# $name: leaked during the repair window: $during, after it: $after" \
         "($s1; then $(cat "$WK_TMP/storm.log"))"
     wk_check "$name: 0 connections leaked after the repair ($after; $during in the window)" \
         [ "$after" -eq 0 ]
-    wk_check "$name: the hooks are attached again" [ "$(hw_links | wc -l)" -eq "$n_links" ]
+    wk_check "$name: the hooks are attached again" [ "$(cg_links | wc -l)" -eq "$n_links" ]
     wk_check "$name: every link is pinned again" \
         [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]
 }
@@ -56,7 +56,7 @@ attack() {
 unpin() { rm -rf "$WK_PIN/links"; }
 detach() {
     local id
-    for id in $(hw_links); do bpftool link detach id "$id"; done
+    for id in $(cg_links); do bpftool link detach id "$id"; done
 }
 # An allow-everything connect4 program, swapped into wardd's link.
 cat >"$WK_TMP/allow.bpf.c" <<'C'
@@ -81,10 +81,10 @@ wk_check "the alerts are in the connection log" [ "$(sqlite3 "$WK_TMP/state/log.
     "SELECT count(*) FROM conn WHERE kind = 'alert' AND filter LIKE 'hooks-%'")" -ge 2 ]
 
 # A restart swaps the new programs into the pinned links: same link ids.
-before=$(hw_links | sort | tr '\n' ' ')
-hw_stop_wardd "$WK_PID_wardd"
-hw_wardd wardd2 || wk_notok "wardd restarts"
-after=$(hw_links | sort | tr '\n' ' ')
+before=$(cg_links | sort | tr '\n' ' ')
+stop_wardd wardd
+start_wardd wardd2 || wk_notok "wardd restarts"
+after=$(cg_links | sort | tr '\n' ' ')
 wk_check "a restarted wardd keeps the pinned links (no gap)" [ "$before" = "$after" ]
 wk_check "a restarted wardd raises no alert" bash -c "! grep -q alert: '$WK_TMP/wardd2.log'"
 exit 0

@@ -8,9 +8,9 @@
 # programs are each logged with the right program.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
+serve_b 100000
 
-Q=$WK_TMP/asked/wk-client
 A1=$WK_TMP/one/wk-client
 A2=$WK_TMP/two/wk-client
 S=$WK_TMP/stale/wk-client
@@ -18,7 +18,7 @@ mkdir -p "$WK_TMP/one" "$WK_TMP/two" "$WK_TMP/stale"
 for f in "$A1" "$A2" "$S"; do cp "$WK_CLIENT" "$f"; done
 # A rule naming an address stays with wardd (not in the kernel's tables):
 # every connection of A1 and A2 is decided, and logged, by wardd.
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 set prompt-timeout 2s default deny
 set no-prompter block
@@ -38,15 +38,15 @@ args=()
 start_wardd wardd "${args[@]}" || { wk_notok "wardd starts"; exit 1; }
 grep '^wardd: process events' "$WK_TMP/wardd.log" | sed 's/^/# /'
 wk_check "ward status: process events from the tracepoints" \
-    [ "$(status_field proc_source)" = tracepoints ]
+    [ "$(status proc_source)" = tracepoints ]
 
 # Exec and exit of short-lived processes are seen.
-e0=$(status_field proc_execs)
-x0=$(status_field proc_exits)
+e0=$(status proc_execs)
+x0=$(status proc_exits)
 for _ in $(seq 200); do /bin/true; done
 sleep 0.5
-e1=$(status_field proc_execs)
-x1=$(status_field proc_exits)
+e1=$(status proc_execs)
+x1=$(status proc_exits)
 echo "# exec events: ${e0:-none} -> ${e1:-none}; exit events: ${x0:-none} -> ${x1:-none}"
 wk_check "200 short-lived processes: 200 execs seen" [ "$((${e1:-0} - ${e0:-0}))" -ge 200 ]
 wk_check "200 short-lived processes: 200 exits seen" [ "$((${x1:-0} - ${x0:-0}))" -ge 200 ]
@@ -138,7 +138,7 @@ stop_wardd wardd
 
 # Without any event source, the process is watched through a pidfd.
 start_wardd wardd2 --proc-events none || wk_notok "wardd starts with --proc-events none"
-wk_check "ward status: no event source" [ "$(status_field proc_source)" = none ]
+wk_check "ward status: no event source" [ "$(status proc_source)" = none ]
 until_exit pidfd
 stop_wardd wardd2
 exit 0

@@ -9,7 +9,8 @@
 # it holds for its process only. The real program is still allowed.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
+serve_b 100000
 command -v curl >/dev/null || wk_skip_all "no curl"
 CURL=$(readlink -f "$(command -v curl)")
 
@@ -20,7 +21,7 @@ mkdir -p "$WK_TMP/app" "$WK_TMP/evil"
 cp "$WK_CLIENT" "$A"
 cp "$WK_CLIENT" "$WK_TMP/evil/evil" # what the attacker runs
 chmod 755 "$WK_TMP/app" "$WK_TMP/evil" "$WK_TMP/evil/evil"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 set prompt-timeout 2s default deny
 set no-prompter block

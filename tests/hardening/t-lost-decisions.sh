@@ -5,39 +5,23 @@
 # and every decision of the killed run is either a row or counted lost.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
+. "$(dirname "$0")/../kernel/wardd.sh"
 
-D=$WK_TMP/denied/wk-client
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 app "$D" {
     # to lan: decided (and logged) by wardd, not refused by the hook
     deny out tcp port 8080 to lan
 }
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
-start_wardd() {
-    wk_bg "$1" nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    wk_wait_for "$WK_TMP/$1.log" "ready" 30
-}
-status() { "$WARD" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"; }
 
-wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
-wk_wait_for "$WK_TMP/srv.log" listening
+serve_b 100
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 boot1=$(status boot)
 # Load: the denied program connects in a loop; wardd decides each connect.
 wk_bg storm wk_client "$D" storm $IP_B 8080 6
 for _ in $(seq 200); do [ "$(status log_written)" -gt 1000 ] 2>/dev/null && break; sleep 0.05; done
-kill -9 "$WK_PID_wardd1"
-wait "$WK_PID_wardd1" 2>/dev/null
+kill9_wardd wardd1
 wait "$WK_PID_storm" 2>/dev/null
 start_wardd wardd2 || { wk_notok "wardd starts again"; exit 1; }
 line=$(grep "never logged" "$WK_TMP/wardd2.log")
@@ -60,13 +44,8 @@ wk_check "ward log --gaps lists it" \
     bash -c "\"$WARD\" log --gaps | grep -q \"$lost decisions not logged (wardd stopped; boot $boot1\""
 boot2=$(status boot)
 wk_check "the new run has a new boot id ($boot2 > $boot1)" [ "${boot2:-0}" -gt "${boot1:-0}" ]
-kill -TERM "$WK_PID_wardd2"
-wait "$WK_PID_wardd2" 2>/dev/null
+stop_wardd wardd2
 wk_check "a clean stop says how many decisions it published and that none were lost" \
     grep -q "decisions published, 0 not logged" "$WK_TMP/wardd2.log"
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd2.log"; then
-    wk_notok "no sanitizer report"
-else
-    wk_ok "no sanitizer report"
-fi
+no_sanitizer "no sanitizer report" "$WK_TMP/wardd2.log"
 exit 0

@@ -8,10 +8,10 @@
 # what gets through is counted.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
-hw_policy
-hw_server
-hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+. "$(dirname "$0")/../kernel/wardd.sh"
+refuse_denied_policy
+serve_b
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 table() { wk_in_a nft -a list table inet ward 2>/dev/null; }
 alerts() { grep -c "alert: nft-tampered" "$WK_TMP/wardd.log"; }
 
@@ -27,13 +27,13 @@ wait_gone() {
 
 wk_bg storm wk_client "$D" storm $IP_B 8080 5
 sleep 1
-base=$(hw_conns)
+base=$(conns)
 wk_check "the denied program is refused before" [ "$base" -eq 0 ]
 a0=$(alerts)
 wk_in_a nft insert rule inet ward output meta l4proto tcp counter accept comment '"intruder"'
 wk_check "an inserted accept rule is removed" wait_gone intruder
 sleep 0.5 # what is in flight lands
-during=$(($(hw_conns) - base))
+during=$(($(conns) - base))
 wk_check "wardd raised an alert naming the change" \
     grep -q "alert: nft-tampered: something was added to table inet ward by pid [0-9]* (nft)" \
     "$WK_TMP/wardd.log"
@@ -67,7 +67,7 @@ wait "$WK_PID_storm"
 s1=$(cat "$WK_TMP/storm.log")
 wk_bg storm wk_client "$D" storm $IP_B 8080 2
 wait "$WK_PID_storm"
-after=$(($(hw_conns) - base - during))
+after=$(($(conns) - base - during))
 echo "# leaked during the repair window: $during, after it: $after ($s1; then $(cat "$WK_TMP/storm.log"))"
 wk_check "outbound: 0 connections leaked after the repair ($after; $during in the window)" \
     [ "$after" -eq 0 ]

@@ -4,16 +4,9 @@
 # Real connects through wardd (namespaces, hooks on a test cgroup), counted.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
+. "$(dirname "$0")/../kernel/wardd.sh"
 
-A=$WK_TMP/allowed/wk-client
-D=$WK_TMP/denied/wk-client
-Q=$WK_TMP/asked/wk-client
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-cat >"$WK_TMP/etc/ward.conf" <<CONF
+ward_policy <<CONF
 set mode ask
 set no-prompter pass
 app "$A" {
@@ -23,15 +16,9 @@ app "$D" {
     deny out tcp port 8080
 }
 CONF
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
 
-wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
-wk_wait_for "$WK_TMP/srv.log" listening
-wk_bg wardd nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-wk_wait_for "$WK_TMP/wardd.log" "ready" 30 || { wk_notok "wardd starts"; exit 1; }
+serve_b 100
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_check "no prompter is registered" \
     bash -c "\"$WARD\" status --json | grep -q '\"prompters\":0'"
 
@@ -57,11 +44,6 @@ printf 'set no-prompter pass for all\n' >"$WK_TMP/etc/bad.conf"
 out=$("$WARD" check "$WK_TMP/etc/bad.conf" 2>&1)
 wk_check "ward check refuses 'no-prompter pass for all' at its line and column" \
     grep -q 'bad.conf:1:26: error:.*override deny rules' <<<"$out"
-kill -TERM "$WK_PID_wardd"
-wait "$WK_PID_wardd" 2>/dev/null
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
-    wk_notok "wardd runs without a sanitizer report"
-else
-    wk_ok "wardd runs without a sanitizer report"
-fi
+stop_wardd wardd
+no_sanitizer "wardd runs without a sanitizer report" "$WK_TMP/wardd.log"
 exit 0

@@ -6,29 +6,14 @@
 # drops nothing.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
+. "$(dirname "$0")/../kernel/wardd.sh"
 
-Q=$WK_TMP/asked/wk-client
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
-printf 'set mode ask\nset prompt-timeout 30s default deny\n' >"$WK_TMP/etc/ward.conf"
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
-status() { "$WARD" status --json | sed "s/.*\"$1\":\([0-9]*\).*/\1/"; }
+printf 'set mode ask\nset prompt-timeout 30s default deny\n' | ward_policy
 
-wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 100
-wk_wait_for "$WK_TMP/srv.log" listening
-wk_bg wardd nsenter --net=/run/netns/$NS_A "$WARDD" --foreground --max-waiting 3 \
-    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-wk_wait_for "$WK_TMP/wardd.log" "ready" 30 || { wk_notok "wardd starts with --max-waiting"; exit 1; }
+serve_b 100
+start_wardd wardd --max-waiting 3 || { wk_notok "wardd starts with --max-waiting"; exit 1; }
 # A prompter that never answers: unknown programs wait on their prompt.
-mkfifo "$WK_TMP/never"
-exec 9<>"$WK_TMP/never"
-wk_bg p sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/p.log" "waiting for prompts" 10
+silent p
 # Three ports, three prompts: all three connections are known to wait
 # (prompts_pending = 3) before the ones past the bound start.
 for i in 1 2 3; do wk_bg "w$i" wk_client "$Q" tcp4 $IP_B 808$i 40; done
@@ -56,11 +41,6 @@ wk_check "the kernel's queue dropped nothing ($(status queue_dropped))" \
     [ "$(status queue_dropped)" = 0 ]
 wk_check "the log names them prompt-overflow" \
     bash -c "\"$WARD\" log --program '$Q' | grep -q 'prompt-overflow'"
-kill -TERM "$WK_PID_wardd"
-wait "$WK_PID_wardd" 2>/dev/null
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
-    wk_notok "no sanitizer report"
-else
-    wk_ok "no sanitizer report"
-fi
+stop_wardd wardd
+no_sanitizer "no sanitizer report" "$WK_TMP/wardd.log"
 exit 0

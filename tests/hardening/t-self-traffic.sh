@@ -9,7 +9,7 @@
 #     wardd's rules is logged.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-. "$(dirname "$0")/lib-wardd.sh"
+. "$(dirname "$0")/../kernel/wardd.sh"
 O=$WK_TMP/other/wk-client
 Q=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc"
@@ -33,7 +33,7 @@ wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080
 wk_bg local nsenter --net=/run/netns/$NS_A "$WK_CLIENT" listen-tcp 8081
 wk_wait_for "$WK_TMP/srv.log" listening
 wk_wait_for "$WK_TMP/local.log" listening
-hw_wardd wardd || { wk_notok "wardd starts"; exit 1; }
+start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 
 out=$(wk_client "$D" tcp4 $IP_B 8080 3)
 wk_check "deny out any: EPERM at connect, in the kernel (got '$out')" [ "$out" = "err EPERM" ]
@@ -80,7 +80,7 @@ wk_check "self-traffic rules: a rule wardd decides refuses loopback (got '$out')
 wk_check "wardd logged that refusal by the rule" \
     bash -c "\"$WARD\" log --program '$O' --json | grep -q '\"verdict\":\"block\".*\"reason\":\"app-rule\"'"
 
-hw_stop_wardd "$WK_PID_wardd"
+stop_wardd wardd
 if grep -q 'Sanitizer\|runtime error' "$WK_TMP/wardd.log"; then
     wk_notok "wardd runs without a sanitizer report"
 else

@@ -9,6 +9,9 @@
 #
 # nsenter --net is used rather than `ip netns exec`, which remounts /sys
 # (and would hide bpffs and the cgroup tree from the driver).
+#
+# Tests of wardd itself source tests/kernel/wardd.sh after wk_setup (wardd,
+# prompters, a server on B); tests/daemon/nokernel.sh runs it without hooks.
 
 set -u
 # Each test runs in a private mount namespace of its own: where no BPF file
