@@ -58,6 +58,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
         return -ENOMEM;
     k->cfg = *c;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
+    k->events_fd = k->kev_stats_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
     if (!k->cfg.mark || (k->cfg.mark & (k->cfg.mark - 1)) || k->cfg.mark == k->cfg.reject_mark) {
         snprintf(k->err, sizeof(k->err), "marks: one bit each, undecided != reject");
@@ -83,6 +84,10 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
             if (!k->err[0])
                 snprintf(k->err, sizeof(k->err), "BPF hooks (pins under %s): %s", k->pin_dir,
                          strerror(-err));
+            goto cleanup;
+        }
+        if ((err = wk_events_open(k))) {
+            snprintf(k->err, sizeof(k->err), "BPF event ring: %s", strerror(-err));
             goto cleanup;
         }
     }
@@ -111,6 +116,7 @@ void ward_kernel_close(ward_kernel *k)
         return;
     wk_queue_close(k);
     wk_nft_close(k);
+    wk_events_close(k);
     wk_bpf_close(k);
     free(k);
 }
@@ -302,6 +308,7 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->dns_untrusted = k->dns_untrusted;
     out->dns_blocked = k->dns_blocked;
     out->native_queue = k->native_queue;
+    wk_events_stats(k, out);
     queue_counters(k, out);
     return 0;
 }

@@ -112,6 +112,8 @@ static __always_inline __u8 lookup(__u64 dev, __u64 ino, __u8 proto, __u16 port,
     return lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_OUT, port, dflt);
 }
 
+#include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
+
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
     struct ward_sockinfo si = {.dev = dev, .ino = ino};
@@ -139,8 +141,10 @@ int ward_sock_create(struct bpf_sock *ctx)
         __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, 0, ward_raw_default) : ward_raw_default;
         if (v != WARD_KV_ALLOW) {
             count(WARD_STAT_RAW_DENY);
+            ward_emit_raw(ctx, WARD_KV_DENY, dev, ino);
             return 0;
         }
+        ward_emit_raw(ctx, WARD_KV_ALLOW, dev, ino);
         return 1;
     }
     if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM) {
@@ -198,25 +202,25 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect)
 SEC("cgroup/connect4")
 int ward_connect4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return ward_emit_addr(ctx, on_addr(ctx, true), WARD_KEV_CONNECT, 4);
 }
 
 SEC("cgroup/connect6")
 int ward_connect6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true);
+    return ward_emit_addr(ctx, on_addr(ctx, true), WARD_KEV_CONNECT, 6);
 }
 
 SEC("cgroup/sendmsg4")
 int ward_sendmsg4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return ward_emit_addr(ctx, on_addr(ctx, false), WARD_KEV_SENDMSG, 4);
 }
 
 SEC("cgroup/sendmsg6")
 int ward_sendmsg6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false);
+    return ward_emit_addr(ctx, on_addr(ctx, false), WARD_KEV_SENDMSG, 6);
 }
 
 /* The listening port table: who bound which port. Inbound verdicts are
@@ -236,13 +240,13 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 SEC("cgroup/post_bind4")
 int ward_post_bind4(struct bpf_sock *ctx)
 {
-    return on_post_bind(ctx);
+    return ward_emit_bind(ctx, on_post_bind(ctx), 4);
 }
 
 SEC("cgroup/post_bind6")
 int ward_post_bind6(struct bpf_sock *ctx)
 {
-    return on_post_bind(ctx);
+    return ward_emit_bind(ctx, on_post_bind(ctx), 6);
 }
 
 /*

@@ -206,6 +206,8 @@ int wk_bpf_open(ward_kernel *k)
     k->socks_fd = bpf_map__fd(skel->maps.ward_socks);
     k->binds_fd = bpf_map__fd(skel->maps.ward_binds);
     k->stats_fd = bpf_map__fd(skel->maps.ward_stats);
+    k->events_fd = bpf_map__fd(skel->maps.ward_events);
+    k->kev_stats_fd = bpf_map__fd(skel->maps.ward_kev_stats);
     skel = NULL;
     err = 0;
 cleanup:
@@ -291,6 +293,7 @@ void wk_bpf_close(ward_kernel *k)
     ward_bpf__destroy(k->skel);
     k->skel = NULL;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = -1;
+    k->events_fd = k->kev_stats_fd = -1;
 }
 
 static void unlink_dir(const char *dir)
