@@ -67,21 +67,27 @@ void wardd_emit(struct wardd *d, ward_event *ev)
     d->mark->last_ns = ev->time_ns;
 }
 
+void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
+                      const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by)
+{
+    event_from(ev, r, pid, uid);
+    ev->verdict = (uint8_t)dec->verdict;
+    ev->reason = (uint8_t)dec->reason;
+    ev->filter_id = dec->filter_id;
+    ward_filter_def f;
+    if (by)
+        WARD_EVENT_SET(ev, filter, by);
+    else if (dec->filter_id && ward_filter_get(d->engine, dec->filter_id, &f) == 0 && f.name)
+        WARD_EVENT_SET(ev, filter, f.name);
+    else
+        WARD_EVENT_SET(ev, filter, ward_reason_name(dec->reason));
+}
+
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by)
 {
     ward_event ev;
-    event_from(&ev, r, pid, uid);
-    ev.verdict = (uint8_t)dec->verdict;
-    ev.reason = (uint8_t)dec->reason;
-    ev.filter_id = dec->filter_id;
-    ward_filter_def f;
-    if (by)
-        WARD_EVENT_SET(&ev, filter, by);
-    else if (dec->filter_id && ward_filter_get(d->engine, dec->filter_id, &f) == 0 && f.name)
-        WARD_EVENT_SET(&ev, filter, f.name);
-    else
-        WARD_EVENT_SET(&ev, filter, ward_reason_name(dec->reason));
+    wardd_event_fill(d, &ev, r, dec, pid, uid, by);
     wardd_emit(d, &ev);
     d->decisions++;
     /* An attack shows as inbound traffic refused: scans and floods. */
@@ -105,31 +111,34 @@ static uint8_t kernel_verdict(enum ward_verdict v)
 /* The program a queued connection belongs to. The hook saw the executable
  * (dev, inode) at connect time; the process may have exec'd since, so the
  * table's view is used only when it still names that same executable. */
-static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
+const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe)
 {
-    if (!q->attributed)
-        return NULL;
-    const ward_proc *p = proctab_lookup(d->procs, q->pid);
+    const ward_proc *p = proctab_lookup(d->procs, pid);
     /* A pid that a rule until-exit waits for: its start time is checked
      * against /proc, so a newer process with that pid, whose events are not
      * read yet, never passes for the one the rule is for. */
     for (size_t i = 0; p && i < d->n_watches; i++) {
-        if (d->watches[i].pid == q->pid) {
-            if (proctab_start_time(d->procs, q->pid) != p->start_time)
-                p = proctab_refresh(d->procs, q->pid);
+        if (d->watches[i].pid == pid) {
+            if (proctab_start_time(d->procs, pid) != p->start_time)
+                p = proctab_refresh(d->procs, pid);
             break;
         }
     }
-    if (p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino)
+    if (p && p->id.dev == exe.dev && p->id.ino == exe.ino)
         return p;
     return NULL;
+}
+
+static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
+{
+    return q->attributed ? wardd_attribute(d, q->pid, q->exe) : NULL;
 }
 
 /* The name the rules know the process's program by: its path when the file
  * at that path in our mount namespace is the file it runs; otherwise a label
  * that says so, which no rule names (and the prompt and the log show). */
-static const char *program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
-                                size_t len)
+const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
+                               size_t len)
 {
     *unverified = !proctab_verify(d->procs, p);
     if (!*unverified)
@@ -153,7 +162,7 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
     /* The name a trusted DNS answer gave this address, before the connect. */
     r->domain = q->domain[0] ? q->domain : NULL;
     if (p) {
-        r->app.path = program_name(d, p, &r->app.unverified, name, name_len);
+        r->app.path = wardd_program_name(d, p, &r->app.unverified, name, name_len);
         r->app.exe = p->id;
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
@@ -290,8 +299,14 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
     wardd_request_fill_time(&r, (int64_t)time(NULL));
     ward_decision dec;
     ward_classify(d->engine, &r, &dec, NULL, 0);
-    if (dec.verdict == WARD_V_PERMIT)
+    if (dec.verdict == WARD_V_PERMIT) {
+        /* Logged too, repeats of the same answer folded into one counted row. */
+        ward_event ev;
+        wardd_event_fill(d, &ev, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
+        wardd_publish_folded(d, &ev, NULL);
+        d->decisions++;
         return WARD_KV_ALLOW;
+    }
     wardd_publish(d, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
     return WARD_KV_DENY;
 }

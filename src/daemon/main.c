@@ -180,7 +180,16 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SERVER = 1, TAG_SIGNAL, TAG_QUEUE, TAG_PROCMON, TAG_NFTMON, TAG_PIDFDS, TAG_RELOAD };
+enum {
+    TAG_SERVER = 1,
+    TAG_SIGNAL,
+    TAG_QUEUE,
+    TAG_PROCMON,
+    TAG_NFTMON,
+    TAG_PIDFDS,
+    TAG_RELOAD,
+    TAG_KEVENTS
+};
 
 static int setup(struct wardd *d)
 {
@@ -293,6 +302,12 @@ static int setup(struct wardd *d)
         if (mfd >= 0)
             epoll_add(d->epfd, mfd, TAG_NFTMON);
     }
+    if (wardd_kevents_open(d) < 0) {
+        wardd_log(LOG_ERR, "out of memory");
+        return -1;
+    }
+    if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
+        epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
     wardd_kernel_sync(d);
     uint64_t wd;
     if (sd_watchdog_enabled(0, &wd) > 0)
@@ -316,6 +331,7 @@ static void teardown(struct wardd *d)
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
     wardd_reload_free(d);
+    wardd_kevents_close(d); /* the repeats still counted go to the log */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -373,6 +389,7 @@ static int timers(struct wardd *d)
         wardd_guard_nft_check(d);
     }
     wardd_guard_hooks(d, now);
+    wardd_kevents_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -426,6 +443,9 @@ static int run(struct wardd *d)
                 break;
             case TAG_NFTMON:
                 wardd_guard_nft(d);
+                break;
+            case TAG_KEVENTS:
+                wardd_kevents_drain(d);
                 break;
             }
         }

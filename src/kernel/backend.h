@@ -241,7 +241,7 @@ typedef struct ward_kstats {
     uint64_t hook_repairs;          /* links attached again or pins put back */
     uint64_t dns_answers, dns_untrusted, dns_blocked;
     uint64_t events_emitted, events_lost; /* the hooks' decision records (all runs) */
-    bool native_queue; /* nft queue statement (else xt NFQUEUE) */
+    bool native_queue;                    /* nft queue statement (else xt NFQUEUE) */
 } ward_kstats;
 int ward_kernel_stats(ward_kernel *k, ward_kstats *out);
 

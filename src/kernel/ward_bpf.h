@@ -103,13 +103,13 @@ struct ward_kevent {
     __u64 ino;
     __u32 pid; /* tgid */
     __u32 uid;
-    __u32 rule;   /* ward_vval.rule of the entry that decided; 0: none (a default) */
-    __u8 kind;    /* enum ward_kev_kind */
-    __u8 verdict; /* WARD_KV_ALLOW or WARD_KV_DENY */
-    __u8 proto;   /* IPPROTO_* (raw: the socket's protocol) */
-    __u8 family;  /* 4 or 6 */
-    __u16 lport;  /* host order (bind: the bound port) */
-    __u16 rport;  /* host order */
+    __u32 rule;      /* ward_vval.rule of the entry that decided; 0: none (a default) */
+    __u8 kind;       /* enum ward_kev_kind */
+    __u8 verdict;    /* WARD_KV_ALLOW or WARD_KV_DENY */
+    __u8 proto;      /* IPPROTO_* (raw: the socket's protocol) */
+    __u8 family;     /* 4 or 6 */
+    __u16 lport;     /* host order (bind: the bound port) */
+    __u16 rport;     /* host order */
     __u8 local[16];  /* IPv4 as ::ffff:a.b.c.d; zero when not known yet */
     __u8 remote[16]; /* the destination (connect, sendmsg) */
     char comm[16];

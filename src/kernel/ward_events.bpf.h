@@ -175,8 +175,8 @@ static __always_inline int ward_emit_bind(struct bpf_sock *ctx, int rc, int fami
 {
     __u64 dev = 0, ino = 0;
     current_exe(&dev, &ino);
-    struct ward_kevent *e = kev_begin(WARD_KEV_BIND, rc ? WARD_KV_ALLOW : WARD_KV_DENY, dev, ino,
-                                      0, (__u8)ctx->protocol);
+    struct ward_kevent *e = kev_begin(WARD_KEV_BIND, rc ? WARD_KV_ALLOW : WARD_KV_DENY, dev, ino, 0,
+                                      (__u8)ctx->protocol);
     if (!e)
         return rc;
     e->family = family;
