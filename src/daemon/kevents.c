@@ -73,7 +73,6 @@ static void key_from_event(struct wardd_fold_key *k, const ward_event *ev)
     k->name_hash = hash_bytes(ev->domain, strlen(ev->domain), 14695981039346656037ull);
     k->name_hash = hash_bytes(ev->exe, strlen(ev->exe), k->name_hash);
     k->rule = ev->filter_id;
-    k->lport = ev->lport;
     k->rport = ev->rport;
     k->proto = ev->proto;
     k->verdict = ev->verdict;

@@ -84,6 +84,10 @@ decisions() { "$WARD" status --json | sed 's/.*"decisions":\([0-9]*\).*/\1/'; }
 before=$(decisions)
 wk_check "learned: the next connection of the program passes" [ "$(conn "$Q" 5)" = ok ]
 wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(decisions)" = "$before" ]
+# ... and still reached the log: the hook reported it, with the learned rule.
+klog() { "$WARD" log --program "$Q" --json | grep '"reason":"app-rule"' | grep -q '"filter_id":[1-9]'; }
+for _ in $(seq 30); do klog && break; sleep 0.1; done
+wk_check "learned: the kernel's decision is in the log with the program and its rule" klog
 wait "$WK_PID_p1" 2>/dev/null
 
 prompter p2 --answer deny --duration once --count 1
