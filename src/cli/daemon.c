@@ -230,8 +230,8 @@ void cli_print_event(FILE *f, const ward_event *ev)
             ev->lport, ev->direction == WARD_DIR_IN ? "<-" : "->",
             ward_ip_format(&ev->remote, r, sizeof(r)), ev->rport, ev->domain[0] ? " (" : "",
             ev->domain, ev->domain[0] ? ")" : "", ev->pid,
-            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?",
-            ev->filter, times);
+            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?", ev->filter,
+            times);
 }
 
 void cli_print_event_json(FILE *f, const ward_event *ev)

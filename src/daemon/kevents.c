@@ -212,7 +212,8 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
     key.ino = e->ino;
     memcpy(key.remote.b, e->remote, 16);
     key.rule = e->rule;
-    key.lport = e->lport;
+    /* Binds fold by program: a resolver binding a fresh port per query
+     * would otherwise make a row each. */
     key.rport = e->rport;
     key.kind = e->kind;
     key.proto = e->proto;

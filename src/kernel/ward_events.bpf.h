@@ -135,6 +135,12 @@ static __always_inline int ward_emit_addr(struct bpf_sock_addr *ctx, int rc, __u
         __builtin_memcpy(remote, a, 16);
     }
     if (kind == WARD_KEV_SENDMSG) {
+        /* A held socket's datagram goes on to the queue, whose decision is
+         * the one that counts (wardd reports it). */
+        int mark = 0;
+        if (v == WARD_KV_ALLOW && !bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) &&
+            (mark & ward_mark))
+            return rc;
         /* Once per socket and destination (and verdict). */
         struct bpf_sock *sk = ctx->sk;
         struct ward_sent *s =

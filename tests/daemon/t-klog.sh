@@ -10,6 +10,7 @@ command -v dig >/dev/null || wk_skip_all "no dig (dnsutils)"
 WARD=$WK_BUILD/bin/ward
 WARDD=$WK_BUILD/bin/wardd
 A=$WK_TMP/allowed/wk-client
+O=$WK_TMP/other/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
 cat >"$WK_TMP/etc/ward.conf" <<CONF
@@ -17,6 +18,9 @@ set mode ask
 set no-prompter pass
 app "$A" {
     allow out tcp port 8080
+}
+app "$O" {
+    allow out udp
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"
@@ -70,6 +74,14 @@ wk_check "the rows name the rule that decided (app-rule, rule $rid)" \
 wk_check "the kernel's records are counted by ward status" [ "$(st kernel_events)" -ge $N ]
 "$WARD" log --program "$A" | head -2 | sed 's/^/# /'
 wk_check "ward log shows the count" bash -c "'$WARD' log --program '$A' | grep -q ' x[0-9]'"
+
+# Datagrams: the first of each socket to a destination, allowed by the table.
+before=$(st decisions)
+for _ in 1 2 3; do wk_client "$O" udp-sendto $IP_B 9999 >/dev/null; done
+wk_check "datagrams allowed in the kernel: wardd decided nothing" [ "$(st decisions)" = "$before" ]
+settle 3 "$O"
+wk_check "datagrams: each socket's first datagram is logged ($(rows "$O" | counted))" \
+    [ "$(rows "$O" | grep '"rport":9999' | grep '"proto":17' | counted)" = 3 ]
 
 # A raw socket, refused by the hook in the kernel.
 wk_check "raw socket: refused in the kernel" [ "$(wk_client "$A" raw)" = "err EPERM" ]
