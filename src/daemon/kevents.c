@@ -91,9 +91,10 @@ static void slot_flush(struct wardd *d, struct fold_slot *s)
     s->used = false;
 }
 
-/* The slot holding key (counted: true), or where it may go (false). */
+/* The slot holding key (found: true), or where it may go: a free slot, else
+ * the oldest of its probes (to be flushed first). */
 static struct fold_slot *fold_find(struct wardd_fold *f, const struct wardd_fold_key *k,
-                                   int64_t now_ms, bool *found)
+                                   bool *found)
 {
     uint64_t h = hash_bytes(k, sizeof(*k), 14695981039346656037ull);
     struct fold_slot *free_slot = NULL, *oldest = NULL;
@@ -104,7 +105,7 @@ static struct fold_slot *fold_find(struct wardd_fold *f, const struct wardd_fold
                 free_slot = s;
             continue;
         }
-        if (!memcmp(&s->key, k, sizeof(*k)) && now_ms - s->start_ms < WARDD_FOLD_MS) {
+        if (!memcmp(&s->key, k, sizeof(*k))) {
             *found = true;
             return s;
         }
@@ -115,14 +116,19 @@ static struct fold_slot *fold_find(struct wardd_fold *f, const struct wardd_fold
     return free_slot ? free_slot : oldest;
 }
 
-/* Counts the event when an identical one is in its window; true if so. */
+/* Counts the event when an identical one is in its window; true if so. An
+ * identical one whose window is over gets its count out first. */
 static bool fold_hit(struct wardd *d, const struct wardd_fold_key *k, int64_t now_ms,
                      int64_t time_ns)
 {
     bool found;
-    struct fold_slot *s = d->fold ? fold_find(d->fold, k, now_ms, &found) : NULL;
+    struct fold_slot *s = d->fold ? fold_find(d->fold, k, &found) : NULL;
     if (!s || !found)
         return false;
+    if (now_ms - s->start_ms >= WARDD_FOLD_MS) {
+        slot_flush(d, s);
+        return false;
+    }
     s->repeats++;
     s->last_ns = time_ns;
     d->folded++;
@@ -138,7 +144,7 @@ static void fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_e
     if (!d->fold)
         return;
     bool found;
-    struct fold_slot *s = fold_find(d->fold, k, now_ms, &found);
+    struct fold_slot *s = fold_find(d->fold, k, &found);
     if (s->used)
         slot_flush(d, s); /* an older window, or evicted: its count goes out now */
     *s = (struct fold_slot){.used = true, .key = *k, .start_ms = now_ms, .ev = *ev};
@@ -292,6 +298,11 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
 static void on_kevent(void *ctx, const struct ward_kevent *e)
 {
     struct wardd *d = ctx;
+    if (!d->kev_procs_read) {
+        /* The processes that connected are known first (as for the queue). */
+        wardd_procs_drain(d);
+        d->kev_procs_read = true;
+    }
     d->kev_received++;
     if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_DENY)
         return;
@@ -302,8 +313,7 @@ void wardd_kevents_drain(struct wardd *d)
 {
     if (!d->kernel)
         return;
-    /* The processes that connected are known first (as for the queue). */
-    wardd_procs_drain(d);
+    d->kev_procs_read = false;
     ward_kernel_events_drain(d->kernel, on_kevent, d);
 }
 
@@ -317,6 +327,8 @@ uint64_t wardd_kevents_lost(struct wardd *d)
 
 void wardd_kevents_tick(struct wardd *d, int64_t now_ms)
 {
+    /* The hooks wake wardd only when their ring fills up: read on the clock. */
+    wardd_kevents_drain(d);
     wardd_fold_flush(d, now_ms);
     if (!d->kernel || now_ms - d->kev_checked_ms < WARDD_FOLD_MS)
         return;

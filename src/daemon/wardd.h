@@ -106,7 +106,8 @@ struct wardd {
     uint64_t kev_lost_base;      /* the hooks' lost count when this run started */
     uint64_t kev_lost_said;      /* the lost count last logged */
     int64_t kev_checked_ms;
-    uint64_t folded; /* repeats counted into another row, not a row of their own */
+    bool kev_procs_read; /* this drain applied the process events first */
+    uint64_t folded;     /* repeats counted into another row, not a row of their own */
     bool running;
     bool hooks_failing; /* the last hook repair failed */
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
