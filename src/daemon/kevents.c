@@ -196,6 +196,22 @@ static bool rule_of(const struct wardd *d, uint32_t id, const char *path, ward_a
     return false;
 }
 
+/* The program of the policy whose path names the file exe, if any: the
+ * same stat(2) of each path the kernel tables are compiled with. */
+static const char *program_at(const struct wardd *d, ward_exe_id exe)
+{
+    if (!exe.dev && !exe.ino)
+        return NULL;
+    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
+        ward_app_info a;
+        struct stat st;
+        if (ward_app_at(d->engine, i, &a) == 0 && !stat(a.path, &st) && st.st_dev == exe.dev &&
+            st.st_ino == exe.ino)
+            return a.path;
+    }
+    return NULL;
+}
+
 /* Whether a rule matches what the record says (the tables hold only
  * direction, protocol and port rules). */
 static bool rule_matches(const ward_app_rule *r, uint8_t proto, uint16_t port)
@@ -266,6 +282,9 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
             r.app.path = name;
             r.app.unverified = true;
         }
+        r.app.exe = exe;
+    } else if ((owner = program_at(d, exe))) {
+        r.app.path = owner; /* gone, no rule decided (raw, bind): the program whose file it is */
         r.app.exe = exe;
     }
     r.app.pid = e->pid;
