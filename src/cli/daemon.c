@@ -221,14 +221,17 @@ void cli_print_event(FILE *f, const ward_event *ev)
                 (unsigned long long)first, (unsigned long long)(first + ev->count - 1));
         return;
     }
-    fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]\n", when,
+    char times[24] = "";
+    if (ev->count > 1) /* repeats folded into this row */
+        snprintf(times, sizeof(times), " x%u", ev->count);
+    fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]%s\n", when,
             ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
             ev->direction == WARD_DIR_IN ? "in " : "out", ward_ip_format(&ev->local, l, sizeof(l)),
             ev->lport, ev->direction == WARD_DIR_IN ? "<-" : "->",
             ward_ip_format(&ev->remote, r, sizeof(r)), ev->rport, ev->domain[0] ? " (" : "",
             ev->domain, ev->domain[0] ? ")" : "", ev->pid,
-            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?",
-            ev->filter);
+            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?", ev->filter,
+            times);
 }
 
 void cli_print_event_json(FILE *f, const ward_event *ev)

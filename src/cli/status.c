@@ -22,7 +22,8 @@ int cmd_status(int argc, char **argv)
                "\"subscribers\":%llu,\"prompts_pending\":%llu,\"decisions\":%llu,"
                "\"log_written\":%llu,\"log_dropped\":%llu,\"proc_source\":\"%s\","
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
-               "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu}\n",
+               "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
+               "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -32,7 +33,8 @@ int cmd_status(int argc, char **argv)
                s->proc_source, (unsigned long long)s->proc_execs, (unsigned long long)s->proc_exits,
                (unsigned long long)s->boot, (unsigned long long)s->lost_last_run,
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
-               (unsigned long long)s->queue_user_dropped);
+               (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
+               (unsigned long long)s->kernel_lost, (unsigned long long)s->folded);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -42,6 +44,8 @@ int cmd_status(int argc, char **argv)
                "queue:     %llu packets dropped by the kernel (%llu queue full, %llu socket "
                "buffer full)\n"
                "decisions: %llu (log: %llu written, %llu dropped)\n"
+               "kernel:    %llu decisions of the hooks received, %llu lost (their ring was "
+               "full); %llu repeats counted into earlier rows\n"
                "processes: events from %s (%llu exec, %llu exit)\n"
                "boot:      %llu (the last run: %llu decisions never logged)\n",
                (long long)s->uptime_s, s->version, ward_mode_name(s->mode),
@@ -52,9 +56,11 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)(s->queue_dropped + s->queue_user_dropped),
                (unsigned long long)s->queue_dropped, (unsigned long long)s->queue_user_dropped,
                (unsigned long long)s->decisions, (unsigned long long)s->log_written,
-               (unsigned long long)s->log_dropped, s->proc_source[0] ? s->proc_source : "?",
-               (unsigned long long)s->proc_execs, (unsigned long long)s->proc_exits,
-               (unsigned long long)s->boot, (unsigned long long)s->lost_last_run);
+               (unsigned long long)s->log_dropped, (unsigned long long)s->kernel_events,
+               (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
+               s->proc_source[0] ? s->proc_source : "?", (unsigned long long)s->proc_execs,
+               (unsigned long long)s->proc_exits, (unsigned long long)s->boot,
+               (unsigned long long)s->lost_last_run);
     ward_msg_free(&rep);
     return 0;
 }

@@ -72,6 +72,9 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         .boot = d->boot,
         .lost_last_run = d->lost_last_run,
         .prompt_overflow = d->prompt_overflow,
+        .kernel_events = d->kev_received,
+        .kernel_lost = wardd_kevents_lost(d),
+        .folded = d->folded,
     };
     snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
              wardd_procs_source_name(d));

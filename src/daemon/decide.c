@@ -68,21 +68,27 @@ void wardd_emit(struct wardd *d, ward_event *ev)
     d->mark->last_ns = ev->time_ns;
 }
 
+void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
+                      const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by)
+{
+    event_from(ev, r, pid, uid);
+    ev->verdict = (uint8_t)dec->verdict;
+    ev->reason = (uint8_t)dec->reason;
+    ev->filter_id = dec->filter_id;
+    ward_filter_def f;
+    if (by)
+        WARD_EVENT_SET(ev, filter, by);
+    else if (dec->filter_id && ward_filter_get(d->engine, dec->filter_id, &f) == 0 && f.name)
+        WARD_EVENT_SET(ev, filter, f.name);
+    else
+        WARD_EVENT_SET(ev, filter, ward_reason_name(dec->reason));
+}
+
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by)
 {
     ward_event ev;
-    event_from(&ev, r, pid, uid);
-    ev.verdict = (uint8_t)dec->verdict;
-    ev.reason = (uint8_t)dec->reason;
-    ev.filter_id = dec->filter_id;
-    ward_filter_def f;
-    if (by)
-        WARD_EVENT_SET(&ev, filter, by);
-    else if (dec->filter_id && ward_filter_get(d->engine, dec->filter_id, &f) == 0 && f.name)
-        WARD_EVENT_SET(&ev, filter, f.name);
-    else
-        WARD_EVENT_SET(&ev, filter, ward_reason_name(dec->reason));
+    wardd_event_fill(d, &ev, r, dec, pid, uid, by);
     wardd_emit(d, &ev);
     d->decisions++;
     /* An attack shows as inbound traffic refused: scans and floods. */
@@ -103,42 +109,45 @@ static uint8_t kernel_verdict(enum ward_verdict v)
     return v == WARD_V_PERMIT ? WARD_KV_ALLOW : WARD_KV_DENY;
 }
 
-static bool same_exe(const ward_proc *p, const ward_kqueued *q)
+static bool same_exe(const ward_proc *p, ward_exe_id exe)
 {
-    return p && p->id.dev == q->exe.dev && p->id.ino == q->exe.ino;
+    return p && p->id.dev == exe.dev && p->id.ino == exe.ino;
 }
 
 /* The program a queued connection belongs to. The hook saw the executable
  * (dev, inode) at connect time; the process may have exec'd since, so the
  * table's view is used only when it still names that same executable. */
-static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
+const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe)
 {
-    if (!q->attributed)
-        return NULL;
-    const ward_proc *p = proctab_lookup(d->procs, q->pid);
+    const ward_proc *p = proctab_lookup(d->procs, pid);
     /* A pid that a rule until-exit waits for: its start time is checked
      * against /proc, so a newer process with that pid, whose events are not
      * read yet, never passes for the one the rule is for. */
     for (size_t i = 0; p && i < d->n_watches; i++) {
-        if (d->watches[i].pid == q->pid) {
-            if (proctab_start_time(d->procs, q->pid) != p->start_time)
-                p = proctab_refresh(d->procs, q->pid);
+        if (d->watches[i].pid == pid) {
+            if (proctab_start_time(d->procs, pid) != p->start_time)
+                p = proctab_refresh(d->procs, pid);
             break;
         }
     }
     /* The table may lag instead: events are drained once per wakeup, and
      * the packets read in that batch can come from processes whose exec is
      * not drained yet. /proc says which of the two it is. */
-    if (p && !same_exe(p, q))
-        p = proctab_refresh(d->procs, q->pid);
-    return same_exe(p, q) ? p : NULL;
+    if (p && !same_exe(p, exe))
+        p = proctab_refresh(d->procs, pid);
+    return same_exe(p, exe) ? p : NULL;
+}
+
+static const ward_proc *attribute(struct wardd *d, const ward_kqueued *q)
+{
+    return q->attributed ? wardd_attribute(d, q->pid, q->exe) : NULL;
 }
 
 /* The name the rules know the process's program by: its path when the file
  * at that path in our mount namespace is the file it runs; otherwise a label
  * that says so, which no rule names (and the prompt and the log show). */
-static const char *program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
-                                size_t len)
+const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
+                               size_t len)
 {
     *unverified = !proctab_verify(d->procs, p);
     if (!*unverified)
@@ -197,7 +206,7 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
     r->domain = q->domain[0] ? q->domain : NULL;
     r->iface = iface_of(d, r->layer, q->ifindex, v->iface);
     if (p) {
-        r->app.path = program_name(d, p, &r->app.unverified, v->name, sizeof(v->name));
+        r->app.path = wardd_program_name(d, p, &r->app.unverified, v->name, sizeof(v->name));
         r->app.exe = p->id;
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
@@ -340,8 +349,14 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
     wardd_request_fill_time(&r, (int64_t)time(NULL));
     ward_decision dec;
     ward_classify(d->engine, &r, &dec, NULL, 0);
-    if (dec.verdict == WARD_V_PERMIT)
+    if (dec.verdict == WARD_V_PERMIT) {
+        /* Logged too, repeats of the same answer folded into one counted row. */
+        ward_event ev;
+        wardd_event_fill(d, &ev, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
+        wardd_publish_folded(d, &ev, NULL);
+        d->decisions++;
         return WARD_KV_ALLOW;
+    }
     wardd_publish(d, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
     return WARD_KV_DENY;
 }

@@ -188,7 +188,8 @@ enum {
     TAG_NFTMON,
     TAG_PIDFDS,
     TAG_RELOAD,
-    TAG_SELF
+    TAG_SELF,
+    TAG_KEVENTS
 };
 
 static int setup(struct wardd *d)
@@ -314,6 +315,12 @@ static int setup(struct wardd *d)
         if (mfd >= 0)
             epoll_add(d->epfd, mfd, TAG_NFTMON);
     }
+    if (wardd_kevents_open(d) < 0) {
+        wardd_log(LOG_ERR, "out of memory");
+        return -1;
+    }
+    if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
+        epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
     wardd_commit(d, WARDD_CHANGED_POLICY);
     uint64_t wd;
     if (sd_watchdog_enabled(0, &wd) > 0)
@@ -338,6 +345,7 @@ static void teardown(struct wardd *d)
     prompts_free(d->prompts, free_waiter, NULL);
     wardd_reload_free(d);
     wardd_self_close(d);
+    wardd_kevents_close(d); /* the repeats still counted go to the log */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -396,6 +404,7 @@ static int timers(struct wardd *d)
         wardd_guard_nft_check(d);
     }
     wardd_guard_hooks(d, now);
+    wardd_kevents_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -452,6 +461,9 @@ static int run(struct wardd *d)
                 break;
             case TAG_SELF:
                 wardd_self_ready(d);
+                break;
+            case TAG_KEVENTS:
+                wardd_kevents_drain(d);
                 break;
             }
         }

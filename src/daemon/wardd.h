@@ -107,6 +107,13 @@ struct wardd {
      * policy file ("/etc/ward/boot.nft" for "/etc/ward/ward.conf"). */
     char *boot_out, *boot_in;
     char boot_path[PATH_MAX];
+    struct wardd_fold *fold;     /* repeats being counted (kevents.c) */
+    uint64_t kev_received;       /* decision records read from the hooks' ring */
+    uint64_t kev_lost_base;      /* the hooks' lost count when this run started */
+    uint64_t kev_lost_said;      /* the lost count last logged */
+    int64_t kev_checked_ms;
+    bool kev_procs_read; /* this drain applied the process events first */
+    uint64_t folded;     /* repeats counted into another row, not a row of their own */
     bool running;
     bool hooks_failing; /* the last hook repair failed */
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
@@ -191,11 +198,42 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q);
 int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
+/* The event wardd_publish would publish, not published. */
+void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
+                      const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);
+/* The process a kernel record names (pid) when it still runs exe; NULL
+ * otherwise. Valid until the process table next changes. */
+const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe);
+/* The name the rules know p's program by: its path when the file there in
+ * wardd's mount namespace is the one p runs, else a label saying it is not. */
+const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
+                               size_t len);
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
                  size_t errlen);
 void wardd_prompts_expire(struct wardd *d, int64_t now_ms);
 void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+
+/* kevents.c: the decisions the kernel's hooks made (allowed or denied by a
+ * program's verdict table: they never reach the queue), read from their
+ * ring buffer, attributed and published like wardd's own; and folding:
+ * an event identical to one published less than WARDD_FOLD_MS ago is
+ * counted instead, and published once, with its count, when the window
+ * ends. */
+#define WARDD_FOLD_MS 1000
+int wardd_kevents_open(struct wardd *d);
+void wardd_kevents_close(struct wardd *d); /* publishes what is still counted */
+void wardd_kevents_drain(struct wardd *d);
+/* Publishes the counted repeats whose window is over (all of them: now_ms < 0). */
+void wardd_fold_flush(struct wardd *d, int64_t now_ms);
+/* On the loop's clock: ended windows published, new losses logged. */
+void wardd_kevents_tick(struct wardd *d, int64_t now_ms);
+/* Publishes ev now, or counts it when an identical one was published within
+ * the window. key (may be NULL: made from ev) says what "identical" is. */
+struct wardd_fold_key;
+void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fold_key *key);
+/* The hooks' records lost to a full ring since this run started. */
+uint64_t wardd_kevents_lost(struct wardd *d);
 
 /* seqmark.c: sequence numbers that outlive a crash. open: before the log
  * (picks this run's boot id); recover: after it (counts and marks what the

@@ -64,6 +64,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->cfg.static_out = k->static_out;
     k->cfg.static_in = k->static_in;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
+    k->events_fd = k->kev_stats_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
@@ -95,6 +96,10 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
                          strerror(-err));
             goto cleanup;
         }
+        if ((err = wk_events_open(k))) {
+            snprintf(k->err, sizeof(k->err), "BPF event ring: %s", strerror(-err));
+            goto cleanup;
+        }
     }
     if (!c->no_nft) {
         if ((err = wk_nft_open(k))) {
@@ -121,6 +126,7 @@ void ward_kernel_close(ward_kernel *k)
         return;
     wk_queue_close(k);
     wk_nft_close(k);
+    wk_events_close(k);
     wk_bpf_close(k);
     free(k->static_out);
     free(k->static_in);
@@ -357,6 +363,7 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->dns_untrusted = k->dns_untrusted;
     out->dns_blocked = k->dns_blocked;
     out->native_queue = k->native_queue;
+    wk_events_stats(k, out);
     queue_counters(k, out);
     return 0;
 }

@@ -195,6 +195,19 @@ bool ward_kernel_dns_match(const char *pattern, const char *name);
 /* The name a trusted answer gave for ip (not expired); 0 or -ENOENT. */
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len);
 
+/* ---- Decisions made in the kernel ---------------------------------------- */
+
+/* The hooks report each allow / deny they give (connect, the first datagram
+ * of a socket to a destination, raw sockets, binds: struct ward_kevent in
+ * ward_bpf.h) in a ring buffer; what the ring had no room for is counted
+ * (ward_kstats.events_lost). Records left while no reader ran wait in the
+ * pinned ring for the next one. */
+typedef void (*ward_kevent_fn)(void *ctx, const struct ward_kevent *e);
+int ward_kernel_events_fd(ward_kernel *k); /* poll for POLLIN; -1 without BPF */
+/* Calls fn for each waiting record, at most a few thousand a call (the fd
+ * stays readable while more wait). Returns the records handled. */
+int ward_kernel_events_drain(ward_kernel *k, ward_kevent_fn fn, void *ctx);
+
 /* ---- Ownership ------------------------------------------------------------ */
 
 /* Is the nft table intact? 0: yes; 1: it was not and has been restored
@@ -245,7 +258,8 @@ typedef struct ward_kstats {
     uint64_t repairs;               /* nft table restored */
     uint64_t hook_repairs;          /* links attached again or pins put back */
     uint64_t dns_answers, dns_untrusted, dns_blocked;
-    bool native_queue; /* nft queue statement (else xt NFQUEUE) */
+    uint64_t events_emitted, events_lost; /* the hooks' decision records (all runs) */
+    bool native_queue;                    /* nft queue statement (else xt NFQUEUE) */
 } ward_kstats;
 int ward_kernel_stats(ward_kernel *k, ward_kstats *out);
 

@@ -17,6 +17,8 @@ struct nft_ctx;
 struct nfq_handle;
 struct nfq_q_handle;
 struct mnl_socket;
+struct ring_buffer;
+struct wk_drain;
 
 /* One pinned object wardd holds: a link (prog set) or a map. The fd keeps
  * it alive whatever happens to the pin; dev/ino tell whether the pin at
@@ -39,6 +41,10 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
+    /* the hooks' decisions (events.c) */
+    int events_fd, kev_stats_fd;
+    struct ring_buffer *events;
+    struct wk_drain *drain; /* the drain running now */
     int cg_fd;
     unsigned long long cg_id;
     struct wk_pin links[WK_MAX_PINS], maps[WK_MAX_PINS];
@@ -88,6 +94,11 @@ int wk_bpf_open(ward_kernel *k);
 void wk_bpf_close(ward_kernel *k);
 int wk_bpf_teardown(const char *pin_dir);
 int wk_bpf_check(ward_kernel *k, bool repair, ward_khooks *out);
+
+/* events.c: the ring buffer of the hooks' decisions */
+int wk_events_open(ward_kernel *k);
+void wk_events_close(ward_kernel *k);
+void wk_events_stats(ward_kernel *k, ward_kstats *out);
 
 /* bpffs.c: the pin directory to use for want (on a BPF file system),
  * mounting one when may_mount and none holds it; mounted gets the mount

@@ -194,6 +194,8 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
     }
 }
 
+#include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
+
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
     struct ward_sockinfo si = {.dev = dev, .ino = ino};
@@ -221,8 +223,10 @@ int ward_sock_create(struct bpf_sock *ctx)
         __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, 0, ward_raw_default) : ward_raw_default;
         if (v != WARD_KV_ALLOW) {
             count(WARD_STAT_RAW_DENY);
+            ward_emit_raw(ctx, WARD_KV_DENY, dev, ino);
             return 0;
         }
+        ward_emit_raw(ctx, WARD_KV_ALLOW, dev, ino);
         return 1;
     }
     if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM) {
@@ -298,25 +302,25 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
 SEC("cgroup/connect4")
 int ward_connect4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true, false);
+    return ward_emit_addr(ctx, on_addr(ctx, true, false), WARD_KEV_CONNECT, 4);
 }
 
 SEC("cgroup/connect6")
 int ward_connect6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, true, true);
+    return ward_emit_addr(ctx, on_addr(ctx, true, true), WARD_KEV_CONNECT, 6);
 }
 
 SEC("cgroup/sendmsg4")
 int ward_sendmsg4(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false, false);
+    return ward_emit_addr(ctx, on_addr(ctx, false, false), WARD_KEV_SENDMSG, 4);
 }
 
 SEC("cgroup/sendmsg6")
 int ward_sendmsg6(struct bpf_sock_addr *ctx)
 {
-    return on_addr(ctx, false, true);
+    return ward_emit_addr(ctx, on_addr(ctx, false, true), WARD_KEV_SENDMSG, 6);
 }
 
 /* The listening port table: who bound which port. Inbound verdicts are
@@ -336,13 +340,13 @@ static __always_inline int on_post_bind(struct bpf_sock *ctx)
 SEC("cgroup/post_bind4")
 int ward_post_bind4(struct bpf_sock *ctx)
 {
-    return on_post_bind(ctx);
+    return ward_emit_bind(ctx, on_post_bind(ctx), 4);
 }
 
 SEC("cgroup/post_bind6")
 int ward_post_bind6(struct bpf_sock *ctx)
 {
-    return on_post_bind(ctx);
+    return ward_emit_bind(ctx, on_post_bind(ctx), 6);
 }
 
 /* The destination port of a UDP datagram (0 for other protocols). */

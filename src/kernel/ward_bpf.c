@@ -190,6 +190,8 @@ int wk_bpf_open(ward_kernel *k)
     k->stats_fd = bpf_map__fd(skel->maps.ward_stats);
     k->self_fd = bpf_map__fd(skel->maps.ward_self);
     k->cfg_fd = bpf_map__fd(skel->maps.ward_cfg);
+    k->events_fd = bpf_map__fd(skel->maps.ward_events);
+    k->kev_stats_fd = bpf_map__fd(skel->maps.ward_kev_stats);
     skel = NULL;
     /* The queue's re-injected packets run as this process; self traffic
      * passes until the policy says otherwise. */
@@ -278,6 +280,7 @@ void wk_bpf_close(ward_kernel *k)
     ward_bpf__destroy(k->skel);
     k->skel = NULL;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
+    k->events_fd = k->kev_stats_fd = -1;
 }
 
 static void unlink_dir(const char *dir)

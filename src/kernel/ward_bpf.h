@@ -12,6 +12,9 @@
  *   ward_self      HASH   ward_addr -> __u8    the host's own addresses (wardd keeps it current)
  *   ward_cfg       ARRAY  0 -> ward_kcfg       settings that change with the policy
  *   ward_sk        SK_STORAGE    per socket: who the hooks judged, and whether it is held
+ *   ward_events    RINGBUF       ward_kevent: each decision the hooks make
+ *   ward_kev_stats PERCPU_ARRAY  [0] -> ward_kev_stats: records emitted / lost
+ *   ward_sent      SK_STORAGE    per socket: the last datagram destination reported
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -110,6 +113,41 @@ enum ward_stat {
     WARD_STAT_SELF, /* hooks: a destination the table does not allow passed as the host itself */
     WARD_STAT_COUNT
 };
+
+/* What a hook decided, one record per decision (ward_events.bpf.h): the
+ * decisions that never reach user space otherwise. Allow and deny only: an
+ * "ask" is queued and wardd decides (and logs) it. */
+enum ward_kev_kind {
+    WARD_KEV_CONNECT = 1, /* connect4/6 */
+    WARD_KEV_SENDMSG = 2, /* sendmsg4/6: the first datagram of a socket to a destination */
+    WARD_KEV_RAW = 3,     /* sock_create of a SOCK_RAW socket */
+    WARD_KEV_BIND = 4,    /* post_bind4/6 */
+};
+
+struct ward_kevent {
+    __u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+    __u64 dev;   /* the executable, as in ward_vkey; 0/0: the task had none */
+    __u64 ino;
+    __u32 pid; /* tgid */
+    __u32 uid;
+    __u32 rule;      /* ward_vval.rule of the entry that decided; 0: none (a default) */
+    __u8 kind;       /* enum ward_kev_kind */
+    __u8 verdict;    /* WARD_KV_ALLOW or WARD_KV_DENY */
+    __u8 proto;      /* IPPROTO_* (raw: the socket's protocol) */
+    __u8 family;     /* 4 or 6 */
+    __u16 lport;     /* host order (bind: the bound port) */
+    __u16 rport;     /* host order */
+    __u8 local[16];  /* IPv4 as ::ffff:a.b.c.d; zero when not known yet */
+    __u8 remote[16]; /* the destination (connect, sendmsg) */
+    char comm[16];
+};
+
+struct ward_kev_stats {
+    __u64 emitted; /* records put in the ring */
+    __u64 lost;    /* records the ring had no room for */
+};
+
+#define WARD_KEVENTS_BYTES (1u << 20) /* the ring: ~8,700 records */
 
 #define WARD_MAX_VERDICTS 65536
 #define WARD_MAX_SOCKS    65536

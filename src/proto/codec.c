@@ -502,6 +502,9 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "prompt_overflow", (int64_t)s->prompt_overflow);
         put_i64(e, o, "queue_dropped", (int64_t)s->queue_dropped);
         put_i64(e, o, "queue_user_dropped", (int64_t)s->queue_user_dropped);
+        put_i64(e, o, "kernel_events", (int64_t)s->kernel_events);
+        put_i64(e, o, "kernel_lost", (int64_t)s->kernel_lost);
+        put_i64(e, o, "folded", (int64_t)s->folded);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -1130,7 +1133,7 @@ static const char *const *body_keys(enum ward_msg_type t)
         "apps",      "app_rules",   "clients",     "prompters",   "subscribers", "prompts_pending",
         "decisions", "log_written", "log_dropped", "proc_source", "proc_execs",  "proc_exits",
         "boot", "lost_last_run", "prompt_overflow", "queue_dropped", "queue_user_dropped",
-        NULL};
+        "kernel_events", "kernel_lost", "folded", NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
     static const char *const rules_reply[] = {"type", "id", "rules", "more", NULL};
@@ -1237,7 +1240,10 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "lost_last_run", false, &s->lost_last_run) &&
                get_u64(d, o, "prompt_overflow", false, &s->prompt_overflow) &&
                get_u64(d, o, "queue_dropped", false, &s->queue_dropped) &&
-               get_u64(d, o, "queue_user_dropped", false, &s->queue_user_dropped);
+               get_u64(d, o, "queue_user_dropped", false, &s->queue_user_dropped) &&
+               get_u64(d, o, "kernel_events", false, &s->kernel_events) &&
+               get_u64(d, o, "kernel_lost", false, &s->kernel_lost) &&
+               get_u64(d, o, "folded", false, &s->folded);
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

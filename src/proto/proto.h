@@ -144,11 +144,14 @@ typedef struct ward_proto_status {
      * "proc-connector", "tracepoints" or "none" (/proc read on demand). */
     char proc_source[16];
     uint64_t proc_execs, proc_exits; /* events applied from that source */
-    uint64_t boot;               /* this run's id (bseq of events counts within it) */
-    uint64_t lost_last_run;      /* the previous run's decisions never logged (it was killed) */
+    uint64_t boot;                   /* this run's id (bseq of events counts within it) */
+    uint64_t lost_last_run;          /* the previous run's decisions never logged (it was killed) */
     uint64_t prompt_overflow;    /* connections past max-waiting: the timeout's answer at once */
     uint64_t queue_dropped;      /* kernel: packets dropped, the queue was full */
     uint64_t queue_user_dropped; /* kernel: packets dropped, wardd's socket buffer was full */
+    uint64_t kernel_events;      /* decisions of the kernel's hooks received (this run) */
+    uint64_t kernel_lost;        /* ... lost: their ring was full (this run) */
+    uint64_t folded;             /* repeats counted into an earlier row, not rows of their own */
 } ward_proto_status;
 
 /* A log query (also what src/log runs). Strings owned by the message. */

@@ -41,9 +41,15 @@ wk_check "prompt: the prompter saw the program and destination" \
     grep -q "program:  $Q" "$WK_TMP/p1.log"
 wk_check "prompt: the answer was learned and persisted" \
     grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
+qrows() { "$WARD" log --program "$Q" --json | grep '"reason":"app-rule"' | grep -c '"filter_id":[1-9]'; }
+qbefore=$(qrows)
 before=$(status decisions)
 wk_check "learned: the next connection of the program passes" [ "$(conn "$Q" 5)" = ok ]
 wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(status decisions)" = "$before" ]
+# ... and still reached the log: the hook reported it, with the learned rule.
+klog() { [ "$(qrows)" -gt "$qbefore" ]; }
+for _ in $(seq 30); do klog && break; sleep 0.1; done
+wk_check "learned: the kernel's decision is in the log with the program and its rule" klog
 wait "$WK_PID_p1" 2>/dev/null
 
 prompter p2 --answer deny --duration once --count 1

@@ -1,0 +1,385 @@
+/*
+ * kevents.c — the decisions made in the kernel, published like wardd's own.
+ *
+ * A connection a program's verdict table allows (or denies) stays in the
+ * kernel; the hooks report it in a ring buffer (docs/KERNEL.md, "Decisions
+ * made in the kernel"). Each record is attributed as a queued connection is
+ * (decide.c: the process by pid, still running the executable the hook saw;
+ * its path trusted only when the file there is that executable), mapped
+ * back to the engine rule whose table entry decided, and published through
+ * wardd_emit: the event ring, the log.
+ *
+ * Folding: a program opening thousands of connections a second must not
+ * flood the log. An event identical to one published less than a window
+ * ago (same program, protocol, remote, port, verdict, rule; for DNS the
+ * same name) is only counted; when the window ends, one row carries the
+ * count. Every decision is thus in the log, alone or in a count.
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+struct wardd_fold_key {
+    uint64_t dev, ino; /* the executable the hook saw; 0 for wardd's own events */
+    ward_ip remote;
+    uint64_t name_hash; /* the domain, when there is one */
+    uint64_t rule;
+    uint16_t lport, rport;
+    uint8_t kind, proto, verdict, layer;
+    uint32_t _pad;
+};
+
+#define FOLD_SLOTS 1024 /* distinct events within one window; more evict */
+#define FOLD_PROBE 8
+
+struct fold_slot {
+    bool used;
+    struct wardd_fold_key key;
+    int64_t start_ms; /* the window: from the event published */
+    int64_t last_ns;  /* the last repeat's time */
+    uint32_t repeats; /* counted since, not yet published */
+    ward_event ev;    /* the event published: the repeats' row */
+};
+
+struct wardd_fold {
+    struct fold_slot slot[FOLD_SLOTS];
+};
+
+static int64_t clock_ns(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull; /* FNV-1a */
+    return h;
+}
+
+static void key_from_event(struct wardd_fold_key *k, const ward_event *ev)
+{
+    memset(k, 0, sizeof(*k));
+    k->remote = ev->remote;
+    k->name_hash = hash_bytes(ev->domain, strlen(ev->domain), 14695981039346656037ull);
+    k->name_hash = hash_bytes(ev->exe, strlen(ev->exe), k->name_hash);
+    k->rule = ev->filter_id;
+    k->rport = ev->rport;
+    k->proto = ev->proto;
+    k->verdict = ev->verdict;
+    k->layer = ev->layer;
+    k->kind = 0xff; /* not a kernel record's kind */
+}
+
+/* Publishes a slot's counted repeats (if any) and frees it. */
+static void slot_flush(struct wardd *d, struct fold_slot *s)
+{
+    if (s->repeats) {
+        s->ev.count = s->repeats;
+        s->ev.time_ns = s->last_ns;
+        wardd_emit(d, &s->ev);
+    }
+    s->used = false;
+}
+
+/* The slot holding key (found: true), or where it may go: a free slot, else
+ * the oldest of its probes (to be flushed first). */
+static struct fold_slot *fold_find(struct wardd_fold *f, const struct wardd_fold_key *k,
+                                   bool *found)
+{
+    uint64_t h = hash_bytes(k, sizeof(*k), 14695981039346656037ull);
+    struct fold_slot *free_slot = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < FOLD_PROBE; i++) {
+        struct fold_slot *s = &f->slot[(h + i) % FOLD_SLOTS];
+        if (!s->used) {
+            if (!free_slot)
+                free_slot = s;
+            continue;
+        }
+        if (!memcmp(&s->key, k, sizeof(*k))) {
+            *found = true;
+            return s;
+        }
+        if (!oldest || s->start_ms < oldest->start_ms)
+            oldest = s;
+    }
+    *found = false;
+    return free_slot ? free_slot : oldest;
+}
+
+/* Counts the event when an identical one is in its window; true if so. An
+ * identical one whose window is over gets its count out first. */
+static bool fold_hit(struct wardd *d, const struct wardd_fold_key *k, int64_t now_ms,
+                     int64_t time_ns)
+{
+    bool found;
+    struct fold_slot *s = d->fold ? fold_find(d->fold, k, &found) : NULL;
+    if (!s || !found)
+        return false;
+    if (now_ms - s->start_ms >= WARDD_FOLD_MS) {
+        slot_flush(d, s);
+        return false;
+    }
+    s->repeats++;
+    s->last_ns = time_ns;
+    d->folded++;
+    return true;
+}
+
+/* Publishes ev and opens its window. */
+static void fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_event *ev,
+                         int64_t now_ms)
+{
+    ev->count = 1;
+    wardd_emit(d, ev);
+    if (!d->fold)
+        return;
+    bool found;
+    struct fold_slot *s = fold_find(d->fold, k, &found);
+    if (s->used)
+        slot_flush(d, s); /* an older window, or evicted: its count goes out now */
+    *s = (struct fold_slot){.used = true, .key = *k, .start_ms = now_ms, .ev = *ev};
+}
+
+void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fold_key *key)
+{
+    struct wardd_fold_key k;
+    if (!key) {
+        key_from_event(&k, ev);
+        key = &k;
+    }
+    int64_t now = wardd_now_ms();
+    if (!fold_hit(d, key, now, ev->time_ns))
+        fold_publish(d, key, ev, now);
+}
+
+void wardd_fold_flush(struct wardd *d, int64_t now_ms)
+{
+    if (!d->fold)
+        return;
+    for (size_t i = 0; i < FOLD_SLOTS; i++) {
+        struct fold_slot *s = &d->fold->slot[i];
+        if (s->used && (now_ms < 0 || now_ms - s->start_ms >= WARDD_FOLD_MS))
+            slot_flush(d, s);
+    }
+}
+
+/* ---- The hooks' records --------------------------------------------------- */
+
+/* The engine rule a table entry's id names, and its program's path. */
+static bool rule_of(const struct wardd *d, uint32_t id, const char *path, ward_app_rule *out,
+                    const char **owner)
+{
+    if (!id)
+        return false;
+    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
+        ward_app_info a;
+        if (ward_app_at(d->engine, i, &a) < 0 || (path && strcmp(a.path, path)))
+            continue;
+        for (size_t j = 0; j < a.n_rules; j++) {
+            uint64_t rid;
+            if (ward_app_rule_at(d->engine, a.id, j, &rid, out) == 0 && rid == id) {
+                *owner = a.path;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The program of the policy whose path names the file exe, if any: the
+ * same stat(2) of each path the kernel tables are compiled with. */
+static const char *program_at(const struct wardd *d, ward_exe_id exe)
+{
+    if (!exe.dev && !exe.ino)
+        return NULL;
+    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
+        ward_app_info a;
+        struct stat st;
+        if (ward_app_at(d->engine, i, &a) == 0 && !stat(a.path, &st) && st.st_dev == exe.dev &&
+            st.st_ino == exe.ino)
+            return a.path;
+    }
+    return NULL;
+}
+
+/* Whether a rule matches what the record says (the tables hold only
+ * direction, protocol and port rules). */
+static bool rule_matches(const ward_app_rule *r, uint8_t proto, uint16_t port)
+{
+    if (r->dir == WARD_DIR_IN || (r->proto && r->proto != proto))
+        return false;
+    if (!r->n_ports)
+        return true;
+    for (size_t i = 0; i < r->n_ports; i++)
+        if (port >= r->ports[i].lo && port <= r->ports[i].hi)
+            return true;
+    return false;
+}
+
+static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mono_to_real)
+{
+    struct wardd_fold_key key;
+    memset(&key, 0, sizeof(key));
+    key.dev = e->dev;
+    key.ino = e->ino;
+    memcpy(key.remote.b, e->remote, 16);
+    key.rule = e->rule;
+    /* Binds fold by program: a resolver binding a fresh port per query
+     * would otherwise make a row each. */
+    key.rport = e->rport;
+    key.kind = e->kind;
+    key.proto = e->proto;
+    key.verdict = e->verdict;
+    int64_t now = wardd_now_ms(), time_ns = (int64_t)e->ts_ns + mono_to_real;
+    if (fold_hit(d, &key, now, time_ns))
+        return;
+
+    ward_request r;
+    memset(&r, 0, sizeof(r));
+    r.layer = e->kind == WARD_KEV_BIND ? WARD_LAYER_BIND : WARD_LAYER_CONNECT_OUT;
+    r.dir = e->kind == WARD_KEV_BIND ? WARD_DIR_IN : WARD_DIR_OUT;
+    r.proto = e->proto;
+    memcpy(r.local.b, e->local, 16);
+    memcpy(r.remote.b, e->remote, 16);
+    r.lport = e->lport;
+    r.rport = e->rport;
+    char comm[sizeof(e->comm) + 3], name[PATH_MAX + 64];
+    snprintf(comm, sizeof(comm), "[%.*s]", (int)sizeof(e->comm), e->comm);
+    r.app.cmdline = comm;
+    ward_exe_id exe = {e->dev, e->ino};
+    const ward_proc *p = e->dev || e->ino ? wardd_attribute(d, e->pid, exe) : NULL;
+    const char *owner = NULL;
+    ward_app_rule rule;
+    bool has_rule = false;
+    if (p) {
+        r.app.path = wardd_program_name(d, p, &r.app.unverified, name, sizeof(name));
+        r.app.exe = p->id;
+        r.app.start_time = p->start_time;
+        if (p->cmdline)
+            r.app.cmdline = p->cmdline;
+        r.has_user = true;
+        r.gid = p->gid;
+        has_rule = !r.app.unverified && rule_of(d, e->rule, r.app.path, &rule, &owner);
+    } else if (rule_of(d, e->rule, NULL, &rule, &owner)) {
+        /* The process is gone: the program is the one whose table decided,
+         * when the file at its path is still the executable the hook saw. */
+        struct stat st;
+        has_rule = !stat(owner, &st) && st.st_dev == e->dev && st.st_ino == e->ino;
+        if (has_rule) {
+            r.app.path = owner;
+        } else {
+            snprintf(name, sizeof(name), "%s " WARDD_UNVERIFIED_MARK, owner);
+            r.app.path = name;
+            r.app.unverified = true;
+        }
+        r.app.exe = exe;
+    } else if ((owner = program_at(d, exe))) {
+        r.app.path = owner; /* gone, no rule decided (raw, bind): the program whose file it is */
+        r.app.exe = exe;
+    }
+    r.app.pid = e->pid;
+    r.uid = e->uid;
+    r.has_user = true;
+
+    ward_decision dec = {.verdict = e->verdict == WARD_KV_ALLOW ? WARD_V_PERMIT : WARD_V_BLOCK,
+                         .reason = WARD_R_DEFAULT};
+    const char *by = NULL;
+    if (e->kind == WARD_KEV_RAW) {
+        by = "raw-socket"; /* refused unless a table allows raw sockets */
+    } else if (e->kind == WARD_KEV_BIND) {
+        by = "bind";
+    } else if (!e->dev && !e->ino) {
+        dec.reason = WARD_R_UNATTRIBUTED;
+    } else if (has_rule) {
+        /* The entry's id is the rule that decided, or for the program's
+         * fallback (the opposite of its last rule) that last rule. */
+        dec.filter_id = e->rule;
+        bool same = (rule.action == WARD_ACT_PERMIT) == (dec.verdict == WARD_V_PERMIT);
+        dec.reason =
+            same && rule_matches(&rule, e->proto, e->rport) ? WARD_R_APP_RULE : WARD_R_APP_FALLBACK;
+    }
+    ward_event ev;
+    wardd_event_fill(d, &ev, &r, &dec, e->pid, e->uid, by);
+    ev.time_ns = time_ns;
+    fold_publish(d, &key, &ev, now);
+}
+
+static void on_kevent(void *ctx, const struct ward_kevent *e)
+{
+    struct wardd *d = ctx;
+    if (!d->kev_procs_read) {
+        /* The processes that connected are known first (as for the queue). */
+        wardd_procs_drain(d);
+        d->kev_procs_read = true;
+    }
+    d->kev_received++;
+    if (e->verdict != WARD_KV_ALLOW && e->verdict != WARD_KV_DENY)
+        return;
+    kev_publish(d, e, clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+}
+
+void wardd_kevents_drain(struct wardd *d)
+{
+    if (!d->kernel)
+        return;
+    d->kev_procs_read = false;
+    ward_kernel_events_drain(d->kernel, on_kevent, d);
+}
+
+uint64_t wardd_kevents_lost(struct wardd *d)
+{
+    ward_kstats ks;
+    if (!d->kernel || ward_kernel_stats(d->kernel, &ks) < 0)
+        return 0;
+    return ks.events_lost - d->kev_lost_base;
+}
+
+void wardd_kevents_tick(struct wardd *d, int64_t now_ms)
+{
+    /* The hooks wake wardd only when their ring fills up: read on the clock. */
+    wardd_kevents_drain(d);
+    wardd_fold_flush(d, now_ms);
+    if (!d->kernel || now_ms - d->kev_checked_ms < WARDD_FOLD_MS)
+        return;
+    d->kev_checked_ms = now_ms;
+    uint64_t lost = wardd_kevents_lost(d);
+    if (lost != d->kev_lost_said) {
+        wardd_log(LOG_WARNING,
+                  "kernel: %llu decisions of the hooks lost so far (their ring was full); "
+                  "ward status counts them",
+                  (unsigned long long)lost);
+        d->kev_lost_said = lost;
+    }
+}
+
+int wardd_kevents_open(struct wardd *d)
+{
+    if (!(d->fold = calloc(1, sizeof(*d->fold))))
+        return -1;
+    ward_kstats ks;
+    if (d->kernel && ward_kernel_stats(d->kernel, &ks) == 0) {
+        d->kev_lost_base = ks.events_lost;
+        if (ks.events_lost)
+            wardd_log(LOG_WARNING,
+                      "kernel: %llu decisions of the hooks were lost before this run (ring full)",
+                      (unsigned long long)ks.events_lost);
+    }
+    return 0;
+}
+
+void wardd_kevents_close(struct wardd *d)
+{
+    wardd_fold_flush(d, -1);
+    free(d->fold);
+    d->fold = NULL;
+}
