@@ -129,6 +129,31 @@ set default dns pass
 CONF
 ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B b.example.test 2>&1)
 wk_check "default dns pass: the same query is answered" [ "$ans" = "$IP_B" ]
+# words: self-traffic pass rules
+# A program under "deny out any" and the host itself: a listener in A.
+S=$(prog selfish)
+wk_bg selfsrv wk_in_a "$WK_CLIENT" listen-tcp 7090
+wk_wait_for "$WK_TMP/selfsrv.log" listening
+pol <<CONF
+set mode ask
+set no-prompter pass
+set self-traffic pass
+app "$S" {
+    deny out any
+}
+CONF
+passes "self-traffic pass: a program under 'deny out any' still reaches 127.0.0.1" "$S" tcp4 127.0.0.1 7090
+passes "self-traffic pass: ... and the host's own address" "$S" tcp4 $IP_A 7090
+pol <<CONF
+set mode ask
+set no-prompter pass
+set self-traffic rules
+app "$S" {
+    deny out any
+}
+CONF
+refused "self-traffic rules: its rules refuse 127.0.0.1" "$S" tcp4 127.0.0.1 7090
+refused "self-traffic rules: ... and the host's own address" "$S" tcp4 $IP_A 7090
 # words: default outbound inbound
 accepts "default outbound / inbound are accepted" <<<$'set default outbound pass\nset default inbound block'
 rejects "default on a layer wardd does not decide (bind) is refused" 'ward.conf:1:[0-9]+' \
