@@ -27,10 +27,10 @@ for mode in closed open; do
         wk_check "fail-closed: wardd killed, 0 packets of the denied program leak ($(hv_diff "$c1" "$c2"))" \
             [ "$(hv_sum "$c1" "$c2")" -eq 0 ]
     else
-        # A deny rule is compiled as "ask" (wardd decides), so with wardd
-        # gone the queue's bypass lets the denied program out too.
-        wk_todo "fail-open: wardd killed, the program with a deny rule is still refused ($(hv_diff "$c1" "$c2"))" \
-            "deny rules are not compiled into the kernel" [ "$(hv_sum "$c1" "$c2")" -eq 0 ]
+        # A deny rule is compiled into the kernel (EPERM at the hook), so
+        # the queue's bypass with wardd gone does not let it out.
+        wk_check "fail-open: wardd killed, the program with a deny rule is still refused ($(hv_diff "$c1" "$c2"))" \
+            [ "$(hv_sum "$c1" "$c2")" -eq 0 ]
         # What fail-open is for: a program wardd would have asked about passes.
         hv_storm 2 "$WK_TMP/other/wk-client"
         hv_storm_wait
