@@ -194,9 +194,22 @@ static const char *proto_text(uint8_t p, char *buf, size_t len)
     return buf;
 }
 
+/* ADDR:PORT; "*" for the side a record does not know (a connect decided
+ * in the kernel has no local address yet): never a made-up "::". */
+static const char *endpoint(const ward_ip *ip, uint16_t port, char *buf, size_t len)
+{
+    static const ward_ip none;
+    char a[WARD_IP_STRLEN];
+    if (!memcmp(ip, &none, sizeof(none)))
+        snprintf(buf, len, port ? "*:%u" : "*", port);
+    else
+        snprintf(buf, len, "%s:%u", ward_ip_format(ip, a, sizeof(a)), port);
+    return buf;
+}
+
 void cli_print_event(FILE *f, const ward_event *ev)
 {
-    char when[32], l[WARD_IP_STRLEN], r[WARD_IP_STRLEN], p[16];
+    char when[32], l[WARD_IP_STRLEN + 8], r[WARD_IP_STRLEN + 8], p[16];
     time_t t = (time_t)(ev->time_ns / 1000000000);
     struct tm tm;
     localtime_r(&t, &tm);
@@ -224,14 +237,14 @@ void cli_print_event(FILE *f, const ward_event *ev)
     char times[24] = "";
     if (ev->count > 1) /* repeats folded into this row */
         snprintf(times, sizeof(times), " x%u", ev->count);
-    fprintf(f, "%s %-6s %-5s %s %s:%u %s %s:%u%s%s%s pid %u uid %d %s [%s]%s\n", when,
+    fprintf(f, "%s %-6s %-5s %s %s %s %s%s%s%s pid %u uid %d %s [%s]%s\n", when,
             ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
-            ev->direction == WARD_DIR_IN ? "in " : "out", ward_ip_format(&ev->local, l, sizeof(l)),
-            ev->lport, ev->direction == WARD_DIR_IN ? "<-" : "->",
-            ward_ip_format(&ev->remote, r, sizeof(r)), ev->rport, ev->domain[0] ? " (" : "",
-            ev->domain, ev->domain[0] ? ")" : "", ev->pid,
-            ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?", ev->filter,
-            times);
+            ev->direction == WARD_DIR_IN ? "in " : "out",
+            endpoint(&ev->local, ev->lport, l, sizeof(l)),
+            ev->direction == WARD_DIR_IN ? "<-" : "->",
+            endpoint(&ev->remote, ev->rport, r, sizeof(r)), ev->domain[0] ? " (" : "", ev->domain,
+            ev->domain[0] ? ")" : "", ev->pid, ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid,
+            ev->exe[0] ? ev->exe : "?", ev->filter, times);
 }
 
 void cli_print_event_json(FILE *f, const ward_event *ev)

@@ -228,6 +228,11 @@ static bool rule_matches(const ward_app_rule *r, uint8_t proto, uint16_t port)
 
 static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mono_to_real)
 {
+    /* A bind the hook let through decided nothing (it refuses none today):
+     * the listening table learns of it; the log would only fill with every
+     * client's ephemeral port. */
+    if (e->kind == WARD_KEV_BIND && e->verdict == WARD_KV_ALLOW)
+        return;
     struct wardd_fold_key key;
     memset(&key, 0, sizeof(key));
     key.dev = e->dev;
