@@ -15,9 +15,15 @@
  * ward_cond_holds), the protocols and the remote ports. Everything else
  * (user, command line, cgroup, domain, zone, time ...) is known only per
  * connection, so it narrows nothing, with one exception: a filter that
- * holds only for loopback remotes. Under wardd such traffic is accepted by
- * the nft table ("oif lo accept") whatever the table says, except UDP to
- * port 53, which the DNS chain queues first: its reach is that key alone.
+ * holds only for loopback remotes under "self-traffic pass". The hooks then
+ * let every connect and send to the host out whatever the table says (and
+ * nft accepts unmarked loopback), so a table's port keys decide nothing
+ * there; only a datagram socket's birth does, judged before its
+ * destination is known: held (marked), its datagrams to loopback are
+ * queued. Such a filter's reach is the port-less key of its protocols but
+ * TCP (whose sockets are judged at connect only). Under "self-traffic
+ * rules" the hooks apply the table to loopback and nft queues what they
+ * hold there, so a loopback filter reaches all its keys.
  *
  * Ports are keys only for TCP and UDP: for other protocols the hooks see a
  * socket's port where the engine sees 0 or an ICMP type, so a filter that
@@ -42,6 +48,7 @@ struct kc_shape {
     uint8_t protos[32];       /* the protocols it could match */
     const ward_range *ports;  /* the remote ports it could match (TCP and UDP); NULL: any */
     size_t n_ports;
+    bool birth; /* only its datagram sockets' birth is the table's: UDP's port-less key */
 };
 
 /* An exact program a filter is bound to. */
@@ -57,7 +64,8 @@ struct kc_filters {
     size_t n_wide, cap_wide;
     struct kc_bound *bound; /* sorted by path */
     size_t n_bound, cap_bound;
-    bool failed; /* out of memory: every program stays with wardd */
+    bool self_rules; /* "self-traffic rules": the hooks apply tables to the host too */
+    bool failed;     /* out of memory: every program stays with wardd */
 };
 
 static size_t range_count(const ward_range *r, size_t n, bool *zero)
@@ -100,7 +108,7 @@ static bool loopback_only(const ward_cond *c)
 
 /* The filter's reach, from the conditions that hold the same for every
  * connection of a key; false when it can match nothing outbound. */
-static bool shape_of(const ward_filter_def *f, struct kc_shape *s)
+static bool shape_of(const ward_filter_def *f, bool self_rules, struct kc_shape *s)
 {
     *s = (struct kc_shape){.f = f};
     memset(s->protos, 0xff, sizeof(s->protos));
@@ -127,19 +135,14 @@ static bool shape_of(const ward_filter_def *f, struct kc_shape *s)
         }
         local |= loopback_only(c);
     }
-    if (local) {
-        /* Loopback traffic reaches wardd only through the DNS chain. */
-        bool udp = PROTO_HAS(s->protos, IPPROTO_UDP);
-        memset(s->protos, 0, sizeof(s->protos));
-        bool port53 = !s->ports;
-        for (size_t k = 0; k < s->n_ports; k++)
-            port53 |= s->ports[k].lo <= 53 && 53 <= s->ports[k].hi;
-        if (!udp || !port53)
-            return false;
-        PROTO_SET(s->protos, IPPROTO_UDP);
-        static const ward_range dns = {53, 53};
-        s->ports = &dns;
-        s->n_ports = 1;
+    if (local && !self_rules) {
+        /* The hooks pass connections to the host whatever the table says:
+         * only a datagram socket's birth is decided by it (TCP sockets are
+         * judged at connect). Ports are not known at birth. */
+        PROTO_DROP(s->protos, IPPROTO_TCP);
+        s->birth = true;
+        s->ports = NULL;
+        s->n_ports = 0;
     }
     PROTO_DROP(s->protos, WARD_KPROTO_RAW); /* raw sockets always ask */
     for (size_t b = 0; b < sizeof(s->protos); b++)
@@ -182,7 +185,7 @@ static int note_filter(uint64_t id, const ward_filter_def *f, void *ctx)
     (void)id;
     struct kc_filters *t = ctx;
     struct kc_shape s;
-    if (f->layer != WARD_LAYER_CONNECT_OUT || !shape_of(f, &s))
+    if (f->layer != WARD_LAYER_CONNECT_OUT || !shape_of(f, t->self_rules, &s))
         return 0;
     const ward_cond *b = bound_to(f);
     if (!grow((void **)&t->shapes, &t->cap, t->n + 1, sizeof(*t->shapes)) ||
@@ -213,6 +216,9 @@ struct kc_filters *kc_filters_collect(const ward_engine *e)
     struct kc_filters *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    t->self_rules = s.self_traffic == WARD_SELF_RULES;
     ward_filter_foreach(e, note_filter, t);
     if (t->failed) {
         kc_filters_free(t);
@@ -240,6 +246,7 @@ struct kc_reach {
     bool others;                            /* every protocol but TCP and UDP asks */
     uint16_t ports[2][WARD_KC_MAX_ENTRIES]; /* TCP, UDP ports that ask */
     size_t n_ports[2];
+    bool udp_birth; /* UDP's port-less key asks: datagram sockets held from birth */
 };
 
 /* Whether the filter's program conditions hold for this program. */
@@ -272,6 +279,10 @@ static void add_shape(struct kc_reach *r, const struct kc_shape *s)
     for (int w = 0; w < 2; w++) {
         if (!PROTO_HAS(s->protos, tcp_udp[w]))
             continue;
+        if (s->birth) {
+            r->udp_birth |= tcp_udp[w] == IPPROTO_UDP;
+            continue;
+        }
         bool whole = !s->ports;
         for (size_t k = 0; !whole && k < s->n_ports; k++)
             for (uint32_t p = s->ports[k].lo; !whole && p <= s->ports[k].hi; p++)
@@ -388,6 +399,7 @@ bool kc_filters_apply(const struct kc_filters *f, const ward_engine *e, const wa
         for (int w = 0; ok && w < 2; w++)
             for (size_t k = 0; ok && k < r->n_ports[w]; k++)
                 ok = ask(t, tcp_udp[w], r->ports[w][k]);
+        ok = ok && (!r->udp_birth || ask(t, IPPROTO_UDP, 0));
         /* A datagram socket, judged before its port is known, must not be
          * let out where a port of its protocol now asks. */
         ok = ok && kc_hold_datagrams(t);
