@@ -7,10 +7,11 @@
  * What must hold for every outbound connection of a program:
  *   - the table says ALLOW (connect / sendmsg: its port; a datagram socket's
  *     creation: no port) -> the engine permits it;
- *   - the table says DENY -> the engine blocks it; for the host's own
- *     addresses and loopback the hook passes it unless the policy says
- *     "self-traffic rules" (the engine's step 3), so with "pass" the
- *     kernel's answer there is ALLOW;
+ *   - the table says DENY -> the engine blocks it;
+ *   - for the host's own addresses and loopback the hook passes a connect
+ *     or send whatever the table says unless the policy says "self-traffic
+ *     rules" (the engine's step 3): with "pass" only a datagram socket's
+ *     birth answer is the table's there;
  *   - ASK sends it to wardd, which asks the engine: always right;
  *   - a program without a table gets the configured default, and a program
  *     with one never falls through to it.
@@ -46,8 +47,12 @@ static void random_policies(void **state)
     const char *env = getenv("WARD_KC_POLICIES");
     if (env && atoi(env) > 0)
         n = (size_t)atoi(env);
+    uint64_t seed = 1;
+    env = getenv("WARD_KC_SEED");
+    if (env && strtoull(env, NULL, 10) > 0)
+        seed = strtoull(env, NULL, 10);
     struct kc_counts c = {0};
-    run(1, n, 100, &c);
+    run(seed, n, 100, &c);
     printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
            "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
            "sockets allowed at creation; %zu tables under filters that could match any program\n",
