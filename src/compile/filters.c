@@ -303,9 +303,13 @@ static void add_shape(struct kc_reach *r, const struct kc_shape *s)
             PROTO_SET(r->whole, p);
 }
 
-/* Sets the key's answer to ASK (adding the entry); false when full. */
-static bool ask(struct kc_table *t, uint8_t proto, uint16_t port)
+/* Sets the key's answer to ASK (adding the entry) unless it is keep
+ * (WARD_KV_NONE: none is kept); false when full. */
+static bool ask(struct kc_table *t, uint8_t proto, uint16_t port, uint8_t keep)
 {
+    if (keep != WARD_KV_NONE &&
+        kc_table_lookup(t->e, t->n, proto, WARD_KDIR_OUT, port, WARD_KV_NONE) == keep)
+        return true;
     for (size_t i = 0; i < t->n; i++)
         if (t->e[i].proto == proto && t->e[i].dir == WARD_KDIR_OUT && t->e[i].port == port) {
             t->e[i].verdict = WARD_KV_ASK;
@@ -317,20 +321,22 @@ static bool ask(struct kc_table *t, uint8_t proto, uint16_t port)
     return true;
 }
 
-/* Every answer for a protocol (or, with others, for every protocol but TCP
- * and UDP) becomes ASK; the answers of the rest stay as they were. */
-static bool ask_whole(struct kc_table *t, const struct kc_reach *r)
+/* Every answer but keep for a protocol (or, with others, for every
+ * protocol but TCP and UDP) becomes ASK; the answers of the rest stay as
+ * they were. */
+static bool ask_whole(struct kc_table *t, const struct kc_reach *r, uint8_t keep)
 {
     for (size_t i = 0; i < t->n; i++) {
         uint8_t p = t->e[i].proto;
         bool other = p != IPPROTO_TCP && p != IPPROTO_UDP && p != WARD_KPROTO_ANY;
-        if (PROTO_HAS(r->whole, p) || (r->others && other))
+        if ((PROTO_HAS(r->whole, p) || (r->others && other)) && t->e[i].verdict != keep)
             t->e[i].verdict = WARD_KV_ASK;
     }
     for (unsigned p = 1; p < 256; p++)
-        if (PROTO_HAS(r->whole, p) && !ask(t, (uint8_t)p, 0))
+        if (PROTO_HAS(r->whole, p) && !ask(t, (uint8_t)p, 0, keep))
             return false;
-    if (!r->others)
+    if (!r->others ||
+        kc_table_lookup(t->e, t->n, WARD_KPROTO_ANY, WARD_KDIR_OUT, 0, WARD_KV_NONE) == keep)
         return true;
     /* (any protocol) answers the others; TCP and UDP keep their answers
      * through keys of their own. */
@@ -346,7 +352,20 @@ static bool ask_whole(struct kc_table *t, const struct kc_reach *r)
             return false;
         t->e[t->n++] = (ward_kentry){tcp_udp[w], WARD_KDIR_OUT, 0, v, 0};
     }
-    return ask(t, WARD_KPROTO_ANY, 0);
+    return ask(t, WARD_KPROTO_ANY, 0, WARD_KV_NONE);
+}
+
+/* The reach into the table: its keys ask, but those answering keep. */
+static bool ask_reach(struct kc_table *t, const struct kc_reach *r, uint8_t keep)
+{
+    static const uint8_t tcp_udp[2] = {IPPROTO_TCP, IPPROTO_UDP};
+    if (!ask_whole(t, r, keep))
+        return false;
+    for (int w = 0; w < 2; w++)
+        for (size_t k = 0; k < r->n_ports[w]; k++)
+            if (!ask(t, tcp_udp[w], r->ports[w][k], keep))
+                return false;
+    return !r->udp_birth || ask(t, IPPROTO_UDP, 0, keep);
 }
 
 static bool reach_all(const struct kc_reach *r)
@@ -367,43 +386,40 @@ static const struct kc_bound *first_bound(const struct kc_filters *f, const char
     return lo < f->n_bound && !strcmp(f->bound[lo].path, path) ? &f->bound[lo] : NULL;
 }
 
+/* A permit filter's match cannot turn the engine's permit into anything
+ * else (every sublayer that speaks then permits), so the keys of its reach
+ * that ALLOW keep their answer; it must overturn a DENY there, so those
+ * ask. Block and callout filters ask every key of theirs (the hooks pass a
+ * ping socket denied at birth to the host under "self-traffic pass", so a
+ * block's DENY is not kept), and so do the birth reaches of loopback
+ * filters. */
 bool kc_filters_apply(const struct kc_filters *f, const ward_engine *e, const ward_app_info *a,
                       ward_exe_id exe, struct kc_table *t)
 {
-    struct kc_reach *r = calloc(1, sizeof(*r));
+    struct kc_reach *r = calloc(2, sizeof(*r)); /* [0]: every key asks; [1]: permits */
     if (!r)
         return false;
     ward_request req = {.layer = WARD_LAYER_CONNECT_OUT, .dir = WARD_DIR_OUT};
     req.app.path = a->path;
     req.app.exe = exe;
-    bool any = false;
-    for (size_t i = 0; i < f->n_wide; i++) {
-        const struct kc_shape *s = &f->shapes[f->wide[i]];
-        if (matches_program(e, s->f, &req)) {
-            add_shape(r, s);
-            any = true;
-        }
-    }
+    bool any[2] = {false, false};
     const struct kc_bound *b = first_bound(f, a->path);
-    for (; b && b < f->bound + f->n_bound && !strcmp(b->path, a->path); b++) {
-        const struct kc_shape *s = &f->shapes[b->shape];
-        if (matches_program(e, s->f, &req)) {
-            add_shape(r, s);
-            any = true;
-        }
+    size_t n_bound = 0;
+    while (b && b + n_bound < f->bound + f->n_bound && !strcmp(b[n_bound].path, a->path))
+        n_bound++;
+    for (size_t i = 0; i < f->n_wide + n_bound; i++) {
+        const struct kc_shape *s = &f->shapes[i < f->n_wide ? f->wide[i] : b[i - f->n_wide].shape];
+        if (!matches_program(e, s->f, &req))
+            continue;
+        int permit = s->f->action == WARD_ACT_PERMIT && !s->birth;
+        add_shape(&r[permit], s);
+        any[permit] = true;
     }
-    bool ok = true;
-    if (any) {
-        ok = !reach_all(r) && ask_whole(t, r);
-        static const uint8_t tcp_udp[2] = {IPPROTO_TCP, IPPROTO_UDP};
-        for (int w = 0; ok && w < 2; w++)
-            for (size_t k = 0; ok && k < r->n_ports[w]; k++)
-                ok = ask(t, tcp_udp[w], r->ports[w][k]);
-        ok = ok && (!r->udp_birth || ask(t, IPPROTO_UDP, 0));
-        /* A datagram socket, judged before its port is known, must not be
-         * let out where a port of its protocol now asks. */
-        ok = ok && kc_hold_datagrams(t);
-    }
+    bool ok = !any[0] || (!reach_all(&r[0]) && ask_reach(t, &r[0], WARD_KV_NONE));
+    ok = ok && (!any[1] || ask_reach(t, &r[1], WARD_KV_ALLOW));
+    /* A datagram socket, judged before its port is known, must not be let
+     * out where a port of its protocol now asks. */
+    ok = ok && (!(any[0] || any[1]) || kc_hold_datagrams(t));
     free(r);
     return ok;
 }

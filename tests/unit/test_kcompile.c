@@ -314,13 +314,17 @@ static void filters_narrowed(void **state)
     ward_kc_tables_free(&t);
     /* "self-traffic rules": the hook applies the table to loopback, so the
      * loopback permit (any protocol, any port) could overturn every DENY:
-     * curl stays with wardd. */
+     * those ask; curl's own permits stay (a permit cannot undo them). */
     ward_settings st;
     ward_engine_settings(e, &st);
     st.self_traffic = WARD_SELF_RULES;
     assert_int_equal(ward_engine_configure(e, &st), 0);
     compile(e, &t);
-    assert_int_equal(t.n, 0); /* the loopback filter reaches every key */
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 443), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 445), WARD_KV_ASK);
     ward_kc_tables_free(&t);
     st.self_traffic = WARD_SELF_PASS;
     assert_int_equal(ward_engine_configure(e, &st), 0);
