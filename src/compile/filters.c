@@ -8,7 +8,8 @@
  * table holds. So each filter gets a reach — the keys (protocol, port) of
  * the connections it could match — and a program's table answers ASK for
  * every key in the reach of a filter that could match the program (wardd
- * decides those), and its own rules everywhere else.
+ * decides those; a permit filter's keys that ALLOW keep it), and its own
+ * rules everywhere else.
  *
  * What is known ahead narrows a reach: the program (app path, exact or
  * glob, an inode, the direction: evaluated with the engine's own
