@@ -8,16 +8,23 @@
  * table holds. So each filter gets a reach — the keys (protocol, port) of
  * the connections it could match — and a program's table answers ASK for
  * every key in the reach of a filter that could match the program (wardd
- * decides those), and its own rules everywhere else.
+ * decides those; a permit filter's keys that ALLOW keep it), and its own
+ * rules everywhere else.
  *
  * What is known ahead narrows a reach: the program (app path, exact or
  * glob, an inode, the direction: evaluated with the engine's own
  * ward_cond_holds), the protocols and the remote ports. Everything else
  * (user, command line, cgroup, domain, zone, time ...) is known only per
  * connection, so it narrows nothing, with one exception: a filter that
- * holds only for loopback remotes. Under wardd such traffic is accepted by
- * the nft table ("oif lo accept") whatever the table says, except UDP to
- * port 53, which the DNS chain queues first: its reach is that key alone.
+ * holds only for loopback remotes under "self-traffic pass". The hooks then
+ * let every connect and send to the host out whatever the table says (and
+ * nft accepts unmarked loopback), so a table's port keys decide nothing
+ * there; only a datagram socket's birth does, judged before its
+ * destination is known: held (marked), its datagrams to loopback are
+ * queued. Such a filter's reach is the port-less key of its protocols but
+ * TCP (whose sockets are judged at connect only). Under "self-traffic
+ * rules" the hooks apply the table to loopback and nft queues what they
+ * hold there, so a loopback filter reaches all its keys.
  *
  * Ports are keys only for TCP and UDP: for other protocols the hooks see a
  * socket's port where the engine sees 0 or an ICMP type, so a filter that
@@ -42,6 +49,7 @@ struct kc_shape {
     uint8_t protos[32];       /* the protocols it could match */
     const ward_range *ports;  /* the remote ports it could match (TCP and UDP); NULL: any */
     size_t n_ports;
+    bool birth; /* only its datagram sockets' birth is the table's: UDP's port-less key */
 };
 
 /* An exact program a filter is bound to. */
@@ -57,7 +65,8 @@ struct kc_filters {
     size_t n_wide, cap_wide;
     struct kc_bound *bound; /* sorted by path */
     size_t n_bound, cap_bound;
-    bool failed; /* out of memory: every program stays with wardd */
+    bool self_rules; /* "self-traffic rules": the hooks apply tables to the host too */
+    bool failed;     /* out of memory: every program stays with wardd */
 };
 
 static size_t range_count(const ward_range *r, size_t n, bool *zero)
@@ -100,7 +109,7 @@ static bool loopback_only(const ward_cond *c)
 
 /* The filter's reach, from the conditions that hold the same for every
  * connection of a key; false when it can match nothing outbound. */
-static bool shape_of(const ward_filter_def *f, struct kc_shape *s)
+static bool shape_of(const ward_filter_def *f, bool self_rules, struct kc_shape *s)
 {
     *s = (struct kc_shape){.f = f};
     memset(s->protos, 0xff, sizeof(s->protos));
@@ -127,19 +136,14 @@ static bool shape_of(const ward_filter_def *f, struct kc_shape *s)
         }
         local |= loopback_only(c);
     }
-    if (local) {
-        /* Loopback traffic reaches wardd only through the DNS chain. */
-        bool udp = PROTO_HAS(s->protos, IPPROTO_UDP);
-        memset(s->protos, 0, sizeof(s->protos));
-        bool port53 = !s->ports;
-        for (size_t k = 0; k < s->n_ports; k++)
-            port53 |= s->ports[k].lo <= 53 && 53 <= s->ports[k].hi;
-        if (!udp || !port53)
-            return false;
-        PROTO_SET(s->protos, IPPROTO_UDP);
-        static const ward_range dns = {53, 53};
-        s->ports = &dns;
-        s->n_ports = 1;
+    if (local && !self_rules) {
+        /* The hooks pass connections to the host whatever the table says:
+         * only a datagram socket's birth is decided by it (TCP sockets are
+         * judged at connect). Ports are not known at birth. */
+        PROTO_DROP(s->protos, IPPROTO_TCP);
+        s->birth = true;
+        s->ports = NULL;
+        s->n_ports = 0;
     }
     PROTO_DROP(s->protos, WARD_KPROTO_RAW); /* raw sockets always ask */
     for (size_t b = 0; b < sizeof(s->protos); b++)
@@ -182,7 +186,7 @@ static int note_filter(uint64_t id, const ward_filter_def *f, void *ctx)
     (void)id;
     struct kc_filters *t = ctx;
     struct kc_shape s;
-    if (f->layer != WARD_LAYER_CONNECT_OUT || !shape_of(f, &s))
+    if (f->layer != WARD_LAYER_CONNECT_OUT || !shape_of(f, t->self_rules, &s))
         return 0;
     const ward_cond *b = bound_to(f);
     if (!grow((void **)&t->shapes, &t->cap, t->n + 1, sizeof(*t->shapes)) ||
@@ -213,6 +217,9 @@ struct kc_filters *kc_filters_collect(const ward_engine *e)
     struct kc_filters *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
+    ward_settings s;
+    ward_engine_settings(e, &s);
+    t->self_rules = s.self_traffic == WARD_SELF_RULES;
     ward_filter_foreach(e, note_filter, t);
     if (t->failed) {
         kc_filters_free(t);
@@ -240,6 +247,7 @@ struct kc_reach {
     bool others;                            /* every protocol but TCP and UDP asks */
     uint16_t ports[2][WARD_KC_MAX_ENTRIES]; /* TCP, UDP ports that ask */
     size_t n_ports[2];
+    bool udp_birth; /* UDP's port-less key asks: datagram sockets held from birth */
 };
 
 /* Whether the filter's program conditions hold for this program. */
@@ -272,6 +280,10 @@ static void add_shape(struct kc_reach *r, const struct kc_shape *s)
     for (int w = 0; w < 2; w++) {
         if (!PROTO_HAS(s->protos, tcp_udp[w]))
             continue;
+        if (s->birth) {
+            r->udp_birth |= tcp_udp[w] == IPPROTO_UDP;
+            continue;
+        }
         bool whole = !s->ports;
         for (size_t k = 0; !whole && k < s->n_ports; k++)
             for (uint32_t p = s->ports[k].lo; !whole && p <= s->ports[k].hi; p++)
@@ -292,9 +304,13 @@ static void add_shape(struct kc_reach *r, const struct kc_shape *s)
             PROTO_SET(r->whole, p);
 }
 
-/* Sets the key's answer to ASK (adding the entry); false when full. */
-static bool ask(struct kc_table *t, uint8_t proto, uint16_t port)
+/* Sets the key's answer to ASK (adding the entry) unless it is keep
+ * (WARD_KV_NONE: none is kept); false when full. */
+static bool ask(struct kc_table *t, uint8_t proto, uint16_t port, uint8_t keep)
 {
+    if (keep != WARD_KV_NONE &&
+        kc_table_lookup(t->e, t->n, proto, WARD_KDIR_OUT, port, WARD_KV_NONE) == keep)
+        return true;
     for (size_t i = 0; i < t->n; i++)
         if (t->e[i].proto == proto && t->e[i].dir == WARD_KDIR_OUT && t->e[i].port == port) {
             t->e[i].verdict = WARD_KV_ASK;
@@ -306,20 +322,22 @@ static bool ask(struct kc_table *t, uint8_t proto, uint16_t port)
     return true;
 }
 
-/* Every answer for a protocol (or, with others, for every protocol but TCP
- * and UDP) becomes ASK; the answers of the rest stay as they were. */
-static bool ask_whole(struct kc_table *t, const struct kc_reach *r)
+/* Every answer but keep for a protocol (or, with others, for every
+ * protocol but TCP and UDP) becomes ASK; the answers of the rest stay as
+ * they were. */
+static bool ask_whole(struct kc_table *t, const struct kc_reach *r, uint8_t keep)
 {
     for (size_t i = 0; i < t->n; i++) {
         uint8_t p = t->e[i].proto;
         bool other = p != IPPROTO_TCP && p != IPPROTO_UDP && p != WARD_KPROTO_ANY;
-        if (PROTO_HAS(r->whole, p) || (r->others && other))
+        if ((PROTO_HAS(r->whole, p) || (r->others && other)) && t->e[i].verdict != keep)
             t->e[i].verdict = WARD_KV_ASK;
     }
     for (unsigned p = 1; p < 256; p++)
-        if (PROTO_HAS(r->whole, p) && !ask(t, (uint8_t)p, 0))
+        if (PROTO_HAS(r->whole, p) && !ask(t, (uint8_t)p, 0, keep))
             return false;
-    if (!r->others)
+    if (!r->others ||
+        kc_table_lookup(t->e, t->n, WARD_KPROTO_ANY, WARD_KDIR_OUT, 0, WARD_KV_NONE) == keep)
         return true;
     /* (any protocol) answers the others; TCP and UDP keep their answers
      * through keys of their own. */
@@ -335,7 +353,20 @@ static bool ask_whole(struct kc_table *t, const struct kc_reach *r)
             return false;
         t->e[t->n++] = (ward_kentry){tcp_udp[w], WARD_KDIR_OUT, 0, v, 0};
     }
-    return ask(t, WARD_KPROTO_ANY, 0);
+    return ask(t, WARD_KPROTO_ANY, 0, WARD_KV_NONE);
+}
+
+/* The reach into the table: its keys ask, but those answering keep. */
+static bool ask_reach(struct kc_table *t, const struct kc_reach *r, uint8_t keep)
+{
+    static const uint8_t tcp_udp[2] = {IPPROTO_TCP, IPPROTO_UDP};
+    if (!ask_whole(t, r, keep))
+        return false;
+    for (int w = 0; w < 2; w++)
+        for (size_t k = 0; k < r->n_ports[w]; k++)
+            if (!ask(t, tcp_udp[w], r->ports[w][k], keep))
+                return false;
+    return !r->udp_birth || ask(t, IPPROTO_UDP, 0, keep);
 }
 
 static bool reach_all(const struct kc_reach *r)
@@ -356,42 +387,40 @@ static const struct kc_bound *first_bound(const struct kc_filters *f, const char
     return lo < f->n_bound && !strcmp(f->bound[lo].path, path) ? &f->bound[lo] : NULL;
 }
 
+/* A permit filter's match cannot turn the engine's permit into anything
+ * else (every sublayer that speaks then permits), so the keys of its reach
+ * that ALLOW keep their answer; it must overturn a DENY there, so those
+ * ask. Block and callout filters ask every key of theirs (the hooks pass a
+ * ping socket denied at birth to the host under "self-traffic pass", so a
+ * block's DENY is not kept), and so do the birth reaches of loopback
+ * filters. */
 bool kc_filters_apply(const struct kc_filters *f, const ward_engine *e, const ward_app_info *a,
                       ward_exe_id exe, struct kc_table *t)
 {
-    struct kc_reach *r = calloc(1, sizeof(*r));
+    struct kc_reach *r = calloc(2, sizeof(*r)); /* [0]: every key asks; [1]: permits */
     if (!r)
         return false;
     ward_request req = {.layer = WARD_LAYER_CONNECT_OUT, .dir = WARD_DIR_OUT};
     req.app.path = a->path;
     req.app.exe = exe;
-    bool any = false;
-    for (size_t i = 0; i < f->n_wide; i++) {
-        const struct kc_shape *s = &f->shapes[f->wide[i]];
-        if (matches_program(e, s->f, &req)) {
-            add_shape(r, s);
-            any = true;
-        }
-    }
+    bool any[2] = {false, false};
     const struct kc_bound *b = first_bound(f, a->path);
-    for (; b && b < f->bound + f->n_bound && !strcmp(b->path, a->path); b++) {
-        const struct kc_shape *s = &f->shapes[b->shape];
-        if (matches_program(e, s->f, &req)) {
-            add_shape(r, s);
-            any = true;
-        }
+    size_t n_bound = 0;
+    while (b && b + n_bound < f->bound + f->n_bound && !strcmp(b[n_bound].path, a->path))
+        n_bound++;
+    for (size_t i = 0; i < f->n_wide + n_bound; i++) {
+        const struct kc_shape *s = &f->shapes[i < f->n_wide ? f->wide[i] : b[i - f->n_wide].shape];
+        if (!matches_program(e, s->f, &req))
+            continue;
+        int permit = s->f->action == WARD_ACT_PERMIT && !s->birth;
+        add_shape(&r[permit], s);
+        any[permit] = true;
     }
-    bool ok = true;
-    if (any) {
-        ok = !reach_all(r) && ask_whole(t, r);
-        static const uint8_t tcp_udp[2] = {IPPROTO_TCP, IPPROTO_UDP};
-        for (int w = 0; ok && w < 2; w++)
-            for (size_t k = 0; ok && k < r->n_ports[w]; k++)
-                ok = ask(t, tcp_udp[w], r->ports[w][k]);
-        /* A datagram socket, judged before its port is known, must not be
-         * let out where a port of its protocol now asks. */
-        ok = ok && kc_hold_datagrams(t);
-    }
+    bool ok = !any[0] || (!reach_all(&r[0]) && ask_reach(t, &r[0], WARD_KV_NONE));
+    ok = ok && (!any[1] || ask_reach(t, &r[1], WARD_KV_ALLOW));
+    /* A datagram socket, judged before its port is known, must not be let
+     * out where a port of its protocol now asks. */
+    ok = ok && (!(any[0] || any[1]) || kc_hold_datagrams(t));
     free(r);
     return ok;
 }

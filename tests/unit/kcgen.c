@@ -335,19 +335,19 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
                  probe, msg, len);
         return -1;
     }
-    /* The hook's step 3: with "self-traffic pass" the host's own addresses
-     * and loopback pass whatever the table says. */
+    /* The hook's step 3: with "self-traffic pass" a connect or send to the
+     * host's own addresses or loopback passes whatever the table says (and
+     * nft accepts unmarked loopback): the kernel's answer there is not the
+     * table's, with or without one, so a filter (the admin's layer) that
+     * would block it is not the kernel's to apply (docs/KERNEL.md). Only a
+     * datagram socket's birth is: held (marked), its datagrams are queued.
+     * With "self-traffic rules" the hook applies the table to the host too
+     * and nft accepts only unmarked loopback: compared like any traffic. */
     ward_settings s;
     ward_engine_settings(e, &s);
     bool self =
         ward_zone_contains(e, "self", &r->remote) || ward_zone_contains(e, "loopback", &r->remote);
-    if (self && s.self_traffic == WARD_SELF_PASS) {
-        /* nft lets loopback through too: a filter (the admin's layer) that
-         * would block it is not the kernel's to apply (docs/KERNEL.md). */
-        if (!p)
-            return 0;
-        kv = WARD_KV_ALLOW;
-    }
+    bool passes = self && s.self_traffic == WARD_SELF_PASS;
     ward_decision d;
     if (ward_classify(e, r, &d, NULL, 0) != 0) {
         snprintf(msg, len, "ward_classify failed");
@@ -356,24 +356,20 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     c->conns++;
     c->self += self;
     c->dflt += !p;
-    /* Loopback traffic is accepted by the nft table whatever the hooks let
-     * through, but for UDP to port 53, which the DNS chain queues: an ALLOW
-     * for the rest decides nothing the engine would (docs/KERNEL.md). A
-     * DENY would still refuse it, and is checked. */
-    ward_cidr lo4, lo6;
-    ward_cidr_parse("127.0.0.0/8", &lo4);
-    ward_cidr_parse("::1", &lo6);
-    bool loopback = ward_cidr_contains(&lo4, &r->remote) || ward_cidr_contains(&lo6, &r->remote);
-    bool nft_passes = loopback && !(r->proto == IPPROTO_UDP && r->rport == 53);
-    if ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT && !nft_passes) ||
-        (kv == WARD_KV_DENY && d.verdict != WARD_V_BLOCK) || kv == WARD_KV_NONE) {
+    if (kv == WARD_KV_NONE || (!passes && ((kv == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) ||
+                                           (kv == WARD_KV_DENY && d.verdict != WARD_V_BLOCK)))) {
         describe(e, t, r, "connect", kv, msg, len);
         return -1;
     }
-    /* A datagram socket is judged at creation, before any port is known. */
-    if (r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT &&
-        !nft_passes) {
-        describe(e, t, r, "datagram socket", kd, msg, len);
+    if (passes)
+        kv = WARD_KV_ALLOW;
+    /* A datagram socket is judged at creation, before any port is known.
+     * A ping socket denied there is not marked (the egress program drops
+     * its packets, but not on loopback under "self-traffic pass"). */
+    bool ping = r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6;
+    uint8_t born = passes && ping && kd == WARD_KV_DENY ? WARD_KV_ALLOW : kd;
+    if (r->proto != IPPROTO_TCP && born == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) {
+        describe(e, t, r, "datagram socket", born, msg, len);
         return -1;
     }
     /* Raw sockets are not what outbound rules allow: never let through. */
@@ -386,7 +382,7 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     c->deny += kv == WARD_KV_DENY;
     c->self_deny += kv == WARD_KV_DENY && self;
     c->ask += kv == WARD_KV_ASK && p;
-    c->dgram_allow += r->proto != IPPROTO_TCP && kd == WARD_KV_ALLOW;
+    c->dgram_allow += r->proto != IPPROTO_TCP && born == WARD_KV_ALLOW;
     return 0;
 }
 

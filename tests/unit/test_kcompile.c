@@ -7,10 +7,11 @@
  * What must hold for every outbound connection of a program:
  *   - the table says ALLOW (connect / sendmsg: its port; a datagram socket's
  *     creation: no port) -> the engine permits it;
- *   - the table says DENY -> the engine blocks it; for the host's own
- *     addresses and loopback the hook passes it unless the policy says
- *     "self-traffic rules" (the engine's step 3), so with "pass" the
- *     kernel's answer there is ALLOW;
+ *   - the table says DENY -> the engine blocks it;
+ *   - for the host's own addresses and loopback the hook passes a connect
+ *     or send whatever the table says unless the policy says "self-traffic
+ *     rules" (the engine's step 3): with "pass" only a datagram socket's
+ *     birth answer is the table's there;
  *   - ASK sends it to wardd, which asks the engine: always right;
  *   - a program without a table gets the configured default, and a program
  *     with one never falls through to it.
@@ -46,8 +47,12 @@ static void random_policies(void **state)
     const char *env = getenv("WARD_KC_POLICIES");
     if (env && atoi(env) > 0)
         n = (size_t)atoi(env);
+    uint64_t seed = 1;
+    env = getenv("WARD_KC_SEED");
+    if (env && strtoull(env, NULL, 10) > 0)
+        seed = strtoull(env, NULL, 10);
     struct kc_counts c = {0};
-    run(1, n, 100, &c);
+    run(seed, n, 100, &c);
     printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
            "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
            "sockets allowed at creation; %zu tables under filters that could match any program\n",
@@ -295,16 +300,74 @@ static void filters_narrowed(void **state)
     assert_int_equal(t.n, 1);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 443), WARD_KV_ALLOW);
-    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_ASK);
+    /* The fallback blocks, and no filter of curl's could match TCP 1000:
+     * the negated one is another program's, and under "self-traffic pass"
+     * the hook lets loopback out whatever the table says. */
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_DENY);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 445), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 25), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 53), WARD_KV_ASK);
     assert_int_equal(ask_kernel(&t, IPPROTO_ICMP, 0), WARD_KV_ASK);
+    /* The loopback filter holds datagram sockets from birth: their first
+     * datagram to loopback is queued, not let out by the birth answer. */
+    assert_int_equal(ask_kernel(&t, IPPROTO_UDP, 0), WARD_KV_ASK);
     ward_kc_tables_free(&t);
+    /* "self-traffic rules": the hook applies the table to loopback, so the
+     * loopback permit (any protocol, any port) could overturn every DENY:
+     * those ask; curl's own permits stay (a permit cannot undo them). */
+    ward_settings st;
+    ward_engine_settings(e, &st);
+    st.self_traffic = WARD_SELF_RULES;
+    assert_int_equal(ward_engine_configure(e, &st), 0);
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 443), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 445), WARD_KV_ASK);
+    ward_kc_tables_free(&t);
+    st.self_traffic = WARD_SELF_PASS;
+    assert_int_equal(ward_engine_configure(e, &st), 0);
     /* A filter that could match anything curl sends keeps it with wardd. */
     filter(e, WARD_ACT_BLOCK, (ward_cond[]){{.field = WARD_F_UID, .n = 1, .v.range = &uid}}, 1);
     compile(e, &t);
     assert_int_equal(t.n, 0);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
+/* A loopback filter under both self-traffic settings: "allow loopback tcp
+ * port 1000" for a program whose fallback blocks. */
+static void loopback_filter_self_traffic(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 80, 80, WARD_ACT_PERMIT);
+    const char *loopback = "loopback";
+    ward_range tcp = {IPPROTO_TCP, IPPROTO_TCP}, port = {1000, 1000};
+    filter(e, WARD_ACT_PERMIT,
+           (ward_cond[]){{.field = WARD_F_REMOTE_ZONE, .n = 1, .v.str = &loopback},
+                         {.field = WARD_F_PROTO, .n = 1, .v.range = &tcp},
+                         {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &port}},
+           3);
+    /* pass: the hook lets loopback out whatever the table says; elsewhere
+     * the filter does not match, so the fallback's DENY holds. */
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_DENY);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    ward_kc_tables_free(&t);
+    /* rules: the table's DENY would refuse what the filter permits. */
+    ward_settings st;
+    ward_engine_settings(e, &st);
+    st.self_traffic = WARD_SELF_RULES;
+    assert_int_equal(ward_engine_configure(e, &st), 0);
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1000), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 1001), WARD_KV_DENY);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
     ward_kc_tables_free(&t);
     ward_engine_free(e);
 }
@@ -315,7 +378,8 @@ int main(void)
         cmocka_unit_test(datagrams_held),    cmocka_unit_test(any_protocol_ports),
         cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
         cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
-        cmocka_unit_test(filters_narrowed),  cmocka_unit_test(random_policies),
+        cmocka_unit_test(filters_narrowed),  cmocka_unit_test(loopback_filter_self_traffic),
+        cmocka_unit_test(random_policies),
     };
     return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
 }
