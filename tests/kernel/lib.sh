@@ -78,7 +78,12 @@ wk_private_mounts() {
 wk_cleanup() {
     local rc=$?
     set +e
-    for p in "${WK_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    # A job started through a shell function (wk_bg NAME wk_in_a ...) is a
+    # subshell whose child does the work: its children go first.
+    for p in "${WK_PIDS[@]}"; do
+        pkill -9 -P "$p" 2>/dev/null
+        kill -9 "$p" 2>/dev/null
+    done
     wait 2>/dev/null
     if [ -n "$WK_CG" ] && [ -d "$WK_CG" ]; then
         local root
