@@ -39,15 +39,6 @@ hv_wardd() {
     eval "HV_PID=\$WK_PID_wardd$HV_N"
     wk_wait_for "$HV_LOG" "ready" 30
 }
-# A known gap: written as it should behave, reported as a TAP TODO.
-wk_todo() {
-    local name=$1 why=$2
-    shift 2
-    WK_N=$((WK_N + 1))
-    if "$@"; then echo "ok $WK_N - $name # TODO $why (passes now)"; else
-        echo "not ok $WK_N - $name # TODO $why"
-    fi
-}
 hv_kill() {
     kill -9 "$HV_PID" 2>/dev/null
     wait "$HV_PID" 2>/dev/null

@@ -54,6 +54,18 @@ wk_check() {
     if "$@"; then wk_ok "$name"; else wk_notok "$name"; fi
 }
 
+# wk_todo NAME WHY CMD...: a known gap, written as it should behave and
+# reported as a TAP TODO (tests/run counts it neither as a pass nor as a
+# failure, and lists it; "passes now" says the gap closed).
+wk_todo() {
+    local name=$1 why=$2
+    shift 2
+    WK_N=$((WK_N + 1))
+    if "$@"; then echo "ok $WK_N - $name # TODO $why (passes now)"; else
+        echo "not ok $WK_N - $name # TODO $why"
+    fi
+}
+
 wk_skip_all() {
     echo "1..0 # SKIP $*"
     exit 0

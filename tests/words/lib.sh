@@ -21,17 +21,6 @@ wk_in_a ip addr add $IP_NET_A/24 dev wka$WK_ID
 wk_in_b ip addr add $IP_NET_B/24 dev wkb$WK_ID
 wk_in_a ip route add 224.0.0.0/4 dev wka$WK_ID
 
-# A known gap: the test is written as the word should behave and reported
-# as a TAP TODO (tests/run counts it neither as a pass nor as a failure).
-wk_todo() {
-    local name=$1 why=$2
-    shift 2
-    WK_N=$((WK_N + 1))
-    if "$@"; then echo "ok $WK_N - $name # TODO $why (passes now)"; else
-        echo "not ok $WK_N - $name # TODO $why"
-    fi
-}
-
 # prog NAME: a copy of the test client of its own (a program of its own).
 prog() {
     mkdir -p "$WK_TMP/p/$1"
