@@ -107,10 +107,10 @@ struct wardd {
      * policy file ("/etc/ward/boot.nft" for "/etc/ward/ward.conf"). */
     char *boot_out, *boot_in;
     char boot_path[PATH_MAX];
-    struct wardd_fold *fold;     /* repeats being counted (kevents.c) */
-    uint64_t kev_received;       /* decision records read from the hooks' ring */
-    uint64_t kev_lost_base;      /* the hooks' lost count when this run started */
-    uint64_t kev_lost_said;      /* the lost count last logged */
+    struct wardd_fold *fold; /* repeats being counted (kevents.c) */
+    uint64_t kev_received;   /* decision records read from the hooks' ring */
+    uint64_t kev_lost_base;  /* the hooks' lost count when this run started */
+    uint64_t kev_lost_said;  /* the lost count last logged */
     int64_t kev_checked_ms;
     bool kev_procs_read; /* this drain applied the process events first */
     uint64_t folded;     /* repeats counted into another row, not a row of their own */

@@ -136,7 +136,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, u, dns_in, r, r, r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, u, dns_in, r, r,
+        r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

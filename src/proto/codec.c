@@ -1128,12 +1128,33 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const none[] = {"type", "id", NULL};
     static const char *const hello[] = {"type", "id", "versions", "client", NULL};
     static const char *const hello_reply[] = {"type", "id", "version", "server", "admin", NULL};
-    static const char *const status_reply[] = {
-        "type",      "id",          "version",     "mode",        "uptime_s",    "filters",
-        "apps",      "app_rules",   "clients",     "prompters",   "subscribers", "prompts_pending",
-        "decisions", "log_written", "log_dropped", "proc_source", "proc_execs",  "proc_exits",
-        "boot", "lost_last_run", "prompt_overflow", "queue_dropped", "queue_user_dropped",
-        "kernel_events", "kernel_lost", "folded", NULL};
+    static const char *const status_reply[] = {"type",
+                                               "id",
+                                               "version",
+                                               "mode",
+                                               "uptime_s",
+                                               "filters",
+                                               "apps",
+                                               "app_rules",
+                                               "clients",
+                                               "prompters",
+                                               "subscribers",
+                                               "prompts_pending",
+                                               "decisions",
+                                               "log_written",
+                                               "log_dropped",
+                                               "proc_source",
+                                               "proc_execs",
+                                               "proc_exits",
+                                               "boot",
+                                               "lost_last_run",
+                                               "prompt_overflow",
+                                               "queue_dropped",
+                                               "queue_user_dropped",
+                                               "kernel_events",
+                                               "kernel_lost",
+                                               "folded",
+                                               NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
     static const char *const rules_reply[] = {"type", "id", "rules", "more", NULL};

@@ -102,10 +102,30 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.hello_reply.admin = true;
         break;
     case WARD_MSG_STATUS_REPLY:
-        m.u.status =
-            (ward_proto_status){1,   WARD_MODE_DENY_ALL, 3600, 10, 4, 12, 3, 1, 2, 0, 99999, 99000,
-                                999, "tracepoints", 123, 120, 1764680000123, 2500, 7, 12, 1,
-                                5000, 3, 4990};
+        m.u.status = (ward_proto_status){1,
+                                         WARD_MODE_DENY_ALL,
+                                         3600,
+                                         10,
+                                         4,
+                                         12,
+                                         3,
+                                         1,
+                                         2,
+                                         0,
+                                         99999,
+                                         99000,
+                                         999,
+                                         "tracepoints",
+                                         123,
+                                         120,
+                                         1764680000123,
+                                         2500,
+                                         7,
+                                         12,
+                                         1,
+                                         5000,
+                                         3,
+                                         4990};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

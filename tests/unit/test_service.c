@@ -277,8 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prompts_join_bursts), cmocka_unit_test(prompts_deadlines_and_bound),
         cmocka_unit_test(learn_scopes),        cmocka_unit_test(learn_durations),
-        cmocka_unit_test(learn_unverified),
-        cmocka_unit_test(learn_no_duplicates),
+        cmocka_unit_test(learn_unverified),    cmocka_unit_test(learn_no_duplicates),
     };
     return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
