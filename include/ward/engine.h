@@ -417,6 +417,9 @@ typedef struct ward_app_info {
 /* Enumeration, in the order programs were added and rules appended. */
 size_t ward_app_count(const ward_engine *e);
 int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out);
+/* By id, without a walk: a program, and a rule with the program it belongs to. */
+int ward_app_get(const ward_engine *e, uint64_t app_id, ward_app_info *out);
+int ward_app_rule_get(const ward_engine *e, uint64_t rule_id, uint64_t *app_id, ward_app_rule *out);
 int ward_app_rule_at(const ward_engine *e, uint64_t app_id, size_t i, uint64_t *rule_id,
                      ward_app_rule *out);
 

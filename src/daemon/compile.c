@@ -29,7 +29,10 @@ void wardd_kernel_sync(struct wardd *d)
         return;
     }
     ward_exe_id *now = calloc(t.n + 1, sizeof(*now));
-    if (!now) {
+    uint64_t *apps = calloc(t.n + 1, sizeof(*apps));
+    if (!now || !apps) {
+        free(now);
+        free(apps);
         ward_kc_tables_free(&t);
         return;
     }
@@ -37,6 +40,7 @@ void wardd_kernel_sync(struct wardd *d)
     for (size_t i = 0; i < t.n; i++) {
         const ward_kc_program *p = &t.progs[i];
         if (ward_kernel_program_set(d->kernel, p->exe, p->e, p->n) == 0) {
+            apps[n_now] = p->app_id;
             now[n_now++] = p->exe;
             entries += p->n;
         }
@@ -50,7 +54,9 @@ void wardd_kernel_sync(struct wardd *d)
             ward_kernel_program_set(d->kernel, d->programmed[i], NULL, 0);
     }
     free(d->programmed);
+    free(d->programmed_app);
     d->programmed = now;
+    d->programmed_app = apps;
     d->n_programmed = n_now;
     ward_kc_tables_free(&t);
     wardd_log(LOG_DEBUG, "kernel tables: %zu programs, %zu entries", n_now, entries);

@@ -199,9 +199,7 @@ static int64_t add_rule_text(struct wardd *d, ward_conn *c, const ward_msg *m, u
         return -1;
     }
     ward_app_info a = {0};
-    for (size_t i = 0; i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &a) == 0 && a.id == app)
-            break;
+    ward_app_get(d->engine, app, &a);
     ward_app_rule r;
     ward_app_rule_at(d->engine, app, a.n_rules - 1, NULL, &r);
     const char *prov = ward_provider_name(d->engine, r.provider);
@@ -270,9 +268,7 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_app_set_fallback(d->engine, (uint64_t)app, WARD_FALLBACK_ASK);
     ward_app_info a = {0};
     ward_app_rule added = {0};
-    for (size_t i = 0; i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &a) == 0 && a.id == (uint64_t)app)
-            break;
+    ward_app_get(d->engine, (uint64_t)app, &a);
     ward_app_rule_at(d->engine, (uint64_t)app, a.n_rules - 1, NULL, &added);
     bool learned = persists(&added.lifetime) || added.lifetime.kind == WARD_LIFE_TIMED ||
                    added.lifetime.kind == WARD_LIFE_UNTIL_EXIT;

@@ -235,12 +235,11 @@ static const ward_sha256 *pin_of(const struct wardd *d, const char *path, uint64
 {
     int64_t app = path ? ward_app_find(d->engine, path) : -1;
     ward_app_info info = {0};
-    for (size_t i = 0; app > 0 && i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &info) == 0 && info.id == (uint64_t)app) {
-            if (app_id)
-                *app_id = info.id;
-            return info.pin;
-        }
+    if (app > 0 && ward_app_get(d->engine, (uint64_t)app, &info) == 0) {
+        if (app_id)
+            *app_id = info.id;
+        return info.pin;
+    }
     return NULL;
 }
 

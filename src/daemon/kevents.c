@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -179,34 +178,27 @@ void wardd_fold_flush(struct wardd *d, int64_t now_ms)
 static bool rule_of(const struct wardd *d, uint32_t id, const char *path, ward_app_rule *out,
                     const char **owner)
 {
-    if (!id)
+    uint64_t app;
+    ward_app_info a;
+    if (!id || ward_app_rule_get(d->engine, id, &app, out) < 0 ||
+        ward_app_get(d->engine, app, &a) < 0 || (path && strcmp(a.path, path)))
         return false;
-    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
-        ward_app_info a;
-        if (ward_app_at(d->engine, i, &a) < 0 || (path && strcmp(a.path, path)))
-            continue;
-        for (size_t j = 0; j < a.n_rules; j++) {
-            uint64_t rid;
-            if (ward_app_rule_at(d->engine, a.id, j, &rid, out) == 0 && rid == id) {
-                *owner = a.path;
-                return true;
-            }
-        }
-    }
-    return false;
+    *owner = a.path;
+    return true;
 }
 
-/* The program of the policy whose path names the file exe, if any: the
- * same stat(2) of each path the kernel tables are compiled with. */
+/* The program of the policy whose kernel table is keyed by the file exe,
+ * if any (the kernel reports only what a table or its default decided). */
 static const char *program_at(const struct wardd *d, ward_exe_id exe)
 {
     if (!exe.dev && !exe.ino)
         return NULL;
-    for (size_t i = 0; i < ward_app_count(d->engine); i++) {
+    /* The last sync resolved each path (stat): no I/O here, whatever the
+     * rate of records. */
+    for (size_t i = 0; d->programmed_app && i < d->n_programmed; i++) {
         ward_app_info a;
-        struct stat st;
-        if (ward_app_at(d->engine, i, &a) == 0 && !stat(a.path, &st) && st.st_dev == exe.dev &&
-            st.st_ino == exe.ino)
+        if (d->programmed[i].dev == exe.dev && d->programmed[i].ino == exe.ino &&
+            ward_app_get(d->engine, d->programmed_app[i], &a) == 0)
             return a.path;
     }
     return NULL;
@@ -275,21 +267,18 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
         r.has_user = true;
         r.gid = p->gid;
         has_rule = !r.app.unverified && rule_of(d, e->rule, r.app.path, &rule, &owner);
-    } else if (rule_of(d, e->rule, NULL, &rule, &owner)) {
-        /* The process is gone: the program is the one whose table decided,
-         * when the file at its path is still the executable the hook saw. */
-        struct stat st;
-        has_rule = !stat(owner, &st) && st.st_dev == e->dev && st.st_ino == e->ino;
-        if (has_rule) {
-            r.app.path = owner;
-        } else {
-            snprintf(name, sizeof(name), "%s " WARDD_UNVERIFIED_MARK, owner);
-            r.app.path = name;
-            r.app.unverified = true;
-        }
-        r.app.exe = exe;
     } else if ((owner = program_at(d, exe))) {
-        r.app.path = owner; /* gone, no rule decided (raw, bind): the program whose file it is */
+        /* The process is gone: the program whose table is keyed by the
+         * executable the hook saw (raw sockets and binds have no rule). */
+        r.app.path = owner;
+        r.app.exe = exe;
+        has_rule = rule_of(d, e->rule, owner, &rule, &owner);
+    } else if (rule_of(d, e->rule, NULL, &rule, &owner)) {
+        /* A table keyed by another file decided (replaced since the sync):
+         * named, but not as that program. */
+        snprintf(name, sizeof(name), "%s " WARDD_UNVERIFIED_MARK, owner);
+        r.app.path = name;
+        r.app.unverified = true;
         r.app.exe = exe;
     }
     r.app.pid = e->pid;

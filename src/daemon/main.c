@@ -364,6 +364,7 @@ static void teardown(struct wardd *d)
     }
     wardd_mark_close(d);
     free(d->programmed);
+    free(d->programmed_app);
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
     wardd_procs_close(d);

@@ -89,6 +89,7 @@ struct wardd {
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
     ward_exe_id *programmed;     /* programs with kernel verdict tables */
+    uint64_t *programmed_app;    /* ... and the engine program of each (0: an earlier wardd's) */
     size_t n_programmed;
 
     int epfd, sigfd;

@@ -1124,13 +1124,38 @@ size_t ward_app_count(const ward_engine *e)
     return e->n_apps;
 }
 
+static void app_info(const struct app *a, ward_app_info *out)
+{
+    *out = (ward_app_info){a->id,      a->path,     a->pinned ? &a->pin : NULL,
+                           a->n_rules, a->fallback, a->pin_provider};
+}
+
 int ward_app_at(const ward_engine *e, size_t i, ward_app_info *out)
 {
     if (i >= e->n_apps)
         return WARD_E_NOENT;
-    const struct app *a = e->apps[i];
-    *out = (ward_app_info){a->id,      a->path,     a->pinned ? &a->pin : NULL,
-                           a->n_rules, a->fallback, a->pin_provider};
+    app_info(e->apps[i], out);
+    return 0;
+}
+
+int ward_app_get(const ward_engine *e, uint64_t app_id, ward_app_info *out)
+{
+    const struct app *a = app_by_id(e, app_id, NULL);
+    if (!a)
+        return WARD_E_NOENT;
+    app_info(a, out);
+    return 0;
+}
+
+int ward_app_rule_get(const ward_engine *e, uint64_t rule_id, uint64_t *app_id, ward_app_rule *out)
+{
+    const struct app_rule *r = u64map_get(&e->app_rules, rule_id);
+    if (!r)
+        return WARD_E_NOENT;
+    if (app_id)
+        *app_id = r->app->id;
+    if (out)
+        *out = r->def;
     return 0;
 }
 

@@ -1799,9 +1799,7 @@ static bool stmt_app(struct ps *ps)
     if (id > 0) {
         /* A program may have several blocks (admin's and learned): one pin. */
         ward_app_info info = {0};
-        for (size_t i = 0; i < ward_app_count(ld->e); i++)
-            if (ward_app_at(ld->e, i, &info) == 0 && info.id == (uint64_t)id)
-                break;
+        ward_app_get(ld->e, (uint64_t)id, &info);
         bool differs = pinned && (!info.pin || memcmp(info.pin, &pin, sizeof(pin)) != 0);
         if (differs && ld->learned_from && ld->top >= ld->learned_from) {
             /* re-pinned by an answer */

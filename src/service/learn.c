@@ -50,11 +50,8 @@ static bool covers(const ward_lifetime *have, const ward_lifetime *want, int64_t
 static int64_t append_unique(ward_engine *e, uint64_t app, const ward_app_rule *rule, int64_t now_s)
 {
     ward_app_info info = {0};
-    for (size_t i = 0; i < ward_app_count(e); i++)
-        if (ward_app_at(e, i, &info) == 0 && info.id == app)
-            break;
-    if (rule->lifetime.kind != WARD_LIFE_ONCE) {
-        for (size_t i = 0; info.id == app && i < info.n_rules; i++) {
+    if (rule->lifetime.kind != WARD_LIFE_ONCE && ward_app_get(e, app, &info) == 0) {
+        for (size_t i = 0; i < info.n_rules; i++) {
             uint64_t id;
             ward_app_rule have;
             if (ward_app_rule_at(e, app, i, &id, &have) < 0 || !same_match(&have, rule))
