@@ -9,10 +9,8 @@
 # filters that test what nft cannot, at file:line:col.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
+. "$(dirname "$0")/../kernel/wardd.sh"
 [ -x "$WARDD" ] || wk_skip_all "no $WARDD"
-A=$WK_TMP/allowed/wk-client
 CONF=$WK_TMP/etc/ward.conf
 BOOT=$WK_TMP/etc/boot.nft
 mkdir -p "$WK_TMP/etc"
@@ -32,20 +30,7 @@ CONF
     mv "$CONF.new" "$CONF"
 }
 policy ""
-export WARD_SOCKET=$WK_TMP/run/control.sock
 
-start_wardd() {
-    wk_bg "$1" nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-        --config "$CONF" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    wk_wait_for "$WK_TMP/$1.log" "ready" 30
-}
-stop_wardd() {
-    local p
-    eval "p=\${WK_PID_$1:-}"
-    kill -TERM "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-}
 
 # ward check: what a boot filter may test.
 wk_check "ward check accepts the boot filter" "$WARD" check "$CONF"

@@ -8,8 +8,7 @@
 . "$(dirname "$0")/../kernel/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 wk_setup
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
+. "$(dirname "$0")/../kernel/wardd.sh"
 [ -x "$WARDD" ] || wk_skip_all "no $WARDD"
 
 command -v dig >/dev/null || wk_skip_all "no dig (dnsutils)"
@@ -43,7 +42,6 @@ wk_in_b ip addr add 10.78.0.2/24 dev wkd$WK_ID
 wk_in_a ip link set "$IF2" up
 wk_in_b ip link set wkd$WK_ID up
 
-A=$WK_TMP/allowed/wk-client
 # The same program text with one byte more: another digest.
 S=$WK_TMP/other/wk-client
 printf '\0' >>"$S"
@@ -68,20 +66,7 @@ app "$S" {
 }
 CONF
 chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
 
-start_wardd() {
-    wk_bg "$1" nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    wk_wait_for "$WK_TMP/$1.log" "ready" 30
-}
-stop_wardd() {
-    local p
-    eval "p=\${WK_PID_$1:-}"
-    kill -TERM "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-}
 # conn CGROUP PROGRAM ADDR [PORT]: one TCP connection to ADDR:PORT from CGROUP.
 conn() {
     sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net=/run/netns/"$@"' \

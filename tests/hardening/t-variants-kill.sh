@@ -52,9 +52,5 @@ for mode in closed open; do
     # The kernel objects outlive wardd: remove them before the other mode.
     wk_in_a nft delete table inet ward 2>/dev/null
 done
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd*.log; then
-    wk_notok "wardd ran without a sanitizer report"
-else
-    wk_ok "wardd ran without a sanitizer report"
-fi
+no_sanitizer "wardd ran without a sanitizer report" "$WK_TMP"/wardd*.log
 exit 0

@@ -47,9 +47,5 @@ for mode in closed open; do
     wk_in_a nft delete table inet ward 2>/dev/null
     rm -rf "$WK_TMP/state"
 done
-if grep -q 'Sanitizer\|runtime error' "$WK_TMP"/wardd*.log; then
-    wk_notok "wardd ran without a sanitizer report"
-else
-    wk_ok "wardd ran without a sanitizer report"
-fi
+no_sanitizer "wardd ran without a sanitizer report" "$WK_TMP"/wardd*.log
 exit 0

@@ -66,6 +66,19 @@ wk_todo() {
     fi
 }
 
+# no_sanitizer NAME LOG...: ok NAME if no log holds a sanitizer report
+# (else the reports, as TAP comments).
+no_sanitizer() {
+    local name=$1
+    shift
+    if grep -q 'Sanitizer\|runtime error' "$@"; then
+        wk_notok "$name"
+        grep -h -A30 'Sanitizer\|runtime error' "$@" | sed 's/^/# /'
+    else
+        wk_ok "$name"
+    fi
+}
+
 wk_skip_all() {
     echo "1..0 # SKIP $*"
     exit 0

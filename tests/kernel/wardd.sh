@@ -121,15 +121,3 @@ for l in json.load(sys.stdin):
         print(l["id"])' "$(stat -c %i "$WK_CG")"
 }
 
-# no_sanitizer NAME LOG...: ok NAME if no log holds a sanitizer report
-# (else the reports, as TAP comments).
-no_sanitizer() {
-    local name=$1
-    shift
-    if grep -q 'Sanitizer\|runtime error' "$@"; then
-        wk_notok "$name"
-        grep -h -A30 'Sanitizer\|runtime error' "$@" | sed 's/^/# /'
-    else
-        wk_ok "$name"
-    fi
-}
