@@ -15,6 +15,7 @@
  *   ward_events    RINGBUF       ward_kevent: each decision the hooks make
  *   ward_kev_stats PERCPU_ARRAY  [0] -> ward_kev_stats: records emitted / lost
  *   ward_sent      SK_STORAGE    per socket: the last datagram destination reported
+ *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -119,7 +120,8 @@ enum ward_stat {
  * "ask" is queued and wardd decides (and logs) it. */
 enum ward_kev_kind {
     WARD_KEV_CONNECT = 1, /* connect4/6 */
-    WARD_KEV_SENDMSG = 2, /* sendmsg4/6: the first datagram of a socket to a destination */
+    WARD_KEV_SENDMSG = 2, /* sendmsg4/6: the first datagram of a socket to a destination;
+                           * egress: a ping socket's first echo of a type to one */
     WARD_KEV_RAW = 3,     /* sock_create of a SOCK_RAW socket */
     WARD_KEV_BIND = 4,    /* post_bind4/6 */
 };
@@ -153,5 +155,6 @@ struct ward_kev_stats {
 #define WARD_MAX_SOCKS    65536
 #define WARD_MAX_BINDS    16384
 #define WARD_MAX_SELF     1024
+#define WARD_MAX_PINGS    4096
 
 #endif /* WARD_KERNEL_BPF_H */
