@@ -7,6 +7,7 @@
  *   rawsock 4|6 PROTO         socket(AF_INET[6], SOCK_RAW, PROTO): "ok" / "err EPERM"
  *   hdrincl ADDR PORT         a raw ICMP socket writes its own IPv4 header
  *                             (IP_HDRINCL) and sends a UDP datagram: "ok" / "err ..."
+ *                             ("hdrincl socket=ERR ..." when it gets no socket)
  *   packet                    socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): "ok" / "err EPERM"
  */
 #include <arpa/inet.h>
@@ -114,8 +115,10 @@ static int hdrincl(const char *host, int port)
 {
     int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
     int one = 1;
-    if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
-        return said(-1);
+    if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
+        printf("hdrincl socket=ERR %s\n", errno == EPERM ? "EPERM" : strerror(errno));
+        return 11;
+    }
     struct sockaddr_in a = {.sin_family = AF_INET};
     inet_pton(AF_INET, host, &a.sin_addr);
     unsigned char pkt[sizeof(struct iphdr) + sizeof(struct udphdr) + 8];
