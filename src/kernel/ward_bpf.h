@@ -35,6 +35,9 @@ enum ward_kv {
 /* Directions in ward_vkey.dir (match enum ward_direction). */
 #define WARD_KDIR_OUT 0
 #define WARD_KDIR_IN  1
+/* Raw sockets of ward_vkey.proto (port 0): laid by the compiler only where
+ * the program may send that protocol to every port and address. */
+#define WARD_KDIR_RAW 2
 
 /* Pseudo protocols in ward_vkey.proto. */
 #define WARD_KPROTO_ANY 0   /* the program's default for any protocol */

@@ -50,23 +50,18 @@ static __always_inline void remember_ping(struct bpf_sock *ctx, __u64 dev, __u64
     bpf_map_update_elem(&ward_pings, &inode, &si, BPF_ANY);
 }
 
-/* A raw socket of protocol proto: its program's (proto, any port) entry
- * when that allows or denies; else the raw-socket entry (a compiled table
- * asks there, which refuses) or the default. Protocol 0 and IPPROTO_RAW
- * (255: any header the program writes) have no entry of their own. rule
- * gets the deciding entry's id. */
+/* The raw-socket lookup order (ward_lookup.h), remembering the entry that
+ * decides. */
+WARD_RAW_LOOKUP_DEFINE(kev_raw_lookup, kev_lookup, struct kev_find *, kev_get)
+
+/* A raw socket of protocol proto (anything but ALLOW refuses); rule gets
+ * the deciding entry's id. */
 static __always_inline __u8 raw_verdict(bool known, __u64 dev, __u64 ino, __u32 proto, __u32 *rule)
 {
     struct kev_find f = {0};
-    __u8 v = ward_raw_default;
-    if (known) {
-        struct ward_vkey k = {.dev = dev, .ino = ino, .proto = (__u8)proto, .dir = WARD_KDIR_OUT};
-        __u8 pv = proto && proto < WARD_KPROTO_RAW ? kev_get(&f, &k) : WARD_KV_NONE;
-        if (pv == WARD_KV_ALLOW || pv == WARD_KV_DENY)
-            v = pv;
-        else
-            v = kev_lookup(&f, dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, ward_raw_default);
-    }
+    __u8 v = known && proto <= 0xff
+                 ? kev_raw_lookup(&f, dev, ino, (__u8)proto, ward_raw_default)
+                 : ward_raw_default;
     *rule = f.rule;
     return v;
 }
