@@ -41,7 +41,7 @@ enum ward_kv {
 
 /* Pseudo protocols in ward_vkey.proto. */
 #define WARD_KPROTO_ANY 0   /* the program's default for any protocol */
-#define WARD_KPROTO_RAW 255 /* creating SOCK_RAW / AF_PACKET sockets */
+#define WARD_KPROTO_RAW 255 /* creating SOCK_RAW sockets of a protocol without its own entry */
 
 /* One entry of a program's compiled verdict table. Lookup order in the
  * hooks: (proto, port) exact, (proto, port 0 = any), (ANY, 0), else the
