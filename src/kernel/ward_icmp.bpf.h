@@ -10,9 +10,10 @@
  * program, in the sender's context, by the ICMP type (the table's "port").
  *
  * Raw sockets are judged at creation by their protocol: allowed only where
- * the program's table names that protocol and allows it on every port (its
- * (proto, 0) entry), never through the any-protocol entry. Included by
- * ward.bpf.c after ward_events.bpf.h.
+ * the compiler gave the program's table a raw entry for it (the whole
+ * protocol allowed), never through the any-protocol entry; each of their
+ * packets is judged again by its own protocol, which IP_HDRINCL lets the
+ * program choose. Included by ward.bpf.c after ward_events.bpf.h.
  */
 #ifndef WARD_ICMP_BPF_H
 #define WARD_ICMP_BPF_H
@@ -59,9 +60,8 @@ WARD_RAW_LOOKUP_DEFINE(kev_raw_lookup, kev_lookup, struct kev_find *, kev_get)
 static __always_inline __u8 raw_verdict(bool known, __u64 dev, __u64 ino, __u32 proto, __u32 *rule)
 {
     struct kev_find f = {0};
-    __u8 v = known && proto <= 0xff
-                 ? kev_raw_lookup(&f, dev, ino, (__u8)proto, ward_raw_default)
-                 : ward_raw_default;
+    __u8 v = known && proto <= 0xff ? kev_raw_lookup(&f, dev, ino, (__u8)proto, ward_raw_default)
+                                    : ward_raw_default;
     *rule = f.rule;
     return v;
 }
@@ -91,6 +91,15 @@ static __always_inline bool pkt_read(struct __sk_buff *skb, struct pkt_info *p)
             return false;
         off = 40;
         p->family = 6;
+        /* Hop-by-hop, routing and destination options (an MLD report
+         * carries one) come before the protocol. */
+        for (int i = 0; i < 3 && (p->proto == 0 || p->proto == 43 || p->proto == 60); i++) {
+            __u8 ext[2];
+            if (bpf_skb_load_bytes(skb, off, ext, 2))
+                return false;
+            p->proto = ext[0];
+            off += (ext[1] + 1) * 8;
+        }
     } else {
         return false;
     }
