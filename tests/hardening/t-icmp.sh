@@ -24,6 +24,9 @@ app "$D" {
     deny out icmp6
     allow out tcp
 }
+app "$O" {
+    allow out icmp port 8
+}
 CONF
 wk_in_a sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 wk_bg udp nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 5300
@@ -71,6 +74,16 @@ a=$(grep -c '^dgram' "$WK_TMP/udp.log")
 echo "# allowed icmp, UDP written through IP_HDRINCL: $out; datagrams arrived: $((a - b))"
 wk_check "a raw ICMP socket cannot send UDP it writes itself (EPERM, nothing arrives)" \
     bash -c "[ '$out' = 'err EPERM' ] && [ $a -eq $b ]"
+
+# By ICMP type (the port of an icmp rule): echo requests only. The socket's
+# birth is denied (no type yet): its echoes are judged at egress by type.
+out=$(wk_client "$O" ping $IP_B 3)
+echo "# allowed icmp port 8 only: $out"
+wk_check "allow out icmp port 8: the echo requests of a ping socket pass" \
+    grep -q "replies=3" <<<"$out"
+wk_check "... and are logged as permitted (type 8) with the program" logged "$O" permit 1 '"rport":8,'
+wk_check "... but not a raw ICMP socket (other types)" \
+    grep -q "socket=ERR EPERM" <<<"$(wk_client "$O" rawping $IP_B 1)"
 
 # Denied: EPERM, and a row naming the program.
 out=$(wk_client "$D" ping $IP_B 5)
