@@ -72,3 +72,7 @@ EXTRA_PROGRAMS += $(BUILD_DIR)/tests/kernel/wk-client $(BUILD_DIR)/tests/kernel/
 build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/kernel/dns.c src/kernel/dns.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_dns.c src/kernel/dns.c
+# So is the reader of /proc/net/icmp lines (src/kernel/pingline.c).
+build/fuzz/fuzz_pingline: tests/fuzz/fuzz_pingline.c src/kernel/pingline.c src/kernel/pingline.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_pingline.c src/kernel/pingline.c

@@ -11,12 +11,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <bpf/bpf.h>
 
 #include "kernel/internal.h"
+#include "kernel/pingline.h"
 #include "ward_bpf.h"
 
 /* The inode of the ping socket bound to ident in the list at path, or 0. */
@@ -27,17 +26,8 @@ static unsigned long long inode_of(const char *path, uint16_t ident)
         return 0;
     char line[512];
     unsigned long long found = 0;
-    while (!found && fgets(line, sizeof(line), f)) {
-        /* "sl: LOCAL:PORT REMOTE:PORT st tx:rx tr:when retr uid timeout inode ..." */
-        char local[64];
-        unsigned long long inode;
-        unsigned port;
-        if (sscanf(line, " %*d: %63s %*s %*x %*s %*s %*x %*u %*d %llu", local, &inode) != 2)
-            continue; /* the header */
-        char *colon = strrchr(local, ':');
-        if (colon && sscanf(colon + 1, "%x", &port) == 1 && port == ident)
-            found = inode;
-    }
+    while (!found && fgets(line, sizeof(line), f))
+        found = ward_ping_line_inode(line, ident);
     fclose(f);
     return found;
 }
