@@ -32,6 +32,7 @@ static __u8 mem_verdict(const struct mem_table *t, const struct ward_vkey *k)
 
 /* The hooks' lookup order over one program's entries (dev, ino: that program). */
 WARD_LOOKUP_DEFINE(mem_lookup, const struct mem_table *, mem_verdict)
+WARD_RAW_LOOKUP_DEFINE(mem_raw_lookup, mem_lookup, const struct mem_table *, mem_verdict)
 
 uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t dir, uint16_t port,
                         uint8_t dflt)
@@ -53,6 +54,15 @@ uint8_t ward_kc_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, 
 {
     const ward_kc_program *p = ward_kc_find(t, exe);
     return p ? kc_table_lookup(p->e, p->n, proto, dir, port, dflt) : dflt;
+}
+
+uint8_t ward_kc_raw_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint8_t dflt)
+{
+    const ward_kc_program *p = ward_kc_find(t, exe);
+    if (!p)
+        return dflt;
+    struct mem_table m = {p->e, p->n};
+    return mem_raw_lookup(&m, 0, 0, proto, dflt);
 }
 
 void ward_kc_tables_free(ward_kc_tables *t)
@@ -142,6 +152,7 @@ int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tabl
             continue;
         if (!kc_filters_apply(filters, e, &a, exe, t))
             continue;
+        kc_raw_entries(t);
         ward_kentry *copy = malloc(t->n * sizeof(*copy));
         if (!copy) {
             kc_filters_free(filters);

@@ -75,5 +75,8 @@ const ward_kc_program *ward_kc_find(const ward_kc_tables *t, ward_exe_id exe);
  * asks without a port, as a datagram socket's creation does. */
 uint8_t ward_kc_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint8_t dir,
                        uint16_t port, uint8_t dflt);
+/* What the socket-creation hook answers for a raw socket of proto (dflt:
+ * the configured raw default); anything but ALLOW refuses it. */
+uint8_t ward_kc_raw_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint8_t dflt);
 
 #endif /* WARD_COMPILE_KCOMPILE_H */

@@ -10,7 +10,8 @@
  * wardd) and lets through as the engine's step 3 does, unless the policy
  * says "self-traffic rules". When no rule matches, the classic fallback is
  * the opposite of the last rule: an (ANY, 0) entry (ASK for a fallback that
- * asks). Raw sockets stay refused.
+ * asks). Raw sockets are refused unless raw.c finds their whole protocol
+ * allowed.
  *
  * A program stays with wardd (false) when a rule outbound traffic could
  * match needs what the kernel cannot key: time windows, zones, addresses,
@@ -195,10 +196,9 @@ bool kc_layout_app(const ward_engine *e, const ward_app_info *a, int64_t now, st
                                                     : WARD_KV_DENY;
     if (!put_broad(t, WARD_KPROTO_ANY, fb, last_id))
         return false;
-    /* Raw sockets are no outbound rule's business: refused (the hook refuses
-     * anything but ALLOW), as for a program without a table, instead of
-     * falling through to an (ANY, 0) allow and sending what the port rules
-     * refuse. */
+    /* Raw sockets are refused (the hook refuses anything but ALLOW) unless
+     * raw.c lays their protocol's own entry, instead of falling through to
+     * an (ANY, 0) allow and sending what the port rules refuse. */
     if (t->n == WARD_KC_MAX_ENTRIES)
         return false;
     t->e[t->n++] = (ward_kentry){WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_ASK, 0};

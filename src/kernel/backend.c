@@ -65,6 +65,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->cfg.static_in = k->static_in;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
     k->events_fd = k->kev_stats_fd = -1;
+    k->pings_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;

@@ -96,7 +96,7 @@ int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in);
 
 typedef struct ward_kentry {
     uint8_t proto;   /* IPPROTO_*, WARD_KPROTO_ANY, WARD_KPROTO_RAW */
-    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN */
+    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN / WARD_KDIR_RAW */
     uint16_t port;   /* 0: any */
     uint8_t verdict; /* enum ward_kv: ALLOW, DENY or ASK */
     uint32_t rule;   /* opaque (engine rule id) */

@@ -41,6 +41,7 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
+    int pings_fd; /* held ping sockets by inode (pingsock.c) */
     /* the hooks' decisions (events.c) */
     int events_fd, kev_stats_fd;
     struct ring_buffer *events;
@@ -119,5 +120,10 @@ int wk_nft_run(ward_kernel *k, const char *cmd);
 /* queue.c */
 int wk_queue_open(ward_kernel *k);
 void wk_queue_close(ward_kernel *k);
+
+/* pingsock.c: who made the held ping socket whose echo identifier is ident
+ * (family 4 or 6, in this network namespace); 0 or -ENOENT. */
+struct ward_sockinfo;
+int wk_ping_owner(ward_kernel *k, int family, uint16_t ident, struct ward_sockinfo *out);
 
 #endif

@@ -21,7 +21,7 @@ $(KERNEL_GEN)/vmlinux.h:
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
 $(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h src/kernel/ward_lookup.h \
-		src/kernel/ward_events.bpf.h \
+		src/kernel/ward_events.bpf.h src/kernel/ward_icmp.bpf.h \
 		$(KERNEL_GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
 		-Wall -Werror -c $< -o $@
@@ -59,10 +59,10 @@ ifneq ($(wildcard /usr/include/liburing.h),)
 KCLIENT_CFLAGS += -DHAVE_LIBURING
 KCLIENT_LIBS   := -luring
 endif
-$(BUILD_DIR)/tests/kernel/wk-client: tests/kernel/client.c tests/kernel/evade.c
+$(BUILD_DIR)/tests/kernel/wk-client: tests/kernel/client.c tests/kernel/evade.c tests/kernel/rawsock.c
 	@mkdir -p $(@D)
 	$(CC) $(KCLIENT_CFLAGS) -o $@ $^ $(KCLIENT_LIBS)
-$(BUILD_DIR)/tests/kernel/wk-client-static: tests/kernel/client.c tests/kernel/evade.c
+$(BUILD_DIR)/tests/kernel/wk-client-static: tests/kernel/client.c tests/kernel/evade.c tests/kernel/rawsock.c
 	@mkdir -p $(@D)
 	$(CC) $(KCLIENT_CFLAGS) -static -o $@ $^ $(KCLIENT_LIBS)
 EXTRA_PROGRAMS += $(BUILD_DIR)/tests/kernel/wk-client $(BUILD_DIR)/tests/kernel/wk-client-static
@@ -72,3 +72,7 @@ EXTRA_PROGRAMS += $(BUILD_DIR)/tests/kernel/wk-client $(BUILD_DIR)/tests/kernel/
 build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/kernel/dns.c src/kernel/dns.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_dns.c src/kernel/dns.c
+# So is the reader of /proc/net/icmp lines (src/kernel/pingline.c).
+build/fuzz/fuzz_pingline: tests/fuzz/fuzz_pingline.c src/kernel/pingline.c src/kernel/pingline.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_pingline.c src/kernel/pingline.c

@@ -3,7 +3,8 @@
  *
  * A queued packet is attributed by its socket: 5-tuple -> sock_diag (the
  * socket's cookie) -> ward_socks (filled by the hooks when they held the
- * socket) -> executable, pid, uid. Inbound packets are attributed by the
+ * socket) -> executable, pid, uid; an echo of a ping socket by its
+ * identifier (pingsock.c). Inbound packets are attributed by the
  * listening port table (ward_binds). Packets wait independently: the
  * callback may answer at once or later by id, and nothing else stalls.
  * A deny re-injects the packet (NF_REPEAT) with the reject mark, so nft
@@ -152,6 +153,9 @@ static bool parse(const unsigned char *p, int len, int hook, ward_kqueued *q)
         set_ip(&q->remote, q->family, dst);
         q->lport = sport;
         q->rport = dport;
+        /* An echo request's identifier is its ping socket's local "port". */
+        if ((dport == 8 && q->proto == 1) || (dport == 128 && q->proto == 58))
+            q->lport = len >= off + 6 ? (uint16_t)(p[off + 4] << 8 | p[off + 5]) : 0;
     } else {
         set_ip(&q->local, q->family, dst);
         set_ip(&q->remote, q->family, src);
@@ -159,6 +163,20 @@ static bool parse(const unsigned char *p, int len, int hook, ward_kqueued *q)
         q->rport = sport;
     }
     return true;
+}
+
+/* Who made the socket of an outbound packet: TCP and UDP through sock_diag
+ * and ward_socks; a ping socket through its echo identifier (pingsock.c).
+ * 0 or -ENOENT. */
+static int sock_owner(ward_kernel *k, const ward_kqueued *q, struct ward_sockinfo *si)
+{
+    uint64_t cookie;
+    if (q->proto == 1 || q->proto == 58)
+        return q->lport ? wk_ping_owner(k, q->family, q->lport, si) : -ENOENT;
+    if (k->diag_fd < 0 ||
+        diag_cookie(k->diag_fd, q->proto, &q->local, q->lport, &q->remote, q->rport, &cookie))
+        return -ENOENT;
+    return bpf_map_lookup_elem(k->socks_fd, &cookie, si) ? -ENOENT : 0;
 }
 
 static void attribute(ward_kernel *k, ward_kqueued *q)
@@ -175,13 +193,9 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
             q->pid = b.pid;
             q->uid = b.uid;
         }
-    } else if (q->proto == 6 || q->proto == 17) {
-        uint64_t cookie;
+    } else if (q->proto == 6 || q->proto == 17 || q->proto == 1 || q->proto == 58) {
         struct ward_sockinfo si;
-        if (k->diag_fd >= 0 &&
-            !diag_cookie(k->diag_fd, q->proto, &q->local, q->lport, &q->remote, q->rport,
-                         &cookie) &&
-            !bpf_map_lookup_elem(k->socks_fd, &cookie, &si)) {
+        if (!sock_owner(k, q, &si)) {
             q->attributed = true;
             q->exe.dev = si.dev;
             q->exe.ino = si.ino;

@@ -195,6 +195,7 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
 }
 
 #include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
+#include "ward_icmp.bpf.h"   /* ping and raw sockets */
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
@@ -220,13 +221,15 @@ int ward_sock_create(struct bpf_sock *ctx)
         return 1; /* stream sockets are judged at connect */
     known = current_exe(&dev, &ino);
     if (type == SOCK_RAW) {
-        __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, 0, ward_raw_default) : ward_raw_default;
+        __u32 rule;
+        __u8 v = raw_verdict(known, dev, ino, proto, &rule);
         if (v != WARD_KV_ALLOW) {
             count(WARD_STAT_RAW_DENY);
-            ward_emit_raw(ctx, WARD_KV_DENY, dev, ino);
+            ward_emit_raw(ctx, WARD_KV_DENY, dev, ino, rule);
             return 0;
         }
-        ward_emit_raw(ctx, WARD_KV_ALLOW, dev, ino);
+        ward_emit_raw(ctx, WARD_KV_ALLOW, dev, ino, rule);
+        note_sock(ctx, dev, ino, false); /* its sender is judged at egress */
         return 1;
     }
     if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM) {
@@ -242,6 +245,8 @@ int ward_sock_create(struct bpf_sock *ctx)
             ctx->mark |= ward_mark;
             if (known)
                 remember(bpf_get_socket_cookie(ctx), dev, ino);
+            if (known && is_icmp(proto))
+                remember_ping(ctx, dev, ino); /* sock_diag cannot find it */
         }
         note_sock(ctx, dev, ino, v != WARD_KV_ALLOW);
     }
@@ -392,6 +397,10 @@ static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *s
         return true; /* TCP is sent from softirq too; kernel threads own nothing */
     if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
         return true;
+    if (sk->type == SOCK_RAW)
+        return raw_may(skb, dev, ino);
+    if (is_icmp(sk->protocol))
+        return ping_may(skb, sk, st, dev, ino);
     bool same = dev == st->dev && ino == st->ino;
     if (same && !is_icmp(sk->protocol))
         return true;

@@ -192,6 +192,7 @@ int wk_bpf_open(ward_kernel *k)
     k->cfg_fd = bpf_map__fd(skel->maps.ward_cfg);
     k->events_fd = bpf_map__fd(skel->maps.ward_events);
     k->kev_stats_fd = bpf_map__fd(skel->maps.ward_kev_stats);
+    k->pings_fd = bpf_map__fd(skel->maps.ward_pings);
     skel = NULL;
     /* The queue's re-injected packets run as this process; self traffic
      * passes until the policy says otherwise. */
@@ -281,6 +282,7 @@ void wk_bpf_close(ward_kernel *k)
     k->skel = NULL;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
     k->events_fd = k->kev_stats_fd = -1;
+    k->pings_fd = -1;
 }
 
 static void unlink_dir(const char *dir)

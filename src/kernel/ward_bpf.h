@@ -15,6 +15,7 @@
  *   ward_events    RINGBUF       ward_kevent: each decision the hooks make
  *   ward_kev_stats PERCPU_ARRAY  [0] -> ward_kev_stats: records emitted / lost
  *   ward_sent      SK_STORAGE    per socket: the last datagram destination reported
+ *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -34,10 +35,13 @@ enum ward_kv {
 /* Directions in ward_vkey.dir (match enum ward_direction). */
 #define WARD_KDIR_OUT 0
 #define WARD_KDIR_IN  1
+/* Raw sockets of ward_vkey.proto (port 0): laid by the compiler only where
+ * the program may send that protocol to every port and address. */
+#define WARD_KDIR_RAW 2
 
 /* Pseudo protocols in ward_vkey.proto. */
 #define WARD_KPROTO_ANY 0   /* the program's default for any protocol */
-#define WARD_KPROTO_RAW 255 /* creating SOCK_RAW / AF_PACKET sockets */
+#define WARD_KPROTO_RAW 255 /* creating SOCK_RAW sockets of a protocol without its own entry */
 
 /* One entry of a program's compiled verdict table. Lookup order in the
  * hooks: (proto, port) exact, (proto, port 0 = any), (ANY, 0), else the
@@ -119,7 +123,8 @@ enum ward_stat {
  * "ask" is queued and wardd decides (and logs) it. */
 enum ward_kev_kind {
     WARD_KEV_CONNECT = 1, /* connect4/6 */
-    WARD_KEV_SENDMSG = 2, /* sendmsg4/6: the first datagram of a socket to a destination */
+    WARD_KEV_SENDMSG = 2, /* sendmsg4/6: the first datagram of a socket to a destination;
+                           * egress: a ping socket's first echo of a type to one */
     WARD_KEV_RAW = 3,     /* sock_create of a SOCK_RAW socket */
     WARD_KEV_BIND = 4,    /* post_bind4/6 */
 };
@@ -153,5 +158,6 @@ struct ward_kev_stats {
 #define WARD_MAX_SOCKS    65536
 #define WARD_MAX_BINDS    16384
 #define WARD_MAX_SELF     1024
+#define WARD_MAX_PINGS    4096
 
 #endif /* WARD_KERNEL_BPF_H */

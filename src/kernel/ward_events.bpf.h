@@ -174,13 +174,12 @@ static __always_inline int ward_emit_addr(struct bpf_sock_addr *ctx, int rc, __u
     return rc;
 }
 
-/* sock_create of a raw socket: the verdict the hook gave (ALLOW / DENY). */
-static __always_inline void ward_emit_raw(struct bpf_sock *ctx, __u8 verdict, __u64 dev, __u64 ino)
+/* sock_create of a raw socket: the verdict the hook gave (ALLOW / DENY) and
+ * the id of the entry that decided. */
+static __always_inline void ward_emit_raw(struct bpf_sock *ctx, __u8 verdict, __u64 dev, __u64 ino,
+                                          __u32 rule)
 {
-    struct kev_find f = {0};
-    if (dev || ino)
-        kev_lookup(&f, dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_NONE);
-    struct ward_kevent *e = kev_begin(WARD_KEV_RAW, verdict, dev, ino, f.rule, ctx->protocol);
+    struct ward_kevent *e = kev_begin(WARD_KEV_RAW, verdict, dev, ino, rule, ctx->protocol);
     if (!e)
         return;
     e->family = ctx->family == AF_INET6 ? 6 : 4;

@@ -48,4 +48,28 @@
         return v != WARD_KV_NONE ? v : dflt;                                                       \
     }
 
+/*
+ * A raw socket of protocol proto: its (proto, WARD_KDIR_RAW, 0) entry when
+ * it allows or denies (the compiler lays one only where the program's rules
+ * allow that protocol everywhere: a raw socket's packets meet no port
+ * rule). Else the raw-socket key (WARD_KPROTO_RAW) in the order above, so
+ * "allow out any" opens no raw socket. Protocol 0 and 255 (IPPROTO_RAW: any
+ * header the program writes) have no entry of their own.
+ *
+ * WARD_RAW_LOOKUP_DEFINE(name, lookup, ctx_type, get) defines
+ *   static __u8 name(ctx_type ctx, __u64 dev, __u64 ino, __u8 proto, __u8 dflt);
+ * over get and a lookup made by WARD_LOOKUP_DEFINE over the same get.
+ */
+#define WARD_RAW_LOOKUP_DEFINE(name, lookup, ctx_type, get)                                        \
+    static __always_inline __u8 name(ctx_type ctx, __u64 dev, __u64 ino, __u8 proto, __u8 dflt)    \
+    {                                                                                              \
+        if (proto != WARD_KPROTO_ANY && proto != WARD_KPROTO_RAW) {                                \
+            struct ward_vkey k = {.dev = dev, .ino = ino, .proto = proto, .dir = WARD_KDIR_RAW};   \
+            __u8 v = get(ctx, &k);                                                                 \
+            if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)                                           \
+                return v;                                                                          \
+        }                                                                                          \
+        return lookup(ctx, dev, ino, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, dflt);                     \
+    }
+
 #endif /* WARD_KERNEL_LOOKUP_H */

@@ -15,6 +15,7 @@
  *   wk-client dns-server PORT IP           answers every A question with IP
  *   wk-client dns-spoof SRC DST PORT       an unsolicited answer from SRC:53
  *   wk-client somark|handover|handed|ping  evasion attempts: evade.c
+ *   wk-client rawping|rawsock|hdrincl|packet  raw and packet sockets: rawsock.c
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -382,13 +383,16 @@ static int storm(const char *host, int port, int seconds)
     return 0;
 }
 
-int evade_main(int argc, char **argv); /* evade.c */
+int evade_main(int argc, char **argv);   /* evade.c */
+int rawsock_main(int argc, char **argv); /* rawsock.c */
 
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int ev = evade_main(argc, argv);
     if (ev >= 0)
+        return ev;
+    if ((ev = rawsock_main(argc, argv)) >= 0)
         return ev;
     if (argc >= 3 && !strcmp(argv[1], "listen-tcp"))
         return listen_tcp(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "6"));

@@ -10,7 +10,8 @@
  *                                 across exec), which send()s N datagrams
  *   handed HOW FD N               (PROG's side) "handed sent= eperm= other="
  *   ping ADDR N                   N ICMP echo requests from a ping socket
- *                                 (SOCK_DGRAM, IPPROTO_ICMP): "ping socket=OK|ERR
+ *                                 (SOCK_DGRAM, IPPROTO_ICMP or, for an IPv6
+ *                                 ADDR, IPPROTO_ICMPV6): "ping socket=OK|ERR
  *                                 sent= eperm= other= replies="
  */
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,9 +154,20 @@ static int handover(const char *how, const char *prog, const char *host, int por
 
 static int ping(const char *host, int n)
 {
-    struct sockaddr_in a;
-    v4(&a, host, 0);
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+    struct sockaddr_storage ss;
+    socklen_t alen = sizeof(struct sockaddr_in);
+    bool v6 = strchr(host, ':') != NULL;
+    if (v6) {
+        struct sockaddr_in6 *a6 = (void *)&ss;
+        memset(a6, 0, sizeof(*a6));
+        a6->sin6_family = AF_INET6;
+        inet_pton(AF_INET6, host, &a6->sin6_addr);
+        alen = sizeof(*a6);
+    } else {
+        v4((struct sockaddr_in *)&ss, host, 0);
+    }
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC,
+                    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
     if (fd < 0) {
         printf("ping socket=ERR %s\n", errno == EPERM ? "EPERM" : strerror(errno));
         return errno == EPERM ? 10 : 11;
@@ -162,9 +175,9 @@ static int ping(const char *host, int n)
     struct counts c = {0};
     unsigned long replies = 0;
     for (int i = 0; i < n; i++) {
-        struct icmphdr h = {.type = ICMP_ECHO};
+        struct icmphdr h = {.type = v6 ? 128 : ICMP_ECHO}; /* ICMPv6 echo request: 128 */
         h.un.echo.sequence = htons((uint16_t)i);
-        tally(&c, sendto(fd, &h, sizeof(h), 0, (struct sockaddr *)&a, sizeof(a)));
+        tally(&c, sendto(fd, &h, sizeof(h), 0, (struct sockaddr *)&ss, alen));
         struct pollfd p = {fd, POLLIN, 0};
         char buf[256];
         while (poll(&p, 1, 20) > 0 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)

@@ -372,12 +372,16 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
         describe(e, t, r, "datagram socket", born, msg, len);
         return -1;
     }
-    /* Raw sockets are not what outbound rules allow: never let through. */
-    if (ward_kc_lookup(t, r->app.exe, WARD_KPROTO_RAW, WARD_KDIR_OUT, 0, WARD_KV_DENY) ==
-        WARD_KV_ALLOW) {
-        describe(e, t, r, "raw socket", WARD_KV_ALLOW, msg, len);
+    /* A raw socket of the connection's protocol sends to any address and
+     * port: allowed only where the engine permits it (refusing one is
+     * always safe). The raw key itself ("allow out any") never allows. */
+    uint8_t raw = ward_kc_raw_lookup(t, r->app.exe, r->proto, WARD_KV_DENY);
+    if ((!passes && raw == WARD_KV_ALLOW && d.verdict != WARD_V_PERMIT) ||
+        ward_kc_raw_lookup(t, r->app.exe, WARD_KPROTO_RAW, WARD_KV_DENY) == WARD_KV_ALLOW) {
+        describe(e, t, r, "raw socket", raw, msg, len);
         return -1;
     }
+    c->raw_allow += raw == WARD_KV_ALLOW;
     c->allow += kv == WARD_KV_ALLOW;
     c->deny += kv == WARD_KV_DENY;
     c->self_deny += kv == WARD_KV_DENY && self;

@@ -29,6 +29,7 @@ int kc_resolve(void *ctx, const char *path, ward_exe_id *out); /* ctx: struct kc
 
 struct kc_counts {
     size_t policies, conns, compiled, allow, ask, dgram_allow, dflt;
+    size_t raw_allow; /* connections a raw socket of their protocol could send */
     /* Tables made despite a connect-out filter that could match the
      * program (no exact path bound it to others). */
     size_t compiled_under_filters;

@@ -12,6 +12,7 @@
  *     or send whatever the table says unless the policy says "self-traffic
  *     rules" (the engine's step 3): with "pass" only a datagram socket's
  *     birth answer is the table's there;
+ *   - a raw socket of its protocol allowed -> the engine permits it;
  *   - ASK sends it to wardd, which asks the engine: always right;
  *   - a program without a table gets the configured default, and a program
  *     with one never falls through to it.
@@ -55,13 +56,15 @@ static void random_policies(void **state)
     run(seed, n, 100, &c);
     printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
            "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
-           "sockets allowed at creation; %zu tables under filters that could match any program\n",
+           "sockets allowed at creation; %zu raw sockets allowed; %zu tables under filters that "
+           "could match any program\n",
            c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
-           c.dgram_allow, c.compiled_under_filters);
+           c.dgram_allow, c.raw_allow, c.compiled_under_filters);
     /* The test means something only if the kernel answered a good share. */
     assert_true(c.compiled > n / 2);
     assert_true(c.allow > c.conns / 40);
     assert_true(c.dgram_allow > 0);
+    assert_true(c.raw_allow > 0);
     /* Filters without an exact program narrow what they take from the kernel. */
     assert_true(c.compiled_under_filters > n / 20);
     assert_true(c.deny > c.conns / 40);
@@ -128,6 +131,48 @@ static void datagrams_held(void **state)
     assert_int_equal(ask_kernel(&t, WARD_KPROTO_RAW, 0), WARD_KV_ASK);
     ward_kc_tables_free(&t);
     ward_engine_free(e);
+}
+
+static uint8_t ask_raw(const ward_kc_tables *t, uint8_t proto)
+{
+    struct kc_fs fs = {0};
+    return ward_kc_raw_lookup(t, kc_exe_of(&fs, 0), proto, WARD_KV_DENY);
+}
+
+/* "deny out icmp6; allow out icmp; allow out proto 2; deny out tcp port 22;
+ * allow out any": raw sockets of the protocols a rule allows everywhere are
+ * allowed; the others (TCP: not on port 22), and "allow out any", stay
+ * refused (the raw entry asks, which the hook refuses). */
+static void raw_by_protocol(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_ICMPV6, 0, 0, WARD_ACT_BLOCK);
+    rule(e, IPPROTO_ICMP, 0, 0, WARD_ACT_PERMIT);
+    rule(e, 2, 0, 0, WARD_ACT_PERMIT);
+    rule(e, IPPROTO_TCP, 22, 22, WARD_ACT_BLOCK);
+    rule(e, IPPROTO_TCP, 0, 0, WARD_ACT_PERMIT);
+    rule(e, 0, 0, 0, WARD_ACT_PERMIT);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(ask_raw(&t, IPPROTO_ICMP), WARD_KV_ALLOW);
+    assert_int_equal(ask_raw(&t, 2), WARD_KV_ALLOW);
+    assert_int_equal(ask_raw(&t, IPPROTO_ICMPV6), WARD_KV_ASK);
+    assert_int_equal(ask_raw(&t, IPPROTO_UDP), WARD_KV_ASK);
+    assert_int_equal(ask_raw(&t, IPPROTO_TCP), WARD_KV_ASK);
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    assert_int_equal(ask_raw(&t, 47), WARD_KV_ASK);
+    assert_int_equal(ask_raw(&t, 0), WARD_KV_ASK);
+    assert_int_equal(ask_raw(&t, WARD_KPROTO_RAW), WARD_KV_ASK);
+    /* Ping sockets: ICMP is the kernel's, ICMPv6 refused. */
+    assert_int_equal(ask_kernel(&t, IPPROTO_ICMP, 8), WARD_KV_ALLOW);
+    assert_int_equal(ask_kernel(&t, IPPROTO_ICMPV6, 128), WARD_KV_DENY);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+    /* Without a table: the raw default. */
+    ward_kc_tables none = {0};
+    assert_int_equal(ask_raw(&none, IPPROTO_ICMP), WARD_KV_DENY);
 }
 
 /* "block any port 53; allow sctp; allow out any": SCTP to port 53 is the
@@ -379,7 +424,7 @@ int main(void)
         cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
         cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
         cmocka_unit_test(filters_narrowed),  cmocka_unit_test(loopback_filter_self_traffic),
-        cmocka_unit_test(random_policies),
+        cmocka_unit_test(raw_by_protocol),   cmocka_unit_test(random_policies),
     };
     return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
 }
