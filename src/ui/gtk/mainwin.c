@@ -89,6 +89,26 @@ static void on_notify_blocks(GtkCheckButton *b, gpointer data)
     wg_notify_blocks_save(w->app->notify_block);
 }
 
+/* A view is asked again each time it is shown: what it shows is current. */
+static void on_view_shown(GObject *stack, GParamSpec *ps, gpointer data)
+{
+    wg_main *w = data;
+    GtkWidget *child = gtk_stack_get_visible_child(GTK_STACK(w->stack));
+    for (int i = 0; i < N_VIEWS; i++)
+        if (w->views[i]->widget == child && w->views[i]->refresh &&
+            wg_conn_connected(w->app->conn))
+            w->views[i]->refresh(w->views[i]);
+}
+
+/* Alt+1 .. Alt+6: the views, from the keyboard. */
+static gboolean on_view_key(GtkWidget *win, GVariant *args, gpointer data)
+{
+    wg_main *w = g_object_get_data(G_OBJECT(win), "wg-main");
+    int i = GPOINTER_TO_INT(data);
+    gtk_stack_set_visible_child(GTK_STACK(w->stack), w->views[i]->widget);
+    return TRUE;
+}
+
 static gboolean on_close(GtkWindow *win, gpointer data)
 {
     /* The app keeps answering prompts with its main window closed. */
@@ -137,6 +157,16 @@ wg_main *wg_main_new(wg_app *app)
     for (int i = 0; i < N_VIEWS; i++)
         gtk_stack_add_titled(GTK_STACK(w->stack), w->views[i]->widget, w->views[i]->name,
                              w->views[i]->title);
+    g_signal_connect(w->stack, "notify::visible-child", G_CALLBACK(on_view_shown), w);
+    g_object_set_data(G_OBJECT(w->win), "wg-main", w);
+    GtkEventController *keys = gtk_shortcut_controller_new();
+    gtk_shortcut_controller_set_scope(GTK_SHORTCUT_CONTROLLER(keys), GTK_SHORTCUT_SCOPE_GLOBAL);
+    for (int i = 0; i < N_VIEWS; i++)
+        gtk_shortcut_controller_add_shortcut(
+            GTK_SHORTCUT_CONTROLLER(keys),
+            gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_1 + (guint)i, GDK_ALT_MASK),
+                             gtk_callback_action_new(on_view_key, GINT_TO_POINTER(i), NULL)));
+    gtk_widget_add_controller(w->win, keys);
     gtk_widget_set_vexpand(w->stack, TRUE);
     gtk_box_append(GTK_BOX(box), w->stack);
     w->status = wg_label("connecting to wardd…", "dim-label");

@@ -25,7 +25,7 @@ struct item {
 };
 
 static const char *const scope_labels[] = {"This _port", "This _host", "This do_main",
-                                           "*._domain", "An_y destination"};
+                                           "*.domain", "An_y destination"};
 static const char *const dur_labels[] = {
     "_Once",           "_5 minutes",           "15 m_inutes", "60 minu_tes",
     "Until the program e_xits", "Until wardd _restarts", "_Forever"};
@@ -110,6 +110,7 @@ static void set_defaults(wg_prompts *p, const ward_event *ev)
     char *wild = wg_parent_wildcard(ev->domain);
     char *lbl = g_strdup_printf("%s", wild ? wild : "*.domain");
     gtk_check_button_set_label(GTK_CHECK_BUTTON(p->scope[WG_SCOPE_SUBDOMAINS]), lbl);
+    wg_a11y_name(p->scope[WG_SCOPE_SUBDOMAINS], lbl);
     g_free(lbl);
     g_free(wild);
     gtk_check_button_set_active(GTK_CHECK_BUTTON(p->scope[WG_SCOPE_HOST]), TRUE);
@@ -325,6 +326,7 @@ static GtkWidget *choices(const char *title, const char *const *labels, int n, G
     gtk_widget_set_margin_bottom(box, 6);
     for (int i = 0; i < n; i++) {
         out[i] = gtk_check_button_new_with_mnemonic(labels[i]);
+        wg_a11y_name(out[i], labels[i]);
         if (i)
             gtk_check_button_set_group(GTK_CHECK_BUTTON(out[i]), GTK_CHECK_BUTTON(out[0]));
         gtk_box_append(GTK_BOX(box), out[i]);
@@ -395,6 +397,8 @@ static void build(wg_prompts *p)
     gtk_widget_set_halign(buttons, GTK_ALIGN_END);
     p->deny = gtk_button_new_with_mnemonic("_Deny");
     p->allow = gtk_button_new_with_mnemonic("_Allow");
+    wg_a11y_name(p->deny, "_Deny");
+    wg_a11y_name(p->allow, "_Allow");
     gtk_widget_add_css_class(p->deny, "destructive-action");
     gtk_widget_add_css_class(p->allow, "suggested-action");
     g_signal_connect(p->allow, "clicked", G_CALLBACK(on_allow), p);

@@ -131,3 +131,13 @@ GPtrArray *wg_hash_values(GHashTable *h)
         g_ptr_array_add(a, v);
     return a;
 }
+
+void wg_a11y_name(GtkWidget *w, const char *mnemonic)
+{
+    GString *s = g_string_new(NULL);
+    for (const char *p = mnemonic; *p; p++)
+        if (*p != '_')
+            g_string_append_c(s, *p);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL, s->str, -1);
+    g_string_free(s, TRUE);
+}

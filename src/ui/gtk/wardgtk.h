@@ -165,6 +165,9 @@ char *wg_proto_name(uint8_t proto);
 char *wg_rule_text(const ward_proto_rule *r); /* the rule in the policy language */
 GtkWidget *wg_label(const char *text, const char *css_class);
 void wg_list_clear(GtkListBox *box);
+/* A widget labelled with a mnemonic: its accessible name without the marks
+ * (GTK 4.8 would read "_Allow" out). */
+void wg_a11y_name(GtkWidget *w, const char *mnemonic);
 GPtrArray *wg_hash_values(GHashTable *h); /* the values, borrowed (GLib < 2.76 has no call for it) */
 void wg_list_add_text(GtkListBox *box, const char *text);
 
