@@ -34,7 +34,7 @@ struct wg_conn {
     guint in_watch, out_watch, retry;
     bool hello_done, admin;
     GString *in, *out;
-    int fds[WARD_PROTO_MAX_FDS]; /* arrived with the next line's first byte */
+    int fds[WARD_PROTO_MAX_FDS]; /* received, not yet given to their reply */
     size_t nfds;
     uint32_t next_id, hello_id;
     GHashTable *waiting; /* id -> struct waiting */
@@ -204,13 +204,19 @@ static void handle_hello(wg_conn *c, const ward_msg *m)
 /* One line from wardd. Returns false when the connection was dropped. */
 static bool handle_line(wg_conn *c, const char *line, size_t len)
 {
-    int fds[WARD_PROTO_MAX_FDS];
-    size_t nfds = c->nfds;
-    memcpy(fds, c->fds, sizeof(int) * nfds);
-    c->nfds = 0;
     ward_msg m;
     char err[256];
     bool known = ward_proto_decode(line, len, &m, err, sizeof(err)) == WARD_PE_OK;
+    /* Descriptors travel with subscribe.reply alone. A read that brings them
+     * may also bring earlier lines (the kernel ends a read after the chunk
+     * that carries descriptors, not before it), so they wait for their line. */
+    int fds[WARD_PROTO_MAX_FDS];
+    size_t nfds = 0;
+    if (known && m.type == WARD_MSG_SUBSCRIBE_REPLY) {
+        nfds = c->nfds;
+        memcpy(fds, c->fds, sizeof(int) * nfds);
+        c->nfds = 0;
+    }
     uint32_t id = known ? m.id : (uint32_t)raw_id(line);
     if (!c->hello_done) {
         close_fds(fds, nfds);

@@ -76,6 +76,8 @@ static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, si
     if (!m || m->type != WARD_MSG_SUBSCRIBE_REPLY || nfds < 2) {
         if (m && m->type == WARD_MSG_ERROR)
             say("live events refused: %s", m->u.error.message ? m->u.error.message : "?");
+        else if (m)
+            say("live events: wardd's reply came without its ring");
         return false;
     }
     ring_close();
@@ -87,6 +89,7 @@ static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, si
         return false;
     }
     ring.watch = g_unix_fd_add(ring.efd, G_IO_IN, on_ring, app);
+    say("subscribed to live events");
     return false;
 }
 

@@ -111,7 +111,7 @@ static void show_error(struct rules *r, const char *text, const char *msg)
     if (p)
         col = atoi(p);
     GString *s = g_string_new(msg);
-    if (col > 0) {
+    if (col > 0 && !strchr(msg, '\n')) { /* wardd may show the caret itself */
         g_string_append_printf(s, "\n    %s\n    %*s^", text, col - 1, "");
     }
     gtk_label_set_text(GTK_LABEL(r->error), s->str);
