@@ -141,9 +141,7 @@ void wg_answer_message(const wg_answer *a, uint64_t prompt_id, bool via_rule, wa
     case WG_DUR_15M:
     case WG_DUR_60M:
         out->u.answer.duration = WARD_DUR_MINUTES;
-        out->u.answer.minutes = a->duration == WG_DUR_5M    ? 5
-                                : a->duration == WG_DUR_15M ? 15
-                                                            : 60;
+        out->u.answer.minutes = a->duration == WG_DUR_5M ? 5 : a->duration == WG_DUR_15M ? 15 : 60;
         break;
     case WG_DUR_UNTIL_EXIT:
         out->u.answer.duration = WARD_DUR_UNTIL_EXIT;

@@ -151,8 +151,7 @@ int wg_conn_request(wg_conn *c, ward_msg *req, wg_reply_fn fn, void *ud)
     return send_msg(c, req, fn, ud);
 }
 
-int wg_conn_request_raw(wg_conn *c, const char *type, const char *members, wg_reply_fn fn,
-                        void *ud)
+int wg_conn_request_raw(wg_conn *c, const char *type, const char *members, wg_reply_fn fn, void *ud)
 {
     if (!c->hello_done)
         return -1;

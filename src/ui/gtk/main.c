@@ -69,8 +69,7 @@ static gboolean on_ring(int fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, size_t nfds,
-                          void *ud)
+static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, size_t nfds, void *ud)
 {
     wg_app *app = ud;
     if (!m || m->type != WARD_MSG_SUBSCRIBE_REPLY || nfds < 2) {
@@ -93,8 +92,7 @@ static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, si
     return false;
 }
 
-static bool on_registered(const ward_msg *m, const char *raw, const int *fds, size_t nfds,
-                          void *ud)
+static bool on_registered(const ward_msg *m, const char *raw, const int *fds, size_t nfds, void *ud)
 {
     if (m && m->type == WARD_MSG_ERROR)
         say("prompts refused: %s", m->u.error.message ? m->u.error.message : "?");
@@ -117,8 +115,9 @@ static void on_state(enum wg_state st, bool admin, const char *msg, void *ud)
     }
     app->admin = admin;
     app->refused = !admin;
-    char *status = g_strdup_printf("%s %s%s", app->ever_up ? "wardd restarted: reconnected to" : "Connected to",
-                                   wg_conn_path(app->conn), admin ? "" : " (read only)");
+    char *status = g_strdup_printf(
+        "%s %s%s", app->ever_up ? "wardd restarted: reconnected to" : "Connected to",
+        wg_conn_path(app->conn), admin ? "" : " (read only)");
     char *banner = NULL;
     if (!admin)
         banner = g_strdup_printf(

@@ -53,11 +53,11 @@ char *wg_event_line(const ward_event *ev)
         g_date_time_unref(t);
     char *dest = wg_event_dest(ev);
     const char *what = ev->kind == WARD_EVENT_ALERT ? "ALERT" : ward_verdict_name(ev->verdict);
-    char *s = g_strdup_printf("%s  %-7s %s  %s %s  pid %u  %s%s%s", when, what,
-                              ev->exe[0] ? ev->exe : "(unattributed)",
-                              ev->direction == WARD_DIR_IN ? "from" : "to", dest, ev->pid,
-                              ward_proto_reason_name(ev->reason) ? ward_proto_reason_name(ev->reason) : "",
-                              ev->filter[0] ? "  " : "", ev->filter);
+    char *s = g_strdup_printf(
+        "%s  %-7s %s  %s %s  pid %u  %s%s%s", when, what, ev->exe[0] ? ev->exe : "(unattributed)",
+        ev->direction == WARD_DIR_IN ? "from" : "to", dest, ev->pid,
+        ward_proto_reason_name(ev->reason) ? ward_proto_reason_name(ev->reason) : "",
+        ev->filter[0] ? "  " : "", ev->filter);
     g_free(dest);
     g_free(when);
     return s;
@@ -95,8 +95,7 @@ static void on_view_shown(GObject *stack, GParamSpec *ps, gpointer data)
     wg_main *w = data;
     GtkWidget *child = gtk_stack_get_visible_child(GTK_STACK(w->stack));
     for (int i = 0; i < N_VIEWS; i++)
-        if (w->views[i]->widget == child && w->views[i]->refresh &&
-            wg_conn_connected(w->app->conn))
+        if (w->views[i]->widget == child && w->views[i]->refresh && wg_conn_connected(w->app->conn))
             w->views[i]->refresh(w->views[i]);
 }
 

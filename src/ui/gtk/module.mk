@@ -13,3 +13,10 @@ $(BUILD_DIR)/bin/ward-gtk: $(GTK_OBJS) $(GTK_LIBS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(GTK_OBJS) -Wl,--start-group $(GTK_LIBS) -Wl,--end-group $(LDLIBS) $(shell pkg-config --libs $(GTK_PKGS))
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-gtk
 endif
+
+# The traffic replies' parsers (GLib and json-c, no GTK) under libFuzzer.
+build/fuzz/fuzz_gtk_traffic: tests/fuzz/fuzz_gtk_traffic.c src/ui/gtk/traffic.c src/ui/gtk/traffic.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(patsubst -I%,-isystem %,$(shell pkg-config --cflags glib-2.0 json-c)) \
+		-o $@ tests/fuzz/fuzz_gtk_traffic.c src/ui/gtk/traffic.c \
+		$(shell pkg-config --libs glib-2.0 json-c)

@@ -19,10 +19,9 @@ void wg_notify_event(wg_app *app, const ward_event *ev)
     if (ev->kind == WARD_EVENT_ALERT) {
         char ip[WARD_IP_STRLEN];
         char *title = g_strdup_printf("Ward alert: %s", ev->filter);
-        char *body = g_strdup_printf("%s: count %u%s%s%s",
-                                     ward_ip_format(&ev->remote, ip, sizeof(ip)), ev->count,
-                                     ev->cmdline[0] ? " (" : "", ev->cmdline,
-                                     ev->cmdline[0] ? ")" : "");
+        char *body = g_strdup_printf(
+            "%s: count %u%s%s%s", ward_ip_format(&ev->remote, ip, sizeof(ip)), ev->count,
+            ev->cmdline[0] ? " (" : "", ev->cmdline, ev->cmdline[0] ? ")" : "");
         n = g_notification_new(title);
         g_notification_set_body(n, body);
         g_notification_set_priority(n, G_NOTIFICATION_PRIORITY_HIGH);

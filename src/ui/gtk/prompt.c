@@ -24,11 +24,15 @@ struct item {
     gint64 deadline_us; /* monotonic: when the timeout default applies */
 };
 
-static const char *const scope_labels[] = {"This _port", "This _host", "This do_main",
-                                           "*.domain", "An_y destination"};
-static const char *const dur_labels[] = {
-    "_Once",           "_5 minutes",           "15 m_inutes", "60 minu_tes",
-    "Until the program e_xits", "Until wardd _restarts", "_Forever"};
+static const char *const scope_labels[] = {"This _port", "This _host", "This do_main", "*.domain",
+                                           "An_y destination"};
+static const char *const dur_labels[] = {"_Once",
+                                         "_5 minutes",
+                                         "15 m_inutes",
+                                         "60 minu_tes",
+                                         "Until the program e_xits",
+                                         "Until wardd _restarts",
+                                         "_Forever"};
 
 struct wg_prompts {
     wg_app *app;
@@ -180,8 +184,7 @@ static void say(wg_prompts *p, const char *msg)
     gtk_widget_set_sensitive(p->deny, TRUE);
 }
 
-static bool on_answered(const ward_msg *m, const char *raw, const int *fds, size_t nfds,
-                        void *ud)
+static bool on_answered(const ward_msg *m, const char *raw, const int *fds, size_t nfds, void *ud)
 {
     struct answering *an = ud;
     wg_prompts *p = an->p;
@@ -206,15 +209,14 @@ static void send_answer(struct answering *an, bool via_rule)
 }
 
 /* The rule for a host or domain answer is in: now the prompt itself. */
-static bool on_rule_added(const ward_msg *m, const char *raw, const int *fds, size_t nfds,
-                          void *ud)
+static bool on_rule_added(const ward_msg *m, const char *raw, const int *fds, size_t nfds, void *ud)
 {
     struct answering *an = ud;
     if (!m || m->type == WARD_MSG_ERROR) {
-        char *s = g_strdup_printf("wardd did not take the rule: %s",
-                                  !m                    ? "it went away"
-                                  : m->u.error.message ? m->u.error.message
-                                                       : "refused");
+        char *s = g_strdup_printf("wardd did not take the rule: %s", !m ? "it went away"
+                                                                     : m->u.error.message
+                                                                         ? m->u.error.message
+                                                                         : "refused");
         say(an->p, s);
         g_free(s);
         g_free(an);
@@ -309,8 +311,8 @@ static GtkWidget *field(GtkGrid *g, int row, const char *name)
     GtkWidget *v = wg_label("", NULL);
     gtk_label_set_selectable(GTK_LABEL(v), TRUE);
     gtk_widget_set_focusable(v, FALSE);
-    gtk_accessible_update_relation(GTK_ACCESSIBLE(v), GTK_ACCESSIBLE_RELATION_LABELLED_BY, k,
-                                   NULL, -1);
+    gtk_accessible_update_relation(GTK_ACCESSIBLE(v), GTK_ACCESSIBLE_RELATION_LABELLED_BY, k, NULL,
+                                   -1);
     gtk_grid_attach(g, k, 0, row, 1, 1);
     gtk_grid_attach(g, v, 1, row, 1, 1);
     gtk_widget_set_hexpand(v, TRUE);

@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "ui/gtk/wardgtk.h"
+#include "ui/gtk/traffic.h"
 
 struct pending {
     wg_stats_fn fn;
@@ -57,6 +57,16 @@ static void conn_row_free(gpointer p)
     g_free(r->dir);
     g_free(r->verdict);
     g_free(r);
+}
+
+GPtrArray *wg_stat_rows_new(void)
+{
+    return g_ptr_array_new_with_free_func(stat_row_free);
+}
+
+GPtrArray *wg_conn_rows_new(void)
+{
+    return g_ptr_array_new_with_free_func(conn_row_free);
 }
 
 /* The array member `key` of a reply of type `type`; NULL if it is not one. */
@@ -139,24 +149,24 @@ static bool on_reply(const ward_msg *m, const char *raw, const int *fds, size_t 
     return false;
 }
 
-static void request(wg_conn *c, const char *type, const char *members, bool conns,
-                    wg_stats_fn fn, void *ud)
+static void request(wg_conn *c, const char *type, const char *members, bool conns, wg_stats_fn fn,
+                    void *ud)
 {
     struct pending *p = g_new0(struct pending, 1);
     p->fn = fn;
     p->ud = ud;
     p->conns = conns;
-    p->rows = g_ptr_array_new_with_free_func(conns ? conn_row_free : stat_row_free);
+    p->rows = conns ? wg_conn_rows_new() : wg_stat_rows_new();
     if (wg_conn_request_raw(c, type, members, on_reply, p) < 0)
         on_reply(NULL, NULL, NULL, 0, p);
 }
 
-void wg_traffic_stats(wg_conn *c, const char *by, int64_t since, int64_t until,
-                      const char *program, wg_stats_fn fn, void *ud)
+void wg_traffic_stats(wg_conn *c, const char *by, int64_t since, int64_t until, const char *program,
+                      wg_stats_fn fn, void *ud)
 {
     GString *m = g_string_new(NULL);
-    g_string_append_printf(m, "\"by\":\"%s\",\"since\":%lld,\"until\":%lld", by,
-                           (long long)since, (long long)until);
+    g_string_append_printf(m, "\"by\":\"%s\",\"since\":%lld,\"until\":%lld", by, (long long)since,
+                           (long long)until);
     if (program) {
         json_object *s = json_object_new_string(program);
         g_string_append_printf(m, ",\"program\":%s",

@@ -34,8 +34,8 @@ static bool on_rows(const ward_msg *m, const char *raw, const int *fds, size_t n
     struct logview *l = v->priv;
     if (!m || m->type != WARD_MSG_LOG_REPLY) {
         gtk_label_set_text(GTK_LABEL(l->count), m && m->type == WARD_MSG_ERROR && m->u.error.message
-                                                     ? m->u.error.message
-                                                     : "no answer from wardd");
+                                                    ? m->u.error.message
+                                                    : "no answer from wardd");
         return false;
     }
     for (size_t i = 0; i < m->u.log_reply.n; i++) {

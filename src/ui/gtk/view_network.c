@@ -77,8 +77,8 @@ static char *addr_text(const char *hex, bool v6)
     return g_strdup_printf(v6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-static void read_table(wg_view *v, GHashTable *owners, const char *file, const char *proto,
-                       bool v6, const char *listen_state)
+static void read_table(wg_view *v, GHashTable *owners, const char *file, const char *proto, bool v6,
+                       const char *listen_state)
 {
     struct network *n = v->priv;
     char *text = NULL;
@@ -88,8 +88,7 @@ static void read_table(wg_view *v, GHashTable *owners, const char *file, const c
     for (char **l = lines + 1; *l && **l; l++) {
         char local[64], remote[64], st[8];
         unsigned long long ino = 0;
-        if (sscanf(*l, " %*s %63s %63s %7s %*s %*s %*s %*s %*s %llu", local, remote, st, &ino) !=
-            4)
+        if (sscanf(*l, " %*s %63s %63s %7s %*s %*s %*s %*s %*s %llu", local, remote, st, &ino) != 4)
             continue;
         if (strcmp(st, listen_state) != 0)
             continue;

@@ -17,9 +17,8 @@
 static const char *const actions[] = {"allow", "deny", NULL};
 static const char *const dirs[] = {"out", "in", "any", NULL};
 static const char *const protos[] = {"any", "tcp", "udp", "icmp", "icmpv6", NULL};
-static const char *const lifetimes[] = {"forever",        "until wardd restarts",
-                                        "for 5 minutes",  "for 15 minutes",
-                                        "for 60 minutes", NULL};
+static const char *const lifetimes[] = {"forever",        "until wardd restarts", "for 5 minutes",
+                                        "for 15 minutes", "for 60 minutes",       NULL};
 
 struct rules {
     GtkWidget *list, *program, *action, *dir, *proto, *ports, *to, *domains, *when, *life;

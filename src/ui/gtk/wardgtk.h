@@ -17,24 +17,14 @@
 #include <stdbool.h>
 
 #include "proto/proto.h"
+#include "ui/gtk/traffic.h"
 
 /* ---- Control connection (conn.c) ----------------------------------------- */
-
-typedef struct wg_conn wg_conn;
 
 enum wg_state {
     WG_DISCONNECTED, /* no wardd (or it went away): retrying */
     WG_CONNECTED,    /* hello answered */
 };
-
-/* A reply to one request. m is the decoded message, or NULL when the codec
- * does not know its type (raw is then the only form: the traffic messages).
- * Return true to keep waiting for more replies with the same id (multi-part
- * replies). Called with m and raw NULL when the connection is lost first.
- * Descriptors that came with the reply are closed after it returns (dup
- * what is kept). */
-typedef bool (*wg_reply_fn)(const ward_msg *m, const char *raw, const int *fds, size_t nfds,
-                            void *ud);
 
 typedef struct wg_conn_events {
     /* The state changed; admin as hello said; msg says why (for the UI). */
@@ -49,42 +39,10 @@ void wg_conn_free(wg_conn *c);
 /* Sends a request (id assigned here); fn gets its replies. 0, or -1 when
  * not connected or the message cannot be encoded (fn is not called). */
 int wg_conn_request(wg_conn *c, ward_msg *req, wg_reply_fn fn, void *ud);
-/* The same for a request the codec does not know: a JSON object's members
- * after "type" and "id", e.g. "\"by\":\"program\"". */
-int wg_conn_request_raw(wg_conn *c, const char *type, const char *members, wg_reply_fn fn,
-                        void *ud);
 /* Forgets the callbacks of every request waiting with this ud (a view going away). */
 void wg_conn_cancel(wg_conn *c, void *ud);
 bool wg_conn_connected(const wg_conn *c);
 const char *wg_conn_path(const wg_conn *c);
-
-/* ---- Traffic accounting (traffic.c) ------------------------------------- */
-
-typedef struct wg_stat_row {
-    char *program, *remote, *domain;
-    uint64_t bytes_in, bytes_out, packets_in, packets_out, conns;
-} wg_stat_row;
-
-typedef struct wg_conn_row {
-    uint64_t cookie;
-    char *program, *laddr, *raddr, *domain, *dir, *verdict;
-    uint32_t pid, uid;
-    uint8_t proto;
-    uint16_t lport, rport;
-    uint64_t bytes_in, bytes_out, rate_in, rate_out;
-    int64_t since;
-} wg_conn_row;
-
-/* Results: known false when wardd does not know the message (older wardd):
- * the views then show "—". Arrays of the rows above (freed with the array). */
-typedef void (*wg_stats_fn)(bool known, GPtrArray *rows, void *ud);
-void wg_traffic_stats(wg_conn *c, const char *by, int64_t since, int64_t until,
-                      const char *program, wg_stats_fn fn, void *ud);
-void wg_traffic_conns(wg_conn *c, wg_stats_fn fn, void *ud);
-/* Parsers (also for tests): a reply line into rows; false if it is not one. */
-bool wg_traffic_parse_stats(const char *raw, GPtrArray *rows, bool *more);
-bool wg_traffic_parse_conns(const char *raw, GPtrArray *rows, bool *more);
-char *wg_bytes_text(uint64_t n, bool known); /* "1.2 MB", or "—" */
 
 /* ---- Answers (answer.c) -------------------------------------------------- */
 
@@ -168,7 +126,8 @@ void wg_list_clear(GtkListBox *box);
 /* A widget labelled with a mnemonic: its accessible name without the marks
  * (GTK 4.8 would read "_Allow" out). */
 void wg_a11y_name(GtkWidget *w, const char *mnemonic);
-GPtrArray *wg_hash_values(GHashTable *h); /* the values, borrowed (GLib < 2.76 has no call for it) */
+GPtrArray *
+wg_hash_values(GHashTable *h); /* the values, borrowed (GLib < 2.76 has no call for it) */
 void wg_list_add_text(GtkListBox *box, const char *text);
 
 #endif /* WARD_GTK_H */
