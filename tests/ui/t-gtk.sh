@@ -108,7 +108,12 @@ as() {
         WARD_SOCKET="$WARD_SOCKET" GTK_A11Y=atspi GSK_RENDERER=cairo NO_AT_BRIDGE=0 \
         ASAN_OPTIONS=detect_leaks=0 "$@"
 }
-shot() { import -window root "$SHOTS/$1.png" && wk_ok "screenshot $1.png"; }
+# shot NAME [TITLE]: the screen (or the window of that title) as NAME.png.
+shot() {
+    local win=root
+    [ -n "${2:-}" ] && win=$(xdotool search --name "^$2\$" | head -1)
+    import -window "$win" "$SHOTS/$1.png" && wk_ok "screenshot $1.png"
+}
 # keys TITLE KEY...: real key presses (XTEST) into the window of that title.
 keys() {
     local wid
@@ -136,7 +141,7 @@ wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 10
 wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 10
 wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 10
 sleep 1
-shot prompt
+shot prompt "$PROMPT"
 wk_check "the safe choices come first: once" as "$MEMBER" $DRV checked "check box" "Once" 5
 keys "$PROMPT" alt+h
 wk_check "choose this host, by its key (Alt+H)" as "$MEMBER" $DRV checked "check box" "This host"
@@ -154,6 +159,8 @@ wk_check "the next connection of the program needs no prompt" [ "$(conn "$Q" 5)"
 wk_check "the prompt window is gone once answered" \
     as "$MEMBER" $DRV wait-gone "$PROMPT" 10
 
+# Some activity of a second program for the views (allowed by its rule).
+for _ in 1 2 3; do conn "$A" 5 >/dev/null; done
 i=0
 for v in Activity Rules Log Network Processes Alerts; do
     i=$((i + 1))

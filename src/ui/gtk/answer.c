@@ -9,9 +9,16 @@
  * added with rules.add (wardd parses it with the policy's parser), and the
  * prompt is then answered "once" with the same action: the waiting
  * connection gets it, and the rule decides what comes after.
+ *
+ * "Pin to this binary" adds `"pin":true` to prompt.answer: wardd then pins
+ * the program to the SHA-256 of the binary that asked. It is sent as raw
+ * JSON (the member is newer than some codecs); a wardd that does not know
+ * it refuses the answer, and the window says so.
  */
 #define _GNU_SOURCE
+#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/policy.h"
@@ -153,4 +160,24 @@ void wg_answer_message(const wg_answer *a, uint64_t prompt_id, bool via_rule, wa
         out->u.answer.duration = WARD_DUR_FOREVER;
         break;
     }
+}
+
+char *wg_answer_pin_members(const ward_msg *answer)
+{
+    char *line;
+    size_t len;
+    if (ward_proto_encode(answer, &line, &len) != WARD_PE_OK)
+        return NULL;
+    json_object *o = json_tokener_parse(line);
+    free(line);
+    if (!o)
+        return NULL;
+    json_object_object_del(o, "type");
+    json_object_object_del(o, "id");
+    json_object_object_add(o, "pin", json_object_new_boolean(1));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    /* the members alone: without the object's braces */
+    char *members = strlen(s) > 2 ? g_strndup(s + 1, strlen(s) - 2) : NULL;
+    json_object_put(o);
+    return members;
 }

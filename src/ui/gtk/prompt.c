@@ -8,7 +8,8 @@
  * timeout default. Prev/next walk the queue; answering one leaves the others
  * open. The choices: allow or deny; this port, this host, this domain,
  * `*.parent`, or any destination; once, 5/15/60 minutes, until the program
- * exits, until wardd restarts, or forever (answer.c turns them into
+ * exits, until wardd restarts, or forever; and, with an allow that lasts,
+ * pinning the program to its binary's digest (answer.c turns them into
  * requests). The focus and the Enter key start on Deny with "once": a
  * stray key never lets a program out for good.
  */
@@ -43,7 +44,7 @@ struct wg_prompts {
     GtkWidget *position, *prev, *next;
     GtkWidget *icon, *name, *path, *pid, *user, *cmdline, *parent, *dest, *why, *countdown;
     GtkWidget *scope[5], *dur[7];
-    GtkWidget *allow, *deny, *status;
+    GtkWidget *pin, *allow, *deny, *status;
 };
 
 struct answering {
@@ -119,6 +120,7 @@ static void set_defaults(wg_prompts *p, const ward_event *ev)
     g_free(wild);
     gtk_check_button_set_active(GTK_CHECK_BUTTON(p->scope[WG_SCOPE_HOST]), TRUE);
     gtk_check_button_set_active(GTK_CHECK_BUTTON(p->dur[WG_DUR_ONCE]), TRUE);
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(p->pin), FALSE);
 }
 
 static void show_current(wg_prompts *p)
@@ -201,8 +203,23 @@ static bool on_answered(const ward_msg *m, const char *raw, const int *fds, size
 static void send_answer(struct answering *an, bool via_rule)
 {
     ward_msg m;
-    wg_answer_message(&an->a, an->id, via_rule, &m);
-    if (wg_conn_request(an->p->app->conn, &m, on_answered, an) < 0) {
+    /* A pin needs an allow that lasts: with a host or domain rule, the
+     * answer itself carries the chosen duration too. */
+    wg_answer a = an->a;
+    if (a.pin && via_rule)
+        a.scope = WG_SCOPE_HOST;
+    wg_answer_message(&a, an->id, via_rule && !a.pin, &m);
+    int rc;
+    if (a.pin) {
+        char *members = wg_answer_pin_members(&m);
+        rc = members
+                 ? wg_conn_request_raw(an->p->app->conn, "prompt.answer", members, on_answered, an)
+                 : -1;
+        g_free(members);
+    } else {
+        rc = wg_conn_request(an->p->app->conn, &m, on_answered, an);
+    }
+    if (rc < 0) {
         say(an->p, "not connected to wardd");
         g_free(an);
     }
@@ -245,6 +262,8 @@ static void answer(wg_prompts *p, enum ward_action action)
     an->a.action = action;
     an->a.scope = (enum wg_scope)active_index(p->scope, 5);
     an->a.duration = (enum wg_duration)active_index(p->dur, 7);
+    an->a.pin = action == WARD_ACT_PERMIT && an->a.duration != WG_DUR_ONCE &&
+                gtk_check_button_get_active(GTK_CHECK_BUTTON(p->pin));
     gtk_widget_set_sensitive(p->allow, FALSE);
     gtk_widget_set_sensitive(p->deny, FALSE);
     char *text = wg_answer_rule_text(&an->a, &it->ev, (int64_t)time(NULL));
@@ -366,6 +385,8 @@ static void build(wg_prompts *p)
     p->icon = gtk_image_new();
     gtk_image_set_pixel_size(GTK_IMAGE(p->icon), 48);
     p->name = wg_label("", "title-2");
+    gtk_label_set_wrap(GTK_LABEL(p->name), FALSE);
+    gtk_widget_set_hexpand(p->name, TRUE);
     gtk_box_append(GTK_BOX(head), p->icon);
     gtk_box_append(GTK_BOX(head), p->name);
     gtk_box_append(GTK_BOX(box), head);
@@ -393,6 +414,11 @@ static void build(wg_prompts *p)
     gtk_box_append(GTK_BOX(row), choices("For", dur_labels, 7, p->dur));
     gtk_box_append(GTK_BOX(box), row);
 
+    p->pin = gtk_check_button_new_with_mnemonic("Pi_n to this binary (SHA-256): a changed "
+                                                "binary is asked about again");
+    wg_a11y_name(p->pin, "Pin to this binary");
+    gtk_widget_set_tooltip_text(p->pin, "With allow, for longer than once");
+    gtk_box_append(GTK_BOX(box), p->pin);
     p->status = wg_label("", "error");
     gtk_box_append(GTK_BOX(box), p->status);
     GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);

@@ -61,6 +61,7 @@ typedef struct wg_answer {
     enum ward_action action;
     enum wg_scope scope;
     enum wg_duration duration;
+    bool pin; /* also pin the program to the binary's digest */
 } wg_answer;
 
 /* Whether the scope can be offered for this connection (a domain scope
@@ -74,6 +75,8 @@ char *wg_parent_wildcard(const char *domain);
 char *wg_answer_rule_text(const wg_answer *a, const ward_event *ev, int64_t now_s);
 /* Fills a prompt.answer (for rule-text answers: once, the rule covers the rest). */
 void wg_answer_message(const wg_answer *a, uint64_t prompt_id, bool via_rule, ward_msg *out);
+/* A prompt.answer's members (no type, id or braces) with "pin":true added. */
+char *wg_answer_pin_members(const ward_msg *answer);
 
 /* ---- The application (main.c) --------------------------------------------- */
 
