@@ -220,6 +220,8 @@ sleep 1
 shot main-refused
 wk_check "unrelated user: the app says it is read only" \
     wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 5
+wk_check "unrelated user: what wardd said about prompts is shown" \
+    as "$OTHER" $DRV wait-label "Prompts" 10
 wk_check "unrelated user: no live events (subscribe is not even tried)" \
     bash -c "! grep -q 'live events' '$WK_TMP/gtko.log'"
 wk_signal TERM gtko

@@ -92,12 +92,28 @@ static bool on_subscribed(const ward_msg *m, const char *raw, const int *fds, si
     return false;
 }
 
+static char *refused_banner(const char *prompts)
+{
+    return g_strdup_printf("Refused: wardd lets only root and members of group \"ward\" change "
+                           "rules and watch live traffic (you are uid %u). Shown: the rules and "
+                           "your own log. %s",
+                           (unsigned)getuid(), prompts);
+}
+
 static bool on_registered(const ward_msg *m, const char *raw, const int *fds, size_t nfds, void *ud)
 {
+    wg_app *app = ud;
     if (m && m->type == WARD_MSG_ERROR)
         say("prompts refused: %s", m->u.error.message ? m->u.error.message : "?");
     else if (m)
         say("registered as a prompter");
+    if (m && app->refused) { /* what this user may do about prompts, as wardd said */
+        char *b = refused_banner(m->type == WARD_MSG_ERROR
+                                     ? "Prompts: refused too."
+                                     : "Prompts about your own processes are shown here.");
+        wg_main_state(app->main, NULL, b);
+        g_free(b);
+    }
     return false;
 }
 
@@ -120,10 +136,7 @@ static void on_state(enum wg_state st, bool admin, const char *msg, void *ud)
         wg_conn_path(app->conn), admin ? "" : " (read only)");
     char *banner = NULL;
     if (!admin)
-        banner = g_strdup_printf(
-            "Refused: wardd lets only root and members of group \"ward\" answer prompts, change "
-            "rules and watch live traffic (you are uid %u). Shown: the rules and your own log.",
-            (unsigned)getuid());
+        banner = refused_banner("");
     wg_main_state(app->main, status, banner);
     say("%s", app->ever_up ? "wardd restarted: reconnected" : "connected");
     if (banner)
