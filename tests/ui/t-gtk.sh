@@ -159,6 +159,23 @@ wk_check "the next connection of the program needs no prompt" [ "$(conn "$Q" 5)"
 wk_check "the prompt window is gone once answered" \
     as "$MEMBER" $DRV wait-gone "$PROMPT" 10
 
+# Two programs ask at once: one window, a queue; Enter on the first (the
+# focus starts on Deny, "once") leaves the second open.
+mkdir -p "$WK_TMP/two/a" "$WK_TMP/two/b"
+cp "$WK_CLIENT" "$WK_TMP/two/a/wk-client"
+cp "$WK_CLIENT" "$WK_TMP/two/b/wk-client"
+wk_bg ca conn "$WK_TMP/two/a/wk-client" 60
+wk_bg cb conn "$WK_TMP/two/b/wk-client" 60
+wk_check "two prompts queue in one window" as "$MEMBER" $DRV wait-label "Request 1 of 2" 30
+keys "$PROMPT" Return
+wk_check "answering one leaves the other open" as "$MEMBER" $DRV wait-label "Request 1 of 1" 20
+keys "$PROMPT" Return
+wait "$WK_PID_ca" "$WK_PID_cb"
+wk_check "Enter answers deny, once: both connections were refused" \
+    bash -c "! grep -qx ok '$WK_TMP/ca.log' && ! grep -qx ok '$WK_TMP/cb.log'"
+wk_check "... and nothing was learned from them" \
+    bash -c "! grep -q '/two/' '$WK_TMP/state/learned.rules'"
+
 # Some activity of a second program for the views (allowed by its rule).
 for _ in 1 2 3; do conn "$A" 5 >/dev/null; done
 i=0

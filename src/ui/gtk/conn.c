@@ -362,7 +362,11 @@ void wg_conn_free(wg_conn *c)
         g_source_remove(c->out_watch);
     if (c->fd >= 0)
         close(c->fd);
+    c->in_watch = c->out_watch = c->retry = 0;
+    c->fd = -1;
+    c->hello_done = false; /* a request made from a callback below fails at once */
     close_fds(c->fds, c->nfds);
+    c->nfds = 0;
     /* Whoever waits frees what it waits with when told nothing will come. */
     GHashTableIter it;
     gpointer v;
