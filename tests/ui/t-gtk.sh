@@ -79,8 +79,14 @@ set no-prompter block
 app "$A" {
     allow out tcp port 8080
 }
+app "/usr/bin/dig" {
+    allow out udp port 53
+}
 CONF
 serve_b 100
+# A DNS server on B: every name is B. wardd learns names from the answers.
+wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
+wk_wait_for "$WK_TMP/dns.log" listening
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 
 # session USER: a desktop session of USER in netns A (so the app's network
@@ -175,6 +181,22 @@ wk_check "Enter answers deny, once: both connections were refused" \
     bash -c "! grep -qx ok '$WK_TMP/ca.log' && ! grep -qx ok '$WK_TMP/cb.log'"
 wk_check "... and nothing was learned from them" \
     bash -c "! grep -q '/two/' '$WK_TMP/state/learned.rules'"
+
+# A destination with a name: "this domain" becomes a rule on the name.
+N=$WK_TMP/named/wk-client
+mkdir -p "$(dirname "$N")" && cp "$WK_CLIENT" "$N"
+wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test >/dev/null
+wk_bg cn conn "$N" 60
+wk_check "the prompt names the destination by its DNS name" \
+    as "$MEMBER" $DRV wait-label "shop.example.test (10.77.0.2) port 8080 tcp" 30
+keys "$PROMPT" alt+m alt+r
+wk_check "choose this domain (Alt+M), until wardd restarts (Alt+R)" \
+    as "$MEMBER" $DRV checked "check box" "This domain"
+as "$MEMBER" $DRV click "push button" "Allow"
+wait "$WK_PID_cn"
+wk_check "this domain: the connection went through" grep -qx ok "$WK_TMP/cn.log"
+wk_check "this domain: wardd has the rule on the name, until restart" \
+    bash -c "'$WARD' rules list --program '$N' | grep 'shop.example.test' | grep -q 'until-restart'"
 
 # Some activity of a second program for the views (allowed by its rule).
 for _ in 1 2 3; do conn "$A" 5 >/dev/null; done
