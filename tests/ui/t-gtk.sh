@@ -142,6 +142,7 @@ wk_bg lsn wk_in_a setpriv --reuid "$MEMBER" --regid nogroup --clear-groups "$WK_
 wk_bg c1 conn "$Q" 90
 wk_check "the prompt window appears" \
     as "$MEMBER" $DRV wait-window "$PROMPT" 60
+# UI_DUMP=1: save the widget tree as AT-SPI shows it, and stop (to write checks).
 if [ -n "${UI_DUMP:-}" ]; then as "$MEMBER" $DRV dump >"$SHOTS/tree.txt" 2>&1; exit 0; fi
 wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 10
 wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 10
