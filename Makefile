@@ -59,7 +59,7 @@ endef
 FUZZ_MODULES := engine
 
 # Module fragments first: they may set NAME_EXCLUDE, CFLAGS, LDLIBS, extra targets.
--include $(wildcard src/*/module.mk)
+-include $(wildcard src/*/module.mk src/ui/*/module.mk)
 
 $(foreach m,$(LIB_MODULES),$(eval $(call lib_template,$(m))))
 
