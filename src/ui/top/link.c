@@ -223,6 +223,8 @@ static void take_rules(ward_proto_rule **v, size_t *n, bool *fresh, ward_msg *m)
         model_free_rules(v, n);
         *fresh = false;
     }
+    if (!m->u.rules_reply.n)
+        return;
     ward_proto_rule *nv = realloc(*v, (*n + m->u.rules_reply.n) * sizeof(**v));
     if (!nv)
         return;
@@ -243,6 +245,8 @@ static void take_rows(ward_event **v, size_t *n, bool *fresh, const ward_msg *m)
         *n = 0;
         *fresh = false;
     }
+    if (!m->u.log_reply.n)
+        return;
     ward_event *nv = realloc(*v, (*n + m->u.log_reply.n) * sizeof(**v));
     if (!nv)
         return;

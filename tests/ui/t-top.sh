@@ -1,0 +1,145 @@
+#!/bin/bash
+# `ward top` against the real wardd, in tmux: prompts appear inline as they
+# come and are answered by keys (allow, this host, forever); wardd applies
+# the answer, the connection goes through, and the rule shows in the rules
+# view; a second prompt stays answerable while the first is open; each view
+# is drawn (a text capture of each is saved under test-logs/ui); wardd
+# restarts and ward top says it reconnected.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+. "$(dirname "$0")/../kernel/wardd.sh"
+. "$(dirname "$0")/lib-top.sh"
+
+ward_policy <<CONF
+set mode ask
+set prompt-timeout 60s default deny
+set no-prompter block
+app "$A" {
+    allow out tcp port 8080
+}
+CONF
+serve_b 100
+start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
+
+top_start main || { wk_notok "ward top starts"; exit 1; }
+wk_check "ward top connects to wardd as an admin, with the live event ring" \
+    screen_wait main "connected \(admin\).*events: live"
+
+# An allowed program's decision arrives on the ring and its program shows.
+conn "$A" >/dev/null
+wk_check "programs: a decision of an allowed program shows up live" screen_wait main "allowed/wk-client"
+
+# Two programs wait on prompts at once; both show inline, with a countdown.
+wk_bg cq wk_client "$Q" tcp4 $IP_B 8080 50
+wk_check "prompt: the first prompt appears inline with its countdown" \
+    screen_wait main "prompt [0-9]+ +$Q .*port 8080 tcp +[0-9]+s left"
+wk_bg co wk_client "$O" tcp4 $IP_B 8080 50
+wk_check "prompt: a second prompt appears while the first is pending" \
+    screen_wait main "prompt [0-9]+ +$O "
+save main top-programs
+
+# Open an answer to the first, leave it, answer the second: the first stays
+# pending and answerable.
+keys main 2
+keys main a
+wk_check "prompts view: the answer form opens for the first prompt" \
+    screen_wait main "answer prompt [0-9]+: ALLOW, this host, once"
+save main top-prompts
+keys main Escape
+keys main Down
+keys main d o Enter
+for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+wk_check "two prompts: answering the second (deny once) leaves the first pending" \
+    [ "$(status prompts_pending)" = 1 ]
+wait "$WK_PID_co" 2>/dev/null
+wk_check "two prompts: the denied program did not connect" bash -c "! grep -qx ok '$WK_TMP/co.log'"
+wk_check "two prompts: the first is still on the screen" screen_wait main "prompt [0-9]+ +$Q "
+
+# The first: allow, this host, forever.
+keys main Up
+keys main a h f
+wk_check "answer form: allow, this host, forever" \
+    screen_wait main "answer prompt [0-9]+: ALLOW, this host, forever"
+keys main Enter
+wait "$WK_PID_cq" 2>/dev/null
+wk_check "answer: the held connection went through" grep -qx ok "$WK_TMP/cq.log"
+wk_check "answer: wardd learned it (learned rules file)" \
+    grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
+wk_check "answer: the next connection passes without a prompt" [ "$(conn "$Q" 5)" = ok ]
+wk_check "answer: the prompt is gone from the screen" screen_lacks main "prompt [0-9]+ +$Q "
+
+keys main 3
+wk_check "rules view: the learned rule is listed (allow to the host, port 8080)" \
+    screen_wait main "$Q +allow out tcp port 8080 to $IP_B.*learned"
+save main top-rules
+
+# Rules: add one by text, then delete it (root is an admin).
+keys main n
+tmx send-keys -t main -l "$O deny out udp port 9999 until-restart"
+keys main Enter
+wk_check "rules view: a rule added by text is listed" screen_wait main "$O +deny out udp port 9999"
+wk_check "rules view: ... and wardd holds it" bash -c "'$WARD' rules list | grep -q 'port 9999'"
+n=$(screen main | grep -n "^[0-9].*$O .*port 9999" | head -1)
+keys main g
+for _ in $(seq 20); do
+    screen main | grep -q "^[0-9]* *$O .*port 9999" || break
+    # select it: move down until the highlighted row is it
+    break
+done
+rid=$("$WARD" rules list | awk '/port 9999/ {print $1; exit}')
+idx=$("$WARD" rules list | awk '{print $1}' | grep -n "^$rid$" | cut -d: -f1)
+for ((i = 1; i < idx; i++)); do keys main Down; done
+keys main x
+wk_check "rules view: delete asks first" screen_wait main "delete rule $rid\? y/n"
+keys main y
+for _ in $(seq 50); do "$WARD" rules list | grep -q 'port 9999' || break; sleep 0.1; done
+wk_check "rules view: the rule is deleted" bash -c "! '$WARD' rules list | grep -q 'port 9999'"
+
+keys main 4
+wk_check "log view: the decisions are listed with what decided them" \
+    screen_wait main "permit .*$Q .*by app-rule"
+keys main /
+tmx send-keys -t main -l "verdict=block"
+keys main Enter
+wk_check "log view: a search narrows the rows (verdict=block)" screen_wait main "search: verdict=block"
+wk_check "log view: ... to blocks only" screen_lacks main "^[0-9:]+ permit"
+save main top-log
+keys main 5
+wk_check "alerts view is drawn" screen_wait main "-- Alerts --"
+save main top-alerts
+keys main 6
+wk_check "listening view: sockets per program from /proc (the server on B is in another netns)" \
+    screen_wait main "read from /proc"
+save main top-listening
+keys main 1
+keys main /
+tmx send-keys -t main -l "asked"
+keys main Enter
+wk_check "programs view: the filter keeps matching programs" screen_lacks main "allowed/wk-client"
+keys main Enter
+wk_check "drill-in: the program's rules, log and process tree" \
+    screen_wait main "PROCESS TREE" && screen_wait main "RULES" && screen_wait main "allow out tcp port 8080 to $IP_B"
+save main top-program
+keys main Escape
+keys main /
+tmx send-keys -t main BSpace BSpace BSpace BSpace BSpace Enter
+tmx resize-window -t main -x 120 -y 30 2>/dev/null
+sleep 0.5
+wk_check "resize: ward top redraws to the new size" screen_wait main "ward top"
+
+# wardd restarts: ward top says it reconnected and takes prompts again.
+stop_wardd wardd1
+wk_check "restart: ward top says wardd went away" screen_wait main "not connected|went away"
+start_wardd wardd2 || wk_notok "wardd restarts"
+wk_check "restart: ward top says it reconnected" screen_wait main "wardd restarted: reconnected" 20
+wk_bg cr wk_client "$O" tcp4 $IP_B 8080 50
+wk_check "restart: prompts of the new wardd appear" screen_wait main "prompt [0-9]+ +$O "
+keys main 2 a p x Enter
+wait "$WK_PID_cr" 2>/dev/null
+wk_check "restart: answered (allow, this port, until exit) and the connection went through" \
+    grep -qx ok "$WK_TMP/cr.log"
+wk_check "ward top quits on q" top_quit main
+stop_wardd wardd2
+no_sanitizer "ward top and wardd ran without a sanitizer report" "$WK_TMP"/wardd1.log \
+    "$WK_TMP"/wardd2.log $(ls "$WK_TMP"/asan/* 2>/dev/null) /dev/null
+exit 0
