@@ -41,12 +41,14 @@ ui_user() {
 }
 
 # top_start NAME [USER]: ward top in tmux session NAME (200x50), as root or
-# USER (with that user's groups); waits for its first screen.
+# USER (with that user's groups), on host A (its network namespace: the
+# listening view reads A's sockets); waits for its first screen.
 top_start() {
     local name=$1 user=${2:-} as=""
     [ -n "$user" ] && as="setpriv --reuid $user --regid nogroup --init-groups"
     tmx new-session -d -s "$name" -x 200 -y 50 \
-        "env WARD_SOCKET=$WARD_SOCKET ASAN_OPTIONS=log_path=$WK_TMP/asan/$name:detect_leaks=1 $as $TOP"
+        "nsenter --net=/run/netns/$NS_A env WARD_SOCKET=$WARD_SOCKET \
+         ASAN_OPTIONS=log_path=$WK_TMP/asan/$name:detect_leaks=1 $as $TOP"
     screen_wait "$name" "ward top" 10
 }
 screen() { tmx capture-pane -p -t "$1"; }

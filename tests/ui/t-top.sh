@@ -79,15 +79,10 @@ tmx send-keys -t main -l "$O deny out udp port 9999 until-restart"
 keys main Enter
 wk_check "rules view: a rule added by text is listed" screen_wait main "$O +deny out udp port 9999"
 wk_check "rules view: ... and wardd holds it" bash -c "'$WARD' rules list | grep -q 'port 9999'"
-n=$(screen main | grep -n "^[0-9].*$O .*port 9999" | head -1)
-keys main g
-for _ in $(seq 20); do
-    screen main | grep -q "^[0-9]* *$O .*port 9999" || break
-    # select it: move down until the highlighted row is it
-    break
-done
+# Select it: the list is in wardd's order.
 rid=$("$WARD" rules list | awk '/port 9999/ {print $1; exit}')
 idx=$("$WARD" rules list | awk '{print $1}' | grep -n "^$rid$" | cut -d: -f1)
+keys main g
 for ((i = 1; i < idx; i++)); do keys main Down; done
 keys main x
 wk_check "rules view: delete asks first" screen_wait main "delete rule $rid\? y/n"
@@ -107,9 +102,11 @@ save main top-log
 keys main 5
 wk_check "alerts view is drawn" screen_wait main "-- Alerts --"
 save main top-alerts
+wk_bg lis nsenter --net=/run/netns/$NS_A "$WK_CLIENT" listen-tcp 9090
+wk_wait_for "$WK_TMP/lis.log" listening
 keys main 6
-wk_check "listening view: sockets per program from /proc (the server on B is in another netns)" \
-    screen_wait main "read from /proc"
+wk_check "listening view: a program listening on host A is listed with its port" \
+    screen_wait main "wk-client +[0-9]+ root +tcp6? +[0-9a-f:.]+:9090"
 save main top-listening
 keys main 1
 keys main /
@@ -123,9 +120,14 @@ save main top-program
 keys main Escape
 keys main /
 tmx send-keys -t main BSpace BSpace BSpace BSpace BSpace Enter
-tmx resize-window -t main -x 120 -y 30 2>/dev/null
+tmx resize-window -t main -x 120 -y 30
 sleep 0.5
-wk_check "resize: ward top redraws to the new size" screen_wait main "ward top"
+resized() {
+    local s
+    s=$(screen main)
+    [ "$(wc -l <<<"$s")" = 30 ] && sed -n 30p <<<"$s" | grep -q "q quit" && head -1 <<<"$s" | grep -q "ward top"
+}
+wk_check "resize: ward top redraws to the new size (status line on row 30)" resized
 
 # wardd restarts: ward top says it reconnected and takes prompts again.
 stop_wardd wardd1

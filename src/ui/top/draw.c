@@ -36,6 +36,16 @@ static void line(int attr, const char *fmt, ...)
     row++;
 }
 
+/* The end of a long path is what tells programs apart: "...n/wk-client". */
+static const char *tail(const char *s, size_t width, char *buf, size_t len)
+{
+    size_t n = strlen(s);
+    if (n <= width)
+        return s;
+    snprintf(buf, len, "...%s", s + n - (width - 3));
+    return buf;
+}
+
 static const char *human(double v, char *buf, size_t len)
 {
     const char *u = "KMGT";
@@ -192,7 +202,7 @@ static void view_programs(struct top *t)
     window_of(t, n, &first);
     for (size_t i = first; i < n && row < rows - 1; i++) {
         const struct top_prog *p = v[i];
-        char sp[TOP_SPARK + 1], ri[16], ro[16], dest[300];
+        char sp[TOP_SPARK + 1], ri[16], ro[16], dest[300], tb[64];
         spark(p, sp, sizeof(sp));
         if (p->has_traffic) {
             human(p->rate_in, ri, sizeof(ri));
@@ -210,8 +220,9 @@ static void view_programs(struct top *t)
         else
             snprintf(conns, sizeof(conns), "—");
         line(i == t->sel[VIEW_PROGRAMS] ? A_REVERSE : 0,
-             "%-44.44s %7llu %7llu %9s %9s %5s  |%-30s| %s", p->exe, (unsigned long long)p->permits,
-             (unsigned long long)p->blocks, ri, ro, conns, sp, p->last_ns ? dest : "");
+             "%-44.44s %7llu %7llu %9s %9s %5s  |%-30s| %s", tail(p->exe, 44, tb, sizeof(tb)),
+             (unsigned long long)p->permits, (unsigned long long)p->blocks, ri, ro, conns, sp,
+             p->last_ns ? dest : "");
     }
     if (!n)
         line(0, " (no programs yet%s)", t->filter[0] ? " matching the filter" : "");
@@ -219,15 +230,15 @@ static void view_programs(struct top *t)
 
 static void rule_line(struct top *t, const ward_proto_rule *r, bool sel)
 {
-    char text[1024], exp[64] = "";
+    char text[1024], exp[64] = "", tb[64];
     ruletext(r, text, sizeof(text));
     if (r->lifetime.kind == WARD_LIFE_TIMED) {
         long left = (long)(r->lifetime.expires - (int64_t)time(NULL));
         snprintf(exp, sizeof(exp), " (%ldm%02lds left)", left / 60, left % 60);
     }
     line(sel ? A_REVERSE : 0, "%-5llu %-40.40s %s  [%s%s%s]%s", (unsigned long long)r->id,
-         r->program, text, r->provider ? r->provider : "admin", r->origin ? ", " : "",
-         r->origin ? r->origin : "", exp);
+         tail(r->program, 40, tb, sizeof(tb)), text, r->provider ? r->provider : "admin",
+         r->origin ? ", " : "", r->origin ? r->origin : "", exp);
 }
 
 static void view_rules(struct top *t)
@@ -243,7 +254,7 @@ static void view_rules(struct top *t)
 
 static void event_line(struct top *t, const ward_event *e, bool sel)
 {
-    char when[32], r[WARD_IP_STRLEN], proto[16];
+    char when[32], r[WARD_IP_STRLEN], proto[16], tb[64];
     time_t s = (time_t)(e->time_ns / 1000000000);
     struct tm tm;
     localtime_r(&s, &tm);
@@ -253,10 +264,11 @@ static void event_line(struct top *t, const ward_event *e, bool sel)
     line(sel ? A_REVERSE : (e->verdict == WARD_V_BLOCK ? A_BOLD : 0),
          "%s %-7s %-40.40s %s %s %s%s%s:%u pid %u  by %s%s%s #%llu", when,
          e->kind == WARD_EVENT_ALERT ? "ALERT" : ward_verdict_name((enum ward_verdict)e->verdict),
-         e->exe[0] ? e->exe : "-", proto, e->direction == WARD_DIR_IN ? "from" : "to",
-         ward_ip_format(&e->remote, r, sizeof(r)), e->domain[0] ? "/" : "", e->domain,
-         e->direction == WARD_DIR_IN ? e->lport : e->rport, e->pid, reason ? reason : "?",
-         e->filter[0] ? " " : "", e->filter, (unsigned long long)e->filter_id);
+         tail(e->exe[0] ? e->exe : "-", 40, tb, sizeof(tb)), proto,
+         e->direction == WARD_DIR_IN ? "from" : "to", ward_ip_format(&e->remote, r, sizeof(r)),
+         e->domain[0] ? "/" : "", e->domain, e->direction == WARD_DIR_IN ? e->lport : e->rport,
+         e->pid, reason ? reason : "?", e->filter[0] ? " " : "", e->filter,
+         (unsigned long long)e->filter_id);
 }
 
 static void view_log(struct top *t)
@@ -301,8 +313,10 @@ static void view_listen(struct top *t)
     window_of(t, n, &first);
     for (size_t i = first; i < n && row < rows - 1; i++) {
         char u[64];
-        line(i == t->sel[VIEW_LISTEN] ? A_REVERSE : 0, "%-44.44s %7u %-8s %-5s %s:%u", v[i].program,
-             v[i].pid, user(v[i].uid, u, sizeof(u)), v[i].proto, v[i].addr, v[i].port);
+        char tb[64];
+        line(i == t->sel[VIEW_LISTEN] ? A_REVERSE : 0, "%-44.44s %7u %-8s %-5s %s:%u",
+             tail(v[i].program, 44, tb, sizeof(tb)), v[i].pid, user(v[i].uid, u, sizeof(u)),
+             v[i].proto, v[i].addr, v[i].port);
     }
 }
 
@@ -376,9 +390,9 @@ static void footer(struct top *t)
                            : t->view == VIEW_PROGRAMS ? "Enter drill in  s sort  / filter"
                            : t->view == VIEW_DETAIL   ? "Esc back  r refresh"
                                                       : "";
-        snprintf(buf, sizeof(buf), "%s | %s  sort:%s%s%s  Tab/1-6 views  q quit",
-                 t->msg_until_ms > top_now_ms() ? t->msg : "", keys, sort_names[t->sort],
-                 t->filter[0] ? "  filter:" : "", t->filter);
+        snprintf(buf, sizeof(buf), "%s%sTab/1-6 views  q quit  sort:%s%s%s | %s", keys,
+                 keys[0] ? "  " : "", sort_names[t->sort], t->filter[0] ? "  filter:" : "",
+                 t->filter, t->msg_until_ms > top_now_ms() ? t->msg : "");
     }
     attron(A_REVERSE);
     mvaddnstr(rows - 1, 0, buf, cols);
