@@ -31,7 +31,7 @@ top_start mem "$MEMBER" || { wk_notok "ward top starts as $MEMBER"; exit 1; }
 wk_check "ward member: connected as admin, with the live event ring" \
     screen_wait mem "connected \(admin\).*events: live"
 wk_bg c1 wk_client "$Q" tcp4 $IP_B 8080 50
-wk_check "ward member: root's process's prompt appears" screen_wait mem "prompt [0-9]+ +$Q .*root"
+wk_check "ward member: root's process's prompt appears" screen_wait mem "prompt [0-9]+ +$Q \(pid [0-9]+, (root|0)\)"
 keys mem 2 a o Enter
 wait "$WK_PID_c1" 2>/dev/null
 wk_check "ward member: answered (allow once); the connection went through" grep -qx ok "$WK_TMP/c1.log"
@@ -44,10 +44,19 @@ save mem top-member
 wk_check "ward member: ward top quits" top_quit mem
 
 # --- An unrelated user: their own prompts only. ---
-silent p0 # an admin's prompter: root's prompts wait for it, not for the user
 top_start oth "$OTHER" || { wk_notok "ward top starts as $OTHER"; exit 1; }
 wk_check "unrelated user: ward top says what it may not do" \
     screen_wait oth "user: own prompts and log only.*events: refused"
+# Their prompter is the only one: nobody may answer for root's process, so
+# it gets the no-prompter outcome (block) at once instead of waiting.
+wk_check "unrelated user: with only their prompter, root's process gets the no-prompter block" \
+    [ "$(conn "$D" 5)" != ok ]
+np_logged() {
+    "$WARD" log --program "$D" --json | grep -q '"filter":"no-prompter"' &&
+        [ "$(status prompts_pending)" = 0 ]
+}
+wk_check "... logged as no-prompter, with no prompt raised" np_logged
+silent p0 # an admin's prompter: root's prompts wait for it, not for the user
 wk_bg c2 wk_client "$O" tcp4 $IP_B 8080 50
 for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 wk_check "unrelated user: root's process asks (the admin's prompter has it)" \
@@ -56,7 +65,7 @@ sleep 1
 wk_check "unrelated user: root's prompt is not shown to them" screen_lacks oth "prompt [0-9]+ +$O"
 wk_bg c3 wk_client setpriv --reuid "$OTHER" --regid nogroup --clear-groups "$MINE" tcp4 $IP_B 8080 50
 wk_check "unrelated user: their own process's prompt appears" \
-    screen_wait oth "prompt [0-9]+ +$MINE .*$OTHER"
+    screen_wait oth "prompt [0-9]+ +$MINE \(pid [0-9]+, ($OTHER|$(id -u "$OTHER"))\)"
 wk_check "unrelated user: ... and only that one" screen_lacks oth "prompt [0-9]+ +$O"
 save oth top-other-user
 keys oth 2 a h f Enter
