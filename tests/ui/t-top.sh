@@ -79,16 +79,31 @@ tmx send-keys -t main -l "$O deny out udp port 9999 until-restart"
 keys main Enter
 wk_check "rules view: a rule added by text is listed" screen_wait main "$O +deny out udp port 9999"
 wk_check "rules view: ... and wardd holds it" bash -c "'$WARD' rules list | grep -q 'port 9999'"
-# Select it: the list is in wardd's order.
+# Edit it: the form holds the rule's text; the edited rule replaces it.
 rid=$("$WARD" rules list | awk '/port 9999/ {print $1; exit}')
+idx=$("$WARD" rules list | awk '{print $1}' | grep -n "^$rid$" | cut -d: -f1)
+keys main g
+for ((i = 1; i < idx; i++)); do keys main Down; done
+keys main e
+wk_check "rules view: edit shows the rule as text" \
+    screen_wait main "edit rule: $O deny out udp port 9999 until-restart_"
+for ((i = 0; i < 18; i++)); do tmx send-keys -t main BSpace; done
+tmx send-keys -t main -l "9997 until-restart"
+keys main Enter
+edited() { "$WARD" rules list | grep -q 'port 9997' && ! "$WARD" rules list | grep -q 'port 9999'; }
+for _ in $(seq 50); do edited && break; sleep 0.1; done
+wk_check "rules view: the edited rule replaced the old one" edited
+wk_check "rules view: ... and is listed" screen_wait main "$O +deny out udp port 9997"
+# Delete it (selected in wardd's order).
+rid=$("$WARD" rules list | awk '/port 9997/ {print $1; exit}')
 idx=$("$WARD" rules list | awk '{print $1}' | grep -n "^$rid$" | cut -d: -f1)
 keys main g
 for ((i = 1; i < idx; i++)); do keys main Down; done
 keys main x
 wk_check "rules view: delete asks first" screen_wait main "delete rule $rid\? y/n"
 keys main y
-for _ in $(seq 50); do "$WARD" rules list | grep -q 'port 9999' || break; sleep 0.1; done
-wk_check "rules view: the rule is deleted" bash -c "! '$WARD' rules list | grep -q 'port 9999'"
+for _ in $(seq 50); do "$WARD" rules list | grep -q 'port 9997' || break; sleep 0.1; done
+wk_check "rules view: the rule is deleted" bash -c "! '$WARD' rules list | grep -q 'port 9997'"
 
 keys main 4
 wk_check "log view: the decisions are listed with what decided them" \

@@ -19,6 +19,14 @@
  * from its loop at once; a wardd that does not is treated as gone. */
 #define CONNECT_TIMEOUT_MS 2000
 
+/* Requests in flight that are not lists: rule changes and answers. */
+static struct pending {
+    uint32_t id;
+    enum link_pending kind;
+    uint64_t arg;
+    ward_msg then; /* P_ANSWER_AFTER_RULE: the answer to send once the rule is in */
+} pend[64];
+
 static int subscribe(struct top *t)
 {
     ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
@@ -72,7 +80,8 @@ void link_close(struct top *t)
     t->subscribed = t->registered = false;
     t->rules_req = t->log_req = t->drules_req = t->dlog_req = 0;
     t->state = LINK_DOWN;
-    prompts_clear(t); /* the prompts were that wardd's */
+    memset(pend, 0, sizeof(pend)); /* ids start again on the next connection */
+    prompts_clear(t);              /* the prompts were that wardd's */
     traffic_close(t);
 }
 
@@ -96,10 +105,15 @@ void link_poll(struct top *t)
 {
     int64_t now = top_now_ms();
     if (t->state == LINK_UP) {
-        static int64_t last_status;
+        static int64_t last_status, last_log;
         if (now - last_status >= 1000) {
             last_status = now;
             refresh_status(t);
+        }
+        /* Without the ring, a user's programs come from their log rows. */
+        if (!t->subscribed && now - last_log >= 5000) {
+            last_log = now;
+            link_refresh_log(t);
         }
         return;
     }
@@ -254,14 +268,6 @@ static void take_rows(ward_event **v, size_t *n, bool *fresh, const ward_msg *m)
     memcpy(*v + *n, m->u.log_reply.rows, m->u.log_reply.n * sizeof(**v));
     *n += m->u.log_reply.n;
 }
-
-/* Requests in flight that are not lists: rule changes and answers. */
-static struct pending {
-    uint32_t id;
-    enum link_pending kind;
-    uint64_t arg;
-    ward_msg then; /* P_ANSWER_AFTER_RULE: the answer to send once the rule is in */
-} pend[64];
 
 void link_expect(uint32_t id, enum link_pending kind, uint64_t arg, const ward_msg *then)
 {
