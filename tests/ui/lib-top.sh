@@ -6,7 +6,7 @@
 # capture-pane. ui_cleanup (chained before wk_cleanup on EXIT) removes the
 # server, the test users and, when the test made it, the group `ward`.
 TOP=$WK_BUILD/bin/ward-top
-[ -x "$TOP" ] || wk_skip_all "no $TOP"
+[ -x "$TOP" ] || { wk_notok "ward-top is built ($TOP)"; exit 1; }
 command -v tmux >/dev/null || wk_skip_all "no tmux"
 UI_TMUX=ward-top-$WK_ID
 UI_LOGS=$WK_BUILD/test-logs/ui
