@@ -376,7 +376,7 @@ static void view_detail(struct top *t)
 
 static void footer(struct top *t)
 {
-    char buf[TOP_TEXT + 1024];
+    char buf[sizeof(t->in_buf) + 1024];
     if (t->input != INPUT_NONE) {
         static const char *const what[] = {"", "filter", "search", "new rule (PROGRAM RULE)",
                                            "edit rule"};

@@ -33,11 +33,19 @@ static size_t list_len(struct top *t)
     }
 }
 
+/* Copies what fits; returns its length. */
+static size_t copy_text(char *dst, size_t len, const char *src)
+{
+    size_t n = src ? strnlen(src, len - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
+    return n;
+}
+
 static void start_input(struct top *t, enum top_input what, const char *init)
 {
     t->input = what;
-    snprintf(t->in_buf, sizeof(t->in_buf), "%s", init ? init : "");
-    t->in_len = strlen(t->in_buf);
+    t->in_len = copy_text(t->in_buf, sizeof(t->in_buf), init);
 }
 
 /* "PROGRAM RULE..." -> rules.add with the rule as policy text. A program
@@ -81,11 +89,11 @@ static void input_done(struct top *t)
     t->input = INPUT_NONE;
     switch (what) {
     case INPUT_FILTER:
-        snprintf(t->filter, sizeof(t->filter), "%s", t->in_buf);
+        copy_text(t->filter, sizeof(t->filter), t->in_buf);
         t->sel[VIEW_PROGRAMS] = 0;
         break;
     case INPUT_SEARCH:
-        snprintf(t->search, sizeof(t->search), "%s", t->in_buf);
+        copy_text(t->search, sizeof(t->search), t->in_buf);
         t->sel[VIEW_LOG] = 0;
         link_refresh_log(t);
         break;

@@ -144,7 +144,7 @@ struct top {
     char filter[TOP_TEXT], search[TOP_TEXT];
     char detail[WARD_EVENT_EXE_MAX];
     enum top_input input;
-    char in_buf[TOP_TEXT];
+    char in_buf[4 * TOP_TEXT]; /* a rule being edited: its program and its text */
     size_t in_len;
     uint64_t edit_rule;
     bool confirm_delete;
