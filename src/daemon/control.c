@@ -348,7 +348,8 @@ static void on_prompt_answer(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_answer a = {m->u.answer.action, m->u.answer.scope, m->u.answer.duration,
                      m->u.answer.minutes};
     char err[256];
-    int rc = wardd_answer(d, m->u.answer.prompt_id, ward_conn_peer(c), &a, err, sizeof(err));
+    int rc = wardd_answer(d, m->u.answer.prompt_id, ward_conn_peer(c), &a, m->u.answer.pin, err,
+                          sizeof(err));
     if (rc != 0) {
         ward_conn_send_error(c, m->id, (enum ward_proto_err)rc, "%s", err);
         return;

@@ -452,8 +452,33 @@ static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
     return 1;
 }
 
+/* The digest an answer with `pin` pins the program to: the binary the
+ * asking process runs. 0 and *out, or -1 with err (then nothing is applied). */
+static int pin_digest(struct wardd *d, const ward_prompt *p, const ward_answer *a, ward_sha256 *out,
+                      char *err, size_t errlen)
+{
+    if (a->action != WARD_ACT_PERMIT || a->duration == WARD_DUR_ONCE) {
+        snprintf(err, errlen, "a pin goes with an allow that is learned (not once)");
+        return -1;
+    }
+    if (p->req.app.unverified || !p->req.app.path) {
+        snprintf(err, errlen, "the process does not run the file at its path: nothing to pin");
+        return -1;
+    }
+    if (p->req.app.sha256) {
+        *out = *p->req.app.sha256;
+        return 0;
+    }
+    const ward_proc *pr = proctab_lookup(d->procs, p->pid);
+    if (!pr || pr->start_time != p->start_time || proctab_sha256(d->procs, pr, out) != 0) {
+        snprintf(err, errlen, "cannot read the digest of the binary process %u runs", p->pid);
+        return -1;
+    }
+    return 0;
+}
+
 int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const ward_answer *a,
-                 char *err, size_t errlen)
+                 bool pin_it, char *err, size_t errlen)
 {
     const ward_prompt *p = prompts_get(d->prompts, prompt_id);
     if (!p) {
@@ -468,6 +493,9 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
                  (unsigned long long)prompt_id, (unsigned)by->uid);
         return WARD_PE_FORBIDDEN;
     }
+    ward_sha256 digest;
+    if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
+        return WARD_PE_FAILED;
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)
@@ -481,6 +509,12 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
     if (rule < 0) {
         snprintf(err, errlen, "cannot learn the answer: %s", ward_strerror((int)rule));
         return WARD_PE_FAILED;
+    }
+    int64_t app = pin_it ? ward_app_find(d->engine, p->req.app.path) : -1;
+    if (app > 0) {
+        /* Kept with the learned rules when the answer is forever. */
+        ward_app_set_pin(d->engine, (uint64_t)app, &digest, WARD_PROVIDER_LEARNED);
+        wardd_log(LOG_INFO, "%s: pinned to the digest of the binary allowed", p->req.app.path);
     }
     bool learned = a->duration == WARD_DUR_FOREVER && !p->req.app.unverified;
     if (a->duration == WARD_DUR_UNTIL_EXIT || p->req.app.unverified)

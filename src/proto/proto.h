@@ -211,6 +211,7 @@ typedef struct ward_msg {
             enum ward_scope scope;
             enum ward_duration duration;
             uint32_t minutes; /* DUR_MINUTES: 1 .. 525600 */
+            bool pin;         /* also pin the program to the digest of the binary asking */
         } answer;
         ward_log_filter log_query;
         struct {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `ward top` against the real wardd, in tmux: prompts appear inline as they
 # come and are answered by keys (allow, this host, forever); wardd applies
-# the answer, the connection goes through, and the rule shows in the rules
+# the answer (and the pin to the binary's digest), the connection goes
+# through, and the rule shows in the rules
 # view; a second prompt stays answerable while the first is open; each view
 # is drawn (a text capture of each is saved under test-logs/ui); wardd
 # restarts and ward top says it reconnected.
@@ -55,16 +56,18 @@ wait "$WK_PID_co" 2>/dev/null
 wk_check "two prompts: the denied program did not connect" bash -c "! grep -qx ok '$WK_TMP/co.log'"
 wk_check "two prompts: the first is still on the screen" screen_wait main "prompt [0-9]+ +$Q "
 
-# The first: allow, this host, forever.
+# The first: allow, this host, forever, pinned to the binary's digest.
 keys main Up
-keys main a h f
-wk_check "answer form: allow, this host, forever" \
-    screen_wait main "answer prompt [0-9]+: ALLOW, this host, forever"
+keys main a h f i
+wk_check "answer form: allow, this host, forever, pinned" \
+    screen_wait main "answer prompt [0-9]+: ALLOW, this host, forever, pinned to this binary's digest"
 keys main Enter
 wait "$WK_PID_cq" 2>/dev/null
 wk_check "answer: the held connection went through" grep -qx ok "$WK_TMP/cq.log"
 wk_check "answer: wardd learned it (learned rules file)" \
     grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
+wk_check "answer: the program is pinned to its binary's digest (learned rules file)" \
+    grep -q "app \"$Q\" sha256 $(sha256sum "$Q" | cut -c1-64)" "$WK_TMP/state/learned.rules"
 wk_check "answer: the next connection passes without a prompt" [ "$(conn "$Q" 5)" = ok ]
 wk_check "answer: the prompt is gone from the screen" screen_lacks main "prompt [0-9]+ +$Q "
 
@@ -134,13 +137,19 @@ wk_check "drill-in: the program's rules, log and process tree" \
 save main top-program
 keys main Escape
 keys main /
-tmx send-keys -t main BSpace BSpace BSpace BSpace BSpace Enter
+keys main BSpace BSpace BSpace BSpace BSpace Enter
 tmx resize-window -t main -x 120 -y 30
 sleep 0.5
 resized() {
-    local s
-    s=$(screen main)
-    [ "$(wc -l <<<"$s")" = 30 ] && sed -n 30p <<<"$s" | grep -q "q quit" && head -1 <<<"$s" | grep -q "ward top"
+    local s i
+    for ((i = 0; i < 50; i++)); do
+        s=$(screen main)
+        [ "$(wc -l <<<"$s")" = 30 ] && sed -n 30p <<<"$s" | grep -q "q quit" &&
+            head -1 <<<"$s" | grep -q "ward top" && return 0
+        sleep 0.1
+    done
+    sed 's/^/#   /' <<<"$s" >&2
+    return 1
 }
 wk_check "resize: ward top redraws to the new size (status line on row 30)" resized
 

@@ -167,6 +167,7 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.answer.scope = WARD_SCOPE_PORT;
         m.u.answer.duration = WARD_DUR_MINUTES;
         m.u.answer.minutes = 30;
+        m.u.answer.pin = true;
         break;
     case WARD_MSG_LOG_QUERY:
         m.u.log_query.program = "/usr/bin/*";

@@ -152,11 +152,11 @@ static void answer_form(struct top *t)
         snprintf(dur, sizeof(dur), "forever");
         break;
     }
-    line(A_REVERSE, " answer prompt %llu: %s, %s, %s   Enter send  Esc later ",
+    line(A_REVERSE, " answer prompt %llu: %s, %s, %s%s   Enter send  Esc later ",
          (unsigned long long)a->prompt_id, a->action == WARD_ACT_PERMIT ? "ALLOW" : "DENY",
-         scopes[a->scope], dur);
+         scopes[a->scope], dur, a->pin ? ", pinned to this binary's digest" : "");
     line(0, "   [a]llow [d]eny | scope: [p]ort [h]ost domai[n] [w]*.domain [e]any | "
-            "[o]nce [5] [1]5 [6]0 min e[x]it [r]estart [f]orever");
+            "[o]nce [5] [1]5 [6]0 min e[x]it [r]estart [f]orever | p[i]n the binary");
 }
 
 static void prompts_panel(struct top *t, bool full)

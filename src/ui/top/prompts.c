@@ -155,6 +155,7 @@ void prompts_send(struct top *t)
     m.u.answer.action = t->ans.action;
     m.u.answer.duration = t->ans.duration;
     m.u.answer.minutes = t->ans.minutes;
+    m.u.answer.pin = t->ans.pin;
     m.u.answer.scope = t->ans.scope == TSCOPE_PORT  ? WARD_SCOPE_PORT
                        : t->ans.scope == TSCOPE_ANY ? WARD_SCOPE_ANY
                                                     : WARD_SCOPE_DESTINATION;
@@ -169,6 +170,10 @@ void prompts_send(struct top *t)
         }
         if (!t->admin) {
             top_say(t, "a domain rule needs root or group ward: choose this host or port");
+            return;
+        }
+        if (t->ans.pin) {
+            top_say(t, "a pin goes with this port, this host or any, not with a domain rule");
             return;
         }
         ward_msg add = {.type = WARD_MSG_RULES_ADD};
@@ -241,6 +246,9 @@ bool prompts_key(struct top *t, int ch)
         break;
     case 'f':
         a->duration = WARD_DUR_FOREVER;
+        break;
+    case 'i':
+        a->pin = !a->pin;
         break;
     case '\n':
     case '\r':

@@ -85,6 +85,7 @@ struct top_answer {
     enum top_scope scope;
     enum ward_duration duration;
     uint32_t minutes;
+    bool pin; /* and pin the program to the digest of the binary asking */
 };
 
 /* A line of text being typed (filter, search, rule). */
