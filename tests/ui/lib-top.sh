@@ -40,7 +40,8 @@ ui_user() {
     UI_USERS+=("$1")
 }
 
-# top_start NAME [USER]: ward top in tmux session NAME (200x50), as root or
+# top_start NAME [USER]: `ward top` (which runs ward-top from beside `ward`)
+# in tmux session NAME (200x50), as root or
 # USER (with that user's groups), on host A (its network namespace: the
 # listening view reads A's sockets); waits for its first screen.
 top_start() {
@@ -48,7 +49,7 @@ top_start() {
     [ -n "$user" ] && as="setpriv --reuid $user --regid nogroup --init-groups"
     tmx new-session -d -s "$name" -x 200 -y 50 \
         "nsenter --net=/run/netns/$NS_A env WARD_SOCKET=$WARD_SOCKET \
-         ASAN_OPTIONS=log_path=$WK_TMP/asan/$name:detect_leaks=1 $as $TOP"
+         ASAN_OPTIONS=log_path=$WK_TMP/asan/$name:detect_leaks=1 $as $WARD top"
     screen_wait "$name" "ward top" 10
 }
 screen() { tmx capture-pane -p -t "$1"; }

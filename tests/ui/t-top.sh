@@ -22,6 +22,8 @@ CONF
 serve_b 100
 start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 
+wk_check "ward top runs ward-top (its usage for a bad option)" \
+    bash -c "'$WARD' top --bogus 2>&1 | grep -q 'usage: ward top'"
 top_start main || { wk_notok "ward top starts"; exit 1; }
 wk_check "ward top connects to wardd as an admin, with the live event ring" \
     screen_wait main "connected \(admin\).*events: live"
