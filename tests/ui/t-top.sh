@@ -76,6 +76,15 @@ wk_check "answer: the prompt is gone from the screen" screen_lacks main "prompt 
 keys main 3
 wk_check "rules view: the learned rule is listed (allow to the host, port 8080)" \
     screen_wait main "$Q +allow out tcp port 8080 to $IP_B.*learned"
+counted() {
+    local i
+    for ((i = 0; i < 30; i++)); do
+        keys main r
+        screen main | grep -qE "^[0-9]+ +[1-9][0-9]* +$Q +allow out tcp port 8080" && return 0
+    done
+    return 1
+}
+wk_check "rules view: it shows how often it decided (the connection after the answer)" counted
 save main top-rules
 
 # Rules: add one by text, then delete it (root is an admin).

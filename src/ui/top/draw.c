@@ -109,7 +109,9 @@ static void header(struct top *t)
              t->admin ? " (admin)" : " (user: own prompts and log only)",
              t->has_status ? ward_proto_mode_name(s->mode) : "?", (unsigned long long)s->app_rules,
              t->n_prompts, (unsigned long long)s->decisions,
-             t->subscribed ? "live" : "refused (needs root or group ward)", traffic_state(t));
+             t->subscribed ? (t->events_lost ? "live, some lost (fell behind)" : "live")
+                           : "refused (needs root or group ward)",
+             traffic_state(t));
     }
 }
 
@@ -228,15 +230,30 @@ static void view_programs(struct top *t)
         line(0, " (no programs yet%s)", t->filter[0] ? " matching the filter" : "");
 }
 
+/* How often the rule decided in the last hour, by the log's rows (those of
+ * the log view, when no search narrows them). */
+static void decided(const struct top *t, uint64_t id, char *buf, size_t len)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->n_log; i++)
+        if (t->log[i].filter_id == id && t->log[i].reason == WARD_R_APP_RULE)
+            n += t->log[i].count ? t->log[i].count : 1;
+    if (t->search[0])
+        snprintf(buf, len, "%6s", "");
+    else
+        snprintf(buf, len, "%6llu", (unsigned long long)n);
+}
+
 static void rule_line(struct top *t, const ward_proto_rule *r, bool sel)
 {
-    char text[1024], exp[64] = "", tb[64];
+    char text[1024], exp[64] = "", tb[64], hits[32];
     ruletext(r, text, sizeof(text));
     if (r->lifetime.kind == WARD_LIFE_TIMED) {
         long left = (long)(r->lifetime.expires - (int64_t)time(NULL));
         snprintf(exp, sizeof(exp), " (%ldm%02lds left)", left / 60, left % 60);
     }
-    line(sel ? A_REVERSE : 0, "%-5llu %-40.40s %s  [%s%s%s]%s", (unsigned long long)r->id,
+    decided(t, r->id, hits, sizeof(hits));
+    line(sel ? A_REVERSE : 0, "%-5llu %s %-40.40s %s  [%s%s%s]%s", (unsigned long long)r->id, hits,
          tail(r->program, 40, tb, sizeof(tb)), text, r->provider ? r->provider : "admin",
          r->origin ? ", " : "", r->origin ? r->origin : "", exp);
 }
@@ -244,7 +261,8 @@ static void rule_line(struct top *t, const ward_proto_rule *r, bool sel)
 static void view_rules(struct top *t)
 {
     size_t first;
-    line(A_UNDERLINE, "%-5s %-40s %s", "ID", "PROGRAM", "RULE  [PROVIDER, ORIGIN]");
+    line(A_UNDERLINE, "%-5s %6s %-40s %s", "ID", "1H", "PROGRAM",
+         "RULE  [PROVIDER, ORIGIN]  (1H: decisions in the last hour)");
     window_of(t, t->n_rules, &first);
     for (size_t i = first; i < t->n_rules && row < rows - 1; i++)
         rule_line(t, &t->rules[i], i == t->sel[VIEW_RULES]);

@@ -130,8 +130,10 @@ static bool input_key(struct top *t, int ch)
 static void go(struct top *t, enum top_view v)
 {
     t->view = v;
-    if (v == VIEW_RULES)
+    if (v == VIEW_RULES) {
         link_refresh_rules(t);
+        link_refresh_log(t); /* how often each rule decided */
+    }
     if (v == VIEW_LOG)
         link_refresh_log(t);
 }
@@ -189,6 +191,7 @@ static bool view_key(struct top *t, int ch)
             t->confirm_delete = true;
         } else if (ch == 'r') {
             link_refresh_rules(t);
+            link_refresh_log(t);
         } else {
             return false;
         }
