@@ -321,10 +321,25 @@ static void view_alerts(struct top *t)
                            : "; alerts come from the event ring, which needs root or group ward");
 }
 
+/* /proc is read at most every two seconds, however often the screen is
+ * drawn. */
+static bool stale(int64_t *at)
+{
+    int64_t now = top_now_ms();
+    if (*at && now - *at < 2000)
+        return false;
+    *at = now;
+    return true;
+}
+
 static void view_listen(struct top *t)
 {
     static struct top_listen v[512];
-    size_t n = procs_listening(v, 512), first;
+    static size_t n;
+    static int64_t at;
+    size_t first;
+    if (stale(&at))
+        n = procs_listening(v, 512);
     line(0, " listening sockets per program, read from /proc (wardd has no message for them)%s",
          geteuid() ? "; only your own processes" : "");
     line(A_UNDERLINE, "%-44s %7s %-8s %-5s %s", "PROGRAM", "PID", "USER", "PROTO", "ADDRESS:PORT");
@@ -384,8 +399,13 @@ static void view_detail(struct top *t)
     if (!t->n_dlog)
         line(0, " (nothing in the last hour)");
     line(A_UNDERLINE, "PROCESS TREE");
-    static char tree[16][160];
-    size_t n = procs_tree(t->detail, tree, 16);
+    static char tree[16][160], of[WARD_EVENT_EXE_MAX];
+    static size_t n;
+    static int64_t at;
+    if (stale(&at) || strcmp(of, t->detail)) {
+        snprintf(of, sizeof(of), "%s", t->detail);
+        n = procs_tree(t->detail, tree, 16);
+    }
     for (size_t i = 0; i < n; i++)
         line(0, " %s", tree[i]);
     if (!n)

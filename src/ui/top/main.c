@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     curs_set(0);
     nodelay(stdscr, TRUE);
     t.dirty = true;
-    int64_t last_tick = 0;
+    int64_t last_tick = 0, last_draw = 0;
     while (!t.quit && !stop) {
         link_poll(&t);
         traffic_poll(&t);
@@ -93,8 +93,10 @@ int main(int argc, char **argv)
             model_tick(&t);
             t.dirty = true; /* countdowns */
         }
-        if (t.dirty) {
+        /* At most 20 screens a second, however fast events come. */
+        if (t.dirty && now - last_draw >= 50) {
             t.dirty = false;
+            last_draw = now;
             draw(&t);
         }
         struct pollfd p[4] = {{STDIN_FILENO, POLLIN, 0},
@@ -104,12 +106,15 @@ int main(int argc, char **argv)
         int wait = (int)(1000 - (top_now_ms() - last_tick));
         if (t.state != LINK_UP && t.retry_at_ms - now < wait)
             wait = (int)(t.retry_at_ms - now);
+        if (t.dirty && wait > 50)
+            wait = 50;
         if (poll(p, 4, wait < 0 ? 0 : wait) < 0)
             continue;
         if (p[0].revents & POLLIN) {
             int ch;
             while ((ch = getch()) != ERR)
                 keys(&t, ch);
+            last_draw = 0; /* a key is answered at once */
         }
         if (p[0].revents & (POLLHUP | POLLERR))
             break; /* the terminal went away */

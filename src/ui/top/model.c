@@ -66,6 +66,10 @@ void model_event(struct top *t, const ward_event *ev)
     if (t->n_recent < TOP_RECENT)
         t->n_recent++;
     if (ev->kind == WARD_EVENT_ALERT) {
+        if (t->n_alerts == TOP_MAX_ALERTS) { /* a flood of alerts: keep the newest */
+            memmove(t->alerts, t->alerts + 1, (t->n_alerts - 1) * sizeof(*t->alerts));
+            t->n_alerts--;
+        }
         if (t->n_alerts == t->cap_alerts) {
             size_t cap = t->cap_alerts ? t->cap_alerts * 2 : 16;
             ward_event *v = realloc(t->alerts, cap * sizeof(*v));

@@ -20,6 +20,7 @@
 #define TOP_SPARK_SECS  10 /* ... of this many seconds: five minutes */
 #define TOP_RECENT      512
 #define TOP_MAX_PROMPTS 64
+#define TOP_MAX_ALERTS  1000
 #define TOP_TEXT        512
 
 enum top_view {
