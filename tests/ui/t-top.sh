@@ -1,11 +1,11 @@
 #!/bin/bash
 # `ward top` against the real wardd, in tmux: prompts appear inline as they
-# come and are answered by keys (allow, this host, forever); wardd applies
-# the answer (and the pin to the binary's digest), the connection goes
-# through, and the rule shows in the rules
-# view; a second prompt stays answerable while the first is open; each view
-# is drawn (a text capture of each is saved under test-logs/ui); wardd
-# restarts and ward top says it reconnected.
+# come and are answered by keys (allow, this host, forever, pinned); wardd
+# applies the answer and the pin, the connection goes through, and the rule
+# shows in the rules view; a second prompt stays answerable while the first
+# is open; rules are added, edited and deleted; the log is searched; each
+# view is drawn (a text capture of each is saved under test-logs/ui); the
+# screen follows a resize; wardd restarts and ward top says it reconnected.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
