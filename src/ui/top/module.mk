@@ -10,3 +10,11 @@ $(BUILD_DIR)/bin/ward-top: $(TOP_OBJS) $(foreach m,$(LIB_MODULES),$(BUILD_DIR)/l
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOP_OBJS) $(LINK_LIBS) $(LDLIBS) $(TOP_LIBS)
+
+# The traffic replies' reader (json-c, no curses) under libFuzzer.
+build/fuzz/fuzz_top_traffic: tests/fuzz/fuzz_top_traffic.c src/ui/top/traffic_parse.c \
+		src/ui/top/traffic.h
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_top_traffic.c src/ui/top/traffic_parse.c \
+		-ljson-c

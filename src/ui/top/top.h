@@ -15,6 +15,7 @@
 
 #include "proto/proto.h"
 #include "ring/ring.h"
+#include "ui/top/traffic.h"
 
 #define TOP_SPARK       30 /* sparkline buckets ... */
 #define TOP_SPARK_SECS  10 /* ... of this many seconds: five minutes */
@@ -53,22 +54,6 @@ struct top_prog {
     bool has_traffic;
     uint64_t bytes_in, bytes_out, conns;
     double rate_in, rate_out;
-};
-
-/* An open connection as `conns.list` tells it. */
-struct top_conn {
-    uint64_t cookie;
-    char program[WARD_EVENT_EXE_MAX];
-    uint32_t pid, uid;
-    uint8_t proto;
-    char dir[8];
-    char laddr[WARD_IP_STRLEN], raddr[WARD_IP_STRLEN];
-    uint16_t lport, rport;
-    char domain[WARD_EVENT_DOMAIN_MAX];
-    char verdict[16];
-    uint64_t bytes_in, bytes_out;
-    double rate_in, rate_out;
-    int64_t since;
 };
 
 struct top_prompt {

@@ -5,12 +5,11 @@
  * answers either with `unknown_type` (a wardd without accounting) the views
  * show "—" for it and it is not asked again on that connection.
  *
- * The replies are read as plain JSON here, apart from the protocol's codec,
- * so this one file is all that knows their shape.
+ * The replies are read as plain JSON by traffic_parse.c, apart from the
+ * protocol's codec: it and traffic.h are all that knows their shape.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,110 +82,59 @@ const char *traffic_state(const struct top *t)
     return "—";
 }
 
-static uint64_t u64(json_object *o, const char *k)
-{
-    json_object *v;
-    return json_object_object_get_ex(o, k, &v) ? (uint64_t)json_object_get_int64(v) : 0;
-}
-
-static double dbl(json_object *o, const char *k)
-{
-    json_object *v;
-    return json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0;
-}
-
-static void str(json_object *o, const char *k, char *buf, size_t len)
-{
-    json_object *v;
-    const char *s = json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
-    snprintf(buf, len, "%s", s && json_object_is_type(v, json_type_string) ? s : "");
-}
-
-static void on_stats(struct top *t, json_object *rows)
+static void on_stats(struct top *t, const struct traffic_reply *r)
 {
     t->stats_known = true;
     for (size_t i = 0; i < t->n_progs; i++) {
         t->progs[i].has_traffic = false;
         t->progs[i].bytes_in = t->progs[i].bytes_out = t->progs[i].conns = 0;
     }
-    size_t n = json_object_array_length(rows);
-    for (size_t i = 0; i < n; i++) {
-        json_object *r = json_object_array_get_idx(rows, i);
-        char prog[WARD_EVENT_EXE_MAX];
-        str(r, "program", prog, sizeof(prog));
-        struct top_prog *p = model_prog(t, prog, true);
+    for (size_t i = 0; i < r->n_stats; i++) {
+        struct top_prog *p = model_prog(t, r->stats[i].program, true);
         if (!p)
             continue;
         p->has_traffic = true;
-        p->bytes_in = u64(r, "bytes_in");
-        p->bytes_out = u64(r, "bytes_out");
-        p->conns = u64(r, "conns");
+        p->bytes_in = r->stats[i].bytes_in;
+        p->bytes_out = r->stats[i].bytes_out;
+        p->conns = r->stats[i].conns;
     }
 }
 
-static void on_conns(struct top *t, json_object *arr)
+static void on_conns(struct top *t, struct traffic_reply *r)
 {
     t->conns_known = true;
-    size_t n = json_object_array_length(arr);
-    struct top_conn *v = calloc(n ? n : 1, sizeof(*v));
-    if (!v)
-        return;
     for (size_t i = 0; i < t->n_progs; i++)
         t->progs[i].rate_in = t->progs[i].rate_out = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *o = json_object_array_get_idx(arr, i);
-        struct top_conn *c = &v[i];
-        c->cookie = u64(o, "cookie");
-        str(o, "program", c->program, sizeof(c->program));
-        c->pid = (uint32_t)u64(o, "pid");
-        c->uid = (uint32_t)u64(o, "uid");
-        c->proto = (uint8_t)u64(o, "proto");
-        str(o, "dir", c->dir, sizeof(c->dir));
-        str(o, "laddr", c->laddr, sizeof(c->laddr));
-        str(o, "raddr", c->raddr, sizeof(c->raddr));
-        c->lport = (uint16_t)u64(o, "lport");
-        c->rport = (uint16_t)u64(o, "rport");
-        str(o, "domain", c->domain, sizeof(c->domain));
-        str(o, "verdict", c->verdict, sizeof(c->verdict));
-        c->bytes_in = u64(o, "bytes_in");
-        c->bytes_out = u64(o, "bytes_out");
-        c->rate_in = dbl(o, "rate_in");
-        c->rate_out = dbl(o, "rate_out");
-        c->since = (int64_t)u64(o, "since");
-        struct top_prog *p = model_prog(t, c->program, true);
+    for (size_t i = 0; i < r->n_conns; i++) {
+        struct top_prog *p = model_prog(t, r->conns[i].program, true);
         if (p) {
             p->has_traffic = true;
-            p->rate_in += c->rate_in;
-            p->rate_out += c->rate_out;
+            p->rate_in += r->conns[i].rate_in;
+            p->rate_out += r->conns[i].rate_out;
         }
     }
     free(t->conns);
-    t->conns = v;
-    t->n_conns = n;
+    t->conns = r->conns; /* now ours */
+    t->n_conns = r->n_conns;
+    r->conns = NULL;
 }
 
-/* One reply line. `unknown_type` (or any error) for a request: that wardd
- * does not serve it; "—" it is. */
+/* One reply line. An error for a request (`unknown_type`: a wardd without
+ * accounting): that wardd does not serve it; "—" it is. */
 static void on_line(struct top *t, const char *line)
 {
-    json_object *o = json_tokener_parse(line), *v;
-    if (!o)
+    struct traffic_reply r;
+    if (traffic_parse(line, &r) < 0)
         return;
-    const char *type = json_object_object_get_ex(o, "type", &v) ? json_object_get_string(v) : "";
-    int64_t id = json_object_object_get_ex(o, "id", &v) ? json_object_get_int64(v) : 0;
-    if (!strcmp(type, "error")) {
-        if (id == 1)
-            t->stats_missing = true;
-        else if (id == 2)
-            t->conns_missing = true;
-    } else if (!strcmp(type, "stats.reply") && json_object_object_get_ex(o, "rows", &v) &&
-               json_object_is_type(v, json_type_array)) {
-        on_stats(t, v);
-    } else if (!strcmp(type, "conns.reply") && json_object_object_get_ex(o, "conns", &v) &&
-               json_object_is_type(v, json_type_array)) {
-        on_conns(t, v);
-    }
-    json_object_put(o);
+    if (r.kind == TRAFFIC_ERROR && r.id == 1)
+        t->stats_missing = true;
+    else if (r.kind == TRAFFIC_ERROR && r.id == 2)
+        t->conns_missing = true;
+    else if (r.kind == TRAFFIC_STATS)
+        on_stats(t, &r);
+    else if (r.kind == TRAFFIC_CONNS)
+        on_conns(t, &r);
+    traffic_reply_free(&r);
     t->dirty = true;
 }
 
