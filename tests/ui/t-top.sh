@@ -144,9 +144,16 @@ keys main /
 tmx send-keys -t main -l "asked"
 keys main Enter
 wk_check "programs view: the filter keeps matching programs" screen_lacks main "allowed/wk-client"
+# The program runs (as a server on host A): its process tree shows.
+wk_bg lisq nsenter --net=/run/netns/$NS_A "$Q" listen-tcp 9091
+wk_wait_for "$WK_TMP/lisq.log" listening
 keys main Enter
-wk_check "drill-in: the program's rules, log and process tree" \
-    screen_wait main "PROCESS TREE" && screen_wait main "RULES" && screen_wait main "allow out tcp port 8080 to $IP_B"
+drilled() {
+    screen_wait main "PROCESS TREE" && screen_wait main "^RULES" &&
+        screen_wait main "allow out tcp port 8080 to $IP_B" &&
+        screen_wait main "^RECENT LOG" && screen_wait main "[0-9]+ wk-client +<- $Q"
+}
+wk_check "drill-in: the program's connections, rules, log and process tree" drilled
 save main top-program
 keys main Escape
 keys main /
