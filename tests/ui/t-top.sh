@@ -140,6 +140,15 @@ wk_check "listening view: a program listening on host A is listed with its port"
     screen_wait main "wk-client +[0-9]+ root +tcp6? +[0-9a-f:.]+:9090"
 save main top-listening
 keys main 1
+keys main s
+sorted_by_name() {
+    local s
+    s=$(screen main)
+    grep -q "sort:name" <<<"$s" &&
+        [ "$(grep -o '/allowed/\|/asked/\|/other/' <<<"$s" | head -3 | tr '\n' ' ')" = \
+            "/allowed/ /asked/ /other/ " ]
+}
+wk_check "programs view: s sorts (by name: allowed, asked, other)" sorted_by_name
 keys main /
 tmx send-keys -t main -l "asked"
 keys main Enter
