@@ -8,14 +8,14 @@
 TOP=$WK_BUILD/bin/ward-top
 [ -x "$TOP" ] || { wk_notok "ward-top is built ($TOP)"; exit 1; }
 command -v tmux >/dev/null || wk_skip_all "no tmux"
-UI_TMUX=ward-top-$WK_ID
+UI_TMUX=$WK_TMP/tmux.sock # the server's socket goes with the test's files
 UI_LOGS=$WK_BUILD/test-logs/ui
 UI_USERS=()
 UI_MADE_GROUP=""
 mkdir -p "$UI_LOGS" "$WK_TMP/asan"
 chmod 1777 "$WK_TMP/asan"
 
-tmx() { tmux -L "$UI_TMUX" "$@"; }
+tmx() { tmux -S "$UI_TMUX" "$@"; }
 
 ui_cleanup() {
     tmx kill-server 2>/dev/null

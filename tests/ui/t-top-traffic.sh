@@ -7,7 +7,7 @@ set -u
 WK_BUILD=${WARD_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build/san}
 TMP=$(mktemp -d /tmp/ward-top-traffic.XXXXXX)
 SOCK=$TMP/control.sock
-TM=ward-top-traffic-$$
+TM=$TMP/tmux.sock # the server's socket goes with the test's files
 N=0
 ok() { N=$((N + 1)); echo "ok $N - $*"; }
 notok() { N=$((N + 1)); echo "not ok $N - $*"; }
@@ -17,12 +17,12 @@ check() {
     if "$@"; then ok "$name"; else notok "$name"; fi
 }
 cleanup() {
-    tmux -L "$TM" kill-server 2>/dev/null
+    tmux -S "$TM" kill-server 2>/dev/null
     [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-screen() { tmux -L "$TM" capture-pane -p -t top; }
+screen() { tmux -S "$TM" capture-pane -p -t top; }
 screen_wait() {
     local i
     for ((i = 0; i < 100; i++)); do
@@ -36,16 +36,16 @@ screen_wait() {
 /usr/bin/python3 "$(dirname "$0")/traffic-standin.py" "$SOCK" >"$TMP/standin.log" 2>&1 &
 SPID=$!
 for _ in $(seq 50); do grep -q listening "$TMP/standin.log" && break; sleep 0.1; done
-tmux -L "$TM" new-session -d -s top -x 200 -y 40 \
+tmux -S "$TM" new-session -d -s top -x 200 -y 40 \
     "env WARD_SOCKET=$SOCK ASAN_OPTIONS=log_path=$TMP/asan:detect_leaks=1 $WK_BUILD/bin/ward-top"
 check "the header says traffic figures are live" screen_wait "traffic: live"
 check "programs: the program's rates in and out and its open connections" \
     screen_wait "/usr/bin/curl +0 +0 +20.0K +512B +3 "
 check "programs: its sparkline shows the rate" screen_wait "/usr/bin/curl .*\|[ .:=+*#-]*#\|"
-tmux -L "$TM" send-keys -t top Enter
+tmux -S "$TM" send-keys -t top Enter
 check "drill-in: the open connection with its bytes" \
     screen_wait "out 10.0.0.1:40000 -> 93.184.216.34:443 example.com permit  in 97.7K out 2.0K"
-tmux -L "$TM" send-keys -t top q
+tmux -S "$TM" send-keys -t top q
 sleep 1
 check "no sanitizer report" bash -c "! cat '$TMP'/asan* 2>/dev/null | grep -q Sanitizer"
 exit 0
