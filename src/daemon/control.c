@@ -334,10 +334,13 @@ static void on_prompt_register(struct wardd *d, ward_conn *c, const ward_msg *m)
         wardd_prompter_count_changed(d);
     }
     ward_conn_send_ok(c, m->id);
-    /* What is already waiting is shown to the newcomer too. */
+    /* What is already waiting is shown to the newcomer too (what it may
+     * answer: a user who is not an admin sees their own processes'). */
     const ward_prompt *p;
+    const ward_peer *peer = ward_conn_peer(c);
     for (size_t i = 0; (p = prompts_at(d->prompts, i)); i++)
-        wardd_push_prompt(d, p, c);
+        if (ward_proto_may_answer(peer, p->req.has_user ? p->req.uid : WARD_UID_UNKNOWN))
+            wardd_push_prompt(d, p, c);
 }
 
 static void on_prompt_answer(struct wardd *d, ward_conn *c, const ward_msg *m)
@@ -345,8 +348,10 @@ static void on_prompt_answer(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_answer a = {m->u.answer.action, m->u.answer.scope, m->u.answer.duration,
                      m->u.answer.minutes};
     char err[256];
-    if (wardd_answer(d, m->u.answer.prompt_id, &a, err, sizeof(err)) < 0) {
-        ward_conn_send_error(c, m->id, WARD_PE_NOT_FOUND, "%s", err);
+    int rc = wardd_answer(d, m->u.answer.prompt_id, ward_conn_peer(c), &a, m->u.answer.pin, err,
+                          sizeof(err));
+    if (rc != 0) {
+        ward_conn_send_error(c, m->id, (enum ward_proto_err)rc, "%s", err);
         return;
     }
     ward_conn_send_ok(c, m->id);
@@ -494,6 +499,7 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
     if (cl->subscribed)
         ward_ring_unsubscribe(d->ring, cl->sub_id);
     if (cl->prompter) {
+        cl->prompter = false; /* it is still listed: it answers nothing now */
         d->prompters--;
         wardd_prompter_count_changed(d);
     }

@@ -220,14 +220,34 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
 }
 
 struct push_ctx {
-    const ward_msg *m;
+    const ward_msg *m; /* NULL: only count */
+    uint32_t uid;      /* the asking process's owner */
+    size_t sent;
 };
 
+/* Prompters see only the prompts they may answer: admins all of them,
+ * others those about their own processes. */
 static void push_to_prompter(ward_conn *c, void *ctx)
 {
     const struct wardd_client *cl = ward_conn_data(c);
-    if (cl && cl->prompter)
-        ward_conn_send(c, ((struct push_ctx *)ctx)->m, NULL, 0);
+    struct push_ctx *pc = ctx;
+    if (!cl || !cl->prompter || !ward_proto_may_answer(ward_conn_peer(c), pc->uid))
+        return;
+    pc->sent++;
+    if (pc->m)
+        ward_conn_send(c, pc->m, NULL, 0);
+}
+
+static uint32_t prompt_uid(const ward_prompt *p)
+{
+    return p->req.has_user ? p->req.uid : WARD_UID_UNKNOWN;
+}
+
+bool wardd_prompter_for(struct wardd *d, uint32_t uid)
+{
+    struct push_ctx pc = {NULL, uid, 0};
+    ward_server_foreach(d->server, push_to_prompter, &pc);
+    return pc.sent > 0;
 }
 
 /* The pin of the program a request names, or NULL when it is not pinned. */
@@ -265,17 +285,18 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
         ward_conn_send(only, &m, NULL, 0);
         return;
     }
-    struct push_ctx pc = {&m};
+    struct push_ctx pc = {&m, prompt_uid(p), 0};
     ward_server_foreach(d->server, push_to_prompter, &pc);
 }
 
-static void push_closed(struct wardd *d, uint64_t id, enum ward_verdict v, const char *by)
+static void push_closed(struct wardd *d, uint64_t id, uint32_t uid, enum ward_verdict v,
+                        const char *by)
 {
     ward_msg m = {.type = WARD_MSG_PROMPT_CLOSED};
     m.u.prompt_closed.prompt_id = id;
     m.u.prompt_closed.verdict = v;
     m.u.prompt_closed.by = (char *)by;
-    struct push_ctx pc = {&m};
+    struct push_ctx pc = {&m, uid, 0};
     ward_server_foreach(d->server, push_to_prompter, &pc);
 }
 
@@ -301,6 +322,15 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
     if (dec.verdict != WARD_V_DEFER && dec.verdict != WARD_V_NEED_MORE_DATA) {
         wardd_publish(d, &r, &dec, q->pid, uid, NULL);
+        return kernel_verdict(dec.verdict);
+    }
+    if (!wardd_prompter_for(d, uid)) {
+        /* Prompters are registered, but none may answer for this user. */
+        ward_settings s;
+        ward_engine_settings(d->engine, &s);
+        dec.verdict = s.no_prompter == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+        dec.reason = WARD_R_NO_PROMPTER;
+        wardd_publish(d, &r, &dec, q->pid, uid, "no-prompter");
         return kernel_verdict(dec.verdict);
     }
     struct waiter *w = malloc(sizeof(*w));
@@ -392,8 +422,10 @@ static void close_prompt(struct wardd *d, uint64_t id, bool reclassify, enum war
                          const char *by)
 {
     struct close_ctx cc = {d, reclassify, v, by};
+    const ward_prompt *p = prompts_get(d->prompts, id);
+    uint32_t uid = p ? prompt_uid(p) : WARD_UID_UNKNOWN;
     if (prompts_close(d->prompts, id, release_waiter, &cc) == 0)
-        push_closed(d, id, v, by);
+        push_closed(d, id, uid, v, by);
 }
 
 /* A prompt about a pinned program whose binary changed: its rules are not
@@ -420,15 +452,50 @@ static int repin(struct wardd *d, const ward_prompt *p, const ward_answer *a)
     return 1;
 }
 
-int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
-                 size_t errlen)
+/* The digest an answer with `pin` pins the program to: the binary the
+ * asking process runs. 0 and *out, or -1 with err (then nothing is applied). */
+static int pin_digest(struct wardd *d, const ward_prompt *p, const ward_answer *a, ward_sha256 *out,
+                      char *err, size_t errlen)
+{
+    if (a->action != WARD_ACT_PERMIT || a->duration == WARD_DUR_ONCE) {
+        snprintf(err, errlen, "a pin goes with an allow that is learned (not once)");
+        return -1;
+    }
+    if (p->req.app.unverified || !p->req.app.path) {
+        snprintf(err, errlen, "the process does not run the file at its path: nothing to pin");
+        return -1;
+    }
+    if (p->req.app.sha256) {
+        *out = *p->req.app.sha256;
+        return 0;
+    }
+    const ward_proc *pr = proctab_lookup(d->procs, p->pid);
+    if (!pr || pr->start_time != p->start_time || proctab_sha256(d->procs, pr, out) != 0) {
+        snprintf(err, errlen, "cannot read the digest of the binary process %u runs", p->pid);
+        return -1;
+    }
+    return 0;
+}
+
+int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const ward_answer *a,
+                 bool pin_it, char *err, size_t errlen)
 {
     const ward_prompt *p = prompts_get(d->prompts, prompt_id);
     if (!p) {
         snprintf(err, errlen, "no open prompt %llu (answered or timed out)",
                  (unsigned long long)prompt_id);
-        return -1;
+        return WARD_PE_NOT_FOUND;
     }
+    if (by && !ward_proto_may_answer(by, prompt_uid(p))) {
+        snprintf(err, errlen,
+                 "prompt %llu is about another user's process: it needs its owner, root or "
+                 "group ward (uid %u)",
+                 (unsigned long long)prompt_id, (unsigned)by->uid);
+        return WARD_PE_FORBIDDEN;
+    }
+    ward_sha256 digest;
+    if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
+        return WARD_PE_FAILED;
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)
@@ -441,7 +508,13 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char
     int64_t rule = ward_learn(d->engine, &p->req, p->pid, p->start_time, a, (int64_t)time(NULL));
     if (rule < 0) {
         snprintf(err, errlen, "cannot learn the answer: %s", ward_strerror((int)rule));
-        return -1;
+        return WARD_PE_FAILED;
+    }
+    int64_t app = pin_it ? ward_app_find(d->engine, p->req.app.path) : -1;
+    if (app > 0) {
+        /* Kept with the learned rules when the answer is forever. */
+        ward_app_set_pin(d->engine, (uint64_t)app, &digest, WARD_PROVIDER_LEARNED);
+        wardd_log(LOG_INFO, "%s: pinned to the digest of the binary allowed", p->req.app.path);
     }
     bool learned = a->duration == WARD_DUR_FOREVER && !p->req.app.unverified;
     if (a->duration == WARD_DUR_UNTIL_EXIT || p->req.app.unverified)
@@ -471,4 +544,15 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
     const ward_prompt *p;
     while ((p = prompts_at(d->prompts, 0)))
         close_prompt(d, p->id, false, v, by);
+}
+
+void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i));) {
+        if (wardd_prompter_for(d, prompt_uid(p)))
+            i++;
+        else
+            close_prompt(d, p->id, false, v, by);
+    }
 }

@@ -146,10 +146,11 @@ void wardd_prompter_count_changed(struct wardd *d)
 {
     ward_engine_set_prompter(d->engine, d->prompters > 0);
     wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
-    if (d->prompters == 0 && prompts_count(d->prompts) > 0) {
-        /* Nobody is left to answer: the policy's "no prompter" outcome. */
+    if (prompts_count(d->prompts) > 0) {
+        /* Nobody is left who may answer them: the policy's "no prompter"
+         * outcome (a user's prompter answers for their own processes only). */
         ward_settings s;
         ward_engine_settings(d->engine, &s);
-        wardd_prompts_resolve_all(d, s.no_prompter, "no-prompter");
+        wardd_prompts_resolve_orphans(d, s.no_prompter, "no-prompter");
     }
 }

@@ -209,10 +209,18 @@ const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe)
  * wardd's mount namespace is the one p runs, else a label saying it is not. */
 const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
                                size_t len);
-int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_answer *a, char *err,
-                 size_t errlen);
+/* Answers a prompt for peer `by` (NULL: wardd itself); pin_it also pins
+ * the program to the digest of the binary that asked. 0, or a
+ * ward_proto_err (not found, forbidden: another user's process, failed)
+ * with err set; nothing is applied then. */
+int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const ward_answer *a,
+                 bool pin_it, char *err, size_t errlen);
 void wardd_prompts_expire(struct wardd *d, int64_t now_ms);
 void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char *by);
+/* Whether a registered prompter may answer for a process of uid. */
+bool wardd_prompter_for(struct wardd *d, uint32_t uid);
+/* Closes the prompts no registered prompter may answer. */
+void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
 
 /* kevents.c: the decisions the kernel's hooks made (allowed or denied by a

@@ -65,10 +65,22 @@ bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
     case WARD_MSG_RULES_LIST:
     case WARD_MSG_EXPLAIN:   /* with "conn" only: the server refuses a log_id */
     case WARD_MSG_LOG_QUERY: /* restricted to the peer's own uid by the server */
+    /* The server shows and takes only prompts about the peer's own
+     * processes (ward_proto_may_answer). */
+    case WARD_MSG_PROMPT_REGISTER:
+    case WARD_MSG_PROMPT_ANSWER:
         return true;
     default:
         /* mode.set, rules.add/delete, reload: policy. subscribe: the ring
-         * carries every user's connections. prompts: other users' programs. */
+         * carries every user's connections. */
         return false;
     }
+}
+
+bool ward_proto_may_answer(const ward_peer *peer, uint32_t proc_uid)
+{
+    if (peer->auth == WARD_AUTH_ADMIN)
+        return true;
+    /* A process of unknown owner is nobody's own: admins only. */
+    return proc_uid != WARD_UID_UNKNOWN && proc_uid == (uint32_t)peer->uid;
 }

@@ -544,6 +544,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_name(e, o, "duration", table_name(duration_names, m->u.answer.duration));
         if (m->u.answer.duration == WARD_DUR_MINUTES)
             put_i64(e, o, "minutes", m->u.answer.minutes);
+        if (m->u.answer.pin)
+            put(e, o, "pin", json_object_new_boolean(1));
         break;
     case WARD_MSG_LOG_QUERY: {
         const ward_log_filter *f = &m->u.log_query;
@@ -1162,8 +1164,8 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const rule_id[] = {"type", "id", "rule_id", NULL};
     static const char *const sub_reply[] = {"type",        "id",       "version",
                                             "record_size", "capacity", NULL};
-    static const char *const answer[] = {"type",  "id",       "prompt_id", "action",
-                                         "scope", "duration", "minutes",   NULL};
+    static const char *const answer[] = {"type",     "id",      "prompt_id", "action", "scope",
+                                         "duration", "minutes", "pin",       NULL};
     static const char *const log_query[] = {"type",    "id",     "program", "since_ns", "until_ns",
                                             "verdict", "remote", "domain",  "uid",      "after_id",
                                             "limit",   "gaps",   NULL};
@@ -1303,7 +1305,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
             return false;
         if (minutes && m->u.answer.minutes == 0)
             return fail(d, WARD_PE_BAD_FIELD, "\"minutes\" must be 1 to 525600");
-        return true;
+        return get_bool(d, o, "pin", false, &m->u.answer.pin);
     }
     case WARD_MSG_LOG_QUERY:
         return dec_log_query(d, o, &m->u.log_query);

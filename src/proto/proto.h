@@ -211,6 +211,7 @@ typedef struct ward_msg {
             enum ward_scope scope;
             enum ward_duration duration;
             uint32_t minutes; /* DUR_MINUTES: 1 .. 525600 */
+            bool pin;         /* also pin the program to the digest of the binary asking */
         } answer;
         ward_log_filter log_query;
         struct {
@@ -302,6 +303,9 @@ int ward_proto_peer(int fd, gid_t admin_gid, ward_peer *out);
 gid_t ward_proto_admin_gid(void);
 /* Whether a peer of that level may send that request. */
 bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth);
+/* Whether the peer may see and answer a prompt about a process of proc_uid:
+ * admins always, others for their own processes only. */
+bool ward_proto_may_answer(const ward_peer *peer, uint32_t proc_uid);
 
 /* ---- Server -------------------------------------------------------------- */
 

@@ -167,6 +167,7 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.answer.scope = WARD_SCOPE_PORT;
         m.u.answer.duration = WARD_DUR_MINUTES;
         m.u.answer.minutes = 30;
+        m.u.answer.pin = true;
         break;
     case WARD_MSG_LOG_QUERY:
         m.u.log_query.program = "/usr/bin/*";
@@ -467,14 +468,31 @@ static void test_auth_table(void **state)
         bool req = ward_msg_is_request((enum ward_msg_type)t);
         assert_int_equal(ward_proto_allowed((enum ward_msg_type)t, WARD_AUTH_ADMIN), req);
     }
-    static const enum ward_msg_type denied[] = {
-        WARD_MSG_MODE_SET,  WARD_MSG_RULES_ADD,       WARD_MSG_RULES_DELETE, WARD_MSG_RELOAD,
-        WARD_MSG_SUBSCRIBE, WARD_MSG_PROMPT_REGISTER, WARD_MSG_PROMPT_ANSWER};
+    static const enum ward_msg_type denied[] = {WARD_MSG_MODE_SET, WARD_MSG_RULES_ADD,
+                                                WARD_MSG_RULES_DELETE, WARD_MSG_RELOAD,
+                                                WARD_MSG_SUBSCRIBE};
     for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++)
         assert_false(ward_proto_allowed(denied[i], WARD_AUTH_READ));
     assert_true(ward_proto_allowed(WARD_MSG_STATUS, WARD_AUTH_READ));
     assert_true(ward_proto_allowed(WARD_MSG_RULES_LIST, WARD_AUTH_READ));
     assert_false(ward_proto_allowed(WARD_MSG_OK, WARD_AUTH_READ));
+    /* Anyone may register and answer; the server narrows it to their own. */
+    assert_true(ward_proto_allowed(WARD_MSG_PROMPT_REGISTER, WARD_AUTH_READ));
+    assert_true(ward_proto_allowed(WARD_MSG_PROMPT_ANSWER, WARD_AUTH_READ));
+}
+
+/* The owner of the asking process answers its prompts; admins answer all. */
+static void test_auth_prompt_owner(void **state)
+{
+    ward_peer user = {.uid = 1000, .auth = WARD_AUTH_READ};
+    ward_peer other = {.uid = 1001, .auth = WARD_AUTH_READ};
+    ward_peer admin = {.uid = 1002, .auth = WARD_AUTH_ADMIN};
+    assert_true(ward_proto_may_answer(&user, 1000));
+    assert_false(ward_proto_may_answer(&other, 1000));
+    assert_false(ward_proto_may_answer(&user, 0));
+    assert_false(ward_proto_may_answer(&user, WARD_UID_UNKNOWN));
+    assert_true(ward_proto_may_answer(&admin, 1000));
+    assert_true(ward_proto_may_answer(&admin, WARD_UID_UNKNOWN));
 }
 
 /* ---- A real server -------------------------------------------------------- */
@@ -887,7 +905,10 @@ static int unprivileged_client(const char *path, bool expect_admin)
         if (ward_client_call(c, &reqs[i], &rep, NULL, NULL, 5000) != 1)
             return bad | 4;
         bool forbidden = rep.type == WARD_MSG_ERROR && rep.u.error.code == WARD_PE_FORBIDDEN;
-        if (forbidden == expect_admin)
+        /* Prompts reach wardd from anyone: it narrows them to the peer's own. */
+        bool want_forbidden = !expect_admin && reqs[i].type != WARD_MSG_PROMPT_REGISTER &&
+                              reqs[i].type != WARD_MSG_PROMPT_ANSWER;
+        if (forbidden != want_forbidden)
             bad |= 8 << i;
         ward_msg_free(&rep);
     }
@@ -941,7 +962,10 @@ static void test_socket_unprivileged(void **state)
     d->mode = WARD_MODE_ASK;
     int before = d->mutations;
     run_as(d, 65534, 65534, false); /* nobody:nogroup */
-    assert_int_equal(d->mutations, before);
+    /* Only its prompt.register and prompt.answer reached wardd (which
+     * narrows them to its own processes). */
+    assert_int_equal(d->mutations, before + 2);
+    before = d->mutations;
     assert_int_equal(d->mode, WARD_MODE_ASK);
     /* Its log query was narrowed to its own rows. */
     assert_true(d->last_query_has_uid);
@@ -1016,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncated_and_oversized),
         cmocka_unit_test(test_auth_table),
+        cmocka_unit_test(test_auth_prompt_owner),
         cmocka_unit_test_setup_teardown(test_socket_admin, start_daemon, stop_daemon),
         cmocka_unit_test_setup_teardown(test_socket_malformed, start_daemon, stop_daemon),
         cmocka_unit_test_setup_teardown(test_socket_chunked, start_daemon, stop_daemon),
