@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "log/log.h"
 #include "policy/policy.h"
 
 ward_client *cli_connect(const char *name)
@@ -249,5 +248,8 @@ void cli_print_event(FILE *f, const ward_event *ev)
 
 void cli_print_event_json(FILE *f, const ward_event *ev)
 {
-    ward_log_write_json(f, ev);
+    char *s = ward_proto_event_json(ev);
+    if (s)
+        fprintf(f, "%s\n", s);
+    free(s);
 }

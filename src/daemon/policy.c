@@ -63,7 +63,7 @@ static ward_alert *alerts_for(const ward_policy_extras *x)
     ward_alert_config c;
     ward_alert_config_default(&c);
     for (size_t i = 0; i < x->n_alerts; i++) {
-        const struct ward_alert *a = &x->alerts[i];
+        const struct ward_alert_threshold *a = &x->alerts[i];
         if (strcmp(a->name, "portscan") == 0) {
             c.scan_ports = a->count;
             c.scan_window_s = a->window;

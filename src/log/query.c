@@ -68,11 +68,11 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     const char *verdicts[WARD_V_DROP_CONNECTION + 1], *layers[WARD_LAYER_COUNT],
         *reasons[WARD_R_COUNT];
     for (int i = 0; i <= WARD_V_DROP_CONNECTION; i++)
-        verdicts[i] = ward_proto_verdict_name((enum ward_verdict)i);
+        verdicts[i] = ward_verdict_name((enum ward_verdict)i);
     for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        layers[i] = ward_proto_layer_name((enum ward_layer)i);
+        layers[i] = ward_layer_name((enum ward_layer)i);
     for (int i = 0; i < WARD_R_COUNT; i++)
-        reasons[i] = ward_proto_reason_name((enum ward_reason)i);
+        reasons[i] = ward_reason_name((enum ward_reason)i);
     ev->verdict = (uint8_t)find(verdicts, (const char *)sqlite3_column_text(st, 14),
                                 WARD_V_DROP_CONNECTION + 1);
     ev->layer = (uint8_t)find(layers, (const char *)sqlite3_column_text(st, 15), WARD_LAYER_COUNT);
@@ -208,7 +208,7 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
     sqlite3_bind_int64(st, 3, f->since_ns);
     sqlite3_bind_int64(st, 4, f->until_ns);
     if (f->verdict >= 0)
-        sqlite3_bind_text(st, 5, ward_proto_verdict_name((enum ward_verdict)f->verdict), -1,
+        sqlite3_bind_text(st, 5, ward_verdict_name((enum ward_verdict)f->verdict), -1,
                           SQLITE_STATIC);
     if (f->has_remote) {
         cidr_range(&f->remote, lo, hi);
@@ -260,16 +260,6 @@ int ward_log_get(const char *path, uint64_t id, ward_event *out)
     return rc;
 }
 
-int ward_log_write_json(FILE *out, const ward_event *row)
-{
-    char *s = ward_proto_event_json(row);
-    if (!s)
-        return -1;
-    int rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;
-    free(s);
-    return rc;
-}
-
 int ward_log_write_csv_header(FILE *out)
 {
     return fputs("id,time,time_ns,kind,pid,uid,exe,cmdline,proto,direction,local,lport,remote,"
@@ -306,9 +296,9 @@ int ward_log_write_csv(FILE *out, const ward_event *r)
              (int)(r->time_ns % 1000000000LL / 1000000));
     ward_ip_format(&r->local, la, sizeof(la));
     ward_ip_format(&r->remote, ra, sizeof(ra));
-    const char *verdict = ward_proto_verdict_name((enum ward_verdict)r->verdict);
-    const char *layer = ward_proto_layer_name((enum ward_layer)r->layer);
-    const char *reason = ward_proto_reason_name((enum ward_reason)r->reason);
+    const char *verdict = ward_verdict_name((enum ward_verdict)r->verdict);
+    const char *layer = ward_layer_name((enum ward_layer)r->layer);
+    const char *reason = ward_reason_name((enum ward_reason)r->reason);
     fprintf(out, "%llu,%s,%lld,%s,%u,%u,", (unsigned long long)r->seq, tbuf, (long long)r->time_ns,
             r->kind == WARD_EVENT_ALERT ? "alert" : "decision", r->pid, r->uid);
     csv_field(out, r->exe);

@@ -984,7 +984,7 @@ static bool stmt_set(struct ps *ps)
         for (size_t i = 0; i < ld->extras.n_alerts; i++)
             if (!strcmp(ld->extras.alerts[i].name, name))
                 return err(ps, nt, "'set alert %s' is given twice", name);
-        struct ward_alert *a = &ld->extras.alerts[ld->extras.n_alerts++];
+        struct ward_alert_threshold *a = &ld->extras.alerts[ld->extras.n_alerts++];
         snprintf(a->name, sizeof(a->name), "%s", name);
         a->count = count;
         a->window = window;

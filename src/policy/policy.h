@@ -44,7 +44,7 @@ typedef struct ward_policy_extras {
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
     size_t n_alerts;
-    struct ward_alert {
+    struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */
         uint32_t count;  /* events ... */
         uint32_t window; /* ... within this many seconds */

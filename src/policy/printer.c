@@ -383,7 +383,8 @@ static int cmp_name(const void *a, const void *b)
 
 static int cmp_alert(const void *a, const void *b)
 {
-    return strcmp(((const struct ward_alert *)a)->name, ((const struct ward_alert *)b)->name);
+    return strcmp(((const struct ward_alert_threshold *)a)->name,
+                  ((const struct ward_alert_threshold *)b)->name);
 }
 
 char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider)
@@ -413,7 +414,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));
-        struct ward_alert alerts[WARD_POLICY_MAX_ALERTS];
+        struct ward_alert_threshold alerts[WARD_POLICY_MAX_ALERTS];
         memcpy(alerts, x->alerts, sizeof(alerts));
         qsort(alerts, x->n_alerts, sizeof(alerts[0]), cmp_alert);
         for (size_t i = 0; i < x->n_alerts; i++) {

@@ -24,8 +24,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log/log.h"
 #include "ward/engine.h"
 #include "ward/event.h"
+#include "ward/prompt.h"
 
 #define WARD_PROTO_VERSION   1u
 #define WARD_PROTO_MAX_MSG   65536u /* bytes, newline included */
@@ -91,20 +93,6 @@ enum ward_proto_err {
 };
 const char *ward_proto_err_name(enum ward_proto_err e); /* the wire code */
 
-/* A prompt answer's reach and how long it lasts (issue 5). */
-enum ward_scope {
-    WARD_SCOPE_DESTINATION, /* this remote address (or domain) and port */
-    WARD_SCOPE_PORT,        /* this remote port, any address */
-    WARD_SCOPE_ANY,         /* any destination */
-};
-enum ward_duration {
-    WARD_DUR_ONCE,
-    WARD_DUR_MINUTES,       /* `minutes` minutes */
-    WARD_DUR_UNTIL_EXIT,    /* until the program (pid, start time) exits */
-    WARD_DUR_UNTIL_RESTART, /* until wardd restarts */
-    WARD_DUR_FOREVER,       /* a persistent learned rule */
-};
-
 /* An application rule as the protocol carries it. Lists are heap arrays
  * owned by the message. */
 typedef struct ward_proto_rule {
@@ -153,23 +141,6 @@ typedef struct ward_proto_status {
     uint64_t kernel_lost;        /* ... lost: their ring was full (this run) */
     uint64_t folded;             /* repeats counted into an earlier row, not rows of their own */
 } ward_proto_status;
-
-/* A log query (also what src/log runs). Strings owned by the message. */
-typedef struct ward_log_filter {
-    char *program;    /* exe: exact path, or a glob with * and ?; NULL any */
-    int64_t since_ns; /* 0: unbounded */
-    int64_t until_ns; /* 0: unbounded; exclusive */
-    int verdict;      /* enum ward_verdict; -1 any */
-    bool has_remote;
-    ward_cidr remote; /* remote address inside this prefix */
-    char *domain;     /* remote domain: exact or "*.suffix"; NULL any */
-    bool has_uid;
-    uint32_t uid;      /* set by the server for non-admin peers */
-    uint64_t after_id; /* paging: rows with a larger id */
-    uint32_t limit;    /* 0: 1000; at most 100000 */
-    bool gaps;         /* instead of rows: the gaps in the boots' sequence numbers
-                        * (WARD_EVENT_GAP rows; only since/until/limit apply) */
-} ward_log_filter;
 
 typedef struct ward_msg {
     enum ward_msg_type type;
