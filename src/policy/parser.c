@@ -658,12 +658,19 @@ static bool parse_lifetime(struct ps *ps, ward_lifetime *l, bool *seen)
     } else if (is_word(t, "boot")) {
         l->kind = WARD_LIFE_BOOT;
     } else if (is_word(t, "session")) {
+        /* A session is a control connection: only the one adding the rule
+         * can give it (it replaces the number), and no file outlives it. */
+        if (!ps->ld->control)
+            return err(ps, t,
+                       "a 'session' lifetime belongs to the control connection that adds the "
+                       "rule (ward rules add); a file cannot hold one");
         uint32_t n;
-        const struct token *v = adv(ps);
-        if (!parse_u32(v->text, UINT32_MAX, &n) || !is_number(v->text))
-            return err(ps, v, "session number expected after 'session'");
+        if (!at_end(ps) && is_number(tok(ps)->text)) {
+            const struct token *v = adv(ps);
+            if (!parse_u32(v->text, UINT32_MAX, &n))
+                return err(ps, v, "session number expected after 'session'");
+        }
         l->kind = WARD_LIFE_DYNAMIC;
-        l->session = n;
     } else if (is_word(t, "until")) {
         const struct token *v = adv(ps);
         struct tm tm = {0};

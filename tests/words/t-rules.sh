@@ -200,10 +200,8 @@ out=$("$WARD" rules add "$R26" allow out tcp port 99999 2>&1)
 wk_check "ward rules add: a bad rule is refused at rule:1:COL" grep -q 'rule:1:[0-9]*' <<<"$out"
 
 # words: session
-f=$WK_TMP/etc/check.conf
-printf 'app "/bin/x" {\n    allow out tcp session 3\n}\n' >"$f"
-wk_todo "session N is not for files: ward check refuses it" "a file's session lifetime is accepted" \
-    bash -c "! '$WARD' check '$f' >/dev/null 2>&1"
+rejects "session N is not for files: ward check refuses it" 'ward.conf:2:19' \
+    <<<$'app "/bin/x" {\n    allow out tcp session 3\n}'
 rejects "two blocks pinning one program differently" 'ward.conf:[0-9]+:[0-9]+' \
     <<<$'app "/bin/x" sha256 '"$SHA"$' {\n    allow out tcp\n}\napp "/bin/x" sha256 '"$BAD"$' {\n    allow out udp\n}'
 rejects "an unknown fallback" 'ward.conf:1:[0-9]+' <<<$'app "/bin/x" fallback maybe {\n    allow out tcp\n}'
