@@ -38,6 +38,8 @@ void wardd_rule_to_proto(const struct wardd *d, const char *program, uint64_t id
         .n_domains = r->n_domains,
         .zones = (char **)r->zones,
         .n_zones = r->n_zones,
+        .users = (ward_range *)r->users,
+        .n_users = r->n_users,
         .times = (ward_time_window *)r->times,
         .n_times = r->n_times,
         .provider = (char *)ward_provider_name(d->engine, r->provider),
@@ -248,6 +250,8 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
             .n_domains = pr->n_domains,
             .zones = (const char *const *)pr->zones,
             .n_zones = pr->n_zones,
+            .users = pr->users,
+            .n_users = pr->n_users,
             .times = pr->times,
             .n_times = pr->n_times,
             .action = pr->action,
@@ -426,6 +430,15 @@ static void on_explain(struct wardd *d, ward_conn *c, const ward_msg *m)
     }
     ward_request r;
     request_from_event(&r, &ev);
+    if (m->u.explain.has_conn) {
+        r.iface = m->u.explain.iface;
+        r.cgroup = m->u.explain.cgroup;
+        r.app.sha256 = m->u.explain.has_sha256 ? &m->u.explain.sha256 : NULL;
+        if (m->u.explain.has_gid) {
+            r.gid = m->u.explain.gid;
+            r.has_user = true;
+        }
+    }
     ward_trace *t = ward_trace_new();
     ward_decision dec;
     char *text = NULL;

@@ -45,10 +45,10 @@ static const char *const filter_words[] = {
     "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
     "any",      NULL};
 static const char *const rule_words[] = {
-    "in",    "out",        "proto",         "tcp",     "udp",      "icmp",  "icmp6",    "any",
-    "port",  "to",         "from",          "domain",  "provider", "daily", "weekdays", "weekends",
-    "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",      "once",
-    "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
+    "in",       "out",   "proto",      "tcp",           "udp",     "icmp",     "icmp6", "any",
+    "port",     "to",    "from",       "domain",        "user",    "provider", "daily", "weekdays",
+    "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",
+    "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
                                           "packet-in",   "dns",       "connect", "accept",
@@ -447,25 +447,11 @@ static bool domain_elem(struct ps *ps, struct vals *v, const char *what)
     return true;
 }
 
-static bool sha_parse(const char *s, ward_sha256 *h)
-{
-    if (strlen(s) != 64)
-        return false;
-    for (int i = 0; i < 32; i++) {
-        unsigned x;
-        if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-            sscanf(s + 2 * i, "%2x", &x) != 1)
-            return false;
-        h->b[i] = (uint8_t)x;
-    }
-    return true;
-}
-
 static bool sha_elem(struct ps *ps, struct vals *v, const char *what)
 {
     const struct token *t = adv(ps);
     ward_sha256 h;
-    if ((t->type != T_WORD && t->type != T_STRING) || !sha_parse(t->text, &h))
+    if ((t->type != T_WORD && t->type != T_STRING) || ward_sha256_parse(t->text, &h) != 0)
         return err(ps, t, "bad sha256 '%s' (64 hex digits expected)", show(t));
     VPUSH(ps, v->h, v->nh, v->ch, h, t);
     return true;
@@ -1656,8 +1642,8 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
                        .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
-         seen_port = false, seen_dest = false, seen_domain = false;
-    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0};
+         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false;
+    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0};
     const struct token *dest_tok = NULL;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
@@ -1714,6 +1700,13 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
             adv(ps);
             if (!parse_list(ps, &domains, domain_elem, "domain"))
                 return false;
+        } else if (is_word(t, "user")) {
+            ONCE(seen_user, t);
+            adv(ps);
+            if (tok(ps)->type == T_BANG)
+                return err(ps, tok(ps), "app rules have no negation ('!')");
+            if (!parse_list(ps, &users, num_elem, "uid"))
+                return false;
         } else if (is_word(t, "provider")) {
             ONCE(seen_prov, t);
             adv(ps);
@@ -1746,6 +1739,7 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     vals_sort(&ports);
     vals_sort(&dest);
     vals_sort(&domains);
+    vals_sort(&users);
     r.ports = ports.r;
     r.n_ports = ports.nr;
     r.zones = dest.s;
@@ -1754,6 +1748,8 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     r.n_addrs = dest.nc;
     r.domains = domains.s;
     r.n_domains = domains.ns;
+    r.users = users.r;
+    r.n_users = users.nr;
     r.times = times.w;
     r.n_times = times.nw;
     char origin[512];

@@ -117,6 +117,12 @@ enum ward_print_flags {
  * application rules are printed (the learned rules file). */
 char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider);
 
+/* One application rule as a program's block holds it ("allow out tcp port
+ * 443 provider learned until-restart"), malloc'd (NULL when out of memory).
+ * provider: the rule's provider's name (NULL or "admin": none is printed).
+ * `ward rules add PROGRAM` takes the text back. */
+char *ward_policy_format_rule(const ward_app_rule *r, const char *provider);
+
 /* Text forms of single values, shared with the store (JSON) and the CLI. */
 void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len);
 void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len);

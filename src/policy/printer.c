@@ -314,7 +314,8 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
     return 0;
 }
 
-static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *r)
+/* provider: the rule's provider's name; NULL or "admin" prints none. */
+static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *r)
 {
     char v[8300];
     sb_puts(b, r->action == WARD_ACT_PERMIT ? "allow" : "deny");
@@ -345,16 +346,20 @@ static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *
         sb_puts(b, " domain ");
         put_list(b, &c);
     }
+    if (r->n_users) {
+        ward_cond c = {.field = WARD_F_UID, .n = r->n_users, .v.range = r->users};
+        sb_puts(b, " user ");
+        put_list(b, &c);
+    }
     if (r->n_times) {
         ward_cond c = {.field = WARD_F_TIME, .n = r->n_times, .v.time = r->times};
         sb_putc(b, ' ');
         put_list(b, &c);
     }
-    if (r->provider != WARD_PROVIDER_ADMIN) {
-        const char *pn = ward_provider_name(e, r->provider);
-        sb_printf(b, " provider %s", pn ? pn : "?");
-    }
-    if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_times)
+    if (provider && strcmp(provider, "admin") != 0)
+        sb_printf(b, " provider %s", provider);
+    if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_users &&
+        !r->n_times)
         sb_puts(b, " any"); /* "deny out any" reads better than a bare "deny out" */
     ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
     if (*v)
@@ -508,7 +513,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
                 put_app_head(&b, &a, only ? provider : 0);
             }
             sb_puts(&b, "    ");
-            put_rule(&b, e, &r);
+            const char *pn = ward_provider_name(e, r.provider);
+            put_rule(&b, pn ? pn : "?", &r);
             sb_putc(&b, '\n');
         }
         if (shown)
@@ -521,6 +527,17 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "}\n");
         }
     }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+char *ward_policy_format_rule(const ward_app_rule *r, const char *provider)
+{
+    struct sbuf b = {0};
+    put_rule(&b, provider, r);
     if (b.oom) {
         free(b.s);
         return NULL;

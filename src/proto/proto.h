@@ -109,6 +109,8 @@ typedef struct ward_proto_rule {
     size_t n_domains;
     char **zones;
     size_t n_zones;
+    ward_range *users; /* the process's uid */
+    size_t n_users;
     ward_time_window *times;
     size_t n_times;
     char *provider; /* NULL: "admin" */
@@ -192,7 +194,14 @@ typedef struct ward_msg {
         struct {
             uint64_t log_id; /* a logged connection, or 0 and ... */
             bool has_conn;
-            ward_event conn; /* ... a described one */
+            ward_event conn; /* ... a described one, with what an event does not
+                              * carry (NULL / false: unknown): */
+            char *iface;     /* interface name */
+            char *cgroup;    /* the process's cgroup path */
+            bool has_sha256; /* the executable's digest */
+            ward_sha256 sha256;
+            bool has_gid;
+            uint32_t gid;
         } explain;
         struct {
             enum ward_verdict verdict;
