@@ -151,21 +151,17 @@ static void on_rules_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     free(rules);
 }
 
-void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text)
+/* A prompter registered or went away: step 1 of the decision order. */
+static void prompter_count_changed(struct wardd *d)
 {
-    /* As much as a client accepts in one string, cut at a line. */
-    static const char cut[] = "... (more in wardd's log)\n";
-    char msg[WARD_PROTO_MAX_STR];
-    int n = snprintf(msg, sizeof(msg), "%s%s", prefix, text);
-    if (n >= (int)sizeof(msg)) {
-        char *nl = memrchr(msg, '\n', sizeof(msg) - sizeof(cut));
-        size_t at = nl ? (size_t)(nl - msg) + 1 : sizeof(msg) - sizeof(cut);
-        memcpy(msg + at, cut, sizeof(cut));
+    ward_engine_set_prompter(d->engine, d->prompters > 0);
+    wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
+    if (d->prompters == 0 && prompts_count(d->prompts) > 0) {
+        /* Nobody is left to answer: the policy's "no prompter" outcome. */
+        ward_settings s;
+        ward_engine_settings(d->engine, &s);
+        wardd_prompts_resolve_all(d, s.no_prompter, "no-prompter");
     }
-    ward_msg m = {.type = WARD_MSG_ERROR, .id = id};
-    m.u.error.code = WARD_PE_FAILED;
-    m.u.error.message = msg;
-    ward_conn_send(c, &m, NULL, 0);
 }
 
 /* Persistent rules over the protocol are the learned provider's: the
@@ -197,7 +193,7 @@ static int64_t add_rule_text(struct wardd *d, ward_conn *c, const ward_msg *m, u
                          .session = ward_conn_session(c)};
     int64_t id = ward_policy_add_rule(d->policy, d->engine, &rt, err, sizeof(err));
     if (id < 0) {
-        wardd_send_failed(c, m->id, "", err);
+        ward_conn_send_failed(c, m->id, "", err);
         return -1;
     }
     ward_app_info a = {0};
@@ -335,7 +331,7 @@ static void on_prompt_register(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (!cl->prompter) {
         cl->prompter = true;
         d->prompters++;
-        wardd_prompter_count_changed(d);
+        prompter_count_changed(d);
     }
     ward_conn_send_ok(c, m->id);
     /* What is already waiting is shown to the newcomer too. */
@@ -508,7 +504,7 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
         ward_ring_unsubscribe(d->ring, cl->sub_id);
     if (cl->prompter) {
         d->prompters--;
-        wardd_prompter_count_changed(d);
+        prompter_count_changed(d);
     }
     ward_conn_set_data(c, NULL);
     free(cl);

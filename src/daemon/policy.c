@@ -131,25 +131,3 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
     ward_policy *p = wardd_policy_parse(d->opt.config, d->learned_path, err, errlen);
     return p ? wardd_policy_install(d, p, err, errlen) : -1;
 }
-
-int wardd_policy_save_learned(struct wardd *d)
-{
-    /* Only what may outlive wardd; written so a crash leaves the old file
-     * or the new one, never a mix. */
-    int rc = ward_store_save_learned(d->policy, d->learned_path);
-    if (rc < 0)
-        wardd_log(LOG_ERR, "writing %s: %s", d->learned_path, strerror(-rc));
-    return rc;
-}
-
-void wardd_prompter_count_changed(struct wardd *d)
-{
-    ward_engine_set_prompter(d->engine, d->prompters > 0);
-    wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
-    if (d->prompters == 0 && prompts_count(d->prompts) > 0) {
-        /* Nobody is left to answer: the policy's "no prompter" outcome. */
-        ward_settings s;
-        ward_engine_settings(d->engine, &s);
-        wardd_prompts_resolve_all(d, s.no_prompter, "no-prompter");
-    }
-}

@@ -330,6 +330,10 @@ int ward_conn_send(ward_conn *c, const ward_msg *m, const int *fds, size_t nfds)
 int ward_conn_send_error(ward_conn *c, uint32_t id, enum ward_proto_err code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int ward_conn_send_ok(ward_conn *c, uint32_t id);
+/* A `failed` error carrying all of a long message (a parser's every
+ * diagnostic) as far as one string holds, cut at a line; where
+ * ward_conn_send_error keeps a short one. */
+int ward_conn_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text);
 /* Sends rows (or rules) as several replies of at most WARD_PROTO_MAX_MSG,
  * all with `more` set but the last. */
 int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, size_t n);
