@@ -11,45 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int policy_field_rank(enum ward_field f);
-
-static const char *const layer_words[WARD_LAYER_COUNT] = {
-    "outbound", "inbound", "bind", "packet-out", "packet-in", "dns",
-};
-
-const char *layer_word(enum ward_layer l)
-{
-    return (unsigned)l < WARD_LAYER_COUNT ? layer_words[l] : "?";
-}
-
-const char *ward_policy_layer_name(enum ward_layer l)
-{
-    return layer_word(l);
-}
-
-int layer_from_word(const char *w)
-{
-    for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        if (!strcmp(layer_words[i], w))
-            return i;
-    if (!strcmp(w, "connect"))
-        return WARD_LAYER_CONNECT_OUT;
-    if (!strcmp(w, "accept"))
-        return WARD_LAYER_ACCEPT_IN;
-    return ward_layer_from_name(w);
-}
-
-bool ward_policy_layer_supported(enum ward_layer l)
-{
-    return l == WARD_LAYER_CONNECT_OUT || l == WARD_LAYER_ACCEPT_IN || l == WARD_LAYER_DNS;
-}
-
-/* Where "to" means the local end: traffic coming in, and binding. */
-bool layer_is_inbound(enum ward_layer l)
-{
-    return l == WARD_LAYER_ACCEPT_IN || l == WARD_LAYER_PACKET_IN || l == WARD_LAYER_BIND;
-}
-
 void ward_policy_quote(const char *s, char *buf, size_t len)
 {
     size_t o = 0;
