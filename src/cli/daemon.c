@@ -103,36 +103,13 @@ int cli_request_parts(const char *name, ward_msg *req, enum ward_msg_type type,
     return rc;
 }
 
-/* The rule as the engine holds it: the wire form's lists, borrowed. */
-static ward_app_rule as_app_rule(const ward_proto_rule *r)
-{
-    return (ward_app_rule){
-        .dir = r->dir,
-        .proto = r->proto,
-        .ports = r->ports,
-        .n_ports = r->n_ports,
-        .times = r->times,
-        .n_times = r->n_times,
-        .zones = (const char *const *)r->zones,
-        .n_zones = r->n_zones,
-        .addrs = r->remotes,
-        .n_addrs = r->n_remotes,
-        .domains = (const char *const *)r->domains,
-        .n_domains = r->n_domains,
-        .users = r->users,
-        .n_users = r->n_users,
-        .action = r->action,
-        .lifetime = r->lifetime,
-    };
-}
-
 /* ID "PROGRAM" RULE: the rule in the language, as `ward rules add PROGRAM`
  * takes it back. */
 void cli_print_rule(FILE *f, const ward_proto_rule *r)
 {
     char q[4200];
     ward_policy_quote(r->program, q, sizeof(q));
-    ward_app_rule ar = as_app_rule(r);
+    ward_app_rule ar = ward_proto_rule_view(r);
     char *text = ward_policy_format_rule(&ar, r->provider ? r->provider : "admin");
     fprintf(f, "%-6llu %s %s\n", (unsigned long long)r->id, q, text ? text : "?");
     free(text);

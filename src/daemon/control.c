@@ -235,26 +235,10 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (pr->text) {
         id = add_rule_text(d, c, m, (uint64_t)app, provider);
     } else {
-        ward_app_rule r = {
-            .dir = pr->dir,
-            .proto = pr->proto,
-            .ports = pr->ports,
-            .n_ports = pr->n_ports,
-            .addrs = pr->remotes,
-            .n_addrs = pr->n_remotes,
-            .domains = (const char *const *)pr->domains,
-            .n_domains = pr->n_domains,
-            .zones = (const char *const *)pr->zones,
-            .n_zones = pr->n_zones,
-            .users = pr->users,
-            .n_users = pr->n_users,
-            .times = pr->times,
-            .n_times = pr->n_times,
-            .action = pr->action,
-            .provider = (uint32_t)provider,
-            .lifetime = life,
-            .origin = pr->origin ? pr->origin : "control",
-        };
+        ward_app_rule r = ward_proto_rule_view(pr);
+        r.provider = (uint32_t)provider;
+        r.lifetime = life;
+        r.origin = pr->origin ? pr->origin : "control";
         id = ward_app_rule_append(d->engine, (uint64_t)app, &r);
         if (id < 0)
             ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));

@@ -123,6 +123,10 @@ typedef struct ward_proto_rule {
     char *text;
 } ward_proto_rule;
 
+/* The engine's view of a wire rule: its lists borrowed (valid while r is),
+ * no provider (the caller resolves the name). */
+ward_app_rule ward_proto_rule_view(const ward_proto_rule *r);
+
 typedef struct ward_proto_status {
     uint32_t version;
     enum ward_mode mode;
