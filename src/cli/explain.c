@@ -356,14 +356,7 @@ int cmd_explain(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    int layer = -1;
-    static const char *const layers[] = {"outbound",   "inbound",   "bind",
-                                         "packet-out", "packet-in", "dns"};
-    for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        if (!strcmp(layer_s, layers[i]))
-            layer = i;
-    if (layer < 0)
-        layer = ward_layer_from_name(layer_s);
+    int layer = ward_policy_layer_from_word(layer_s);
     if (layer < 0 || !ward_policy_layer_supported((enum ward_layer)layer)) {
         fprintf(stderr, "%s: %s layer '%s' (outbound, inbound or dns)\n", cli_prog,
                 layer < 0 ? "unknown" : "wardd decides no", layer_s);

@@ -127,6 +127,8 @@ char *ward_policy_format_rule(const ward_app_rule *r, const char *provider);
 void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len);
 void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len);
 const char *ward_policy_layer_name(enum ward_layer l); /* outbound, inbound, ... */
+/* A layer as the language names it (or by the engine's name); -1 if unknown. */
+int ward_policy_layer_from_word(const char *w);
 void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 /* The i-th value of a condition as the language writes it (raw: strings
  * unquoted and protocols as numbers, as JSON holds them). */

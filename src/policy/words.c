@@ -24,6 +24,11 @@ const char *ward_policy_layer_name(enum ward_layer l)
     return layer_word(l);
 }
 
+int ward_policy_layer_from_word(const char *w)
+{
+    return layer_from_word(w);
+}
+
 int layer_from_word(const char *w)
 {
     for (int i = 0; i < WARD_LAYER_COUNT; i++)
