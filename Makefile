@@ -10,7 +10,13 @@
 # become build/MODE/lib/libward_NAME.a; src/cli becomes the `ward` binary and
 # src/daemon the `wardd` binary. A module may add rules, flags or libraries in
 # src/NAME/module.mk (the kernel backend builds its BPF objects there). Tests:
-# tests/unit/test_*.c each become one cmocka binary linked against every library.
+# tests/unit/test_*.c each become one cmocka binary (tests/unit/tests.mk).
+#
+# Linking: each program links the modules it uses and what they use in turn,
+# and only their system libraries. A module says so in its module.mk:
+#   NAME_USES   := the modules it calls (e.g. log_USES := engine util)
+#   NAME_LDLIBS := the system libraries it calls (e.g. log_LDLIBS := -lsqlite3)
+# and a program (ward, wardd, ward-kdrv, a test, a bench) the same by its name.
 
 MODE      ?= rel
 BUILD_DIR ?= build/$(MODE)
@@ -28,7 +34,7 @@ WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
              -Wformat=2 -Wno-unused-parameter
 CFLAGS    := -std=c17 $(WARNINGS) -g -Iinclude -Isrc -MMD -MP
 LDFLAGS   :=
-LDLIBS    := -lm -lpthread
+LDLIBS    := -lm -lpthread # every program
 
 ifeq ($(MODE),san)
 CFLAGS    += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -58,12 +64,28 @@ endef
 # Pure-C modules the fuzzers compile in; fragments may add their own.
 FUZZ_MODULES := engine
 
-# Module fragments first: they may set NAME_EXCLUDE, CFLAGS, LDLIBS, extra targets.
+# $(call mod_closure,MODULES): the modules and all they use, each once.
+mod_uses = $(sort $(1) $(foreach m,$(1),$($(m)_USES)))
+mod_closure = $(if $(filter-out $(1),$(call mod_uses,$(1))),$(call mod_closure,$(call mod_uses,$(1))),$(1))
+uniq = $(if $(1),$(firstword $(1)) $(call uniq,$(filter-out $(firstword $(1)),$(1))))
+# $(call prog_mods,PROGRAM): its modules' closure; prog_libs: their archives;
+# prog_link: what its link line names after its own objects.
+prog_mods = $(call mod_closure,$($(1)_USES))
+prog_libs = $(foreach m,$(call prog_mods,$(1)),$(BUILD_DIR)/lib/libward_$(m).a)
+prog_link = -Wl,--start-group $(call prog_libs,$(1)) -Wl,--end-group \
+            $(call uniq,$($(1)_LDLIBS) $(foreach m,$(call prog_mods,$(1)),$($(m)_LDLIBS))) $(LDLIBS)
+
+# Prerequisites that name a program's archives are expanded a second time,
+# once every fragment has said what its modules use.
+.SECONDEXPANSION:
+
+-include tests/unit/tests.mk bench/bench.mk
+
+# Module fragments first: they may set NAME_EXCLUDE, NAME_CFLAGS, NAME_USES,
+# NAME_LDLIBS, extra targets.
 -include $(wildcard src/*/module.mk src/ui/*/module.mk)
 
 $(foreach m,$(LIB_MODULES),$(eval $(call lib_template,$(m))))
-
-LINK_LIBS = -Wl,--start-group $(ALL_LIBS) -Wl,--end-group
 
 CLI_SRCS    := $(wildcard src/cli/*.c)
 CLI_OBJS    := $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(CLI_SRCS))
@@ -75,8 +97,11 @@ PROGRAMS += $(EXTRA_PROGRAMS)
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD_DIR)/tests/%,$(TEST_SRCS))
+# Helpers (random policies, kernel-compile generators) go into an archive:
+# a test takes the objects it calls, and their modules are in its _USES.
 TEST_HELPER_SRCS := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
 TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD_DIR)/obj/tests/%.o,$(TEST_HELPER_SRCS))
+TEST_HELPER_LIB := $(BUILD_DIR)/lib/libward_testhelpers.a
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
@@ -98,30 +123,41 @@ $(BUILD_DIR)/obj/tests/%.o: tests/%.c
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD_DIR)/bin/ward: $(CLI_OBJS) $(ALL_LIBS)
+$(BUILD_DIR)/bin/ward: $(CLI_OBJS) $$(call prog_libs,ward)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(call prog_link,ward)
 
-$(BUILD_DIR)/bin/wardd: $(DAEMON_OBJS) $(ALL_LIBS)
+$(BUILD_DIR)/bin/wardd: $(DAEMON_OBJS) $$(call prog_libs,wardd)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LINK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(call prog_link,wardd)
 
-$(BUILD_DIR)/tests/%: $(BUILD_DIR)/obj/tests/unit/%.o $(TEST_HELPER_OBJS) $(ALL_LIBS)
+$(TEST_HELPER_LIB): $(TEST_HELPER_OBJS)
 	@mkdir -p $(@D)
-	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LINK_LIBS) $(LDLIBS) -lcmocka
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+define test_template
+$(BUILD_DIR)/tests/$(1): $(BUILD_DIR)/obj/tests/unit/$(1).o $(TEST_HELPER_LIB) $$$$(call prog_libs,$(1))
+	@mkdir -p $$(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $$@"
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$< $(TEST_HELPER_LIB) $$(call prog_link,$(1)) -lcmocka
+endef
+$(foreach t,$(TEST_BINS),$(eval $(call test_template,$(notdir $(t)))))
 
 $(BUILD_DIR)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD_DIR)/bench/%: $(BUILD_DIR)/obj/bench/%.o $(ALL_LIBS)
-	@mkdir -p $(@D)
-	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+define bench_template
+$(BUILD_DIR)/bench/$(1): $(BUILD_DIR)/obj/bench/$(1).o $$$$(call prog_libs,bench_$(1))
+	@mkdir -p $$(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $$@"
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$< $$(call prog_link,bench_$(1))
+endef
+$(foreach b,$(BENCH_BINS),$(eval $(call bench_template,$(notdir $(b)))))
 
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, built with clang against the
 # sources (not the gcc-built libraries) so coverage reaches every parser.

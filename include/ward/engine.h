@@ -100,6 +100,10 @@ int ward_cidr_parse(const char *s, ward_cidr *c);
 char *ward_ip_format(const ward_ip *ip, char *buf, size_t len);
 char *ward_cidr_format(const ward_cidr *c, char *buf, size_t len);
 bool ward_cidr_contains(const ward_cidr *c, const ward_ip *ip);
+/* A digest as 64 hex digits (either case); returns 0 or WARD_E_INVAL. */
+int ward_sha256_parse(const char *s, ward_sha256 *h);
+#define WARD_SHA256_STRLEN 65
+char *ward_sha256_format(const ward_sha256 *h, char *buf, size_t len); /* lower case; buf */
 
 /* ---- Layers -------------------------------------------------------------- */
 
@@ -382,7 +386,7 @@ int ward_app_remove(ward_engine *e, uint64_t app_id); /* and its rules */
 
 /* One rule of a program. Empty lists mean "any". All listed checks must hold
  * (the classic checks: direction, protocol, port, time window, network type); a rule
- * may also name remote addresses or domains. */
+ * may also name remote addresses, domains or the users it is for. */
 typedef struct ward_app_rule {
     enum ward_direction dir; /* OUT, IN or ANY */
     uint8_t proto;           /* 0 = any */
@@ -396,6 +400,8 @@ typedef struct ward_app_rule {
     size_t n_addrs;
     const char *const *domains; /* remote domain: exact or "*.suffix" */
     size_t n_domains;
+    const ward_range *users; /* the process's uid */
+    size_t n_users;
     enum ward_action action; /* PERMIT or BLOCK */
     uint32_t provider;
     ward_lifetime lifetime;

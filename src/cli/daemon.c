@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "log/log.h"
 #include "policy/policy.h"
 
 ward_client *cli_connect(const char *name)
@@ -104,38 +103,16 @@ int cli_request_parts(const char *name, ward_msg *req, enum ward_msg_type type,
     return rc;
 }
 
+/* ID "PROGRAM" RULE: the rule in the language, as `ward rules add PROGRAM`
+ * takes it back. */
 void cli_print_rule(FILE *f, const ward_proto_rule *r)
 {
-    char buf[256], q[4200];
+    char q[4200];
     ward_policy_quote(r->program, q, sizeof(q));
-    fprintf(f, "%-6llu %s %s %s", (unsigned long long)r->id, q,
-            r->action == WARD_ACT_PERMIT ? "allow" : "deny",
-            r->dir == WARD_DIR_IN    ? "in"
-            : r->dir == WARD_DIR_OUT ? "out"
-                                     : "any");
-    if (r->proto) {
-        ward_policy_fmt_proto(r->proto, buf, sizeof(buf));
-        fprintf(f, " %s", buf);
-    }
-    for (size_t i = 0; i < r->n_ports; i++) {
-        if (r->ports[i].lo == r->ports[i].hi)
-            fprintf(f, "%s%u", i ? "," : " port ", r->ports[i].lo);
-        else
-            fprintf(f, "%s%u-%u", i ? "," : " port ", r->ports[i].lo, r->ports[i].hi);
-    }
-    const char *sep = " to ";
-    for (size_t i = 0; i < r->n_zones; i++, sep = ",")
-        fprintf(f, "%s%s", sep, r->zones[i]);
-    for (size_t i = 0; i < r->n_remotes; i++, sep = ",")
-        fprintf(f, "%s%s", sep, ward_cidr_format(&r->remotes[i], buf, sizeof(buf)));
-    for (size_t i = 0; i < r->n_domains; i++, sep = ",")
-        fprintf(f, "%s%s", sep, r->domains[i]);
-    for (size_t i = 0; i < r->n_times; i++) {
-        ward_policy_fmt_time(&r->times[i], buf, sizeof(buf));
-        fprintf(f, " %s", buf);
-    }
-    ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));
-    fprintf(f, "  [%s%s%s]\n", r->provider ? r->provider : "admin", *buf ? ", " : "", buf);
+    ward_app_rule ar = ward_proto_rule_view(r);
+    char *text = ward_policy_format_rule(&ar, r->provider ? r->provider : "admin");
+    fprintf(f, "%-6llu %s %s\n", (unsigned long long)r->id, q, text ? text : "?");
+    free(text);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -180,6 +157,9 @@ void cli_print_rule_json(FILE *f, const ward_proto_rule *r)
         fputs(k ? "," : "", f);
         json_str(f, r->domains[i]);
     }
+    fputs("],\"users\":[", f);
+    for (size_t i = 0; i < r->n_users; i++)
+        fprintf(f, "%s[%u,%u]", i ? "," : "", r->users[i].lo, r->users[i].hi);
     fputs("],\"provider\":", f);
     json_str(f, r->provider ? r->provider : "admin");
     ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));
@@ -249,5 +229,8 @@ void cli_print_event(FILE *f, const ward_event *ev)
 
 void cli_print_event_json(FILE *f, const ward_event *ev)
 {
-    ward_log_write_json(f, ev);
+    char *s = ward_proto_event_json(ev);
+    if (s)
+        fprintf(f, "%s\n", s);
+    free(s);
 }

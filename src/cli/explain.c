@@ -79,19 +79,6 @@ static int proto_of(const char *s)
     return *s && !*end && v >= 0 && v <= 255 ? (int)v : -1;
 }
 
-static int hexdigest(const char *s, ward_sha256 *h)
-{
-    if (strlen(s) != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        unsigned x;
-        if (sscanf(s + 2 * i, "%2x", &x) != 1)
-            return -1;
-        h->b[i] = (uint8_t)x;
-    }
-    return 0;
-}
-
 static const char *const step_kinds[] = {"check",          "filter",   "app-rule",
                                          "sublayer-start", "sublayer", "final"};
 static const char *const step_outcomes[] = {"no-match",   "match",   "continue", "expired", "taken",
@@ -168,7 +155,7 @@ static int explain_logged(const char *arg, bool json)
 
 /* `ward explain --daemon ...`: the described connection, decided by wardd
  * under the policy in force (its prompters, its "self" addresses). */
-static int explain_daemon(const ward_request *r, bool json)
+static int explain_daemon(const ward_request *r, bool has_gid, bool json)
 {
     ward_msg req = {.type = WARD_MSG_EXPLAIN};
     ward_event *ev = &req.u.explain.conn;
@@ -186,6 +173,14 @@ static int explain_daemon(const ward_request *r, bool json)
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    /* Borrowed: the request does not outlive r. */
+    req.u.explain.iface = (char *)r->iface;
+    req.u.explain.cgroup = (char *)r->cgroup;
+    req.u.explain.has_sha256 = r->app.sha256 != NULL;
+    if (r->app.sha256)
+        req.u.explain.sha256 = *r->app.sha256;
+    req.u.explain.has_gid = has_gid;
+    req.u.explain.gid = r->gid;
     return explain_remote(&req, json);
 }
 
@@ -266,7 +261,7 @@ int cmd_explain(int argc, char **argv)
     ward_ip self[16];
     size_t n_self = 0;
     ward_sha256 sha;
-    bool has_sha = false;
+    bool has_sha = false, has_gid = false;
     ward_request req = {0};
     req.proto = 6;
     optind = 1;
@@ -314,6 +309,7 @@ int cmd_explain(int argc, char **argv)
         case O_UID:
         case O_GID:
             req.has_user = true;
+            has_gid = has_gid || c == O_GID;
             *(c == O_UID ? &req.uid : &req.gid) = (uint32_t)strtoul(optarg, NULL, 10);
             break;
         case O_CMDLINE:
@@ -326,7 +322,7 @@ int cmd_explain(int argc, char **argv)
             req.cgroup = optarg;
             break;
         case O_SHA:
-            if (hexdigest(optarg, &sha) < 0) {
+            if (ward_sha256_parse(optarg, &sha) != 0) {
                 fprintf(stderr, "%s: bad sha256 '%s'\n", cli_prog, optarg);
                 return EXIT_USAGE;
             }
@@ -360,14 +356,7 @@ int cmd_explain(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    int layer = -1;
-    static const char *const layers[] = {"outbound",   "inbound",   "bind",
-                                         "packet-out", "packet-in", "dns"};
-    for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        if (!strcmp(layer_s, layers[i]))
-            layer = i;
-    if (layer < 0)
-        layer = ward_layer_from_name(layer_s);
+    int layer = ward_policy_layer_from_word(layer_s);
     if (layer < 0 || !ward_policy_layer_supported((enum ward_layer)layer)) {
         fprintf(stderr, "%s: %s layer '%s' (outbound, inbound or dns)\n", cli_prog,
                 layer < 0 ? "unknown" : "wardd decides no", layer_s);
@@ -413,16 +402,16 @@ int cmd_explain(int argc, char **argv)
         req.minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
     }
     if (daemon) {
-        if (n_files || n_self || has_sha || !prompter) {
+        if (n_files || n_self || !prompter) {
             fprintf(stderr,
                     "%s: explain --daemon uses wardd's policy, self addresses and "
-                    "prompters: -f, --self, --sha256 and --no-prompter do not apply\n",
+                    "prompters: -f, --self and --no-prompter do not apply\n",
                     cli_prog);
             return EXIT_USAGE;
         }
         if (when)
             req.now = instant_of(req.wday, req.minute);
-        return explain_daemon(&req, json);
+        return explain_daemon(&req, has_gid, json);
     }
 
     ward_policy *p = cli_policy_new();

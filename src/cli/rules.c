@@ -69,11 +69,12 @@ static int list(int argc, char **argv)
 }
 
 /* Appends one word to the rule's text: quoted when the lexer would not read
- * it as one word; a comma list after port, to, from, domain or proto
- * ("22,443", "lan,office") becomes a { } list, as the command line has always taken them. */
+ * it as one word; a comma list after port, to, from, domain, user or proto
+ * ("22,443", "lan,office", "0,1000-1999") becomes a { } list, as the
+ * command line has always taken them. */
 static bool put_word(char *buf, size_t len, const char *w, const char *prev)
 {
-    static const char *const listed[] = {"port", "to", "from", "domain", "proto", NULL};
+    static const char *const listed[] = {"port", "to", "from", "domain", "proto", "user", NULL};
     bool list = false;
     for (const char *const *k = listed; prev && *k; k++)
         list = list || !strcmp(prev, *k);

@@ -106,10 +106,20 @@ static void boot_commit(struct wardd *d)
         boot_write(d);
 }
 
+static int save_learned(struct wardd *d)
+{
+    /* Only what may outlive wardd; written so a crash leaves the old file
+     * or the new one, never a mix. */
+    int rc = ward_store_save_learned(d->policy, d->learned_path);
+    if (rc < 0)
+        wardd_log(LOG_ERR, "writing %s: %s", d->learned_path, strerror(-rc));
+    return rc;
+}
+
 void wardd_commit(struct wardd *d, unsigned what)
 {
     if (what & WARDD_CHANGED_LEARNED)
-        wardd_policy_save_learned(d);
+        save_learned(d);
     if (what & WARDD_CHANGED_POLICY)
         boot_commit(d);
     wardd_kernel_sync(d);

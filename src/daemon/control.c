@@ -38,6 +38,8 @@ void wardd_rule_to_proto(const struct wardd *d, const char *program, uint64_t id
         .n_domains = r->n_domains,
         .zones = (char **)r->zones,
         .n_zones = r->n_zones,
+        .users = (ward_range *)r->users,
+        .n_users = r->n_users,
         .times = (ward_time_window *)r->times,
         .n_times = r->n_times,
         .provider = (char *)ward_provider_name(d->engine, r->provider),
@@ -149,21 +151,18 @@ static void on_rules_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     free(rules);
 }
 
-void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text)
+/* A prompter registered or went away: step 1 of the decision order. */
+static void prompter_count_changed(struct wardd *d)
 {
-    /* As much as a client accepts in one string, cut at a line. */
-    static const char cut[] = "... (more in wardd's log)\n";
-    char msg[WARD_PROTO_MAX_STR];
-    int n = snprintf(msg, sizeof(msg), "%s%s", prefix, text);
-    if (n >= (int)sizeof(msg)) {
-        char *nl = memrchr(msg, '\n', sizeof(msg) - sizeof(cut));
-        size_t at = nl ? (size_t)(nl - msg) + 1 : sizeof(msg) - sizeof(cut);
-        memcpy(msg + at, cut, sizeof(cut));
+    ward_engine_set_prompter(d->engine, d->prompters > 0);
+    wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
+    if (prompts_count(d->prompts) > 0) {
+        /* Nobody is left who may answer them: the policy's "no prompter"
+         * outcome (a user's prompter answers for their own processes only). */
+        ward_settings s;
+        ward_engine_settings(d->engine, &s);
+        wardd_prompts_resolve_orphans(d, s.no_prompter, "no-prompter");
     }
-    ward_msg m = {.type = WARD_MSG_ERROR, .id = id};
-    m.u.error.code = WARD_PE_FAILED;
-    m.u.error.message = msg;
-    ward_conn_send(c, &m, NULL, 0);
 }
 
 /* Persistent rules over the protocol are the learned provider's: the
@@ -195,7 +194,7 @@ static int64_t add_rule_text(struct wardd *d, ward_conn *c, const ward_msg *m, u
                          .session = ward_conn_session(c)};
     int64_t id = ward_policy_add_rule(d->policy, d->engine, &rt, err, sizeof(err));
     if (id < 0) {
-        wardd_send_failed(c, m->id, "", err);
+        ward_conn_send_failed(c, m->id, "", err);
         return -1;
     }
     ward_app_info a = {0};
@@ -237,24 +236,10 @@ static void on_rules_add(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (pr->text) {
         id = add_rule_text(d, c, m, (uint64_t)app, provider);
     } else {
-        ward_app_rule r = {
-            .dir = pr->dir,
-            .proto = pr->proto,
-            .ports = pr->ports,
-            .n_ports = pr->n_ports,
-            .addrs = pr->remotes,
-            .n_addrs = pr->n_remotes,
-            .domains = (const char *const *)pr->domains,
-            .n_domains = pr->n_domains,
-            .zones = (const char *const *)pr->zones,
-            .n_zones = pr->n_zones,
-            .times = pr->times,
-            .n_times = pr->n_times,
-            .action = pr->action,
-            .provider = (uint32_t)provider,
-            .lifetime = life,
-            .origin = pr->origin ? pr->origin : "control",
-        };
+        ward_app_rule r = ward_proto_rule_view(pr);
+        r.provider = (uint32_t)provider;
+        r.lifetime = life;
+        r.origin = pr->origin ? pr->origin : "control";
         id = ward_app_rule_append(d->engine, (uint64_t)app, &r);
         if (id < 0)
             ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", ward_engine_error(d->engine));
@@ -331,7 +316,7 @@ static void on_prompt_register(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (!cl->prompter) {
         cl->prompter = true;
         d->prompters++;
-        wardd_prompter_count_changed(d);
+        prompter_count_changed(d);
     }
     ward_conn_send_ok(c, m->id);
     /* What is already waiting is shown to the newcomer too (what it may
@@ -431,6 +416,15 @@ static void on_explain(struct wardd *d, ward_conn *c, const ward_msg *m)
     }
     ward_request r;
     request_from_event(&r, &ev);
+    if (m->u.explain.has_conn) {
+        r.iface = m->u.explain.iface;
+        r.cgroup = m->u.explain.cgroup;
+        r.app.sha256 = m->u.explain.has_sha256 ? &m->u.explain.sha256 : NULL;
+        if (m->u.explain.has_gid) {
+            r.gid = m->u.explain.gid;
+            r.has_user = true;
+        }
+    }
     ward_trace *t = ward_trace_new();
     ward_decision dec;
     char *text = NULL;
@@ -501,7 +495,7 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
     if (cl->prompter) {
         cl->prompter = false; /* it is still listed: it answers nothing now */
         d->prompters--;
-        wardd_prompter_count_changed(d);
+        prompter_count_changed(d);
     }
     ward_conn_set_data(c, NULL);
     free(cl);

@@ -58,16 +58,6 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, domain, r->domain);
 }
 
-void wardd_emit(struct wardd *d, ward_event *ev)
-{
-    ev->boot = d->boot;
-    ev->bseq = d->next_bseq++;
-    ward_ring_write(d->ring, ev);
-    ward_log_submit(d->log, ev);
-    d->mark->next = d->next_bseq;
-    d->mark->last_ns = ev->time_ns;
-}
-
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by)
 {

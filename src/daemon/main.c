@@ -28,31 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool log_prefix; /* stderr goes to the journal */
-static bool log_debug;  /* WARD_DEBUG set */
-
-void wardd_log(int prio, const char *fmt, ...)
-{
-    if (prio == LOG_DEBUG && !log_debug)
-        return;
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (log_prefix)
-        fprintf(stderr, "<%d>%s\n", prio, buf);
-    else
-        fprintf(stderr, "wardd: %s\n", buf);
-}
-
-int64_t wardd_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
@@ -477,8 +452,7 @@ static int run(struct wardd *d)
 int main(int argc, char **argv)
 {
     struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1, .self_fd = -1};
-    log_prefix = getenv("JOURNAL_STREAM") != NULL;
-    log_debug = getenv("WARD_DEBUG") != NULL;
+    wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;
     umask(077);

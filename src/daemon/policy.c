@@ -63,7 +63,7 @@ static ward_alert *alerts_for(const ward_policy_extras *x)
     ward_alert_config c;
     ward_alert_config_default(&c);
     for (size_t i = 0; i < x->n_alerts; i++) {
-        const struct ward_alert *a = &x->alerts[i];
+        const struct ward_alert_threshold *a = &x->alerts[i];
         if (strcmp(a->name, "portscan") == 0) {
             c.scan_ports = a->count;
             c.scan_window_s = a->window;
@@ -130,27 +130,4 @@ int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
 {
     ward_policy *p = wardd_policy_parse(d->opt.config, d->learned_path, err, errlen);
     return p ? wardd_policy_install(d, p, err, errlen) : -1;
-}
-
-int wardd_policy_save_learned(struct wardd *d)
-{
-    /* Only what may outlive wardd; written so a crash leaves the old file
-     * or the new one, never a mix. */
-    int rc = ward_store_save_learned(d->policy, d->learned_path);
-    if (rc < 0)
-        wardd_log(LOG_ERR, "writing %s: %s", d->learned_path, strerror(-rc));
-    return rc;
-}
-
-void wardd_prompter_count_changed(struct wardd *d)
-{
-    ward_engine_set_prompter(d->engine, d->prompters > 0);
-    wardd_commit(d, WARDD_CHANGED_SETTINGS); /* step 1 depends on it */
-    if (prompts_count(d->prompts) > 0) {
-        /* Nobody is left who may answer them: the policy's "no prompter"
-         * outcome (a user's prompter answers for their own processes only). */
-        ward_settings s;
-        ward_engine_settings(d->engine, &s);
-        wardd_prompts_resolve_orphans(d, s.no_prompter, "no-prompter");
-    }
 }

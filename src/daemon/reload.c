@@ -140,7 +140,7 @@ static void answer_conn(ward_conn *c, void *ctx)
         if (a->ok)
             ward_conn_send_ok(c, a->r->now[i].id);
         else
-            wardd_send_failed(c, a->r->now[i].id, "policy not reloaded: ", a->err);
+            ward_conn_send_failed(c, a->r->now[i].id, "policy not reloaded: ", a->err);
     }
 }
 

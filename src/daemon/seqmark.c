@@ -91,3 +91,13 @@ void wardd_mark_close(struct wardd *d)
         munmap(d->mark, sizeof(*d->mark));
     d->mark = &fallback;
 }
+
+void wardd_emit(struct wardd *d, ward_event *ev)
+{
+    ev->boot = d->boot;
+    ev->bseq = d->next_bseq++;
+    ward_ring_write(d->ring, ev);
+    ward_log_submit(d->log, ev);
+    d->mark->next = d->next_bseq;
+    d->mark->last_ns = ev->time_ns;
+}

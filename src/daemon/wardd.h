@@ -124,7 +124,9 @@ struct wardd {
  * one it runs: the rules never name it, the prompt and the log show it. */
 #define WARDD_UNVERIFIED_MARK "(not the file at this path)"
 
-/* main.c */
+/* logging.c: messages (stderr; priority prefixes for the journal) and the
+ * monotonic clock. */
+void wardd_log_init(void); /* reads the environment: journal, WARD_DEBUG */
 int64_t wardd_now_ms(void);
 void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -148,8 +150,6 @@ void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id);
 int wardd_reload_fd(const struct wardd *d);
 /* The thread is done: installs its policy, answers who asked. */
 void wardd_reload_done(struct wardd *d);
-int wardd_policy_save_learned(struct wardd *d);
-void wardd_prompter_count_changed(struct wardd *d);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */
@@ -225,7 +225,7 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
 
 /* kevents.c: the decisions the kernel's hooks made (allowed or denied by a
  * program's verdict table: they never reach the queue), read from their
- * ring buffer, attributed and published like wardd's own; and folding:
+ * ring buffer, attributed and published like wardd's own, folded (fold.c):
  * an event identical to one published less than WARDD_FOLD_MS ago is
  * counted instead, and published once, with its count, when the window
  * ends. */
@@ -233,16 +233,34 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
 int wardd_kevents_open(struct wardd *d);
 void wardd_kevents_close(struct wardd *d); /* publishes what is still counted */
 void wardd_kevents_drain(struct wardd *d);
-/* Publishes the counted repeats whose window is over (all of them: now_ms < 0). */
-void wardd_fold_flush(struct wardd *d, int64_t now_ms);
 /* On the loop's clock: ended windows published, new losses logged. */
 void wardd_kevents_tick(struct wardd *d, int64_t now_ms);
-/* Publishes ev now, or counts it when an identical one was published within
- * the window. key (may be NULL: made from ev) says what "identical" is. */
-struct wardd_fold_key;
-void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fold_key *key);
 /* The hooks' records lost to a full ring since this run started. */
 uint64_t wardd_kevents_lost(struct wardd *d);
+
+/* fold.c: what makes two events "identical" for folding. */
+struct wardd_fold_key {
+    uint64_t dev, ino; /* the executable the hook saw; 0 for wardd's own events */
+    ward_ip remote;
+    uint64_t name_hash; /* the domain, when there is one */
+    uint64_t rule;
+    uint16_t lport, rport;
+    uint8_t kind, proto, verdict, layer;
+    uint32_t _pad;
+};
+struct wardd_fold *wardd_fold_new(void); /* NULL when out of memory; free() frees it */
+/* Publishes the counted repeats whose window is over (all of them: now_ms < 0). */
+void wardd_fold_flush(struct wardd *d, int64_t now_ms);
+/* Publishes ev now, or counts it when an identical one was published within
+ * the window. key (may be NULL: made from ev) says what "identical" is. */
+void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fold_key *key);
+/* Counts the event when an identical one is in its window; true if so. An
+ * identical one whose window is over gets its count out first. */
+bool wardd_fold_hit(struct wardd *d, const struct wardd_fold_key *k, int64_t now_ms,
+                    int64_t time_ns);
+/* Publishes ev and opens its window. */
+void wardd_fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_event *ev,
+                        int64_t now_ms);
 
 /* seqmark.c: sequence numbers that outlive a crash. open: before the log
  * (picks this run's boot id); recover: after it (counts and marks what the
@@ -259,9 +277,6 @@ void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 
 /* control.c: the control protocol's requests. */
-/* A `failed` error carrying all of a long message (the parser's every
- * diagnostic), where ward_conn_send_error keeps a short one. */
-void wardd_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text);
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);
 void wardd_on_close(ward_server *s, ward_conn *c, void *ctx);
 /* An engine rule as the protocol shows it (strings point into the engine). */

@@ -288,3 +288,37 @@ int ward_engine_set_self(ward_engine *e, const ward_ip *ips, size_t n)
     e->n_self = n;
     return 0;
 }
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int ward_sha256_parse(const char *s, ward_sha256 *h)
+{
+    if (!s || strlen(s) != 64)
+        return WARD_E_INVAL;
+    for (int i = 0; i < 32; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return WARD_E_INVAL;
+        h->b[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return WARD_OK;
+}
+
+char *ward_sha256_format(const ward_sha256 *h, char *buf, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i = 0;
+    for (; i < 32 && 2 * i + 2 < len; i++) {
+        buf[2 * i] = digits[h->b[i] >> 4];
+        buf[2 * i + 1] = digits[h->b[i] & 0xf];
+    }
+    if (len)
+        buf[2 * i < len ? 2 * i : len - 1] = '\0';
+    return buf;
+}

@@ -225,10 +225,11 @@ enum app_check {
     CHECK_NETWORK,
     CHECK_ADDRESS,
     CHECK_DOMAIN,
+    CHECK_USER,
 };
 
 /* The first check (direction, protocol, port, time window, network type;
- * then addresses and domains) that fails, or CHECK_NONE. */
+ * then addresses, domains and users) that fails, or CHECK_NONE. */
 static enum app_check app_rule_fails(const ward_engine *e, const ward_app_rule *d,
                                      const ward_request *r)
 {
@@ -266,6 +267,14 @@ static enum app_check app_rule_fails(const ward_engine *e, const ward_app_rule *
         if (!r->domain || i == d->n_domains)
             return CHECK_DOMAIN;
     }
+    if (d->n_users) {
+        size_t i = 0;
+        while (r->has_user && i < d->n_users &&
+               (r->uid < d->users[i].lo || r->uid > d->users[i].hi))
+            i++;
+        if (!r->has_user || i == d->n_users)
+            return CHECK_USER;
+    }
     return CHECK_NONE;
 }
 
@@ -299,6 +308,12 @@ static void describe_check(enum app_check c, const ward_request *r, char *buf, s
             snprintf(buf, len, "domain %s is not the rule's", r->domain);
         else
             snprintf(buf, len, "domain (unknown)");
+        break;
+    case CHECK_USER:
+        if (r->has_user)
+            snprintf(buf, len, "user %u is not the rule's", r->uid);
+        else
+            snprintf(buf, len, "user (unknown)");
         break;
     case CHECK_NONE:
         buf[0] = '\0';

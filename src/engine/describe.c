@@ -270,6 +270,10 @@ void describe_app_rule(const ward_app_rule *d, char *buf, size_t len)
         put(buf, len, &off, "%s%s", i ? "," : " to ", ward_cidr_format(&d->addrs[i], v, sizeof(v)));
     for (size_t i = 0; i < d->n_domains; i++)
         put(buf, len, &off, "%s%s", i ? "," : " domain ", d->domains[i]);
+    for (size_t i = 0; i < d->n_users; i++) {
+        range_text(WARD_F_UID, &d->users[i], v, sizeof(v));
+        put(buf, len, &off, "%s%s", i ? "," : " user ", v);
+    }
     for (size_t i = 0; i < d->n_times; i++) {
         ward_cond c = {.field = WARD_F_TIME, .n = 1, .v.time = &d->times[i]};
         value_text(&c, 0, v, sizeof(v));

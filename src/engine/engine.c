@@ -980,7 +980,8 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
         (rule->action != WARD_ACT_PERMIT && rule->action != WARD_ACT_BLOCK) ||
         rule->n_ports > WARD_MAX_VALUES || rule->n_times > WARD_MAX_VALUES ||
         rule->n_zones > WARD_MAX_VALUES || rule->n_addrs > WARD_MAX_VALUES ||
-        rule->n_domains > WARD_MAX_VALUES || (rule->n_ports && !rule->ports) ||
+        rule->n_domains > WARD_MAX_VALUES || rule->n_users > WARD_MAX_VALUES ||
+        (rule->n_ports && !rule->ports) || (rule->n_users && !rule->users) ||
         (rule->n_times && !rule->times) || (rule->n_zones && !rule->zones) ||
         (rule->n_addrs && !rule->addrs) || (rule->n_domains && !rule->domains)) {
         engine_seterr(e, "app %s: malformed rule (direction, action or lists)", a->path);
@@ -990,6 +991,13 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
         if (rule->ports[i].lo > rule->ports[i].hi || rule->ports[i].hi > 65535) {
             engine_seterr(e, "app %s: bad port range %u-%u", a->path, rule->ports[i].lo,
                           rule->ports[i].hi);
+            return WARD_E_INVAL;
+        }
+    }
+    for (size_t i = 0; i < rule->n_users; i++) {
+        if (rule->users[i].lo > rule->users[i].hi) {
+            engine_seterr(e, "app %s: bad uid range %u-%u", a->path, rule->users[i].lo,
+                          rule->users[i].hi);
             return WARD_E_INVAL;
         }
     }
@@ -1025,8 +1033,8 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
     r->def = *rule;
     r->app = a;
     /* One block for the value lists, then the strings one by one. */
-    size_t sz = rule->n_ports * sizeof(ward_range) + rule->n_times * sizeof(ward_time_window) +
-                rule->n_addrs * sizeof(ward_cidr) +
+    size_t sz = (rule->n_ports + rule->n_users) * sizeof(ward_range) +
+                rule->n_times * sizeof(ward_time_window) + rule->n_addrs * sizeof(ward_cidr) +
                 (rule->n_zones + rule->n_domains) * sizeof(char *);
     r->mem = malloc(sz ? sz : 1);
     r->strs = calloc(rule->n_zones + rule->n_domains + 1, sizeof(char *));
@@ -1046,6 +1054,10 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
             memcpy(p, rule->ports, rule->n_ports * sizeof(ward_range));
         r->def.ports = (ward_range *)p;
         p += rule->n_ports * sizeof(ward_range);
+        if (rule->n_users)
+            memcpy(p, rule->users, rule->n_users * sizeof(ward_range));
+        r->def.users = (ward_range *)p;
+        p += rule->n_users * sizeof(ward_range);
         if (rule->n_times)
             memcpy(p, rule->times, rule->n_times * sizeof(ward_time_window));
         r->def.times = (ward_time_window *)p;

@@ -14,7 +14,8 @@ BPF_ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/'
 
 kernel_EXCLUDE := $(wildcard src/kernel/*.bpf.c)
 kernel_CFLAGS  := -I$(KERNEL_GEN) -D_GNU_SOURCE
-LDLIBS += -lbpf -lelf -lz -lnftables -lnftnl -lnetfilter_queue -lmnl
+kernel_USES   := util
+kernel_LDLIBS := -lbpf -lelf -lz -lnftables -lnftnl -lnetfilter_queue -lmnl
 
 $(KERNEL_GEN)/vmlinux.h:
 	@mkdir -p $(@D)
@@ -46,10 +47,10 @@ $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(KERNEL_ALL_SRCS)): $(KERNEL_SKEL)
 
 # The test driver: loads, attaches, installs nft, answers the queue.
 # With --policy it compiles a policy as wardd does (src/compile, src/policy).
-KDRV_LIBS := $(foreach m,compile policy kernel engine util,$(BUILD_DIR)/lib/libward_$(m).a)
-$(BUILD_DIR)/bin/ward-kdrv: $(BUILD_DIR)/obj/kernel/tools/kdrv.o $(KDRV_LIBS)
+kdrv_USES := compile policy kernel engine util
+$(BUILD_DIR)/bin/ward-kdrv: $(BUILD_DIR)/obj/kernel/tools/kdrv.o $$(call prog_libs,kdrv)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(KDRV_LIBS) -Wl,--end-group $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(call prog_link,kdrv)
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-kdrv
 
 # Test clients: plain (no sanitizer: they are the programs under test), and

@@ -122,9 +122,9 @@ static int insert_row(ward_log *l, const ward_event *ev)
     sqlite3_bind_blob(st, 12, ev->remote.b, 16, SQLITE_STATIC);
     sqlite3_bind_int(st, 13, ev->rport);
     bind_text(st, 14, ev->domain);
-    bind_name(st, 15, ward_proto_verdict_name(ev->verdict));
-    bind_name(st, 16, ward_proto_layer_name(ev->layer));
-    bind_name(st, 17, ward_proto_reason_name(ev->reason));
+    bind_name(st, 15, ward_verdict_name(ev->verdict));
+    bind_name(st, 16, ward_layer_name(ev->layer));
+    bind_name(st, 17, ward_reason_name(ev->reason));
     sqlite3_bind_int64(st, 18, (int64_t)ev->filter_id);
     bind_text(st, 19, ev->filter);
     sqlite3_bind_int64(st, 20, ev->count);

@@ -23,10 +23,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "proto/proto.h" /* ward_log_filter */
 #include "ward/event.h"
 
 typedef struct ward_log ward_log;
+
+/* A query over the log: the rows `ward log` asks for, which the control
+ * protocol carries. Strings are owned by whoever filled it. */
+typedef struct ward_log_filter {
+    char *program;    /* exe: exact path, or a glob with * and ?; NULL any */
+    int64_t since_ns; /* 0: unbounded */
+    int64_t until_ns; /* 0: unbounded; exclusive */
+    int verdict;      /* enum ward_verdict; -1 any */
+    bool has_remote;
+    ward_cidr remote; /* remote address inside this prefix */
+    char *domain;     /* remote domain: exact or "*.suffix"; NULL any */
+    bool has_uid;
+    uint32_t uid;      /* set by the server for non-admin peers */
+    uint64_t after_id; /* paging: rows with a larger id */
+    uint32_t limit;    /* 0: 1000; at most 100000 */
+    bool gaps;         /* instead of rows: the gaps in the boots' sequence numbers
+                        * (WARD_EVENT_GAP rows; only since/until/limit apply) */
+} ward_log_filter;
 
 typedef struct ward_log_config {
     const char *path;   /* the database file; created if missing */
@@ -76,9 +93,8 @@ int ward_log_get(const char *path, uint64_t id, ward_event *out);
  * log cannot be read. */
 int64_t ward_log_last_bseq(const char *path, uint64_t boot);
 
-/* `ward log` output: one JSON object per line, or CSV (RFC 4180) with a
- * header line. Return 0 or -1 (write error). */
-int ward_log_write_json(FILE *out, const ward_event *row);
+/* `ward log --csv`: CSV (RFC 4180) with a header line (the JSON form is the
+ * protocol's, ward_proto_event_json). Return 0 or -1 (write error). */
 int ward_log_write_csv_header(FILE *out);
 int ward_log_write_csv(FILE *out, const ward_event *row);
 

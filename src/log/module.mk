@@ -1,2 +1,3 @@
 # Connection log: SQLite (WAL) written by a batching writer thread.
-LDLIBS += -lsqlite3
+log_USES   := engine util
+log_LDLIBS := -lsqlite3

@@ -68,11 +68,11 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     const char *verdicts[WARD_V_DROP_CONNECTION + 1], *layers[WARD_LAYER_COUNT],
         *reasons[WARD_R_COUNT];
     for (int i = 0; i <= WARD_V_DROP_CONNECTION; i++)
-        verdicts[i] = ward_proto_verdict_name((enum ward_verdict)i);
+        verdicts[i] = ward_verdict_name((enum ward_verdict)i);
     for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        layers[i] = ward_proto_layer_name((enum ward_layer)i);
+        layers[i] = ward_layer_name((enum ward_layer)i);
     for (int i = 0; i < WARD_R_COUNT; i++)
-        reasons[i] = ward_proto_reason_name((enum ward_reason)i);
+        reasons[i] = ward_reason_name((enum ward_reason)i);
     ev->verdict = (uint8_t)find(verdicts, (const char *)sqlite3_column_text(st, 14),
                                 WARD_V_DROP_CONNECTION + 1);
     ev->layer = (uint8_t)find(layers, (const char *)sqlite3_column_text(st, 15), WARD_LAYER_COUNT);
@@ -82,6 +82,49 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     ev->count = (uint32_t)sqlite3_column_int64(st, 19);
     ev->boot = (uint64_t)sqlite3_column_int64(st, 20);
     ev->bseq = (uint64_t)sqlite3_column_int64(st, 21);
+}
+
+static void report(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* Runs a prepared query: each row made an event by to_event and handed to
+ * fn (non-zero stops). Finalizes st. Returns the rows handed over, or -1
+ * with the message in err. */
+static int each_row(sqlite3 *db, const char *path, sqlite3_stmt *st,
+                    void (*to_event)(sqlite3_stmt *, ward_event *), ward_log_row_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+    int n = 0, rc;
+    ward_event ev;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        to_event(st, &ev);
+        n++;
+        if (fn && fn(&ev, ctx))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        report(db, path, err, errlen);
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* A row of the gap query (boot, prev, bseq, time_ns, kind) as a GAP event. */
+static void gap_to_event(sqlite3_stmt *st, ward_event *ev)
+{
+    *ev = (ward_event){.kind = WARD_EVENT_GAP};
+    ev->boot = (uint64_t)sqlite3_column_int64(st, 0);
+    int64_t prev = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+    int64_t next = sqlite3_column_int64(st, 2);
+    ev->bseq = (uint64_t)(prev + 1);
+    ev->count = (uint32_t)(next - prev - 1);
+    ev->time_ns = sqlite3_column_int64(st, 3);
+    const char *kind = (const char *)sqlite3_column_text(st, 4);
+    WARD_EVENT_SET(ev, filter, kind && strcmp(kind, "lost") == 0 ? "wardd stopped" : "not written");
 }
 
 /* Jumps in a boot's sequence numbers: what was published and never written.
@@ -102,36 +145,13 @@ static int query_gaps(sqlite3 *db, const char *path, const ward_log_filter *f, w
              f->since_ns ? " AND time_ns >= ?1" : "", f->until_ns ? " AND time_ns < ?2" : "");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        report(db, path, err, errlen);
         return -1;
     }
     sqlite3_bind_int64(st, 1, f->since_ns);
     sqlite3_bind_int64(st, 2, f->until_ns);
     sqlite3_bind_int64(st, 3, f->limit ? f->limit : 1000);
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ward_event ev = {.kind = WARD_EVENT_GAP};
-        ev.boot = (uint64_t)sqlite3_column_int64(st, 0);
-        int64_t prev = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
-        int64_t next = sqlite3_column_int64(st, 2);
-        ev.bseq = (uint64_t)(prev + 1);
-        ev.count = (uint32_t)(next - prev - 1);
-        ev.time_ns = sqlite3_column_int64(st, 3);
-        const char *kind = (const char *)sqlite3_column_text(st, 4);
-        WARD_EVENT_SET(&ev, filter,
-                       kind && strcmp(kind, "lost") == 0 ? "wardd stopped" : "not written");
-        n++;
-        if (fn && fn(&ev, ctx))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-        n = -1;
-    }
-    sqlite3_finalize(st);
-    return n;
+    return each_row(db, path, st, gap_to_event, fn, ctx, err, errlen);
 }
 
 int64_t ward_log_last_bseq(const char *path, uint64_t boot)
@@ -196,8 +216,7 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
     snprintf(sql + off, sizeof(sql) - off, " ORDER BY id LIMIT ?10");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        report(db, path, err, errlen);
         sqlite3_close(db);
         return -1;
     }
@@ -208,7 +227,7 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
     sqlite3_bind_int64(st, 3, f->since_ns);
     sqlite3_bind_int64(st, 4, f->until_ns);
     if (f->verdict >= 0)
-        sqlite3_bind_text(st, 5, ward_proto_verdict_name((enum ward_verdict)f->verdict), -1,
+        sqlite3_bind_text(st, 5, ward_verdict_name((enum ward_verdict)f->verdict), -1,
                           SQLITE_STATIC);
     if (f->has_remote) {
         cidr_range(&f->remote, lo, hi);
@@ -219,20 +238,7 @@ int ward_log_query(const char *path, const ward_log_filter *f, ward_log_row_fn f
         sqlite3_bind_text(st, 8, f->domain, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, f->uid);
     sqlite3_bind_int64(st, 10, f->limit ? f->limit : 1000);
-    int n = 0, rc;
-    ward_event ev;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        row_to_event(st, &ev);
-        n++;
-        if (fn && fn(&ev, ctx))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-        n = -1;
-    }
-    sqlite3_finalize(st);
+    int n = each_row(db, path, st, row_to_event, fn, ctx, err, errlen);
     sqlite3_close(db);
     return n;
 }
@@ -257,16 +263,6 @@ int ward_log_get(const char *path, uint64_t id, ward_event *out)
         sqlite3_finalize(st);
     }
     sqlite3_close(db);
-    return rc;
-}
-
-int ward_log_write_json(FILE *out, const ward_event *row)
-{
-    char *s = ward_proto_event_json(row);
-    if (!s)
-        return -1;
-    int rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;
-    free(s);
     return rc;
 }
 
@@ -306,9 +302,9 @@ int ward_log_write_csv(FILE *out, const ward_event *r)
              (int)(r->time_ns % 1000000000LL / 1000000));
     ward_ip_format(&r->local, la, sizeof(la));
     ward_ip_format(&r->remote, ra, sizeof(ra));
-    const char *verdict = ward_proto_verdict_name((enum ward_verdict)r->verdict);
-    const char *layer = ward_proto_layer_name((enum ward_layer)r->layer);
-    const char *reason = ward_proto_reason_name((enum ward_reason)r->reason);
+    const char *verdict = ward_verdict_name((enum ward_verdict)r->verdict);
+    const char *layer = ward_layer_name((enum ward_layer)r->layer);
+    const char *reason = ward_reason_name((enum ward_reason)r->reason);
     fprintf(out, "%llu,%s,%lld,%s,%u,%u,", (unsigned long long)r->seq, tbuf, (long long)r->time_ns,
             r->kind == WARD_EVENT_ALERT ? "alert" : "decision", r->pid, r->uid);
     csv_field(out, r->exe);

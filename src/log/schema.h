@@ -1,5 +1,5 @@
 /* The connection log's SQLite schema, shared by the writer and the readers.
- * Text columns hold the protocol's names (verdict "block", layer
+ * Text columns hold the engine's names (verdict "block", layer
  * "connect-out" ...) so the file reads well in the sqlite3 shell; remote_ip
  * holds the 16-byte address so a CIDR filter is a range scan. */
 #ifndef WARD_LOG_SCHEMA_H

@@ -20,6 +20,16 @@
 
 #define MAX_DIR_ENTRIES 4096
 
+bool secrecy_trusts(const struct secrecy *s, uid_t uid)
+{
+    if (uid == 0 || uid == geteuid())
+        return true;
+    for (size_t i = 0; i < s->n_trusted; i++)
+        if (s->trusted[i] == uid)
+            return true;
+    return false;
+}
+
 static void report(struct load *ld, const struct token *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void report(struct load *ld, const struct token *at, const char *fmt, ...)
@@ -39,9 +49,9 @@ static void report(struct load *ld, const struct token *at, const char *fmt, ...
 static bool secure_stat(struct load *ld, const struct stat *st, const char *what, const char *path,
                         const struct token *at)
 {
-    if (policy_skip_secrecy(ld->pol))
+    if (ld->secrecy->skip)
         return true;
-    if (!policy_trusted(ld->pol, st->st_uid)) {
+    if (!secrecy_trusts(ld->secrecy, st->st_uid)) {
         report(ld, at, "%s '%s' is owned by uid %u, not root: refusing it", what, path,
                (unsigned)st->st_uid);
         return false;
@@ -71,13 +81,13 @@ static bool secure_parent(struct load *ld, const char *real, const char *path,
     struct stat st;
     if (stat(dirname(dir), &st) < 0)
         return true; /* opening the file worked: nothing more to learn */
-    if (policy_skip_secrecy(ld->pol))
+    if (ld->secrecy->skip)
         return true;
-    if (!policy_trusted(ld->pol, st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    if (!secrecy_trusts(ld->secrecy, st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
         /* A sticky shared directory (/tmp) still lets others replace names. */
         report(ld, at, "the directory of '%s' is %s: refusing it", path,
-               !policy_trusted(ld->pol, st.st_uid) ? "owned by another user"
-                                                   : "writable by group or others");
+               !secrecy_trusts(ld->secrecy, st.st_uid) ? "owned by another user"
+                                                       : "writable by group or others");
         return false;
     }
     return true;

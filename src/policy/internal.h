@@ -85,8 +85,19 @@ struct list_def {
     size_t n;
 };
 
+/* Who may own a policy file (root and the caller are always trusted), or
+ * that nobody is asked (fuzzing, in-memory policies). Kept by the handle,
+ * read by files.c. */
+struct secrecy {
+    uid_t trusted[8];
+    size_t n_trusted;
+    bool skip;
+};
+bool secrecy_trusts(const struct secrecy *s, uid_t uid);
+
 struct load {
     ward_policy *pol;
+    const struct secrecy *secrecy; /* the handle's: who may own the files */
     ward_engine *e;
     ward_settings settings;
     ward_policy_extras extras;
@@ -146,11 +157,9 @@ int source_open(struct load *ld, const char *path, const char *root, const struc
 /* Directory include: the matching names in name order (arena strings). */
 const char **dir_glob(struct load *ld, const char *dir, const char *pattern, size_t *n,
                       const struct token *at);
-bool policy_trusted(const ward_policy *p, uid_t uid);
 /* Refuses (and reports) a source that is not text: NUL or other control
  * bytes, or invalid UTF-8. Nothing of it is quoted. */
 bool source_is_text(struct load *ld, int src);
-bool policy_skip_secrecy(const ward_policy *p);
 
 /* parser.c: parses and applies one source to ld->e. */
 void parse_source(struct load *ld, int src);
@@ -158,10 +167,13 @@ void parse_source(struct load *ld, int src);
  * to ld->e when it has no error; its id in ld->last_rule. */
 bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path);
 
-/* printer.c */
+/* words.c: the words both the parser and the printer use. */
 const char *layer_word(enum ward_layer l);
 int layer_from_word(const char *w);
 bool layer_is_inbound(enum ward_layer l);
+int proto_number(const char *w); /* a protocol's name, or -1 */
+/* The order conditions are given to the engine (and printed in). */
+int policy_field_rank(enum ward_field f);
 
 /* policy.c */
 void policy_commit_zones(ward_policy *p, const struct zone_def *z, size_t n);

@@ -45,10 +45,10 @@ static const char *const filter_words[] = {
     "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
     "any",      NULL};
 static const char *const rule_words[] = {
-    "in",    "out",        "proto",         "tcp",     "udp",      "icmp",  "icmp6",    "any",
-    "port",  "to",         "from",          "domain",  "provider", "daily", "weekdays", "weekends",
-    "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",      "once",
-    "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
+    "in",       "out",   "proto",      "tcp",           "udp",     "icmp",     "icmp6", "any",
+    "port",     "to",    "from",       "domain",        "user",    "provider", "daily", "weekdays",
+    "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",
+    "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
                                           "packet-in",   "dns",       "connect", "accept",
@@ -347,33 +347,6 @@ static bool num_elem(struct ps *ps, struct vals *v, const char *what)
     return true;
 }
 
-static const struct {
-    const char *name;
-    uint8_t num;
-} protos[] = {{"icmp", 1}, {"igmp", 2},   {"tcp", 6},    {"udp", 17}, {"gre", 47},
-              {"esp", 50}, {"icmp6", 58}, {"sctp", 132}, {NULL, 0}};
-
-static int proto_number(const char *w)
-{
-    for (int i = 0; protos[i].name; i++)
-        if (strcmp(protos[i].name, w) == 0)
-            return protos[i].num;
-    if (strcmp(w, "ipv6-icmp") == 0)
-        return 58;
-    return -1;
-}
-
-void ward_policy_fmt_proto(uint32_t p, char *buf, size_t len)
-{
-    for (int i = 0; protos[i].name; i++) {
-        if (protos[i].num == p) {
-            snprintf(buf, len, "%s", protos[i].name);
-            return;
-        }
-    }
-    snprintf(buf, len, "%u", p);
-}
-
 static bool proto_elem(struct ps *ps, struct vals *v, const char *what)
 {
     const struct token *t = adv(ps);
@@ -447,25 +420,11 @@ static bool domain_elem(struct ps *ps, struct vals *v, const char *what)
     return true;
 }
 
-static bool sha_parse(const char *s, ward_sha256 *h)
-{
-    if (strlen(s) != 64)
-        return false;
-    for (int i = 0; i < 32; i++) {
-        unsigned x;
-        if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-            sscanf(s + 2 * i, "%2x", &x) != 1)
-            return false;
-        h->b[i] = (uint8_t)x;
-    }
-    return true;
-}
-
 static bool sha_elem(struct ps *ps, struct vals *v, const char *what)
 {
     const struct token *t = adv(ps);
     ward_sha256 h;
-    if ((t->type != T_WORD && t->type != T_STRING) || !sha_parse(t->text, &h))
+    if ((t->type != T_WORD && t->type != T_STRING) || ward_sha256_parse(t->text, &h) != 0)
         return err(ps, t, "bad sha256 '%s' (64 hex digits expected)", show(t));
     VPUSH(ps, v->h, v->nh, v->ch, h, t);
     return true;
@@ -614,28 +573,6 @@ static bool parse_time(struct ps *ps, struct vals *v)
     return true;
 }
 
-void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len)
-{
-    static const char *const order[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    static const int bit[] = {1, 2, 3, 4, 5, 6, 0};
-    size_t off = 0;
-    buf[0] = 0;
-    if (w->days == WARD_DAYS_ALL)
-        off = (size_t)snprintf(buf, len, "daily");
-    else if (w->days == WARD_DAYS_WEEKDAYS)
-        off = (size_t)snprintf(buf, len, "weekdays");
-    else if (w->days == 0x41)
-        off = (size_t)snprintf(buf, len, "weekends");
-    else
-        for (int i = 0; i < 7; i++)
-            if (w->days & (1u << bit[i]) && off < len)
-                off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", order[i]);
-    bool whole = w->start == 0 && (w->end == 1440 || w->end == 0);
-    if (!whole && off < len)
-        snprintf(buf + off, len - off, " %02u:%02u-%02u:%02u", w->start / 60, w->start % 60,
-                 w->end / 60, w->end % 60);
-}
-
 /* ---- Lifetimes --------------------------------------------------------------- */
 
 static bool is_lifetime_word(const struct token *t)
@@ -658,12 +595,19 @@ static bool parse_lifetime(struct ps *ps, ward_lifetime *l, bool *seen)
     } else if (is_word(t, "boot")) {
         l->kind = WARD_LIFE_BOOT;
     } else if (is_word(t, "session")) {
+        /* A session is a control connection: only the one adding the rule
+         * can give it (it replaces the number), and no file outlives it. */
+        if (!ps->ld->control)
+            return err(ps, t,
+                       "a 'session' lifetime belongs to the control connection that adds the "
+                       "rule (ward rules add); a file cannot hold one");
         uint32_t n;
-        const struct token *v = adv(ps);
-        if (!parse_u32(v->text, UINT32_MAX, &n) || !is_number(v->text))
-            return err(ps, v, "session number expected after 'session'");
+        if (!at_end(ps) && is_number(tok(ps)->text)) {
+            const struct token *v = adv(ps);
+            if (!parse_u32(v->text, UINT32_MAX, &n))
+                return err(ps, v, "session number expected after 'session'");
+        }
         l->kind = WARD_LIFE_DYNAMIC;
-        l->session = n;
     } else if (is_word(t, "until")) {
         const struct token *v = adv(ps);
         struct tm tm = {0};
@@ -694,41 +638,6 @@ static bool parse_lifetime(struct ps *ps, ward_lifetime *l, bool *seen)
         l->start_time = st;
     }
     return true;
-}
-
-void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len)
-{
-    switch (l->kind) {
-    case WARD_LIFE_PERSISTENT:
-        buf[0] = 0;
-        return;
-    case WARD_LIFE_BOOT:
-        snprintf(buf, len, "boot");
-        return;
-    case WARD_LIFE_ONCE:
-        snprintf(buf, len, "once");
-        return;
-    case WARD_LIFE_UNTIL_RESTART:
-        snprintf(buf, len, "until-restart");
-        return;
-    case WARD_LIFE_DYNAMIC:
-        snprintf(buf, len, "session %llu", (unsigned long long)l->session);
-        return;
-    case WARD_LIFE_UNTIL_EXIT:
-        snprintf(buf, len, "until-exit pid %u start %llu", l->pid,
-                 (unsigned long long)l->start_time);
-        return;
-    case WARD_LIFE_TIMED: {
-        time_t t = (time_t)l->expires;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm))
-            memset(&tm, 0, sizeof(tm));
-        snprintf(buf, len, "until %04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        return;
-    }
-    }
-    buf[0] = 0;
 }
 
 /* ---- Sorting, for canonical engine contents ------------------------------------ */
@@ -984,7 +893,7 @@ static bool stmt_set(struct ps *ps)
         for (size_t i = 0; i < ld->extras.n_alerts; i++)
             if (!strcmp(ld->extras.alerts[i].name, name))
                 return err(ps, nt, "'set alert %s' is given twice", name);
-        struct ward_alert *a = &ld->extras.alerts[ld->extras.n_alerts++];
+        struct ward_alert_threshold *a = &ld->extras.alerts[ld->extras.n_alerts++];
         snprintf(a->name, sizeof(a->name), "%s", name);
         a->count = count;
         a->window = window;
@@ -1357,23 +1266,6 @@ static enum ward_field side_field(enum rkind k, enum side s, bool inbound, bool 
     return remote ? WARD_F_REMOTE_ADDR : WARD_F_LOCAL_ADDR;
 }
 
-/* The order conditions are given to the engine (and printed in). */
-int policy_field_rank(enum ward_field f);
-int policy_field_rank(enum ward_field f)
-{
-    static const enum ward_field order[] = {
-        WARD_F_APP_PATH,      WARD_F_APP_SHA256,  WARD_F_APP_ID,      WARD_F_CMDLINE,
-        WARD_F_UID,           WARD_F_GID,         WARD_F_CGROUP,      WARD_F_IFACE,
-        WARD_F_PROTO,         WARD_F_DIRECTION,   WARD_F_LOCAL_ZONE,  WARD_F_LOCAL_ADDR,
-        WARD_F_LOCAL_PORT,    WARD_F_REMOTE_ZONE, WARD_F_REMOTE_ADDR, WARD_F_REMOTE_PORT,
-        WARD_F_REMOTE_DOMAIN, WARD_F_ICMP_TYPE,   WARD_F_TIME,
-    };
-    for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
-        if (order[i] == f)
-            return i;
-    return 99;
-}
-
 static int cmp_cond(const void *a, const void *b)
 {
     const ward_cond *x = a, *y = b;
@@ -1649,8 +1541,8 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
                        .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
-         seen_port = false, seen_dest = false, seen_domain = false;
-    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0};
+         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false;
+    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0};
     const struct token *dest_tok = NULL;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
@@ -1707,6 +1599,13 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
             adv(ps);
             if (!parse_list(ps, &domains, domain_elem, "domain"))
                 return false;
+        } else if (is_word(t, "user")) {
+            ONCE(seen_user, t);
+            adv(ps);
+            if (tok(ps)->type == T_BANG)
+                return err(ps, tok(ps), "app rules have no negation ('!')");
+            if (!parse_list(ps, &users, num_elem, "uid"))
+                return false;
         } else if (is_word(t, "provider")) {
             ONCE(seen_prov, t);
             adv(ps);
@@ -1739,6 +1638,7 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     vals_sort(&ports);
     vals_sort(&dest);
     vals_sort(&domains);
+    vals_sort(&users);
     r.ports = ports.r;
     r.n_ports = ports.nr;
     r.zones = dest.s;
@@ -1747,6 +1647,8 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     r.n_addrs = dest.nc;
     r.domains = domains.s;
     r.n_domains = domains.ns;
+    r.users = users.r;
+    r.n_users = users.nr;
     r.times = times.w;
     r.n_times = times.nw;
     char origin[512];

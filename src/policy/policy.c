@@ -20,9 +20,7 @@ struct ward_policy {
     ward_policy_extras extras;
     struct pzone *zones;
     size_t n_zones;
-    uid_t trusted[8];
-    size_t n_trusted;
-    bool skip_secrecy;
+    struct secrecy secrecy;
     char *diag;
     size_t errors;
     char **files; /* of the engine in force, for load_more */
@@ -75,28 +73,14 @@ void ward_policy_free(ward_policy *p)
 
 void ward_policy_trust_uid(ward_policy *p, uid_t uid)
 {
-    if (p->n_trusted < sizeof(p->trusted) / sizeof(p->trusted[0]))
-        p->trusted[p->n_trusted++] = uid;
+    struct secrecy *s = &p->secrecy;
+    if (s->n_trusted < sizeof(s->trusted) / sizeof(s->trusted[0]))
+        s->trusted[s->n_trusted++] = uid;
 }
 
 void ward_policy_skip_secrecy(ward_policy *p, bool skip)
 {
-    p->skip_secrecy = skip;
-}
-
-bool policy_trusted(const ward_policy *p, uid_t uid)
-{
-    if (uid == 0 || uid == geteuid())
-        return true;
-    for (size_t i = 0; i < p->n_trusted; i++)
-        if (p->trusted[i] == uid)
-            return true;
-    return false;
-}
-
-bool policy_skip_secrecy(const ward_policy *p)
-{
-    return p->skip_secrecy;
+    p->secrecy.skip = skip;
 }
 
 const char *ward_policy_diagnostics(const ward_policy *p)
@@ -169,7 +153,7 @@ static bool zones_copy(struct pzone **out, const struct zone_def *z, size_t n)
 static int run(ward_policy *p, const char *const *files, size_t n, size_t learned_from,
                const char *name, const char *text, size_t len)
 {
-    struct load ld = {.pol = p, .learned_from = learned_from};
+    struct load ld = {.pol = p, .secrecy = &p->secrecy, .learned_from = learned_from};
     ward_settings_default(&ld.settings);
     extras_default(&ld.extras);
     ld.e = ward_engine_new();
@@ -275,6 +259,7 @@ int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_tex
                              size_t errlen)
 {
     struct load ld = {.pol = p,
+                      .secrecy = &p->secrecy,
                       .e = e,
                       .control = true,
                       .default_provider = rt->provider,

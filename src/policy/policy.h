@@ -44,7 +44,7 @@ typedef struct ward_policy_extras {
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
     size_t n_alerts;
-    struct ward_alert {
+    struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */
         uint32_t count;  /* events ... */
         uint32_t window; /* ... within this many seconds */
@@ -117,10 +117,18 @@ enum ward_print_flags {
  * application rules are printed (the learned rules file). */
 char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider);
 
+/* One application rule as a program's block holds it ("allow out tcp port
+ * 443 provider learned until-restart"), malloc'd (NULL when out of memory).
+ * provider: the rule's provider's name (NULL or "admin": none is printed).
+ * `ward rules add PROGRAM` takes the text back. */
+char *ward_policy_format_rule(const ward_app_rule *r, const char *provider);
+
 /* Text forms of single values, shared with the store (JSON) and the CLI. */
 void ward_policy_fmt_time(const ward_time_window *w, char *buf, size_t len);
 void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len);
 const char *ward_policy_layer_name(enum ward_layer l); /* outbound, inbound, ... */
+/* A layer as the language names it (or by the engine's name); -1 if unknown. */
+int ward_policy_layer_from_word(const char *w);
 void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 /* The i-th value of a condition as the language writes it (raw: strings
  * unquoted and protocols as numbers, as JSON holds them). */

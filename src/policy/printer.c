@@ -11,45 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int policy_field_rank(enum ward_field f);
-
-static const char *const layer_words[WARD_LAYER_COUNT] = {
-    "outbound", "inbound", "bind", "packet-out", "packet-in", "dns",
-};
-
-const char *layer_word(enum ward_layer l)
-{
-    return (unsigned)l < WARD_LAYER_COUNT ? layer_words[l] : "?";
-}
-
-const char *ward_policy_layer_name(enum ward_layer l)
-{
-    return layer_word(l);
-}
-
-int layer_from_word(const char *w)
-{
-    for (int i = 0; i < WARD_LAYER_COUNT; i++)
-        if (!strcmp(layer_words[i], w))
-            return i;
-    if (!strcmp(w, "connect"))
-        return WARD_LAYER_CONNECT_OUT;
-    if (!strcmp(w, "accept"))
-        return WARD_LAYER_ACCEPT_IN;
-    return ward_layer_from_name(w);
-}
-
-bool ward_policy_layer_supported(enum ward_layer l)
-{
-    return l == WARD_LAYER_CONNECT_OUT || l == WARD_LAYER_ACCEPT_IN || l == WARD_LAYER_DNS;
-}
-
-/* Where "to" means the local end: traffic coming in, and binding. */
-bool layer_is_inbound(enum ward_layer l)
-{
-    return l == WARD_LAYER_ACCEPT_IN || l == WARD_LAYER_PACKET_IN || l == WARD_LAYER_BIND;
-}
-
 void ward_policy_quote(const char *s, char *buf, size_t len)
 {
     size_t o = 0;
@@ -314,7 +275,8 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
     return 0;
 }
 
-static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *r)
+/* provider: the rule's provider's name; NULL or "admin" prints none. */
+static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *r)
 {
     char v[8300];
     sb_puts(b, r->action == WARD_ACT_PERMIT ? "allow" : "deny");
@@ -345,16 +307,20 @@ static void put_rule(struct sbuf *b, const ward_engine *e, const ward_app_rule *
         sb_puts(b, " domain ");
         put_list(b, &c);
     }
+    if (r->n_users) {
+        ward_cond c = {.field = WARD_F_UID, .n = r->n_users, .v.range = r->users};
+        sb_puts(b, " user ");
+        put_list(b, &c);
+    }
     if (r->n_times) {
         ward_cond c = {.field = WARD_F_TIME, .n = r->n_times, .v.time = r->times};
         sb_putc(b, ' ');
         put_list(b, &c);
     }
-    if (r->provider != WARD_PROVIDER_ADMIN) {
-        const char *pn = ward_provider_name(e, r->provider);
-        sb_printf(b, " provider %s", pn ? pn : "?");
-    }
-    if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_times)
+    if (provider && strcmp(provider, "admin") != 0)
+        sb_printf(b, " provider %s", provider);
+    if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_users &&
+        !r->n_times)
         sb_puts(b, " any"); /* "deny out any" reads better than a bare "deny out" */
     ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
     if (*v)
@@ -383,7 +349,8 @@ static int cmp_name(const void *a, const void *b)
 
 static int cmp_alert(const void *a, const void *b)
 {
-    return strcmp(((const struct ward_alert *)a)->name, ((const struct ward_alert *)b)->name);
+    return strcmp(((const struct ward_alert_threshold *)a)->name,
+                  ((const struct ward_alert_threshold *)b)->name);
 }
 
 char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider)
@@ -413,7 +380,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));
-        struct ward_alert alerts[WARD_POLICY_MAX_ALERTS];
+        struct ward_alert_threshold alerts[WARD_POLICY_MAX_ALERTS];
         memcpy(alerts, x->alerts, sizeof(alerts));
         qsort(alerts, x->n_alerts, sizeof(alerts[0]), cmp_alert);
         for (size_t i = 0; i < x->n_alerts; i++) {
@@ -507,7 +474,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
                 put_app_head(&b, &a, only ? provider : 0);
             }
             sb_puts(&b, "    ");
-            put_rule(&b, e, &r);
+            const char *pn = ward_provider_name(e, r.provider);
+            put_rule(&b, pn ? pn : "?", &r);
             sb_putc(&b, '\n');
         }
         if (shown)
@@ -520,6 +488,17 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "}\n");
         }
     }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+char *ward_policy_format_rule(const ward_app_rule *r, const char *provider)
+{
+    struct sbuf b = {0};
+    put_rule(&b, provider, r);
     if (b.oom) {
         free(b.s);
         return NULL;

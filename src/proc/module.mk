@@ -1,1 +1,1 @@
-LDLIBS += -lsodium
+proc_LDLIBS := -lsodium

@@ -178,6 +178,7 @@ static void rule_free(ward_proto_rule *r)
 {
     free(r->program);
     free(r->ports);
+    free(r->users);
     free(r->remotes);
     free_strv(r->domains, r->n_domains);
     free_strv(r->zones, r->n_zones);
@@ -217,6 +218,10 @@ void ward_msg_free(ward_msg *m)
         break;
     case WARD_MSG_LOG_REPLY:
         free(m->u.log_reply.rows);
+        break;
+    case WARD_MSG_EXPLAIN:
+        free(m->u.explain.iface);
+        free(m->u.explain.cgroup);
         break;
     case WARD_MSG_EXPLAIN_REPLY:
         free(m->u.explain_reply.filter);
@@ -387,6 +392,23 @@ static json_object *enc_strv(char *const *v, size_t n)
     return a;
 }
 
+/* Ports and uids: N, or [LOW, HIGH]. */
+static json_object *enc_ranges(const ward_range *r, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && i < n; i++) {
+        if (r[i].lo == r[i].hi) {
+            json_object_array_add(a, json_object_new_int64(r[i].lo));
+        } else {
+            json_object *pair = json_object_new_array();
+            json_object_array_add(pair, json_object_new_int64(r[i].lo));
+            json_object_array_add(pair, json_object_new_int64(r[i].hi));
+            json_object_array_add(a, pair);
+        }
+    }
+    return a;
+}
+
 static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
 {
     json_object *o = json_object_new_object();
@@ -412,18 +434,7 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
         if (proto_names[i].num == r->proto)
             pn = proto_names[i].name;
     put(e, o, "proto", pn ? json_object_new_string(pn) : json_object_new_int(r->proto));
-    json_object *ports = json_object_new_array();
-    for (size_t i = 0; ports && i < r->n_ports; i++) {
-        if (r->ports[i].lo == r->ports[i].hi) {
-            json_object_array_add(ports, json_object_new_int64(r->ports[i].lo));
-        } else {
-            json_object *pair = json_object_new_array();
-            json_object_array_add(pair, json_object_new_int64(r->ports[i].lo));
-            json_object_array_add(pair, json_object_new_int64(r->ports[i].hi));
-            json_object_array_add(ports, pair);
-        }
-    }
-    put(e, o, "ports", ports);
+    put(e, o, "ports", enc_ranges(r->ports, r->n_ports));
     json_object *remotes = json_object_new_array();
     for (size_t i = 0; remotes && i < r->n_remotes; i++) {
         char b[WARD_CIDR_STRLEN];
@@ -433,6 +444,8 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
     put(e, o, "remote", remotes);
     put(e, o, "domains", enc_strv(r->domains, r->n_domains));
     put(e, o, "zones", enc_strv(r->zones, r->n_zones));
+    if (r->n_users)
+        put(e, o, "users", enc_ranges(r->users, r->n_users));
     json_object *times = json_object_new_array();
     for (size_t i = 0; times && i < r->n_times; i++) {
         json_object *t = json_object_new_object();
@@ -587,6 +600,16 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
             put_i64(e, o, "log_id", (int64_t)m->u.explain.log_id);
         if (m->u.explain.has_conn)
             put(e, o, "conn", enc_event(e, &m->u.explain.conn));
+        if (m->u.explain.iface)
+            put_str(e, o, "iface", m->u.explain.iface);
+        if (m->u.explain.cgroup)
+            put_str(e, o, "cgroup", m->u.explain.cgroup);
+        if (m->u.explain.has_sha256) {
+            char hex[WARD_SHA256_STRLEN];
+            put_str(e, o, "sha256", ward_sha256_format(&m->u.explain.sha256, hex, sizeof(hex)));
+        }
+        if (m->u.explain.has_gid)
+            put_i64(e, o, "gid", m->u.explain.gid);
         break;
     case WARD_MSG_EXPLAIN_REPLY:
         put_name(e, o, "verdict", table_name(verdict_names, m->u.explain_reply.verdict));
@@ -943,12 +966,13 @@ static bool dec_strv(struct dec *d, json_object *o, const char *key, char ***out
     return true;
 }
 
-static bool dec_port(struct dec *d, json_object *v, ward_range *r)
+/* One value of a list of ranges ("ports", "users"): N or [LOW, HIGH]. */
+static bool dec_range(struct dec *d, json_object *v, const char *key, int64_t max, ward_range *r)
 {
     if (json_object_is_type(v, json_type_int)) {
         int64_t x = json_object_get_int64(v);
-        if (x < 0 || x > 65535)
-            return fail(d, WARD_PE_BAD_FIELD, "\"ports\": port out of range");
+        if (x < 0 || x > max)
+            return fail(d, WARD_PE_BAD_FIELD, "\"%s\": value out of range", key);
         r->lo = r->hi = (uint32_t)x;
         return true;
     }
@@ -956,19 +980,34 @@ static bool dec_port(struct dec *d, json_object *v, ward_range *r)
         json_object *a = json_object_array_get_idx(v, 0), *b = json_object_array_get_idx(v, 1);
         if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
             int64_t lo = json_object_get_int64(a), hi = json_object_get_int64(b);
-            if (lo < 0 || hi > 65535 || lo > hi)
-                return fail(d, WARD_PE_BAD_FIELD, "\"ports\": bad range");
+            if (lo < 0 || hi > max || lo > hi)
+                return fail(d, WARD_PE_BAD_FIELD, "\"%s\": bad range", key);
             r->lo = (uint32_t)lo;
             r->hi = (uint32_t)hi;
             return true;
         }
     }
-    return fail(d, WARD_PE_BAD_FIELD, "\"ports\": a port is a number or [low, high]");
+    return fail(d, WARD_PE_BAD_FIELD, "\"%s\": a value is a number or [low, high]", key);
 }
 
-static const char *const rule_keys[] = {"id",       "program",  "action",  "direction", "proto",
-                                        "ports",    "remote",   "domains", "zones",     "times",
-                                        "provider", "lifetime", "origin",  "text",      NULL};
+static bool dec_ranges(struct dec *d, json_object *o, const char *key, int64_t max,
+                       ward_range **out, size_t *n_out)
+{
+    json_object *a;
+    size_t n;
+    if (!get_array(d, o, key, false, WARD_PROTO_MAX_LIST, &a, &n))
+        return false;
+    if (n && !(*out = calloc(n, sizeof(**out))))
+        return fail(d, WARD_PE_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++, (*n_out)++)
+        if (!dec_range(d, json_object_array_get_idx(a, i), key, max, &(*out)[i]))
+            return false;
+    return true;
+}
+
+static const char *const rule_keys[] = {
+    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains",
+    "zones", "users",   "times",  "provider",  "lifetime", "origin", "text",   NULL};
 static const char *const life_keys[] = {"kind", "expires", "pid", "start_time", "session", NULL};
 static const char *const time_keys[] = {"days", "start", "end", NULL};
 
@@ -1040,13 +1079,9 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
     }
     json_object *a;
     size_t n;
-    if (!get_array(d, o, "ports", false, WARD_PROTO_MAX_LIST, &a, &n))
+    if (!dec_ranges(d, o, "ports", 65535, &r->ports, &r->n_ports) ||
+        !dec_ranges(d, o, "users", UINT32_MAX - 1, &r->users, &r->n_users))
         return false;
-    if (n && !(r->ports = calloc(n, sizeof(*r->ports))))
-        return fail(d, WARD_PE_INTERNAL, "out of memory");
-    for (size_t i = 0; i < n; i++, r->n_ports++)
-        if (!dec_port(d, json_object_array_get_idx(a, i), &r->ports[i]))
-            return false;
     if (!get_array(d, o, "remote", false, WARD_PROTO_MAX_LIST, &a, &n))
         return false;
     if (n && !(r->remotes = calloc(n, sizeof(*r->remotes))))
@@ -1074,6 +1109,33 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
             return false;
         r->times[i] = (ward_time_window){(uint8_t)days, (uint16_t)start, (uint16_t)end};
     }
+    return true;
+}
+
+/* What a described connection carries beyond its event: only with "conn". */
+static bool dec_explain_extra(struct dec *d, json_object *o, ward_msg *m)
+{
+    json_object *g, *sha;
+    const char *hex;
+    if (!get_str(d, o, "iface", false, 15, &m->u.explain.iface) ||
+        !get_str(d, o, "cgroup", false, WARD_PROTO_MAX_STR, &m->u.explain.cgroup) ||
+        !member(d, o, "gid", false, &g) ||
+        !get_u32(d, o, "gid", false, UINT32_MAX - 1, &m->u.explain.gid) ||
+        !member(d, o, "sha256", false, &sha))
+        return false;
+    m->u.explain.has_gid = g != NULL;
+    if (sha) {
+        if (!str_value(d, sha, "sha256", 64, &hex))
+            return false;
+        if (ward_sha256_parse(hex, &m->u.explain.sha256) != 0)
+            return fail(d, WARD_PE_BAD_FIELD, "\"sha256\": 64 hex digits expected");
+        m->u.explain.has_sha256 = true;
+    }
+    if ((m->u.explain.iface || m->u.explain.cgroup || m->u.explain.has_sha256 ||
+         m->u.explain.has_gid) &&
+        !m->u.explain.has_conn)
+        return fail(d, WARD_PE_BAD_FIELD,
+                    "\"iface\", \"cgroup\", \"sha256\" and \"gid\" go with \"conn\"");
     return true;
 }
 
@@ -1170,7 +1232,8 @@ static const char *const *body_keys(enum ward_msg_type t)
                                             "verdict", "remote", "domain",  "uid",      "after_id",
                                             "limit",   "gaps",   NULL};
     static const char *const log_reply[] = {"type", "id", "rows", "more", NULL};
-    static const char *const explain[] = {"type", "id", "log_id", "conn", NULL};
+    static const char *const explain[] = {"type",   "id",     "log_id", "conn", "iface",
+                                          "cgroup", "sha256", "gid",    NULL};
     static const char *const explain_reply[] = {"type",      "id",     "verdict", "reason",
                                                 "filter_id", "filter", "text",    NULL};
     static const char *const prompt[] = {"type", "id", "prompt_id", "timeout_s", "conn", NULL};
@@ -1331,7 +1394,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
         if (!m->u.explain.log_id == !m->u.explain.has_conn)
             return fail(d, m->u.explain.has_conn ? WARD_PE_BAD_FIELD : WARD_PE_MISSING_FIELD,
                         "explain takes one of \"log_id\" or \"conn\"");
-        return true;
+        return dec_explain_extra(d, o, m);
     case WARD_MSG_EXPLAIN_REPLY:
         return GET_ENUM(d, o, "verdict", true, verdict_names, m->u.explain_reply.verdict) &&
                GET_ENUM(d, o, "reason", true, reason_names, m->u.explain_reply.reason) &&

@@ -1,4 +1,5 @@
 # Control protocol: JSON over a unix socket (json-c).
-LDLIBS += -ljson-c
+proto_USES   := engine util
+proto_LDLIBS := -ljson-c
 FUZZ_MODULES += proto util
 FUZZ_LDLIBS += -ljson-c

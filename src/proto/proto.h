@@ -24,8 +24,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log/log.h"
 #include "ward/engine.h"
 #include "ward/event.h"
+#include "ward/prompt.h"
 
 #define WARD_PROTO_VERSION   1u
 #define WARD_PROTO_MAX_MSG   65536u /* bytes, newline included */
@@ -91,20 +93,6 @@ enum ward_proto_err {
 };
 const char *ward_proto_err_name(enum ward_proto_err e); /* the wire code */
 
-/* A prompt answer's reach and how long it lasts (issue 5). */
-enum ward_scope {
-    WARD_SCOPE_DESTINATION, /* this remote address (or domain) and port */
-    WARD_SCOPE_PORT,        /* this remote port, any address */
-    WARD_SCOPE_ANY,         /* any destination */
-};
-enum ward_duration {
-    WARD_DUR_ONCE,
-    WARD_DUR_MINUTES,       /* `minutes` minutes */
-    WARD_DUR_UNTIL_EXIT,    /* until the program (pid, start time) exits */
-    WARD_DUR_UNTIL_RESTART, /* until wardd restarts */
-    WARD_DUR_FOREVER,       /* a persistent learned rule */
-};
-
 /* An application rule as the protocol carries it. Lists are heap arrays
  * owned by the message. */
 typedef struct ward_proto_rule {
@@ -121,6 +109,8 @@ typedef struct ward_proto_rule {
     size_t n_domains;
     char **zones;
     size_t n_zones;
+    ward_range *users; /* the process's uid */
+    size_t n_users;
     ward_time_window *times;
     size_t n_times;
     char *provider; /* NULL: "admin" */
@@ -132,6 +122,10 @@ typedef struct ward_proto_rule {
      * origin are not given. NULL: the fields say it. */
     char *text;
 } ward_proto_rule;
+
+/* The engine's view of a wire rule: its lists borrowed (valid while r is),
+ * no provider (the caller resolves the name). */
+ward_app_rule ward_proto_rule_view(const ward_proto_rule *r);
 
 typedef struct ward_proto_status {
     uint32_t version;
@@ -153,23 +147,6 @@ typedef struct ward_proto_status {
     uint64_t kernel_lost;        /* ... lost: their ring was full (this run) */
     uint64_t folded;             /* repeats counted into an earlier row, not rows of their own */
 } ward_proto_status;
-
-/* A log query (also what src/log runs). Strings owned by the message. */
-typedef struct ward_log_filter {
-    char *program;    /* exe: exact path, or a glob with * and ?; NULL any */
-    int64_t since_ns; /* 0: unbounded */
-    int64_t until_ns; /* 0: unbounded; exclusive */
-    int verdict;      /* enum ward_verdict; -1 any */
-    bool has_remote;
-    ward_cidr remote; /* remote address inside this prefix */
-    char *domain;     /* remote domain: exact or "*.suffix"; NULL any */
-    bool has_uid;
-    uint32_t uid;      /* set by the server for non-admin peers */
-    uint64_t after_id; /* paging: rows with a larger id */
-    uint32_t limit;    /* 0: 1000; at most 100000 */
-    bool gaps;         /* instead of rows: the gaps in the boots' sequence numbers
-                        * (WARD_EVENT_GAP rows; only since/until/limit apply) */
-} ward_log_filter;
 
 typedef struct ward_msg {
     enum ward_msg_type type;
@@ -222,7 +199,14 @@ typedef struct ward_msg {
         struct {
             uint64_t log_id; /* a logged connection, or 0 and ... */
             bool has_conn;
-            ward_event conn; /* ... a described one */
+            ward_event conn; /* ... a described one, with what an event does not
+                              * carry (NULL / false: unknown): */
+            char *iface;     /* interface name */
+            char *cgroup;    /* the process's cgroup path */
+            bool has_sha256; /* the executable's digest */
+            ward_sha256 sha256;
+            bool has_gid;
+            uint32_t gid;
         } explain;
         struct {
             enum ward_verdict verdict;
@@ -354,6 +338,10 @@ int ward_conn_send(ward_conn *c, const ward_msg *m, const int *fds, size_t nfds)
 int ward_conn_send_error(ward_conn *c, uint32_t id, enum ward_proto_err code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int ward_conn_send_ok(ward_conn *c, uint32_t id);
+/* A `failed` error carrying all of a long message (a parser's every
+ * diagnostic) as far as one string holds, cut at a line; where
+ * ward_conn_send_error keeps a short one. */
+int ward_conn_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text);
 /* Sends rows (or rules) as several replies of at most WARD_PROTO_MAX_MSG,
  * all with `more` set but the last. */
 int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, size_t n);

@@ -582,3 +582,20 @@ int ward_server_run(ward_server *s, int timeout_ms)
     }
     return n;
 }
+
+int ward_conn_send_failed(ward_conn *c, uint32_t id, const char *prefix, const char *text)
+{
+    /* As much as a client accepts in one string, cut at a line. */
+    static const char cut[] = "... (more in wardd's log)\n";
+    char msg[WARD_PROTO_MAX_STR];
+    int n = snprintf(msg, sizeof(msg), "%s%s", prefix, text);
+    if (n >= (int)sizeof(msg)) {
+        char *nl = memrchr(msg, '\n', sizeof(msg) - sizeof(cut));
+        size_t at = nl ? (size_t)(nl - msg) + 1 : sizeof(msg) - sizeof(cut);
+        memcpy(msg + at, cut, sizeof(cut));
+    }
+    ward_msg m = {.type = WARD_MSG_ERROR, .id = id};
+    m.u.error.code = WARD_PE_FAILED;
+    m.u.error.message = msg;
+    return ward_conn_send(c, &m, NULL, 0);
+}

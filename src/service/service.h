@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/proto.h"
 #include "ward/engine.h"
+#include "ward/prompt.h"
 
 /* ---- Prompts ------------------------------------------------------------- */
 
@@ -57,13 +57,6 @@ int64_t prompts_next_deadline(const prompt_table *t);
 size_t prompts_expired(const prompt_table *t, int64_t now_ms, uint64_t *ids, size_t max);
 
 /* ---- Learning ------------------------------------------------------------ */
-
-typedef struct ward_answer {
-    enum ward_action action; /* PERMIT or BLOCK */
-    enum ward_scope scope;
-    enum ward_duration duration;
-    uint32_t minutes; /* WARD_DUR_MINUTES */
-} ward_answer;
 
 /* Teaches the engine an answer about r (the prompt's first connection, made
  * by process pid/start_time): appends a rule of provider "learned" to the

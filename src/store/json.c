@@ -89,6 +89,21 @@ static json_object *str_array(const char *const *s, size_t n)
     return a;
 }
 
+/* Ports and uids as the language writes them: "80", "1000-1999". */
+static json_object *range_array(const ward_range *r, size_t n)
+{
+    char v[32];
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].lo == r[i].hi)
+            snprintf(v, sizeof(v), "%u", r[i].lo);
+        else
+            snprintf(v, sizeof(v), "%u-%u", r[i].lo, r[i].hi);
+        json_object_array_add(a, jstr(v));
+    }
+    return a;
+}
+
 static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
 {
     char v[8300];
@@ -102,21 +117,14 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
         ward_policy_fmt_proto(r->proto, v, sizeof(v));
         json_object_object_add(j, "proto", jstr(v));
     }
-    a = json_object_new_array();
-    for (size_t i = 0; i < r->n_ports; i++) {
-        if (r->ports[i].lo == r->ports[i].hi)
-            snprintf(v, sizeof(v), "%u", r->ports[i].lo);
-        else
-            snprintf(v, sizeof(v), "%u-%u", r->ports[i].lo, r->ports[i].hi);
-        json_object_array_add(a, jstr(v));
-    }
-    json_object_object_add(j, "ports", a);
+    json_object_object_add(j, "ports", range_array(r->ports, r->n_ports));
     json_object_object_add(j, "zones", str_array(r->zones, r->n_zones));
     a = json_object_new_array();
     for (size_t i = 0; i < r->n_addrs; i++)
         json_object_array_add(a, jstr(ward_cidr_format(&r->addrs[i], v, sizeof(v))));
     json_object_object_add(j, "addresses", a);
     json_object_object_add(j, "domains", str_array(r->domains, r->n_domains));
+    json_object_object_add(j, "users", range_array(r->users, r->n_users));
     a = json_object_new_array();
     for (size_t i = 0; i < r->n_times; i++) {
         ward_policy_fmt_time(&r->times[i], v, sizeof(v));
@@ -502,6 +510,10 @@ static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
     if ((a = get_arr(r, "domains")) && json_object_array_length(a)) {
         put(o, " domain ");
         put_list(o, a, true, false);
+    }
+    if ((a = get_arr(r, "users")) && json_object_array_length(a)) {
+        put(o, " user ");
+        put_list(o, a, false, false);
     }
     if ((a = get_arr(r, "times")) && json_object_array_length(a)) {
         put(o, " ");

@@ -76,6 +76,27 @@ check "rules add: a refused rule leaves nothing behind" bash -c "! '$B/ward' rul
 check "rules add: a persistent rule of another provider is refused" \
     bash -c "! '$B/ward' rules add --provider fleet /usr/bin/t5 allow out tcp 2>/dev/null &&
              ! '$B/ward' rules list | grep -q /usr/bin/t5"
+# Every word of a program's rule: the users a rule is for, too.
+"$B/ward" rules add /usr/bin/t6 allow out tcp port 80 to lan user 1000-1999,0 \
+    until-restart >/dev/null 2>"$T/t6.err"
+check "rules add: user" bash -c \
+    "'$B/ward' rules list | grep /usr/bin/t6 | grep -q 'user { 0, 1000-1999 }'"
+explain_t6() {
+    "$B/ward" explain --daemon --app /usr/bin/t6 --proto tcp --to 10.1.2.3 --port 80 --uid "$1"
+}
+check "rules add: the user rule holds for its users" bash -c \
+    "$(declare -f explain_t6); B='$B'; explain_t6 1500 | grep -q 'decision: permit.*reason app-rule'"
+check "rules add: ... and not for others" bash -c \
+    "$(declare -f explain_t6); B='$B'; explain_t6 2000 | grep -q 'no match: user 2000 is not the rule'"
+# What `ward rules list` prints after the program is a rule `ward rules add`
+# takes back, and that prints the same.
+for p in t1 t3 t6; do
+    line=$(rules | awk -v p="\"/usr/bin/$p\"" '$2 == p { $1 = ""; $2 = ""; sub(/^ +/, ""); print }')
+    # shellcheck disable=SC2086 # the rule's words, as a user types them
+    "$B/ward" rules add "/usr/bin/$p-copy" $line >/dev/null 2>>"$T/copy.err"
+    copy=$(rules | awk -v p="\"/usr/bin/$p-copy\"" '$2 == p { $1 = ""; $2 = ""; sub(/^ +/, ""); print }')
+    check "rules list: the $p rule as printed is added back the same" [ -n "$line" -a "$line" = "$copy" ]
+done
 nk_stop
 nk_start
 check "restart: the until-restart rule is gone" bash -c "! '$B/ward' rules list | grep -q /usr/bin/a"

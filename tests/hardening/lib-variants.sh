@@ -6,18 +6,13 @@
 # netns B is counted by nft counters in B's input hook (B's own table, in
 # B's namespace), one per variant: tcp4, tcp6 (port 8080), udp4, udp6 (port
 # 5300), from A's addresses. A leak is a packet of a variant arriving.
-WARD=$WK_BUILD/bin/ward
-WARDD=$WK_BUILD/bin/wardd
-[ -x "$WARDD" ] || wk_skip_all "no $WARDD"
-export WARD_SOCKET=$WK_TMP/run/control.sock
-D=$WK_TMP/denied/wk-client
+# wardd is started and stopped as every kernel test does (tests/kernel/wardd.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/../kernel/wardd.sh"
 VARIANTS="tcp4 tcp6 udp4 udp6"
-mkdir -p "$WK_TMP/etc"
-chmod 755 "$WK_TMP" "$WK_TMP/etc"
 
 # hv_policy MODE [EXTRA]: fail-mode MODE, the denied program, EXTRA lines.
 hv_policy() {
-    cat >"$WK_TMP/etc/ward.conf" <<CONF
+    ward_policy <<CONF
 set mode ask
 set no-prompter block
 set unattributed block
@@ -27,26 +22,16 @@ app "$D" {
     deny out any
 }
 CONF
-    chmod 644 "$WK_TMP/etc/ward.conf"
 }
+# hv_wardd: a new wardd (its log: $HV_LOG); hv_kill: SIGKILL; hv_stop: SIGTERM.
 HV_N=0
 hv_wardd() {
     HV_N=$((HV_N + 1))
     HV_LOG=$WK_TMP/wardd$HV_N.log
-    wk_bg wardd$HV_N nsenter --net=/run/netns/$NS_A "$WARDD" --foreground \
-        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    eval "HV_PID=\$WK_PID_wardd$HV_N"
-    wk_wait_for "$HV_LOG" "ready" 30
+    start_wardd "wardd$HV_N"
 }
-hv_kill() {
-    kill -9 "$HV_PID" 2>/dev/null
-    wait "$HV_PID" 2>/dev/null
-}
-hv_stop() {
-    kill -TERM "$HV_PID" 2>/dev/null
-    wait "$HV_PID" 2>/dev/null
-}
+hv_kill() { kill9_wardd "wardd$HV_N"; }
+hv_stop() { stop_wardd "wardd$HV_N"; }
 
 # The peers and the counters in B.
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080 6

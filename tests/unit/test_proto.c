@@ -51,6 +51,7 @@ static void sample_event(ward_event *ev, uint64_t n)
 }
 
 static ward_range ports[] = {{80, 80}, {8000, 8080}};
+static ward_range users[] = {{0, 0}, {1000, 1999}};
 static ward_cidr remotes[2];
 static char *domains[] = {"example.com", "*.example.org"};
 static char *zones[] = {"internet"};
@@ -76,6 +77,8 @@ static void sample_rule(ward_proto_rule *r, uint64_t id)
     r->n_zones = 1;
     r->times = times;
     r->n_times = 2;
+    r->users = users;
+    r->n_users = 2;
     r->provider = "learned";
     r->lifetime.kind = WARD_LIFE_TIMED;
     r->lifetime.expires = 1763900000;
@@ -194,6 +197,12 @@ static ward_msg sample(enum ward_msg_type t)
     case WARD_MSG_EXPLAIN:
         m.u.explain.has_conn = true;
         sample_event(&m.u.explain.conn, 0);
+        m.u.explain.iface = "eth0";
+        m.u.explain.cgroup = "/user.slice";
+        m.u.explain.has_sha256 = true;
+        memset(m.u.explain.sha256.b, 0xab, sizeof(m.u.explain.sha256.b));
+        m.u.explain.has_gid = true;
+        m.u.explain.gid = 100;
         break;
     case WARD_MSG_EXPLAIN_REPLY:
         m.u.explain_reply.verdict = WARD_V_BLOCK;
@@ -293,8 +302,27 @@ static void test_round_trip_fields(void **state)
     assert_int_equal(r->lifetime.kind, WARD_LIFE_TIMED);
     assert_int_equal(r->lifetime.expires, 1763900000);
     assert_string_equal(r->provider, "learned");
+    assert_int_equal(r->n_users, 2);
+    assert_int_equal(r->users[1].lo, 1000);
+    assert_int_equal(r->users[1].hi, 1999);
     ward_msg_free(&back);
     free(s);
+
+    m = sample(WARD_MSG_EXPLAIN);
+    s = encode(&m, &len);
+    assert_int_equal(decode_str(s, &back), WARD_PE_OK);
+    assert_string_equal(back.u.explain.iface, "eth0");
+    assert_string_equal(back.u.explain.cgroup, "/user.slice");
+    assert_true(back.u.explain.has_sha256);
+    assert_memory_equal(&back.u.explain.sha256, &m.u.explain.sha256, sizeof(ward_sha256));
+    assert_true(back.u.explain.has_gid);
+    assert_int_equal(back.u.explain.gid, 100);
+    ward_msg_free(&back);
+    free(s);
+    /* Without a described connection they have nothing to describe. */
+    assert_int_equal(
+        decode_str("{\"type\":\"explain\",\"id\":1,\"log_id\":4,\"iface\":\"lo\"}", &back),
+        WARD_PE_BAD_FIELD);
 
     /* A minimal rule gets the defaults. */
     assert_int_equal(

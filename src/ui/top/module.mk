@@ -6,10 +6,12 @@ TOP_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 ui_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-top
 
-$(BUILD_DIR)/bin/ward-top: $(TOP_OBJS) $(foreach m,$(LIB_MODULES),$(BUILD_DIR)/lib/libward_$(m).a)
+top_USES   := policy proto ring
+top_LDLIBS := $(TOP_LIBS) -ljson-c
+$(BUILD_DIR)/bin/ward-top: $(TOP_OBJS) $$(call prog_libs,top)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOP_OBJS) $(LINK_LIBS) $(LDLIBS) $(TOP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOP_OBJS) $(call prog_link,top)
 
 # The traffic replies' reader (json-c, no curses) under libFuzzer.
 build/fuzz/fuzz_top_traffic: tests/fuzz/fuzz_top_traffic.c src/ui/top/traffic_parse.c \

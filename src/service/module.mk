@@ -1,0 +1,2 @@
+# Prompts and learning: pure logic over the engine.
+service_USES := engine
