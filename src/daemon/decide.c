@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "daemon/journal.h"
 
 #include <limits.h>
 #include <net/if.h>
@@ -64,6 +65,7 @@ void wardd_emit(struct wardd *d, ward_event *ev)
     ev->bseq = d->next_bseq++;
     ward_ring_write(d->ring, ev);
     ward_log_submit(d->log, ev);
+    wardd_journal_event(ev);
     d->mark->next = d->next_bseq;
     d->mark->last_ns = ev->time_ns;
 }
