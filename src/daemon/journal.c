@@ -207,8 +207,13 @@ static void event_entry(struct entry *e, const ward_event *ev)
     bool alert = ev->kind == WARD_EVENT_ALERT;
     const char *verdict = ward_proto_verdict_name((enum ward_verdict)ev->verdict);
     char proto[8], local[WARD_IP_STRLEN] = "", remote[WARD_IP_STRLEN] = "";
-    ward_ip_format(&ev->local, local, sizeof(local));
-    ward_ip_format(&ev->remote, remote, sizeof(remote));
+    /* An all-zero address is one the record does not know (a connect
+     * decided in the kernel has no local address yet): no field, not "::". */
+    static const ward_ip none;
+    if (memcmp(&ev->local, &none, sizeof(none)))
+        ward_ip_format(&ev->local, local, sizeof(local));
+    if (memcmp(&ev->remote, &none, sizeof(none)))
+        ward_ip_format(&ev->remote, remote, sizeof(remote));
     const char *exe = ev->exe[0] ? ev->exe : "(unknown program)";
     if (alert)
         fieldf(e, "MESSAGE", "alert %s: %s%s%s (%u)", ev->filter, remote[0] ? "from " : "", remote,

@@ -65,7 +65,8 @@ wk_check "a decision's fields: MESSAGE_ID, PID, REMOTE, ports, proto, priority" 
     wait_entries 1 "$A_PERMIT and e['MESSAGE_ID'] == '$ID_DECISION' and e['WARD_PID'].isdigit() \
         and int(e['WARD_PID']) > 1 and e['WARD_REMOTE'] == '$IP_B' and e['WARD_RPORT'] == '8080' \
         and e['WARD_PROTO'] == 'tcp' and e['WARD_DIRECTION'] == 'out' and e['PRIORITY'] == '6' \
-        and e['SYSLOG_IDENTIFIER'] == 'wardd' and '$A' in e['MESSAGE'] and 'WARD_SEQ' in e"
+        and e['SYSLOG_IDENTIFIER'] == 'wardd' and '$A' in e['MESSAGE'] and 'WARD_SEQ' in e \
+        and e.get('WARD_LOCAL') != '::'"
 wk_check "a refused connection is logged at notice priority" \
     wait_entries 1 "$D_BLOCK and e['PRIORITY'] == '5' and e['MESSAGE_ID'] == '$ID_DECISION'"
 for port in $(seq 7001 7015); do wk_in_b "$WK_CLIENT" tcp4 $IP_A "$port" 2 >/dev/null; done
