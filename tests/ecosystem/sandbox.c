@@ -32,8 +32,11 @@ static int family(const char *name)
     static const struct {
         const char *name;
         int af;
-    } afs[] = {{"AF_UNIX", AF_UNIX},       {"AF_INET", AF_INET},   {"AF_INET6", AF_INET6},
-               {"AF_NETLINK", AF_NETLINK}, {"AF_PACKET", AF_PACKET}};
+    } afs[] = {{"AF_UNIX", AF_UNIX},
+               {"AF_INET", AF_INET},
+               {"AF_INET6", AF_INET6},
+               {"AF_NETLINK", AF_NETLINK},
+               {"AF_PACKET", AF_PACKET}};
     for (size_t i = 0; i < sizeof(afs) / sizeof(afs[0]); i++)
         if (!strcmp(name, afs[i].name))
             return afs[i].af;
@@ -75,8 +78,8 @@ int main(int argc, char **argv)
                 continue; /* a name this architecture does not have */
             /* Restricted below: their rules go in with the checks. */
             if ((families && !strcmp(s, "socket")) ||
-                (mdwe && (!strcmp(s, "mmap") || !strcmp(s, "mprotect") ||
-                          !strcmp(s, "pkey_mprotect"))))
+                (mdwe &&
+                 (!strcmp(s, "mmap") || !strcmp(s, "mprotect") || !strcmp(s, "pkey_mprotect"))))
                 continue;
             if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
                 return fail(s, rc);
