@@ -7,4 +7,9 @@ cd "$(dirname "$0")/../.."
 command -v dpkg-buildpackage >/dev/null || { echo "1..0 # SKIP no dpkg-buildpackage"; exit 0; }
 OUT=$(mktemp -d /tmp/ward-package-test.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
-./scripts/package "$OUT"
+# A build that does not finish (a very loaded machine) is a failure said
+# here, not lines that silently never come.
+timeout 850 ./scripts/package "$OUT"
+rc=$?
+[ $rc -eq 124 ] && echo "not ok 999 - scripts/package finished within 850 s"
+exit $rc
