@@ -25,6 +25,7 @@ struct cli_follow {
     uint64_t seen_boot; /* the last log row printed: its run and number */
     uint64_t seen_bseq;
     bool seen;
+    bool from_oldest; /* a ring of a new run: all of it is new to us */
 };
 
 static int subscribe(ward_client *c, void *ctx)
@@ -42,7 +43,7 @@ static int subscribe(ward_client *c, void *ctx)
             close(fds[i]);
         return -1;
     }
-    fw->rd = ward_ring_reader_open(fds[0], false);
+    fw->rd = ward_ring_reader_open(fds[0], fw->from_oldest);
     close(fds[0]);
     if (!fw->rd) {
         fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
@@ -105,14 +106,34 @@ static bool selected(const ward_log_filter *f, const ward_event *ev)
     return true;
 }
 
+/* Prints what the ring holds that was not printed; the count so far. */
+static unsigned long drain(cli_follow *fw, const ward_log_filter *f, unsigned long printed,
+                           unsigned long count, void (*print)(const ward_event *ev, void *ctx),
+                           void *ctx)
+{
+    ward_event ev;
+    uint64_t lost = 0;
+    while ((!count || printed < count) && ward_ring_read(fw->rd, &ev, &lost) > 0) {
+        if (lost)
+            fprintf(stderr, "%s: %llu events lost: this reader fell behind\n", cli_prog,
+                    (unsigned long long)lost);
+        lost = 0;
+        if (fw->seen && ev.boot == fw->seen_boot && ev.bseq <= fw->seen_bseq)
+            continue; /* printed from the log already */
+        if (!selected(f, &ev))
+            continue;
+        print(&ev, ctx);
+        printed++;
+    }
+    return printed;
+}
+
 int cli_follow_run(cli_follow *fw, const ward_log_filter *f, unsigned long count,
                    void (*print)(const ward_event *ev, void *ctx), void *ctx)
 {
     unsigned long printed = 0;
     int rc = 0;
     while (!rc && (!count || printed < count)) {
-        /* The control connection closing means wardd went away: a new one
-         * has a new ring, so subscribe again. */
         struct pollfd p[2] = {{fw->efd, POLLIN, 0}, {ward_client_fd(fw->c), POLLIN, 0}};
         if (poll(p, 2, -1) < 0)
             continue;
@@ -120,31 +141,23 @@ int cli_follow_run(cli_follow *fw, const ward_log_filter *f, unsigned long count
             char b;
             if (p[1].revents & (POLLHUP | POLLERR) ||
                 recv(ward_client_fd(fw->c), &b, 1, MSG_PEEK) <= 0) {
+                /* wardd went away: what its ring still holds first, then
+                 * the new run's ring from its oldest event, so what the new
+                 * wardd published before we got back is not missed. */
+                printed = drain(fw, f, printed, count, print, ctx);
                 unsubscribe(fw);
                 ward_client_close(fw->c);
+                fw->from_oldest = true;
                 fw->c = cli_reconnect("ward-log", subscribe, fw);
                 fprintf(stderr, "%s: wardd restarted: following its new run\n", cli_prog);
-                continue;
+            } else {
+                ward_msg m; /* a push nobody asked for: read past it */
+                if (ward_client_recv(fw->c, &m, NULL, NULL, 0) == 1)
+                    ward_msg_free(&m);
             }
-            ward_msg m; /* a push nobody asked for: read past it */
-            if (ward_client_recv(fw->c, &m, NULL, NULL, 0) == 1)
-                ward_msg_free(&m);
         }
         ward_ring_eventfd_drain(fw->efd);
-        ward_event ev;
-        uint64_t lost = 0;
-        while ((!count || printed < count) && ward_ring_read(fw->rd, &ev, &lost) > 0) {
-            if (lost)
-                fprintf(stderr, "%s: %llu events lost: this reader fell behind\n", cli_prog,
-                        (unsigned long long)lost);
-            lost = 0;
-            if (fw->seen && ev.boot == fw->seen_boot && ev.bseq <= fw->seen_bseq)
-                continue; /* printed from the log already */
-            if (!selected(f, &ev))
-                continue;
-            print(&ev, ctx);
-            printed++;
-        }
+        printed = drain(fw, f, printed, count, print, ctx);
         if (fflush(stdout) != 0 || ferror(stdout))
             rc = 1; /* the reader went away: nothing more to do */
     }

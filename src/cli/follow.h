@@ -23,7 +23,8 @@ cli_follow *cli_follow_start(const char *name);
 void cli_follow_seen(cli_follow *fw, const ward_event *row);
 /* Prints the live events f selects (program, verdict, remote, domain;
  * times are not used) with print, until count were printed (0: no end) or
- * stdout fails; follows wardd across restarts. Returns 0, or 1 when
+ * stdout fails; follows wardd across restarts (the new run's ring is read
+ * from its oldest event: what it published before we got back is printed). Returns 0, or 1 when
  * stdout failed. */
 int cli_follow_run(cli_follow *fw, const ward_log_filter *f, unsigned long count,
                    void (*print)(const ward_event *ev, void *ctx), void *ctx);

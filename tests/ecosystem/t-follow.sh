@@ -40,9 +40,11 @@ wk_check "--verdict filters live events; text has no row id yet" bash -c \
     "grep -q '^-  *.*$A' '$WK_TMP/text.log' && ! grep -q '$D' '$WK_TMP/text.log'"
 stop_wardd wardd
 start_wardd wardd2 || { wk_notok "wardd starts again"; exit 1; }
-sleep 1
+# At once: the followers are still waiting to reconnect (they back off).
 wk_check "after a restart" [ "$(wk_client "$D" tcp4 $IP_B 9002 2)" = "err EPERM" ]
-wk_check "--follow follows the new run" wk_wait_for "$WK_TMP/all.log" '"rport":9002' 15
+wk_check "--follow follows the new run, from its first event" \
+    wk_wait_for "$WK_TMP/all.log" '"rport":9002' 15
+wk_check "... once" [ "$(grep -c '"rport":9002' "$WK_TMP/all.log")" -eq 1 ]
 wk_check "--follow with --until or --gaps is a usage error" bash -c \
     "'$WARD' log --follow --gaps 2>/dev/null; [ \$? -eq 2 ] &&
      { '$WARD' log --follow --until 1h 2>/dev/null; [ \$? -eq 2 ]; }"
