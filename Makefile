@@ -5,6 +5,7 @@
 #   make check           the whole test suite (tests/run does the same, installing deps first)
 #   make fuzz            libFuzzer targets (clang) into build/fuzz
 #   make format          clang-format every C file
+#   make man             man pages; make install DESTDIR=D (dist/install.mk)
 #
 # Layout: every folder src/NAME holding .c files is one module. Library modules
 # become build/MODE/lib/libward_NAME.a; src/cli becomes the `ward` binary and
@@ -84,6 +85,8 @@ prog_link = -Wl,--start-group $(call prog_libs,$(1)) -Wl,--end-group \
 # Module fragments first: they may set NAME_EXCLUDE, NAME_CFLAGS, NAME_USES,
 # NAME_LDLIBS, extra targets.
 -include $(wildcard src/*/module.mk src/ui/*/module.mk)
+# Man pages and `make install` (dist/install.mk).
+-include $(wildcard dist/*.mk)
 
 $(foreach m,$(LIB_MODULES),$(eval $(call lib_template,$(m))))
 

@@ -3,12 +3,13 @@
  *
  *   ward log [--program PATH|GLOB] [--since WHEN] [--until WHEN]
  *            [--verdict permit|block|...] [--remote CIDR] [--domain NAME]
- *            [--limit N] [--json|--csv]
+ *            [--limit N] [--json|--csv] [--follow]
  *   ward log --gaps [--since WHEN] [--until WHEN]
  *
  * Every decision has a number within its run of wardd (boot, bseq): --gaps
  * lists the decisions that were published and never logged (the log's
- * queue was full, or wardd was killed before writing them).
+ * queue was full, or wardd was killed before writing them). --follow then
+ * prints each new decision and alert as it happens (cli/follow.c).
  *
  * WHEN is "YYYY-MM-DD HH:MM[:SS]" (local time), unix seconds, or an age such
  * as 30s, 10m, 2h, 7d. Anyone may read their own connections; root and group
@@ -22,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
+#include "cli/follow.h"
 #include "log/log.h"
 
 static int usage(void)
@@ -29,6 +31,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: %s log [--program P] [--since WHEN] [--until WHEN] [--verdict V]\n"
             "              [--remote CIDR] [--domain NAME] [--limit N] [--json|--csv]\n"
+            "              [--follow]\n"
             "       %s log --gaps [--since WHEN] [--until WHEN] [--json]\n",
             cli_prog, cli_prog);
     return EXIT_USAGE;
@@ -63,7 +66,22 @@ static int64_t parse_when(const char *s)
 struct rows_out {
     int format; /* 0 text, 1 JSON lines, 2 CSV */
     bool header_done;
+    cli_follow *follow; /* --follow: told which rows were printed */
 };
+
+/* A live event (--follow): no row id yet. */
+static void print_live(const ward_event *ev, void *ctx)
+{
+    struct rows_out *o = ctx;
+    if (o->format == 1) {
+        cli_print_event_json(stdout, ev);
+    } else if (o->format == 2) {
+        ward_log_write_csv(stdout, ev);
+    } else {
+        printf("%-6s ", "-");
+        cli_print_event(stdout, ev);
+    }
+}
 
 static void print_rows(const ward_msg *part, void *ctx)
 {
@@ -75,6 +93,8 @@ static void print_rows(const ward_msg *part, void *ctx)
     }
     for (size_t i = 0; i < part->u.log_reply.n; i++) {
         const ward_event *ev = &part->u.log_reply.rows[i];
+        if (o->follow)
+            cli_follow_seen(o->follow, ev);
         if (format == 1)
             cli_print_event_json(stdout, ev);
         else if (format == 2)
@@ -95,13 +115,15 @@ int cmd_log(int argc, char **argv)
     ward_log_filter *f = &req.u.log_query;
     f->verdict = -1;
     f->limit = 1000;
-    bool json = false, csv = false;
+    bool json = false, csv = false, follow = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (strcmp(a, "--csv") == 0) {
             csv = true;
+        } else if (strcmp(a, "--follow") == 0) {
+            follow = true;
         } else if (strcmp(a, "--gaps") == 0) {
             f->gaps = true;
         } else if (!v) {
@@ -143,9 +165,20 @@ int cmd_log(int argc, char **argv)
         }
     }
     if ((json && csv) ||
-        (f->gaps && (csv || f->program || f->verdict >= 0 || f->has_remote || f->domain)))
+        (f->gaps && (csv || f->program || f->verdict >= 0 || f->has_remote || f->domain)) ||
+        (follow && (f->gaps || f->until_ns)))
         return usage();
-    struct rows_out out = {json ? 1 : csv ? 2 : 0, false};
+    struct rows_out out = {json ? 1 : csv ? 2 : 0, false, NULL};
+    /* Subscribed before the log is read: nothing published in between is
+     * missed. */
+    if (follow && !(out.follow = cli_follow_start("ward-log")))
+        return 1;
     int rc = cli_request_parts("ward-log", &req, WARD_MSG_LOG_REPLY, print_rows, &out) < 0;
+    if (follow) {
+        fflush(stdout);
+        if (!rc)
+            rc = cli_follow_run(out.follow, f, 0, print_live, &out);
+        cli_follow_free(out.follow);
+    }
     return rc;
 }

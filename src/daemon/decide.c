@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "daemon/journal.h"
 
 #include <limits.h>
 #include <net/if.h>

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "daemon/journal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ tamper_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, co
     WARD_EVENT_SET(&ev, cmdline, what);
     ward_ring_write(d->ring, &ev);
     ward_log_submit(d->log, &ev);
+    wardd_journal_event(&ev);
 }
 
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms)

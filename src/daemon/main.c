@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "daemon/journal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -211,6 +212,7 @@ static int setup(struct wardd *d)
     wardd_until_exit_sweep(d);
 
     wardd_mark_open(d);
+    wardd_journal_open();
     ward_log_config lc = {
         .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
@@ -337,6 +339,7 @@ static void teardown(struct wardd *d)
                   (unsigned long long)missing, (unsigned long long)ls.dropped,
                   (unsigned long long)ls.errors);
     }
+    wardd_journal_close();
     wardd_mark_close(d);
     free(d->programmed);
     free(d->programmed_app);
@@ -381,6 +384,7 @@ static int timers(struct wardd *d)
     }
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
+    wardd_journal_tick(now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;

@@ -10,6 +10,7 @@
  * said, and marked in the log with a "lost" row.
  */
 #define _GNU_SOURCE
+#include "daemon/journal.h"
 #include "daemon/wardd.h"
 
 #include <errno.h>
@@ -98,6 +99,7 @@ void wardd_emit(struct wardd *d, ward_event *ev)
     ev->bseq = d->next_bseq++;
     ward_ring_write(d->ring, ev);
     ward_log_submit(d->log, ev);
+    wardd_journal_event(ev);
     d->mark->next = d->next_bseq;
     d->mark->last_ns = ev->time_ns;
 }
