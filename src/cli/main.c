@@ -24,6 +24,8 @@ static const struct cli_cmd commands[] = {
     {"log", cmd_log, "the connection log, filtered; JSON lines or CSV"},
     {"watch", cmd_watch, "decisions as they happen"},
     {"prompt", cmd_prompt, "answer wardd's questions about unknown programs"},
+    {"stats", cmd_stats, "traffic per program or per remote over a time range"},
+    {"conns", cmd_conns, "the connections open now, with their traffic"},
 };
 
 static void usage(FILE *f)
