@@ -35,7 +35,8 @@ struct tconn {
     ward_conn_info info;
     uint64_t folded[4]; /* bytes in/out, packets in/out already in the totals */
     uint64_t gen;       /* the last read that found it */
-    bool named, counted;
+    unsigned tries;     /* reads that could not name it */
+    bool named, counted, closed;
 };
 
 struct tname {
@@ -207,7 +208,8 @@ static void read_counters(struct wardd *d, int64_t now_ms, int64_t dt_ms)
     int n = ward_kernel_traffic_read(d->kernel, t->buf, t->cap);
     if (n < 0)
         return;
-    if ((size_t)n == t->cap && t->cap < WARD_MAX_TRAFFIC) {
+    bool partial = (size_t)n == t->cap; /* the rest are read next time */
+    if (partial && t->cap < WARD_MAX_TRAFFIC) {
         /* More next time: the rest are counted then. */
         ward_ktraffic *g = realloc(t->buf, t->cap * 2 * sizeof(*g));
         if (g) {
@@ -246,8 +248,11 @@ static void read_counters(struct wardd *d, int64_t now_ms, int64_t dt_ms)
             snprintf(c->info.program, sizeof(c->info.program), TR_UNKNOWN);
         }
         c->gen = t->gen;
+        c->closed = k->closed_ns != 0;
         fill(d, c, e);
-        if (!c->named) {
+        /* Give up naming after a few reads (an accepted socket whose
+         * listener is gone): the listeners' table is read for each try. */
+        if (!c->named && c->tries++ < 5) {
             ward_exe_id exe = {k->dev, k->ino};
             if (!exe.dev && !exe.ino && c->info.dir == WARD_DIR_IN) {
                 if (nls < 0) {
@@ -281,6 +286,8 @@ static void read_counters(struct wardd *d, int64_t now_ms, int64_t dt_ms)
         }
     }
     free(ls);
+    if (partial)
+        return; /* those not read this time are not gone */
     /* Sockets gone from the map (forgotten, or pushed out of the LRU). */
     for (size_t b = 0; b < TR_BUCKETS; b++)
         for (struct tconn **p = &t->bucket[b]; *p;) {
@@ -379,7 +386,7 @@ void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_conn_info *v = t && t->n ? calloc(t->n, sizeof(*v)) : NULL;
     for (size_t b = 0; v && b < TR_BUCKETS; b++)
         for (const struct tconn *x = t->bucket[b]; x && n < t->n; x = x->next)
-            if (peer->auth == WARD_AUTH_ADMIN || x->info.uid == peer->uid)
+            if (!x->closed && (peer->auth == WARD_AUTH_ADMIN || x->info.uid == peer->uid))
                 v[n++] = x->info;
     ward_conn_send_conns(c, m->id, v, n);
     free(v);

@@ -112,6 +112,10 @@ static __always_inline int ward_traffic_skb(struct __sk_buff *skb, int pass, boo
     struct bpf_sock *sk = skb->sk;
     if (!sk || !(sk = bpf_sk_fullsock(sk)))
         return pass;
+    /* A listener's packets (SYNs) are not a connection of their own; the
+     * accepted socket counts from its first packet. */
+    if (sk->state == BPF_TCP_LISTEN)
+        return pass;
     __u64 cookie = bpf_get_socket_cookie(skb);
     struct ward_traffic *t = bpf_map_lookup_elem(&ward_traffic, &cookie);
     if (!t) {

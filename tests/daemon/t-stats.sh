@@ -85,6 +85,19 @@ wk_check "a range before the transfers is empty" \
 wk_check "a range given as an age holds them (--since 10m)" \
     bash -c "'$WARD' stats --json --since 10m | grep -q '\"program\":\"$C\"'"
 
+# An accepted connection: a listener of the cgroup (another copy of nc)
+# receives an upload from B; its socket is named by the listener.
+L=$WK_TMP/other/nc
+cp "$N" "$L"
+wk_bg lsn wk_client "$L" -l -s $IP_A -p 9200
+sleep 0.5
+wk_in_b nc -N -w 5 $IP_A 9200 <"$WK_TMP/up.bin"
+sleep 2.5
+rl=$(row "$L" "\"remote\":\"$IP_B\"" --by remote)
+echo "# accepted: $rl"
+wk_check "an accepted connection counts for its listener (one connection): bytes in = the upload ($(field bytes_in <<<"$rl"))" \
+    bash -c "[ \"$(field conns <<<"$rl")\" = 1 ] && [ $(field bytes_in <<<"$rl") -ge $UP ] && [ $(field bytes_in <<<"$rl") -le $((UP * 11 / 10)) ]"
+
 # The totals are in SQLite: a restart keeps them.
 before=$(field bytes_in <<<"$(row "$C" "")")
 stop_wardd wardd
@@ -114,8 +127,8 @@ wk_check "its counters grow ($(field bytes_in <<<"$c1") -> $(field bytes_in <<<"
     [ "$(field bytes_in <<<"$c2")" -gt "$(field bytes_in <<<"$c1")" ]
 wk_check "its rate is what B sends, roughly (rate_in $(field rate_in <<<"$c2") B/s; ~500k)" \
     within "$(field rate_in <<<"$c2")" 100000 2000000
-wk_signal KILL slow
-wk_signal KILL feed
+wk_signal TERM slow
+wk_signal TERM feed
 
 # A user who is not an administrator: their own traffic only.
 sink 9001
