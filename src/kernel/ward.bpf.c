@@ -194,8 +194,9 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
     }
 }
 
-#include "ward_events.bpf.h"  /* each decision, reported: ward_emit_* */
-#include "ward_traffic.bpf.h" /* bytes and packets per socket: ward_traffic_* */
+#include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
+/* Bytes and packets per socket: ward_traffic_*. */
+#include "ward_traffic.bpf.h"
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
