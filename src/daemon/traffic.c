@@ -222,6 +222,13 @@ static void read_counters(struct wardd *d, int64_t now_ms, int64_t dt_ms)
     int nls = -1;
     int64_t now_s = (int64_t)time(NULL);
     uint64_t mono = (uint64_t)mono_ns();
+    /* The last name found: a flood's sockets are one program's. */
+    struct {
+        uint32_t pid;
+        ward_exe_id exe;
+        bool named;
+        char name[WARD_EVENT_EXE_MAX];
+    } last = {0};
     for (int i = 0; i < n; i++) {
         const ward_ktraffic *e = &t->buf[i];
         const struct ward_traffic *k = &e->t;
@@ -261,7 +268,18 @@ static void read_counters(struct wardd *d, int64_t now_ms, int64_t dt_ms)
                 }
                 listener_of(d, ls, nls, c, &exe);
             }
-            c->named = name_of(d, c->info.pid, exe, c->info.program, sizeof(c->info.program));
+            if (last.pid == c->info.pid && last.exe.dev == exe.dev && last.exe.ino == exe.ino &&
+                (exe.dev || exe.ino)) {
+                c->named = last.named;
+                if (last.named)
+                    snprintf(c->info.program, sizeof(c->info.program), "%s", last.name);
+            } else {
+                c->named = name_of(d, c->info.pid, exe, c->info.program, sizeof(c->info.program));
+                last.pid = c->info.pid;
+                last.exe = exe;
+                last.named = c->named;
+                snprintf(last.name, sizeof(last.name), "%s", c->info.program);
+            }
         }
         uint64_t delta[4];
         bool moved = false;
