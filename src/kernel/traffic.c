@@ -60,7 +60,7 @@ int ward_kernel_traffic_read(ward_kernel *k, ward_ktraffic *out, size_t max)
         }
         if (e == ENOENT)
             break; /* the last batch */
-        if (e) /* not supported, or a bucket larger than a batch: the slow way */
+        if (e)     /* not supported, or a bucket larger than a batch: the slow way */
             return read_one_by_one(fd, out, max);
         in = next;
         first = false;
