@@ -16,6 +16,9 @@
 # allowed-fast is "allowed" with the opt-in conntrack bypass (--fast-path);
 # queued-learn: the first connection is decided in user space and the answer
 # written into the verdict map, the rest stay in the kernel.
+# allowed-nocount is "allowed" with the hooks' traffic accounting left out
+# (ward-kdrv --no-traffic): the line "counters:" compares the two, per round
+# (allowed's ratio over allowed-nocount's), for connects and for throughput.
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -44,6 +47,7 @@ scenario() { # none | allowed | queued
     teardown
     case $1 in
     allowed) wk_driver --allow "$C" --allow "$(command -v iperf3)" >/dev/null ;;
+    allowed-nocount) wk_driver --no-traffic --allow "$C" --allow "$(command -v iperf3)" >/dev/null ;;
     allowed-fast) wk_driver --fast-path --allow "$C" --allow "$(command -v iperf3)" >/dev/null ;;
     bpf-only) wk_driver --no-nft --allow "$C" >/dev/null ;;
     nft-only) wk_driver --quiet --no-bpf --ask-mode allow >/dev/null ;;
@@ -56,7 +60,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 declare -A P50 P99 CPS RATIO
 for r in $(seq "$ROUNDS"); do
-    for s in allowed allowed-fast queued queued-learn bpf-only nft-only; do
+    for s in allowed allowed-nocount allowed-fast queued queued-learn bpf-only nft-only; do
         scenario none
         base=$(wk_client "$C" lat $IP_B 8080 "$N")
         scenario $s
@@ -72,7 +76,7 @@ for r in $(seq "$ROUNDS"); do
         RATIO[$s]+="$(awk -v a="$(echo "$out" | field p50_us)" -v b="$b50" 'BEGIN {printf "%.3f", a / b}') "
     done
 done
-for s in none allowed allowed-fast queued queued-learn bpf-only nft-only; do
+for s in none allowed allowed-nocount allowed-fast queued queued-learn bpf-only nft-only; do
     p50=$(echo ${P50[$s]} | tr ' ' '\n' | median)
     p99=$(echo ${P99[$s]} | tr ' ' '\n' | median)
     cps=$(echo ${CPS[$s]} | tr ' ' '\n' | median)
@@ -82,23 +86,38 @@ for s in none allowed allowed-fast queued queued-learn bpf-only nft-only; do
         $s "$p50" "$p99" "$cps" "$ratio" >&3
 done
 
+# What the counters cost a connect: allowed over allowed-nocount, per round
+# (each against the baseline measured beside it).
+read -ra RA <<<"${RATIO[allowed]}"
+read -ra RN <<<"${RATIO[allowed-nocount]}"
+CR=""
+for i in "${!RA[@]}"; do CR+="$(awk -v a="${RA[$i]}" -v b="${RN[$i]}" 'BEGIN {printf "%.3f", a / b}') "; done
+printf 'counters: connect p50_ratio=%s (allowed / allowed-nocount, median of %s rounds: %s)\n' \
+    "$(echo $CR | tr ' ' '\n' | median)" "$ROUNDS" "$CR" >&3
+
 # Established bulk throughput: iperf3, firewall in place (the client allowed
 # in the kernel; the flow's packets are established: nft's first rule).
 gbps() {
     wk_client "$(command -v iperf3)" -c $IP_B -t 3 -J 2>/dev/null |
         python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
-TB="" TW="" TR=""
+TB="" TW="" TR="" TN="" TC=""
 for r in $(seq "$ROUNDS"); do
     scenario none
     b=$(gbps)
     scenario allowed
     w=$(gbps)
-    echo "# round $r: throughput none=$b established=$w"
-    TB+="$b " TW+="$w "
+    scenario allowed-nocount
+    u=$(gbps)
+    echo "# round $r: throughput none=$b established=$w established-nocount=$u"
+    TB+="$b " TW+="$w " TN+="$u "
     TR+="$(awk -v a="$w" -v b="$b" 'BEGIN {printf "%.3f", a / b}') "
+    TC+="$(awk -v a="$w" -v b="$u" 'BEGIN {printf "%.3f", a / b}') "
 done
 teardown
 printf 'throughput: scenario=none gbps=%s ratio=1.000\n' "$(echo $TB | tr ' ' '\n' | median)" >&3
 printf 'throughput: scenario=established gbps=%s ratio=%s\n' "$(echo $TW | tr ' ' '\n' | median)" \
     "$(echo $TR | tr ' ' '\n' | median)" >&3
+printf 'throughput: scenario=established-nocount gbps=%s\n' "$(echo $TN | tr ' ' '\n' | median)" >&3
+printf 'counters: throughput ratio=%s (established / established-nocount)\n' \
+    "$(echo $TC | tr ' ' '\n' | median)" >&3

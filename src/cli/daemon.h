@@ -45,5 +45,7 @@ int cmd_reload(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
+int cmd_stats(int argc, char **argv); /* cli/stats.c */
+int cmd_conns(int argc, char **argv); /* cli/conns.c */
 
 #endif

@@ -25,6 +25,8 @@ static const struct cli_cmd commands[] = {
     {"watch", cmd_watch, "decisions as they happen"},
     {"prompt", cmd_prompt, "answer wardd's questions about unknown programs"},
     {"top", cmd_top, "the terminal UI: programs, prompts, rules, log, alerts"},
+    {"stats", cmd_stats, "traffic per program or per remote over a time range"},
+    {"conns", cmd_conns, "the connections open now, with their traffic"},
 };
 
 static void usage(FILE *f)

@@ -462,6 +462,8 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_PROMPT_ANSWER] = on_prompt_answer,
     [WARD_MSG_LOG_QUERY] = on_log_query,
     [WARD_MSG_EXPLAIN] = on_explain,
+    [WARD_MSG_STATS_QUERY] = wardd_traffic_on_query,
+    [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
 };
 
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)

@@ -198,6 +198,7 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
     r->iface = iface_of(d, r->layer, q->ifindex, v->iface);
     if (p) {
         r->app.path = wardd_program_name(d, p, &r->app.unverified, v->name, sizeof(v->name));
+        wardd_traffic_name(d, p->id, r->app.path); /* its sockets may outlive the process */
         r->app.exe = p->id;
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;

@@ -138,6 +138,7 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
     r.app.pid = e->pid;
     r.uid = e->uid;
     r.has_user = true;
+    wardd_traffic_name(d, exe, r.app.path); /* its sockets may outlive the process */
 
     ward_decision dec = {.verdict = e->verdict == WARD_KV_ALLOW ? WARD_V_PERMIT : WARD_V_BLOCK,
                          .reason = WARD_R_DEFAULT};

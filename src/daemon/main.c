@@ -298,6 +298,10 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
+    if (wardd_traffic_open(d) < 0) {
+        wardd_log(LOG_ERR, "out of memory");
+        return -1;
+    }
     wardd_commit(d, WARDD_CHANGED_POLICY);
     uint64_t wd;
     if (sd_watchdog_enabled(0, &wd) > 0)
@@ -323,6 +327,7 @@ static void teardown(struct wardd *d)
     wardd_reload_free(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
+    wardd_traffic_close(d); /* the last counts go to the totals */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -385,6 +390,7 @@ static int timers(struct wardd *d)
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
     wardd_journal_tick(now);
+    wardd_traffic_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;

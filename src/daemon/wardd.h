@@ -118,6 +118,8 @@ struct wardd {
     bool running;
     bool hooks_failing; /* the last hook repair failed */
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
+    /* bytes and packets per socket (traffic.c) */
+    struct wardd_traffic *traffic;
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -261,6 +263,18 @@ bool wardd_fold_hit(struct wardd *d, const struct wardd_fold_key *k, int64_t now
 /* Publishes ev and opens its window. */
 void wardd_fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_event *ev,
                         int64_t now_ms);
+/* traffic.c: the hooks' per-socket counters, read once a second: the
+ * open connections with their rates, and per-minute totals per program and
+ * remote in SQLite (log/traffic.h). */
+int wardd_traffic_open(struct wardd *d);
+void wardd_traffic_close(struct wardd *d); /* reads and writes what is left */
+void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
+void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLite */
+/* wardd named the program of executable exe: sockets whose process is gone
+ * by the next read are named so. */
+void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
+void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 
 /* seqmark.c: sequence numbers that outlive a crash. open: before the log
  * (picks this run's boot id); recover: after it (counts and marks what the

@@ -61,6 +61,7 @@ typedef struct ward_kernel_config {
                               * (breaks NAT of local TCP in this netns: opt-in) */
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
+    bool no_traffic;         /* leave traffic accounting out of the hooks (kernel/traffic.h) */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);

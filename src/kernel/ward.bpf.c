@@ -196,6 +196,8 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
 
 #include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
 #include "ward_icmp.bpf.h"   /* ping and raw sockets */
+/* Bytes and packets per socket: ward_traffic_*. */
+#include "ward_traffic.bpf.h"
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
@@ -287,6 +289,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
         }
         if (sk)
             note_sock(sk, dev, ino, (mark & ward_mark) != 0);
+        ward_traffic_open(ctx, dev, ino);
         return 1;
     case WARD_KV_DENY:
         count(WARD_STAT_DENY);
@@ -300,6 +303,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
         if (sk)
             note_sock(sk, dev, ino, true);
         remember(bpf_get_socket_cookie(ctx), dev, ino);
+        ward_traffic_open(ctx, dev, ino);
         return 1;
     }
 }
@@ -416,8 +420,7 @@ static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *s
  * accepted flow, a server's peer). Loopback is left to nft (it accepts it).
  * Off in fail-open mode, where the queue bypass accepts without a mark.
  */
-SEC("cgroup_skb/egress")
-int ward_egress(struct __sk_buff *skb)
+static __always_inline int egress_judge(struct __sk_buff *skb)
 {
     if (skb->ifindex == 1 && !self_rules())
         return 1; /* the host itself (step 3) */
@@ -458,8 +461,13 @@ int ward_egress(struct __sk_buff *skb)
     return 0;
 }
 
-SEC("cgroup_skb/ingress")
-int ward_ingress(struct __sk_buff *skb)
+SEC("cgroup_skb/egress")
+int ward_egress(struct __sk_buff *skb)
+{
+    return ward_traffic_skb(skb, egress_judge(skb), true);
+}
+
+static __always_inline int ingress_note(struct __sk_buff *skb)
 {
     if (!ward_backstop)
         return 1;
@@ -473,6 +481,12 @@ int ward_ingress(struct __sk_buff *skb)
     if (d)
         *d = 1;
     return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int ward_ingress(struct __sk_buff *skb)
+{
+    return ward_traffic_skb(skb, ingress_note(skb), false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

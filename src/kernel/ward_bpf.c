@@ -143,6 +143,7 @@ int wk_bpf_open(ward_kernel *k)
     skel->rodata->ward_raw_default = k->cfg.raw_default;
     skel->rodata->ward_accept_mark = k->cfg.accept_mark;
     skel->rodata->ward_backstop = k->cfg.fail == WARD_KFAIL_CLOSED;
+    skel->rodata->ward_count = !k->cfg.no_traffic;
     bpf_object__for_each_map(map, skel->obj)
     {
         if (strchr(bpf_map__name(map), '.'))

@@ -34,6 +34,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_PROMPT_ANSWER] = "prompt.answer",
     [WARD_MSG_LOG_QUERY] = "log.query",
     [WARD_MSG_EXPLAIN] = "explain",
+    [WARD_MSG_STATS_QUERY] = "stats.query",
+    [WARD_MSG_CONNS_LIST] = "conns.list",
     [WARD_MSG_OK] = "ok",
     [WARD_MSG_ERROR] = "error",
     [WARD_MSG_HELLO_REPLY] = "hello.reply",
@@ -44,6 +46,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_SUBSCRIBE_REPLY] = "subscribe.reply",
     [WARD_MSG_LOG_REPLY] = "log.reply",
     [WARD_MSG_EXPLAIN_REPLY] = "explain.reply",
+    [WARD_MSG_STATS_REPLY] = "stats.reply",
+    [WARD_MSG_CONNS_REPLY] = "conns.reply",
     [WARD_MSG_PROMPT] = "prompt",
     [WARD_MSG_PROMPT_CLOSED] = "prompt.closed",
 };
@@ -119,7 +123,7 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_EXPLAIN;
+    return t <= WARD_MSG_CONNS_LIST;
 }
 
 const char *ward_proto_err_name(enum ward_proto_err e)
@@ -234,6 +238,7 @@ void ward_msg_free(ward_msg *m)
         free(m->u.error.message);
         break;
     default:
+        ward_proto_stats_free(m);
         break;
     }
     memset(&m->u, 0, sizeof(m->u));
@@ -633,7 +638,9 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_name(e, o, "code", ward_proto_err_name(m->u.error.code));
         put_str(e, o, "message", m->u.error.message);
         break;
-    default: /* no body */
+    default: /* no body, or a traffic message (proto/stats.c) */
+        if (ward_proto_stats_encode(o, m))
+            e->bad = true;
         break;
     }
 }
@@ -1276,8 +1283,10 @@ static const char *const *body_keys(enum ward_msg_type t)
         return prompt_closed;
     case WARD_MSG_ERROR:
         return error;
-    default:
-        return none;
+    default: {
+        const char *const *stats = ward_proto_stats_keys(t);
+        return stats ? stats : none;
+    }
     }
 }
 
@@ -1413,8 +1422,11 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
     case WARD_MSG_ERROR:
         return GET_ENUM(d, o, "code", true, err_names, m->u.error.code) &&
                get_str(d, o, "message", true, WARD_PROTO_MAX_STR, &m->u.error.message);
-    default:
-        return true;
+    default: { /* no body, or a traffic message (proto/stats.c) */
+        char err[256];
+        int e = ward_proto_stats_decode(o, m, err, sizeof(err));
+        return e ? fail(d, (enum ward_proto_err)e, "%s", err) : true;
+    }
     }
 }
 

@@ -28,6 +28,7 @@
 #include "ward/engine.h"
 #include "ward/event.h"
 #include "ward/prompt.h"
+#include "proto/stats.h"
 
 #define WARD_PROTO_VERSION   1u
 #define WARD_PROTO_MAX_MSG   65536u /* bytes, newline included */
@@ -54,6 +55,8 @@ enum ward_msg_type {
     WARD_MSG_PROMPT_ANSWER,
     WARD_MSG_LOG_QUERY,
     WARD_MSG_EXPLAIN,
+    WARD_MSG_STATS_QUERY, /* proto/stats.h */
+    WARD_MSG_CONNS_LIST,
     /* replies (wardd -> client, carrying the request's id) */
     WARD_MSG_OK,
     WARD_MSG_ERROR,
@@ -65,6 +68,8 @@ enum ward_msg_type {
     WARD_MSG_SUBSCRIBE_REPLY,
     WARD_MSG_LOG_REPLY,
     WARD_MSG_EXPLAIN_REPLY,
+    WARD_MSG_STATS_REPLY,
+    WARD_MSG_CONNS_REPLY,
     /* pushes (wardd -> client, id 0) */
     WARD_MSG_PROMPT,
     WARD_MSG_PROMPT_CLOSED,
@@ -229,6 +234,17 @@ typedef struct ward_msg {
             enum ward_proto_err code;
             char *message;
         } error;
+        ward_stats_query stats_query;
+        struct {
+            ward_stats_row *rows;
+            size_t n;
+            bool more;
+        } stats_reply;
+        struct {
+            ward_conn_info *conns;
+            size_t n;
+            bool more;
+        } conns_reply;
     } u;
 } ward_msg;
 
@@ -346,6 +362,8 @@ int ward_conn_send_failed(ward_conn *c, uint32_t id, const char *prefix, const c
  * all with `more` set but the last. */
 int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, size_t n);
 int ward_conn_send_rules(ward_conn *c, uint32_t id, const ward_proto_rule *rules, size_t n);
+int ward_conn_send_stats(ward_conn *c, uint32_t id, const ward_stats_row *rows, size_t n);
+int ward_conn_send_conns(ward_conn *c, uint32_t id, const ward_conn_info *conns, size_t n);
 const ward_peer *ward_conn_peer(const ward_conn *c);
 uint64_t ward_conn_session(const ward_conn *c); /* unique per connection: DYNAMIC lifetimes */
 void ward_conn_set_data(ward_conn *c, void *data);

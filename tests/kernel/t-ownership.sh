@@ -21,15 +21,15 @@ foreign=$(bpftool cgroup show "$WK_CG" | awk '/post_bind4/ {print $1}')
 attached() { bpftool cgroup show "$WK_CG" | awk 'NR > 1 {print $1}' | sort -n | tr '\n' ' '; }
 
 wk_driver --ask-mode deny || { wk_notok "driver starts"; exit 1; }
-n=$(bpftool cgroup show "$WK_CG" | grep -c -E 'sock_create|connect|sendmsg|post_bind|egress|ingress')
-wk_check "after start: Ward's 9 programs and the foreign one ($n attachments)" [ "$n" -eq 10 ]
+n=$(bpftool cgroup show "$WK_CG" | grep -c -E 'sock_create|sock_release|connect|sendmsg|post_bind|egress|ingress')
+wk_check "after start: Ward's 10 programs and the foreign one ($n attachments)" [ "$n" -eq 11 ]
 wk_check "the foreign program is still attached" sh -c "attached() { bpftool cgroup show '$WK_CG'; }; attached | grep -qw '$foreign'"
 ids1=$(attached)
 wk_stop_driver
 wk_driver --ask-mode deny || { wk_notok "driver restarts"; exit 1; }
 ids2=$(attached)
-wk_check "restart swaps programs inside the pinned links: still 10 attachments" \
-    [ "$(echo $ids2 | wc -w)" -eq 10 ]
+wk_check "restart swaps programs inside the pinned links: still 11 attachments" \
+    [ "$(echo $ids2 | wc -w)" -eq 11 ]
 wk_check "the foreign program survives the restart" sh -c "echo '$ids2' | grep -qw '$foreign'"
 wk_stop_driver
 wk_in_a "$WK_KDRV" --teardown --pin-dir "$WK_PIN"

@@ -12,3 +12,4 @@ test_proc_USES        := proc
 test_proto_USES       := engine proto ring
 test_ring_USES        := engine ring
 test_service_USES     := engine service
+test_stats_proto_USES := engine proto

@@ -12,7 +12,7 @@
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
  *             [--fast-path] [--quiet] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only:
- * for measurements) [--policy FILE]
+ * for measurements) [--no-traffic] [--policy FILE]
  *   ward-kdrv --boot-ruleset [--static-rules FILE | --policy FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
@@ -550,6 +550,7 @@ int main(int argc, char **argv)
         O_NOBPF,
         O_QMAXLEN,
         O_FAST,
+        O_NOTRAFFIC,
         O_QUIET,
         O_POLICY
     };
@@ -583,6 +584,7 @@ int main(int argc, char **argv)
         {"no-bpf", 0, 0, O_NOBPF},
         {"queue-maxlen", 1, 0, O_QMAXLEN},
         {"fast-path", 0, 0, O_FAST},
+        {"no-traffic", 0, 0, O_NOTRAFFIC},
         {"quiet", 0, 0, O_QUIET},
         {"policy", 1, 0, O_POLICY},
         {0, 0, 0, 0},
@@ -639,6 +641,9 @@ int main(int argc, char **argv)
             break;
         case O_FAST:
             cfg.notrack = true;
+            break;
+        case O_NOTRAFFIC: /* the hooks without traffic accounting: what it costs */
+            cfg.no_traffic = true;
             break;
         case O_QMAXLEN:
             cfg.queue_maxlen = (uint32_t)atoi(optarg);
