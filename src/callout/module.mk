@@ -33,3 +33,8 @@ $(CALLOUT_SO_DIR)/badabi.so: tests/callout/six.c include/ward/callout.h
 	@[ "$(V)" = 1 ] || echo "  SO      $@"
 	$(Q)$(CC) $(CALLOUT_SO_CFLAGS) -DSIX_ABI=99 -DSIX_NAME='"badabi"' -o $@ $<
 EXTRA_PROGRAMS += $(CALLOUT_SO_DIR)/portguard.so $(CALLOUT_SO_DIR)/six.so $(CALLOUT_SO_DIR)/badabi.so
+
+# The blocklist parser's fuzzer: the parser alone, not the whole module.
+build/fuzz/fuzz_dnsfilter: tests/fuzz/fuzz_dnsfilter.c src/callout/dnsfilter.c src/callout/dnsfilter.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_dnsfilter.c src/callout/dnsfilter.c -lpcre2-8
