@@ -42,9 +42,13 @@ int ward_callouts_add_builtin(ward_callouts *r, const ward_callout *c);
  * err, when the file or its directory is not owned by root or is writable
  * by group or others, when its ABI does not match or it does not load. */
 int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t errlen);
-/* Every NAME.so in dir; stops at the first refusal (err says which). A
- * missing directory loads nothing. Returns how many were loaded or -1. */
+/* Every NAME.so in dir, in name order. A refused one does not keep the
+ * others out: they load, and the call returns -1 with every refusal in err.
+ * A missing directory loads nothing. Otherwise how many were loaded. */
 int ward_callouts_load_dir(ward_callouts *r, const char *dir, char *err, size_t errlen);
+
+/* The outcome of a call that fails (the policy's `set callout-failure`). */
+void ward_callouts_set_failure(ward_callouts *r, enum ward_verdict v);
 
 /* Registers every callout with the engine (a new engine after a reload). */
 int ward_callouts_attach(ward_callouts *r, ward_engine *e);

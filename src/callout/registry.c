@@ -98,6 +98,11 @@ ward_callouts *ward_callouts_new(const ward_callouts_config *cfg)
     return r;
 }
 
+void ward_callouts_set_failure(ward_callouts *r, enum ward_verdict v)
+{
+    r->cfg.on_failure = v == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+}
+
 void ward_callouts_free(ward_callouts *r)
 {
     if (!r)
@@ -227,13 +232,22 @@ int ward_callouts_load_dir(ward_callouts *r, const char *dir, char *err, size_t 
     closedir(d);
     qsort(files, n, sizeof(files[0]), by_name); /* a stable order across starts */
     int loaded = 0;
+    size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        if (rc == 0 && ward_callouts_load(r, files[i], err, errlen) < 0)
-            rc = -1;
-        else if (rc == 0)
+        /* One refusal does not keep the others out: each reason is kept. */
+        char why[512];
+        if (rc == 0 && ward_callouts_load(r, files[i], why, sizeof(why)) < 0) {
+            used += (size_t)snprintf(err + used, used < errlen ? errlen - used : 0, "%s%s",
+                                     used ? "; " : "", why);
+            if (used >= errlen)
+                used = errlen ? errlen - 1 : 0;
+        } else if (rc == 0) {
             loaded++;
+        }
         free(files[i]);
     }
+    if (used)
+        rc = -1;
     return rc < 0 ? -1 : loaded;
 }
 

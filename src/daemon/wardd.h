@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "alert/alert.h"
+#include "callout/callout.h"
+#include "callout/dnsfilter.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -39,6 +41,7 @@ struct wardd_options {
     const char *proc_events;
     uint32_t ring_capacity;
     size_t max_waiting; /* connections waiting on prompts, at most */
+    const char *callout_dir; /* shared-object callouts (NAME.so) */
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -85,6 +88,8 @@ struct wardd {
     ward_ring *ring;
     ward_log *log;
     ward_alert *alerts; /* port scans and floods, from inbound blocks */
+    ward_callouts *callouts;  /* built in and shared-object callouts (callouts.c) */
+    ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
@@ -132,9 +137,12 @@ void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen);
 /* The parse alone, touching nothing of wardd's: runs on the reload thread.
  * NULL with the diagnostics in err when the policy has errors. */
-ward_policy *wardd_policy_parse(const char *config, const char *learned, char *err, size_t errlen);
-/* Puts a parsed policy in force (on the loop); takes p. */
-int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errlen);
+ward_policy *wardd_policy_parse(const char *config, const char *learned,
+                                const char *const *callouts, ward_dnsfilter **dnsf, char *err,
+                                size_t errlen);
+/* Puts a parsed policy in force (on the loop); takes p and dnsf. */
+int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, char *err,
+                         size_t errlen);
 
 /* reload.c: `ward reload` and SIGHUP parse the policy on a thread of their
  * own, so the loop keeps deciding and answering meanwhile; the new policy
@@ -150,6 +158,14 @@ int wardd_reload_fd(const struct wardd *d);
 void wardd_reload_done(struct wardd *d);
 int wardd_policy_save_learned(struct wardd *d);
 void wardd_prompter_count_changed(struct wardd *d);
+
+/* callouts.c: the callout registry: built-in callouts, and the shared
+ * objects of the callout directory, each in its host process. */
+int wardd_callouts_open(struct wardd *d);
+void wardd_callouts_close(struct wardd *d);
+/* The dnsfilter lists a policy names, read into one filter (on the reload
+ * thread: shares nothing). NULL with err set when a list has an error. */
+ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */

@@ -68,6 +68,7 @@ struct ward_kernel {
     struct nfq_q_handle *qh, *dns_qh;
     ward_dns_pending *dns_pending;
     ward_dns_msg dns_msg;
+    uint8_t dns_reply[1600]; /* a blocklist's reply, built in place of an answer */
     struct wk_name {
         ward_ip ip;
         int64_t expire_ms;
@@ -119,5 +120,11 @@ int wk_nft_run(ward_kernel *k, const char *cmd);
 /* queue.c */
 int wk_queue_open(ward_kernel *k);
 void wk_queue_close(ward_kernel *k);
+
+/* dnsreply.c: the answer packet pkt (IP + UDP + DNS) rewritten into a
+ * blocklist's reply (NXDOMAIN, or with zero the unspecified address) in
+ * out; its length, or 0 when it cannot be. */
+size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
+                           size_t cap);
 
 #endif

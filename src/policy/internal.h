@@ -85,6 +85,9 @@ struct list_def {
     size_t n;
 };
 
+/* policy.c: the callout names ward_policy_allow_callouts gave (or NULL). */
+const char *const *policy_extra_callouts(const ward_policy *p);
+
 struct load {
     ward_policy *pol;
     ward_engine *e;
