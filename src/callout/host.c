@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +120,11 @@ int host_start(struct host *h, char *name, size_t namelen, uint32_t *layers, cha
         host_stop(h);
         return -1;
     }
+    /* Calls wait with a receive timeout: one system call per answer, not
+     * a poll and a receive. */
+    struct timeval tv = {.tv_sec = h->budget_ms / 1000,
+                         .tv_usec = (suseconds_t)(h->budget_ms % 1000) * 1000};
+    setsockopt(h->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     if (name)
         snprintf(name, namelen, "%s", hello.name);
     if (layers)
@@ -154,7 +160,7 @@ static void copy_str(char *dst, size_t len, const char *s)
 }
 
 bool host_classify(struct host *h, const ward_callout_flow *f, const ward_callout_data *d,
-                   unsigned budget_ms, enum ward_callout_verdict *out)
+                   enum ward_callout_verdict *out)
 {
     if (!host_ensure(h))
         return false;
@@ -195,16 +201,16 @@ bool host_classify(struct host *h, const ward_callout_flow *f, const ward_callou
         return false;
     }
     struct wire_verdict v;
-    for (;;) {
-        if (recv_within(h->fd, &v, sizeof(v), sizeof(v), budget_ms) < 0 ||
-            v.h.magic != WIRE_MAGIC || v.h.op != WIRE_VERDICT) {
-            host_failed(h);
-            return false;
-        }
-        if (v.h.seq == h->seq)
-            break;
-        /* An answer to an earlier call that ran out of time cannot be: the
-         * host was killed then. Anything else is nonsense. */
+    ssize_t got;
+    int64_t deadline = callout_now_ms() + h->budget_ms;
+    /* A signal may cut the wait short: wait again, until the deadline. */
+    while ((got = recv(h->fd, &v, sizeof(v), 0)) < 0 && errno == EINTR &&
+           callout_now_ms() < deadline)
+        ;
+    /* Nothing in time (EAGAIN), the host gone (0) or nonsense; an answer to
+     * an earlier call cannot come: a host that ran out of time was killed. */
+    if (got != (ssize_t)sizeof(v) || v.h.magic != WIRE_MAGIC || v.h.op != WIRE_VERDICT ||
+        v.h.seq != h->seq) {
         host_failed(h);
         return false;
     }

@@ -11,8 +11,9 @@
 struct host {
     char *so_path;
     const char *host_path;
-    pid_t pid; /* 0: not running */
-    int fd;    /* -1: not running */
+    unsigned budget_ms; /* per call */
+    pid_t pid;          /* 0: not running */
+    int fd;             /* -1: not running */
     uint32_t seq;
     int64_t down_since_ms; /* when it last failed: restarts wait a second */
     uint64_t restarts;
@@ -23,11 +24,11 @@ struct host {
 int host_start(struct host *h, char *name, size_t namelen, uint32_t *layers, char *err,
                size_t errlen);
 void host_stop(struct host *h);
-/* One classify call within budget_ms; false when the host failed (crashed,
+/* One classify call within the budget; false when the host failed (crashed,
  * hung, answered nonsense): it has been stopped, and is restarted on a
  * later call, at most once a second. */
 bool host_classify(struct host *h, const ward_callout_flow *f, const ward_callout_data *d,
-                   unsigned budget_ms, enum ward_callout_verdict *out);
+                   enum ward_callout_verdict *out);
 void host_notify(struct host *h, enum ward_callout_event ev, uint64_t id, const char *name);
 void host_flow_delete(struct host *h, uint64_t flow_id);
 

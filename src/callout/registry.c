@@ -171,7 +171,10 @@ int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t err
         snprintf(err, errlen, "callout %s: no ward-callout-host to run it in", path);
         return -1;
     }
-    struct host h = {.so_path = strdup(path), .host_path = r->cfg.host_path, .fd = -1};
+    struct host h = {.so_path = strdup(path),
+                     .host_path = r->cfg.host_path,
+                     .budget_ms = r->cfg.budget_ms,
+                     .fd = -1};
     if (!h.so_path) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -413,7 +416,7 @@ static ward_callout_result adapter(const ward_request *q, void *ctx)
             fl->ctx[e->index] = fctx;
             fl->seen |= 1u << e->index;
         }
-    } else if (!host_classify(&e->host, &f, d, r->cfg.budget_ms, &v)) {
+    } else if (!host_classify(&e->host, &f, d, &v)) {
         e->failures++;
         v = r->cfg.on_failure == WARD_V_PERMIT ? WARD_CALLOUT_PERMIT : WARD_CALLOUT_BLOCK;
     } else {
