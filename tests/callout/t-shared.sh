@@ -59,6 +59,13 @@ wk_check "a callout that hangs does not stall other connections" [ "$(conn "$A")
 wait $hang
 wk_check "... and its own connection is blocked" [ "$(cat "$WK_TMP/hang.out")" != ok ]
 wk_check "... wardd still runs" kill -0 "$WK_PID_wardd"
+
+# The policy may fail open instead: a crash then lets the connection pass.
+sed -i '1a set callout-failure pass' "$WK_TMP/etc/ward.conf"
+wk_check "reload with callout-failure pass" "$WARD" reload
+sleep 1.2 # past the restart delay of the host killed above
+wk_check "a callout that crashes: with callout-failure pass its connection passes" \
+    [ "$(port 1666)" = ok ]
 stop_wardd wardd
 wk_check "the host ends with wardd" bash -c "! pgrep -f '^ward-callout-host $DIR/' >/dev/null"
 
