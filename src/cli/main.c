@@ -24,6 +24,7 @@ static const struct cli_cmd commands[] = {
     {"log", cmd_log, "the connection log, filtered; JSON lines or CSV"},
     {"watch", cmd_watch, "decisions as they happen"},
     {"prompt", cmd_prompt, "answer wardd's questions about unknown programs"},
+    {"callout", cmd_callout, "list wardd's callouts: built in or shared objects, and their calls"},
 };
 
 static void usage(FILE *f)

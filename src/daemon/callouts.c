@@ -70,3 +70,41 @@ ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, siz
     }
     return f;
 }
+
+void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    size_t n = ward_callouts_count(d->callouts);
+    ward_proto_callout *v = calloc(n ? n : 1, sizeof(*v));
+    char(*layers)[64] = calloc(n ? n : 1, sizeof(*layers));
+    if (!v || !layers) {
+        free(v);
+        free(layers);
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    static const char *const names[] = {"connect", "accept", "stream", "dns"};
+    for (size_t i = 0; i < n; i++) {
+        ward_callout_info info;
+        ward_callouts_info(d->callouts, i, &info);
+        for (size_t b = 0; b < 4; b++)
+            if (info.layers & (1u << b))
+                snprintf(layers[i] + strlen(layers[i]), sizeof(layers[i]) - strlen(layers[i]),
+                         "%s%s", layers[i][0] ? "," : "", names[b]);
+        /* The reply only reads the strings: they stay the registry's. */
+        v[i] = (ward_proto_callout){.name = (char *)info.name,
+                                    .layers = layers[i],
+                                    .builtin = info.builtin,
+                                    .path = (char *)info.path,
+                                    .host_pid = (uint64_t)info.host_pid,
+                                    .calls = info.calls,
+                                    .failures = info.failures,
+                                    .restarts = info.restarts,
+                                    .filters = info.filters};
+    }
+    ward_msg reply = {.type = WARD_MSG_CALLOUT_REPLY, .id = m->id};
+    reply.u.callout_reply.callouts = v;
+    reply.u.callout_reply.n = n;
+    ward_conn_send(c, &reply, NULL, 0);
+    free(v);
+    free(layers);
+}

@@ -463,6 +463,7 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_PROMPT_ANSWER] = on_prompt_answer,
     [WARD_MSG_LOG_QUERY] = on_log_query,
     [WARD_MSG_EXPLAIN] = on_explain,
+    [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
 };
 
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)

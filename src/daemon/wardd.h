@@ -166,6 +166,8 @@ void wardd_callouts_close(struct wardd *d);
 /* The dnsfilter lists a policy names, read into one filter (on the reload
  * thread: shares nothing). NULL with err set when a list has an error. */
 ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
+/* callout.list: the callouts, with their counters. */
+void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */

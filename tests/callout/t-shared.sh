@@ -49,7 +49,13 @@ wk_check "... other connections carry on" [ "$(conn "$A")" = ok ]
 sleep 1.2
 wk_check "... and the host is started again" [ "$(port 1001)" = ok ]
 new=$(pgrep -f "ward-callout-host $DIR/six.so" | head -1)
-wk_check "... as a new process" [ -n "$new" ] && [ "$new" != "$host" ]
+wk_check "... as a new process" test -n "$new" -a "$new" != "$host"
+"$WARD" callout list >"$WK_TMP/list.out" 2>&1
+"$WARD" callout list --json >"$WK_TMP/list.json" 2>&1
+wk_check "ward callout list shows the built-in dnsfilter" grep -q "^dnsfilter .* built in" "$WK_TMP/list.out"
+wk_check "... and six: its filter, its failure, its restart and its host process" \
+    grep -q "\"name\":\"six\",\"layers\":\"connect,accept,dns\",\"builtin\":false,\"path\":\"$DIR/six.so\",\"host_pid\":$new,.*\"failures\":1,\"restarts\":1,\"filters\":1" \
+    "$WK_TMP/list.json"
 
 # A hang: the time budget ends the call; a connection in parallel passes.
 port 1777 10 >"$WK_TMP/hang.out" &
