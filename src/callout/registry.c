@@ -108,7 +108,7 @@ void ward_callouts_free(ward_callouts *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->cap_flows; i++)
-        if (r->flows[i].id)
+        while (r->flows[i].id) /* removal shifts later entries back into slot i */
             ward_callouts_flow_end(r, r->flows[i].id);
     for (size_t i = 0; i < r->n; i++) {
         if (!r->e[i].builtin) {
