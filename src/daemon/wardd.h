@@ -40,7 +40,7 @@ struct wardd_options {
      * tracepoints), "connector", "tracepoints" or "none" (tests). */
     const char *proc_events;
     uint32_t ring_capacity;
-    size_t max_waiting; /* connections waiting on prompts, at most */
+    size_t max_waiting;      /* connections waiting on prompts, at most */
     const char *callout_dir; /* shared-object callouts (NAME.so) */
 };
 
@@ -87,8 +87,8 @@ struct wardd {
     ward_server *server;
     ward_ring *ring;
     ward_log *log;
-    ward_alert *alerts; /* port scans and floods, from inbound blocks */
-    ward_callouts *callouts;  /* built in and shared-object callouts (callouts.c) */
+    ward_alert *alerts;        /* port scans and floods, from inbound blocks */
+    ward_callouts *callouts;   /* built in and shared-object callouts (callouts.c) */
     ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */

@@ -30,7 +30,7 @@ extern "C" {
 
 typedef struct ward_policy ward_policy;
 
-#define WARD_POLICY_MAX_ALERTS 16
+#define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
