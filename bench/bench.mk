@@ -3,3 +3,4 @@ bench_classbench_gen_USES :=
 bench_classify_USES       := engine
 bench_engine_USES         := engine
 bench_lograte_USES        := engine log
+bench_callout_USES        := callout engine

@@ -31,6 +31,7 @@ ward_policy *cli_policy_new(void);
 int cli_policy_load(ward_policy *p, char **files, int n);
 
 int cmd_check(int argc, char **argv);
+int cmd_callout(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -9,6 +9,8 @@
  * Exit codes: 0 explained, 1 the policy has errors, 2 usage error.
  */
 #define _GNU_SOURCE
+#include "callout/callout.h"
+#include "callout/dnsfilter.h"
 #include "cli/cli.h"
 #include "cli/daemon.h"
 
@@ -425,9 +427,36 @@ int cmd_explain(int argc, char **argv)
     ward_engine_set_prompter(e, prompter);
     if (n_self)
         ward_engine_set_self(e, self, n_self);
+    /* The built-in callouts as wardd has them, with the policy's lists:
+     * a callout filter explains as it decides under wardd. */
+    char err[512];
+    ward_callouts *reg = ward_callouts_new(NULL);
+    const ward_policy_extras *x = ward_policy_get_extras(p);
+    ward_dnsfilter *df = ward_dnsfilter_new();
+    for (size_t i = 0; df && i < x->n_dnsfilter_lists; i++) {
+        if (ward_dnsfilter_load_file(df, x->dnsfilter_lists[i], err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s\n", cli_prog, err);
+            ward_dnsfilter_free(df);
+            ward_callouts_free(reg);
+            ward_policy_free(p);
+            return 1;
+        }
+    }
+    if (!reg || !df || ward_callouts_add_builtin(reg, &ward_dnsfilter_callout) < 0 ||
+        ward_callouts_attach(reg, e) < 0) {
+        fprintf(stderr, "%s: out of memory\n", cli_prog);
+        ward_dnsfilter_free(df);
+        ward_callouts_free(reg);
+        ward_policy_free(p);
+        return 1;
+    }
+    ward_dnsfilter_use(df);
     ward_trace *tr = ward_trace_new();
     ward_decision d;
     int rc = tr ? ward_classify(e, &req, &d, tr, 0) : WARD_E_NOMEM;
+    ward_dnsfilter_use(NULL);
+    ward_dnsfilter_free(df);
+    ward_callouts_free(reg);
     if (rc < 0) {
         fprintf(stderr, "%s: classify: %s\n", cli_prog, ward_strerror(rc));
         ward_trace_free(tr);

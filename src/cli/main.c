@@ -27,6 +27,7 @@ static const struct cli_cmd commands[] = {
     {"top", cmd_top, "the terminal UI: programs, prompts, rules, log, alerts"},
     {"stats", cmd_stats, "traffic per program or per remote over a time range"},
     {"conns", cmd_conns, "the connections open now, with their traffic"},
+    {"callout", cmd_callout, "list wardd's callouts: built in or shared objects, and their calls"},
 };
 
 static void usage(FILE *f)

@@ -464,6 +464,7 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_EXPLAIN] = on_explain,
     [WARD_MSG_STATS_QUERY] = wardd_traffic_on_query,
     [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
+    [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
 };
 
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)

@@ -312,7 +312,12 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
-    if (dec.verdict != WARD_V_DEFER && dec.verdict != WARD_V_NEED_MORE_DATA) {
+    /* A callout wanting more of the stream: the payload is not fed to
+     * callouts yet, so the bound is reached at once and the policy's
+     * callout-failure outcome decides (nobody is asked about it). */
+    if (dec.verdict == WARD_V_NEED_MORE_DATA)
+        dec.verdict = d->extras.callout_failure == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    if (dec.verdict != WARD_V_DEFER) {
         wardd_publish(d, &r, &dec, q->pid, uid, NULL);
         return kernel_verdict(dec.verdict);
     }
@@ -367,18 +372,44 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
     };
     char iface[IF_NAMESIZE];
     r.iface = iface_of(d, WARD_LAYER_DNS, a->ifindex, iface);
+    /* The program that asked (its query's socket), for the log. */
+    char name[PATH_MAX + 64];
+    const ward_proc *p = a->attributed ? wardd_attribute(d, a->pid, a->exe) : NULL;
+    if (p) {
+        r.app.path = wardd_program_name(d, p, &r.app.unverified, name, sizeof(name));
+        r.app.exe = p->id;
+        r.app.pid = p->pid;
+        r.app.start_time = p->start_time;
+        r.has_user = true;
+        r.uid = a->uid;
+        r.gid = p->gid;
+    }
+    uint32_t uid = p ? a->uid : WARD_UID_UNKNOWN;
     wardd_request_fill_time(&r, (int64_t)time(NULL));
+    /* The dns layer's data for callouts: the question and its answers. */
+    ward_callout_data cd = {.qname = a->qname,
+                            .qtype = a->qtype,
+                            .n_answers = a->naddr,
+                            .answers = (const uint8_t(*)[16])(const void *)a->addrs};
+    ward_callouts_set_data(d->callouts, &cd);
     ward_decision dec;
     ward_classify(d->engine, &r, &dec, NULL, 0);
+    ward_callouts_set_data(d->callouts, NULL);
     if (dec.verdict == WARD_V_PERMIT) {
         /* Logged too, repeats of the same answer folded into one counted row. */
         ward_event ev;
-        wardd_event_fill(d, &ev, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
+        wardd_event_fill(d, &ev, &r, &dec, p ? p->pid : 0, uid, NULL);
         wardd_publish_folded(d, &ev, NULL);
         d->decisions++;
         return WARD_KV_ALLOW;
     }
-    wardd_publish(d, &r, &dec, 0, WARD_UID_UNKNOWN, NULL);
+    wardd_publish(d, &r, &dec, p ? p->pid : 0, uid, NULL);
+    /* The dnsfilter callout answers for the name (NXDOMAIN or 0.0.0.0, as
+     * the policy says); other blocks drop the answer. */
+    ward_filter_def f;
+    if (dec.reason == WARD_R_CALLOUT && ward_filter_get(d->engine, dec.filter_id, &f) == 0 &&
+        f.callout && strcmp(f.callout, ward_dnsfilter_callout.name) == 0)
+        return d->extras.dnsfilter_zero ? WARD_KDNS_ZERO : WARD_KDNS_NXDOMAIN;
     return WARD_KV_DENY;
 }
 

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
-               "             [--proc-events auto|connector|tracepoints|none]\n");
+               "             [--proc-events auto|connector|tracepoints|none]\n"
+               "             [--callout-dir DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -48,6 +49,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"no-kernel", no_argument, NULL, 'K'},
         {"proc-events", required_argument, NULL, 'P'},
         {"max-waiting", required_argument, NULL, 'W'},
+        {"callout-dir", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -84,6 +86,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'K':
             o->no_kernel = true;
+            break;
+        case 'C':
+            o->callout_dir = optarg;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
@@ -188,6 +193,11 @@ static int setup(struct wardd *d)
     if ((rc = wardd_self_open(d)) < 0)
         wardd_log(LOG_WARNING, "address events: %s; the host's addresses are read at (re)load only",
                   strerror(-rc));
+    /* Before the policy: it may name the callouts. */
+    if (wardd_callouts_open(d) < 0) {
+        wardd_log(LOG_ERR, "callouts: out of memory");
+        return -1;
+    }
     if (wardd_policy_load(d, err, sizeof(err)) < 0) {
         wardd_log(LOG_ERR, "policy: %s", err);
         return -1;
@@ -353,6 +363,7 @@ static void teardown(struct wardd *d)
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
+    wardd_callouts_close(d);
     ward_alert_free(d->alerts);
     if (d->sigfd >= 0)
         close(d->sigfd);
@@ -381,6 +392,7 @@ static int timers(struct wardd *d)
         d->last_sweep_ms = now;
         if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
             wardd_commit(d, WARDD_CHANGED_RULES);
+        ward_callouts_sweep(d->callouts, (int64_t)time(NULL)); /* flows gone idle */
     }
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {

@@ -76,13 +76,16 @@ static ward_alert *alerts_for(const ward_policy_extras *x)
     return ward_alert_new(&c);
 }
 
-ward_policy *wardd_policy_parse(const char *config, const char *learned, char *err, size_t errlen)
+ward_policy *wardd_policy_parse(const char *config, const char *learned,
+                                const char *const *callouts, ward_dnsfilter **dnsf, char *err,
+                                size_t errlen)
 {
     ward_policy *p = ward_policy_new();
     if (!p) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    ward_policy_allow_callouts(p, callouts);
     const char *files[] = {config};
     int errors = ward_policy_load(p, files, 1);
     if (errors == 0 && access(learned, F_OK) == 0) {
@@ -94,20 +97,32 @@ ward_policy *wardd_policy_parse(const char *config, const char *learned, char *e
         ward_policy_free(p);
         return NULL;
     }
+    /* The policy's blocklists belong to it: a list with an error refuses
+     * the policy, as an error in the policy itself would. */
+    if (!(*dnsf = wardd_dnsfilter_load(ward_policy_get_extras(p), err, errlen))) {
+        ward_policy_free(p);
+        return NULL;
+    }
     return p;
 }
 
-int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errlen)
+int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, char *err,
+                         size_t errlen)
 {
     ward_alert *alerts = alerts_for(ward_policy_get_extras(p));
-    if (!alerts) {
+    ward_engine *e = ward_policy_engine(p);
+    if (!alerts || (d->callouts && ward_callouts_attach(d->callouts, e) < 0)) {
         snprintf(err, errlen, "out of memory");
+        ward_alert_free(alerts);
         ward_policy_free(p);
+        ward_dnsfilter_free(dnsf);
         return -1;
     }
     ward_alert_free(d->alerts);
     d->alerts = alerts;
-    ward_engine *e = ward_policy_engine(p);
+    ward_dnsfilter_use(dnsf);
+    ward_dnsfilter_free(d->dnsfilter);
+    d->dnsfilter = dnsf;
     if (d->engine)
         carry_memory_rules(d->engine, e);
     ward_engine_set_prompter(e, d->prompters > 0);
@@ -116,6 +131,8 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errl
     d->engine = e;
     wardd_self_refresh(d);
     d->extras = *ward_policy_get_extras(p);
+    if (d->callouts)
+        ward_callouts_set_failure(d->callouts, d->extras.callout_failure);
     /* The parser's memory is free now: give it back rather than keep the
      * high-water mark of a load for the daemon's whole life. */
     malloc_trim(0);
@@ -128,6 +145,9 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errl
 
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen)
 {
-    ward_policy *p = wardd_policy_parse(d->opt.config, d->learned_path, err, errlen);
-    return p ? wardd_policy_install(d, p, err, errlen) : -1;
+    ward_dnsfilter *dnsf = NULL;
+    ward_policy *p = wardd_policy_parse(d->opt.config, d->learned_path,
+                                        d->callouts ? ward_callouts_names(d->callouts) : NULL,
+                                        &dnsf, err, errlen);
+    return p ? wardd_policy_install(d, p, dnsf, err, errlen) : -1;
 }

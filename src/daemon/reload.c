@@ -41,6 +41,8 @@ struct wardd_reload {
     /* The thread's: written before the eventfd, read after it. */
     char *config, *learned;
     ward_policy *result;
+    ward_dnsfilter *dnsf;        /* the result's dnsfilter lists */
+    const char *const *callouts; /* names the policy may use: fixed after start */
     char err[RELOAD_ERR_MAX];
     /* The loop's. */
     struct waiter now[MAX_WAITERS], next[MAX_WAITERS];
@@ -65,6 +67,7 @@ int wardd_reload_init(struct wardd *d)
         free(r);
         return e;
     }
+    r->callouts = d->callouts ? ward_callouts_names(d->callouts) : NULL;
     d->reload = r;
     return 0;
 }
@@ -77,7 +80,8 @@ int wardd_reload_fd(const struct wardd *d)
 static void *parse_thread(void *arg)
 {
     struct wardd_reload *r = arg;
-    r->result = wardd_policy_parse(r->config, r->learned, r->err, sizeof(r->err));
+    r->result =
+        wardd_policy_parse(r->config, r->learned, r->callouts, &r->dnsf, r->err, sizeof(r->err));
     uint64_t one = 1;
     while (write(r->efd, &one, sizeof(one)) < 0 && errno == EINTR)
         ;
@@ -88,6 +92,7 @@ static void start(struct wardd *d)
 {
     struct wardd_reload *r = d->reload;
     r->result = NULL;
+    r->dnsf = NULL;
     r->err[0] = 0;
     sd_notify(0, "RELOADING=1");
     r->running = true;
@@ -157,7 +162,8 @@ void wardd_reload_done(struct wardd *d)
     if (r->result) {
         ward_policy *p = r->result;
         r->result = NULL;
-        ok = wardd_policy_install(d, p, r->err, sizeof(r->err)) == 0;
+        ok = wardd_policy_install(d, p, r->dnsf, r->err, sizeof(r->err)) == 0;
+        r->dnsf = NULL;
     }
     if (ok) {
         wardd_log(LOG_INFO, "policy reloaded");
@@ -187,6 +193,7 @@ void wardd_reload_free(struct wardd *d)
     if (r->threaded)
         pthread_join(r->thread, NULL); /* bounded: a parse stops at its limits */
     ward_policy_free(r->result);
+    ward_dnsfilter_free(r->dnsf);
     close(r->efd);
     free(r->config);
     free(r->learned);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "alert/alert.h"
+#include "callout/callout.h"
+#include "callout/dnsfilter.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -38,7 +40,8 @@ struct wardd_options {
      * tracepoints), "connector", "tracepoints" or "none" (tests). */
     const char *proc_events;
     uint32_t ring_capacity;
-    size_t max_waiting; /* connections waiting on prompts, at most */
+    size_t max_waiting;      /* connections waiting on prompts, at most */
+    const char *callout_dir; /* shared-object callouts (NAME.so) */
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -84,7 +87,9 @@ struct wardd {
     ward_server *server;
     ward_ring *ring;
     ward_log *log;
-    ward_alert *alerts; /* port scans and floods, from inbound blocks */
+    ward_alert *alerts;        /* port scans and floods, from inbound blocks */
+    ward_callouts *callouts;   /* built in and shared-object callouts (callouts.c) */
+    ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
@@ -136,9 +141,12 @@ void wardd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 int wardd_policy_load(struct wardd *d, char *err, size_t errlen);
 /* The parse alone, touching nothing of wardd's: runs on the reload thread.
  * NULL with the diagnostics in err when the policy has errors. */
-ward_policy *wardd_policy_parse(const char *config, const char *learned, char *err, size_t errlen);
-/* Puts a parsed policy in force (on the loop); takes p. */
-int wardd_policy_install(struct wardd *d, ward_policy *p, char *err, size_t errlen);
+ward_policy *wardd_policy_parse(const char *config, const char *learned,
+                                const char *const *callouts, ward_dnsfilter **dnsf, char *err,
+                                size_t errlen);
+/* Puts a parsed policy in force (on the loop); takes p and dnsf. */
+int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, char *err,
+                         size_t errlen);
 
 /* reload.c: `ward reload` and SIGHUP parse the policy on a thread of their
  * own, so the loop keeps deciding and answering meanwhile; the new policy
@@ -152,6 +160,16 @@ void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id);
 int wardd_reload_fd(const struct wardd *d);
 /* The thread is done: installs its policy, answers who asked. */
 void wardd_reload_done(struct wardd *d);
+
+/* callouts.c: the callout registry: built-in callouts, and the shared
+ * objects of the callout directory, each in its host process. */
+int wardd_callouts_open(struct wardd *d);
+void wardd_callouts_close(struct wardd *d);
+/* The dnsfilter lists a policy names, read into one filter (on the reload
+ * thread: shares nothing). NULL with err set when a list has an error. */
+ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
+/* callout.list: the callouts, with their counters. */
+void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */

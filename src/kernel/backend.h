@@ -187,8 +187,17 @@ typedef struct ward_kdns_answer {
     size_t naddr;
     const ward_ip *addrs;
     const uint32_t *ttls;
+    /* The process whose socket sent the query, when it could be found. */
+    bool attributed;
+    ward_exe_id exe;
+    uint32_t pid, uid;
 } ward_kdns_answer;
-/* Return WARD_KV_DENY to drop the answer (block the domain), else ALLOW. */
+/* A blocked name answered in the application's place: "no such name", or
+ * the unspecified address (0.0.0.0 for A, :: for AAAA, no data otherwise). */
+#define WARD_KDNS_NXDOMAIN 16
+#define WARD_KDNS_ZERO     17
+/* Return WARD_KV_DENY to drop the answer (block the domain), WARD_KDNS_* to
+ * answer instead, else ALLOW. */
 typedef int (*ward_kdns_fn)(void *ctx, const ward_kdns_answer *a);
 void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx);
 /* "example.com" matches itself; "*.example.com" its subdomains. */

@@ -182,6 +182,12 @@ void ward_dns_pending_add(ward_dns_pending *t, const ward_dns_query *q, int64_t 
 
 bool ward_dns_pending_take(ward_dns_pending *t, const ward_dns_query *a, int64_t now_ms)
 {
+    return ward_dns_pending_take_query(t, a, now_ms, NULL);
+}
+
+bool ward_dns_pending_take_query(ward_dns_pending *t, const ward_dns_query *a, int64_t now_ms,
+                                 ward_dns_query *found)
+{
     for (size_t i = 0; i < WARD_DNS_PENDING; i++) {
         ward_dns_query *x = &t->q[i];
         if (!x->when_ms || now_ms - x->when_ms > t->timeout_ms)
@@ -189,9 +195,42 @@ bool ward_dns_pending_take(ward_dns_pending *t, const ward_dns_query *a, int64_t
         if (x->id == a->id && x->cport == a->cport && x->sport == a->sport &&
             !memcmp(x->client, a->client, 16) && !memcmp(x->server, a->server, 16) &&
             x->qtype == a->qtype && !strcmp(x->qname, a->qname)) {
+            if (found)
+                *found = *x;
             x->when_ms = 0;
             return true;
         }
     }
     return false;
+}
+
+size_t ward_dns_block_reply(const uint8_t *p, size_t len, bool zero, uint8_t *out, size_t cap)
+{
+    char name[WARD_DNS_NAME_MAX];
+    size_t off = 12;
+    if (!p || len < 12 || rd16(p + 4) < 1 || read_name(p, len, &off, name) < 0 || off + 4 > len)
+        return 0;
+    /* The question is copied as the query had it. */
+    size_t qend = off + 4;
+    uint16_t qtype = rd16(p + off), qclass = rd16(p + off + 2);
+    size_t rdlen = !zero ? 0 : qtype == WARD_DNS_A ? 4 : qtype == WARD_DNS_AAAA ? 16 : 0;
+    size_t need = qend + (rdlen ? 12 + rdlen : 0);
+    if (need > cap)
+        return 0;
+    memcpy(out, p, qend);
+    out[2] = (uint8_t)(0x80 | (p[2] & 0x79));  /* a response; the opcode and RD kept */
+    out[3] = (uint8_t)(0x80 | (zero ? 0 : 3)); /* RA; NOERROR or NXDOMAIN */
+    out[4] = 0, out[5] = 1;                    /* one question */
+    out[6] = 0, out[7] = rdlen ? 1 : 0;        /* the answer, if any */
+    memset(out + 8, 0, 4);                     /* no authority, no additional records */
+    if (rdlen) {
+        uint8_t *a = out + qend;
+        a[0] = 0xc0, a[1] = 12; /* the question's name */
+        a[2] = (uint8_t)(qtype >> 8), a[3] = (uint8_t)qtype;
+        a[4] = (uint8_t)(qclass >> 8), a[5] = (uint8_t)qclass;
+        a[6] = a[7] = a[8] = 0, a[9] = 60; /* TTL 60 s */
+        a[10] = 0, a[11] = (uint8_t)rdlen;
+        memset(a + 12, 0, rdlen);
+    }
+    return need;
 }

@@ -53,6 +53,10 @@ typedef struct ward_dns_query {
     char qname[WARD_DNS_NAME_MAX];
     uint16_t qtype;
     int64_t when_ms; /* 0: free slot */
+    /* Who sent the query, when known: the answer is told to it. */
+    bool attributed;
+    uint64_t exe_dev, exe_ino;
+    uint32_t pid, uid;
 } ward_dns_query;
 
 typedef struct ward_dns_pending {
@@ -65,5 +69,14 @@ void ward_dns_pending_init(ward_dns_pending *t, int64_t timeout_ms);
 void ward_dns_pending_add(ward_dns_pending *t, const ward_dns_query *q, int64_t now_ms);
 /* Find and remove the query an answer belongs to; true if found. */
 bool ward_dns_pending_take(ward_dns_pending *t, const ward_dns_query *answer, int64_t now_ms);
+/* The same, copying the query as it was recorded to *found. */
+bool ward_dns_pending_take_query(ward_dns_pending *t, const ward_dns_query *answer, int64_t now_ms,
+                                 ward_dns_query *found);
+
+/* A reply to the (first) question of msg, a query or an answer, written to
+ * out: "no such name" (NXDOMAIN), or with zero the unspecified address
+ * (0.0.0.0 for A, :: for AAAA; no data for other types). Its length, or 0
+ * when msg has no readable question or out is too small. */
+size_t ward_dns_block_reply(const uint8_t *msg, size_t len, bool zero, uint8_t *out, size_t cap);
 
 #endif /* WARD_KERNEL_DNS_H */

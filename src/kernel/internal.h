@@ -69,6 +69,7 @@ struct ward_kernel {
     struct nfq_q_handle *qh, *dns_qh;
     ward_dns_pending *dns_pending;
     ward_dns_msg dns_msg;
+    uint8_t dns_reply[1600]; /* a blocklist's reply, built in place of an answer */
     struct wk_name {
         ward_ip ip;
         int64_t expire_ms;
@@ -125,5 +126,10 @@ void wk_queue_close(ward_kernel *k);
  * (family 4 or 6, in this network namespace); 0 or -ENOENT. */
 struct ward_sockinfo;
 int wk_ping_owner(ward_kernel *k, int family, uint16_t ident, struct ward_sockinfo *out);
+/* dnsreply.c: the answer packet pkt (IP + UDP + DNS) rewritten into a
+ * blocklist's reply (NXDOMAIN, or with zero the unspecified address) in
+ * out; its length, or 0 when it cannot be. */
+size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
+                           size_t cap);
 
 #endif

@@ -358,8 +358,16 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         dq.sport = q.rport;
     }
     if (q.dir == WARD_KDIR_OUT) {
-        if (ok && !m->response)
+        if (ok && !m->response) {
+            /* The asking program, so a blocked answer can be logged with it. */
+            attribute(k, &q);
+            dq.attributed = q.attributed;
+            dq.exe_dev = q.exe.dev;
+            dq.exe_ino = q.exe.ino;
+            dq.pid = q.pid;
+            dq.uid = q.uid;
             ward_dns_pending_add(k->dns_pending, &dq, now_ms());
+        }
         /* A held (undecided) socket's query is judged like any flow. */
         if (q.mark & k->cfg.mark)
             judge(k, &q);
@@ -378,7 +386,15 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
                           .ifindex = q.ifindex,
                           .addrs = addrs,
                           .ttls = ttls};
-    a.trusted = ok && m->response && ward_dns_pending_take(k->dns_pending, &dq, now_ms());
+    ward_dns_query asked = {0};
+    a.trusted =
+        ok && m->response && ward_dns_pending_take_query(k->dns_pending, &dq, now_ms(), &asked);
+    if (a.trusted && asked.attributed) {
+        a.attributed = true;
+        a.exe = (ward_exe_id){asked.exe_dev, asked.exe_ino};
+        a.pid = asked.pid;
+        a.uid = asked.uid;
+    }
     if (a.trusted) {
         for (size_t i = 0; i < m->nrr; i++) {
             if (m->rr[i].type == WARD_DNS_CNAME || !ward_dns_answers_question(m, i))
@@ -391,6 +407,20 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     if (!a.trusted) {
         k->dns_untrusted++;
         dns_drop(k, q.id);
+        return 0;
+    }
+    if (v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) {
+        /* Answered in the resolver's place; a reply that cannot be made
+         * (no readable question) is dropped, as any block. */
+        size_t n = wk_dns_reply_packet(pl, (size_t)len, q.family, v == WARD_KDNS_ZERO, k->dns_reply,
+                                       sizeof(k->dns_reply));
+        k->dns_blocked++;
+        if (!n) {
+            dns_drop(k, q.id);
+            return 0;
+        }
+        nfq_set_verdict(k->dns_qh, q.id & ~WK_DNS_TAG, NF_ACCEPT, (uint32_t)n, k->dns_reply);
+        k->answered++;
         return 0;
     }
     if (v == WARD_KV_DENY) {

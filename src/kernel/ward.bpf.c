@@ -290,6 +290,9 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
         if (sk)
             note_sock(sk, dev, ino, (mark & ward_mark) != 0);
         ward_traffic_open(ctx, dev, ino);
+        /* A name lookup: who asked, so a blocked answer is logged with it. */
+        if (port == 53 && (dev || ino))
+            remember(bpf_get_socket_cookie(ctx), dev, ino);
         return 1;
     case WARD_KV_DENY:
         count(WARD_STAT_DENY);

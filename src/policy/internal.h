@@ -94,6 +94,8 @@ struct secrecy {
     bool skip;
 };
 bool secrecy_trusts(const struct secrecy *s, uid_t uid);
+/* policy.c: the callout names ward_policy_allow_callouts gave (or NULL). */
+const char *const *policy_extra_callouts(const ward_policy *p);
 
 struct load {
     ward_policy *pol;

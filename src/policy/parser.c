@@ -33,9 +33,9 @@ struct ps {
 
 static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
                                         "provider", "filter", "app",   "include", NULL};
-static const char *const set_words[] = {"mode",           "no-prompter",  "unattributed",
-                                        "prompt-timeout", "fail-mode",    "alert",
-                                        "default",        "self-traffic", NULL};
+static const char *const set_words[] = {
+    "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
+    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -729,7 +729,9 @@ enum {
     SEEN_UNATTR = 4,
     SEEN_TIMEOUT = 8,
     SEEN_FAIL = 16,
-    SEEN_SELF = 32
+    SEEN_SELF = 32,
+    SEEN_CALLOUT_FAIL = 64,
+    SEEN_DNSF_ANSWER = 128
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -917,6 +919,33 @@ static bool stmt_set(struct ps *ps)
         if ((v = choice(ps, "self-traffic", selfwords)) < 0 || !once(ps, what, SEEN_SELF))
             return false;
         ld->settings.self_traffic = v ? WARD_SELF_RULES : WARD_SELF_PASS;
+        return true;
+    }
+    case 8:
+        /* What a call to a callout that crashed or ran out of time gives. */
+        if ((v = choice(ps, "outcome", passblock)) < 0 || !once(ps, what, SEEN_CALLOUT_FAIL))
+            return false;
+        ld->extras.callout_failure = v ? WARD_V_BLOCK : WARD_V_PERMIT;
+        return true;
+    case 9: {
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the list's path expected as a quoted string, not '%s'", show(t));
+        if (t->text[0] != '/')
+            return err(ps, t, "dnsfilter list '%s' is not absolute", t->text);
+        if (strlen(t->text) >= sizeof(ld->extras.dnsfilter_lists[0]))
+            return err(ps, t, "the path of a dnsfilter list is too long");
+        if (ld->extras.n_dnsfilter_lists == WARD_POLICY_MAX_DNSFILTER_LISTS)
+            return err(ps, t, "at most %d dnsfilter lists", WARD_POLICY_MAX_DNSFILTER_LISTS);
+        snprintf(ld->extras.dnsfilter_lists[ld->extras.n_dnsfilter_lists++],
+                 sizeof(ld->extras.dnsfilter_lists[0]), "%s", t->text);
+        return true;
+    }
+    case 10: {
+        static const char *const answers[] = {"nxdomain", "zero", NULL};
+        if ((v = choice(ps, "dnsfilter answer", answers)) < 0 || !once(ps, what, SEEN_DNSF_ANSWER))
+            return false;
+        ld->extras.dnsfilter_zero = v == 1;
         return true;
     }
     }
@@ -1282,6 +1311,13 @@ static bool callout_ref(struct ps *ps, const char **out)
     if (!name)
         return false;
     for (const char *const *c = ward_policy_callouts; *c; c++) {
+        if (!strcmp(*c, name)) {
+            *out = name;
+            return true;
+        }
+    }
+    /* The shared-object callouts wardd loaded (policy_extra_callouts). */
+    for (const char *const *c = policy_extra_callouts(ps->ld->pol); c && *c; c++) {
         if (!strcmp(*c, name)) {
             *out = name;
             return true;

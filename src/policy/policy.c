@@ -25,6 +25,7 @@ struct ward_policy {
     size_t errors;
     char **files; /* of the engine in force, for load_more */
     size_t n_files;
+    const char *const *extra_callouts; /* ward_policy_allow_callouts */
 };
 
 static void extras_default(ward_policy_extras *x)
@@ -32,6 +33,17 @@ static void extras_default(ward_policy_extras *x)
     memset(x, 0, sizeof(*x));
     x->prompt_timeout = 60;
     x->prompt_default = WARD_V_BLOCK;
+    x->callout_failure = WARD_V_BLOCK;
+}
+
+void ward_policy_allow_callouts(ward_policy *p, const char *const *names)
+{
+    p->extra_callouts = names;
+}
+
+const char *const *policy_extra_callouts(const ward_policy *p)
+{
+    return p ? p->extra_callouts : NULL;
 }
 
 ward_policy *ward_policy_new(void)

@@ -30,7 +30,8 @@ extern "C" {
 
 typedef struct ward_policy ward_policy;
 
-#define WARD_POLICY_MAX_ALERTS 16
+#define WARD_POLICY_MAX_ALERTS          16
+#define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
 #define WARD_POLICY_MAX_ERRORS 20
@@ -49,6 +50,10 @@ typedef struct ward_policy_extras {
         uint32_t count;  /* events ... */
         uint32_t window; /* ... within this many seconds */
     } alerts[WARD_POLICY_MAX_ALERTS];
+    enum ward_verdict callout_failure; /* a callout call that fails: BLOCK (default) or PERMIT */
+    bool dnsfilter_zero;               /* the dnsfilter callout answers 0.0.0.0, not NXDOMAIN */
+    size_t n_dnsfilter_lists;          /* its blocklists (absolute paths) */
+    char dnsfilter_lists[WARD_POLICY_MAX_DNSFILTER_LISTS][256];
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);
@@ -144,6 +149,9 @@ bool ward_policy_layer_supported(enum ward_layer l);
  * names `callout NAME` accepts. One list, so a callout added to wardd is
  * added here and nowhere else (src/policy/callouts.c). */
 extern const char *const ward_policy_callouts[];
+/* More callout names the policy may use (wardd's shared-object callouts),
+ * NULL-terminated; the array must outlive p's loads. */
+void ward_policy_allow_callouts(ward_policy *p, const char *const *names);
 
 /* Zones defined by the policy (the engine cannot list them). */
 size_t ward_policy_zone_count(const ward_policy *p);

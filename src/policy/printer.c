@@ -377,6 +377,15 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         sb_printf(&b, "set prompt-timeout %s default %s\n", v,
                   x->prompt_default == WARD_V_PERMIT ? "allow" : "deny");
         sb_printf(&b, "set fail-mode %s\n", x->fail_open ? "open" : "closed");
+        /* The callout settings only when they differ from the defaults. */
+        if (x->callout_failure == WARD_V_PERMIT)
+            sb_puts(&b, "set callout-failure pass\n");
+        if (x->dnsfilter_zero)
+            sb_puts(&b, "set dnsfilter-answer zero\n");
+        for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
+            ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
+            sb_printf(&b, "set dnsfilter-list %s\n", v);
+        }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));

@@ -50,6 +50,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_CONNS_REPLY] = "conns.reply",
     [WARD_MSG_PROMPT] = "prompt",
     [WARD_MSG_PROMPT_CLOSED] = "prompt.closed",
+    [WARD_MSG_CALLOUT_LIST] = "callout.list",
+    [WARD_MSG_CALLOUT_REPLY] = "callout.reply",
 };
 
 static const char *const err_names[WARD_PE_COUNT + 1] = {
@@ -123,7 +125,7 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_CONNS_LIST;
+    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST;
 }
 
 const char *ward_proto_err_name(enum ward_proto_err e)
@@ -233,6 +235,14 @@ void ward_msg_free(ward_msg *m)
         break;
     case WARD_MSG_PROMPT_CLOSED:
         free(m->u.prompt_closed.by);
+        break;
+    case WARD_MSG_CALLOUT_REPLY:
+        for (size_t i = 0; i < m->u.callout_reply.n; i++) {
+            free(m->u.callout_reply.callouts[i].name);
+            free(m->u.callout_reply.callouts[i].layers);
+            free(m->u.callout_reply.callouts[i].path);
+        }
+        free(m->u.callout_reply.callouts);
         break;
     case WARD_MSG_ERROR:
         free(m->u.error.message);
@@ -414,6 +424,26 @@ static json_object *enc_ranges(const ward_range *r, size_t n)
     return a;
 }
 
+static json_object *enc_callout(struct enc *e, const ward_proto_callout *c)
+{
+    json_object *o = json_object_new_object();
+    if (!o) {
+        e->bad = true;
+        return NULL;
+    }
+    put_str(e, o, "name", c->name);
+    put_str(e, o, "layers", c->layers);
+    put(e, o, "builtin", json_object_new_boolean(c->builtin));
+    if (c->path)
+        put_str(e, o, "path", c->path);
+    put_i64(e, o, "host_pid", (int64_t)c->host_pid);
+    put_i64(e, o, "calls", (int64_t)c->calls);
+    put_i64(e, o, "failures", (int64_t)c->failures);
+    put_i64(e, o, "restarts", (int64_t)c->restarts);
+    put_i64(e, o, "filters", (int64_t)c->filters);
+    return o;
+}
+
 static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
 {
     json_object *o = json_object_new_object();
@@ -546,6 +576,13 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
     case WARD_MSG_RULES_ADD:
         put(e, o, "rule", enc_rule(e, &m->u.rule));
         break;
+    case WARD_MSG_CALLOUT_REPLY: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < m->u.callout_reply.n; i++)
+            json_object_array_add(a, enc_callout(e, &m->u.callout_reply.callouts[i]));
+        put(e, o, "callouts", a);
+        break;
+    }
     case WARD_MSG_RULES_DELETE:
     case WARD_MSG_RULE_ADDED:
         put_i64(e, o, "rule_id", (int64_t)m->u.rule_id.id);
@@ -1146,6 +1183,34 @@ static bool dec_explain_extra(struct dec *d, json_object *o, ward_msg *m)
     return true;
 }
 
+static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
+{
+    static const char *const keys[] = {"name",  "layers",   "builtin",  "path",    "host_pid",
+                                       "calls", "failures", "restarts", "filters", NULL};
+    json_object *a;
+    size_t n;
+    if (!get_array(d, o, "callouts", true, 1024, &a, &n))
+        return false;
+    if (n && !(m->u.callout_reply.callouts = calloc(n, sizeof(ward_proto_callout))))
+        return fail(d, WARD_PE_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        ward_proto_callout *c = &m->u.callout_reply.callouts[m->u.callout_reply.n++];
+        json_object *co = json_object_array_get_idx(a, i);
+        if (!is_object(d, co, "callout") || !only_keys(d, co, "callout", keys) ||
+            !get_str(d, co, "name", true, 63, &c->name) ||
+            !get_str(d, co, "layers", true, 64, &c->layers) ||
+            !get_bool(d, co, "builtin", true, &c->builtin) ||
+            !get_str(d, co, "path", false, WARD_PROTO_MAX_STR, &c->path) ||
+            !get_u64(d, co, "host_pid", true, &c->host_pid) ||
+            !get_u64(d, co, "calls", true, &c->calls) ||
+            !get_u64(d, co, "failures", true, &c->failures) ||
+            !get_u64(d, co, "restarts", true, &c->restarts) ||
+            !get_u64(d, co, "filters", true, &c->filters))
+            return false;
+    }
+    return true;
+}
+
 static bool dec_rules(struct dec *d, json_object *o, ward_msg *m)
 {
     json_object *a;
@@ -1246,7 +1311,10 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const prompt[] = {"type", "id", "prompt_id", "timeout_s", "conn", NULL};
     static const char *const prompt_closed[] = {"type", "id", "prompt_id", "verdict", "by", NULL};
     static const char *const error[] = {"type", "id", "code", "message", NULL};
+    static const char *const callout_reply[] = {"type", "id", "callouts", NULL};
     switch (t) {
+    case WARD_MSG_CALLOUT_REPLY:
+        return callout_reply;
     case WARD_MSG_HELLO:
         return hello;
     case WARD_MSG_HELLO_REPLY:
@@ -1348,6 +1416,8 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_str(d, o, "program", false, WARD_EVENT_EXE_MAX - 1, &m->u.rules_list.program);
     case WARD_MSG_RULES_REPLY:
         return dec_rules(d, o, m);
+    case WARD_MSG_CALLOUT_REPLY:
+        return dec_callouts(d, o, m);
     case WARD_MSG_RULES_ADD:
         if (!member(d, o, "rule", true, &v))
             return false;

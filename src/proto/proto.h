@@ -73,6 +73,9 @@ enum ward_msg_type {
     /* pushes (wardd -> client, id 0) */
     WARD_MSG_PROMPT,
     WARD_MSG_PROMPT_CLOSED,
+    /* callouts (added last: the wire names them, not these numbers) */
+    WARD_MSG_CALLOUT_LIST,
+    WARD_MSG_CALLOUT_REPLY,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -97,6 +100,17 @@ enum ward_proto_err {
     WARD_PE_COUNT
 };
 const char *ward_proto_err_name(enum ward_proto_err e); /* the wire code */
+
+/* One of wardd's callouts, as callout.reply lists it (strings owned by
+ * the message). */
+typedef struct ward_proto_callout {
+    char *name;
+    char *layers; /* "connect,accept,stream,dns": the ones it serves */
+    bool builtin;
+    char *path;        /* the shared object; NULL when built in */
+    uint64_t host_pid; /* its host process; 0: not running (or built in) */
+    uint64_t calls, failures, restarts, filters;
+} ward_proto_callout;
 
 /* An application rule as the protocol carries it. Lists are heap arrays
  * owned by the message. */
@@ -201,6 +215,10 @@ typedef struct ward_msg {
             size_t n;
             bool more;
         } log_reply;
+        struct {
+            ward_proto_callout *callouts;
+            size_t n;
+        } callout_reply;
         struct {
             uint64_t log_id; /* a logged connection, or 0 and ... */
             bool has_conn;

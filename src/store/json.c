@@ -163,6 +163,13 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "prompt-default",
                            jstr(x->prompt_default == WARD_V_PERMIT ? "allow" : "deny"));
     json_object_object_add(js, "fail-mode", jstr(x->fail_open ? "open" : "closed"));
+    json_object_object_add(js, "callout-failure",
+                           jstr(x->callout_failure == WARD_V_PERMIT ? "pass" : "block"));
+    json_object_object_add(js, "dnsfilter-answer", jstr(x->dnsfilter_zero ? "zero" : "nxdomain"));
+    json_object *dl = json_object_new_array();
+    for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
+        json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
+    json_object_object_add(js, "dnsfilter-lists", dl);
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -576,6 +583,15 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         }
         if ((v = get_str(s, "fail-mode")))
             put(&o, "set fail-mode "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "callout-failure")))
+            put(&o, "set callout-failure "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "dnsfilter-answer")))
+            put(&o, "set dnsfilter-answer "), put_value(&o, v, false), put(&o, "\n");
+        for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
+             i++) {
+            const char *path = json_object_get_string(json_object_array_get_idx(a, i));
+            put(&o, "set dnsfilter-list "), put_value(&o, path ? path : "", true), put(&o, "\n");
+        }
         json_object *ld;
         if (json_object_object_get_ex(s, "layer-defaults", &ld) &&
             json_object_is_type(ld, json_type_object)) {

@@ -1,7 +1,9 @@
 # What each unit test links (see "Linking" in the Makefile).
 test_alert_USES       := alert engine
 test_bootrules_USES   := compile policy
+test_callout_USES     := callout engine
 test_classifier_USES  := engine
+test_dnsfilter_USES   := callout engine
 test_engine_USES      := engine
 test_engine_diff_USES := engine
 test_kcompile_USES    := compile engine

@@ -1,0 +1,110 @@
+/*
+ * callouts.c — wardd's callouts: the built-in ones (dnsfilter) and the
+ * shared objects of the callout directory, each run in its own
+ * ward-callout-host (found beside wardd). A shared object that is refused
+ * (not root's, writable by others, another ABI, does not load) is logged
+ * and left out: a policy naming it is then refused by name.
+ */
+#define _GNU_SOURCE
+#include "daemon/wardd.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static char host_path[PATH_MAX];
+
+int wardd_callouts_open(struct wardd *d)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        snprintf(host_path, sizeof(host_path), "%.*s/ward-callout-host", PATH_MAX - 32,
+                 dirname(self));
+    }
+    ward_callouts_config cfg = {.host_path = host_path[0] ? host_path : NULL,
+                                .on_failure = WARD_V_BLOCK};
+    if (!(d->callouts = ward_callouts_new(&cfg)) ||
+        ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0)
+        return -1;
+    const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
+    char err[512];
+    int loaded = ward_callouts_load_dir(d->callouts, dir, err, sizeof(err));
+    if (loaded < 0)
+        wardd_log(LOG_ERR, "%s", err);
+    for (size_t i = 0; i < ward_callouts_count(d->callouts); i++) {
+        ward_callout_info info;
+        ward_callouts_info(d->callouts, i, &info);
+        wardd_log(LOG_INFO, "callout %s: %s%s%s", info.name, info.builtin ? "built in" : "",
+                  info.path ? info.path : "", info.path ? ", in its own host process" : "");
+    }
+    return 0;
+}
+
+void wardd_callouts_close(struct wardd *d)
+{
+    ward_dnsfilter_use(NULL);
+    ward_callouts_free(d->callouts);
+    d->callouts = NULL;
+    ward_dnsfilter_free(d->dnsfilter);
+    d->dnsfilter = NULL;
+}
+
+ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen)
+{
+    ward_dnsfilter *f = ward_dnsfilter_new();
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
+        if (ward_dnsfilter_load_file(f, x->dnsfilter_lists[i], err, errlen) < 0) {
+            ward_dnsfilter_free(f);
+            return NULL;
+        }
+    }
+    return f;
+}
+
+void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    size_t n = ward_callouts_count(d->callouts);
+    ward_proto_callout *v = calloc(n ? n : 1, sizeof(*v));
+    char(*layers)[64] = calloc(n ? n : 1, sizeof(*layers));
+    if (!v || !layers) {
+        free(v);
+        free(layers);
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    static const char *const names[] = {"connect", "accept", "stream", "dns"};
+    for (size_t i = 0; i < n; i++) {
+        ward_callout_info info;
+        ward_callouts_info(d->callouts, i, &info);
+        for (size_t b = 0; b < 4; b++)
+            if (info.layers & (1u << b))
+                snprintf(layers[i] + strlen(layers[i]), sizeof(layers[i]) - strlen(layers[i]),
+                         "%s%s", layers[i][0] ? "," : "", names[b]);
+        /* The reply only reads the strings: they stay the registry's. */
+        v[i] = (ward_proto_callout){.name = (char *)info.name,
+                                    .layers = layers[i],
+                                    .builtin = info.builtin,
+                                    .path = (char *)info.path,
+                                    .host_pid = (uint64_t)info.host_pid,
+                                    .calls = info.calls,
+                                    .failures = info.failures,
+                                    .restarts = info.restarts,
+                                    .filters = info.filters};
+    }
+    ward_msg reply = {.type = WARD_MSG_CALLOUT_REPLY, .id = m->id};
+    reply.u.callout_reply.callouts = v;
+    reply.u.callout_reply.n = n;
+    ward_conn_send(c, &reply, NULL, 0);
+    free(v);
+    free(layers);
+}

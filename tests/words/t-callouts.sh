@@ -1,0 +1,9 @@
+#!/bin/bash
+# The callout settings of docs/POLICY.md on real traffic: the callout
+# suite's end-to-end scripts, which use each of them (dig through the
+# dnsfilter callout; connections through a shared-object callout that
+# crashes).
+# words: dnsfilter-list dnsfilter-answer nxdomain zero
+bash "$(dirname "$0")/../callout/t-dnsfilter.sh"
+# words: callout-failure
+bash "$(dirname "$0")/../callout/t-shared.sh"
