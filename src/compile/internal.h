@@ -37,6 +37,10 @@ bool kc_filters_apply(const struct kc_filters *f, const ward_engine *e, const wa
                       ward_exe_id exe, struct kc_table *t);
 void kc_filters_free(struct kc_filters *f);
 
+/* selfblock.c: the hard blocks of the host into out->blocks. 0 or
+ * WARD_E_NOMEM. */
+int kc_selfblock_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tables *out);
+
 /* kcompile.c: the lookup order over a table being built. */
 uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t dir, uint16_t port,
                         uint8_t dflt);

@@ -278,14 +278,28 @@ int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n)
     return 0;
 }
 
-int ward_kernel_self_rules(ward_kernel *k, bool rules)
+static int cfg_write(ward_kernel *k)
 {
     if (k->cfg_fd < 0)
         return -EBADF;
     __u32 zero = 0;
     /* This process answers the queue (wk_bpf_open): say so with it. */
-    struct ward_kcfg c = {.self_rules = rules, .queue_tgid = (__u32)getpid()};
+    struct ward_kcfg c = {.self_rules = k->self_rules,
+                          .self_blocks = k->self_blocks,
+                          .queue_tgid = (__u32)getpid()};
     return bpf_map_update_elem(k->cfg_fd, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+int ward_kernel_self_rules(ward_kernel *k, bool rules)
+{
+    k->self_rules = rules;
+    return cfg_write(k);
+}
+
+int ward_kernel_self_blocks(ward_kernel *k, bool blocks)
+{
+    k->self_blocks = blocks;
+    return cfg_write(k);
 }
 
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,

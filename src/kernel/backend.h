@@ -96,7 +96,7 @@ int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in);
 
 typedef struct ward_kentry {
     uint8_t proto;   /* IPPROTO_*, WARD_KPROTO_ANY, WARD_KPROTO_RAW */
-    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN */
+    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN / WARD_KDIR_SELF_* */
     uint16_t port;   /* 0: any */
     uint8_t verdict; /* enum ward_kv: ALLOW, DENY or ASK */
     uint32_t rule;   /* opaque (engine rule id) */
@@ -120,6 +120,10 @@ int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n);
 /* "set self-traffic rules": DENY entries hold for the host's own addresses
  * too (false: they pass, the engine's step 3). */
 int ward_kernel_self_rules(ward_kernel *k, bool rules);
+/* Whether some program's table (or every program's: exe 0/0) has
+ * WARD_KDIR_SELF_* entries, an administrator's hard block of the host that
+ * holds whatever self-traffic says: the hooks look them up only then. */
+int ward_kernel_self_blocks(ward_kernel *k, bool blocks);
 
 /* ---- Inbound and packet layers (nft sets) --------------------------------- */
 

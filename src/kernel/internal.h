@@ -41,6 +41,7 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
+    bool self_rules, self_blocks; /* what ward_cfg says */
     /* the hooks' decisions (events.c) */
     int events_fd, kev_stats_fd;
     struct ring_buffer *events;

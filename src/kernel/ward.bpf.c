@@ -160,27 +160,52 @@ static __always_inline bool is_icmp(__u32 proto)
 /* Is the destination this host: loopback, unspecified (connecting to
  * 0.0.0.0 or :: reaches the host) or one of its addresses? The engine lets
  * these through (step 3 of the decision order) unless self traffic is
- * decided by the rules. */
-static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx, bool v6)
+ * decided by the rules. DEST_LOOP: loopback or unspecified; DEST_HOST: in
+ * ward_self, looked up for a loopback address too only when all is set. */
+#define DEST_LOOP 1
+#define DEST_HOST 2
+static __always_inline __u8 dest_self(struct bpf_sock_addr *ctx, bool v6, bool all)
 {
     struct ward_addr a = {};
+    bool loop;
     if (!v6) { /* the v4 hooks may not read user_ip6 */
         __u32 ip4 = ctx->user_ip4;
         __u8 first = ((__u8 *)&ip4)[0];
-        if (first == 127 || ip4 == 0)
-            return true;
+        loop = first == 127 || ip4 == 0;
         a.b[10] = a.b[11] = 0xff;
         __builtin_memcpy(&a.b[12], &ip4, 4);
     } else {
         __u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
         __builtin_memcpy(a.b, w, 16);
         bool mapped = !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
-        if (!w[0] && !w[1] && !w[2] && (w[3] == bpf_htonl(1) || !w[3]))
-            return true; /* ::1, :: */
-        if (mapped && (a.b[12] == 127 || !w[3]))
+        loop = (!w[0] && !w[1] && !w[2] && (w[3] == bpf_htonl(1) || !w[3])) || /* ::1, :: */
+               (mapped && (a.b[12] == 127 || !w[3]));
+    }
+    if (loop && !all)
+        return DEST_LOOP;
+    return (loop ? DEST_LOOP : 0) | (bpf_map_lookup_elem(&ward_self, &a) ? DEST_HOST : 0);
+}
+
+/* An administrator's hard block of connections to the host itself (the
+ * WARD_KDIR_SELF_* entries of the program's table, or of every program's:
+ * dev 0, ino 0). It holds whatever "self-traffic" says. */
+static __always_inline bool self_blocked(__u64 dev, __u64 ino, __u8 proto, __u16 port, __u8 self)
+{
+    if (self & DEST_LOOP) {
+        if (lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                WARD_KV_DENY ||
+            lookup_in(&ward_verdicts, 0, 0, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                WARD_KV_DENY)
             return true;
     }
-    return bpf_map_lookup_elem(&ward_self, &a) != NULL;
+    if (self & DEST_HOST) {
+        if (lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                WARD_KV_DENY ||
+            lookup_in(&ward_verdicts, 0, 0, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                WARD_KV_DENY)
+            return true;
+    }
+    return false;
 }
 
 /* Notes who the hooks judged for sk and whether it is held. */
@@ -264,8 +289,14 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
 
     /* The host itself passes (step 3), unless the rules decide self
      * traffic: then DENY refuses it here and ASK is queued like any flow
-     * (nft queues held loopback flows). */
-    if (v != WARD_KV_ALLOW && dest_is_self(ctx, v6) && !self_rules()) {
+     * (nft queues held loopback flows). An administrator's hard block of
+     * the host holds either way. */
+    struct ward_kcfg *c = cfg();
+    bool blocks = c && c->self_blocks;
+    __u8 self = v != WARD_KV_ALLOW || blocks ? dest_self(ctx, v6, blocks) : 0;
+    if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
+        v = WARD_KV_DENY;
+    } else if (v != WARD_KV_ALLOW && self && !(c && c->self_rules)) {
         count(WARD_STAT_SELF);
         v = WARD_KV_ALLOW;
     }

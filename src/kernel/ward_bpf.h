@@ -34,6 +34,17 @@ enum ward_kv {
 /* Directions in ward_vkey.dir (match enum ward_direction). */
 #define WARD_KDIR_OUT 0
 #define WARD_KDIR_IN  1
+/* An administrator's hard block of connections to the host itself, which
+ * holds whatever "self-traffic" says: DENY entries only, looked up (exact
+ * port, any port, any protocol) when the destination is loopback (or
+ * unspecified) / one of the host's addresses (ward_self). The key with dev 0,
+ * ino 0 holds for every program. */
+#define WARD_KDIR_SELF_LOOP 2
+#define WARD_KDIR_SELF_HOST 3
+
+/* ward_vval.rule of a WARD_KDIR_SELF_* entry: the engine filter's id, with
+ * this bit set (a table's other entries name application rules). */
+#define WARD_KRULE_FILTER 0x80000000u
 
 /* Pseudo protocols in ward_vkey.proto. */
 #define WARD_KPROTO_ANY 0   /* the program's default for any protocol */
@@ -86,8 +97,9 @@ struct ward_addr {
 
 /* ward_cfg[0]: the policy's settings the hooks follow. */
 struct ward_kcfg {
-    __u8 self_rules; /* "set self-traffic rules": DENY holds for the host's own addresses too */
-    __u8 _pad[3];
+    __u8 self_rules;  /* "set self-traffic rules": DENY holds for the host's own addresses too */
+    __u8 self_blocks; /* some WARD_KDIR_SELF_* entry exists: the hooks look them up */
+    __u8 _pad[2];
     __u32 queue_tgid; /* the process answering the queue: packets it re-injects run as it */
 };
 
