@@ -84,6 +84,23 @@ int ward_kc_foreach(const ward_kc_tables *t, ward_kc_each_fn fn, void *ctx)
     return rc;
 }
 
+uint8_t ward_kc_self_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint16_t port,
+                            bool loop, bool host)
+{
+    const ward_exe_id every = {0, 0};
+    for (size_t i = 0; i < t->n_blocks; i++) {
+        const ward_kc_program *b = &t->blocks[i];
+        if (!same_exe(b->exe, exe) && !same_exe(b->exe, every))
+            continue;
+        if ((loop && kc_table_lookup(b->e, b->n, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                         WARD_KV_DENY) ||
+            (host && kc_table_lookup(b->e, b->n, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                         WARD_KV_DENY))
+            return WARD_KV_DENY;
+    }
+    return WARD_KV_NONE;
+}
+
 void ward_kc_tables_free(ward_kc_tables *t)
 {
     for (size_t i = 0; i < t->n; i++)
@@ -110,7 +127,6 @@ static int cmp_app(const void *a, const void *b)
     const ward_kc_program *x = a, *y = b;
     return x->app_id < y->app_id ? -1 : x->app_id > y->app_id;
 }
-
 
 /* Programs sharing an executable: none of them can be keyed by it. Sorted
  * by executable to find them, then back into the engine's order. */

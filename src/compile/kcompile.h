@@ -89,4 +89,11 @@ const ward_kc_program *ward_kc_find(const ward_kc_tables *t, ward_exe_id exe);
 uint8_t ward_kc_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint8_t dir,
                        uint16_t port, uint8_t dflt);
 
+/* What the hooks answer for a connect or send of exe to the host itself
+ * (loop: a loopback destination; host: one of the host's addresses) from
+ * the blocks of these tables, as ward.bpf.c's self_blocked: WARD_KV_DENY
+ * or WARD_KV_NONE. */
+uint8_t ward_kc_self_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint16_t port,
+                            bool loop, bool host);
+
 #endif /* WARD_COMPILE_KCOMPILE_H */

@@ -284,9 +284,8 @@ static int cfg_write(ward_kernel *k)
         return -EBADF;
     __u32 zero = 0;
     /* This process answers the queue (wk_bpf_open): say so with it. */
-    struct ward_kcfg c = {.self_rules = k->self_rules,
-                          .self_blocks = k->self_blocks,
-                          .queue_tgid = (__u32)getpid()};
+    struct ward_kcfg c = {
+        .self_rules = k->self_rules, .self_blocks = k->self_blocks, .queue_tgid = (__u32)getpid()};
     return bpf_map_update_elem(k->cfg_fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 

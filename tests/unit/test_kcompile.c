@@ -53,11 +53,13 @@ static void random_policies(void **state)
         seed = strtoull(env, NULL, 10);
     struct kc_counts c = {0};
     run(seed, n, 100, &c);
-    printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
-           "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
-           "sockets allowed at creation; %zu tables under filters that could match any program\n",
-           c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
-           c.dgram_allow, c.compiled_under_filters);
+    printf(
+        "# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
+        "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
+        "sockets allowed at creation; %zu tables under filters that could match any program; %zu "
+        "refused by hard blocks of the host\n",
+        c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
+        c.dgram_allow, c.compiled_under_filters, c.self_block);
     /* The test means something only if the kernel answered a good share. */
     assert_true(c.compiled > n / 2);
     assert_true(c.allow > c.conns / 40);
@@ -66,6 +68,7 @@ static void random_policies(void **state)
     assert_true(c.compiled_under_filters > n / 20);
     assert_true(c.deny > c.conns / 40);
     assert_true(c.self_deny > 0);
+    assert_true(c.self_block > 0);
 }
 
 /* ---- Hand-written cases --------------------------------------------------- */
