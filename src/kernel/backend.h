@@ -142,6 +142,11 @@ typedef struct ward_klisten {
 } ward_klisten;
 /* The listening port table filled by the bind hooks. Returns the count. */
 int ward_kernel_listeners(ward_kernel *k, ward_klisten *out, size_t max);
+/* Notes in that table the sockets bound now in this network namespace (TCP
+ * listeners, unconnected UDP) by processes of the hooked cgroup, as the
+ * bind hook would have: those bound before the hooks were attached.
+ * Returns how many were noted, or a negative errno (listeners.c). */
+int ward_kernel_listeners_scan(ward_kernel *k);
 
 /* ---- The queue: undecided flows ------------------------------------------- */
 

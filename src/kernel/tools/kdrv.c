@@ -739,6 +739,8 @@ int main(int argc, char **argv)
                ward_kernel_bpffs_mounted(drv.k), ward_kernel_pin_dir(drv.k));
     if (!cfg.no_bpf && (apply_programs(false) || (policy_file && apply_policy())))
         goto fail;
+    if (!cfg.no_bpf)
+        ward_kernel_listeners_scan(drv.k); /* listening since before the hooks */
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
         uint8_t proto;
         uint16_t port;
