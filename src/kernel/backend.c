@@ -66,6 +66,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
     k->events_fd = k->kev_stats_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
+    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
         goto cleanup;
@@ -110,6 +111,10 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
             snprintf(k->err, sizeof(k->err), "NFQUEUE %u: %s", k->cfg.queue_num, strerror(-err));
             goto cleanup;
         }
+        if ((err = wk_held_open(k))) {
+            snprintf(k->err, sizeof(k->err), "held datagrams: %s", strerror(-err));
+            goto cleanup;
+        }
     }
     *out = k;
     return 0;
@@ -124,6 +129,7 @@ void ward_kernel_close(ward_kernel *k)
 {
     if (!k)
         return;
+    wk_held_close(k);
     wk_queue_close(k);
     wk_nft_close(k);
     wk_events_close(k);

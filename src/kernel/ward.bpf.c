@@ -219,7 +219,8 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
     }
 }
 
-#include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
+#include "ward_events.bpf.h"   /* each decision, reported: ward_emit_* */
+#include "ward_handover.bpf.h" /* a handed socket's datagram, held for a question */
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
@@ -245,6 +246,10 @@ int ward_sock_create(struct bpf_sock *ctx)
         return 1; /* stream sockets are judged at connect */
     known = current_exe(&dev, &ino);
     if (type == SOCK_RAW) {
+        /* The process answering the queue sends held datagrams on (handover.c). */
+        struct ward_kcfg *c = cfg();
+        if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
+            return 1;
         __u8 v = known ? lookup(dev, ino, WARD_KPROTO_RAW, 0, ward_raw_default) : ward_raw_default;
         if (v != WARD_KV_ALLOW) {
             count(WARD_STAT_RAW_DENY);
@@ -408,26 +413,31 @@ static __always_inline __u16 udp_dport(struct __sk_buff *skb)
  * its context. The hooks judged the socket for one program; another one may
  * hold it now (an fd passed over a unix socket, or kept across exec), and a
  * connected socket's send() runs no hook. Such a sender is judged here by
- * its own table: anything but ALLOW drops (nft has passed the packet
- * already, so it cannot be queued). Ping sockets run no sendmsg hook at
- * all: their sender's DENY drops here. Packets the queue re-injects run in
- * the context of the process answering it, and were judged there. False:
- * drop.
+ * its own table: ALLOW passes, DENY drops, and a UDP datagram its table
+ * asks about is held for the question (ward_handover.bpf.h: nft has passed
+ * the packet already, so it cannot be queued). Ping sockets run no sendmsg
+ * hook at all: their sender's DENY drops here. Packets the queue re-injects
+ * run in the context of the process answering it, and were judged there.
+ * Returns EGRESS_PASS, EGRESS_DROP or EGRESS_HELD.
  */
-static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
-                                       const struct ward_skstate *st)
+static __always_inline int sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
+                                      const struct ward_skstate *st)
 {
     __u64 dev, ino;
     struct ward_kcfg *c = cfg();
     if (sk->protocol == IPPROTO_TCP || !current_exe(&dev, &ino))
-        return true; /* TCP is sent from softirq too; kernel threads own nothing */
+        return EGRESS_PASS; /* TCP is sent from softirq too; kernel threads own nothing */
     if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
-        return true;
+        return EGRESS_PASS;
     bool same = dev == st->dev && ino == st->ino;
     if (same && !is_icmp(sk->protocol))
-        return true;
+        return EGRESS_PASS;
     __u8 v = lookup(dev, ino, (__u8)sk->protocol, udp_dport(skb), ward_default);
-    return same ? v != WARD_KV_DENY : v == WARD_KV_ALLOW;
+    if (same || v == WARD_KV_ALLOW)
+        return v != WARD_KV_DENY ? EGRESS_PASS : EGRESS_DROP;
+    if (v != WARD_KV_DENY && sk->protocol == IPPROTO_UDP)
+        return handover_ask(skb, dev, ino);
+    return EGRESS_DROP;
 }
 
 /*
@@ -451,9 +461,10 @@ int ward_egress(struct __sk_buff *skb)
         return 1;
     struct ward_skstate *st = bpf_sk_storage_get(&ward_sk, sk, 0, 0);
     if (st) {
-        if (!sender_may(skb, sk, st)) {
+        int may = sender_may(skb, sk, st);
+        if (may != EGRESS_PASS) {
             count(WARD_STAT_HANDOVER);
-            return 0;
+            return may;
         }
         /* Held, but the packet lacks the mark: the program changed it
          * (SO_MARK), and nft never saw it as undecided. */

@@ -192,6 +192,8 @@ int wk_bpf_open(ward_kernel *k)
     k->cfg_fd = bpf_map__fd(skel->maps.ward_cfg);
     k->events_fd = bpf_map__fd(skel->maps.ward_events);
     k->kev_stats_fd = bpf_map__fd(skel->maps.ward_kev_stats);
+    k->held_fd = bpf_map__fd(skel->maps.ward_held);
+    k->handed_fd = bpf_map__fd(skel->maps.ward_handed);
     skel = NULL;
     /* The queue's re-injected packets run as this process; self traffic
      * passes until the policy says otherwise. The blocks of the host an

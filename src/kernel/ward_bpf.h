@@ -15,6 +15,8 @@
  *   ward_events    RINGBUF       ward_kevent: each decision the hooks make
  *   ward_kev_stats PERCPU_ARRAY  [0] -> ward_kev_stats: records emitted / lost
  *   ward_sent      SK_STORAGE    per socket: the last datagram destination reported
+ *   ward_handed    LRU    ward_hokey -> ward_hoval   a handed socket's sender, answered
+ *   ward_held      RINGBUF       ward_held: a handed socket's datagram, to be asked about
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -160,6 +162,37 @@ struct ward_kev_stats {
 };
 
 #define WARD_KEVENTS_BYTES (1u << 20) /* the ring: ~8,700 records */
+
+/* A datagram a program sent through a socket another program made, where
+ * its own table asks (ward_handover.bpf.h): a copy goes to user space,
+ * which asks and sends it on an allow. ward_handed remembers the answer per
+ * (socket, program); the copy itself is a record of ward_held. */
+struct ward_hokey {
+    __u64 cookie;   /* the socket */
+    __u64 dev, ino; /* the program that sent through it */
+};
+
+struct ward_hoval {
+    __u8 verdict; /* WARD_KV_ALLOW, WARD_KV_DENY, or WARD_KV_ASK: asked at ts */
+    __u8 _pad[7];
+    __u64 ts_ns;
+};
+
+#define WARD_HELD_MAX 1500 /* the largest datagram (IP header included) held */
+
+struct ward_held {
+    __u64 cookie, dev, ino;
+    __u32 pid, uid;
+    __u32 len;   /* bytes of data: the packet from its IP header on */
+    __u8 family; /* 4 or 6 */
+    __u8 _pad[3];
+    char comm[16];
+    __u8 data[WARD_HELD_MAX];
+};
+
+#define WARD_HELD_BYTES   (1u << 18) /* the ring: ~170 datagrams */
+#define WARD_MAX_HANDED   4096
+#define WARD_HELD_WAIT_NS (120ull * 1000000000) /* asked again after this */
 
 #define WARD_MAX_VERDICTS 65536
 #define WARD_MAX_SOCKS    65536
