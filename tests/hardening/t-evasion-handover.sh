@@ -45,13 +45,13 @@ done
 # made the socket), its datagram waits for the answer, an allow sends it on,
 # a deny does not.
 keyed px
-asked() { # asked HOW PROG ANSWER-KEYS: the peer's count before, at the prompt, after
-    local how=$1 prog=$2 keys=$3 before at after i
+asked() { # asked HOW PROG ANSWER-KEYS [ADDR]: the peer's count before the answer, after it
+    local how=$1 prog=$2 keys=$3 addr=${4:-$IP_B} before at after i
     before=$(peer)
     : >"$WK_TMP/px.log.mark"
         # One datagram, and the program stays while asked about: only the
     # held copy can arrive.
-    wk_bg "ho$how" wk_client "$A" handover "$how" "$prog" $IP_B 9000 1 6
+    wk_bg "ho$how" wk_client "$A" handover "$how" "$prog" "$addr" 9000 1 6
     if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 10; then
         echo "- -"
         tail -n 12 "$WK_TMP/px.log" "$WK_TMP/ho$how.log" | sed 's/^/# /' >&2
@@ -75,6 +75,13 @@ wk_check "handed to a program without rules: the prompt names it, nothing leaves
 wk_check "... the allow answer sends the held datagram on: it arrives ($r)" [ "${r##* }" = 1 ]
 wk_check "... and the log names the receiving program" \
     bash -c "'$WARD' log --program '$Q' --json | grep -q '\"verdict\":\"permit\"'"
+R=$WK_TMP/asked6/wk-client
+mkdir -p "$WK_TMP/asked6" && cp "$WK_CLIENT" "$R"
+r=$(asked scm "$R" $'a\n\no\n' $IP6_B)
+echo "# handed to an asked program (scm, IPv6), allowed: before the answer, after it: $r"
+wk_check "IPv6: handed to a program without rules, asked: nothing leaves before the answer ($r)" \
+    [ "${r%% *}" = 0 ]
+wk_check "IPv6: ... the allow answer sends the held datagram on: it arrives ($r)" [ "${r##* }" = 1 ]
 r=$(asked exec "$O" $'d\n\no\n')
 echo "# handed to an asked program (exec), denied: before the answer, after it: $r"
 wk_check "handed (exec) to a program without rules: asked, nothing leaves before the answer ($r)" \

@@ -113,10 +113,20 @@ static int handed(const char *how, int fd, int n, int linger)
 static int handover(const char *how, const char *prog, const char *host, int port, int n,
                     const char *linger)
 {
-    struct sockaddr_in a;
-    v4(&a, host, port);
-    int udp = socket(AF_INET, SOCK_DGRAM, 0); /* no CLOEXEC: "exec" keeps it */
-    if (udp < 0 || connect(udp, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    struct sockaddr_storage a;
+    socklen_t alen = sizeof(struct sockaddr_in);
+    memset(&a, 0, sizeof(a));
+    if (strchr(host, ':')) { /* IPv6 */
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        inet_pton(AF_INET6, host, &a6->sin6_addr);
+        alen = sizeof(*a6);
+    } else {
+        v4((struct sockaddr_in *)&a, host, port);
+    }
+    int udp = socket(a.ss_family, SOCK_DGRAM, 0); /* no CLOEXEC: "exec" keeps it */
+    if (udp < 0 || connect(udp, (struct sockaddr *)&a, alen) < 0) {
         printf("handover connect=ERR %s\n", strerror(errno));
         return 11;
     }
