@@ -40,6 +40,9 @@ void kc_filters_free(struct kc_filters *f);
 /* raw.c: raw sockets of the protocols the table allows on every port and
  * address (a full table lays none: they stay refused). After the filters. */
 void kc_raw_entries(struct kc_table *t);
+/* selfblock.c: the hard blocks of the host into out->blocks. 0 or
+ * WARD_E_NOMEM. */
+int kc_selfblock_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tables *out);
 
 /* kcompile.c: the lookup order over a table being built. */
 uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t dir, uint16_t port,

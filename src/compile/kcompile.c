@@ -41,10 +41,15 @@ uint8_t kc_table_lookup(const ward_kentry *e, size_t n, uint8_t proto, uint8_t d
     return mem_lookup(&t, 0, 0, proto, dir, port, dflt);
 }
 
+static bool same_exe(ward_exe_id a, ward_exe_id b)
+{
+    return a.dev == b.dev && a.ino == b.ino;
+}
+
 const ward_kc_program *ward_kc_find(const ward_kc_tables *t, ward_exe_id exe)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (t->progs[i].exe.dev == exe.dev && t->progs[i].exe.ino == exe.ino)
+        if (same_exe(t->progs[i].exe, exe))
             return &t->progs[i];
     return NULL;
 }
@@ -65,11 +70,55 @@ uint8_t ward_kc_raw_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t pro
     return mem_raw_lookup(&m, 0, 0, proto, dflt);
 }
 
+int ward_kc_foreach(const ward_kc_tables *t, ward_kc_each_fn fn, void *ctx)
+{
+    ward_kentry e[WARD_KC_MAX_ENTRIES * 2];
+    int rc = 0;
+    for (size_t i = 0; !rc && i < t->n; i++) {
+        ward_kc_program p = t->progs[i];
+        for (size_t k = 0; k < t->n_blocks; k++) {
+            const ward_kc_program *b = &t->blocks[k];
+            if (!same_exe(b->exe, p.exe) || p.n + b->n > sizeof(e) / sizeof(e[0]))
+                continue;
+            memcpy(e, p.e, p.n * sizeof(*e));
+            memcpy(e + p.n, b->e, b->n * sizeof(*e));
+            p.e = e;
+            p.n += b->n;
+            break;
+        }
+        rc = fn(ctx, &p);
+    }
+    for (size_t k = 0; !rc && k < t->n_blocks; k++)
+        if (!ward_kc_find(t, t->blocks[k].exe))
+            rc = fn(ctx, &t->blocks[k]);
+    return rc;
+}
+
+uint8_t ward_kc_self_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint16_t port,
+                            bool loop, bool host)
+{
+    const ward_exe_id every = {0, 0};
+    for (size_t i = 0; i < t->n_blocks; i++) {
+        const ward_kc_program *b = &t->blocks[i];
+        if (!same_exe(b->exe, exe) && !same_exe(b->exe, every))
+            continue;
+        if ((loop && kc_table_lookup(b->e, b->n, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                         WARD_KV_DENY) ||
+            (host && kc_table_lookup(b->e, b->n, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                         WARD_KV_DENY))
+            return WARD_KV_DENY;
+    }
+    return WARD_KV_NONE;
+}
+
 void ward_kc_tables_free(ward_kc_tables *t)
 {
     for (size_t i = 0; i < t->n; i++)
         free(t->progs[i].e);
     free(t->progs);
+    for (size_t i = 0; i < t->n_blocks; i++)
+        free(t->blocks[i].e);
+    free(t->blocks);
     *t = (ward_kc_tables){0};
 }
 
@@ -87,11 +136,6 @@ static int cmp_app(const void *a, const void *b)
 {
     const ward_kc_program *x = a, *y = b;
     return x->app_id < y->app_id ? -1 : x->app_id > y->app_id;
-}
-
-static bool same_exe(ward_exe_id a, ward_exe_id b)
-{
-    return a.dev == b.dev && a.ino == b.ino;
 }
 
 /* Programs sharing an executable: none of them can be keyed by it. Sorted
@@ -123,6 +167,12 @@ static void drop_shared(ward_kc_tables *t)
 int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tables *out)
 {
     *out = (ward_kc_tables){0};
+    /* A hard block filter is above the decision order: it holds in every
+     * mode. */
+    if (kc_selfblock_compile(e, o, out) < 0) {
+        ward_kc_tables_free(out);
+        return WARD_E_NOMEM;
+    }
     ward_settings s;
     ward_engine_settings(e, &s);
     if (s.mode != WARD_MODE_ASK || (!o->prompter && s.no_prompter_scope != WARD_NP_QUESTIONS))

@@ -60,12 +60,25 @@ typedef struct ward_kc_tables {
     ward_kc_program *progs;
     size_t n;
     size_t entries; /* the sum of progs[i].n */
+    /* An administrator's hard blocks of the host itself, which hold
+     * whatever self-traffic says (selfblock.c): DENY entries of the
+     * WARD_KDIR_SELF_* directions, per executable (app_id 0; exe 0/0: every
+     * program's). Programmed together with the executable's table in progs,
+     * if it has one: ward_kc_foreach. */
+    ward_kc_program *blocks;
+    size_t n_blocks;
 } ward_kc_tables;
 
 /* Compiles every program that can be compiled into *out (programs that stay
  * with wardd are absent). Returns 0 or WARD_E_NOMEM (then *out is empty). */
 int ward_kc_compile(const ward_engine *e, const ward_kc_options *o, ward_kc_tables *out);
 void ward_kc_tables_free(ward_kc_tables *t);
+
+/* Each executable's whole table, its program's entries and its blocks of
+ * the host joined (path: the program's, or of the blocks; app_id 0 when it
+ * has only blocks). Stops at fn's first non-zero answer and returns it. */
+typedef int (*ward_kc_each_fn)(void *ctx, const ward_kc_program *p);
+int ward_kc_foreach(const ward_kc_tables *t, ward_kc_each_fn fn, void *ctx);
 
 /* The program's table for exe, or NULL. */
 const ward_kc_program *ward_kc_find(const ward_kc_tables *t, ward_exe_id exe);
@@ -78,5 +91,12 @@ uint8_t ward_kc_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, 
 /* What the socket-creation hook answers for a raw socket of proto (dflt:
  * the configured raw default); anything but ALLOW refuses it. */
 uint8_t ward_kc_raw_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint8_t dflt);
+
+/* What the hooks answer for a connect or send of exe to the host itself
+ * (loop: a loopback destination; host: one of the host's addresses) from
+ * the blocks of these tables, as ward.bpf.c's self_blocked: WARD_KV_DENY
+ * or WARD_KV_NONE. */
+uint8_t ward_kc_self_lookup(const ward_kc_tables *t, ward_exe_id exe, uint8_t proto, uint16_t port,
+                            bool loop, bool host);
 
 #endif /* WARD_COMPILE_KCOMPILE_H */

@@ -13,6 +13,24 @@
 
 #include "compile/kcompile.h"
 
+struct programmed {
+    struct wardd *d;
+    ward_exe_id *now;
+    uint64_t *apps;
+    size_t n, entries;
+};
+
+static int program_one(void *ctx, const ward_kc_program *p)
+{
+    struct programmed *pr = ctx;
+    if (ward_kernel_program_set(pr->d->kernel, p->exe, p->e, p->n) == 0) {
+        pr->apps[pr->n] = p->app_id;
+        pr->now[pr->n++] = p->exe;
+        pr->entries += p->n;
+    }
+    return 0;
+}
+
 void wardd_kernel_sync(struct wardd *d)
 {
     if (!d->kernel || d->stopping)
@@ -28,23 +46,19 @@ void wardd_kernel_sync(struct wardd *d)
         wardd_log(LOG_WARNING, "kernel tables: out of memory; left as they are");
         return;
     }
-    ward_exe_id *now = calloc(t.n + 1, sizeof(*now));
-    uint64_t *apps = calloc(t.n + 1, sizeof(*apps));
-    if (!now || !apps) {
-        free(now);
-        free(apps);
+    struct programmed pr = {d, calloc(t.n + t.n_blocks + 1, sizeof(*pr.now)),
+                            calloc(t.n + t.n_blocks + 1, sizeof(*pr.apps)), 0, 0};
+    if (!pr.now || !pr.apps) {
+        free(pr.now);
+        free(pr.apps);
         ward_kc_tables_free(&t);
         return;
     }
-    size_t n_now = 0, entries = 0;
-    for (size_t i = 0; i < t.n; i++) {
-        const ward_kc_program *p = &t.progs[i];
-        if (ward_kernel_program_set(d->kernel, p->exe, p->e, p->n) == 0) {
-            apps[n_now] = p->app_id;
-            now[n_now++] = p->exe;
-            entries += p->n;
-        }
-    }
+    ward_kc_foreach(&t, program_one, &pr);
+    ward_kernel_self_blocks(d->kernel, t.n_blocks > 0);
+    ward_exe_id *now = pr.now;
+    uint64_t *apps = pr.apps;
+    size_t n_now = pr.n, entries = pr.entries;
     /* Withdraw what was programmed last time and is not any more. */
     for (size_t i = 0; i < d->n_programmed; i++) {
         bool kept = false;

@@ -147,6 +147,16 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
         by = "raw-socket"; /* refused unless a table allows raw sockets */
     } else if (e->kind == WARD_KEV_BIND) {
         by = "bind";
+    } else if (e->rule & WARD_KRULE_FILTER) {
+        /* An administrator's hard block of the host itself (selfblock.c). */
+        ward_filter_def f;
+        dec.filter_id = e->rule & ~WARD_KRULE_FILTER;
+        dec.reason = WARD_R_FILTER;
+        dec.hard = true;
+        if (ward_filter_get(d->engine, dec.filter_id, &f) == 0) {
+            dec.sublayer = f.sublayer;
+            dec.provider = f.provider;
+        }
     } else if (!e->dev && !e->ino) {
         dec.reason = WARD_R_UNATTRIBUTED;
     } else if (has_rule) {

@@ -264,6 +264,13 @@ static int setup(struct wardd *d)
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
         wardd_self_refresh(d);
+        /* Programs listening since before the hooks: known by their rules. */
+        int bound = ward_kernel_listeners_scan(d->kernel);
+        if (bound < 0)
+            wardd_log(LOG_WARNING, "kernel: the sockets bound before the hooks: %s",
+                      strerror(-bound));
+        else
+            wardd_log(LOG_DEBUG, "kernel: %d bound sockets noted", bound);
         /* Tables an earlier wardd left: the first sync keeps what still
          * holds and withdraws the rest. */
         int n = ward_kernel_programs(d->kernel, NULL, 0);

@@ -67,6 +67,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->events_fd = k->kev_stats_fd = -1;
     k->pings_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
+    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
         goto cleanup;
@@ -111,6 +112,10 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
             snprintf(k->err, sizeof(k->err), "NFQUEUE %u: %s", k->cfg.queue_num, strerror(-err));
             goto cleanup;
         }
+        if ((err = wk_held_open(k))) {
+            snprintf(k->err, sizeof(k->err), "held datagrams: %s", strerror(-err));
+            goto cleanup;
+        }
     }
     *out = k;
     return 0;
@@ -125,6 +130,7 @@ void ward_kernel_close(ward_kernel *k)
 {
     if (!k)
         return;
+    wk_held_close(k);
     wk_queue_close(k);
     wk_nft_close(k);
     wk_events_close(k);
@@ -279,14 +285,27 @@ int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n)
     return 0;
 }
 
-int ward_kernel_self_rules(ward_kernel *k, bool rules)
+static int cfg_write(ward_kernel *k)
 {
     if (k->cfg_fd < 0)
         return -EBADF;
     __u32 zero = 0;
     /* This process answers the queue (wk_bpf_open): say so with it. */
-    struct ward_kcfg c = {.self_rules = rules, .queue_tgid = (__u32)getpid()};
+    struct ward_kcfg c = {
+        .self_rules = k->self_rules, .self_blocks = k->self_blocks, .queue_tgid = (__u32)getpid()};
     return bpf_map_update_elem(k->cfg_fd, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+int ward_kernel_self_rules(ward_kernel *k, bool rules)
+{
+    k->self_rules = rules;
+    return cfg_write(k);
+}
+
+int ward_kernel_self_blocks(ward_kernel *k, bool blocks)
+{
+    k->self_blocks = blocks;
+    return cfg_write(k);
 }
 
 int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, uint8_t dir,

@@ -97,7 +97,7 @@ int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in);
 
 typedef struct ward_kentry {
     uint8_t proto;   /* IPPROTO_*, WARD_KPROTO_ANY, WARD_KPROTO_RAW */
-    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN / WARD_KDIR_RAW */
+    uint8_t dir;     /* WARD_KDIR_OUT / WARD_KDIR_IN / WARD_KDIR_RAW / WARD_KDIR_SELF_* */
     uint16_t port;   /* 0: any */
     uint8_t verdict; /* enum ward_kv: ALLOW, DENY or ASK */
     uint32_t rule;   /* opaque (engine rule id) */
@@ -121,6 +121,10 @@ int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n);
 /* "set self-traffic rules": DENY entries hold for the host's own addresses
  * too (false: they pass, the engine's step 3). */
 int ward_kernel_self_rules(ward_kernel *k, bool rules);
+/* Whether some program's table (or every program's: exe 0/0) has
+ * WARD_KDIR_SELF_* entries, an administrator's hard block of the host that
+ * holds whatever self-traffic says: the hooks look them up only then. */
+int ward_kernel_self_blocks(ward_kernel *k, bool blocks);
 
 /* ---- Inbound and packet layers (nft sets) --------------------------------- */
 
@@ -139,6 +143,11 @@ typedef struct ward_klisten {
 } ward_klisten;
 /* The listening port table filled by the bind hooks. Returns the count. */
 int ward_kernel_listeners(ward_kernel *k, ward_klisten *out, size_t max);
+/* Notes in that table the sockets bound now in this network namespace (TCP
+ * listeners, unconnected UDP) by processes of the hooked cgroup, as the
+ * bind hook would have: those bound before the hooks were attached.
+ * Returns how many were noted, or a negative errno (listeners.c). */
+int ward_kernel_listeners_scan(ward_kernel *k);
 
 /* ---- The queue: undecided flows ------------------------------------------- */
 

@@ -42,6 +42,13 @@ struct ward_kernel {
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
     int pings_fd; /* held ping sockets by inode (pingsock.c) */
+    bool self_rules, self_blocks; /* what ward_cfg says */
+    /* datagrams held for a question (handover.c) */
+    int held_fd, handed_fd, raw4_fd, raw6_fd;
+    int qep; /* epoll over the queue and the held ring: ward_kernel_queue_fd */
+    struct ring_buffer *held_rb;
+    struct wk_held_slot *held; /* WK_HELD_SLOTS, by id */
+    uint32_t held_seq;
     /* the hooks' decisions (events.c) */
     int events_fd, kev_stats_fd;
     struct ring_buffer *events;
@@ -88,8 +95,10 @@ struct ward_kernel {
     } marks[4096]; /* packet id -> its mark, for verdicts given later */
 };
 
-#define WK_NAMES   4096
-#define WK_DNS_TAG 0x80000000u /* ids of packets from the DNS queue */
+#define WK_NAMES      4096
+#define WK_DNS_TAG    0x80000000u /* ids of packets from the DNS queue */
+#define WK_HELD_TAG   0x40000000u /* ids of datagrams held by the egress program */
+#define WK_HELD_SLOTS 256         /* held datagrams waiting for an answer */
 
 /* ward_bpf.c */
 int wk_bpf_open(ward_kernel *k);
@@ -131,5 +140,10 @@ int wk_ping_owner(ward_kernel *k, int family, uint16_t ident, struct ward_sockin
  * out; its length, or 0 when it cannot be. */
 size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
                            size_t cap);
+/* handover.c: a handed socket's datagrams held for a question */
+int wk_held_open(ward_kernel *k);
+void wk_held_close(ward_kernel *k);
+int wk_held_dispatch(ward_kernel *k); /* calls the queue's callback per datagram */
+int wk_held_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
 
 #endif

@@ -438,6 +438,8 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
 int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict)
 {
     int rc;
+    if ((id & (WK_DNS_TAG | WK_HELD_TAG)) == WK_HELD_TAG)
+        return wk_held_verdict(k, id, verdict);
     if (!k->qh)
         return -EBADF;
     uint32_t mark = k->marks[id % 4096].id == id ? k->marks[id % 4096].mark : k->cfg.mark;
@@ -525,7 +527,7 @@ void wk_queue_close(ward_kernel *k)
 
 int ward_kernel_queue_fd(ward_kernel *k)
 {
-    return k->nfq_fd;
+    return k->qep >= 0 ? k->qep : k->nfq_fd;
 }
 
 int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx)
@@ -543,5 +545,5 @@ int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx)
         nfq_handle_packet(k->nfq, buf, (int)n);
         count++;
     }
-    return count;
+    return count + wk_held_dispatch(k);
 }

@@ -160,27 +160,52 @@ static __always_inline bool is_icmp(__u32 proto)
 /* Is the destination this host: loopback, unspecified (connecting to
  * 0.0.0.0 or :: reaches the host) or one of its addresses? The engine lets
  * these through (step 3 of the decision order) unless self traffic is
- * decided by the rules. */
-static __always_inline bool dest_is_self(struct bpf_sock_addr *ctx, bool v6)
+ * decided by the rules. DEST_LOOP: loopback or unspecified; DEST_HOST: in
+ * ward_self, looked up for a loopback address too only when all is set. */
+#define DEST_LOOP 1
+#define DEST_HOST 2
+static __always_inline __u8 dest_self(struct bpf_sock_addr *ctx, bool v6, bool all)
 {
     struct ward_addr a = {};
+    bool loop;
     if (!v6) { /* the v4 hooks may not read user_ip6 */
         __u32 ip4 = ctx->user_ip4;
         __u8 first = ((__u8 *)&ip4)[0];
-        if (first == 127 || ip4 == 0)
-            return true;
+        loop = first == 127 || ip4 == 0;
         a.b[10] = a.b[11] = 0xff;
         __builtin_memcpy(&a.b[12], &ip4, 4);
     } else {
         __u32 w[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
         __builtin_memcpy(a.b, w, 16);
         bool mapped = !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
-        if (!w[0] && !w[1] && !w[2] && (w[3] == bpf_htonl(1) || !w[3]))
-            return true; /* ::1, :: */
-        if (mapped && (a.b[12] == 127 || !w[3]))
+        loop = (!w[0] && !w[1] && !w[2] && (w[3] == bpf_htonl(1) || !w[3])) || /* ::1, :: */
+               (mapped && (a.b[12] == 127 || !w[3]));
+    }
+    if (loop && !all)
+        return DEST_LOOP;
+    return (loop ? DEST_LOOP : 0) | (bpf_map_lookup_elem(&ward_self, &a) ? DEST_HOST : 0);
+}
+
+/* An administrator's hard block of connections to the host itself (the
+ * WARD_KDIR_SELF_* entries of the program's table, or of every program's:
+ * dev 0, ino 0). It holds whatever "self-traffic" says. */
+static __always_inline bool self_blocked(__u64 dev, __u64 ino, __u8 proto, __u16 port, __u8 self)
+{
+    if (self & DEST_LOOP) {
+        if (lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                WARD_KV_DENY ||
+            lookup_in(&ward_verdicts, 0, 0, proto, WARD_KDIR_SELF_LOOP, port, WARD_KV_NONE) ==
+                WARD_KV_DENY)
             return true;
     }
-    return bpf_map_lookup_elem(&ward_self, &a) != NULL;
+    if (self & DEST_HOST) {
+        if (lookup_in(&ward_verdicts, dev, ino, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                WARD_KV_DENY ||
+            lookup_in(&ward_verdicts, 0, 0, proto, WARD_KDIR_SELF_HOST, port, WARD_KV_NONE) ==
+                WARD_KV_DENY)
+            return true;
+    }
+    return false;
 }
 
 /* Notes who the hooks judged for sk and whether it is held. */
@@ -194,8 +219,9 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
     }
 }
 
-#include "ward_events.bpf.h" /* each decision, reported: ward_emit_* */
-#include "ward_icmp.bpf.h"   /* ping and raw sockets */
+#include "ward_events.bpf.h"   /* each decision, reported: ward_emit_* */
+#include "ward_icmp.bpf.h"     /* ping and raw sockets */
+#include "ward_handover.bpf.h" /* a handed socket's datagram, held for a question */
 /* Bytes and packets per socket: ward_traffic_*. */
 #include "ward_traffic.bpf.h"
 
@@ -223,6 +249,10 @@ int ward_sock_create(struct bpf_sock *ctx)
         return 1; /* stream sockets are judged at connect */
     known = current_exe(&dev, &ino);
     if (type == SOCK_RAW) {
+        /* The process answering the queue sends held datagrams on (handover.c). */
+        struct ward_kcfg *c = cfg();
+        if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
+            return 1;
         __u32 rule;
         __u8 v = raw_verdict(known, dev, ino, proto, &rule);
         if (v != WARD_KV_ALLOW) {
@@ -271,8 +301,14 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
 
     /* The host itself passes (step 3), unless the rules decide self
      * traffic: then DENY refuses it here and ASK is queued like any flow
-     * (nft queues held loopback flows). */
-    if (v != WARD_KV_ALLOW && dest_is_self(ctx, v6) && !self_rules()) {
+     * (nft queues held loopback flows). An administrator's hard block of
+     * the host holds either way. */
+    struct ward_kcfg *c = cfg();
+    bool blocks = c && c->self_blocks;
+    __u8 self = v != WARD_KV_ALLOW || blocks ? dest_self(ctx, v6, blocks) : 0;
+    if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
+        v = WARD_KV_DENY;
+    } else if (v != WARD_KV_ALLOW && self && !(c && c->self_rules)) {
         count(WARD_STAT_SELF);
         v = WARD_KV_ALLOW;
     }
@@ -389,30 +425,35 @@ static __always_inline __u16 udp_dport(struct __sk_buff *skb)
  * its context. The hooks judged the socket for one program; another one may
  * hold it now (an fd passed over a unix socket, or kept across exec), and a
  * connected socket's send() runs no hook. Such a sender is judged here by
- * its own table: anything but ALLOW drops (nft has passed the packet
- * already, so it cannot be queued). Ping sockets run no sendmsg hook at
- * all: their sender's DENY drops here. Packets the queue re-injects run in
- * the context of the process answering it, and were judged there. False:
- * drop.
+ * its own table: ALLOW passes, DENY drops, and a UDP datagram its table
+ * asks about is held for the question (ward_handover.bpf.h: nft has passed
+ * the packet already, so it cannot be queued). Ping sockets run no sendmsg
+ * hook at all: their sender's DENY drops here. Packets the queue re-injects
+ * run in the context of the process answering it, and were judged there.
+ * Returns EGRESS_PASS, EGRESS_DROP or EGRESS_HELD.
  */
-static __always_inline bool sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
-                                       const struct ward_skstate *st)
+static __always_inline int sender_may(struct __sk_buff *skb, struct bpf_sock *sk,
+                                      const struct ward_skstate *st)
 {
     __u64 dev, ino;
     struct ward_kcfg *c = cfg();
     if (sk->protocol == IPPROTO_TCP || !current_exe(&dev, &ino))
-        return true; /* TCP is sent from softirq too; kernel threads own nothing */
+        return EGRESS_PASS; /* TCP is sent from softirq too; kernel threads own nothing */
     if (c && c->queue_tgid && (bpf_get_current_pid_tgid() >> 32) == c->queue_tgid)
-        return true;
+        return EGRESS_PASS;
     if (sk->type == SOCK_RAW)
-        return raw_may(skb, dev, ino);
+        return raw_may(skb, dev, ino) ? EGRESS_PASS : EGRESS_DROP;
     if (is_icmp(sk->protocol))
-        return ping_may(skb, sk, st, dev, ino);
+        return ping_may(skb, sk, st, dev, ino) ? EGRESS_PASS : EGRESS_DROP;
     bool same = dev == st->dev && ino == st->ino;
     if (same && !is_icmp(sk->protocol))
-        return true;
+        return EGRESS_PASS;
     __u8 v = lookup(dev, ino, (__u8)sk->protocol, udp_dport(skb), ward_default);
-    return same ? v != WARD_KV_DENY : v == WARD_KV_ALLOW;
+    if (same || v == WARD_KV_ALLOW)
+        return v != WARD_KV_DENY ? EGRESS_PASS : EGRESS_DROP;
+    if (v != WARD_KV_DENY && sk->protocol == IPPROTO_UDP)
+        return handover_ask(skb, dev, ino);
+    return EGRESS_DROP;
 }
 
 /*
@@ -435,9 +476,10 @@ static __always_inline int egress_judge(struct __sk_buff *skb)
         return 1;
     struct ward_skstate *st = bpf_sk_storage_get(&ward_sk, sk, 0, 0);
     if (st) {
-        if (!sender_may(skb, sk, st)) {
+        int may = sender_may(skb, sk, st);
+        if (may != EGRESS_PASS) {
             count(WARD_STAT_HANDOVER);
-            return 0;
+            return may;
         }
         /* Held, but the packet lacks the mark: the program changed it
          * (SO_MARK), and nft never saw it as undecided. */

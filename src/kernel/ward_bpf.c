@@ -194,9 +194,16 @@ int wk_bpf_open(ward_kernel *k)
     k->events_fd = bpf_map__fd(skel->maps.ward_events);
     k->kev_stats_fd = bpf_map__fd(skel->maps.ward_kev_stats);
     k->pings_fd = bpf_map__fd(skel->maps.ward_pings);
+    k->held_fd = bpf_map__fd(skel->maps.ward_held);
+    k->handed_fd = bpf_map__fd(skel->maps.ward_handed);
     skel = NULL;
     /* The queue's re-injected packets run as this process; self traffic
-     * passes until the policy says otherwise. */
+     * passes until the policy says otherwise. The blocks of the host an
+     * earlier run left in the tables hold until the policy is compiled. */
+    struct ward_kcfg old = {0};
+    __u32 zero = 0;
+    if (!bpf_map_lookup_elem(k->cfg_fd, &zero, &old))
+        k->self_blocks = old.self_blocks;
     ward_kernel_self_rules(k, false);
     err = 0;
 cleanup:

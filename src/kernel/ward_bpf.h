@@ -16,6 +16,8 @@
  *   ward_kev_stats PERCPU_ARRAY  [0] -> ward_kev_stats: records emitted / lost
  *   ward_sent      SK_STORAGE    per socket: the last datagram destination reported
  *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
+ *   ward_handed    LRU    ward_hokey -> ward_hoval   a handed socket's sender, answered
+ *   ward_held      RINGBUF       ward_held: a handed socket's datagram, to be asked about
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -38,6 +40,18 @@ enum ward_kv {
 /* Raw sockets of ward_vkey.proto (port 0): laid by the compiler only where
  * the program may send that protocol to every port and address. */
 #define WARD_KDIR_RAW 2
+
+/* An administrator's hard block of connections to the host itself, which
+ * holds whatever "self-traffic" says: DENY entries only, looked up (exact
+ * port, any port, any protocol) when the destination is loopback (or
+ * unspecified) / one of the host's addresses (ward_self). The key with dev 0,
+ * ino 0 holds for every program. */
+#define WARD_KDIR_SELF_LOOP 3
+#define WARD_KDIR_SELF_HOST 4
+
+/* ward_vval.rule of a WARD_KDIR_SELF_* entry: the engine filter's id, with
+ * this bit set (a table's other entries name application rules). */
+#define WARD_KRULE_FILTER 0x80000000u
 
 /* Pseudo protocols in ward_vkey.proto. */
 #define WARD_KPROTO_ANY 0   /* the program's default for any protocol */
@@ -90,8 +104,9 @@ struct ward_addr {
 
 /* ward_cfg[0]: the policy's settings the hooks follow. */
 struct ward_kcfg {
-    __u8 self_rules; /* "set self-traffic rules": DENY holds for the host's own addresses too */
-    __u8 _pad[3];
+    __u8 self_rules;  /* "set self-traffic rules": DENY holds for the host's own addresses too */
+    __u8 self_blocks; /* some WARD_KDIR_SELF_* entry exists: the hooks look them up */
+    __u8 _pad[2];
     __u32 queue_tgid; /* the process answering the queue: packets it re-injects run as it */
 };
 
@@ -153,6 +168,37 @@ struct ward_kev_stats {
 };
 
 #define WARD_KEVENTS_BYTES (1u << 20) /* the ring: ~8,700 records */
+
+/* A datagram a program sent through a socket another program made, where
+ * its own table asks (ward_handover.bpf.h): a copy goes to user space,
+ * which asks and sends it on an allow. ward_handed remembers the answer per
+ * (socket, program); the copy itself is a record of ward_held. */
+struct ward_hokey {
+    __u64 cookie;   /* the socket */
+    __u64 dev, ino; /* the program that sent through it */
+};
+
+struct ward_hoval {
+    __u8 verdict; /* WARD_KV_ALLOW, WARD_KV_DENY, or WARD_KV_ASK: asked at ts */
+    __u8 _pad[7];
+    __u64 ts_ns;
+};
+
+#define WARD_HELD_MAX 1500 /* the largest datagram (IP header included) held */
+
+struct ward_held {
+    __u64 cookie, dev, ino;
+    __u32 pid, uid;
+    __u32 len;   /* bytes of data: the packet from its IP header on */
+    __u8 family; /* 4 or 6 */
+    __u8 _pad[3];
+    char comm[16];
+    __u8 data[WARD_HELD_MAX];
+};
+
+#define WARD_HELD_BYTES   (1u << 18) /* the ring: ~170 datagrams */
+#define WARD_MAX_HANDED   4096
+#define WARD_HELD_WAIT_NS (120ull * 1000000000) /* asked again after this */
 
 #define WARD_MAX_VERDICTS 65536
 #define WARD_MAX_SOCKS    65536

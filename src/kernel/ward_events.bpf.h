@@ -62,6 +62,28 @@ static __always_inline __u8 kev_get(struct kev_find *f, const struct ward_vkey *
 
 WARD_LOOKUP_DEFINE(kev_lookup, struct kev_find *, kev_get)
 
+/* A connect or send to the host refused by an administrator's block of
+ * it (ward.bpf.c, self_blocked): that entry's filter decided. */
+static __always_inline void kev_self_rule(struct bpf_sock_addr *ctx, int family, __u64 dev,
+                                          __u64 ino, __u8 proto, __u16 port, struct kev_find *f)
+{
+    struct ward_kcfg *c = cfg();
+    if (!c || !c->self_blocks)
+        return;
+    __u8 self = dest_self(ctx, family == 6, true);
+    for (int i = 0; i < 4; i++) {
+        __u8 dir = i < 2 ? WARD_KDIR_SELF_LOOP : WARD_KDIR_SELF_HOST;
+        if (!(self & (i < 2 ? DEST_LOOP : DEST_HOST)))
+            continue;
+        struct kev_find g = {0};
+        if (kev_lookup(&g, i & 1 ? 0 : dev, i & 1 ? 0 : ino, proto, dir, port, WARD_KV_NONE) ==
+            WARD_KV_DENY) {
+            f->rule = g.rule;
+            return;
+        }
+    }
+}
+
 /* Reserve a record and fill what every kind has; NULL when the ring is full
  * (counted). */
 static __always_inline struct ward_kevent *kev_begin(__u8 kind, __u8 verdict, __u64 dev, __u64 ino,
@@ -133,9 +155,10 @@ static __always_inline int ward_emit_addr(struct bpf_sock_addr *ctx, int rc, __u
         v = kev_lookup(&f, dev, ino, proto, WARD_KDIR_OUT, port, ward_default);
     else
         v = ward_unattributed;
-    if (!rc)
+    if (!rc) {
         v = WARD_KV_DENY;
-    else if (v != WARD_KV_ALLOW)
+        kev_self_rule(ctx, family, dev, ino, proto, port, &f);
+    } else if (v != WARD_KV_ALLOW)
         return rc; /* held: the queue decides */
 
     __u8 remote[16] __attribute__((aligned(4))) = {0};

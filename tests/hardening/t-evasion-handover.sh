@@ -40,6 +40,54 @@ for how in scm exec; do
         [ "$got" = 0 ]
 done
 
+# A program with no ALLOW entry of its own (no rules: asked) that gets the
+# socket is asked, not refused: the prompt names it (not the program that
+# made the socket), its datagram waits for the answer, an allow sends it on,
+# a deny does not.
+keyed px
+asked() { # asked HOW PROG ANSWER-KEYS [ADDR]: the peer's count before the answer, after it
+    local how=$1 prog=$2 keys=$3 addr=${4:-$IP_B} before at after i
+    before=$(peer)
+    : >"$WK_TMP/px.log.mark"
+        # One datagram, and the program stays while asked about: only the
+    # held copy can arrive.
+    wk_bg "ho$how" wk_client "$A" handover "$how" "$prog" "$addr" 9000 1 6
+    if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 10; then
+        echo "- -"
+        tail -n 12 "$WK_TMP/px.log" "$WK_TMP/ho$how.log" | sed 's/^/# /' >&2
+        return
+    fi
+    sleep 1 # what would leave without the answer has left by now
+    at=$(peer)
+    printf '%s' "$keys" >&8
+    for ((i = 0; i < 30; i++)); do
+        [ "$(peer)" != "$at" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    after=$(peer)
+    echo "$((at - before)) $((after - at))"
+}
+r=$(asked scm "$Q" $'a\n\no\n')
+echo "# handed to an asked program (scm), allowed: before the answer, after it: $r"
+wk_check "handed to a program without rules: the prompt names it, nothing leaves before the answer ($r)" \
+    [ "${r%% *}" = 0 ]
+wk_check "... the allow answer sends the held datagram on: it arrives ($r)" [ "${r##* }" = 1 ]
+wk_check "... and the log names the receiving program" \
+    bash -c "'$WARD' log --program '$Q' --json | grep -q '\"verdict\":\"permit\"'"
+R=$WK_TMP/asked6/wk-client
+mkdir -p "$WK_TMP/asked6" && cp "$WK_CLIENT" "$R"
+r=$(asked scm "$R" $'a\n\no\n' $IP6_B)
+echo "# handed to an asked program (scm, IPv6), allowed: before the answer, after it: $r"
+wk_check "IPv6: handed to a program without rules, asked: nothing leaves before the answer ($r)" \
+    [ "${r%% *}" = 0 ]
+wk_check "IPv6: ... the allow answer sends the held datagram on: it arrives ($r)" [ "${r##* }" = 1 ]
+r=$(asked exec "$O" $'d\n\no\n')
+echo "# handed to an asked program (exec), denied: before the answer, after it: $r"
+wk_check "handed (exec) to a program without rules: asked, nothing leaves before the answer ($r)" \
+    [ "${r%% *}" = 0 ]
+wk_check "... the deny answer: nothing arrives ($r)" [ "${r##* }" = 0 ]
+
 stop_wardd wardd
 no_sanitizer "wardd runs without a sanitizer report" "$WK_TMP/wardd.log"
 exit 0

@@ -4,11 +4,12 @@
  *
  *   somark ADDR PORT N            N UDP datagrams by sendto(), SO_MARK set to 0
  *                                 before each: "somark setmark=OK|ERR sent= eperm= other="
- *   handover HOW PROG ADDR PORT N this program makes a UDP socket, connects it
+ *   handover HOW PROG ADDR PORT N [LINGER]  this program makes a UDP socket, connects it
  *                                 (its own verdict), and hands it to PROG (HOW:
  *                                 scm = SCM_RIGHTS over a socketpair, exec = kept
  *                                 across exec), which send()s N datagrams
- *   handed HOW FD N               (PROG's side) "handed sent= eperm= other="
+ *   handed HOW FD N [LINGER]      (PROG's side) "handed sent= eperm= other=", then
+ *                                 LINGER seconds alive
  *   ping ADDR N                   N ICMP echo requests from a ping socket
  *                                 (SOCK_DGRAM, IPPROTO_ICMP or, for an IPv6
  *                                 ADDR, IPPROTO_ICMPV6): "ping socket=OK|ERR
@@ -88,7 +89,7 @@ static int send_n(int fd, int n, struct counts *c)
     return 0;
 }
 
-static int handed(const char *how, int fd, int n)
+static int handed(const char *how, int fd, int n, int linger)
 {
     struct counts c = {0};
     int udp = fd;
@@ -106,15 +107,28 @@ static int handed(const char *how, int fd, int n)
     }
     send_n(udp, n, &c);
     printf("handed sent=%lu eperm=%lu other=%lu\n", c.sent, c.eperm, c.other);
+    fflush(stdout);
+    sleep((unsigned)linger); /* alive while a question about it waits */
     return 0;
 }
 
-static int handover(const char *how, const char *prog, const char *host, int port, int n)
+static int handover(const char *how, const char *prog, const char *host, int port, int n,
+                    const char *linger)
 {
-    struct sockaddr_in a;
-    v4(&a, host, port);
-    int udp = socket(AF_INET, SOCK_DGRAM, 0); /* no CLOEXEC: "exec" keeps it */
-    if (udp < 0 || connect(udp, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    struct sockaddr_storage a;
+    socklen_t alen = sizeof(struct sockaddr_in);
+    memset(&a, 0, sizeof(a));
+    if (strchr(host, ':')) { /* IPv6 */
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        inet_pton(AF_INET6, host, &a6->sin6_addr);
+        alen = sizeof(*a6);
+    } else {
+        v4((struct sockaddr_in *)&a, host, port);
+    }
+    int udp = socket(a.ss_family, SOCK_DGRAM, 0); /* no CLOEXEC: "exec" keeps it */
+    if (udp < 0 || connect(udp, (struct sockaddr *)&a, alen) < 0) {
         printf("handover connect=ERR %s\n", strerror(errno));
         return 11;
     }
@@ -129,7 +143,7 @@ static int handover(const char *how, const char *prog, const char *host, int por
             close(udp);
         snprintf(fdarg, sizeof(fdarg), "%d", pass);
         snprintf(narg, sizeof(narg), "%d", n);
-        execl(prog, prog, "handed", how, fdarg, narg, (char *)NULL);
+        execl(prog, prog, "handed", how, fdarg, narg, linger, (char *)NULL);
         _exit(127);
     }
     if (!strcmp(how, "scm")) {
@@ -195,9 +209,10 @@ int evade_main(int argc, char **argv)
     if (argc >= 5 && !strcmp(argv[1], "somark"))
         return somark(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc >= 7 && !strcmp(argv[1], "handover"))
-        return handover(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
+        return handover(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]),
+                        argc >= 8 ? argv[7] : "0");
     if (argc >= 5 && !strcmp(argv[1], "handed"))
-        return handed(argv[2], atoi(argv[3]), atoi(argv[4]));
+        return handed(argv[2], atoi(argv[3]), atoi(argv[4]), argc >= 6 ? atoi(argv[5]) : 0);
     if (argc >= 4 && !strcmp(argv[1], "ping"))
         return ping(argv[2], atoi(argv[3]));
     return -1;

@@ -363,6 +363,18 @@ static int check_conn(ward_engine *e, const ward_kc_tables *t, const ward_reques
     }
     if (passes)
         kv = WARD_KV_ALLOW;
+    /* Before step 3 the hook refuses what an administrator's hard block of
+     * the host blocks, under either setting: the engine must block it. */
+    bool loop = ward_zone_contains(e, "loopback", &r->remote);
+    if (self && ward_kc_self_lookup(t, r->app.exe, r->proto, r->rport, loop,
+                                    ward_zone_contains(e, "self", &r->remote)) == WARD_KV_DENY) {
+        if (d.verdict != WARD_V_BLOCK) {
+            describe(e, t, r, "block of the host", WARD_KV_DENY, msg, len);
+            return -1;
+        }
+        kv = WARD_KV_DENY;
+        c->self_block++;
+    }
     /* A datagram socket is judged at creation, before any port is known.
      * A ping socket denied there is not marked (the egress program drops
      * its packets, but not on loopback under "self-traffic pass"). */

@@ -34,6 +34,7 @@ struct kc_counts {
      * program (no exact path bound it to others). */
     size_t compiled_under_filters;
     size_t deny, self, self_deny; /* DENY answers; connections to the host; DENY to it */
+    size_t self_block;            /* of those, by an administrator's hard block of the host */
 };
 
 /* The tables are maps (each key once), hold only ALLOW, DENY and ASK, and their

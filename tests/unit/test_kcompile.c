@@ -54,12 +54,13 @@ static void random_policies(void **state)
         seed = strtoull(env, NULL, 10);
     struct kc_counts c = {0};
     run(seed, n, 100, &c);
-    printf("# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
-           "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
-           "sockets allowed at creation; %zu raw sockets allowed; %zu tables under filters that "
-           "could match any program\n",
-           c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
-           c.dgram_allow, c.raw_allow, c.compiled_under_filters);
+    printf(
+        "# %zu policies, %zu connections (%zu to the host); %zu program tables; kernel "
+        "answers: %zu allow, %zu deny (%zu to the host), %zu ask, %zu default; %zu datagram "
+        "sockets allowed at creation; %zu raw sockets allowed; %zu tables under filters that "
+        "could match any program; %zu refused by hard blocks of the host\n",
+        c.policies, c.conns, c.self, c.compiled, c.allow, c.deny, c.self_deny, c.ask, c.dflt,
+        c.dgram_allow, c.raw_allow, c.compiled_under_filters, c.self_block);
     /* The test means something only if the kernel answered a good share. */
     assert_true(c.compiled > n / 2);
     assert_true(c.allow > c.conns / 40);
@@ -69,6 +70,7 @@ static void random_policies(void **state)
     assert_true(c.compiled_under_filters > n / 20);
     assert_true(c.deny > c.conns / 40);
     assert_true(c.self_deny > 0);
+    assert_true(c.self_block > 0);
 }
 
 /* ---- Hand-written cases --------------------------------------------------- */
@@ -417,6 +419,64 @@ static void loopback_filter_self_traffic(void **state)
     ward_engine_free(e);
 }
 
+/* Hard blocks of the host: DENY under the self directions for the program
+ * a filter names, every program's when it names none, and none where an
+ * earlier permit could match. */
+static void host_blocks(void **state)
+{
+    (void)state;
+    ward_engine *e = one_app(WARD_FALLBACK_OPPOSITE);
+    rule(e, IPPROTO_TCP, 80, 80, WARD_ACT_PERMIT);
+    const char *loopback = "loopback", *self = "self", *path = kc_paths[0];
+    ward_range tcp = {IPPROTO_TCP, IPPROTO_TCP}, port = {7070, 7070};
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_APP_PATH, .n = 1, .v.str = &path},
+                         {.field = WARD_F_REMOTE_ZONE, .n = 1, .v.str = &loopback},
+                         {.field = WARD_F_PROTO, .n = 1, .v.range = &tcp}},
+           3);
+    struct kc_fs fs = {0};
+    ward_exe_id exe = kc_exe_of(&fs, 0), other = kc_exe_of(&fs, 1);
+    ward_kc_tables t;
+    compile(e, &t);
+    assert_int_equal(ward_kc_self_lookup(&t, exe, IPPROTO_TCP, 7070, true, false), WARD_KV_DENY);
+    assert_int_equal(ward_kc_self_lookup(&t, exe, IPPROTO_TCP, 7070, false, true), WARD_KV_NONE);
+    assert_int_equal(ward_kc_self_lookup(&t, exe, IPPROTO_UDP, 53, true, false), WARD_KV_NONE);
+    assert_int_equal(ward_kc_self_lookup(&t, other, IPPROTO_TCP, 7070, true, false), WARD_KV_NONE);
+    /* The program's own table is untouched (the filter matches no other
+     * destination). */
+    assert_int_equal(ask_kernel(&t, IPPROTO_TCP, 80), WARD_KV_ALLOW);
+    ward_kc_tables_free(&t);
+    /* No program named: every program's (dev 0, ino 0), that port only. */
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_REMOTE_ZONE, .n = 1, .v.str = &self},
+                         {.field = WARD_F_REMOTE_PORT, .n = 1, .v.range = &port}},
+           2);
+    compile(e, &t);
+    assert_int_equal(ward_kc_self_lookup(&t, other, IPPROTO_UDP, 7070, false, true), WARD_KV_DENY);
+    assert_int_equal(ward_kc_self_lookup(&t, other, IPPROTO_UDP, 7071, false, true), WARD_KV_NONE);
+    assert_int_equal(ward_kc_self_lookup(&t, other, IPPROTO_UDP, 7070, true, false), WARD_KV_NONE);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+    /* A permit before the block could win: no entry for its program; the
+     * block's own entries for the policy's other programs (not for every
+     * program: the permit could match one the policy does not name). */
+    e = one_app(WARD_FALLBACK_OPPOSITE);
+    assert_true(ward_app_add(e, kc_paths[1], NULL) > 0);
+    filter(e, WARD_ACT_PERMIT,
+           (ward_cond[]){{.field = WARD_F_APP_PATH, .n = 1, .v.str = &path},
+                         {.field = WARD_F_PROTO, .n = 1, .v.range = &tcp}},
+           2);
+    filter(e, WARD_ACT_BLOCK,
+           (ward_cond[]){{.field = WARD_F_REMOTE_ZONE, .n = 1, .v.str = &loopback}}, 1);
+    compile(e, &t);
+    assert_int_equal(ward_kc_self_lookup(&t, exe, IPPROTO_TCP, 7070, true, false), WARD_KV_NONE);
+    assert_int_equal(ward_kc_self_lookup(&t, other, IPPROTO_TCP, 7070, true, false), WARD_KV_DENY);
+    assert_int_equal(ward_kc_self_lookup(&t, kc_exe_of(&fs, 2), IPPROTO_TCP, 7070, true, false),
+                     WARD_KV_NONE);
+    ward_kc_tables_free(&t);
+    ward_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,7 +484,8 @@ int main(void)
         cmocka_unit_test(first_match_first), cmocka_unit_test(port_zero_stays),
         cmocka_unit_test(mode_and_prompter), cmocka_unit_test(shared_executable_dropped),
         cmocka_unit_test(filters_narrowed),  cmocka_unit_test(loopback_filter_self_traffic),
-        cmocka_unit_test(raw_by_protocol),   cmocka_unit_test(random_policies),
+        cmocka_unit_test(raw_by_protocol),   cmocka_unit_test(host_blocks),
+        cmocka_unit_test(random_policies),
     };
     return cmocka_run_group_tests_name("kcompile", tests, NULL, NULL);
 }

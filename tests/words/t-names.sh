@@ -88,10 +88,35 @@ wk_check "multicast: unicast UDP of the same program is allowed" udp_arrives "$P
 # words: loopback self
 wk_bg lo7070 wk_in_a "$WK_CLIENT" listen-tcp 7070
 wk_wait_for "$WK_TMP/lo7070.log" listening
-wk_todo "loopback: a hard block filter to loopback refuses 127.0.0.1" \
-    "loopback traffic is never judged (nft accepts oif lo)" [ "$(conn "$P8" tcp4 127.0.0.1 7070)" != ok ]
-wk_todo "self: a hard block filter to self refuses the host's own address" \
-    "traffic to the host's own address is never judged (oif lo)" [ "$(conn "$P8" tcp4 $IP_A 7070)" != ok ]
+# A hard block filter holds for the host itself under either self-traffic
+# setting: refused by the hook (EPERM), and logged as the filter's.
+self_blocks() {
+    local how=$1 out
+    out=$(conn "$P8" tcp4 127.0.0.1 7070)
+    wk_check "loopback ($how): a hard block filter to loopback refuses 127.0.0.1 ($out)" \
+        grep -q "EPERM" <<<"$out"
+    out=$(conn "$P8" tcp4 $IP_A 7070)
+    wk_check "self ($how): a hard block filter to self refuses the host's own address ($out)" \
+        grep -q "EPERM" <<<"$out"
+    wk_check "loopback ($how): the filter is not for others: another program reaches 127.0.0.1" \
+        [ "$(conn "$P5" tcp4 127.0.0.1 7070)" = ok ]
+    wk_check "loopback ($how): the refusal is logged as the filter's" blocked_by_filter "$P8"
+}
+# blocked_by_filter PROG: the log soon holds a block of PROG by a filter.
+blocked_by_filter() {
+    local i
+    for ((i = 0; i < 30; i++)); do
+        "$WARD" log --program "$1" --verdict block --json 2>/dev/null | grep -q '"reason":"filter"' &&
+            return 0
+        sleep 0.1
+    done
+    "$WARD" log --program "$1" --json 2>&1 | sed 's/^/# /' | head -5
+    return 1
+}
+self_blocks "self-traffic pass"
+sed '1a set self-traffic rules' "$WK_TMP/etc/ward.conf" >"$WK_TMP/rules.conf"
+pol <"$WK_TMP/rules.conf"
+self_blocks "self-traffic rules"
 # words: domains domain
 ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B www.bad.test 2>&1)
 wk_check "domains: a name under *.bad.test gets no answer" bash -c "! grep -qx '$IP_B' <<<'$ans'"

@@ -14,10 +14,12 @@ past=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
 for p in 7081 7082 7083 7084; do
     eval "L$p=\$(prog lst$p)"
 done
-# L7085 listens before wardd (and its hooks) start; the others after.
-L7085=$(prog lst7085)
+# L7085 and L7086 listen before wardd (and its hooks) start; the others after.
+L7085=$(prog lst7085) L7086=$(prog lst7086)
 wk_bg in7085 wk_client "$L7085" listen-tcp 7085
+wk_bg in7086 wk_client "$L7086" listen-tcp 7086
 wk_wait_for "$WK_TMP/in7085.log" listening
+wk_wait_for "$WK_TMP/in7086.log" listening
 # A process an until-exit rule names: one attempt per line on its stdin.
 mkfifo "$WK_TMP/r15.in"
 exec 7<>"$WK_TMP/r15.in"
@@ -64,6 +66,9 @@ app "$L7084" {
 }
 app "$L7085" {
     allow in tcp port 7085
+}
+app "$L7086" {
+    deny in tcp port 7086
 }
 app "$R9" {
     allow out any
@@ -133,8 +138,15 @@ wk_check "in: an allow in rule lets the peer reach the listener" \
 wk_check "in: a deny in rule refuses it" [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7082 4)" != ok ]
 wk_check "out: an out rule does not let anyone in" [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7083 4)" != ok ]
 wk_check "no direction: the rule holds inbound too" [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7084 4)" = ok ]
-wk_todo "in: a listener bound before wardd started is known by its rule" \
-    "inbound attribution comes from the bind hook only" [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7085 4)" = ok ]
+# Listeners bound before wardd and its hooks: found at start (sock_diag's
+# inodes in /proc/net, their owners in /proc/PID/fd) and known by their rules.
+early_listeners() {
+    wk_check "in: a listener bound before wardd started is known by its rule ($1)" \
+        [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7085 4)" = ok ]
+    wk_check "in: ... and its deny rule refuses the peer ($1)" \
+        [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7086 4)" != ok ]
+}
+early_listeners "first start"
 # words: any proto
 passes "allow out any: tcp" "$R9" tcp4 $IP_B 9090
 wk_check "allow out any: udp" udp_arrives "$R9" $IP_B
@@ -196,7 +208,14 @@ wk_check "a persistent rule added at run time is written to learned.rules" \
     grep -q "$R25" "$WK_TMP/state/learned.rules"
 passes "a rule a reload keeps: until-restart survives ward reload" "$R24" tcp4 $IP_B 8080
 stop_wardd
+# The listening table forgets the early listeners while wardd is down (as a
+# fresh map would): the next start finds them again.
+for p in 7085 7086; do
+    bpftool map delete pinned "$WK_PIN/maps/ward_binds" \
+        key $(printf '0x%02x 0x%02x' $((p & 255)) $((p >> 8))) 0x06 0x00 2>&1 | sed 's/^/# /'
+done
 start_wardd || wk_notok "wardd restarts"
+early_listeners "after a restart of wardd"
 refused "until-restart: gone after a restart" "$R16" tcp4 $IP_B 8080
 passes "a persistent added rule: kept across the restart" "$R25" tcp4 $IP_B 8080
 out=$("$WARD" rules add "$R26" allow out tcp port 99999 2>&1)

@@ -417,6 +417,27 @@ static void put_self(void)
 /* The policy's application rules into the verdict tables: compiled as wardd
  * compiles them; programs it programmed before and no longer does are
  * withdrawn. All or nothing on a policy error. */
+struct policy_set {
+    ward_exe_id now[MAX_POLICY_PROGS];
+    size_t n;
+    int rc;
+};
+
+static int policy_set_one(void *ctx, const ward_kc_program *pr)
+{
+    struct policy_set *ps = ctx;
+    if (ps->n == MAX_POLICY_PROGS)
+        return 1;
+    if (ward_kernel_program_set(drv.k, pr->exe, pr->e, pr->n)) {
+        ps->rc = -1;
+        return 0;
+    }
+    printf("policy program %s exe=%llu:%llu entries=%zu\n", pr->path,
+           (unsigned long long)pr->exe.dev, (unsigned long long)pr->exe.ino, pr->n);
+    ps->now[ps->n++] = pr->exe;
+    return 0;
+}
+
 static int apply_policy(void)
 {
     ward_policy *p = ward_policy_new();
@@ -442,19 +463,13 @@ static int apply_policy(void)
         ward_policy_free(p);
         return -1;
     }
-    static ward_exe_id now[MAX_POLICY_PROGS];
-    int rc = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < t.n && n < MAX_POLICY_PROGS; i++) {
-        const ward_kc_program *pr = &t.progs[i];
-        if (ward_kernel_program_set(drv.k, pr->exe, pr->e, pr->n)) {
-            rc = -1;
-            continue;
-        }
-        printf("policy program %s exe=%llu:%llu entries=%zu\n", pr->path,
-               (unsigned long long)pr->exe.dev, (unsigned long long)pr->exe.ino, pr->n);
-        now[n++] = pr->exe;
-    }
+    static struct policy_set ps;
+    ps = (struct policy_set){0};
+    ward_kc_foreach(&t, policy_set_one, &ps);
+    ward_kernel_self_blocks(drv.k, t.n_blocks > 0);
+    ward_exe_id *now = ps.now;
+    int rc = ps.rc;
+    size_t n = ps.n;
     for (size_t i = 0; i < npolicy_progs; i++) {
         bool kept = false;
         for (size_t k = 0; k < n && !kept; k++)
@@ -729,6 +744,8 @@ int main(int argc, char **argv)
                ward_kernel_bpffs_mounted(drv.k), ward_kernel_pin_dir(drv.k));
     if (!cfg.no_bpf && (apply_programs(false) || (policy_file && apply_policy())))
         goto fail;
+    if (!cfg.no_bpf)
+        ward_kernel_listeners_scan(drv.k); /* listening since before the hooks */
     for (size_t i = 0; i < nin_allow + nin_deny; i++) {
         uint8_t proto;
         uint16_t port;
