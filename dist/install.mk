@@ -17,6 +17,8 @@ UNITDIR     ?= /lib/systemd/system
 SYSCONFDIR  ?= /etc
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+APPDIR      ?= $(PREFIX)/share/applications
+AUTOSTARTDIR ?= $(SYSCONFDIR)/xdg/autostart
 SCDOC       ?= scdoc
 INSTALL     ?= install
 
@@ -29,7 +31,8 @@ build/man/%: dist/man/%.scd
 	@mkdir -p $(@D)
 	$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
 
-# The release build's programs; ward-gtk only where it was built.
+# The release build's programs; ward-top and ward-gtk (with its desktop
+# entries) only where they were built.
 install: man
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -38,8 +41,13 @@ install: man
 		$(DESTDIR)$(SYSCONFDIR)/ward/rules.d
 	$(INSTALL) -m 755 build/rel/bin/wardd $(DESTDIR)$(SBINDIR)/wardd
 	$(INSTALL) -m 755 build/rel/bin/ward $(DESTDIR)$(BINDIR)/ward
+	if [ -x build/rel/bin/ward-top ]; then \
+		$(INSTALL) -m 755 build/rel/bin/ward-top $(DESTDIR)$(BINDIR)/ward-top; fi
 	if [ -x build/rel/bin/ward-gtk ]; then \
-		$(INSTALL) -m 755 build/rel/bin/ward-gtk $(DESTDIR)$(BINDIR)/ward-gtk; fi
+		$(INSTALL) -m 755 build/rel/bin/ward-gtk $(DESTDIR)$(BINDIR)/ward-gtk && \
+		$(INSTALL) -D -m 644 dist/xdg/ward-gtk.desktop $(DESTDIR)$(APPDIR)/ward-gtk.desktop && \
+		$(INSTALL) -D -m 644 dist/xdg/ward-gtk-autostart.desktop \
+			$(DESTDIR)$(AUTOSTARTDIR)/ward-gtk.desktop; fi
 	$(INSTALL) -m 644 dist/systemd/ward.service src/kernel/boot/ward-boot.service \
 		$(DESTDIR)$(UNITDIR)/
 	for p in $(MAN_PAGES); do s=$${p##*.}; \

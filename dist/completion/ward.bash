@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload log watch prompt help"
+    local cmds="check show explain export import status mode rules reload log watch prompt top stats conns help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -18,6 +18,14 @@ _ward()
     local cmd=${words[1]} opts=""
     case $prev in
     --program | --app | -f | --cgroup)
+        _filedir
+        return
+        ;;
+    --by)
+        COMPREPLY=($(compgen -W "program remote" -- "$cur"))
+        return
+        ;;
+    --socket)
         _filedir
         return
         ;;
@@ -76,6 +84,9 @@ _ward()
         ;;
     watch) opts="--json --count --help" ;;
     prompt) opts="--answer --scope --duration --count --help" ;;
+    top) opts="--socket --help" ;;
+    stats) opts="--by --since --until --program --limit --json --help" ;;
+    conns) opts="--json --help" ;;
     rules)
         if [[ $cword -eq 2 ]]; then
             COMPREPLY=($(compgen -W "list add delete" -- "$cur"))

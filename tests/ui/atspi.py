@@ -3,6 +3,7 @@
 
     atspi.py wait-window TITLE [SECONDS]     a showing window with that title
     atspi.py wait-label TEXT [SECONDS]       a showing label containing TEXT
+    atspi.py wait-label-re REGEX [SECONDS]   a showing label matching REGEX
     atspi.py wait-gone TITLE [SECONDS]       no showing window with that title
     atspi.py click ROLE NAME [SECONDS]       do the first action of a widget
     atspi.py type ROLE NAME TEXT             set a text field's contents
@@ -11,6 +12,7 @@
 
 ROLE is AT-SPI's role name ("push button", "radio button", "toggle button").
 Exit 0 on success, 1 when the widget never showed up (the test fails)."""
+import re
 import sys
 import time
 
@@ -88,6 +90,13 @@ def main():
     if cmd == "wait-label":
         secs = float(sys.argv[3]) if len(sys.argv) > 3 else 30
         w = find(lambda a: a.getRoleName() == "label" and sys.argv[2] in (a.name or ""), secs)
+        if w:
+            print(w.name)
+        return 0 if w else 1
+    if cmd == "wait-label-re":
+        secs = float(sys.argv[3]) if len(sys.argv) > 3 else 30
+        pat = re.compile(sys.argv[2], re.S)
+        w = find(lambda a: a.getRoleName() == "label" and pat.search(a.name or ""), secs)
         if w:
             print(w.name)
         return 0 if w else 1

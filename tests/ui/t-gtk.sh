@@ -206,7 +206,12 @@ for v in Activity Rules Log Network Processes Alerts; do
     i=$((i + 1))
     keys Ward alt+$i # the views' keys: Alt+1 .. Alt+6
     case $v in
-    Activity) wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 10 ;;
+    Activity)
+        wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 10
+        # Its bytes from wardd's accounting: a size, not "—" (g_format_size).
+        wk_check "activity view shows the traffic of a program that moved bytes" \
+            as "$MEMBER" $DRV wait-label-re "^[^\n]*\n$A\n.* in [0-9][0-9.]* (bytes|[kMG]B), out [0-9][0-9.]* (bytes|[kMG]B)" 20
+        ;;
     Rules) wk_check "rules view lists the learned rule" as "$MEMBER" $DRV wait-label "to 10.77.0.2" 10 ;;
     Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 10 ;;
     Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 10 ;;

@@ -27,8 +27,8 @@ wk_check "ward top runs ward-top (its usage for a bad option)" \
 top_start main || { wk_notok "ward top starts"; exit 1; }
 wk_check "ward top connects to wardd as an admin, with the live event ring" \
     screen_wait main "connected \(admin\).*events: live"
-wk_check "this wardd has no traffic accounting: ward top says so and shows —" \
-    screen_wait main "traffic: — \(wardd has no traffic accounting\)"
+wk_check "wardd answers the traffic messages: ward top says its figures are live" \
+    screen_wait main "traffic: live"
 
 # An allowed program's decision arrives on the ring and its program shows.
 conn "$A" >/dev/null

@@ -117,8 +117,15 @@ void model_tick(struct top *t)
             t->dirty = true;
         }
         if (p->has_traffic)
-            p->spark_bytes[TOP_SPARK - 1] = p->rate_in + p->rate_out;
+            model_traffic(p, p->rate_in + p->rate_out);
     }
+}
+
+void model_traffic(struct top_prog *p, double bytes_per_s)
+{
+    shift(p, bucket_now());
+    if (bytes_per_s > p->spark_bytes[TOP_SPARK - 1])
+        p->spark_bytes[TOP_SPARK - 1] = bytes_per_s;
 }
 
 static enum top_sort sort_key;

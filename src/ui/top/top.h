@@ -54,6 +54,7 @@ struct top_prog {
     bool has_traffic;
     uint64_t bytes_in, bytes_out, conns;
     double rate_in, rate_out;
+    uint64_t bytes_prev; /* in + out at the previous stats reply */
 };
 
 struct top_prompt {
@@ -170,6 +171,8 @@ const char *traffic_state(const struct top *t);
 void model_event(struct top *t, const ward_event *ev);
 struct top_prog *model_prog(struct top *t, const char *exe, bool create);
 void model_tick(struct top *t); /* shifts sparklines as time passes */
+/* A traffic rate seen now: the newest bucket keeps the highest. */
+void model_traffic(struct top_prog *p, double bytes_per_s);
 size_t model_sorted(struct top *t, struct top_prog **out, size_t max);
 void model_free(struct top *t);
 void model_free_rules(ward_proto_rule **v, size_t *n);

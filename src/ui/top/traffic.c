@@ -23,6 +23,13 @@
 
 static ward_client *tc; /* its own connection: only our two requests travel on it */
 static int64_t next_ms;
+/* A reply may come in parts (`more`): the figures are reset by its first. */
+static bool stats_cont, conns_cont;
+/* When the last stats reply came (0: none yet on this connection). The
+ * rates of open connections miss a transfer that ends between two reads of
+ * the counters; the growth of a program's totals since the last reply does
+ * not, so the sparkline takes that too. */
+static int64_t stats_ms;
 
 void traffic_close(struct top *t)
 {
@@ -32,6 +39,8 @@ void traffic_close(struct top *t)
     t->tlen = 0;
     t->stats_known = t->conns_known = false;
     t->stats_missing = t->conns_missing = false;
+    stats_cont = conns_cont = false;
+    stats_ms = 0;
 }
 
 static void send_line(struct top *t, const char *line)
@@ -85,25 +94,33 @@ const char *traffic_state(const struct top *t)
 static void on_stats(struct top *t, const struct traffic_reply *r)
 {
     t->stats_known = true;
-    for (size_t i = 0; i < t->n_progs; i++) {
+    for (size_t i = 0; i < t->n_progs && !stats_cont; i++) {
         t->progs[i].has_traffic = false;
         t->progs[i].bytes_in = t->progs[i].bytes_out = t->progs[i].conns = 0;
     }
+    int64_t now = top_now_ms(), secs = stats_ms ? (now - stats_ms + 999) / 1000 : 0;
     for (size_t i = 0; i < r->n_stats; i++) {
         struct top_prog *p = model_prog(t, r->stats[i].program, true);
         if (!p)
             continue;
+        uint64_t total = r->stats[i].bytes_in + r->stats[i].bytes_out;
+        if (secs > 0 && total > p->bytes_prev)
+            model_traffic(p, (double)(total - p->bytes_prev) / (double)secs);
+        p->bytes_prev = total;
         p->has_traffic = true;
         p->bytes_in = r->stats[i].bytes_in;
         p->bytes_out = r->stats[i].bytes_out;
         p->conns = r->stats[i].conns;
     }
+    if (!r->more)
+        stats_ms = now;
+    stats_cont = r->more;
 }
 
 static void on_conns(struct top *t, struct traffic_reply *r)
 {
     t->conns_known = true;
-    for (size_t i = 0; i < t->n_progs; i++)
+    for (size_t i = 0; i < t->n_progs && !conns_cont; i++)
         t->progs[i].rate_in = t->progs[i].rate_out = 0;
     for (size_t i = 0; i < r->n_conns; i++) {
         struct top_prog *p = model_prog(t, r->conns[i].program, true);
@@ -113,10 +130,20 @@ static void on_conns(struct top *t, struct traffic_reply *r)
             p->rate_out += r->conns[i].rate_out;
         }
     }
-    free(t->conns);
-    t->conns = r->conns; /* now ours */
-    t->n_conns = r->n_conns;
-    r->conns = NULL;
+    if (!conns_cont) {
+        free(t->conns);
+        t->conns = r->conns; /* now ours */
+        t->n_conns = r->n_conns;
+        r->conns = NULL;
+    } else if (r->n_conns) { /* a later part: appended to the first */
+        struct top_conn *all = realloc(t->conns, (t->n_conns + r->n_conns) * sizeof(*all));
+        if (all) {
+            memcpy(all + t->n_conns, r->conns, r->n_conns * sizeof(*all));
+            t->conns = all;
+            t->n_conns += r->n_conns;
+        }
+    }
+    conns_cont = r->more;
 }
 
 /* One reply line. An error for a request (`unknown_type`: a wardd without

@@ -8,6 +8,7 @@
 #ifndef WARD_TOP_TRAFFIC_H
 #define WARD_TOP_TRAFFIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,7 @@ enum traffic_kind { TRAFFIC_OTHER, TRAFFIC_STATS, TRAFFIC_CONNS, TRAFFIC_ERROR }
 struct traffic_reply {
     enum traffic_kind kind;
     int64_t id; /* the request's: which one an error is about */
+    bool more;  /* more parts of this reply follow */
     struct top_stat *stats;
     size_t n_stats;
     struct top_conn *conns;

@@ -104,6 +104,8 @@ int traffic_parse(const char *line, struct traffic_reply *out)
             ? json_object_get_string(v)
             : "";
     out->id = (int64_t)u64(o, "id");
+    out->more = json_object_object_get_ex(o, "more", &v) &&
+                json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
     int rc = 0;
     if (!strcmp(type, "error")) {
         out->kind = TRAFFIC_ERROR;
