@@ -9,6 +9,7 @@
 #define WARD_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "policy/policy.h"
@@ -29,6 +30,8 @@ ward_policy *cli_policy_new(void);
 /* Loads the files (or the default policy: ward.conf and the learned rules)
  * and prints the diagnostics on stderr. Returns the error count, or -1. */
 int cli_policy_load(ward_policy *p, char **files, int n);
+/* when.c: a --since/--until time as unix seconds; -1 if it is not one. */
+int64_t cli_parse_when(const char *s);
 
 int cmd_check(int argc, char **argv);
 int cmd_callout(int argc, char **argv);

@@ -38,29 +38,10 @@ static int usage(void)
 }
 
 /* WHEN as nanoseconds since the epoch; -1 if it is not a time. */
-static int64_t parse_when(const char *s)
+static int64_t parse_when_ns(const char *s)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end != s && *end && !end[1] && v >= 0) {
-        long long unit = *end == 's'   ? 1
-                         : *end == 'm' ? 60
-                         : *end == 'h' ? 3600
-                         : *end == 'd' ? 86400
-                                       : 0;
-        if (unit)
-            return ((long long)time(NULL) - v * unit) * 1000000000LL;
-    }
-    if (end != s && !*end && v >= 0)
-        return v * 1000000000LL;
-    struct tm tm = {0};
-    const char *rest = strptime(s, "%Y-%m-%d %H:%M", &tm);
-    if (rest && *rest == ':')
-        rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-    if (!rest || *rest)
-        return -1;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000000000LL;
+    int64_t t = cli_parse_when(s);
+    return t < 0 ? -1 : t * 1000000000LL;
 }
 
 struct rows_out {
@@ -131,7 +112,7 @@ int cmd_log(int argc, char **argv)
         } else if (strcmp(a, "--program") == 0) {
             f->program = argv[++i];
         } else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-            int64_t ns = parse_when(v);
+            int64_t ns = parse_when_ns(v);
             if (ns < 0) {
                 fprintf(stderr, "%s: log: '%s' is not a time\n", cli_prog, v);
                 return EXIT_USAGE;

@@ -30,34 +30,6 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-/* WHEN as unix seconds; -1 if it is not a time. */
-static int64_t parse_when(const char *s)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end != s && *end && !end[1] && v >= 0) {
-        long long unit = *end == 's'   ? 1
-                         : *end == 'm' ? 60
-                         : *end == 'h' ? 3600
-                         : *end == 'd' ? 86400
-                                       : 0;
-        if (unit)
-            return (long long)time(NULL) - v * unit;
-    }
-    if (end != s && !*end && v >= 0)
-        return v;
-    struct tm tm = {0};
-    const char *rest = strptime(s, "%Y-%m-%d", &tm);
-    if (rest && *rest == ' ')
-        rest = strptime(s, "%Y-%m-%d %H:%M", &tm);
-    if (rest && *rest == ':')
-        rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-    if (!rest || *rest)
-        return -1;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm);
-}
-
 /* 1234567 -> "1.2M" */
 static const char *human(uint64_t v, char *buf, size_t len)
 {
@@ -152,7 +124,7 @@ int cmd_stats(int argc, char **argv)
             }
             q->by = strcmp(v, "remote") ? WARD_STATS_BY_PROGRAM : WARD_STATS_BY_REMOTE;
         } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
-            int64_t t = parse_when(v);
+            int64_t t = cli_parse_when(v);
             if (t < 0) {
                 fprintf(stderr, "%s: %s: not a time: '%s'\n", cli_prog, a, v);
                 return EXIT_USAGE;
