@@ -32,6 +32,8 @@ int cli_policy_load(ward_policy *p, char **files, int n);
 
 int cmd_check(int argc, char **argv);
 int cmd_callout(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_sublayer(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_export(int argc, char **argv);
