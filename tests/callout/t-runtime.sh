@@ -48,7 +48,7 @@ wk_check "deleting it again: refused" bash -c "! '$WARD' filter del $id 2>/dev/n
 cat >"$WK_TMP/bad.rules" <<RULES
 # staged together
 sublayer lab weight 0xd000
-filter "rt-lab" layer outbound sublayer lab weight 5 block to port 8080
+filter "rt-lab" layer outbound sublayer lab weight 5 hard block to port 8080
 filter "rt-typo" layer outbound weight 5 blok to port 8080
 RULES
 "$WARD" filter apply "$WK_TMP/bad.rules" >"$WK_TMP/bad.out" 2>&1
@@ -98,7 +98,7 @@ PY
 }
 proto txn.begin "filter.add:$F" txn.abort >"$WK_TMP/abort.out"
 wk_check "txn.begin, filter.add (staged), txn.abort: all answered" \
-    [ "$(cut -d' ' -f1 "$WK_TMP/abort.out" | tr '\n' ' ')" = "ok object.added ok " ]
+    [ "$(cut -d' ' -f1 "$WK_TMP/abort.out" | tr '\n' ' ')" = "hello.reply ok object.added ok " ]
 wk_check "... the aborted filter is not in force: A connects" passes
 proto txn.begin "filter.add:$F" >/dev/null
 wk_check "a transaction left open by a client that goes away applies nothing" passes
@@ -120,6 +120,8 @@ wk_check "runtime.rules holds the persistent filter" grep -q rt-block-8080 "$WK_
 wk_check "... and a reload keeps it in force" "$WARD" reload
 wk_check "... (A blocked after the reload)" blocked
 stop_wardd wardd
+clean() { ! grep -E "Sanitizer|runtime error" "$WK_TMP/$1.log"; }
+wk_check "wardd stopped with no sanitizer report (no leak)" clean wardd
 start_wardd wardd2 || { wk_notok "wardd starts again"; exit 1; }
 wk_check "after a restart the persistent filter still blocks A" blocked
 wk_check "... and is listed as added at run time" \
@@ -140,4 +142,6 @@ wk_check "a filter text with an error: file:line:col" \
 wk_check "a sublayer statement given as a filter is refused" \
     bash -c "! '$WARD' filter add 'sublayer x weight 1' 2>/dev/null"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd2"
+stop_wardd wardd2
+wk_check "... and stops with no sanitizer report" clean wardd2
 exit 0
