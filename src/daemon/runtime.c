@@ -311,8 +311,10 @@ static void change(struct wardd *d, ward_conn *c, uint32_t mid, struct op *op)
         }
         free(op->text);
         commit(d);
-        wardd_log(LOG_INFO, "%s %s %lld by uid %u", kind_word(op->kind),
-                  op->op == OP_ADD ? "added" : "deleted", (long long)id, ward_conn_peer(c)->uid);
+        wardd_log(LOG_INFO, "%s %s %llu by uid %u", kind_word(op->kind),
+                  op->op == OP_ADD ? "added" : "deleted",
+                  op->op == OP_ADD ? (unsigned long long)id : (unsigned long long)op->id,
+                  ward_conn_peer(c)->uid);
     }
     if (op->op == OP_DELETE) {
         ward_conn_send_ok(c, mid);
