@@ -105,6 +105,34 @@ wk_check "a transaction left open by a client that goes away applies nothing" pa
 proto txn.commit >"$WK_TMP/nocommit.out"
 wk_check "txn.commit without txn.begin is refused" grep -q "^error failed" "$WK_TMP/nocommit.out"
 
+# A commit that fails half way (another client deleted the sublayer a
+# staged filter names) takes back what it had added.
+sid=$("$WARD" sublayer add lab2 0xd100)
+python3 - "$WARD_SOCKET" "$F" "$sid" >"$WK_TMP/half.out" <<'PY'
+import json, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    f = s.makefile("rw")
+    call(f, {"type": "hello", "id": 1, "versions": [1]})
+    return f
+def call(f, m):
+    f.write(json.dumps(m) + "\n"); f.flush()
+    return json.loads(f.readline())
+a, b = conn(), conn()
+call(a, {"type": "txn.begin", "id": 2})
+call(a, {"type": "filter.add", "id": 3, "text": sys.argv[2]})
+call(a, {"type": "filter.add", "id": 4,
+         "text": "filter layer outbound sublayer lab2 hard block to port 9999"})
+print("delete", call(b, {"type": "sublayer.delete", "id": 2, "object_id": int(sys.argv[3])})["type"])
+r = call(a, {"type": "txn.commit", "id": 5})
+print("commit", r["type"], r.get("message", ""))
+PY
+sed 's/^/# /' "$WK_TMP/half.out"
+wk_check "a commit failing half way is refused" grep -q "^commit error nothing applied" "$WK_TMP/half.out"
+wk_check "... and what it had added is gone: A connects" passes
+wk_check "... not listed" bash -c "! '$WARD' filter list | grep -q rt-block-8080"
+
 # A dynamic filter lasts as long as its client.
 wk_bg dyn "$WARD" filter add --dynamic "$F"
 wk_wait_for "$WK_TMP/dyn.log" "^[0-9]" 10
