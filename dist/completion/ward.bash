@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload log watch prompt top stats conns help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -78,6 +78,17 @@ _ward()
     status) opts="--json --help" ;;
     mode) opts="ask allow-all deny-all --json --help" ;;
     reload) opts="--help" ;;
+    filter | sublayer)
+        if [[ $cword -eq 2 ]]; then
+            opts="list add del"
+            [[ $cmd == filter ]] && opts="$opts apply"
+        else
+            opts="--json --dynamic --help"
+        fi
+        ;;
+    callout)
+        if [[ $cword -eq 2 ]]; then opts="list"; else opts="--json --help"; fi
+        ;;
     log)
         opts="--program --since --until --verdict --remote --domain --limit --json --csv
               --follow --gaps --help"

@@ -465,6 +465,15 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_STATS_QUERY] = wardd_traffic_on_query,
     [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
     [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
+    [WARD_MSG_FILTER_ADD] = wardd_on_filter_add,
+    [WARD_MSG_FILTER_DELETE] = wardd_on_filter_delete,
+    [WARD_MSG_FILTER_LIST] = wardd_on_filter_list,
+    [WARD_MSG_SUBLAYER_ADD] = wardd_on_sublayer_add,
+    [WARD_MSG_SUBLAYER_DELETE] = wardd_on_sublayer_delete,
+    [WARD_MSG_SUBLAYER_LIST] = wardd_on_sublayer_list,
+    [WARD_MSG_TXN_BEGIN] = wardd_on_txn,
+    [WARD_MSG_TXN_COMMIT] = wardd_on_txn,
+    [WARD_MSG_TXN_ABORT] = wardd_on_txn,
 };
 
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
@@ -491,6 +500,7 @@ void wardd_on_close(ward_server *s, ward_conn *c, void *ctx)
                   (unsigned long long)ward_conn_session(c));
         wardd_commit(d, WARDD_CHANGED_RULES);
     }
+    wardd_runtime_end_session(d, c); /* its dynamic sublayers, its open transaction */
     if (!cl)
         return;
     if (cl->subscribed)

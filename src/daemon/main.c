@@ -198,6 +198,12 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "callouts: out of memory");
         return -1;
     }
+    if ((rc = wardd_runtime_open(d)) == -ENOMEM) {
+        wardd_log(LOG_ERR, "out of memory");
+        return -1;
+    }
+    if (rc < 0)
+        wardd_log(LOG_ERR, "runtime.rules: %s; starting without it", strerror(-rc));
     if (wardd_policy_load(d, err, sizeof(err)) < 0) {
         wardd_log(LOG_ERR, "policy: %s", err);
         return -1;
@@ -370,6 +376,7 @@ static void teardown(struct wardd *d)
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
+    wardd_runtime_close(d);
     wardd_callouts_close(d);
     ward_alert_free(d->alerts);
     if (d->sigfd >= 0)

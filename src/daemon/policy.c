@@ -129,6 +129,7 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, 
     ward_policy_free(d->policy);
     d->policy = p;
     d->engine = e;
+    wardd_runtime_reapply(d); /* what was added at run time stays in force */
     wardd_self_refresh(d);
     d->extras = *ward_policy_get_extras(p);
     if (d->callouts)

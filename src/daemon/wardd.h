@@ -57,14 +57,16 @@ struct wardd_client {
     bool prompter;   /* answers prompts */
     bool subscribed; /* holds a place in the event ring */
     uint32_t sub_id;
+    struct wardd_txn *txn; /* runtime.c: changes staged since txn.begin */
 };
 
 struct wardd {
     struct wardd_options opt;
     char learned_path[PATH_MAX], log_path[PATH_MAX], sock_path[PATH_MAX];
 
-    ward_policy *policy; /* settings the engine does not keep; owns the engine */
-    ward_engine *engine; /* = ward_policy_engine(policy) */
+    struct wardd_runtime *runtime; /* runtime.c: filters and sublayers added over the protocol */
+    ward_policy *policy;           /* settings the engine does not keep; owns the engine */
+    ward_engine *engine;           /* = ward_policy_engine(policy) */
     ward_policy_extras extras;
 
     proctab *procs;
@@ -168,6 +170,22 @@ void wardd_callouts_close(struct wardd *d);
 /* The dnsfilter lists a policy names, read into one filter (on the reload
  * thread: shares nothing). NULL with err set when a list has an error. */
 ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
+/* runtime.c: filter.*, sublayer.*, txn.* (docs/PROTOCOL.md). The objects
+ * added at run time are applied again to every new engine (reapply, from
+ * wardd_policy_install); the persistent ones are read from runtime.rules
+ * (open, before the first policy load). */
+int wardd_runtime_open(struct wardd *d);
+void wardd_runtime_close(struct wardd *d);
+void wardd_runtime_reapply(struct wardd *d);
+void wardd_runtime_end_session(struct wardd *d, ward_conn *c);
+void wardd_on_filter_add(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_filter_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_filter_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m);
+
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 

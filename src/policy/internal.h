@@ -130,6 +130,8 @@ struct load {
     uint32_t default_provider; /* of a rule that names none */
     uint64_t session;          /* what a `session` lifetime belongs to */
     int64_t last_rule;         /* the id app_rule appended */
+    int64_t last_filter;       /* the id stmt_filter added */
+    bool force_dynamic;        /* a filter without a lifetime gets `session`'s */
     struct nmap fallbacks;     /* app path -> enum ward_app_fallback given in this load */
     /* Top-level files from this index on hold the learned rules (0: none),
      * whose pin may replace the administrator's: the user vouched for a
@@ -168,6 +170,9 @@ void parse_source(struct load *ld, int src);
 /* One application rule ("allow out tcp port 443 ...") for app_id, appended
  * to ld->e when it has no error; its id in ld->last_rule. */
 bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path);
+/* One `filter ...` or `sublayer ...` statement added to ld->e: its id in
+ * *id, WARD_OBJ_FILTER or WARD_OBJ_SUBLAYER in *kind. */
+bool parse_one_object(struct load *ld, int src, int *kind, int64_t *id);
 
 /* words.c: the words both the parser and the printer use. */
 const char *layer_word(enum ward_layer l);

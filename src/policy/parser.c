@@ -1557,11 +1557,20 @@ static bool stmt_filter(struct ps *ps)
     qsort(conds, nc, sizeof(*conds), cmp_cond);
     d.conds = conds;
     d.n_conds = nc;
+    if (ld->control && d.lifetime.kind == WARD_LIFE_DYNAMIC) {
+        d.lifetime.session = ld->session; /* the session that adds it, whatever it says */
+    } else if (ld->force_dynamic) {
+        if (seen_life)
+            return err(ps, life_tok, "a dynamic filter has no other lifetime");
+        d.lifetime = (ward_lifetime){.kind = WARD_LIFE_DYNAMIC, .session = ld->session};
+    }
     char origin[512];
     origin_of(ps, ft, origin, sizeof(origin));
     d.origin = origin;
-    if (ward_filter_add(ld->e, &d) < 0)
+    int64_t fid = ward_filter_add(ld->e, &d);
+    if (fid < 0)
         return err(ps, ft, "%s", ward_engine_error(ld->e));
+    ld->last_filter = fid;
     if (name && !nmap_put(&ld->arena, &ld->filter_names, name, 0))
         return false;
     return true;
@@ -1987,4 +1996,42 @@ bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
         return false;
     }
     return true;
+}
+
+bool parse_one_object(struct load *ld, int src, int *kind, int64_t *id)
+{
+    size_t n;
+    struct token *toks = lex_source(ld, src, &n);
+    if (!toks || ld->arena.oom || ld->errors)
+        return false;
+    struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
+    const struct token *t = tok(&ps);
+    static const char *const starts[] = {"filter", "sublayer", NULL};
+    ld->last_filter = -1;
+    const char *sub = NULL;
+    bool ok;
+    if (is_word(t, "filter")) {
+        *kind = WARD_OBJ_FILTER;
+        ok = stmt_filter(&ps);
+    } else if (is_word(t, "sublayer")) {
+        *kind = WARD_OBJ_SUBLAYER;
+        const struct token *nt = ps.t + 1 < ps.t + n ? &ps.t[1] : NULL;
+        sub = nt && nt->type != T_EOF ? nt->text : NULL;
+        ok = stmt_sublayer(&ps);
+    } else {
+        unknown_at(&ps, t, "'filter' or 'sublayer'", starts, true);
+        return false;
+    }
+    int sid = ok && sub ? ward_sublayer_find(ld->e, sub) : -1;
+    *id = *kind == WARD_OBJ_FILTER ? ld->last_filter : sid;
+    if (ok && !ps.failed && tok(&ps)->type != T_EOF)
+        ok = err(&ps, tok(&ps), "one statement expected, and '%s' follows it", show(tok(&ps)));
+    if (ok && !ps.failed && *id > 0)
+        return true;
+    /* Nothing half-applied: what the statement added goes again. */
+    if (*kind == WARD_OBJ_FILTER && ld->last_filter > 0)
+        ward_filter_remove(ld->e, (uint64_t)ld->last_filter);
+    else if (*kind == WARD_OBJ_SUBLAYER && sid > 0)
+        ward_sublayer_remove(ld->e, (uint32_t)sid);
+    return false;
 }

@@ -312,3 +312,56 @@ int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_tex
     arena_free(&ld.arena);
     return ok ? ld.last_rule : WARD_E_INVAL;
 }
+
+int64_t ward_policy_add_object(ward_policy *p, ward_engine *e, const ward_object_text *ot,
+                               int *kind, char *err, size_t errlen)
+{
+    struct load ld = {.pol = p,
+                      .secrecy = &p->secrecy,
+                      .e = e,
+                      .control = true,
+                      .default_provider = WARD_PROVIDER_ADMIN,
+                      .session = ot->session,
+                      .force_dynamic = ot->dynamic,
+                      .last_rule = -1,
+                      .last_filter = -1};
+    const char *name = ot->name ? ot->name : "filter";
+    size_t len = strlen(ot->text);
+    for (size_t i = 0; i < p->n_zones; i++) {
+        struct zone_def *z =
+            arena_push(&ld.arena, &ld.zones, &ld.n_zones, &ld.cap_zones, sizeof(*z));
+        if (!z || !nmap_put(&ld.arena, &ld.zone_index, p->zones[i].name, i))
+            break;
+        *z = (struct zone_def){p->zones[i].name, p->zones[i].cidrs, p->zones[i].n};
+    }
+    struct source *s = arena_alloc(&ld.arena, sizeof(*s));
+    char *copy = arena_alloc(&ld.arena, len + 1);
+    bool ok = false;
+    int64_t id = -1;
+    *kind = 0;
+    if (s && copy && !ld.arena.oom) {
+        memcpy(copy, ot->text, len);
+        *s = (struct source){.path = name, .text = copy, .len = len, .root = "/"};
+        ld.srcs = s;
+        ld.n_srcs = 1;
+        if (len > MAX_RULE_TEXT)
+            diag_plain(&ld, "a statement is at most %d bytes", MAX_RULE_TEXT);
+        else if (source_is_text(&ld, 0))
+            ok = parse_one_object(&ld, 0, kind, &id);
+    }
+    if (ld.arena.oom || ld.diag.oom)
+        diag_plain(&ld, "out of memory");
+    if (ok && ld.errors) {
+        /* a lexer error beside a good statement */
+        if (*kind == WARD_OBJ_FILTER)
+            ward_filter_remove(e, (uint64_t)id);
+        else
+            ward_sublayer_remove(e, (uint32_t)id);
+        ok = false;
+    }
+    if (!ok)
+        snprintf(err, errlen, "%s", ld.diag.s ? ld.diag.s : "bad statement");
+    free(ld.diag.s);
+    arena_free(&ld.arena);
+    return ok ? id : WARD_E_INVAL;
+}

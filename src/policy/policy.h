@@ -98,6 +98,25 @@ typedef struct ward_rule_text {
 int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_text *rt, char *err,
                              size_t errlen);
 
+/* One filter or sublayer statement in the language ("filter \"x\" layer
+ * outbound block to port 25", "sublayer lab weight 0xd000") added to e, as
+ * ward_policy_add_rule adds a rule. With session != 0 a filter that names
+ * no lifetime is dynamic, that session's. All or nothing: the new object's
+ * id with its kind in *kind, or a negative ward_err with the diagnostics
+ * (name:line:col) in err. */
+enum ward_obj_kind { WARD_OBJ_FILTER = 1, WARD_OBJ_SUBLAYER = 2 };
+typedef struct ward_object_text {
+    const char *name; /* in messages, e.g. "filter" */
+    const char *text;
+    uint64_t session; /* what a `session` lifetime belongs to */
+    bool dynamic;     /* no lifetime given: the session's */
+} ward_object_text;
+int64_t ward_policy_add_object(ward_policy *p, ward_engine *e, const ward_object_text *ot,
+                               int *kind, char *err, size_t errlen);
+/* One filter as the policy states it (no newline), malloc'd; NULL when
+ * there is no such filter or no memory. */
+char *ward_policy_format_filter(const ward_engine *e, uint64_t id);
+
 /* Diagnostics of the last load, as text (empty when none). */
 const char *ward_policy_diagnostics(const ward_policy *p);
 size_t ward_policy_error_count(const ward_policy *p);

@@ -275,6 +275,23 @@ static int print_filter(uint64_t id, const ward_filter_def *d, void *arg)
     return 0;
 }
 
+char *ward_policy_format_filter(const ward_engine *e, uint64_t id)
+{
+    ward_filter_def d;
+    if (ward_filter_get(e, id, &d) < 0)
+        return NULL;
+    struct sbuf b = {0};
+    struct fctx x = {.e = e, .b = &b, .any = true};
+    print_filter(id, &d, &x);
+    if (b.oom || !b.s) {
+        free(b.s);
+        return NULL;
+    }
+    if (b.len && b.s[b.len - 1] == '\n')
+        b.s[--b.len] = '\0';
+    return b.s;
+}
+
 /* provider: the rule's provider's name; NULL or "admin" prints none. */
 static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *r)
 {

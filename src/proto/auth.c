@@ -66,6 +66,8 @@ bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
     case WARD_MSG_EXPLAIN:   /* with "conn" only: the server refuses a log_id */
     case WARD_MSG_LOG_QUERY: /* restricted to the peer's own uid by the server */
     case WARD_MSG_CALLOUT_LIST:
+    case WARD_MSG_FILTER_LIST:
+    case WARD_MSG_SUBLAYER_LIST:
     /* traffic: restricted to the peer's own uid by the server, as log.query */
     case WARD_MSG_STATS_QUERY:
     case WARD_MSG_CONNS_LIST:

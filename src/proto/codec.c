@@ -52,6 +52,17 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_PROMPT_CLOSED] = "prompt.closed",
     [WARD_MSG_CALLOUT_LIST] = "callout.list",
     [WARD_MSG_CALLOUT_REPLY] = "callout.reply",
+    [WARD_MSG_FILTER_ADD] = "filter.add",
+    [WARD_MSG_FILTER_DELETE] = "filter.delete",
+    [WARD_MSG_FILTER_LIST] = "filter.list",
+    [WARD_MSG_SUBLAYER_ADD] = "sublayer.add",
+    [WARD_MSG_SUBLAYER_DELETE] = "sublayer.delete",
+    [WARD_MSG_SUBLAYER_LIST] = "sublayer.list",
+    [WARD_MSG_TXN_BEGIN] = "txn.begin",
+    [WARD_MSG_TXN_COMMIT] = "txn.commit",
+    [WARD_MSG_TXN_ABORT] = "txn.abort",
+    [WARD_MSG_OBJECT_ADDED] = "object.added",
+    [WARD_MSG_OBJECT_REPLY] = "object.reply",
 };
 
 static const char *const err_names[WARD_PE_COUNT + 1] = {
@@ -125,7 +136,8 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST;
+    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST ||
+           (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT);
 }
 
 const char *ward_proto_err_name(enum ward_proto_err e)
@@ -243,6 +255,22 @@ void ward_msg_free(ward_msg *m)
             free(m->u.callout_reply.callouts[i].path);
         }
         free(m->u.callout_reply.callouts);
+        break;
+    case WARD_MSG_FILTER_ADD:
+    case WARD_MSG_SUBLAYER_ADD:
+        free(m->u.object_add.text);
+        break;
+    case WARD_MSG_OBJECT_REPLY:
+        for (size_t i = 0; i < m->u.objects.n; i++) {
+            ward_proto_object *x = &m->u.objects.v[i];
+            free(x->name);
+            free(x->layer);
+            free(x->sublayer);
+            free(x->action);
+            free(x->provider);
+            free(x->text);
+        }
+        free(m->u.objects.v);
         break;
     case WARD_MSG_ERROR:
         free(m->u.error.message);
@@ -444,6 +472,26 @@ static json_object *enc_callout(struct enc *e, const ward_proto_callout *c)
     return o;
 }
 
+static json_object *enc_object(struct enc *e, const ward_proto_object *x)
+{
+    json_object *o = json_object_new_object();
+    if (!o) {
+        e->bad = true;
+        return NULL;
+    }
+    put_i64(e, o, "id", (int64_t)x->id);
+    const char *const strs[][2] = {{"name", x->name},         {"layer", x->layer},
+                                   {"sublayer", x->sublayer}, {"action", x->action},
+                                   {"provider", x->provider}, {"text", x->text}};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(*strs); i++)
+        if (strs[i][1])
+            put_str(e, o, strs[i][0], strs[i][1]);
+    put_i64(e, o, "weight", x->weight);
+    put(e, o, "dynamic", json_object_new_boolean(x->dynamic));
+    put(e, o, "runtime", json_object_new_boolean(x->runtime));
+    return o;
+}
+
 static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
 {
     json_object *o = json_object_new_object();
@@ -587,6 +635,24 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
     case WARD_MSG_RULE_ADDED:
         put_i64(e, o, "rule_id", (int64_t)m->u.rule_id.id);
         break;
+    case WARD_MSG_FILTER_ADD:
+    case WARD_MSG_SUBLAYER_ADD:
+        put_str(e, o, "text", m->u.object_add.text);
+        if (m->u.object_add.dynamic)
+            put(e, o, "dynamic", json_object_new_boolean(true));
+        break;
+    case WARD_MSG_FILTER_DELETE:
+    case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_OBJECT_ADDED:
+        put_i64(e, o, "object_id", (int64_t)m->u.object_id.id);
+        break;
+    case WARD_MSG_OBJECT_REPLY: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < m->u.objects.n; i++)
+            json_object_array_add(a, enc_object(e, &m->u.objects.v[i]));
+        put(e, o, "objects", a);
+        break;
+    }
     case WARD_MSG_SUBSCRIBE_REPLY:
         put_i64(e, o, "version", m->u.subscribe_reply.version);
         put_i64(e, o, "record_size", m->u.subscribe_reply.record_size);
@@ -1211,6 +1277,35 @@ static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
     return true;
 }
 
+static bool dec_objects(struct dec *d, json_object *o, ward_msg *m)
+{
+    static const char *const keys[] = {"id",      "name",   "layer",    "sublayer",
+                                       "weight",  "action", "provider", "dynamic",
+                                       "runtime", "text",   NULL};
+    json_object *a;
+    size_t n;
+    if (!get_array(d, o, "objects", true, 100000, &a, &n))
+        return false;
+    if (n && !(m->u.objects.v = calloc(n, sizeof(ward_proto_object))))
+        return fail(d, WARD_PE_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        ward_proto_object *x = &m->u.objects.v[m->u.objects.n++];
+        json_object *xo = json_object_array_get_idx(a, i);
+        if (!is_object(d, xo, "object") || !only_keys(d, xo, "object", keys) ||
+            !get_u64(d, xo, "id", true, &x->id) || !get_str(d, xo, "name", false, 256, &x->name) ||
+            !get_str(d, xo, "layer", false, 64, &x->layer) ||
+            !get_str(d, xo, "sublayer", false, 256, &x->sublayer) ||
+            !get_u32(d, xo, "weight", true, UINT32_MAX, &x->weight) ||
+            !get_str(d, xo, "action", false, 64, &x->action) ||
+            !get_str(d, xo, "provider", false, 256, &x->provider) ||
+            !get_bool(d, xo, "dynamic", true, &x->dynamic) ||
+            !get_bool(d, xo, "runtime", true, &x->runtime) ||
+            !get_str(d, xo, "text", false, WARD_PROTO_MAX_STR, &x->text))
+            return false;
+    }
+    return true;
+}
+
 static bool dec_rules(struct dec *d, json_object *o, ward_msg *m)
 {
     json_object *a;
@@ -1312,7 +1407,19 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const prompt_closed[] = {"type", "id", "prompt_id", "verdict", "by", NULL};
     static const char *const error[] = {"type", "id", "code", "message", NULL};
     static const char *const callout_reply[] = {"type", "id", "callouts", NULL};
+    static const char *const object_add[] = {"type", "id", "text", "dynamic", NULL};
+    static const char *const object_id[] = {"type", "id", "object_id", NULL};
+    static const char *const objects[] = {"type", "id", "objects", NULL};
     switch (t) {
+    case WARD_MSG_FILTER_ADD:
+    case WARD_MSG_SUBLAYER_ADD:
+        return object_add;
+    case WARD_MSG_FILTER_DELETE:
+    case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_OBJECT_ADDED:
+        return object_id;
+    case WARD_MSG_OBJECT_REPLY:
+        return objects;
     case WARD_MSG_CALLOUT_REPLY:
         return callout_reply;
     case WARD_MSG_HELLO:
@@ -1418,6 +1525,20 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
         return dec_rules(d, o, m);
     case WARD_MSG_CALLOUT_REPLY:
         return dec_callouts(d, o, m);
+    case WARD_MSG_FILTER_ADD:
+    case WARD_MSG_SUBLAYER_ADD:
+        return get_str(d, o, "text", true, WARD_PROTO_MAX_STR, &m->u.object_add.text) &&
+               get_bool(d, o, "dynamic", false, &m->u.object_add.dynamic);
+    case WARD_MSG_FILTER_DELETE:
+    case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_OBJECT_ADDED:
+        if (!get_u64(d, o, "object_id", true, &m->u.object_id.id))
+            return false;
+        if (m->u.object_id.id == 0 && m->type != WARD_MSG_OBJECT_ADDED)
+            return fail(d, WARD_PE_BAD_FIELD, "\"object_id\" must be positive");
+        return true;
+    case WARD_MSG_OBJECT_REPLY:
+        return dec_objects(d, o, m);
     case WARD_MSG_RULES_ADD:
         if (!member(d, o, "rule", true, &v))
             return false;

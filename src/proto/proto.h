@@ -76,6 +76,18 @@ enum ward_msg_type {
     /* callouts (added last: the wire names them, not these numbers) */
     WARD_MSG_CALLOUT_LIST,
     WARD_MSG_CALLOUT_REPLY,
+    /* run-time management of filters and sublayers (docs/PROTOCOL.md) */
+    WARD_MSG_FILTER_ADD,
+    WARD_MSG_FILTER_DELETE,
+    WARD_MSG_FILTER_LIST,
+    WARD_MSG_SUBLAYER_ADD,
+    WARD_MSG_SUBLAYER_DELETE,
+    WARD_MSG_SUBLAYER_LIST,
+    WARD_MSG_TXN_BEGIN,
+    WARD_MSG_TXN_COMMIT,
+    WARD_MSG_TXN_ABORT,
+    WARD_MSG_OBJECT_ADDED,
+    WARD_MSG_OBJECT_REPLY,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -111,6 +123,21 @@ typedef struct ward_proto_callout {
     uint64_t host_pid; /* its host process; 0: not running (or built in) */
     uint64_t calls, failures, restarts, filters;
 } ward_proto_callout;
+
+/* A filter or sublayer as filter.list / sublayer.list show it (strings
+ * owned by the message; NULL: not given). */
+typedef struct ward_proto_object {
+    uint64_t id;
+    char *name;
+    char *layer;    /* filters: the engine's layer name */
+    char *sublayer; /* filters: their sublayer's name */
+    uint32_t weight;
+    char *action;   /* filters: permit, block or callout */
+    char *provider; /* filters */
+    bool dynamic;   /* gone when the session that added it closes */
+    bool runtime;   /* added over the protocol (not from the policy files) */
+    char *text;     /* filters: the filter in the policy language */
+} ward_proto_object;
 
 /* An application rule as the protocol carries it. Lists are heap arrays
  * owned by the message. */
@@ -219,6 +246,17 @@ typedef struct ward_msg {
             ward_proto_callout *callouts;
             size_t n;
         } callout_reply;
+        struct {
+            char *text;   /* one statement in the policy language */
+            bool dynamic; /* gone when this connection closes */
+        } object_add;     /* filter.add, sublayer.add */
+        struct {
+            uint64_t id; /* 0 in object.added: staged in a transaction */
+        } object_id;     /* filter.delete, sublayer.delete, object.added */
+        struct {
+            ward_proto_object *v;
+            size_t n;
+        } objects; /* object.reply */
         struct {
             uint64_t log_id; /* a logged connection, or 0 and ... */
             bool has_conn;

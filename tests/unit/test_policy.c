@@ -239,6 +239,71 @@ static void test_add_rule(void **state)
     ward_policy_free(p);
 }
 
+/* One filter or sublayer statement added to a live engine: the id and
+ * kind, a dynamic lifetime for the caller's session, errors at
+ * name:line:col, nothing half-applied. */
+static void test_add_object(void **state)
+{
+    (void)state;
+    ward_policy *p = ward_policy_new();
+    assert_int_equal(ward_policy_load_text(p, "g.conf", good, strlen(good)), 0);
+    ward_engine *e = ward_policy_engine(p);
+    ward_engine_stats st;
+    ward_engine_stats_get(e, &st);
+    size_t filters = st.filters;
+    char err[2048];
+    int kind = 0;
+    ward_object_text ot = {.name = "sublayer", .text = "sublayer lab weight 0xd000"};
+    int64_t sub = ward_policy_add_object(p, e, &ot, &kind, err, sizeof(err));
+    assert_true(sub > 0);
+    assert_int_equal(kind, WARD_OBJ_SUBLAYER);
+    assert_int_equal(ward_sublayer_find(e, "lab"), sub);
+
+    ot = (ward_object_text){.name = "filter",
+                            .text = "filter \"rt\" layer outbound sublayer lab weight 7 hard "
+                                    "block to office port 25",
+                            .session = 9,
+                            .dynamic = true};
+    int64_t id = ward_policy_add_object(p, e, &ot, &kind, err, sizeof(err));
+    assert_true(id > 0);
+    assert_int_equal(kind, WARD_OBJ_FILTER);
+    ward_filter_def d;
+    assert_int_equal(ward_filter_get(e, (uint64_t)id, &d), 0);
+    assert_string_equal(d.name, "rt");
+    assert_int_equal(d.sublayer, (uint32_t)sub);
+    assert_int_equal(d.lifetime.kind, WARD_LIFE_DYNAMIC);
+    assert_int_equal(d.lifetime.session, 9);
+    char *text = ward_policy_format_filter(e, (uint64_t)id);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "filter \"rt\" layer outbound sublayer lab weight 7 hard block"));
+    free(text);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"filter layer outbound weight x block", "filter:1:30: error: filter weight"},
+        {"filter layer outbound blok", "did you mean 'block'?"},
+        {"filter layer outbound block to ofice", "did you mean 'office'?"},
+        {"filter layer outbound block sublayer nolab", "unknown sublayer 'nolab'"},
+        {"filter layer outbound block filter layer inbound block", "unexpected 'filter'"},
+        {"allow out tcp", "'filter' or 'sublayer'"},
+        {"filter layer outbound block until-restart", "a dynamic filter has no other lifetime"},
+        {"sublayer lab weight 1", "defined twice"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ot.text = bad[i].text;
+        assert_true(ward_policy_add_object(p, e, &ot, &kind, err, sizeof(err)) < 0);
+        if (!strstr(err, bad[i].want))
+            fail_msg("%s: got %s", bad[i].text, err);
+        ward_engine_stats_get(e, &st);
+        assert_int_equal(st.filters, filters + 1); /* nothing half-applied */
+    }
+    assert_int_equal(ward_sublayer_remove(e, (uint32_t)sub), 0);
+    ward_engine_stats_get(e, &st);
+    assert_int_equal(st.filters, filters); /* the sublayer took its filter */
+    ward_policy_free(p);
+}
+
 static void test_secrecy(void **state)
 {
     (void)state;
@@ -365,6 +430,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_add_object),
         cmocka_unit_test(test_load_and_decide),
         cmocka_unit_test(test_bad_file_keeps_previous),
         cmocka_unit_test(test_every_error_reported),

@@ -89,6 +89,19 @@ static ward_event rows[3];
 static ward_proto_rule rules[2];
 
 /* One message of each type, built on static storage (not to be freed). */
+static ward_proto_object objects[2] = {
+    {.id = 5,
+     .name = "no-smtp",
+     .layer = "connect-out",
+     .sublayer = "admin",
+     .weight = 10,
+     .action = "block",
+     .provider = "admin",
+     .runtime = true,
+     .text = "filter \"no-smtp\" layer outbound weight 10 block to port 25"},
+    {.id = 3, .name = "lab", .weight = 0xd000, .dynamic = true, .runtime = true},
+};
+
 static ward_msg sample(enum ward_msg_type t)
 {
     ward_msg m = {.type = t, .id = 7};
@@ -228,6 +241,20 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.error.code = WARD_PE_FORBIDDEN;
         m.u.error.message = "nope";
         break;
+    case WARD_MSG_FILTER_ADD:
+    case WARD_MSG_SUBLAYER_ADD:
+        m.u.object_add.text = "filter \"x\" layer outbound block to port 25";
+        m.u.object_add.dynamic = true;
+        break;
+    case WARD_MSG_FILTER_DELETE:
+    case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_OBJECT_ADDED:
+        m.u.object_id.id = 42;
+        break;
+    case WARD_MSG_OBJECT_REPLY:
+        m.u.objects.v = objects;
+        m.u.objects.n = 2;
+        break;
     default:
         break;
     }
@@ -335,6 +362,53 @@ static void test_round_trip_fields(void **state)
     assert_int_equal(back.u.rule.lifetime.kind, WARD_LIFE_PERSISTENT);
     assert_null(back.u.rule.provider);
     ward_msg_free(&back);
+}
+
+/* filter.*, sublayer.*, txn.*: fields, strictness, who may send them. */
+static void test_runtime_messages(void **state)
+{
+    ward_msg m = sample(WARD_MSG_OBJECT_REPLY), back;
+    size_t len;
+    char *s = encode(&m, &len);
+    assert_int_equal(decode_str(s, &back), WARD_PE_OK);
+    assert_int_equal(back.u.objects.n, 2);
+    assert_string_equal(back.u.objects.v[0].text, objects[0].text);
+    assert_string_equal(back.u.objects.v[0].layer, "connect-out");
+    assert_int_equal(back.u.objects.v[1].weight, 0xd000);
+    assert_true(back.u.objects.v[1].dynamic);
+    assert_null(back.u.objects.v[1].text);
+    ward_msg_free(&back);
+    free(s);
+
+    assert_int_equal(
+        decode_str("{\"type\":\"filter.add\",\"id\":1,\"text\":\"filter block\"}", &back),
+        WARD_PE_OK);
+    assert_string_equal(back.u.object_add.text, "filter block");
+    assert_false(back.u.object_add.dynamic);
+    ward_msg_free(&back);
+    assert_int_equal(decode_str("{\"type\":\"filter.add\",\"id\":1}", &back),
+                     WARD_PE_MISSING_FIELD);
+    assert_int_equal(
+        decode_str("{\"type\":\"filter.add\",\"id\":1,\"text\":\"x\",\"weight\":3}", &back),
+        WARD_PE_BAD_FIELD);
+    assert_int_equal(decode_str("{\"type\":\"filter.delete\",\"id\":1,\"object_id\":0}", &back),
+                     WARD_PE_BAD_FIELD);
+    assert_int_equal(decode_str("{\"type\":\"txn.begin\",\"id\":1,\"text\":\"x\"}", &back),
+                     WARD_PE_BAD_FIELD);
+    assert_int_equal(decode_str("{\"type\":\"object.added\",\"id\":1,\"object_id\":0}", &back),
+                     WARD_PE_OK); /* staged in a transaction */
+
+    static const enum ward_msg_type admin_only[] = {WARD_MSG_FILTER_ADD,   WARD_MSG_FILTER_DELETE,
+                                                    WARD_MSG_SUBLAYER_ADD, WARD_MSG_SUBLAYER_DELETE,
+                                                    WARD_MSG_TXN_BEGIN,    WARD_MSG_TXN_COMMIT,
+                                                    WARD_MSG_TXN_ABORT};
+    for (size_t i = 0; i < sizeof(admin_only) / sizeof(*admin_only); i++) {
+        assert_false(ward_proto_allowed(admin_only[i], WARD_AUTH_READ));
+        assert_true(ward_proto_allowed(admin_only[i], WARD_AUTH_ADMIN));
+    }
+    assert_true(ward_proto_allowed(WARD_MSG_FILTER_LIST, WARD_AUTH_READ));
+    assert_true(ward_proto_allowed(WARD_MSG_SUBLAYER_LIST, WARD_AUTH_READ));
+    assert_false(ward_proto_allowed(WARD_MSG_OBJECT_REPLY, WARD_AUTH_ADMIN));
 }
 
 static void test_encoder_repairs_utf8(void **state)
@@ -1063,6 +1137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_type),
         cmocka_unit_test(test_round_trip_fields),
+        cmocka_unit_test(test_runtime_messages),
         cmocka_unit_test(test_encoder_repairs_utf8),
         cmocka_unit_test(test_encoder_bounds),
         cmocka_unit_test(test_malformed),
