@@ -8,6 +8,7 @@
 #include "daemon/wardd.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -17,6 +18,7 @@ struct programmed {
     struct wardd *d;
     ward_exe_id *now;
     uint64_t *apps;
+    char **paths;
     size_t n, entries;
 };
 
@@ -25,6 +27,10 @@ static int program_one(void *ctx, const ward_kc_program *p)
     struct programmed *pr = ctx;
     if (ward_kernel_program_set(pr->d->kernel, p->exe, p->e, p->n) == 0) {
         pr->apps[pr->n] = p->app_id;
+        /* A table a filter alone asked for (a hard block of the host) has
+         * no engine program to name it by: keep the filter's path. */
+        if (!p->app_id && p->path)
+            pr->paths[pr->n] = strdup(p->path);
         pr->now[pr->n++] = p->exe;
         pr->entries += p->n;
     }
@@ -46,11 +52,17 @@ void wardd_kernel_sync(struct wardd *d)
         wardd_log(LOG_WARNING, "kernel tables: out of memory; left as they are");
         return;
     }
-    struct programmed pr = {d, calloc(t.n + t.n_blocks + 1, sizeof(*pr.now)),
-                            calloc(t.n + t.n_blocks + 1, sizeof(*pr.apps)), 0, 0};
-    if (!pr.now || !pr.apps) {
+    size_t cap = t.n + t.n_blocks + 1;
+    struct programmed pr = {d,
+                            calloc(cap, sizeof(*pr.now)),
+                            calloc(cap, sizeof(*pr.apps)),
+                            calloc(cap, sizeof(*pr.paths)),
+                            0,
+                            0};
+    if (!pr.now || !pr.apps || !pr.paths) {
         free(pr.now);
         free(pr.apps);
+        free(pr.paths);
         ward_kc_tables_free(&t);
         return;
     }
@@ -67,11 +79,39 @@ void wardd_kernel_sync(struct wardd *d)
         if (!kept)
             ward_kernel_program_set(d->kernel, d->programmed[i], NULL, 0);
     }
-    free(d->programmed);
-    free(d->programmed_app);
+    wardd_programmed_free(d);
     d->programmed = now;
     d->programmed_app = apps;
+    d->programmed_path = pr.paths;
     d->n_programmed = n_now;
     ward_kc_tables_free(&t);
     wardd_log(LOG_DEBUG, "kernel tables: %zu programs, %zu entries", n_now, entries);
+}
+
+const char *wardd_programmed_name(const struct wardd *d, ward_exe_id exe)
+{
+    if (!exe.dev && !exe.ino)
+        return NULL;
+    for (size_t i = 0; i < d->n_programmed; i++) {
+        if (d->programmed[i].dev != exe.dev || d->programmed[i].ino != exe.ino)
+            continue;
+        ward_app_info a;
+        if (d->programmed_app && ward_app_get(d->engine, d->programmed_app[i], &a) == 0)
+            return a.path;
+        if (d->programmed_path && d->programmed_path[i])
+            return d->programmed_path[i];
+    }
+    return NULL;
+}
+
+void wardd_programmed_free(struct wardd *d)
+{
+    for (size_t i = 0; d->programmed_path && i < d->n_programmed; i++)
+        free(d->programmed_path[i]);
+    free(d->programmed_path);
+    free(d->programmed);
+    free(d->programmed_app);
+    d->programmed_path = NULL;
+    d->programmed = NULL;
+    d->programmed_app = NULL;
 }

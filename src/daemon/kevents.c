@@ -41,23 +41,6 @@ static bool rule_of(const struct wardd *d, uint32_t id, const char *path, ward_a
     return true;
 }
 
-/* The program of the policy whose kernel table is keyed by the file exe,
- * if any (the kernel reports only what a table or its default decided). */
-static const char *program_at(const struct wardd *d, ward_exe_id exe)
-{
-    if (!exe.dev && !exe.ino)
-        return NULL;
-    /* The last sync resolved each path (stat): no I/O here, whatever the
-     * rate of records. */
-    for (size_t i = 0; d->programmed_app && i < d->n_programmed; i++) {
-        ward_app_info a;
-        if (d->programmed[i].dev == exe.dev && d->programmed[i].ino == exe.ino &&
-            ward_app_get(d->engine, d->programmed_app[i], &a) == 0)
-            return a.path;
-    }
-    return NULL;
-}
-
 /* Whether a rule matches what the record says (the tables hold only
  * direction, protocol and port rules). */
 static bool rule_matches(const ward_app_rule *r, uint8_t proto, uint16_t port)
@@ -121,7 +104,7 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
         r.has_user = true;
         r.gid = p->gid;
         has_rule = !r.app.unverified && rule_of(d, e->rule, r.app.path, &rule, &owner);
-    } else if ((owner = program_at(d, exe))) {
+    } else if ((owner = wardd_programmed_name(d, exe))) {
         /* The process is gone: the program whose table is keyed by the
          * executable the hook saw (raw sockets and binds have no rule). */
         r.app.path = owner;

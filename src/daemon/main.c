@@ -369,8 +369,7 @@ static void teardown(struct wardd *d)
     }
     wardd_journal_close();
     wardd_mark_close(d);
-    free(d->programmed);
-    free(d->programmed_app);
+    wardd_programmed_free(d);
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
     wardd_procs_close(d);

@@ -97,6 +97,7 @@ struct wardd {
     struct wardd_reload *reload; /* the policy being parsed off the loop */
     ward_exe_id *programmed;     /* programs with kernel verdict tables */
     uint64_t *programmed_app;    /* ... and the engine program of each (0: an earlier wardd's) */
+    char **programmed_path;      /* ... the path of each with no engine program (a filter's) */
     size_t n_programmed;
 
     int epfd, sigfd;
@@ -191,6 +192,10 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */
+/* The program the last sync programmed a table for under exe (no I/O: for
+ * records of processes gone by now), or NULL. */
+const char *wardd_programmed_name(const struct wardd *d, ward_exe_id exe);
+void wardd_programmed_free(struct wardd *d);
 void wardd_kernel_sync(struct wardd *d);
 
 /* commit.c: the one way a change of the policy in force takes effect.
