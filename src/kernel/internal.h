@@ -57,6 +57,9 @@ struct ward_kernel {
     unsigned long long cg_id;
     struct wk_pin links[WK_MAX_PINS], maps[WK_MAX_PINS];
     size_t nlinks, nmaps;
+    /* packet sockets (ward_packet.bpf.h): a tracepoint, not a cgroup hook,
+     * so not pinned: it reports while this handle lives. */
+    struct bpf_link *packet_link;
     uint64_t hook_repairs;
     /* nft (nft.c); set elements are remembered to be replayed after a repair */
     struct wk_elem {
