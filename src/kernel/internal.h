@@ -41,7 +41,7 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
-    int pings_fd; /* held ping sockets by inode (pingsock.c) */
+    int pings_fd;                 /* held ping sockets by inode (pingsock.c) */
     bool self_rules, self_blocks; /* what ward_cfg says */
     /* datagrams held for a question (handover.c) */
     int held_fd, handed_fd, raw4_fd, raw6_fd;

@@ -120,8 +120,7 @@ static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin
 static void packet_attach(ward_kernel *k, struct ward_bpf *skel)
 {
     __u32 zero = 0;
-    struct bpf_program *prog =
-        bpf_object__find_program_by_name(skel->obj, "ward_packet_socket");
+    struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, "ward_packet_socket");
     if (!prog || bpf_map_update_elem(bpf_map__fd(skel->maps.ward_cgroup), &zero, &k->cg_fd, 0))
         return;
     struct bpf_link *l = bpf_program__attach(prog);

@@ -20,7 +20,7 @@
 
 #include <bpf/bpf_tracing.h>
 
-#define AF_PACKET     17
+#define AF_PACKET    17
 #define IPPROTO_RAW_ 255
 
 /* [0]: Ward's cgroup, set by the loader: the tracepoint runs for every
@@ -51,7 +51,7 @@ int BPF_PROG(ward_packet_socket, struct pt_regs *regs, long ret)
     __u64 dev = 0, ino = 0;
     __u32 rule = 0;
     __u8 judged = current_exe(&dev, &ino) ? raw_verdict(true, dev, ino, IPPROTO_RAW_, &rule)
-                                           : ward_unattributed;
+                                          : ward_unattributed;
     struct ward_kevent *e = kev_begin(WARD_KEV_PACKET, WARD_KV_ALLOW, dev, ino, rule, 0);
     if (!e)
         return 0;
