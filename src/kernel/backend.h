@@ -62,6 +62,7 @@ typedef struct ward_kernel_config {
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
     bool no_traffic;         /* leave traffic accounting out of the hooks (kernel/traffic.h) */
+    bool no_packet_log;      /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);

@@ -121,7 +121,8 @@ static void packet_attach(ward_kernel *k, struct ward_bpf *skel)
 {
     __u32 zero = 0;
     struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, "ward_packet_socket");
-    if (!prog || bpf_map_update_elem(bpf_map__fd(skel->maps.ward_cgroup), &zero, &k->cg_fd, 0))
+    if (k->cfg.no_packet_log || !prog ||
+        bpf_map_update_elem(bpf_map__fd(skel->maps.ward_cgroup), &zero, &k->cg_fd, 0))
         return;
     struct bpf_link *l = bpf_program__attach(prog);
     if (l)
