@@ -23,7 +23,8 @@ int cmd_status(int argc, char **argv)
                "\"log_written\":%llu,\"log_dropped\":%llu,\"proc_source\":\"%s\","
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
-               "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu}\n",
+               "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
+               "\"packet_sockets\":\"%s\"}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -34,7 +35,8 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->boot, (unsigned long long)s->lost_last_run,
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
                (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
-               (unsigned long long)s->kernel_lost, (unsigned long long)s->folded);
+               (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
+               s->packet_sockets[0] ? s->packet_sockets : "none");
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -61,6 +63,11 @@ int cmd_status(int argc, char **argv)
                s->proc_source[0] ? s->proc_source : "?", (unsigned long long)s->proc_execs,
                (unsigned long long)s->proc_exits, (unsigned long long)s->boot,
                (unsigned long long)s->lost_last_run);
+    if (!json)
+        printf("packets:   packet sockets %s\n",
+               !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"
+               : s->packet_sockets[0]               ? "not seen"
+                                                    : "not seen (no kernel backend)");
     ward_msg_free(&rep);
     return 0;
 }

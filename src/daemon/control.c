@@ -85,6 +85,8 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
     if (d->kernel && ward_kernel_stats(d->kernel, &ks) == 0) {
         r.u.status.queue_dropped = ks.queue_dropped;
         r.u.status.queue_user_dropped = ks.user_dropped;
+        snprintf(r.u.status.packet_sockets, sizeof(r.u.status.packet_sockets), "%s",
+                 ks.packet_sockets == WARD_KPACKET_LOGGED ? "logged" : "unseen");
     }
     ward_conn_send(c, &r, NULL, 0);
 }

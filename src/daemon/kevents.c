@@ -55,6 +55,25 @@ static bool rule_matches(const ward_app_rule *r, uint8_t proto, uint16_t port)
     return false;
 }
 
+/* A packet socket made by a program whose table does not give it raw
+ * access: it could not be refused (docs/KERNEL.md, "Packet sockets"), so
+ * the user is told. Once per row: repeats folded into it are counted there. */
+static void packet_alert(struct wardd *d, const ward_event *row)
+{
+    ward_event ev = *row;
+    char what[512];
+    snprintf(what, sizeof(what),
+             "%s (pid %u) opened a packet socket its rules do not allow; "
+             "packet sockets cannot be refused on this kernel",
+             row->exe[0] ? row->exe : "an unknown program", row->pid);
+    wardd_log(LOG_WARNING, "alert: " WARDD_PACKET_ALERT ": %s", what);
+    ev.kind = WARD_EVENT_ALERT;
+    ev.count = 1;
+    WARD_EVENT_SET(&ev, filter, WARDD_PACKET_ALERT);
+    WARD_EVENT_SET(&ev, cmdline, what);
+    wardd_emit(d, &ev);
+}
+
 static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mono_to_real)
 {
     /* A bind the hook let through decided nothing (it refuses none today):
@@ -128,6 +147,8 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
     const char *by = NULL;
     if (e->kind == WARD_KEV_RAW) {
         by = "raw-socket"; /* refused unless a table allows raw sockets */
+    } else if (e->kind == WARD_KEV_PACKET) {
+        by = WARDD_PACKET_ROW; /* made: nothing here could refuse it */
     } else if (e->kind == WARD_KEV_BIND) {
         by = "bind";
     } else if (e->rule & WARD_KRULE_FILTER) {
@@ -154,6 +175,8 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
     wardd_event_fill(d, &ev, &r, &dec, e->pid, e->uid, by);
     ev.time_ns = time_ns;
     wardd_fold_publish(d, &key, &ev, now);
+    if (e->kind == WARD_KEV_PACKET && e->judged != WARD_KV_ALLOW)
+        packet_alert(d, &ev);
 }
 
 static void on_kevent(void *ctx, const struct ward_kevent *e)

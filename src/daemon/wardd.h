@@ -273,6 +273,10 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
  * counted instead, and published once, with its count, when the window
  * ends. */
 #define WARDD_FOLD_MS 1000
+/* Packet sockets: the filter text of their rows and of the alert for one a
+ * program's rules do not allow (docs/DAEMON.md, "Packet sockets"). */
+#define WARDD_PACKET_ROW   "packet-socket: not enforceable here"
+#define WARDD_PACKET_ALERT "packet-socket-not-allowed"
 int wardd_kevents_open(struct wardd *d);
 void wardd_kevents_close(struct wardd *d); /* publishes what is still counted */
 void wardd_kevents_drain(struct wardd *d);

@@ -383,6 +383,7 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->dns_untrusted = k->dns_untrusted;
     out->dns_blocked = k->dns_blocked;
     out->native_queue = k->native_queue;
+    out->packet_sockets = k->packet_link ? WARD_KPACKET_LOGGED : WARD_KPACKET_UNSEEN;
     wk_events_stats(k, out);
     queue_counters(k, out);
     return 0;

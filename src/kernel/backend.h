@@ -62,6 +62,7 @@ typedef struct ward_kernel_config {
     bool no_bpf;             /* nft + queue only */
     bool no_nft;             /* BPF only */
     bool no_traffic;         /* leave traffic accounting out of the hooks (kernel/traffic.h) */
+    bool no_packet_log;      /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);
@@ -279,7 +280,14 @@ typedef struct ward_kstats {
     uint64_t dns_answers, dns_untrusted, dns_blocked;
     uint64_t events_emitted, events_lost; /* the hooks' decision records (all runs) */
     bool native_queue;                    /* nft queue statement (else xt NFQUEUE) */
+    uint8_t packet_sockets;               /* enum ward_kpacket: what is done at their creation */
 } ward_kstats;
+
+/* Packet sockets (AF_PACKET): no cgroup hook sees them being made. */
+enum ward_kpacket {
+    WARD_KPACKET_UNSEEN = 0, /* nothing reports them */
+    WARD_KPACKET_LOGGED = 1, /* reported after socket(2) returned (a tracepoint): not refused */
+};
 int ward_kernel_stats(ward_kernel *k, ward_kstats *out);
 
 #endif /* WARD_KERNEL_BACKEND_H */

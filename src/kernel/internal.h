@@ -41,7 +41,7 @@ struct ward_kernel {
     /* BPF (ward_bpf.c) */
     struct ward_bpf *skel;
     int verdicts_fd, socks_fd, binds_fd, stats_fd, self_fd, cfg_fd;
-    int pings_fd; /* held ping sockets by inode (pingsock.c) */
+    int pings_fd;                 /* held ping sockets by inode (pingsock.c) */
     bool self_rules, self_blocks; /* what ward_cfg says */
     /* datagrams held for a question (handover.c) */
     int held_fd, handed_fd, raw4_fd, raw6_fd;
@@ -57,6 +57,9 @@ struct ward_kernel {
     unsigned long long cg_id;
     struct wk_pin links[WK_MAX_PINS], maps[WK_MAX_PINS];
     size_t nlinks, nmaps;
+    /* packet sockets (ward_packet.bpf.h): a tracepoint, not a cgroup hook,
+     * so not pinned: it reports while this handle lives. */
+    struct bpf_link *packet_link;
     uint64_t hook_repairs;
     /* nft (nft.c); set elements are remembered to be replayed after a repair */
     struct wk_elem {

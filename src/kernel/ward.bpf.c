@@ -222,6 +222,7 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
 #include "ward_events.bpf.h"   /* each decision, reported: ward_emit_* */
 #include "ward_icmp.bpf.h"     /* ping and raw sockets */
 #include "ward_handover.bpf.h" /* a handed socket's datagram, held for a question */
+#include "ward_packet.bpf.h"   /* packet sockets: seen at socket(2)'s exit */
 /* Bytes and packets per socket: ward_traffic_*. */
 #include "ward_traffic.bpf.h"
 

@@ -115,6 +115,20 @@ static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin
     return pin_put(p);
 }
 
+/* Packet sockets of the cgroup's tasks, reported from a tracepoint. Not
+ * fatal: without it they are only not reported (ward status says so). */
+static void packet_attach(ward_kernel *k, struct ward_bpf *skel)
+{
+    __u32 zero = 0;
+    struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, "ward_packet_socket");
+    if (k->cfg.no_packet_log || !prog ||
+        bpf_map_update_elem(bpf_map__fd(skel->maps.ward_cgroup), &zero, &k->cg_fd, 0))
+        return;
+    struct bpf_link *l = bpf_program__attach(prog);
+    if (l)
+        k->packet_link = l;
+}
+
 int wk_bpf_open(ward_kernel *k)
 {
     char path[600];
@@ -172,6 +186,8 @@ int wk_bpf_open(ward_kernel *k)
     k->cg_id = st.st_ino;
     bpf_object__for_each_program(prog, skel->obj)
     {
+        if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING)
+            continue; /* not a cgroup hook: below */
         if (k->nlinks == WK_MAX_PINS) {
             err = -E2BIG;
             goto cleanup;
@@ -184,6 +200,7 @@ int wk_bpf_open(ward_kernel *k)
             goto cleanup;
         }
     }
+    packet_attach(k, skel);
     k->skel = skel;
     k->verdicts_fd = bpf_map__fd(skel->maps.ward_verdicts);
     k->socks_fd = bpf_map__fd(skel->maps.ward_socks);
@@ -283,6 +300,8 @@ void wk_bpf_close(ward_kernel *k)
         if (k->links[i].fd >= 0)
             close(k->links[i].fd);
     k->nlinks = k->nmaps = 0;
+    bpf_link__destroy(k->packet_link);
+    k->packet_link = NULL;
     if (k->cg_fd >= 0)
         close(k->cg_fd);
     k->cg_fd = -1;

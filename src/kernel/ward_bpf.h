@@ -142,6 +142,7 @@ enum ward_kev_kind {
                            * egress: a ping socket's first echo of a type to one */
     WARD_KEV_RAW = 3,     /* sock_create of a SOCK_RAW socket */
     WARD_KEV_BIND = 4,    /* post_bind4/6 */
+    WARD_KEV_PACKET = 5,  /* a packet socket made (seen, not decided: verdict ALLOW) */
 };
 
 struct ward_kevent {
@@ -160,6 +161,8 @@ struct ward_kevent {
     __u8 local[16];  /* IPv4 as ::ffff:a.b.c.d; zero when not known yet */
     __u8 remote[16]; /* the destination (connect, sendmsg) */
     char comm[16];
+    __u8 judged; /* WARD_KEV_PACKET: what the program's table says of raw access (WARD_KV_*) */
+    __u8 _pad[3];
 };
 
 struct ward_kev_stats {

@@ -601,6 +601,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "kernel_events", (int64_t)s->kernel_events);
         put_i64(e, o, "kernel_lost", (int64_t)s->kernel_lost);
         put_i64(e, o, "folded", (int64_t)s->folded);
+        if (s->packet_sockets[0])
+            put_str(e, o, "packet_sockets", s->packet_sockets);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -1385,6 +1387,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "kernel_events",
                                                "kernel_lost",
                                                "folded",
+                                               "packet_sockets",
                                                NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
@@ -1513,7 +1516,8 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "queue_user_dropped", false, &s->queue_user_dropped) &&
                get_u64(d, o, "kernel_events", false, &s->kernel_events) &&
                get_u64(d, o, "kernel_lost", false, &s->kernel_lost) &&
-               get_u64(d, o, "folded", false, &s->folded);
+               get_u64(d, o, "folded", false, &s->folded) &&
+               get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets));
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

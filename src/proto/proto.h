@@ -192,6 +192,10 @@ typedef struct ward_proto_status {
     uint64_t kernel_events;      /* decisions of the kernel's hooks received (this run) */
     uint64_t kernel_lost;        /* ... lost: their ring was full (this run) */
     uint64_t folded;             /* repeats counted into an earlier row, not rows of their own */
+    /* What is done when a packet socket (AF_PACKET) is made: "logged"
+     * (reported after the fact: nothing here can refuse one), "unseen" or
+     * "" (no kernel backend). */
+    char packet_sockets[16];
 } ward_proto_status;
 
 typedef struct ward_msg {

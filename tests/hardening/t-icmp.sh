@@ -3,7 +3,8 @@
 # a program whose rules allow icmp pings from a ping socket and from a raw
 # socket; one whose rules deny it gets EPERM and a log row naming it; an
 # unknown program's ping is held and asked with its real path and pid; a
-# raw socket of an allowed protocol cannot send another one (IP_HDRINCL).
+# raw socket of an allowed protocol cannot send another one (IP_HDRINCL);
+# a packet socket is logged with its program, and alerted when denied.
 # Real pings and datagrams, replies and arrivals counted.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
@@ -128,9 +129,31 @@ wk_check "the answer is logged with the program and its pid" \
 sed -n '/--- prompt/,/^to:/p' "$WK_TMP/p1.log" | sed 's/^/# prompt: /' | head -7
 
 # AF_PACKET: no cgroup hook runs for packet sockets and BPF-LSM / fentry
-# do not load here (docs/KERNEL.md, "Missing / limits").
+# do not load here (docs/KERNEL.md, "Packet sockets"): a tracepoint at
+# socket(2)'s exit reports each one, so the program is logged, and alerted
+# when its rules do not give it raw access.
+# alerted PROGRAM: wardd raised the packet socket alert naming PROGRAM.
+alerted() {
+    local i
+    for i in $(seq 30); do
+        "$WARD" log --program "$1" --json 2>/dev/null | grep '"kind":"alert"' |
+            grep -q '"filter":"packet-socket-not-allowed"' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wk_check "a status field says what is done with packet sockets (logged)" \
+    bash -c "'$WARD' status --json | grep -q '\"packet_sockets\":\"logged\"'"
+out=$(wk_client "$D" packet)
+echo "# denied program, packet socket: $out"
+wk_check "a packet socket made by a program is logged: permit, its path, packet-socket" \
+    logged "$D" permit 0 "packet-socket: not enforceable here"
+wk_check "... with the pid of the process that made it" \
+    bash -c "'$WARD' log --program '$D' --verdict permit --json | grep 'packet-socket' | grep -q '\"pid\":[1-9]'"
+wk_check "... and, its rules not allowing raw access, an alert naming the program" alerted "$D"
+grep "alert: packet-socket" "$WK_TMP/wardd.log" | head -1 | sed 's/^/# wardd: /'
 wk_todo "a packet socket (AF_PACKET) of a denied program is refused" \
-    "no hook runs at packet socket creation here" [ "$(wk_client "$D" packet)" = "err EPERM" ]
+    "no hook that can refuse it loads here" [ "$out" = "err EPERM" ]
 
 stop_wardd wardd
 no_sanitizer "wardd runs without a sanitizer report" "$WK_TMP/wardd.log"

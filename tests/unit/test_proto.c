@@ -141,7 +141,8 @@ static ward_msg sample(enum ward_msg_type t)
                                          1,
                                          5000,
                                          3,
-                                         4990};
+                                         4990,
+                                         "logged"};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

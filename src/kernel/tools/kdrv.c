@@ -12,7 +12,7 @@
  *             [--icmp-deny in|out:TYPE] [--ready FILE] [--no-repair]
  *             [--dns-block NAME|*.SUFFIX]... [--no-dns] [--static-rules FILE]
  *             [--fast-path] [--quiet] [--queue-maxlen N] [--no-nft] [--no-bpf]   (one half only:
- * for measurements) [--no-traffic] [--policy FILE]
+ * for measurements) [--no-traffic] [--no-packet-log] [--policy FILE]
  *   ward-kdrv --boot-ruleset [--static-rules FILE | --policy FILE]   print the boot-time ruleset
  *   ward-kdrv --teardown [--pin-dir DIR]
  *
@@ -566,6 +566,7 @@ int main(int argc, char **argv)
         O_QMAXLEN,
         O_FAST,
         O_NOTRAFFIC,
+        O_NOPACKET,
         O_QUIET,
         O_POLICY
     };
@@ -600,6 +601,7 @@ int main(int argc, char **argv)
         {"queue-maxlen", 1, 0, O_QMAXLEN},
         {"fast-path", 0, 0, O_FAST},
         {"no-traffic", 0, 0, O_NOTRAFFIC},
+        {"no-packet-log", 0, 0, O_NOPACKET},
         {"quiet", 0, 0, O_QUIET},
         {"policy", 1, 0, O_POLICY},
         {0, 0, 0, 0},
@@ -659,6 +661,9 @@ int main(int argc, char **argv)
             break;
         case O_NOTRAFFIC: /* the hooks without traffic accounting: what it costs */
             cfg.no_traffic = true;
+            break;
+        case O_NOPACKET: /* without the packet socket tracepoint: what it costs */
+            cfg.no_packet_log = true;
             break;
         case O_QMAXLEN:
             cfg.queue_maxlen = (uint32_t)atoi(optarg);
