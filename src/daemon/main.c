@@ -34,7 +34,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR]\n");
+               "             [--callout-dir DIR] [--no-packet-log]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -50,6 +50,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"proc-events", required_argument, NULL, 'P'},
         {"max-waiting", required_argument, NULL, 'W'},
         {"callout-dir", required_argument, NULL, 'C'},
+        {"no-packet-log", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -89,6 +90,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'C':
             o->callout_dir = optarg;
+            break;
+        case 'N':
+            o->no_packet_log = true;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
@@ -243,6 +247,7 @@ static int setup(struct wardd *d)
         ward_kernel_config kc;
         ward_kernel_config_default(&kc);
         kc.cgroup = d->opt.cgroup;
+        kc.no_packet_log = d->opt.no_packet_log;
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;

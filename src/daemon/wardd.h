@@ -42,6 +42,9 @@ struct wardd_options {
     uint32_t ring_capacity;
     size_t max_waiting;      /* connections waiting on prompts, at most */
     const char *callout_dir; /* shared-object callouts (NAME.so) */
+    /* No packet socket tracepoint: it puts every system call of the host on
+     * the slow path (docs/KERNEL.md, "Packet sockets"). */
+    bool no_packet_log;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
