@@ -79,7 +79,7 @@ _ward()
     mode) opts="ask allow-all deny-all --json --help" ;;
     reload) opts="--help" ;;
     filter | sublayer)
-        if [[ $cword -eq 2 ]]; then
+        if [[ $cword -eq 2 && $cur != -* ]]; then
             opts="list add del"
             [[ $cmd == filter ]] && opts="$opts apply"
         else
@@ -87,7 +87,7 @@ _ward()
         fi
         ;;
     callout)
-        if [[ $cword -eq 2 ]]; then opts="list"; else opts="--json --help"; fi
+        if [[ $cword -eq 2 && $cur != -* ]]; then opts="list"; else opts="--json --help"; fi
         ;;
     log)
         opts="--program --since --until --verdict --remote --domain --limit --json --csv
