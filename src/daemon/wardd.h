@@ -239,6 +239,15 @@ void wardd_until_exit_sweep(struct wardd *d);
 /* A process ended: its until-exit rules go. */
 void wardd_process_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
 
+/* attribute.c: which process and program a kernel record belongs to. */
+/* The process a kernel record names (pid) when it still runs exe; NULL
+ * otherwise. Valid until the process table next changes. */
+const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe);
+/* The name the rules know p's program by: its path when the file there in
+ * wardd's mount namespace is the one p runs, else a label saying it is not. */
+const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
+                               size_t len);
+
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
@@ -248,13 +257,6 @@ void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *
 /* The event wardd_publish would publish, not published. */
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);
-/* The process a kernel record names (pid) when it still runs exe; NULL
- * otherwise. Valid until the process table next changes. */
-const ward_proc *wardd_attribute(struct wardd *d, uint32_t pid, ward_exe_id exe);
-/* The name the rules know p's program by: its path when the file there in
- * wardd's mount namespace is the one p runs, else a label saying it is not. */
-const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unverified, char *buf,
-                               size_t len);
 /* Answers a prompt for peer `by` (NULL: wardd itself); pin_it also pins
  * the program to the digest of the binary that asked. 0, or a
  * ward_proto_err (not found, forbidden: another user's process, failed)

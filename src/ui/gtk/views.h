@@ -28,7 +28,7 @@ wg_view *wg_view_network(wg_app *app);
 wg_view *wg_view_procs(wg_app *app);
 wg_view *wg_view_alerts(wg_app *app);
 
-/* Helpers the views share (mainwin.c). */
+/* Helpers the views share (views.c). */
 wg_view *wg_view_alloc(wg_app *app, const char *name, const char *title, size_t priv_size);
 GtkWidget *wg_scrolled(GtkWidget *child);
 GtkWidget *wg_list_new(const char *accessible_name);

@@ -245,7 +245,7 @@ void keys(struct top *t, int ch)
             t->ans.prompt_id = t->prompts[*s].id;
         return;
     }
-    if (t->ans.open && prompts_key(t, ch))
+    if (t->ans.open && prompts_key(t, ch, link_request))
         return;
     if (view_key(t, ch))
         return;

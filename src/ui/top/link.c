@@ -283,6 +283,12 @@ void link_expect(uint32_t id, enum link_pending kind, uint64_t arg, const ward_m
     }
 }
 
+void link_request(struct top *t, ward_msg *m, enum link_pending kind, uint64_t arg,
+                  const ward_msg *then)
+{
+    link_expect(link_send(t, m), kind, arg, then);
+}
+
 static void on_pending(struct top *t, ward_msg *m)
 {
     for (size_t i = 0; i < sizeof(pend) / sizeof(*pend); i++) {

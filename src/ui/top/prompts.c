@@ -143,7 +143,7 @@ static int domain_rule(const struct top_prompt *p, const struct top_answer *a, c
     return 0;
 }
 
-void prompts_send(struct top *t)
+void prompts_send(struct top *t, top_request_fn request)
 {
     struct top_prompt *p = find(t, t->ans.prompt_id);
     if (!p) {
@@ -187,9 +187,9 @@ void prompts_send(struct top *t)
          * answer once. */
         m.u.answer.duration = WARD_DUR_ONCE;
         m.u.answer.minutes = 0;
-        link_expect(link_send(t, &add), P_ANSWER_AFTER_RULE, p->id, &m);
+        request(t, &add, P_ANSWER_AFTER_RULE, p->id, &m);
     } else {
-        link_expect(link_send(t, &m), P_ANSWER, p->id, NULL);
+        request(t, &m, P_ANSWER, p->id, NULL);
     }
     top_say(t, "prompt %llu: answer sent", (unsigned long long)p->id);
     t->ans.open = false;
@@ -204,7 +204,7 @@ void prompts_answer_reply(struct top *t, const ward_msg *rep, uint64_t prompt_id
         top_say(t, "prompt %llu answered", (unsigned long long)prompt_id);
 }
 
-bool prompts_key(struct top *t, int ch)
+bool prompts_key(struct top *t, int ch, top_request_fn request)
 {
     struct top_answer *a = &t->ans;
     switch (ch) {
@@ -252,7 +252,7 @@ bool prompts_key(struct top *t, int ch)
         break;
     case '\n':
     case '\r':
-        prompts_send(t);
+        prompts_send(t, request);
         break;
     case 27: /* Esc: the prompt stays open */
         a->open = false;

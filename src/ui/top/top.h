@@ -141,7 +141,7 @@ struct top {
     bool quit, dirty;
 };
 
-/* main.c */
+/* say.c */
 int64_t top_now_ms(void);
 void top_say(struct top *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -157,6 +157,9 @@ uint32_t link_send(struct top *t, ward_msg *m); /* the request id, or 0 */
  * for prompt arg, after which `then` (an answer) is sent. */
 enum link_pending { P_ANSWER, P_RULE_ADD, P_RULE_DEL, P_ANSWER_AFTER_RULE };
 void link_expect(uint32_t id, enum link_pending kind, uint64_t arg, const ward_msg *then);
+/* link_send, then link_expect for what it sent. */
+void link_request(struct top *t, ward_msg *m, enum link_pending kind, uint64_t arg,
+                  const ward_msg *then);
 void link_refresh_rules(struct top *t);
 void link_refresh_log(struct top *t);
 void link_refresh_detail(struct top *t);
@@ -177,13 +180,16 @@ size_t model_sorted(struct top *t, struct top_prog **out, size_t max);
 void model_free(struct top *t);
 void model_free_rules(ward_proto_rule **v, size_t *n);
 
-/* prompts.c */
+/* prompts.c. An answer goes out through request (link_request): the
+ * prompts are fed by the link and do not call back into it. */
+typedef void (*top_request_fn)(struct top *t, ward_msg *m, enum link_pending kind, uint64_t arg,
+                               const ward_msg *then);
 void prompts_push(struct top *t, const ward_msg *m);
 void prompts_closed(struct top *t, uint64_t id, const char *by, enum ward_verdict v);
 void prompts_clear(struct top *t);
 void prompts_open_answer(struct top *t, size_t i, enum ward_action a);
-bool prompts_key(struct top *t, int ch); /* the answer form's keys */
-void prompts_send(struct top *t);
+bool prompts_key(struct top *t, int ch, top_request_fn request); /* the answer form's keys */
+void prompts_send(struct top *t, top_request_fn request);
 void prompts_answer_reply(struct top *t, const ward_msg *rep, uint64_t prompt_id);
 
 /* ruletext.c */
