@@ -103,15 +103,10 @@ static bool name_of(struct wardd *d, uint32_t pid, ward_exe_id exe, char *out, s
             return true;
         }
     /* Gone, never attributed: the program whose kernel table is keyed by it. */
-    for (size_t i = 0; d->programmed_app && i < d->n_programmed; i++) {
-        ward_app_info a;
-        if (d->programmed[i].dev == exe.dev && d->programmed[i].ino == exe.ino &&
-            ward_app_get(d->engine, d->programmed_app[i], &a) == 0) {
-            snprintf(out, len, "%s", a.path);
-            return true;
-        }
-    }
-    return false;
+    const char *programmed = wardd_programmed_name(d, exe);
+    if (programmed)
+        snprintf(out, len, "%s", programmed);
+    return programmed != NULL;
 }
 
 static struct tconn **slot(struct wardd_traffic *t, uint64_t cookie)
