@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "policy/policy.h"
@@ -235,4 +236,29 @@ void cli_print_event_json(FILE *f, const ward_event *ev)
     if (s)
         fprintf(f, "%s\n", s);
     free(s);
+}
+
+int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *efd)
+{
+    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
+    int fds[WARD_PROTO_MAX_FDS];
+    size_t nfds = 0;
+    if (cli_call(c, &req, &rep, fds, &nfds) < 0)
+        return -1;
+    ward_msg_free(&rep);
+    if (nfds != 2) {
+        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
+        return -1;
+    }
+    *rd = ward_ring_reader_open(fds[0], from_oldest);
+    close(fds[0]);
+    if (!*rd) {
+        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
+        close(fds[1]);
+        return -1;
+    }
+    *efd = fds[1];
+    return 0;
 }

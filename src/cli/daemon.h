@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "proto/proto.h"
+#include "ring/ring.h"
 #include "ward/event.h"
 
 #define CLI_TIMEOUT_MS 10000
@@ -26,6 +27,10 @@ int cli_call(ward_client *c, ward_msg *req, ward_msg *reply, int *fds, size_t *n
 ward_client *cli_reconnect(const char *name, int (*setup)(ward_client *c, void *ctx), void *ctx);
 /* Connects, sends req, waits for its reply, closes: for one-shot requests. */
 int cli_request(const char *name, ward_msg *req, ward_msg *reply);
+/* Subscribes c to wardd's event ring: 0 with the mapped reader (from its
+ * oldest event or from now) and the eventfd written when events arrive, or
+ * -1 (printed). */
+int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *efd);
 /* The same for a request answered in several parts (rules, log rows): fn
  * sees each part of type `type`. Returns 0, or -1 (printed) on failure or
  * when the reply was cut short. */

@@ -31,27 +31,7 @@ struct cli_follow {
 static int subscribe(ward_client *c, void *ctx)
 {
     cli_follow *fw = ctx;
-    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
-    int fds[WARD_PROTO_MAX_FDS];
-    size_t nfds = 0;
-    if (cli_call(c, &req, &rep, fds, &nfds) < 0)
-        return -1;
-    ward_msg_free(&rep);
-    if (nfds != 2) {
-        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
-        for (size_t i = 0; i < nfds; i++)
-            close(fds[i]);
-        return -1;
-    }
-    fw->rd = ward_ring_reader_open(fds[0], fw->from_oldest);
-    close(fds[0]);
-    if (!fw->rd) {
-        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
-        close(fds[1]);
-        return -1;
-    }
-    fw->efd = fds[1];
-    return 0;
+    return cli_subscribe(c, fw->from_oldest, &fw->rd, &fw->efd);
 }
 
 static void unsubscribe(cli_follow *fw)

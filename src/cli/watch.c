@@ -25,27 +25,7 @@ struct sub {
 static int subscribe(ward_client *c, void *ctx)
 {
     struct sub *s = ctx;
-    ward_msg req = {.type = WARD_MSG_SUBSCRIBE}, rep;
-    int fds[WARD_PROTO_MAX_FDS];
-    size_t nfds = 0;
-    if (cli_call(c, &req, &rep, fds, &nfds) < 0)
-        return -1;
-    ward_msg_free(&rep);
-    if (nfds != 2) {
-        fprintf(stderr, "%s: wardd sent no event ring\n", cli_prog);
-        for (size_t i = 0; i < nfds; i++)
-            close(fds[i]);
-        return -1;
-    }
-    s->rd = ward_ring_reader_open(fds[0], false);
-    close(fds[0]);
-    if (!s->rd) {
-        fprintf(stderr, "%s: cannot map the event ring\n", cli_prog);
-        close(fds[1]);
-        return -1;
-    }
-    s->efd = fds[1];
-    return 0;
+    return cli_subscribe(c, false, &s->rd, &s->efd);
 }
 
 static void unsubscribe(struct sub *s)

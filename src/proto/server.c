@@ -410,6 +410,30 @@ int ward_conn_send_rules(ward_conn *c, uint32_t id, const ward_proto_rule *rules
     return send_parts(c, id, WARD_MSG_RULES_REPLY, rules, n, build_rules);
 }
 
+static void build_stats(ward_msg *m, const void *items, size_t i, size_t k, bool more)
+{
+    m->u.stats_reply.rows = (ward_stats_row *)items + i;
+    m->u.stats_reply.n = k;
+    m->u.stats_reply.more = more;
+}
+
+static void build_conns(ward_msg *m, const void *items, size_t i, size_t k, bool more)
+{
+    m->u.conns_reply.conns = (ward_conn_info *)items + i;
+    m->u.conns_reply.n = k;
+    m->u.conns_reply.more = more;
+}
+
+int ward_conn_send_stats(ward_conn *c, uint32_t id, const ward_stats_row *rows, size_t n)
+{
+    return send_parts(c, id, WARD_MSG_STATS_REPLY, rows, n, build_stats);
+}
+
+int ward_conn_send_conns(ward_conn *c, uint32_t id, const ward_conn_info *conns, size_t n)
+{
+    return send_parts(c, id, WARD_MSG_CONNS_REPLY, conns, n, build_conns);
+}
+
 static void do_hello(struct ward_conn *c, const ward_msg *m)
 {
     uint32_t best = 0;
