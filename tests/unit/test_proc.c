@@ -173,7 +173,11 @@ static uint64_t exited_start;
 
 static void note_exit(const ward_proc *gone, void *ctx)
 {
-    (void)ctx;
+    /* Only the awaited process: the machine's other exits come in the same
+     * reads and must not overwrite it. */
+    const uint32_t *awaited = ctx;
+    if (awaited && gone->pid != *awaited)
+        return;
     exited = gone;
     exited_pid = gone->pid;
     exited_start = gone->start_time;
@@ -193,7 +197,9 @@ static void connector_events(void **state)
     pid_t pid = spawn_sleep("/bin/sleep");
     /* Drain until the exec is in the table. */
     const ward_proc *p = NULL;
-    for (int i = 0; i < 200 && !(p = proctab_peek(t, (uint32_t)pid)); i++) {
+    /* The fork event comes first (the parent's program): wait for the exec. */
+    for (int i = 0; i < 500 && !((p = proctab_peek(t, (uint32_t)pid)) && strstr(p->exe, "sleep"));
+         i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
         procmon_read(fd, t, note_exit, NULL);
@@ -204,10 +210,11 @@ static void connector_events(void **state)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     exited_pid = 0;
-    for (int i = 0; i < 200 && exited_pid != (uint32_t)pid; i++) {
+    uint32_t awaited = (uint32_t)pid;
+    for (int i = 0; i < 500 && exited_pid != awaited; i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
-        procmon_read(fd, t, note_exit, NULL);
+        procmon_read(fd, t, note_exit, &awaited);
     }
     assert_int_equal(exited_pid, (uint32_t)pid);
     assert_int_equal(exited_start, start); /* what "until the program exits" needs */
