@@ -55,22 +55,35 @@ def named(acc, name):
     return False
 
 
+def find_once(pred):
+    """One pass over the showing windows: the first widget pred accepts."""
+    for a in apps():
+        for i in range(a.childCount):
+            win = a.getChildAtIndex(i)
+            if win is None or not showing(win):
+                continue
+            for acc, _ in walk(win):
+                try:
+                    if pred(acc):
+                        return acc
+                except Exception:
+                    pass
+    return None
+
+
 def find(pred, seconds):
     """The first widget pred accepts in a showing window (GTK 4.8 reports
     "showing" for windows only; a widget of a hidden window is not found)."""
     end = time.time() + seconds
     while True:
-        for a in apps():
-            for i in range(a.childCount):
-                win = a.getChildAtIndex(i)
-                if win is None or not showing(win):
-                    continue
-                for acc, _ in walk(win):
-                    try:
-                        if pred(acc):
-                            return acc
-                    except Exception:
-                        pass
+        try:
+            found = find_once(pred)
+        except Exception:
+            # A widget went away while the tree was read (the window is
+            # rebuilt on reconnect): read it again on the next round.
+            found = None
+        if found is not None:
+            return found
         if time.time() >= end:
             return None
         time.sleep(0.3)
