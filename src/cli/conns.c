@@ -26,17 +26,7 @@ static void print_json(const ward_conn_info *c)
     ward_msg m = {.type = WARD_MSG_CONNS_REPLY};
     m.u.conns_reply.conns = (ward_conn_info *)c;
     m.u.conns_reply.n = 1;
-    char *line;
-    size_t len;
-    if (ward_proto_encode(&m, &line, &len) != WARD_PE_OK)
-        return;
-    char *a = strstr(line, "\"conns\":[");
-    char *b = a ? strrchr(line, ']') : NULL;
-    if (a && b) {
-        a += 9;
-        printf("%.*s\n", (int)(b - a), a);
-    }
-    free(line);
+    cli_print_json_item(&m, "conns");
 }
 
 static void print_part(const ward_msg *part, void *ctx)

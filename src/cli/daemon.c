@@ -262,3 +262,18 @@ int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *
     *efd = fds[1];
     return 0;
 }
+
+void cli_print_json_item(const ward_msg *m, const char *member)
+{
+    char *line, key[64];
+    size_t len;
+    if (ward_proto_encode(m, &line, &len) != WARD_PE_OK)
+        return;
+    /* {"type":...,"MEMBER":[ITEM],...}: the item alone. */
+    int k = snprintf(key, sizeof(key), "\"%s\":[", member);
+    char *a = strstr(line, key);
+    char *b = a ? strrchr(line, ']') : NULL;
+    if (a && b && b > a + k)
+        printf("%.*s\n", (int)(b - a - k), a + k);
+    free(line);
+}

@@ -30,6 +30,9 @@ int cli_request(const char *name, ward_msg *req, ward_msg *reply);
 /* Subscribes c to wardd's event ring: 0 with the mapped reader (from its
  * oldest event or from now) and the eventfd written when events arrive, or
  * -1 (printed). */
+/* Prints the one element of m's list member (a reply holding one item) as a
+ * JSON object on a line of its own, as wardd sends it. */
+void cli_print_json_item(const ward_msg *m, const char *member);
 int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *efd);
 /* The same for a request answered in several parts (rules, log rows): fn
  * sees each part of type `type`. Returns 0, or -1 (printed) on failure or

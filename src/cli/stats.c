@@ -53,25 +53,12 @@ struct out {
     size_t rows;
 };
 
-static void print_json(const ward_stats_row *r, bool by_remote)
+static void print_json(const ward_stats_row *r)
 {
-    /* One object per line, as wardd sent it. */
     ward_msg m = {.type = WARD_MSG_STATS_REPLY};
     m.u.stats_reply.rows = (ward_stats_row *)r;
     m.u.stats_reply.n = 1;
-    char *line;
-    size_t len;
-    if (ward_proto_encode(&m, &line, &len) != WARD_PE_OK)
-        return;
-    /* {"type":...,"rows":[ROW],"more":false}: the row alone. */
-    char *a = strstr(line, "\"rows\":[");
-    char *b = a ? strrchr(line, ']') : NULL;
-    if (a && b) {
-        a += 8;
-        printf("%.*s\n", (int)(b - a), a);
-    }
-    free(line);
-    (void)by_remote;
+    cli_print_json_item(&m, "rows");
 }
 
 static void print_part(const ward_msg *part, void *ctx)
@@ -80,7 +67,7 @@ static void print_part(const ward_msg *part, void *ctx)
     for (size_t i = 0; i < part->u.stats_reply.n; i++, o->rows++) {
         const ward_stats_row *r = &part->u.stats_reply.rows[i];
         if (o->json) {
-            print_json(r, o->by_remote);
+            print_json(r);
             continue;
         }
         char a[16], b[16], c[16], d[16];
