@@ -66,7 +66,9 @@ wg_main *wg_main_new(wg_app *app)
 {
     wg_main *w = g_new0(wg_main, 1);
     w->app = app;
-    w->win = gtk_application_window_new(app->gtk);
+    /* The role given, not left to the class: see prompt.c's build(). */
+    w->win = g_object_new(GTK_TYPE_APPLICATION_WINDOW, "application", app->gtk, "accessible-role",
+                          GTK_ACCESSIBLE_ROLE_WINDOW, NULL);
     gtk_window_set_title(GTK_WINDOW(w->win), "Ward");
     gtk_window_set_default_size(GTK_WINDOW(w->win), 1100, 680);
     g_signal_connect(w->win, "close-request", G_CALLBACK(on_close), w);

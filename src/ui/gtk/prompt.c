@@ -97,7 +97,7 @@ static void program_look(const char *exe, GtkImage *icon, GtkLabel *name)
 static void update_countdown(wg_prompts *p)
 {
     struct item *it = current(p);
-    if (!it)
+    if (!it || !p->win)
         return;
     gint64 left = (it->deadline_us - g_get_monotonic_time()) / G_USEC_PER_SEC;
     char *s = left > 0 ? g_strdup_printf("Answer within %lld s: then the policy's timeout "
@@ -123,13 +123,28 @@ static void set_defaults(wg_prompts *p, const ward_event *ev)
     gtk_check_button_set_active(GTK_CHECK_BUTTON(p->pin), FALSE);
 }
 
+static void build(wg_prompts *p);
+
+/* The window exists only while there is something to ask: no hidden
+ * toplevel sits in the accessibility tree between prompts. */
+static void drop_window(wg_prompts *p)
+{
+    if (!p->win)
+        return;
+    GtkWidget *w = p->win;
+    p->win = NULL;
+    gtk_window_destroy(GTK_WINDOW(w));
+}
+
 static void show_current(wg_prompts *p)
 {
     struct item *it = current(p);
     if (!it) {
-        gtk_widget_set_visible(p->win, FALSE);
+        drop_window(p);
         return;
     }
+    if (!p->win)
+        build(p);
     const ward_event *ev = &it->ev;
     char *s = g_strdup_printf("Request %u of %u", p->cur + 1, p->queue->len);
     gtk_label_set_text(GTK_LABEL(p->position), s);
@@ -181,6 +196,8 @@ static gboolean on_tick(gpointer data)
 
 static void say(wg_prompts *p, const char *msg)
 {
+    if (!p->win) /* the prompt was closed elsewhere meanwhile */
+        return;
     gtk_label_set_text(GTK_LABEL(p->status), msg);
     gtk_widget_set_sensitive(p->allow, TRUE);
     gtk_widget_set_sensitive(p->deny, TRUE);
@@ -316,11 +333,11 @@ static void on_next(GtkButton *b, gpointer data)
     show_current(p);
 }
 
-/* Closing the window only hides it: the questions stay open until answered
- * or timed out, and it comes back with the next one. */
+/* Closing the window leaves the questions open until answered or timed
+ * out; the window comes back with the next one. */
 static gboolean on_close(GtkWindow *w, gpointer data)
 {
-    gtk_widget_set_visible(GTK_WIDGET(w), FALSE);
+    drop_window(data);
     return TRUE;
 }
 
@@ -358,7 +375,11 @@ static GtkWidget *choices(const char *title, const char *const *labels, int n, G
 
 static void build(wg_prompts *p)
 {
-    p->win = gtk_window_new();
+    /* The role given, not left to the class: GTK 4.8 gives a window added
+     * while an accessibility client listens (a screen reader, the test's
+     * AT-SPI reader) the generic role, "filler", never "showing", and the
+     * client cannot find it. */
+    p->win = g_object_new(GTK_TYPE_WINDOW, "accessible-role", GTK_ACCESSIBLE_ROLE_WINDOW, NULL);
     gtk_window_set_title(GTK_WINDOW(p->win), "Ward: a program wants to connect");
     gtk_window_set_default_size(GTK_WINDOW(p->win), 560, -1);
     gtk_window_set_hide_on_close(GTK_WINDOW(p->win), FALSE);
@@ -437,6 +458,7 @@ static void build(wg_prompts *p)
     gtk_window_set_child(GTK_WINDOW(p->win), box);
     /* Enter answers "deny once" unless the user chose otherwise. */
     gtk_window_set_default_widget(GTK_WINDOW(p->win), p->deny);
+    gtk_application_add_window(p->app->gtk, GTK_WINDOW(p->win));
 }
 
 wg_prompts *wg_prompts_new(wg_app *app)
@@ -444,8 +466,6 @@ wg_prompts *wg_prompts_new(wg_app *app)
     wg_prompts *p = g_new0(wg_prompts, 1);
     p->app = app;
     p->queue = g_ptr_array_new_with_free_func(g_free);
-    build(p);
-    gtk_application_add_window(app->gtk, GTK_WINDOW(p->win));
     p->tick = g_timeout_add_seconds(1, on_tick, p);
     return p;
 }
@@ -455,7 +475,7 @@ void wg_prompts_free(wg_prompts *p)
     if (!p)
         return;
     g_source_remove(p->tick);
-    gtk_window_destroy(GTK_WINDOW(p->win));
+    drop_window(p);
     g_ptr_array_unref(p->queue);
     g_free(p);
 }
@@ -473,7 +493,7 @@ void wg_prompts_push(wg_prompts *p, const ward_msg *m)
     it->ev = m->u.prompt.conn;
     it->deadline_us = g_get_monotonic_time() + (gint64)m->u.prompt.timeout_s * G_USEC_PER_SEC;
     g_ptr_array_add(p->queue, it);
-    bool was_shown = gtk_widget_get_visible(p->win) && p->queue->len > 1;
+    bool was_shown = p->win && p->queue->len > 1;
     if (was_shown) { /* the one being read stays; the position says there is more */
         char *s = g_strdup_printf("Request %u of %u", p->cur + 1, p->queue->len);
         gtk_label_set_text(GTK_LABEL(p->position), s);
