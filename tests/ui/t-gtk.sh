@@ -12,7 +12,8 @@ wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
 
 GTK=$WK_BUILD/bin/ward-gtk
-DRV="/usr/bin/python3 $(cd "$(dirname "$0")" && pwd)/atspi.py"
+UI_DIR=$(cd "$(dirname "$0")" && pwd)
+DRV="/usr/bin/python3 $UI_DIR/atspi.py"
 SHOTS=$WK_BUILD/test-logs/ui
 if [ ! -x "$GTK" ]; then
     # Built wherever pkg-config finds GTK 4: missing then is a failure.
@@ -35,6 +36,7 @@ XPID=""
 ui_cleanup() {
     local rc=$?
     cp "$WK_TMP"/gtk*.log "$WK_TMP"/a11y.err "$SHOTS/" 2>/dev/null # the app's own account, for the report
+    cp "$WK_TMP/notify$MEMBER.log" "$SHOTS/notifications.log" 2>/dev/null
     [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
     pkill -9 -u "$MEMBER" 2>/dev/null
     pkill -9 -u "$OTHER" 2>/dev/null
@@ -76,6 +78,11 @@ ward_policy <<CONF
 set mode ask
 set prompt-timeout 120s default deny
 set no-prompter block
+set unattributed block
+set alert portscan 10/30s
+app "$D" {
+    deny out any
+}
 app "$A" {
     allow out tcp port 8080
 }
@@ -103,7 +110,10 @@ session() {
         "echo \"BUS=\$DBUS_SESSION_BUS_ADDRESS\"; exec sleep 3600"
     wk_wait_for "$WK_TMP/sess$u.log" "^BUS=" 20 &&
         sed -n 's/^BUS=//p' "$WK_TMP/sess$u.log" >"$WK_TMP/$u.bus" || return 1
-    a11y_ready "$u"
+    a11y_ready "$u" || return 1
+    # The desktop's notification server (GNotification's, without a portal).
+    wk_bg "notify$u" as "$u" /usr/bin/python3 "$UI_DIR/notifications.py"
+    wk_wait_for "$WK_TMP/notify$u.log" "^ready" 20
 }
 # a11y_ready USER: the accessibility bus and its registry answer before any
 # application starts. Both are started by D-Bus activation, here and once:
@@ -232,6 +242,24 @@ wk_check "this domain: the connection went through" grep -qx ok "$WK_TMP/cn.log"
 wk_check "this domain: wardd has the rule on the name, until restart" \
     bash -c "'$WARD' rules list --program '$N' | grep 'shop.example.test' | grep -q 'until-restart'"
 
+# Desktop notifications: every alert; blocks once "Notify blocks" is checked.
+NOTES=$WK_TMP/notify$MEMBER.log
+wk_check "without Notify blocks, the blocks so far were not notified" \
+    bash -c "! grep -q 'summary=Ward blocked' '$NOTES'"
+for port in $(seq 7001 7015); do
+    wk_in_b "$WK_CLIENT" tcp4 $IP_A "$port" 2 >/dev/null
+done
+wk_check "a port scan: a desktop notification names the alert" \
+    wk_wait_for "$NOTES" "summary=Ward alert: portscan body=$IP_B: count" 20
+keys Ward alt+n
+wk_check "Notify blocks is checked, through the widget tree" \
+    as "$MEMBER" $DRV checked "check box" "Notify blocks"
+conn "$D" 5 >/dev/null
+wk_check "a block: a desktop notification names the program and where to" \
+    wk_wait_for "$NOTES" "summary=Ward blocked wk-client body=$D, to 10.77.0.2 port 8080 tcp" 20
+wk_check "the notifications come from ward-gtk" \
+    bash -c "grep -q '^notify' '$NOTES' && ! grep '^notify' '$NOTES' | grep -qv '^notify app=ward-gtk '"
+
 # Some activity of a second program for the views (allowed by its rule).
 for _ in 1 2 3; do conn "$A" 5 >/dev/null; done
 i=0
@@ -249,7 +277,7 @@ for v in Activity Rules Log Network Processes Alerts; do
     Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 10 ;;
     Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 10 ;;
     Processes) wk_check "processes view shows the program" as "$MEMBER" $DRV wait-label "$Q" 10 ;;
-    Alerts) wk_check "alerts view is shown" as "$MEMBER" $DRV wait-label "alerts" 10 ;;
+    Alerts) wk_check "alerts view lists the port scan" as "$MEMBER" $DRV wait-label "portscan  from $IP_B" 10 ;;
     esac
     sleep 1
     shot "main-$(echo "$v" | tr A-Z a-z)"

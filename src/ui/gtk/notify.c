@@ -41,8 +41,11 @@ void wg_notify_event(wg_app *app, const ward_event *ev)
         const char *base = strrchr(ev->exe, '/') ? strrchr(ev->exe, '/') + 1 : ev->exe;
         char *title = g_strdup_printf("Ward blocked %s", base);
         char *dest = wg_event_dest(ev);
+        char *body = g_strdup_printf("%s, %s %s", ev->exe,
+                                     ev->direction == WARD_DIR_IN ? "from" : "to", dest);
         n = g_notification_new(title);
-        g_notification_set_body(n, dest);
+        g_notification_set_body(n, body);
+        g_free(body);
         id = g_strdup_printf("block-%s", ev->exe);
         g_free(title);
         g_free(dest);
