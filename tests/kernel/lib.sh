@@ -134,6 +134,9 @@ wk_setup() {
     local root
     root=$(wk_cg2root)
     [ -n "$root" ] || wk_skip_all "no cgroup v2"
+    # Scripts chmod and mount over "$WK_TMP/etc" and the like: never let an
+    # empty or changed WK_TMP make that the machine's own /etc.
+    case $WK_TMP in /tmp/ward-test-?*) ;; *) echo "Bail out! WK_TMP is '$WK_TMP'"; exit 1 ;; esac
     trap wk_cleanup EXIT
     trap 'exit 130' INT TERM
     WK_CG=$root/ward-test-$WK_ID

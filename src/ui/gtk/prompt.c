@@ -136,6 +136,16 @@ static void drop_window(wg_prompts *p)
     gtk_window_destroy(GTK_WINDOW(w));
 }
 
+/* "Request 2 of 3" and the Previous / Next buttons that go with it. */
+static void show_position(wg_prompts *p)
+{
+    char *s = g_strdup_printf("Request %u of %u", p->cur + 1, p->queue->len);
+    gtk_label_set_text(GTK_LABEL(p->position), s);
+    g_free(s);
+    gtk_widget_set_sensitive(p->prev, p->cur > 0);
+    gtk_widget_set_sensitive(p->next, p->cur + 1 < p->queue->len);
+}
+
 static void show_current(wg_prompts *p)
 {
     struct item *it = current(p);
@@ -146,11 +156,8 @@ static void show_current(wg_prompts *p)
     if (!p->win)
         build(p);
     const ward_event *ev = &it->ev;
-    char *s = g_strdup_printf("Request %u of %u", p->cur + 1, p->queue->len);
-    gtk_label_set_text(GTK_LABEL(p->position), s);
-    g_free(s);
-    gtk_widget_set_sensitive(p->prev, p->cur > 0);
-    gtk_widget_set_sensitive(p->next, p->cur + 1 < p->queue->len);
+    show_position(p);
+    char *s;
     program_look(ev->exe, GTK_IMAGE(p->icon), GTK_LABEL(p->name));
     gtk_label_set_text(GTK_LABEL(p->path), ev->exe[0] ? ev->exe : "(not attributed)");
     s = g_strdup_printf("%u", ev->pid);
@@ -495,10 +502,7 @@ void wg_prompts_push(wg_prompts *p, const ward_msg *m)
     g_ptr_array_add(p->queue, it);
     bool was_shown = p->win && p->queue->len > 1;
     if (was_shown) { /* the one being read stays; the position says there is more */
-        char *s = g_strdup_printf("Request %u of %u", p->cur + 1, p->queue->len);
-        gtk_label_set_text(GTK_LABEL(p->position), s);
-        g_free(s);
-        gtk_widget_set_sensitive(p->next, TRUE);
+        show_position(p);
         return;
     }
     p->cur = p->queue->len - 1;
