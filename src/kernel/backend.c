@@ -67,7 +67,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->events_fd = k->kev_stats_fd = -1;
     k->pings_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
-    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = -1;
+    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = k->shimmed_fd = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
         goto cleanup;
@@ -387,4 +387,15 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     wk_events_stats(k, out);
     queue_counters(k, out);
     return 0;
+}
+
+int ward_kernel_shim_mark(ward_kernel *k, uint64_t cookie, ward_exe_id exe, uint8_t proto,
+                          const ward_ip *remote, uint16_t port)
+{
+    if (k->shimmed_fd < 0)
+        return -EBADF;
+    struct ward_shimmark m = {
+        .dev = exe.dev, .ino = exe.ino, .port = port, .proto = proto, .verdict = WARD_KV_ALLOW};
+    memcpy(m.remote, remote->b, sizeof(m.remote));
+    return bpf_map_update_elem(k->shimmed_fd, &cookie, &m, BPF_ANY) ? -errno : 0;
 }

@@ -99,6 +99,14 @@ struct {
     __type(value, struct ward_skstate);
 } ward_sk SEC(".maps");
 
+/* Connections wardd decided on the shim's question (ward_bpf.h). */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, WARD_MAX_SHIMMED);
+    __type(key, __u64);
+    __type(value, struct ward_shimmark);
+} ward_shimmed SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
     __u64 *c = bpf_map_lookup_elem(&ward_stats, &which);
@@ -286,6 +294,34 @@ int ward_sock_create(struct bpf_sock *ctx)
     return 1;
 }
 
+/* wardd's verdict on this connection when the program's shim asked about
+ * this very destination; WARD_KV_NONE otherwise. */
+static __always_inline __u8 shimmed(struct bpf_sock_addr *ctx, bool v6, __u64 dev, __u64 ino,
+                                    __u8 proto, __u16 port)
+{
+    __u64 cookie = bpf_get_socket_cookie(ctx);
+    struct ward_shimmark *m = bpf_map_lookup_elem(&ward_shimmed, &cookie);
+    if (!m || m->dev != dev || m->ino != ino || m->proto != proto || m->port != port)
+        return WARD_KV_NONE;
+    __u32 a[4];
+    if (v6) {
+        a[0] = ctx->user_ip6[0];
+        a[1] = ctx->user_ip6[1];
+        a[2] = ctx->user_ip6[2];
+        a[3] = ctx->user_ip6[3];
+    } else {
+        a[0] = 0;
+        a[1] = 0;
+        a[2] = bpf_htonl(0xffff);
+        a[3] = ctx->user_ip4;
+    }
+    __u32 r[4];
+    __builtin_memcpy(r, m->remote, 16);
+    if (a[0] != r[0] || a[1] != r[1] || a[2] != r[2] || a[3] != r[3])
+        return WARD_KV_NONE;
+    return m->verdict;
+}
+
 static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool v6)
 {
     __u8 proto = ctx->protocol;
@@ -307,7 +343,13 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
     struct ward_kcfg *c = cfg();
     bool blocks = c && c->self_blocks;
     __u8 self = v != WARD_KV_ALLOW || blocks ? dest_self(ctx, v6, blocks) : 0;
-    if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
+    bool shim = v != WARD_KV_ALLOW && shimmed(ctx, v6, dev, ino, proto, port) == WARD_KV_ALLOW;
+    if (shim) {
+        /* Decided once already, with what the shim knew (the name asked
+         * for): the queue is not asked again. */
+        count(WARD_STAT_SHIM);
+        v = WARD_KV_ALLOW;
+    } else if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
         v = WARD_KV_DENY;
     } else if (v != WARD_KV_ALLOW && self && !(c && c->self_rules)) {
         count(WARD_STAT_SELF);
@@ -320,7 +362,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
     switch (v) {
     case WARD_KV_ALLOW:
         count(WARD_STAT_ALLOW);
-        if (connect && (mark & ward_mark)) {
+        if ((connect || shim) && (mark & ward_mark)) {
             mark &= ~ward_mark;
             bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
         }
