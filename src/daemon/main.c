@@ -174,7 +174,8 @@ enum {
     TAG_PIDFDS,
     TAG_RELOAD,
     TAG_SELF,
-    TAG_KEVENTS
+    TAG_KEVENTS,
+    TAG_SHIM,
 };
 
 static int setup(struct wardd *d)
@@ -326,6 +327,10 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
+    if ((rc = wardd_shim_open(d)) < 0 || epoll_add(d->epfd, wardd_shim_fd(d), TAG_SHIM)) {
+        wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
     if (wardd_traffic_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
@@ -352,6 +357,7 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
@@ -480,6 +486,10 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_SHIM:
+                wardd_procs_drain(d); /* the asker's exec may not be read yet */
+                wardd_shim_ready(d);
                 break;
             }
         }

@@ -127,8 +127,9 @@ struct wardd {
     bool kev_procs_read; /* this drain applied the process events first */
     uint64_t folded;     /* repeats counted into another row, not a row of their own */
     bool running;
-    bool hooks_failing; /* the last hook repair failed */
-    bool stopping;      /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing;      /* the last hook repair failed */
+    struct wardd_shim *shim; /* shim.c: the shim's socket, its questions, the cache */
+    bool stopping;           /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
 };
@@ -251,9 +252,34 @@ const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unveri
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
+/* Who asks about a connection: the kernel's queue or a program's shim. */
+struct wardd_asker {
+    uint64_t shim_id; /* the shim's question waiting (shim.c); 0: the queue's packet */
+    uint8_t via;      /* enum ward_via */
+};
+/* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
+ * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes).
+ * claim: a name the program says it asked for, not confirmed by a DNS
+ * answer; it may only make the decision stricter. */
+int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
+                 const struct wardd_asker *as);
 int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
+/* The same, saying which layer asked (enum ward_via). */
+void wardd_publish_via(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                       uint32_t pid, uint32_t uid, const char *by, uint8_t via);
+
+/* shim.c: the questions of libward-shim.so (docs/SHIM.md) on
+ * RUN_DIR/shim.sock, and the cache of known answers RUN_DIR/shim.cache. */
+int wardd_shim_open(struct wardd *d);
+void wardd_shim_close(struct wardd *d);
+int wardd_shim_fd(const struct wardd *d); /* poll for POLLIN */
+void wardd_shim_ready(struct wardd *d);
+/* A prompt the question was waiting on closed with verdict v. */
+void wardd_shim_answer(struct wardd *d, uint64_t shim_id, enum ward_verdict v);
+/* The policy changed: the cached answers go. */
+void wardd_shim_changed(struct wardd *d);
 /* The event wardd_publish would publish, not published. */
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);

@@ -220,6 +220,8 @@ void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx);
 bool ward_kernel_dns_match(const char *pattern, const char *name);
 /* The name a trusted answer gave for ip (not expired); 0 or -ENOENT. */
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len);
+/* Whether a trusted answer (not expired) gave ip for name. */
+bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name);
 
 /* ---- Decisions made in the kernel ---------------------------------------- */
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""The shim suite's client: one way of connecting per mode, the outcome on
+stdout ("ok", or "err ERRNO-NAME"), one line per connection.
+
+  client.py connect HOST PORT            getaddrinfo, then connect
+  client.py threads N HOST PORT          N threads connect at once
+  client.py fork HOST PORT               connect, fork; the child uses the
+                                         socket and connects again itself
+  client.py raw HOST PORT                connect(2) through syscall(2): no shim
+  client.py udp HOST PORT                one datagram with sendto
+"""
+import ctypes
+import errno
+import os
+import socket
+import struct
+import sys
+import threading
+
+
+def outcome(fn):
+    try:
+        fn()
+        return "ok"
+    except socket.timeout:
+        return "err timeout"
+    except OSError as e:
+        return "err " + errno.errorcode.get(e.errno, str(e.errno))
+
+
+def connect(host, port):
+    def go():
+        with socket.create_connection((host, port), timeout=5):
+            pass
+    return outcome(go)
+
+
+def raw(host, port):
+    libc = ctypes.CDLL(None, use_errno=True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    sin = struct.pack("!HH4s8x", socket.AF_INET, port, socket.inet_aton(host))
+    sin = struct.pack("=H", socket.AF_INET) + sin[2:]
+    rc = libc.syscall(42, s.fileno(), ctypes.c_char_p(sin), len(sin))  # SYS_connect
+    err = ctypes.get_errno()
+    s.close()
+    return "ok" if rc == 0 else "err " + errno.errorcode.get(err, str(err))
+
+
+def main(argv):
+    mode = argv[1]
+    if mode == "connect":
+        print(connect(argv[2], int(argv[3])))
+    elif mode == "threads":
+        n, host, port = int(argv[2]), argv[3], int(argv[4])
+        out = [None] * n
+
+        def one(i):
+            out[i] = connect(host, port)
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        print("\n".join(out))
+    elif mode == "fork":
+        host, port = argv[2], int(argv[3])
+        s = socket.create_connection((host, port), timeout=5)
+        pid = os.fork()
+        if pid == 0:
+            r = outcome(lambda: s.sendall(b"from the child\n"))
+            print("child-send", r)
+            print("child-connect", connect(host, port))
+            sys.stdout.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        s.close()
+        print("parent ok")
+    elif mode == "raw":
+        print(raw(argv[2], int(argv[3])))
+    elif mode == "udp":
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        print(outcome(lambda: u.sendto(b"x", (argv[2], int(argv[3])))))
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+main(sys.argv)
