@@ -112,8 +112,8 @@ static int lib_safe(const struct shim_opts *o)
     for (;;) {
         const char *at = path[0] ? path : "/";
         if (stat(at, &st) == 0 &&
-            (st.st_uid != 0 || ((st.st_mode & 0022) && !(S_ISDIR(st.st_mode) &&
-                                                         (st.st_mode & S_ISVTX))))) {
+            (st.st_uid != 0 ||
+             ((st.st_mode & 0022) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX))))) {
             fprintf(stderr,
                     "%s: shim: %s is not root's alone: every program would load what someone "
                     "else may write\n",
@@ -210,8 +210,7 @@ int cmd_shim(int argc, char **argv)
     const char *what = argv[optind];
     if (strcmp(what, "enable") && strcmp(what, "disable") && strcmp(what, "status"))
         return usage();
-    snprintf(o.preload, sizeof(o.preload), "%s%s", strcmp(o.root, "/") ? o.root : "",
-             PRELOAD_FILE);
+    snprintf(o.preload, sizeof(o.preload), "%s%s", strcmp(o.root, "/") ? o.root : "", PRELOAD_FILE);
     char *text = read_preload(o.preload);
     if (!text)
         return 1;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,5 +156,9 @@ int shim_ask(int fd, struct ward_shim_question *q, int *err)
 {
     if (cache_allows(q))
         return WARD_SHIM_PASS;
+    /* What only a question needs. */
+    q->tid = (uint32_t)syscall(SYS_gettid);
+    if (q->op != WARD_SHIM_ACCEPT)
+        q->name_len = shim_names_find(q->addr, q->name);
     return ask_wardd(fd, q, err);
 }

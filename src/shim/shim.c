@@ -20,7 +20,6 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct shim_real shim_real;
@@ -110,9 +109,6 @@ static int judge(int fd, const struct sockaddr *sa, socklen_t len, uint8_t op, i
     q.magic = WARD_SHIM_MAGIC;
     q.version = WARD_SHIM_VERSION;
     q.op = op;
-    q.tid = (uint32_t)syscall(SYS_gettid);
-    if (op != WARD_SHIM_ACCEPT)
-        q.name_len = shim_names_find(q.addr, q.name);
     return shim_ask(fd, &q, err);
 }
 
