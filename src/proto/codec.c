@@ -1053,6 +1053,8 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
+    if (ev->via && ev->kind != WARD_EVENT_DECISION)
+        return fail(d, WARD_PE_BAD_FIELD, "\"via\" belongs to a decision");
     ev->time_ns = t;
     ev->proto = (uint8_t)u8s[0];
     ev->lport = (uint16_t)ports[0];

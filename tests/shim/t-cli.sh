@@ -46,4 +46,3 @@ rm -f "$P"
 check "enable: creates the file when there is none" \
     bash -c "'$W' shim enable --root '$R' >/dev/null && [ \"\$(cat '$P')\" = /usr/lib/ward/libward-shim.so ]"
 check "usage: an unknown action is a usage error (2)" bash -c "'$W' shim frob 2>/dev/null; [ \$? = 2 ]"
-echo "1..$n"
