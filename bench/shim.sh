@@ -9,6 +9,7 @@
 #   shim: scenario=NAME p50_us=… p99_us=… p50_ratio=…
 # for none (no wardd, no hooks, no shim), kernel (wardd, no shim) and
 # shim (wardd and the shim), and last
+#   shim: over the kernel layer alone p50_ratio=…   (shim over kernel)
 #   shim: p50_ratio=…   (shim over none, the median of the rounds' ratios)
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -43,6 +44,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 lat() { wk_client "$@" lat $IP_B 8080 "$N"; }
 
 declare -A P50 P99 RATIO
+OVER="" # the shim's own share: shim over kernel, per round
 for r in $(seq "$ROUNDS"); do
     nsenter --net=/run/netns/$NS_A "$WK_KDRV" --teardown --pin-dir "$WK_PIN" >/dev/null 2>&1
     base=$(lat "$C")
@@ -51,6 +53,7 @@ for r in $(seq "$ROUNDS"); do
     shim=$(lat env LD_PRELOAD="$SHIM" WARD_RUN_DIR="$WK_TMP/run" "$C")
     stop_wardd "wardd$r"
     echo "# round $r: none: $base | kernel: $kern | shim: $shim"
+    OVER+="$(awk -v a="$(field p50_us <<<"$shim")" -v b="$(field p50_us <<<"$kern")" 'BEGIN {printf "%.3f", a / b}') "
     b50=$(field p50_us <<<"$base")
     for s in none kernel shim; do
         eval "out=\$$( [ $s = none ] && echo base || { [ $s = kernel ] && echo kern || echo shim; })"
@@ -65,4 +68,6 @@ for s in none kernel shim; do
         "$(echo ${P50[$s]} | tr ' ' '\n' | median)" "$(echo ${P99[$s]} | tr ' ' '\n' | median)" \
         "$(echo ${RATIO[$s]} | tr ' ' '\n' | median)" >&3
 done
+printf 'shim: over the kernel layer alone p50_ratio=%s (what the shim adds)\n' \
+    "$(echo $OVER | tr ' ' '\n' | median)" >&3
 printf 'shim: p50_ratio=%s\n' "$(echo ${RATIO[shim]} | tr ' ' '\n' | median)" >&3

@@ -78,21 +78,15 @@ static int loopback(const uint8_t a[16])
                                     !memcmp(a, (const uint8_t[10]){0}, 10));
 }
 
-/* The socket's protocol when it is one the shim asks about (TCP, UDP). */
+/* The socket's protocol when it is one the shim asks about (TCP, UDP):
+ * one system call, as each connect pays it. */
 static uint8_t proto_of(int fd)
 {
-    int type = 0, proto = 0;
-    socklen_t l = sizeof(type);
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l))
-        return 0;
-    l = sizeof(proto);
+    int proto = 0;
+    socklen_t l = sizeof(proto);
     if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l))
         return 0;
-    if (type == SOCK_STREAM && proto == IPPROTO_TCP)
-        return 6;
-    if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
-        return 17;
-    return 0;
+    return proto == IPPROTO_TCP ? 6 : proto == IPPROTO_UDP ? 17 : 0;
 }
 
 /* The verdict for fd's conversation with sa (enum ward_shim_verdict). */
