@@ -305,6 +305,9 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
      * callout-failure outcome decides (nobody is asked about it). */
     if (dec.verdict == WARD_V_NEED_MORE_DATA)
         dec.verdict = d->extras.callout_failure == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    /* Decided by the kernel layer already: only a refusal is news. */
+    if (as->refusals_only && dec.verdict != WARD_V_BLOCK && dec.verdict != WARD_V_DROP_CONNECTION)
+        return WARD_KV_NONE;
     if (dec.verdict != WARD_V_DEFER) {
         wardd_publish_via(d, &r, &dec, q->pid, uid, NULL, as->via);
         return kernel_verdict(dec.verdict);
@@ -343,7 +346,7 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
 
 int wardd_on_queued(void *ctx, const ward_kqueued *q)
 {
-    static const struct wardd_asker kernel = {0, WARD_VIA_KERNEL};
+    static const struct wardd_asker kernel = {.via = WARD_VIA_KERNEL};
     return wardd_decide(ctx, q, NULL, &kernel);
 }
 

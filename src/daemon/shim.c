@@ -28,10 +28,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #define MAX_PENDING 1024 /* questions waiting on prompts, at most */
+#define MAX_UNREAD  256  /* connections whose question has not come yet */
 
 /* A question held on a prompt. */
 struct pending {
@@ -51,6 +53,7 @@ struct wardd_shim {
     struct pending *pending;
     size_t n_pending;
     uint64_t next_id;
+    size_t unread;           /* connections in epfd besides the listener */
     uint64_t asked, refused; /* questions answered, questions refused as malformed */
 };
 
@@ -226,6 +229,24 @@ static int socket_matches(int fd, uint8_t proto, uint64_t *cookie)
            type == (proto == 6 ? SOCK_STREAM : SOCK_DGRAM);
 }
 
+/* The socket's own address and port, as bound (0 when it is not yet). */
+static void local_of(int fd, ward_ip *ip, uint16_t *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &l))
+        return;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)&ss;
+        ward_ip_from_v4(ip, ntohl(in->sin_addr.s_addr));
+        *port = ntohs(in->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)&ss;
+        memcpy(ip->b, &in6->sin6_addr, 16);
+        *port = ntohs(in6->sin6_port);
+    }
+}
+
 /* The executable process pid runs, as the hooks see it (dev, inode). */
 static int exe_of(uint32_t pid, ward_exe_id *exe)
 {
@@ -288,6 +309,7 @@ static void question(struct wardd *d, int conn)
                       .uid = cred.uid};
     memcpy(k.remote.b, q.addr, 16);
     k.family = ward_ip_is_v4(&k.remote) ? 4 : 6;
+    local_of(sock, &k.local, &k.lport); /* an accepted connection's port: the rules' */
     /* The name as a DNS answer wardd saw gave it; the shim's own only if
      * it is that one (else it may only make the decision stricter). */
     char claim[WARD_SHIM_NAME_MAX + 1] = "";
@@ -296,13 +318,17 @@ static void question(struct wardd *d, int conn)
         memcpy(k.domain, claim, sizeof(claim));
     else if (d->kernel)
         ward_kernel_name_of(d->kernel, &k.remote, k.domain, sizeof(k.domain));
-    struct wardd_asker as = {s->next_id, WARD_VIA_SHIM};
+    struct wardd_asker as = {s->next_id, WARD_VIA_SHIM, in};
     struct pending p = {s->next_id++, conn, sock, cookie, exe, q.proto, k.remote, q.port};
     if (s->n_pending == MAX_PENDING) {
         reply(conn, WARD_SHIM_PASS, 0); /* too many waiting: the kernel asks */
         goto done;
     }
     int v = wardd_decide(d, &k, claim[0] ? claim : NULL, &as);
+    if (v == WARD_KV_NONE) {
+        reply(conn, WARD_SHIM_PASS, 0); /* the kernel's decision stands */
+        goto done;
+    }
     if (v == WARD_KV_ASK) {
         struct pending *grown = realloc(s->pending, (s->n_pending + 1) * sizeof(*grown));
         if (grown) {
@@ -329,14 +355,21 @@ void wardd_shim_ready(struct wardd *d)
         int fd = evs[i].data.fd;
         if (fd != s->listen_fd) {
             epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+            s->unread--;
             question(d, fd);
             continue;
         }
         int c;
         while ((c = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
             struct epoll_event ev = {.events = EPOLLIN, .data.fd = c};
-            if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, c, &ev))
+            /* Connections that never ask must not use up wardd's files:
+             * past the bound a shim finds the door closed, and the kernel
+             * decides its connection. */
+            if (s->unread >= MAX_UNREAD || epoll_ctl(s->epfd, EPOLL_CTL_ADD, c, &ev)) {
                 close(c);
+                continue;
+            }
+            s->unread++;
         }
     }
 }

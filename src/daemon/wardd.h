@@ -256,9 +256,14 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q);
 struct wardd_asker {
     uint64_t shim_id; /* the shim's question waiting (shim.c); 0: the queue's packet */
     uint8_t via;      /* enum ward_via */
+    /* The kernel layer let the connection in already (an accepted one):
+     * only a refusal is answered and logged; anything else is
+     * WARD_KV_NONE, and nobody is asked. */
+    bool refusals_only;
 };
 /* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
- * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes).
+ * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes);
+ * WARD_KV_NONE when the asker wants refusals only and this is none.
  * claim: a name the program says it asked for, not confirmed by a DNS
  * answer; it may only make the decision stricter. */
 int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,

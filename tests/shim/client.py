@@ -8,10 +8,16 @@ stdout ("ok", or "err ERRNO-NAME"), one line per connection.
                                          socket and connects again itself
   client.py raw HOST PORT                connect(2) through syscall(2): no shim
   client.py udp HOST PORT                one datagram with sendto
+  client.py nonblock HOST PORT           a non-blocking connect: what it
+                                         returns, then how it ended
+  client.py serve PORT                   accept one connection ("accepted")
+  client.py garbage PATH                 a malformed question to wardd's
+                                         shim socket: the answer's verdict
 """
 import ctypes
 import errno
 import os
+import select
 import socket
 import struct
 import sys
@@ -78,6 +84,31 @@ def main(argv):
         print("parent ok")
     elif mode == "raw":
         print(raw(argv[2], int(argv[3])))
+    elif mode == "nonblock":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        rc = s.connect_ex((argv[2], int(argv[3])))
+        print("returned", errno.errorcode.get(rc, str(rc)) if rc else "0")
+        if rc == errno.EINPROGRESS:
+            select.select([], [s], [], 5)
+            rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            print("ended", "ok" if rc == 0 else errno.errorcode.get(rc, str(rc)))
+    elif mode == "serve":
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("0.0.0.0", int(argv[2])))
+        srv.listen()
+        print("listening", flush=True)
+        srv.settimeout(20)
+        c, peer = srv.accept()
+        print("accepted", peer[0], flush=True)
+    elif mode == "garbage":
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        u.settimeout(10)
+        u.connect(argv[2])
+        u.send(b"\x53\x48\x49\x4d" + b"\xff" * 284)
+        a = u.recv(64)
+        print("verdict", a[4] if len(a) == 12 else "none")
     elif mode == "udp":
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         print(outcome(lambda: u.sendto(b"x", (argv[2], int(argv[3])))))

@@ -28,6 +28,7 @@ NC_NO=$(prog nc-no nc.openbsd nc)
 PY_OK=$(prog py-ok python3.11 python3)
 PY_NO=$(prog py-no python3.11 python3)
 PY_ASK=$(prog py-ask python3.11 python3)
+PY_SRV=$(prog py-srv python3.11 python3)
 
 ward_policy <<CONF
 set mode ask
@@ -51,6 +52,9 @@ app "$PY_OK" {
 }
 app "$PY_NO" {
     deny out any
+}
+app "$PY_SRV" {
+    allow in tcp port 9090
 }
 CONF
 
@@ -116,6 +120,29 @@ out=$(shimmed "$PY_OK" "$CLIENT" fork $IP_B 8080)
 wk_check "fork: the child sends on the parent's socket" grep -qx "child-send ok" <<<"$out"
 wk_check "fork: the child connects under the shim" grep -qx "child-connect ok" <<<"$out"
 wk_check "fork: the parent carries on" grep -qx "parent ok" <<<"$out"
+
+# A non-blocking connect stays non-blocking; a refusal is at once.
+out=$(shimmed "$PY_OK" "$CLIENT" nonblock $IP_B 8080)
+wk_check "non-blocking: an allowed connect returns EINPROGRESS, then connects" \
+    [ "$out" = "$(printf 'returned EINPROGRESS\nended ok')" ]
+wk_check "non-blocking: a denied one fails at once with ECONNREFUSED" \
+    [ "$(shimmed "$PY_NO" "$CLIENT" nonblock $IP_B 8080)" = "returned ECONNREFUSED" ]
+
+# accept: the kernel let the connection in; the shim adds no second decision.
+wk_bg srv9090 shimmed "$PY_SRV" "$CLIENT" serve 9090
+wk_wait_for "$WK_TMP/srv9090.log" listening 10
+wk_check "accept: a peer the policy lets in connects" \
+    [ "$(wk_in_b "$CLIENT" connect $IP_A 9090)" = ok ]
+finish srv9090 10
+wk_check "accept: the server under the shim accepts it" grep -q "^accepted $IP_B" "$WK_TMP/srv9090.log"
+wk_check "accept: no decision of the shim's for it (the kernel's stands)" \
+    bash -c "! '$WARD' log --program '$PY_SRV' --json | grep -q '\"via\":\"shim\"'"
+
+# Anyone may ask; a malformed question is answered "not decided here".
+wk_check "a malformed question from an unprivileged user: not decided here" \
+    [ "$(setpriv --reuid nobody --regid nogroup --clear-groups /usr/bin/python3.11 "$CLIENT" garbage \
+        "$WK_TMP/run/shim.sock")" = "verdict 0" ]
+wk_check "... and wardd carries on" bash -c "'$WARD' status >/dev/null"
 
 # A raw connect(2) goes around the shim; the kernel layer still decides it.
 wk_check "bypass: a raw syscall of a denied program is refused by the kernel (EPERM)" \
