@@ -29,6 +29,7 @@ PY_OK=$(prog py-ok python3.11 python3)
 PY_NO=$(prog py-no python3.11 python3)
 PY_ASK=$(prog py-ask python3.11 python3)
 PY_SRV=$(prog py-srv python3.11 python3)
+PY_UDP=$(prog py-udp python3.11 python3)
 
 ward_policy <<CONF
 set mode ask
@@ -161,6 +162,18 @@ wk_check "prompt: asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 1 ]
 wk_check "prompt: one decision, by the shim: no other row for the program" \
     bash -c "[ \$('$WARD' log --program '$PY_ASK' --json | grep -c decision) = 1 ] &&
              '$WARD' log --program '$PY_ASK' --json | grep -q '\"via\":\"shim\"'"
+
+# A datagram: its socket is held from birth (the program may not send UDP
+# anywhere); the shim's allow lets this one datagram out, asked once.
+wk_bg udp9999 nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 9999
+wk_wait_for "$WK_TMP/udp9999.log" listening 10
+wk_bg askudp shimmed "$PY_UDP" "$CLIENT" udp $IP_B 9999
+for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+printf 'a\n\no\n' >&8
+finish askudp 20
+wk_check "prompt: a datagram allowed once is sent" grep -qx ok "$WK_TMP/askudp.log"
+wk_check "prompt: ... and reaches the peer" wk_wait_for "$WK_TMP/udp9999.log" "^dgram 1" 5
+wk_check "prompt: ... asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 2 ]
 wk_signal TERM px
 
 # wardd down: the kernel's tables and its fail-closed queue decide; the
