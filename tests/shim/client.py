@@ -13,6 +13,9 @@ stdout ("ok", or "err ERRNO-NAME"), one line per connection.
   client.py serve PORT                   accept one connection ("accepted")
   client.py garbage PATH                 a malformed question to wardd's
                                          shim socket: the answer's verdict
+  client.py question PATH HOST PORT      a well-formed question about a TCP
+                                         socket (passed along, never
+                                         connected): the answer's verdict
 """
 import ctypes
 import errno
@@ -107,6 +110,18 @@ def main(argv):
         u.settimeout(10)
         u.connect(argv[2])
         u.send(b"\x53\x48\x49\x4d" + b"\xff" * 284)
+        a = u.recv(64)
+        print("verdict", a[4] if len(a) == 12 else "none")
+    elif mode == "question":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        addr = bytes(10) + b"\xff\xff" + socket.inet_aton(argv[3])
+        name = b"question.example"
+        q = struct.pack("=IBBBBHHI16s256s", 0x4D494853, 1, 1, 6, len(name), int(argv[4]), 0,
+                        os.getpid(), addr, name)
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        u.settimeout(10)
+        u.connect(argv[2])
+        u.sendmsg([q], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", s.fileno()))])
         a = u.recv(64)
         print("verdict", a[4] if len(a) == 12 else "none")
     elif mode == "udp":

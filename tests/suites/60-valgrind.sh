@@ -44,6 +44,9 @@ W=$B/ward
     printf '{"type":"hello","id":1,"versions":[1]}\n{not json\n' | timeout 2 nc -U -q1 "$WARD_SOCKET"
     head -c 200000 /dev/zero | tr '\0' 'x' | timeout 2 nc -U -q1 "$WARD_SOCKET"
     printf '\xff\xfe\n' | timeout 2 nc -U -q1 "$WARD_SOCKET"
+    # The shim's socket: a question with its socket (never connected), and garbage.
+    timeout 10 python3 tests/shim/client.py question "$T/run/shim.sock" 192.0.2.1 443
+    timeout 10 python3 tests/shim/client.py garbage "$T/run/shim.sock"
     $W status
 } >"$T/session.log" 2>&1
 grep -q "decisions:" "$T/session.log" && ok "a control session of every kind of request" ||
