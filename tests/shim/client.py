@@ -46,8 +46,7 @@ def connect(host, port):
 
 def raw(host, port):
     libc = ctypes.CDLL(None, use_errno=True)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # blocking: a plain connect(2)
     sin = struct.pack("!HH4s8x", socket.AF_INET, port, socket.inet_aton(host))
     sin = struct.pack("=H", socket.AF_INET) + sin[2:]
     rc = libc.syscall(42, s.fileno(), ctypes.c_char_p(sin), len(sin))  # SYS_connect

@@ -30,6 +30,7 @@ PY_NO=$(prog py-no python3.11 python3)
 PY_ASK=$(prog py-ask python3.11 python3)
 PY_SRV=$(prog py-srv python3.11 python3)
 PY_UDP=$(prog py-udp python3.11 python3)
+PY_THR=$(prog py-thr python3.11 python3)
 
 ward_policy <<CONF
 set mode ask
@@ -61,7 +62,8 @@ CONF
 
 # The peer: an HTTP server on B, and a DNS server there answering every
 # name with B. The test's own mount namespace points the resolver at it.
-wk_bg http nsenter --net=/run/netns/$NS_B python3 -m http.server --bind $IP_B 8080
+wk_bg http nsenter --net=/run/netns/$NS_B python3 -u -m http.server --bind $IP_B 8080
+wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 20
 wk_bg dns nsenter --net=/run/netns/$NS_B "$WK_CLIENT" dns-server 53 $IP_B
 echo "nameserver $IP_B" >"$WK_TMP/resolv.conf"
 echo "options timeout:2 attempts:1" >>"$WK_TMP/resolv.conf"
@@ -148,6 +150,8 @@ wk_check "... and wardd carries on" bash -c "'$WARD' status >/dev/null"
 # A raw connect(2) goes around the shim; the kernel layer still decides it.
 wk_check "bypass: a raw syscall of a denied program is refused by the kernel (EPERM)" \
     [ "$(shimmed "$PY_NO" "$CLIENT" raw $IP_B 8080)" = "err EPERM" ]
+wk_check "agreement: the kernel lets the allowed program's raw syscall through, as the shim did" \
+    [ "$(shimmed "$PY_OK" "$CLIENT" raw $IP_B 8080)" = ok ]
 
 # Prompted once: a program without rules asks; the answer allows the
 # connection and the kernel does not ask again.
@@ -174,6 +178,16 @@ finish askudp 20
 wk_check "prompt: a datagram allowed once is sent" grep -qx ok "$WK_TMP/askudp.log"
 wk_check "prompt: ... and reaches the peer" wk_wait_for "$WK_TMP/udp9999.log" "^dgram 1" 5
 wk_check "prompt: ... asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 2 ]
+
+# Four threads of an unknown program at once: one question (the others
+# join it, or find the answer learned), whose answer lets all four through.
+wk_bg thr shimmed "$PY_THR" "$CLIENT" threads 4 $IP_B 8080
+for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+printf 'a\n\nx\n' >&8 # allow, this destination, until the program exits
+finish thr 20
+wk_check "prompt: four threads, one question, all four connect" \
+    [ "$(grep -cx ok "$WK_TMP/thr.log")" = 4 ]
+wk_check "prompt: ... asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 3 ]
 wk_signal TERM px
 
 # wardd down: the kernel's tables and its fail-closed queue decide; the
