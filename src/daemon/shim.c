@@ -4,7 +4,7 @@
  * shim.sock is open to every program (mode 0666): a question tells wardd
  * nothing it would act on blindly. The asker is the peer's credentials
  * (SO_PEERCRED) and the executable /proc names for that pid; the socket is
- * the one passed along (SCM_RIGHTS), whose cookie wardd reads itself; the
+ * the one passed along (SCM_RIGHTS), whose cookie the backend reads; the
  * name asked for only counts when a DNS answer wardd saw gave that address
  * that name, or when it makes the decision stricter (decide.c). An allow
  * marks the socket for that program and destination only (ward_shimmed).
@@ -39,7 +39,6 @@
 struct pending {
     uint64_t id;
     int conn, sock; /* the asker's connection, the socket it asked about */
-    uint64_t cookie;
     ward_exe_id exe;
     uint8_t proto;
     ward_ip remote;
@@ -173,7 +172,7 @@ static void finish(struct wardd *d, const struct pending *p, enum ward_verdict v
     if (v == WARD_V_PERMIT) {
         out = WARD_SHIM_ALLOW;
         if (d->kernel &&
-            ward_kernel_shim_mark(d->kernel, p->cookie, p->exe, p->proto, &p->remote, p->port) < 0)
+            ward_kernel_shim_mark(d->kernel, p->sock, p->exe, p->proto, &p->remote, p->port) < 0)
             out = WARD_SHIM_PASS; /* not marked: the kernel asks again */
     }
     reply(p->conn, out, errno_of(p->proto));
@@ -214,16 +213,13 @@ static int passed_fd(struct msghdr *m)
 }
 
 /* The socket is the kind the question says: an internet TCP or UDP socket. */
-static int socket_matches(int fd, uint8_t proto, uint64_t *cookie)
+static int socket_matches(int fd, uint8_t proto)
 {
     int domain = 0, type = 0, p = 0;
     socklen_t l = sizeof(int);
     if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) ||
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) ||
         getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &p, &l))
-        return 0;
-    l = sizeof(*cookie);
-    if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, cookie, &l))
         return 0;
     return (domain == AF_INET || domain == AF_INET6) && p == proto &&
            type == (proto == 6 ? SOCK_STREAM : SOCK_DGRAM);
@@ -278,12 +274,11 @@ static void question(struct wardd *d, int conn)
     struct ucred cred;
     socklen_t cl = sizeof(cred);
     const char *why = NULL;
-    uint64_t cookie = 0;
     ward_exe_id exe;
     if (n < 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
         ward_shim_question_check(buf, (size_t)n, &q, &why) < 0 || sock < 0 ||
-        !socket_matches(sock, q.proto, &cookie) ||
-        getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || exe_of((uint32_t)cred.pid, &exe)) {
+        !socket_matches(sock, q.proto) || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ||
+        exe_of((uint32_t)cred.pid, &exe)) {
         s->refused++;
         wardd_log(LOG_DEBUG, "shim: a question refused: %s", why ? why : "no socket passed");
         reply(conn, WARD_SHIM_PASS, 0); /* the kernel decides, as without the shim */
@@ -319,7 +314,7 @@ static void question(struct wardd *d, int conn)
     else if (d->kernel)
         ward_kernel_name_of(d->kernel, &k.remote, k.domain, sizeof(k.domain));
     struct wardd_asker as = {s->next_id, WARD_VIA_SHIM, in};
-    struct pending p = {s->next_id++, conn, sock, cookie, exe, q.proto, k.remote, q.port};
+    struct pending p = {s->next_id++, conn, sock, exe, q.proto, k.remote, q.port};
     if (s->n_pending == MAX_PENDING) {
         reply(conn, WARD_SHIM_PASS, 0); /* too many waiting: the kernel asks */
         goto done;

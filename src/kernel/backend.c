@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -389,13 +390,28 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     return 0;
 }
 
-int ward_kernel_shim_mark(ward_kernel *k, uint64_t cookie, ward_exe_id exe, uint8_t proto,
+int ward_kernel_shim_mark(ward_kernel *k, int sock, ward_exe_id exe, uint8_t proto,
                           const ward_ip *remote, uint16_t port)
 {
     if (k->shimmed_fd < 0)
         return -EBADF;
+    uint64_t cookie;
+    socklen_t l = sizeof(cookie);
+    if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &l))
+        return -errno;
     struct ward_shimmark m = {
         .dev = exe.dev, .ino = exe.ino, .port = port, .proto = proto, .verdict = WARD_KV_ALLOW};
     memcpy(m.remote, remote->b, sizeof(m.remote));
-    return bpf_map_update_elem(k->shimmed_fd, &cookie, &m, BPF_ANY) ? -errno : 0;
+    if (bpf_map_update_elem(k->shimmed_fd, &cookie, &m, BPF_ANY))
+        return -errno;
+    /* A datagram socket held from birth: its next datagram's mark is read
+     * before the sendmsg hook could clear it, so it is cleared here. */
+    uint32_t mark = 0;
+    l = sizeof(mark);
+    if (!getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) && (mark & k->cfg.mark)) {
+        mark &= ~k->cfg.mark;
+        if (setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
+            return -errno;
+    }
+    return 0;
 }

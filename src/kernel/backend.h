@@ -121,9 +121,10 @@ int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, u
 int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n);
 
 /* A connection wardd allowed on the question of the program's shim: the
- * socket (by cookie) to remote:port, for program exe only. The hooks then
- * pass it without asking again (docs/SHIM.md). 0 or -errno. */
-int ward_kernel_shim_mark(ward_kernel *k, uint64_t cookie, ward_exe_id exe, uint8_t proto,
+ * socket sock (its cookie) to remote:port, for program exe only. The hooks
+ * then pass it without asking again, and a held datagram socket loses the
+ * undecided mark (docs/SHIM.md). 0 or -errno. */
+int ward_kernel_shim_mark(ward_kernel *k, int sock, ward_exe_id exe, uint8_t proto,
                           const ward_ip *remote, uint16_t port);
 /* "set self-traffic rules": DENY entries hold for the host's own addresses
  * too (false: they pass, the engine's step 3). */

@@ -177,6 +177,10 @@ printf 'a\n\no\n' >&8
 finish askudp 20
 wk_check "prompt: a datagram allowed once is sent" grep -qx ok "$WK_TMP/askudp.log"
 wk_check "prompt: ... and reaches the peer" wk_wait_for "$WK_TMP/udp9999.log" "^dgram 1" 5
+grep -q "^dgram 1" "$WK_TMP/udp9999.log" || {
+    sed "s/^/# px: /" "$WK_TMP/px.log"; sed "s/^/# udp: /" "$WK_TMP/udp9999.log" "$WK_TMP/askudp.log"
+    "$WARD" log --program "$PY_UDP" | sed "s/^/# log: /"
+}
 wk_check "prompt: ... asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 2 ]
 
 # Four threads of an unknown program at once: one question (the others
