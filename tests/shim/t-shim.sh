@@ -85,6 +85,11 @@ wk_check "allowed: curl fetches a page under the shim" [ "$(http "$CURL_OK" $IP_
 wk_check "allowed: and again (the cache's answer)" [ "$(http "$CURL_OK" $IP_B)" = 200 ]
 wk_check "allowed: python3 connects under the shim" \
     [ "$(shimmed "$PY_OK" "$CLIENT" connect $IP_B 8080)" = ok ]
+# The answer is known now (the cache): the next connect asks nobody.
+out=$(shimmed strace -f -qq -e trace=connect -o "$WK_TMP/known.strace" "$PY_OK" "$CLIENT" connect $IP_B 8080)
+wk_check "known answer: python3 connects again" [ "$out" = ok ]
+wk_check "known answer: without a question to wardd (no connect to shim.sock)" \
+    bash -c "grep -q '$IP_B' '$WK_TMP/known.strace' && ! grep -q shim.sock '$WK_TMP/known.strace'"
 
 # Denied: the call fails with the policy's errno, and the log says the
 # shim's question was decided.
