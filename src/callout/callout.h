@@ -70,6 +70,10 @@ int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callou
                            const ward_callout_data *d, int64_t now_s,
                            enum ward_callout_verdict *out);
 
+/* The layers (enum ward_callout_layer bits) of the callout named name; 0
+ * when there is none. */
+uint32_t ward_callouts_layers(const ward_callouts *r, const char *name);
+
 /* Tells callouts of filters naming them that were added or removed since
  * the last call (walks the engine's filters). */
 void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e);

@@ -449,6 +449,14 @@ void ward_callouts_flow_of(const ward_request *q, ward_callout_flow *f)
     memcpy(f->remote, q->remote.b, 16);
 }
 
+uint32_t ward_callouts_layers(const ward_callouts *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->e[i].name, name))
+            return r->e[i].layers;
+    return 0;
+}
+
 int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callout_flow *f,
                            const ward_callout_data *d, int64_t now_s,
                            enum ward_callout_verdict *out)

@@ -135,8 +135,8 @@ bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decis
     ward_filter_def f;
     if (!d->stream || !d->kernel || r->proto != 6 || !dec->filter_id ||
         ward_filter_get(d->engine, dec->filter_id, &f) != 0 || f.action != WARD_ACT_CALLOUT ||
-        !f.callout)
-        return false;
+        !f.callout || !(ward_callouts_layers(d->callouts, f.callout) & WARD_CALLOUT_L_STREAM))
+        return false; /* a callout without a stream layer cannot be given more */
     struct watched *w = calloc(1, sizeof(*w));
     if (!w)
         return false;
