@@ -10,12 +10,17 @@
  * when a quota runs out, and starts the count again when a new day, week or
  * month begins. An entry is rewritten only when its settings change, so a
  * reload does not reset a program's rate clock or lose its bytes.
+ *
+ * The accounting callout's period is kept here too: its counts start again
+ * when the period of `set accounting-limit` does, and when wardd starts they
+ * are seeded from the traffic totals the period already has in SQLite.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 #include "compile/kcompile.h"
 #include "kernel/limits.h"
 #include "log/quota.h"
+#include "log/traffic.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,6 +47,7 @@ struct wardd_limits {
     size_t n;
     ward_quota_db *db;
     int64_t last_read_ms, last_flush_ms;
+    int acc_period; /* the accounting callout's: enum ward_quota_period */
 };
 
 /* When the period of that kind holding `now` began (local time). */
@@ -150,6 +156,29 @@ static void check(struct wardd *d, struct lim *l, int64_t now)
     }
 }
 
+/* The accounting callout's counts for the period holding now: kept while
+ * it lasts; else started again, from the traffic totals when seed is set. */
+static void accounting_sync(struct wardd *d, int64_t now, bool seed)
+{
+    struct wardd_limits *L = d->limits;
+    int64_t start = wardd_period_start(L->acc_period, now);
+    if (start == ward_accounting_period())
+        return;
+    ward_accounting_reset(start);
+    if (!seed)
+        return;
+    wardd_traffic_flush(d);
+    ward_stats_query q = {.by = WARD_STATS_BY_PROGRAM, .since = start, .limit = 100000};
+    ward_stats_row *rows = NULL;
+    char err[512];
+    int n = ward_traffic_db_query(d->log_path, &q, &rows, err, sizeof(err));
+    if (n < 0)
+        wardd_log(LOG_WARNING, "accounting: the period's totals not read: %s", err);
+    for (int i = 0; i < n; i++)
+        ward_accounting_add(rows[i].program, rows[i].bytes_in + rows[i].bytes_out);
+    free(rows);
+}
+
 void wardd_limits_apply(struct wardd *d)
 {
     struct wardd_limits *L = d->limits;
@@ -207,6 +236,13 @@ void wardd_limits_apply(struct wardd *d)
     }
     free(old);
     flush(d);
+    ward_accounting_set_limit(x->accounting_limit);
+    int acc = x->accounting_period ? x->accounting_period : WARD_QUOTA_DAY;
+    if (acc != L->acc_period) {
+        L->acc_period = acc;
+        ward_accounting_reset(0); /* another kind of period: counted afresh */
+    }
+    accounting_sync(d, now, true);
 }
 
 void wardd_limits_tick(struct wardd *d, int64_t now_ms)
@@ -218,6 +254,7 @@ void wardd_limits_tick(struct wardd *d, int64_t now_ms)
     int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; i < L->n; i++)
         check(d, &L->l[i], now);
+    accounting_sync(d, now, false);
     if (now_ms - L->last_flush_ms >= LIM_FLUSH_MS) {
         L->last_flush_ms = now_ms;
         flush(d);

@@ -17,6 +17,7 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
 #include "kernel/backend.h"
 #include "log/log.h"

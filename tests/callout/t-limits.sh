@@ -13,7 +13,7 @@ IPERF=$(command -v iperf3) || wk_skip_all "no iperf3"
 . "$(dirname "$0")/../kernel/wardd.sh"
 
 # Copies of iperf3: each its own program to wardd.
-for c in limited free quota alerted; do
+for c in limited free quota alerted fresh; do
     mkdir -p "$WK_TMP/$c"
     cp "$IPERF" "$WK_TMP/$c/iperf3"
 done
@@ -21,11 +21,14 @@ L=$WK_TMP/limited/iperf3
 F=$WK_TMP/free/iperf3
 QB=$WK_TMP/quota/iperf3
 QA=$WK_TMP/alerted/iperf3
-ward_policy <<CONF
+N=$WK_TMP/fresh/iperf3
+policy() {
+    ward_policy <<CONF
 set mode ask
 set no-prompter block
+$1
 app "$L" {
-    limit rate 2mbit
+    limit rate 2mbit burst 64KB
     allow out tcp
 }
 app "$F" {
@@ -36,10 +39,15 @@ app "$QB" {
     allow out tcp
 }
 app "$QA" {
-    quota 1MB per day then alert
+    quota 1MB per week then alert
+    allow out tcp
+}
+app "$N" {
     allow out tcp
 }
 CONF
+}
+policy ""
 wk_bg srv nsenter --net=/run/netns/$NS_B "$IPERF" -s -B $IP_B -p 5201
 wk_bg srv2 nsenter --net=/run/netns/$NS_B "$IPERF" -s -B $IP_B -p 5202
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
@@ -56,6 +64,7 @@ try:
 except Exception:
     print(0)'
 }
+quiet() { "$@" >/dev/null 2>&1; }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 
 up=$(rate "$L" 5201)
@@ -103,8 +112,20 @@ wk_check "... and the program stays blocked" grep -q "Operation not permitted" <
 
 # then alert: the traffic goes on, the alert is raised.
 wk_client timeout 30 "$QA" -c $IP_B -p 5202 -n 3M >"$WK_TMP/qa.out" 2>&1
-wk_check "quota 1MB per day then alert: a 3MB transfer completes" [ $? -eq 0 ]
+wk_check "quota 1MB per week then alert: a 3MB transfer completes" [ $? -eq 0 ]
 wk_check "... and the alert is raised" \
-    wk_wait_for "$WK_TMP/wardd2.log" "alert: quota: $QA used its quota of 1MB per day" 10
+    wk_wait_for "$WK_TMP/wardd2.log" "alert: quota: $QA used its quota of 1MB per week" 10
+sleep 2 # the traffic counters are read every second
+
+# The accounting callout: QA has moved 3MB this month, N nothing.
+policy 'set accounting-limit 2MB per month
+filter "hogs" layer outbound weight 10 hard callout accounting'
+wk_check "reload with the accounting callout" "$WARD" reload
+out=$(wk_client timeout 10 "$QA" -c $IP_B -p 5202 -n 100K 2>&1)
+wk_check "accounting: a program past the limit cannot connect" [ $? -ne 0 ]
+wk_check "... blocked by the filter naming the callout (logged)" \
+    bash -c "'$WARD' log --verdict block --json | grep '\"exe\":\"$QA\"' | grep -q hogs"
+wk_check "accounting: a program under the limit connects" \
+    quiet wk_client timeout 10 "$N" -c $IP_B -p 5202 -n 100K
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd2"
 exit 0
