@@ -28,10 +28,10 @@ static void print_row(const ward_limit_row *r)
         struct tm tm;
         strftime(since, sizeof(since), " since %Y-%m-%d", localtime_r(&t, &tm));
     }
-    const char *state = !r->enforced       ? "not enforced"
-                        : !r->exhausted    ? "ok"
-                        : r->quota_alert   ? "used up (alerted)"
-                                           : "used up (blocked)";
+    const char *state = !r->enforced     ? "not enforced"
+                        : !r->exhausted  ? "ok"
+                        : r->quota_alert ? "used up (alerted)"
+                                         : "used up (blocked)";
     printf("%-10s %-16s %-22s %-18s %s%s\n", rate, quota, used, state, r->program, since);
 }
 
@@ -50,8 +50,7 @@ int cli_stats_limits(bool json)
     } else if (!rep.u.limits_reply.n) {
         printf("no program has a rate limit or a quota\n");
     } else {
-        printf("%-10s %-16s %-22s %-18s %s\n", "RATE", "QUOTA", "USED (BYTES)", "STATE",
-               "PROGRAM");
+        printf("%-10s %-16s %-22s %-18s %s\n", "RATE", "QUOTA", "USED (BYTES)", "STATE", "PROGRAM");
         for (size_t i = 0; i < rep.u.limits_reply.n; i++)
             print_row(&rep.u.limits_reply.rows[i]);
     }

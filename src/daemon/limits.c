@@ -35,11 +35,11 @@
 struct lim {
     ward_app_limit cfg;
     ward_exe_id exe;
-    bool enforced;      /* the kernel has its entry */
-    int64_t start;      /* unix time its quota period began */
-    uint64_t base;      /* bytes of the period before the kernel entry was written */
+    bool enforced;       /* the kernel has its entry */
+    int64_t start;       /* unix time its quota period began */
+    uint64_t base;       /* bytes of the period before the kernel entry was written */
     struct ward_limit k; /* the kernel entry, as last read */
-    bool alerted;       /* the quota's alert of this period was raised */
+    bool alerted;        /* the quota's alert of this period was raised */
 };
 
 struct wardd_limits {

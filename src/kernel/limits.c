@@ -23,8 +23,8 @@ int ward_kernel_limit_set(ward_kernel *k, ward_exe_id exe, const struct ward_lim
     if (fd < 0)
         return -ENOTSUP;
     struct ward_lkey key = {.dev = exe.dev, .ino = exe.ino};
-    struct ward_limit v = {.rate = l->rate, .burst_ns = l->burst_ns, .allow = l->allow,
-                           .flags = l->flags};
+    struct ward_limit v = {
+        .rate = l->rate, .burst_ns = l->burst_ns, .allow = l->allow, .flags = l->flags};
     return bpf_map_update_elem(fd, &key, &v, BPF_ANY) ? -errno : 0;
 }
 

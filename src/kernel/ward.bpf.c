@@ -517,8 +517,7 @@ SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
     int v = egress_judge(skb);
-    if (v == EGRESS_PASS && (v = ward_limit_skb(skb, true)) != LIMIT_PASS &&
-        v != LIMIT_PASS_CN)
+    if (v == EGRESS_PASS && (v = ward_limit_skb(skb, true)) != LIMIT_PASS && v != LIMIT_PASS_CN)
         return v; /* dropped by the program's rate or quota: not counted as passed */
     return ward_traffic_skb(skb, v, true);
 }

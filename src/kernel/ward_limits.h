@@ -37,9 +37,9 @@ struct ward_limit {
      * packet moves on by its time at the rate (GCRA: a packet finding its
      * clock more than burst_ns ahead is dropped); bytes and drops. */
     __u64 tat[2];
-    __u64 used;     /* bytes passed since the entry was written, in and out */
-    __u64 dropped;  /* packets dropped by the rate */
-    __u64 refused;  /* packets and connects refused by the quota */
+    __u64 used;    /* bytes passed since the entry was written, in and out */
+    __u64 dropped; /* packets dropped by the rate */
+    __u64 refused; /* packets and connects refused by the quota */
 };
 
 #endif /* WARD_KERNEL_LIMITS_H */

@@ -20,10 +20,16 @@ struct unit {
 /* Largest first: the printer takes the first that divides exactly. */
 static const struct unit rate_units[] = {
     {"gbit", 1000000000ull}, {"mbit", 1000000ull}, {"kbit", 1000ull}, {"bit", 1}, {NULL, 0}};
-static const struct unit size_units[] = {
-    {"TiB", 1ull << 40},     {"TB", 1000000000000ull}, {"GiB", 1ull << 30}, {"GB", 1000000000ull},
-    {"MiB", 1ull << 20},     {"MB", 1000000ull},       {"KiB", 1ull << 10}, {"KB", 1000ull},
-    {"B", 1},                {NULL, 0}};
+static const struct unit size_units[] = {{"TiB", 1ull << 40},
+                                         {"TB", 1000000000000ull},
+                                         {"GiB", 1ull << 30},
+                                         {"GB", 1000000000ull},
+                                         {"MiB", 1ull << 20},
+                                         {"MB", 1000000ull},
+                                         {"KiB", 1ull << 10},
+                                         {"KB", 1000ull},
+                                         {"B", 1},
+                                         {NULL, 0}};
 static const char *const periods[] = {"", "day", "week", "month"};
 
 static bool scaled(const char *s, const struct unit *units, bool nocase, uint64_t *out)

@@ -33,10 +33,19 @@ struct ps {
 
 static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
                                         "provider", "filter", "app",   "include", NULL};
-static const char *const set_words[] = {
-    "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
-    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer",
-    "accounting-limit", NULL};
+static const char *const set_words[] = {"mode",
+                                        "no-prompter",
+                                        "unattributed",
+                                        "prompt-timeout",
+                                        "fail-mode",
+                                        "alert",
+                                        "default",
+                                        "self-traffic",
+                                        "callout-failure",
+                                        "dnsfilter-list",
+                                        "dnsfilter-answer",
+                                        "accounting-limit",
+                                        NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",

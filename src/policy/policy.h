@@ -52,11 +52,11 @@ enum ward_quota_period {
 /* One program's `limit rate` and `quota` (docs/LIMITS.md). */
 typedef struct ward_app_limit {
     char program[256];
-    uint64_t rate_bits;  /* bits a second, each direction; 0: no rate limit */
-    uint64_t burst;      /* bytes the rate may run ahead; 0: the default */
-    uint64_t quota;      /* bytes a period, both directions; 0: no quota */
-    uint8_t period;      /* enum ward_quota_period */
-    bool quota_alert;    /* `then alert`: only alert when used up (default: block) */
+    uint64_t rate_bits; /* bits a second, each direction; 0: no rate limit */
+    uint64_t burst;     /* bytes the rate may run ahead; 0: the default */
+    uint64_t quota;     /* bytes a period, both directions; 0: no quota */
+    uint8_t period;     /* enum ward_quota_period */
+    bool quota_alert;   /* `then alert`: only alert when used up (default: block) */
 } ward_app_limit;
 
 /* What the policy says that the engine does not hold: read by the daemon. */

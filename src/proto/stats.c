@@ -1,7 +1,7 @@
 /*
  * The traffic messages' codec (proto/stats.h): stats.query / stats.reply,
- * conns.list / conns.reply and limits.list / limits.reply, with the same strictness as the rest of the
- * protocol (unknown members refused, every value's type and range checked).
+ * conns.list / conns.reply and limits.list / limits.reply, with the same strictness as the rest of
+ * the protocol (unknown members refused, every value's type and range checked).
  */
 #define _GNU_SOURCE
 #include "proto/proto.h"
@@ -427,9 +427,9 @@ static bool dec_conn(struct sdec *d, json_object *o, ward_conn_info *c)
     return ok;
 }
 
-static const char *const limit_keys[] = {"program",  "rate_bits", "quota",        "period",
-                                         "then",     "enforced",  "exhausted",    "period_start",
-                                         "used",     "dropped",   "refused",      NULL};
+static const char *const limit_keys[] = {"program", "rate_bits", "quota",     "period",
+                                         "then",    "enforced",  "exhausted", "period_start",
+                                         "used",    "dropped",   "refused",   NULL};
 static const char *const then_names[] = {"block", "alert", NULL};
 
 static bool dec_limit(struct sdec *d, json_object *o, ward_limit_row *r)
@@ -439,8 +439,7 @@ static bool dec_limit(struct sdec *d, json_object *o, ward_limit_row *r)
               str(d, o, "program", true, r->program, sizeof(r->program), NULL) &&
               unum(d, o, "rate_bits", true, &r->rate_bits) &&
               unum(d, o, "quota", true, &r->quota) && name(d, o, "period", period_names, &period) &&
-              name(d, o, "then", then_names, &then) &&
-              boolean(d, o, "enforced", &r->enforced) &&
+              name(d, o, "then", then_names, &then) && boolean(d, o, "enforced", &r->enforced) &&
               boolean(d, o, "exhausted", &r->exhausted) &&
               num(d, o, "period_start", true, 0, INT64_MAX, &r->period_start) &&
               unum(d, o, "used", true, &r->used) && unum(d, o, "dropped", true, &r->dropped) &&
