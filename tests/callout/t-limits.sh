@@ -128,4 +128,7 @@ wk_check "... blocked by the filter naming the callout (logged)" \
 wk_check "accounting: a program under the limit connects" \
     quiet wk_client timeout 10 "$N" -c $IP_B -p 5202 -n 100K
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd2"
+stop_wardd wardd2
+wk_check "both runs of wardd stopped clean (no sanitizer report)" \
+    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log' '$WK_TMP/wardd2.log'"
 exit 0
