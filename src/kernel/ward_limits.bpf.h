@@ -31,6 +31,21 @@ struct {
     __type(value, struct ward_limit);
 } ward_limits SEC(".maps");
 
+/* [0]: how many entries ward_limits holds (user space keeps it): with none,
+ * a packet costs one array load here, not two hash lookups. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32);
+} ward_limits_n SEC(".maps");
+
+static __always_inline bool ward_limits_none(void)
+{
+    __u32 zero = 0, *n = bpf_map_lookup_elem(&ward_limits_n, &zero);
+    return !n || !*n;
+}
+
 #define LIMIT_DROP    0
 #define LIMIT_PASS    1
 #define LIMIT_DROP_CN 2 /* egress: dropped, and the sender told of congestion */
@@ -44,6 +59,8 @@ static __always_inline bool ward_limit_exhausted(const struct ward_limit *l)
 /* connect/sendmsg of a program over its blocking quota: refused. */
 static __always_inline bool ward_limit_refuses(__u64 dev, __u64 ino)
 {
+    if (ward_limits_none())
+        return false;
     struct ward_lkey k = {.dev = dev, .ino = ino};
     struct ward_limit *l = bpf_map_lookup_elem(&ward_limits, &k);
     if (!l || !ward_limit_exhausted(l))
@@ -77,6 +94,8 @@ static __always_inline struct ward_limit *ward_limit_of(struct __sk_buff *skb, s
  * connection keeps under the policer instead of bursting into it. */
 static __always_inline void ward_limit_pace(struct bpf_sock_addr *ctx, __u64 dev, __u64 ino)
 {
+    if (ward_limits_none())
+        return;
     struct ward_lkey k = {.dev = dev, .ino = ino};
     struct ward_limit *l = bpf_map_lookup_elem(&ward_limits, &k);
     if (!l || !(l->flags & WARD_LIMIT_RATE) || !l->rate)
@@ -90,7 +109,7 @@ static __always_inline void ward_limit_pace(struct bpf_sock_addr *ctx, __u64 dev
 static __always_inline int ward_limit_skb(struct __sk_buff *skb, bool out)
 {
     struct bpf_sock *sk = skb->sk;
-    if (skb->ifindex == 1 || !sk || !(sk = bpf_sk_fullsock(sk)))
+    if (ward_limits_none() || skb->ifindex == 1 || !sk || !(sk = bpf_sk_fullsock(sk)))
         return LIMIT_PASS; /* the host itself: not network traffic */
     struct ward_limit *l = ward_limit_of(skb, sk);
     if (!l)

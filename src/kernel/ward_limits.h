@@ -3,7 +3,8 @@
  * between the hooks (ward_limits.bpf.h) and user space (limits.c). Fixed-width
  * types only.
  *
- *   ward_limits  HASH  ward_lkey (the executable) -> ward_limit
+ *   ward_limits    HASH   ward_lkey (the executable) -> ward_limit
+ *   ward_limits_n  ARRAY  [0] -> how many entries ward_limits holds
  *
  * wardd writes an entry's settings (the first block) for each program with
  * a `limit rate` or a `quota`; the hooks keep the rest.
