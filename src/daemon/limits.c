@@ -221,8 +221,8 @@ void wardd_limits_apply(struct wardd *d)
             l->base = used_of(was);
         else if (l->cfg.quota && L->db)
             l->base = ward_quota_db_used(L->db, l->cfg.program, l->cfg.period, l->start);
-        l->alerted = was && was->alerted && l->cfg.quota && l->cfg.quota == was->cfg.quota &&
-                     l->base >= l->cfg.quota;
+        /* Used up already (this run or an earlier one): alerted then. */
+        l->alerted = l->cfg.quota && l->base >= l->cfg.quota;
         if (d->kernel)
             program(d, l);
     }
