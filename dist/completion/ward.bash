@@ -100,7 +100,7 @@ _ward()
     watch) opts="--json --count --help" ;;
     prompt) opts="--answer --scope --duration --count --help" ;;
     top) opts="--socket --help" ;;
-    stats) opts="--by --since --until --program --limit --json --help" ;;
+    stats) opts="--by --since --until --program --limit --limits --json --help" ;;
     conns) opts="--json --help" ;;
     bundle)
         if [[ $cword -eq 2 && $cur != -* ]]; then

@@ -331,7 +331,7 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_traffic_open(d) < 0) {
+    if (wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -362,6 +362,7 @@ static void teardown(struct wardd *d)
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
+    wardd_limits_close(d);  /* the quotas' usage to the store */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -428,6 +429,7 @@ static int timers(struct wardd *d)
     wardd_stream_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_limits_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;

@@ -17,6 +17,7 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
 #include "stream/stream.h"
 #include "kernel/backend.h"
@@ -133,6 +134,8 @@ struct wardd {
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
+    /* rate limits and quotas per program (limits.c) */
+    struct wardd_limits *limits;
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -334,6 +337,17 @@ void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLi
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
 void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+
+/* limits.c: the policy's rate limits and quotas in the kernel; the quotas'
+ * periods, usage (kept in SQLite across restarts) and alerts. */
+int wardd_limits_open(struct wardd *d);
+void wardd_limits_close(struct wardd *d); /* the last counts are written */
+void wardd_limits_apply(struct wardd *d); /* after a policy is put in force */
+void wardd_limits_tick(struct wardd *d, int64_t now_ms);
+size_t wardd_limits_rows(struct wardd *d, ward_limit_row *out, size_t max);
+void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* When the period of that kind (enum ward_quota_period) holding now began. */
+int64_t wardd_period_start(int period, int64_t now);
 void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
 void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 

@@ -18,6 +18,9 @@
  *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
  *   ward_handed    LRU    ward_hokey -> ward_hoval   a handed socket's sender, answered
  *   ward_held      RINGBUF       ward_held: a handed socket's datagram, to be asked about
+ *   ward_traffic   LRU_HASH      socket cookie -> ward_traffic (ward_traffic.h)
+ *   ward_limits    HASH   executable -> ward_limit: rate limits and quotas (ward_limits.h)
+ *   ward_limits_n  ARRAY  [0] -> how many entries ward_limits holds
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H

@@ -8,6 +8,7 @@ test_engine_USES      := engine
 test_engine_diff_USES := engine
 test_kcompile_USES    := compile engine
 test_pingline_USES    := kernel
+test_limits_USES      := callout engine log policy proto
 test_log_USES         := engine log proto
 test_policy_USES      := engine policy store
 test_proc_USES        := proc
