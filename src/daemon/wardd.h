@@ -17,7 +17,9 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
+#include "stream/stream.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -95,6 +97,7 @@ struct wardd {
     ward_alert *alerts;        /* port scans and floods, from inbound blocks */
     ward_callouts *callouts;   /* built in and shared-object callouts (callouts.c) */
     ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
+    ward_stream *stream;       /* flows sent to a callout's stream layer (stream.c) */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
@@ -132,6 +135,8 @@ struct wardd {
     bool stopping;           /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
+    /* rate limits and quotas per program (limits.c) */
+    struct wardd_limits *limits;
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -190,6 +195,15 @@ void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m);
+
+/* stream.c: the stream layer. watch: a connection decided "need more
+ * data" is sent to the callout of the deciding filter (TCP only; false:
+ * it cannot be, and the policy's callout-failure outcome decides). */
+int wardd_stream_open(struct wardd *d);
+void wardd_stream_close(struct wardd *d);
+void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
+bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
+void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
@@ -263,7 +277,9 @@ struct wardd_asker {
 };
 /* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
  * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes);
- * WARD_KV_NONE when the asker wants refusals only and this is none.
+ * WARD_KV_STREAM (the queue's: its payload goes to a callout); WARD_KV_NONE
+ * when the shim asked and the kernel layer is to decide (refusals only, or
+ * a callout wants the payload).
  * claim: a name the program says it asked for, not confirmed by a DNS
  * answer; it may only make the decision stricter. */
 int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
@@ -354,6 +370,17 @@ void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLi
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
 void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+
+/* limits.c: the policy's rate limits and quotas in the kernel; the quotas'
+ * periods, usage (kept in SQLite across restarts) and alerts. */
+int wardd_limits_open(struct wardd *d);
+void wardd_limits_close(struct wardd *d); /* the last counts are written */
+void wardd_limits_apply(struct wardd *d); /* after a policy is put in force */
+void wardd_limits_tick(struct wardd *d, int64_t now_ms);
+size_t wardd_limits_rows(struct wardd *d, ward_limit_row *out, size_t max);
+void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* When the period of that kind (enum ward_quota_period) holding now began. */
+int64_t wardd_period_start(int period, int64_t now);
 void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
 void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 

@@ -233,6 +233,7 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
 #include "ward_packet.bpf.h"   /* packet sockets: seen at socket(2)'s exit */
 /* Bytes and packets per socket: ward_traffic_*. */
 #include "ward_traffic.bpf.h"
+#include "ward_limits.bpf.h" /* rate limits and quotas per program */
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
@@ -356,9 +357,14 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
         v = WARD_KV_ALLOW;
     }
 
+    if (connect && proto == IPPROTO_TCP && v != WARD_KV_DENY && (dev || ino))
+        ward_limit_pace(ctx, dev, ino);
     int mark = 0;
     bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
     struct bpf_sock *sk = ctx->sk;
+    /* A program whose quota ran out (and blocks) is refused at once. */
+    if (v != WARD_KV_DENY && (dev || ino) && ward_limit_refuses(dev, ino))
+        v = WARD_KV_DENY;
     switch (v) {
     case WARD_KV_ALLOW:
         count(WARD_STAT_ALLOW);
@@ -552,7 +558,10 @@ static __always_inline int egress_judge(struct __sk_buff *skb)
 SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
-    return ward_traffic_skb(skb, egress_judge(skb), true);
+    int v = egress_judge(skb);
+    if (v == EGRESS_PASS && (v = ward_limit_skb(skb, true)) != LIMIT_PASS && v != LIMIT_PASS_CN)
+        return v; /* dropped by the program's rate or quota: not counted as passed */
+    return ward_traffic_skb(skb, v, true);
 }
 
 static __always_inline int ingress_note(struct __sk_buff *skb)
@@ -574,7 +583,10 @@ static __always_inline int ingress_note(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int ward_ingress(struct __sk_buff *skb)
 {
-    return ward_traffic_skb(skb, ingress_note(skb), false);
+    int v = ingress_note(skb);
+    if (v && (v = ward_limit_skb(skb, false)) != LIMIT_PASS)
+        return v;
+    return ward_traffic_skb(skb, v, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -18,6 +18,9 @@
  *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
  *   ward_handed    LRU    ward_hokey -> ward_hoval   a handed socket's sender, answered
  *   ward_held      RINGBUF       ward_held: a handed socket's datagram, to be asked about
+ *   ward_traffic   LRU_HASH      socket cookie -> ward_traffic (ward_traffic.h)
+ *   ward_limits    HASH   executable -> ward_limit: rate limits and quotas (ward_limits.h)
+ *   ward_limits_n  ARRAY  [0] -> how many entries ward_limits holds
  *   ward_shimmed   LRU    socket cookie -> ward_shimmark   wardd's verdict on the shim's question
  */
 #ifndef WARD_KERNEL_BPF_H
@@ -29,10 +32,12 @@
 
 /* Verdict values in ward_vval.verdict. */
 enum ward_kv {
-    WARD_KV_NONE = 0,  /* no entry */
-    WARD_KV_ALLOW = 1, /* pass in the kernel */
-    WARD_KV_DENY = 2,  /* EPERM at once */
-    WARD_KV_ASK = 3,   /* mark the socket: nft queues its first packet */
+    WARD_KV_NONE = 0,   /* no entry */
+    WARD_KV_ALLOW = 1,  /* pass in the kernel */
+    WARD_KV_DENY = 2,   /* EPERM at once */
+    WARD_KV_ASK = 3,    /* mark the socket: nft queues its first packet */
+    WARD_KV_STREAM = 4, /* a queue verdict only: accept, and send the flow's
+                         * packets to the stream queue (kernel/backend.h) */
 };
 
 /* Directions in ward_vkey.dir (match enum ward_direction). */

@@ -58,6 +58,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_SUBLAYER_ADD] = "sublayer.add",
     [WARD_MSG_SUBLAYER_DELETE] = "sublayer.delete",
     [WARD_MSG_SUBLAYER_LIST] = "sublayer.list",
+    [WARD_MSG_LIMITS_LIST] = "limits.list",
+    [WARD_MSG_LIMITS_REPLY] = "limits.reply",
     [WARD_MSG_TXN_BEGIN] = "txn.begin",
     [WARD_MSG_TXN_COMMIT] = "txn.commit",
     [WARD_MSG_TXN_ABORT] = "txn.abort",
@@ -137,7 +139,7 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST ||
+    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST || t == WARD_MSG_LIMITS_LIST ||
            (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT);
 }
 
