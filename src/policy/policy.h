@@ -54,6 +54,10 @@ typedef struct ward_policy_extras {
     bool dnsfilter_zero;               /* the dnsfilter callout answers 0.0.0.0, not NXDOMAIN */
     size_t n_dnsfilter_lists;          /* its blocklists (absolute paths) */
     char dnsfilter_lists[WARD_POLICY_MAX_DNSFILTER_LISTS][256];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);

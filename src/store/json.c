@@ -170,6 +170,14 @@ char *ward_json_export(const ward_policy *p)
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
     json_object_object_add(js, "dnsfilter-lists", dl);
+    if (x->policy_bundle[0]) {
+        json_object_object_add(js, "policy-bundle", jstr(x->policy_bundle));
+        json_object_object_add(js, "policy-bundle-every", json_object_new_int64(x->bundle_every));
+    }
+    if (x->syslog[0])
+        json_object_object_add(js, "syslog", jstr(x->syslog));
+    if (x->syslog_ca[0])
+        json_object_object_add(js, "syslog-ca", jstr(x->syslog_ca));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -591,6 +599,18 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
             put(&o, "set dnsfilter-list "), put_value(&o, path ? path : "", true), put(&o, "\n");
+        }
+        if ((v = get_str(s, "policy-bundle"))) {
+            put(&o, "set policy-bundle "), put_value(&o, v, true);
+            if (get_int(s, "policy-bundle-every", &n))
+                put(&o, " every %llds", (long long)n);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "syslog"))) {
+            put(&o, "set syslog "), put_value(&o, v, true);
+            if ((v = get_str(s, "syslog-ca")))
+                put(&o, " ca "), put_value(&o, v, true);
+            put(&o, "\n");
         }
         json_object *ld;
         if (json_object_object_get_ex(s, "layer-defaults", &ld) &&
