@@ -374,6 +374,7 @@ static void teardown(struct wardd *d)
                   (unsigned long long)ls.errors);
     }
     wardd_journal_close();
+    wardd_syslog_close();
     wardd_mark_close(d);
     wardd_programmed_free(d);
     wardd_boot_free(d);

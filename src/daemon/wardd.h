@@ -325,6 +325,11 @@ void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
 /* fleet.c: `set policy-bundle`, polled by `ward bundle apply --poll`. */
 void wardd_fleet_tick(struct wardd *d, int64_t now_ms);
 void wardd_fleet_close(struct wardd *d);
+/* rsyslog.c: `set syslog`, RFC 5424 over TCP or TLS; configure starts,
+ * changes or stops it (url ""), after each policy load. */
+void wardd_syslog_configure(const char *url, const char *ca);
+void wardd_syslog_event(const ward_event *ev);
+void wardd_syslog_close(void);
 void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLite */
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
