@@ -88,6 +88,10 @@ typedef struct ward_policy_extras {
     uint8_t accounting_period; /* enum ward_quota_period */
     size_t n_limits;
     ward_app_limit limits[WARD_POLICY_MAX_LIMITS];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */
