@@ -46,6 +46,7 @@ static const char *const set_words[] = {"mode",
                                         "dnsfilter-list",
                                         "dnsfilter-answer",
                                         "stream-bound",
+                                        "urlfilter",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
