@@ -114,8 +114,10 @@ static void flow_drop(ward_stream *s, struct flow *f, bool end, enum ward_stream
 int ward_stream_watch(ward_stream *s, uint64_t id, void *user, int64_t now_ms)
 {
     struct flow **p = slot(s, id);
-    if (*p)
+    if (*p && !(*p)->blocked)
         return -1;
+    if (*p)
+        flow_drop(s, *p, false, WARD_SE_CLOSED); /* a blocked flow's 5-tuple, used again */
     struct flow *f = calloc(1, sizeof(*f));
     if (!f)
         return -1;
@@ -345,7 +347,8 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
     if (len) {
         uint64_t off = offset_of(d, seq);
         if (!put(d, off, g->data, len)) {
-            hold(s, f, g->pkt, now_ms);
+            if (!hold(s, f, g->pkt, now_ms))
+                s->ops.verdict(s->ctx, g->pkt, WARD_SP_REJECT);
             decide(s, f, false, WARD_SE_BLOCK); /* out of memory: fail closed */
             return true;
         }
@@ -367,7 +370,7 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
         return true;
     }
     if (!hold(s, f, g->pkt, now_ms)) {
-        s->ops.verdict(s->ctx, g->pkt, WARD_SP_RESET);
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_REJECT); /* out of memory: fail closed */
         decide(s, f, false, WARD_SE_BLOCK);
         return true;
     }

@@ -98,7 +98,8 @@ void ward_stream_free(ward_stream *s);
 void ward_stream_set_bound(ward_stream *s, const ward_stream_bound *b);
 
 /* From now on the flow's segments go to the callout. 0, or -1 out of
- * memory or when the flow is watched already. */
+ * memory or when the flow is watched already (a blocked flow's 5-tuple
+ * may be watched again: the old flow is forgotten). */
 int ward_stream_watch(ward_stream *s, uint64_t flow, void *user, int64_t now_ms);
 /* A segment of a flow; false when the flow is not watched (the caller
  * passes the packet: WARD_SP_PASS). */

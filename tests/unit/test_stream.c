@@ -162,6 +162,14 @@ static void out_of_order_and_retransmit(void **state)
     assert_int_equal(r.pkt[9], WARD_SP_DROP);
     assert_false(seg(s, 10, 0, 12, 0x10, NULL, 8)); /* gone with the reset */
     assert_int_equal(r.ends, 1);                    /* ended once */
+    /* A blocked flow's 5-tuple used again before its reset: watched anew. */
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 10), 0);
+    assert_true(seg(s, 11, 0, 1, 0x10, NULL, 11));
+    assert_true(seg(s, 12, 0, 1, 0x18, "x", 11));
+    assert_int_equal(r.pkt[12], WARD_SP_RESET);
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 12), 0);
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 12), -1);
+    assert_int_equal(r.ends, 2);
     ward_stream_free(s);
 }
 
