@@ -6,7 +6,7 @@
 # the filter's name), need more data across two segments (held, then seen
 # as one piece), and need more data for ever: the bound's outcome, fail
 # closed (the default) and fail open, in bytes and in time. Each flow the
-# callout saw is deleted (flow_delete) when it is decided.
+# callout saw is deleted (flow_delete) when it is decided. IPv4 and IPv6.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -39,8 +39,10 @@ CONF
 policy "set stream-bound 64KB 1s fail-closed"
 wk_bg www nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP_B \
     --directory "$WK_TMP/www"
+wk_bg www6 nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP6_B \
+    --directory "$WK_TMP/www"
 for _ in $(seq 50); do
-    wk_in_b ss -ltn | grep -q ":8081 " && break
+    [ "$(wk_in_b ss -ltn | grep -c ":8081 ")" = 2 ] && break
     sleep 0.1
 done
 start_wardd wardd --callout-dir "$DIR" || { wk_notok "wardd starts"; exit 1; }
@@ -70,6 +72,11 @@ wk_check "... the block is logged with the filter's name" \
     bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
         grep -q '\"filter\":\"inspect\"'"
 out=$(split)
+wk_check "IPv6: permit" [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
+wk_check "IPv6: block (the reset made from an IPv6 packet)" \
+    [ "$(get -g "http://[$IP6_B]:8081/deny")" = 000 ]
+wk_check "IPv6: ... and the next connection passes" \
+    [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
 wk_check "need more data: a request in two segments is held, then seen whole and permitted" \
     [ "$out" = "HTTP/1.0 404 File not found" ]
 
