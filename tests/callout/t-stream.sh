@@ -64,10 +64,13 @@ print(s.recv(200).split(b"\r\n")[0].decode())
 ' $IP_B 2>&1
 }
 deletes() { grep -c "streamer: flow_delete" "$WK_TMP/wardd.log"; }
+# Connections the servers on B still hold open.
+open_at_b() { wk_in_b ss -Htn state established '( sport = :8081 )' | wc -l; }
 
 wk_check "permit: the request reaches the server and is answered" \
     [ "$(get http://$IP_B:8081/allow)" = 200 ]
 wk_check "block: the connection is reset, no answer" [ "$(get http://$IP_B:8081/deny)" = 000 ]
+wk_check "... the server's end is reset too: no connection left open there" [ "$(open_at_b)" = 0 ]
 wk_check "... the block is logged with the filter's name" \
     bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
         grep -q '\"filter\":\"inspect\"'"
@@ -75,6 +78,8 @@ out=$(split)
 wk_check "IPv6: permit" [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
 wk_check "IPv6: block (the reset made from an IPv6 packet)" \
     [ "$(get -g "http://[$IP6_B]:8081/deny")" = 000 ]
+wk_check "IPv6: ... the server's end is reset too: no connection left open there" \
+    [ "$(open_at_b)" = 0 ]
 wk_check "IPv6: ... and the next connection passes" \
     [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
 wk_check "need more data: a request in two segments is held, then seen whole and permitted" \
