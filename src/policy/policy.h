@@ -33,6 +33,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
+#define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
 #define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
@@ -92,6 +93,13 @@ typedef struct ward_policy_extras {
     uint32_t bundle_every;   /* ... every this many seconds */
     char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
     char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
+    /* The urlfilter callout's rules (set urlfilter), in order. */
+    size_t n_urlfilter;
+    struct ward_policy_url {
+        bool deny;
+        char app[256];     /* "": every program */
+        char pattern[256]; /* HOST[/PATH], the host in lower case */
+    } urlfilter[WARD_POLICY_MAX_URLFILTER];
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */

@@ -17,4 +17,5 @@ test_ring_USES        := engine ring
 test_service_USES     := engine service
 test_shimwire_USES    := proto
 test_stream_USES      := stream
+test_urlfilter_USES   := callout engine
 test_stats_proto_USES := engine proto
