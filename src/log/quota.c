@@ -3,6 +3,7 @@
  * few seconds by wardd and read when a quota is put in force.
  */
 #include "log/quota.h"
+#include "log/db.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -26,11 +27,7 @@ ward_quota_db *ward_quota_db_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
-    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK ||
-        (sqlite3_busy_timeout(q->db, 2000),
-         sqlite3_exec(q->db, "PRAGMA journal_mode = WAL;" QUOTA_SCHEMA, NULL, NULL, NULL)) !=
-            SQLITE_OK ||
+    if (log_db_open(path, QUOTA_SCHEMA, &q->db) != SQLITE_OK ||
         sqlite3_prepare_v2(q->db, QUOTA_PUT, -1, &q->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(q->db, QUOTA_GET, -1, &q->get, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, q->db ? sqlite3_errmsg(q->db) : "out of memory");
