@@ -11,9 +11,10 @@
 
 #define QUOTA_SCHEMA                                                                               \
     "CREATE TABLE IF NOT EXISTS quota (program TEXT PRIMARY KEY, period INTEGER NOT NULL,"         \
-    " start INTEGER NOT NULL, used INTEGER NOT NULL);"
-#define QUOTA_PUT "INSERT OR REPLACE INTO quota (program, period, start, used) VALUES (?,?,?,?)"
-#define QUOTA_GET "SELECT used FROM quota WHERE program = ? AND period = ? AND start = ?"
+    " start INTEGER NOT NULL, used INTEGER NOT NULL, kused INTEGER NOT NULL);"
+#define QUOTA_PUT                                                                                  \
+    "INSERT OR REPLACE INTO quota (program, period, start, used, kused) VALUES (?,?,?,?,?)"
+#define QUOTA_GET "SELECT used, kused FROM quota WHERE program = ? AND period = ? AND start = ?"
 
 struct ward_quota_db {
     sqlite3 *db;
@@ -47,18 +48,20 @@ void ward_quota_db_close(ward_quota_db *q)
     free(q);
 }
 
-uint64_t ward_quota_db_used(ward_quota_db *q, const char *program, int period, int64_t start)
+void ward_quota_db_get(ward_quota_db *q, const char *program, int period, int64_t start,
+                       uint64_t *used, uint64_t *kused)
 {
     sqlite3_stmt *st = q->get;
-    uint64_t used = 0;
+    *used = *kused = 0;
     sqlite3_bind_text(st, 1, program, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, period);
     sqlite3_bind_int64(st, 3, start);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        used = (uint64_t)sqlite3_column_int64(st, 0);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *used = (uint64_t)sqlite3_column_int64(st, 0);
+        *kused = (uint64_t)sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return used;
 }
 
 int ward_quota_db_put(ward_quota_db *q, const ward_quota_use *u, size_t n)
@@ -74,6 +77,7 @@ int ward_quota_db_put(ward_quota_db *q, const ward_quota_use *u, size_t n)
         sqlite3_bind_int(st, 2, u[i].period);
         sqlite3_bind_int64(st, 3, u[i].start);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)u[i].used);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)u[i].kused);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = -1;
         sqlite3_reset(st);
