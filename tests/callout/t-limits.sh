@@ -6,7 +6,11 @@
 # off once it has moved 2MB: its new connections fail with EPERM, an alert
 # is logged and reaches the event stream, `ward stats --limits` shows the
 # quota used up, and a restart of wardd keeps the count (SQLite). Under
-# `then alert` the traffic goes on and only the alert is raised.
+# `then alert` the traffic goes on and only the alert is raised; what the
+# kernel counts while wardd is killed is added when it is back. The
+# accounting callout blocks new connections of a program that has moved
+# more than `set accounting-limit` in the period, counted from the traffic
+# totals (also those of wardd's earlier runs), and not of one below it.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 IPERF=$(command -v iperf3) || wk_skip_all "no iperf3"
