@@ -31,7 +31,7 @@ int wardd_callouts_open(struct wardd *d)
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
         ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
-        ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0)
+        ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0 ||
         ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
     const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
