@@ -57,6 +57,7 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
 }
 
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
@@ -161,6 +162,8 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
         r->app.cmdline = p->cmdline;
+        r->app.ancestors = (const char *const *)p->ancestors;
+        r->app.n_ancestors = p->n_ancestors;
         r->has_user = true;
         r->uid = q->uid;
         r->gid = p->gid;
@@ -338,6 +341,8 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         r.app.exe = p->id;
         r.app.pid = p->pid;
         r.app.start_time = p->start_time;
+        r.app.ancestors = (const char *const *)p->ancestors;
+        r.app.n_ancestors = p->n_ancestors;
         r.has_user = true;
         r.uid = a->uid;
         r.gid = p->gid;

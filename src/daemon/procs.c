@@ -127,8 +127,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
         break;
     case WARD_PROC_EXIT:
         if (proctab_exit(d->procs, ev->pid, &gone)) {
-            free(gone.exe);
-            free(gone.cmdline);
+            proctab_proc_free(&gone);
         }
         /* The event names the process itself: known to the table or not. */
         wardd_process_gone(d, ev->pid, ev->start_time);

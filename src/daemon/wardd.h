@@ -135,7 +135,7 @@ struct wardd {
 
 /* Appended to the path a process claims when the file there is not the
  * one it runs: the rules never name it, the prompt and the log show it. */
-#define WARDD_UNVERIFIED_MARK "(not the file at this path)"
+#define WARDD_UNVERIFIED_MARK PROCTAB_UNVERIFIED_MARK
 
 /* logging.c: messages (stderr; priority prefixes for the journal) and the
  * monotonic clock. */

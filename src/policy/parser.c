@@ -45,10 +45,11 @@ static const char *const filter_words[] = {
     "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
     "any",      NULL};
 static const char *const rule_words[] = {
-    "in",       "out",   "proto",      "tcp",           "udp",     "icmp",     "icmp6", "any",
-    "port",     "to",    "from",       "domain",        "user",    "provider", "daily", "weekdays",
-    "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",
-    "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
+    "in",       "out",      "proto", "tcp",        "udp",           "icmp",    "icmp6",    "any",
+    "port",     "to",       "from",  "domain",     "user",          "parent",  "provider", "daily",
+    "weekdays", "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",
+    "sun",      "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",
+    NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
                                           "packet-in",   "dns",       "connect", "accept",
@@ -1578,7 +1579,8 @@ static bool stmt_filter(struct ps *ps)
 
 /* ---- app ------------------------------------------------------------------------------- */
 
-static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
+/* parents: the block's `parent` list, every rule's unless it names its own. */
+static bool app_rule(struct ps *ps, uint64_t app_id, const char *path, const struct vals *parents)
 {
     struct load *ld = ps->ld;
     const struct token *rt = adv(ps);
@@ -1586,8 +1588,9 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
                        .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
-         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false;
-    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0};
+         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false,
+         seen_parent = false;
+    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0}, own = {0};
     const struct token *dest_tok = NULL;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
@@ -1651,6 +1654,15 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                 return err(ps, tok(ps), "app rules have no negation ('!')");
             if (!parse_list(ps, &users, num_elem, "uid"))
                 return false;
+        } else if (is_word(t, "parent")) {
+            ONCE(seen_parent, t);
+            adv(ps);
+            if (tok(ps)->type == T_BANG)
+                return err(ps, tok(ps), "app rules have no negation ('!')");
+            if (parents->ns)
+                return err(ps, t, "the block of app '%s' names the parent already", path);
+            if (!parse_list(ps, &own, path_elem, "parent program path"))
+                return false;
         } else if (is_word(t, "provider")) {
             ONCE(seen_prov, t);
             adv(ps);
@@ -1684,6 +1696,12 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     vals_sort(&dest);
     vals_sort(&domains);
     vals_sort(&users);
+    if (seen_parent)
+        vals_sort(&own);
+    else
+        own = *parents;
+    r.parents = own.s;
+    r.n_parents = own.ns;
     r.ports = ports.r;
     r.n_ports = ports.nr;
     r.zones = dest.s;
@@ -1729,6 +1747,15 @@ static bool stmt_app(struct ps *ps)
             return false;
         pin = v.h[0];
         pinned = true;
+    }
+    struct vals parents = {0};
+    if (is_word(tok(ps), "parent") && !at_end(ps)) {
+        adv(ps);
+        if (tok(ps)->type == T_BANG)
+            return err(ps, tok(ps), "app blocks have no negation ('!')");
+        if (!parse_list(ps, &parents, path_elem, "parent program path"))
+            return false;
+        vals_sort(&parents);
     }
     int fallback = -1;
     const struct token *fb_tok = NULL;
@@ -1800,7 +1827,7 @@ static bool stmt_app(struct ps *ps)
             return true;
         }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
-            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text) : (adv(ps), false)) {
+            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text, &parents) : (adv(ps), false)) {
                 recover(ps, true);
                 continue;
             }
@@ -1987,7 +2014,8 @@ bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
         return false;
     }
     ld->last_rule = -1;
-    if (!app_rule(&ps, app_id, path) || ps.failed)
+    static const struct vals none;
+    if (!app_rule(&ps, app_id, path, &none) || ps.failed)
         return false;
     if (tok(&ps)->type != T_EOF) {
         /* One rule a request: what follows would be lost. */

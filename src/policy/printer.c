@@ -329,6 +329,11 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
         sb_puts(b, " user ");
         put_list(b, &c);
     }
+    if (r->n_parents) {
+        ward_cond c = {.field = WARD_F_APP_PATH, .n = r->n_parents, .v.str = r->parents};
+        sb_puts(b, " parent ");
+        put_list(b, &c);
+    }
     if (r->n_times) {
         ward_cond c = {.field = WARD_F_TIME, .n = r->n_times, .v.time = r->times};
         sb_putc(b, ' ');
@@ -337,7 +342,7 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
     if (provider && strcmp(provider, "admin") != 0)
         sb_printf(b, " provider %s", provider);
     if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_users &&
-        !r->n_times)
+        !r->n_parents && !r->n_times)
         sb_puts(b, " any"); /* "deny out any" reads better than a bare "deny out" */
     ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
     if (*v)

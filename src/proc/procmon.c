@@ -94,8 +94,7 @@ int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void
                     if (proctab_exit(t, (uint32_t)ev->event_data.exit.process_tgid, &gone)) {
                         if (on_exit)
                             on_exit(&gone, ctx);
-                        free(gone.exe);
-                        free(gone.cmdline);
+                        proctab_proc_free(&gone);
                     }
                 }
                 break;

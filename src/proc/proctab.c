@@ -67,11 +67,26 @@ proctab *proctab_new(const char *proc_root)
     return t;
 }
 
+static void free_ancestors(ward_proc *p)
+{
+    for (size_t i = 0; i < p->n_ancestors; i++)
+        free(p->ancestors[i]);
+    free(p->ancestors);
+    p->ancestors = NULL;
+    p->n_ancestors = 0;
+}
+
 static void proc_clear(ward_proc *p)
 {
     free(p->exe);
     free(p->cmdline);
+    free_ancestors(p);
     memset(p, 0, sizeof(*p));
+}
+
+void proctab_proc_free(ward_proc *p)
+{
+    proc_clear(p);
 }
 
 static void seen_clear(proctab *t)
@@ -237,8 +252,77 @@ static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
     }
 }
 
+/* The start time /proc reports for pid now, or 0 if it is gone. */
+static uint64_t current_start(const proctab *t, uint32_t pid)
+{
+    char path[PATH_MAX], buf[1024];
+    uint32_t ppid;
+    uint64_t start;
+    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid, &start) < 0)
+        return 0;
+    return start;
+}
+
+/* An ancestor's name in the chain: its path when that is the file it runs
+ * (as for the process itself: a path is only a claim), else a label no
+ * rule names. NULL when out of memory. */
+static char *ancestor_name(proctab *t, const ward_proc *a)
+{
+    if (proctab_verify(t, a))
+        return strdup(a->exe);
+    char *s;
+    return asprintf(&s, "%s " PROCTAB_UNVERIFIED_MARK, a->exe) < 0 ? NULL : s;
+}
+
+/* The process's ancestors, nearest first. A process that only exec'd keeps
+ * the chain it had (start time unchanged); a new one takes its parent's
+ * program and the parent's chain, from the table while the parent is known
+ * there, else walks /proc. What is read in the walk is not stored: the
+ * chain is what matters, and the walk stops at init or the limit. */
+static void find_ancestors(proctab *t, ward_proc *p)
+{
+    ward_proc *old = (ward_proc *)proctab_peek(t, p->pid);
+    if (old && old->start_time == p->start_time && old->ancestors) {
+        p->ancestors = old->ancestors;
+        p->n_ancestors = old->n_ancestors;
+        old->ancestors = NULL;
+        old->n_ancestors = 0;
+        return;
+    }
+    if (!(p->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *))))
+        return;
+    uint32_t ppid = p->ppid;
+    while (ppid && p->n_ancestors < WARD_MAX_ANCESTORS) {
+        const ward_proc *known = proctab_peek(t, ppid);
+        /* The table may not have heard of the parent's exit yet: its pid
+         * may run another process now. */
+        if (known && known->start_time == current_start(t, ppid)) {
+            char *name = ancestor_name(t, known);
+            if (!name)
+                return;
+            p->ancestors[p->n_ancestors++] = name;
+            for (size_t i = 0; i < known->n_ancestors && p->n_ancestors < WARD_MAX_ANCESTORS; i++)
+                if ((name = strdup(known->ancestors[i])))
+                    p->ancestors[p->n_ancestors++] = name;
+            return;
+        }
+        ward_proc a;
+        if (read_proc(t, ppid, &a) < 0)
+            return; /* a kernel thread (kthreadd's children) or gone */
+        char *name = ancestor_name(t, &a);
+        if (name)
+            p->ancestors[p->n_ancestors++] = name;
+        ppid = a.ppid;
+        proc_clear(&a);
+        if (!name)
+            return;
+    }
+}
+
 static const ward_proc *store(proctab *t, ward_proc *p)
 {
+    find_ancestors(t, p);
     remove_pid(t, p->pid, NULL);
     struct entry *e = malloc(sizeof(*e));
     if (!e) {
@@ -270,18 +354,6 @@ int proctab_scan(proctab *t)
     }
     closedir(d);
     return (int)t->n;
-}
-
-/* The start time /proc reports for pid now, or 0 if it is gone. */
-static uint64_t current_start(const proctab *t, uint32_t pid)
-{
-    char path[PATH_MAX], buf[1024];
-    uint32_t ppid;
-    uint64_t start;
-    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
-    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid, &start) < 0)
-        return 0;
-    return start;
 }
 
 void proctab_set_events(proctab *t, bool live)

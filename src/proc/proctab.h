@@ -31,7 +31,18 @@ typedef struct ward_proc {
     int64_t mtime_ns;
     int64_t ctime_ns; /* when read: a reused inode number has another ctime */
     char *cmdline;    /* arguments joined by spaces (NULL for kernel threads) */
+    /* The programs of its ancestors when it was first seen, nearest first
+     * (at most WARD_MAX_ANCESTORS): kept across its execs, and past its
+     * parent's exit (an orphan's parent is then init, not who started it). */
+    char **ancestors;
+    size_t n_ancestors;
 } ward_proc;
+
+/* What an ancestor's path becomes when it is not the file the process runs. */
+#define PROCTAB_UNVERIFIED_MARK "(not the file at this path)"
+
+/* Frees what a departed process (proctab_exit's *gone) owns. */
+void proctab_proc_free(ward_proc *p);
 
 typedef struct proctab proctab;
 

@@ -200,6 +200,7 @@ static void rule_free(ward_proto_rule *r)
     free(r->remotes);
     free_strv(r->domains, r->n_domains);
     free_strv(r->zones, r->n_zones);
+    free_strv(r->parents, r->n_parents);
     free(r->times);
     free(r->provider);
     free(r->origin);
@@ -393,6 +394,8 @@ static json_object *enc_ip(const ward_ip *ip)
     return json_object_new_string(b);
 }
 
+static json_object *enc_strv(char *const *v, size_t n);
+
 static json_object *enc_event(struct enc *e, const ward_event *ev)
 {
     json_object *o = json_object_new_object();
@@ -407,6 +410,12 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "uid", ev->uid);
     put_str(e, o, "exe", ev->exe);
     put_str(e, o, "cmdline", ev->cmdline);
+    if (ev->parents[0]) {
+        char buf[WARD_EVENT_PARENTS_MAX];
+        const char *v[WARD_MAX_ANCESTORS];
+        size_t n = ward_event_parents(ev, buf, v, WARD_MAX_ANCESTORS);
+        put(e, o, "parents", enc_strv((char **)v, n));
+    }
     put_i64(e, o, "proto", ev->proto);
     put_name(e, o, "direction", ev->direction <= WARD_DIR_IN ? dir_names[ev->direction] : NULL);
     put(e, o, "local", enc_ip(&ev->local));
@@ -529,6 +538,8 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
     put(e, o, "zones", enc_strv(r->zones, r->n_zones));
     if (r->n_users)
         put(e, o, "users", enc_ranges(r->users, r->n_users));
+    if (r->n_parents)
+        put(e, o, "parents", enc_strv(r->parents, r->n_parents));
     json_object *times = json_object_new_array();
     for (size_t i = 0; times && i < r->n_times; i++) {
         json_object *t = json_object_new_object();
@@ -1017,7 +1028,22 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 static const char *const event_keys[] = {
     "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
     "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
-    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   NULL};
+    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "parents", NULL};
+
+/* "parents": the ancestor chain, an array of paths nearest first. */
+static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
+{
+    json_object *a;
+    size_t n;
+    const char *v[WARD_MAX_ANCESTORS];
+    if (!get_array(d, o, "parents", false, WARD_MAX_ANCESTORS, &a, &n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!str_value(d, json_object_array_get_idx(a, i), "parents", WARD_EVENT_EXE_MAX, &v[i]))
+            return false;
+    ward_event_set_parents(ev, v, n);
+    return true;
+}
 
 static bool dec_event(struct dec *d, json_object *o, const char *what, ward_event *ev)
 {
@@ -1045,7 +1071,8 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_u64(d, o, "filter_id", false, &ev->filter_id) ||
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
-        !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq))
+        !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
+        !dec_parents(d, o, ev))
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
@@ -1118,8 +1145,8 @@ static bool dec_ranges(struct dec *d, json_object *o, const char *key, int64_t m
 }
 
 static const char *const rule_keys[] = {
-    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains",
-    "zones", "users",   "times",  "provider",  "lifetime", "origin", "text",   NULL};
+    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains", "zones",
+    "users", "parents", "times",  "provider",  "lifetime", "origin", "text",   NULL};
 static const char *const life_keys[] = {"kind", "expires", "pid", "start_time", "session", NULL};
 static const char *const time_keys[] = {"days", "start", "end", NULL};
 
@@ -1206,7 +1233,8 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
             return fail(d, WARD_PE_BAD_FIELD, "\"remote\": not an address or prefix");
     }
     if (!dec_strv(d, o, "domains", &r->domains, &r->n_domains) ||
-        !dec_strv(d, o, "zones", &r->zones, &r->n_zones))
+        !dec_strv(d, o, "zones", &r->zones, &r->n_zones) ||
+        !dec_strv(d, o, "parents", &r->parents, &r->n_parents))
         return false;
     if (!get_array(d, o, "times", false, WARD_PROTO_MAX_LIST, &a, &n))
         return false;

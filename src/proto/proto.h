@@ -157,6 +157,8 @@ typedef struct ward_proto_rule {
     size_t n_zones;
     ward_range *users; /* the process's uid */
     size_t n_users;
+    char **parents; /* programs one of the process's ancestors runs */
+    size_t n_parents;
     ward_time_window *times;
     size_t n_times;
     char *provider; /* NULL: "admin" */

@@ -125,6 +125,7 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     json_object_object_add(j, "addresses", a);
     json_object_object_add(j, "domains", str_array(r->domains, r->n_domains));
     json_object_object_add(j, "users", range_array(r->users, r->n_users));
+    json_object_object_add(j, "parents", str_array(r->parents, r->n_parents));
     a = json_object_new_array();
     for (size_t i = 0; i < r->n_times; i++) {
         ward_policy_fmt_time(&r->times[i], v, sizeof(v));
@@ -521,6 +522,10 @@ static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
     if ((a = get_arr(r, "users")) && json_object_array_length(a)) {
         put(o, " user ");
         put_list(o, a, false, false);
+    }
+    if ((a = get_arr(r, "parents")) && json_object_array_length(a)) {
+        put(o, " parent ");
+        put_list(o, a, true, false);
     }
     if ((a = get_arr(r, "times")) && json_object_array_length(a)) {
         put(o, " ");
