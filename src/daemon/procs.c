@@ -123,7 +123,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
         proctab_exec(d->procs, ev->pid);
         break;
     case WARD_PROC_FORK:
-        proctab_fork(d->procs, ev->ppid, ev->pid);
+        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time);
         break;
     case WARD_PROC_EXIT:
         if (proctab_exit(d->procs, ev->pid, &gone)) {

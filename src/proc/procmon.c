@@ -83,7 +83,7 @@ int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void
                 /* Threads share their process's program: only new processes. */
                 if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
                     proctab_fork(t, (uint32_t)ev->event_data.fork.parent_tgid,
-                                 (uint32_t)ev->event_data.fork.child_tgid);
+                                 (uint32_t)ev->event_data.fork.child_tgid, 0);
                 break;
             case PROC_EVENT_EXEC:
                 proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid);

@@ -320,9 +320,9 @@ static void find_ancestors(proctab *t, ward_proc *p)
     }
 }
 
-static const ward_proc *store(proctab *t, ward_proc *p)
+/* p replaces whatever the table holds for its pid; the table owns it. */
+static const ward_proc *insert(proctab *t, ward_proc *p)
 {
-    find_ancestors(t, p);
     remove_pid(t, p->pid, NULL);
     struct entry *e = malloc(sizeof(*e));
     if (!e) {
@@ -335,6 +335,12 @@ static const ward_proc *store(proctab *t, ward_proc *p)
     *head = e;
     t->n++;
     return &e->p;
+}
+
+static const ward_proc *store(proctab *t, ward_proc *p)
+{
+    find_ancestors(t, p);
+    return insert(t, p);
 }
 
 int proctab_scan(proctab *t)
@@ -395,11 +401,46 @@ void proctab_exec(proctab *t, uint32_t pid)
     reread(t, pid);
 }
 
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child)
+/* The child as a copy of its parent: the same program, ids and command
+ * line until it execs; its chain is the parent's program and chain. */
+static int copy_parent(proctab *t, const ward_proc *parent, uint32_t child, uint64_t start,
+                       ward_proc *c)
 {
-    (void)parent;
-    /* The child runs the parent's program until it execs; read it as it is. */
-    reread(t, child);
+    *c = *parent;
+    c->pid = child;
+    c->ppid = parent->pid;
+    c->start_time = start;
+    c->exe = strdup(parent->exe);
+    c->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
+    c->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *));
+    c->n_ancestors = 0;
+    if (!c->exe || (parent->cmdline && !c->cmdline) || !c->ancestors ||
+        !(c->ancestors[c->n_ancestors++] = ancestor_name(t, parent))) {
+        proc_clear(c);
+        return -1;
+    }
+    for (size_t i = 0; i < parent->n_ancestors && c->n_ancestors < WARD_MAX_ANCESTORS; i++) {
+        if (!(c->ancestors[c->n_ancestors] = strdup(parent->ancestors[i]))) {
+            proc_clear(c);
+            return -1;
+        }
+        c->n_ancestors++;
+    }
+    return 0;
+}
+
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time)
+{
+    /* The child runs the parent's program until it execs. When the event
+     * says when it started, and the table knows the parent, nothing need
+     * be read: most children exec at once, and that exec is read. */
+    const ward_proc *p = proctab_peek(t, parent);
+    ward_proc c;
+    if (start_time && p && p->start_time <= start_time &&
+        copy_parent(t, p, child, start_time, &c) == 0)
+        insert(t, &c);
+    else
+        reread(t, child);
 }
 
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)

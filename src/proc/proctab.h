@@ -69,7 +69,8 @@ const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 /* Events. proctab_exit returns the departed process's (pid, start time) in
  * *gone (so lifetimes "until the program exits" can end) and true if known. */
 void proctab_exec(proctab *t, uint32_t pid);
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child);
+/* start_time: the child's, when the event tells it (0: read from /proc). */
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
 
 /* How many exec and exit events were applied. */
