@@ -80,6 +80,8 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         .kernel_lost = wardd_kevents_lost(d),
         .folded = d->folded,
     };
+    snprintf(r.u.status.tamper_watch, sizeof(r.u.status.tamper_watch), "%s",
+             d->tamper_watch ? d->tamper_watch : "none");
     snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
              wardd_procs_source_name(d));
     proctab_events(d->procs, &r.u.status.proc_execs, &r.u.status.proc_exits);

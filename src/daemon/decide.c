@@ -272,6 +272,12 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
+    /* A process tampered with, under `set on-tamper suspend`: what its
+     * rules allow is asked again. */
+    if (dec.verdict == WARD_V_PERMIT && p && wardd_tamper_is_suspended(d, p->pid, p->start_time)) {
+        dec.verdict = WARD_V_DEFER;
+        dec.reason = WARD_R_APP_UNKNOWN;
+    }
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
     /* A callout wanting more of the stream: the payload is not fed to
      * callouts yet, so the bound is reached at once and the policy's
@@ -482,6 +488,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
     ward_sha256 digest;
     if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
         return WARD_PE_FAILED;
+    wardd_tamper_answered(d, p->pid, p->start_time);
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)

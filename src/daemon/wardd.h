@@ -45,6 +45,8 @@ struct wardd_options {
     /* No packet socket tracepoint: it puts every system call of the host on
      * the slow path (docs/KERNEL.md, "Packet sockets"). */
     bool no_packet_log;
+    /* The dynamic loader's preload list (tests name a file of their own). */
+    const char *preload_file;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -88,6 +90,26 @@ struct wardd {
     } * watches;
     size_t n_watches, cap_watches;
     int pidfd_epfd; /* the pidfds, itself in the main epoll */
+    /* tamper.c: the injection watch, and the processes whose allow rules
+     * an alert suspended (set on-tamper suspend). */
+    struct ward_tamper *tamper;
+    int tamper_fd;
+    const char *tamper_watch; /* "bpf-lsm", "tracepoint" or "none" */
+    struct wardd_suspended {
+        uint32_t pid;
+        uint64_t start_time;
+        char program[PATH_MAX];
+    } * suspended;
+    size_t n_suspended, cap_suspended;
+#define WARDD_TAMPER_RECENT 32
+    struct wardd_tamper_seen {
+        uint32_t actor, target;
+        const char *kind;
+        int64_t at_ms;
+    } tamper_seen[WARDD_TAMPER_RECENT];
+    size_t tamper_next;
+    bool preload_known;
+    int64_t preload_ctime_ns;
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -232,6 +254,21 @@ const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
  * are attributed, so the table is never behind them). */
 void wardd_procs_drain(struct wardd *d);
+
+/* tamper.c: injection alerts (docs/MONITOR.md). */
+int wardd_tamper_open(struct wardd *d);
+void wardd_tamper_close(struct wardd *d);
+void wardd_tamper_drain(struct wardd *d);
+/* A process exec'd: LD_PRELOAD and /etc/ld.so.preload, for programs with
+ * network rights. */
+void wardd_tamper_exec(struct wardd *d, uint32_t pid);
+bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t start_time);
+/* A prompt about the process was answered, or it exited: its rules hold
+ * again (or it is forgotten). */
+void wardd_tamper_answered(struct wardd *d, uint32_t pid, uint64_t start_time);
+void wardd_tamper_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
+/* The kernel tables' path resolver: NULL for programs suspended. */
+int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out);
 void wardd_procs_pidfds_ready(struct wardd *d);
 /* Rules "until the process exits": ends those of processes already gone
  * and watches the others (at start, after a reload, after a rule is added). */

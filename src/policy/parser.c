@@ -35,7 +35,8 @@ static const char *const top_words[] = {"set",      "zone",   "ports", "domains"
                                         "provider", "filter", "app",   "include", NULL};
 static const char *const set_words[] = {
     "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
-    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", NULL};
+    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", "on-tamper",
+    NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -732,7 +733,8 @@ enum {
     SEEN_FAIL = 16,
     SEEN_SELF = 32,
     SEEN_CALLOUT_FAIL = 64,
-    SEEN_DNSF_ANSWER = 128
+    SEEN_DNSF_ANSWER = 128,
+    SEEN_ON_TAMPER = 256,
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -947,6 +949,14 @@ static bool stmt_set(struct ps *ps)
         if ((v = choice(ps, "dnsfilter answer", answers)) < 0 || !once(ps, what, SEEN_DNSF_ANSWER))
             return false;
         ld->extras.dnsfilter_zero = v == 1;
+        return true;
+    }
+    case 11: {
+        /* What an injection into a program with network rights gets. */
+        static const char *const outcomes[] = {"alert", "suspend", NULL};
+        if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
+            return false;
+        ld->extras.on_tamper_suspend = v == 1;
         return true;
     }
     }

@@ -44,6 +44,9 @@ typedef struct ward_policy_extras {
     unsigned prompt_timeout;          /* seconds a prompt waits */
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
+    /* An injection alert (docs/MONITOR.md) also suspends the target's
+     * allow rules until the user answers again. */
+    bool on_tamper_suspend;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */

@@ -45,7 +45,8 @@ fail:;
     return -err;
 }
 
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
+int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
+                 void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
 {
     int handled = 0;
     char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -87,6 +88,8 @@ int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void
                 break;
             case PROC_EVENT_EXEC:
                 proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid);
+                if (on_exec)
+                    on_exec((uint32_t)ev->event_data.exec.process_tgid, ctx);
                 break;
             case PROC_EVENT_EXIT:
                 if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) {

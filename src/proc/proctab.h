@@ -107,8 +107,10 @@ uint64_t proctab_hashes_computed(const proctab *t);
  * elsewhere wardd feeds the table from the scheduler's tracepoints
  * (kernel/procmon.h), or it relies on lookups. */
 int procmon_open(void);
-/* Reads what is pending on fd and applies it to t; on_exit (may be NULL) is
- * told of every known process that exits. Returns events handled or -errno. */
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
+/* Reads what is pending on fd and applies it to t; on_exec and on_exit (may
+ * be NULL) are told of every exec and of every known process that exits. Returns events handled or
+ * -errno. */
+int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
+                 void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
 
 #endif

@@ -602,6 +602,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "log_dropped", (int64_t)s->log_dropped);
         if (s->proc_source[0])
             put_str(e, o, "proc_source", s->proc_source);
+        if (s->tamper_watch[0])
+            put_str(e, o, "tamper_watch", s->tamper_watch);
         put_i64(e, o, "proc_execs", (int64_t)s->proc_execs);
         put_i64(e, o, "proc_exits", (int64_t)s->proc_exits);
         put_i64(e, o, "boot", (int64_t)s->boot);
@@ -1405,6 +1407,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "log_written",
                                                "log_dropped",
                                                "proc_source",
+                                               "tamper_watch",
                                                "proc_execs",
                                                "proc_exits",
                                                "boot",
@@ -1535,6 +1538,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "log_written", true, &s->log_written) &&
                get_u64(d, o, "log_dropped", true, &s->log_dropped) &&
                get_fixed(d, o, "proc_source", s->proc_source, sizeof(s->proc_source)) &&
+               get_fixed(d, o, "tamper_watch", s->tamper_watch, sizeof(s->tamper_watch)) &&
                get_u64(d, o, "proc_execs", false, &s->proc_execs) &&
                get_u64(d, o, "proc_exits", false, &s->proc_exits) &&
                get_u64(d, o, "boot", false, &s->boot) &&

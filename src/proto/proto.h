@@ -198,6 +198,9 @@ typedef struct ward_proto_status {
      * (reported after the fact: nothing here can refuse one), "unseen" or
      * "" (no kernel backend). */
     char packet_sockets[16];
+    /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
+     * "none". */
+    char tamper_watch[16];
 } ward_proto_status;
 
 typedef struct ward_msg {

@@ -202,7 +202,7 @@ static void connector_events(void **state)
          i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
-        procmon_read(fd, t, note_exit, NULL);
+        procmon_read(fd, t, NULL, note_exit, NULL);
     }
     assert_non_null(p);
     assert_non_null(strstr(p->exe, "sleep"));
@@ -214,7 +214,7 @@ static void connector_events(void **state)
     for (int i = 0; i < 500 && exited_pid != awaited; i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
-        procmon_read(fd, t, note_exit, &awaited);
+        procmon_read(fd, t, NULL, note_exit, &awaited);
     }
     assert_int_equal(exited_pid, (uint32_t)pid);
     assert_int_equal(exited_start, start); /* what "until the program exits" needs */

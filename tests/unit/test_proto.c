@@ -142,7 +142,8 @@ static ward_msg sample(enum ward_msg_type t)
                                          5000,
                                          3,
                                          4990,
-                                         "logged"};
+                                         "logged",
+                                         "fentry"};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
