@@ -87,7 +87,7 @@ echo /nonexistent-ward-test.so >"$PRELOAD"
 wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 wk_check "the preload list changed: an alert at the program's next start" \
     bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
-kill "${WK_PID_t1:-}" "${WK_PID_t2:-}" "${WK_PID_t3:-}" 2>/dev/null
+kill "$T1" "$T2" "$T3" 2>/dev/null
 stop_wardd
 sanitizer_clean
 exit 0
