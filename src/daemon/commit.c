@@ -124,6 +124,8 @@ void wardd_commit(struct wardd *d, unsigned what)
         boot_commit(d);
     if (what & (WARDD_CHANGED_RULES | WARDD_CHANGED_POLICY))
         ward_callouts_sync_filters(d->callouts, d->engine); /* notify: filters come and go */
+    if (what & (WARDD_CHANGED_POLICY | WARDD_CHANGED_LEARNED))
+        wardd_files_rewatch(d); /* the programs named now */
     wardd_kernel_sync(d);
 }
 

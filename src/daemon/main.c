@@ -179,7 +179,8 @@ enum {
     TAG_RELOAD,
     TAG_SELF,
     TAG_KEVENTS,
-    TAG_TAMPER
+    TAG_TAMPER,
+    TAG_FILES
 };
 
 static int setup(struct wardd *d)
@@ -233,6 +234,7 @@ static int setup(struct wardd *d)
     }
     proctab_scan(d->procs);
     wardd_tamper_open(d);
+    wardd_files_open(d);
     /* Rules until a process exits (policy files may hold some): the gone
      * ones end now, the others are watched. */
     wardd_until_exit_sweep(d);
@@ -320,6 +322,8 @@ static int setup(struct wardd *d)
     epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
     if (d->tamper_fd >= 0)
         epoll_add(d->epfd, d->tamper_fd, TAG_TAMPER);
+    if (d->files_fd >= 0)
+        epoll_add(d->epfd, d->files_fd, TAG_FILES);
     if (d->self_fd >= 0)
         epoll_add(d->epfd, d->self_fd, TAG_SELF);
     if (d->kernel) {
@@ -386,6 +390,7 @@ static void teardown(struct wardd *d)
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
     wardd_tamper_close(d);
+    wardd_files_close(d);
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
@@ -481,6 +486,9 @@ static int run(struct wardd *d)
             case TAG_PIDFDS:
                 wardd_procs_pidfds_ready(d);
                 break;
+            case TAG_FILES:
+                wardd_files_ready(d);
+                break;
             case TAG_TAMPER:
                 wardd_procs_drain(d); /* the processes it names, first */
                 wardd_tamper_drain(d);
@@ -506,6 +514,7 @@ int main(int argc, char **argv)
 {
     struct wardd d = {.procmon_fd = -1,
                       .tamper_fd = -1,
+                      .files_fd = -1,
                       .pidfd_epfd = -1,
                       .sigfd = -1,
                       .epfd = -1,

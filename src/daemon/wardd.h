@@ -110,6 +110,10 @@ struct wardd {
     size_t tamper_next;
     bool preload_known;
     int64_t preload_ctime_ns;
+    /* files.c: the programs, the policy file and Ward's binaries, watched. */
+    int files_fd;
+    struct wardd_watched *watched;
+    size_t n_watched;
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -254,6 +258,13 @@ const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
  * are attributed, so the table is never behind them). */
 void wardd_procs_drain(struct wardd *d);
+
+/* files.c: fanotify on the files trust rests on (docs/MONITOR.md). */
+int wardd_files_open(struct wardd *d);
+void wardd_files_close(struct wardd *d);
+/* The policy in force changed: watch the programs it names now. */
+void wardd_files_rewatch(struct wardd *d);
+void wardd_files_ready(struct wardd *d);
 
 /* tamper.c: injection alerts (docs/MONITOR.md). */
 int wardd_tamper_open(struct wardd *d);

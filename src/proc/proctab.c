@@ -524,6 +524,47 @@ bool proctab_verify(proctab *t, const ward_proc *p)
     return true;
 }
 
+static int hash_fd(int fd, ward_sha256 *out)
+{
+    crypto_hash_sha256_state s;
+    crypto_hash_sha256_init(&s);
+    unsigned char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        crypto_hash_sha256_update(&s, buf, (unsigned long long)n);
+    }
+    crypto_hash_sha256_final(&s, out->b);
+    return 0;
+}
+
+int proctab_sha256_path(const char *path, ward_sha256 *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = hash_fd(fd, out);
+    close(fd);
+    return rc;
+}
+
+void proctab_forget_file(proctab *t, ward_exe_id id)
+{
+    for (struct hash_entry **h = &t->hashes; *h;) {
+        if ((*h)->id.dev == id.dev && (*h)->id.ino == id.ino) {
+            struct hash_entry *gone = *h;
+            *h = gone->next;
+            free(gone);
+            t->n_hashes--;
+        } else {
+            h = &(*h)->next;
+        }
+    }
+}
+
 int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
 {
     for (const struct hash_entry *h = t->hashes; h; h = h->next) {
@@ -543,22 +584,10 @@ int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
         close(fd);
         return -ESRCH;
     }
-    crypto_hash_sha256_state s;
-    crypto_hash_sha256_init(&s);
-    unsigned char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            close(fd);
-            return -err;
-        }
-        crypto_hash_sha256_update(&s, buf, (unsigned long long)n);
-    }
+    int rc = hash_fd(fd, out);
     close(fd);
-    crypto_hash_sha256_final(&s, out->b);
+    if (rc < 0)
+        return rc;
     t->computed++;
     struct hash_entry *h = malloc(sizeof(*h));
     if (h) {

@@ -99,6 +99,11 @@ int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out);
  * cgroup at any moment and no event says so. 0, -ESRCH when the process is
  * gone (or its pid reused), -ENOENT without a unified hierarchy. */
 int proctab_cgroup(const proctab *t, const ward_proc *p, char *buf, size_t len);
+/* The SHA-256 of the file at path (no cache). 0 or -errno. */
+int proctab_sha256_path(const char *path, ward_sha256 *out);
+/* The file changed (its contents may have, whatever its mtime says): its
+ * cached digests are dropped. */
+void proctab_forget_file(proctab *t, ward_exe_id id);
 /* How many digests were computed (not served from the cache): for tests. */
 uint64_t proctab_hashes_computed(const proctab *t);
 
