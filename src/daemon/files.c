@@ -6,8 +6,9 @@
  * moves, creation and deletion; an event on one of the names is checked
  * against what the file was. A program changed is re-hashed: when it is
  * pinned and the digest differs, its connections are asked about again
- * (the pin no longer matches); either way an alert names the file and the
- * change.
+ * (the pin no longer matches) — unless `set trust-package-manager yes`
+ * and dpkg's database lists the new file, then the pin follows it; either
+ * way an alert names the file and the change.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <openssl/evp.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -162,12 +165,67 @@ static void alert(struct wardd *d, const char *name, const char *path, const cha
     wardd_journal_event(&ev);
 }
 
+/* The MD5 of the file at path, in lower-case hex (dpkg's md5sums). */
+static int md5_hex(const char *path, char out[33])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    bool ok = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) == 1;
+    ssize_t n;
+    while (ok && (n = read(fd, buf, sizeof(buf))) > 0)
+        ok = EVP_DigestUpdate(c, buf, (size_t)n) == 1;
+    ok = ok && n == 0 && EVP_DigestFinal_ex(c, md, &len) == 1 && len == 16;
+    EVP_MD_CTX_free(c);
+    close(fd);
+    for (unsigned i = 0; ok && i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return ok ? 0 : -1;
+}
+
+/* Whether dpkg's database lists the file at path with the file's MD5 now
+ * (info/PACKAGE.md5sums: "MD5  relative/path"); the package in pkg. */
+static bool dpkg_confirms(const struct wardd *d, const char *path, char *pkg, size_t pkglen)
+{
+    char md5[33], dir[PATH_MAX], line[PATH_MAX + 64];
+    if (md5_hex(path, md5) < 0)
+        return false;
+    snprintf(dir, sizeof(dir), "%s/info", d->opt.dpkg_dir ? d->opt.dpkg_dir : "/var/lib/dpkg");
+    DIR *dd = opendir(dir);
+    if (!dd)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(dd))) {
+        size_t n = strlen(de->d_name);
+        if (n <= 8 || strcmp(de->d_name + n - 8, ".md5sums") != 0)
+            continue;
+        char file[PATH_MAX * 2];
+        snprintf(file, sizeof(file), "%s/%s", dir, de->d_name);
+        FILE *f = fopen(file, "re");
+        while (f && !found && fgets(line, sizeof(line), f)) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strlen(line) > 34 && !strcmp(line + 34, path + 1) && !strncasecmp(line, md5, 32)) {
+                found = true;
+                snprintf(pkg, pkglen, "%.*s", (int)(n - 8), de->d_name);
+            }
+        }
+        if (f)
+            fclose(f);
+    }
+    closedir(dd);
+    return found;
+}
+
 /* A program's new contents: re-hashed, and held against its pin. Digests
  * are shown by their first 16 hex digits (the alert's text has 255 bytes). */
 static void program_changed(struct wardd *d, const struct wardd_watched *w, const char *change,
                             ward_exe_id old)
 {
-    char what[1024], hex[WARD_SHA256_STRLEN], pinhex[WARD_SHA256_STRLEN];
+    char what[1024], hex[WARD_SHA256_STRLEN], pinhex[WARD_SHA256_STRLEN], pkg[256];
     proctab_forget_file(d->procs, old);
     proctab_forget_file(d->procs, w->id);
     ward_sha256 sha;
@@ -180,6 +238,12 @@ static void program_changed(struct wardd *d, const struct wardd_watched *w, cons
     if (!w->exists || proctab_sha256_path(w->path, &sha) < 0) {
         snprintf(what, sizeof(what), "%.600s: %s%s", w->path, change,
                  a.pin ? "; pinned: a binary put back is asked about unless it matches" : "");
+    } else if (a.pin && memcmp(a.pin->b, sha.b, sizeof(sha.b)) != 0 &&
+               d->extras.trust_package_manager && dpkg_confirms(d, w->path, pkg, sizeof(pkg))) {
+        ward_app_set_pin(d->engine, (uint64_t)app, &sha, WARD_PROVIDER_LEARNED);
+        d->files_repinned = true;
+        snprintf(what, sizeof(what), "%.600s: %s; sha256 %.16s…, dpkg's %.40s: re-pinned", w->path,
+                 change, ward_sha256_format(&sha, hex, sizeof(hex)), pkg);
     } else if (a.pin && memcmp(a.pin->b, sha.b, sizeof(sha.b)) != 0) {
         snprintf(what, sizeof(what), "%.600s: %s; sha256 %.16s…, pinned to %.16s…: asked again",
                  w->path, change, ward_sha256_format(&sha, hex, sizeof(hex)), pinhex);
@@ -243,7 +307,7 @@ void wardd_files_ready(struct wardd *d)
     for (;;) {
         ssize_t n = read(d->files_fd, buf, sizeof(buf));
         if (n <= 0)
-            return;
+            break;
         size_t off = 0;
         while (off + sizeof(struct fanotify_event_metadata) <= (size_t)n) {
             struct fanotify_event_metadata m;
@@ -268,5 +332,11 @@ void wardd_files_ready(struct wardd *d)
             }
             off += m.event_len;
         }
+    }
+    /* Pins that followed the package manager: kept with the learned rules
+     * (after the loop: a commit watches the files again). */
+    if (d->files_repinned) {
+        d->files_repinned = false;
+        wardd_commit(d, WARDD_CHANGED_RULES | WARDD_CHANGED_LEARNED);
     }
 }

@@ -34,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n");
+               "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n"
+               "             [--dpkg-dir DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -52,6 +53,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"callout-dir", required_argument, NULL, 'C'},
         {"no-packet-log", no_argument, NULL, 'N'},
         {"ld-preload-file", required_argument, NULL, 'L'},
+        {"dpkg-dir", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -97,6 +99,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'L':
             o->preload_file = optarg;
+            break;
+        case 'D':
+            o->dpkg_dir = optarg;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&

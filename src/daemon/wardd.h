@@ -47,6 +47,8 @@ struct wardd_options {
     bool no_packet_log;
     /* The dynamic loader's preload list (tests name a file of their own). */
     const char *preload_file;
+    /* dpkg's database (default /var/lib/dpkg): trust-package-manager. */
+    const char *dpkg_dir;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -114,6 +116,7 @@ struct wardd {
     int files_fd;
     struct wardd_watched *watched;
     size_t n_watched;
+    bool files_repinned; /* a pin followed the package manager: commit */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;

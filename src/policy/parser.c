@@ -33,10 +33,20 @@ struct ps {
 
 static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
                                         "provider", "filter", "app",   "include", NULL};
-static const char *const set_words[] = {
-    "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
-    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", "on-tamper",
-    NULL};
+static const char *const set_words[] = {"mode",
+                                        "no-prompter",
+                                        "unattributed",
+                                        "prompt-timeout",
+                                        "fail-mode",
+                                        "alert",
+                                        "default",
+                                        "self-traffic",
+                                        "callout-failure",
+                                        "dnsfilter-list",
+                                        "dnsfilter-answer",
+                                        "on-tamper",
+                                        "trust-package-manager",
+                                        NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -735,6 +745,7 @@ enum {
     SEEN_CALLOUT_FAIL = 64,
     SEEN_DNSF_ANSWER = 128,
     SEEN_ON_TAMPER = 256,
+    SEEN_TRUST_PKG = 512,
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -957,6 +968,14 @@ static bool stmt_set(struct ps *ps)
         if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
             return false;
         ld->extras.on_tamper_suspend = v == 1;
+        return true;
+    }
+    case 12: {
+        /* A pinned program changed by the package manager keeps its rules. */
+        static const char *const yesno[] = {"no", "yes", NULL};
+        if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
+            return false;
+        ld->extras.trust_package_manager = v == 1;
         return true;
     }
     }

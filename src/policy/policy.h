@@ -47,6 +47,9 @@ typedef struct ward_policy_extras {
     /* An injection alert (docs/MONITOR.md) also suspends the target's
      * allow rules until the user answers again. */
     bool on_tamper_suspend;
+    /* A pinned program's new binary is re-pinned when the package
+     * manager's database (dpkg's md5sums) confirms it (docs/MONITOR.md). */
+    bool trust_package_manager;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */

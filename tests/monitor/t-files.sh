@@ -2,7 +2,9 @@
 # The files trust rests on, watched (docs/MONITOR.md, "Files"): a pinned
 # binary overwritten in place, or replaced by a rename, is an alert naming
 # the file and the change, and its next connection is asked about (the pin
-# no longer matches); the policy file edited outside ward is an alert.
+# no longer matches); with `set trust-package-manager yes` a new binary the
+# dpkg database (a test copy) lists keeps its rules, re-pinned; the policy
+# file edited outside ward is an alert.
 # Every file here is the test's own (under $WK_TMP).
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
@@ -16,7 +18,8 @@ app "$P" sha256 $SHA {
     allow out tcp port 8080
 }
 CONF
-start_wardd || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
+mkdir -p "$WK_TMP/dpkg/info"
+start_wardd --dpkg-dir "$WK_TMP/dpkg" || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
 # A prompter that never answers: a question shows in its log.
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
@@ -42,6 +45,32 @@ mv "$P.new" "$P"
 wk_check "replaced by a rename: an alert says so" wait_alert binary-changed "$P: replaced"
 wk_check "... the digest is its pin again: no question" alert_says binary-changed "(its pin)"
 wk_check "the program connects again" [ "$(conn "$P" tcp4 $IP_B 8080)" = ok ]
+
+# The package manager's upgrade, trusted: dpkg's database lists the new file.
+pol <<CONF
+set mode ask
+set no-prompter block
+set trust-package-manager yes
+app "$P" sha256 $SHA {
+    allow out tcp port 8080
+}
+CONF
+cp "$WK_CLIENT" "$WK_TMP/upgrade"
+printf '\0\0' >>"$WK_TMP/upgrade"
+echo "$(md5sum "$WK_TMP/upgrade" | cut -d' ' -f1)  ${P#/}" >"$WK_TMP/dpkg/info/wardtest.md5sums"
+cp "$WK_TMP/upgrade" "$P"
+wk_check "trust-package-manager: a new binary dpkg lists is re-pinned" \
+    wait_alert binary-changed "dpkg's wardtest: re-pinned"
+wk_check "... and connects without a question" [ "$(conn "$P" tcp4 $IP_B 8080)" = ok ]
+wk_check "... the new pin is kept with the learned rules" \
+    grep -q "$(sha256sum "$P" | cut -d' ' -f1)" "$WK_TMP/state/learned.rules"
+# One dpkg does not list is asked about, as before.
+asked_alerts() { "$WARD" log --json | grep '"filter":"binary-changed"' | grep -c 'asked again'; }
+before=$(asked_alerts)
+printf '\0' >>"$P"
+for ((i = 0; i < 30; i++)); do [ "$(asked_alerts)" -gt "$before" ] && break; sleep 0.1; done
+wk_check "trust-package-manager: a binary dpkg does not list is not trusted" \
+    [ "$(asked_alerts)" -gt "$before" ]
 
 # The policy file, edited behind ward's back.
 echo "# edited" >>"$WK_TMP/etc/ward.conf"
