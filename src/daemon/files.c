@@ -273,8 +273,11 @@ static void check(struct wardd *d, struct wardd_watched *w, uint64_t mask)
         program_changed(d, w, change, was.id);
         break;
     case W_POLICY:
-        snprintf(what, sizeof(what), "the policy file %.600s was %s outside ward", w->path, change);
+        snprintf(what, sizeof(what), "the policy file %.600s was %s outside ward%s", w->path,
+                 change, d->extras.policy_change_reload ? ": reloading it" : "");
         alert(d, "policy-changed", w->path, what);
+        if (d->extras.policy_change_reload)
+            d->files_reload = true;
         break;
     case W_WARD:
         snprintf(what, sizeof(what), "Ward's binary %.600s was %s", w->path, change);
@@ -338,5 +341,10 @@ void wardd_files_ready(struct wardd *d)
     if (d->files_repinned) {
         d->files_repinned = false;
         wardd_commit(d, WARDD_CHANGED_RULES | WARDD_CHANGED_LEARNED);
+    }
+    /* set on-policy-change reload: as SIGHUP does (all or nothing). */
+    if (d->files_reload) {
+        d->files_reload = false;
+        wardd_reload_request(d, NULL, 0);
     }
 }

@@ -117,6 +117,7 @@ struct wardd {
     struct wardd_watched *watched;
     size_t n_watched;
     bool files_repinned; /* a pin followed the package manager: commit */
+    bool files_reload;   /* the policy file changed: reload (on-policy-change) */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;

@@ -46,6 +46,7 @@ static const char *const set_words[] = {"mode",
                                         "dnsfilter-answer",
                                         "on-tamper",
                                         "trust-package-manager",
+                                        "on-policy-change",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -746,6 +747,7 @@ enum {
     SEEN_DNSF_ANSWER = 128,
     SEEN_ON_TAMPER = 256,
     SEEN_TRUST_PKG = 512,
+    SEEN_ON_POLICY = 1024,
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -976,6 +978,15 @@ static bool stmt_set(struct ps *ps)
         if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
             return false;
         ld->extras.trust_package_manager = v == 1;
+        return true;
+    }
+    case 13: {
+        /* The policy file edited behind ward's back. */
+        static const char *const outcomes[] = {"alert", "reload", NULL};
+        if ((v = choice(ps, "policy change outcome", outcomes)) < 0 ||
+            !once(ps, what, SEEN_ON_POLICY))
+            return false;
+        ld->extras.policy_change_reload = v == 1;
         return true;
     }
     }

@@ -50,6 +50,8 @@ typedef struct ward_policy_extras {
     /* A pinned program's new binary is re-pinned when the package
      * manager's database (dpkg's md5sums) confirms it (docs/MONITOR.md). */
     bool trust_package_manager;
+    /* The policy file changed outside ward: reload it (after the alert). */
+    bool policy_change_reload;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */

@@ -408,6 +408,8 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "set on-tamper suspend\n");
         if (x->trust_package_manager)
             sb_puts(&b, "set trust-package-manager yes\n");
+        if (x->policy_change_reload)
+            sb_puts(&b, "set on-policy-change reload\n");
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);

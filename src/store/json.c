@@ -170,6 +170,8 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "on-tamper", jstr(x->on_tamper_suspend ? "suspend" : "alert"));
     json_object_object_add(js, "trust-package-manager",
                            jstr(x->trust_package_manager ? "yes" : "no"));
+    json_object_object_add(js, "on-policy-change",
+                           jstr(x->policy_change_reload ? "reload" : "alert"));
     json_object *dl = json_object_new_array();
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
@@ -599,6 +601,8 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             put(&o, "set on-tamper "), put_value(&o, v, false), put(&o, "\n");
         if ((v = get_str(s, "trust-package-manager")))
             put(&o, "set trust-package-manager "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "on-policy-change")))
+            put(&o, "set on-policy-change "), put_value(&o, v, false), put(&o, "\n");
         for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
