@@ -24,7 +24,7 @@ int cmd_status(int argc, char **argv)
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
-               "\"packet_sockets\":\"%s\"}\n",
+               "\"packet_sockets\":\"%s\",\"tamper_watch\":\"%s\"}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -36,7 +36,8 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
                (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
                (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
-               s->packet_sockets[0] ? s->packet_sockets : "none");
+               s->packet_sockets[0] ? s->packet_sockets : "none",
+               s->tamper_watch[0] ? s->tamper_watch : "none");
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -63,6 +64,12 @@ int cmd_status(int argc, char **argv)
                s->proc_source[0] ? s->proc_source : "?", (unsigned long long)s->proc_execs,
                (unsigned long long)s->proc_exits, (unsigned long long)s->boot,
                (unsigned long long)s->lost_last_run);
+    if (!json)
+        printf("injection: %s\n",
+               !strcmp(s->tamper_watch, "bpf-lsm") ? "watched by the BPF LSM hook (ptrace access)"
+               : !strcmp(s->tamper_watch, "tracepoint")
+                   ? "watched at the exit of ptrace, process_vm_writev and open (no BPF LSM)"
+                   : "not watched");
     if (!json)
         printf("packets:   packet sockets %s\n",
                !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"

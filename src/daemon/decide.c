@@ -59,6 +59,7 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
 }
 
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
@@ -170,6 +171,8 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
         r->app.cmdline = p->cmdline;
+        r->app.ancestors = (const char *const *)p->ancestors;
+        r->app.n_ancestors = p->n_ancestors;
         r->has_user = true;
         r->uid = q->uid;
         r->gid = p->gid;
@@ -299,6 +302,12 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
+    /* A process tampered with, under `set on-tamper suspend`: what its
+     * rules allow is asked again. */
+    if (dec.verdict == WARD_V_PERMIT && p && wardd_tamper_is_suspended(d, p->pid, p->start_time)) {
+        dec.verdict = WARD_V_DEFER;
+        dec.reason = WARD_R_APP_UNKNOWN;
+    }
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
     /* A callout wanting the payload: a TCP flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
@@ -381,6 +390,8 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         r.app.exe = p->id;
         r.app.pid = p->pid;
         r.app.start_time = p->start_time;
+        r.app.ancestors = (const char *const *)p->ancestors;
+        r.app.n_ancestors = p->n_ancestors;
         r.has_user = true;
         r.uid = a->uid;
         r.gid = p->gid;
@@ -522,6 +533,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
     ward_sha256 digest;
     if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
         return WARD_PE_FAILED;
+    wardd_tamper_answered(d, p->pid, p->start_time);
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)

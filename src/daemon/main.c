@@ -34,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR] [--no-packet-log]\n");
+               "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n"
+               "             [--dpkg-dir DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -51,6 +52,8 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"max-waiting", required_argument, NULL, 'W'},
         {"callout-dir", required_argument, NULL, 'C'},
         {"no-packet-log", no_argument, NULL, 'N'},
+        {"ld-preload-file", required_argument, NULL, 'L'},
+        {"dpkg-dir", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,6 +96,12 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'N':
             o->no_packet_log = true;
+            break;
+        case 'L':
+            o->preload_file = optarg;
+            break;
+        case 'D':
+            o->dpkg_dir = optarg;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
@@ -176,6 +185,8 @@ enum {
     TAG_SELF,
     TAG_KEVENTS,
     TAG_SHIM,
+    TAG_TAMPER,
+    TAG_FILES
 };
 
 static int setup(struct wardd *d)
@@ -228,6 +239,8 @@ static int setup(struct wardd *d)
         return -1;
     }
     proctab_scan(d->procs);
+    wardd_tamper_open(d);
+    wardd_files_open(d);
     /* Rules until a process exits (policy files may hold some): the gone
      * ones end now, the others are watched. */
     wardd_until_exit_sweep(d);
@@ -318,6 +331,10 @@ static int setup(struct wardd *d)
     if (d->procmon_fd >= 0)
         epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
     epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
+    if (d->tamper_fd >= 0)
+        epoll_add(d->epfd, d->tamper_fd, TAG_TAMPER);
+    if (d->files_fd >= 0)
+        epoll_add(d->epfd, d->files_fd, TAG_FILES);
     if (d->self_fd >= 0)
         epoll_add(d->epfd, d->self_fd, TAG_SELF);
     if (d->kernel) {
@@ -392,6 +409,8 @@ static void teardown(struct wardd *d)
     wardd_programmed_free(d);
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
+    wardd_tamper_close(d);
+    wardd_files_close(d);
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
@@ -490,6 +509,13 @@ static int run(struct wardd *d)
             case TAG_PIDFDS:
                 wardd_procs_pidfds_ready(d);
                 break;
+            case TAG_FILES:
+                wardd_files_ready(d);
+                break;
+            case TAG_TAMPER:
+                wardd_procs_drain(d); /* the processes it names, first */
+                wardd_tamper_drain(d);
+                break;
             case TAG_NFTMON:
                 wardd_guard_nft(d);
                 break;
@@ -513,7 +539,13 @@ static int run(struct wardd *d)
 
 int main(int argc, char **argv)
 {
-    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1, .self_fd = -1};
+    struct wardd d = {.procmon_fd = -1,
+                      .tamper_fd = -1,
+                      .files_fd = -1,
+                      .pidfd_epfd = -1,
+                      .sigfd = -1,
+                      .epfd = -1,
+                      .self_fd = -1};
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;

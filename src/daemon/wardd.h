@@ -48,6 +48,10 @@ struct wardd_options {
     /* No packet socket tracepoint: it puts every system call of the host on
      * the slow path (docs/KERNEL.md, "Packet sockets"). */
     bool no_packet_log;
+    /* The dynamic loader's preload list (tests name a file of their own). */
+    const char *preload_file;
+    /* dpkg's database (default /var/lib/dpkg): trust-package-manager. */
+    const char *dpkg_dir;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -91,6 +95,32 @@ struct wardd {
     } * watches;
     size_t n_watches, cap_watches;
     int pidfd_epfd; /* the pidfds, itself in the main epoll */
+    /* tamper.c: the injection watch, and the processes whose allow rules
+     * an alert suspended (set on-tamper suspend). */
+    struct ward_tamper *tamper;
+    int tamper_fd;
+    const char *tamper_watch; /* "bpf-lsm", "tracepoint" or "none" */
+    struct wardd_suspended {
+        uint32_t pid;
+        uint64_t start_time;
+        char program[PATH_MAX];
+    } * suspended;
+    size_t n_suspended, cap_suspended;
+#define WARDD_TAMPER_RECENT 32
+    struct wardd_tamper_seen {
+        uint32_t actor, target;
+        const char *kind;
+        int64_t at_ms;
+    } tamper_seen[WARDD_TAMPER_RECENT];
+    size_t tamper_next;
+    bool preload_known;
+    int64_t preload_ctime_ns;
+    /* files.c: the programs, the policy file and Ward's binaries, watched. */
+    int files_fd;
+    struct wardd_watched *watched;
+    size_t n_watched;
+    bool files_repinned; /* a pin followed the package manager: commit */
+    bool files_reload;   /* the policy file changed: reload (on-policy-change) */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -145,7 +175,7 @@ struct wardd {
 
 /* Appended to the path a process claims when the file there is not the
  * one it runs: the rules never name it, the prompt and the log show it. */
-#define WARDD_UNVERIFIED_MARK "(not the file at this path)"
+#define WARDD_UNVERIFIED_MARK PROCTAB_UNVERIFIED_MARK
 
 /* logging.c: messages (stderr; priority prefixes for the journal) and the
  * monotonic clock. */
@@ -253,6 +283,28 @@ const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
  * are attributed, so the table is never behind them). */
 void wardd_procs_drain(struct wardd *d);
+
+/* files.c: fanotify on the files trust rests on (docs/MONITOR.md). */
+int wardd_files_open(struct wardd *d);
+void wardd_files_close(struct wardd *d);
+/* The policy in force changed: watch the programs it names now. */
+void wardd_files_rewatch(struct wardd *d);
+void wardd_files_ready(struct wardd *d);
+
+/* tamper.c: injection alerts (docs/MONITOR.md). */
+int wardd_tamper_open(struct wardd *d);
+void wardd_tamper_close(struct wardd *d);
+void wardd_tamper_drain(struct wardd *d);
+/* A process exec'd: LD_PRELOAD and /etc/ld.so.preload, for programs with
+ * network rights. */
+void wardd_tamper_exec(struct wardd *d, uint32_t pid);
+bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t start_time);
+/* A prompt about the process was answered, or it exited: its rules hold
+ * again (or it is forgotten). */
+void wardd_tamper_answered(struct wardd *d, uint32_t pid, uint64_t start_time);
+void wardd_tamper_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
+/* The kernel tables' path resolver: NULL for programs suspended. */
+int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out);
 void wardd_procs_pidfds_ready(struct wardd *d);
 /* Rules "until the process exits": ends those of processes already gone
  * and watches the others (at start, after a reload, after a rule is added). */

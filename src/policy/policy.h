@@ -68,6 +68,14 @@ typedef struct ward_policy_extras {
     unsigned prompt_timeout;          /* seconds a prompt waits */
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
+    /* An injection alert (docs/MONITOR.md) also suspends the target's
+     * allow rules until the user answers again. */
+    bool on_tamper_suspend;
+    /* A pinned program's new binary is re-pinned when the package
+     * manager's database (dpkg's md5sums) confirms it (docs/MONITOR.md). */
+    bool trust_package_manager;
+    /* The policy file changed outside ward: reload it (after the alert). */
+    bool policy_change_reload;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */

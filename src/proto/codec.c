@@ -203,6 +203,7 @@ static void rule_free(ward_proto_rule *r)
     free(r->remotes);
     free_strv(r->domains, r->n_domains);
     free_strv(r->zones, r->n_zones);
+    free_strv(r->parents, r->n_parents);
     free(r->times);
     free(r->provider);
     free(r->origin);
@@ -396,6 +397,8 @@ static json_object *enc_ip(const ward_ip *ip)
     return json_object_new_string(b);
 }
 
+static json_object *enc_strv(char *const *v, size_t n);
+
 static json_object *enc_event(struct enc *e, const ward_event *ev)
 {
     json_object *o = json_object_new_object();
@@ -410,6 +413,12 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "uid", ev->uid);
     put_str(e, o, "exe", ev->exe);
     put_str(e, o, "cmdline", ev->cmdline);
+    if (ev->parents[0]) {
+        char buf[WARD_EVENT_PARENTS_MAX];
+        const char *v[WARD_MAX_ANCESTORS];
+        size_t n = ward_event_parents(ev, buf, v, WARD_MAX_ANCESTORS);
+        put(e, o, "parents", enc_strv((char **)v, n));
+    }
     put_i64(e, o, "proto", ev->proto);
     put_name(e, o, "direction", ev->direction <= WARD_DIR_IN ? dir_names[ev->direction] : NULL);
     put(e, o, "local", enc_ip(&ev->local));
@@ -534,6 +543,8 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
     put(e, o, "zones", enc_strv(r->zones, r->n_zones));
     if (r->n_users)
         put(e, o, "users", enc_ranges(r->users, r->n_users));
+    if (r->n_parents)
+        put(e, o, "parents", enc_strv(r->parents, r->n_parents));
     json_object *times = json_object_new_array();
     for (size_t i = 0; times && i < r->n_times; i++) {
         json_object *t = json_object_new_object();
@@ -596,6 +607,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "log_dropped", (int64_t)s->log_dropped);
         if (s->proc_source[0])
             put_str(e, o, "proc_source", s->proc_source);
+        if (s->tamper_watch[0])
+            put_str(e, o, "tamper_watch", s->tamper_watch);
         put_i64(e, o, "proc_execs", (int64_t)s->proc_execs);
         put_i64(e, o, "proc_exits", (int64_t)s->proc_exits);
         put_i64(e, o, "boot", (int64_t)s->boot);
@@ -1022,7 +1035,22 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 static const char *const event_keys[] = {
     "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
     "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
-    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "via",     NULL};
+    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "via",     "parents", NULL};
+
+/* "parents": the ancestor chain, an array of paths nearest first. */
+static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
+{
+    json_object *a;
+    size_t n;
+    const char *v[WARD_MAX_ANCESTORS];
+    if (!get_array(d, o, "parents", false, WARD_MAX_ANCESTORS, &a, &n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!str_value(d, json_object_array_get_idx(a, i), "parents", WARD_EVENT_EXE_MAX, &v[i]))
+            return false;
+    ward_event_set_parents(ev, v, n);
+    return true;
+}
 
 static bool dec_event(struct dec *d, json_object *o, const char *what, ward_event *ev)
 {
@@ -1051,7 +1079,7 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
         !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
-        !GET_ENUM(d, o, "via", false, via_names, ev->via))
+        !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev))
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
@@ -1126,8 +1154,8 @@ static bool dec_ranges(struct dec *d, json_object *o, const char *key, int64_t m
 }
 
 static const char *const rule_keys[] = {
-    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains",
-    "zones", "users",   "times",  "provider",  "lifetime", "origin", "text",   NULL};
+    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains", "zones",
+    "users", "parents", "times",  "provider",  "lifetime", "origin", "text",   NULL};
 static const char *const life_keys[] = {"kind", "expires", "pid", "start_time", "session", NULL};
 static const char *const time_keys[] = {"days", "start", "end", NULL};
 
@@ -1214,7 +1242,8 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
             return fail(d, WARD_PE_BAD_FIELD, "\"remote\": not an address or prefix");
     }
     if (!dec_strv(d, o, "domains", &r->domains, &r->n_domains) ||
-        !dec_strv(d, o, "zones", &r->zones, &r->n_zones))
+        !dec_strv(d, o, "zones", &r->zones, &r->n_zones) ||
+        !dec_strv(d, o, "parents", &r->parents, &r->n_parents))
         return false;
     if (!get_array(d, o, "times", false, WARD_PROTO_MAX_LIST, &a, &n))
         return false;
@@ -1385,6 +1414,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "log_written",
                                                "log_dropped",
                                                "proc_source",
+                                               "tamper_watch",
                                                "proc_execs",
                                                "proc_exits",
                                                "boot",
@@ -1515,6 +1545,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "log_written", true, &s->log_written) &&
                get_u64(d, o, "log_dropped", true, &s->log_dropped) &&
                get_fixed(d, o, "proc_source", s->proc_source, sizeof(s->proc_source)) &&
+               get_fixed(d, o, "tamper_watch", s->tamper_watch, sizeof(s->tamper_watch)) &&
                get_u64(d, o, "proc_execs", false, &s->proc_execs) &&
                get_u64(d, o, "proc_exits", false, &s->proc_exits) &&
                get_u64(d, o, "boot", false, &s->boot) &&

@@ -160,6 +160,8 @@ typedef struct ward_proto_rule {
     size_t n_zones;
     ward_range *users; /* the process's uid */
     size_t n_users;
+    char **parents; /* programs one of the process's ancestors runs */
+    size_t n_parents;
     ward_time_window *times;
     size_t n_times;
     char *provider; /* NULL: "admin" */
@@ -199,6 +201,9 @@ typedef struct ward_proto_status {
      * (reported after the fact: nothing here can refuse one), "unseen" or
      * "" (no kernel backend). */
     char packet_sockets[16];
+    /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
+     * "none". */
+    char tamper_watch[16];
 } ward_proto_status;
 
 typedef struct ward_msg {

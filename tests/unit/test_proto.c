@@ -142,7 +142,8 @@ static ward_msg sample(enum ward_msg_type t)
                                          5000,
                                          3,
                                          4990,
-                                         "logged"};
+                                         "logged",
+                                         "fentry"};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
@@ -205,6 +206,8 @@ static ward_msg sample(enum ward_msg_type t)
         rows[2].kind = WARD_EVENT_ALERT;
         rows[2].direction = WARD_DIR_IN;
         rows[2].count = 250;
+        const char *chain[] = {"/usr/bin/sh", "/usr/sbin/cron"};
+        ward_event_set_parents(&rows[0], chain, 2);
         m.u.log_reply.rows = rows;
         m.u.log_reply.n = 3;
         break;
