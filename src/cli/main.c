@@ -30,6 +30,7 @@ static const struct cli_cmd commands[] = {
     {"callout", cmd_callout, "list wardd's callouts: built in or shared objects, and their calls"},
     {"filter", cmd_filter, "add, delete and list filters while wardd runs (transactions: apply)"},
     {"sublayer", cmd_sublayer, "add, delete and list sublayers while wardd runs"},
+    {"scan", cmd_scan, "scan files for viruses through wardd (libclamav)"},
 };
 
 static void usage(FILE *f)

@@ -231,6 +231,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.conn.verdict = WARD_V_DEFER;
     /* What the question is: the prompter says so (an allow re-pins). */
     m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
+    char av[160];
+    m.u.prompt.av = (char *)wardd_av_finding(d, p->req.app.exe, av, sizeof(av));
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -258,6 +260,20 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
     struct req_values v;
     request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
+    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* An infected binary is denied whatever the rules say. */
+    char found[128], by[WARD_EVENT_NAME_MAX];
+    switch (wardd_av_check(d, q, p, found, sizeof(found))) {
+    case WARDD_AV_HOLD:
+        return WARD_KV_ASK;
+    case WARDD_AV_DENY:
+        dec = (ward_decision){.verdict = WARD_V_BLOCK, .reason = WARD_R_FILTER};
+        snprintf(by, sizeof(by), "av: %.59s", found);
+        wardd_publish(d, &r, &dec, q->pid, uid, by);
+        return WARD_KV_DENY;
+    case WARDD_AV_GO:
+        break;
+    }
     ward_classify(d->engine, &r, &dec, NULL, 0);
     /* A pinned program: its digest is computed once per binary, then
      * cached. With nobody to ask, the pin question was answered by the
@@ -269,7 +285,6 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
-    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
     /* A callout wanting more of the stream: the payload is not fed to
      * callouts yet, so the bound is reached at once and the policy's
      * callout-failure outcome decides (nobody is asked about it). */
@@ -525,6 +540,17 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
     const ward_prompt *p;
     while ((p = prompts_at(d->prompts, 0)))
         close_prompt(d, p->id, false, v, by);
+}
+
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i));) {
+        if (p->req.app.exe.dev == exe.dev && p->req.app.exe.ino == exe.ino)
+            close_prompt(d, p->id, false, v, by);
+        else
+            i++;
+    }
 }
 
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by)

@@ -34,7 +34,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR] [--no-packet-log]\n");
+               "             [--callout-dir DIR] [--no-packet-log] [--av-db DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -51,6 +51,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"max-waiting", required_argument, NULL, 'W'},
         {"callout-dir", required_argument, NULL, 'C'},
         {"no-packet-log", no_argument, NULL, 'N'},
+        {"av-db", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -90,6 +91,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'C':
             o->callout_dir = optarg;
+            break;
+        case 'A':
+            o->av_db = optarg;
             break;
         case 'N':
             o->no_packet_log = true;
@@ -174,7 +178,8 @@ enum {
     TAG_PIDFDS,
     TAG_RELOAD,
     TAG_SELF,
-    TAG_KEVENTS
+    TAG_KEVENTS,
+    TAG_AV
 };
 
 static int setup(struct wardd *d)
@@ -326,7 +331,7 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_traffic_open(d) < 0) {
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -356,6 +361,7 @@ static void teardown(struct wardd *d)
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
+    wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -421,6 +427,7 @@ static int timers(struct wardd *d)
     wardd_kevents_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_av_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -480,6 +487,9 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_AV:
+                wardd_av_ready(d);
                 break;
             }
         }

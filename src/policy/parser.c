@@ -35,7 +35,8 @@ static const char *const top_words[] = {"set",      "zone",   "ports", "domains"
                                         "provider", "filter", "app",   "include", NULL};
 static const char *const set_words[] = {
     "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
-    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", NULL};
+    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", "av",
+    NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -731,7 +732,8 @@ enum {
     SEEN_FAIL = 16,
     SEEN_SELF = 32,
     SEEN_CALLOUT_FAIL = 64,
-    SEEN_DNSF_ANSWER = 128
+    SEEN_DNSF_ANSWER = 128,
+    SEEN_AV = 256
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -946,6 +948,29 @@ static bool stmt_set(struct ps *ps)
         if ((v = choice(ps, "dnsfilter answer", answers)) < 0 || !once(ps, what, SEEN_DNSF_ANSWER))
             return false;
         ld->extras.dnsfilter_zero = v == 1;
+        return true;
+    }
+    case 11: {
+        /* Antivirus scanning of programs (docs/AV.md). */
+        static const char *const avmodes[] = {"off", "scan-before-allow", "scan-in-background",
+                                              NULL};
+        if ((v = choice(ps, "av mode", avmodes)) < 0 || !once(ps, what, SEEN_AV))
+            return false;
+        ld->extras.av_mode = (enum ward_av_mode)v;
+        if (is_word(tok(ps), "bound") && !tok(ps)->bol) {
+            const struct token *bt = adv(ps);
+            if (v != WARD_AV_BEFORE_ALLOW)
+                return err(ps, bt, "'bound' goes with 'scan-before-allow' only");
+            const struct token *t = adv(ps);
+            uint32_t secs;
+            if (t->bol || t->type != T_WORD)
+                return err(ps, t, "duration expected after 'bound'");
+            if (!duration(ps, t, t->text, &secs))
+                return false;
+            if (secs == 0 || secs > 300)
+                return err(ps, t, "the scan's bound is 1s to 5m, not '%s'", t->text);
+            ld->extras.av_bound = secs;
+        }
         return true;
     }
     }

@@ -34,6 +34,7 @@ static void extras_default(ward_policy_extras *x)
     x->prompt_timeout = 60;
     x->prompt_default = WARD_V_BLOCK;
     x->callout_failure = WARD_V_BLOCK;
+    x->av_bound = 10;
 }
 
 void ward_policy_allow_callouts(ward_policy *p, const char *const *names)

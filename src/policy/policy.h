@@ -54,6 +54,11 @@ typedef struct ward_policy_extras {
     bool dnsfilter_zero;               /* the dnsfilter callout answers 0.0.0.0, not NXDOMAIN */
     size_t n_dnsfilter_lists;          /* its blocklists (absolute paths) */
     char dnsfilter_lists[WARD_POLICY_MAX_DNSFILTER_LISTS][256];
+    /* Antivirus scanning of programs (docs/AV.md): off, or the first
+     * connection of a binary not yet scanned waits for the scan (at most
+     * av_bound seconds), or the scan runs beside it. */
+    enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
+    unsigned av_bound; /* seconds */
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);

@@ -28,13 +28,15 @@
 #define FD        3
 #define SETTLE_MS 300 /* a database update is several writes: load once they stop */
 
-static char last_err[256];
+static char last_err[200];
 
 /* libclamav's messages: errors kept for INFO (why a load failed), all to stderr. */
 static void on_msg(enum cl_msg sev, const char *full, const char *msg, void *ctx)
 {
     (void)ctx;
-    if (sev == CL_MSG_ERROR) {
+    /* The first error of a load says what is wrong (a file, a line); the
+     * ones after it that the load stopped. */
+    if (sev == CL_MSG_ERROR && !last_err[0]) {
         snprintf(last_err, sizeof(last_err), "%s", msg);
         size_t n = strlen(last_err);
         while (n && (last_err[n - 1] == '\n' || last_err[n - 1] == ' '))
