@@ -137,17 +137,21 @@ int wardd_av_open(struct wardd *d, uint32_t tag)
     return 0;
 }
 
-static void stop(struct wardd_av *a)
+/* Stops the helper; its wait status (a helper that died already keeps the
+ * cause of its death: the kill finds it gone). */
+static int stop(struct wardd_av *a)
 {
+    int status = 0;
     if (a->fd >= 0)
         close(a->fd); /* leaves the epoll set with it */
     a->fd = -1;
     if (a->pid > 0) {
         kill(a->pid, SIGKILL);
-        while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
+        while (waitpid(a->pid, &status, 0) < 0 && errno == EINTR)
             ;
     }
     a->pid = 0;
+    return status;
 }
 
 static void start(struct wardd *d)
@@ -343,11 +347,8 @@ static void on_info(struct wardd *d, const struct scand_msg *m)
 static void crashed(struct wardd *d, const char *why)
 {
     struct wardd_av *a = d->av;
-    int status = 0;
     pid_t pid = a->pid;
-    if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
-        a->pid = 0;
-    stop(a);
+    int status = stop(a);
     int64_t now = wardd_now_ms();
     /* Once a minute at most when it keeps dying; from 1 s again when it
      * had run for a minute. */

@@ -28,20 +28,27 @@
 #define FD        3
 #define SETTLE_MS 300 /* a database update is several writes: load once they stop */
 
-static char last_err[200];
+/* What libclamav said of the last load that failed: the file it could not
+ * load and the line at fault (its messages are the only place they are). */
+static char err_file[160], err_line[160];
 
-/* libclamav's messages: errors kept for INFO (why a load failed), all to stderr. */
+static void keep(char *dst, size_t len, const char *msg)
+{
+    if (dst[0])
+        return; /* the first one says it; later ones repeat it */
+    snprintf(dst, len, "%s", msg);
+    size_t n = strlen(dst);
+    while (n && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+        dst[--n] = '\0';
+}
+
 static void on_msg(enum cl_msg sev, const char *full, const char *msg, void *ctx)
 {
     (void)ctx;
-    /* The first error of a load says what is wrong (a file, a line); the
-     * ones after it that the load stopped. */
-    if (sev == CL_MSG_ERROR && !last_err[0]) {
-        snprintf(last_err, sizeof(last_err), "%s", msg);
-        size_t n = strlen(last_err);
-        while (n && (last_err[n - 1] == '\n' || last_err[n - 1] == ' '))
-            last_err[--n] = '\0';
-    }
+    if (sev == CL_MSG_ERROR && strstr(msg, "Can't load "))
+        keep(err_file, sizeof(err_file), strstr(msg, "Can't load ") + 11);
+    else if (sev == CL_MSG_ERROR && strstr(msg, " line "))
+        keep(err_line, sizeof(err_line), msg);
     fprintf(stderr, "%s", full);
 }
 
@@ -82,14 +89,14 @@ static struct cl_engine *load(const char *dir, unsigned *sigs, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    last_err[0] = '\0';
+    err_file[0] = err_line[0] = '\0';
     *sigs = 0;
     cl_error_t rc = cl_load(dir, e, sigs, CL_DB_STDOPT);
     if (rc == CL_SUCCESS && *sigs == 0) {
         snprintf(err, errlen, "%s: no signatures", dir);
     } else if (rc != CL_SUCCESS || (rc = cl_engine_compile(e)) != CL_SUCCESS) {
-        snprintf(err, errlen, "%s: %s%s%s", dir, cl_strerror(rc), last_err[0] ? ": " : "",
-                 last_err);
+        snprintf(err, errlen, "%s%s%s%s", err_file[0] ? err_file : cl_strerror(rc),
+                 err_line[0] ? " (" : "", err_line, err_line[0] ? ")" : "");
     } else {
         return e;
     }
