@@ -1,0 +1,90 @@
+#!/bin/bash
+# Programs scanned on real traffic (netns A -> B): a program's binary is
+# scanned at its first connection, and its next connections use the cached
+# result (no second scan); a program replaced by an infected file — renamed
+# in as package managers do, or rewritten in place — is denied at its next
+# connection, with an alert and a log row naming the signature; a prompt
+# about a program shows its scan.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+. "$(dirname "$0")/../kernel/wardd.sh"
+. "$(dirname "$0")/db.sh"
+[ -d "$AV_TESTFILES" ] || wk_skip_all "no clamav-testfiles"
+[ -x "$WK_BUILD/bin/ward-scand" ] || wk_skip_all "no ward-scand"
+chmod 755 "$WK_TMP"
+DB=$WK_TMP/avdb
+av_db "$DB"
+av_infect "$WK_CLIENT" "$WK_TMP/infected"
+av_add "$DB" "$WK_TMP/infected" Ward.Test.Infected
+av_infect "$WK_CLIENT" "$WK_TMP/infected2"
+av_add "$DB" "$WK_TMP/infected2" Ward.Test.Infected2
+ward_policy <<CONF
+set mode ask
+set no-prompter pass
+set unattributed block
+set av scan-before-allow bound 30s
+CONF
+serve_b
+start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
+
+wk_check "a clean program's first connection passes once it is scanned" [ "$(conn "$A")" = ok ]
+wk_check "its binary was scanned once" [ "$(status av_scans)" = 1 ]
+wk_check "a second connection passes" [ "$(conn "$A")" = ok ]
+wk_check "... without a second scan (a cache hit)" \
+    bash -c "[ '$(status av_scans)' = 1 ] && [ '$(status av_cache_hits)' -ge 1 ]"
+
+# Replaced by an infected file: renamed in (a new inode), as dpkg does.
+wk_check "program O passes while it is clean" [ "$(conn "$O")" = ok ]
+cp "$WK_TMP/infected" "$O.new"
+mv "$O.new" "$O"
+wk_check "O replaced by an infected file (renamed in) is denied at its next connection" \
+    [ "$(conn "$O")" != ok ]
+wk_check "the log row names the signature" \
+    bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+wk_check "an alert av-infected is raised (log, with the path)" \
+    bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
+wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 5
+wk_check "the next connection is denied from the cache" [ "$(conn "$O")" != ok ]
+
+# Rewritten in place (same inode): the digest changes with the contents.
+wk_check "program Q passes while it is clean" [ "$(conn "$Q")" = ok ]
+cp "$WK_TMP/infected" "$Q"
+wk_check "Q rewritten in place with the infected file is denied at its next connection" \
+    [ "$(conn "$Q")" != ok ]
+wk_check "Q's binary is O's: denied from the cache (2 scans, 1 infected binary in all)" \
+    bash -c "[ '$(status av_scans)' = 2 ] && [ '$(status av_infected)' = 1 ]"
+wk_check "nothing infected reached the peer" [ "$(grep -c '^conn' "$WK_TMP/srv.log")" -eq 4 ]
+"$WARD" status | grep -A1 '^av:' | sed 's/^/# /'
+
+# scan-in-background: the first connection is asked about at once; the
+# prompt (the protocol's JSON, as a desktop prompter reads it) shows the
+# scan, and closes as a block when the binary is found infected.
+ward_policy <<CONF
+set mode ask
+set prompt-timeout 20s default allow
+set av scan-in-background
+CONF
+"$WARD" reload >/dev/null
+cat >"$WK_TMP/pj.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+for msg in ('{"type":"hello","id":1,"versions":[1]}', '{"type":"prompt.register","id":2}'):
+    f.write(msg + "\n"); f.flush()
+for line in f:
+    print(line.strip())
+PY
+wk_bg pj python3 -u "$WK_TMP/pj.py" "$WARD_SOCKET"
+wk_wait_for "$WK_TMP/pj.log" '"id":2' 5
+BG=$WK_TMP/bg/wk-client
+mkdir -p "$WK_TMP/bg"
+cp "$WK_TMP/infected2" "$BG"
+wk_check "an infected program's connection waits on its prompt, then is refused" \
+    [ "$(conn "$BG" 25)" != ok ]
+wk_check "its prompt's JSON shows the scan (\"av\")" \
+    bash -c "grep '\"type\":\"prompt\"' '$WK_TMP/pj.log' | grep -q '\"av\":\"\(scanning\|infected: Ward.Test.Infected2.UNOFFICIAL\)\"'"
+wk_check "the prompt closes as a block: av-infected" \
+    bash -c "grep '\"type\":\"prompt.closed\"' '$WK_TMP/pj.log' | grep -q '\"by\":\"av-infected\"'"
+wk_check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
+exit 0
