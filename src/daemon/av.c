@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compile/kcompile.h"
 #include "daemon/wardd.h"
 #include "scand/wire.h"
 
@@ -41,11 +42,13 @@
 
 enum av_state { AV_PENDING, AV_CLEAN, AV_INFECTED, AV_ERROR };
 
-/* The result for one binary, by digest. */
+/* The result for one executable file (its identity and modification time)
+ * and its digest: the copies of a binary share the result of its one scan. */
 struct av_entry {
     ward_sha256 sha;
-    ward_exe_id exe; /* the executable last seen with it: prompts ask by it */
-    uint32_t pid;    /* the process that asked first, and its path: for the alert */
+    ward_exe_id exe;  /* prompts ask by it, the kernel tables by it and mtime_ns */
+    int64_t mtime_ns; /* ... and its modification time then (kernel tables: av_resolve) */
+    uint32_t pid;     /* the process that asked first, and its path: for the alert */
     char path[WARD_EVENT_EXE_MAX];
     uint8_t state;
     bool released;    /* scan-before-allow: the bound passed, connections go on */
@@ -88,6 +91,7 @@ struct wardd_av {
     } * held; /* scan-before-allow: connections waiting for a result */
     size_t n_held, cap_held;
     uint64_t next_id, scans, hits, infected, starts;
+    bool sync; /* results changed what the kernel's tables may hold */
 };
 
 static const char *mode_name(enum ward_av_mode m)
@@ -105,10 +109,12 @@ static struct av_entry *find(struct wardd_av *a, const ward_sha256 *sha)
     return NULL;
 }
 
-static struct av_entry *find_exe(struct wardd_av *a, ward_exe_id exe)
+/* The file's entry: the last one of the executable (mtime_ns < 0: any time). */
+static struct av_entry *find_exe(struct wardd_av *a, ward_exe_id exe, int64_t mtime_ns)
 {
     for (size_t i = a->n_cache; i-- > 0;)
-        if (a->cache[i].exe.dev == exe.dev && a->cache[i].exe.ino == exe.ino)
+        if (a->cache[i].exe.dev == exe.dev && a->cache[i].exe.ino == exe.ino &&
+            (mtime_ns < 0 || a->cache[i].mtime_ns == mtime_ns))
             return &a->cache[i];
     return NULL;
 }
@@ -291,10 +297,15 @@ static void finish_job(struct wardd *d, struct av_job *j, int verdict, const cha
     struct av_entry *e = find(a, &j->sha);
     if (!e)
         return;
-    e->state = verdict == SCAND_INFECTED ? AV_INFECTED
-               : verdict == SCAND_CLEAN  ? AV_CLEAN
-                                         : AV_ERROR;
-    snprintf(e->name, sizeof(e->name), "%s", text);
+    for (size_t i = 0; i < a->n_cache; i++) {
+        struct av_entry *c = &a->cache[i];
+        if (memcmp(c->sha.b, e->sha.b, sizeof(c->sha.b)))
+            continue;
+        c->state = verdict == SCAND_INFECTED ? AV_INFECTED
+                   : verdict == SCAND_CLEAN  ? AV_CLEAN
+                                             : AV_ERROR;
+        snprintf(c->name, sizeof(c->name), "%s", text);
+    }
     char hex[WARD_SHA256_STRLEN];
     ward_sha256_format(&e->sha, hex, sizeof(hex));
     if (e->state == AV_INFECTED) {
@@ -306,6 +317,7 @@ static void finish_job(struct wardd *d, struct av_job *j, int verdict, const cha
         wardd_log(LOG_WARNING, "av: binary %s not scanned: %s (allowed as if clean)", hex, e->name);
     } else {
         wardd_log(LOG_DEBUG, "av: binary %s clean", hex);
+        a->sync = true; /* known clean: its program may be decided in the kernel now */
     }
     release_held(d, &e->sha);
 }
@@ -340,6 +352,7 @@ static void on_info(struct wardd *d, const struct scand_msg *m)
         if (a->cache[i].state == AV_PENDING)
             a->cache[k++] = a->cache[i];
     a->n_cache = k;
+    a->sync = true; /* the programs in the kernel's tables come back to wardd */
 }
 
 /* The helper is gone: what it was scanning fails, the rest waits for the
@@ -427,6 +440,10 @@ void wardd_av_tick(struct wardd *d, int64_t now_ms)
     }
     if (any)
         release_held(d, NULL);
+    if (a->sync) {
+        a->sync = false;
+        wardd_commit(d, 0);
+    }
 }
 
 void wardd_av_close(struct wardd *d)
@@ -472,7 +489,18 @@ enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, con
     struct av_entry *e = find(a, &sha);
     if (e && e->state != AV_PENDING) {
         a->hits++;
-        e->exe = p->id;
+        if (!find_exe(a, p->id, p->mtime_ns)) {
+            /* Another copy of a binary known: its result, under its name. */
+            struct av_entry c = *e;
+            e = add_entry(a, &sha, p->id);
+            *e = c;
+            e->exe = p->id;
+            e->mtime_ns = p->mtime_ns;
+            e->pid = p->pid;
+            snprintf(e->path, sizeof(e->path), "%s", p->exe ? p->exe : "?");
+            if (e->state == AV_CLEAN)
+                a->sync = true; /* its program may have a kernel table now */
+        }
         if (e->state != AV_INFECTED)
             return WARDD_AV_GO;
         snprintf(name, namelen, "%s", e->name);
@@ -492,6 +520,7 @@ enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, con
         if (!enqueue(d, fd, &sha, NULL, 0))
             return WARDD_AV_GO;
         e = add_entry(a, &sha, p->id);
+        e->mtime_ns = p->mtime_ns;
         e->pid = p->pid;
         snprintf(e->path, sizeof(e->path), "%s", p->exe ? p->exe : "?");
         e->bound_ms = wardd_now_ms() + (int64_t)d->extras.av_bound * 1000;
@@ -515,7 +544,7 @@ const char *wardd_av_finding(struct wardd *d, ward_exe_id exe, char *buf, size_t
     struct wardd_av *a = d->av;
     if (!a || d->extras.av_mode == WARD_AV_OFF)
         return NULL;
-    const struct av_entry *e = find_exe(a, exe);
+    const struct av_entry *e = find_exe(a, exe, -1);
     if (!e)
         return "not scanned";
     switch (e->state) {
@@ -530,6 +559,21 @@ const char *wardd_av_finding(struct wardd *d, ward_exe_id exe, char *buf, size_t
         snprintf(buf, len, "not scanned: %s", e->name);
         return buf;
     }
+}
+
+int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out)
+{
+    struct wardd *d = ctx;
+    struct stat st;
+    if (ward_kc_resolve_path(NULL, path, out) < 0)
+        return -1;
+    if (!d->av || d->extras.av_mode == WARD_AV_OFF)
+        return 0;
+    if (stat(path, &st) < 0)
+        return -1;
+    const struct av_entry *e =
+        find_exe(d->av, *out, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+    return e && e->state == AV_CLEAN ? 0 : -1;
 }
 
 /* ---- ward scan --------------------------------------------------------- */

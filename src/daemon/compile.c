@@ -41,8 +41,10 @@ void wardd_kernel_sync(struct wardd *d)
 {
     if (!d->kernel || d->stopping)
         return;
-    ward_kc_options o = {
-        .prompter = d->prompters > 0, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
+    ward_kc_options o = {.prompter = d->prompters > 0,
+                         .now = (int64_t)time(NULL),
+                         .resolve = wardd_av_resolve,
+                         .resolve_ctx = d};
     ward_settings s;
     ward_engine_settings(d->engine, &s);
     /* Whether DENY entries hold for the host's own addresses too. */

@@ -369,6 +369,11 @@ enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, con
 const char *wardd_av_finding(struct wardd *d, ward_exe_id exe, char *buf, size_t len);
 void wardd_av_on_scan(struct wardd *d, ward_conn *c, const ward_msg *m); /* scan */
 void wardd_av_status(struct wardd *d, ward_proto_status *s);
+/* The kernel tables' resolver (compile.c): the file system's answer, and,
+ * while programs are scanned, only for a binary known clean as it is now
+ * (same executable, same modification time), so the others stay with
+ * wardd, which scans them. */
+int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out);
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

@@ -18,11 +18,18 @@ av_infect "$WK_CLIENT" "$WK_TMP/infected"
 av_add "$DB" "$WK_TMP/infected" Ward.Test.Infected
 av_infect "$WK_CLIENT" "$WK_TMP/infected2"
 av_add "$DB" "$WK_TMP/infected2" Ward.Test.Infected2
+# K: a program with an allow rule, which the kernel's tables would decide.
+K=$WK_TMP/k/wk-client
+mkdir -p "$WK_TMP/k"
+cp "$WK_CLIENT" "$K"
 ward_policy <<CONF
 set mode ask
 set no-prompter pass
 set unattributed block
 set av scan-before-allow bound 30s
+app "$K" {
+    allow out tcp port 8080
+}
 CONF
 serve_b
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
@@ -53,8 +60,24 @@ wk_check "Q rewritten in place with the infected file is denied at its next conn
     [ "$(conn "$Q")" != ok ]
 wk_check "Q's binary is O's: denied from the cache (2 scans, 1 infected binary in all)" \
     bash -c "[ '$(status av_scans)' = 2 ] && [ '$(status av_infected)' = 1 ]"
-wk_check "nothing infected reached the peer" [ "$(grep -c '^conn' "$WK_TMP/srv.log")" -eq 4 ]
+wk_check "nothing infected reached the peer" [ "$(conns)" -eq 4 ]
 "$WARD" status | grep -A1 '^av:' | sed 's/^/# /'
+
+# A program with rules gets its kernel table only once its binary is known
+# clean; replaced, it comes back to wardd and is denied.
+decisions() { status decisions; }
+first=$(decisions)
+wk_check "K (an allow rule) passes: its binary is a known clean one" [ "$(conn "$K")" = ok ]
+before=$(decisions)
+wk_check "... decided by wardd the first time (no kernel table before its scan)" \
+    [ "$before" -gt "$first" ]
+wk_check "K connects again" [ "$(conn "$K")" = ok ]
+wk_check "... decided in the kernel now (wardd made no decision)" [ "$(decisions)" = "$before" ]
+cp "$WK_TMP/infected" "$K.new"
+mv "$K.new" "$K"
+wk_check "K replaced by an infected file is denied despite its allow rule" [ "$(conn "$K")" != ok ]
+wk_check "... by wardd, naming the signature" \
+    bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 
 # scan-in-background: the first connection is asked about at once; the
 # prompt (the protocol's JSON, as a desktop prompter reads it) shows the
