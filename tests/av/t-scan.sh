@@ -38,6 +38,8 @@ check "status: libclamav's version, 2 signatures, the databases' date" \
 "$W" status | grep '^av:' | sed 's/^/# /'
 spid=$(pgrep -f "ward-scand $T/db" | head -1)
 check "ward-scand runs as nobody" [ "$(ps -o user= -p "$spid")" = nobody ]
+check "... with no_new_privs and a seccomp filter" \
+    bash -c "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$spid/status && grep -q '^Seccomp:[[:space:]]*2' /proc/$spid/status"
 
 # A corrupt database: refused, said, and the previous one stays.
 echo 'not-a-hash:12:Broken' >"$T/db/broken.hdb"
