@@ -33,6 +33,7 @@
 #include "compile/kcompile.h"
 #include "daemon/wardd.h"
 #include "scand/wire.h"
+#include "util/spawn.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
@@ -170,21 +171,8 @@ static void start(struct wardd *d)
         return;
     }
     const char *db = d->opt.av_db ? d->opt.av_db : WARDD_AV_DB;
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* fd 3 is its end; wardd's descriptors close on exec or here. */
-        int devnull = open("/dev/null", O_RDONLY);
-        if (dup2(sv[1], 3) < 0 || devnull < 0 || dup2(devnull, 0) < 0)
-            _exit(127);
-        int fl = fcntl(3, F_GETFL);
-        fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
-        closefrom(4);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execl(a->scand, "ward-scand", db, (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {"ward-scand", (char *)db, NULL};
+    pid_t pid = ward_spawn_fd3(a->scand, argv, sv[1]);
     close(sv[1]);
     if (pid < 0) {
         wardd_log(LOG_ERR, "av: fork: %s", strerror(errno));
