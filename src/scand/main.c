@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -21,6 +22,7 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,15 +55,27 @@ static void on_msg(enum cl_msg sev, const char *full, const char *msg, void *ctx
     fprintf(stderr, "%s", full);
 }
 
+/* To nobody. A root without CAP_SETUID and CAP_SETGID (ward.service's
+ * bounding set has neither) cannot: it keeps uid 0 and gives up every
+ * capability instead, and says so. */
 static int drop_privileges(void)
 {
-    if (getuid() != 0)
-        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    const struct passwd *pw = getpwnam("nobody");
-    uid_t uid = pw ? pw->pw_uid : 65534;
-    gid_t gid = pw ? pw->pw_gid : 65534;
-    if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-        return -1;
+    if (getuid() == 0) {
+        const struct passwd *pw = getpwnam("nobody");
+        uid_t uid = pw ? pw->pw_uid : 65534;
+        gid_t gid = pw ? pw->pw_gid : 65534;
+        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+            setresuid(uid, uid, uid) < 0) {
+            if (errno != EPERM)
+                return -1;
+            struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+            struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+            if (syscall(SYS_capset, &h, none) < 0)
+                return -1;
+            fprintf(stderr, "ward-scand: no CAP_SETUID/CAP_SETGID to become nobody: runs as "
+                            "uid 0 without capabilities\n");
+        }
+    }
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
