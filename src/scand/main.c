@@ -34,6 +34,7 @@
 /* What libclamav said of the last load that failed: the file it could not
  * load and the line at fault (its messages are the only place they are). */
 static char err_file[160], err_line[160];
+static const char *tmpdir; /* where libclamav unpacks (NULL: $TMPDIR or /tmp) */
 
 static void keep(char *dst, size_t len, const char *msg)
 {
@@ -144,6 +145,8 @@ static int64_t newest_file(const char *dir)
 static struct cl_engine *load(const char *dir, unsigned *sigs, char *err, size_t errlen)
 {
     struct cl_engine *e = cl_engine_new();
+    if (e && tmpdir)
+        cl_engine_set_str(e, CL_ENGINE_TMPDIR, tmpdir);
     if (!e) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -213,11 +216,13 @@ static int64_t now_ms(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: ward-scand DATABASE-DIR (started by wardd, fd 3 its socket)\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: ward-scand DATABASE-DIR [TMPDIR] (started by wardd, fd 3 its "
+                        "socket)\n");
         return 2;
     }
     const char *dir = argv[1];
+    tmpdir = argc == 3 ? argv[2] : NULL;
     signal(SIGPIPE, SIG_IGN);
     if (drop_privileges() < 0) {
         perror("ward-scand: dropping privileges");
