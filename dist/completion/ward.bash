@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns scan help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -98,6 +98,10 @@ _ward()
     top) opts="--socket --help" ;;
     stats) opts="--by --since --until --program --limit --json --help" ;;
     conns) opts="--json --help" ;;
+    scan)
+        [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }
+        opts="--help"
+        ;;
     rules)
         if [[ $cword -eq 2 ]]; then
             COMPREPLY=($(compgen -W "list add delete" -- "$cur"))
