@@ -41,6 +41,8 @@ wk_check "... without a second scan (a cache hit)" \
     bash -c "[ '$(status av_scans)' = 1 ] && [ '$(status av_cache_hits)' -ge 1 ]"
 
 # Replaced by an infected file: renamed in (a new inode), as dpkg does.
+wk_bg watch "$WARD" watch
+sleep 0.5
 wk_check "program O passes while it is clean" [ "$(conn "$O")" = ok ]
 cp "$WK_TMP/infected" "$O.new"
 mv "$O.new" "$O"
@@ -52,6 +54,8 @@ wk_check "an alert av-infected is raised (log, with the path)" \
     bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
 wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 5
 wk_check "the next connection is denied from the cache" [ "$(conn "$O")" != ok ]
+wk_check "the event stream (ward watch) shows the alert and the denial" bash -c \
+    "grep -q 'ALERT av-infected' '$WK_TMP/watch.log' && grep -q 'av: Ward.Test.Infected' '$WK_TMP/watch.log'"
 
 # Rewritten in place (same inode): the digest changes with the contents.
 wk_check "program Q passes while it is clean" [ "$(conn "$Q")" = ok ]
