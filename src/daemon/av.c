@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pwd.h>
 #include <limits.h>
 #include <signal.h>
@@ -135,12 +134,7 @@ int wardd_av_open(struct wardd *d, uint32_t tag)
     a->fd = -1;
     a->backoff_ms = BACKOFF_MIN_MS;
     a->down_ms = -BACKOFF_MAX_MS;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        snprintf(a->scand, sizeof(a->scand), "%.*s/ward-scand", PATH_MAX - 32, dirname(self));
-    }
+    ward_sibling_path("ward-scand", a->scand, sizeof(a->scand));
     d->av = a;
     return 0;
 }

@@ -5,8 +5,23 @@
 #include "util/spawn.h"
 
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
+
+void ward_sibling_path(const char *name, char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (len)
+        out[0] = '\0';
+    if (n > 0) {
+        self[n] = '\0';
+        snprintf(out, len, "%s/%s", dirname(self), name);
+    }
+}
 
 pid_t ward_spawn_fd3(const char *path, char *const argv[], int sock)
 {
