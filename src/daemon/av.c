@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -93,6 +94,9 @@ struct wardd_av {
     size_t n_held, cap_held;
     uint64_t next_id, scans, hits, infected, starts;
     bool sync; /* results changed what the kernel's tables may hold */
+    /* The files of the programs given kernel tables as known clean: one
+     * written to must leave the tables before its next connection. */
+    int watch_fd;
 };
 
 static const char *mode_name(enum ward_av_mode m)
@@ -132,6 +136,13 @@ int wardd_av_open(struct wardd *d, uint32_t tag)
     }
     a->tag = tag;
     a->fd = -1;
+    a->watch_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+    if (a->watch_fd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, a->watch_fd, &ev) < 0)
+        wardd_log(LOG_WARNING,
+                  "av: inotify: %s; a program rewritten in place keeps its kernel "
+                  "table until the next change of the tables",
+                  strerror(errno));
     a->backoff_ms = BACKOFF_MIN_MS;
     a->down_ms = -BACKOFF_MAX_MS;
     ward_sibling_path("ward-scand", a->scand, sizeof(a->scand));
@@ -376,9 +387,25 @@ static void crashed(struct wardd *d, const char *why)
     }
 }
 
+/* A watched program's file changed: the tables are synced at once (the
+ * resolver withdraws it), before its next connection can use them. */
+static void files_changed(struct wardd *d)
+{
+    struct wardd_av *a = d->av;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    bool any = false;
+    while (a->watch_fd >= 0 && read(a->watch_fd, buf, sizeof(buf)) > 0)
+        any = true;
+    if (!any)
+        return;
+    wardd_log(LOG_INFO, "av: a program with a kernel table changed on disk: the tables are synced");
+    wardd_commit(d, 0);
+}
+
 void wardd_av_ready(struct wardd *d)
 {
     struct wardd_av *a = d->av;
+    files_changed(d);
     for (;;) {
         if (a->fd < 0)
             return;
@@ -443,6 +470,8 @@ void wardd_av_close(struct wardd *d)
     if (!a)
         return;
     stop(a);
+    if (a->watch_fd >= 0)
+        close(a->watch_fd);
     for (size_t i = 0; i < a->n_jobs; i++) {
         if (a->jobs[i].fd >= 0)
             close(a->jobs[i].fd);
@@ -564,7 +593,12 @@ int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out)
         return -1;
     const struct av_entry *e =
         find_exe(d->av, *out, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
-    return e && e->state == AV_CLEAN ? 0 : -1;
+    if (!e || e->state != AV_CLEAN)
+        return -1;
+    if (d->av->watch_fd >= 0)
+        inotify_add_watch(d->av->watch_fd, path,
+                          IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF);
+    return 0;
 }
 
 /* ---- ward scan --------------------------------------------------------- */

@@ -20,14 +20,19 @@ av_infect "$WK_CLIENT" "$WK_TMP/infected2"
 av_add "$DB" "$WK_TMP/infected2" Ward.Test.Infected2
 # K: a program with an allow rule, which the kernel's tables would decide.
 K=$WK_TMP/k/wk-client
-mkdir -p "$WK_TMP/k"
+K2=$WK_TMP/k2/wk-client
+mkdir -p "$WK_TMP/k" "$WK_TMP/k2"
 cp "$WK_CLIENT" "$K"
+cp "$WK_CLIENT" "$K2"
 ward_policy <<CONF
 set mode ask
 set no-prompter pass
 set unattributed block
 set av scan-before-allow bound 30s
 app "$K" {
+    allow out tcp port 8080
+}
+app "$K2" {
     allow out tcp port 8080
 }
 CONF
@@ -82,6 +87,24 @@ mv "$K.new" "$K"
 wk_check "K replaced by an infected file is denied despite its allow rule" [ "$(conn "$K")" != ok ]
 wk_check "... by wardd, naming the signature" \
     bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+
+# One with a kernel table rewritten in place keeps its inode: the write
+# withdraws its table, and its next connection is scanned and denied.
+wk_check "K2 (an allow rule) passes" [ "$(conn "$K2")" = ok ]
+before=$(decisions)
+conn "$K2" >/dev/null
+wk_check "K2 connects again, decided in the kernel (wardd made no decision)" \
+    [ "$(decisions)" = "$before" ]
+changed() { grep -c "a program with a kernel table changed on disk" "$WK_TMP/wardd.log"; }
+seen=$(changed)
+cp "$WK_TMP/infected" "$K2"
+synced() {
+    for _ in $(seq 50); do [ "$(changed)" -gt "$seen" ] && return 0; sleep 0.1; done
+    return 1
+}
+wk_check "the write is seen: the tables are synced" synced
+wk_check "K2 rewritten in place with the infected file is denied at its next connection" \
+    [ "$(conn "$K2")" != ok ]
 
 # scan-in-background: the first connection is asked about at once; the
 # prompt (the protocol's JSON, as a desktop prompter reads it) shows the
