@@ -35,6 +35,7 @@
 #include "daemon/wardd.h"
 #include "scand/wire.h"
 #include "util/spawn.h"
+#include "ward/shim.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
@@ -90,6 +91,8 @@ struct wardd_av {
     struct av_held {
         ward_kqueued q;
         ward_sha256 sha;
+        struct wardd_asker as;              /* the queue's packet or a shim's question */
+        char claim[WARD_SHIM_NAME_MAX + 1]; /* the shim's name, unconfirmed ("" none) */
     } * held; /* scan-before-allow: connections waiting for a result */
     size_t n_held, cap_held;
     uint64_t next_id, scans, hits, infected, starts;
@@ -261,22 +264,30 @@ static void release_held(struct wardd *d, const ward_sha256 *sha)
     if (!n)
         return;
     /* Out of the list first: deciding them may hold others. */
-    ward_kqueued *go = malloc(n * sizeof(*go));
+    struct av_held *go = malloc(n * sizeof(*go));
     if (!go)
         return;
     size_t k = 0, j = 0;
     for (size_t i = 0; i < a->n_held; i++) {
         const struct av_entry *e = find(a, &a->held[i].sha);
         if (sha ? !memcmp(a->held[i].sha.b, sha->b, sizeof(sha->b)) : !e || e->released)
-            go[k++] = a->held[i].q;
+            go[k++] = a->held[i];
         else
             a->held[j++] = a->held[i];
     }
     a->n_held = j;
     for (size_t i = 0; i < k; i++) {
-        int v = wardd_on_queued(d, &go[i]);
-        if (v != WARD_KV_ASK && d->kernel)
-            ward_kernel_queue_verdict(d->kernel, go[i].id, (uint8_t)v);
+        const struct av_held *h = &go[i];
+        int v = wardd_decide(d, &h->q, h->claim[0] ? h->claim : NULL, &h->as);
+        if (v == WARD_KV_ASK)
+            continue; /* on a prompt now: answered when it closes */
+        if (h->as.via == WARD_VIA_SHIM)
+            wardd_shim_answer(d, h->as.shim_id,
+                              v == WARD_KV_ALLOW  ? WARD_V_PERMIT
+                              : v == WARD_KV_DENY ? WARD_V_BLOCK
+                                                  : WARD_V_DEFER);
+        else if (d->kernel)
+            ward_kernel_queue_verdict(d->kernel, h->q.id, (uint8_t)v);
     }
     free(go);
 }
@@ -499,8 +510,9 @@ static struct av_entry *add_entry(struct wardd_av *a, const ward_sha256 *sha, wa
     return e;
 }
 
-enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, const ward_proc *p,
-                                     char *name, size_t namelen)
+enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, const char *claim,
+                                     const struct wardd_asker *as, const ward_proc *p, char *name,
+                                     size_t namelen)
 {
     struct wardd_av *a = d->av;
     ward_sha256 sha;
@@ -549,13 +561,15 @@ enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, con
         return WARDD_AV_GO;
     if (a->n_held == a->cap_held) {
         size_t cap = a->cap_held ? a->cap_held * 2 : 16;
-        struct av_held *h = realloc(a->held, cap * sizeof(*h));
-        if (!h)
+        struct av_held *grown = realloc(a->held, cap * sizeof(*grown));
+        if (!grown)
             return WARDD_AV_GO;
-        a->held = h;
+        a->held = grown;
         a->cap_held = cap;
     }
-    a->held[a->n_held++] = (struct av_held){*q, sha};
+    struct av_held *h = &a->held[a->n_held++];
+    *h = (struct av_held){.q = *q, .sha = sha, .as = *as};
+    snprintf(h->claim, sizeof(h->claim), "%s", claim ? claim : "");
     return WARDD_AV_HOLD;
 }
 

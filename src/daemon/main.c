@@ -179,7 +179,8 @@ enum {
     TAG_RELOAD,
     TAG_SELF,
     TAG_KEVENTS,
-    TAG_AV
+    TAG_SHIM,
+    TAG_AV,
 };
 
 static int setup(struct wardd *d)
@@ -279,6 +280,11 @@ static int setup(struct wardd *d)
                           "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
+        if (wardd_stream_open(d) < 0) {
+            wardd_log(LOG_ERR, "stream layer: out of memory");
+            return -1;
+        }
+        wardd_stream_configure(d);
         wardd_self_refresh(d);
         /* Programs listening since before the hooks: known by their rules. */
         int bound = ward_kernel_listeners_scan(d->kernel);
@@ -331,7 +337,11 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0) {
+    if ((rc = wardd_shim_open(d)) < 0 || epoll_add(d->epfd, wardd_shim_fd(d), TAG_SHIM)) {
+        wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -357,10 +367,13 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
+    wardd_stream_close(d);  /* held packets get the bound's outcome */
+    wardd_limits_close(d);  /* the quotas' usage to the store */
     wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
@@ -425,8 +438,10 @@ static int timers(struct wardd *d)
     }
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
+    wardd_stream_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_limits_tick(d, now);
     wardd_av_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
@@ -487,6 +502,10 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_SHIM:
+                wardd_procs_drain(d); /* the asker's exec may not be read yet */
+                wardd_shim_ready(d);
                 break;
             case TAG_AV:
                 wardd_av_ready(d);

@@ -88,6 +88,9 @@ enum ward_msg_type {
     WARD_MSG_TXN_ABORT,
     WARD_MSG_OBJECT_ADDED,
     WARD_MSG_OBJECT_REPLY,
+    /* limits: proto/stats.h */
+    WARD_MSG_LIMITS_LIST,
+    WARD_MSG_LIMITS_REPLY,
     /* antivirus: files scanned on demand (docs/AV.md) */
     WARD_MSG_SCAN,
     WARD_MSG_SCAN_REPLY,
@@ -326,6 +329,10 @@ typedef struct ward_msg {
             size_t n;
             bool more;
         } conns_reply;
+        struct {
+            ward_limit_row *rows;
+            size_t n;
+        } limits_reply;
         struct {
             char **paths;
             size_t n;

@@ -24,6 +24,17 @@ K2=$WK_TMP/k2/wk-client
 mkdir -p "$WK_TMP/k" "$WK_TMP/k2"
 cp "$WK_CLIENT" "$K"
 cp "$WK_CLIENT" "$K2"
+# P, PI: python3 under the shim (libward-shim.so), clean and infected.
+SHIM=$WK_BUILD/lib/libward-shim.so
+PY=/usr/bin/python3.11
+P=$WK_TMP/py/python3
+PI=$WK_TMP/pyinf/python3
+if [ -f "$SHIM" ] && [ -x "$PY" ]; then
+    mkdir -p "$WK_TMP/py" "$WK_TMP/pyinf"
+    cp "$PY" "$P"
+    av_infect "$PY" "$PI"
+    av_add "$DB" "$PI" Ward.Test.InfectedPy
+fi
 ward_policy <<CONF
 set mode ask
 set no-prompter pass
@@ -105,6 +116,28 @@ synced() {
 wk_check "the write is seen: the tables are synced" synced
 wk_check "K2 rewritten in place with the infected file is denied at its next connection" \
     [ "$(conn "$K2")" != ok ]
+
+# A shim's question goes through the same check as the queue's: held for
+# the scan (scan-before-allow), an infected binary denied before the rules.
+if [ -x "$PI" ]; then
+    CLIENT=$(cd "$(dirname "$0")/../shim" && pwd)/client.py
+    shimmed() { wk_client env LD_PRELOAD="$SHIM" WARD_RUN_DIR="$WK_TMP/run" "$@"; }
+    via_shim() {
+        "$WARD" log --program "$1" --json | grep '"via":"shim"' | grep "\"verdict\":\"$2\"" |
+            grep -q "$3"
+    }
+    wk_check "shim: a clean program's question waits for its scan, then passes" \
+        [ "$(shimmed "$P" "$CLIENT" connect $IP_B 8080)" = ok ]
+    wk_check "... answered via the shim" via_shim "$P" permit .
+    wk_check "shim: an infected program's connect fails with ECONNREFUSED" \
+        [ "$(shimmed "$PI" "$CLIENT" connect $IP_B 8080)" = "err ECONNREFUSED" ]
+    wk_check "... denied via the shim, naming the signature" \
+        via_shim "$PI" block "av: Ward.Test.InfectedPy"
+    wk_check "... and again from the cache" \
+        [ "$(shimmed "$PI" "$CLIENT" connect $IP_B 8080)" = "err ECONNREFUSED" ]
+else
+    wk_ok "# SKIP shim: no $SHIM or $PY"
+fi
 
 # scan-in-background: the first connection is asked about at once; the
 # prompt (the protocol's JSON, as a desktop prompter reads it) shows the
