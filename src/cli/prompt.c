@@ -84,6 +84,8 @@ static void show(const ward_msg *m)
     }
     if (ev->reason == WARD_R_APP_PIN)
         printf("why:      the binary is not the one pinned (SHA-256): allow pins it to this one\n");
+    if (m->u.prompt.av)
+        printf("scan:     %s\n", m->u.prompt.av);
     fflush(stdout);
 }
 

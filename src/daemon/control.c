@@ -92,6 +92,7 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         snprintf(r.u.status.packet_sockets, sizeof(r.u.status.packet_sockets), "%s",
                  ks.packet_sockets == WARD_KPACKET_LOGGED ? "logged" : "unseen");
     }
+    wardd_av_status(d, &r.u.status);
     ward_conn_send(c, &r, NULL, 0);
 }
 
@@ -478,6 +479,7 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
     [WARD_MSG_LIMITS_LIST] = wardd_limits_on_list,
     [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
+    [WARD_MSG_SCAN] = wardd_av_on_scan,
     [WARD_MSG_FILTER_ADD] = wardd_on_filter_add,
     [WARD_MSG_FILTER_DELETE] = wardd_on_filter_delete,
     [WARD_MSG_FILTER_LIST] = wardd_on_filter_list,

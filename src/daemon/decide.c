@@ -243,6 +243,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.conn.verdict = WARD_V_DEFER;
     /* What the question is: the prompter says so (an allow re-pins). */
     m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
+    char av[160];
+    m.u.prompt.av = (char *)wardd_av_finding(d, p->req.app.exe, av, sizeof(av));
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -291,6 +293,20 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
     struct req_values v;
     request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
+    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* An infected binary is denied whatever the rules say, whoever asks. */
+    char found[128], by[WARD_EVENT_NAME_MAX];
+    switch (wardd_av_check(d, q, claim, as, p, found, sizeof(found))) {
+    case WARDD_AV_HOLD:
+        return WARD_KV_ASK;
+    case WARDD_AV_DENY:
+        dec = (ward_decision){.verdict = WARD_V_BLOCK, .reason = WARD_R_FILTER};
+        snprintf(by, sizeof(by), "av: %.59s", found);
+        wardd_publish_via(d, &r, &dec, q->pid, uid, by, as->via);
+        return WARD_KV_DENY;
+    case WARDD_AV_GO:
+        break;
+    }
     classify_claim(d, &r, claim, &dec);
     /* A pinned program: its digest is computed once per binary, then
      * cached. With nobody to ask, the pin question was answered by the
@@ -308,7 +324,6 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
         dec.verdict = WARD_V_DEFER;
         dec.reason = WARD_R_APP_UNKNOWN;
     }
-    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
     /* A callout wanting the payload: a TCP flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
      * outcome (nobody is asked about it). */
@@ -582,6 +597,17 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
     const ward_prompt *p;
     while ((p = prompts_at(d->prompts, 0)))
         close_prompt(d, p->id, false, v, by);
+}
+
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i));) {
+        if (p->req.app.exe.dev == exe.dev && p->req.app.exe.ino == exe.ino)
+            close_prompt(d, p->id, false, v, by);
+        else
+            i++;
+    }
 }
 
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by)

@@ -35,7 +35,7 @@ static void usage(FILE *f)
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
                "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n"
-               "             [--dpkg-dir DIR]\n");
+               "             [--dpkg-dir DIR] [--av-db DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -54,6 +54,7 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"no-packet-log", no_argument, NULL, 'N'},
         {"ld-preload-file", required_argument, NULL, 'L'},
         {"dpkg-dir", required_argument, NULL, 'D'},
+        {"av-db", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,6 +94,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
             break;
         case 'C':
             o->callout_dir = optarg;
+            break;
+        case 'A':
+            o->av_db = optarg;
             break;
         case 'N':
             o->no_packet_log = true;
@@ -186,7 +190,8 @@ enum {
     TAG_KEVENTS,
     TAG_SHIM,
     TAG_TAMPER,
-    TAG_FILES
+    TAG_FILES,
+    TAG_AV,
 };
 
 static int setup(struct wardd *d)
@@ -353,7 +358,7 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
         return -1;
     }
-    if (wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -387,6 +392,7 @@ static void teardown(struct wardd *d)
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
     wardd_limits_close(d);  /* the quotas' usage to the store */
+    wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -458,6 +464,7 @@ static int timers(struct wardd *d)
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
     wardd_limits_tick(d, now);
+    wardd_av_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -528,6 +535,9 @@ static int run(struct wardd *d)
             case TAG_SHIM:
                 wardd_procs_drain(d); /* the asker's exec may not be read yet */
                 wardd_shim_ready(d);
+                break;
+            case TAG_AV:
+                wardd_av_ready(d);
                 break;
             }
         }

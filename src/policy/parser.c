@@ -53,6 +53,7 @@ static const char *const set_words[] = {"mode",
                                         "on-tamper",
                                         "trust-package-manager",
                                         "on-policy-change",
+                                        "av",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -758,6 +759,7 @@ enum {
     SEEN_ON_TAMPER = 4096,
     SEEN_TRUST_PKG = 8192,
     SEEN_ON_POLICY = 16384,
+    SEEN_AV = 32768
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -1188,6 +1190,29 @@ static bool stmt_set(struct ps *ps)
             !once(ps, what, SEEN_ON_POLICY))
             return false;
         ld->extras.policy_change_reload = v == 1;
+        return true;
+    }
+    case 19: {
+        /* Antivirus scanning of programs (docs/AV.md). */
+        static const char *const avmodes[] = {"off", "scan-before-allow", "scan-in-background",
+                                              NULL};
+        if ((v = choice(ps, "av mode", avmodes)) < 0 || !once(ps, what, SEEN_AV))
+            return false;
+        ld->extras.av_mode = (enum ward_av_mode)v;
+        if (is_word(tok(ps), "bound") && !tok(ps)->bol) {
+            const struct token *bt = adv(ps);
+            if (v != WARD_AV_BEFORE_ALLOW)
+                return err(ps, bt, "'bound' goes with 'scan-before-allow' only");
+            const struct token *t = adv(ps);
+            uint32_t secs;
+            if (t->bol || t->type != T_WORD)
+                return err(ps, t, "duration expected after 'bound'");
+            if (!duration(ps, t, t->text, &secs))
+                return false;
+            if (secs == 0 || secs > 300)
+                return err(ps, t, "the scan's bound is 1s to 5m, not '%s'", t->text);
+            ld->extras.av_bound = secs;
+        }
         return true;
     }
     }

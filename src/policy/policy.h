@@ -108,6 +108,11 @@ typedef struct ward_policy_extras {
         char app[256];     /* "": every program */
         char pattern[256]; /* HOST[/PATH], the host in lower case */
     } urlfilter[WARD_POLICY_MAX_URLFILTER];
+    /* Antivirus scanning of programs (docs/AV.md): off, or the first
+     * connection of a binary not yet scanned waits for the scan (at most
+     * av_bound seconds), or the scan runs beside it. */
+    enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
+    unsigned av_bound; /* seconds */
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */

@@ -445,6 +445,12 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "set trust-package-manager yes\n");
         if (x->policy_change_reload)
             sb_puts(&b, "set on-policy-change reload\n");
+        if (x->av_mode == WARD_AV_BACKGROUND)
+            sb_puts(&b, "set av scan-in-background\n");
+        if (x->av_mode == WARD_AV_BEFORE_ALLOW) {
+            fmt_duration(x->av_bound, v, sizeof(v));
+            sb_printf(&b, "set av scan-before-allow bound %s\n", v);
+        }
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);

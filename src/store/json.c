@@ -198,6 +198,9 @@ char *ward_json_export(const ward_policy *p)
                            jstr(x->trust_package_manager ? "yes" : "no"));
     json_object_object_add(js, "on-policy-change",
                            jstr(x->policy_change_reload ? "reload" : "alert"));
+    static const char *const av_modes[] = {"off", "scan-before-allow", "scan-in-background"};
+    json_object_object_add(js, "av", jstr(av_modes[x->av_mode]));
+    json_object_object_add(js, "av-bound", json_object_new_int64(x->av_bound));
     json_object *dl = json_object_new_array();
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
@@ -691,6 +694,12 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             put(&o, "set trust-package-manager "), put_value(&o, v, false), put(&o, "\n");
         if ((v = get_str(s, "on-policy-change")))
             put(&o, "set on-policy-change "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "av"))) {
+            put(&o, "set av "), put_value(&o, v, false);
+            if (!strcmp(v, "scan-before-allow") && get_int(s, "av-bound", &n))
+                put(&o, " bound %llds", (long long)n);
+            put(&o, "\n");
+        }
         for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
