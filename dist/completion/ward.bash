@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns bundle help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns bundle help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -93,6 +93,11 @@ _ward()
     callout)
         if [[ $cword -eq 2 && $cur != -* ]]; then opts="list"; else opts="--json --help"; fi
         ;;
+    shim)
+        if [[ $cword -eq 2 && $cur != -* ]]; then opts="enable disable status"; else
+            opts="--root --lib --run-dir --help"
+        fi
+        ;;
     log)
         opts="--program --since --until --verdict --remote --domain --limit --json --csv
               --follow --gaps --help"
@@ -100,7 +105,7 @@ _ward()
     watch) opts="--json --count --help" ;;
     prompt) opts="--answer --scope --duration --count --help" ;;
     top) opts="--socket --help" ;;
-    stats) opts="--by --since --until --program --limit --json --help" ;;
+    stats) opts="--by --since --until --program --limit --limits --json --help" ;;
     conns) opts="--json --help" ;;
     bundle)
         if [[ $cword -eq 2 && $cur != -* ]]; then
