@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns bundle help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns bundle scan help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -124,6 +124,10 @@ _ward()
             return
         fi
         opts="$opts --help"
+        ;;
+    scan)
+        [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }
+        opts="--help"
         ;;
     rules)
         if [[ $cword -eq 2 ]]; then

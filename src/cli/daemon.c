@@ -163,6 +163,11 @@ void cli_print_rule_json(FILE *f, const ward_proto_rule *r)
     fputs("],\"users\":[", f);
     for (size_t i = 0; i < r->n_users; i++)
         fprintf(f, "%s[%u,%u]", i ? "," : "", r->users[i].lo, r->users[i].hi);
+    fputs("],\"parents\":[", f);
+    for (size_t i = 0; i < r->n_parents; i++) {
+        fputs(i ? "," : "", f);
+        json_str(f, r->parents[i]);
+    }
     fputs("],\"provider\":", f);
     json_str(f, r->provider ? r->provider : "admin");
     ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));

@@ -62,5 +62,6 @@ int cmd_watch(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_stats(int argc, char **argv); /* cli/stats.c */
 int cmd_conns(int argc, char **argv); /* cli/conns.c */
+int cmd_ps(int argc, char **argv);    /* cli/ps.c */
 
 #endif

@@ -1,9 +1,32 @@
 /* cli/status.c — `ward status [--json]`: what wardd is doing. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
+
+/* The antivirus lines: the scanner, its engine and databases, the counts. */
+static void print_av(const ward_proto_status *s)
+{
+    printf("av:        %s, scanner %s", s->av_mode[0] ? s->av_mode : "off",
+           s->av_state[0] ? s->av_state : "not started");
+    if (s->av_engine[0]) {
+        char date[32] = "?";
+        time_t t = (time_t)s->av_db_time;
+        struct tm tm;
+        if (t > 0 && gmtime_r(&t, &tm))
+            strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+        printf(", libclamav %s, %llu signatures (database version %llu, %s)", s->av_engine,
+               (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version, date);
+    }
+    printf("\n           %llu scans, %llu cache hits, %llu infected, %llu restarts\n",
+           (unsigned long long)s->av_scans, (unsigned long long)s->av_cache_hits,
+           (unsigned long long)s->av_infected, (unsigned long long)s->av_restarts);
+    if (s->av_error[0])
+        printf("           the last database load failed: %s\n", s->av_error);
+}
 
 int cmd_status(int argc, char **argv)
 {
@@ -24,7 +47,10 @@ int cmd_status(int argc, char **argv)
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
-               "\"packet_sockets\":\"%s\"}\n",
+               "\"packet_sockets\":\"%s\",\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
+               "\"av_engine\":\"%s\",\"av_sigs\":%llu,\"av_db_version\":%llu,"
+               "\"av_db_time\":%lld,\"av_scans\":%llu,\"av_cache_hits\":%llu,"
+               "\"av_infected\":%llu,\"av_restarts\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -36,7 +62,12 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
                (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
                (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
-               s->packet_sockets[0] ? s->packet_sockets : "none");
+               s->packet_sockets[0] ? s->packet_sockets : "none",
+               s->tamper_watch[0] ? s->tamper_watch : "none", s->av_mode, s->av_state,
+               s->av_engine, (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
+               (long long)s->av_db_time, (unsigned long long)s->av_scans,
+               (unsigned long long)s->av_cache_hits, (unsigned long long)s->av_infected,
+               (unsigned long long)s->av_restarts);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -64,10 +95,18 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->proc_exits, (unsigned long long)s->boot,
                (unsigned long long)s->lost_last_run);
     if (!json)
+        printf("injection: %s\n",
+               !strcmp(s->tamper_watch, "bpf-lsm") ? "watched by the BPF LSM hook (ptrace access)"
+               : !strcmp(s->tamper_watch, "tracepoint")
+                   ? "watched at the exit of ptrace, process_vm_writev and open (no BPF LSM)"
+                   : "not watched");
+    if (!json)
         printf("packets:   packet sockets %s\n",
                !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"
                : s->packet_sockets[0]               ? "not seen"
                                                     : "not seen (no kernel backend)");
+    if (!json)
+        print_av(s);
     ward_msg_free(&rep);
     return 0;
 }

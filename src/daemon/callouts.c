@@ -7,8 +7,8 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/spawn.h"
 
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +20,7 @@ static char host_path[PATH_MAX];
 
 int wardd_callouts_open(struct wardd *d)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        snprintf(host_path, sizeof(host_path), "%.*s/ward-callout-host", PATH_MAX - 32,
-                 dirname(self));
-    }
+    ward_sibling_path("ward-callout-host", host_path, sizeof(host_path));
     ward_callouts_config cfg = {.host_path = host_path[0] ? host_path : NULL,
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||

@@ -59,6 +59,7 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
 }
 
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
@@ -170,6 +171,8 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
         r->app.cmdline = p->cmdline;
+        r->app.ancestors = (const char *const *)p->ancestors;
+        r->app.n_ancestors = p->n_ancestors;
         r->has_user = true;
         r->uid = q->uid;
         r->gid = p->gid;
@@ -240,6 +243,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.conn.verdict = WARD_V_DEFER;
     /* What the question is: the prompter says so (an allow re-pins). */
     m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
+    char av[160];
+    m.u.prompt.av = (char *)wardd_av_finding(d, p->req.app.exe, av, sizeof(av));
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -288,6 +293,20 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
     struct req_values v;
     request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
+    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* An infected binary is denied whatever the rules say, whoever asks. */
+    char found[128], by[WARD_EVENT_NAME_MAX];
+    switch (wardd_av_check(d, q, claim, as, p, found, sizeof(found))) {
+    case WARDD_AV_HOLD:
+        return WARD_KV_ASK;
+    case WARDD_AV_DENY:
+        dec = (ward_decision){.verdict = WARD_V_BLOCK, .reason = WARD_R_FILTER};
+        snprintf(by, sizeof(by), "av: %.59s", found);
+        wardd_publish_via(d, &r, &dec, q->pid, uid, by, as->via);
+        return WARD_KV_DENY;
+    case WARDD_AV_GO:
+        break;
+    }
     classify_claim(d, &r, claim, &dec);
     /* A pinned program: its digest is computed once per binary, then
      * cached. With nobody to ask, the pin question was answered by the
@@ -299,7 +318,12 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
-    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* A process tampered with, under `set on-tamper suspend`: what its
+     * rules allow is asked again. */
+    if (dec.verdict == WARD_V_PERMIT && p && wardd_tamper_is_suspended(d, p->pid, p->start_time)) {
+        dec.verdict = WARD_V_DEFER;
+        dec.reason = WARD_R_APP_UNKNOWN;
+    }
     /* A callout wanting the payload: a TCP flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
      * outcome (nobody is asked about it). */
@@ -381,6 +405,8 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         r.app.exe = p->id;
         r.app.pid = p->pid;
         r.app.start_time = p->start_time;
+        r.app.ancestors = (const char *const *)p->ancestors;
+        r.app.n_ancestors = p->n_ancestors;
         r.has_user = true;
         r.uid = a->uid;
         r.gid = p->gid;
@@ -522,6 +548,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
     ward_sha256 digest;
     if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
         return WARD_PE_FAILED;
+    wardd_tamper_answered(d, p->pid, p->start_time);
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)
@@ -570,6 +597,17 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
     const ward_prompt *p;
     while ((p = prompts_at(d->prompts, 0)))
         close_prompt(d, p->id, false, v, by);
+}
+
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i));) {
+        if (p->req.app.exe.dev == exe.dev && p->req.app.exe.ino == exe.ino)
+            close_prompt(d, p->id, false, v, by);
+        else
+            i++;
+    }
 }
 
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by)

@@ -34,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR] [--no-packet-log]\n");
+               "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n"
+               "             [--dpkg-dir DIR] [--av-db DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -51,6 +52,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"max-waiting", required_argument, NULL, 'W'},
         {"callout-dir", required_argument, NULL, 'C'},
         {"no-packet-log", no_argument, NULL, 'N'},
+        {"ld-preload-file", required_argument, NULL, 'L'},
+        {"dpkg-dir", required_argument, NULL, 'D'},
+        {"av-db", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -91,8 +95,17 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         case 'C':
             o->callout_dir = optarg;
             break;
+        case 'A':
+            o->av_db = optarg;
+            break;
         case 'N':
             o->no_packet_log = true;
+            break;
+        case 'L':
+            o->preload_file = optarg;
+            break;
+        case 'D':
+            o->dpkg_dir = optarg;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
@@ -176,6 +189,9 @@ enum {
     TAG_SELF,
     TAG_KEVENTS,
     TAG_SHIM,
+    TAG_TAMPER,
+    TAG_FILES,
+    TAG_AV,
 };
 
 static int setup(struct wardd *d)
@@ -228,6 +244,8 @@ static int setup(struct wardd *d)
         return -1;
     }
     proctab_scan(d->procs);
+    wardd_tamper_open(d);
+    wardd_files_open(d);
     /* Rules until a process exits (policy files may hold some): the gone
      * ones end now, the others are watched. */
     wardd_until_exit_sweep(d);
@@ -318,6 +336,10 @@ static int setup(struct wardd *d)
     if (d->procmon_fd >= 0)
         epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
     epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
+    if (d->tamper_fd >= 0)
+        epoll_add(d->epfd, d->tamper_fd, TAG_TAMPER);
+    if (d->files_fd >= 0)
+        epoll_add(d->epfd, d->files_fd, TAG_FILES);
     if (d->self_fd >= 0)
         epoll_add(d->epfd, d->self_fd, TAG_SELF);
     if (d->kernel) {
@@ -336,7 +358,7 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
         return -1;
     }
-    if (wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -370,6 +392,7 @@ static void teardown(struct wardd *d)
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
     wardd_limits_close(d);  /* the quotas' usage to the store */
+    wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -392,6 +415,8 @@ static void teardown(struct wardd *d)
     wardd_programmed_free(d);
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
+    wardd_tamper_close(d);
+    wardd_files_close(d);
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
@@ -439,6 +464,7 @@ static int timers(struct wardd *d)
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
     wardd_limits_tick(d, now);
+    wardd_av_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -490,6 +516,13 @@ static int run(struct wardd *d)
             case TAG_PIDFDS:
                 wardd_procs_pidfds_ready(d);
                 break;
+            case TAG_FILES:
+                wardd_files_ready(d);
+                break;
+            case TAG_TAMPER:
+                wardd_procs_drain(d); /* the processes it names, first */
+                wardd_tamper_drain(d);
+                break;
             case TAG_NFTMON:
                 wardd_guard_nft(d);
                 break;
@@ -503,6 +536,9 @@ static int run(struct wardd *d)
                 wardd_procs_drain(d); /* the asker's exec may not be read yet */
                 wardd_shim_ready(d);
                 break;
+            case TAG_AV:
+                wardd_av_ready(d);
+                break;
             }
         }
     }
@@ -513,7 +549,13 @@ static int run(struct wardd *d)
 
 int main(int argc, char **argv)
 {
-    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1, .self_fd = -1};
+    struct wardd d = {.procmon_fd = -1,
+                      .tamper_fd = -1,
+                      .files_fd = -1,
+                      .pidfd_epfd = -1,
+                      .sigfd = -1,
+                      .epfd = -1,
+                      .self_fd = -1};
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;

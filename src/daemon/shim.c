@@ -168,7 +168,7 @@ static int errno_of(uint8_t proto)
 
 static void finish(struct wardd *d, const struct pending *p, enum ward_verdict v)
 {
-    uint8_t out = WARD_SHIM_DENY;
+    uint8_t out = v == WARD_V_DEFER ? WARD_SHIM_PASS : WARD_SHIM_DENY;
     if (v == WARD_V_PERMIT) {
         out = WARD_SHIM_ALLOW;
         if (d->kernel &&

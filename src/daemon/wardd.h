@@ -45,9 +45,14 @@ struct wardd_options {
     uint32_t ring_capacity;
     size_t max_waiting;      /* connections waiting on prompts, at most */
     const char *callout_dir; /* shared-object callouts (NAME.so) */
+    const char *av_db;       /* the signature databases; NULL: WARDD_AV_DB */
     /* No packet socket tracepoint: it puts every system call of the host on
      * the slow path (docs/KERNEL.md, "Packet sockets"). */
     bool no_packet_log;
+    /* The dynamic loader's preload list (tests name a file of their own). */
+    const char *preload_file;
+    /* dpkg's database (default /var/lib/dpkg): trust-package-manager. */
+    const char *dpkg_dir;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -91,6 +96,32 @@ struct wardd {
     } * watches;
     size_t n_watches, cap_watches;
     int pidfd_epfd; /* the pidfds, itself in the main epoll */
+    /* tamper.c: the injection watch, and the processes whose allow rules
+     * an alert suspended (set on-tamper suspend). */
+    struct ward_tamper *tamper;
+    int tamper_fd;
+    const char *tamper_watch; /* "bpf-lsm", "tracepoint" or "none" */
+    struct wardd_suspended {
+        uint32_t pid;
+        uint64_t start_time;
+        char program[PATH_MAX];
+    } * suspended;
+    size_t n_suspended, cap_suspended;
+#define WARDD_TAMPER_RECENT 32
+    struct wardd_tamper_seen {
+        uint32_t actor, target;
+        const char *kind;
+        int64_t at_ms;
+    } tamper_seen[WARDD_TAMPER_RECENT];
+    size_t tamper_next;
+    bool preload_known;
+    int64_t preload_ctime_ns;
+    /* files.c: the programs, the policy file and Ward's binaries, watched. */
+    int files_fd;
+    struct wardd_watched *watched;
+    size_t n_watched;
+    bool files_repinned; /* a pin followed the package manager: commit */
+    bool files_reload;   /* the policy file changed: reload (on-policy-change) */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -141,11 +172,12 @@ struct wardd {
     struct wardd_traffic *traffic;
     /* rate limits and quotas per program (limits.c) */
     struct wardd_limits *limits;
+    struct wardd_av *av; /* antivirus: ward-scand and the results (av.c) */
 };
 
 /* Appended to the path a process claims when the file there is not the
  * one it runs: the rules never name it, the prompt and the log show it. */
-#define WARDD_UNVERIFIED_MARK "(not the file at this path)"
+#define WARDD_UNVERIFIED_MARK PROCTAB_UNVERIFIED_MARK
 
 /* logging.c: messages (stderr; priority prefixes for the journal) and the
  * monotonic clock. */
@@ -253,6 +285,28 @@ const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
  * are attributed, so the table is never behind them). */
 void wardd_procs_drain(struct wardd *d);
+
+/* files.c: fanotify on the files trust rests on (docs/MONITOR.md). */
+int wardd_files_open(struct wardd *d);
+void wardd_files_close(struct wardd *d);
+/* The policy in force changed: watch the programs it names now. */
+void wardd_files_rewatch(struct wardd *d);
+void wardd_files_ready(struct wardd *d);
+
+/* tamper.c: injection alerts (docs/MONITOR.md). */
+int wardd_tamper_open(struct wardd *d);
+void wardd_tamper_close(struct wardd *d);
+void wardd_tamper_drain(struct wardd *d);
+/* A process exec'd: LD_PRELOAD and /etc/ld.so.preload, for programs with
+ * network rights. */
+void wardd_tamper_exec(struct wardd *d, uint32_t pid);
+bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t start_time);
+/* A prompt about the process was answered, or it exited: its rules hold
+ * again (or it is forgotten). */
+void wardd_tamper_answered(struct wardd *d, uint32_t pid, uint64_t start_time);
+void wardd_tamper_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
+/* The kernel tables' path resolver: NULL for programs suspended. */
+int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out);
 void wardd_procs_pidfds_ready(struct wardd *d);
 /* Rules "until the process exits": ends those of processes already gone
  * and watches the others (at start, after a reload, after a rule is added). */
@@ -303,7 +357,8 @@ int wardd_shim_open(struct wardd *d);
 void wardd_shim_close(struct wardd *d);
 int wardd_shim_fd(const struct wardd *d); /* poll for POLLIN */
 void wardd_shim_ready(struct wardd *d);
-/* A prompt the question was waiting on closed with verdict v. */
+/* A prompt (or a scan) the question was waiting on closed with verdict v;
+ * WARD_V_DEFER: the kernel layer decides, as without the shim. */
 void wardd_shim_answer(struct wardd *d, uint64_t shim_id, enum ward_verdict v);
 /* The policy changed: the cached answers go. */
 void wardd_shim_changed(struct wardd *d);
@@ -323,6 +378,8 @@ bool wardd_prompter_for(struct wardd *d, uint32_t uid);
 /* Closes the prompts no registered prompter may answer. */
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+/* Closes the prompts about executable exe with verdict v (by: why). */
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by);
 
 /* kevents.c: the decisions the kernel's hooks made (allowed or denied by a
  * program's verdict table: they never reach the queue), read from their
@@ -407,10 +464,43 @@ void wardd_mark_close(struct wardd *d);
 /* Numbers an event of this run and publishes it: the ring, the log. */
 void wardd_emit(struct wardd *d, ward_event *ev);
 /* guard.c: kernel objects changed by someone else are put back and alerted. */
+/* An alert without traffic: name (the alert's kind), count, who did it
+ * (pid 0: unknown), and a line for wardd's log (also the ring, the log, the
+ * journal). */
+void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
 #define WARDD_HOOK_CHECK_MS 50 /* the BPF links: no notification on detach */
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
 void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
+
+/* av.c: antivirus scanning of programs and of files on demand, in
+ * ward-scand (docs/AV.md). open: before the loop, its socket tagged `tag`
+ * in the epoll set once the helper runs (started by the tick when the
+ * policy scans or a scan waits). */
+#define WARDD_AV_DB "/var/lib/clamav"
+int wardd_av_open(struct wardd *d, uint32_t tag);
+void wardd_av_close(struct wardd *d);
+void wardd_av_ready(struct wardd *d); /* its socket is readable */
+void wardd_av_tick(struct wardd *d, int64_t now_ms);
+/* A connection of process p, asked about by `as` (the queue or a shim,
+ * wardd_decide's arguments): GO (scanned clean, scanning in the
+ * background, or nothing to scan), HOLD (scan-before-allow: it waits, in the
+ * queue or on the shim's socket; av.c decides it again with the result) or
+ * DENY (its binary is infected: the signature in name). */
+enum wardd_av_outcome { WARDD_AV_GO, WARDD_AV_HOLD, WARDD_AV_DENY };
+enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, const char *claim,
+                                     const struct wardd_asker *as, const ward_proc *p, char *name,
+                                     size_t namelen);
+/* What a prompt says about the program's binary; NULL when scanning is off. */
+const char *wardd_av_finding(struct wardd *d, ward_exe_id exe, char *buf, size_t len);
+void wardd_av_on_scan(struct wardd *d, ward_conn *c, const ward_msg *m); /* scan */
+void wardd_av_status(struct wardd *d, ward_proto_status *s);
+/* The kernel tables' resolver (compile.c): the file system's answer, and,
+ * while programs are scanned, only for a binary known clean as it is now
+ * (same executable, same modification time), so the others stay with
+ * wardd, which scans them. */
+int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out);
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

@@ -44,6 +44,16 @@ $(PROCMON_SKEL): $(KERNEL_GEN)/procmon.bpf.o
 	$(BPFTOOL) gen skeleton $< name procmon_bpf > $@.tmp && mv $@.tmp $@
 $(BUILD_DIR)/obj/kernel/procmon.o: $(PROCMON_SKEL)
 
+# The tamper watch (ptrace access checks): a third object, for tamper.c.
+TAMPER_SKEL := $(KERNEL_GEN)/tamper.skel.h
+$(KERNEL_GEN)/tamper.bpf.o: src/kernel/tamper.bpf.c src/kernel/tamper_bpf.h $(KERNEL_GEN)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
+		-Wall -Werror -c $< -o $@
+
+$(TAMPER_SKEL): $(KERNEL_GEN)/tamper.bpf.o
+	$(BPFTOOL) gen skeleton $< name tamper_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD_DIR)/obj/kernel/tamper.o: $(TAMPER_SKEL)
+
 # Every object of the module (library and tools) needs the skeleton first.
 KERNEL_ALL_SRCS := $(filter-out $(kernel_EXCLUDE),$(wildcard src/kernel/*.c src/kernel/tools/*.c))
 $(patsubst src/%.c,$(BUILD_DIR)/obj/%.o,$(KERNEL_ALL_SRCS)): $(KERNEL_SKEL)

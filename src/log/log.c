@@ -139,6 +139,7 @@ static int insert_row(ward_log *l, const ward_event *ev)
               ev->kind != WARD_EVENT_DECISION ? NULL
               : ev->via == WARD_VIA_SHIM      ? "shim"
                                               : "kernel");
+    bind_name(st, 24, ev->parents[0] ? ev->parents : NULL);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -338,7 +339,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }
-    if (ver != 0 && ver != 1 && ver != 2 && ver != WARD_LOG_SCHEMA_VERSION) {
+    if (ver < 0 || ver > WARD_LOG_SCHEMA_VERSION) {
         ward_errbuf_set(err, errlen, "%s: not a Ward log of schema version %d", cfg->path,
                         WARD_LOG_SCHEMA_VERSION);
         goto fail;

@@ -50,6 +50,10 @@ static const char *const set_words[] = {"mode",
                                         "policy-bundle",
                                         "syslog",
                                         "urlfilter",
+                                        "on-tamper",
+                                        "trust-package-manager",
+                                        "on-policy-change",
+                                        "av",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -60,10 +64,11 @@ static const char *const filter_words[] = {
     "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
     "any",      NULL};
 static const char *const rule_words[] = {
-    "in",       "out",   "proto",      "tcp",           "udp",     "icmp",     "icmp6", "any",
-    "port",     "to",    "from",       "domain",        "user",    "provider", "daily", "weekdays",
-    "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",
-    "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
+    "in",       "out",      "proto", "tcp",        "udp",           "icmp",    "icmp6",    "any",
+    "port",     "to",       "from",  "domain",     "user",          "parent",  "provider", "daily",
+    "weekdays", "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",
+    "sun",      "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",
+    NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
                                           "packet-in",   "dns",       "connect", "accept",
@@ -750,7 +755,11 @@ enum {
     SEEN_STREAM_BOUND = 256,
     SEEN_ACCOUNTING = 512,
     SEEN_BUNDLE = 1024,
-    SEEN_SYSLOG = 2048
+    SEEN_SYSLOG = 2048,
+    SEEN_ON_TAMPER = 4096,
+    SEEN_TRUST_PKG = 8192,
+    SEEN_ON_POLICY = 16384,
+    SEEN_AV = 32768
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -1158,6 +1167,54 @@ static bool stmt_set(struct ps *ps)
     }
     case 15:
         return urlfilter_rule(ps);
+    case 16: {
+        /* What an injection into a program with network rights gets. */
+        static const char *const outcomes[] = {"alert", "suspend", NULL};
+        if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
+            return false;
+        ld->extras.on_tamper_suspend = v == 1;
+        return true;
+    }
+    case 17: {
+        /* A pinned program changed by the package manager keeps its rules. */
+        static const char *const yesno[] = {"no", "yes", NULL};
+        if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
+            return false;
+        ld->extras.trust_package_manager = v == 1;
+        return true;
+    }
+    case 18: {
+        /* The policy file edited behind ward's back. */
+        static const char *const outcomes[] = {"alert", "reload", NULL};
+        if ((v = choice(ps, "policy change outcome", outcomes)) < 0 ||
+            !once(ps, what, SEEN_ON_POLICY))
+            return false;
+        ld->extras.policy_change_reload = v == 1;
+        return true;
+    }
+    case 19: {
+        /* Antivirus scanning of programs (docs/AV.md). */
+        static const char *const avmodes[] = {"off", "scan-before-allow", "scan-in-background",
+                                              NULL};
+        if ((v = choice(ps, "av mode", avmodes)) < 0 || !once(ps, what, SEEN_AV))
+            return false;
+        ld->extras.av_mode = (enum ward_av_mode)v;
+        if (is_word(tok(ps), "bound") && !tok(ps)->bol) {
+            const struct token *bt = adv(ps);
+            if (v != WARD_AV_BEFORE_ALLOW)
+                return err(ps, bt, "'bound' goes with 'scan-before-allow' only");
+            const struct token *t = adv(ps);
+            uint32_t secs;
+            if (t->bol || t->type != T_WORD)
+                return err(ps, t, "duration expected after 'bound'");
+            if (!duration(ps, t, t->text, &secs))
+                return false;
+            if (secs == 0 || secs > 300)
+                return err(ps, t, "the scan's bound is 1s to 5m, not '%s'", t->text);
+            ld->extras.av_bound = secs;
+        }
+        return true;
+    }
     }
     return false;
 }
@@ -1788,7 +1845,8 @@ static bool stmt_filter(struct ps *ps)
 
 /* ---- app ------------------------------------------------------------------------------- */
 
-static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
+/* parents: the block's `parent` list, every rule's unless it names its own. */
+static bool app_rule(struct ps *ps, uint64_t app_id, const char *path, const struct vals *parents)
 {
     struct load *ld = ps->ld;
     const struct token *rt = adv(ps);
@@ -1796,8 +1854,9 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
                        .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
-         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false;
-    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0};
+         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false,
+         seen_parent = false;
+    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0}, own = {0};
     const struct token *dest_tok = NULL;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
@@ -1861,6 +1920,15 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                 return err(ps, tok(ps), "app rules have no negation ('!')");
             if (!parse_list(ps, &users, num_elem, "uid"))
                 return false;
+        } else if (is_word(t, "parent")) {
+            ONCE(seen_parent, t);
+            adv(ps);
+            if (tok(ps)->type == T_BANG)
+                return err(ps, tok(ps), "app rules have no negation ('!')");
+            if (parents->ns)
+                return err(ps, t, "the block of app '%s' names the parent already", path);
+            if (!parse_list(ps, &own, path_elem, "parent program path"))
+                return false;
         } else if (is_word(t, "provider")) {
             ONCE(seen_prov, t);
             adv(ps);
@@ -1894,6 +1962,12 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     vals_sort(&dest);
     vals_sort(&domains);
     vals_sort(&users);
+    if (seen_parent)
+        vals_sort(&own);
+    else
+        own = *parents;
+    r.parents = own.s;
+    r.n_parents = own.ns;
     r.ports = ports.r;
     r.n_ports = ports.nr;
     r.zones = dest.s;
@@ -2021,6 +2095,15 @@ static bool stmt_app(struct ps *ps)
         pin = v.h[0];
         pinned = true;
     }
+    struct vals parents = {0};
+    if (is_word(tok(ps), "parent") && !at_end(ps)) {
+        adv(ps);
+        if (tok(ps)->type == T_BANG)
+            return err(ps, tok(ps), "app blocks have no negation ('!')");
+        if (!parse_list(ps, &parents, path_elem, "parent program path"))
+            return false;
+        vals_sort(&parents);
+    }
     int fallback = -1;
     const struct token *fb_tok = NULL;
     if (is_word(tok(ps), "fallback") && !at_end(ps)) {
@@ -2099,7 +2182,7 @@ static bool stmt_app(struct ps *ps)
             continue;
         }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
-            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text) : (adv(ps), false)) {
+            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text, &parents) : (adv(ps), false)) {
                 recover(ps, true);
                 continue;
             }
@@ -2286,7 +2369,8 @@ bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
         return false;
     }
     ld->last_rule = -1;
-    if (!app_rule(&ps, app_id, path) || ps.failed)
+    static const struct vals none;
+    if (!app_rule(&ps, app_id, path, &none) || ps.failed)
         return false;
     if (tok(&ps)->type != T_EOF) {
         /* One rule a request: what follows would be lost. */

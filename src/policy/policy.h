@@ -68,6 +68,14 @@ typedef struct ward_policy_extras {
     unsigned prompt_timeout;          /* seconds a prompt waits */
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
+    /* An injection alert (docs/MONITOR.md) also suspends the target's
+     * allow rules until the user answers again. */
+    bool on_tamper_suspend;
+    /* A pinned program's new binary is re-pinned when the package
+     * manager's database (dpkg's md5sums) confirms it (docs/MONITOR.md). */
+    bool trust_package_manager;
+    /* The policy file changed outside ward: reload it (after the alert). */
+    bool policy_change_reload;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */
@@ -100,6 +108,11 @@ typedef struct ward_policy_extras {
         char app[256];     /* "": every program */
         char pattern[256]; /* HOST[/PATH], the host in lower case */
     } urlfilter[WARD_POLICY_MAX_URLFILTER];
+    /* Antivirus scanning of programs (docs/AV.md): off, or the first
+     * connection of a binary not yet scanned waits for the scan (at most
+     * av_bound seconds), or the scan runs beside it. */
+    enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
+    unsigned av_bound; /* seconds */
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */

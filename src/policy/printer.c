@@ -341,6 +341,11 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
         sb_puts(b, " user ");
         put_list(b, &c);
     }
+    if (r->n_parents) {
+        ward_cond c = {.field = WARD_F_APP_PATH, .n = r->n_parents, .v.str = r->parents};
+        sb_puts(b, " parent ");
+        put_list(b, &c);
+    }
     if (r->n_times) {
         ward_cond c = {.field = WARD_F_TIME, .n = r->n_times, .v.time = r->times};
         sb_putc(b, ' ');
@@ -349,7 +354,7 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
     if (provider && strcmp(provider, "admin") != 0)
         sb_printf(b, " provider %s", provider);
     if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_users &&
-        !r->n_times)
+        !r->n_parents && !r->n_times)
         sb_puts(b, " any"); /* "deny out any" reads better than a bare "deny out" */
     ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
     if (*v)
@@ -433,6 +438,18 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_fmt_size(x->accounting_limit, v, sizeof(v));
             sb_printf(&b, "set accounting-limit %s per %s\n", v,
                       ward_policy_period_name((enum ward_quota_period)x->accounting_period));
+        }
+        if (x->on_tamper_suspend)
+            sb_puts(&b, "set on-tamper suspend\n");
+        if (x->trust_package_manager)
+            sb_puts(&b, "set trust-package-manager yes\n");
+        if (x->policy_change_reload)
+            sb_puts(&b, "set on-policy-change reload\n");
+        if (x->av_mode == WARD_AV_BACKGROUND)
+            sb_puts(&b, "set av scan-in-background\n");
+        if (x->av_mode == WARD_AV_BEFORE_ALLOW) {
+            fmt_duration(x->av_bound, v, sizeof(v));
+            sb_printf(&b, "set av scan-before-allow bound %s\n", v);
         }
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));

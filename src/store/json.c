@@ -125,6 +125,7 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     json_object_object_add(j, "addresses", a);
     json_object_object_add(j, "domains", str_array(r->domains, r->n_domains));
     json_object_object_add(j, "users", range_array(r->users, r->n_users));
+    json_object_object_add(j, "parents", str_array(r->parents, r->n_parents));
     a = json_object_new_array();
     for (size_t i = 0; i < r->n_times; i++) {
         ward_policy_fmt_time(&r->times[i], v, sizeof(v));
@@ -192,6 +193,14 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "callout-failure",
                            jstr(x->callout_failure == WARD_V_PERMIT ? "pass" : "block"));
     json_object_object_add(js, "dnsfilter-answer", jstr(x->dnsfilter_zero ? "zero" : "nxdomain"));
+    json_object_object_add(js, "on-tamper", jstr(x->on_tamper_suspend ? "suspend" : "alert"));
+    json_object_object_add(js, "trust-package-manager",
+                           jstr(x->trust_package_manager ? "yes" : "no"));
+    json_object_object_add(js, "on-policy-change",
+                           jstr(x->policy_change_reload ? "reload" : "alert"));
+    static const char *const av_modes[] = {"off", "scan-before-allow", "scan-in-background"};
+    json_object_object_add(js, "av", jstr(av_modes[x->av_mode]));
+    json_object_object_add(js, "av-bound", json_object_new_int64(x->av_bound));
     json_object *dl = json_object_new_array();
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
@@ -606,6 +615,10 @@ static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
         put(o, " user ");
         put_list(o, a, false, false);
     }
+    if ((a = get_arr(r, "parents")) && json_object_array_length(a)) {
+        put(o, " parent ");
+        put_list(o, a, true, false);
+    }
     if ((a = get_arr(r, "times")) && json_object_array_length(a)) {
         put(o, " ");
         put_list(o, a, false, true);
@@ -675,6 +688,18 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         if (json_object_object_get_ex(s, "accounting-limit", &acc) &&
             json_object_is_type(acc, json_type_object))
             put(&o, "set accounting-limit "), put_per(&o, acc), put(&o, "\n");
+        if ((v = get_str(s, "on-tamper")))
+            put(&o, "set on-tamper "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "trust-package-manager")))
+            put(&o, "set trust-package-manager "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "on-policy-change")))
+            put(&o, "set on-policy-change "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "av"))) {
+            put(&o, "set av "), put_value(&o, v, false);
+            if (!strcmp(v, "scan-before-allow") && get_int(s, "av-bound", &n))
+                put(&o, " bound %llds", (long long)n);
+            put(&o, "\n");
+        }
         for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
