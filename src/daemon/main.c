@@ -174,7 +174,8 @@ enum {
     TAG_PIDFDS,
     TAG_RELOAD,
     TAG_SELF,
-    TAG_KEVENTS
+    TAG_KEVENTS,
+    TAG_SHIM,
 };
 
 static int setup(struct wardd *d)
@@ -331,7 +332,11 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_traffic_open(d) < 0) {
+    if ((rc = wardd_shim_open(d)) < 0 || epoll_add(d->epfd, wardd_shim_fd(d), TAG_SHIM)) {
+        wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    if (wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -357,11 +362,13 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
+    wardd_limits_close(d);  /* the quotas' usage to the store */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -428,6 +435,7 @@ static int timers(struct wardd *d)
     wardd_stream_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_limits_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -487,6 +495,10 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_SHIM:
+                wardd_procs_drain(d); /* the asker's exec may not be read yet */
+                wardd_shim_ready(d);
                 break;
             }
         }

@@ -17,6 +17,7 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
 #include "callout/urlfilter.h"
 #include "stream/stream.h"
@@ -130,10 +131,13 @@ struct wardd {
     bool kev_procs_read; /* this drain applied the process events first */
     uint64_t folded;     /* repeats counted into another row, not a row of their own */
     bool running;
-    bool hooks_failing; /* the last hook repair failed */
-    bool stopping;      /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing;      /* the last hook repair failed */
+    struct wardd_shim *shim; /* shim.c: the shim's socket, its questions, the cache */
+    bool stopping;           /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
+    /* rate limits and quotas per program (limits.c) */
+    struct wardd_limits *limits;
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -265,9 +269,41 @@ const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unveri
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
+/* Who asks about a connection: the kernel's queue or a program's shim. */
+struct wardd_asker {
+    uint64_t shim_id; /* the shim's question waiting (shim.c); 0: the queue's packet */
+    uint8_t via;      /* enum ward_via */
+    /* The kernel layer let the connection in already (an accepted one):
+     * only a refusal is answered and logged; anything else is
+     * WARD_KV_NONE, and nobody is asked. */
+    bool refusals_only;
+};
+/* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
+ * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes);
+ * WARD_KV_STREAM (the queue's: its payload goes to a callout); WARD_KV_NONE
+ * when the shim asked and the kernel layer is to decide (refusals only, or
+ * a callout wants the payload).
+ * claim: a name the program says it asked for, not confirmed by a DNS
+ * answer; it may only make the decision stricter. */
+int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
+                 const struct wardd_asker *as);
 int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
+/* The same, saying which layer asked (enum ward_via). */
+void wardd_publish_via(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                       uint32_t pid, uint32_t uid, const char *by, uint8_t via);
+
+/* shim.c: the questions of libward-shim.so (docs/SHIM.md) on
+ * RUN_DIR/shim.sock, and the cache of known answers RUN_DIR/shim.cache. */
+int wardd_shim_open(struct wardd *d);
+void wardd_shim_close(struct wardd *d);
+int wardd_shim_fd(const struct wardd *d); /* poll for POLLIN */
+void wardd_shim_ready(struct wardd *d);
+/* A prompt the question was waiting on closed with verdict v. */
+void wardd_shim_answer(struct wardd *d, uint64_t shim_id, enum ward_verdict v);
+/* The policy changed: the cached answers go. */
+void wardd_shim_changed(struct wardd *d);
 /* The event wardd_publish would publish, not published. */
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);
@@ -337,6 +373,17 @@ void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLi
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
 void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+
+/* limits.c: the policy's rate limits and quotas in the kernel; the quotas'
+ * periods, usage (kept in SQLite across restarts) and alerts. */
+int wardd_limits_open(struct wardd *d);
+void wardd_limits_close(struct wardd *d); /* the last counts are written */
+void wardd_limits_apply(struct wardd *d); /* after a policy is put in force */
+void wardd_limits_tick(struct wardd *d, int64_t now_ms);
+size_t wardd_limits_rows(struct wardd *d, ward_limit_row *out, size_t max);
+void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* When the period of that kind (enum ward_quota_period) holding now began. */
+int64_t wardd_period_start(int period, int64_t now);
 void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
 void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 

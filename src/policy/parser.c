@@ -46,6 +46,7 @@ static const char *const set_words[] = {"mode",
                                         "dnsfilter-list",
                                         "dnsfilter-answer",
                                         "stream-bound",
+                                        "accounting-limit",
                                         "urlfilter",
                                         NULL};
 static const char *const filter_words[] = {
@@ -744,7 +745,8 @@ enum {
     SEEN_SELF = 32,
     SEEN_CALLOUT_FAIL = 64,
     SEEN_DNSF_ANSWER = 128,
-    SEEN_STREAM_BOUND = 256
+    SEEN_STREAM_BOUND = 256,
+    SEEN_ACCOUNTING = 512
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -924,6 +926,27 @@ static int layer_choice(struct ps *ps)
     return l;
 }
 
+/* "SIZE per PERIOD" (a quota, the accounting limit): bytes and period. */
+static bool size_per(struct ps *ps, const char *what, uint64_t *bytes, uint8_t *period)
+{
+    const struct token *t = tok(ps);
+    if (at_end(ps) || t->type != T_WORD || !limit_size_word(t->text, bytes))
+        return err(ps, t, "%s: a size expected (e.g. 500MB, 10GB, 2GiB), not '%s'", what, show(t));
+    if (*bytes < 1000)
+        return err(ps, t, "%s: %s is less than 1KB", what, t->text);
+    adv(ps);
+    if (!is_word(tok(ps), "per") || at_end(ps))
+        return err(ps, at_end(ps) ? t : tok(ps),
+                   "%s: 'per day', 'per week' or 'per month' expected after '%s'", what, t->text);
+    adv(ps);
+    static const char *const pers[] = {"day", "week", "month", NULL};
+    int p = choice(ps, "period", pers);
+    if (p < 0)
+        return false;
+    *period = (uint8_t)(p + WARD_QUOTA_DAY);
+    return true;
+}
+
 static bool stmt_set(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1073,6 +1096,10 @@ static bool stmt_set(struct ps *ps)
     case 11:
         return stream_bound(ps, what);
     case 12:
+        return size_per(ps, "accounting-limit", &ld->extras.accounting_limit,
+                        &ld->extras.accounting_period) &&
+               once(ps, what, SEEN_ACCOUNTING);
+    case 13:
         return urlfilter_rule(ps);
     }
     return false;
@@ -1834,6 +1861,87 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     return true;
 }
 
+/* The program's entry of the limits (made on its first `limit` or
+ * `quota`), or NULL after reporting why not. */
+static ward_app_limit *limit_entry(struct ps *ps, const struct token *at, const char *path)
+{
+    ward_policy_extras *x = &ps->ld->extras;
+    ward_app_limit *l = (ward_app_limit *)ward_policy_limit_of(x, path);
+    if (l)
+        return l;
+    if (strlen(path) >= sizeof(l->program)) {
+        err(ps, at, "app '%s': the path is too long for a limit", path);
+        return NULL;
+    }
+    if (x->n_limits == WARD_POLICY_MAX_LIMITS) {
+        err(ps, at, "at most %d programs may have limits", WARD_POLICY_MAX_LIMITS);
+        return NULL;
+    }
+    l = &x->limits[x->n_limits++];
+    memset(l, 0, sizeof(*l));
+    snprintf(l->program, sizeof(l->program), "%s", path);
+    return l;
+}
+
+/* "limit rate 2mbit [burst 64KB]" in a program's block. */
+static bool app_limit(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    if (!is_word(tok(ps), "rate") || at_end(ps))
+        return err(ps, tok(ps), "'rate' expected after 'limit'");
+    adv(ps);
+    const struct token *t = tok(ps);
+    uint64_t bits, burst = 0;
+    if (at_end(ps) || t->type != T_WORD || !limit_rate_word(t->text, &bits))
+        return err(ps, t, "a rate expected (e.g. 500kbit, 2mbit, 1gbit), not '%s'", show(t));
+    if (bits < 8000 || bits > 400000000000ull)
+        return err(ps, t, "rate %s is out of range (8kbit to 400gbit)", t->text);
+    adv(ps);
+    if (is_word(tok(ps), "burst") && !at_end(ps)) {
+        adv(ps);
+        const struct token *b = tok(ps);
+        if (at_end(ps) || b->type != T_WORD || !limit_size_word(b->text, &burst))
+            return err(ps, b, "a size expected after 'burst' (e.g. 64KB), not '%s'", show(b));
+        if (burst < 1500 || burst > (1ull << 30))
+            return err(ps, b, "burst %s is out of range (1500B to 1GiB)", b->text);
+        adv(ps);
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->rate_bits)
+        return err(ps, kw, "app '%s' has a rate limit already", path);
+    l->rate_bits = bits;
+    l->burst = burst;
+    return true;
+}
+
+/* "quota 10GB per month [then block|alert]" in a program's block. */
+static bool app_quota(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    uint64_t bytes;
+    uint8_t period;
+    if (!size_per(ps, "quota", &bytes, &period))
+        return false;
+    int then = 0;
+    if (is_word(tok(ps), "then") && !at_end(ps)) {
+        adv(ps);
+        static const char *const outcomes[] = {"block", "alert", NULL};
+        if ((then = choice(ps, "outcome", outcomes)) < 0)
+            return false;
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->quota)
+        return err(ps, kw, "app '%s' has a quota already", path);
+    l->quota = bytes;
+    l->period = period;
+    l->quota_alert = then == 1;
+    return true;
+}
+
 static bool stmt_app(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1925,6 +2033,14 @@ static bool stmt_app(struct ps *ps)
             diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
             return true;
         }
+        if (is_word(t, "limit") || is_word(t, "quota")) {
+            bool ok = is_word(t, "limit") ? app_limit(ps, pt->text) : app_quota(ps, pt->text);
+            if (ok && !at_end(ps))
+                ok = err(ps, tok(ps), "unexpected '%s' after the %s", show(tok(ps)), t->text);
+            if (!ok)
+                recover(ps, true);
+            continue;
+        }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
             if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text) : (adv(ps), false)) {
                 recover(ps, true);
@@ -1936,7 +2052,7 @@ static bool stmt_app(struct ps *ps)
             }
             continue;
         }
-        static const char *const starts[] = {"allow", "deny", NULL};
+        static const char *const starts[] = {"allow", "deny", "limit", "quota", NULL};
         unknown_at(ps, t, "keyword", starts, true);
         if (tok(ps) == t)
             adv(ps);

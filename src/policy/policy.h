@@ -36,12 +36,32 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
+#define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
 #define WARD_POLICY_MAX_ERRORS 20
 /* One policy file, and all the files of one load together, at most. */
 #define WARD_POLICY_MAX_FILE  (16u << 20)
 #define WARD_POLICY_MAX_TOTAL (64u << 20)
+
+/* The period a quota counts over: calendar days, weeks (from Monday) and
+ * months, in wardd's local time. */
+enum ward_quota_period {
+    WARD_QUOTA_NONE = 0,
+    WARD_QUOTA_DAY,
+    WARD_QUOTA_WEEK,
+    WARD_QUOTA_MONTH,
+};
+
+/* One program's `limit rate` and `quota` (docs/LIMITS.md). */
+typedef struct ward_app_limit {
+    char program[256];
+    uint64_t rate_bits; /* bits a second, each direction; 0: no rate limit */
+    uint64_t burst;     /* bytes the rate may run ahead; 0: the default */
+    uint64_t quota;     /* bytes a period, both directions; 0: no quota */
+    uint8_t period;     /* enum ward_quota_period */
+    bool quota_alert;   /* `then alert`: only alert when used up (default: block) */
+} ward_app_limit;
 
 /* What the policy says that the engine does not hold: read by the daemon. */
 typedef struct ward_policy_extras {
@@ -69,7 +89,21 @@ typedef struct ward_policy_extras {
         char app[256];     /* "": every program */
         char pattern[256]; /* HOST[/PATH], the host in lower case */
     } urlfilter[WARD_POLICY_MAX_URLFILTER];
+    /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
+     * bytes a program may move in the period before the callout blocks its
+     * new connections (0: no limit). */
+    uint64_t accounting_limit;
+    uint8_t accounting_period; /* enum ward_quota_period */
+    size_t n_limits;
+    ward_app_limit limits[WARD_POLICY_MAX_LIMITS];
 } ward_policy_extras;
+
+/* The limits of a program path in x, or NULL. */
+const ward_app_limit *ward_policy_limit_of(const ward_policy_extras *x, const char *program);
+/* "2mbit", "10GB": how the language writes a rate (bits a second) or a size. */
+void ward_policy_fmt_rate(uint64_t bits, char *buf, size_t len);
+void ward_policy_fmt_size(uint64_t bytes, char *buf, size_t len);
+const char *ward_policy_period_name(enum ward_quota_period p); /* day, week, month */
 
 ward_policy *ward_policy_new(void);
 void ward_policy_free(ward_policy *p);

@@ -358,7 +358,8 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
 
 /* pin_of: 0, every pin; else only a pin that provider set (the learned
  * rules file keeps the pins answers set, never the administrator's). */
-static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of)
+static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of,
+                         const ward_policy_extras *x)
 {
     static const char *const fbs[] = {"opposite", "ask", "allow", "deny"};
     if (a->pin && (!pin_of || a->pin_provider == pin_of)) {
@@ -369,6 +370,23 @@ static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of
     if (a->fallback != WARD_FALLBACK_OPPOSITE && (unsigned)a->fallback < 4)
         sb_printf(b, " fallback %s", fbs[a->fallback]);
     sb_puts(b, " {\n");
+    const ward_app_limit *l = x ? ward_policy_limit_of(x, a->path) : NULL;
+    char v[32];
+    if (l && l->rate_bits) {
+        ward_policy_fmt_rate(l->rate_bits, v, sizeof(v));
+        sb_printf(b, "    limit rate %s", v);
+        if (l->burst) {
+            ward_policy_fmt_size(l->burst, v, sizeof(v));
+            sb_printf(b, " burst %s", v);
+        }
+        sb_putc(b, '\n');
+    }
+    if (l && l->quota) {
+        ward_policy_fmt_size(l->quota, v, sizeof(v));
+        sb_printf(b, "    quota %s per %s%s\n", v,
+                  ward_policy_period_name((enum ward_quota_period)l->period),
+                  l->quota_alert ? " then alert" : "");
+    }
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -411,6 +429,11 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "set callout-failure pass\n");
         if (x->dnsfilter_zero)
             sb_puts(&b, "set dnsfilter-answer zero\n");
+        if (x->accounting_limit) {
+            ward_policy_fmt_size(x->accounting_limit, v, sizeof(v));
+            sb_printf(&b, "set accounting-limit %s per %s\n", v,
+                      ward_policy_period_name((enum ward_quota_period)x->accounting_period));
+        }
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);
@@ -524,7 +547,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             if (!shown++) {
                 ward_policy_quote(a.path, v, sizeof(v));
                 sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-                put_app_head(&b, &a, only ? provider : 0);
+                put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             }
             sb_puts(&b, "    ");
             const char *pn = ward_provider_name(e, r.provider);
@@ -533,11 +556,12 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         }
         if (shown)
             sb_puts(&b, "}\n");
-        else if ((!only && a.n_rules == 0) || (only && a.pin && a.pin_provider == provider)) {
+        else if ((!only && (a.n_rules == 0 || ward_policy_limit_of(x, a.path))) ||
+                 (only && a.pin && a.pin_provider == provider)) {
             /* A program with no rules is still known (and pinned): keep it. */
             ward_policy_quote(a.path, v, sizeof(v));
             sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-            put_app_head(&b, &a, only ? provider : 0);
+            put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             sb_puts(&b, "}\n");
         }
     }

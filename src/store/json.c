@@ -138,6 +138,32 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     return j;
 }
 
+/* {"bytes": N, "per": "day"} and the like: a quota, the accounting limit. */
+static json_object *export_per(uint64_t bytes, int period)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+    json_object_object_add(o, "per", jstr(ward_policy_period_name((enum ward_quota_period)period)));
+    return o;
+}
+
+/* A program's "limit" and "quota" members (docs/LIMITS.md). */
+static void export_limits(json_object *ja, const ward_app_limit *l)
+{
+    if (l->rate_bits) {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "rate_bits", json_object_new_int64((int64_t)l->rate_bits));
+        if (l->burst)
+            json_object_object_add(r, "burst", json_object_new_int64((int64_t)l->burst));
+        json_object_object_add(ja, "limit", r);
+    }
+    if (l->quota) {
+        json_object *q = export_per(l->quota, l->period);
+        json_object_object_add(q, "then", jstr(l->quota_alert ? "alert" : "block"));
+        json_object_object_add(ja, "quota", q);
+    }
+}
+
 char *ward_json_export(const ward_policy *p)
 {
     ward_engine *e = ward_policy_engine((ward_policy *)p);
@@ -183,6 +209,9 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ul, u);
     }
     json_object_object_add(js, "urlfilter", ul);
+    if (x->accounting_limit)
+        json_object_object_add(js, "accounting-limit",
+                               export_per(x->accounting_limit, x->accounting_period));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -252,6 +281,9 @@ char *ward_json_export(const ward_policy *p)
         }
         if ((unsigned)a.fallback < 4)
             json_object_object_add(ja, "fallback", jstr(fallback_words[a.fallback]));
+        const ward_app_limit *lim = ward_policy_limit_of(x, a.path);
+        if (lim)
+            export_limits(ja, lim);
         for (size_t k = 0; k < a.n_rules; k++) {
             uint64_t rid;
             ward_app_rule r;
@@ -376,6 +408,37 @@ static bool get_int(json_object *o, const char *key, int64_t *out)
         return false;
     *out = json_object_get_int64(v);
     return true;
+}
+
+/* "SIZE per PERIOD" from {"bytes": N, "per": P}; the loader checks both. */
+static void put_per(struct out *o, json_object *j)
+{
+    int64_t n = 0;
+    const char *per = get_str(j, "per");
+    get_int(j, "bytes", &n);
+    put(o, "%lldB per ", (long long)n);
+    put_value(o, per ? per : "", false);
+}
+
+static void import_limits(struct out *o, json_object *ja)
+{
+    json_object *l, *q;
+    if (json_object_object_get_ex(ja, "limit", &l) && json_object_is_type(l, json_type_object)) {
+        int64_t rate = 0, burst = 0;
+        get_int(l, "rate_bits", &rate);
+        put(o, "    limit rate %lldbit", (long long)rate);
+        if (get_int(l, "burst", &burst))
+            put(o, " burst %lldB", (long long)burst);
+        put(o, "\n");
+    }
+    if (json_object_object_get_ex(ja, "quota", &q) && json_object_is_type(q, json_type_object)) {
+        const char *then = get_str(q, "then");
+        put(o, "    quota ");
+        put_per(o, q);
+        if (then)
+            put(o, " then "), put_value(o, then, false);
+        put(o, "\n");
+    }
 }
 
 static bool is_inbound(const char *layer)
@@ -600,6 +663,10 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             put(&o, "set callout-failure "), put_value(&o, v, false), put(&o, "\n");
         if ((v = get_str(s, "dnsfilter-answer")))
             put(&o, "set dnsfilter-answer "), put_value(&o, v, false), put(&o, "\n");
+        json_object *acc;
+        if (json_object_object_get_ex(s, "accounting-limit", &acc) &&
+            json_object_is_type(acc, json_type_object))
+            put(&o, "set accounting-limit "), put_per(&o, acc), put(&o, "\n");
         for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
@@ -697,6 +764,7 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         if (fb && strcmp(fb, "opposite"))
             put(&o, " fallback "), put_value(&o, fb, false);
         put(&o, " {\n");
+        import_limits(&o, ja);
         for (size_t k = 0; ok && rules && k < json_object_array_length(rules); k++)
             ok = import_rule(&o, json_object_array_get_idx(rules, k), err, el);
         put(&o, "}\n");
