@@ -31,8 +31,8 @@ int wardd_callouts_open(struct wardd *d)
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
         ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
-        ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0 ||
-        ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0)
+        ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0 ||
+        ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
     const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
     char err[512];
@@ -51,8 +51,8 @@ int wardd_callouts_open(struct wardd *d)
 void wardd_callouts_close(struct wardd *d)
 {
     ward_dnsfilter_use(NULL);
-    ward_urlfilter_clear();
     ward_accounting_free();
+    ward_urlfilter_clear();
     ward_callouts_free(d->callouts);
     d->callouts = NULL;
     ward_dnsfilter_free(d->dnsfilter);

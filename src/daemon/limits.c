@@ -45,6 +45,12 @@ struct lim {
 struct wardd_limits {
     struct lim l[WARD_POLICY_MAX_LIMITS];
     size_t n;
+    /* An earlier wardd's kernel entries, found at start: their counts. */
+    struct prior {
+        ward_exe_id exe;
+        uint64_t used;
+    } prior[WARD_POLICY_MAX_LIMITS];
+    size_t n_prior;
     ward_quota_db *db;
     int64_t last_read_ms, last_flush_ms;
     int acc_period; /* the accounting callout's: enum ward_quota_period */
@@ -106,7 +112,8 @@ static void flush(struct wardd *d)
             u[n++] = (ward_quota_use){.program = L->l[i].cfg.program,
                                       .period = L->l[i].cfg.period,
                                       .start = L->l[i].start,
-                                      .used = used_of(&L->l[i])};
+                                      .used = used_of(&L->l[i]),
+                                      .kused = L->l[i].enforced ? L->l[i].k.used : 0};
     if (L->db && ward_quota_db_put(L->db, u, n) < 0)
         wardd_log(LOG_WARNING, "quota usage: not written to %s", d->log_path);
 }
@@ -179,6 +186,19 @@ static void accounting_sync(struct wardd *d, int64_t now, bool seed)
     free(rows);
 }
 
+/* What the store holds for l's period, with what the kernel counted after
+ * the row was written (wardd was down, or killed before its last write). */
+static uint64_t stored(struct wardd_limits *L, const struct lim *l)
+{
+    uint64_t used, kused;
+    ward_quota_db_get(L->db, l->cfg.program, l->cfg.period, l->start, &used, &kused);
+    for (size_t i = 0; i < L->n_prior; i++)
+        if (L->prior[i].exe.dev == l->exe.dev && L->prior[i].exe.ino == l->exe.ino &&
+            L->prior[i].used > kused)
+            used += L->prior[i].used - kused;
+    return used;
+}
+
 void wardd_limits_apply(struct wardd *d)
 {
     struct wardd_limits *L = d->limits;
@@ -220,7 +240,7 @@ void wardd_limits_apply(struct wardd *d)
         if (was && was->cfg.quota && was->cfg.period == l->cfg.period && was->start == l->start)
             l->base = used_of(was);
         else if (l->cfg.quota && L->db)
-            l->base = ward_quota_db_used(L->db, l->cfg.program, l->cfg.period, l->start);
+            l->base = stored(L, l);
         /* Used up already (this run or an earlier one): alerted then. */
         l->alerted = l->cfg.quota && l->base >= l->cfg.quota;
         if (d->kernel)
@@ -235,6 +255,7 @@ void wardd_limits_apply(struct wardd *d)
             ward_kernel_limit_del(d->kernel, old->l[k].exe);
     }
     free(old);
+    L->n_prior = 0; /* counted once, at start */
     flush(d);
     ward_accounting_set_limit(x->accounting_limit);
     int acc = x->accounting_period ? x->accounting_period : WARD_QUOTA_DAY;
@@ -294,12 +315,17 @@ int wardd_limits_open(struct wardd *d)
         wardd_log(LOG_WARNING, "quota usage: %s (not kept across restarts)", err);
     L->last_read_ms = L->last_flush_ms = wardd_now_ms();
     d->limits = L;
-    /* An earlier wardd's entries: their counts were written to the log. */
-    ward_exe_id stale[64];
-    int n;
-    while (d->kernel && (n = ward_kernel_limits(d->kernel, stale, 64)) > 0)
-        for (int i = 0; i < n; i++)
-            ward_kernel_limit_del(d->kernel, stale[i]);
+    /* An earlier wardd's entries: their counts are kept for the first
+     * apply, then the entries go (the policy's are written afresh). */
+    ward_exe_id stale[WARD_MAX_LIMITS];
+    int n = d->kernel ? ward_kernel_limits(d->kernel, stale, WARD_MAX_LIMITS) : 0;
+    for (int i = 0; i < n; i++) {
+        struct ward_limit k;
+        if (L->n_prior < WARD_POLICY_MAX_LIMITS &&
+            ward_kernel_limit_get(d->kernel, stale[i], &k) == 0 && (k.flags & WARD_LIMIT_QUOTA))
+            L->prior[L->n_prior++] = (struct prior){stale[i], k.used};
+        ward_kernel_limit_del(d->kernel, stale[i]);
+    }
     return 0;
 }
 

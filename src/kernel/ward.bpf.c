@@ -357,14 +357,16 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
         v = WARD_KV_ALLOW;
     }
 
+    /* Limits (ward_limits.bpf.h): a program whose blocking quota ran out
+     * is refused at once; a TCP connection of one with a rate paces itself. */
+    if (v != WARD_KV_DENY && (dev || ino) && ward_limit_refuses(dev, ino))
+        v = WARD_KV_DENY;
     if (connect && proto == IPPROTO_TCP && v != WARD_KV_DENY && (dev || ino))
         ward_limit_pace(ctx, dev, ino);
+
     int mark = 0;
     bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
     struct bpf_sock *sk = ctx->sk;
-    /* A program whose quota ran out (and blocks) is refused at once. */
-    if (v != WARD_KV_DENY && (dev || ino) && ward_limit_refuses(dev, ino))
-        v = WARD_KV_DENY;
     switch (v) {
     case WARD_KV_ALLOW:
         count(WARD_STAT_ALLOW);

@@ -82,13 +82,6 @@ typedef struct ward_policy_extras {
      * long a packet is held, and the outcome when either is hit. */
     uint32_t stream_bytes, stream_ms;
     bool stream_fail_open;
-    /* The urlfilter callout's rules (set urlfilter), in order. */
-    size_t n_urlfilter;
-    struct ward_policy_url {
-        bool deny;
-        char app[256];     /* "": every program */
-        char pattern[256]; /* HOST[/PATH], the host in lower case */
-    } urlfilter[WARD_POLICY_MAX_URLFILTER];
     /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
      * bytes a program may move in the period before the callout blocks its
      * new connections (0: no limit). */
@@ -96,6 +89,17 @@ typedef struct ward_policy_extras {
     uint8_t accounting_period; /* enum ward_quota_period */
     size_t n_limits;
     ward_app_limit limits[WARD_POLICY_MAX_LIMITS];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
+    /* The urlfilter callout's rules (set urlfilter), in order. */
+    size_t n_urlfilter;
+    struct ward_policy_url {
+        bool deny;
+        char app[256];     /* "": every program */
+        char pattern[256]; /* HOST[/PATH], the host in lower case */
+    } urlfilter[WARD_POLICY_MAX_URLFILTER];
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */

@@ -443,6 +443,21 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_stream_bound_format(x, v, sizeof(v));
             sb_printf(&b, "set stream-bound %s\n", v);
         }
+        if (x->policy_bundle[0]) {
+            ward_policy_quote(x->policy_bundle, v, sizeof(v));
+            sb_printf(&b, "set policy-bundle %s every ", v);
+            fmt_duration(x->bundle_every, v, sizeof(v));
+            sb_printf(&b, "%s\n", v);
+        }
+        if (x->syslog[0]) {
+            ward_policy_quote(x->syslog, v, sizeof(v));
+            sb_printf(&b, "set syslog %s", v);
+            if (x->syslog_ca[0]) {
+                ward_policy_quote(x->syslog_ca, v, sizeof(v));
+                sb_printf(&b, " ca %s", v);
+            }
+            sb_puts(&b, "\n");
+        }
         for (size_t i = 0; i < x->n_urlfilter; i++) {
             const struct ward_policy_url *u = &x->urlfilter[i];
             sb_printf(&b, "set urlfilter %s", u->deny ? "deny" : "allow");

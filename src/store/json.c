@@ -199,6 +199,17 @@ char *ward_json_export(const ward_policy *p)
     char sb[64];
     ward_policy_stream_bound_format(x, sb, sizeof(sb));
     json_object_object_add(js, "stream-bound", jstr(sb));
+    if (x->accounting_limit)
+        json_object_object_add(js, "accounting-limit",
+                               export_per(x->accounting_limit, x->accounting_period));
+    if (x->policy_bundle[0]) {
+        json_object_object_add(js, "policy-bundle", jstr(x->policy_bundle));
+        json_object_object_add(js, "policy-bundle-every", json_object_new_int64(x->bundle_every));
+    }
+    if (x->syslog[0])
+        json_object_object_add(js, "syslog", jstr(x->syslog));
+    if (x->syslog_ca[0])
+        json_object_object_add(js, "syslog-ca", jstr(x->syslog_ca));
     json_object *ul = json_object_new_array();
     for (size_t i = 0; i < x->n_urlfilter; i++) {
         json_object *u = json_object_new_object();
@@ -209,9 +220,6 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ul, u);
     }
     json_object_object_add(js, "urlfilter", ul);
-    if (x->accounting_limit)
-        json_object_object_add(js, "accounting-limit",
-                               export_per(x->accounting_limit, x->accounting_period));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -690,6 +698,18 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
                 put_value(&o, v, true);
             else
                 put(&o, "%s", v);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "policy-bundle"))) {
+            put(&o, "set policy-bundle "), put_value(&o, v, true);
+            if (get_int(s, "policy-bundle-every", &n))
+                put(&o, " every %llds", (long long)n);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "syslog"))) {
+            put(&o, "set syslog "), put_value(&o, v, true);
+            if ((v = get_str(s, "syslog-ca")))
+                put(&o, " ca "), put_value(&o, v, true);
             put(&o, "\n");
         }
         json_object *ld;

@@ -198,23 +198,32 @@ static void test_quota_db(void **state)
     char err[256];
     ward_quota_db *q = ward_quota_db_open(path, err, sizeof(err));
     assert_non_null(q);
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/curl", WARD_QUOTA_DAY, 1000), 0);
-    ward_quota_use u[2] = {{"/usr/bin/curl", WARD_QUOTA_DAY, 1000, 4242},
-                           {"/usr/bin/wget", WARD_QUOTA_MONTH, 500, 7}};
+    uint64_t used, kused;
+    ward_quota_db_get(q, "/usr/bin/curl", WARD_QUOTA_DAY, 1000, &used, &kused);
+    assert_int_equal(used, 0);
+    assert_int_equal(kused, 0);
+    ward_quota_use u[2] = {{"/usr/bin/curl", WARD_QUOTA_DAY, 1000, 4242, 42},
+                           {"/usr/bin/wget", WARD_QUOTA_MONTH, 500, 7, 0}};
     assert_int_equal(ward_quota_db_put(q, u, 2), 0);
     ward_quota_db_close(q);
     /* Read back by another handle: what a restarted wardd sees. */
     q = ward_quota_db_open(path, err, sizeof(err));
     assert_non_null(q);
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/curl", WARD_QUOTA_DAY, 1000), 4242);
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/wget", WARD_QUOTA_MONTH, 500), 7);
+    ward_quota_db_get(q, "/usr/bin/curl", WARD_QUOTA_DAY, 1000, &used, &kused);
+    assert_int_equal(used, 4242);
+    assert_int_equal(kused, 42);
+    ward_quota_db_get(q, "/usr/bin/wget", WARD_QUOTA_MONTH, 500, &used, &kused);
+    assert_int_equal(used, 7);
     /* Another period, or another kind of period: nothing used yet. */
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/curl", WARD_QUOTA_DAY, 2000), 0);
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/curl", WARD_QUOTA_WEEK, 1000), 0);
+    ward_quota_db_get(q, "/usr/bin/curl", WARD_QUOTA_DAY, 2000, &used, &kused);
+    assert_int_equal(used, 0);
+    ward_quota_db_get(q, "/usr/bin/curl", WARD_QUOTA_WEEK, 1000, &used, &kused);
+    assert_int_equal(used, 0);
     u[0].start = 2000;
     u[0].used = 1;
     assert_int_equal(ward_quota_db_put(q, u, 1), 0);
-    assert_int_equal(ward_quota_db_used(q, "/usr/bin/curl", WARD_QUOTA_DAY, 2000), 1);
+    ward_quota_db_get(q, "/usr/bin/curl", WARD_QUOTA_DAY, 2000, &used, &kused);
+    assert_int_equal(used, 1);
     ward_quota_db_close(q);
     char wal[64];
     unlink(path);
