@@ -121,6 +121,10 @@ set -e
 T=$1 CAPS=$2 CALLS=$3 FAMILIES=$4 SANDBOX=$5 WARDD=$6
 shift 6
 mount --make-rprivate /
+# systemd, as pid 1, mounts the BPF file system on /sys/fs/bpf at boot, before
+# any unit starts; a unit without CAP_SYS_ADMIN could not. Stand in for it
+# here when this machine has none (the mount is private to this namespace).
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 # The directories the unit makes writable, where wardd will find them once
 # /tmp is private: under a tmpfs on /mnt.
 mount -t tmpfs -o mode=755 ward-rw /mnt
