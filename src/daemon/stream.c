@@ -5,11 +5,14 @@
  * (src/stream) puts them in order and holds them, and the callout the
  * filter named answers. The end is logged like any decision: the filter's
  * name, permit or block, and the bound's outcome when the callout took too
- * long or wanted too much.
+ * long or wanted too much; the flow's name is the one its first bytes give
+ * (TLS server name, HTTP Host) when they give one.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "callout/webparse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -34,6 +37,31 @@ static void watched_free(struct watched *w)
     free(w);
 }
 
+/* The name the client's first bytes give, as the log's name of the flow:
+ * the TLS server name, or the HTTP Host (the DNS answer's name otherwise). */
+static void name_from(struct watched *w, const ward_callout_data *data)
+{
+    uint8_t client = w->req.dir == WARD_DIR_IN ? 1 : 0;
+    if (data->dir != client || data->offset != 0 || !data->len)
+        return;
+    char name[WARD_WEB_HOST];
+    ward_web_request req;
+    if (data->bytes[0] == 0x16) {
+        if (ward_tls_sni_parse(data->bytes, data->len, name, sizeof(name)) != WARD_WEB_OK)
+            return;
+    } else if (ward_http_request_parse(data->bytes, data->len, &req) == WARD_WEB_OK &&
+               req.host[0]) {
+        snprintf(name, sizeof(name), "%s", req.host);
+    } else {
+        return;
+    }
+    char *n = strdup(name);
+    if (!n)
+        return;
+    free(w->domain);
+    w->req.domain = w->domain = n;
+}
+
 static enum ward_callout_verdict classify(void *ctx, uint64_t flow, void *user,
                                           const ward_callout_data *data)
 {
@@ -42,6 +70,8 @@ static enum ward_callout_verdict classify(void *ctx, uint64_t flow, void *user,
     enum ward_callout_verdict v;
     if (ward_callouts_classify(d->callouts, w->callout, &w->flow, data, (int64_t)time(NULL), &v))
         v = d->extras.callout_failure == WARD_V_PERMIT ? WARD_CALLOUT_PERMIT : WARD_CALLOUT_BLOCK;
+    if (v != WARD_CALLOUT_NEED_MORE_DATA && v != WARD_CALLOUT_CONTINUE)
+        name_from(w, data); /* decided: the log names the flow */
     return v;
 }
 

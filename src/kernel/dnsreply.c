@@ -15,22 +15,6 @@
 #include "kernel/dns.h"
 #include "kernel/internal.h"
 
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        s += (uint32_t)(p[n - 1] << 8);
-    return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
-
 size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
                            size_t cap)
 {
@@ -48,14 +32,14 @@ size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero
     if (family == 4) {
         out[2] = (uint8_t)(total >> 8), out[3] = (uint8_t)total;
         out[10] = out[11] = 0;
-        uint16_t c = fold(sum16(out, ip, 0));
+        uint16_t c = wk_csum_fold(wk_sum16(out, ip, 0));
         out[10] = (uint8_t)(c >> 8), out[11] = (uint8_t)c;
     } else {
         out[4] = (uint8_t)(udp_len >> 8), out[5] = (uint8_t)udp_len;
         /* The pseudo-header: addresses, length, next header (UDP). */
-        uint32_t s = sum16(out + 8, 32, 0);
+        uint32_t s = wk_sum16(out + 8, 32, 0);
         s += (uint32_t)udp_len + 17;
-        uint16_t c = fold(sum16(u, udp_len, s));
+        uint16_t c = wk_csum_fold(wk_sum16(u, udp_len, s));
         if (c == 0)
             c = 0xffff;
         u[6] = (uint8_t)(c >> 8), u[7] = (uint8_t)c;

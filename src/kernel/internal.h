@@ -46,7 +46,7 @@ struct ward_kernel {
     /* datagrams held for a question (handover.c) */
     int held_fd, handed_fd, raw4_fd, raw6_fd;
     int shimmed_fd; /* ward_shimmed: connections decided on the shim's question */
-    int qep; /* epoll over the queue and the held ring: ward_kernel_queue_fd */
+    int qep;        /* epoll over the queue and the held ring: ward_kernel_queue_fd */
     struct ring_buffer *held_rb;
     struct wk_held_slot *held; /* WK_HELD_SLOTS, by id */
     uint32_t held_seq;
@@ -157,6 +157,22 @@ void wk_stream_close(ward_kernel *k);
  * (family 4 or 6, in this network namespace); 0 or -ENOENT. */
 struct ward_sockinfo;
 int wk_ping_owner(ward_kernel *k, int family, uint16_t ident, struct ward_sockinfo *out);
+/* The Internet checksum (RFC 1071): 16-bit words of p added to s, and the
+ * sum folded and complemented. */
+static inline uint32_t wk_sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        s += (uint32_t)(p[n - 1] << 8);
+    return s;
+}
+static inline uint16_t wk_csum_fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
 /* dnsreply.c: the answer packet pkt (IP + UDP + DNS) rewritten into a
  * blocklist's reply (NXDOMAIN, or with zero the unspecified address) in
  * out; its length, or 0 when it cannot be. */

@@ -61,22 +61,6 @@ void ward_kernel_stream_callback(ward_kernel *k, ward_kstream_fn fn, void *ctx)
     k->stream_ctx = ctx;
 }
 
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)p[i] << 8 | p[i + 1];
-    if (n & 1)
-        sum += (uint32_t)p[n - 1] << 8;
-    return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 /* The packet's headers turned into a bare RST+ACK with its sequence number
  * (no payload), checksums made again; its length, or 0 when its headers
  * were not kept. */
@@ -96,14 +80,14 @@ static size_t reset_from(const struct wk_seghdr *h, uint8_t *out)
     if (v4) {
         out[2] = (uint8_t)(h->len >> 8), out[3] = (uint8_t)h->len;
         out[10] = out[11] = 0;
-        uint16_t c = fold(sum16(0, out, off));
+        uint16_t c = wk_csum_fold(wk_sum16(out, off, 0));
         out[10] = (uint8_t)(c >> 8), out[11] = (uint8_t)c;
-        sum = sum16(0, out + 12, 8) + 6 + (uint32_t)tl;
+        sum = wk_sum16(out + 12, 8, 0) + 6 + (uint32_t)tl;
     } else {
         out[4] = (uint8_t)(tl >> 8), out[5] = (uint8_t)tl;
-        sum = sum16(0, out + 8, 32) + 6 + (uint32_t)tl;
+        sum = wk_sum16(out + 8, 32, 0) + 6 + (uint32_t)tl;
     }
-    uint16_t c = fold(sum16(sum, tcp, tl));
+    uint16_t c = wk_csum_fold(wk_sum16(tcp, tl, sum));
     tcp[16] = (uint8_t)(c >> 8), tcp[17] = (uint8_t)c;
     return h->len;
 }

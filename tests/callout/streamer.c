@@ -1,7 +1,8 @@
 /*
  * streamer.c — a test callout of the stream layer: named by an outbound
  * filter, it gets the TCP flow's payload and decides on the request line of
- * the bytes the local side sent (an HTTP request):
+ * the bytes the client sent (an HTTP request; the local side's on an
+ * outbound flow, the remote side's on an inbound one):
  *
  *   /allow   permit                 /deny    block
  *   /wait    need more data, always (the bound decides)
@@ -9,7 +10,7 @@
  *            empty line), then permit when it names its path whole
  *            (GET /split HTTP: sent in two pieces, seen as one)
  *
- * Bytes of the other side: continue. It counts its calls per flow in the
+ * The server's bytes: continue. It counts its calls per flow in the
  * flow's context, and says on stderr (wardd's) when a flow is deleted.
  */
 #include <inttypes.h>
@@ -29,7 +30,7 @@ static enum ward_callout_verdict classify(const ward_callout_flow *f, const ward
                                           void **ctx)
 {
     *ctx = (void *)((uintptr_t)*ctx + 1);
-    if (d->dir != 0)
+    if (d->dir != f->dir) /* the server's bytes: the client's request decides */
         return WARD_CALLOUT_CONTINUE;
     if (has(d, " /allow "))
         return WARD_CALLOUT_PERMIT;

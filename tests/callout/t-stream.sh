@@ -6,7 +6,8 @@
 # the filter's name), need more data across two segments (held, then seen
 # as one piece), and need more data for ever: the bound's outcome, fail
 # closed (the default) and fail open, in bytes and in time. Each flow the
-# callout saw is deleted (flow_delete) when it is decided. IPv4 and IPv6.
+# callout saw is deleted (flow_delete) when it is decided. IPv4 and IPv6;
+# outbound and inbound (a server on A: the remote client's request decides).
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -28,11 +29,13 @@ set mode ask
 set no-prompter block
 $1
 filter "inspect" layer outbound weight 50 proto tcp to port 8081 callout streamer
+filter "inspect-in" layer inbound weight 50 proto tcp to port 9091 callout streamer
 app "$CURL" {
     allow out tcp
 }
 app "$PY" {
     allow out tcp
+    allow in tcp
 }
 CONF
 }
@@ -46,6 +49,12 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 start_wardd wardd --callout-dir "$DIR" || { wk_notok "wardd starts"; exit 1; }
+# A server on A, under wardd, for the inbound layer.
+wk_bg www_in wk_client "$PY" -m http.server 9091 --bind $IP_A --directory "$WK_TMP/www"
+for _ in $(seq 50); do
+    wk_in_a ss -ltn | grep -q ":9091 " && break
+    sleep 0.1
+done
 
 # The HTTP status curl gets for PATH (000: no answer), and its exit code.
 get() { wk_client "$CURL" -s -o /dev/null -w '%{http_code}' --max-time 20 "$@" 2>/dev/null; }
@@ -82,6 +91,14 @@ wk_check "IPv6: ... the server's end is reset too: no connection left open there
     [ "$(open_at_b)" = 0 ]
 wk_check "IPv6: ... and the next connection passes" \
     [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
+# Inbound: the remote client's request decides.
+get_in() {
+    wk_in_b curl -s -o /dev/null -w '%{http_code}' --max-time 20 "http://$IP_A:9091$1" 2>/dev/null
+}
+wk_check "inbound: permit" [ "$(get_in /allow)" = 200 ]
+wk_check "inbound: block" [ "$(get_in /deny)" = 000 ]
+wk_check "inbound: ... logged with the filter's name" \
+    bash -c "'$WARD' log --verdict block --json | grep '\"lport\":9091' | grep -q '\"filter\":\"inspect-in\"'"
 wk_check "need more data: a request in two segments is held, then seen whole and permitted" \
     [ "$out" = "HTTP/1.0 404 File not found" ]
 
