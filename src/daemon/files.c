@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +89,15 @@ void wardd_files_close(struct wardd *d)
     forget_all(d);
 }
 
-static bool watch(struct wardd *d, const char *path, enum watched_kind kind, size_t *cap)
+/* Watches path (unless one of the first `unique` entries is it: the
+ * engine's programs are unique, only Ward's own files may repeat them);
+ * its directory is marked unless it is the one marked last. */
+static bool watch(struct wardd *d, const char *path, enum watched_kind kind, size_t *cap,
+                  size_t unique, char *last_dir)
 {
     if (!path || path[0] != '/' || strpbrk(path, "*?["))
         return true; /* a glob names no one file */
-    for (size_t i = 0; i < d->n_watched; i++)
+    for (size_t i = 0; i < unique && i < d->n_watched; i++)
         if (!strcmp(d->watched[i].path, path))
             return true;
     if (d->n_watched == *cap) {
@@ -112,23 +117,26 @@ static bool watch(struct wardd *d, const char *path, enum watched_kind kind, siz
     look(w);
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%.*s", (int)(w->base - w->path), w->path);
+    if (!strcmp(dir, last_dir))
+        return true;
+    snprintf(last_dir, PATH_MAX, "%s", dir);
     if (fanotify_mark(d->files_fd, FAN_MARK_ADD, FILE_EVENTS, AT_FDCWD, dir) < 0 && errno != ENOENT)
         wardd_log(LOG_INFO, "file watch: %s: %s", dir, strerror(errno));
     return true;
 }
 
 /* Ward's own binaries: wardd, and the ward command beside it. */
-static void watch_binaries(struct wardd *d, size_t *cap)
+static void watch_binaries(struct wardd *d, size_t *cap, char *last_dir)
 {
     char self[PATH_MAX], other[PATH_MAX + 8];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0)
         return;
     self[n] = '\0';
-    watch(d, self, W_WARD, cap);
+    watch(d, self, W_WARD, cap, SIZE_MAX, last_dir);
     snprintf(other, sizeof(other), "%s/ward", dirname(self));
     if (access(other, F_OK) == 0)
-        watch(d, other, W_WARD, cap);
+        watch(d, other, W_WARD, cap, SIZE_MAX, last_dir);
 }
 
 void wardd_files_rewatch(struct wardd *d)
@@ -138,11 +146,14 @@ void wardd_files_rewatch(struct wardd *d)
     fanotify_mark(d->files_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
     forget_all(d);
     size_t cap = 0;
-    watch_binaries(d, &cap);
-    watch(d, d->opt.config, W_POLICY, &cap);
+    char last_dir[PATH_MAX] = "";
+    watch_binaries(d, &cap, last_dir);
+    watch(d, d->opt.config, W_POLICY, &cap, SIZE_MAX, last_dir);
+    size_t ours = d->n_watched;
     ward_app_info a;
     for (size_t i = 0; i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &a) == 0 && !watch(d, a.path, W_PROGRAM, &cap))
+        if (ward_app_at(d->engine, i, &a) == 0 &&
+            !watch(d, a.path, W_PROGRAM, &cap, ours, last_dir))
             break;
 }
 
