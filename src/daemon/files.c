@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
-#include "daemon/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,21 +158,11 @@ void wardd_files_rewatch(struct wardd *d)
 
 static void alert(struct wardd *d, const char *name, const char *path, const char *what)
 {
-    wardd_log(LOG_WARNING, "alert: %s: %s", name, what);
     ward_event ev;
     memset(&ev, 0, sizeof(ev));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_ALERT;
     ev.uid = WARD_UID_UNKNOWN;
-    ev.count = 1;
     WARD_EVENT_SET(&ev, exe, path);
-    WARD_EVENT_SET(&ev, filter, name);
-    WARD_EVENT_SET(&ev, cmdline, what);
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
-    wardd_journal_event(&ev);
+    wardd_alert(d, &ev, name, what);
 }
 
 /* The MD5 of the file at path, in lower-case hex (dpkg's md5sums). */
