@@ -41,6 +41,7 @@ install: man
 		$(DESTDIR)$(SYSCONFDIR)/ward/rules.d
 	$(INSTALL) -m 755 build/rel/bin/wardd $(DESTDIR)$(SBINDIR)/wardd
 	$(INSTALL) -m 755 build/rel/bin/ward $(DESTDIR)$(BINDIR)/ward
+	$(INSTALL) -D -m 644 build/rel/lib/libward-shim.so $(DESTDIR)$(PREFIX)/lib/ward/libward-shim.so
 	if [ -x build/rel/bin/ward-top ]; then \
 		$(INSTALL) -m 755 build/rel/bin/ward-top $(DESTDIR)$(BINDIR)/ward-top; fi
 	if [ -x build/rel/bin/ward-gtk ]; then \

@@ -39,6 +39,12 @@ enum ward_event_kind {
                               * `boot` from `bseq` on are missing from the log */
 };
 
+/* Which layer a connection's one decision was asked for (docs/SHIM.md). */
+enum ward_via {
+    WARD_VIA_KERNEL = 0, /* the kernel hooks or its queue */
+    WARD_VIA_SHIM = 1,   /* libward-shim.so, in the program's socket calls */
+};
+
 typedef struct ward_event {
     uint64_t seq;      /* set by the ring: 0, 1, 2 ... in publication order */
     int64_t time_ns;   /* CLOCK_REALTIME, nanoseconds since the epoch */
@@ -52,7 +58,8 @@ typedef struct ward_event {
     uint8_t reason;    /* enum ward_reason */
     uint16_t lport;    /* local port */
     uint16_t rport;    /* remote port; ICMP: the type */
-    uint16_t _pad;
+    uint8_t via;       /* enum ward_via: the layer that asked (decisions) */
+    uint8_t _pad;
     uint32_t count; /* alerts: packets or ports counted; decisions: 1 */
     ward_ip local;
     ward_ip remote;

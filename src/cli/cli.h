@@ -35,6 +35,7 @@ int64_t cli_parse_when(const char *s);
 
 int cmd_check(int argc, char **argv);
 int cmd_callout(int argc, char **argv);
+int cmd_shim(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_sublayer(int argc, char **argv);
 int cmd_show(int argc, char **argv);

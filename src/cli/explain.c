@@ -9,6 +9,7 @@
  * Exit codes: 0 explained, 1 the policy has errors, 2 usage error.
  */
 #define _GNU_SOURCE
+#include "callout/accounting.h"
 #include "callout/callout.h"
 #include "callout/dnsfilter.h"
 #include "cli/cli.h"
@@ -461,6 +462,7 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (!reg || !df || ward_callouts_add_builtin(reg, &ward_dnsfilter_callout) < 0 ||
+        ward_callouts_add_builtin(reg, &ward_accounting_callout) < 0 ||
         ward_callouts_attach(reg, e) < 0) {
         fprintf(stderr, "%s: out of memory\n", cli_prog);
         ward_dnsfilter_free(df);

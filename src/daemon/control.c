@@ -476,6 +476,7 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_EXPLAIN] = on_explain,
     [WARD_MSG_STATS_QUERY] = wardd_traffic_on_query,
     [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
+    [WARD_MSG_LIMITS_LIST] = wardd_limits_on_list,
     [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
     [WARD_MSG_FILTER_ADD] = wardd_on_filter_add,
     [WARD_MSG_FILTER_DELETE] = wardd_on_filter_delete,

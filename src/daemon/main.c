@@ -184,6 +184,7 @@ enum {
     TAG_RELOAD,
     TAG_SELF,
     TAG_KEVENTS,
+    TAG_SHIM,
     TAG_TAMPER,
     TAG_FILES
 };
@@ -287,6 +288,11 @@ static int setup(struct wardd *d)
                           "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
+        if (wardd_stream_open(d) < 0) {
+            wardd_log(LOG_ERR, "stream layer: out of memory");
+            return -1;
+        }
+        wardd_stream_configure(d);
         wardd_self_refresh(d);
         /* Programs listening since before the hooks: known by their rules. */
         int bound = ward_kernel_listeners_scan(d->kernel);
@@ -343,7 +349,11 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_traffic_open(d) < 0) {
+    if ((rc = wardd_shim_open(d)) < 0 || epoll_add(d->epfd, wardd_shim_fd(d), TAG_SHIM)) {
+        wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    if (wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -369,10 +379,14 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
+    wardd_fleet_close(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
+    wardd_stream_close(d);  /* held packets get the bound's outcome */
+    wardd_limits_close(d);  /* the quotas' usage to the store */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -390,6 +404,7 @@ static void teardown(struct wardd *d)
                   (unsigned long long)ls.errors);
     }
     wardd_journal_close();
+    wardd_syslog_close();
     wardd_mark_close(d);
     wardd_programmed_free(d);
     wardd_boot_free(d);
@@ -430,6 +445,7 @@ static int timers(struct wardd *d)
         if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
             wardd_commit(d, WARDD_CHANGED_RULES);
         ward_callouts_sweep(d->callouts, (int64_t)time(NULL)); /* flows gone idle */
+        wardd_fleet_tick(d, now);
     }
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {
@@ -438,8 +454,10 @@ static int timers(struct wardd *d)
     }
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
+    wardd_stream_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_limits_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -506,6 +524,10 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_SHIM:
+                wardd_procs_drain(d); /* the asker's exec may not be read yet */
+                wardd_shim_ready(d);
                 break;
             }
         }

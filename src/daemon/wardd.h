@@ -17,7 +17,10 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
+#include "callout/urlfilter.h"
+#include "stream/stream.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -125,6 +128,7 @@ struct wardd {
     ward_alert *alerts;        /* port scans and floods, from inbound blocks */
     ward_callouts *callouts;   /* built in and shared-object callouts (callouts.c) */
     ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
+    ward_stream *stream;       /* flows sent to a callout's stream layer (stream.c) */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
@@ -154,13 +158,19 @@ struct wardd {
     uint64_t kev_lost_base;  /* the hooks' lost count when this run started */
     uint64_t kev_lost_said;  /* the lost count last logged */
     int64_t kev_checked_ms;
-    bool kev_procs_read; /* this drain applied the process events first */
-    uint64_t folded;     /* repeats counted into another row, not a row of their own */
+    bool kev_procs_read;    /* this drain applied the process events first */
+    uint64_t folded;        /* repeats counted into another row, not a row of their own */
+    pid_t bundle_pid;       /* fleet.c: the poll running, or 0 */
+    int64_t bundle_next_ms; /* ... the next one */
+    char bundle_url[512];   /* ... of this URL */
     bool running;
-    bool hooks_failing; /* the last hook repair failed */
-    bool stopping;      /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing;      /* the last hook repair failed */
+    struct wardd_shim *shim; /* shim.c: the shim's socket, its questions, the cache */
+    bool stopping;           /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
+    /* rate limits and quotas per program (limits.c) */
+    struct wardd_limits *limits;
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -204,6 +214,8 @@ void wardd_callouts_close(struct wardd *d);
 /* The dnsfilter lists a policy names, read into one filter (on the reload
  * thread: shares nothing). NULL with err set when a list has an error. */
 ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
+/* The urlfilter callout's rules of the policy in force; -1 out of memory. */
+int wardd_urlfilter_use(const ward_policy_extras *x);
 /* runtime.c: filter.*, sublayer.*, txn.* (docs/PROTOCOL.md). The objects
  * added at run time are applied again to every new engine (reapply, from
  * wardd_policy_install); the persistent ones are read from runtime.rules
@@ -219,6 +231,15 @@ void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m);
+
+/* stream.c: the stream layer. watch: a connection decided "need more
+ * data" is sent to the callout of the deciding filter (TCP only; false:
+ * it cannot be, and the policy's callout-failure outcome decides). */
+int wardd_stream_open(struct wardd *d);
+void wardd_stream_close(struct wardd *d);
+void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
+bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
+void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
@@ -306,9 +327,41 @@ const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unveri
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
+/* Who asks about a connection: the kernel's queue or a program's shim. */
+struct wardd_asker {
+    uint64_t shim_id; /* the shim's question waiting (shim.c); 0: the queue's packet */
+    uint8_t via;      /* enum ward_via */
+    /* The kernel layer let the connection in already (an accepted one):
+     * only a refusal is answered and logged; anything else is
+     * WARD_KV_NONE, and nobody is asked. */
+    bool refusals_only;
+};
+/* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
+ * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes);
+ * WARD_KV_STREAM (the queue's: its payload goes to a callout); WARD_KV_NONE
+ * when the shim asked and the kernel layer is to decide (refusals only, or
+ * a callout wants the payload).
+ * claim: a name the program says it asked for, not confirmed by a DNS
+ * answer; it may only make the decision stricter. */
+int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
+                 const struct wardd_asker *as);
 int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
+/* The same, saying which layer asked (enum ward_via). */
+void wardd_publish_via(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                       uint32_t pid, uint32_t uid, const char *by, uint8_t via);
+
+/* shim.c: the questions of libward-shim.so (docs/SHIM.md) on
+ * RUN_DIR/shim.sock, and the cache of known answers RUN_DIR/shim.cache. */
+int wardd_shim_open(struct wardd *d);
+void wardd_shim_close(struct wardd *d);
+int wardd_shim_fd(const struct wardd *d); /* poll for POLLIN */
+void wardd_shim_ready(struct wardd *d);
+/* A prompt the question was waiting on closed with verdict v. */
+void wardd_shim_answer(struct wardd *d, uint64_t shim_id, enum ward_verdict v);
+/* The policy changed: the cached answers go. */
+void wardd_shim_changed(struct wardd *d);
 /* The event wardd_publish would publish, not published. */
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);
@@ -374,10 +427,29 @@ void wardd_fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_ev
 int wardd_traffic_open(struct wardd *d);
 void wardd_traffic_close(struct wardd *d); /* reads and writes what is left */
 void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
+/* fleet.c: `set policy-bundle`, polled by `ward bundle apply --poll`. */
+void wardd_fleet_tick(struct wardd *d, int64_t now_ms);
+void wardd_fleet_close(struct wardd *d);
+/* rsyslog.c: `set syslog`, RFC 5424 over TCP or TLS; configure starts,
+ * changes or stops it (url ""), after each policy load. */
+void wardd_syslog_configure(const char *url, const char *ca);
+void wardd_syslog_event(const ward_event *ev);
+void wardd_syslog_close(void);
 void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLite */
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
 void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+
+/* limits.c: the policy's rate limits and quotas in the kernel; the quotas'
+ * periods, usage (kept in SQLite across restarts) and alerts. */
+int wardd_limits_open(struct wardd *d);
+void wardd_limits_close(struct wardd *d); /* the last counts are written */
+void wardd_limits_apply(struct wardd *d); /* after a policy is put in force */
+void wardd_limits_tick(struct wardd *d, int64_t now_ms);
+size_t wardd_limits_rows(struct wardd *d, ward_limit_row *out, size_t max);
+void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* When the period of that kind (enum ward_quota_period) holding now began. */
+int64_t wardd_period_start(int period, int64_t now);
 void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
 void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 

@@ -25,6 +25,7 @@ $(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h src/kernel
 		src/kernel/ward_events.bpf.h src/kernel/ward_icmp.bpf.h src/kernel/ward_handover.bpf.h \
 		src/kernel/ward_packet.bpf.h \
 		src/kernel/ward_traffic.bpf.h src/kernel/ward_traffic.h \
+		src/kernel/ward_limits.bpf.h src/kernel/ward_limits.h \
 		$(KERNEL_GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
 		-Wall -Werror -c $< -o $@

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define MAX_INCLUDE_DEPTH 16
@@ -44,6 +45,11 @@ static const char *const set_words[] = {"mode",
                                         "callout-failure",
                                         "dnsfilter-list",
                                         "dnsfilter-answer",
+                                        "stream-bound",
+                                        "accounting-limit",
+                                        "policy-bundle",
+                                        "syslog",
+                                        "urlfilter",
                                         "on-tamper",
                                         "trust-package-manager",
                                         "on-policy-change",
@@ -745,9 +751,13 @@ enum {
     SEEN_SELF = 32,
     SEEN_CALLOUT_FAIL = 64,
     SEEN_DNSF_ANSWER = 128,
-    SEEN_ON_TAMPER = 256,
-    SEEN_TRUST_PKG = 512,
-    SEEN_ON_POLICY = 1024,
+    SEEN_STREAM_BOUND = 256,
+    SEEN_ACCOUNTING = 512,
+    SEEN_BUNDLE = 1024,
+    SEEN_SYSLOG = 2048,
+    SEEN_ON_TAMPER = 4096,
+    SEEN_TRUST_PKG = 8192,
+    SEEN_ON_POLICY = 16384,
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -800,6 +810,115 @@ static bool duration(struct ps *ps, const struct token *t, const char *s, uint32
     return true;
 }
 
+/* A number with one of the units: "64KB" with {"B" 1, "KB" 1024, ...}; a
+ * bare number takes the unit at index 0. False if it is not one, is 0, or
+ * is beyond max. */
+static bool amount(const char *s, const char *const *units, const uint32_t *mul, uint32_t max,
+                   uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 0;
+    if (!isdigit((unsigned char)*s) || errno || v == 0)
+        return false;
+    size_t u = 0;
+    if (*end) {
+        for (u = 0; units[u] && strcasecmp(end, units[u]) != 0; u++)
+            ;
+        if (!units[u])
+            return false;
+    }
+    if (v > max / mul[u])
+        return false;
+    *out = (uint32_t)(v * mul[u]);
+    return true;
+}
+
+/* set stream-bound SIZE TIME fail-open|fail-closed: how much of a flow the
+ * stream layer holds while a callout needs more data, and for how long. */
+static bool stream_bound(struct ps *ps, const struct token *what)
+{
+    static const char *const sizes[] = {"B", "KB", "MB", NULL};
+    static const uint32_t size_mul[] = {1, 1024, 1024 * 1024};
+    static const char *const times[] = {"ms", "s", "m", NULL};
+    static const uint32_t time_mul[] = {1, 1000, 60000};
+    static const char *const outcomes[] = {"fail-open", "fail-closed", NULL};
+    struct load *ld = ps->ld;
+    const struct token *t = adv(ps);
+    if (t->bol || t->type == T_STRING ||
+        !amount(t->text, sizes, size_mul, WARD_POLICY_MAX_STREAM_BYTES, &ld->extras.stream_bytes))
+        return err(ps, t, "bad size '%s' (e.g. 4096, 64KB, 1MB; at most 16MB)", show(t));
+    t = adv(ps);
+    if (t->bol || t->type == T_STRING || !t->text[0] ||
+        isdigit((unsigned char)t->text[strlen(t->text) - 1]) ||
+        !amount(t->text, times, time_mul, 600000, &ld->extras.stream_ms))
+        return err(ps, t, "bad time '%s' (e.g. 500ms, 5s; at most 10m)", show(t));
+    int v = choice(ps, "outcome", outcomes);
+    if (v < 0)
+        return false;
+    ld->extras.stream_fail_open = v == 0;
+    return once(ps, what, SEEN_STREAM_BOUND);
+}
+
+/* HOST[/PATH]: a host name or *.name, then a path from '/' (a glob). */
+static bool url_pattern_ok(const char *s)
+{
+    const char *h = s;
+    if (h[0] == '*' && h[1] == '.')
+        h += 2;
+    size_t hl = strcspn(h, "/");
+    if (!hl || hl >= 254)
+        return false;
+    for (size_t i = 0; i < hl; i++)
+        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '_' &&
+            h[i] != ':' && h[i] != '[' && h[i] != ']')
+            return false;
+    for (const char *p = h + hl; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* set urlfilter allow|deny [app "PATH"] "PATTERN": the urlfilter callout's
+ * rules, per program or for all. */
+static bool urlfilter_rule(struct ps *ps)
+{
+    static const char *const actions[] = {"allow", "deny", NULL};
+    struct load *ld = ps->ld;
+    const struct token *first = tok(ps);
+    int v = choice(ps, "urlfilter action", actions);
+    if (v < 0)
+        return false;
+    if (ld->extras.n_urlfilter == WARD_POLICY_MAX_URLFILTER)
+        return err(ps, first, "at most %d urlfilter rules", WARD_POLICY_MAX_URLFILTER);
+    struct ward_policy_url *u = &ld->extras.urlfilter[ld->extras.n_urlfilter];
+    memset(u, 0, sizeof(*u));
+    u->deny = v == 1;
+    const struct token *t = adv(ps);
+    if (!t->bol && is_word(t, "app")) {
+        t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the program's path expected as a quoted string, not '%s'", show(t));
+        if (t->text[0] != '/' || strlen(t->text) >= sizeof(u->app))
+            return err(ps, t, "the program's path '%s' is not absolute", t->text);
+        snprintf(u->app, sizeof(u->app), "%s", t->text);
+        t = adv(ps);
+    }
+    if (t->bol || t->type != T_STRING)
+        return err(ps, t,
+                   "a URL pattern expected as a quoted string (\"example.com/path\"), not '%s'",
+                   show(t));
+    if (strlen(t->text) >= sizeof(u->pattern) || !url_pattern_ok(t->text))
+        return err(ps, t,
+                   "not a URL pattern: '%s' (HOST or HOST/PATH: example.com, *.example.com/docs/*)",
+                   t->text);
+    snprintf(u->pattern, sizeof(u->pattern), "%s", t->text);
+    for (char *c = u->pattern; *c && *c != '/'; c++)
+        *c = (char)tolower((unsigned char)*c);
+    ld->extras.n_urlfilter++;
+    return true;
+}
+
 /* A layer wardd enforces; the engine's other layers are refused by name. */
 static int layer_choice(struct ps *ps)
 {
@@ -816,6 +935,27 @@ static int layer_choice(struct ps *ps)
         return -1;
     }
     return l;
+}
+
+/* "SIZE per PERIOD" (a quota, the accounting limit): bytes and period. */
+static bool size_per(struct ps *ps, const char *what, uint64_t *bytes, uint8_t *period)
+{
+    const struct token *t = tok(ps);
+    if (at_end(ps) || t->type != T_WORD || !limit_size_word(t->text, bytes))
+        return err(ps, t, "%s: a size expected (e.g. 500MB, 10GB, 2GiB), not '%s'", what, show(t));
+    if (*bytes < 1000)
+        return err(ps, t, "%s: %s is less than 1KB", what, t->text);
+    adv(ps);
+    if (!is_word(tok(ps), "per") || at_end(ps))
+        return err(ps, at_end(ps) ? t : tok(ps),
+                   "%s: 'per day', 'per week' or 'per month' expected after '%s'", what, t->text);
+    adv(ps);
+    static const char *const pers[] = {"day", "week", "month", NULL};
+    int p = choice(ps, "period", pers);
+    if (p < 0)
+        return false;
+    *period = (uint8_t)(p + WARD_QUOTA_DAY);
+    return true;
 }
 
 static bool stmt_set(struct ps *ps)
@@ -964,7 +1104,68 @@ static bool stmt_set(struct ps *ps)
         ld->extras.dnsfilter_zero = v == 1;
         return true;
     }
-    case 11: {
+    case 11:
+        return stream_bound(ps, what);
+    case 12:
+        return size_per(ps, "accounting-limit", &ld->extras.accounting_limit,
+                        &ld->extras.accounting_period) &&
+               once(ps, what, SEEN_ACCOUNTING);
+    case 13: {
+        /* A signed policy bundle wardd fetches on a timer (`ward bundle`). */
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the bundle's URL expected as a quoted string, not '%s'", show(t));
+        if (strncmp(t->text, "https://", 8) && strncmp(t->text, "http://", 7) &&
+            strncmp(t->text, "file://", 7))
+            return err(ps, t, "bundle URL '%s' is not https://, http:// or file://", t->text);
+        if (strlen(t->text) >= sizeof(ld->extras.policy_bundle))
+            return err(ps, t, "the bundle's URL is too long");
+        snprintf(ld->extras.policy_bundle, sizeof(ld->extras.policy_bundle), "%s", t->text);
+        ld->extras.bundle_every = 6 * 3600;
+        if (is_word(tok(ps), "every") && !tok(ps)->bol) {
+            adv(ps);
+            const struct token *d = adv(ps);
+            if (d->bol || d->type != T_WORD)
+                return err(ps, d, "duration expected after 'every'");
+            if (!duration(ps, d, d->text, &ld->extras.bundle_every))
+                return false;
+            if (ld->extras.bundle_every == 0)
+                return err(ps, d, "a poll every 0s would never wait");
+        }
+        return once(ps, what, SEEN_BUNDLE);
+    }
+    case 14: {
+        /* Remote syslog: RFC 5424 messages, octet-counted, over TCP or TLS. */
+        const struct token *t = adv(ps);
+        char host[256];
+        unsigned port;
+        int end = 0;
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the syslog URL expected as a quoted string, not '%s'", show(t));
+        bool tls = !strncmp(t->text, "tls://", 6);
+        if ((strncmp(t->text, "tcp://", 6) && !tls) ||
+            sscanf(t->text + 6, "%255[^:/]:%5u%n", host, &port, &end) != 2 || t->text[6 + end] ||
+            port == 0 || port > 65535)
+            return err(ps, t, "syslog URL '%s' is not tcp://HOST:PORT or tls://HOST:PORT", t->text);
+        if (strlen(t->text) >= sizeof(ld->extras.syslog))
+            return err(ps, t, "the syslog URL is too long");
+        snprintf(ld->extras.syslog, sizeof(ld->extras.syslog), "%s", t->text);
+        if (is_word(tok(ps), "ca") && !tok(ps)->bol) {
+            adv(ps);
+            const struct token *c = adv(ps);
+            if (c->bol || c->type != T_STRING || c->text[0] != '/')
+                return err(ps, c, "the CA file expected as an absolute quoted path");
+            if (!tls)
+                return err(ps, c, "'ca' is for tls:// only");
+            if (strlen(c->text) >= sizeof(ld->extras.syslog_ca))
+                return err(ps, c, "the CA file's path is too long");
+            snprintf(ld->extras.syslog_ca, sizeof(ld->extras.syslog_ca), "%s", c->text);
+        }
+        return once(ps, what, SEEN_SYSLOG);
+    }
+    case 15:
+        return urlfilter_rule(ps);
+    case 16: {
         /* What an injection into a program with network rights gets. */
         static const char *const outcomes[] = {"alert", "suspend", NULL};
         if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
@@ -972,7 +1173,7 @@ static bool stmt_set(struct ps *ps)
         ld->extras.on_tamper_suspend = v == 1;
         return true;
     }
-    case 12: {
+    case 17: {
         /* A pinned program changed by the package manager keeps its rules. */
         static const char *const yesno[] = {"no", "yes", NULL};
         if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
@@ -980,7 +1181,7 @@ static bool stmt_set(struct ps *ps)
         ld->extras.trust_package_manager = v == 1;
         return true;
     }
-    case 13: {
+    case 18: {
         /* The policy file edited behind ward's back. */
         static const char *const outcomes[] = {"alert", "reload", NULL};
         if ((v = choice(ps, "policy change outcome", outcomes)) < 0 ||
@@ -1766,6 +1967,87 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path, const str
     return true;
 }
 
+/* The program's entry of the limits (made on its first `limit` or
+ * `quota`), or NULL after reporting why not. */
+static ward_app_limit *limit_entry(struct ps *ps, const struct token *at, const char *path)
+{
+    ward_policy_extras *x = &ps->ld->extras;
+    ward_app_limit *l = (ward_app_limit *)ward_policy_limit_of(x, path);
+    if (l)
+        return l;
+    if (strlen(path) >= sizeof(l->program)) {
+        err(ps, at, "app '%s': the path is too long for a limit", path);
+        return NULL;
+    }
+    if (x->n_limits == WARD_POLICY_MAX_LIMITS) {
+        err(ps, at, "at most %d programs may have limits", WARD_POLICY_MAX_LIMITS);
+        return NULL;
+    }
+    l = &x->limits[x->n_limits++];
+    memset(l, 0, sizeof(*l));
+    snprintf(l->program, sizeof(l->program), "%s", path);
+    return l;
+}
+
+/* "limit rate 2mbit [burst 64KB]" in a program's block. */
+static bool app_limit(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    if (!is_word(tok(ps), "rate") || at_end(ps))
+        return err(ps, tok(ps), "'rate' expected after 'limit'");
+    adv(ps);
+    const struct token *t = tok(ps);
+    uint64_t bits, burst = 0;
+    if (at_end(ps) || t->type != T_WORD || !limit_rate_word(t->text, &bits))
+        return err(ps, t, "a rate expected (e.g. 500kbit, 2mbit, 1gbit), not '%s'", show(t));
+    if (bits < 8000 || bits > 400000000000ull)
+        return err(ps, t, "rate %s is out of range (8kbit to 400gbit)", t->text);
+    adv(ps);
+    if (is_word(tok(ps), "burst") && !at_end(ps)) {
+        adv(ps);
+        const struct token *b = tok(ps);
+        if (at_end(ps) || b->type != T_WORD || !limit_size_word(b->text, &burst))
+            return err(ps, b, "a size expected after 'burst' (e.g. 64KB), not '%s'", show(b));
+        if (burst < 1500 || burst > (1ull << 30))
+            return err(ps, b, "burst %s is out of range (1500B to 1GiB)", b->text);
+        adv(ps);
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->rate_bits)
+        return err(ps, kw, "app '%s' has a rate limit already", path);
+    l->rate_bits = bits;
+    l->burst = burst;
+    return true;
+}
+
+/* "quota 10GB per month [then block|alert]" in a program's block. */
+static bool app_quota(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    uint64_t bytes;
+    uint8_t period;
+    if (!size_per(ps, "quota", &bytes, &period))
+        return false;
+    int then = 0;
+    if (is_word(tok(ps), "then") && !at_end(ps)) {
+        adv(ps);
+        static const char *const outcomes[] = {"block", "alert", NULL};
+        if ((then = choice(ps, "outcome", outcomes)) < 0)
+            return false;
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->quota)
+        return err(ps, kw, "app '%s' has a quota already", path);
+    l->quota = bytes;
+    l->period = period;
+    l->quota_alert = then == 1;
+    return true;
+}
+
 static bool stmt_app(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1866,6 +2148,14 @@ static bool stmt_app(struct ps *ps)
             diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
             return true;
         }
+        if (is_word(t, "limit") || is_word(t, "quota")) {
+            bool ok = is_word(t, "limit") ? app_limit(ps, pt->text) : app_quota(ps, pt->text);
+            if (ok && !at_end(ps))
+                ok = err(ps, tok(ps), "unexpected '%s' after the %s", show(tok(ps)), t->text);
+            if (!ok)
+                recover(ps, true);
+            continue;
+        }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
             if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text, &parents) : (adv(ps), false)) {
                 recover(ps, true);
@@ -1877,7 +2167,7 @@ static bool stmt_app(struct ps *ps)
             }
             continue;
         }
-        static const char *const starts[] = {"allow", "deny", NULL};
+        static const char *const starts[] = {"allow", "deny", "limit", "quota", NULL};
         unknown_at(ps, t, "keyword", starts, true);
         if (tok(ps) == t)
             adv(ps);

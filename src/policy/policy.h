@@ -32,12 +32,36 @@ typedef struct ward_policy ward_policy;
 
 #define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
+#define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
+#define WARD_POLICY_MAX_URLFILTER       64
+#define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
+#define WARD_POLICY_STREAM_MS           5000u
+#define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
 #define WARD_POLICY_MAX_ERRORS 20
 /* One policy file, and all the files of one load together, at most. */
 #define WARD_POLICY_MAX_FILE  (16u << 20)
 #define WARD_POLICY_MAX_TOTAL (64u << 20)
+
+/* The period a quota counts over: calendar days, weeks (from Monday) and
+ * months, in wardd's local time. */
+enum ward_quota_period {
+    WARD_QUOTA_NONE = 0,
+    WARD_QUOTA_DAY,
+    WARD_QUOTA_WEEK,
+    WARD_QUOTA_MONTH,
+};
+
+/* One program's `limit rate` and `quota` (docs/LIMITS.md). */
+typedef struct ward_app_limit {
+    char program[256];
+    uint64_t rate_bits; /* bits a second, each direction; 0: no rate limit */
+    uint64_t burst;     /* bytes the rate may run ahead; 0: the default */
+    uint64_t quota;     /* bytes a period, both directions; 0: no quota */
+    uint8_t period;     /* enum ward_quota_period */
+    bool quota_alert;   /* `then alert`: only alert when used up (default: block) */
+} ward_app_limit;
 
 /* What the policy says that the engine does not hold: read by the daemon. */
 typedef struct ward_policy_extras {
@@ -62,7 +86,36 @@ typedef struct ward_policy_extras {
     bool dnsfilter_zero;               /* the dnsfilter callout answers 0.0.0.0, not NXDOMAIN */
     size_t n_dnsfilter_lists;          /* its blocklists (absolute paths) */
     char dnsfilter_lists[WARD_POLICY_MAX_DNSFILTER_LISTS][256];
+    /* The stream layer's bound (set stream-bound): bytes held per flow, how
+     * long a packet is held, and the outcome when either is hit. */
+    uint32_t stream_bytes, stream_ms;
+    bool stream_fail_open;
+    /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
+     * bytes a program may move in the period before the callout blocks its
+     * new connections (0: no limit). */
+    uint64_t accounting_limit;
+    uint8_t accounting_period; /* enum ward_quota_period */
+    size_t n_limits;
+    ward_app_limit limits[WARD_POLICY_MAX_LIMITS];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
+    /* The urlfilter callout's rules (set urlfilter), in order. */
+    size_t n_urlfilter;
+    struct ward_policy_url {
+        bool deny;
+        char app[256];     /* "": every program */
+        char pattern[256]; /* HOST[/PATH], the host in lower case */
+    } urlfilter[WARD_POLICY_MAX_URLFILTER];
 } ward_policy_extras;
+
+/* The limits of a program path in x, or NULL. */
+const ward_app_limit *ward_policy_limit_of(const ward_policy_extras *x, const char *program);
+/* "2mbit", "10GB": how the language writes a rate (bits a second) or a size. */
+void ward_policy_fmt_rate(uint64_t bits, char *buf, size_t len);
+void ward_policy_fmt_size(uint64_t bytes, char *buf, size_t len);
+const char *ward_policy_period_name(enum ward_quota_period p); /* day, week, month */
 
 ward_policy *ward_policy_new(void);
 void ward_policy_free(ward_policy *p);
@@ -167,6 +220,8 @@ void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len);
 /* Quotes s for the language: "..." with \" and \\ escaped. */
 void ward_policy_quote(const char *s, char *buf, size_t len);
+/* The stream bound as `set stream-bound` takes it: "64KB 5s fail-closed". */
+void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len);
 
 /* The layers wardd decides (outbound, inbound, dns): the language refuses
  * filters and defaults for the engine's other layers. */

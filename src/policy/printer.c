@@ -11,6 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len)
+{
+    uint32_t n = x->stream_bytes, ms = x->stream_ms;
+    const char *unit = "";
+    if (n % (1024 * 1024) == 0)
+        n /= 1024 * 1024, unit = "MB";
+    else if (n % 1024 == 0)
+        n /= 1024, unit = "KB";
+    snprintf(buf, len, "%u%s %u%s %s", n, unit, ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s",
+             x->stream_fail_open ? "fail-open" : "fail-closed");
+}
+
 void ward_policy_quote(const char *s, char *buf, size_t len)
 {
     size_t o = 0;
@@ -351,7 +363,8 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
 
 /* pin_of: 0, every pin; else only a pin that provider set (the learned
  * rules file keeps the pins answers set, never the administrator's). */
-static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of)
+static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of,
+                         const ward_policy_extras *x)
 {
     static const char *const fbs[] = {"opposite", "ask", "allow", "deny"};
     if (a->pin && (!pin_of || a->pin_provider == pin_of)) {
@@ -362,6 +375,23 @@ static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of
     if (a->fallback != WARD_FALLBACK_OPPOSITE && (unsigned)a->fallback < 4)
         sb_printf(b, " fallback %s", fbs[a->fallback]);
     sb_puts(b, " {\n");
+    const ward_app_limit *l = x ? ward_policy_limit_of(x, a->path) : NULL;
+    char v[32];
+    if (l && l->rate_bits) {
+        ward_policy_fmt_rate(l->rate_bits, v, sizeof(v));
+        sb_printf(b, "    limit rate %s", v);
+        if (l->burst) {
+            ward_policy_fmt_size(l->burst, v, sizeof(v));
+            sb_printf(b, " burst %s", v);
+        }
+        sb_putc(b, '\n');
+    }
+    if (l && l->quota) {
+        ward_policy_fmt_size(l->quota, v, sizeof(v));
+        sb_printf(b, "    quota %s per %s%s\n", v,
+                  ward_policy_period_name((enum ward_quota_period)l->period),
+                  l->quota_alert ? " then alert" : "");
+    }
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -404,6 +434,11 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "set callout-failure pass\n");
         if (x->dnsfilter_zero)
             sb_puts(&b, "set dnsfilter-answer zero\n");
+        if (x->accounting_limit) {
+            ward_policy_fmt_size(x->accounting_limit, v, sizeof(v));
+            sb_printf(&b, "set accounting-limit %s per %s\n", v,
+                      ward_policy_period_name((enum ward_quota_period)x->accounting_period));
+        }
         if (x->on_tamper_suspend)
             sb_puts(&b, "set on-tamper suspend\n");
         if (x->trust_package_manager)
@@ -413,6 +448,36 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);
+        }
+        if (x->stream_bytes != WARD_POLICY_STREAM_BYTES || x->stream_ms != WARD_POLICY_STREAM_MS ||
+            x->stream_fail_open) {
+            ward_policy_stream_bound_format(x, v, sizeof(v));
+            sb_printf(&b, "set stream-bound %s\n", v);
+        }
+        if (x->policy_bundle[0]) {
+            ward_policy_quote(x->policy_bundle, v, sizeof(v));
+            sb_printf(&b, "set policy-bundle %s every ", v);
+            fmt_duration(x->bundle_every, v, sizeof(v));
+            sb_printf(&b, "%s\n", v);
+        }
+        if (x->syslog[0]) {
+            ward_policy_quote(x->syslog, v, sizeof(v));
+            sb_printf(&b, "set syslog %s", v);
+            if (x->syslog_ca[0]) {
+                ward_policy_quote(x->syslog_ca, v, sizeof(v));
+                sb_printf(&b, " ca %s", v);
+            }
+            sb_puts(&b, "\n");
+        }
+        for (size_t i = 0; i < x->n_urlfilter; i++) {
+            const struct ward_policy_url *u = &x->urlfilter[i];
+            sb_printf(&b, "set urlfilter %s", u->deny ? "deny" : "allow");
+            if (u->app[0]) {
+                ward_policy_quote(u->app, v, sizeof(v));
+                sb_printf(&b, " app %s", v);
+            }
+            ward_policy_quote(u->pattern, v, sizeof(v));
+            sb_printf(&b, " %s\n", v);
         }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
@@ -508,7 +573,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             if (!shown++) {
                 ward_policy_quote(a.path, v, sizeof(v));
                 sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-                put_app_head(&b, &a, only ? provider : 0);
+                put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             }
             sb_puts(&b, "    ");
             const char *pn = ward_provider_name(e, r.provider);
@@ -517,11 +582,12 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         }
         if (shown)
             sb_puts(&b, "}\n");
-        else if ((!only && a.n_rules == 0) || (only && a.pin && a.pin_provider == provider)) {
+        else if ((!only && (a.n_rules == 0 || ward_policy_limit_of(x, a.path))) ||
+                 (only && a.pin && a.pin_provider == provider)) {
             /* A program with no rules is still known (and pinned): keep it. */
             ward_policy_quote(a.path, v, sizeof(v));
             sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-            put_app_head(&b, &a, only ? provider : 0);
+            put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             sb_puts(&b, "}\n");
         }
     }

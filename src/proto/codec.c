@@ -58,6 +58,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_SUBLAYER_ADD] = "sublayer.add",
     [WARD_MSG_SUBLAYER_DELETE] = "sublayer.delete",
     [WARD_MSG_SUBLAYER_LIST] = "sublayer.list",
+    [WARD_MSG_LIMITS_LIST] = "limits.list",
+    [WARD_MSG_LIMITS_REPLY] = "limits.reply",
     [WARD_MSG_TXN_BEGIN] = "txn.begin",
     [WARD_MSG_TXN_COMMIT] = "txn.commit",
     [WARD_MSG_TXN_ABORT] = "txn.abort",
@@ -101,6 +103,7 @@ static const char *const scope_names[] = {"destination", "port", "any", NULL};
 static const char *const duration_names[] = {"once",          "minutes", "until-exit",
                                              "until-restart", "forever", NULL};
 static const char *const kind_names[] = {"decision", "alert", "lost", "gap", NULL};
+static const char *const via_names[] = {"kernel", "shim", NULL}; /* enum ward_via */
 
 _Static_assert(sizeof(verdict_names) / sizeof(*verdict_names) == WARD_V_DROP_CONNECTION + 2,
                "verdict names");
@@ -136,7 +139,7 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST ||
+    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST || t == WARD_MSG_LIMITS_LIST ||
            (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT);
 }
 
@@ -429,6 +432,8 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "filter_id", (int64_t)ev->filter_id);
     put_str(e, o, "filter", ev->filter);
     put_i64(e, o, "count", ev->count);
+    if (ev->kind == WARD_EVENT_DECISION)
+        put_name(e, o, "via", table_name(via_names, ev->via));
     if (ev->boot) {
         put_i64(e, o, "boot", (int64_t)ev->boot);
         put_i64(e, o, "bseq", (int64_t)ev->bseq);
@@ -1030,7 +1035,7 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 static const char *const event_keys[] = {
     "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
     "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
-    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "parents", NULL};
+    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "via",     "parents", NULL};
 
 /* "parents": the ancestor chain, an array of paths nearest first. */
 static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
@@ -1074,10 +1079,12 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
         !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
-        !dec_parents(d, o, ev))
+        !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev))
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
+    if (ev->via && ev->kind != WARD_EVENT_DECISION)
+        return fail(d, WARD_PE_BAD_FIELD, "\"via\" belongs to a decision");
     ev->time_ns = t;
     ev->proto = (uint8_t)u8s[0];
     ev->lport = (uint16_t)ports[0];

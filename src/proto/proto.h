@@ -88,6 +88,9 @@ enum ward_msg_type {
     WARD_MSG_TXN_ABORT,
     WARD_MSG_OBJECT_ADDED,
     WARD_MSG_OBJECT_REPLY,
+    /* limits: proto/stats.h */
+    WARD_MSG_LIMITS_LIST,
+    WARD_MSG_LIMITS_REPLY,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -310,6 +313,10 @@ typedef struct ward_msg {
             size_t n;
             bool more;
         } conns_reply;
+        struct {
+            ward_limit_row *rows;
+            size_t n;
+        } limits_reply;
     } u;
 } ward_msg;
 
