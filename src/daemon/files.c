@@ -12,11 +12,11 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
-#include "daemon/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +88,15 @@ void wardd_files_close(struct wardd *d)
     forget_all(d);
 }
 
-static bool watch(struct wardd *d, const char *path, enum watched_kind kind, size_t *cap)
+/* Watches path (unless one of the first `unique` entries is it: the
+ * engine's programs are unique, only Ward's own files may repeat them);
+ * its directory is marked unless it is the one marked last. */
+static bool watch(struct wardd *d, const char *path, enum watched_kind kind, size_t *cap,
+                  size_t unique, char *last_dir)
 {
     if (!path || path[0] != '/' || strpbrk(path, "*?["))
         return true; /* a glob names no one file */
-    for (size_t i = 0; i < d->n_watched; i++)
+    for (size_t i = 0; i < unique && i < d->n_watched; i++)
         if (!strcmp(d->watched[i].path, path))
             return true;
     if (d->n_watched == *cap) {
@@ -112,23 +116,26 @@ static bool watch(struct wardd *d, const char *path, enum watched_kind kind, siz
     look(w);
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%.*s", (int)(w->base - w->path), w->path);
+    if (!strcmp(dir, last_dir))
+        return true;
+    snprintf(last_dir, PATH_MAX, "%s", dir);
     if (fanotify_mark(d->files_fd, FAN_MARK_ADD, FILE_EVENTS, AT_FDCWD, dir) < 0 && errno != ENOENT)
         wardd_log(LOG_INFO, "file watch: %s: %s", dir, strerror(errno));
     return true;
 }
 
 /* Ward's own binaries: wardd, and the ward command beside it. */
-static void watch_binaries(struct wardd *d, size_t *cap)
+static void watch_binaries(struct wardd *d, size_t *cap, char *last_dir)
 {
     char self[PATH_MAX], other[PATH_MAX + 8];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0)
         return;
     self[n] = '\0';
-    watch(d, self, W_WARD, cap);
+    watch(d, self, W_WARD, cap, SIZE_MAX, last_dir);
     snprintf(other, sizeof(other), "%s/ward", dirname(self));
     if (access(other, F_OK) == 0)
-        watch(d, other, W_WARD, cap);
+        watch(d, other, W_WARD, cap, SIZE_MAX, last_dir);
 }
 
 void wardd_files_rewatch(struct wardd *d)
@@ -138,31 +145,24 @@ void wardd_files_rewatch(struct wardd *d)
     fanotify_mark(d->files_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
     forget_all(d);
     size_t cap = 0;
-    watch_binaries(d, &cap);
-    watch(d, d->opt.config, W_POLICY, &cap);
+    char last_dir[PATH_MAX] = "";
+    watch_binaries(d, &cap, last_dir);
+    watch(d, d->opt.config, W_POLICY, &cap, SIZE_MAX, last_dir);
+    size_t ours = d->n_watched;
     ward_app_info a;
     for (size_t i = 0; i < ward_app_count(d->engine); i++)
-        if (ward_app_at(d->engine, i, &a) == 0 && !watch(d, a.path, W_PROGRAM, &cap))
+        if (ward_app_at(d->engine, i, &a) == 0 &&
+            !watch(d, a.path, W_PROGRAM, &cap, ours, last_dir))
             break;
 }
 
 static void alert(struct wardd *d, const char *name, const char *path, const char *what)
 {
-    wardd_log(LOG_WARNING, "alert: %s: %s", name, what);
     ward_event ev;
     memset(&ev, 0, sizeof(ev));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_ALERT;
     ev.uid = WARD_UID_UNKNOWN;
-    ev.count = 1;
     WARD_EVENT_SET(&ev, exe, path);
-    WARD_EVENT_SET(&ev, filter, name);
-    WARD_EVENT_SET(&ev, cmdline, what);
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
-    wardd_journal_event(&ev);
+    wardd_alert_about(d, &ev, name, what);
 }
 
 /* The MD5 of the file at path, in lower-case hex (dpkg's md5sums). */

@@ -19,12 +19,6 @@
 #include <syslog.h>
 #include <time.h>
 
-static int64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
                  ...)
@@ -34,20 +28,12 @@ void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    wardd_log(LOG_WARNING, "alert: %s: %s", name, what);
     ward_event ev;
     memset(&ev, 0, sizeof(ev));
-    ev.time_ns = realtime_ns();
-    ev.kind = WARD_EVENT_ALERT;
     ev.pid = pid;
     ev.uid = WARD_UID_UNKNOWN;
     ev.count = count;
-    WARD_EVENT_SET(&ev, filter, name);
-    WARD_EVENT_SET(&ev, cmdline, what);
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
-    wardd_journal_event(&ev);
-    wardd_syslog_event(&ev);
+    wardd_alert_about(d, &ev, name, what);
 }
 
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms)

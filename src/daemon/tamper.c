@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
-#include "daemon/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,26 +149,30 @@ static bool repeated(struct wardd *d, uint32_t actor, uint32_t target, const cha
     return false;
 }
 
+void wardd_alert_about(struct wardd *d, ward_event *ev, const char *name, const char *what)
+{
+    wardd_log(LOG_WARNING, "alert: %s: %s", name, what);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev->time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    ev->kind = WARD_EVENT_ALERT;
+    if (!ev->count)
+        ev->count = 1;
+    WARD_EVENT_SET(ev, filter, name);
+    WARD_EVENT_SET(ev, cmdline, what);
+    wardd_emit(d, ev);
+}
+
 static void alert(struct wardd *d, const ward_proc *target, const char *program, const char *kind,
                   const char *what)
 {
-    wardd_log(LOG_WARNING, "alert: %s: %s", kind, what);
     ward_event ev;
     memset(&ev, 0, sizeof(ev));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_ALERT;
     ev.pid = target->pid;
     ev.uid = target->uid;
-    ev.count = 1;
     WARD_EVENT_SET(&ev, exe, program);
-    WARD_EVENT_SET(&ev, filter, kind);
-    WARD_EVENT_SET(&ev, cmdline, what);
     ward_event_set_parents(&ev, (const char *const *)target->ancestors, target->n_ancestors);
-    ward_ring_write(d->ring, &ev);
-    ward_log_submit(d->log, &ev);
-    wardd_journal_event(&ev);
+    wardd_alert_about(d, &ev, kind, what);
     if (d->extras.on_tamper_suspend)
         suspend(d, target, program);
 }

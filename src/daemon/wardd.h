@@ -293,7 +293,10 @@ void wardd_files_close(struct wardd *d);
 void wardd_files_rewatch(struct wardd *d);
 void wardd_files_ready(struct wardd *d);
 
-/* tamper.c: injection alerts (docs/MONITOR.md). */
+/* tamper.c: injection alerts (docs/MONITOR.md). wardd_alert_about
+ * publishes an alert about no traffic: ev holds what it is about (pid, uid,
+ * exe ...); name, the time and the sentence are set here. */
+void wardd_alert_about(struct wardd *d, ward_event *ev, const char *name, const char *what);
 int wardd_tamper_open(struct wardd *d);
 void wardd_tamper_close(struct wardd *d);
 void wardd_tamper_drain(struct wardd *d);

@@ -68,12 +68,12 @@ int BPF_PROG(ward_lsm_ptrace, struct task_struct *child, unsigned int mode, int 
  * "/proc/PID/mem" (by that path: an open relative to a /proc directory is
  * not seen). x86-64 system call numbers. */
 #if defined(__TARGET_ARCH_x86)
-#define NR_OPEN            2
-#define NR_PTRACE          101
-#define NR_OPENAT          257
+#define NR_OPEN              2
+#define NR_PTRACE            101
+#define NR_OPENAT            257
 #define NR_PROCESS_VM_WRITEV 311
-#define PTRACE_ATTACH      16
-#define PTRACE_SEIZE       0x4206
+#define PTRACE_ATTACH        16
+#define PTRACE_SEIZE         0x4206
 
 /* The pid of "/proc/PID/mem", or 0. */
 static __always_inline __u32 proc_mem_pid(const char *up)
@@ -116,7 +116,8 @@ int BPF_PROG(ward_tp_tamper, struct pt_regs *regs, long ret)
     } else if (nr == NR_PROCESS_VM_WRITEV) {
         target = (__u32)PT_REGS_PARM1_CORE_SYSCALL(regs);
     } else if (nr == NR_OPENAT || nr == NR_OPEN) {
-        flags = nr == NR_OPENAT ? PT_REGS_PARM3_CORE_SYSCALL(regs) : PT_REGS_PARM2_CORE_SYSCALL(regs);
+        flags =
+            nr == NR_OPENAT ? PT_REGS_PARM3_CORE_SYSCALL(regs) : PT_REGS_PARM2_CORE_SYSCALL(regs);
         if (!(flags & 3))
             return 0; /* read only */
         target = proc_mem_pid((const char *)(nr == NR_OPENAT ? PT_REGS_PARM2_CORE_SYSCALL(regs)

@@ -335,7 +335,8 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     }
     int64_t ver = pragma_int(l->db, "PRAGMA user_version");
     if ((ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) ||
-        ((ver == 1 || ver == 2) && exec(l->db, WARD_LOG_MIGRATE_2_3) < 0)) {
+        ((ver == 1 || ver == 2) && exec(l->db, WARD_LOG_MIGRATE_2_3) < 0) ||
+        ((ver >= 1 && ver <= 3) && exec(l->db, WARD_LOG_MIGRATE_3_4) < 0)) {
         ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }

@@ -5,7 +5,7 @@
 #ifndef WARD_LOG_SCHEMA_H
 #define WARD_LOG_SCHEMA_H
 
-#define WARD_LOG_SCHEMA_VERSION 3
+#define WARD_LOG_SCHEMA_VERSION 4
 
 /* boot, bseq: which run of wardd published the row and its number within
  * that run (every decision and alert gets one, logged or not), so what was
@@ -14,12 +14,13 @@
     "ALTER TABLE conn ADD COLUMN boot INTEGER;"                                                    \
     "ALTER TABLE conn ADD COLUMN bseq INTEGER;"
 
-/* Version 2 lacked these. via: which layer asked for a decision, "kernel"
- * or "shim" (docs/SHIM.md), NULL for other rows; parents: the process's
- * ancestor chain, one path a line, nearest first. */
-#define WARD_LOG_MIGRATE_2_3                                                                       \
-    "ALTER TABLE conn ADD COLUMN via TEXT;"                                                        \
-    "ALTER TABLE conn ADD COLUMN parents TEXT;"
+/* via: which layer asked for a decision, "kernel" or "shim" (docs/SHIM.md);
+ * NULL for other rows. Version 2 lacked it. */
+#define WARD_LOG_MIGRATE_2_3 "ALTER TABLE conn ADD COLUMN via TEXT;"
+
+/* parents: the process's ancestor chain, one path a line, nearest first
+ * (docs/MONITOR.md). Version 3 lacked it. */
+#define WARD_LOG_MIGRATE_3_4 "ALTER TABLE conn ADD COLUMN parents TEXT;"
 
 #define WARD_LOG_SCHEMA                                                                            \
     "CREATE TABLE IF NOT EXISTS conn ("                                                            \
@@ -34,7 +35,7 @@
     " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT);"                                        \
     "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
     "CREATE INDEX IF NOT EXISTS conn_boot ON conn(boot, bseq);"                                    \
-    "PRAGMA user_version = 3;"
+    "PRAGMA user_version = 4;"
 
 #define WARD_LOG_INSERT                                                                            \
     "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \

@@ -1089,9 +1089,9 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 }
 
 static const char *const event_keys[] = {
-    "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
-    "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
-    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "via",     "parents", NULL};
+    "seq",    "time_ns", "kind",   "pid",   "uid",    "exe",     "cmdline", "proto",  "direction",
+    "local",  "lport",   "remote", "rport", "domain", "verdict", "layer",   "reason", "filter_id",
+    "filter", "count",   "boot",   "bseq",  "via",    "parents", NULL};
 
 /* "parents": the ancestor chain, an array of paths nearest first. */
 static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)

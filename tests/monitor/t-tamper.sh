@@ -28,14 +28,6 @@ wk_check "ward status says how injections are watched (bpf-lsm or tracepoint: $w
     bash -c "[ '$watch' = bpf-lsm ] || [ '$watch' = tracepoint ]"
 "$WARD" status | grep '^injection' | sed 's/^/# /'
 
-# target NAME: a long-lived process of A, one connection per line on its fifo.
-target() {
-    mkfifo "$WK_TMP/$1.in"
-    eval "exec {fd_$1}<>\"\$WK_TMP/\$1.in\""
-    wk_bg "$1" sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$A' lines tcp4 $IP_B 8080 <'$WK_TMP/$1.in'"
-    wk_wait_for "$WK_TMP/$1.log" ready 10
-    sed -n 's/^ready //p' "$WK_TMP/$1.log"
-}
 # attempt NAME: one connection of that process; its answer ("ok", "err ...").
 attempt() {
     local n
@@ -49,7 +41,7 @@ attempt() {
 }
 alerted() { "$WARD" log --program "$A" --json | grep '"kind":"alert"' | grep -q "\"filter\":\"$1\""; }
 
-T1=$(target t1)
+T1=$(lines_proc t1 "$A")
 wk_check "the allowed program connects" [ "$(attempt t1)" = ok ]
 gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb1.log" 2>&1
 wk_check "gdb -p attached to it (and detached)" grep -q 'rip' "$WK_TMP/gdb1.log"
@@ -65,8 +57,8 @@ mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
 wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
-T2=$(target t2)
-T3=$(target t3)
+T2=$(lines_proc t2 "$A")
+T3=$(lines_proc t3 "$A")
 wk_check "suspend: before the attach, the process connects" [ "$(attempt t2)" = ok ]
 gdb -p "$T2" -batch -ex 'info registers rip' >"$WK_TMP/gdb2.log" 2>&1
 for ((i = 0; i < 30; i++)); do grep -q 'allow rules suspended' "$WD_LOG" && break; sleep 0.1; done

@@ -122,3 +122,13 @@ sanitizer_clean() {
         wk_ok "wardd ran without a sanitizer report"
     fi
 }
+# lines_proc NAME PROG: a long-lived process of PROG in netns A and the test
+# cgroup, making one TCP connection to B:8080 per line written to
+# $WK_TMP/NAME.in, its answers in $WK_TMP/NAME.log; prints its pid.
+lines_proc() {
+    mkfifo "$WK_TMP/$1.in"
+    eval "exec {fd_$1}<>\"\$WK_TMP/\$1.in\""
+    wk_bg "$1" sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$2' lines tcp4 $IP_B 8080 <'$WK_TMP/$1.in'"
+    wk_wait_for "$WK_TMP/$1.log" ready 10
+    sed -n 's/^ready //p' "$WK_TMP/$1.log"
+}

@@ -19,16 +19,8 @@ CONF
 }
 policy alert
 start_wardd || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
-# run NAME: a process of A making one connection per line on its fifo; its pid.
-run() {
-    mkfifo "$WK_TMP/$1.in"
-    eval "exec {fd_$1}<>\"\$WK_TMP/\$1.in\""
-    wk_bg "$1" sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$A' lines tcp4 $IP_B 8080 <'$WK_TMP/$1.in'"
-    wk_wait_for "$WK_TMP/$1.log" ready 10
-    sed -n 's/^ready //p' "$WK_TMP/$1.log"
-}
 # words: on-tamper alert
-P1=$(run p1)
+P1=$(lines_proc p1 "$A")
 gdb -p "$P1" -batch -ex 'info registers rip' >/dev/null 2>&1
 echo >"$WK_TMP/p1.in"
 wk_check "on-tamper alert: the attached process still connects" wk_wait_for "$WK_TMP/p1.log" '^ok' 5
@@ -38,7 +30,7 @@ mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
 wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
-P2=$(run p2)
+P2=$(lines_proc p2 "$A")
 gdb -p "$P2" -batch -ex 'info registers rip' >/dev/null 2>&1
 for ((i = 0; i < 30; i++)); do grep -q "process $P2 .*suspended" "$WD_LOG" && break; sleep 0.1; done
 echo >"$WK_TMP/p2.in"
