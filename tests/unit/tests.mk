@@ -15,3 +15,4 @@ test_proto_USES       := engine proto ring
 test_ring_USES        := engine ring
 test_service_USES     := engine service
 test_stats_proto_USES := engine proto
+test_ids_USES         := ids
