@@ -619,6 +619,36 @@ static void big_set(void **state)
     assert_string_equal(err, "/nonexistent/ids.rules: error: No such file or directory");
 }
 
+/* The starter rules (rules/ids/ward.rules) load and catch what they say. */
+static void starter(void **state)
+{
+    const char *root = getenv("WARD_ROOT");
+    char path[4096], err[512];
+    snprintf(path, sizeof(path), "%s/rules/ids/ward.rules", root ? root : ".");
+    ward_ids *ids = ward_ids_load_file(path, err, sizeof(err));
+    if (!ids)
+        fail_msg("%s", err);
+    assert_string_equal(one(ids, 6, "GET /?q=${jndi:ldap://x/a} HTTP/1.1\r\n"), "9000101");
+    assert_string_equal(one(ids, 6, "GET / HTTP/1.1\r\nUser-Agent: sqlmap/1.7\r\n"), "9000004");
+    assert_string_equal(one(ids, 6, "GET /../../etc/passwd HTTP/1.1\r\n"), "9000103");
+    assert_string_equal(one(ids, 6, "GET /?id=1 UNION ALL SELECT 1 HTTP/1.1\r\n"), "9000104");
+    assert_string_equal(one(ids, 6, "GET / HTTP/1.1\r\nUser-Agent: curl/8\r\n"), "");
+    /* EICAR in a response, split over two segments. */
+    static const char eicar[] =
+        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    struct ward_ids_tuple t = tuple(6);
+    ward_ids_flow *f = ward_ids_flow_new(&t, NULL, 1 << 20, NULL);
+    struct got g = {0};
+    seqs[1] = 7;
+    char head[64];
+    snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n\r\n%.20s", eicar);
+    assert_int_equal(send(ids, f, false, head, &g), WARD_IDS_NONE);
+    assert_int_equal(send(ids, f, false, eicar + 20, &g), WARD_IDS_DROP);
+    assert_string_equal(g.sids, "9000201");
+    ward_ids_flow_free(f);
+    ward_ids_free(ids);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,7 +660,7 @@ int main(void)
         cmocka_unit_test(threshold),    cmocka_unit_test(program),
         cmocka_unit_test(errors),       cmocka_unit_test(stream),
         cmocka_unit_test(reasm_bounds), cmocka_unit_test(reasm_overlaps),
-        cmocka_unit_test(big_set),
+        cmocka_unit_test(big_set),      cmocka_unit_test(starter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
