@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns bundle help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -25,8 +25,12 @@ _ward()
         COMPREPLY=($(compgen -W "program remote" -- "$cur"))
         return
         ;;
-    --socket)
+    --socket | --key | --output)
         _filedir
+        return
+        ;;
+    --dir | --keys)
+        _filedir -d
         return
         ;;
     --verdict)
@@ -55,7 +59,7 @@ _ward()
         ;;
     --since | --until | --remote | --domain | --limit | --count | --to | --from | --port | \
         --sport | --time | --uid | --gid | --cmdline | --iface | --sha256 | --self | --log | \
-        --provider | --for)
+        --provider | --for | --name | --version)
         return
         ;;
     esac
@@ -98,6 +102,24 @@ _ward()
     top) opts="--socket --help" ;;
     stats) opts="--by --since --until --program --limit --json --help" ;;
     conns) opts="--json --help" ;;
+    bundle)
+        if [[ $cword -eq 2 && $cur != -* ]]; then
+            COMPREPLY=($(compgen -W "keygen create verify apply rollback status" -- "$cur"))
+            return
+        fi
+        case ${words[2]} in
+        -*) opts="--dir --key --name --version --output --keys --poll" ;;
+        keygen) opts="--dir" ;;
+        create) opts="--key --name --version --output" ;;
+        verify) opts="--keys" ;;
+        apply) opts="--keys --poll" ;;
+        esac
+        if [[ $cur != -* && ${words[2]} != keygen ]]; then
+            _filedir
+            return
+        fi
+        opts="$opts --help"
+        ;;
     rules)
         if [[ $cword -eq 2 ]]; then
             COMPREPLY=($(compgen -W "list add delete" -- "$cur"))

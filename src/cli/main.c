@@ -2,6 +2,7 @@
  * ward — the command line. Each subcommand lives in its own file; add a
  * line to the table below to add one.
  */
+#include "cli/bundle.h"
 #include "cli/cli.h"
 #include "cli/daemon.h"
 
@@ -30,6 +31,7 @@ static const struct cli_cmd commands[] = {
     {"callout", cmd_callout, "list wardd's callouts: built in or shared objects, and their calls"},
     {"filter", cmd_filter, "add, delete and list filters while wardd runs (transactions: apply)"},
     {"sublayer", cmd_sublayer, "add, delete and list sublayers while wardd runs"},
+    {"bundle", cmd_bundle, "signed policy bundles: create, verify, apply, roll back"},
 };
 
 static void usage(FILE *f)
