@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns bundle help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns bundle update help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -119,6 +119,17 @@ _ward()
             return
         fi
         opts="$opts --help"
+        ;;
+    update)
+        if [[ $cword -eq 2 && $cur != -* ]]; then
+            COMPREPLY=($(compgen -W "ids" -- "$cur"))
+            return
+        fi
+        if [[ $cur != -* ]]; then
+            _filedir
+            return
+        fi
+        opts="--keys --rollback --status --help"
         ;;
     rules)
         if [[ $cword -eq 2 ]]; then
