@@ -29,8 +29,9 @@
 extern "C" {
 #endif
 
-#define WARD_CALLOUT_ABI   1u
-#define WARD_CALLOUT_ENTRY "ward_callout_entry"
+#define WARD_CALLOUT_ABI       1u
+#define WARD_CALLOUT_ABI_MINOR 1u /* 1: the stream layer's dir, flags and offset */
+#define WARD_CALLOUT_ENTRY     "ward_callout_entry"
 
 /* The six results. */
 enum ward_callout_verdict {
@@ -65,9 +66,14 @@ typedef struct ward_callout_flow {
     const char *domain; /* remote name (dns: the question) */
 } ward_callout_flow;
 
+/* Stream flags (ward_callout_data.flags). */
+#define WARD_CALLOUT_SF_FIN 1u /* the sender of these bytes has closed its side */
+
 /* The layer's data. */
 typedef struct ward_callout_data {
-    /* stream: the bytes seen so far of the flow (from its start). */
+    /* stream: in-order bytes of one direction of the flow, from stream
+     * offset `offset` (0 until the callout answered continue once: then
+     * only the bytes after those it let pass). */
     const uint8_t *bytes;
     size_t len;
     /* dns: the question and its answers (addresses as above). */
@@ -75,6 +81,11 @@ typedef struct ward_callout_data {
     uint16_t qtype;
     size_t n_answers;
     const uint8_t (*answers)[16];
+    /* Minor 1, stream layer only (a wardd before minor 1 never calls the
+     * stream layer, so a callout reads these only there). */
+    uint8_t dir;     /* who sent the bytes: 0 the local side, 1 the remote */
+    uint32_t flags;  /* WARD_CALLOUT_SF_* */
+    uint64_t offset; /* stream offset of bytes[0] in this direction */
 } ward_callout_data;
 
 enum ward_callout_event {

@@ -60,6 +60,20 @@ const char *const *ward_callouts_names(const ward_callouts *r);
  * ward_classify, so the caller sets it right before and clears it after. */
 void ward_callouts_set_data(ward_callouts *r, const ward_callout_data *data);
 
+/* The flow's metadata, as callouts see it, for a request. */
+void ward_callouts_flow_of(const ward_request *req, ward_callout_flow *f);
+/* Calls the callout named name directly (the stream layer: wardd calls the
+ * callout a flow was sent to with each new piece of its payload). f->layer
+ * must be a layer the callout serves. 0 with the answer in out (a failed
+ * call gives the failure outcome), or WARD_E_NOENT / WARD_E_INVAL. */
+int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callout_flow *f,
+                           const ward_callout_data *d, int64_t now_s,
+                           enum ward_callout_verdict *out);
+
+/* The layers (enum ward_callout_layer bits) of the callout named name; 0
+ * when there is none. */
+uint32_t ward_callouts_layers(const ward_callouts *r, const char *name);
+
 /* Tells callouts of filters naming them that were added or removed since
  * the last call (walks the engine's filters). */
 void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e);

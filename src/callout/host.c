@@ -190,6 +190,9 @@ bool host_classify(struct host *h, const ward_callout_flow *f, const ward_callou
         m->n_answers = (uint32_t)(d->n_answers < WIRE_ANSWERS ? d->n_answers : WIRE_ANSWERS);
         for (uint32_t i = 0; i < m->n_answers; i++)
             memcpy(m->answers[i], d->answers[i], 16);
+        m->sdir = d->dir;
+        m->sflags = d->flags;
+        m->offset = d->offset;
         m->len = (uint32_t)blen;
         if (blen)
             memcpy(m->bytes, d->bytes, blen);

@@ -171,7 +171,10 @@ static void classify(const ward_callout *c, struct wire_classify *m, size_t got)
                                .qname = m->qname[0] ? m->qname : NULL,
                                .qtype = m->qtype,
                                .n_answers = m->n_answers,
-                               .answers = (const uint8_t(*)[16])m->answers};
+                               .answers = (const uint8_t(*)[16])m->answers,
+                               .dir = m->sdir,
+                               .flags = m->sflags,
+                               .offset = m->offset};
         struct slot *s = slot_find(m->flow_id, false);
         void *ctx = s ? s->ctx : NULL;
         v.verdict = (int32_t)c->classify(&f, &d, &ctx);

@@ -33,7 +33,13 @@ $(CALLOUT_SO_DIR)/badabi.so: tests/callout/six.c include/ward/callout.h
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  SO      $@"
 	$(Q)$(CC) $(CALLOUT_SO_CFLAGS) -DSIX_ABI=99 -DSIX_NAME='"badabi"' -o $@ $<
-EXTRA_PROGRAMS += $(CALLOUT_SO_DIR)/portguard.so $(CALLOUT_SO_DIR)/six.so $(CALLOUT_SO_DIR)/badabi.so
+# The stream layer's test callout.
+$(CALLOUT_SO_DIR)/streamer.so: tests/callout/streamer.c include/ward/callout.h
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  SO      $@"
+	$(Q)$(CC) $(CALLOUT_SO_CFLAGS) -D_GNU_SOURCE -o $@ $<
+EXTRA_PROGRAMS += $(CALLOUT_SO_DIR)/portguard.so $(CALLOUT_SO_DIR)/six.so $(CALLOUT_SO_DIR)/badabi.so \
+                  $(CALLOUT_SO_DIR)/streamer.so
 
 # The blocklist parser's fuzzer: the parser alone, not the whole module.
 build/fuzz/fuzz_dnsfilter: tests/fuzz/fuzz_dnsfilter.c src/callout/dnsfilter.c src/callout/dnsfilter.h

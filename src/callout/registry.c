@@ -381,54 +381,95 @@ static ward_callout_result map_verdict(enum ward_callout_verdict v)
     return (ward_callout_result){WARD_V_BLOCK, true}; /* nonsense is not a permit */
 }
 
-static ward_callout_result adapter(const ward_request *q, void *ctx)
+/* One call of callout e, with the flow's context kept across calls. */
+static enum ward_callout_verdict call_entry(struct entry *e, const ward_callout_flow *f,
+                                            const ward_callout_data *d, int64_t now_s)
 {
-    struct entry *e = ctx;
     ward_callouts *r = e->reg;
-    uint32_t bit = ward_callout_layer_bit(q->layer);
-    if (!(e->layers & bit))
-        return (ward_callout_result){WARD_V_CONTINUE, false}; /* not a layer it serves */
-    ward_callout_flow f = {.id = ward_callouts_flow_id(q),
-                           .layer = bit,
-                           .dir = (uint8_t)q->dir,
-                           .proto = q->proto,
-                           .lport = q->lport,
-                           .rport = q->rport,
-                           .pid = q->app.pid,
-                           .uid = q->has_user ? q->uid : UINT32_MAX,
-                           .app = q->app.path,
-                           .domain = q->domain};
-    memcpy(f.local, q->local.b, 16);
-    memcpy(f.remote, q->remote.b, 16);
-    ward_callout_data none = {0};
-    const ward_callout_data *d = r->data ? r->data : &none;
     e->calls++;
     /* Only flows some callout keeps a context for are in the table: a
      * metadata-only callout costs no table work. */
-    struct flow *fl = r->n_flows ? flow_find(r, f.id, false) : NULL;
+    struct flow *fl = r->n_flows ? flow_find(r, f->id, false) : NULL;
     enum ward_callout_verdict v;
     if (e->builtin) {
         void *fctx = fl && (fl->seen & (1u << e->index)) ? fl->ctx[e->index] : NULL;
-        v = e->builtin->classify(&f, d, &fctx);
+        v = e->builtin->classify(f, d, &fctx);
         if (fctx && !fl)
-            fl = flow_find(r, f.id, true);
+            fl = flow_find(r, f->id, true);
         if (fl && fctx) {
             fl->ctx[e->index] = fctx;
             fl->seen |= 1u << e->index;
         }
-    } else if (!host_classify(&e->host, &f, d, &v)) {
+    } else if (!host_classify(&e->host, f, d, &v)) {
         e->failures++;
         v = r->cfg.on_failure == WARD_V_PERMIT ? WARD_CALLOUT_PERMIT : WARD_CALLOUT_BLOCK;
     } else {
         /* The host may keep a context: it is told when the flow ends. */
         if (!fl)
-            fl = flow_find(r, f.id, true);
+            fl = flow_find(r, f->id, true);
         if (fl)
             fl->seen |= 1u << e->index;
     }
     if (fl)
-        fl->last_s = q->now;
-    return map_verdict(v);
+        fl->last_s = now_s;
+    return v;
+}
+
+static ward_callout_result adapter(const ward_request *q, void *ctx)
+{
+    struct entry *e = ctx;
+    ward_callouts *r = e->reg;
+    uint32_t bit = ward_callout_layer_bit(q->layer);
+    if (!(e->layers & bit)) {
+        /* A stream-only callout named by a connect or accept filter: the
+         * filter sends the TCP flow's payload to it (the stream layer). */
+        bool to_stream = (e->layers & WARD_CALLOUT_L_STREAM) && q->proto == 6 &&
+                         (bit == WARD_CALLOUT_L_CONNECT || bit == WARD_CALLOUT_L_ACCEPT);
+        return (ward_callout_result){to_stream ? WARD_V_NEED_MORE_DATA : WARD_V_CONTINUE, false};
+    }
+    ward_callout_flow f;
+    ward_callouts_flow_of(q, &f);
+    ward_callout_data none = {0};
+    return map_verdict(call_entry(e, &f, r->data ? r->data : &none, q->now));
+}
+
+void ward_callouts_flow_of(const ward_request *q, ward_callout_flow *f)
+{
+    *f = (ward_callout_flow){.id = ward_callouts_flow_id(q),
+                             .layer = ward_callout_layer_bit(q->layer),
+                             .dir = (uint8_t)q->dir,
+                             .proto = q->proto,
+                             .lport = q->lport,
+                             .rport = q->rport,
+                             .pid = q->app.pid,
+                             .uid = q->has_user ? q->uid : UINT32_MAX,
+                             .app = q->app.path,
+                             .domain = q->domain};
+    memcpy(f->local, q->local.b, 16);
+    memcpy(f->remote, q->remote.b, 16);
+}
+
+uint32_t ward_callouts_layers(const ward_callouts *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->e[i].name, name))
+            return r->e[i].layers;
+    return 0;
+}
+
+int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callout_flow *f,
+                           const ward_callout_data *d, int64_t now_s,
+                           enum ward_callout_verdict *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->e[i].name, name) != 0)
+            continue;
+        if (!(r->e[i].layers & f->layer))
+            return WARD_E_INVAL;
+        *out = call_entry(&r->e[i], f, d, now_s);
+        return 0;
+    }
+    return WARD_E_NOENT;
 }
 
 int ward_callouts_attach(ward_callouts *r, ward_engine *e)

@@ -46,6 +46,9 @@ struct wire_classify {
     uint16_t qtype;
     uint32_t n_answers;
     uint8_t answers[WIRE_ANSWERS][16];
+    uint8_t sdir; /* the stream layer's dir, flags and offset */
+    uint32_t sflags;
+    uint64_t offset;
     uint32_t len;
     uint8_t bytes[]; /* len bytes follow */
 };

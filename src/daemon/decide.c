@@ -270,9 +270,11 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
     uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
-    /* A callout wanting more of the stream: the payload is not fed to
-     * callouts yet, so the bound is reached at once and the policy's
-     * callout-failure outcome decides (nobody is asked about it). */
+    /* A callout wanting the payload: a TCP flow goes to the stream layer,
+     * which logs its end; anything else gets the policy's callout-failure
+     * outcome (nobody is asked about it). */
+    if (dec.verdict == WARD_V_NEED_MORE_DATA && wardd_stream_watch(d, &r, &dec))
+        return WARD_KV_STREAM;
     if (dec.verdict == WARD_V_NEED_MORE_DATA)
         dec.verdict = d->extras.callout_failure == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     if (dec.verdict != WARD_V_DEFER) {

@@ -274,6 +274,11 @@ static int setup(struct wardd *d)
                           "wardd: mount -t bpf bpf /sys/fs/bpf on the host)");
         }
         ward_kernel_dns_callback(d->kernel, wardd_on_dns, d);
+        if (wardd_stream_open(d) < 0) {
+            wardd_log(LOG_ERR, "stream layer: out of memory");
+            return -1;
+        }
+        wardd_stream_configure(d);
         wardd_self_refresh(d);
         /* Programs listening since before the hooks: known by their rules. */
         int bound = ward_kernel_listeners_scan(d->kernel);
@@ -356,6 +361,7 @@ static void teardown(struct wardd *d)
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
+    wardd_stream_close(d);  /* held packets get the bound's outcome */
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -419,6 +425,7 @@ static int timers(struct wardd *d)
     }
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
+    wardd_stream_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {

@@ -134,6 +134,7 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, 
     d->extras = *ward_policy_get_extras(p);
     if (d->callouts)
         ward_callouts_set_failure(d->callouts, d->extras.callout_failure);
+    wardd_stream_configure(d);
     /* The parser's memory is free now: give it back rather than keep the
      * high-water mark of a load for the daemon's whole life. */
     malloc_trim(0);

@@ -18,6 +18,7 @@
 #include "alert/alert.h"
 #include "callout/callout.h"
 #include "callout/dnsfilter.h"
+#include "stream/stream.h"
 #include "kernel/backend.h"
 #include "log/log.h"
 #include "policy/policy.h"
@@ -95,6 +96,7 @@ struct wardd {
     ward_alert *alerts;        /* port scans and floods, from inbound blocks */
     ward_callouts *callouts;   /* built in and shared-object callouts (callouts.c) */
     ward_dnsfilter *dnsfilter; /* the dnsfilter callout's list, of the policy in force */
+    ward_stream *stream;       /* flows sent to a callout's stream layer (stream.c) */
     ward_kernel *kernel;
     int self_fd;                 /* route netlink: the host's addresses changed */
     struct wardd_reload *reload; /* the policy being parsed off the loop */
@@ -189,6 +191,15 @@ void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m);
+
+/* stream.c: the stream layer. watch: a connection decided "need more
+ * data" is sent to the callout of the deciding filter (TCP only; false:
+ * it cannot be, and the policy's callout-failure outcome decides). */
+int wardd_stream_open(struct wardd *d);
+void wardd_stream_close(struct wardd *d);
+void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
+bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
+void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);

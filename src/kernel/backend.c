@@ -21,6 +21,8 @@ void ward_kernel_config_default(ward_kernel_config *c)
     c->reject_mark = WARD_KREJECT_DEFAULT;
     c->accept_mark = WARD_KACCEPT_DEFAULT;
     c->queue_num = WARD_KQUEUE_DEFAULT;
+    c->stream_mark = WARD_KSTREAM_DEFAULT;
+    c->stream_pass_mark = WARD_KPASS_DEFAULT;
     c->queue_maxlen = WARD_KQUEUE_MAXLEN;
     c->fail = WARD_KFAIL_CLOSED;
     c->default_verdict = WARD_KV_ASK;
@@ -87,6 +89,8 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     }
     if (!k->cfg.dns_queue_num)
         k->cfg.dns_queue_num = (uint16_t)(k->cfg.queue_num + 1);
+    if (!k->cfg.stream_queue_num)
+        k->cfg.stream_queue_num = (uint16_t)(k->cfg.queue_num + 2);
     if (!c->no_bpf) {
         if ((err = wk_bpffs_resolve(pin_want(c), true, k->pin_dir, sizeof(k->pin_dir),
                                     k->bpffs_mounted, sizeof(k->bpffs_mounted), k->err,

@@ -32,6 +32,8 @@ typedef struct ward_kernel ward_kernel;
 #define WARD_KMARK_DEFAULT    0x00100000u     /* the "undecided" bit on sockets/packets */
 #define WARD_KREJECT_DEFAULT  0x00200000u     /* set by a deny from the queue: nft rejects */
 #define WARD_KACCEPT_DEFAULT  0x00400000u     /* set on a queued accept (the backstop) */
+#define WARD_KSTREAM_DEFAULT  0x00800000u /* ct mark: the flow's packets go to the stream queue */
+#define WARD_KPASS_DEFAULT    0x01000000u /* set by the stream queue: the flow leaves it */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
 #define WARD_KQUEUE_HEADROOM  4096 /* wardd: its bound on waiting connections + this */
@@ -55,14 +57,17 @@ typedef struct ward_kernel_config {
     uint8_t raw_default;     /* enum ward_kv: raw sockets of programs not in the table */
     bool no_dns;             /* do not route DNS (UDP 53) through user space */
     uint16_t dns_queue_num;  /* 0: queue_num + 1 */
-    const char *static_out;  /* boot-time filters: nft rule lines (";"/newline separated) */
-    const char *static_in;   /*   kept in force by the boot ruleset and by Ward's table */
-    bool notrack;            /* fast path: TCP decided in the kernel skips conntrack
-                              * (breaks NAT of local TCP in this netns: opt-in) */
-    bool no_bpf;             /* nft + queue only */
-    bool no_nft;             /* BPF only */
-    bool no_traffic;         /* leave traffic accounting out of the hooks (kernel/traffic.h) */
-    bool no_packet_log;      /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
+    uint32_t stream_mark;    /* ct mark bit of flows sent to the stream queue */
+    uint32_t stream_pass_mark;
+    uint16_t stream_queue_num; /* 0: queue_num + 2 */
+    const char *static_out;    /* boot-time filters: nft rule lines (";"/newline separated) */
+    const char *static_in;     /*   kept in force by the boot ruleset and by Ward's table */
+    bool notrack;              /* fast path: TCP decided in the kernel skips conntrack
+                                * (breaks NAT of local TCP in this netns: opt-in) */
+    bool no_bpf;               /* nft + queue only */
+    bool no_nft;               /* BPF only */
+    bool no_traffic;           /* leave traffic accounting out of the hooks (kernel/traffic.h) */
+    bool no_packet_log;        /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);
@@ -180,6 +185,38 @@ int ward_kernel_queue_fd(ward_kernel *k); /* poll for POLLIN */
 /* Read what is there, call fn for each packet. Returns packets handled. */
 int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx);
 int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
+
+/* ---- The stream queue: payload of flows sent to a callout ----------------- */
+
+/* A queue verdict of WARD_KV_STREAM accepts the flow's first packet and
+ * marks its conntrack entry: from then on every TCP packet of the flow, both
+ * ways, comes to the stream queue (its own NFQUEUE, after the connection is
+ * decided) until a verdict lets the flow go. No mark, no cost: other flows
+ * never leave the kernel. */
+typedef struct ward_kseg {
+    uint32_t id;    /* give it back to ward_kernel_stream_verdict */
+    uint8_t dir;    /* WARD_KDIR_OUT: sent by the local side; WARD_KDIR_IN */
+    uint8_t family; /* 4 or 6 */
+    ward_ip local, remote;
+    uint16_t lport, rport;
+    uint8_t tcp_flags; /* FIN 0x01, SYN 0x02, RST 0x04, ... */
+    uint32_t seq;
+    const uint8_t *payload; /* valid during the callback only */
+    size_t len;
+} ward_kseg;
+
+/* Called per packet of the stream queue; the packet waits for its verdict
+ * (now or later). Without a callback packets pass. */
+typedef void (*ward_kstream_fn)(void *ctx, const ward_kseg *s);
+void ward_kernel_stream_callback(ward_kernel *k, ward_kstream_fn fn, void *ctx);
+
+enum ward_kstream_verdict {
+    WARD_KS_ACCEPT, /* it goes on; the flow stays in the stream queue */
+    WARD_KS_PASS,   /* it goes on; the flow leaves the stream queue */
+    WARD_KS_DROP,
+    WARD_KS_RESET, /* dropped; nft answers it with a TCP reset */
+};
+int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_verdict v);
 
 /* ---- DNS: answers pass through user space ------------------------------- */
 

@@ -76,7 +76,9 @@ struct ward_kernel {
     uint64_t repairs;
     /* queue (queue.c) */
     struct nfq_handle *nfq;
-    struct nfq_q_handle *qh, *dns_qh;
+    struct nfq_q_handle *qh, *dns_qh, *stream_qh;
+    ward_kstream_fn stream_fn;
+    void *stream_ctx;
     ward_dns_pending *dns_pending;
     ward_dns_msg dns_msg;
     uint8_t dns_reply[1600]; /* a blocklist's reply, built in place of an answer */
@@ -101,6 +103,7 @@ struct ward_kernel {
 #define WK_NAMES      4096
 #define WK_DNS_TAG    0x80000000u /* ids of packets from the DNS queue */
 #define WK_HELD_TAG   0x40000000u /* ids of datagrams held by the egress program */
+#define WK_STREAM_TAG 0x20000000u /* ids of packets from the stream queue */
 #define WK_HELD_SLOTS 256         /* held datagrams waiting for an answer */
 
 /* ward_bpf.c */
@@ -133,6 +136,15 @@ int wk_nft_run(ward_kernel *k, const char *cmd);
 /* queue.c */
 int wk_queue_open(ward_kernel *k);
 void wk_queue_close(ward_kernel *k);
+struct nfq_data;
+struct ward_kqueued;
+/* A queued packet's id (with tag), mark and tuple into q, its payload into
+ * pl/len; false (and accepted) when it is not IP. */
+bool wk_queue_prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, struct ward_kqueued *q,
+                      unsigned char **pl, int *len);
+/* streamq.c: the stream queue */
+int wk_stream_open(ward_kernel *k);
+void wk_stream_close(ward_kernel *k);
 
 /* pingsock.c: who made the held ping socket whose echo identifier is ident
  * (family 4 or 6, in this network namespace); 0 or -ENOENT. */

@@ -53,7 +53,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     char q[96] = "", dq[96] = "", dns_out[128] = "", dns_in[64] = "", dns_chain[256] = "";
     const char *so = k->cfg.static_out ? k->cfg.static_out : "";
     const char *si = k->cfg.static_in ? k->cfg.static_in : "";
-    char in_hold[128] = "", fast[512] = "";
+    char in_hold[128] = "", fast[512] = "", sq[96] = "", stream[256] = "", to_stream[640] = "";
+    unsigned sm = k->cfg.stream_mark, pm = k->cfg.stream_pass_mark;
     if (k->cfg.notrack)
         /* Fast path: TCP of sockets the hooks decided (unmarked) skips
          * conntrack both ways; replies are found by their socket (its mark).
@@ -76,6 +77,24 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     if (native && !boot) {
         queue_stmt(k, q, sizeof(q), k->cfg.queue_num);
         queue_stmt(k, dq, sizeof(dq), k->cfg.dns_queue_num);
+        queue_stmt(k, sq, sizeof(sq), k->cfg.stream_queue_num);
+    }
+    if (!boot && sm) {
+        /* The stream layer: a queue verdict marks the flow's conntrack
+         * entry (its first packet comes back with the stream mark); then
+         * its TCP packets go to the stream queue, which resets (reject
+         * mark) or lets the flow go (pass mark clears the entry's mark). */
+        snprintf(to_stream, sizeof(to_stream),
+                 "meta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x accept;\n"
+                 "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x meta l4proto tcp "
+                 "reject with tcp reset;\n"
+                 "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x "
+                 "ct mark set ct mark & 0x%x accept;\n"
+                 "    ct mark & 0x%x == 0x%x meta l4proto tcp jump stream;",
+                 sm, sm, sm, sm, sm, r, r, sm, sm, pm, pm, ~sm, sm, sm);
+        snprintf(stream, sizeof(stream),
+                 "  chain stream {\n    %s\n    counter drop comment \"ward-stream-hold\";\n  }\n",
+                 sq);
     }
     if (!k->cfg.no_dns && !boot) {
         /* First in both chains: established DNS flows too (a socket's next
@@ -107,9 +126,10 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "  }\n"
         "  chain static_out {\n%s\n  }\n"
         "  chain static_in {\n%s\n  }\n"
-        "%s"
+        "%s%s"
         "  chain output {\n"
         "    type filter hook output priority 0; policy accept;\n"
+        "    %s\n"
         "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
@@ -122,6 +142,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "  }\n"
         "  chain input {\n"
         "    type filter hook input priority 0; policy accept;\n"
+        "    %s\n"
         "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
@@ -136,8 +157,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, dns_out, r, r, r, r, u, u, u, dns_in, r, r,
-        r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, to_stream, dns_out, r, r, r, r, u,
+        u, u, to_stream, dns_in, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 
@@ -234,6 +255,8 @@ int wk_nft_install(ward_kernel *k)
     if ((err = wk_nft_run(k, buf)))
         return err;
     if (!k->cfg.no_dns && (err = insert_compat_queue(k, "dns", k->cfg.dns_queue_num)))
+        return err;
+    if (k->cfg.stream_mark && (err = insert_compat_queue(k, "stream", k->cfg.stream_queue_num)))
         return err;
     return insert_compat_queue(k, "hold", k->cfg.queue_num);
 }

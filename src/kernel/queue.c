@@ -219,12 +219,17 @@ static void judge(ward_kernel *k, ward_kqueued *q)
         v = k->fn(k->fn_ctx, q);
     else
         v = q->table == WARD_KV_ALLOW ? WARD_KV_ALLOW : WARD_KV_DENY;
-    if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)
+    if (v == WARD_KV_ALLOW || v == WARD_KV_DENY || v == WARD_KV_STREAM)
         ward_kernel_queue_verdict(k, q->id, (uint8_t)v);
 }
 
-static bool prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, ward_kqueued *q,
-                    unsigned char **pl, int *len)
+static struct nfq_q_handle *handle_of(ward_kernel *k, uint32_t tag)
+{
+    return tag == WK_DNS_TAG ? k->dns_qh : tag == WK_STREAM_TAG ? k->stream_qh : k->qh;
+}
+
+bool wk_queue_prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, ward_kqueued *q,
+                      unsigned char **pl, int *len)
 {
     struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
     if (!ph)
@@ -239,7 +244,7 @@ static bool prepare(ward_kernel *k, struct nfq_data *nfa, uint32_t tag, ward_kqu
     k->marks[q->id % 4096].mark = q->mark;
     if (!*pl || !parse(*pl, *len, ph->hook, q)) {
         /* Not ours to judge: let it go where the table sends it. */
-        nfq_set_verdict(tag ? k->dns_qh : k->qh, q->id & ~tag, NF_ACCEPT, 0, NULL);
+        nfq_set_verdict(handle_of(k, tag), q->id & ~tag, NF_ACCEPT, 0, NULL);
         k->answered++;
         return false;
     }
@@ -254,7 +259,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     ward_kqueued q;
     unsigned char *pl;
     int len;
-    if (prepare(k, nfa, 0, &q, &pl, &len))
+    if (wk_queue_prepare(k, nfa, 0, &q, &pl, &len))
         judge(k, &q);
     return 0;
 }
@@ -341,7 +346,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     ward_kqueued q;
     unsigned char *pl;
     int len;
-    if (!prepare(k, nfa, WK_DNS_TAG, &q, &pl, &len))
+    if (!wk_queue_prepare(k, nfa, WK_DNS_TAG, &q, &pl, &len))
         return 0;
     int off = (q.family == 4 ? (pl[0] & 0x0f) * 4 : 40) + 8;
     ward_dns_msg *m = &k->dns_msg;
@@ -449,6 +454,10 @@ int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict)
         return -EBADF;
     if (verdict == WARD_KV_ALLOW)
         rc = nfq_set_verdict2(qh, pid, NF_ACCEPT, mark | k->cfg.accept_mark, 0, NULL);
+    else if (verdict == WARD_KV_STREAM && k->stream_qh)
+        /* Back through the table once: the stream mark marks the flow. */
+        rc = nfq_set_verdict2(qh, pid, NF_REPEAT, mark | k->cfg.accept_mark | k->cfg.stream_mark, 0,
+                              NULL);
     else
         rc = nfq_set_verdict2(qh, pid, NF_REPEAT, mark | k->cfg.reject_mark | k->cfg.mark, 0, NULL);
     if (rc < 0)
@@ -491,6 +500,11 @@ int wk_queue_open(ward_kernel *k)
         nfq_set_queue_maxlen(k->dns_qh, k->cfg.queue_maxlen);
         nfq_set_queue_flags(k->dns_qh, mask, flags);
     }
+    int err = wk_stream_open(k);
+    if (err) {
+        wk_queue_close(k);
+        return err;
+    }
     k->nfq_fd = nfq_fd(k->nfq);
     int one = 1, sz = 4 << 20;
     setsockopt(k->nfq_fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
@@ -507,6 +521,7 @@ int wk_queue_open(ward_kernel *k)
 
 void wk_queue_close(ward_kernel *k)
 {
+    wk_stream_close(k);
     if (k->qh)
         nfq_destroy_queue(k->qh);
     if (k->dns_qh)

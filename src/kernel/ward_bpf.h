@@ -28,10 +28,12 @@
 
 /* Verdict values in ward_vval.verdict. */
 enum ward_kv {
-    WARD_KV_NONE = 0,  /* no entry */
-    WARD_KV_ALLOW = 1, /* pass in the kernel */
-    WARD_KV_DENY = 2,  /* EPERM at once */
-    WARD_KV_ASK = 3,   /* mark the socket: nft queues its first packet */
+    WARD_KV_NONE = 0,   /* no entry */
+    WARD_KV_ALLOW = 1,  /* pass in the kernel */
+    WARD_KV_DENY = 2,   /* EPERM at once */
+    WARD_KV_ASK = 3,    /* mark the socket: nft queues its first packet */
+    WARD_KV_STREAM = 4, /* a queue verdict only: accept, and send the flow's
+                         * packets to the stream queue (kernel/backend.h) */
 };
 
 /* Directions in ward_vkey.dir (match enum ward_direction). */

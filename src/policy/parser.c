@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define MAX_INCLUDE_DEPTH 16
@@ -33,9 +34,19 @@ struct ps {
 
 static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
                                         "provider", "filter", "app",   "include", NULL};
-static const char *const set_words[] = {
-    "mode",    "no-prompter",  "unattributed",    "prompt-timeout", "fail-mode",        "alert",
-    "default", "self-traffic", "callout-failure", "dnsfilter-list", "dnsfilter-answer", NULL};
+static const char *const set_words[] = {"mode",
+                                        "no-prompter",
+                                        "unattributed",
+                                        "prompt-timeout",
+                                        "fail-mode",
+                                        "alert",
+                                        "default",
+                                        "self-traffic",
+                                        "callout-failure",
+                                        "dnsfilter-list",
+                                        "dnsfilter-answer",
+                                        "stream-bound",
+                                        NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
     "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
@@ -731,7 +742,8 @@ enum {
     SEEN_FAIL = 16,
     SEEN_SELF = 32,
     SEEN_CALLOUT_FAIL = 64,
-    SEEN_DNSF_ANSWER = 128
+    SEEN_DNSF_ANSWER = 128,
+    SEEN_STREAM_BOUND = 256
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -782,6 +794,56 @@ static bool duration(struct ps *ps, const struct token *t, const char *s, uint32
         return err(ps, t, "duration '%s' is longer than a week", s);
     *out = (uint32_t)(v * mul);
     return true;
+}
+
+/* A number with one of the units: "64KB" with {"B" 1, "KB" 1024, ...}; a
+ * bare number takes the unit at index 0. False if it is not one, is 0, or
+ * is beyond max. */
+static bool amount(const char *s, const char *const *units, const uint32_t *mul, uint32_t max,
+                   uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 0;
+    if (!isdigit((unsigned char)*s) || errno || v == 0)
+        return false;
+    size_t u = 0;
+    if (*end) {
+        for (u = 0; units[u] && strcasecmp(end, units[u]) != 0; u++)
+            ;
+        if (!units[u])
+            return false;
+    }
+    if (v > max / mul[u])
+        return false;
+    *out = (uint32_t)(v * mul[u]);
+    return true;
+}
+
+/* set stream-bound SIZE TIME fail-open|fail-closed: how much of a flow the
+ * stream layer holds while a callout needs more data, and for how long. */
+static bool stream_bound(struct ps *ps, const struct token *what)
+{
+    static const char *const sizes[] = {"B", "KB", "MB", NULL};
+    static const uint32_t size_mul[] = {1, 1024, 1024 * 1024};
+    static const char *const times[] = {"ms", "s", "m", NULL};
+    static const uint32_t time_mul[] = {1, 1000, 60000};
+    static const char *const outcomes[] = {"fail-open", "fail-closed", NULL};
+    struct load *ld = ps->ld;
+    const struct token *t = adv(ps);
+    if (t->bol || t->type == T_STRING ||
+        !amount(t->text, sizes, size_mul, WARD_POLICY_MAX_STREAM_BYTES, &ld->extras.stream_bytes))
+        return err(ps, t, "bad size '%s' (e.g. 4096, 64KB, 1MB; at most 16MB)", show(t));
+    t = adv(ps);
+    if (t->bol || t->type == T_STRING || !t->text[0] ||
+        isdigit((unsigned char)t->text[strlen(t->text) - 1]) ||
+        !amount(t->text, times, time_mul, 600000, &ld->extras.stream_ms))
+        return err(ps, t, "bad time '%s' (e.g. 500ms, 5s; at most 10m)", show(t));
+    int v = choice(ps, "outcome", outcomes);
+    if (v < 0)
+        return false;
+    ld->extras.stream_fail_open = v == 0;
+    return once(ps, what, SEEN_STREAM_BOUND);
 }
 
 /* A layer wardd enforces; the engine's other layers are refused by name. */
@@ -948,6 +1010,8 @@ static bool stmt_set(struct ps *ps)
         ld->extras.dnsfilter_zero = v == 1;
         return true;
     }
+    case 11:
+        return stream_bound(ps, what);
     }
     return false;
 }

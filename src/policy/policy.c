@@ -34,6 +34,8 @@ static void extras_default(ward_policy_extras *x)
     x->prompt_timeout = 60;
     x->prompt_default = WARD_V_BLOCK;
     x->callout_failure = WARD_V_BLOCK;
+    x->stream_bytes = WARD_POLICY_STREAM_BYTES;
+    x->stream_ms = WARD_POLICY_STREAM_MS;
 }
 
 void ward_policy_allow_callouts(ward_policy *p, const char *const *names)

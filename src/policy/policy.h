@@ -32,6 +32,9 @@ typedef struct ward_policy ward_policy;
 
 #define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
+#define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
+#define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
+#define WARD_POLICY_STREAM_MS           5000u
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
 #define WARD_POLICY_MAX_ERRORS 20
@@ -54,6 +57,10 @@ typedef struct ward_policy_extras {
     bool dnsfilter_zero;               /* the dnsfilter callout answers 0.0.0.0, not NXDOMAIN */
     size_t n_dnsfilter_lists;          /* its blocklists (absolute paths) */
     char dnsfilter_lists[WARD_POLICY_MAX_DNSFILTER_LISTS][256];
+    /* The stream layer's bound (set stream-bound): bytes held per flow, how
+     * long a packet is held, and the outcome when either is hit. */
+    uint32_t stream_bytes, stream_ms;
+    bool stream_fail_open;
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);
@@ -159,6 +166,8 @@ void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len);
 /* Quotes s for the language: "..." with \" and \\ escaped. */
 void ward_policy_quote(const char *s, char *buf, size_t len);
+/* The stream bound as `set stream-bound` takes it: "64KB 5s fail-closed". */
+void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len);
 
 /* The layers wardd decides (outbound, inbound, dns): the language refuses
  * filters and defaults for the engine's other layers. */

@@ -11,6 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len)
+{
+    uint32_t n = x->stream_bytes, ms = x->stream_ms;
+    const char *unit = "";
+    if (n % (1024 * 1024) == 0)
+        n /= 1024 * 1024, unit = "MB";
+    else if (n % 1024 == 0)
+        n /= 1024, unit = "KB";
+    snprintf(buf, len, "%u%s %u%s %s", n, unit, ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s",
+             x->stream_fail_open ? "fail-open" : "fail-closed");
+}
+
 void ward_policy_quote(const char *s, char *buf, size_t len)
 {
     size_t o = 0;
@@ -402,6 +414,11 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);
+        }
+        if (x->stream_bytes != WARD_POLICY_STREAM_BYTES || x->stream_ms != WARD_POLICY_STREAM_MS ||
+            x->stream_fail_open) {
+            ward_policy_stream_bound_format(x, v, sizeof(v));
+            sb_printf(&b, "set stream-bound %s\n", v);
         }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)

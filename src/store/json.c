@@ -170,6 +170,9 @@ char *ward_json_export(const ward_policy *p)
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
     json_object_object_add(js, "dnsfilter-lists", dl);
+    char sb[64];
+    ward_policy_stream_bound_format(x, sb, sizeof(sb));
+    json_object_object_add(js, "stream-bound", jstr(sb));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -591,6 +594,17 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
             put(&o, "set dnsfilter-list "), put_value(&o, path ? path : "", true), put(&o, "\n");
+        }
+        if ((v = get_str(s, "stream-bound"))) {
+            /* Three words; anything else is quoted, and the policy refuses it. */
+            static const char words[] =
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -";
+            put(&o, "set stream-bound ");
+            if (v[strspn(v, words)])
+                put_value(&o, v, true);
+            else
+                put(&o, "%s", v);
+            put(&o, "\n");
         }
         json_object *ld;
         if (json_object_object_get_ex(s, "layer-defaults", &ld) &&

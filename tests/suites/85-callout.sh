@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$WARD_ROOT"
 . tests/suites/scripts.lib
 rc=0
-for t in test_callout test_dnsfilter; do
+for t in test_callout test_dnsfilter test_stream; do
     echo "# $t"
     "$WARD_BUILD/tests/$t" 2>&1 | sed -E "s/^(not ok|ok) ([0-9]+) - /\1 \2 - $t: /" || rc=1
 done

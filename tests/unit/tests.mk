@@ -14,5 +14,6 @@ test_proc_USES        := proc
 test_proto_USES       := engine proto ring
 test_ring_USES        := engine ring
 test_service_USES     := engine service
+test_stream_USES      := stream
 test_stats_proto_USES := engine proto
 test_ids_USES         := ids

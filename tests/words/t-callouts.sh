@@ -2,8 +2,10 @@
 # The callout settings of docs/POLICY.md on real traffic: the callout
 # suite's end-to-end scripts, which use each of them (dig through the
 # dnsfilter callout; connections through a shared-object callout that
-# crashes).
+# crashes; the stream layer's bound, fail closed and fail open).
 # words: dnsfilter-list dnsfilter-answer nxdomain zero
 bash "$(dirname "$0")/../callout/t-dnsfilter.sh"
 # words: callout-failure
 bash "$(dirname "$0")/../callout/t-shared.sh"
+# words: stream-bound fail-open fail-closed
+bash "$(dirname "$0")/../callout/t-stream.sh"
