@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "callout/ids.h"
 
 #include <libgen.h>
 #include <limits.h>
@@ -30,8 +31,10 @@ int wardd_callouts_open(struct wardd *d)
     ward_callouts_config cfg = {.host_path = host_path[0] ? host_path : NULL,
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
-        ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0)
+        ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
+        ward_callouts_add_builtin(d->callouts, &ward_ids_callout) < 0)
         return -1;
+    wardd_ids_open(d);
     const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
     char err[512];
     int loaded = ward_callouts_load_dir(d->callouts, dir, err, sizeof(err));
@@ -49,6 +52,7 @@ int wardd_callouts_open(struct wardd *d)
 void wardd_callouts_close(struct wardd *d)
 {
     ward_dnsfilter_use(NULL);
+    wardd_ids_close(d);
     ward_callouts_free(d->callouts);
     d->callouts = NULL;
     ward_dnsfilter_free(d->dnsfilter);

@@ -201,6 +201,12 @@ void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
 bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
 void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
+/* ids.c: the rules of the built-in ids callout (reloaded when `ward update
+ * ids` replaced them) and its alerts. */
+void wardd_ids_open(struct wardd *d);
+void wardd_ids_tick(struct wardd *d, int64_t now_ms);
+void wardd_ids_close(struct wardd *d);
+
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 

@@ -130,11 +130,13 @@ out:
 ward_ids *ward_ids_load_text(const char *name, const char *text, size_t len, char *err,
                              size_t errlen)
 {
+    static _Atomic uint64_t next_gen = 1;
     ward_ids *ids = calloc(1, sizeof(*ids));
     if (!ids) {
         snprintf(err, errlen, "%s: error: out of memory", name);
         return NULL;
     }
+    ids->gen = next_gen++;
     if (ids_parse(ids, name, text, len, err, errlen) < 0 ||
         ids_compile(ids, name, err, errlen) < 0) {
         ward_ids_free(ids);

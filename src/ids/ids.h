@@ -89,6 +89,9 @@ enum ward_ids_action ward_ids_inspect(ward_ids *ids, ward_ids_flow *f, const str
                                       uint64_t now, ward_ids_alert_fn fn, void *ctx);
 /* Bytes not inspected because a bound was reached. */
 uint64_t ward_ids_flow_lost(const ward_ids_flow *f);
+/* Whether nothing more of the flow will be inspected: a pass rule
+ * matched, or both directions reached their bound. */
+bool ward_ids_flow_done(const ward_ids_flow *f);
 
 const char *ward_ids_action_name(enum ward_ids_action a);
 

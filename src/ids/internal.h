@@ -78,6 +78,7 @@ struct thr_entry {
 };
 
 struct ward_ids {
+    uint64_t gen; /* unique per loaded set: flows bound to another reset */
     struct rule *rules;
     size_t n_rules;
     char **bits; /* flowbit names */

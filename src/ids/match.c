@@ -21,7 +21,7 @@ struct ward_ids_flow {
     char *program;
     struct ward_reasm dir[2]; /* 0: to server, 1: to client */
     size_t scanned[2];        /* stream bytes the prefilter has seen */
-    const ward_ids *set;      /* the set the bits below belong to */
+    uint64_t set_gen;         /* the set the bits below belong to (0: none) */
     uint8_t *bits;            /* flowbits */
     uint8_t *fired[2];        /* rules that fired, per direction */
     bool passed;
@@ -50,7 +50,7 @@ static void flow_reset_state(ward_ids_flow *f)
     free(f->fired[0]);
     free(f->fired[1]);
     f->bits = f->fired[0] = f->fired[1] = NULL;
-    f->set = NULL;
+    f->set_gen = 0;
 }
 
 void ward_ids_flow_free(ward_ids_flow *f)
@@ -69,10 +69,15 @@ uint64_t ward_ids_flow_lost(const ward_ids_flow *f)
     return f->lost + f->dir[0].lost + f->dir[1].lost;
 }
 
+bool ward_ids_flow_done(const ward_ids_flow *f)
+{
+    return f->passed || (ward_reasm_full(&f->dir[0]) && ward_reasm_full(&f->dir[1]));
+}
+
 /* The per-set state of a flow, made (again) when the set changed. */
 static int flow_bind(ward_ids_flow *f, const ward_ids *ids)
 {
-    if (f->set == ids)
+    if (f->set_gen == ids->gen)
         return 0;
     flow_reset_state(f);
     size_t nr = (ids->n_rules + 7) / 8 + 1, nb = (ids->n_bits + 7) / 8 + 1;
@@ -83,7 +88,7 @@ static int flow_bind(ward_ids_flow *f, const ward_ids *ids)
         flow_reset_state(f);
         return -1;
     }
-    f->set = ids;
+    f->set_gen = ids->gen;
     return 0;
 }
 
