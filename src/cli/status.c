@@ -24,7 +24,9 @@ int cmd_status(int argc, char **argv)
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
-               "\"packet_sockets\":\"%s\"}\n",
+               "\"packet_sockets\":\"%s\",\"ids_rules\":%llu,\"ids_flows\":%llu,"
+               "\"ids_alerts\":%llu,\"ids_blocks\":%llu,\"ids_lost\":%llu,"
+               "\"stream_bound_open\":%llu,\"stream_bound_closed\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -36,7 +38,11 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
                (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
                (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
-               s->packet_sockets[0] ? s->packet_sockets : "none");
+               s->packet_sockets[0] ? s->packet_sockets : "none", (unsigned long long)s->ids_rules,
+               (unsigned long long)s->ids_flows, (unsigned long long)s->ids_alerts,
+               (unsigned long long)s->ids_blocks, (unsigned long long)s->ids_lost,
+               (unsigned long long)s->stream_bound_open,
+               (unsigned long long)s->stream_bound_closed);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -68,6 +74,15 @@ int cmd_status(int argc, char **argv)
                !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"
                : s->packet_sockets[0]               ? "not seen"
                                                     : "not seen (no kernel backend)");
+    if (!json)
+        printf("ids:       %llu rules; %llu flows inspected, %llu alerts, %llu reset; %llu bytes "
+               "not inspected (reassembly bound)\n"
+               "stream:    bound reached: %llu flows passed (fail open), %llu reset (fail "
+               "closed)\n",
+               (unsigned long long)s->ids_rules, (unsigned long long)s->ids_flows,
+               (unsigned long long)s->ids_alerts, (unsigned long long)s->ids_blocks,
+               (unsigned long long)s->ids_lost, (unsigned long long)s->stream_bound_open,
+               (unsigned long long)s->stream_bound_closed);
     ward_msg_free(&rep);
     return 0;
 }

@@ -115,6 +115,23 @@ void wardd_ids_tick(struct wardd *d, int64_t now_ms)
     load(d);
 }
 
+void wardd_ids_status(struct wardd *d, ward_proto_status *s)
+{
+    ward_ids_callout_stats cs;
+    ward_ids_callout_stats_get(&cs);
+    s->ids_rules = I.set ? ward_ids_count(I.set) : 0;
+    s->ids_flows = cs.flows;
+    s->ids_alerts = cs.alerts;
+    s->ids_blocks = cs.blocks;
+    s->ids_lost = cs.lost;
+    if (d->stream) {
+        ward_stream_stats ss;
+        ward_stream_get_stats(d->stream, &ss);
+        s->stream_bound_open = ss.bound_open;
+        s->stream_bound_closed = ss.bound_closed;
+    }
+}
+
 void wardd_ids_close(struct wardd *d)
 {
     ward_ids_callout_use(NULL, NULL, NULL);

@@ -206,6 +206,8 @@ void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 void wardd_ids_open(struct wardd *d);
 void wardd_ids_tick(struct wardd *d, int64_t now_ms);
 void wardd_ids_close(struct wardd *d);
+/* The ids_* and stream_bound_* members of a status reply. */
+void wardd_ids_status(struct wardd *d, ward_proto_status *s);
 
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);

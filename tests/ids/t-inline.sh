@@ -100,5 +100,12 @@ wk_check "ward update ids puts a new set in force" "$WARD" update ids --keys "$W
 wk_check "... wardd swaps it in" wk_wait_for "$WK_TMP/wardd.log" "ids: 1 rules in force"
 wk_check "... its rule acts" [ "$(send 'a NEW-BAD-THING\n')" = reset ]
 wk_check "... and the old ones are gone" [ "$(send 'EVIL-ATTACK-STRING\n')" = OK ]
+"$WARD" status >"$WK_TMP/status" 2>&1
+sed -n 's/^/# /; /^ids\|^stream/p' "$WK_TMP/status"
+wk_check "ward status counts the rules, flows, alerts and resets" \
+    grep -Eq "^ids: +1 rules; [1-9][0-9]* flows inspected, [4-9] alerts, [4-9] reset; 0 bytes not inspected" \
+    "$WK_TMP/status"
+wk_check "... and the stream bound's losses" grep -q "^stream: .* 0 flows passed (fail open), 0 reset" "$WK_TMP/status"
+wk_check "... in --json too" bash -c "'$WARD' status --json | grep -q '\"ids_rules\":1,\"ids_flows\":[1-9][0-9]*,\"ids_alerts\":[4-9],'"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 exit 0

@@ -142,7 +142,14 @@ static ward_msg sample(enum ward_msg_type t)
                                          5000,
                                          3,
                                          4990,
-                                         "logged"};
+                                         "logged",
+                                         18,
+                                         40,
+                                         2,
+                                         1,
+                                         65536,
+                                         3,
+                                         4};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
