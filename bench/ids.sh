@@ -6,7 +6,8 @@
 # content rules), against the same upload decided by a plain rule; rounds
 # (default 3) alternate. wardd is the release build. Ends with
 #   ids: rules=1000 inspected_gbps=… baseline_gbps=… ratio=… alerts=…
-# (medians; alerts: the ids alerts wardd raised over the inspected rounds).
+# (medians; alerts: the ids alerts wardd raised over the inspected rounds),
+# after the matcher's own rate without the kernel (bench/idsmatch.c).
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -15,8 +16,11 @@ ROUNDS=${2:-3}
 cd "$ROOT"
 B=${BUILD#$ROOT/}
 make -s -j2 MODE=rel BUILD_DIR="$B" "$B/bin/wardd" "$B/bin/ward" "$B/bin/ward-kdrv" \
-    "$B/tests/kernel/wk-client" "$B/tests/kernel/wk-client-static" >&2 || exit 1
+    "$B/tests/kernel/wk-client" "$B/tests/kernel/wk-client-static" "$B/bench/idsmatch" >&2 || exit 1
 command -v iperf3 >/dev/null || { echo "bench/run ids: no iperf3" >&2; exit 1; }
+# The matcher alone first (bench/idsmatch.c): the same number of rules.
+"$BUILD/bench/idsmatch" $((1000 - $(grep -cE '^(alert|drop|reject|pass) ' rules/ids/ward.rules))) \
+    rules/ids/ward.rules 64 || exit 1
 
 export WARD_BUILD=$BUILD
 . "$ROOT/tests/kernel/lib.sh"
