@@ -8,6 +8,12 @@
  * the callout, so a flow is never inspected by half a set. A file that does
  * not compile (written by hand) is logged and the set in force stays.
  *
+ * With `set ids-update URL every TIME` wardd runs `ward update ids URL`
+ * (the ward beside wardd, in a child process: a slow server never holds
+ * the main loop) when the policy names the URL and then every TIME; the
+ * update verifies, compiles and renames, and the file check above swaps
+ * the new set in.
+ *
  * Every alert is an event of kind alert, named "ids", with the flow, the
  * program and pid, and "sid N rev R [action]: msg": wardd's log, the event
  * ring (ward watch, the UIs) and the connection log.
@@ -16,13 +22,20 @@
 #include "daemon/wardd.h"
 #include "callout/ids.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #define IDS_DIR_DEFAULT "/var/lib/ward/ids"
 #define IDS_CHECK_MS    1000
@@ -31,6 +44,12 @@ static struct {
     ward_ids *set;
     struct stat st; /* of the file the set came from (st_ino 0: none) */
     int64_t checked_ms;
+    /* set ids-update: the policy's URL and interval as last seen, the
+     * next run, the running update (0: none). */
+    char url[sizeof(((ward_policy_extras *)0)->ids_update_url)];
+    uint32_t every_s;
+    int64_t next_update_ms;
+    pid_t updater;
 } I;
 
 static void rules_path(char *out, size_t len)
@@ -107,11 +126,58 @@ void wardd_ids_open(struct wardd *d)
     load(d);
 }
 
+/* `ward update ids URL`, from beside wardd. */
+static void update_start(const char *url)
+{
+    char self[PATH_MAX], ward[PATH_MAX + 8];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        wardd_log(LOG_ERR, "ids: update: cannot find ward beside wardd");
+        return;
+    }
+    self[n] = '\0';
+    snprintf(ward, sizeof(ward), "%s/ward", dirname(self));
+    char *argv[] = {ward, "update", "ids", (char *)url, NULL};
+    int rc = posix_spawn(&I.updater, ward, NULL, NULL, argv, environ);
+    if (rc != 0) {
+        I.updater = 0;
+        wardd_log(LOG_ERR, "ids: update: %s: %s", ward, strerror(rc));
+        return;
+    }
+    wardd_log(LOG_INFO, "ids: updating from %s (ward update ids, pid %d)", url, (int)I.updater);
+}
+
+static void update_tick(struct wardd *d, int64_t now_ms)
+{
+    int st;
+    if (I.updater > 0 && waitpid(I.updater, &st, WNOHANG) == I.updater) {
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+            wardd_log(LOG_INFO, "ids: update from %s done", I.url);
+        else
+            wardd_log(LOG_WARNING, "ids: update from %s failed (exit %d): the rules in force stay",
+                      I.url, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        I.updater = 0;
+    }
+    const ward_policy_extras *x = &d->extras;
+    if (!x->ids_update_s || I.updater > 0)
+        return;
+    if (strcmp(I.url, x->ids_update_url) != 0 || I.every_s != x->ids_update_s) {
+        snprintf(I.url, sizeof(I.url), "%s", x->ids_update_url); /* new: now */
+        I.every_s = x->ids_update_s;
+        I.next_update_ms = now_ms;
+    }
+    if (now_ms < I.next_update_ms)
+        return;
+    I.next_update_ms = now_ms + (int64_t)I.every_s * 1000;
+    update_start(I.url);
+}
+
 void wardd_ids_tick(struct wardd *d, int64_t now_ms)
 {
     if (now_ms - I.checked_ms < IDS_CHECK_MS)
         return;
     I.checked_ms = now_ms;
+    update_tick(d, now_ms);
     load(d);
 }
 
@@ -134,6 +200,12 @@ void wardd_ids_status(struct wardd *d, ward_proto_status *s)
 
 void wardd_ids_close(struct wardd *d)
 {
+    if (I.updater > 0) {
+        kill(I.updater, SIGTERM);
+        while (waitpid(I.updater, NULL, 0) < 0 && errno == EINTR)
+            ;
+        I.updater = 0;
+    }
     ward_ids_callout_use(NULL, NULL, NULL);
     ward_ids_free(I.set);
     I.set = NULL;
