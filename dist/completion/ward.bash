@@ -129,7 +129,7 @@ _ward()
             _filedir
             return
         fi
-        opts="--keys --rollback --status --help"
+        opts="--keys --poll --rollback --status --help"
         ;;
     rules)
         if [[ $cword -eq 2 ]]; then

@@ -3,7 +3,7 @@
  * signed bundle (src/sign), put in force all or nothing, one step of
  * rollback.
  *
- *   ward update ids [--keys DIR] FILE|URL   verify, compile, swap in
+ *   ward update ids [--keys DIR] [--poll] FILE|URL   verify, compile, swap in
  *   ward update ids --rollback             the set before the last update
  *   ward update ids --status               the set in force
  *
@@ -15,6 +15,8 @@
  *
  *     ids.rules, current.wbd      the set in force and its bundle
  *     previous.rules, previous.wbd    the set before, for --rollback
+ *     refused                     the version last rolled back: --poll (wardd's
+ *                                 timer) skips it and older ones
  *
  * Each file is replaced by rename, ids.rules last: a reader sees the old
  * set or the new one, never a mix. wardd's ids callout loads ids.rules.
@@ -39,7 +41,7 @@
 #define IDS_RULES_FILE    "ids.rules"
 #define IDS_BUNDLE_NAME   "ids"
 
-static const char usage_text[] = "usage: %s update ids [--keys DIR] FILE|URL\n"
+static const char usage_text[] = "usage: %s update ids [--keys DIR] [--poll] FILE|URL\n"
                                  "       %s update ids --rollback\n"
                                  "       %s update ids --status\n";
 
@@ -112,7 +114,20 @@ __attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
     return 1;
 }
 
-static int update(const char *src, const char *keys)
+/* The version rolled back last (0: none). */
+static uint64_t refused_version(void)
+{
+    uint8_t *data;
+    size_t len;
+    if (state_read("refused", &data, &len) < 0)
+        return 0;
+    char buf[32] = "";
+    memcpy(buf, data, len < sizeof(buf) - 1 ? len : sizeof(buf) - 1);
+    free(data);
+    return strtoull(buf, NULL, 10);
+}
+
+static int update(const char *src, const char *keys, bool poll)
 {
     char tmp[] = "/tmp/ward-ids.XXXXXX", err[1024], dir[PATH_MAX];
     const char *file = src;
@@ -150,6 +165,9 @@ static int update(const char *src, const char *keys)
     } else if (b.version == cur) {
         printf("ids: version %s is already in force\n", ver);
         rc = 0;
+    } else if (poll && b.version <= refused_version()) {
+        printf("ids: version %s was rolled back: skipped\n", ver);
+        rc = 0;
     } else if (!(ids = ward_ids_load_text(shown, (const char *)b.data + e->offset, e->size, err,
                                           sizeof(err)))) {
         fail("%s", err);
@@ -171,24 +189,27 @@ static int update(const char *src, const char *keys)
 
 static int rollback(void)
 {
-    char prev[PATH_MAX], ver[32];
+    char prev[PATH_MAX], cur[PATH_MAX], refused[32];
     state_path(prev, "previous.rules");
     if (access(prev, F_OK) < 0) {
         fprintf(stderr, "%s: ids: nothing to roll back to\n", cli_prog);
         return 1;
     }
-    uint64_t v = state_version("previous.wbd", NULL, 0);
-    /* previous.* become current; the set rolled back from is dropped, so a
-     * second rollback has nothing to go to. */
-    if (state_copy("previous.wbd", "current.wbd") < 0 ||
-        state_copy("previous.rules", IDS_RULES_FILE) < 0)
+    uint64_t from = state_version("current.wbd", NULL, 0),
+             to = state_version("previous.wbd", NULL, 0);
+    /* previous.* become current (a set from before any bundle has no
+     * previous.wbd); the set rolled back from is dropped, so a second
+     * rollback has nothing to go to, and polls skip its version. */
+    state_path(cur, "current.wbd");
+    int rn = snprintf(refused, sizeof(refused), "%llu\n", (unsigned long long)from);
+    if ((to ? state_copy("previous.wbd", "current.wbd") : unlink(cur) < 0 && errno != ENOENT) ||
+        state_copy("previous.rules", IDS_RULES_FILE) < 0 ||
+        state_write("refused", refused, (size_t)rn) < 0)
         return fail("%s: %s", prev, strerror(errno));
+    unlink(prev);
     state_path(prev, "previous.wbd");
     unlink(prev);
-    state_path(prev, "previous.rules");
-    unlink(prev);
-    snprintf(ver, sizeof(ver), "%llu", (unsigned long long)v);
-    printf("ids: rolled back to version %s\n", ver);
+    printf("ids: rolled back to version %llu\n", (unsigned long long)to);
     return 0;
 }
 
@@ -212,15 +233,17 @@ static int status(void)
 
 int cmd_update(int argc, char **argv)
 {
-    enum { OPT_KEYS = 1, OPT_ROLLBACK, OPT_STATUS };
+    enum { OPT_KEYS = 1, OPT_ROLLBACK, OPT_STATUS, OPT_POLL };
     static const struct option options[] = {
         {"keys", required_argument, NULL, OPT_KEYS},
         {"rollback", no_argument, NULL, OPT_ROLLBACK},
         {"status", no_argument, NULL, OPT_STATUS},
+        {"poll", no_argument, NULL, OPT_POLL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *keys = NULL;
+    bool poll = false;
     int mode = 0, c;
     if (argc < 2 || strcmp(argv[1], "ids") != 0) {
         fprintf(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr, usage_text, cli_prog,
@@ -231,6 +254,8 @@ int cmd_update(int argc, char **argv)
     while ((c = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
         if (c == OPT_KEYS) {
             keys = optarg;
+        } else if (c == OPT_POLL) {
+            poll = true;
         } else if (c == OPT_ROLLBACK || c == OPT_STATUS) {
             mode = c;
         } else {
@@ -244,7 +269,7 @@ int cmd_update(int argc, char **argv)
     if (mode == OPT_STATUS && n == 0)
         return status();
     if (mode == 0 && n == 1)
-        return update(argv[1 + optind], keys);
+        return update(argv[1 + optind], keys, poll);
     fprintf(stderr, usage_text, cli_prog, cli_prog, cli_prog);
     return EXIT_USAGE;
 }

@@ -8,11 +8,11 @@
  * the callout, so a flow is never inspected by half a set. A file that does
  * not compile (written by hand) is logged and the set in force stays.
  *
- * With `set ids-update URL every TIME` wardd runs `ward update ids URL`
+ * With `set ids-update URL every TIME` wardd runs `ward update ids --poll URL`
  * (the ward beside wardd, in a child process: a slow server never holds
  * the main loop) when the policy names the URL and then every TIME; the
  * update verifies, compiles and renames, and the file check above swaps
- * the new set in.
+ * the new set in. (--poll: a version rolled back is not applied again.)
  *
  * Every alert is an event of kind alert, named "ids", with the flow, the
  * program and pid, and "sid N rev R [action]: msg": wardd's log, the event
@@ -137,7 +137,7 @@ static void update_start(const char *url)
     }
     self[n] = '\0';
     snprintf(ward, sizeof(ward), "%s/ward", dirname(self));
-    char *argv[] = {ward, "update", "ids", (char *)url, NULL};
+    char *argv[] = {ward, "update", "ids", "--poll", (char *)url, NULL};
     int rc = posix_spawn(&I.updater, ward, NULL, NULL, argv, environ);
     if (rc != 0) {
         I.updater = 0;

@@ -96,4 +96,11 @@ wk_check "... its rules" cmp -s "$WARD_IDS_DIR/ids.rules" "$ROOT/rules/ids/ward.
 "$WARD" update ids --rollback >"$WK_TMP/out" 2>&1
 wk_check "a second rollback has nothing to go to" [ $? -ne 0 ]
 wk_check "... saying so" grep -q "nothing to roll back to" "$WK_TMP/out"
+
+# The timer's --poll skips the version rolled back; a person's update does not.
+update --poll http://$IP_B:8080/ids-2.wbd
+wk_check "--poll skips the version rolled back" grep -q "version 2 was rolled back: skipped" "$WK_TMP/out"
+wk_check "... version 1 stays" bash -c "'$WARD' update ids --status | grep -q 'version 1 '"
+update http://$IP_B:8080/ids-2.wbd
+wk_check "without --poll it is applied" grep -q "version 2 .* in force: 19 rules" "$WK_TMP/out"
 exit 0
