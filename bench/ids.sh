@@ -18,15 +18,16 @@ B=${BUILD#$ROOT/}
 make -s -j2 MODE=rel BUILD_DIR="$B" "$B/bin/wardd" "$B/bin/ward" "$B/bin/ward-kdrv" \
     "$B/tests/kernel/wk-client" "$B/tests/kernel/wk-client-static" "$B/bench/idsmatch" >&2 || exit 1
 command -v iperf3 >/dev/null || { echo "bench/run ids: no iperf3" >&2; exit 1; }
-# The matcher alone first (bench/idsmatch.c): the same number of rules.
-"$BUILD/bench/idsmatch" $((1000 - $(grep -cE '^(alert|drop|reject|pass) ' rules/ids/ward.rules))) \
-    rules/ids/ward.rules 64 || exit 1
 
 export WARD_BUILD=$BUILD
 . "$ROOT/tests/kernel/lib.sh"
 wk_setup >&2
 . "$ROOT/tests/kernel/wardd.sh"
 exec 3>&1 1>&2
+# The matcher alone first (bench/idsmatch.c), with the same number of
+# rules (here: lib.sh runs this script again in a mount namespace of its own).
+"$BUILD/bench/idsmatch" $((1000 - $(grep -cE '^(alert|drop|reject|pass) ' rules/ids/ward.rules))) \
+    rules/ids/ward.rules 64 >&3 || exit 1
 IP3=$(readlink -f "$(command -v iperf3)")
 export WARD_IDS_DIR=$WK_TMP/ids
 mkdir -p "$WARD_IDS_DIR"
