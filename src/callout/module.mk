@@ -45,3 +45,8 @@ EXTRA_PROGRAMS += $(CALLOUT_SO_DIR)/portguard.so $(CALLOUT_SO_DIR)/six.so $(CALL
 build/fuzz/fuzz_dnsfilter: tests/fuzz/fuzz_dnsfilter.c src/callout/dnsfilter.c src/callout/dnsfilter.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_dnsfilter.c src/callout/dnsfilter.c -lpcre2-8
+
+# The web parsers' fuzzer (HTTP request head, TLS ClientHello): the parsers alone.
+build/fuzz/fuzz_webparse: tests/fuzz/fuzz_webparse.c src/callout/webparse.c src/callout/webparse.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_webparse.c src/callout/webparse.c

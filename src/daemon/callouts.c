@@ -1,5 +1,5 @@
 /*
- * callouts.c — wardd's callouts: the built-in ones (dnsfilter) and the
+ * callouts.c — wardd's callouts: the built-in ones (dnsfilter, ids, urlfilter) and the
  * shared objects of the callout directory, each run in its own
  * ward-callout-host (found beside wardd). A shared object that is refused
  * (not root's, writable by others, another ABI, does not load) is logged
@@ -32,7 +32,8 @@ int wardd_callouts_open(struct wardd *d)
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
         ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
-        ward_callouts_add_builtin(d->callouts, &ward_ids_callout) < 0)
+        ward_callouts_add_builtin(d->callouts, &ward_ids_callout) < 0 ||
+        ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
     wardd_ids_open(d);
     const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
@@ -53,6 +54,7 @@ void wardd_callouts_close(struct wardd *d)
 {
     ward_dnsfilter_use(NULL);
     wardd_ids_close(d);
+    ward_urlfilter_clear();
     ward_callouts_free(d->callouts);
     d->callouts = NULL;
     ward_dnsfilter_free(d->dnsfilter);
@@ -73,6 +75,15 @@ ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, siz
         }
     }
     return f;
+}
+
+int wardd_urlfilter_use(const ward_policy_extras *x)
+{
+    ward_urlfilter_rule r[WARD_POLICY_MAX_URLFILTER];
+    for (size_t i = 0; i < x->n_urlfilter; i++)
+        r[i] = (ward_urlfilter_rule){x->urlfilter[i].deny, x->urlfilter[i].app,
+                                     x->urlfilter[i].pattern};
+    return ward_urlfilter_set(r, x->n_urlfilter);
 }
 
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)

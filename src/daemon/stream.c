@@ -49,10 +49,9 @@ static void verdict(void *ctx, uint32_t pkt, enum ward_stream_pkt v)
 {
     struct wardd *d = ctx;
     static const enum ward_kstream_verdict kv[] = {
-        [WARD_SP_ACCEPT] = WARD_KS_ACCEPT,
-        [WARD_SP_PASS] = WARD_KS_PASS,
-        [WARD_SP_DROP] = WARD_KS_DROP,
-        [WARD_SP_RESET] = WARD_KS_RESET,
+        [WARD_SP_ACCEPT] = WARD_KS_ACCEPT, [WARD_SP_PASS] = WARD_KS_PASS,
+        [WARD_SP_DROP] = WARD_KS_DROP,     [WARD_SP_RESET] = WARD_KS_RESET,
+        [WARD_SP_REJECT] = WARD_KS_REJECT,
     };
     if (d->kernel)
         ward_kernel_stream_verdict(d->kernel, pkt, kv[v]);

@@ -18,6 +18,7 @@
 #include "alert/alert.h"
 #include "callout/callout.h"
 #include "callout/dnsfilter.h"
+#include "callout/urlfilter.h"
 #include "stream/stream.h"
 #include "kernel/backend.h"
 #include "log/log.h"
@@ -176,6 +177,8 @@ void wardd_callouts_close(struct wardd *d);
 /* The dnsfilter lists a policy names, read into one filter (on the reload
  * thread: shares nothing). NULL with err set when a list has an error. */
 ward_dnsfilter *wardd_dnsfilter_load(const ward_policy_extras *x, char *err, size_t errlen);
+/* The urlfilter callout's rules of the policy in force; -1 out of memory. */
+int wardd_urlfilter_use(const ward_policy_extras *x);
 /* runtime.c: filter.*, sublayer.*, txn.* (docs/PROTOCOL.md). The objects
  * added at run time are applied again to every new engine (reapply, from
  * wardd_policy_install); the persistent ones are read from runtime.rules

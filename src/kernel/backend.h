@@ -214,7 +214,9 @@ enum ward_kstream_verdict {
     WARD_KS_ACCEPT, /* it goes on; the flow stays in the stream queue */
     WARD_KS_PASS,   /* it goes on; the flow leaves the stream queue */
     WARD_KS_DROP,
-    WARD_KS_RESET, /* dropped; nft answers it with a TCP reset */
+    WARD_KS_RESET,  /* rewritten into a TCP reset to its receiver (its sequence
+                     * number: take the oldest unanswered packet) */
+    WARD_KS_REJECT, /* dropped; nft answers its sender with a TCP reset */
 };
 int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_verdict v);
 

@@ -79,6 +79,11 @@ struct ward_kernel {
     struct nfq_q_handle *qh, *dns_qh, *stream_qh;
     ward_kstream_fn stream_fn;
     void *stream_ctx;
+    struct wk_seghdr {
+        uint32_t id;
+        uint16_t len; /* IP + TCP header bytes in b */
+        uint8_t b[124];
+    } * seghdr; /* stream packet id -> its headers, for a reset made from it */
     ward_dns_pending *dns_pending;
     ward_dns_msg dns_msg;
     uint8_t dns_reply[1600]; /* a blocklist's reply, built in place of an answer */
@@ -104,6 +109,7 @@ struct ward_kernel {
 #define WK_DNS_TAG    0x80000000u /* ids of packets from the DNS queue */
 #define WK_HELD_TAG   0x40000000u /* ids of datagrams held by the egress program */
 #define WK_STREAM_TAG 0x20000000u /* ids of packets from the stream queue */
+#define WK_SEGHDRS    4096        /* stream packets whose headers are kept */
 #define WK_HELD_SLOTS 256         /* held datagrams waiting for an answer */
 
 /* ward_bpf.c */

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,10 @@ static int on_stream(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
         ward_kernel_stream_verdict(k, q.id, WARD_KS_DROP); /* not TCP as it should be */
         return 0;
     }
+    struct wk_seghdr *h = &k->seghdr[q.id % WK_SEGHDRS];
+    h->id = q.id;
+    h->len = off + doff <= (int)sizeof(h->b) ? (uint16_t)(off + doff) : 0;
+    memcpy(h->b, pl, h->len);
     ward_kseg s = {.id = q.id,
                    .dir = q.dir,
                    .family = q.family,
@@ -56,6 +61,53 @@ void ward_kernel_stream_callback(ward_kernel *k, ward_kstream_fn fn, void *ctx)
     k->stream_ctx = ctx;
 }
 
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* The packet's headers turned into a bare RST+ACK with its sequence number
+ * (no payload), checksums made again; its length, or 0 when its headers
+ * were not kept. */
+static size_t reset_from(const struct wk_seghdr *h, uint8_t *out)
+{
+    if (!h->len)
+        return 0;
+    memcpy(out, h->b, h->len);
+    bool v4 = (out[0] >> 4) == 4;
+    size_t off = v4 ? (size_t)(out[0] & 0x0f) * 4 : 40;
+    uint8_t *tcp = out + off;
+    size_t tl = (size_t)(h->len - off);
+    tcp[13] = 0x14;        /* RST, ACK */
+    tcp[14] = tcp[15] = 0; /* window */
+    tcp[16] = tcp[17] = 0; /* checksum */
+    uint32_t sum;
+    if (v4) {
+        out[2] = (uint8_t)(h->len >> 8), out[3] = (uint8_t)h->len;
+        out[10] = out[11] = 0;
+        uint16_t c = fold(sum16(0, out, off));
+        out[10] = (uint8_t)(c >> 8), out[11] = (uint8_t)c;
+        sum = sum16(0, out + 12, 8) + 6 + (uint32_t)tl;
+    } else {
+        out[4] = (uint8_t)(tl >> 8), out[5] = (uint8_t)tl;
+        sum = sum16(0, out + 8, 32) + 6 + (uint32_t)tl;
+    }
+    uint16_t c = fold(sum16(sum, tcp, tl));
+    tcp[16] = (uint8_t)(c >> 8), tcp[17] = (uint8_t)c;
+    return h->len;
+}
+
 int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_verdict v)
 {
     if (!k->stream_qh || (id & WK_STREAM_TAG) != WK_STREAM_TAG)
@@ -63,6 +115,13 @@ int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_ve
     uint32_t pid = id & ~WK_STREAM_TAG;
     uint32_t mark = k->marks[id % 4096].id == id ? k->marks[id % 4096].mark : 0;
     mark &= ~(k->cfg.stream_mark | k->cfg.stream_pass_mark | k->cfg.reject_mark);
+    uint8_t rst[sizeof(k->seghdr[0].b)];
+    size_t n_rst = 0;
+    if (v == WARD_KS_RESET) {
+        const struct wk_seghdr *h = &k->seghdr[id % WK_SEGHDRS];
+        if (!(n_rst = h->id == id ? reset_from(h, rst) : 0))
+            v = WARD_KS_REJECT; /* its headers are gone: its sender at least learns */
+    }
     int rc;
     switch (v) {
     case WARD_KS_ACCEPT:
@@ -73,6 +132,9 @@ int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_ve
             nfq_set_verdict2(k->stream_qh, pid, NF_REPEAT, mark | k->cfg.stream_pass_mark, 0, NULL);
         break;
     case WARD_KS_RESET:
+        rc = nfq_set_verdict(k->stream_qh, pid, NF_ACCEPT, (uint32_t)n_rst, rst);
+        break;
+    case WARD_KS_REJECT:
         rc = nfq_set_verdict2(k->stream_qh, pid, NF_REPEAT, mark | k->cfg.reject_mark, 0, NULL);
         break;
     default:
@@ -89,6 +151,8 @@ int wk_stream_open(ward_kernel *k)
 {
     if (!k->cfg.stream_mark)
         return 0;
+    if (!(k->seghdr = calloc(WK_SEGHDRS, sizeof(*k->seghdr))))
+        return -ENOMEM;
     k->stream_qh = nfq_create_queue(k->nfq, k->cfg.stream_queue_num, on_stream, k);
     if (!k->stream_qh)
         return errno ? -errno : -EBUSY;
@@ -106,4 +170,6 @@ void wk_stream_close(ward_kernel *k)
     if (k->stream_qh)
         nfq_destroy_queue(k->stream_qh);
     k->stream_qh = NULL;
+    free(k->seghdr);
+    k->seghdr = NULL;
 }

@@ -47,6 +47,7 @@ static const char *const set_words[] = {"mode",
                                         "dnsfilter-answer",
                                         "stream-bound",
                                         "ids-update",
+                                        "urlfilter",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -877,6 +878,65 @@ static bool ids_update(struct ps *ps, const struct token *what)
     return once(ps, what, SEEN_IDS_UPDATE);
 }
 
+/* HOST[/PATH]: a host name or *.name, then a path from '/' (a glob). */
+static bool url_pattern_ok(const char *s)
+{
+    const char *h = s;
+    if (h[0] == '*' && h[1] == '.')
+        h += 2;
+    size_t hl = strcspn(h, "/");
+    if (!hl || hl >= 254)
+        return false;
+    for (size_t i = 0; i < hl; i++)
+        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '_' &&
+            h[i] != ':' && h[i] != '[' && h[i] != ']')
+            return false;
+    for (const char *p = h + hl; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* set urlfilter allow|deny [app "PATH"] "PATTERN": the urlfilter callout's
+ * rules, per program or for all. */
+static bool urlfilter_rule(struct ps *ps)
+{
+    static const char *const actions[] = {"allow", "deny", NULL};
+    struct load *ld = ps->ld;
+    const struct token *first = tok(ps);
+    int v = choice(ps, "urlfilter action", actions);
+    if (v < 0)
+        return false;
+    if (ld->extras.n_urlfilter == WARD_POLICY_MAX_URLFILTER)
+        return err(ps, first, "at most %d urlfilter rules", WARD_POLICY_MAX_URLFILTER);
+    struct ward_policy_url *u = &ld->extras.urlfilter[ld->extras.n_urlfilter];
+    memset(u, 0, sizeof(*u));
+    u->deny = v == 1;
+    const struct token *t = adv(ps);
+    if (!t->bol && is_word(t, "app")) {
+        t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the program's path expected as a quoted string, not '%s'", show(t));
+        if (t->text[0] != '/' || strlen(t->text) >= sizeof(u->app))
+            return err(ps, t, "the program's path '%s' is not absolute", t->text);
+        snprintf(u->app, sizeof(u->app), "%s", t->text);
+        t = adv(ps);
+    }
+    if (t->bol || t->type != T_STRING)
+        return err(ps, t,
+                   "a URL pattern expected as a quoted string (\"example.com/path\"), not '%s'",
+                   show(t));
+    if (strlen(t->text) >= sizeof(u->pattern) || !url_pattern_ok(t->text))
+        return err(ps, t,
+                   "not a URL pattern: '%s' (HOST or HOST/PATH: example.com, *.example.com/docs/*)",
+                   t->text);
+    snprintf(u->pattern, sizeof(u->pattern), "%s", t->text);
+    for (char *c = u->pattern; *c && *c != '/'; c++)
+        *c = (char)tolower((unsigned char)*c);
+    ld->extras.n_urlfilter++;
+    return true;
+}
+
 /* A layer wardd enforces; the engine's other layers are refused by name. */
 static int layer_choice(struct ps *ps)
 {
@@ -1045,6 +1105,8 @@ static bool stmt_set(struct ps *ps)
         return stream_bound(ps, what);
     case 12:
         return ids_update(ps, what);
+    case 13:
+        return urlfilter_rule(ps);
     }
     return false;
 }

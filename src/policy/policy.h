@@ -33,6 +33,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
+#define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
 /* A load stops after this many errors, as compilers do ("too many errors,
@@ -66,6 +67,13 @@ typedef struct ward_policy_extras {
      * seconds; 0: never. */
     char ids_update_url[512];
     uint32_t ids_update_s;
+    /* The urlfilter callout's rules (set urlfilter), in order. */
+    size_t n_urlfilter;
+    struct ward_policy_url {
+        bool deny;
+        char app[256];     /* "": every program */
+        char pattern[256]; /* HOST[/PATH], the host in lower case */
+    } urlfilter[WARD_POLICY_MAX_URLFILTER];
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);

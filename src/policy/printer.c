@@ -439,6 +439,16 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_interval_format(x->ids_update_s, every, sizeof(every));
             sb_printf(&b, "set ids-update %s every %s\n", v, every);
         }
+        for (size_t i = 0; i < x->n_urlfilter; i++) {
+            const struct ward_policy_url *u = &x->urlfilter[i];
+            sb_printf(&b, "set urlfilter %s", u->deny ? "deny" : "allow");
+            if (u->app[0]) {
+                ward_policy_quote(u->app, v, sizeof(v));
+                sb_printf(&b, " app %s", v);
+            }
+            ward_policy_quote(u->pattern, v, sizeof(v));
+            sb_printf(&b, " %s\n", v);
+        }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));

@@ -180,6 +180,16 @@ char *ward_json_export(const ward_policy *p)
         json_object_object_add(iu, "every", jstr(sb));
         json_object_object_add(js, "ids-update", iu);
     }
+    json_object *ul = json_object_new_array();
+    for (size_t i = 0; i < x->n_urlfilter; i++) {
+        json_object *u = json_object_new_object();
+        json_object_object_add(u, "action", jstr(x->urlfilter[i].deny ? "deny" : "allow"));
+        if (x->urlfilter[i].app[0])
+            json_object_object_add(u, "app", jstr(x->urlfilter[i].app));
+        json_object_object_add(u, "pattern", jstr(x->urlfilter[i].pattern));
+        json_object_array_add(ul, u);
+    }
+    json_object_object_add(js, "urlfilter", ul);
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -601,6 +611,15 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
             put(&o, "set dnsfilter-list "), put_value(&o, path ? path : "", true), put(&o, "\n");
+        }
+        for (size_t i = 0; (a = get_arr(s, "urlfilter")) && i < json_object_array_length(a); i++) {
+            json_object *u = json_object_array_get_idx(a, i);
+            const char *act = get_str(u, "action"), *app = get_str(u, "app");
+            const char *pat = get_str(u, "pattern");
+            put(&o, "set urlfilter "), put_value(&o, act ? act : "", false);
+            if (app)
+                put(&o, " app "), put_value(&o, app, true);
+            put(&o, " "), put_value(&o, pat ? pat : "", true), put(&o, "\n");
         }
         if ((v = get_str(s, "stream-bound"))) {
             /* Three words; anything else is quoted, and the policy refuses it. */

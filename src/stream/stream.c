@@ -114,8 +114,10 @@ static void flow_drop(ward_stream *s, struct flow *f, bool end, enum ward_stream
 int ward_stream_watch(ward_stream *s, uint64_t id, void *user, int64_t now_ms)
 {
     struct flow **p = slot(s, id);
-    if (*p)
+    if (*p && !(*p)->blocked)
         return -1;
+    if (*p)
+        flow_drop(s, *p, false, WARD_SE_CLOSED); /* a blocked flow's 5-tuple, used again */
     struct flow *f = calloc(1, sizeof(*f));
     if (!f)
         return -1;
@@ -150,8 +152,9 @@ static bool hold(ward_stream *s, struct flow *f, uint32_t pkt, int64_t now_ms)
 static void release(ward_stream *s, struct flow *f, enum ward_stream_pkt v)
 {
     for (size_t i = 0; i < f->n_held; i++) {
-        /* A block resets with the newest packet and drops the rest. */
-        enum ward_stream_pkt pv = v == WARD_SP_RESET && i + 1 < f->n_held ? WARD_SP_DROP : v;
+        /* A block resets with the oldest packet (its sequence number is
+         * the one the receiver expects) and drops the rest. */
+        enum ward_stream_pkt pv = v == WARD_SP_RESET && i > 0 ? WARD_SP_DROP : v;
         s->ops.verdict(s->ctx, f->held[i], pv);
     }
     s->st.held -= f->n_held;
@@ -318,7 +321,7 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
         return false;
     f->last_ms = now_ms;
     if (f->blocked) {
-        s->ops.verdict(s->ctx, g->pkt, WARD_SP_DROP);
+        s->ops.verdict(s->ctx, g->pkt, g->tcp_flags & WARD_TCP_RST ? WARD_SP_DROP : WARD_SP_REJECT);
         if (g->tcp_flags & WARD_TCP_RST)
             flow_drop(s, f, false, WARD_SE_CLOSED);
         return true;
@@ -344,7 +347,8 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
     if (len) {
         uint64_t off = offset_of(d, seq);
         if (!put(d, off, g->data, len)) {
-            hold(s, f, g->pkt, now_ms);
+            if (!hold(s, f, g->pkt, now_ms))
+                s->ops.verdict(s->ctx, g->pkt, WARD_SP_REJECT);
             decide(s, f, false, WARD_SE_BLOCK); /* out of memory: fail closed */
             return true;
         }
@@ -366,7 +370,7 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
         return true;
     }
     if (!hold(s, f, g->pkt, now_ms)) {
-        s->ops.verdict(s->ctx, g->pkt, WARD_SP_RESET);
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_REJECT); /* out of memory: fail closed */
         decide(s, f, false, WARD_SE_BLOCK);
         return true;
     }

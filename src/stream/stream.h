@@ -16,8 +16,10 @@
  *                     next call has only bytes that came after
  *   permit            the held packets go; the flow leaves the stream layer
  *   block, block without veto, drop connection
- *                     the held packets are dropped, the connection is reset;
- *                     later packets of the flow are dropped
+ *                     the oldest held packet becomes a reset to its
+ *                     receiver, the others are dropped; later packets of
+ *                     the flow are refused with a reset to their sender:
+ *                     both ends learn the connection is gone
  * The bound: more than `bytes` held, or a packet held `ms` long, ends the
  * wait as permit (fail open) or block (fail closed, the default).
  */
@@ -41,7 +43,9 @@ enum ward_stream_pkt {
     WARD_SP_ACCEPT, /* it goes; the flow stays watched */
     WARD_SP_PASS,   /* it goes; the flow's later packets bypass the stream layer */
     WARD_SP_DROP,   /* dropped */
-    WARD_SP_RESET,  /* dropped, and the connection is reset */
+    WARD_SP_RESET,  /* turned into a TCP reset to where it was going: the
+                     * receiver's end of the connection is gone */
+    WARD_SP_REJECT, /* dropped, and its sender is answered with a reset */
 };
 
 /* How a watched flow ended. */
@@ -94,7 +98,8 @@ void ward_stream_free(ward_stream *s);
 void ward_stream_set_bound(ward_stream *s, const ward_stream_bound *b);
 
 /* From now on the flow's segments go to the callout. 0, or -1 out of
- * memory or when the flow is watched already. */
+ * memory or when the flow is watched already (a blocked flow's 5-tuple
+ * may be watched again: the old flow is forgotten). */
 int ward_stream_watch(ward_stream *s, uint64_t flow, void *user, int64_t now_ms);
 /* A segment of a flow; false when the flow is not watched (the caller
  * passes the packet: WARD_SP_PASS). */

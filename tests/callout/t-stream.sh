@@ -6,7 +6,7 @@
 # the filter's name), need more data across two segments (held, then seen
 # as one piece), and need more data for ever: the bound's outcome, fail
 # closed (the default) and fail open, in bytes and in time. Each flow the
-# callout saw is deleted (flow_delete) when it is decided.
+# callout saw is deleted (flow_delete) when it is decided. IPv4 and IPv6.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -39,8 +39,10 @@ CONF
 policy "set stream-bound 64KB 1s fail-closed"
 wk_bg www nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP_B \
     --directory "$WK_TMP/www"
+wk_bg www6 nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP6_B \
+    --directory "$WK_TMP/www"
 for _ in $(seq 50); do
-    wk_in_b ss -ltn | grep -q ":8081 " && break
+    [ "$(wk_in_b ss -ltn | grep -c ":8081 ")" = 2 ] && break
     sleep 0.1
 done
 start_wardd wardd --callout-dir "$DIR" || { wk_notok "wardd starts"; exit 1; }
@@ -62,14 +64,24 @@ print(s.recv(200).split(b"\r\n")[0].decode())
 ' $IP_B 2>&1
 }
 deletes() { grep -c "streamer: flow_delete" "$WK_TMP/wardd.log"; }
+# Connections the servers on B still hold open.
+open_at_b() { wk_in_b ss -Htn state established '( sport = :8081 )' | wc -l; }
 
 wk_check "permit: the request reaches the server and is answered" \
     [ "$(get http://$IP_B:8081/allow)" = 200 ]
 wk_check "block: the connection is reset, no answer" [ "$(get http://$IP_B:8081/deny)" = 000 ]
+wk_check "... the server's end is reset too: no connection left open there" [ "$(open_at_b)" = 0 ]
 wk_check "... the block is logged with the filter's name" \
     bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
         grep -q '\"filter\":\"inspect\"'"
 out=$(split)
+wk_check "IPv6: permit" [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
+wk_check "IPv6: block (the reset made from an IPv6 packet)" \
+    [ "$(get -g "http://[$IP6_B]:8081/deny")" = 000 ]
+wk_check "IPv6: ... the server's end is reset too: no connection left open there" \
+    [ "$(open_at_b)" = 0 ]
+wk_check "IPv6: ... and the next connection passes" \
+    [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
 wk_check "need more data: a request in two segments is held, then seen whole and permitted" \
     [ "$out" = "HTTP/1.0 404 File not found" ]
 
@@ -101,4 +113,7 @@ wk_check "... logged as the stream bound's permit" \
     bash -c "'$WARD' log --verdict permit --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
 wk_check "other flows are not held: a block still blocks" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
+stop_wardd wardd
+wk_check "wardd stopped with no sanitizer report (no leak)" \
+    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
 exit 0

@@ -234,6 +234,72 @@ static void builtin_six_results(void **state)
     ward_callouts_free(reg);
 }
 
+/* A callout of the stream layer alone: a connect filter naming it sends
+ * the TCP flow there (need more data); wardd then calls it by name with
+ * the payload, and its context is the flow's, as at connect. */
+static enum ward_callout_verdict stream_classify(const ward_callout_flow *f,
+                                                 const ward_callout_data *d, void **ctx)
+{
+    assert_int_equal(f->layer, WARD_CALLOUT_L_STREAM);
+    *ctx = (void *)((uintptr_t)*ctx + 1);
+    return d->len == 4 && !memcmp(d->bytes, "GET ", 4) && d->offset == 0 && d->dir == 0
+               ? WARD_CALLOUT_PERMIT
+               : WARD_CALLOUT_BLOCK;
+}
+
+static void stream_delete(uint64_t flow, void *ctx)
+{
+    deleted += (int)(uintptr_t)ctx;
+}
+
+static const ward_callout streamer = {
+    .abi = WARD_CALLOUT_ABI,
+    .size = sizeof(ward_callout),
+    .name = "streamer",
+    .layers = WARD_CALLOUT_L_STREAM,
+    .classify = stream_classify,
+    .flow_delete = stream_delete,
+};
+
+static void stream_layer(void **state)
+{
+    deleted = 0;
+    ward_callouts *reg = ward_callouts_new(NULL);
+    assert_int_equal(ward_callouts_add_builtin(reg, &streamer), 0);
+    assert_int_equal(ward_callouts_layers(reg, "streamer"), WARD_CALLOUT_L_STREAM);
+    assert_int_equal(ward_callouts_layers(reg, "nothere"), 0);
+    ward_engine *e = ward_engine_new();
+    assert_int_equal(ward_callouts_attach(reg, e), 0);
+    uint64_t id = add(e, WARD_SUBLAYER_ADMIN, 100, WARD_ACT_CALLOUT, false, "streamer");
+    ward_request r = req("/usr/bin/curl", 80);
+    ward_decision d;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.verdict, WARD_V_NEED_MORE_DATA);
+    assert_int_equal(d.filter_id, id);
+    ward_callout_flow f;
+    ward_callouts_flow_of(&r, &f);
+    assert_int_equal(f.id, ward_callouts_flow_id(&r));
+    enum ward_callout_verdict v;
+    ward_callout_data data = {.bytes = (const uint8_t *)"GET ", .len = 4};
+    assert_int_equal(ward_callouts_classify(reg, "streamer", &f, &data, r.now, &v),
+                     WARD_E_INVAL); /* a connect call: not a layer it serves */
+    f.layer = WARD_CALLOUT_L_STREAM;
+    assert_int_equal(ward_callouts_classify(reg, "streamer", &f, &data, r.now, &v), 0);
+    assert_int_equal(v, WARD_CALLOUT_PERMIT);
+    data.offset = 4;
+    assert_int_equal(ward_callouts_classify(reg, "streamer", &f, &data, r.now, &v), 0);
+    assert_int_equal(v, WARD_CALLOUT_BLOCK);
+    assert_int_equal(ward_callouts_classify(reg, "nothere", &f, &data, r.now, &v), WARD_E_NOENT);
+    ward_callouts_flow_end(reg, f.id);
+    assert_int_equal(deleted, 2); /* its context counted both calls */
+    /* UDP is no stream: the filter passes on. */
+    r.proto = 17;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_not_equal(d.verdict, WARD_V_NEED_MORE_DATA);
+    ward_engine_free(e);
+    ward_callouts_free(reg);
+}
+
 static void builtin_flow_context_notify_delete(void **state)
 {
     notified_added = notified_removed = deleted = 0;
@@ -459,6 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builtin_six_results),
         cmocka_unit_test(builtin_flow_context_notify_delete),
+        cmocka_unit_test(stream_layer),
         cmocka_unit_test(shared_object_six_results),
         cmocka_unit_test(shared_object_crash_and_hang),
         cmocka_unit_test(shared_object_refused),

@@ -143,25 +143,33 @@ static void out_of_order_and_retransmit(void **state)
     assert_int_equal(r.calls, 1);
     assert_true(seg(s, 6, 0, 10, 0x18, "!", 4));
     assert_string_equal(r.seen[0], "HeloWorld!");
-    /* Block: the newest held packet resets, the others drop. */
+    /* Block: the oldest held packet becomes a reset, the others drop. */
     r.answer = WARD_CALLOUT_BLOCK;
     assert_true(seg(s, 7, 0, 11, 0x18, "?", 5));
-    assert_int_equal(r.pkt[3], WARD_SP_DROP);
+    assert_int_equal(r.pkt[3], WARD_SP_RESET);
     assert_int_equal(r.pkt[4], WARD_SP_DROP);
     assert_int_equal(r.pkt[5], WARD_SP_DROP);
     assert_int_equal(r.pkt[6], WARD_SP_DROP);
-    assert_int_equal(r.pkt[7], WARD_SP_RESET);
+    assert_int_equal(r.pkt[7], WARD_SP_DROP);
     assert_int_equal(r.ends, 1);
     assert_int_equal(r.how, WARD_SE_BLOCK);
-    /* A blocked flow drops what still comes, with no more calls. */
+    /* A blocked flow refuses what still comes, with no more calls. */
     int calls = r.calls;
     assert_true(seg(s, 8, 1, 1, 0x18, "late", 6));
-    assert_int_equal(r.pkt[8], WARD_SP_DROP);
+    assert_int_equal(r.pkt[8], WARD_SP_REJECT);
     assert_int_equal(r.calls, calls);
     assert_true(seg(s, 9, 0, 12, WARD_TCP_RST, NULL, 7));
     assert_int_equal(r.pkt[9], WARD_SP_DROP);
     assert_false(seg(s, 10, 0, 12, 0x10, NULL, 8)); /* gone with the reset */
     assert_int_equal(r.ends, 1);                    /* ended once */
+    /* A blocked flow's 5-tuple used again before its reset: watched anew. */
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 10), 0);
+    assert_true(seg(s, 11, 0, 1, 0x10, NULL, 11));
+    assert_true(seg(s, 12, 0, 1, 0x18, "x", 11));
+    assert_int_equal(r.pkt[12], WARD_SP_RESET);
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 12), 0);
+    assert_int_equal(ward_stream_watch(s, 7, NULL, 12), -1);
+    assert_int_equal(r.ends, 2);
     ward_stream_free(s);
 }
 
@@ -203,8 +211,8 @@ static void bound_bytes(void **state)
         assert_true(seg(s, 4, 0, 11, 0x18, "a", 2));
         assert_int_equal(r.ends, 1);
         assert_int_equal(r.how, open ? WARD_SE_BOUND_OPEN : WARD_SE_BOUND_CLOSED);
-        assert_int_equal(r.pkt[3], open ? WARD_SP_PASS : WARD_SP_DROP);
-        assert_int_equal(r.pkt[4], open ? WARD_SP_PASS : WARD_SP_RESET);
+        assert_int_equal(r.pkt[3], open ? WARD_SP_PASS : WARD_SP_RESET);
+        assert_int_equal(r.pkt[4], open ? WARD_SP_PASS : WARD_SP_DROP);
         ward_stream_free(s);
     }
 }

@@ -15,5 +15,6 @@ test_proto_USES       := engine proto ring
 test_ring_USES        := engine ring
 test_service_USES     := engine service
 test_stream_USES      := stream
+test_urlfilter_USES   := callout engine
 test_stats_proto_USES := engine proto
 test_ids_USES         := ids
