@@ -49,6 +49,7 @@ tamper_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, co
     ward_ring_write(d->ring, &ev);
     ward_log_submit(d->log, &ev);
     wardd_journal_event(&ev);
+    wardd_syslog_event(&ev);
 }
 
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms)

@@ -185,7 +185,7 @@ void wardd_journal_tick(int64_t now_ms)
             window_end(bs[i]);
 }
 
-static const char *proto_name(uint8_t p, char *buf, size_t len)
+const char *wardd_proto_name(uint8_t p, char *buf, size_t len)
 {
     switch (p) {
     case 6:
@@ -202,6 +202,25 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
     }
 }
 
+void wardd_event_message(const ward_event *ev, char *buf, size_t len)
+{
+    const char *verdict = ward_proto_verdict_name((enum ward_verdict)ev->verdict);
+    char proto[8], remote[WARD_IP_STRLEN] = "";
+    static const ward_ip none;
+    if (memcmp(&ev->remote, &none, sizeof(none)))
+        ward_ip_format(&ev->remote, remote, sizeof(remote));
+    const char *exe = ev->exe[0] ? ev->exe : "(unknown program)";
+    if (ev->kind == WARD_EVENT_ALERT)
+        snprintf(buf, len, "alert %s: %s%s%s (%u)", ev->filter, remote[0] ? "from " : "", remote,
+                 ev->cmdline[0] ? ev->cmdline : "", ev->count);
+    else
+        snprintf(buf, len, "%s %s %s %s pid %u %s %s:%u%s%s by %s", verdict ? verdict : "?",
+                 wardd_proto_name(ev->proto, proto, sizeof(proto)),
+                 ev->direction == WARD_DIR_IN ? "in" : "out", exe, ev->pid,
+                 ev->direction == WARD_DIR_IN ? "from" : "to", remote, ev->rport,
+                 ev->domain[0] ? " " : "", ev->domain, ev->filter);
+}
+
 static void event_entry(struct entry *e, const ward_event *ev)
 {
     bool alert = ev->kind == WARD_EVENT_ALERT;
@@ -214,16 +233,9 @@ static void event_entry(struct entry *e, const ward_event *ev)
         ward_ip_format(&ev->local, local, sizeof(local));
     if (memcmp(&ev->remote, &none, sizeof(none)))
         ward_ip_format(&ev->remote, remote, sizeof(remote));
-    const char *exe = ev->exe[0] ? ev->exe : "(unknown program)";
-    if (alert)
-        fieldf(e, "MESSAGE", "alert %s: %s%s%s (%u)", ev->filter, remote[0] ? "from " : "", remote,
-               ev->cmdline[0] ? ev->cmdline : "", ev->count);
-    else
-        fieldf(e, "MESSAGE", "%s %s %s %s pid %u %s %s:%u%s%s by %s", verdict ? verdict : "?",
-               proto_name(ev->proto, proto, sizeof(proto)),
-               ev->direction == WARD_DIR_IN ? "in" : "out", exe, ev->pid,
-               ev->direction == WARD_DIR_IN ? "from" : "to", remote, ev->rport,
-               ev->domain[0] ? " " : "", ev->domain, ev->filter);
+    char msg[1024];
+    wardd_event_message(ev, msg, sizeof(msg));
+    field(e, "MESSAGE", msg);
     field(e, "MESSAGE_ID", alert ? WARDD_JOURNAL_ID_ALERT : WARDD_JOURNAL_ID_DECISION);
     fieldf(e, "PRIORITY", "%d",
            alert                                   ? LOG_WARNING
@@ -238,7 +250,7 @@ static void event_entry(struct entry *e, const ward_event *ev)
         const char *layer = ward_proto_layer_name((enum ward_layer)ev->layer);
         field(e, "WARD_LAYER", layer ? layer : "");
         field(e, "WARD_DIRECTION", ev->direction == WARD_DIR_IN ? "in" : "out");
-        field(e, "WARD_PROTO", proto_name(ev->proto, proto, sizeof(proto)));
+        field(e, "WARD_PROTO", wardd_proto_name(ev->proto, proto, sizeof(proto)));
     }
     if (ev->exe[0])
         field(e, "WARD_EXE", ev->exe);

@@ -13,6 +13,7 @@
 #ifndef WARDD_JOURNAL_H
 #define WARDD_JOURNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ward/event.h"
@@ -30,5 +31,10 @@ void wardd_journal_close(void);
 void wardd_journal_event(const ward_event *ev);
 /* The clock: a window that ended says what it held back. */
 void wardd_journal_tick(int64_t now_ms);
+
+/* What journald's MESSAGE and remote syslog's MSG say of an event. */
+void wardd_event_message(const ward_event *ev, char *buf, size_t len);
+/* "tcp", "udp", "icmp", "icmpv6" or the number. */
+const char *wardd_proto_name(uint8_t p, char *buf, size_t len);
 
 #endif

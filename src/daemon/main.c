@@ -358,6 +358,7 @@ static void teardown(struct wardd *d)
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
     wardd_reload_free(d);
+    wardd_fleet_close(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
@@ -379,6 +380,7 @@ static void teardown(struct wardd *d)
                   (unsigned long long)ls.errors);
     }
     wardd_journal_close();
+    wardd_syslog_close();
     wardd_mark_close(d);
     wardd_programmed_free(d);
     wardd_boot_free(d);
@@ -417,6 +419,7 @@ static int timers(struct wardd *d)
         if (ward_engine_expire(d->engine, (int64_t)time(NULL)) > 0)
             wardd_commit(d, WARDD_CHANGED_RULES);
         ward_callouts_sweep(d->callouts, (int64_t)time(NULL)); /* flows gone idle */
+        wardd_fleet_tick(d, now);
     }
     /* The nft monitor reports tampering at once; this is only its backstop. */
     if (d->kernel && now - d->last_nft_check_ms >= 60000) {

@@ -132,6 +132,7 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, 
     wardd_runtime_reapply(d); /* what was added at run time stays in force */
     wardd_self_refresh(d);
     d->extras = *ward_policy_get_extras(p);
+    wardd_syslog_configure(d->extras.syslog, d->extras.syslog_ca);
     if (d->callouts)
         ward_callouts_set_failure(d->callouts, d->extras.callout_failure);
     wardd_stream_configure(d);

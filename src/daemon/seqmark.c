@@ -100,6 +100,7 @@ void wardd_emit(struct wardd *d, ward_event *ev)
     ward_ring_write(d->ring, ev);
     ward_log_submit(d->log, ev);
     wardd_journal_event(ev);
+    wardd_syslog_event(ev);
     d->mark->next = d->next_bseq;
     d->mark->last_ns = ev->time_ns;
 }

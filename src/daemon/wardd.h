@@ -127,8 +127,11 @@ struct wardd {
     uint64_t kev_lost_base;  /* the hooks' lost count when this run started */
     uint64_t kev_lost_said;  /* the lost count last logged */
     int64_t kev_checked_ms;
-    bool kev_procs_read; /* this drain applied the process events first */
-    uint64_t folded;     /* repeats counted into another row, not a row of their own */
+    bool kev_procs_read;    /* this drain applied the process events first */
+    uint64_t folded;        /* repeats counted into another row, not a row of their own */
+    pid_t bundle_pid;       /* fleet.c: the poll running, or 0 */
+    int64_t bundle_next_ms; /* ... the next one */
+    char bundle_url[512];   /* ... of this URL */
     bool running;
     bool hooks_failing; /* the last hook repair failed */
     bool stopping;      /* tearing down: leave the kernel's tables as they are */
@@ -341,6 +344,14 @@ void wardd_fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_ev
 int wardd_traffic_open(struct wardd *d);
 void wardd_traffic_close(struct wardd *d); /* reads and writes what is left */
 void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
+/* fleet.c: `set policy-bundle`, polled by `ward bundle apply --poll`. */
+void wardd_fleet_tick(struct wardd *d, int64_t now_ms);
+void wardd_fleet_close(struct wardd *d);
+/* rsyslog.c: `set syslog`, RFC 5424 over TCP or TLS; configure starts,
+ * changes or stops it (url ""), after each policy load. */
+void wardd_syslog_configure(const char *url, const char *ca);
+void wardd_syslog_event(const ward_event *ev);
+void wardd_syslog_close(void);
 void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLite */
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */

@@ -48,6 +48,8 @@ static const char *const set_words[] = {"mode",
                                         "stream-bound",
                                         "ids-update",
                                         "urlfilter",
+                                        "policy-bundle",
+                                        "syslog",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -746,7 +748,9 @@ enum {
     SEEN_CALLOUT_FAIL = 64,
     SEEN_DNSF_ANSWER = 128,
     SEEN_STREAM_BOUND = 256,
-    SEEN_IDS_UPDATE = 512
+    SEEN_IDS_UPDATE = 512,
+    SEEN_BUNDLE = 1024,
+    SEEN_SYSLOG = 2048
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -1107,6 +1111,59 @@ static bool stmt_set(struct ps *ps)
         return ids_update(ps, what);
     case 13:
         return urlfilter_rule(ps);
+    case 14: {
+        /* A signed policy bundle wardd fetches on a timer (`ward bundle`). */
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the bundle's URL expected as a quoted string, not '%s'", show(t));
+        if (strncmp(t->text, "https://", 8) && strncmp(t->text, "http://", 7) &&
+            strncmp(t->text, "file://", 7))
+            return err(ps, t, "bundle URL '%s' is not https://, http:// or file://", t->text);
+        if (strlen(t->text) >= sizeof(ld->extras.policy_bundle))
+            return err(ps, t, "the bundle's URL is too long");
+        snprintf(ld->extras.policy_bundle, sizeof(ld->extras.policy_bundle), "%s", t->text);
+        ld->extras.bundle_every = 6 * 3600;
+        if (is_word(tok(ps), "every") && !tok(ps)->bol) {
+            adv(ps);
+            const struct token *d = adv(ps);
+            if (d->bol || d->type != T_WORD)
+                return err(ps, d, "duration expected after 'every'");
+            if (!duration(ps, d, d->text, &ld->extras.bundle_every))
+                return false;
+            if (ld->extras.bundle_every == 0)
+                return err(ps, d, "a poll every 0s would never wait");
+        }
+        return once(ps, what, SEEN_BUNDLE);
+    }
+    case 15: {
+        /* Remote syslog: RFC 5424 messages, octet-counted, over TCP or TLS. */
+        const struct token *t = adv(ps);
+        char host[256];
+        unsigned port;
+        int end = 0;
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the syslog URL expected as a quoted string, not '%s'", show(t));
+        bool tls = !strncmp(t->text, "tls://", 6);
+        if ((strncmp(t->text, "tcp://", 6) && !tls) ||
+            sscanf(t->text + 6, "%255[^:/]:%5u%n", host, &port, &end) != 2 || t->text[6 + end] ||
+            port == 0 || port > 65535)
+            return err(ps, t, "syslog URL '%s' is not tcp://HOST:PORT or tls://HOST:PORT", t->text);
+        if (strlen(t->text) >= sizeof(ld->extras.syslog))
+            return err(ps, t, "the syslog URL is too long");
+        snprintf(ld->extras.syslog, sizeof(ld->extras.syslog), "%s", t->text);
+        if (is_word(tok(ps), "ca") && !tok(ps)->bol) {
+            adv(ps);
+            const struct token *c = adv(ps);
+            if (c->bol || c->type != T_STRING || c->text[0] != '/')
+                return err(ps, c, "the CA file expected as an absolute quoted path");
+            if (!tls)
+                return err(ps, c, "'ca' is for tls:// only");
+            if (strlen(c->text) >= sizeof(ld->extras.syslog_ca))
+                return err(ps, c, "the CA file's path is too long");
+            snprintf(ld->extras.syslog_ca, sizeof(ld->extras.syslog_ca), "%s", c->text);
+        }
+        return once(ps, what, SEEN_SYSLOG);
+    }
     }
     return false;
 }

@@ -74,6 +74,10 @@ typedef struct ward_policy_extras {
         char app[256];     /* "": every program */
         char pattern[256]; /* HOST[/PATH], the host in lower case */
     } urlfilter[WARD_POLICY_MAX_URLFILTER];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
 } ward_policy_extras;
 
 ward_policy *ward_policy_new(void);

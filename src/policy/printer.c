@@ -449,6 +449,21 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_quote(u->pattern, v, sizeof(v));
             sb_printf(&b, " %s\n", v);
         }
+        if (x->policy_bundle[0]) {
+            ward_policy_quote(x->policy_bundle, v, sizeof(v));
+            sb_printf(&b, "set policy-bundle %s every ", v);
+            fmt_duration(x->bundle_every, v, sizeof(v));
+            sb_printf(&b, "%s\n", v);
+        }
+        if (x->syslog[0]) {
+            ward_policy_quote(x->syslog, v, sizeof(v));
+            sb_printf(&b, "set syslog %s", v);
+            if (x->syslog_ca[0]) {
+                ward_policy_quote(x->syslog_ca, v, sizeof(v));
+                sb_printf(&b, " ca %s", v);
+            }
+            sb_puts(&b, "\n");
+        }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));

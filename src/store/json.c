@@ -190,6 +190,14 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ul, u);
     }
     json_object_object_add(js, "urlfilter", ul);
+    if (x->policy_bundle[0]) {
+        json_object_object_add(js, "policy-bundle", jstr(x->policy_bundle));
+        json_object_object_add(js, "policy-bundle-every", json_object_new_int64(x->bundle_every));
+    }
+    if (x->syslog[0])
+        json_object_object_add(js, "syslog", jstr(x->syslog));
+    if (x->syslog_ca[0])
+        json_object_object_add(js, "syslog-ca", jstr(x->syslog_ca));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -640,6 +648,18 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             /* One word; anything else is quoted, and the policy refuses it. */
             bool plain = every && *every && !every[strspn(every, "0123456789smhd")];
             put(&o, " every "), put_value(&o, every ? every : "", !plain);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "policy-bundle"))) {
+            put(&o, "set policy-bundle "), put_value(&o, v, true);
+            if (get_int(s, "policy-bundle-every", &n))
+                put(&o, " every %llds", (long long)n);
+            put(&o, "\n");
+        }
+        if ((v = get_str(s, "syslog"))) {
+            put(&o, "set syslog "), put_value(&o, v, true);
+            if ((v = get_str(s, "syslog-ca")))
+                put(&o, " ca "), put_value(&o, v, true);
             put(&o, "\n");
         }
         json_object *ld;
