@@ -23,9 +23,7 @@
 #include "callout/ids.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +32,6 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define IDS_DIR_DEFAULT "/var/lib/ward/ids"
 #define IDS_CHECK_MS    1000
@@ -126,25 +122,12 @@ void wardd_ids_open(struct wardd *d)
     load(d);
 }
 
-/* `ward update ids URL`, from beside wardd. */
-static void update_start(const char *url)
+/* `ward update ids --poll URL`, in a child. */
+static void update_start(struct wardd *d, const char *url)
 {
-    char self[PATH_MAX], ward[PATH_MAX + 8];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        wardd_log(LOG_ERR, "ids: update: cannot find ward beside wardd");
-        return;
-    }
-    self[n] = '\0';
-    snprintf(ward, sizeof(ward), "%s/ward", dirname(self));
-    char *argv[] = {ward, "update", "ids", "--poll", (char *)url, NULL};
-    int rc = posix_spawn(&I.updater, ward, NULL, NULL, argv, environ);
-    if (rc != 0) {
-        I.updater = 0;
-        wardd_log(LOG_ERR, "ids: update: %s: %s", ward, strerror(rc));
-        return;
-    }
-    wardd_log(LOG_INFO, "ids: updating from %s (ward update ids, pid %d)", url, (int)I.updater);
+    char *args[] = {"update", "ids", "--poll", (char *)url, NULL};
+    if ((I.updater = wardd_spawn_ward(d, "ids: update", args)) > 0)
+        wardd_log(LOG_INFO, "ids: updating from %s (ward update ids, pid %d)", url, (int)I.updater);
 }
 
 static void update_tick(struct wardd *d, int64_t now_ms)
@@ -169,7 +152,7 @@ static void update_tick(struct wardd *d, int64_t now_ms)
     if (now_ms < I.next_update_ms)
         return;
     I.next_update_ms = now_ms + (int64_t)I.every_s * 1000;
-    update_start(I.url);
+    update_start(d, I.url);
 }
 
 void wardd_ids_tick(struct wardd *d, int64_t now_ms)

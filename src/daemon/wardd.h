@@ -347,6 +347,10 @@ void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
 /* fleet.c: `set policy-bundle`, polled by `ward bundle apply --poll`. */
 void wardd_fleet_tick(struct wardd *d, int64_t now_ms);
 void wardd_fleet_close(struct wardd *d);
+/* Runs `ward ARGS...` (the ward beside wardd, else on PATH) with this
+ * wardd's paths in its environment and no signal blocked; the child's pid,
+ * or 0 (logged, naming `what`). */
+pid_t wardd_spawn_ward(const struct wardd *d, const char *what, char *args[]);
 /* rsyslog.c: `set syslog`, RFC 5424 over TCP or TLS; configure starts,
  * changes or stops it (url ""), after each policy load. */
 void wardd_syslog_configure(const char *url, const char *ca);
