@@ -45,7 +45,7 @@ CFLAGS    += -O2
 endif
 
 # Programs (not libraries) and modules built only by their own module.mk.
-PROGRAM_MODULES := cli daemon
+PROGRAM_MODULES := cli daemon shim
 LIB_MODULES := $(filter-out $(PROGRAM_MODULES),$(notdir $(patsubst %/,%,$(dir $(wildcard src/*/*.c)))))
 LIB_MODULES := $(sort $(LIB_MODULES))
 

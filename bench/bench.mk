@@ -5,3 +5,4 @@ bench_engine_USES         := engine
 bench_lograte_USES        := engine log
 bench_callout_USES        := callout engine
 bench_idsmatch_USES       := ids
+bench_forkexec_USES       :=

@@ -4,11 +4,14 @@
 # a list 100 times smaller), a metadata-only callout in the engine (per
 # decision), and per connection through wardd (the kernel test sandbox: two
 # network namespaces, hooks on a cgroup of our own; needs root): CONNECTS
-# connects decided in wardd with a filter handing them to the example
-# callout portguard (a shared object in its host process; it says
-# continue) against the same connects decided by a plain filter, rounds
-# alternating. Ends with
-#   callout: per_conn_overhead_ratio=… dnsfilter_entries=… load_ms=… lookup_ns=…
+# connects decided in wardd with a filter handing them to a metadata-only
+# callout that says continue — the built-in accounting callout (in wardd's
+# loop), and the example portguard (a shared object in its host process) —
+# against the same connects decided by a plain filter; five rounds of the
+# three in turn, each callout round's p50 divided by the plain round's just
+# before it (paired), medians of those ratios. Ends with
+#   callout: per_conn_overhead_ratio=… dnsfilter_entries=… load_ms=… lookup_ns=… shared_conn_overhead_ratio=…
+# (per_conn_overhead_ratio: the built-in callout's).
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -45,20 +48,28 @@ app "$A" {
 CONF
 }
 lat() { wk_client "$A" lat $IP_B 8080 "$N" | sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p'; }
-declare -a plain with
-for round in 1 2 3; do
-    for s in plain with; do
-        if [ $s = plain ]; then policy 'domain "never.test" block'; else policy "callout portguard"; fi
+ROUNDS=5
+declare -a plain builtin shared rb rs
+for round in $(seq $ROUNDS); do
+    for s in plain builtin shared; do
+        case $s in
+        plain) policy 'domain "never.test" block' ;;
+        builtin) policy "callout accounting" ;; # metadata only, in wardd: continue
+        shared) policy "callout portguard" ;;   # metadata only, in its host process
+        esac
         start_wardd w$round$s --callout-dir "$DIR" >&2 || exit 1
         v=$(lat)
         stop_wardd w$round$s
         echo "connect: scenario=$s round=$round p50_us=$v"
         eval "$s+=($v)"
     done
+    # Paired: each callout round against the plain one run just before it.
+    rb+=("$(awk -v a="${plain[-1]}" -v b="${builtin[-1]}" 'BEGIN { printf "%.3f", b / a }')")
+    rs+=("$(awk -v a="${plain[-1]}" -v b="${shared[-1]}" 'BEGIN { printf "%.3f", b / a }')")
 done
-med() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
-p=$(med "${plain[@]}")
-w=$(med "${with[@]}")
-ratio=$(awk -v a="$p" -v b="$w" 'BEGIN { printf "%.3f", b / a }')
-echo "connect: plain_p50_us=$p callout_p50_us=$w (medians of 3 rounds)"
-echo "callout: per_conn_overhead_ratio=$ratio dnsfilter_entries=$ENTRIES load_ms=$load_ms lookup_ns=$lookup_ns"
+med() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+echo "connect: plain_p50_us=$(med "${plain[@]}") builtin_p50_us=$(med "${builtin[@]}")" \
+    "shared_p50_us=$(med "${shared[@]}") (medians of $ROUNDS rounds)"
+echo "connect: builtin/plain per round: ${rb[*]}; shared/plain: ${rs[*]}"
+echo "callout: per_conn_overhead_ratio=$(med "${rb[@]}") dnsfilter_entries=$ENTRIES" \
+    "load_ms=$load_ms lookup_ns=$lookup_ns shared_conn_overhead_ratio=$(med "${rs[@]}")"

@@ -38,9 +38,11 @@ install: man
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(DOCDIR)/examples/rules.d $(DESTDIR)$(INCLUDEDIR)/ward \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/ward/rules.d
+		$(DESTDIR)$(SYSCONFDIR)/ward/rules.d $(DESTDIR)$(SYSCONFDIR)/ward/keys
 	$(INSTALL) -m 755 build/rel/bin/wardd $(DESTDIR)$(SBINDIR)/wardd
+	$(INSTALL) -m 755 build/rel/bin/ward-scand $(DESTDIR)$(SBINDIR)/ward-scand
 	$(INSTALL) -m 755 build/rel/bin/ward $(DESTDIR)$(BINDIR)/ward
+	$(INSTALL) -D -m 644 build/rel/lib/libward-shim.so $(DESTDIR)$(PREFIX)/lib/ward/libward-shim.so
 	if [ -x build/rel/bin/ward-top ]; then \
 		$(INSTALL) -m 755 build/rel/bin/ward-top $(DESTDIR)$(BINDIR)/ward-top; fi
 	if [ -x build/rel/bin/ward-gtk ]; then \

@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout log watch prompt top stats conns bundle update help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns ps bundle update scan help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -68,7 +68,7 @@ _ward()
     show) opts="--provider --help" ;;
     explain)
         opts="-f --layer --app --proto --to --from --port --sport --domain --time --uid --gid
-              --cmdline --iface --cgroup --sha256 --self --no-prompter --json --daemon --log --help"
+              --cmdline --iface --cgroup --sha256 --parent --self --no-prompter --json --daemon --log --help"
         ;;
     export) opts="-f --help" ;;
     import)
@@ -93,6 +93,11 @@ _ward()
     callout)
         if [[ $cword -eq 2 && $cur != -* ]]; then opts="list"; else opts="--json --help"; fi
         ;;
+    shim)
+        if [[ $cword -eq 2 && $cur != -* ]]; then opts="enable disable status"; else
+            opts="--root --lib --run-dir --help"
+        fi
+        ;;
     log)
         opts="--program --since --until --verdict --remote --domain --limit --json --csv
               --follow --gaps --help"
@@ -100,8 +105,9 @@ _ward()
     watch) opts="--json --count --help" ;;
     prompt) opts="--answer --scope --duration --count --help" ;;
     top) opts="--socket --help" ;;
-    stats) opts="--by --since --until --program --limit --json --help" ;;
+    stats) opts="--by --since --until --program --limit --limits --json --help" ;;
     conns) opts="--json --help" ;;
+    ps) opts="--json --help" ;;
     bundle)
         if [[ $cword -eq 2 && $cur != -* ]]; then
             COMPREPLY=($(compgen -W "keygen create verify apply rollback status" -- "$cur"))
@@ -130,6 +136,10 @@ _ward()
             return
         fi
         opts="--keys --poll --rollback --status --help"
+        ;;
+    scan)
+        [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }
+        opts="--help"
         ;;
     rules)
         if [[ $cword -eq 2 ]]; then

@@ -402,6 +402,10 @@ typedef struct ward_app_rule {
     size_t n_domains;
     const ward_range *users; /* the process's uid */
     size_t n_users;
+    /* The process's ancestors: an exact path or a glob, any of which one
+     * ancestor (parent, grandparent ...) must run. */
+    const char *const *parents;
+    size_t n_parents;
     enum ward_action action; /* PERMIT or BLOCK */
     uint32_t provider;
     ward_lifetime lifetime;
@@ -473,7 +477,13 @@ typedef struct ward_app_ctx {
      * no policy names, and an answer about it is learned for this process
      * only. */
     bool unverified;
+    /* The programs of the process's ancestors, nearest first (parent,
+     * grandparent ...): what a rule's `parent` condition tests. */
+    const char *const *ancestors;
+    size_t n_ancestors;
 } ward_app_ctx;
+/* How many ancestors a process's chain keeps (the nearest ones). */
+#define WARD_MAX_ANCESTORS 16
 
 struct ward_request {
     enum ward_layer layer;

@@ -28,6 +28,7 @@ extern "C" {
 #define WARD_EVENT_CMDLINE_MAX 256
 #define WARD_EVENT_DOMAIN_MAX  256 /* a DNS name is at most 253 characters */
 #define WARD_EVENT_NAME_MAX    64  /* deciding filter's name, alert name */
+#define WARD_EVENT_PARENTS_MAX 512
 
 enum ward_event_kind {
     WARD_EVENT_DECISION = 0, /* the engine decided a connection or packet */
@@ -36,6 +37,12 @@ enum ward_event_kind {
                               * published but never logged (wardd stopped first) */
     WARD_EVENT_GAP = 3,      /* a log query's answer (`ward log --gaps`): `count` events of
                               * `boot` from `bseq` on are missing from the log */
+};
+
+/* Which layer a connection's one decision was asked for (docs/SHIM.md). */
+enum ward_via {
+    WARD_VIA_KERNEL = 0, /* the kernel hooks or its queue */
+    WARD_VIA_SHIM = 1,   /* libward-shim.so, in the program's socket calls */
 };
 
 typedef struct ward_event {
@@ -51,7 +58,8 @@ typedef struct ward_event {
     uint8_t reason;    /* enum ward_reason */
     uint16_t lport;    /* local port */
     uint16_t rport;    /* remote port; ICMP: the type */
-    uint16_t _pad;
+    uint8_t via;       /* enum ward_via: the layer that asked (decisions) */
+    uint8_t _pad;
     uint32_t count; /* alerts: packets or ports counted; decisions: 1 */
     ward_ip local;
     ward_ip remote;
@@ -62,6 +70,9 @@ typedef struct ward_event {
     char cmdline[WARD_EVENT_CMDLINE_MAX]; /* arguments joined by spaces */
     char domain[WARD_EVENT_DOMAIN_MAX];   /* remote name if known */
     char filter[WARD_EVENT_NAME_MAX];     /* deciding filter's name; alert: its name */
+    /* The programs of the process's ancestors, nearest first, one a line
+     * (WARD_EVENT_PARENTS_SEP); those that do not fit are left out whole. */
+    char parents[WARD_EVENT_PARENTS_MAX];
 } ward_event;
 
 #define WARD_UID_UNKNOWN UINT32_MAX
@@ -77,6 +88,43 @@ static inline void ward_event_set_str(char *dst, size_t cap, const char *src)
     memset(dst + n, 0, cap - n); /* no stale bytes reach shared memory or the log */
 }
 #define WARD_EVENT_SET(ev, field, src) ward_event_set_str((ev)->field, sizeof((ev)->field), (src))
+
+#define WARD_EVENT_PARENTS_SEP '\n'
+
+/* Writes an ancestor chain into ev->parents, as many whole paths as fit. */
+static inline void ward_event_set_parents(ward_event *ev, const char *const *v, size_t n)
+{
+    size_t off = 0;
+    memset(ev->parents, 0, sizeof(ev->parents));
+    for (size_t i = 0; i < n && v[i]; i++) {
+        size_t len = strlen(v[i]);
+        if (off + (off > 0) + len >= sizeof(ev->parents))
+            break;
+        if (off)
+            ev->parents[off++] = WARD_EVENT_PARENTS_SEP;
+        memcpy(ev->parents + off, v[i], len);
+        off += len;
+    }
+}
+
+/* Splits a copy of ev->parents (buf, WARD_EVENT_PARENTS_MAX bytes) into
+ * out (at most max paths); returns how many. */
+static inline size_t ward_event_parents(const ward_event *ev, char *buf, const char **out,
+                                        size_t max)
+{
+    size_t n = 0;
+    memcpy(buf, ev->parents, WARD_EVENT_PARENTS_MAX);
+    buf[WARD_EVENT_PARENTS_MAX - 1] = '\0';
+    for (char *s = buf; *s && n < max;) {
+        out[n++] = s;
+        char *sep = strchr(s, WARD_EVENT_PARENTS_SEP);
+        if (!sep)
+            break;
+        *sep = '\0';
+        s = sep + 1;
+    }
+    return n;
+}
 
 #ifdef __cplusplus
 }

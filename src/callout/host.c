@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "callout/internal.h"
+#include "util/spawn.h"
 
 #define HELLO_MS   2000 /* loading the object and answering hello */
 #define RESTART_MS 1000
@@ -78,29 +79,13 @@ int host_start(struct host *h, char *name, size_t namelen, uint32_t *layers, cha
         snprintf(err, errlen, "socketpair: %s", strerror(errno));
         return -1;
     }
-    pid_t pid = fork();
+    char *argv[] = {"ward-callout-host", h->so_path, NULL};
+    pid_t pid = ward_spawn_fd3(h->host_path, argv, sv[1]);
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
-    }
-    if (pid == 0) {
-        /* The child: fd 3 is its end; everything else of wardd's closes on
-         * exec (wardd opens its descriptors CLOEXEC) or here. */
-        if (dup2(sv[1], 3) < 0)
-            _exit(127);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-        }
-        closefrom(4);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execl(h->host_path, "ward-callout-host", h->so_path, (char *)NULL);
-        _exit(127);
     }
     close(sv[1]);
     h->fd = sv[0];

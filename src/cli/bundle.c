@@ -105,13 +105,14 @@ static int do_status(void)
     }
     char prev[PATH_MAX + 16];
     snprintf(prev, sizeof(prev), "%s/previous", bp.state);
-    if (access(prev, F_OK) < 0)
+    if (access(prev, F_OK) < 0) {
         printf("rollback: none\n");
-    else if (bundle_current(&bp, "previous/bundle.wbd", &b) == 0)
-        printf("rollback: to %s version %llu\n", b.name, (unsigned long long)b.version),
-            ward_bundle_close(&b);
-    else
+    } else if (bundle_current(&bp, "previous/bundle.wbd", &b) == 0) {
+        printf("rollback: to %s version %llu\n", b.name, (unsigned long long)b.version);
+        ward_bundle_close(&b);
+    } else {
         printf("rollback: to the policy before bundles\n");
+    }
     uint64_t refused = bundle_refused(&bp);
     if (refused)
         printf("rolled back: version %llu (polls skip it and older ones)\n",

@@ -57,32 +57,26 @@ static void rm_tree(const char *dir)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* src to dst (atomically, mode), creating dst's directories. */
-static int copy_file(const char *src, const char *dst, mode_t mode)
-{
-    uint8_t *data;
-    size_t len;
-    int rc = ward_sign_read_file(src, WARD_BUNDLE_MAX_BYTES, &data, &len);
-    if (rc < 0)
-        return rc;
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", dst);
-    for (char *s = dir + 1; (s = strchr(s, '/')); s++) {
-        *s = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-            free(data);
-            return -errno;
-        }
-        *s = '/';
-    }
-    rc = ward_atomic_write(dst, data, len, mode);
-    free(data);
-    return rc;
-}
-
 static void join(char *out, const char *a, const char *b)
 {
     snprintf(out, PATH_MAX, "%.2000s/%.2000s", a, b);
+}
+
+/* src to dir/rel (atomically, mode 0644), creating the directories. */
+static int copy_file(const char *src, const char *dir, const char *rel)
+{
+    uint8_t *data;
+    size_t len;
+    char dst[PATH_MAX];
+    int rc = ward_sign_read_file(src, WARD_BUNDLE_MAX_BYTES, &data, &len);
+    if (rc < 0)
+        return rc;
+    join(dst, dir, rel);
+    rc = ward_sign_make_parents(dir, rel);
+    if (rc == 0)
+        rc = ward_atomic_write(dst, data, len, 0644);
+    free(data);
+    return rc;
 }
 
 /* ---- snapshots ------------------------------------------------------------------- */
@@ -140,7 +134,7 @@ static int snapshot(const struct bundle_paths *bp, const struct pathset *s, cons
     char list[PATH_MAX], files[PATH_MAX];
     join(list, snap, "list");
     join(files, snap, "files");
-    FILE *f = mkdir(snap, 0700) == 0 ? fopen(list, "we") : NULL;
+    FILE *f = mkdir(snap, 0700) == 0 && mkdir(files, 0700) == 0 ? fopen(list, "we") : NULL;
     if (!f) {
         ward_errbuf_set(err, ERRLEN, "%s: %s", snap, strerror(errno));
         return -1;
@@ -155,7 +149,7 @@ static int snapshot(const struct bundle_paths *bp, const struct pathset *s, cons
             continue;
         }
         fprintf(f, "+ %s\n", s->p[i]);
-        if ((rc = copy_file(from, to, 0644)) < 0)
+        if ((rc = copy_file(from, files, s->p[i])) < 0)
             ward_errbuf_set(err, ERRLEN, "saving %s: %s", from, strerror(-rc));
     }
     if (fclose(f) != 0 && !rc) {
@@ -187,7 +181,7 @@ static int restore(const struct bundle_paths *bp, const char *snap, char *err)
         if (line[0] == '-')
             rc = unlink(to) < 0 && errno != ENOENT ? -errno : 0;
         else
-            rc = copy_file(from, to, 0644);
+            rc = copy_file(from, bp->policy_dir, line + 2);
         if (rc < 0)
             ward_errbuf_set(err, ERRLEN, "restoring %s: %s", to, strerror(-rc));
     }
@@ -311,7 +305,7 @@ static int install(const struct bundle_paths *bp, const char *stage, const ward_
         char from[PATH_MAX], to[PATH_MAX];
         join(from, stage, b->files[i].path);
         join(to, bp->policy_dir, b->files[i].path);
-        int rc = copy_file(from, to, 0644);
+        int rc = copy_file(from, bp->policy_dir, b->files[i].path);
         if (rc < 0) {
             ward_errbuf_set(err, ERRLEN, "%s: %s", to, strerror(-rc));
             return -1;

@@ -35,6 +35,7 @@ int64_t cli_parse_when(const char *s);
 
 int cmd_check(int argc, char **argv);
 int cmd_callout(int argc, char **argv);
+int cmd_shim(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_sublayer(int argc, char **argv);
 int cmd_show(int argc, char **argv);
@@ -43,5 +44,6 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

@@ -163,6 +163,11 @@ void cli_print_rule_json(FILE *f, const ward_proto_rule *r)
     fputs("],\"users\":[", f);
     for (size_t i = 0; i < r->n_users; i++)
         fprintf(f, "%s[%u,%u]", i ? "," : "", r->users[i].lo, r->users[i].hi);
+    fputs("],\"parents\":[", f);
+    for (size_t i = 0; i < r->n_parents; i++) {
+        fputs(i ? "," : "", f);
+        json_str(f, r->parents[i]);
+    }
     fputs("],\"provider\":", f);
     json_str(f, r->provider ? r->provider : "admin");
     ward_policy_fmt_lifetime(&r->lifetime, buf, sizeof(buf));
@@ -220,14 +225,15 @@ void cli_print_event(FILE *f, const ward_event *ev)
     char times[24] = "";
     if (ev->count > 1) /* repeats folded into this row */
         snprintf(times, sizeof(times), " x%u", ev->count);
-    fprintf(f, "%s %-6s %-5s %s %s %s %s%s%s%s pid %u uid %d %s [%s]%s\n", when,
-            ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
-            ev->direction == WARD_DIR_IN ? "in " : "out",
-            endpoint(&ev->local, ev->lport, l, sizeof(l)),
-            ev->direction == WARD_DIR_IN ? "<-" : "->",
-            endpoint(&ev->remote, ev->rport, r, sizeof(r)), ev->domain[0] ? " (" : "", ev->domain,
-            ev->domain[0] ? ")" : "", ev->pid, ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid,
-            ev->exe[0] ? ev->exe : "?", ev->filter, times);
+    /* The kernel layer is the default; the shim is said. */
+    fprintf(
+        f, "%s %-6s %-5s %s %s %s %s%s%s%s pid %u uid %d %s [%s]%s%s\n", when,
+        ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
+        ev->direction == WARD_DIR_IN ? "in " : "out", endpoint(&ev->local, ev->lport, l, sizeof(l)),
+        ev->direction == WARD_DIR_IN ? "<-" : "->", endpoint(&ev->remote, ev->rport, r, sizeof(r)),
+        ev->domain[0] ? " (" : "", ev->domain, ev->domain[0] ? ")" : "", ev->pid,
+        ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid, ev->exe[0] ? ev->exe : "?", ev->filter,
+        times, ev->via == WARD_VIA_SHIM ? " via shim" : "");
 }
 
 void cli_print_event_json(FILE *f, const ward_event *ev)

@@ -33,6 +33,8 @@ int cli_request(const char *name, ward_msg *req, ward_msg *reply);
 /* Prints the one element of m's list member (a reply holding one item) as a
  * JSON object on a line of its own, as wardd sends it. */
 void cli_print_json_item(const ward_msg *m, const char *member);
+/* `ward stats --limits`: rate limits and quotas, and their usage. */
+int cli_stats_limits(bool json);
 int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *efd);
 /* The same for a request answered in several parts (rules, log rows): fn
  * sees each part of type `type`. Returns 0, or -1 (printed) on failure or
@@ -60,5 +62,6 @@ int cmd_watch(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_stats(int argc, char **argv); /* cli/stats.c */
 int cmd_conns(int argc, char **argv); /* cli/conns.c */
+int cmd_ps(int argc, char **argv);    /* cli/ps.c */
 
 #endif

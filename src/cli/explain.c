@@ -9,6 +9,7 @@
  * Exit codes: 0 explained, 1 the policy has errors, 2 usage error.
  */
 #define _GNU_SOURCE
+#include "callout/accounting.h"
 #include "callout/callout.h"
 #include "callout/dnsfilter.h"
 #include "cli/cli.h"
@@ -27,13 +28,16 @@ static void usage(FILE *f)
             "                    [--to ADDR] [--from ADDR] [--port N] [--sport N]\n"
             "                    [--domain NAME] [--time \"DAY HH:MM\"] [--uid N] [--gid N]\n"
             "                    [--cmdline TEXT] [--iface NAME] [--cgroup PATH]\n"
-            "                    [--sha256 HEX] [--self ADDR]... [--no-prompter] [--json]\n"
+            "                    [--sha256 HEX] [--parent PATH]... [--self ADDR]...\n"
+            "                    [--no-prompter] [--json]\n"
             "       %s explain --daemon [--layer L] [--app PATH] ... [--json]\n"
             "       %s explain --log ID [--json]\n"
             "  Loads the policy (default: the installed one), has the engine decide the\n"
             "  described connection and prints its trace. --layer: outbound (default),\n"
             "  inbound, dns. Outbound, --to/--port are the remote end; inbound,\n"
             "  --from/--sport are. --time defaults to now. ICMP: --port is the type.\n"
+            "  --parent: the program of an ancestor, nearest first (the parent, then\n"
+            "  its parent ...), as a rule's `parent` tests it.\n"
             "  --daemon: wardd decides it under the policy in force.\n"
             "  --log ID: a connection from `ward log`, explained by wardd under the\n"
             "  policy in force now.\n",
@@ -174,6 +178,7 @@ static int explain_daemon(const ward_request *r, bool has_gid, bool json)
     ev->time_ns = r->now * 1000000000;
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
+    ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
     WARD_EVENT_SET(ev, domain, r->domain);
     /* Borrowed: the request does not outlive r. */
     req.u.explain.iface = (char *)r->iface;
@@ -227,6 +232,7 @@ int cmd_explain(int argc, char **argv)
         O_CGROUP,
         O_SHA,
         O_SELF,
+        O_PARENT,
         O_NOPROMPT,
         O_JSON,
         O_DAEMON
@@ -249,6 +255,7 @@ int cmd_explain(int argc, char **argv)
         {"cgroup", required_argument, NULL, O_CGROUP},
         {"sha256", required_argument, NULL, O_SHA},
         {"self", required_argument, NULL, O_SELF},
+        {"parent", required_argument, NULL, O_PARENT},
         {"no-prompter", no_argument, NULL, O_NOPROMPT},
         {"json", no_argument, NULL, O_JSON},
         {"daemon", no_argument, NULL, O_DAEMON},
@@ -265,6 +272,8 @@ int cmd_explain(int argc, char **argv)
     ward_sha256 sha;
     bool has_sha = false, has_gid = false;
     ward_request req = {0};
+    const char *parents[WARD_MAX_ANCESTORS];
+    size_t n_parents = 0;
     req.proto = 6;
     optind = 1;
     int c;
@@ -337,6 +346,14 @@ int cmd_explain(int argc, char **argv)
             }
             n_self++;
             break;
+        case O_PARENT:
+            if (n_parents >= WARD_MAX_ANCESTORS || optarg[0] != '/') {
+                fprintf(stderr, "%s: --parent '%s': an absolute path, at most %d of them\n",
+                        cli_prog, optarg, WARD_MAX_ANCESTORS);
+                return EXIT_USAGE;
+            }
+            parents[n_parents++] = optarg;
+            break;
         case O_NOPROMPT:
             prompter = false;
             break;
@@ -390,6 +407,8 @@ int cmd_explain(int argc, char **argv)
     }
     if (has_sha)
         req.app.sha256 = &sha;
+    req.app.ancestors = parents;
+    req.app.n_ancestors = n_parents;
     req.now = (int64_t)time(NULL);
     if (when) {
         if (parse_when(when, &req.wday, &req.minute) < 0) {
@@ -443,6 +462,7 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (!reg || !df || ward_callouts_add_builtin(reg, &ward_dnsfilter_callout) < 0 ||
+        ward_callouts_add_builtin(reg, &ward_accounting_callout) < 0 ||
         ward_callouts_attach(reg, e) < 0) {
         fprintf(stderr, "%s: out of memory\n", cli_prog);
         ward_dnsfilter_free(df);

@@ -28,11 +28,14 @@ static const struct cli_cmd commands[] = {
     {"top", cmd_top, "the terminal UI: programs, prompts, rules, log, alerts"},
     {"stats", cmd_stats, "traffic per program or per remote over a time range"},
     {"conns", cmd_conns, "the connections open now, with their traffic"},
+    {"ps", cmd_ps, "the processes with open connections: parents, rules, traffic"},
     {"callout", cmd_callout, "list wardd's callouts: built in or shared objects, and their calls"},
+    {"shim", cmd_shim, "turn the user-mode layer (libward-shim.so) on or off for every program"},
     {"filter", cmd_filter, "add, delete and list filters while wardd runs (transactions: apply)"},
     {"sublayer", cmd_sublayer, "add, delete and list sublayers while wardd runs"},
     {"bundle", cmd_bundle, "signed policy bundles: create, verify, apply, roll back"},
     {"update", cmd_update, "intrusion detection rules from a signed bundle; roll back"},
+    {"scan", cmd_scan, "scan files for viruses through wardd (libclamav)"},
 };
 
 static void usage(FILE *f)

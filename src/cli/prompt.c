@@ -73,8 +73,19 @@ static void show(const ward_msg *m)
            ev->direction == WARD_DIR_IN ? "from:    " : "to:      ",
            ward_ip_format(&ev->remote, r, sizeof(r)), ev->domain[0] ? " (" : "", ev->domain,
            ev->domain[0] ? ")" : "", ev->direction == WARD_DIR_IN ? ev->lport : ev->rport, p);
+    if (ev->parents[0]) {
+        char buf[WARD_EVENT_PARENTS_MAX];
+        const char *v[WARD_MAX_ANCESTORS];
+        size_t n = ward_event_parents(ev, buf, v, WARD_MAX_ANCESTORS);
+        printf("parents: ");
+        for (size_t i = 0; i < n; i++)
+            printf("%s%s", i ? " < " : " ", v[i]);
+        printf("\n");
+    }
     if (ev->reason == WARD_R_APP_PIN)
         printf("why:      the binary is not the one pinned (SHA-256): allow pins it to this one\n");
+    if (m->u.prompt.av)
+        printf("scan:     %s\n", m->u.prompt.av);
     fflush(stdout);
 }
 

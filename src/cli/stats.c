@@ -4,6 +4,7 @@
  *
  *   ward stats [--by program|remote] [--since WHEN] [--until WHEN]
  *              [--program PATH] [--limit N] [--json]
+ *   ward stats --limits [--json]     (cli/limits.c)
  *
  * WHEN is unix seconds, an age such as 30s, 10m, 2h, 7d, or
  * "YYYY-MM-DD[ HH:MM[:SS]]" (local time), as for `ward log`. The totals are
@@ -25,8 +26,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: %s stats [--by program|remote] [--since WHEN] [--until WHEN]\n"
-            "                [--program PATH] [--limit N] [--json]\n",
-            cli_prog);
+            "                [--program PATH] [--limit N] [--json]\n"
+            "       %s stats --limits [--json]\n",
+            cli_prog, cli_prog);
     return EXIT_USAGE;
 }
 
@@ -91,10 +93,11 @@ int cmd_stats(int argc, char **argv)
     ward_msg req = {.type = WARD_MSG_STATS_QUERY};
     ward_stats_query *q = &req.u.stats_query;
     struct out o = {0};
+    bool limits = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--json")) {
-            o.json = true;
+        if (!strcmp(a, "--json") || !strcmp(a, "--limits")) {
+            *(a[2] == 'j' ? &o.json : &limits) = true;
             continue;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -132,6 +135,8 @@ int cmd_stats(int argc, char **argv)
             return usage();
         }
     }
+    if (limits)
+        return argc > (o.json ? 3 : 2) ? usage() : cli_stats_limits(o.json);
     o.by_remote = q->by == WARD_STATS_BY_REMOTE;
     if (cli_request_parts("ward-stats", &req, WARD_MSG_STATS_REPLY, print_part, &o) < 0)
         return 1;

@@ -1,9 +1,32 @@
 /* cli/status.c — `ward status [--json]`: what wardd is doing. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
+
+/* The antivirus lines: the scanner, its engine and databases, the counts. */
+static void print_av(const ward_proto_status *s)
+{
+    printf("av:        %s, scanner %s", s->av_mode[0] ? s->av_mode : "off",
+           s->av_state[0] ? s->av_state : "not started");
+    if (s->av_engine[0]) {
+        char date[32] = "?";
+        time_t t = (time_t)s->av_db_time;
+        struct tm tm;
+        if (t > 0 && gmtime_r(&t, &tm))
+            strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+        printf(", libclamav %s, %llu signatures (database version %llu, %s)", s->av_engine,
+               (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version, date);
+    }
+    printf("\n           %llu scans, %llu cache hits, %llu infected, %llu restarts\n",
+           (unsigned long long)s->av_scans, (unsigned long long)s->av_cache_hits,
+           (unsigned long long)s->av_infected, (unsigned long long)s->av_restarts);
+    if (s->av_error[0])
+        printf("           the last database load failed: %s\n", s->av_error);
+}
 
 int cmd_status(int argc, char **argv)
 {
@@ -26,7 +49,11 @@ int cmd_status(int argc, char **argv)
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
                "\"packet_sockets\":\"%s\",\"ids_rules\":%llu,\"ids_flows\":%llu,"
                "\"ids_alerts\":%llu,\"ids_blocks\":%llu,\"ids_lost\":%llu,"
-               "\"stream_bound_open\":%llu,\"stream_bound_closed\":%llu}\n",
+               "\"stream_bound_open\":%llu,\"stream_bound_closed\":%llu,"
+               "\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
+               "\"av_engine\":\"%s\",\"av_sigs\":%llu,\"av_db_version\":%llu,"
+               "\"av_db_time\":%lld,\"av_scans\":%llu,\"av_cache_hits\":%llu,"
+               "\"av_infected\":%llu,\"av_restarts\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -41,8 +68,12 @@ int cmd_status(int argc, char **argv)
                s->packet_sockets[0] ? s->packet_sockets : "none", (unsigned long long)s->ids_rules,
                (unsigned long long)s->ids_flows, (unsigned long long)s->ids_alerts,
                (unsigned long long)s->ids_blocks, (unsigned long long)s->ids_lost,
-               (unsigned long long)s->stream_bound_open,
-               (unsigned long long)s->stream_bound_closed);
+               (unsigned long long)s->stream_bound_open, (unsigned long long)s->stream_bound_closed,
+               s->tamper_watch[0] ? s->tamper_watch : "none", s->av_mode, s->av_state, s->av_engine,
+               (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
+               (long long)s->av_db_time, (unsigned long long)s->av_scans,
+               (unsigned long long)s->av_cache_hits, (unsigned long long)s->av_infected,
+               (unsigned long long)s->av_restarts);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -70,11 +101,17 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->proc_exits, (unsigned long long)s->boot,
                (unsigned long long)s->lost_last_run);
     if (!json)
+        printf("injection: %s\n",
+               !strcmp(s->tamper_watch, "bpf-lsm") ? "watched by the BPF LSM hook (ptrace access)"
+               : !strcmp(s->tamper_watch, "tracepoint")
+                   ? "watched at the exit of ptrace, process_vm_writev and open (no BPF LSM)"
+                   : "not watched");
+    if (!json)
         printf("packets:   packet sockets %s\n",
                !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"
                : s->packet_sockets[0]               ? "not seen"
                                                     : "not seen (no kernel backend)");
-    if (!json)
+    if (!json) {
         printf("ids:       %llu rules; %llu flows inspected, %llu alerts, %llu reset; %llu bytes "
                "not inspected (reassembly bound)\n"
                "stream:    bound reached: %llu flows passed (fail open), %llu reset (fail "
@@ -83,6 +120,8 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->ids_alerts, (unsigned long long)s->ids_blocks,
                (unsigned long long)s->ids_lost, (unsigned long long)s->stream_bound_open,
                (unsigned long long)s->stream_bound_closed);
+        print_av(s);
+    }
     ward_msg_free(&rep);
     return 0;
 }

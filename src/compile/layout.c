@@ -27,9 +27,9 @@
 static bool expressible(const ward_app_rule *r)
 {
     /* Protocol 255 would read as the raw-socket key. A rule for one process
-     * (until it exits) is not the program's: the table is keyed by the
-     * executable alone. */
-    if (r->n_times || r->n_zones || r->n_addrs || r->n_domains || r->n_users ||
+     * (until it exits) or for some of its processes (users, parents) is not
+     * the program's: the table is keyed by the executable alone. */
+    if (r->n_times || r->n_zones || r->n_addrs || r->n_domains || r->n_users || r->n_parents ||
         r->lifetime.kind == WARD_LIFE_ONCE || r->lifetime.kind == WARD_LIFE_UNTIL_EXIT ||
         r->proto == WARD_KPROTO_RAW)
         return false;

@@ -1,15 +1,15 @@
 /*
- * callouts.c — wardd's callouts: the built-in ones (dnsfilter, ids, urlfilter) and the
- * shared objects of the callout directory, each run in its own
- * ward-callout-host (found beside wardd). A shared object that is refused
+ * callouts.c — wardd's callouts: the built-in ones (dnsfilter, accounting,
+ * ids, urlfilter) and the shared objects of the callout directory, each run
+ * in its own ward-callout-host (found beside wardd). A shared object that is refused
  * (not root's, writable by others, another ABI, does not load) is logged
  * and left out: a policy naming it is then refused by name.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 #include "callout/ids.h"
+#include "util/spawn.h"
 
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,17 +21,12 @@ static char host_path[PATH_MAX];
 
 int wardd_callouts_open(struct wardd *d)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        snprintf(host_path, sizeof(host_path), "%.*s/ward-callout-host", PATH_MAX - 32,
-                 dirname(self));
-    }
+    ward_sibling_path("ward-callout-host", host_path, sizeof(host_path));
     ward_callouts_config cfg = {.host_path = host_path[0] ? host_path : NULL,
                                 .on_failure = WARD_V_BLOCK};
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
         ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
+        ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0 ||
         ward_callouts_add_builtin(d->callouts, &ward_ids_callout) < 0 ||
         ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
@@ -54,6 +49,7 @@ void wardd_callouts_close(struct wardd *d)
 {
     ward_dnsfilter_use(NULL);
     wardd_ids_close(d);
+    ward_accounting_free();
     ward_urlfilter_clear();
     ward_callouts_free(d->callouts);
     d->callouts = NULL;

@@ -120,11 +120,16 @@ void wardd_commit(struct wardd *d, unsigned what)
 {
     if (what & WARDD_CHANGED_LEARNED)
         save_learned(d);
-    if (what & WARDD_CHANGED_POLICY)
+    if (what & WARDD_CHANGED_POLICY) {
         boot_commit(d);
+        wardd_limits_apply(d);
+    }
     if (what & (WARDD_CHANGED_RULES | WARDD_CHANGED_POLICY))
         ward_callouts_sync_filters(d->callouts, d->engine); /* notify: filters come and go */
+    if (what & (WARDD_CHANGED_POLICY | WARDD_CHANGED_LEARNED))
+        wardd_files_rewatch(d); /* the programs named now */
     wardd_kernel_sync(d);
+    wardd_shim_changed(d); /* what the tables allowed may have changed */
 }
 
 void wardd_boot_free(struct wardd *d)

@@ -37,12 +37,24 @@ static int program_one(void *ctx, const ward_kc_program *p)
     return 0;
 }
 
+/* A program is left out of the kernel's tables, so that wardd decides each
+ * of its connections, while one of its processes is suspended for
+ * tampering or its binary is not known clean to the scanner. */
+static int resolve_exe(void *ctx, const char *path, ward_exe_id *out)
+{
+    if (wardd_tamper_resolve(ctx, path, out) < 0)
+        return -1;
+    return wardd_av_resolve(ctx, path, out);
+}
+
 void wardd_kernel_sync(struct wardd *d)
 {
     if (!d->kernel || d->stopping)
         return;
-    ward_kc_options o = {
-        .prompter = d->prompters > 0, .now = (int64_t)time(NULL), .resolve = ward_kc_resolve_path};
+    ward_kc_options o = {.prompter = d->prompters > 0,
+                         .now = (int64_t)time(NULL),
+                         .resolve = resolve_exe,
+                         .resolve_ctx = d};
     ward_settings s;
     ward_engine_settings(d->engine, &s);
     /* Whether DENY entries hold for the host's own addresses too. */

@@ -40,6 +40,8 @@ void wardd_rule_to_proto(const struct wardd *d, const char *program, uint64_t id
         .n_zones = r->n_zones,
         .users = (ward_range *)r->users,
         .n_users = r->n_users,
+        .parents = (char **)r->parents,
+        .n_parents = r->n_parents,
         .times = (ward_time_window *)r->times,
         .n_times = r->n_times,
         .provider = (char *)ward_provider_name(d->engine, r->provider),
@@ -78,6 +80,8 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         .kernel_lost = wardd_kevents_lost(d),
         .folded = d->folded,
     };
+    snprintf(r.u.status.tamper_watch, sizeof(r.u.status.tamper_watch), "%s",
+             d->tamper_watch ? d->tamper_watch : "none");
     snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
              wardd_procs_source_name(d));
     wardd_ids_status(d, &r.u.status);
@@ -89,6 +93,7 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
         snprintf(r.u.status.packet_sockets, sizeof(r.u.status.packet_sockets), "%s",
                  ks.packet_sockets == WARD_KPACKET_LOGGED ? "logged" : "unseen");
     }
+    wardd_av_status(d, &r.u.status);
     ward_conn_send(c, &r, NULL, 0);
 }
 
@@ -386,9 +391,13 @@ static void on_log_query(struct wardd *d, ward_conn *c, const ward_msg *m)
     free(rows.v);
 }
 
-static void request_from_event(ward_request *r, const ward_event *ev)
+/* buf and parents: room for the event's ancestor chain, which r borrows. */
+static void request_from_event(ward_request *r, const ward_event *ev, char *buf,
+                               const char **parents)
 {
     memset(r, 0, sizeof(*r));
+    r->app.ancestors = parents;
+    r->app.n_ancestors = ward_event_parents(ev, buf, parents, WARD_MAX_ANCESTORS);
     r->layer = ev->layer < WARD_LAYER_COUNT ? (enum ward_layer)ev->layer : WARD_LAYER_CONNECT_OUT;
     r->dir = ev->direction == WARD_DIR_IN ? WARD_DIR_IN : WARD_DIR_OUT;
     r->proto = ev->proto;
@@ -418,7 +427,9 @@ static void on_explain(struct wardd *d, ward_conn *c, const ward_msg *m)
         }
     }
     ward_request r;
-    request_from_event(&r, &ev);
+    char chain[WARD_EVENT_PARENTS_MAX];
+    const char *parents[WARD_MAX_ANCESTORS];
+    request_from_event(&r, &ev, chain, parents);
     if (m->u.explain.has_conn) {
         r.iface = m->u.explain.iface;
         r.cgroup = m->u.explain.cgroup;
@@ -467,7 +478,9 @@ static const handler_fn handlers[WARD_MSG_COUNT] = {
     [WARD_MSG_EXPLAIN] = on_explain,
     [WARD_MSG_STATS_QUERY] = wardd_traffic_on_query,
     [WARD_MSG_CONNS_LIST] = wardd_traffic_on_conns,
+    [WARD_MSG_LIMITS_LIST] = wardd_limits_on_list,
     [WARD_MSG_CALLOUT_LIST] = wardd_on_callout_list,
+    [WARD_MSG_SCAN] = wardd_av_on_scan,
     [WARD_MSG_FILTER_ADD] = wardd_on_filter_add,
     [WARD_MSG_FILTER_DELETE] = wardd_on_filter_delete,
     [WARD_MSG_FILTER_LIST] = wardd_on_filter_list,

@@ -18,8 +18,10 @@
 /* What a connection waiting on a prompt needs to be answered later. */
 struct waiter {
     uint32_t queue_id; /* the kernel's packet id */
-    bool in_kernel;    /* false: a connection described over the protocol */
+    bool in_kernel;    /* false: a connection described over the protocol or the shim */
     uint32_t pid, uid;
+    uint64_t shim_id; /* a shim's question waiting for the answer (shim.c); 0: none */
+    uint8_t via;      /* enum ward_via: which layer asked */
 };
 
 void wardd_request_fill_time(ward_request *r, int64_t now_s)
@@ -57,6 +59,7 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
 }
 
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
@@ -78,8 +81,15 @@ void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by)
 {
+    wardd_publish_via(d, r, dec, pid, uid, by, WARD_VIA_KERNEL);
+}
+
+void wardd_publish_via(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                       uint32_t pid, uint32_t uid, const char *by, uint8_t via)
+{
     ward_event ev;
     wardd_event_fill(d, &ev, r, dec, pid, uid, by);
+    ev.via = via;
     wardd_emit(d, &ev);
     d->decisions++;
     /* An attack shows as inbound traffic refused: scans and floods. */
@@ -161,6 +171,8 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
         r->app.pid = p->pid;
         r->app.start_time = p->start_time;
         r->app.cmdline = p->cmdline;
+        r->app.ancestors = (const char *const *)p->ancestors;
+        r->app.n_ancestors = p->n_ancestors;
         r->has_user = true;
         r->uid = q->uid;
         r->gid = p->gid;
@@ -231,6 +243,8 @@ void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only)
     m.u.prompt.conn.verdict = WARD_V_DEFER;
     /* What the question is: the prompter says so (an allow re-pins). */
     m.u.prompt.conn.reason = pin_question(d, &p->req) ? WARD_R_APP_PIN : WARD_R_APP_UNKNOWN;
+    char av[160];
+    m.u.prompt.av = (char *)wardd_av_finding(d, p->req.app.exe, av, sizeof(av));
     if (only) {
         ward_conn_send(only, &m, NULL, 0);
         return;
@@ -250,15 +264,50 @@ static void push_closed(struct wardd *d, uint64_t id, uint32_t uid, enum ward_ve
     ward_server_foreach(d->server, push_to_prompter, &pc);
 }
 
-int wardd_on_queued(void *ctx, const ward_kqueued *q)
+/* A name only the program vouches for (its shim) may make the decision
+ * stricter, never more lenient: when it would permit what the connection
+ * without it would not, the decision without it stands. */
+static void classify_claim(struct wardd *d, ward_request *r, const char *claim, ward_decision *dec)
 {
-    struct wardd *d = ctx;
+    ward_classify(d->engine, r, dec, NULL, 0);
+    if (!claim || (r->domain && !strcmp(r->domain, claim)))
+        return;
+    ward_decision with;
+    const char *known = r->domain;
+    r->domain = claim;
+    ward_classify(d->engine, r, &with, NULL, 0);
+    if (with.verdict != WARD_V_PERMIT || dec->verdict == WARD_V_PERMIT)
+        *dec = with; /* the name decides (and is logged) */
+    else
+        r->domain = known;
+}
+
+/* The one decision of a connection, from the queue or from a shim: answered
+ * now (WARD_KV_ALLOW, WARD_KV_DENY) or held on a prompt (WARD_KV_ASK, and
+ * the asker `as` names is answered when it closes). */
+int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
+                 const struct wardd_asker *as)
+{
     const ward_proc *p = attribute(d, q);
     ward_request r;
     struct req_values v;
     request_from_queue(d, &r, q, p, &v);
     ward_decision dec;
-    ward_classify(d->engine, &r, &dec, NULL, 0);
+    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* An infected binary is denied whatever the rules say, whoever asks. */
+    char found[128], by[WARD_EVENT_NAME_MAX];
+    switch (wardd_av_check(d, q, claim, as, p, found, sizeof(found))) {
+    case WARDD_AV_HOLD:
+        return WARD_KV_ASK;
+    case WARDD_AV_DENY:
+        dec = (ward_decision){.verdict = WARD_V_BLOCK, .reason = WARD_R_FILTER};
+        snprintf(by, sizeof(by), "av: %.59s", found);
+        wardd_publish_via(d, &r, &dec, q->pid, uid, by, as->via);
+        return WARD_KV_DENY;
+    case WARDD_AV_GO:
+        break;
+    }
+    classify_claim(d, &r, claim, &dec);
     /* A pinned program: its digest is computed once per binary, then
      * cached. With nobody to ask, the pin question was answered by the
      * no-prompter outcome before the digest was known: ask again with it. */
@@ -269,16 +318,26 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         r.app.sha256 = &v.sha;
         ward_classify(d->engine, &r, &dec, NULL, 0);
     }
-    uint32_t uid = r.has_user ? r.uid : WARD_UID_UNKNOWN;
+    /* A process tampered with, under `set on-tamper suspend`: what its
+     * rules allow is asked again. */
+    if (dec.verdict == WARD_V_PERMIT && p && wardd_tamper_is_suspended(d, p->pid, p->start_time)) {
+        dec.verdict = WARD_V_DEFER;
+        dec.reason = WARD_R_APP_UNKNOWN;
+    }
     /* A callout wanting the payload: a TCP flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
      * outcome (nobody is asked about it). */
+    if (dec.verdict == WARD_V_NEED_MORE_DATA && as->via == WARD_VIA_SHIM)
+        return WARD_KV_NONE; /* the payload goes to callouts from the queue: it decides */
     if (dec.verdict == WARD_V_NEED_MORE_DATA && wardd_stream_watch(d, &r, &dec))
         return WARD_KV_STREAM;
     if (dec.verdict == WARD_V_NEED_MORE_DATA)
         dec.verdict = d->extras.callout_failure == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
+    /* Decided by the kernel layer already: only a refusal is news. */
+    if (as->refusals_only && dec.verdict != WARD_V_BLOCK && dec.verdict != WARD_V_DROP_CONNECTION)
+        return WARD_KV_NONE;
     if (dec.verdict != WARD_V_DEFER) {
-        wardd_publish(d, &r, &dec, q->pid, uid, NULL);
+        wardd_publish_via(d, &r, &dec, q->pid, uid, NULL, as->via);
         return kernel_verdict(dec.verdict);
     }
     if (!wardd_prompter_for(d, uid)) {
@@ -287,14 +346,14 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         ward_engine_settings(d->engine, &s);
         dec.verdict = s.no_prompter == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
         dec.reason = WARD_R_NO_PROMPTER;
-        wardd_publish(d, &r, &dec, q->pid, uid, "no-prompter");
+        wardd_publish_via(d, &r, &dec, q->pid, uid, "no-prompter", as->via);
         return kernel_verdict(dec.verdict);
     }
     struct waiter *w = malloc(sizeof(*w));
     bool is_new = false;
     const ward_prompt *pr = NULL;
     if (w) {
-        *w = (struct waiter){q->id, true, q->pid, uid};
+        *w = (struct waiter){q->id, as->via == WARD_VIA_KERNEL, q->pid, uid, as->shim_id, as->via};
         int64_t timeout_ms =
             (int64_t)(d->extras.prompt_timeout ? d->extras.prompt_timeout : 60) * 1000;
         pr = prompts_add(d->prompts, &r, q->pid, p ? p->start_time : 0, w, wardd_now_ms(),
@@ -305,12 +364,18 @@ int wardd_on_queued(void *ctx, const ward_kqueued *q)
         free(w);
         d->prompt_overflow++;
         dec.verdict = d->extras.prompt_default == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
-        wardd_publish(d, &r, &dec, q->pid, uid, "prompt-overflow");
+        wardd_publish_via(d, &r, &dec, q->pid, uid, "prompt-overflow", as->via);
         return kernel_verdict(dec.verdict);
     }
     if (is_new)
         wardd_push_prompt(d, pr, NULL);
     return WARD_KV_ASK;
+}
+
+int wardd_on_queued(void *ctx, const ward_kqueued *q)
+{
+    static const struct wardd_asker kernel = {.via = WARD_VIA_KERNEL};
+    return wardd_decide(ctx, q, NULL, &kernel);
 }
 
 /* A DNS answer on its way to the application: the engine's DNS layer may
@@ -340,6 +405,8 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         r.app.exe = p->id;
         r.app.pid = p->pid;
         r.app.start_time = p->start_time;
+        r.app.ancestors = (const char *const *)p->ancestors;
+        r.app.n_ancestors = p->n_ancestors;
         r.has_user = true;
         r.uid = a->uid;
         r.gid = p->gid;
@@ -397,7 +464,9 @@ static void release_waiter(void *token, const ward_request *r, void *ctx)
     }
     if (w->in_kernel && cc->d->kernel)
         ward_kernel_queue_verdict(cc->d->kernel, w->queue_id, kernel_verdict(dec.verdict));
-    wardd_publish(cc->d, r, &dec, w->pid, w->uid, cc->reclassify ? NULL : cc->by);
+    if (w->shim_id)
+        wardd_shim_answer(cc->d, w->shim_id, dec.verdict);
+    wardd_publish_via(cc->d, r, &dec, w->pid, w->uid, cc->reclassify ? NULL : cc->by, w->via);
     free(w);
 }
 
@@ -479,6 +548,7 @@ int wardd_answer(struct wardd *d, uint64_t prompt_id, const ward_peer *by, const
     ward_sha256 digest;
     if (pin_it && pin_digest(d, p, a, &digest, err, errlen) < 0)
         return WARD_PE_FAILED;
+    wardd_tamper_answered(d, p->pid, p->start_time);
     enum ward_verdict v = a->action == WARD_ACT_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;
     int pin = repin(d, p, a);
     if (pin < 0)
@@ -527,6 +597,17 @@ void wardd_prompts_resolve_all(struct wardd *d, enum ward_verdict v, const char 
     const ward_prompt *p;
     while ((p = prompts_at(d->prompts, 0)))
         close_prompt(d, p->id, false, v, by);
+}
+
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by)
+{
+    const ward_prompt *p;
+    for (size_t i = 0; (p = prompts_at(d->prompts, i));) {
+        if (p->req.app.exe.dev == exe.dev && p->req.app.exe.ino == exe.ino)
+            close_prompt(d, p->id, false, v, by);
+        else
+            i++;
+    }
 }
 
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by)

@@ -26,10 +26,8 @@ static int64_t realtime_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* An alert without traffic: name (the alert's kind), count, who did it
- * (pid 0: unknown), and a line for wardd's log. */
-__attribute__((format(printf, 5, 6))) static void
-tamper_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt, ...)
+void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
+                 ...)
 {
     char what[512];
     va_list ap;
@@ -75,18 +73,18 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms)
         return;
     }
     if (h.detached)
-        tamper_alert(d, "hooks-detached", h.detached, 0,
-                     "%u of wardd's BPF links were detached from %s%s", h.detached,
-                     d->opt.cgroup ? d->opt.cgroup : "the cgroup v2 root",
-                     h.failed ? "" : ": attached again");
+        wardd_alert(d, "hooks-detached", h.detached, 0,
+                    "%u of wardd's BPF links were detached from %s%s", h.detached,
+                    d->opt.cgroup ? d->opt.cgroup : "the cgroup v2 root",
+                    h.failed ? "" : ": attached again");
     if (h.replaced)
-        tamper_alert(d, "hooks-replaced", h.replaced, 0,
-                     "%u of wardd's BPF links were made to run another program%s", h.replaced,
-                     h.failed ? "" : ": wardd's swapped back");
+        wardd_alert(d, "hooks-replaced", h.replaced, 0,
+                    "%u of wardd's BPF links were made to run another program%s", h.replaced,
+                    h.failed ? "" : ": wardd's swapped back");
     if (h.unpinned)
-        tamper_alert(d, "hooks-unpinned", h.unpinned, 0,
-                     "%u of wardd's BPF pins under %s were removed or replaced%s", h.unpinned,
-                     ward_kernel_pin_dir(d->kernel), h.failed ? "" : ": pinned again");
+        wardd_alert(d, "hooks-unpinned", h.unpinned, 0,
+                    "%u of wardd's BPF pins under %s were removed or replaced%s", h.unpinned,
+                    ward_kernel_pin_dir(d->kernel), h.failed ? "" : ": pinned again");
     if (rc < 0) {
         d->last_guard_err_ms = now_ms;
         wardd_log(LOG_ERR, "BPF hooks: %u repairs failed: %s", h.failed, strerror(-rc));
@@ -106,12 +104,12 @@ void wardd_guard_nft(struct wardd *d)
                        : (c.what & WARD_KNFT_ADDED)                               ? "added to"
                        : (c.what & WARD_KNFT_DELETED)                             ? "deleted from"
                                                       : "(notifications were lost) done to";
-    tamper_alert(d, "nft-tampered", 1, c.pid, "something was %s table inet ward%s: %s", what, by,
-                 rc ? strerror(-rc) : "restored");
+    wardd_alert(d, "nft-tampered", 1, c.pid, "something was %s table inet ward%s: %s", what, by,
+                rc ? strerror(-rc) : "restored");
 }
 
 void wardd_guard_nft_check(struct wardd *d)
 {
     if (ward_kernel_nft_check(d->kernel, true) == 1)
-        tamper_alert(d, "nft-tampered", 1, 0, "table inet ward was found damaged: restored");
+        wardd_alert(d, "nft-tampered", 1, 0, "table inet ward was found damaged: restored");
 }

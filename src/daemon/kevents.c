@@ -120,6 +120,8 @@ static void kev_publish(struct wardd *d, const struct ward_kevent *e, int64_t mo
         r.app.start_time = p->start_time;
         if (p->cmdline)
             r.app.cmdline = p->cmdline;
+        r.app.ancestors = (const char *const *)p->ancestors;
+        r.app.n_ancestors = p->n_ancestors;
         r.has_user = true;
         r.gid = p->gid;
         has_rule = !r.app.unverified && rule_of(d, e->rule, r.app.path, &rule, &owner);

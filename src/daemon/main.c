@@ -34,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: wardd [--foreground] [--config FILE] [--state-dir DIR] [--run-dir DIR]\n"
                "             [--cgroup PATH] [--pin-dir DIR] [--no-kernel]\n"
                "             [--proc-events auto|connector|tracepoints|none]\n"
-               "             [--callout-dir DIR] [--no-packet-log]\n");
+               "             [--callout-dir DIR] [--no-packet-log] [--ld-preload-file FILE]\n"
+               "             [--dpkg-dir DIR] [--av-db DIR]\n");
 }
 
 static int parse_options(int argc, char **argv, struct wardd_options *o)
@@ -51,6 +52,9 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         {"max-waiting", required_argument, NULL, 'W'},
         {"callout-dir", required_argument, NULL, 'C'},
         {"no-packet-log", no_argument, NULL, 'N'},
+        {"ld-preload-file", required_argument, NULL, 'L'},
+        {"dpkg-dir", required_argument, NULL, 'D'},
+        {"av-db", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -91,8 +95,17 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         case 'C':
             o->callout_dir = optarg;
             break;
+        case 'A':
+            o->av_db = optarg;
+            break;
         case 'N':
             o->no_packet_log = true;
+            break;
+        case 'L':
+            o->preload_file = optarg;
+            break;
+        case 'D':
+            o->dpkg_dir = optarg;
             break;
         case 'P':
             if (strcmp(optarg, "auto") && strcmp(optarg, "connector") &&
@@ -174,7 +187,11 @@ enum {
     TAG_PIDFDS,
     TAG_RELOAD,
     TAG_SELF,
-    TAG_KEVENTS
+    TAG_KEVENTS,
+    TAG_SHIM,
+    TAG_TAMPER,
+    TAG_FILES,
+    TAG_AV,
 };
 
 static int setup(struct wardd *d)
@@ -227,6 +244,8 @@ static int setup(struct wardd *d)
         return -1;
     }
     proctab_scan(d->procs);
+    wardd_tamper_open(d);
+    wardd_files_open(d);
     /* Rules until a process exits (policy files may hold some): the gone
      * ones end now, the others are watched. */
     wardd_until_exit_sweep(d);
@@ -317,6 +336,10 @@ static int setup(struct wardd *d)
     if (d->procmon_fd >= 0)
         epoll_add(d->epfd, d->procmon_fd, TAG_PROCMON);
     epoll_add(d->epfd, d->pidfd_epfd, TAG_PIDFDS);
+    if (d->tamper_fd >= 0)
+        epoll_add(d->epfd, d->tamper_fd, TAG_TAMPER);
+    if (d->files_fd >= 0)
+        epoll_add(d->epfd, d->files_fd, TAG_FILES);
     if (d->self_fd >= 0)
         epoll_add(d->epfd, d->self_fd, TAG_SELF);
     if (d->kernel) {
@@ -331,7 +354,11 @@ static int setup(struct wardd *d)
     }
     if (d->kernel && ward_kernel_events_fd(d->kernel) >= 0)
         epoll_add(d->epfd, ward_kernel_events_fd(d->kernel), TAG_KEVENTS);
-    if (wardd_traffic_open(d) < 0) {
+    if ((rc = wardd_shim_open(d)) < 0 || epoll_add(d->epfd, wardd_shim_fd(d), TAG_SHIM)) {
+        wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
+        return -1;
+    }
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -357,12 +384,15 @@ static void teardown(struct wardd *d)
     /* What still waits is left to the kernel: dropped (fail-closed) or passed
      * (fail-open) once the queue has no reader. */
     prompts_free(d->prompts, free_waiter, NULL);
+    wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
     wardd_fleet_close(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
+    wardd_limits_close(d);  /* the quotas' usage to the store */
+    wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -385,6 +415,8 @@ static void teardown(struct wardd *d)
     wardd_programmed_free(d);
     wardd_boot_free(d);
     ward_ring_destroy(d->ring);
+    wardd_tamper_close(d);
+    wardd_files_close(d);
     wardd_procs_close(d);
     proctab_free(d->procs);
     ward_policy_free(d->policy);
@@ -432,6 +464,8 @@ static int timers(struct wardd *d)
     wardd_ids_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
+    wardd_limits_tick(d, now);
+    wardd_av_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -483,6 +517,13 @@ static int run(struct wardd *d)
             case TAG_PIDFDS:
                 wardd_procs_pidfds_ready(d);
                 break;
+            case TAG_FILES:
+                wardd_files_ready(d);
+                break;
+            case TAG_TAMPER:
+                wardd_procs_drain(d); /* the processes it names, first */
+                wardd_tamper_drain(d);
+                break;
             case TAG_NFTMON:
                 wardd_guard_nft(d);
                 break;
@@ -491,6 +532,13 @@ static int run(struct wardd *d)
                 break;
             case TAG_KEVENTS:
                 wardd_kevents_drain(d);
+                break;
+            case TAG_SHIM:
+                wardd_procs_drain(d); /* the asker's exec may not be read yet */
+                wardd_shim_ready(d);
+                break;
+            case TAG_AV:
+                wardd_av_ready(d);
                 break;
             }
         }
@@ -502,7 +550,13 @@ static int run(struct wardd *d)
 
 int main(int argc, char **argv)
 {
-    struct wardd d = {.procmon_fd = -1, .pidfd_epfd = -1, .sigfd = -1, .epfd = -1, .self_fd = -1};
+    struct wardd d = {.procmon_fd = -1,
+                      .tamper_fd = -1,
+                      .files_fd = -1,
+                      .pidfd_epfd = -1,
+                      .sigfd = -1,
+                      .epfd = -1,
+                      .self_fd = -1};
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;

@@ -112,6 +112,12 @@ void wardd_process_gone(struct wardd *d, uint32_t pid, uint64_t start_time)
 static void on_connector_exit(const ward_proc *gone, void *ctx)
 {
     wardd_process_gone(ctx, gone->pid, gone->start_time);
+    wardd_tamper_gone(ctx, gone->pid, gone->start_time);
+}
+
+static void on_connector_exec(uint32_t pid, void *ctx)
+{
+    wardd_tamper_exec(ctx, pid);
 }
 
 static void on_tracepoint(const ward_proc_event *ev, void *ctx)
@@ -121,17 +127,18 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
     switch (ev->kind) {
     case WARD_PROC_EXEC:
         proctab_exec(d->procs, ev->pid);
+        wardd_tamper_exec(d, ev->pid);
         break;
     case WARD_PROC_FORK:
-        proctab_fork(d->procs, ev->ppid, ev->pid);
+        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time);
         break;
     case WARD_PROC_EXIT:
         if (proctab_exit(d->procs, ev->pid, &gone)) {
-            free(gone.exe);
-            free(gone.cmdline);
+            proctab_proc_free(&gone);
         }
         /* The event names the process itself: known to the table or not. */
         wardd_process_gone(d, ev->pid, ev->start_time);
+        wardd_tamper_gone(d, ev->pid, ev->start_time);
         break;
     case WARD_PROC_LOST:
         wardd_log(LOG_WARNING, "process events were lost: rescanning /proc");
@@ -144,7 +151,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
 void wardd_procs_drain(struct wardd *d)
 {
     if (d->proc_source == WARDD_PROCS_CONNECTOR)
-        procmon_read(d->procmon_fd, d->procs, on_connector_exit, d);
+        procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
     else if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
         ward_procmon_read(d->pmon, on_tracepoint, d);
 }

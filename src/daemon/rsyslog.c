@@ -7,7 +7,9 @@
  * or address checked.
  *
  * The loop only formats and queues; a thread of its own connects, sends
- * and reconnects (1 s, doubling to 30 s). A full queue drops the oldest
+ * and reconnects (1 s, doubling to 30 s). A reload that changes the server
+ * does not wait for the old thread (it may be in a connect): that one ends
+ * on its own. A full queue drops the oldest
  * message and counts it; the count is said in one message once the
  * connection is back.
  */
@@ -47,6 +49,7 @@ struct rsys {
     size_t head, n;
     uint64_t dropped;
     bool stop;
+    bool detached; /* stopped by a reload: the thread frees it when it ends */
     /* The thread's. */
     int fd;
     SSL_CTX *ctx;
@@ -131,8 +134,8 @@ static char *format(const ward_event *ev)
     wardd_event_message(ev, msg, sizeof(msg));
 
     char body[MSG_MAX];
-    int blen = snprintf(body, sizeof(body), "<%d>1 %s%s %s wardd %d %s %s %s", LOG_DAEMON | sev,
-                        ts, frac, hostname, (int)getpid(), alert ? "alert" : "decision", sd, msg);
+    int blen = snprintf(body, sizeof(body), "<%d>1 %s%s %s wardd %d %s %s %s", LOG_DAEMON | sev, ts,
+                        frac, hostname, (int)getpid(), alert ? "alert" : "decision", sd, msg);
     if (blen < 0)
         return NULL;
     if ((size_t)blen >= sizeof(body))
@@ -144,6 +147,17 @@ static char *format(const ward_event *ev)
 }
 
 /* ---- the sender ------------------------------------------------------------------ */
+
+static void rsys_destroy(struct rsys *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->q[(r->head + i) % QUEUE_MAX]);
+    if (r->ctx)
+        SSL_CTX_free(r->ctx);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+}
 
 static void disconnect(struct rsys *r)
 {
@@ -312,31 +326,35 @@ static void *sender(void *arg)
         while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &until) != ETIMEDOUT)
             ;
     }
+    bool detached = r->detached;
     pthread_mutex_unlock(&r->mu);
     disconnect(r);
+    if (detached)
+        rsys_destroy(r);
     return NULL;
 }
 
 /* ---- the loop's side ------------------------------------------------------------- */
 
-static void rsys_free(struct rsys *r)
+/* Stops the sender: waits for it (wardd stops), or leaves it to end and
+ * free itself (a reload). */
+static void rsys_stop(struct rsys *r, bool wait)
 {
     if (!r)
         return;
+    pthread_t t = r->thread;
     pthread_mutex_lock(&r->mu);
     r->stop = true;
+    r->detached = !wait;
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    for (size_t i = 0; i < r->n; i++)
-        free(r->q[(r->head + i) % QUEUE_MAX]);
-    if (r->ctx)
-        SSL_CTX_free(r->ctx);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
-    free(r);
+    if (!wait) {
+        pthread_detach(t);
+        return;
+    }
+    pthread_join(t, NULL);
+    rsys_destroy(r);
 }
-
 static struct rsys *rsys_new(const char *url, const char *ca)
 {
     struct rsys *r = calloc(1, sizeof(*r));
@@ -381,7 +399,7 @@ void wardd_syslog_configure(const char *url, const char *ca)
 {
     if (R && !strcmp(R->url, url) && !strcmp(R->ca, ca))
         return;
-    rsys_free(R);
+    rsys_stop(R, false);
     R = NULL;
     if (!url[0])
         return;
@@ -421,6 +439,6 @@ void wardd_syslog_event(const ward_event *ev)
 
 void wardd_syslog_close(void)
 {
-    rsys_free(R);
+    rsys_stop(R, true);
     R = NULL;
 }

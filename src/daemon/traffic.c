@@ -146,6 +146,7 @@ static void pend(struct wardd_traffic *t, const struct tconn *c, const uint64_t 
     }
     if (c->info.domain[0])
         snprintf(p->r.domain, sizeof(p->r.domain), "%s", c->info.domain);
+    ward_accounting_add(c->info.program, delta[0] + delta[1]); /* the accounting callout's */
     p->r.bytes_in += delta[0];
     p->r.bytes_out += delta[1];
     p->r.packets_in += delta[2];

@@ -17,6 +17,7 @@
 
 #include "alert/alert.h"
 #include "callout/callout.h"
+#include "callout/accounting.h"
 #include "callout/dnsfilter.h"
 #include "callout/urlfilter.h"
 #include "stream/stream.h"
@@ -44,9 +45,14 @@ struct wardd_options {
     uint32_t ring_capacity;
     size_t max_waiting;      /* connections waiting on prompts, at most */
     const char *callout_dir; /* shared-object callouts (NAME.so) */
+    const char *av_db;       /* the signature databases; NULL: WARDD_AV_DB */
     /* No packet socket tracepoint: it puts every system call of the host on
      * the slow path (docs/KERNEL.md, "Packet sockets"). */
     bool no_packet_log;
+    /* The dynamic loader's preload list (tests name a file of their own). */
+    const char *preload_file;
+    /* dpkg's database (default /var/lib/dpkg): trust-package-manager. */
+    const char *dpkg_dir;
 };
 
 /* How far a run got: a file mapped shared (seqmark.c). */
@@ -90,6 +96,32 @@ struct wardd {
     } * watches;
     size_t n_watches, cap_watches;
     int pidfd_epfd; /* the pidfds, itself in the main epoll */
+    /* tamper.c: the injection watch, and the processes whose allow rules
+     * an alert suspended (set on-tamper suspend). */
+    struct ward_tamper *tamper;
+    int tamper_fd;
+    const char *tamper_watch; /* "bpf-lsm", "tracepoint" or "none" */
+    struct wardd_suspended {
+        uint32_t pid;
+        uint64_t start_time;
+        char program[PATH_MAX];
+    } * suspended;
+    size_t n_suspended, cap_suspended;
+#define WARDD_TAMPER_RECENT 32
+    struct wardd_tamper_seen {
+        uint32_t actor, target;
+        const char *kind;
+        int64_t at_ms;
+    } tamper_seen[WARDD_TAMPER_RECENT];
+    size_t tamper_next;
+    bool preload_known;
+    int64_t preload_ctime_ns;
+    /* files.c: the programs, the policy file and Ward's binaries, watched. */
+    int files_fd;
+    struct wardd_watched *watched;
+    size_t n_watched;
+    bool files_repinned; /* a pin followed the package manager: commit */
+    bool files_reload;   /* the policy file changed: reload (on-policy-change) */
     prompt_table *prompts;
     ward_server *server;
     ward_ring *ring;
@@ -133,15 +165,19 @@ struct wardd {
     int64_t bundle_next_ms; /* ... the next one */
     char bundle_url[512];   /* ... of this URL */
     bool running;
-    bool hooks_failing; /* the last hook repair failed */
-    bool stopping;      /* tearing down: leave the kernel's tables as they are */
+    bool hooks_failing;      /* the last hook repair failed */
+    struct wardd_shim *shim; /* shim.c: the shim's socket, its questions, the cache */
+    bool stopping;           /* tearing down: leave the kernel's tables as they are */
     /* bytes and packets per socket (traffic.c) */
     struct wardd_traffic *traffic;
+    /* rate limits and quotas per program (limits.c) */
+    struct wardd_limits *limits;
+    struct wardd_av *av; /* antivirus: ward-scand and the results (av.c) */
 };
 
 /* Appended to the path a process claims when the file there is not the
  * one it runs: the rules never name it, the prompt and the log show it. */
-#define WARDD_UNVERIFIED_MARK "(not the file at this path)"
+#define WARDD_UNVERIFIED_MARK PROCTAB_UNVERIFIED_MARK
 
 /* logging.c: messages (stderr; priority prefixes for the journal) and the
  * monotonic clock. */
@@ -257,6 +293,28 @@ const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
  * are attributed, so the table is never behind them). */
 void wardd_procs_drain(struct wardd *d);
+
+/* files.c: fanotify on the files trust rests on (docs/MONITOR.md). */
+int wardd_files_open(struct wardd *d);
+void wardd_files_close(struct wardd *d);
+/* The policy in force changed: watch the programs it names now. */
+void wardd_files_rewatch(struct wardd *d);
+void wardd_files_ready(struct wardd *d);
+
+/* tamper.c: injection alerts (docs/MONITOR.md). */
+int wardd_tamper_open(struct wardd *d);
+void wardd_tamper_close(struct wardd *d);
+void wardd_tamper_drain(struct wardd *d);
+/* A process exec'd: LD_PRELOAD and /etc/ld.so.preload, for programs with
+ * network rights. */
+void wardd_tamper_exec(struct wardd *d, uint32_t pid);
+bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t start_time);
+/* A prompt about the process was answered, or it exited: its rules hold
+ * again (or it is forgotten). */
+void wardd_tamper_answered(struct wardd *d, uint32_t pid, uint64_t start_time);
+void wardd_tamper_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
+/* The kernel tables' path resolver: NULL for programs suspended. */
+int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out);
 void wardd_procs_pidfds_ready(struct wardd *d);
 /* Rules "until the process exits": ends those of processes already gone
  * and watches the others (at start, after a reload, after a rule is added). */
@@ -276,9 +334,42 @@ const char *wardd_program_name(struct wardd *d, const ward_proc *p, bool *unveri
 /* decide.c: a connection from the kernel's queue, and prompt answers. */
 void wardd_request_fill_time(ward_request *r, int64_t now_ms);
 int wardd_on_queued(void *ctx, const ward_kqueued *q);
+/* Who asks about a connection: the kernel's queue or a program's shim. */
+struct wardd_asker {
+    uint64_t shim_id; /* the shim's question waiting (shim.c); 0: the queue's packet */
+    uint8_t via;      /* enum ward_via */
+    /* The kernel layer let the connection in already (an accepted one):
+     * only a refusal is answered and logged; anything else is
+     * WARD_KV_NONE, and nobody is asked. */
+    bool refusals_only;
+};
+/* The one decision of a connection q describes: WARD_KV_ALLOW, WARD_KV_DENY,
+ * or WARD_KV_ASK (held on a prompt; the asker is answered when it closes);
+ * WARD_KV_STREAM (the queue's: its payload goes to a callout); WARD_KV_NONE
+ * when the shim asked and the kernel layer is to decide (refusals only, or
+ * a callout wants the payload).
+ * claim: a name the program says it asked for, not confirmed by a DNS
+ * answer; it may only make the decision stricter. */
+int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
+                 const struct wardd_asker *as);
 int wardd_on_dns(void *ctx, const ward_kdns_answer *a);
 void wardd_publish(struct wardd *d, const ward_request *r, const ward_decision *dec, uint32_t pid,
                    uint32_t uid, const char *by);
+/* The same, saying which layer asked (enum ward_via). */
+void wardd_publish_via(struct wardd *d, const ward_request *r, const ward_decision *dec,
+                       uint32_t pid, uint32_t uid, const char *by, uint8_t via);
+
+/* shim.c: the questions of libward-shim.so (docs/SHIM.md) on
+ * RUN_DIR/shim.sock, and the cache of known answers RUN_DIR/shim.cache. */
+int wardd_shim_open(struct wardd *d);
+void wardd_shim_close(struct wardd *d);
+int wardd_shim_fd(const struct wardd *d); /* poll for POLLIN */
+void wardd_shim_ready(struct wardd *d);
+/* A prompt (or a scan) the question was waiting on closed with verdict v;
+ * WARD_V_DEFER: the kernel layer decides, as without the shim. */
+void wardd_shim_answer(struct wardd *d, uint64_t shim_id, enum ward_verdict v);
+/* The policy changed: the cached answers go. */
+void wardd_shim_changed(struct wardd *d);
 /* The event wardd_publish would publish, not published. */
 void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by);
@@ -295,6 +386,8 @@ bool wardd_prompter_for(struct wardd *d, uint32_t uid);
 /* Closes the prompts no registered prompter may answer. */
 void wardd_prompts_resolve_orphans(struct wardd *d, enum ward_verdict v, const char *by);
 void wardd_push_prompt(struct wardd *d, const ward_prompt *p, ward_conn *only);
+/* Closes the prompts about executable exe with verdict v (by: why). */
+void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict v, const char *by);
 
 /* kevents.c: the decisions the kernel's hooks made (allowed or denied by a
  * program's verdict table: they never reach the queue), read from their
@@ -360,6 +453,17 @@ void wardd_traffic_flush(struct wardd *d); /* the totals counted so far, to SQLi
 /* wardd named the program of executable exe: sockets whose process is gone
  * by the next read are named so. */
 void wardd_traffic_name(struct wardd *d, ward_exe_id exe, const char *path);
+
+/* limits.c: the policy's rate limits and quotas in the kernel; the quotas'
+ * periods, usage (kept in SQLite across restarts) and alerts. */
+int wardd_limits_open(struct wardd *d);
+void wardd_limits_close(struct wardd *d); /* the last counts are written */
+void wardd_limits_apply(struct wardd *d); /* after a policy is put in force */
+void wardd_limits_tick(struct wardd *d, int64_t now_ms);
+size_t wardd_limits_rows(struct wardd *d, ward_limit_row *out, size_t max);
+void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* When the period of that kind (enum ward_quota_period) holding now began. */
+int64_t wardd_period_start(int period, int64_t now);
 void wardd_traffic_on_query(struct wardd *d, ward_conn *c, const ward_msg *m); /* stats.query */
 void wardd_traffic_on_conns(struct wardd *d, ward_conn *c, const ward_msg *m); /* conns.list */
 
@@ -372,10 +476,43 @@ void wardd_mark_close(struct wardd *d);
 /* Numbers an event of this run and publishes it: the ring, the log. */
 void wardd_emit(struct wardd *d, ward_event *ev);
 /* guard.c: kernel objects changed by someone else are put back and alerted. */
+/* An alert without traffic: name (the alert's kind), count, who did it
+ * (pid 0: unknown), and a line for wardd's log (also the ring, the log, the
+ * journal). */
+void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
 #define WARDD_HOOK_CHECK_MS 50 /* the BPF links: no notification on detach */
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
 void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
+
+/* av.c: antivirus scanning of programs and of files on demand, in
+ * ward-scand (docs/AV.md). open: before the loop, its socket tagged `tag`
+ * in the epoll set once the helper runs (started by the tick when the
+ * policy scans or a scan waits). */
+#define WARDD_AV_DB "/var/lib/clamav"
+int wardd_av_open(struct wardd *d, uint32_t tag);
+void wardd_av_close(struct wardd *d);
+void wardd_av_ready(struct wardd *d); /* its socket is readable */
+void wardd_av_tick(struct wardd *d, int64_t now_ms);
+/* A connection of process p, asked about by `as` (the queue or a shim,
+ * wardd_decide's arguments): GO (scanned clean, scanning in the
+ * background, or nothing to scan), HOLD (scan-before-allow: it waits, in the
+ * queue or on the shim's socket; av.c decides it again with the result) or
+ * DENY (its binary is infected: the signature in name). */
+enum wardd_av_outcome { WARDD_AV_GO, WARDD_AV_HOLD, WARDD_AV_DENY };
+enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, const char *claim,
+                                     const struct wardd_asker *as, const ward_proc *p, char *name,
+                                     size_t namelen);
+/* What a prompt says about the program's binary; NULL when scanning is off. */
+const char *wardd_av_finding(struct wardd *d, ward_exe_id exe, char *buf, size_t len);
+void wardd_av_on_scan(struct wardd *d, ward_conn *c, const ward_msg *m); /* scan */
+void wardd_av_status(struct wardd *d, ward_proto_status *s);
+/* The kernel tables' resolver (compile.c): the file system's answer, and,
+ * while programs are scanned, only for a binary known clean as it is now
+ * (same executable, same modification time), so the others stay with
+ * wardd, which scans them. */
+int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out);
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

@@ -226,7 +226,18 @@ enum app_check {
     CHECK_ADDRESS,
     CHECK_DOMAIN,
     CHECK_USER,
+    CHECK_PARENT,
 };
+
+/* Whether one of the process's ancestors runs a program the rule names. */
+static bool parents_hold(const ward_app_rule *d, const ward_app_ctx *app)
+{
+    for (size_t i = 0; i < d->n_parents; i++)
+        for (size_t j = 0; j < app->n_ancestors; j++)
+            if (app->ancestors[j] && path_matches(d->parents[i], app->ancestors[j]))
+                return true;
+    return false;
+}
 
 /* The first check (direction, protocol, port, time window, network type;
  * then addresses, domains and users) that fails, or CHECK_NONE. */
@@ -275,6 +286,8 @@ static enum app_check app_rule_fails(const ward_engine *e, const ward_app_rule *
         if (!r->has_user || i == d->n_users)
             return CHECK_USER;
     }
+    if (d->n_parents && !parents_hold(d, &r->app))
+        return CHECK_PARENT;
     return CHECK_NONE;
 }
 
@@ -314,6 +327,13 @@ static void describe_check(enum app_check c, const ward_request *r, char *buf, s
             snprintf(buf, len, "user %u is not the rule's", r->uid);
         else
             snprintf(buf, len, "user (unknown)");
+        break;
+    case CHECK_PARENT:
+        if (r->app.n_ancestors)
+            snprintf(buf, len, "no ancestor is the rule's parent (parent %s)",
+                     r->app.ancestors[0] ? r->app.ancestors[0] : "?");
+        else
+            snprintf(buf, len, "parent (unknown)");
         break;
     case CHECK_NONE:
         buf[0] = '\0';

@@ -83,6 +83,10 @@ void describe_request(const ward_request *r, char *buf, size_t len)
         put(buf, len, &off, " by %s", r->app.path);
     else
         put(buf, len, &off, " by an unattributed process");
+    for (size_t i = 0; r->app.path && i < r->app.n_ancestors; i++)
+        put(buf, len, &off, "%s%s", i ? " < " : " (parents ", r->app.ancestors[i]);
+    if (r->app.path && r->app.n_ancestors)
+        put(buf, len, &off, ")");
     if (r->has_user)
         put(buf, len, &off, " uid %u", r->uid);
     static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -274,6 +278,8 @@ void describe_app_rule(const ward_app_rule *d, char *buf, size_t len)
         range_text(WARD_F_UID, &d->users[i], v, sizeof(v));
         put(buf, len, &off, "%s%s", i ? "," : " user ", v);
     }
+    for (size_t i = 0; i < d->n_parents; i++)
+        put(buf, len, &off, "%s%s", i ? "," : " parent ", d->parents[i]);
     for (size_t i = 0; i < d->n_times; i++) {
         ward_cond c = {.field = WARD_F_TIME, .n = 1, .v.time = &d->times[i]};
         value_text(&c, 0, v, sizeof(v));

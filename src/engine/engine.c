@@ -981,6 +981,7 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
         rule->n_ports > WARD_MAX_VALUES || rule->n_times > WARD_MAX_VALUES ||
         rule->n_zones > WARD_MAX_VALUES || rule->n_addrs > WARD_MAX_VALUES ||
         rule->n_domains > WARD_MAX_VALUES || rule->n_users > WARD_MAX_VALUES ||
+        rule->n_parents > WARD_MAX_VALUES || (rule->n_parents && !rule->parents) ||
         (rule->n_ports && !rule->ports) || (rule->n_users && !rule->users) ||
         (rule->n_times && !rule->times) || (rule->n_zones && !rule->zones) ||
         (rule->n_addrs && !rule->addrs) || (rule->n_domains && !rule->domains)) {
@@ -1020,6 +1021,12 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
             return WARD_E_INVAL;
         }
     }
+    for (size_t i = 0; i < rule->n_parents; i++) {
+        if (!rule->parents[i] || rule->parents[i][0] != '/' || strlen(rule->parents[i]) >= 4096) {
+            engine_seterr(e, "app %s: a parent must be an absolute path or glob", a->path);
+            return WARD_E_INVAL;
+        }
+    }
     if (!zone_list_ok(e, rule->zones, rule->n_zones) || lifetime_check(e, &rule->lifetime) < 0)
         return WARD_E_INVAL;
     if (!ward_provider_name(e, rule->provider)) {
@@ -1035,21 +1042,25 @@ int64_t ward_app_rule_append(ward_engine *e, uint64_t app_id, const ward_app_rul
     /* One block for the value lists, then the strings one by one. */
     size_t sz = (rule->n_ports + rule->n_users) * sizeof(ward_range) +
                 rule->n_times * sizeof(ward_time_window) + rule->n_addrs * sizeof(ward_cidr) +
-                (rule->n_zones + rule->n_domains) * sizeof(char *);
+                (rule->n_zones + rule->n_domains + rule->n_parents) * sizeof(char *);
     r->mem = malloc(sz ? sz : 1);
-    r->strs = calloc(rule->n_zones + rule->n_domains + 1, sizeof(char *));
+    r->strs = calloc(rule->n_zones + rule->n_domains + rule->n_parents + 1, sizeof(char *));
     bool fail = !r->mem || !r->strs;
     char *p = r->mem;
     if (!fail) {
         /* Strictest alignment first: pointers, ranges, windows, then prefixes. */
-        const char **zones = (const char **)p, **domains = zones + rule->n_zones;
-        p += (rule->n_zones + rule->n_domains) * sizeof(char *);
+        const char **zones = (const char **)p, **domains = zones + rule->n_zones,
+                   **parents = domains + rule->n_domains;
+        p += (rule->n_zones + rule->n_domains + rule->n_parents) * sizeof(char *);
         for (size_t i = 0; !fail && i < rule->n_zones; i++)
             fail = !(zones[i] = r->strs[r->n_strs++] = strdup(rule->zones[i]));
         for (size_t i = 0; !fail && i < rule->n_domains; i++)
             fail = !(domains[i] = r->strs[r->n_strs++] = strdup(rule->domains[i]));
+        for (size_t i = 0; !fail && i < rule->n_parents; i++)
+            fail = !(parents[i] = r->strs[r->n_strs++] = strdup(rule->parents[i]));
         r->def.zones = zones;
         r->def.domains = domains;
+        r->def.parents = parents;
         if (rule->n_ports)
             memcpy(p, rule->ports, rule->n_ports * sizeof(ward_range));
         r->def.ports = (ward_range *)p;

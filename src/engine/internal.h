@@ -148,6 +148,8 @@ bool time_window_holds(const ward_time_window *w, uint8_t wday, uint16_t minute)
 bool domain_matches(const char *pattern, const char *name);
 bool glob_matches(const char *pattern, const char *s);
 bool is_glob(const char *s);
+/* An exact path, or a glob with * and ?: the meaning of app-path. */
+bool path_matches(const char *pattern, const char *s);
 bool zone_contains(const ward_engine *e, const char *name, const ward_ip *ip);
 bool ip_is_self(const ward_engine *e, const ward_ip *ip);
 

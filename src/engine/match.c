@@ -109,7 +109,7 @@ static bool str_has(const ward_cond *c, const char *s, bool (*eq)(const char *, 
     return false;
 }
 
-static bool path_eq(const char *pattern, const char *s)
+bool path_matches(const char *pattern, const char *s)
 {
     return is_glob(pattern) ? glob_matches(pattern, s) : strcmp(pattern, s) == 0;
 }
@@ -135,7 +135,7 @@ static int cond_value_in(const ward_engine *e, const ward_cond *c, const ward_re
 {
     switch (c->field) {
     case WARD_F_APP_PATH:
-        return r->app.path ? str_has(c, r->app.path, path_eq) : -1;
+        return r->app.path ? str_has(c, r->app.path, path_matches) : -1;
     case WARD_F_APP_ID:
         if (!r->app.path)
             return -1;

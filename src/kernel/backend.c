@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -69,7 +70,7 @@ int ward_kernel_open(const ward_kernel_config *c, ward_kernel **out, char *errbu
     k->events_fd = k->kev_stats_fd = -1;
     k->pings_fd = -1;
     k->nfq_fd = k->diag_fd = k->cg_fd = -1;
-    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = -1;
+    k->held_fd = k->handed_fd = k->raw4_fd = k->raw6_fd = k->qep = k->shimmed_fd = -1;
     if (!k->static_out || !k->static_in) {
         err = -ENOMEM;
         goto cleanup;
@@ -390,5 +391,31 @@ int ward_kernel_stats(ward_kernel *k, ward_kstats *out)
     out->packet_sockets = k->packet_link ? WARD_KPACKET_LOGGED : WARD_KPACKET_UNSEEN;
     wk_events_stats(k, out);
     queue_counters(k, out);
+    return 0;
+}
+
+int ward_kernel_shim_mark(ward_kernel *k, int sock, ward_exe_id exe, uint8_t proto,
+                          const ward_ip *remote, uint16_t port)
+{
+    if (k->shimmed_fd < 0)
+        return -EBADF;
+    uint64_t cookie;
+    socklen_t l = sizeof(cookie);
+    if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &l))
+        return -errno;
+    struct ward_shimmark m = {
+        .dev = exe.dev, .ino = exe.ino, .port = port, .proto = proto, .verdict = WARD_KV_ALLOW};
+    memcpy(m.remote, remote->b, sizeof(m.remote));
+    if (bpf_map_update_elem(k->shimmed_fd, &cookie, &m, BPF_ANY))
+        return -errno;
+    /* A datagram socket held from birth: its next datagram's mark is read
+     * before the sendmsg hook could clear it, so it is cleared here. */
+    uint32_t mark = 0;
+    l = sizeof(mark);
+    if (!getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) && (mark & k->cfg.mark)) {
+        mark &= ~k->cfg.mark;
+        if (setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
+            return -errno;
+    }
     return 0;
 }

@@ -124,6 +124,13 @@ int ward_kernel_program_lookup(ward_kernel *k, ward_exe_id exe, uint8_t proto, u
  * denies (step 3 of the decision order; loopback needs no entry). Replaces
  * the whole set. */
 int ward_kernel_self_set(ward_kernel *k, const ward_ip *ips, size_t n);
+
+/* A connection wardd allowed on the question of the program's shim: the
+ * socket sock (its cookie) to remote:port, for program exe only. The hooks
+ * then pass it without asking again, and a held datagram socket loses the
+ * undecided mark (docs/SHIM.md). 0 or -errno. */
+int ward_kernel_shim_mark(ward_kernel *k, int sock, ward_exe_id exe, uint8_t proto,
+                          const ward_ip *remote, uint16_t port);
 /* "set self-traffic rules": DENY entries hold for the host's own addresses
  * too (false: they pass, the engine's step 3). */
 int ward_kernel_self_rules(ward_kernel *k, bool rules);
@@ -253,6 +260,8 @@ void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx);
 bool ward_kernel_dns_match(const char *pattern, const char *name);
 /* The name a trusted answer gave for ip (not expired); 0 or -ENOENT. */
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len);
+/* Whether a trusted answer (not expired) gave ip for name. */
+bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name);
 
 /* ---- Decisions made in the kernel ---------------------------------------- */
 

@@ -45,6 +45,7 @@ struct ward_kernel {
     bool self_rules, self_blocks; /* what ward_cfg says */
     /* datagrams held for a question (handover.c) */
     int held_fd, handed_fd, raw4_fd, raw6_fd;
+    int shimmed_fd; /* ward_shimmed: connections decided on the shim's question */
     int qep; /* epoll over the queue and the held ring: ward_kernel_queue_fd */
     struct ring_buffer *held_rb;
     struct wk_held_slot *held; /* WK_HELD_SLOTS, by id */

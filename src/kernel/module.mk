@@ -25,6 +25,7 @@ $(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h src/kernel
 		src/kernel/ward_events.bpf.h src/kernel/ward_icmp.bpf.h src/kernel/ward_handover.bpf.h \
 		src/kernel/ward_packet.bpf.h \
 		src/kernel/ward_traffic.bpf.h src/kernel/ward_traffic.h \
+		src/kernel/ward_limits.bpf.h src/kernel/ward_limits.h \
 		$(KERNEL_GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
 		-Wall -Werror -c $< -o $@
@@ -42,6 +43,16 @@ $(KERNEL_GEN)/procmon.bpf.o: src/kernel/procmon.bpf.c src/kernel/procmon_bpf.h $
 $(PROCMON_SKEL): $(KERNEL_GEN)/procmon.bpf.o
 	$(BPFTOOL) gen skeleton $< name procmon_bpf > $@.tmp && mv $@.tmp $@
 $(BUILD_DIR)/obj/kernel/procmon.o: $(PROCMON_SKEL)
+
+# The tamper watch (ptrace access checks): a third object, for tamper.c.
+TAMPER_SKEL := $(KERNEL_GEN)/tamper.skel.h
+$(KERNEL_GEN)/tamper.bpf.o: src/kernel/tamper.bpf.c src/kernel/tamper_bpf.h $(KERNEL_GEN)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
+		-Wall -Werror -c $< -o $@
+
+$(TAMPER_SKEL): $(KERNEL_GEN)/tamper.bpf.o
+	$(BPFTOOL) gen skeleton $< name tamper_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD_DIR)/obj/kernel/tamper.o: $(TAMPER_SKEL)
 
 # Every object of the module (library and tools) needs the skeleton first.
 KERNEL_ALL_SRCS := $(filter-out $(kernel_EXCLUDE),$(wildcard src/kernel/*.c src/kernel/tools/*.c))

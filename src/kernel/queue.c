@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -285,7 +286,8 @@ static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32
     size_t s = name_slot(ip), victim = s;
     for (size_t i = 0; i < 8; i++) {
         struct wk_name *n = &k->names[(s + i) % WK_NAMES];
-        if (!memcmp(&n->ip, ip, sizeof(*ip)) || n->expire_ms < now) {
+        /* An address several names share keeps each (a shim asks by name). */
+        if ((!memcmp(&n->ip, ip, sizeof(*ip)) && !strcmp(n->name, name)) || n->expire_ms < now) {
             victim = (s + i) % WK_NAMES;
             break;
         }
@@ -306,14 +308,29 @@ int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len
         return -ENOENT;
     int64_t now = now_ms();
     size_t s = name_slot(ip);
+    const struct wk_name *last = NULL; /* the latest answer lives longest */
     for (size_t i = 0; i < 8; i++) {
         const struct wk_name *n = &k->names[(s + i) % WK_NAMES];
-        if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip))) {
-            snprintf(buf, len, "%s", n->name);
-            return 0;
-        }
+        if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip)) &&
+            (!last || n->expire_ms > last->expire_ms))
+            last = n;
     }
-    return -ENOENT;
+    if (!last)
+        return -ENOENT;
+    snprintf(buf, len, "%s", last->name);
+    return 0;
+}
+
+bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name)
+{
+    int64_t now = now_ms();
+    size_t s = name_slot(ip);
+    for (size_t i = 0; k->names && i < 8; i++) {
+        const struct wk_name *n = &k->names[(s + i) % WK_NAMES];
+        if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip)) && !strcasecmp(n->name, name))
+            return true;
+    }
+    return false;
 }
 
 bool ward_kernel_dns_match(const char *pattern, const char *name)

@@ -99,6 +99,14 @@ struct {
     __type(value, struct ward_skstate);
 } ward_sk SEC(".maps");
 
+/* Connections wardd decided on the shim's question (ward_bpf.h). */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, WARD_MAX_SHIMMED);
+    __type(key, __u64);
+    __type(value, struct ward_shimmark);
+} ward_shimmed SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
     __u64 *c = bpf_map_lookup_elem(&ward_stats, &which);
@@ -225,6 +233,7 @@ static __always_inline void note_sock(struct bpf_sock *sk, __u64 dev, __u64 ino,
 #include "ward_packet.bpf.h"   /* packet sockets: seen at socket(2)'s exit */
 /* Bytes and packets per socket: ward_traffic_*. */
 #include "ward_traffic.bpf.h"
+#include "ward_limits.bpf.h" /* rate limits and quotas per program */
 
 static __always_inline void remember(__u64 cookie, __u64 dev, __u64 ino)
 {
@@ -286,6 +295,34 @@ int ward_sock_create(struct bpf_sock *ctx)
     return 1;
 }
 
+/* wardd's verdict on this connection when the program's shim asked about
+ * this very destination; WARD_KV_NONE otherwise. */
+static __always_inline __u8 shimmed(struct bpf_sock_addr *ctx, bool v6, __u64 dev, __u64 ino,
+                                    __u8 proto, __u16 port)
+{
+    __u64 cookie = bpf_get_socket_cookie(ctx);
+    struct ward_shimmark *m = bpf_map_lookup_elem(&ward_shimmed, &cookie);
+    if (!m || m->dev != dev || m->ino != ino || m->proto != proto || m->port != port)
+        return WARD_KV_NONE;
+    __u32 a[4];
+    if (v6) {
+        a[0] = ctx->user_ip6[0];
+        a[1] = ctx->user_ip6[1];
+        a[2] = ctx->user_ip6[2];
+        a[3] = ctx->user_ip6[3];
+    } else {
+        a[0] = 0;
+        a[1] = 0;
+        a[2] = bpf_htonl(0xffff);
+        a[3] = ctx->user_ip4;
+    }
+    __u32 r[4];
+    __builtin_memcpy(r, m->remote, 16);
+    if (a[0] != r[0] || a[1] != r[1] || a[2] != r[2] || a[3] != r[3])
+        return WARD_KV_NONE;
+    return m->verdict;
+}
+
 static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool v6)
 {
     __u8 proto = ctx->protocol;
@@ -307,12 +344,25 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
     struct ward_kcfg *c = cfg();
     bool blocks = c && c->self_blocks;
     __u8 self = v != WARD_KV_ALLOW || blocks ? dest_self(ctx, v6, blocks) : 0;
-    if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
+    bool shim = v != WARD_KV_ALLOW && shimmed(ctx, v6, dev, ino, proto, port) == WARD_KV_ALLOW;
+    if (shim) {
+        /* Decided once already, with what the shim knew (the name asked
+         * for): the queue is not asked again. */
+        count(WARD_STAT_SHIM);
+        v = WARD_KV_ALLOW;
+    } else if (self && blocks && self_blocked(dev, ino, proto, port, self)) {
         v = WARD_KV_DENY;
     } else if (v != WARD_KV_ALLOW && self && !(c && c->self_rules)) {
         count(WARD_STAT_SELF);
         v = WARD_KV_ALLOW;
     }
+
+    /* Limits (ward_limits.bpf.h): a program whose blocking quota ran out
+     * is refused at once; a TCP connection of one with a rate paces itself. */
+    if (v != WARD_KV_DENY && (dev || ino) && ward_limit_refuses(dev, ino))
+        v = WARD_KV_DENY;
+    if (connect && proto == IPPROTO_TCP && v != WARD_KV_DENY && (dev || ino))
+        ward_limit_pace(ctx, dev, ino);
 
     int mark = 0;
     bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
@@ -320,7 +370,7 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
     switch (v) {
     case WARD_KV_ALLOW:
         count(WARD_STAT_ALLOW);
-        if (connect && (mark & ward_mark)) {
+        if ((connect || shim) && (mark & ward_mark)) {
             mark &= ~ward_mark;
             bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
         }
@@ -510,7 +560,10 @@ static __always_inline int egress_judge(struct __sk_buff *skb)
 SEC("cgroup_skb/egress")
 int ward_egress(struct __sk_buff *skb)
 {
-    return ward_traffic_skb(skb, egress_judge(skb), true);
+    int v = egress_judge(skb);
+    if (v == EGRESS_PASS && (v = ward_limit_skb(skb, true)) != LIMIT_PASS && v != LIMIT_PASS_CN)
+        return v; /* dropped by the program's rate or quota: not counted as passed */
+    return ward_traffic_skb(skb, v, true);
 }
 
 static __always_inline int ingress_note(struct __sk_buff *skb)
@@ -532,7 +585,10 @@ static __always_inline int ingress_note(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int ward_ingress(struct __sk_buff *skb)
 {
-    return ward_traffic_skb(skb, ingress_note(skb), false);
+    int v = ingress_note(skb);
+    if (v && (v = ward_limit_skb(skb, false)) != LIMIT_PASS)
+        return v;
+    return ward_traffic_skb(skb, v, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

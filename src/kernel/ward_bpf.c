@@ -213,6 +213,7 @@ int wk_bpf_open(ward_kernel *k)
     k->pings_fd = bpf_map__fd(skel->maps.ward_pings);
     k->held_fd = bpf_map__fd(skel->maps.ward_held);
     k->handed_fd = bpf_map__fd(skel->maps.ward_handed);
+    k->shimmed_fd = bpf_map__fd(skel->maps.ward_shimmed);
     skel = NULL;
     /* The queue's re-injected packets run as this process; self traffic
      * passes until the policy says otherwise. The blocks of the host an
@@ -309,7 +310,7 @@ void wk_bpf_close(ward_kernel *k)
     k->skel = NULL;
     k->verdicts_fd = k->socks_fd = k->binds_fd = k->stats_fd = k->self_fd = k->cfg_fd = -1;
     k->events_fd = k->kev_stats_fd = -1;
-    k->pings_fd = -1;
+    k->pings_fd = k->shimmed_fd = -1;
 }
 
 static void unlink_dir(const char *dir)

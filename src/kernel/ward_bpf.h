@@ -18,6 +18,10 @@
  *   ward_pings     LRU    socket inode -> ward_sockinfo   who owns a held ping socket
  *   ward_handed    LRU    ward_hokey -> ward_hoval   a handed socket's sender, answered
  *   ward_held      RINGBUF       ward_held: a handed socket's datagram, to be asked about
+ *   ward_traffic   LRU_HASH      socket cookie -> ward_traffic (ward_traffic.h)
+ *   ward_limits    HASH   executable -> ward_limit: rate limits and quotas (ward_limits.h)
+ *   ward_limits_n  ARRAY  [0] -> how many entries ward_limits holds
+ *   ward_shimmed   LRU    socket cookie -> ward_shimmark   wardd's verdict on the shim's question
  */
 #ifndef WARD_KERNEL_BPF_H
 #define WARD_KERNEL_BPF_H
@@ -132,6 +136,7 @@ enum ward_stat {
     WARD_STAT_UNMARKED, /* egress drops: a held socket's packet without the mark (SO_MARK) */
     WARD_STAT_HANDOVER, /* egress drops: sent by a program the table does not allow */
     WARD_STAT_SELF, /* hooks: a destination the table does not allow passed as the host itself */
+    WARD_STAT_SHIM, /* hooks: a connection wardd decided on the shim's question */
     WARD_STAT_COUNT
 };
 
@@ -210,5 +215,19 @@ struct ward_held {
 #define WARD_MAX_BINDS    16384
 #define WARD_MAX_SELF     1024
 #define WARD_MAX_PINGS    4096
+#define WARD_MAX_SHIMMED  16384
+
+/* ward_shimmed: a connection wardd decided on the question of the program's
+ * shim (docs/SHIM.md). The hooks honour it for this program, protocol and
+ * destination only, so a question about one destination cannot open
+ * another, nor serve another program the socket was passed to. */
+struct ward_shimmark {
+    __u64 dev, ino;  /* the program that asked */
+    __u8 remote[16]; /* IPv4 mapped */
+    __u16 port;      /* remote, host order */
+    __u8 proto;
+    __u8 verdict; /* WARD_KV_ALLOW */
+    __u32 _pad;
+};
 
 #endif /* WARD_KERNEL_BPF_H */

@@ -135,6 +135,11 @@ static int insert_row(ward_log *l, const ward_event *ev)
         sqlite3_bind_null(st, 21);
         sqlite3_bind_null(st, 22);
     }
+    bind_name(st, 23,
+              ev->kind != WARD_EVENT_DECISION ? NULL
+              : ev->via == WARD_VIA_SHIM      ? "shim"
+                                              : "kernel");
+    bind_name(st, 24, ev->parents[0] ? ev->parents : NULL);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -329,11 +334,12 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         goto fail;
     }
     int64_t ver = pragma_int(l->db, "PRAGMA user_version");
-    if (ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) {
+    if ((ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) ||
+        ((ver == 1 || ver == 2) && exec(l->db, WARD_LOG_MIGRATE_2_3) < 0)) {
         ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }
-    if (ver != 0 && ver != 1 && ver != WARD_LOG_SCHEMA_VERSION) {
+    if (ver < 0 || ver > WARD_LOG_SCHEMA_VERSION) {
         ward_errbuf_set(err, errlen, "%s: not a Ward log of schema version %d", cfg->path,
                         WARD_LOG_SCHEMA_VERSION);
         goto fail;

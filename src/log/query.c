@@ -82,6 +82,9 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     ev->count = (uint32_t)sqlite3_column_int64(st, 19);
     ev->boot = (uint64_t)sqlite3_column_int64(st, 20);
     ev->bseq = (uint64_t)sqlite3_column_int64(st, 21);
+    const char *via = (const char *)sqlite3_column_text(st, 22);
+    ev->via = via && !strcmp(via, "shim") ? WARD_VIA_SHIM : WARD_VIA_KERNEL;
+    copy_col(st, 23, ev->parents, sizeof(ev->parents));
 }
 
 static void report(sqlite3 *db, const char *path, char *err, size_t errlen)

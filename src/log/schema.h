@@ -5,7 +5,7 @@
 #ifndef WARD_LOG_SCHEMA_H
 #define WARD_LOG_SCHEMA_H
 
-#define WARD_LOG_SCHEMA_VERSION 2
+#define WARD_LOG_SCHEMA_VERSION 3
 
 /* boot, bseq: which run of wardd published the row and its number within
  * that run (every decision and alert gets one, logged or not), so what was
@@ -13,6 +13,13 @@
 #define WARD_LOG_MIGRATE_1_2                                                                       \
     "ALTER TABLE conn ADD COLUMN boot INTEGER;"                                                    \
     "ALTER TABLE conn ADD COLUMN bseq INTEGER;"
+
+/* Version 2 lacked these. via: which layer asked for a decision, "kernel"
+ * or "shim" (docs/SHIM.md), NULL for other rows; parents: the process's
+ * ancestor chain, one path a line, nearest first. */
+#define WARD_LOG_MIGRATE_2_3                                                                       \
+    "ALTER TABLE conn ADD COLUMN via TEXT;"                                                        \
+    "ALTER TABLE conn ADD COLUMN parents TEXT;"
 
 #define WARD_LOG_SCHEMA                                                                            \
     "CREATE TABLE IF NOT EXISTS conn ("                                                            \
@@ -24,19 +31,20 @@
     " local_addr TEXT, local_port INTEGER,"                                                        \
     " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"                         \
     " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER,"       \
-    " boot INTEGER, bseq INTEGER);"                                                                \
+    " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT);"                                        \
     "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
     "CREATE INDEX IF NOT EXISTS conn_boot ON conn(boot, bseq);"                                    \
-    "PRAGMA user_version = 2;"
+    "PRAGMA user_version = 3;"
 
 #define WARD_LOG_INSERT                                                                            \
     "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \
     " local_port, remote_addr, remote_ip, remote_port, domain, verdict, layer, reason,"            \
-    " filter_id, filter, count, boot, bseq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " filter_id, filter, count, boot, bseq, via, parents)"                                         \
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 #define WARD_LOG_COLUMNS                                                                           \
     "id, time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr, local_port,"         \
     " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count, boot,"   \
-    " bseq"
+    " bseq, via, parents"
 
 #endif

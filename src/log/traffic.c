@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "log/traffic.h"
+#include "log/db.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -46,11 +47,7 @@ ward_traffic_db *ward_traffic_db_open(const char *path, char *err, size_t errlen
         say(err, errlen, path, NULL);
         return NULL;
     }
-    if (sqlite3_open_v2(path, &t->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK ||
-        (sqlite3_busy_timeout(t->db, 2000),
-         sqlite3_exec(t->db, "PRAGMA journal_mode = WAL;" TRAFFIC_SCHEMA, NULL, NULL, NULL)) !=
-            SQLITE_OK ||
+    if (log_db_open(path, TRAFFIC_SCHEMA, &t->db) != SQLITE_OK ||
         sqlite3_prepare_v2(t->db, TRAFFIC_ADD, -1, &t->add, NULL) != SQLITE_OK) {
         say(err, errlen, path, t->db);
         ward_traffic_db_close(t);

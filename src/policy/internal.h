@@ -140,6 +140,12 @@ struct load {
     size_t top; /* the top-level file being parsed */
 };
 
+/* limits.c: a rate ("2mbit": bits a second), a size ("10GB": bytes), a
+ * quota period ("day": enum ward_quota_period, -1 if none). */
+bool limit_rate_word(const char *s, uint64_t *bits);
+bool limit_size_word(const char *s, uint64_t *bytes);
+int limit_period_word(const char *s);
+
 /* lexer.c: tokens of one source; lexical errors are reported through diag. */
 struct token *lex_source(struct load *ld, int src, size_t *n_out);
 

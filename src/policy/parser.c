@@ -46,10 +46,15 @@ static const char *const set_words[] = {"mode",
                                         "dnsfilter-list",
                                         "dnsfilter-answer",
                                         "stream-bound",
-                                        "ids-update",
-                                        "urlfilter",
+                                        "accounting-limit",
                                         "policy-bundle",
                                         "syslog",
+                                        "urlfilter",
+                                        "on-tamper",
+                                        "trust-package-manager",
+                                        "on-policy-change",
+                                        "av",
+                                        "ids-update",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -60,10 +65,11 @@ static const char *const filter_words[] = {
     "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
     "any",      NULL};
 static const char *const rule_words[] = {
-    "in",       "out",   "proto",      "tcp",           "udp",     "icmp",     "icmp6", "any",
-    "port",     "to",    "from",       "domain",        "user",    "provider", "daily", "weekdays",
-    "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",   "sun",
-    "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",  NULL};
+    "in",       "out",      "proto", "tcp",        "udp",           "icmp",    "icmp6",    "any",
+    "port",     "to",       "from",  "domain",     "user",          "parent",  "provider", "daily",
+    "weekdays", "weekends", "mon",   "tue",        "wed",           "thu",     "fri",      "sat",
+    "sun",      "once",     "until", "until-exit", "until-restart", "session", "allow",    "deny",
+    NULL};
 static const char *const day_words[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 static const char *const layer_words[] = {"outbound",    "inbound",   "bind",    "packet-out",
                                           "packet-in",   "dns",       "connect", "accept",
@@ -748,9 +754,14 @@ enum {
     SEEN_CALLOUT_FAIL = 64,
     SEEN_DNSF_ANSWER = 128,
     SEEN_STREAM_BOUND = 256,
-    SEEN_IDS_UPDATE = 512,
+    SEEN_ACCOUNTING = 512,
     SEEN_BUNDLE = 1024,
-    SEEN_SYSLOG = 2048
+    SEEN_SYSLOG = 2048,
+    SEEN_ON_TAMPER = 4096,
+    SEEN_TRUST_PKG = 8192,
+    SEEN_ON_POLICY = 16384,
+    SEEN_AV = 32768,
+    SEEN_IDS_UPDATE = 65536
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -959,6 +970,27 @@ static int layer_choice(struct ps *ps)
     return l;
 }
 
+/* "SIZE per PERIOD" (a quota, the accounting limit): bytes and period. */
+static bool size_per(struct ps *ps, const char *what, uint64_t *bytes, uint8_t *period)
+{
+    const struct token *t = tok(ps);
+    if (at_end(ps) || t->type != T_WORD || !limit_size_word(t->text, bytes))
+        return err(ps, t, "%s: a size expected (e.g. 500MB, 10GB, 2GiB), not '%s'", what, show(t));
+    if (*bytes < 1000)
+        return err(ps, t, "%s: %s is less than 1KB", what, t->text);
+    adv(ps);
+    if (!is_word(tok(ps), "per") || at_end(ps))
+        return err(ps, at_end(ps) ? t : tok(ps),
+                   "%s: 'per day', 'per week' or 'per month' expected after '%s'", what, t->text);
+    adv(ps);
+    static const char *const pers[] = {"day", "week", "month", NULL};
+    int p = choice(ps, "period", pers);
+    if (p < 0)
+        return false;
+    *period = (uint8_t)(p + WARD_QUOTA_DAY);
+    return true;
+}
+
 static bool stmt_set(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1108,10 +1140,10 @@ static bool stmt_set(struct ps *ps)
     case 11:
         return stream_bound(ps, what);
     case 12:
-        return ids_update(ps, what);
-    case 13:
-        return urlfilter_rule(ps);
-    case 14: {
+        return size_per(ps, "accounting-limit", &ld->extras.accounting_limit,
+                        &ld->extras.accounting_period) &&
+               once(ps, what, SEEN_ACCOUNTING);
+    case 13: {
         /* A signed policy bundle wardd fetches on a timer (`ward bundle`). */
         const struct token *t = adv(ps);
         if (t->bol || t->type != T_STRING)
@@ -1135,7 +1167,7 @@ static bool stmt_set(struct ps *ps)
         }
         return once(ps, what, SEEN_BUNDLE);
     }
-    case 15: {
+    case 14: {
         /* Remote syslog: RFC 5424 messages, octet-counted, over TCP or TLS. */
         const struct token *t = adv(ps);
         char host[256];
@@ -1164,6 +1196,58 @@ static bool stmt_set(struct ps *ps)
         }
         return once(ps, what, SEEN_SYSLOG);
     }
+    case 15:
+        return urlfilter_rule(ps);
+    case 16: {
+        /* What an injection into a program with network rights gets. */
+        static const char *const outcomes[] = {"alert", "suspend", NULL};
+        if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
+            return false;
+        ld->extras.on_tamper_suspend = v == 1;
+        return true;
+    }
+    case 17: {
+        /* A pinned program changed by the package manager keeps its rules. */
+        static const char *const yesno[] = {"no", "yes", NULL};
+        if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
+            return false;
+        ld->extras.trust_package_manager = v == 1;
+        return true;
+    }
+    case 18: {
+        /* The policy file edited behind ward's back. */
+        static const char *const outcomes[] = {"alert", "reload", NULL};
+        if ((v = choice(ps, "policy change outcome", outcomes)) < 0 ||
+            !once(ps, what, SEEN_ON_POLICY))
+            return false;
+        ld->extras.policy_change_reload = v == 1;
+        return true;
+    }
+    case 19: {
+        /* Antivirus scanning of programs (docs/AV.md). */
+        static const char *const avmodes[] = {"off", "scan-before-allow", "scan-in-background",
+                                              NULL};
+        if ((v = choice(ps, "av mode", avmodes)) < 0 || !once(ps, what, SEEN_AV))
+            return false;
+        ld->extras.av_mode = (enum ward_av_mode)v;
+        if (is_word(tok(ps), "bound") && !tok(ps)->bol) {
+            const struct token *bt = adv(ps);
+            if (v != WARD_AV_BEFORE_ALLOW)
+                return err(ps, bt, "'bound' goes with 'scan-before-allow' only");
+            const struct token *t = adv(ps);
+            uint32_t secs;
+            if (t->bol || t->type != T_WORD)
+                return err(ps, t, "duration expected after 'bound'");
+            if (!duration(ps, t, t->text, &secs))
+                return false;
+            if (secs == 0 || secs > 300)
+                return err(ps, t, "the scan's bound is 1s to 5m, not '%s'", t->text);
+            ld->extras.av_bound = secs;
+        }
+        return true;
+    }
+    case 20:
+        return ids_update(ps, what);
     }
     return false;
 }
@@ -1794,7 +1878,8 @@ static bool stmt_filter(struct ps *ps)
 
 /* ---- app ------------------------------------------------------------------------------- */
 
-static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
+/* parents: the block's `parent` list, every rule's unless it names its own. */
+static bool app_rule(struct ps *ps, uint64_t app_id, const char *path, const struct vals *parents)
 {
     struct load *ld = ps->ld;
     const struct token *rt = adv(ps);
@@ -1802,8 +1887,9 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                        .action = is_word(rt, "allow") ? WARD_ACT_PERMIT : WARD_ACT_BLOCK,
                        .provider = ld->control ? ld->default_provider : WARD_PROVIDER_ADMIN};
     bool seen_dir = false, seen_proto = false, seen_prov = false, seen_life = false,
-         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false;
-    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0};
+         seen_port = false, seen_dest = false, seen_domain = false, seen_user = false,
+         seen_parent = false;
+    struct vals ports = {0}, dest = {0}, domains = {0}, times = {0}, users = {0}, own = {0};
     const struct token *dest_tok = NULL;
 #define ONCE(flag, t)                                                                              \
     do {                                                                                           \
@@ -1867,6 +1953,15 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
                 return err(ps, tok(ps), "app rules have no negation ('!')");
             if (!parse_list(ps, &users, num_elem, "uid"))
                 return false;
+        } else if (is_word(t, "parent")) {
+            ONCE(seen_parent, t);
+            adv(ps);
+            if (tok(ps)->type == T_BANG)
+                return err(ps, tok(ps), "app rules have no negation ('!')");
+            if (parents->ns)
+                return err(ps, t, "the block of app '%s' names the parent already", path);
+            if (!parse_list(ps, &own, path_elem, "parent program path"))
+                return false;
         } else if (is_word(t, "provider")) {
             ONCE(seen_prov, t);
             adv(ps);
@@ -1900,6 +1995,12 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     vals_sort(&dest);
     vals_sort(&domains);
     vals_sort(&users);
+    if (seen_parent)
+        vals_sort(&own);
+    else
+        own = *parents;
+    r.parents = own.s;
+    r.n_parents = own.ns;
     r.ports = ports.r;
     r.n_ports = ports.nr;
     r.zones = dest.s;
@@ -1924,6 +2025,87 @@ static bool app_rule(struct ps *ps, uint64_t app_id, const char *path)
     return true;
 }
 
+/* The program's entry of the limits (made on its first `limit` or
+ * `quota`), or NULL after reporting why not. */
+static ward_app_limit *limit_entry(struct ps *ps, const struct token *at, const char *path)
+{
+    ward_policy_extras *x = &ps->ld->extras;
+    ward_app_limit *l = (ward_app_limit *)ward_policy_limit_of(x, path);
+    if (l)
+        return l;
+    if (strlen(path) >= sizeof(l->program)) {
+        err(ps, at, "app '%s': the path is too long for a limit", path);
+        return NULL;
+    }
+    if (x->n_limits == WARD_POLICY_MAX_LIMITS) {
+        err(ps, at, "at most %d programs may have limits", WARD_POLICY_MAX_LIMITS);
+        return NULL;
+    }
+    l = &x->limits[x->n_limits++];
+    memset(l, 0, sizeof(*l));
+    snprintf(l->program, sizeof(l->program), "%s", path);
+    return l;
+}
+
+/* "limit rate 2mbit [burst 64KB]" in a program's block. */
+static bool app_limit(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    if (!is_word(tok(ps), "rate") || at_end(ps))
+        return err(ps, tok(ps), "'rate' expected after 'limit'");
+    adv(ps);
+    const struct token *t = tok(ps);
+    uint64_t bits, burst = 0;
+    if (at_end(ps) || t->type != T_WORD || !limit_rate_word(t->text, &bits))
+        return err(ps, t, "a rate expected (e.g. 500kbit, 2mbit, 1gbit), not '%s'", show(t));
+    if (bits < 8000 || bits > 400000000000ull)
+        return err(ps, t, "rate %s is out of range (8kbit to 400gbit)", t->text);
+    adv(ps);
+    if (is_word(tok(ps), "burst") && !at_end(ps)) {
+        adv(ps);
+        const struct token *b = tok(ps);
+        if (at_end(ps) || b->type != T_WORD || !limit_size_word(b->text, &burst))
+            return err(ps, b, "a size expected after 'burst' (e.g. 64KB), not '%s'", show(b));
+        if (burst < 1500 || burst > (1ull << 30))
+            return err(ps, b, "burst %s is out of range (1500B to 1GiB)", b->text);
+        adv(ps);
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->rate_bits)
+        return err(ps, kw, "app '%s' has a rate limit already", path);
+    l->rate_bits = bits;
+    l->burst = burst;
+    return true;
+}
+
+/* "quota 10GB per month [then block|alert]" in a program's block. */
+static bool app_quota(struct ps *ps, const char *path)
+{
+    const struct token *kw = adv(ps);
+    uint64_t bytes;
+    uint8_t period;
+    if (!size_per(ps, "quota", &bytes, &period))
+        return false;
+    int then = 0;
+    if (is_word(tok(ps), "then") && !at_end(ps)) {
+        adv(ps);
+        static const char *const outcomes[] = {"block", "alert", NULL};
+        if ((then = choice(ps, "outcome", outcomes)) < 0)
+            return false;
+    }
+    ward_app_limit *l = limit_entry(ps, kw, path);
+    if (!l)
+        return false;
+    if (l->quota)
+        return err(ps, kw, "app '%s' has a quota already", path);
+    l->quota = bytes;
+    l->period = period;
+    l->quota_alert = then == 1;
+    return true;
+}
+
 static bool stmt_app(struct ps *ps)
 {
     struct load *ld = ps->ld;
@@ -1945,6 +2127,15 @@ static bool stmt_app(struct ps *ps)
             return false;
         pin = v.h[0];
         pinned = true;
+    }
+    struct vals parents = {0};
+    if (is_word(tok(ps), "parent") && !at_end(ps)) {
+        adv(ps);
+        if (tok(ps)->type == T_BANG)
+            return err(ps, tok(ps), "app blocks have no negation ('!')");
+        if (!parse_list(ps, &parents, path_elem, "parent program path"))
+            return false;
+        vals_sort(&parents);
     }
     int fallback = -1;
     const struct token *fb_tok = NULL;
@@ -2015,8 +2206,16 @@ static bool stmt_app(struct ps *ps)
             diag_at(ld, open, "block of app '%s' is not closed: '}' expected", pt->text);
             return true;
         }
+        if (is_word(t, "limit") || is_word(t, "quota")) {
+            bool ok = is_word(t, "limit") ? app_limit(ps, pt->text) : app_quota(ps, pt->text);
+            if (ok && !at_end(ps))
+                ok = err(ps, tok(ps), "unexpected '%s' after the %s", show(tok(ps)), t->text);
+            if (!ok)
+                recover(ps, true);
+            continue;
+        }
         if ((is_word(t, "allow") || is_word(t, "deny"))) {
-            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text) : (adv(ps), false)) {
+            if (id > 0 ? !app_rule(ps, (uint64_t)id, pt->text, &parents) : (adv(ps), false)) {
                 recover(ps, true);
                 continue;
             }
@@ -2026,7 +2225,7 @@ static bool stmt_app(struct ps *ps)
             }
             continue;
         }
-        static const char *const starts[] = {"allow", "deny", NULL};
+        static const char *const starts[] = {"allow", "deny", "limit", "quota", NULL};
         unknown_at(ps, t, "keyword", starts, true);
         if (tok(ps) == t)
             adv(ps);
@@ -2203,7 +2402,8 @@ bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path)
         return false;
     }
     ld->last_rule = -1;
-    if (!app_rule(&ps, app_id, path) || ps.failed)
+    static const struct vals none;
+    if (!app_rule(&ps, app_id, path, &none) || ps.failed)
         return false;
     if (tok(&ps)->type != T_EOF) {
         /* One rule a request: what follows would be lost. */

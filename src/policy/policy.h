@@ -36,6 +36,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
+#define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
 #define WARD_POLICY_MAX_ERRORS 20
@@ -43,11 +44,38 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_FILE  (16u << 20)
 #define WARD_POLICY_MAX_TOTAL (64u << 20)
 
+/* The period a quota counts over: calendar days, weeks (from Monday) and
+ * months, in wardd's local time. */
+enum ward_quota_period {
+    WARD_QUOTA_NONE = 0,
+    WARD_QUOTA_DAY,
+    WARD_QUOTA_WEEK,
+    WARD_QUOTA_MONTH,
+};
+
+/* One program's `limit rate` and `quota` (docs/LIMITS.md). */
+typedef struct ward_app_limit {
+    char program[256];
+    uint64_t rate_bits; /* bits a second, each direction; 0: no rate limit */
+    uint64_t burst;     /* bytes the rate may run ahead; 0: the default */
+    uint64_t quota;     /* bytes a period, both directions; 0: no quota */
+    uint8_t period;     /* enum ward_quota_period */
+    bool quota_alert;   /* `then alert`: only alert when used up (default: block) */
+} ward_app_limit;
+
 /* What the policy says that the engine does not hold: read by the daemon. */
 typedef struct ward_policy_extras {
     unsigned prompt_timeout;          /* seconds a prompt waits */
     enum ward_verdict prompt_default; /* the answer when nobody answers: PERMIT or BLOCK */
     bool fail_open;                   /* traffic passes while wardd is down */
+    /* An injection alert (docs/MONITOR.md) also suspends the target's
+     * allow rules until the user answers again. */
+    bool on_tamper_suspend;
+    /* A pinned program's new binary is re-pinned when the package
+     * manager's database (dpkg's md5sums) confirms it (docs/MONITOR.md). */
+    bool trust_package_manager;
+    /* The policy file changed outside ward: reload it (after the alert). */
+    bool policy_change_reload;
     size_t n_alerts;
     struct ward_alert_threshold {
         char name[32];   /* portscan, flood, ... */
@@ -67,6 +95,17 @@ typedef struct ward_policy_extras {
      * seconds; 0: never. */
     char ids_update_url[512];
     uint32_t ids_update_s;
+    /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
+     * bytes a program may move in the period before the callout blocks its
+     * new connections (0: no limit). */
+    uint64_t accounting_limit;
+    uint8_t accounting_period; /* enum ward_quota_period */
+    size_t n_limits;
+    ward_app_limit limits[WARD_POLICY_MAX_LIMITS];
+    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
+    uint32_t bundle_every;   /* ... every this many seconds */
+    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
+    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
     /* The urlfilter callout's rules (set urlfilter), in order. */
     size_t n_urlfilter;
     struct ward_policy_url {
@@ -74,11 +113,19 @@ typedef struct ward_policy_extras {
         char app[256];     /* "": every program */
         char pattern[256]; /* HOST[/PATH], the host in lower case */
     } urlfilter[WARD_POLICY_MAX_URLFILTER];
-    char policy_bundle[512]; /* a signed bundle's URL wardd polls ("": none) */
-    uint32_t bundle_every;   /* ... every this many seconds */
-    char syslog[300];        /* remote syslog: tcp://HOST:PORT or tls://HOST:PORT ("": none) */
-    char syslog_ca[256];     /* the CA file for tls:// ("": the system's) */
+    /* Antivirus scanning of programs (docs/AV.md): off, or the first
+     * connection of a binary not yet scanned waits for the scan (at most
+     * av_bound seconds), or the scan runs beside it. */
+    enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
+    unsigned av_bound; /* seconds */
 } ward_policy_extras;
+
+/* The limits of a program path in x, or NULL. */
+const ward_app_limit *ward_policy_limit_of(const ward_policy_extras *x, const char *program);
+/* "2mbit", "10GB": how the language writes a rate (bits a second) or a size. */
+void ward_policy_fmt_rate(uint64_t bits, char *buf, size_t len);
+void ward_policy_fmt_size(uint64_t bytes, char *buf, size_t len);
+const char *ward_policy_period_name(enum ward_quota_period p); /* day, week, month */
 
 ward_policy *ward_policy_new(void);
 void ward_policy_free(ward_policy *p);

@@ -354,6 +354,11 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
         sb_puts(b, " user ");
         put_list(b, &c);
     }
+    if (r->n_parents) {
+        ward_cond c = {.field = WARD_F_APP_PATH, .n = r->n_parents, .v.str = r->parents};
+        sb_puts(b, " parent ");
+        put_list(b, &c);
+    }
     if (r->n_times) {
         ward_cond c = {.field = WARD_F_TIME, .n = r->n_times, .v.time = r->times};
         sb_putc(b, ' ');
@@ -362,7 +367,7 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
     if (provider && strcmp(provider, "admin") != 0)
         sb_printf(b, " provider %s", provider);
     if (!r->proto && !r->n_ports && !r->n_zones && !r->n_addrs && !r->n_domains && !r->n_users &&
-        !r->n_times)
+        !r->n_parents && !r->n_times)
         sb_puts(b, " any"); /* "deny out any" reads better than a bare "deny out" */
     ward_policy_fmt_lifetime(&r->lifetime, v, sizeof(v));
     if (*v)
@@ -371,7 +376,8 @@ static void put_rule(struct sbuf *b, const char *provider, const ward_app_rule *
 
 /* pin_of: 0, every pin; else only a pin that provider set (the learned
  * rules file keeps the pins answers set, never the administrator's). */
-static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of)
+static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of,
+                         const ward_policy_extras *x)
 {
     static const char *const fbs[] = {"opposite", "ask", "allow", "deny"};
     if (a->pin && (!pin_of || a->pin_provider == pin_of)) {
@@ -382,6 +388,23 @@ static void put_app_head(struct sbuf *b, const ward_app_info *a, uint32_t pin_of
     if (a->fallback != WARD_FALLBACK_OPPOSITE && (unsigned)a->fallback < 4)
         sb_printf(b, " fallback %s", fbs[a->fallback]);
     sb_puts(b, " {\n");
+    const ward_app_limit *l = x ? ward_policy_limit_of(x, a->path) : NULL;
+    char v[32];
+    if (l && l->rate_bits) {
+        ward_policy_fmt_rate(l->rate_bits, v, sizeof(v));
+        sb_printf(b, "    limit rate %s", v);
+        if (l->burst) {
+            ward_policy_fmt_size(l->burst, v, sizeof(v));
+            sb_printf(b, " burst %s", v);
+        }
+        sb_putc(b, '\n');
+    }
+    if (l && l->quota) {
+        ward_policy_fmt_size(l->quota, v, sizeof(v));
+        sb_printf(b, "    quota %s per %s%s\n", v,
+                  ward_policy_period_name((enum ward_quota_period)l->period),
+                  l->quota_alert ? " then alert" : "");
+    }
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -424,6 +447,23 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             sb_puts(&b, "set callout-failure pass\n");
         if (x->dnsfilter_zero)
             sb_puts(&b, "set dnsfilter-answer zero\n");
+        if (x->accounting_limit) {
+            ward_policy_fmt_size(x->accounting_limit, v, sizeof(v));
+            sb_printf(&b, "set accounting-limit %s per %s\n", v,
+                      ward_policy_period_name((enum ward_quota_period)x->accounting_period));
+        }
+        if (x->on_tamper_suspend)
+            sb_puts(&b, "set on-tamper suspend\n");
+        if (x->trust_package_manager)
+            sb_puts(&b, "set trust-package-manager yes\n");
+        if (x->policy_change_reload)
+            sb_puts(&b, "set on-policy-change reload\n");
+        if (x->av_mode == WARD_AV_BACKGROUND)
+            sb_puts(&b, "set av scan-in-background\n");
+        if (x->av_mode == WARD_AV_BEFORE_ALLOW) {
+            fmt_duration(x->av_bound, v, sizeof(v));
+            sb_printf(&b, "set av scan-before-allow bound %s\n", v);
+        }
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);
@@ -439,16 +479,6 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_interval_format(x->ids_update_s, every, sizeof(every));
             sb_printf(&b, "set ids-update %s every %s\n", v, every);
         }
-        for (size_t i = 0; i < x->n_urlfilter; i++) {
-            const struct ward_policy_url *u = &x->urlfilter[i];
-            sb_printf(&b, "set urlfilter %s", u->deny ? "deny" : "allow");
-            if (u->app[0]) {
-                ward_policy_quote(u->app, v, sizeof(v));
-                sb_printf(&b, " app %s", v);
-            }
-            ward_policy_quote(u->pattern, v, sizeof(v));
-            sb_printf(&b, " %s\n", v);
-        }
         if (x->policy_bundle[0]) {
             ward_policy_quote(x->policy_bundle, v, sizeof(v));
             sb_printf(&b, "set policy-bundle %s every ", v);
@@ -463,6 +493,16 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
                 sb_printf(&b, " ca %s", v);
             }
             sb_puts(&b, "\n");
+        }
+        for (size_t i = 0; i < x->n_urlfilter; i++) {
+            const struct ward_policy_url *u = &x->urlfilter[i];
+            sb_printf(&b, "set urlfilter %s", u->deny ? "deny" : "allow");
+            if (u->app[0]) {
+                ward_policy_quote(u->app, v, sizeof(v));
+                sb_printf(&b, " app %s", v);
+            }
+            ward_policy_quote(u->pattern, v, sizeof(v));
+            sb_printf(&b, " %s\n", v);
         }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
@@ -558,7 +598,7 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             if (!shown++) {
                 ward_policy_quote(a.path, v, sizeof(v));
                 sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-                put_app_head(&b, &a, only ? provider : 0);
+                put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             }
             sb_puts(&b, "    ");
             const char *pn = ward_provider_name(e, r.provider);
@@ -567,11 +607,12 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         }
         if (shown)
             sb_puts(&b, "}\n");
-        else if ((!only && a.n_rules == 0) || (only && a.pin && a.pin_provider == provider)) {
+        else if ((!only && (a.n_rules == 0 || ward_policy_limit_of(x, a.path))) ||
+                 (only && a.pin && a.pin_provider == provider)) {
             /* A program with no rules is still known (and pinned): keep it. */
             ward_policy_quote(a.path, v, sizeof(v));
             sb_printf(&b, "%sapp %s", b.len ? "\n" : "", v);
-            put_app_head(&b, &a, only ? provider : 0);
+            put_app_head(&b, &a, only ? provider : 0, only ? NULL : x);
             sb_puts(&b, "}\n");
         }
     }

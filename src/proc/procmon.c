@@ -45,7 +45,8 @@ fail:;
     return -err;
 }
 
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
+int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
+                 void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
 {
     int handled = 0;
     char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -83,10 +84,12 @@ int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void
                 /* Threads share their process's program: only new processes. */
                 if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
                     proctab_fork(t, (uint32_t)ev->event_data.fork.parent_tgid,
-                                 (uint32_t)ev->event_data.fork.child_tgid);
+                                 (uint32_t)ev->event_data.fork.child_tgid, 0);
                 break;
             case PROC_EVENT_EXEC:
                 proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid);
+                if (on_exec)
+                    on_exec((uint32_t)ev->event_data.exec.process_tgid, ctx);
                 break;
             case PROC_EVENT_EXIT:
                 if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) {
@@ -94,8 +97,7 @@ int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void
                     if (proctab_exit(t, (uint32_t)ev->event_data.exit.process_tgid, &gone)) {
                         if (on_exit)
                             on_exit(&gone, ctx);
-                        free(gone.exe);
-                        free(gone.cmdline);
+                        proctab_proc_free(&gone);
                     }
                 }
                 break;

@@ -67,11 +67,26 @@ proctab *proctab_new(const char *proc_root)
     return t;
 }
 
+static void free_ancestors(ward_proc *p)
+{
+    for (size_t i = 0; i < p->n_ancestors; i++)
+        free(p->ancestors[i]);
+    free(p->ancestors);
+    p->ancestors = NULL;
+    p->n_ancestors = 0;
+}
+
 static void proc_clear(ward_proc *p)
 {
     free(p->exe);
     free(p->cmdline);
+    free_ancestors(p);
     memset(p, 0, sizeof(*p));
+}
+
+void proctab_proc_free(ward_proc *p)
+{
+    proc_clear(p);
 }
 
 static void seen_clear(proctab *t)
@@ -237,7 +252,76 @@ static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
     }
 }
 
-static const ward_proc *store(proctab *t, ward_proc *p)
+/* The start time /proc reports for pid now, or 0 if it is gone. */
+static uint64_t current_start(const proctab *t, uint32_t pid)
+{
+    char path[PATH_MAX], buf[1024];
+    uint32_t ppid;
+    uint64_t start;
+    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
+    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid, &start) < 0)
+        return 0;
+    return start;
+}
+
+/* An ancestor's name in the chain: its path when that is the file it runs
+ * (as for the process itself: a path is only a claim), else a label no
+ * rule names. NULL when out of memory. */
+static char *ancestor_name(proctab *t, const ward_proc *a)
+{
+    if (proctab_verify(t, a))
+        return strdup(a->exe);
+    char *s;
+    return asprintf(&s, "%s " PROCTAB_UNVERIFIED_MARK, a->exe) < 0 ? NULL : s;
+}
+
+/* The process's ancestors, nearest first. A process that only exec'd keeps
+ * the chain it had (start time unchanged); a new one takes its parent's
+ * program and the parent's chain, from the table while the parent is known
+ * there, else walks /proc. What is read in the walk is not stored: the
+ * chain is what matters, and the walk stops at init or the limit. */
+static void find_ancestors(proctab *t, ward_proc *p)
+{
+    ward_proc *old = (ward_proc *)proctab_peek(t, p->pid);
+    if (old && old->start_time == p->start_time && old->ancestors) {
+        p->ancestors = old->ancestors;
+        p->n_ancestors = old->n_ancestors;
+        old->ancestors = NULL;
+        old->n_ancestors = 0;
+        return;
+    }
+    if (!(p->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *))))
+        return;
+    uint32_t ppid = p->ppid;
+    while (ppid && p->n_ancestors < WARD_MAX_ANCESTORS) {
+        const ward_proc *known = proctab_peek(t, ppid);
+        /* The table may not have heard of the parent's exit yet: its pid
+         * may run another process now. */
+        if (known && known->start_time == current_start(t, ppid)) {
+            char *name = ancestor_name(t, known);
+            if (!name)
+                return;
+            p->ancestors[p->n_ancestors++] = name;
+            for (size_t i = 0; i < known->n_ancestors && p->n_ancestors < WARD_MAX_ANCESTORS; i++)
+                if ((name = strdup(known->ancestors[i])))
+                    p->ancestors[p->n_ancestors++] = name;
+            return;
+        }
+        ward_proc a;
+        if (read_proc(t, ppid, &a) < 0)
+            return; /* a kernel thread (kthreadd's children) or gone */
+        char *name = ancestor_name(t, &a);
+        if (name)
+            p->ancestors[p->n_ancestors++] = name;
+        ppid = a.ppid;
+        proc_clear(&a);
+        if (!name)
+            return;
+    }
+}
+
+/* p replaces whatever the table holds for its pid; the table owns it. */
+static const ward_proc *insert(proctab *t, ward_proc *p)
 {
     remove_pid(t, p->pid, NULL);
     struct entry *e = malloc(sizeof(*e));
@@ -251,6 +335,12 @@ static const ward_proc *store(proctab *t, ward_proc *p)
     *head = e;
     t->n++;
     return &e->p;
+}
+
+static const ward_proc *store(proctab *t, ward_proc *p)
+{
+    find_ancestors(t, p);
+    return insert(t, p);
 }
 
 int proctab_scan(proctab *t)
@@ -270,18 +360,6 @@ int proctab_scan(proctab *t)
     }
     closedir(d);
     return (int)t->n;
-}
-
-/* The start time /proc reports for pid now, or 0 if it is gone. */
-static uint64_t current_start(const proctab *t, uint32_t pid)
-{
-    char path[PATH_MAX], buf[1024];
-    uint32_t ppid;
-    uint64_t start;
-    snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
-    if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &ppid, &start) < 0)
-        return 0;
-    return start;
 }
 
 void proctab_set_events(proctab *t, bool live)
@@ -323,11 +401,46 @@ void proctab_exec(proctab *t, uint32_t pid)
     reread(t, pid);
 }
 
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child)
+/* The child as a copy of its parent: the same program, ids and command
+ * line until it execs; its chain is the parent's program and chain. */
+static int copy_parent(proctab *t, const ward_proc *parent, uint32_t child, uint64_t start,
+                       ward_proc *c)
 {
-    (void)parent;
-    /* The child runs the parent's program until it execs; read it as it is. */
-    reread(t, child);
+    *c = *parent;
+    c->pid = child;
+    c->ppid = parent->pid;
+    c->start_time = start;
+    c->exe = strdup(parent->exe);
+    c->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
+    c->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *));
+    c->n_ancestors = 0;
+    if (!c->exe || (parent->cmdline && !c->cmdline) || !c->ancestors ||
+        !(c->ancestors[c->n_ancestors++] = ancestor_name(t, parent))) {
+        proc_clear(c);
+        return -1;
+    }
+    for (size_t i = 0; i < parent->n_ancestors && c->n_ancestors < WARD_MAX_ANCESTORS; i++) {
+        if (!(c->ancestors[c->n_ancestors] = strdup(parent->ancestors[i]))) {
+            proc_clear(c);
+            return -1;
+        }
+        c->n_ancestors++;
+    }
+    return 0;
+}
+
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time)
+{
+    /* The child runs the parent's program until it execs. When the event
+     * says when it started, and the table knows the parent, nothing need
+     * be read: most children exec at once, and that exec is read. */
+    const ward_proc *p = proctab_peek(t, parent);
+    ward_proc c;
+    if (start_time && p && p->start_time <= start_time &&
+        copy_parent(t, p, child, start_time, &c) == 0)
+        insert(t, &c);
+    else
+        reread(t, child);
 }
 
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
@@ -411,6 +524,47 @@ bool proctab_verify(proctab *t, const ward_proc *p)
     return true;
 }
 
+static int hash_fd(int fd, ward_sha256 *out)
+{
+    crypto_hash_sha256_state s;
+    crypto_hash_sha256_init(&s);
+    unsigned char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        crypto_hash_sha256_update(&s, buf, (unsigned long long)n);
+    }
+    crypto_hash_sha256_final(&s, out->b);
+    return 0;
+}
+
+int proctab_sha256_path(const char *path, ward_sha256 *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = hash_fd(fd, out);
+    close(fd);
+    return rc;
+}
+
+void proctab_forget_file(proctab *t, ward_exe_id id)
+{
+    for (struct hash_entry **h = &t->hashes; *h;) {
+        if ((*h)->id.dev == id.dev && (*h)->id.ino == id.ino) {
+            struct hash_entry *gone = *h;
+            *h = gone->next;
+            free(gone);
+            t->n_hashes--;
+        } else {
+            h = &(*h)->next;
+        }
+    }
+}
+
 int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
 {
     for (const struct hash_entry *h = t->hashes; h; h = h->next) {
@@ -430,22 +584,10 @@ int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out)
         close(fd);
         return -ESRCH;
     }
-    crypto_hash_sha256_state s;
-    crypto_hash_sha256_init(&s);
-    unsigned char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            close(fd);
-            return -err;
-        }
-        crypto_hash_sha256_update(&s, buf, (unsigned long long)n);
-    }
+    int rc = hash_fd(fd, out);
     close(fd);
-    crypto_hash_sha256_final(&s, out->b);
+    if (rc < 0)
+        return rc;
     t->computed++;
     struct hash_entry *h = malloc(sizeof(*h));
     if (h) {

@@ -31,7 +31,18 @@ typedef struct ward_proc {
     int64_t mtime_ns;
     int64_t ctime_ns; /* when read: a reused inode number has another ctime */
     char *cmdline;    /* arguments joined by spaces (NULL for kernel threads) */
+    /* The programs of its ancestors when it was first seen, nearest first
+     * (at most WARD_MAX_ANCESTORS): kept across its execs, and past its
+     * parent's exit (an orphan's parent is then init, not who started it). */
+    char **ancestors;
+    size_t n_ancestors;
 } ward_proc;
+
+/* What an ancestor's path becomes when it is not the file the process runs. */
+#define PROCTAB_UNVERIFIED_MARK "(not the file at this path)"
+
+/* Frees what a departed process (proctab_exit's *gone) owns. */
+void proctab_proc_free(ward_proc *p);
 
 typedef struct proctab proctab;
 
@@ -58,7 +69,8 @@ const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 /* Events. proctab_exit returns the departed process's (pid, start time) in
  * *gone (so lifetimes "until the program exits" can end) and true if known. */
 void proctab_exec(proctab *t, uint32_t pid);
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child);
+/* start_time: the child's, when the event tells it (0: read from /proc). */
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
 
 /* How many exec and exit events were applied. */
@@ -87,6 +99,11 @@ int proctab_sha256(proctab *t, const ward_proc *p, ward_sha256 *out);
  * cgroup at any moment and no event says so. 0, -ESRCH when the process is
  * gone (or its pid reused), -ENOENT without a unified hierarchy. */
 int proctab_cgroup(const proctab *t, const ward_proc *p, char *buf, size_t len);
+/* The SHA-256 of the file at path (no cache). 0 or -errno. */
+int proctab_sha256_path(const char *path, ward_sha256 *out);
+/* The file changed (its contents may have, whatever its mtime says): its
+ * cached digests are dropped. */
+void proctab_forget_file(proctab *t, ward_exe_id id);
 /* How many digests were computed (not served from the cache): for tests. */
 uint64_t proctab_hashes_computed(const proctab *t);
 
@@ -95,8 +112,10 @@ uint64_t proctab_hashes_computed(const proctab *t);
  * elsewhere wardd feeds the table from the scheduler's tracepoints
  * (kernel/procmon.h), or it relies on lookups. */
 int procmon_open(void);
-/* Reads what is pending on fd and applies it to t; on_exit (may be NULL) is
- * told of every known process that exits. Returns events handled or -errno. */
-int procmon_read(int fd, proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
+/* Reads what is pending on fd and applies it to t; on_exec and on_exit (may
+ * be NULL) are told of every exec and of every known process that exits. Returns events handled or
+ * -errno. */
+int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
+                 void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
 
 #endif

@@ -71,6 +71,7 @@ bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
     /* traffic: restricted to the peer's own uid by the server, as log.query */
     case WARD_MSG_STATS_QUERY:
     case WARD_MSG_CONNS_LIST:
+    case WARD_MSG_LIMITS_LIST: /* what the policy says, and how much is used */
     /* The server shows and takes only prompts about the peer's own
      * processes (ward_proto_may_answer). */
     case WARD_MSG_PROMPT_REGISTER:

@@ -58,11 +58,15 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_SUBLAYER_ADD] = "sublayer.add",
     [WARD_MSG_SUBLAYER_DELETE] = "sublayer.delete",
     [WARD_MSG_SUBLAYER_LIST] = "sublayer.list",
+    [WARD_MSG_LIMITS_LIST] = "limits.list",
+    [WARD_MSG_LIMITS_REPLY] = "limits.reply",
     [WARD_MSG_TXN_BEGIN] = "txn.begin",
     [WARD_MSG_TXN_COMMIT] = "txn.commit",
     [WARD_MSG_TXN_ABORT] = "txn.abort",
     [WARD_MSG_OBJECT_ADDED] = "object.added",
     [WARD_MSG_OBJECT_REPLY] = "object.reply",
+    [WARD_MSG_SCAN] = "scan",
+    [WARD_MSG_SCAN_REPLY] = "scan.reply",
 };
 
 static const char *const err_names[WARD_PE_COUNT + 1] = {
@@ -101,6 +105,8 @@ static const char *const scope_names[] = {"destination", "port", "any", NULL};
 static const char *const duration_names[] = {"once",          "minutes", "until-exit",
                                              "until-restart", "forever", NULL};
 static const char *const kind_names[] = {"decision", "alert", "lost", "gap", NULL};
+static const char *const via_names[] = {"kernel", "shim", NULL}; /* enum ward_via */
+static const char *const scan_names[] = {"clean", "infected", "error", NULL};
 
 _Static_assert(sizeof(verdict_names) / sizeof(*verdict_names) == WARD_V_DROP_CONNECTION + 2,
                "verdict names");
@@ -136,8 +142,8 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 
 bool ward_msg_is_request(enum ward_msg_type t)
 {
-    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST ||
-           (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT);
+    return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST || t == WARD_MSG_LIMITS_LIST ||
+           (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT) || t == WARD_MSG_SCAN;
 }
 
 const char *ward_proto_err_name(enum ward_proto_err e)
@@ -200,6 +206,7 @@ static void rule_free(ward_proto_rule *r)
     free(r->remotes);
     free_strv(r->domains, r->n_domains);
     free_strv(r->zones, r->n_zones);
+    free_strv(r->parents, r->n_parents);
     free(r->times);
     free(r->provider);
     free(r->origin);
@@ -247,6 +254,21 @@ void ward_msg_free(ward_msg *m)
         break;
     case WARD_MSG_PROMPT_CLOSED:
         free(m->u.prompt_closed.by);
+        break;
+    case WARD_MSG_PROMPT:
+        free(m->u.prompt.av);
+        break;
+    case WARD_MSG_SCAN:
+        for (size_t i = 0; i < m->u.scan.n; i++)
+            free(m->u.scan.paths[i]);
+        free(m->u.scan.paths);
+        break;
+    case WARD_MSG_SCAN_REPLY:
+        for (size_t i = 0; i < m->u.scan_reply.n; i++) {
+            free(m->u.scan_reply.v[i].path);
+            free(m->u.scan_reply.v[i].name);
+        }
+        free(m->u.scan_reply.v);
         break;
     case WARD_MSG_CALLOUT_REPLY:
         for (size_t i = 0; i < m->u.callout_reply.n; i++) {
@@ -393,6 +415,8 @@ static json_object *enc_ip(const ward_ip *ip)
     return json_object_new_string(b);
 }
 
+static json_object *enc_strv(char *const *v, size_t n);
+
 static json_object *enc_event(struct enc *e, const ward_event *ev)
 {
     json_object *o = json_object_new_object();
@@ -407,6 +431,12 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "uid", ev->uid);
     put_str(e, o, "exe", ev->exe);
     put_str(e, o, "cmdline", ev->cmdline);
+    if (ev->parents[0]) {
+        char buf[WARD_EVENT_PARENTS_MAX];
+        const char *v[WARD_MAX_ANCESTORS];
+        size_t n = ward_event_parents(ev, buf, v, WARD_MAX_ANCESTORS);
+        put(e, o, "parents", enc_strv((char **)v, n));
+    }
     put_i64(e, o, "proto", ev->proto);
     put_name(e, o, "direction", ev->direction <= WARD_DIR_IN ? dir_names[ev->direction] : NULL);
     put(e, o, "local", enc_ip(&ev->local));
@@ -420,6 +450,8 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_i64(e, o, "filter_id", (int64_t)ev->filter_id);
     put_str(e, o, "filter", ev->filter);
     put_i64(e, o, "count", ev->count);
+    if (ev->kind == WARD_EVENT_DECISION)
+        put_name(e, o, "via", table_name(via_names, ev->via));
     if (ev->boot) {
         put_i64(e, o, "boot", (int64_t)ev->boot);
         put_i64(e, o, "bseq", (int64_t)ev->bseq);
@@ -529,6 +561,8 @@ static json_object *enc_rule(struct enc *e, const ward_proto_rule *r)
     put(e, o, "zones", enc_strv(r->zones, r->n_zones));
     if (r->n_users)
         put(e, o, "users", enc_ranges(r->users, r->n_users));
+    if (r->n_parents)
+        put(e, o, "parents", enc_strv(r->parents, r->n_parents));
     json_object *times = json_object_new_array();
     for (size_t i = 0; times && i < r->n_times; i++) {
         json_object *t = json_object_new_object();
@@ -591,6 +625,8 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "log_dropped", (int64_t)s->log_dropped);
         if (s->proc_source[0])
             put_str(e, o, "proc_source", s->proc_source);
+        if (s->tamper_watch[0])
+            put_str(e, o, "tamper_watch", s->tamper_watch);
         put_i64(e, o, "proc_execs", (int64_t)s->proc_execs);
         put_i64(e, o, "proc_exits", (int64_t)s->proc_exits);
         put_i64(e, o, "boot", (int64_t)s->boot);
@@ -610,6 +646,21 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "stream_bound_closed", (int64_t)s->stream_bound_closed);
         if (s->packet_sockets[0])
             put_str(e, o, "packet_sockets", s->packet_sockets);
+        if (s->av_mode[0])
+            put_str(e, o, "av_mode", s->av_mode);
+        if (s->av_state[0])
+            put_str(e, o, "av_state", s->av_state);
+        if (s->av_engine[0])
+            put_str(e, o, "av_engine", s->av_engine);
+        if (s->av_error[0])
+            put_str(e, o, "av_error", s->av_error);
+        put_i64(e, o, "av_sigs", (int64_t)s->av_sigs);
+        put_i64(e, o, "av_db_version", (int64_t)s->av_db_version);
+        put_i64(e, o, "av_db_time", s->av_db_time);
+        put_i64(e, o, "av_scans", (int64_t)s->av_scans);
+        put_i64(e, o, "av_cache_hits", (int64_t)s->av_cache_hits);
+        put_i64(e, o, "av_infected", (int64_t)s->av_infected);
+        put_i64(e, o, "av_restarts", (int64_t)s->av_restarts);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -740,7 +791,30 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "prompt_id", (int64_t)m->u.prompt.prompt_id);
         put_i64(e, o, "timeout_s", m->u.prompt.timeout_s);
         put(e, o, "conn", enc_event(e, &m->u.prompt.conn));
+        if (m->u.prompt.av)
+            put_str(e, o, "av", m->u.prompt.av);
         break;
+    case WARD_MSG_SCAN: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < m->u.scan.n; i++)
+            json_object_array_add(a, jstr(m->u.scan.paths[i]));
+        put(e, o, "paths", a);
+        break;
+    }
+    case WARD_MSG_SCAN_REPLY: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < m->u.scan_reply.n; i++) {
+            const ward_proto_scan_result *r = &m->u.scan_reply.v[i];
+            json_object *x = json_object_new_object();
+            put_str(e, x, "path", r->path);
+            put_name(e, x, "result", table_name(scan_names, r->result));
+            if (r->name)
+                put_str(e, x, "name", r->name);
+            json_object_array_add(a, x);
+        }
+        put(e, o, "results", a);
+        break;
+    }
     case WARD_MSG_PROMPT_CLOSED:
         put_i64(e, o, "prompt_id", (int64_t)m->u.prompt_closed.prompt_id);
         put_name(e, o, "verdict", table_name(verdict_names, m->u.prompt_closed.verdict));
@@ -1024,7 +1098,22 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 static const char *const event_keys[] = {
     "seq",       "time_ns",   "kind",   "pid",    "uid",   "exe",    "cmdline", "proto",
     "direction", "local",     "lport",  "remote", "rport", "domain", "verdict", "layer",
-    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   NULL};
+    "reason",    "filter_id", "filter", "count",  "boot",  "bseq",   "via",     "parents", NULL};
+
+/* "parents": the ancestor chain, an array of paths nearest first. */
+static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
+{
+    json_object *a;
+    size_t n;
+    const char *v[WARD_MAX_ANCESTORS];
+    if (!get_array(d, o, "parents", false, WARD_MAX_ANCESTORS, &a, &n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!str_value(d, json_object_array_get_idx(a, i), "parents", WARD_EVENT_EXE_MAX, &v[i]))
+            return false;
+    ward_event_set_parents(ev, v, n);
+    return true;
+}
 
 static bool dec_event(struct dec *d, json_object *o, const char *what, ward_event *ev)
 {
@@ -1052,10 +1141,13 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_u64(d, o, "filter_id", false, &ev->filter_id) ||
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
-        !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq))
+        !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
+        !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev))
         return false;
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
+    if (ev->via && ev->kind != WARD_EVENT_DECISION)
+        return fail(d, WARD_PE_BAD_FIELD, "\"via\" belongs to a decision");
     ev->time_ns = t;
     ev->proto = (uint8_t)u8s[0];
     ev->lport = (uint16_t)ports[0];
@@ -1125,8 +1217,8 @@ static bool dec_ranges(struct dec *d, json_object *o, const char *key, int64_t m
 }
 
 static const char *const rule_keys[] = {
-    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains",
-    "zones", "users",   "times",  "provider",  "lifetime", "origin", "text",   NULL};
+    "id",    "program", "action", "direction", "proto",    "ports",  "remote", "domains", "zones",
+    "users", "parents", "times",  "provider",  "lifetime", "origin", "text",   NULL};
 static const char *const life_keys[] = {"kind", "expires", "pid", "start_time", "session", NULL};
 static const char *const time_keys[] = {"days", "start", "end", NULL};
 
@@ -1213,7 +1305,8 @@ static bool dec_rule(struct dec *d, json_object *o, ward_proto_rule *r)
             return fail(d, WARD_PE_BAD_FIELD, "\"remote\": not an address or prefix");
     }
     if (!dec_strv(d, o, "domains", &r->domains, &r->n_domains) ||
-        !dec_strv(d, o, "zones", &r->zones, &r->n_zones))
+        !dec_strv(d, o, "zones", &r->zones, &r->n_zones) ||
+        !dec_strv(d, o, "parents", &r->parents, &r->n_parents))
         return false;
     if (!get_array(d, o, "times", false, WARD_PROTO_MAX_LIST, &a, &n))
         return false;
@@ -1362,6 +1455,51 @@ static bool dec_log_query(struct dec *d, json_object *o, ward_log_filter *f)
     return true;
 }
 
+static bool dec_scan(struct dec *d, json_object *o, ward_msg *m)
+{
+    json_object *a;
+    size_t n;
+    if (!get_array(d, o, "paths", true, WARD_PROTO_MAX_SCAN, &a, &n))
+        return false;
+    if (n == 0)
+        return fail(d, WARD_PE_BAD_FIELD, "\"paths\" is empty");
+    if (!(m->u.scan.paths = calloc(n, sizeof(char *))))
+        return fail(d, WARD_PE_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++, m->u.scan.n++) {
+        const char *s;
+        if (!str_value(d, json_object_array_get_idx(a, i), "paths", WARD_PROTO_MAX_STR, &s))
+            return false;
+        if (!*s)
+            return fail(d, WARD_PE_BAD_FIELD, "\"paths\": an empty path");
+        if (!(m->u.scan.paths[i] = strdup(s)))
+            return fail(d, WARD_PE_INTERNAL, "out of memory");
+    }
+    return true;
+}
+
+static bool dec_scan_reply(struct dec *d, json_object *o, ward_msg *m)
+{
+    json_object *a;
+    size_t n;
+    if (!get_array(d, o, "results", true, WARD_PROTO_MAX_SCAN, &a, &n))
+        return false;
+    if (n && !(m->u.scan_reply.v = calloc(n, sizeof(ward_proto_scan_result))))
+        return fail(d, WARD_PE_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++, m->u.scan_reply.n++) {
+        json_object *x = json_object_array_get_idx(a, i);
+        ward_proto_scan_result *r = &m->u.scan_reply.v[i];
+        if (!json_object_is_type(x, json_type_object))
+            return fail(d, WARD_PE_BAD_FIELD, "\"results\": not an object");
+        static const char *const keys[] = {"path", "result", "name", NULL};
+        if (!only_keys(d, x, "results", keys) ||
+            !get_str(d, x, "path", true, WARD_PROTO_MAX_STR, &r->path) ||
+            !GET_ENUM(d, x, "result", true, scan_names, r->result) ||
+            !get_str(d, x, "name", false, 512, &r->name))
+            return false;
+    }
+    return true;
+}
+
 /* Per type: the members allowed besides "type" and "id". */
 static const char *const *body_keys(enum ward_msg_type t)
 {
@@ -1384,6 +1522,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "log_written",
                                                "log_dropped",
                                                "proc_source",
+                                               "tamper_watch",
                                                "proc_execs",
                                                "proc_exits",
                                                "boot",
@@ -1402,6 +1541,17 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "ids_lost",
                                                "stream_bound_open",
                                                "stream_bound_closed",
+                                               "av_mode",
+                                               "av_state",
+                                               "av_engine",
+                                               "av_error",
+                                               "av_sigs",
+                                               "av_db_version",
+                                               "av_db_time",
+                                               "av_scans",
+                                               "av_cache_hits",
+                                               "av_infected",
+                                               "av_restarts",
                                                NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
@@ -1420,7 +1570,10 @@ static const char *const *body_keys(enum ward_msg_type t)
                                           "cgroup", "sha256", "gid",    NULL};
     static const char *const explain_reply[] = {"type",      "id",     "verdict", "reason",
                                                 "filter_id", "filter", "text",    NULL};
-    static const char *const prompt[] = {"type", "id", "prompt_id", "timeout_s", "conn", NULL};
+    static const char *const prompt[] = {"type", "id", "prompt_id", "timeout_s",
+                                         "conn", "av", NULL};
+    static const char *const scan[] = {"type", "id", "paths", NULL};
+    static const char *const scan_reply[] = {"type", "id", "results", NULL};
     static const char *const prompt_closed[] = {"type", "id", "prompt_id", "verdict", "by", NULL};
     static const char *const error[] = {"type", "id", "code", "message", NULL};
     static const char *const callout_reply[] = {"type", "id", "callouts", NULL};
@@ -1475,6 +1628,10 @@ static const char *const *body_keys(enum ward_msg_type t)
         return prompt_closed;
     case WARD_MSG_ERROR:
         return error;
+    case WARD_MSG_SCAN:
+        return scan;
+    case WARD_MSG_SCAN_REPLY:
+        return scan_reply;
     default: {
         const char *const *stats = ward_proto_stats_keys(t);
         return stats ? stats : none;
@@ -1521,6 +1678,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "log_written", true, &s->log_written) &&
                get_u64(d, o, "log_dropped", true, &s->log_dropped) &&
                get_fixed(d, o, "proc_source", s->proc_source, sizeof(s->proc_source)) &&
+               get_fixed(d, o, "tamper_watch", s->tamper_watch, sizeof(s->tamper_watch)) &&
                get_u64(d, o, "proc_execs", false, &s->proc_execs) &&
                get_u64(d, o, "proc_exits", false, &s->proc_exits) &&
                get_u64(d, o, "boot", false, &s->boot) &&
@@ -1538,7 +1696,18 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "ids_lost", false, &s->ids_lost) &&
                get_u64(d, o, "stream_bound_open", false, &s->stream_bound_open) &&
                get_u64(d, o, "stream_bound_closed", false, &s->stream_bound_closed) &&
-               get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets));
+               get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets)) &&
+               get_fixed(d, o, "av_mode", s->av_mode, sizeof(s->av_mode)) &&
+               get_fixed(d, o, "av_state", s->av_state, sizeof(s->av_state)) &&
+               get_fixed(d, o, "av_engine", s->av_engine, sizeof(s->av_engine)) &&
+               get_fixed(d, o, "av_error", s->av_error, sizeof(s->av_error)) &&
+               get_u64(d, o, "av_sigs", false, &s->av_sigs) &&
+               get_u64(d, o, "av_db_version", false, &s->av_db_version) &&
+               get_i64(d, o, "av_db_time", false, INT64_MIN, INT64_MAX, &s->av_db_time) &&
+               get_u64(d, o, "av_scans", false, &s->av_scans) &&
+               get_u64(d, o, "av_cache_hits", false, &s->av_cache_hits) &&
+               get_u64(d, o, "av_infected", false, &s->av_infected) &&
+               get_u64(d, o, "av_restarts", false, &s->av_restarts);
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
@@ -1630,7 +1799,12 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
     case WARD_MSG_PROMPT:
         return get_u64(d, o, "prompt_id", true, &m->u.prompt.prompt_id) &&
                get_u32(d, o, "timeout_s", true, 86400, &m->u.prompt.timeout_s) &&
-               member(d, o, "conn", true, &v) && dec_event(d, v, "conn", &m->u.prompt.conn);
+               member(d, o, "conn", true, &v) && dec_event(d, v, "conn", &m->u.prompt.conn) &&
+               get_str(d, o, "av", false, 512, &m->u.prompt.av);
+    case WARD_MSG_SCAN:
+        return dec_scan(d, o, m);
+    case WARD_MSG_SCAN_REPLY:
+        return dec_scan_reply(d, o, m);
     case WARD_MSG_PROMPT_CLOSED:
         return get_u64(d, o, "prompt_id", true, &m->u.prompt_closed.prompt_id) &&
                GET_ENUM(d, o, "verdict", true, verdict_names, m->u.prompt_closed.verdict) &&

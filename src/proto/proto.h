@@ -88,6 +88,12 @@ enum ward_msg_type {
     WARD_MSG_TXN_ABORT,
     WARD_MSG_OBJECT_ADDED,
     WARD_MSG_OBJECT_REPLY,
+    /* limits: proto/stats.h */
+    WARD_MSG_LIMITS_LIST,
+    WARD_MSG_LIMITS_REPLY,
+    /* antivirus: files scanned on demand (docs/AV.md) */
+    WARD_MSG_SCAN,
+    WARD_MSG_SCAN_REPLY,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -157,6 +163,8 @@ typedef struct ward_proto_rule {
     size_t n_zones;
     ward_range *users; /* the process's uid */
     size_t n_users;
+    char **parents; /* programs one of the process's ancestors runs */
+    size_t n_parents;
     ward_time_window *times;
     size_t n_times;
     char *provider; /* NULL: "admin" */
@@ -172,6 +180,14 @@ typedef struct ward_proto_rule {
 /* The engine's view of a wire rule: its lists borrowed (valid while r is),
  * no provider (the caller resolves the name). */
 ward_app_rule ward_proto_rule_view(const ward_proto_rule *r);
+
+/* One file's result in scan.reply (strings owned by the message). */
+#define WARD_PROTO_MAX_SCAN 64 /* paths of one scan request */
+typedef struct ward_proto_scan_result {
+    char *path;
+    enum ward_scan_result { WARD_SCAN_CLEAN, WARD_SCAN_INFECTED, WARD_SCAN_ERROR } result;
+    char *name; /* the signature found, or the error; NULL when clean */
+} ward_proto_scan_result;
 
 typedef struct ward_proto_status {
     uint32_t version;
@@ -202,6 +218,17 @@ typedef struct ward_proto_status {
      * flows passed (fail open) and reset (fail closed). */
     uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost;
     uint64_t stream_bound_open, stream_bound_closed;
+    /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
+     * "none". */
+    char tamper_watch[16];
+    /* Antivirus (docs/AV.md): the policy's mode ("off", "scan-before-allow",
+     * "scan-in-background"), the scanner ("running", "down", "" when off),
+     * libclamav's version and its databases, and the counters. */
+    char av_mode[24], av_state[16], av_engine[32];
+    uint64_t av_sigs, av_db_version;
+    int64_t av_db_time; /* unix seconds */
+    char av_error[256]; /* why the last database load failed (the old one stays) */
+    uint64_t av_scans, av_cache_hits, av_infected, av_restarts;
 } ward_proto_status;
 
 typedef struct ward_msg {
@@ -290,6 +317,8 @@ typedef struct ward_msg {
             uint64_t prompt_id;
             uint32_t timeout_s; /* the policy's default applies after this */
             ward_event conn;
+            char
+                *av; /* the program's scan: "clean", "scanning", "infected: NAME", ...; NULL: off */
         } prompt;
         struct {
             uint64_t prompt_id;
@@ -311,6 +340,18 @@ typedef struct ward_msg {
             size_t n;
             bool more;
         } conns_reply;
+        struct {
+            ward_limit_row *rows;
+            size_t n;
+        } limits_reply;
+        struct {
+            char **paths;
+            size_t n;
+        } scan;
+        struct {
+            ward_proto_scan_result *v;
+            size_t n;
+        } scan_reply;
     } u;
 } ward_msg;
 

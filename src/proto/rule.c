@@ -21,6 +21,8 @@ ward_app_rule ward_proto_rule_view(const ward_proto_rule *r)
         .n_domains = r->n_domains,
         .users = r->users,
         .n_users = r->n_users,
+        .parents = (const char *const *)r->parents,
+        .n_parents = r->n_parents,
         .action = r->action,
         .lifetime = r->lifetime,
         .origin = r->origin,

@@ -1,7 +1,7 @@
 /*
- * The traffic messages' codec (proto/stats.h): stats.query / stats.reply and
- * conns.list / conns.reply, with the same strictness as the rest of the
- * protocol (unknown members refused, every value's type and range checked).
+ * The traffic messages' codec (proto/stats.h): stats.query / stats.reply,
+ * conns.list / conns.reply and limits.list / limits.reply, with the same strictness as the rest of
+ * the protocol (unknown members refused, every value's type and range checked).
  */
 #define _GNU_SOURCE
 #include "proto/proto.h"
@@ -26,6 +26,7 @@ const char *const *ward_proto_stats_keys(int t)
     static const char *const reply[] = {"type", "id", "rows", "more", NULL};
     static const char *const list[] = {"type", "id", NULL};
     static const char *const conns[] = {"type", "id", "conns", "more", NULL};
+    static const char *const limits[] = {"type", "id", "limits", NULL};
     switch (t) {
     case WARD_MSG_STATS_QUERY:
         return query;
@@ -35,6 +36,10 @@ const char *const *ward_proto_stats_keys(int t)
         return list;
     case WARD_MSG_CONNS_REPLY:
         return conns;
+    case WARD_MSG_LIMITS_LIST:
+        return list;
+    case WARD_MSG_LIMITS_REPLY:
+        return limits;
     default:
         return NULL;
     }
@@ -51,6 +56,9 @@ void ward_proto_stats_free(ward_msg *m)
         break;
     case WARD_MSG_CONNS_REPLY:
         free(m->u.conns_reply.conns);
+        break;
+    case WARD_MSG_LIMITS_REPLY:
+        free(m->u.limits_reply.rows);
         break;
     default:
         break;
@@ -166,6 +174,27 @@ static json_object *enc_conn(const ward_conn_info *c, bool *bad)
     return o;
 }
 
+static const char *const period_names[] = {"none", "day", "week", "month", NULL};
+
+static json_object *enc_limit(const ward_limit_row *r, bool *bad)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return *bad = true, NULL;
+    add(o, "program", text(r->program), bad);
+    add(o, "rate_bits", u64(r->rate_bits), bad);
+    add(o, "quota", u64(r->quota), bad);
+    add(o, "period", json_object_new_string(period_names[r->period <= 3 ? r->period : 0]), bad);
+    add(o, "then", json_object_new_string(r->quota_alert ? "alert" : "block"), bad);
+    add(o, "enforced", json_object_new_boolean(r->enforced), bad);
+    add(o, "exhausted", json_object_new_boolean(r->exhausted), bad);
+    add(o, "period_start", json_object_new_int64(r->period_start), bad);
+    add(o, "used", u64(r->used), bad);
+    add(o, "dropped", u64(r->dropped), bad);
+    add(o, "refused", u64(r->refused), bad);
+    return o;
+}
+
 int ward_proto_stats_encode(json_object *o, const ward_msg *m)
 {
     bool bad = false;
@@ -199,6 +228,13 @@ int ward_proto_stats_encode(json_object *o, const ward_msg *m)
             json_object_array_add(a, enc_conn(&m->u.conns_reply.conns[i], &bad));
         add(o, "conns", a, &bad);
         add(o, "more", json_object_new_boolean(m->u.conns_reply.more), &bad);
+        break;
+    }
+    case WARD_MSG_LIMITS_REPLY: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < m->u.limits_reply.n; i++)
+            json_object_array_add(a, enc_limit(&m->u.limits_reply.rows[i], &bad));
+        add(o, "limits", a, &bad);
         break;
     }
     default:
@@ -391,6 +427,28 @@ static bool dec_conn(struct sdec *d, json_object *o, ward_conn_info *c)
     return ok;
 }
 
+static const char *const limit_keys[] = {"program", "rate_bits", "quota",     "period",
+                                         "then",    "enforced",  "exhausted", "period_start",
+                                         "used",    "dropped",   "refused",   NULL};
+static const char *const then_names[] = {"block", "alert", NULL};
+
+static bool dec_limit(struct sdec *d, json_object *o, ward_limit_row *r)
+{
+    int period = 0, then = 0;
+    bool ok = only(d, o, "limits", limit_keys) &&
+              str(d, o, "program", true, r->program, sizeof(r->program), NULL) &&
+              unum(d, o, "rate_bits", true, &r->rate_bits) &&
+              unum(d, o, "quota", true, &r->quota) && name(d, o, "period", period_names, &period) &&
+              name(d, o, "then", then_names, &then) && boolean(d, o, "enforced", &r->enforced) &&
+              boolean(d, o, "exhausted", &r->exhausted) &&
+              num(d, o, "period_start", true, 0, INT64_MAX, &r->period_start) &&
+              unum(d, o, "used", true, &r->used) && unum(d, o, "dropped", true, &r->dropped) &&
+              unum(d, o, "refused", true, &r->refused);
+    r->period = (uint8_t)period;
+    r->quota_alert = then == 1;
+    return ok;
+}
+
 int ward_proto_stats_decode(json_object *o, ward_msg *m, char *err, size_t errlen)
 {
     struct sdec d = {err, errlen, 0};
@@ -432,6 +490,21 @@ int ward_proto_stats_decode(json_object *o, ward_msg *m, char *err, size_t errle
         }
         for (int64_t i = 0; i < n; i++, m->u.conns_reply.n++)
             if (!dec_conn(&d, json_object_array_get_idx(a, (size_t)i), &m->u.conns_reply.conns[i]))
+                break;
+        break;
+    case WARD_MSG_LIMITS_REPLY:
+        if ((n = objects(&d, o, "limits", &a)) < 0)
+            break;
+        if (n > 4096) {
+            sfail(&d, WARD_PE_BAD_FIELD, "\"limits\": too many");
+            break;
+        }
+        if (n && !(m->u.limits_reply.rows = calloc((size_t)n, sizeof(ward_limit_row)))) {
+            sfail(&d, WARD_PE_INTERNAL, "out of memory");
+            break;
+        }
+        for (int64_t i = 0; i < n; i++, m->u.limits_reply.n++)
+            if (!dec_limit(&d, json_object_array_get_idx(a, (size_t)i), &m->u.limits_reply.rows[i]))
                 break;
         break;
     default:

@@ -54,6 +54,21 @@ typedef struct ward_conn_info {
     int64_t since;              /* unix seconds: first seen */
 } ward_conn_info;
 
+/* One program's rate limit and quota (limits.reply). */
+typedef struct ward_limit_row {
+    char program[WARD_EVENT_EXE_MAX];
+    uint64_t rate_bits;   /* bits a second; 0: no rate limit */
+    uint64_t quota;       /* bytes a period; 0: no quota */
+    uint8_t period;       /* 1 day, 2 week, 3 month (enum ward_quota_period) */
+    bool quota_alert;     /* `then alert` */
+    bool enforced;        /* the kernel has it */
+    bool exhausted;       /* used >= quota */
+    int64_t period_start; /* unix seconds */
+    uint64_t used;        /* bytes of the period, in and out */
+    uint64_t dropped;     /* packets dropped by the rate (since the entry was written) */
+    uint64_t refused;     /* packets and connects refused by the quota (likewise) */
+} ward_limit_row;
+
 struct json_object;
 union ward_msg_body;
 

@@ -319,6 +319,7 @@ int ward_ring_read(ward_ring_reader *rd, ward_event *ev, uint64_t *lost)
         ev->cmdline[sizeof(ev->cmdline) - 1] = '\0';
         ev->domain[sizeof(ev->domain) - 1] = '\0';
         ev->filter[sizeof(ev->filter) - 1] = '\0';
+        ev->parents[sizeof(ev->parents) - 1] = '\0';
         rd->next++;
         got = 1;
         break;

@@ -10,7 +10,7 @@ static bool same_match(const ward_app_rule *a, const ward_app_rule *b)
     if (a->dir != b->dir || a->proto != b->proto || a->action != b->action ||
         a->n_ports != b->n_ports || a->n_addrs != b->n_addrs || a->n_domains != b->n_domains ||
         a->n_zones != b->n_zones || a->n_times != b->n_times || a->n_zones || a->n_times ||
-        a->n_users || b->n_users)
+        a->n_users || b->n_users || a->n_parents || b->n_parents)
         return false;
     for (size_t i = 0; i < a->n_ports; i++)
         if (a->ports[i].lo != b->ports[i].lo || a->ports[i].hi != b->ports[i].hi)

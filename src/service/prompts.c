@@ -47,6 +47,9 @@ static void req_free(struct owned_req *o)
     free((char *)o->r.app.cmdline);
     free((char *)o->r.cgroup);
     free((ward_sha256 *)o->r.app.sha256);
+    for (size_t i = 0; i < o->r.app.n_ancestors; i++)
+        free((char *)o->r.app.ancestors[i]);
+    free((char **)o->r.app.ancestors);
     memset(o, 0, sizeof(*o));
 }
 
@@ -60,6 +63,14 @@ static int req_copy(struct owned_req *o, const ward_request *r)
     o->r.app.cmdline = dup_or_null(r->app.cmdline, &fail);
     o->r.cgroup = dup_or_null(r->cgroup, &fail);
     o->r.app.sha256 = NULL;
+    o->r.app.ancestors = NULL;
+    o->r.app.n_ancestors = 0;
+    char **chain = r->app.n_ancestors ? calloc(r->app.n_ancestors, sizeof(char *)) : NULL;
+    if (r->app.n_ancestors && !chain)
+        fail = true;
+    for (size_t i = 0; chain && i < r->app.n_ancestors; i++)
+        chain[o->r.app.n_ancestors++] = dup_or_null(r->app.ancestors[i], &fail);
+    o->r.app.ancestors = (const char *const *)chain;
     if (r->app.sha256) {
         ward_sha256 *sha = malloc(sizeof(*sha));
         if (sha)

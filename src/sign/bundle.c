@@ -304,8 +304,7 @@ void ward_bundle_close(ward_bundle *b)
 
 /* ---- extract --------------------------------------------------------------------- */
 
-/* The directories above rel, under dir. */
-static int make_parents(const char *dir, const char *rel)
+int ward_sign_make_parents(const char *dir, const char *rel)
 {
     char path[PATH_MAX];
     int n = snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -326,7 +325,7 @@ int ward_bundle_extract(const ward_bundle *b, const char *dir, char *err, size_t
         const ward_bundle_entry *e = &b->files[i];
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/%s", dir, e->path);
-        int rc = make_parents(dir, e->path);
+        int rc = ward_sign_make_parents(dir, e->path);
         int fd =
             rc < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0) {

@@ -81,7 +81,7 @@ bool ward_sign_path_ok(const char *path)
     strcpy(buf, path);
     char *save = NULL;
     size_t parts = 0;
-    if (buf[0] == '/' || strstr(buf, "//") || buf[strlen(buf) - 1] == '/')
+    if (!buf[0] || buf[0] == '/' || strstr(buf, "//") || buf[strlen(buf) - 1] == '/')
         return false;
     for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save), parts++)
         if (!ward_sign_name_ok(t, WARD_BUNDLE_MAX_PATH))

@@ -90,6 +90,8 @@ int ward_sign_fetch(const char *url, const char *out, char *err, size_t errlen);
 bool ward_sign_is_url(const char *s);
 /* Whether `path` may name a file in a bundle: names joined by '/'. */
 bool ward_sign_path_ok(const char *path);
+/* The directories (0755) above the bundle path rel, under dir; 0 or -errno. */
+int ward_sign_make_parents(const char *dir, const char *rel);
 /* A whole file into memory (malloc'd), at most max bytes; 0 or -errno. */
 int ward_sign_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 

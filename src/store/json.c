@@ -125,6 +125,7 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     json_object_object_add(j, "addresses", a);
     json_object_object_add(j, "domains", str_array(r->domains, r->n_domains));
     json_object_object_add(j, "users", range_array(r->users, r->n_users));
+    json_object_object_add(j, "parents", str_array(r->parents, r->n_parents));
     a = json_object_new_array();
     for (size_t i = 0; i < r->n_times; i++) {
         ward_policy_fmt_time(&r->times[i], v, sizeof(v));
@@ -136,6 +137,32 @@ static json_object *export_rule(const ward_engine *e, const ward_app_rule *r)
     if (*v)
         json_object_object_add(j, "lifetime", jstr(v));
     return j;
+}
+
+/* {"bytes": N, "per": "day"} and the like: a quota, the accounting limit. */
+static json_object *export_per(uint64_t bytes, int period)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+    json_object_object_add(o, "per", jstr(ward_policy_period_name((enum ward_quota_period)period)));
+    return o;
+}
+
+/* A program's "limit" and "quota" members (docs/LIMITS.md). */
+static void export_limits(json_object *ja, const ward_app_limit *l)
+{
+    if (l->rate_bits) {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "rate_bits", json_object_new_int64((int64_t)l->rate_bits));
+        if (l->burst)
+            json_object_object_add(r, "burst", json_object_new_int64((int64_t)l->burst));
+        json_object_object_add(ja, "limit", r);
+    }
+    if (l->quota) {
+        json_object *q = export_per(l->quota, l->period);
+        json_object_object_add(q, "then", jstr(l->quota_alert ? "alert" : "block"));
+        json_object_object_add(ja, "quota", q);
+    }
 }
 
 char *ward_json_export(const ward_policy *p)
@@ -166,6 +193,14 @@ char *ward_json_export(const ward_policy *p)
     json_object_object_add(js, "callout-failure",
                            jstr(x->callout_failure == WARD_V_PERMIT ? "pass" : "block"));
     json_object_object_add(js, "dnsfilter-answer", jstr(x->dnsfilter_zero ? "zero" : "nxdomain"));
+    json_object_object_add(js, "on-tamper", jstr(x->on_tamper_suspend ? "suspend" : "alert"));
+    json_object_object_add(js, "trust-package-manager",
+                           jstr(x->trust_package_manager ? "yes" : "no"));
+    json_object_object_add(js, "on-policy-change",
+                           jstr(x->policy_change_reload ? "reload" : "alert"));
+    static const char *const av_modes[] = {"off", "scan-before-allow", "scan-in-background"};
+    json_object_object_add(js, "av", jstr(av_modes[x->av_mode]));
+    json_object_object_add(js, "av-bound", json_object_new_int64(x->av_bound));
     json_object *dl = json_object_new_array();
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
@@ -180,6 +215,17 @@ char *ward_json_export(const ward_policy *p)
         json_object_object_add(iu, "every", jstr(sb));
         json_object_object_add(js, "ids-update", iu);
     }
+    if (x->accounting_limit)
+        json_object_object_add(js, "accounting-limit",
+                               export_per(x->accounting_limit, x->accounting_period));
+    if (x->policy_bundle[0]) {
+        json_object_object_add(js, "policy-bundle", jstr(x->policy_bundle));
+        json_object_object_add(js, "policy-bundle-every", json_object_new_int64(x->bundle_every));
+    }
+    if (x->syslog[0])
+        json_object_object_add(js, "syslog", jstr(x->syslog));
+    if (x->syslog_ca[0])
+        json_object_object_add(js, "syslog-ca", jstr(x->syslog_ca));
     json_object *ul = json_object_new_array();
     for (size_t i = 0; i < x->n_urlfilter; i++) {
         json_object *u = json_object_new_object();
@@ -190,14 +236,6 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ul, u);
     }
     json_object_object_add(js, "urlfilter", ul);
-    if (x->policy_bundle[0]) {
-        json_object_object_add(js, "policy-bundle", jstr(x->policy_bundle));
-        json_object_object_add(js, "policy-bundle-every", json_object_new_int64(x->bundle_every));
-    }
-    if (x->syslog[0])
-        json_object_object_add(js, "syslog", jstr(x->syslog));
-    if (x->syslog_ca[0])
-        json_object_object_add(js, "syslog-ca", jstr(x->syslog_ca));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -267,6 +305,9 @@ char *ward_json_export(const ward_policy *p)
         }
         if ((unsigned)a.fallback < 4)
             json_object_object_add(ja, "fallback", jstr(fallback_words[a.fallback]));
+        const ward_app_limit *lim = ward_policy_limit_of(x, a.path);
+        if (lim)
+            export_limits(ja, lim);
         for (size_t k = 0; k < a.n_rules; k++) {
             uint64_t rid;
             ward_app_rule r;
@@ -391,6 +432,37 @@ static bool get_int(json_object *o, const char *key, int64_t *out)
         return false;
     *out = json_object_get_int64(v);
     return true;
+}
+
+/* "SIZE per PERIOD" from {"bytes": N, "per": P}; the loader checks both. */
+static void put_per(struct out *o, json_object *j)
+{
+    int64_t n = 0;
+    const char *per = get_str(j, "per");
+    get_int(j, "bytes", &n);
+    put(o, "%lldB per ", (long long)n);
+    put_value(o, per ? per : "", false);
+}
+
+static void import_limits(struct out *o, json_object *ja)
+{
+    json_object *l, *q;
+    if (json_object_object_get_ex(ja, "limit", &l) && json_object_is_type(l, json_type_object)) {
+        int64_t rate = 0, burst = 0;
+        get_int(l, "rate_bits", &rate);
+        put(o, "    limit rate %lldbit", (long long)rate);
+        if (get_int(l, "burst", &burst))
+            put(o, " burst %lldB", (long long)burst);
+        put(o, "\n");
+    }
+    if (json_object_object_get_ex(ja, "quota", &q) && json_object_is_type(q, json_type_object)) {
+        const char *then = get_str(q, "then");
+        put(o, "    quota ");
+        put_per(o, q);
+        if (then)
+            put(o, " then "), put_value(o, then, false);
+        put(o, "\n");
+    }
 }
 
 static bool is_inbound(const char *layer)
@@ -550,6 +622,10 @@ static bool import_rule(struct out *o, json_object *r, char *err, size_t el)
         put(o, " user ");
         put_list(o, a, false, false);
     }
+    if ((a = get_arr(r, "parents")) && json_object_array_length(a)) {
+        put(o, " parent ");
+        put_list(o, a, true, false);
+    }
     if ((a = get_arr(r, "times")) && json_object_array_length(a)) {
         put(o, " ");
         put_list(o, a, false, true);
@@ -615,6 +691,22 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             put(&o, "set callout-failure "), put_value(&o, v, false), put(&o, "\n");
         if ((v = get_str(s, "dnsfilter-answer")))
             put(&o, "set dnsfilter-answer "), put_value(&o, v, false), put(&o, "\n");
+        json_object *acc;
+        if (json_object_object_get_ex(s, "accounting-limit", &acc) &&
+            json_object_is_type(acc, json_type_object))
+            put(&o, "set accounting-limit "), put_per(&o, acc), put(&o, "\n");
+        if ((v = get_str(s, "on-tamper")))
+            put(&o, "set on-tamper "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "trust-package-manager")))
+            put(&o, "set trust-package-manager "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "on-policy-change")))
+            put(&o, "set on-policy-change "), put_value(&o, v, false), put(&o, "\n");
+        if ((v = get_str(s, "av"))) {
+            put(&o, "set av "), put_value(&o, v, false);
+            if (!strcmp(v, "scan-before-allow") && get_int(s, "av-bound", &n))
+                put(&o, " bound %llds", (long long)n);
+            put(&o, "\n");
+        }
         for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
              i++) {
             const char *path = json_object_get_string(json_object_array_get_idx(a, i));
@@ -734,6 +826,7 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
         if (fb && strcmp(fb, "opposite"))
             put(&o, " fallback "), put_value(&o, fb, false);
         put(&o, " {\n");
+        import_limits(&o, ja);
         for (size_t k = 0; ok && rules && k < json_object_array_length(rules); k++)
             ok = import_rule(&o, json_object_array_get_idx(rules, k), err, el);
         put(&o, "}\n");

@@ -33,10 +33,11 @@ nk_policy() {
     chmod 644 "$T/etc/ward.conf"
 }
 
-# nk_start: wardd in the background ($P, log $T/wardd.log), until it answers.
+# nk_start [ARGS]: wardd in the background ($P, log $T/wardd.log), until it
+# answers; ARGS are wardd's.
 nk_start() {
     "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
-        --run-dir "$T/run" >>"$T/wardd.log" 2>&1 &
+        --run-dir "$T/run" "$@" >>"$T/wardd.log" 2>&1 &
     P=$!
     for _ in $(seq 100); do
         [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && return

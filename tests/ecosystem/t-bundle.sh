@@ -25,11 +25,12 @@ chmod 755 "$T/www"
 in_ns() { ip netns exec $NS "$@"; }
 # rules_have PORT: the rules wardd holds name that port.
 rules_have() { "$W" rules list 2>/dev/null | grep -q "port $1\b"; }
-# policy N PORT [EXTRA]: a policy directory v$N: curl may reach PORT.
+# policy N PORT [EXTRA]: a policy directory src$N (ward.conf, rules.d/apps.rules):
+# curl may reach PORT.
 policy() {
-    mkdir -p "$T/src$1"
-    printf 'set mode ask\n%s\ninclude "apps.rules"\n' "${3:-}" >"$T/src$1/ward.conf"
-    printf 'app "/usr/bin/curl" {\n    allow out tcp port %s\n}\n' "$2" >"$T/src$1/apps.rules"
+    mkdir -p "$T/src$1/rules.d"
+    printf 'set mode ask\n%s\ninclude "rules.d/apps.rules"\n' "${3:-}" >"$T/src$1/ward.conf"
+    printf 'app "/usr/bin/curl" {\n    allow out tcp port %s\n}\n' "$2" >"$T/src$1/rules.d/apps.rules"
 }
 # bundle N: v$N.wbd from src$N, signed with the fleet's key.
 bundle() { "$W" bundle create --key "$T/fleet.key" --name office --version "$1" \
@@ -72,13 +73,13 @@ check "wardd runs the policy before bundles" rules_have 7
 check "apply: verified, checked, in force through wardd's reload" bash -c \
     "'$W' bundle apply '$T/v1.wbd' | grep -q 'office version 1 applied (2 files), wardd reloaded'"
 check "the bundle's policy is in force" in_force 443 1
-check "its files are beside ward.conf" [ -f "$T/etc/apps.rules" ]
+check "its files are beside ward.conf" [ -f "$T/etc/rules.d/apps.rules" ]
 check "the same bundle again: nothing to do" bash -c \
     "'$W' bundle apply '$T/v1.wbd' | grep -q 'already in force'"
 
 # Tampered: a file's content changed after signing.
 sed 's/port 8443/port 8444/' "$T/v2.wbd" >"$T/tampered.wbd"
-refused "tampered content" "$T/tampered.wbd" "tampered.wbd: apps.rules: its content does not match"
+refused "tampered content" "$T/tampered.wbd" "tampered.wbd: rules.d/apps.rules: its content does not match"
 # A key the machine does not trust; a manifest altered after signing.
 "$W" bundle create --key "$T/other/rogue.key" --name office --version 2 --output "$T/rogue.wbd" \
     "$T/src2" >/dev/null
@@ -92,9 +93,9 @@ head -c 300 /dev/urandom >"$T/noise.wbd"
 refused "not a bundle" "$T/noise.wbd" "noise.wbd: not a Ward bundle"
 # Signed, but its policy has an error: named in the bundle, not the scratch copy.
 policy 3 9443
-echo 'app "/usr/bin/curl" { allow out tcp port 99999 }' >>"$T/src3/apps.rules"
+echo 'app "/usr/bin/curl" { allow out tcp port 99999 }' >>"$T/src3/rules.d/apps.rules"
 bundle 3
-refused "a policy with errors" "$T/v3.wbd" "v3.wbd:apps.rules:[0-9]*:[0-9]*: error"
+refused "a policy with errors" "$T/v3.wbd" "v3.wbd:rules.d/apps.rules:[0-9]*:[0-9]*: error"
 check "the policy in force is unchanged after every refusal" in_force 443 1
 
 check "apply version 2" bash -c "'$W' bundle apply '$T/v2.wbd' >/dev/null"

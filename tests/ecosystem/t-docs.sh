@@ -4,7 +4,7 @@
 # `wardd --help` is in ward(8)/wardd(8) and in the bash and zsh completion;
 # every keyword of docs/POLICY.md is in ward.conf(5). bash completion is run
 # for real: subcommands, options, program paths and the ids of the rules a
-# running wardd holds.
+# running wardd holds; zsh's too, on a pseudo-terminal.
 . "$(dirname "$0")/../daemon/nokernel.sh"
 cd "$(dirname "$0")/../.."
 command -v scdoc >/dev/null || { echo "1..0 # SKIP no scdoc (scripts/deps installs it)"; exit 0; }
@@ -103,8 +103,8 @@ else
     n=$((n + 1))
 fi
 
-# zsh: the same words are offered (its completion system needs a terminal;
-# the file is checked for syntax and content).
+# zsh: the file's syntax and content, then its completion system run for
+# real on a pseudo-terminal (tests/ecosystem/zsh-complete.zsh).
 if command -v zsh >/dev/null; then
     check "zsh: the completion parses" zsh -n dist/completion/_ward
     missing=""
@@ -115,5 +115,19 @@ if command -v zsh >/dev/null; then
         done
     done
     check "zsh: every subcommand and option${missing:+ (missing:$missing)}" [ -z "$missing" ]
+    # The completion system run for real, in an interactive zsh on a pty.
+    zcomplete() { timeout 20 zsh -f tests/ecosystem/zsh-complete.zsh dist/completion "$*" | sort; }
+    got=$(zcomplete "ward ")
+    missing=""
+    for c in $cmds; do grep -qx "$c" <<<"$got" || missing="$missing $c"; done
+    check "zsh (run): every subcommand${missing:+ (missing:$missing)}" [ -n "$got" -a -z "$missing" ]
+    got=$(zcomplete "ward bundle " | paste -sd' ')
+    check "zsh (run): bundle subcommands ($got)" [ "$got" = "apply create keygen rollback status verify" ]
+    got=$(zcomplete "ward bundle apply --" | paste -sd' ')
+    check "zsh (run): bundle apply options ($got)" [ "$got" = "--keys --poll" ]
+    got=$(zcomplete "ward rules " | paste -sd' ')
+    check "zsh (run): rules subcommands ($got)" [ "$got" = "add delete list" ]
+    check "zsh (run): mode words" grep -qx allow-all <<<"$(zcomplete "ward mode a")"
+    check "zsh (run): program paths" grep -qx bin <<<"$(zcomplete "ward log --program /usr/bi")"
 fi
 exit 0

@@ -3,7 +3,9 @@
 # message in RFC 6587 octet-counted frames, over TCP and over TLS with the
 # server's certificate verified (a CA of the test's own); a server whose
 # certificate the CA did not sign gets nothing. The receiver
-# (syslog-sink.py) runs in netns B and parses every frame strictly.
+# (syslog-sink.py) runs in netns B and parses every frame strictly; then
+# rsyslogd (imtcp) in netns B, where it is installed, parses them as it
+# parses any RFC 5424 sender.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -107,5 +109,28 @@ printf 'set syslog "udp://x:514"\n' >"$WK_TMP/bad.conf"
 chmod 644 "$WK_TMP/bad.conf"
 bad_refused() { ! "$WARD" check "$WK_TMP/bad.conf" 2>"$WK_TMP/bad.err" && grep -q 'bad.conf:1:12' "$WK_TMP/bad.err"; }
 wk_check "ward check refuses a syslog URL of another scheme" bad_refused
+
+# rsyslog as it comes (imtcp, its RFC 5424 parser), where it is installed.
+if command -v rsyslogd >/dev/null; then
+    cat >"$WK_TMP/rsyslog.conf" <<CONF
+global(workDirectory="$WK_TMP")
+module(load="imtcp")
+input(type="imtcp" address="$IP_B" port="6517")
+template(name="fields" type="list") {
+    property(name="app-name") constant(value="|") property(name="msgid") constant(value="|")
+    property(name="structured-data") constant(value="|") property(name="msg") constant(value="\n")
+}
+*.* action(type="omfile" file="$WK_TMP/rsyslog.out" template="fields")
+CONF
+    wk_bg rsyslogd wk_in_b rsyslogd -n -f "$WK_TMP/rsyslog.conf" -i "$WK_TMP/rsyslog.pid"
+    for _ in $(seq 50); do wk_in_b bash -c "exec 3<>/dev/tcp/$IP_B/6517" 2>/dev/null && break; sleep 0.2; done
+    policy "set syslog \"tcp://$IP_B:6517\""
+    wk_check "reload: syslog to rsyslog" "$WARD" reload
+    wk_check "an allowed program connects" [ "$(conn "$A")" = ok ]
+    wk_check "rsyslog parses the message: app, msgid, structured data" \
+        wk_wait_for "$WK_TMP/rsyslog.out" "^wardd|decision|\[ward@32473 event=\"decision\" verdict=\"permit\".*exe=\"$A\"" 10
+else
+    wk_ok "rsyslog receives the messages # SKIP rsyslogd is not installed"
+fi
 stop_wardd wardd
 no_sanitizer "no sanitizer report" "$WK_TMP/wardd.log"

@@ -408,6 +408,53 @@ static void step1_no_prompter_questions_only(void **state)
     ward_engine_free(e);
 }
 
+/* `parent`: a rule holds only when an ancestor runs one of its programs
+ * (exact or glob); a process with no known ancestors never matches it. */
+static void app_rule_parent(void **state)
+{
+    (void)state;
+    ward_engine *e = engine();
+    int64_t app = ward_app_add(e, "/usr/bin/curl", NULL);
+    assert_true(app > 0);
+    const char *cron[] = {"/usr/sbin/cron", "/usr/lib/*/anacron"};
+    ward_app_rule r = {.dir = WARD_DIR_OUT,
+                       .parents = cron,
+                       .n_parents = 2,
+                       .action = WARD_ACT_PERMIT,
+                       .provider = WARD_PROVIDER_ADMIN};
+    assert_true(ward_app_rule_append(e, (uint64_t)app, &r) > 0);
+    const char *relative[] = {"cron"};
+    r.parents = relative;
+    r.n_parents = 1;
+    assert_int_equal(ward_app_rule_append(e, (uint64_t)app, &r), WARD_E_INVAL);
+    ward_request q = req_out("/usr/bin/curl", 6, "93.184.216.34", 443);
+    /* No ancestors: the rule does not hold, and its opposite is the fallback. */
+    assert_int_equal(classify(e, &q).verdict, WARD_V_BLOCK);
+    const char *from_shell[] = {"/usr/bin/bash", "/usr/bin/sshd", "/sbin/init"};
+    q.app.ancestors = from_shell;
+    q.app.n_ancestors = 3;
+    assert_int_equal(classify(e, &q).verdict, WARD_V_BLOCK);
+    const char *from_cron[] = {"/usr/bin/sh", "/usr/sbin/cron", "/sbin/init"};
+    q.app.ancestors = from_cron; /* the grandparent counts too */
+    ward_decision d = classify(e, &q);
+    assert_int_equal(d.verdict, WARD_V_PERMIT);
+    assert_int_equal(d.reason, WARD_R_APP_RULE);
+    const char *from_anacron[] = {"/usr/lib/x86_64-linux-gnu/anacron"};
+    q.app.ancestors = from_anacron;
+    q.app.n_ancestors = 1;
+    assert_int_equal(classify(e, &q).verdict, WARD_V_PERMIT);
+    ward_trace *t = ward_trace_new();
+    q.app.ancestors = from_shell;
+    q.app.n_ancestors = 3;
+    assert_int_equal(ward_classify(e, &q, &d, t, 0), 0);
+    char buf[4096];
+    ward_trace_format(t, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "no ancestor is the rule's parent (parent /usr/bin/bash)"));
+    assert_non_null(strstr(buf, "parent /usr/sbin/cron,/usr/lib/*/anacron"));
+    ward_trace_free(t);
+    ward_engine_free(e);
+}
+
 static void step2_unattributed(void **state)
 {
     (void)state;
@@ -1000,6 +1047,7 @@ int main(void)
         cmocka_unit_test(program_conditions),
         cmocka_unit_test(negated_condition),
         cmocka_unit_test(layer_schema_refuses_fields),
+        cmocka_unit_test(app_rule_parent),
         cmocka_unit_test(lifetimes),
         cmocka_unit_test(explain_trace),
         cmocka_unit_test(explain_override_is_marked),

@@ -82,6 +82,8 @@ static void make_event(ward_event *ev, uint32_t n)
              n % 2 ? "curl" : "wget", n);
     snprintf(ev->domain, sizeof(ev->domain), "host%u.example.com", n);
     snprintf(ev->filter, sizeof(ev->filter), "rule-%u", n);
+    const char *chain[] = {"/usr/bin/sh", "/usr/sbin/cron"};
+    ward_event_set_parents(ev, chain, n % 2 ? 2 : 0);
 }
 
 static ward_log *open_log(struct fixture *f, size_t cap, size_t batch, int64_t max_age,

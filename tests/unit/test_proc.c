@@ -202,7 +202,7 @@ static void connector_events(void **state)
          i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
-        procmon_read(fd, t, note_exit, NULL);
+        procmon_read(fd, t, NULL, note_exit, NULL);
     }
     assert_non_null(p);
     assert_non_null(strstr(p->exe, "sleep"));
@@ -214,7 +214,7 @@ static void connector_events(void **state)
     for (int i = 0; i < 500 && exited_pid != awaited; i++) {
         struct pollfd pfd = {fd, POLLIN, 0};
         poll(&pfd, 1, 20);
-        procmon_read(fd, t, note_exit, &awaited);
+        procmon_read(fd, t, NULL, note_exit, &awaited);
     }
     assert_int_equal(exited_pid, (uint32_t)pid);
     assert_int_equal(exited_start, start); /* what "until the program exits" needs */
@@ -267,6 +267,73 @@ static void pid_reuse_is_not_the_same_process(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* fake_proc ROOT PID EXE PPID START: one process of a fake /proc tree. */
+static void fake_proc(const char *root, int pid, const char *exe, int ppid, int start)
+{
+    char d[300], path[400];
+    snprintf(d, sizeof(d), "%s/%d", root, pid);
+    mkdir(d, 0755);
+    snprintf(path, sizeof(path), "%s/exe", d);
+    unlink(path);
+    assert_int_equal(symlink(exe, path), 0);
+    snprintf(path, sizeof(path), "%s/stat", d);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%d (p) S %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0\n", pid, ppid, pid, pid,
+            start);
+    fclose(f);
+}
+
+/* The ancestor chain: read through /proc, nearest first; kept across an
+ * exec and past the parent's exit (an orphan is not init's program). */
+static void ancestors_follow_the_parents(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    fake_proc(root, 100, "/bin/true", 1, 10); /* pid 1 is not in the tree: the walk ends */
+    fake_proc(root, 200, "/bin/sh", 100, 20);
+    fake_proc(root, 300, "/bin/sleep", 200, 30);
+    proctab *t = proctab_new(root);
+    const ward_proc *p = proctab_lookup(t, 300);
+    assert_non_null(p);
+    assert_int_equal(p->n_ancestors, 2);
+    assert_string_equal(p->ancestors[0], "/bin/sh");
+    assert_string_equal(p->ancestors[1], "/bin/true");
+    /* The parent exits; the child is re-parented and execs. */
+    char path[400];
+    snprintf(path, sizeof(path), "rm -rf %s/200", root);
+    assert_int_equal(system(path), 0);
+    fake_proc(root, 300, "/bin/true", 1, 30);
+    proctab_exec(t, 300);
+    p = proctab_peek(t, 300);
+    assert_non_null(p);
+    assert_string_equal(p->exe, "/bin/true");
+    assert_int_equal(p->n_ancestors, 2);
+    assert_string_equal(p->ancestors[0], "/bin/sh");
+    /* A new process whose parent is known to the table takes its chain. */
+    fake_proc(root, 400, "/bin/sleep", 300, 40);
+    p = proctab_lookup(t, 400);
+    assert_non_null(p);
+    assert_int_equal(p->n_ancestors, 3);
+    assert_string_equal(p->ancestors[0], "/bin/true");
+    assert_string_equal(p->ancestors[1], "/bin/sh");
+    assert_string_equal(p->ancestors[2], "/bin/true");
+    /* A parent whose pid was reused (its exit not yet told to the table)
+     * is read afresh, even while events keep the table current. */
+    fake_proc(root, 400, "/bin/sh", 100, 70);
+    proctab_set_events(t, true);
+    fake_proc(root, 610, "/bin/sleep", 400, 75);
+    p = proctab_lookup(t, 610);
+    assert_non_null(p);
+    assert_int_equal(p->n_ancestors, 2); /* 400 (read afresh: /bin/sh), then 100 */
+    assert_string_equal(p->ancestors[0], "/bin/sh");
+    assert_string_equal(p->ancestors[1], "/bin/true");
+    proctab_free(t);
+    snprintf(path, sizeof(path), "rm -rf %s", root);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +342,7 @@ int main(void)
         cmocka_unit_test(deleted_suffix_is_part_of_the_name),
         cmocka_unit_test(connector_events),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
+        cmocka_unit_test(ancestors_follow_the_parents),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }

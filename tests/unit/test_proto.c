@@ -89,6 +89,12 @@ static ward_event rows[3];
 static ward_proto_rule rules[2];
 
 /* One message of each type, built on static storage (not to be freed). */
+static char *scan_paths[2] = {"/usr/bin/curl", "/tmp/eicar.com"};
+static ward_proto_scan_result scan_results[3] = {
+    {"/usr/bin/curl", WARD_SCAN_CLEAN, NULL},
+    {"/tmp/eicar.com", WARD_SCAN_INFECTED, "Eicar-Signature"},
+    {"/nonexistent", WARD_SCAN_ERROR, "No such file or directory"},
+};
 static ward_proto_object objects[2] = {
     {.id = 5,
      .name = "no-smtp",
@@ -149,7 +155,20 @@ static ward_msg sample(enum ward_msg_type t)
                                          1,
                                          65536,
                                          3,
-                                         4};
+                                         4,
+
+                                         "fentry",
+                                         "scan-before-allow",
+                                         "running",
+                                         "1.4.6",
+                                         2,
+                                         0,
+                                         1764680000,
+                                         "",
+                                         3,
+                                         1,
+                                         1,
+                                         0};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
@@ -212,6 +231,8 @@ static ward_msg sample(enum ward_msg_type t)
         rows[2].kind = WARD_EVENT_ALERT;
         rows[2].direction = WARD_DIR_IN;
         rows[2].count = 250;
+        const char *chain[] = {"/usr/bin/sh", "/usr/sbin/cron"};
+        ward_event_set_parents(&rows[0], chain, 2);
         m.u.log_reply.rows = rows;
         m.u.log_reply.n = 3;
         break;
@@ -238,6 +259,7 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.prompt.timeout_s = 30;
         sample_event(&m.u.prompt.conn, 0);
         m.u.prompt.conn.verdict = WARD_V_DEFER;
+        m.u.prompt.av = "infected: Ward.Test.Eicar.UNOFFICIAL";
         break;
     case WARD_MSG_PROMPT_CLOSED:
         m.id = 0;
@@ -262,6 +284,14 @@ static ward_msg sample(enum ward_msg_type t)
     case WARD_MSG_OBJECT_REPLY:
         m.u.objects.v = objects;
         m.u.objects.n = 2;
+        break;
+    case WARD_MSG_SCAN:
+        m.u.scan.paths = scan_paths;
+        m.u.scan.n = 2;
+        break;
+    case WARD_MSG_SCAN_REPLY:
+        m.u.scan_reply.v = scan_results;
+        m.u.scan_reply.n = 3;
         break;
     default:
         break;
@@ -578,9 +608,9 @@ static void test_auth_table(void **state)
         bool req = ward_msg_is_request((enum ward_msg_type)t);
         assert_int_equal(ward_proto_allowed((enum ward_msg_type)t, WARD_AUTH_ADMIN), req);
     }
-    static const enum ward_msg_type denied[] = {WARD_MSG_MODE_SET, WARD_MSG_RULES_ADD,
+    static const enum ward_msg_type denied[] = {WARD_MSG_MODE_SET,     WARD_MSG_RULES_ADD,
                                                 WARD_MSG_RULES_DELETE, WARD_MSG_RELOAD,
-                                                WARD_MSG_SUBSCRIBE};
+                                                WARD_MSG_SUBSCRIBE,    WARD_MSG_SCAN};
     for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++)
         assert_false(ward_proto_allowed(denied[i], WARD_AUTH_READ));
     assert_true(ward_proto_allowed(WARD_MSG_STATUS, WARD_AUTH_READ));

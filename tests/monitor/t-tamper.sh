@@ -1,0 +1,93 @@
+#!/bin/bash
+# Injection alerts (docs/MONITOR.md): gdb attaching to an allowed program is
+# an alert naming both; with `set on-tamper suspend` that process's next
+# connection is held and asked about, while another process of the same
+# program still passes; a program with network rights started with
+# LD_PRELOAD, or while the preload list is set, is an alert too.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+. "$(dirname "$0")/../words/lib.sh"
+command -v gdb >/dev/null || wk_skip_all "no gdb"
+A=$(prog tampered)
+PRELOAD=$WK_TMP/etc/ld.so.preload
+policy() {
+    pol <<CONF
+set mode ask
+set no-prompter block
+$1
+app "$A" {
+    allow out tcp port 8080
+}
+CONF
+}
+policy ""
+start_wardd --ld-preload-file "$PRELOAD" || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
+watch=$("$WARD" status --json | sed -n 's/.*"tamper_watch":"\([a-z-]*\)".*/\1/p')
+echo "# injection watch: $watch"
+wk_check "ward status says how injections are watched (bpf-lsm or tracepoint: $watch)" \
+    bash -c "[ '$watch' = bpf-lsm ] || [ '$watch' = tracepoint ]"
+"$WARD" status | grep '^injection' | sed 's/^/# /'
+
+# target NAME: a long-lived process of A, one connection per line on its fifo.
+target() {
+    mkfifo "$WK_TMP/$1.in"
+    eval "exec {fd_$1}<>\"\$WK_TMP/\$1.in\""
+    wk_bg "$1" sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$A' lines tcp4 $IP_B 8080 <'$WK_TMP/$1.in'"
+    wk_wait_for "$WK_TMP/$1.log" ready 10
+    sed -n 's/^ready //p' "$WK_TMP/$1.log"
+}
+# attempt NAME: one connection of that process; its answer ("ok", "err ...").
+attempt() {
+    local n
+    n=$(grep -c '^ok\|^err' "$WK_TMP/$1.log")
+    echo >"$WK_TMP/$1.in"
+    for ((i = 0; i < ${2:-50}; i++)); do
+        [ "$(grep -c '^ok\|^err' "$WK_TMP/$1.log")" -gt "$n" ] && break
+        sleep 0.1
+    done
+    grep '^ok\|^err' "$WK_TMP/$1.log" | sed -n "$((n + 1))p"
+}
+alerted() { "$WARD" log --program "$A" --json | grep '"kind":"alert"' | grep -q "\"filter\":\"$1\""; }
+
+T1=$(target t1)
+wk_check "the allowed program connects" [ "$(attempt t1)" = ok ]
+gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb1.log" 2>&1
+wk_check "gdb -p attached to it (and detached)" grep -q 'rip' "$WK_TMP/gdb1.log"
+for ((i = 0; i < 30; i++)); do alerted ptrace-attach && break; sleep 0.1; done
+wk_check "the attach is an alert (ptrace-attach) on the program" alerted ptrace-attach
+wk_check "the alert names gdb and the target's pid" \
+    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ptrace-attach\"' | grep -q 'gdb (pid [0-9]*) took ptrace-attach rights over .* (pid $T1)'"
+wk_check "alert only (the default): the process still connects" [ "$(attempt t1)" = ok ]
+
+# Suspend: a prompter that never answers, so a held connection is seen.
+policy "set on-tamper suspend"
+mkfifo "$WK_TMP/never"
+exec 9<>"$WK_TMP/never"
+wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
+wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
+T2=$(target t2)
+T3=$(target t3)
+wk_check "suspend: before the attach, the process connects" [ "$(attempt t2)" = ok ]
+gdb -p "$T2" -batch -ex 'info registers rip' >"$WK_TMP/gdb2.log" 2>&1
+for ((i = 0; i < 30; i++)); do grep -q 'allow rules suspended' "$WD_LOG" && break; sleep 0.1; done
+wk_check "suspend: wardd suspends its allow rules" grep -q "process $T2 .*allow rules suspended" "$WD_LOG"
+echo >"$WK_TMP/t2.in"
+wk_check "suspend: its next connection is held and asked about" \
+    wk_wait_for "$WK_TMP/silent.log" "pid: *$T2" 5
+wk_check "suspend: another process of the program still connects" [ "$(attempt t3)" = ok ]
+kill "$WK_PID_silent" 2>/dev/null
+
+# LD_PRELOAD at exec, and the preload list.
+policy ""
+wk_client env LD_PRELOAD=/nonexistent-ward-test.so "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
+for ((i = 0; i < 30; i++)); do alerted ld-preload && break; sleep 0.1; done
+wk_check "a program with network rights started with LD_PRELOAD is an alert" \
+    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'LD_PRELOAD=/nonexistent-ward-test.so'"
+echo /nonexistent-ward-test.so >"$PRELOAD"
+wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
+wk_check "the preload list changed: an alert at the program's next start" \
+    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
+kill "$T1" "$T2" "$T3" 2>/dev/null
+stop_wardd
+sanitizer_clean
+exit 0
