@@ -58,6 +58,7 @@ install: man
 	$(INSTALL) -m 644 dist/completion/_ward $(DESTDIR)$(ZSHCOMPDIR)/_ward
 	$(INSTALL) -m 644 examples/ward.conf $(DESTDIR)$(DOCDIR)/examples/
 	$(INSTALL) -m 644 examples/rules.d/*.rules $(DESTDIR)$(DOCDIR)/examples/rules.d/
+	$(INSTALL) -D -m 644 rules/ids/ward.rules $(DESTDIR)$(DOCDIR)/examples/ids/ward.rules
 	$(INSTALL) -m 644 examples/ward.conf $(DESTDIR)$(SYSCONFDIR)/ward/ward.conf
 	$(INSTALL) -m 644 examples/rules.d/*.rules $(DESTDIR)$(SYSCONFDIR)/ward/rules.d/
 	$(INSTALL) -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/

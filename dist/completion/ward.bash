@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns bundle scan help"
+    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns ps bundle update scan help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -68,7 +68,7 @@ _ward()
     show) opts="--provider --help" ;;
     explain)
         opts="-f --layer --app --proto --to --from --port --sport --domain --time --uid --gid
-              --cmdline --iface --cgroup --sha256 --self --no-prompter --json --daemon --log --help"
+              --cmdline --iface --cgroup --sha256 --parent --self --no-prompter --json --daemon --log --help"
         ;;
     export) opts="-f --help" ;;
     import)
@@ -107,6 +107,7 @@ _ward()
     top) opts="--socket --help" ;;
     stats) opts="--by --since --until --program --limit --limits --json --help" ;;
     conns) opts="--json --help" ;;
+    ps) opts="--json --help" ;;
     bundle)
         if [[ $cword -eq 2 && $cur != -* ]]; then
             COMPREPLY=($(compgen -W "keygen create verify apply rollback status" -- "$cur"))
@@ -124,6 +125,17 @@ _ward()
             return
         fi
         opts="$opts --help"
+        ;;
+    update)
+        if [[ $cword -eq 2 && $cur != -* ]]; then
+            COMPREPLY=($(compgen -W "ids" -- "$cur"))
+            return
+        fi
+        if [[ $cur != -* ]]; then
+            _filedir
+            return
+        fi
+        opts="--keys --poll --rollback --status --help"
         ;;
     scan)
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }

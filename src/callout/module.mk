@@ -5,7 +5,7 @@
 # loaded into the host, as third-party code would be).
 
 callout_EXCLUDE := src/callout/host_main.c
-callout_USES    := engine util
+callout_USES    := engine ids util
 callout_LDLIBS  := -lpcre2-8
 
 CALLOUT_SO_DIR := $(BUILD_DIR)/callouts

@@ -43,6 +43,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
 #endif

@@ -47,7 +47,10 @@ int cmd_status(int argc, char **argv)
                "\"proc_execs\":%llu,\"proc_exits\":%llu,\"boot\":%llu,\"lost_last_run\":%llu,"
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
-               "\"packet_sockets\":\"%s\",\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
+               "\"packet_sockets\":\"%s\",\"ids_rules\":%llu,\"ids_flows\":%llu,"
+               "\"ids_alerts\":%llu,\"ids_blocks\":%llu,\"ids_lost\":%llu,"
+               "\"stream_bound_open\":%llu,\"stream_bound_closed\":%llu,"
+               "\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
                "\"av_engine\":\"%s\",\"av_sigs\":%llu,\"av_db_version\":%llu,"
                "\"av_db_time\":%lld,\"av_scans\":%llu,\"av_cache_hits\":%llu,"
                "\"av_infected\":%llu,\"av_restarts\":%llu}\n",
@@ -62,9 +65,12 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->prompt_overflow, (unsigned long long)s->queue_dropped,
                (unsigned long long)s->queue_user_dropped, (unsigned long long)s->kernel_events,
                (unsigned long long)s->kernel_lost, (unsigned long long)s->folded,
-               s->packet_sockets[0] ? s->packet_sockets : "none",
-               s->tamper_watch[0] ? s->tamper_watch : "none", s->av_mode, s->av_state,
-               s->av_engine, (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
+               s->packet_sockets[0] ? s->packet_sockets : "none", (unsigned long long)s->ids_rules,
+               (unsigned long long)s->ids_flows, (unsigned long long)s->ids_alerts,
+               (unsigned long long)s->ids_blocks, (unsigned long long)s->ids_lost,
+               (unsigned long long)s->stream_bound_open, (unsigned long long)s->stream_bound_closed,
+               s->tamper_watch[0] ? s->tamper_watch : "none", s->av_mode, s->av_state, s->av_engine,
+               (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
                (long long)s->av_db_time, (unsigned long long)s->av_scans,
                (unsigned long long)s->av_cache_hits, (unsigned long long)s->av_infected,
                (unsigned long long)s->av_restarts);
@@ -105,8 +111,17 @@ int cmd_status(int argc, char **argv)
                !strcmp(s->packet_sockets, "logged") ? "logged when made (cannot be refused here)"
                : s->packet_sockets[0]               ? "not seen"
                                                     : "not seen (no kernel backend)");
-    if (!json)
+    if (!json) {
+        printf("ids:       %llu rules; %llu flows inspected, %llu alerts, %llu reset; %llu bytes "
+               "not inspected (reassembly bound)\n"
+               "stream:    bound reached: %llu flows passed (fail open), %llu reset (fail "
+               "closed)\n",
+               (unsigned long long)s->ids_rules, (unsigned long long)s->ids_flows,
+               (unsigned long long)s->ids_alerts, (unsigned long long)s->ids_blocks,
+               (unsigned long long)s->ids_lost, (unsigned long long)s->stream_bound_open,
+               (unsigned long long)s->stream_bound_closed);
         print_av(s);
+    }
     ward_msg_free(&rep);
     return 0;
 }

@@ -1,12 +1,13 @@
 /*
- * callouts.c — wardd's callouts: the built-in ones (dnsfilter, urlfilter) and the
- * shared objects of the callout directory, each run in its own
- * ward-callout-host (found beside wardd). A shared object that is refused
+ * callouts.c — wardd's callouts: the built-in ones (dnsfilter, accounting,
+ * ids, urlfilter) and the shared objects of the callout directory, each run
+ * in its own ward-callout-host (found beside wardd). A shared object that is refused
  * (not root's, writable by others, another ABI, does not load) is logged
  * and left out: a policy naming it is then refused by name.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "callout/ids.h"
 #include "util/spawn.h"
 
 #include <limits.h>
@@ -26,8 +27,10 @@ int wardd_callouts_open(struct wardd *d)
     if (!(d->callouts = ward_callouts_new(&cfg)) ||
         ward_callouts_add_builtin(d->callouts, &ward_dnsfilter_callout) < 0 ||
         ward_callouts_add_builtin(d->callouts, &ward_accounting_callout) < 0 ||
+        ward_callouts_add_builtin(d->callouts, &ward_ids_callout) < 0 ||
         ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
+    wardd_ids_open(d);
     const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
     char err[512];
     int loaded = ward_callouts_load_dir(d->callouts, dir, err, sizeof(err));
@@ -45,6 +48,7 @@ int wardd_callouts_open(struct wardd *d)
 void wardd_callouts_close(struct wardd *d)
 {
     ward_dnsfilter_use(NULL);
+    wardd_ids_close(d);
     ward_accounting_free();
     ward_urlfilter_clear();
     ward_callouts_free(d->callouts);

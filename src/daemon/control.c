@@ -84,6 +84,7 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
              d->tamper_watch ? d->tamper_watch : "none");
     snprintf(r.u.status.proc_source, sizeof(r.u.status.proc_source), "%s",
              wardd_procs_source_name(d));
+    wardd_ids_status(d, &r.u.status);
     proctab_events(d->procs, &r.u.status.proc_execs, &r.u.status.proc_exits);
     ward_kstats ks;
     if (d->kernel && ward_kernel_stats(d->kernel, &ks) == 0) {

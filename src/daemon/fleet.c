@@ -63,27 +63,38 @@ static char **child_env(const struct wardd *d, char *vars[3], size_t size)
     return env;
 }
 
-static void poll_now(struct wardd *d)
+pid_t wardd_spawn_ward(const struct wardd *d, const char *what, char *args[])
 {
     char ward[PATH_MAX], a[PATH_MAX + 16], b[PATH_MAX + 16], c[PATH_MAX + 16];
     char *vars[3] = {a, b, c};
-    char *argv[] = {ward, "bundle", "apply", "--poll", d->extras.policy_bundle, NULL};
+    char *argv[8] = {ward};
+    for (size_t i = 0; args[i] && i + 2 < sizeof(argv) / sizeof(argv[0]); i++)
+        argv[i + 1] = args[i];
     ward_path(ward, sizeof(ward));
     char **env = child_env(d, vars, sizeof(a));
     posix_spawnattr_t attr;
     sigset_t none;
+    pid_t pid = 0;
     sigemptyset(&none);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    int rc = env ? posix_spawnp(&d->bundle_pid, ward, NULL, &attr, argv, env) : ENOMEM;
+    int rc = env ? posix_spawnp(&pid, ward, NULL, &attr, argv, env) : ENOMEM;
     posix_spawnattr_destroy(&attr);
     free(env);
     if (rc) {
-        d->bundle_pid = 0;
-        wardd_log(LOG_WARNING, "policy bundle %s: cannot run %s: %s", d->extras.policy_bundle, ward,
-                  strerror(rc));
+        wardd_log(LOG_WARNING, "%s: cannot run %s: %s", what, ward, strerror(rc));
+        return 0;
     }
+    return pid;
+}
+
+static void poll_now(struct wardd *d)
+{
+    char what[600];
+    char *args[] = {"bundle", "apply", "--poll", d->extras.policy_bundle, NULL};
+    snprintf(what, sizeof(what), "policy bundle %s", d->extras.policy_bundle);
+    d->bundle_pid = wardd_spawn_ward(d, what, args);
 }
 
 void wardd_fleet_tick(struct wardd *d, int64_t now_ms)

@@ -461,6 +461,7 @@ static int timers(struct wardd *d)
     wardd_guard_hooks(d, now);
     wardd_kevents_tick(d, now);
     wardd_stream_tick(d, now);
+    wardd_ids_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
     wardd_limits_tick(d, now);

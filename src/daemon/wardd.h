@@ -243,6 +243,14 @@ void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
 bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
 void wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
+/* ids.c: the rules of the built-in ids callout (reloaded when `ward update
+ * ids` replaced them) and its alerts. */
+void wardd_ids_open(struct wardd *d);
+void wardd_ids_tick(struct wardd *d, int64_t now_ms);
+void wardd_ids_close(struct wardd *d);
+/* The ids_* and stream_bound_* members of a status reply. */
+void wardd_ids_status(struct wardd *d, ward_proto_status *s);
+
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 
@@ -435,6 +443,10 @@ void wardd_traffic_tick(struct wardd *d, int64_t now_ms);
 /* fleet.c: `set policy-bundle`, polled by `ward bundle apply --poll`. */
 void wardd_fleet_tick(struct wardd *d, int64_t now_ms);
 void wardd_fleet_close(struct wardd *d);
+/* Runs `ward ARGS...` (the ward beside wardd, else on PATH) with this
+ * wardd's paths in its environment and no signal blocked; the child's pid,
+ * or 0 (logged, naming `what`). */
+pid_t wardd_spawn_ward(const struct wardd *d, const char *what, char *args[]);
 /* rsyslog.c: `set syslog`, RFC 5424 over TCP or TLS; configure starts,
  * changes or stops it (url ""), after each policy load. */
 void wardd_syslog_configure(const char *url, const char *ca);

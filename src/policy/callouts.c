@@ -11,4 +11,4 @@
 
 #include <stddef.h>
 
-const char *const ward_policy_callouts[] = {"dnsfilter", "accounting", "urlfilter", NULL};
+const char *const ward_policy_callouts[] = {"dnsfilter", "accounting", "ids", "urlfilter", NULL};

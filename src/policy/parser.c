@@ -54,6 +54,7 @@ static const char *const set_words[] = {"mode",
                                         "trust-package-manager",
                                         "on-policy-change",
                                         "av",
+                                        "ids-update",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
@@ -759,7 +760,8 @@ enum {
     SEEN_ON_TAMPER = 4096,
     SEEN_TRUST_PKG = 8192,
     SEEN_ON_POLICY = 16384,
-    SEEN_AV = 32768
+    SEEN_AV = 32768,
+    SEEN_IDS_UPDATE = 65536
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -860,6 +862,35 @@ static bool stream_bound(struct ps *ps, const struct token *what)
         return false;
     ld->extras.stream_fail_open = v == 0;
     return once(ps, what, SEEN_STREAM_BOUND);
+}
+
+/* set ids-update "URL" every TIME: where wardd fetches intrusion detection
+ * rule bundles (https, http or file) and how often (1m to 30d). */
+static bool ids_update(struct ps *ps, const struct token *what)
+{
+    static const char *const times[] = {"s", "m", "h", "d", NULL};
+    static const uint32_t time_mul[] = {1, 60, 3600, 86400};
+    struct load *ld = ps->ld;
+    const struct token *t = adv(ps);
+    if (t->bol || t->type != T_STRING)
+        return err(ps, t, "the bundle's URL expected as a quoted string, not '%s'", show(t));
+    if (strncmp(t->text, "https://", 8) && strncmp(t->text, "http://", 7) &&
+        strncmp(t->text, "file://", 7))
+        return err(ps, t, "'%s' is not an https, http or file URL", t->text);
+    if (strlen(t->text) >= sizeof(ld->extras.ids_update_url))
+        return err(ps, t, "the URL is too long");
+    snprintf(ld->extras.ids_update_url, sizeof(ld->extras.ids_update_url), "%s", t->text);
+    t = adv(ps);
+    if (t->bol || t->type == T_STRING || strcmp(t->text, "every") != 0)
+        return err(ps, t, "'every' and an interval expected after the URL, not '%s'", show(t));
+    t = adv(ps);
+    uint32_t s = 0;
+    if (t->bol || t->type == T_STRING || !t->text[0] ||
+        isdigit((unsigned char)t->text[strlen(t->text) - 1]) ||
+        !amount(t->text, times, time_mul, 30 * 86400, &s) || s < 60)
+        return err(ps, t, "bad interval '%s' (e.g. 30m, 6h, 1d; from 1m to 30d)", show(t));
+    ld->extras.ids_update_s = s;
+    return once(ps, what, SEEN_IDS_UPDATE);
 }
 
 /* HOST[/PATH]: a host name or *.name, then a path from '/' (a glob). */
@@ -1215,6 +1246,8 @@ static bool stmt_set(struct ps *ps)
         }
         return true;
     }
+    case 20:
+        return ids_update(ps, what);
     }
     return false;
 }

@@ -90,6 +90,11 @@ typedef struct ward_policy_extras {
      * long a packet is held, and the outcome when either is hit. */
     uint32_t stream_bytes, stream_ms;
     bool stream_fail_open;
+    /* Intrusion detection rule updates (set ids-update URL every TIME):
+     * wardd runs `ward update ids URL` at start and every ids_update_s
+     * seconds; 0: never. */
+    char ids_update_url[512];
+    uint32_t ids_update_s;
     /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
      * bytes a program may move in the period before the callout blocks its
      * new connections (0: no limit). */
@@ -225,6 +230,8 @@ void ward_policy_fmt_proto(uint32_t proto, char *buf, size_t len);
 void ward_policy_fmt_value(const ward_cond *c, size_t i, bool raw, char *buf, size_t len);
 /* Quotes s for the language: "..." with \" and \\ escaped. */
 void ward_policy_quote(const char *s, char *buf, size_t len);
+/* The update interval as `set ids-update URL every` takes it: "6h". */
+void ward_policy_interval_format(uint32_t s, char *buf, size_t len);
 /* The stream bound as `set stream-bound` takes it: "64KB 5s fail-closed". */
 void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len);
 

@@ -23,6 +23,19 @@ void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, siz
              x->stream_fail_open ? "fail-open" : "fail-closed");
 }
 
+void ward_policy_interval_format(uint32_t s, char *buf, size_t len)
+{
+    static const struct {
+        uint32_t secs;
+        const char *unit;
+    } units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (s % units[i].secs == 0) {
+            snprintf(buf, len, "%u%s", s / units[i].secs, units[i].unit);
+            return;
+        }
+}
+
 void ward_policy_quote(const char *s, char *buf, size_t len)
 {
     size_t o = 0;
@@ -459,6 +472,12 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             x->stream_fail_open) {
             ward_policy_stream_bound_format(x, v, sizeof(v));
             sb_printf(&b, "set stream-bound %s\n", v);
+        }
+        if (x->ids_update_s) {
+            char every[16];
+            ward_policy_quote(x->ids_update_url, v, sizeof(v));
+            ward_policy_interval_format(x->ids_update_s, every, sizeof(every));
+            sb_printf(&b, "set ids-update %s every %s\n", v, every);
         }
         if (x->policy_bundle[0]) {
             ward_policy_quote(x->policy_bundle, v, sizeof(v));

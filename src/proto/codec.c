@@ -637,6 +637,13 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "kernel_events", (int64_t)s->kernel_events);
         put_i64(e, o, "kernel_lost", (int64_t)s->kernel_lost);
         put_i64(e, o, "folded", (int64_t)s->folded);
+        put_i64(e, o, "ids_rules", (int64_t)s->ids_rules);
+        put_i64(e, o, "ids_flows", (int64_t)s->ids_flows);
+        put_i64(e, o, "ids_alerts", (int64_t)s->ids_alerts);
+        put_i64(e, o, "ids_blocks", (int64_t)s->ids_blocks);
+        put_i64(e, o, "ids_lost", (int64_t)s->ids_lost);
+        put_i64(e, o, "stream_bound_open", (int64_t)s->stream_bound_open);
+        put_i64(e, o, "stream_bound_closed", (int64_t)s->stream_bound_closed);
         if (s->packet_sockets[0])
             put_str(e, o, "packet_sockets", s->packet_sockets);
         if (s->av_mode[0])
@@ -1527,6 +1534,13 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "kernel_lost",
                                                "folded",
                                                "packet_sockets",
+                                               "ids_rules",
+                                               "ids_flows",
+                                               "ids_alerts",
+                                               "ids_blocks",
+                                               "ids_lost",
+                                               "stream_bound_open",
+                                               "stream_bound_closed",
                                                "av_mode",
                                                "av_state",
                                                "av_engine",
@@ -1675,6 +1689,13 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "kernel_events", false, &s->kernel_events) &&
                get_u64(d, o, "kernel_lost", false, &s->kernel_lost) &&
                get_u64(d, o, "folded", false, &s->folded) &&
+               get_u64(d, o, "ids_rules", false, &s->ids_rules) &&
+               get_u64(d, o, "ids_flows", false, &s->ids_flows) &&
+               get_u64(d, o, "ids_alerts", false, &s->ids_alerts) &&
+               get_u64(d, o, "ids_blocks", false, &s->ids_blocks) &&
+               get_u64(d, o, "ids_lost", false, &s->ids_lost) &&
+               get_u64(d, o, "stream_bound_open", false, &s->stream_bound_open) &&
+               get_u64(d, o, "stream_bound_closed", false, &s->stream_bound_closed) &&
                get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets)) &&
                get_fixed(d, o, "av_mode", s->av_mode, sizeof(s->av_mode)) &&
                get_fixed(d, o, "av_state", s->av_state, sizeof(s->av_state)) &&

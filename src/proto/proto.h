@@ -212,6 +212,12 @@ typedef struct ward_proto_status {
      * (reported after the fact: nothing here can refuse one), "unseen" or
      * "" (no kernel backend). */
     char packet_sockets[16];
+    /* Intrusion detection (docs/IDS.md): the rules in force, flows
+     * inspected, alerts raised, flows reset by drop/reject rules, bytes not
+     * inspected (a reassembly bound); the stream layer's bound reached:
+     * flows passed (fail open) and reset (fail closed). */
+    uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost;
+    uint64_t stream_bound_open, stream_bound_closed;
     /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
      * "none". */
     char tamper_watch[16];

@@ -208,6 +208,13 @@ char *ward_json_export(const ward_policy *p)
     char sb[64];
     ward_policy_stream_bound_format(x, sb, sizeof(sb));
     json_object_object_add(js, "stream-bound", jstr(sb));
+    if (x->ids_update_s) {
+        json_object *iu = json_object_new_object();
+        ward_policy_interval_format(x->ids_update_s, sb, sizeof(sb));
+        json_object_object_add(iu, "url", jstr(x->ids_update_url));
+        json_object_object_add(iu, "every", jstr(sb));
+        json_object_object_add(js, "ids-update", iu);
+    }
     if (x->accounting_limit)
         json_object_object_add(js, "accounting-limit",
                                export_per(x->accounting_limit, x->accounting_period));
@@ -723,6 +730,16 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
                 put_value(&o, v, true);
             else
                 put(&o, "%s", v);
+            put(&o, "\n");
+        }
+        json_object *iu;
+        if (json_object_object_get_ex(s, "ids-update", &iu) &&
+            json_object_is_type(iu, json_type_object)) {
+            const char *url = get_str(iu, "url"), *every = get_str(iu, "every");
+            put(&o, "set ids-update "), put_value(&o, url ? url : "", true);
+            /* One word; anything else is quoted, and the policy refuses it. */
+            bool plain = every && *every && !every[strspn(every, "0123456789smhd")];
+            put(&o, " every "), put_value(&o, every ? every : "", !plain);
             put(&o, "\n");
         }
         if ((v = get_str(s, "policy-bundle"))) {

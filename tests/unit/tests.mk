@@ -19,4 +19,5 @@ test_shimwire_USES    := proto
 test_stream_USES      := stream
 test_urlfilter_USES   := callout engine
 test_stats_proto_USES := engine proto
+test_ids_USES         := ids
 test_sign_USES        := sign util

@@ -1,0 +1,41 @@
+/*
+ * callout/ids.h — the built-in callout "ids" (stream layer): the TCP flows
+ * a filter sends to it (`filter ... callout ids`) are inspected by the
+ * intrusion detection rules in force (src/ids, docs/IDS.md).
+ *
+ * Answers: a drop rule blocks (the packet that completed the match is held
+ * and dropped, the connection reset: the receiver never gets the offending
+ * bytes whole); reject drops the connection the same way; alert and no
+ * match continue (the bytes go on, the flow stays watched); a pass rule,
+ * or both directions inspected to their bound, permits (the flow leaves
+ * the stream layer). With no rules in force every flow is permitted.
+ */
+#ifndef WARD_CALLOUT_IDS_H
+#define WARD_CALLOUT_IDS_H
+
+#include <stdint.h>
+
+#include "ids/ids.h"
+#include "ward/callout.h"
+
+#define WARD_IDS_FLOW_MAX (1u << 20)  /* bytes inspected per flow direction */
+#define WARD_IDS_HOST_MAX (64u << 20) /* bytes held per remote host */
+
+extern const ward_callout ward_ids_callout;
+
+/* Told of every alert (also of drop and reject rules) with the flow. */
+typedef void (*ward_ids_alert_sink)(void *ctx, const ward_callout_flow *flow,
+                                    const struct ward_ids_alert *a);
+/* The set the callout uses from its next call on (NULL: none), and where
+ * its alerts go. The set stays the caller's. */
+void ward_ids_callout_use(ward_ids *set, ward_ids_alert_sink sink, void *ctx);
+
+typedef struct ward_ids_callout_stats {
+    uint64_t flows;  /* flows inspected */
+    uint64_t alerts; /* alerts raised (drop and reject included) */
+    uint64_t blocks; /* flows reset by drop or reject rules */
+    uint64_t lost;   /* bytes not inspected: a bound was reached */
+} ward_ids_callout_stats;
+void ward_ids_callout_stats_get(ward_ids_callout_stats *out);
+
+#endif
