@@ -1485,9 +1485,10 @@ static bool dec_scan_reply(struct dec *d, json_object *o, ward_msg *m)
         return false;
     if (n && !(m->u.scan_reply.v = calloc(n, sizeof(ward_proto_scan_result))))
         return fail(d, WARD_PE_INTERNAL, "out of memory");
-    for (size_t i = 0; i < n; i++, m->u.scan_reply.n++) {
+    for (size_t i = 0; i < n; i++) {
         json_object *x = json_object_array_get_idx(a, i);
         ward_proto_scan_result *r = &m->u.scan_reply.v[i];
+        m->u.scan_reply.n = i + 1; /* counted first: a half-read entry is freed too */
         if (!json_object_is_type(x, json_type_object))
             return fail(d, WARD_PE_BAD_FIELD, "\"results\": not an object");
         static const char *const keys[] = {"path", "result", "name", NULL};
