@@ -131,6 +131,15 @@ int ward_dns_parse(const uint8_t *p, size_t len, ward_dns_msg *m)
     return 0;
 }
 
+int ward_dns_parse_tcp(const uint8_t *p, size_t len, ward_dns_msg *m)
+{
+    if (!p || len < 2 || (size_t)rd16(p) + 2 != len) {
+        memset(m, 0, sizeof(*m));
+        return -1;
+    }
+    return ward_dns_parse(p + 2, len - 2, m);
+}
+
 bool ward_dns_name_match(const char *pattern, const char *name)
 {
     if (!strncmp(pattern, "*.", 2)) {

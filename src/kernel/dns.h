@@ -37,6 +37,11 @@ typedef struct ward_dns_msg {
 /* Parse a DNS message (UDP payload). 0, or -1 when it is malformed. */
 int ward_dns_parse(const uint8_t *p, size_t len, ward_dns_msg *m);
 
+/* Parse a DNS message sent over TCP (RFC 1035 4.2.2): a segment payload
+ * opening with the 2-byte length and holding the whole message. A message
+ * split over segments is not read (-1): its names are not learnt. */
+int ward_dns_parse_tcp(const uint8_t *p, size_t len, ward_dns_msg *m);
+
 /* Does name equal pattern, or (pattern "*.example.com") lie below it? */
 bool ward_dns_name_match(const char *pattern, const char *name);
 

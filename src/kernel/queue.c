@@ -356,7 +356,21 @@ static void dns_accept(ward_kernel *k, uint32_t id)
     k->answered++;
 }
 
-/* UDP 53 both ways: record queries, check and learn from answers. */
+/* The DNS message in a UDP datagram or a TCP segment (whole, with its
+ * length prefix): parsed into m, or false. */
+static bool dns_payload(const ward_kqueued *q, const unsigned char *pl, int len, ward_dns_msg *m)
+{
+    int off = q->family == 4 ? (pl[0] & 0x0f) * 4 : 40;
+    if (q->proto == 17)
+        return len > off + 8 && !ward_dns_parse(pl + off + 8, (size_t)(len - off - 8), m);
+    if (q->proto != 6 || len < off + 20)
+        return false;
+    off += (pl[off + 12] >> 4) * 4;
+    return len > off && !ward_dns_parse_tcp(pl + off, (size_t)(len - off), m);
+}
+
+/* Port 53 both ways, UDP and TCP: record queries, check and learn from
+ * answers. */
 static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
 {
     ward_kernel *k = data;
@@ -365,9 +379,8 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     int len;
     if (!wk_queue_prepare(k, nfa, WK_DNS_TAG, &q, &pl, &len))
         return 0;
-    int off = (q.family == 4 ? (pl[0] & 0x0f) * 4 : 40) + 8;
     ward_dns_msg *m = &k->dns_msg;
-    bool ok = q.proto == 17 && len > off && !ward_dns_parse(pl + off, (size_t)(len - off), m);
+    bool ok = dns_payload(&q, pl, len, m);
     ward_dns_query dq;
     memset(&dq, 0, sizeof(dq));
     if (ok) {
@@ -395,6 +408,13 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
             judge(k, &q);
         else
             dns_accept(k, q.id);
+        return 0;
+    }
+    /* A TCP segment carrying no whole answer (handshake, acks, a message
+     * split over segments) belongs to a connection already allowed: it
+     * passes, teaching no name. */
+    if (q.proto == 6 && (!ok || !m->response)) {
+        dns_accept(k, q.id);
         return 0;
     }
     /* An answer. */
@@ -431,7 +451,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         dns_drop(k, q.id);
         return 0;
     }
-    if (v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) {
+    if ((v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) && q.proto == 17) {
         /* Answered in the resolver's place; a reply that cannot be made
          * (no readable question) is dropped, as any block. */
         size_t n = wk_dns_reply_packet(pl, (size_t)len, q.family, v == WARD_KDNS_ZERO, k->dns_reply,
@@ -445,7 +465,8 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         k->answered++;
         return 0;
     }
-    if (v == WARD_KV_DENY) {
+    if (v == WARD_KV_DENY || v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) {
+        /* Denied, or a reply made only for UDP: the answer is dropped. */
         k->dns_blocked++;
         dns_drop(k, q.id);
         return 0;
