@@ -49,7 +49,9 @@ bool ward_dns_name_match(const char *pattern, const char *name);
 bool ward_dns_answers_question(const ward_dns_msg *m, size_t i);
 
 /* Outstanding queries: an answer is trusted only if it matches one (same
- * id, same endpoints swapped, same question) seen within the timeout. */
+ * id, same endpoints swapped, same question) seen within the timeout. A
+ * query sent to a multicast group (mDNS, LLMNR) is answered from the
+ * responder's own address: any server address matches it, the port must. */
 #define WARD_DNS_PENDING 1024
 typedef struct ward_dns_query {
     uint16_t id;

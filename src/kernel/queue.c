@@ -447,8 +447,13 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     }
     int v = k->dns_fn ? k->dns_fn(k->dns_ctx, &a) : WARD_KV_ALLOW;
     if (!a.trusted) {
+        /* mDNS and LLMNR also carry announcements and other hosts'
+         * queries: they pass, teaching nothing. */
         k->dns_untrusted++;
-        dns_drop(k, q.id);
+        if (q.rport == 5353 || q.rport == 5355)
+            dns_accept(k, q.id);
+        else
+            dns_drop(k, q.id);
         return 0;
     }
     if ((v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) && q.proto == 17) {
