@@ -210,8 +210,8 @@ bool ward_dns_pending_take_query(ward_dns_pending *t, const ward_dns_query *a, i
             continue;
         if (x->id == a->id && x->cport == a->cport && x->sport == a->sport &&
             !memcmp(x->client, a->client, 16) &&
-            (!memcmp(x->server, a->server, 16) || multicast(x->server)) &&
-            x->qtype == a->qtype && !strcmp(x->qname, a->qname)) {
+            (!memcmp(x->server, a->server, 16) || multicast(x->server)) && x->qtype == a->qtype &&
+            !strcmp(x->qname, a->qname)) {
             if (found)
                 *found = *x;
             x->when_ms = 0;
