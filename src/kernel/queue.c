@@ -214,7 +214,8 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
 static void judge(ward_kernel *k, ward_kqueued *q)
 {
     attribute(k, q);
-    ward_kernel_name_of(k, &q->remote, q->domain, sizeof(q->domain));
+    int src = ward_kernel_name_of(k, &q->remote, q->domain, sizeof(q->domain));
+    q->domain_src = src > 0 ? (uint8_t)src : WARD_NAME_NONE;
     int v;
     if (k->fn)
         v = k->fn(k->fn_ctx, q);
@@ -280,7 +281,7 @@ static size_t name_slot(const ward_ip *ip)
     return h % WK_NAMES;
 }
 
-static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32_t ttl)
+static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32_t ttl, uint8_t src)
 {
     int64_t now = now_ms();
     size_t s = name_slot(ip), victim = s;
@@ -300,6 +301,7 @@ static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32
         ttl = 60; /* the connect that follows may come a little later */
     n->expire_ms = now + (int64_t)ttl * 1000;
     snprintf(n->name, sizeof(n->name), "%s", name);
+    n->src = src;
 }
 
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len)
@@ -318,19 +320,19 @@ int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len
     if (!last)
         return -ENOENT;
     snprintf(buf, len, "%s", last->name);
-    return 0;
+    return last->src;
 }
 
-bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name)
+int ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name)
 {
     int64_t now = now_ms();
     size_t s = name_slot(ip);
     for (size_t i = 0; k->names && i < 8; i++) {
         const struct wk_name *n = &k->names[(s + i) % WK_NAMES];
         if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip)) && !strcasecmp(n->name, name))
-            return true;
+            return n->src;
     }
-    return false;
+    return WARD_NAME_NONE;
 }
 
 bool ward_kernel_dns_match(const char *pattern, const char *name)
@@ -427,7 +429,11 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
                           .cport = q.lport,
                           .ifindex = q.ifindex,
                           .addrs = addrs,
-                          .ttls = ttls};
+                          .ttls = ttls,
+                          .src = q.proto == 6      ? WARD_NAME_DNS_TCP
+                                 : q.rport == 5353 ? WARD_NAME_MDNS
+                                 : q.rport == 5355 ? WARD_NAME_LLMNR
+                                                   : WARD_NAME_DNS};
     ward_dns_query asked = {0};
     a.trusted =
         ok && m->response && ward_dns_pending_take_query(k->dns_pending, &dq, now_ms(), &asked);
@@ -477,7 +483,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         return 0;
     }
     for (size_t i = 0; i < a.naddr; i++)
-        name_put(k, &addrs[i], m->qname, ttls[i]);
+        name_put(k, &addrs[i], m->qname, ttls[i], a.src);
     k->dns_answers++;
     dns_accept(k, q.id);
     return 0;
