@@ -485,6 +485,24 @@ typedef struct ward_app_ctx {
 /* How many ancestors a process's chain keeps (the nearest ones). */
 #define WARD_MAX_ANCESTORS 16
 
+/* Where a remote name was learnt (docs/KERNEL.md, "Names"). */
+enum ward_name_src {
+    WARD_NAME_NONE = 0,
+    WARD_NAME_DNS,       /* a DNS answer over UDP */
+    WARD_NAME_DNS_TCP,   /* a DNS answer over TCP */
+    WARD_NAME_MDNS,      /* a multicast DNS answer */
+    WARD_NAME_LLMNR,     /* an LLMNR answer */
+    WARD_NAME_SNI,       /* the TLS ClientHello's server name */
+    WARD_NAME_HTTP_HOST, /* the HTTP request's Host */
+    WARD_NAME_SHIM,      /* the name the program resolved (libward-shim) */
+    WARD_NAME_SRC_COUNT
+};
+/* "dns", "dns-tcp", "mdns", "llmnr", "sni", "http-host", "shim"; NULL for
+ * NONE or out of range. */
+const char *ward_name_src_name(unsigned src);
+/* The value of such a name; WARD_NAME_NONE for NULL or an unknown name. */
+unsigned ward_name_src_parse(const char *name);
+
 struct ward_request {
     enum ward_layer layer;
     enum ward_direction dir;
@@ -492,6 +510,7 @@ struct ward_request {
     ward_ip local, remote;
     uint16_t lport, rport; /* for ICMP: rport carries the ICMP type */
     const char *domain;    /* remote name if known, else NULL */
+    uint8_t domain_src;    /* enum ward_name_src: where domain was learnt */
     const char *iface;     /* NULL: unknown */
     ward_app_ctx app;
     bool has_user;

@@ -59,8 +59,8 @@ typedef struct ward_event {
     uint16_t lport;    /* local port */
     uint16_t rport;    /* remote port; ICMP: the type */
     uint8_t via;       /* enum ward_via: the layer that asked (decisions) */
-    uint8_t _pad;
-    uint32_t count; /* alerts: packets or ports counted; decisions: 1 */
+    uint8_t name_src;  /* enum ward_name_src: where domain was learnt */
+    uint32_t count;    /* alerts: packets or ports counted; decisions: 1 */
     ward_ip local;
     ward_ip remote;
     uint64_t filter_id; /* deciding filter or application rule; 0: none */

@@ -406,6 +406,7 @@ static void request_from_event(ward_request *r, const ward_event *ev, char *buf,
     r->lport = ev->lport;
     r->rport = ev->rport;
     r->domain = ev->domain[0] ? ev->domain : NULL;
+    r->domain_src = r->domain ? ev->name_src : WARD_NAME_NONE;
     r->app.path = ev->exe[0] ? ev->exe : NULL;
     r->app.cmdline = ev->cmdline[0] ? ev->cmdline : NULL;
     r->has_user = ev->uid != WARD_UID_UNKNOWN;

@@ -59,6 +59,7 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);
+    ev->name_src = r->domain ? r->domain_src : WARD_NAME_NONE;
     ward_event_set_parents(ev, r->app.ancestors, r->app.n_ancestors);
 }
 
@@ -163,6 +164,7 @@ static void request_from_queue(struct wardd *d, ward_request *r, const ward_kque
     r->rport = q->rport;
     /* The name a trusted DNS answer gave this address, before the connect. */
     r->domain = q->domain[0] ? q->domain : NULL;
+    r->domain_src = r->domain ? q->domain_src : WARD_NAME_NONE;
     r->iface = iface_of(d, r->layer, q->ifindex, v->iface);
     if (p) {
         r->app.path = wardd_program_name(d, p, &r->app.unverified, v->name, sizeof(v->name));
@@ -274,12 +276,16 @@ static void classify_claim(struct wardd *d, ward_request *r, const char *claim, 
         return;
     ward_decision with;
     const char *known = r->domain;
+    uint8_t known_src = r->domain_src;
     r->domain = claim;
+    r->domain_src = WARD_NAME_SHIM;
     ward_classify(d->engine, r, &with, NULL, 0);
-    if (with.verdict != WARD_V_PERMIT || dec->verdict == WARD_V_PERMIT)
+    if (with.verdict != WARD_V_PERMIT || dec->verdict == WARD_V_PERMIT) {
         *dec = with; /* the name decides (and is logged) */
-    else
+    } else {
         r->domain = known;
+        r->domain_src = known_src;
+    }
 }
 
 /* The one decision of a connection, from the queue or from a shim: answered
@@ -394,6 +400,7 @@ int wardd_on_dns(void *ctx, const ward_kdns_answer *a)
         .lport = a->cport,
         .rport = 53,
         .domain = a->qname,
+        .domain_src = a->src,
     };
     char iface[IF_NAMESIZE];
     r.iface = iface_of(d, WARD_LAYER_DNS, a->ifindex, iface);

@@ -309,10 +309,12 @@ static void question(struct wardd *d, int conn)
      * it is that one (else it may only make the decision stricter). */
     char claim[WARD_SHIM_NAME_MAX + 1] = "";
     memcpy(claim, q.name, q.name_len);
-    if (claim[0] && d->kernel && ward_kernel_name_gave(d->kernel, &k.remote, claim))
+    int src = claim[0] && d->kernel ? ward_kernel_name_gave(d->kernel, &k.remote, claim) : 0;
+    if (src > 0)
         memcpy(k.domain, claim, sizeof(claim));
     else if (d->kernel)
-        ward_kernel_name_of(d->kernel, &k.remote, k.domain, sizeof(k.domain));
+        src = ward_kernel_name_of(d->kernel, &k.remote, k.domain, sizeof(k.domain));
+    k.domain_src = src > 0 ? (uint8_t)src : WARD_NAME_NONE;
     struct wardd_asker as = {s->next_id, WARD_VIA_SHIM, in};
     struct pending p = {s->next_id++, conn, sock, exe, q.proto, k.remote, q.port};
     if (s->n_pending == MAX_PENDING) {

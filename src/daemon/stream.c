@@ -46,12 +46,14 @@ static void name_from(struct watched *w, const ward_callout_data *data)
         return;
     char name[WARD_WEB_HOST];
     ward_web_request req;
+    uint8_t src = WARD_NAME_SNI;
     if (data->bytes[0] == 0x16) {
         if (ward_tls_sni_parse(data->bytes, data->len, name, sizeof(name)) != WARD_WEB_OK)
             return;
     } else if (ward_http_request_parse(data->bytes, data->len, &req) == WARD_WEB_OK &&
                req.host[0]) {
         snprintf(name, sizeof(name), "%s", req.host);
+        src = WARD_NAME_HTTP_HOST;
     } else {
         return;
     }
@@ -60,6 +62,7 @@ static void name_from(struct watched *w, const ward_callout_data *data)
         return;
     free(w->domain);
     w->req.domain = w->domain = n;
+    w->req.domain_src = src;
 }
 
 static enum ward_callout_verdict classify(void *ctx, uint64_t flow, void *user,
@@ -187,6 +190,7 @@ bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decis
                             .lport = r->lport,
                             .rport = r->rport,
                             .domain = w->domain,
+                            .domain_src = r->domain_src,
                             .has_user = r->has_user,
                             .uid = r->uid,
                             .gid = r->gid};

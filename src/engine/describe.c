@@ -77,7 +77,9 @@ void describe_request(const ward_request *r, char *buf, size_t len)
         r->dir == WARD_DIR_IN ? "<-" : "->", rm);
     if (!ports && (r->proto == 1 || r->proto == 58))
         put(buf, len, &off, " type %u", r->rport);
-    if (r->domain)
+    if (r->domain && ward_name_src_name(r->domain_src))
+        put(buf, len, &off, " (%s from %s)", r->domain, ward_name_src_name(r->domain_src));
+    else if (r->domain)
         put(buf, len, &off, " (%s)", r->domain);
     if (r->app.path)
         put(buf, len, &off, " by %s", r->app.path);

@@ -41,6 +41,23 @@ static const char *const mode_names[] = {"ask", "allow-all", "deny-all"};
 
 static const char *const fallback_names[] = {"opposite", "ask", "permit", "block"};
 
+static const char *const name_src_names[WARD_NAME_SRC_COUNT] = {
+    NULL, "dns", "dns-tcp", "mdns", "llmnr", "sni", "http-host", "shim",
+};
+
+const char *ward_name_src_name(unsigned src)
+{
+    return src < WARD_NAME_SRC_COUNT ? name_src_names[src] : NULL;
+}
+
+unsigned ward_name_src_parse(const char *name)
+{
+    for (unsigned i = 1; name && i < WARD_NAME_SRC_COUNT; i++)
+        if (!strcmp(name_src_names[i], name))
+            return i;
+    return WARD_NAME_NONE;
+}
+
 const char *ward_app_fallback_name(enum ward_app_fallback f)
 {
     return (unsigned)f <= WARD_FALLBACK_BLOCK ? fallback_names[f] : "?";

@@ -176,8 +176,9 @@ typedef struct ward_kqueued {
     ward_exe_id exe;
     uint32_t pid, uid;
     char comm[16];
-    uint8_t table;    /* what the verdict table says now: enum ward_kv */
-    char domain[256]; /* remote name from a trusted DNS answer, or "" */
+    uint8_t table;      /* what the verdict table says now: enum ward_kv */
+    char domain[256];   /* remote name from a trusted DNS answer, or "" */
+    uint8_t domain_src; /* enum ward_name_src: which kind of answer */
     /* The interface the packet leaves by (out) or came in by (in), as an
      * index in the queue's network namespace; 0 when not known. */
     uint32_t ifindex;
@@ -243,6 +244,7 @@ typedef struct ward_kdns_answer {
     size_t naddr;
     const ward_ip *addrs;
     const uint32_t *ttls;
+    uint8_t src; /* enum ward_name_src: DNS over UDP or TCP, mDNS, LLMNR */
     /* The process whose socket sent the query, when it could be found. */
     bool attributed;
     ward_exe_id exe;
@@ -258,10 +260,12 @@ typedef int (*ward_kdns_fn)(void *ctx, const ward_kdns_answer *a);
 void ward_kernel_dns_callback(ward_kernel *k, ward_kdns_fn fn, void *ctx);
 /* "example.com" matches itself; "*.example.com" its subdomains. */
 bool ward_kernel_dns_match(const char *pattern, const char *name);
-/* The name a trusted answer gave for ip (not expired); 0 or -ENOENT. */
+/* The name a trusted answer gave for ip (not expired): the kind of answer
+ * (enum ward_name_src, > 0), or -ENOENT. */
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len);
-/* Whether a trusted answer (not expired) gave ip for name. */
-bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name);
+/* Whether a trusted answer (not expired) gave ip for name: the kind of
+ * answer (enum ward_name_src), or 0. */
+int ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name);
 
 /* ---- Decisions made in the kernel ---------------------------------------- */
 

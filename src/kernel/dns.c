@@ -131,6 +131,15 @@ int ward_dns_parse(const uint8_t *p, size_t len, ward_dns_msg *m)
     return 0;
 }
 
+int ward_dns_parse_tcp(const uint8_t *p, size_t len, ward_dns_msg *m)
+{
+    if (!p || len < 2 || (size_t)rd16(p) + 2 != len) {
+        memset(m, 0, sizeof(*m));
+        return -1;
+    }
+    return ward_dns_parse(p + 2, len - 2, m);
+}
+
 bool ward_dns_name_match(const char *pattern, const char *name)
 {
     if (!strncmp(pattern, "*.", 2)) {
@@ -185,6 +194,13 @@ bool ward_dns_pending_take(ward_dns_pending *t, const ward_dns_query *a, int64_t
     return ward_dns_pending_take_query(t, a, now_ms, NULL);
 }
 
+/* 224.0.0.0/4 (stored IPv4-mapped) or ff00::/8. */
+static bool multicast(const uint8_t a[16])
+{
+    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return a[0] == 0xff || (!memcmp(a, mapped, 12) && (a[12] & 0xf0) == 0xe0);
+}
+
 bool ward_dns_pending_take_query(ward_dns_pending *t, const ward_dns_query *a, int64_t now_ms,
                                  ward_dns_query *found)
 {
@@ -193,8 +209,9 @@ bool ward_dns_pending_take_query(ward_dns_pending *t, const ward_dns_query *a, i
         if (!x->when_ms || now_ms - x->when_ms > t->timeout_ms)
             continue;
         if (x->id == a->id && x->cport == a->cport && x->sport == a->sport &&
-            !memcmp(x->client, a->client, 16) && !memcmp(x->server, a->server, 16) &&
-            x->qtype == a->qtype && !strcmp(x->qname, a->qname)) {
+            !memcmp(x->client, a->client, 16) &&
+            (!memcmp(x->server, a->server, 16) || multicast(x->server)) && x->qtype == a->qtype &&
+            !strcmp(x->qname, a->qname)) {
             if (found)
                 *found = *x;
             x->when_ms = 0;

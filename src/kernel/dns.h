@@ -37,6 +37,11 @@ typedef struct ward_dns_msg {
 /* Parse a DNS message (UDP payload). 0, or -1 when it is malformed. */
 int ward_dns_parse(const uint8_t *p, size_t len, ward_dns_msg *m);
 
+/* Parse a DNS message sent over TCP (RFC 1035 4.2.2): a segment payload
+ * opening with the 2-byte length and holding the whole message. A message
+ * split over segments is not read (-1): its names are not learnt. */
+int ward_dns_parse_tcp(const uint8_t *p, size_t len, ward_dns_msg *m);
+
 /* Does name equal pattern, or (pattern "*.example.com") lie below it? */
 bool ward_dns_name_match(const char *pattern, const char *name);
 
@@ -44,7 +49,9 @@ bool ward_dns_name_match(const char *pattern, const char *name);
 bool ward_dns_answers_question(const ward_dns_msg *m, size_t i);
 
 /* Outstanding queries: an answer is trusted only if it matches one (same
- * id, same endpoints swapped, same question) seen within the timeout. */
+ * id, same endpoints swapped, same question) seen within the timeout. A
+ * query sent to a multicast group (mDNS, LLMNR) is answered from the
+ * responder's own address: any server address matches it, the port must. */
 #define WARD_DNS_PENDING 1024
 typedef struct ward_dns_query {
     uint16_t id;

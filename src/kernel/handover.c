@@ -185,7 +185,8 @@ static int on_held(void *ctx, void *data, size_t size)
     q.uid = h->uid;
     memcpy(q.comm, h->comm, sizeof(q.comm));
     q.table = (uint8_t)ward_kernel_program_lookup(k, q.exe, q.proto, q.dir, q.rport);
-    ward_kernel_name_of(k, &q.remote, q.domain, sizeof(q.domain));
+    int src = ward_kernel_name_of(k, &q.remote, q.domain, sizeof(q.domain));
+    q.domain_src = src > 0 ? (uint8_t)src : WARD_NAME_NONE;
     k->queued++;
     int v = k->fn ? k->fn(k->fn_ctx, &q) : q.table == WARD_KV_ALLOW ? WARD_KV_ALLOW : WARD_KV_DENY;
     if (v == WARD_KV_ALLOW || v == WARD_KV_DENY)

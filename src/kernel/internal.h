@@ -92,7 +92,8 @@ struct ward_kernel {
         ward_ip ip;
         int64_t expire_ms;
         char name[256];
-    } * names; /* WK_NAMES slots, open addressing */
+        uint8_t src; /* enum ward_name_src */
+    } * names;       /* WK_NAMES slots, open addressing */
     ward_kdns_fn dns_fn;
     void *dns_ctx;
     uint64_t dns_answers, dns_untrusted, dns_blocked;

@@ -29,6 +29,9 @@
 
 #include "kernel/internal.h"
 
+/* Where names are answered: DNS (UDP and TCP), mDNS, LLMNR. */
+#define WK_NAME_PORTS "{ udp . 53, tcp . 53, udp . 5353, udp . 5355 }"
+
 int wk_nft_run(ward_kernel *k, const char *cmd)
 {
     int rc = nft_run_cmd_from_buffer(k->nft, cmd);
@@ -50,7 +53,7 @@ static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len, unsig
 static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size_t len)
 {
     unsigned u = k->cfg.mark, r = k->cfg.reject_mark;
-    char q[96] = "", dq[96] = "", dns_out[128] = "", dns_in[64] = "", dns_chain[256] = "";
+    char q[96] = "", dq[96] = "", dns_out[224] = "", dns_in[128] = "", dns_chain[256] = "";
     const char *so = k->cfg.static_out ? k->cfg.static_out : "";
     const char *si = k->cfg.static_in ? k->cfg.static_in : "";
     char in_hold[128] = "", fast[512] = "", sq[96] = "", stream[256] = "", to_stream[640] = "";
@@ -100,8 +103,10 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         /* First in both chains: established DNS flows too (a socket's next
          * query reuses its 5-tuple). Not what a deny re-injects. */
         snprintf(dns_out, sizeof(dns_out),
-                 "meta mark & 0x%x == 0x0 udp dport 53 jump dns comment \"ward-dns\";", r);
-        snprintf(dns_in, sizeof(dns_in), "udp sport 53 jump dns;");
+                 "meta mark & 0x%x == 0x0 meta l4proto . th dport " WK_NAME_PORTS
+                 " jump dns comment \"ward-dns\";",
+                 r);
+        snprintf(dns_in, sizeof(dns_in), "meta l4proto . th sport " WK_NAME_PORTS " jump dns;");
         snprintf(dns_chain, sizeof(dns_chain),
                  "  chain dns {\n    %s\n    counter drop comment \"ward-dns-hold\";\n  }\n", dq);
     }

@@ -214,7 +214,8 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
 static void judge(ward_kernel *k, ward_kqueued *q)
 {
     attribute(k, q);
-    ward_kernel_name_of(k, &q->remote, q->domain, sizeof(q->domain));
+    int src = ward_kernel_name_of(k, &q->remote, q->domain, sizeof(q->domain));
+    q->domain_src = src > 0 ? (uint8_t)src : WARD_NAME_NONE;
     int v;
     if (k->fn)
         v = k->fn(k->fn_ctx, q);
@@ -280,7 +281,7 @@ static size_t name_slot(const ward_ip *ip)
     return h % WK_NAMES;
 }
 
-static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32_t ttl)
+static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32_t ttl, uint8_t src)
 {
     int64_t now = now_ms();
     size_t s = name_slot(ip), victim = s;
@@ -300,6 +301,7 @@ static void name_put(ward_kernel *k, const ward_ip *ip, const char *name, uint32
         ttl = 60; /* the connect that follows may come a little later */
     n->expire_ms = now + (int64_t)ttl * 1000;
     snprintf(n->name, sizeof(n->name), "%s", name);
+    n->src = src;
 }
 
 int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len)
@@ -318,19 +320,19 @@ int ward_kernel_name_of(ward_kernel *k, const ward_ip *ip, char *buf, size_t len
     if (!last)
         return -ENOENT;
     snprintf(buf, len, "%s", last->name);
-    return 0;
+    return last->src;
 }
 
-bool ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name)
+int ward_kernel_name_gave(ward_kernel *k, const ward_ip *ip, const char *name)
 {
     int64_t now = now_ms();
     size_t s = name_slot(ip);
     for (size_t i = 0; k->names && i < 8; i++) {
         const struct wk_name *n = &k->names[(s + i) % WK_NAMES];
         if (n->expire_ms >= now && !memcmp(&n->ip, ip, sizeof(*ip)) && !strcasecmp(n->name, name))
-            return true;
+            return n->src;
     }
-    return false;
+    return WARD_NAME_NONE;
 }
 
 bool ward_kernel_dns_match(const char *pattern, const char *name)
@@ -356,7 +358,21 @@ static void dns_accept(ward_kernel *k, uint32_t id)
     k->answered++;
 }
 
-/* UDP 53 both ways: record queries, check and learn from answers. */
+/* The DNS message in a UDP datagram or a TCP segment (whole, with its
+ * length prefix): parsed into m, or false. */
+static bool dns_payload(const ward_kqueued *q, const unsigned char *pl, int len, ward_dns_msg *m)
+{
+    int off = q->family == 4 ? (pl[0] & 0x0f) * 4 : 40;
+    if (q->proto == 17)
+        return len > off + 8 && !ward_dns_parse(pl + off + 8, (size_t)(len - off - 8), m);
+    if (q->proto != 6 || len < off + 20)
+        return false;
+    off += (pl[off + 12] >> 4) * 4;
+    return len > off && !ward_dns_parse_tcp(pl + off, (size_t)(len - off), m);
+}
+
+/* Port 53 both ways, UDP and TCP: record queries, check and learn from
+ * answers. */
 static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
 {
     ward_kernel *k = data;
@@ -365,9 +381,8 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     int len;
     if (!wk_queue_prepare(k, nfa, WK_DNS_TAG, &q, &pl, &len))
         return 0;
-    int off = (q.family == 4 ? (pl[0] & 0x0f) * 4 : 40) + 8;
     ward_dns_msg *m = &k->dns_msg;
-    bool ok = q.proto == 17 && len > off && !ward_dns_parse(pl + off, (size_t)(len - off), m);
+    bool ok = dns_payload(&q, pl, len, m);
     ward_dns_query dq;
     memset(&dq, 0, sizeof(dq));
     if (ok) {
@@ -397,6 +412,13 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
             dns_accept(k, q.id);
         return 0;
     }
+    /* A TCP segment carrying no whole answer (handshake, acks, a message
+     * split over segments) belongs to a connection already allowed: it
+     * passes, teaching no name. */
+    if (q.proto == 6 && (!ok || !m->response)) {
+        dns_accept(k, q.id);
+        return 0;
+    }
     /* An answer. */
     ward_ip addrs[WARD_DNS_MAX_RR];
     uint32_t ttls[WARD_DNS_MAX_RR];
@@ -407,7 +429,11 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
                           .cport = q.lport,
                           .ifindex = q.ifindex,
                           .addrs = addrs,
-                          .ttls = ttls};
+                          .ttls = ttls,
+                          .src = q.proto == 6      ? WARD_NAME_DNS_TCP
+                                 : q.rport == 5353 ? WARD_NAME_MDNS
+                                 : q.rport == 5355 ? WARD_NAME_LLMNR
+                                                   : WARD_NAME_DNS};
     ward_dns_query asked = {0};
     a.trusted =
         ok && m->response && ward_dns_pending_take_query(k->dns_pending, &dq, now_ms(), &asked);
@@ -427,11 +453,16 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     }
     int v = k->dns_fn ? k->dns_fn(k->dns_ctx, &a) : WARD_KV_ALLOW;
     if (!a.trusted) {
+        /* mDNS and LLMNR also carry announcements and other hosts'
+         * queries: they pass, teaching nothing. */
         k->dns_untrusted++;
-        dns_drop(k, q.id);
+        if (q.rport == 5353 || q.rport == 5355)
+            dns_accept(k, q.id);
+        else
+            dns_drop(k, q.id);
         return 0;
     }
-    if (v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) {
+    if ((v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) && q.proto == 17) {
         /* Answered in the resolver's place; a reply that cannot be made
          * (no readable question) is dropped, as any block. */
         size_t n = wk_dns_reply_packet(pl, (size_t)len, q.family, v == WARD_KDNS_ZERO, k->dns_reply,
@@ -445,13 +476,14 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         k->answered++;
         return 0;
     }
-    if (v == WARD_KV_DENY) {
+    if (v == WARD_KV_DENY || v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) {
+        /* Denied, or a reply made only for UDP: the answer is dropped. */
         k->dns_blocked++;
         dns_drop(k, q.id);
         return 0;
     }
     for (size_t i = 0; i < a.naddr; i++)
-        name_put(k, &addrs[i], m->qname, ttls[i]);
+        name_put(k, &addrs[i], m->qname, ttls[i], a.src);
     k->dns_answers++;
     dns_accept(k, q.id);
     return 0;

@@ -140,6 +140,7 @@ static int insert_row(ward_log *l, const ward_event *ev)
               : ev->via == WARD_VIA_SHIM      ? "shim"
                                               : "kernel");
     bind_name(st, 24, ev->parents[0] ? ev->parents : NULL);
+    bind_name(st, 25, ev->domain[0] ? ward_name_src_name(ev->name_src) : NULL);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -336,7 +337,8 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     int64_t ver = pragma_int(l->db, "PRAGMA user_version");
     if ((ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) ||
         ((ver == 1 || ver == 2) && exec(l->db, WARD_LOG_MIGRATE_2_3) < 0) ||
-        ((ver >= 1 && ver <= 3) && exec(l->db, WARD_LOG_MIGRATE_3_4) < 0)) {
+        ((ver >= 1 && ver <= 3) && exec(l->db, WARD_LOG_MIGRATE_3_4) < 0) ||
+        ((ver >= 1 && ver <= 4) && exec(l->db, WARD_LOG_MIGRATE_4_5) < 0)) {
         ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }

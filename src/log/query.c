@@ -85,6 +85,7 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     const char *via = (const char *)sqlite3_column_text(st, 22);
     ev->via = via && !strcmp(via, "shim") ? WARD_VIA_SHIM : WARD_VIA_KERNEL;
     copy_col(st, 23, ev->parents, sizeof(ev->parents));
+    ev->name_src = (uint8_t)ward_name_src_parse((const char *)sqlite3_column_text(st, 24));
 }
 
 static void report(sqlite3 *db, const char *path, char *err, size_t errlen)

@@ -5,7 +5,7 @@
 #ifndef WARD_LOG_SCHEMA_H
 #define WARD_LOG_SCHEMA_H
 
-#define WARD_LOG_SCHEMA_VERSION 4
+#define WARD_LOG_SCHEMA_VERSION 5
 
 /* boot, bseq: which run of wardd published the row and its number within
  * that run (every decision and alert gets one, logged or not), so what was
@@ -22,6 +22,10 @@
  * (docs/MONITOR.md). Version 3 lacked it. */
 #define WARD_LOG_MIGRATE_3_4 "ALTER TABLE conn ADD COLUMN parents TEXT;"
 
+/* name_src: where domain was learnt ("dns", "dns-tcp", "mdns", "llmnr",
+ * "sni", "http-host", "shim"), NULL when unknown. Version 4 lacked it. */
+#define WARD_LOG_MIGRATE_4_5 "ALTER TABLE conn ADD COLUMN name_src TEXT;"
+
 #define WARD_LOG_SCHEMA                                                                            \
     "CREATE TABLE IF NOT EXISTS conn ("                                                            \
     " id INTEGER PRIMARY KEY,"                                                                     \
@@ -32,20 +36,20 @@
     " local_addr TEXT, local_port INTEGER,"                                                        \
     " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"                         \
     " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER,"       \
-    " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT);"                                        \
+    " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT, name_src TEXT);"                         \
     "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
     "CREATE INDEX IF NOT EXISTS conn_boot ON conn(boot, bseq);"                                    \
-    "PRAGMA user_version = 4;"
+    "PRAGMA user_version = 5;"
 
 #define WARD_LOG_INSERT                                                                            \
     "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \
     " local_port, remote_addr, remote_ip, remote_port, domain, verdict, layer, reason,"            \
-    " filter_id, filter, count, boot, bseq, via, parents)"                                         \
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " filter_id, filter, count, boot, bseq, via, parents, name_src)"                               \
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 #define WARD_LOG_COLUMNS                                                                           \
     "id, time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr, local_port,"         \
     " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count, boot,"   \
-    " bseq, via, parents"
+    " bseq, via, parents, name_src"
 
 #endif

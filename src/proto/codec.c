@@ -106,6 +106,9 @@ static const char *const duration_names[] = {"once",          "minutes", "until-
                                              "until-restart", "forever", NULL};
 static const char *const kind_names[] = {"decision", "alert", "lost", "gap", NULL};
 static const char *const via_names[] = {"kernel", "shim", NULL}; /* enum ward_via */
+/* enum ward_name_src; "" (none) is never sent. */
+static const char *const name_src_names[] = {"",    "dns",       "dns-tcp", "mdns", "llmnr",
+                                             "sni", "http-host", "shim",    NULL};
 static const char *const scan_names[] = {"clean", "infected", "error", NULL};
 
 _Static_assert(sizeof(verdict_names) / sizeof(*verdict_names) == WARD_V_DROP_CONNECTION + 2,
@@ -444,6 +447,8 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put(e, o, "remote", enc_ip(&ev->remote));
     put_i64(e, o, "rport", ev->rport);
     put_str(e, o, "domain", ev->domain);
+    if (ev->name_src)
+        put_name(e, o, "name_src", table_name(name_src_names, ev->name_src));
     put_name(e, o, "verdict", table_name(verdict_names, ev->verdict));
     put_name(e, o, "layer", table_name(layer_names, ev->layer));
     put_name(e, o, "reason", table_name(reason_names, ev->reason));
@@ -1096,9 +1101,9 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 }
 
 static const char *const event_keys[] = {
-    "seq",    "time_ns", "kind",   "pid",   "uid",    "exe",     "cmdline", "proto",  "direction",
-    "local",  "lport",   "remote", "rport", "domain", "verdict", "layer",   "reason", "filter_id",
-    "filter", "count",   "boot",   "bseq",  "via",    "parents", NULL};
+    "seq",    "time_ns", "kind",   "pid",   "uid",    "exe",     "cmdline",  "proto",  "direction",
+    "local",  "lport",   "remote", "rport", "domain", "verdict", "layer",    "reason", "filter_id",
+    "filter", "count",   "boot",   "bseq",  "via",    "parents", "name_src", NULL};
 
 /* "parents": the ancestor chain, an array of paths nearest first. */
 static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
@@ -1142,8 +1147,11 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_fixed(d, o, "filter", ev->filter, sizeof(ev->filter)) ||
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
         !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
-        !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev))
+        !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev) ||
+        !GET_ENUM(d, o, "name_src", false, name_src_names, ev->name_src))
         return false;
+    if (!ev->domain[0] && ev->name_src)
+        return fail(d, WARD_PE_BAD_FIELD, "\"name_src\" without a \"domain\"");
     if (ev->direction > WARD_DIR_IN)
         return fail(d, WARD_PE_BAD_FIELD, "\"direction\" of a connection is out or in");
     if (ev->via && ev->kind != WARD_EVENT_DECISION)

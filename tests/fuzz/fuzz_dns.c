@@ -1,6 +1,7 @@
 /*
  * fuzz_dns — libFuzzer target for the DNS parser and the outstanding-query
- * table (src/kernel/dns.c), which see attacker-controlled packets.
+ * table (src/kernel/dns.c), which see attacker-controlled packets, UDP
+ * datagrams and TCP segments alike.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ward_dns_pending_init(&t, 5000);
         init = 1;
     }
+    /* The same bytes as a TCP segment: a length prefix, then a message. */
+    if (!ward_dns_parse_tcp(data, size, &m) && (size < 14 || strlen(m.qname) >= WARD_DNS_NAME_MAX))
+        __builtin_trap();
     if (ward_dns_parse(data, size, &m))
         return 0;
     /* Names are NUL-terminated and within bounds. */

@@ -81,6 +81,7 @@ static void make_event(ward_event *ev, uint32_t n)
     snprintf(ev->cmdline, sizeof(ev->cmdline), "%s -q https://host%u.example.com/",
              n % 2 ? "curl" : "wget", n);
     snprintf(ev->domain, sizeof(ev->domain), "host%u.example.com", n);
+    ev->name_src = n % 3 ? WARD_NAME_DNS_TCP : WARD_NAME_SNI;
     snprintf(ev->filter, sizeof(ev->filter), "rule-%u", n);
     const char *chain[] = {"/usr/bin/sh", "/usr/sbin/cron"};
     ward_event_set_parents(ev, chain, n % 2 ? 2 : 0);

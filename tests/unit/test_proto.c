@@ -233,6 +233,7 @@ static ward_msg sample(enum ward_msg_type t)
         rows[2].count = 250;
         const char *chain[] = {"/usr/bin/sh", "/usr/sbin/cron"};
         ward_event_set_parents(&rows[0], chain, 2);
+        rows[1].name_src = WARD_NAME_MDNS;
         m.u.log_reply.rows = rows;
         m.u.log_reply.n = 3;
         break;

@@ -4,6 +4,7 @@ test_bootrules_USES   := compile policy
 test_callout_USES     := callout engine
 test_classifier_USES  := engine
 test_dnsfilter_USES   := callout engine
+test_dns_USES         := kernel
 test_engine_USES      := engine
 test_engine_diff_USES := engine
 test_kcompile_USES    := compile engine
