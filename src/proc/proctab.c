@@ -27,20 +27,8 @@ struct hash_entry {
     struct hash_entry *next;
 };
 
-/* A file seen at a path in our namespace: (dev, inode, ctime) -> path. */
-struct seen_entry {
-    ward_exe_id id;
-    int64_t ctime_ns;
-    char *path;
-    struct seen_entry *next;
-};
-#define SEEN_BUCKETS 256
-#define SEEN_MAX     4096 /* distinct executables remembered; then forgotten at once */
-
 struct proctab {
     char *root;
-    struct seen_entry *seen[SEEN_BUCKETS];
-    size_t n_seen;
     struct entry *buckets[BUCKETS];
     size_t n;
     struct hash_entry *hashes; /* small: one per distinct executable */
@@ -89,24 +77,10 @@ void proctab_proc_free(ward_proc *p)
     proc_clear(p);
 }
 
-static void seen_clear(proctab *t)
-{
-    for (size_t i = 0; i < SEEN_BUCKETS; i++) {
-        for (struct seen_entry *s = t->seen[i], *next; s; s = next) {
-            next = s->next;
-            free(s->path);
-            free(s);
-        }
-        t->seen[i] = NULL;
-    }
-    t->n_seen = 0;
-}
-
 void proctab_free(proctab *t)
 {
     if (!t)
         return;
-    seen_clear(t);
     for (size_t i = 0; i < BUCKETS; i++) {
         for (struct entry *e = t->buckets[i], *next; e; e = next) {
             next = e->next;
@@ -478,50 +452,16 @@ size_t proctab_bytes(const proctab *t)
     return b;
 }
 
-static struct seen_entry **seen_slot(proctab *t, ward_exe_id id)
-{
-    uint64_t h = (id.dev * 0x9E3779B97F4A7C15ull) ^ (id.ino * 0xC2B2AE3D27D4EB4Full);
-    return &t->seen[(h >> 32) & (SEEN_BUCKETS - 1)];
-}
-
+/* Looked up at every call, never cached: what a path names changes with
+ * no event in between (a file moved over it, deleted, put back), and a
+ * cached "this inode was at this path" would outlive it. One stat. */
 bool proctab_verify(proctab *t, const ward_proc *p)
 {
+    (void)t;
     if (!p || !p->exe || p->exe[0] != '/')
         return false;
-    struct seen_entry **head = seen_slot(t, p->id), *s;
-    for (s = *head; s; s = s->next)
-        if (s->id.dev == p->id.dev && s->id.ino == p->id.ino)
-            break;
-    /* The same file (a reused inode number has a new ctime) was at this
-     * path when we last looked: no need to look again. */
-    if (s && s->ctime_ns == p->ctime_ns && strcmp(s->path, p->exe) == 0)
-        return true;
     struct stat st;
-    if (stat(p->exe, &st) < 0 || st.st_dev != p->id.dev || st.st_ino != p->id.ino)
-        return false;
-    int64_t ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
-    if (ctime_ns != p->ctime_ns)
-        return true; /* changed since the process was read (chmod): true now, not cached */
-    char *path = strdup(p->exe);
-    if (!path)
-        return true;
-    if (!s) {
-        if (t->n_seen >= SEEN_MAX)
-            seen_clear(t);
-        head = seen_slot(t, p->id);
-        if (!(s = calloc(1, sizeof(*s)))) {
-            free(path);
-            return true;
-        }
-        s->id = p->id;
-        s->next = *head;
-        *head = s;
-        t->n_seen++;
-    }
-    free(s->path);
-    s->path = path;
-    s->ctime_ns = ctime_ns;
-    return true;
+    return stat(p->exe, &st) == 0 && st.st_dev == p->id.dev && st.st_ino == p->id.ino;
 }
 
 static int hash_fd(int fd, ward_sha256 *out)

@@ -86,9 +86,8 @@ size_t proctab_bytes(const proctab *t);
  * /proc/PID/exe is only a claim: a process in a mount namespace of its own
  * can bind another file over any path, a deleted file reads as
  * "PATH (deleted)" (and a file may be named so), and a chroot or container
- * sees other files under the same names. Results are cached by (dev, inode,
- * ctime) and the path is looked up again on a mismatch, so a binary
- * upgraded in place matches its path again. */
+ * sees other files under the same names. The path is looked up at every
+ * call (not cached): the file there may have changed since the last one. */
 bool proctab_verify(proctab *t, const ward_proc *p);
 
 /* The executable's SHA-256, computed once per (dev, inode, mtime). Reads

@@ -44,7 +44,7 @@ static void scan_finds_self(void **state)
     assert_int_equal(me->ppid, (uint32_t)getppid());
     assert_true(me->start_time > 0);
     assert_true(proctab_verify(t, me)); /* the file at its path is the one it runs */
-    assert_true(proctab_verify(t, me)); /* and again, from the cache */
+    assert_true(proctab_verify(t, me)); /* and again */
     proctab_free(t);
 }
 
@@ -164,6 +164,32 @@ static void deleted_suffix_is_part_of_the_name(void **state)
     proctab_free(t);
     unlink(bin);
     unlink(named);
+    rmdir(dir);
+}
+
+/* A file verified at its path, then another file moved over that path: the
+ * process no longer runs the file there, though it was verified before. */
+static void replaced_after_verify(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ward-proc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bin[256], other[300];
+    snprintf(bin, sizeof(bin), "%s/sleep", dir);
+    snprintf(other, sizeof(other), "%s.new", bin);
+    copy_file("/bin/sleep", bin);
+    pid_t pid = spawn_sleep(bin);
+    proctab *t = proctab_new(NULL);
+    const ward_proc *p = proctab_lookup(t, (uint32_t)pid);
+    assert_non_null(p);
+    assert_true(proctab_verify(t, p));
+    copy_file("/bin/sleep", other);
+    assert_int_equal(rename(other, bin), 0);
+    assert_false(proctab_verify(t, p)); /* the table's entry, read before */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    proctab_free(t);
+    unlink(bin);
     rmdir(dir);
 }
 
@@ -340,6 +366,7 @@ int main(void)
         cmocka_unit_test(scan_finds_self),
         cmocka_unit_test(replaced_binary_keeps_identity),
         cmocka_unit_test(deleted_suffix_is_part_of_the_name),
+        cmocka_unit_test(replaced_after_verify),
         cmocka_unit_test(connector_events),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
         cmocka_unit_test(ancestors_follow_the_parents),
