@@ -647,6 +647,7 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "ids_alerts", (int64_t)s->ids_alerts);
         put_i64(e, o, "ids_blocks", (int64_t)s->ids_blocks);
         put_i64(e, o, "ids_lost", (int64_t)s->ids_lost);
+        put_i64(e, o, "ids_bypassed", (int64_t)s->ids_bypassed);
         put_i64(e, o, "stream_bound_open", (int64_t)s->stream_bound_open);
         put_i64(e, o, "stream_bound_closed", (int64_t)s->stream_bound_closed);
         if (s->packet_sockets[0])
@@ -1548,6 +1549,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "ids_alerts",
                                                "ids_blocks",
                                                "ids_lost",
+                                               "ids_bypassed",
                                                "stream_bound_open",
                                                "stream_bound_closed",
                                                "av_mode",
@@ -1703,6 +1705,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "ids_alerts", false, &s->ids_alerts) &&
                get_u64(d, o, "ids_blocks", false, &s->ids_blocks) &&
                get_u64(d, o, "ids_lost", false, &s->ids_lost) &&
+               get_u64(d, o, "ids_bypassed", false, &s->ids_bypassed) &&
                get_u64(d, o, "stream_bound_open", false, &s->stream_bound_open) &&
                get_u64(d, o, "stream_bound_closed", false, &s->stream_bound_closed) &&
                get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets)) &&

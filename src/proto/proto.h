@@ -214,9 +214,10 @@ typedef struct ward_proto_status {
     char packet_sockets[16];
     /* Intrusion detection (docs/IDS.md): the rules in force, flows
      * inspected, alerts raised, flows reset by drop/reject rules, bytes not
-     * inspected (a reassembly bound); the stream layer's bound reached:
+     * inspected (a reassembly bound), flows let go at the inspection depth
+     * (they left the stream queue); the stream layer's bound reached:
      * flows passed (fail open) and reset (fail closed). */
-    uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost;
+    uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost, ids_bypassed;
     uint64_t stream_bound_open, stream_bound_closed;
     /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
      * "none". */

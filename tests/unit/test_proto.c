@@ -154,6 +154,7 @@ static ward_msg sample(enum ward_msg_type t)
                                          2,
                                          1,
                                          65536,
+                                         7,
                                          3,
                                          4,
 
