@@ -76,13 +76,16 @@ enum ward_msg_type {
     /* callouts (added last: the wire names them, not these numbers) */
     WARD_MSG_CALLOUT_LIST,
     WARD_MSG_CALLOUT_REPLY,
-    /* run-time management of filters and sublayers (docs/PROTOCOL.md) */
+    /* run-time management of filters, sublayers and providers (docs/PROTOCOL.md) */
     WARD_MSG_FILTER_ADD,
     WARD_MSG_FILTER_DELETE,
     WARD_MSG_FILTER_LIST,
     WARD_MSG_SUBLAYER_ADD,
     WARD_MSG_SUBLAYER_DELETE,
     WARD_MSG_SUBLAYER_LIST,
+    WARD_MSG_PROVIDER_ADD,
+    WARD_MSG_PROVIDER_DELETE,
+    WARD_MSG_PROVIDER_LIST,
     WARD_MSG_TXN_BEGIN,
     WARD_MSG_TXN_COMMIT,
     WARD_MSG_TXN_ABORT,
