@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer callout shim log watch prompt top stats conns ps bundle update scan help"
+    local cmds="check show explain export import status mode rules reload filter sublayer provider callout shim log watch prompt top stats conns ps bundle update scan help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -82,12 +82,13 @@ _ward()
     status) opts="--json --help" ;;
     mode) opts="ask allow-all deny-all --json --help" ;;
     reload) opts="--help" ;;
-    filter | sublayer)
+    filter | sublayer | provider)
         if [[ $cword -eq 2 && $cur != -* ]]; then
             opts="list add del"
             [[ $cmd == filter ]] && opts="$opts apply"
         else
             opts="--json --dynamic --help"
+            [[ $cmd == provider ]] && opts="$opts --persistent"
         fi
         ;;
     callout)

@@ -44,6 +44,7 @@ enum ward_err {
     WARD_E_EXIST = -4, /* an object of that name exists */
     WARD_E_FIELD = -5, /* a condition the filter's layer does not offer */
     WARD_E_LIMIT = -6, /* too many objects or values */
+    WARD_E_BUSY = -7,  /* still named by other objects */
 };
 const char *ward_strerror(int err);
 
@@ -249,6 +250,9 @@ typedef struct ward_lifetime {
 int ward_provider_add(ward_engine *e, const char *name); /* returns the id */
 int ward_provider_find(const ward_engine *e, const char *name);
 const char *ward_provider_name(const ward_engine *e, uint32_t id);
+/* Removes a provider no filter or application rule names (WARD_E_BUSY if
+ * one does; admin and learned stay). Its id is not given out again. */
+int ward_provider_remove(ward_engine *e, uint32_t id);
 
 enum ward_sublayer_kind {
     WARD_SUBLAYER_FILTERS,      /* weighted WFP filters */

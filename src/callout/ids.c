@@ -107,7 +107,10 @@ static enum ward_callout_verdict classify(const ward_callout_flow *flow, const w
     case WARD_IDS_NONE:
         break;
     }
-    return ward_ids_flow_done(c->f) ? WARD_CALLOUT_PERMIT : WARD_CALLOUT_CONTINUE;
+    if (!ward_ids_flow_done(c->f))
+        return WARD_CALLOUT_CONTINUE;
+    S.stats.bypassed++; /* the depth: the flow's later packets stay in the kernel */
+    return WARD_CALLOUT_PERMIT;
 }
 
 static void flow_delete(uint64_t id, void *ctx)

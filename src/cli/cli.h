@@ -38,6 +38,7 @@ int cmd_callout(int argc, char **argv);
 int cmd_shim(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_sublayer(int argc, char **argv);
+int cmd_provider(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -41,10 +41,11 @@ int cli_subscribe(ward_client *c, bool from_oldest, ward_ring_reader **rd, int *
  * when the reply was cut short. */
 int cli_request_parts(const char *name, ward_msg *req, enum ward_msg_type type,
                       void (*fn)(const ward_msg *part, void *ctx), void *ctx);
-/* filter.c: the lists and deletions `ward filter` and `ward sublayer`
- * share. list returns -1 on a usage error. */
+/* filter.c: the lists, additions and deletions `ward filter`, `ward
+ * sublayer` and `ward provider` share. list returns -1 on a usage error. */
 void cli_print_object(const ward_proto_object *x, bool json);
 int cli_object_list(const char *client, enum ward_msg_type type, int argc, char **argv);
+int cli_object_add(const char *client, enum ward_msg_type type, const char *text, bool dynamic);
 int cli_object_delete(const char *client, enum ward_msg_type type, const char *arg);
 /* One rule as a line of the policy language (the way `ward show` prints). */
 void cli_print_rule(FILE *f, const ward_proto_rule *r);

@@ -11,7 +11,7 @@
  * parsed by wardd with the policy's own parser. A filter added here stays
  * (it is kept in the state directory's runtime.rules) until deleted; with
  * --dynamic it lasts as long as this command, which then waits for a
- * signal. `apply` sends every `filter` and `sublayer` line of FILE in one
+ * signal. `apply` sends every `filter`, `sublayer` and `provider` line of FILE in one
  * transaction: one bad line and nothing of the file is applied.
  */
 #include <json-c/json.h>
@@ -30,7 +30,7 @@ static int usage(void)
             "       %s filter add [--dynamic] 'filter [\"NAME\"] layer ... permit|block|callout "
             "NAME ...'\n"
             "       %s filter del ID\n"
-            "       %s filter apply FILE   (filter and sublayer lines, all or nothing)\n",
+            "       %s filter apply FILE   (filter, sublayer and provider lines, all or nothing)\n",
             cli_prog, cli_prog, cli_prog, cli_prog);
     return EXIT_USAGE;
 }
@@ -93,17 +93,15 @@ int cli_object_delete(const char *client, enum ward_msg_type type, const char *a
     return 0;
 }
 
-/* A dynamic filter is the connection's: it is held open until a signal. */
-static int add(int argc, char **argv)
+/* A dynamic object is the connection's: it is held open until a signal
+ * (which ends us, the connection and the object). */
+int cli_object_add(const char *client, enum ward_msg_type type, const char *text, bool dynamic)
 {
-    bool dynamic = argc == 2 && strcmp(argv[0], "--dynamic") == 0;
-    if (argc != 1 && !dynamic)
-        return usage();
-    ward_client *c = cli_connect("ward-filter");
+    ward_client *c = cli_connect(client);
     if (!c)
         return 1;
-    ward_msg req = {.type = WARD_MSG_FILTER_ADD}, rep;
-    req.u.object_add.text = argv[argc - 1];
+    ward_msg req = {.type = type}, rep;
+    req.u.object_add.text = (char *)text;
     req.u.object_add.dynamic = dynamic;
     if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
         ward_client_close(c);
@@ -113,9 +111,17 @@ static int add(int argc, char **argv)
     fflush(stdout);
     ward_msg_free(&rep);
     if (dynamic)
-        pause(); /* a signal ends us, the connection and the filter */
+        pause();
     ward_client_close(c);
     return 0;
+}
+
+static int add(int argc, char **argv)
+{
+    bool dynamic = argc == 2 && strcmp(argv[0], "--dynamic") == 0;
+    if (argc != 1 && !dynamic)
+        return usage();
+    return cli_object_add("ward-filter", WARD_MSG_FILTER_ADD, argv[argc - 1], dynamic);
 }
 
 static int call_quiet(ward_client *c, enum ward_msg_type type)
@@ -148,8 +154,9 @@ static int apply(const char *path)
         const char *s = line + strspn(line, " \t");
         if (!*s || *s == '#')
             continue;
-        ward_msg req = {.type = strncmp(s, "sublayer", 8) == 0 ? WARD_MSG_SUBLAYER_ADD
-                                                               : WARD_MSG_FILTER_ADD},
+        ward_msg req = {.type = strncmp(s, "sublayer", 8) == 0   ? WARD_MSG_SUBLAYER_ADD
+                                : strncmp(s, "provider", 8) == 0 ? WARD_MSG_PROVIDER_ADD
+                                                                 : WARD_MSG_FILTER_ADD},
                  rep;
         req.u.object_add.text = line;
         if (cli_call(c, &req, &rep, NULL, NULL) < 0) {

@@ -33,6 +33,7 @@ static const struct cli_cmd commands[] = {
     {"shim", cmd_shim, "turn the user-mode layer (libward-shim.so) on or off for every program"},
     {"filter", cmd_filter, "add, delete and list filters while wardd runs (transactions: apply)"},
     {"sublayer", cmd_sublayer, "add, delete and list sublayers while wardd runs"},
+    {"provider", cmd_provider, "add, delete and list providers while wardd runs"},
     {"bundle", cmd_bundle, "signed policy bundles: create, verify, apply, roll back"},
     {"update", cmd_update, "intrusion detection rules from a signed bundle; roll back"},
     {"scan", cmd_scan, "scan files for viruses through wardd (libclamav)"},

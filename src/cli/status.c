@@ -48,7 +48,7 @@ int cmd_status(int argc, char **argv)
                "\"prompt_overflow\":%llu,\"queue_dropped\":%llu,\"queue_user_dropped\":%llu,"
                "\"kernel_events\":%llu,\"kernel_lost\":%llu,\"folded\":%llu,"
                "\"packet_sockets\":\"%s\",\"ids_rules\":%llu,\"ids_flows\":%llu,"
-               "\"ids_alerts\":%llu,\"ids_blocks\":%llu,\"ids_lost\":%llu,"
+               "\"ids_alerts\":%llu,\"ids_blocks\":%llu,\"ids_lost\":%llu,\"ids_bypassed\":%llu,"
                "\"stream_bound_open\":%llu,\"stream_bound_closed\":%llu,"
                "\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
                "\"av_engine\":\"%s\",\"av_sigs\":%llu,\"av_db_version\":%llu,"
@@ -68,7 +68,8 @@ int cmd_status(int argc, char **argv)
                s->packet_sockets[0] ? s->packet_sockets : "none", (unsigned long long)s->ids_rules,
                (unsigned long long)s->ids_flows, (unsigned long long)s->ids_alerts,
                (unsigned long long)s->ids_blocks, (unsigned long long)s->ids_lost,
-               (unsigned long long)s->stream_bound_open, (unsigned long long)s->stream_bound_closed,
+               (unsigned long long)s->ids_bypassed, (unsigned long long)s->stream_bound_open,
+               (unsigned long long)s->stream_bound_closed,
                s->tamper_watch[0] ? s->tamper_watch : "none", s->av_mode, s->av_state, s->av_engine,
                (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
                (long long)s->av_db_time, (unsigned long long)s->av_scans,
@@ -112,14 +113,15 @@ int cmd_status(int argc, char **argv)
                : s->packet_sockets[0]               ? "not seen"
                                                     : "not seen (no kernel backend)");
     if (!json) {
-        printf("ids:       %llu rules; %llu flows inspected, %llu alerts, %llu reset; %llu bytes "
-               "not inspected (reassembly bound)\n"
-               "stream:    bound reached: %llu flows passed (fail open), %llu reset (fail "
-               "closed)\n",
-               (unsigned long long)s->ids_rules, (unsigned long long)s->ids_flows,
-               (unsigned long long)s->ids_alerts, (unsigned long long)s->ids_blocks,
-               (unsigned long long)s->ids_lost, (unsigned long long)s->stream_bound_open,
-               (unsigned long long)s->stream_bound_closed);
+        printf(
+            "ids:       %llu rules; %llu flows inspected, %llu alerts, %llu reset; %llu bytes "
+            "not inspected (reassembly bound); %llu flows past the depth (left the stream queue)\n"
+            "stream:    bound reached: %llu flows passed (fail open), %llu reset (fail "
+            "closed)\n",
+            (unsigned long long)s->ids_rules, (unsigned long long)s->ids_flows,
+            (unsigned long long)s->ids_alerts, (unsigned long long)s->ids_blocks,
+            (unsigned long long)s->ids_lost, (unsigned long long)s->ids_bypassed,
+            (unsigned long long)s->stream_bound_open, (unsigned long long)s->stream_bound_closed);
         print_av(s);
     }
     ward_msg_free(&rep);

@@ -11,7 +11,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
@@ -38,23 +37,7 @@ static int add(int argc, char **argv)
         snprintf(text, sizeof(text), "sublayer %s weight %s", argv[0], argv[1]);
     else
         return usage();
-    ward_client *c = cli_connect("ward-sublayer");
-    if (!c)
-        return 1;
-    ward_msg req = {.type = WARD_MSG_SUBLAYER_ADD}, rep;
-    req.u.object_add.text = text;
-    req.u.object_add.dynamic = dynamic;
-    if (cli_call(c, &req, &rep, NULL, NULL) < 0) {
-        ward_client_close(c);
-        return 1;
-    }
-    printf("%llu\n", (unsigned long long)rep.u.object_id.id);
-    fflush(stdout);
-    ward_msg_free(&rep);
-    if (dynamic)
-        pause(); /* the sublayer is this connection's: held until a signal */
-    ward_client_close(c);
-    return 0;
+    return cli_object_add("ward-sublayer", WARD_MSG_SUBLAYER_ADD, text, dynamic);
 }
 
 int cmd_sublayer(int argc, char **argv)

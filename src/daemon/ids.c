@@ -173,6 +173,7 @@ void wardd_ids_status(struct wardd *d, ward_proto_status *s)
     s->ids_alerts = cs.alerts;
     s->ids_blocks = cs.blocks;
     s->ids_lost = cs.lost;
+    s->ids_bypassed = cs.bypassed;
     if (d->stream) {
         ward_stream_stats ss;
         ward_stream_get_stats(d->stream, &ss);

@@ -1,6 +1,7 @@
 /*
- * runtime.c — filters and sublayers added, deleted and listed over the
- * control protocol while wardd runs (filter.*, sublayer.*, txn.*).
+ * runtime.c — filters, sublayers and providers added, deleted and listed
+ * over the control protocol while wardd runs (filter.*, sublayer.*,
+ * provider.*, txn.*).
  *
  * Every object added this way is kept as its policy text: a reload or a
  * restart builds a new engine from the policy files, and the texts are
@@ -10,8 +11,8 @@
  *
  * A transaction stages changes per connection; commit applies the staged
  * additions one by one and, on the first error, removes what it had added:
- * all or nothing. Deletions are checked first and done last, so they
- * cannot fail half way.
+ * all or nothing. Deletions are checked first and done last (providers
+ * after the filters that named them), so they cannot fail half way.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -28,7 +29,7 @@
 #define MAX_STAGED  256
 
 struct rt_obj {
-    int kind;         /* WARD_OBJ_FILTER, WARD_OBJ_SUBLAYER */
+    int kind;         /* WARD_OBJ_FILTER, WARD_OBJ_SUBLAYER, WARD_OBJ_PROVIDER */
     int64_t id;       /* in the engine in force */
     uint64_t session; /* 0: persistent */
     bool dynamic;     /* asked for as dynamic (a filter text may say `session` instead) */
@@ -65,7 +66,9 @@ static void txn_free(struct wardd_txn *t)
 
 static const char *kind_word(int kind)
 {
-    return kind == WARD_OBJ_SUBLAYER ? "sublayer" : "filter";
+    return kind == WARD_OBJ_SUBLAYER   ? "sublayer"
+           : kind == WARD_OBJ_PROVIDER ? "provider"
+                                       : "filter";
 }
 
 static struct rt_obj *find_obj(struct wardd_runtime *rt, int kind, uint64_t id)
@@ -90,6 +93,8 @@ static bool obj_exists(struct wardd *d, const struct rt_obj *o)
         ward_filter_def def;
         return ward_filter_get(d->engine, (uint64_t)o->id, &def) == 0;
     }
+    if (o->kind == WARD_OBJ_PROVIDER)
+        return ward_provider_name(d->engine, (uint32_t)o->id) != NULL;
     ward_sublayer_info info[64];
     size_t n = ward_sublayer_list(d->engine, info, 64);
     for (size_t i = 0; i < n && i < 64; i++)
@@ -112,7 +117,7 @@ static bool durable(struct wardd *d, const struct rt_obj *o)
 {
     if (o->session)
         return false;
-    if (o->kind == WARD_OBJ_SUBLAYER)
+    if (o->kind != WARD_OBJ_FILTER)
         return true;
     ward_filter_def def;
     if (ward_filter_get(d->engine, (uint64_t)o->id, &def) < 0)
@@ -132,8 +137,8 @@ static void save(struct wardd *d)
         wardd_log(LOG_ERR, "writing %s: out of memory", rt->path);
         return;
     }
-    len = (size_t)snprintf(buf, cap,
-                           "# Written by wardd: filters and sublayers added at run time.\n");
+    len = (size_t)snprintf(
+        buf, cap, "# Written by wardd: filters, sublayers and providers added at run time.\n");
     for (size_t i = 0; i < rt->n; i++) {
         if (!durable(d, &rt->v[i]))
             continue;
@@ -163,10 +168,7 @@ static int64_t add_text(struct wardd *d, int kind, const char *text, bool dynami
     if (id < 0)
         return -1;
     if (got != kind) {
-        if (got == WARD_OBJ_FILTER)
-            ward_filter_remove(d->engine, (uint64_t)id);
-        else
-            ward_sublayer_remove(d->engine, (uint32_t)id);
+        ward_policy_remove_object(d->engine, got, id);
         snprintf(err, errlen, "%s:1:1: a %s statement expected, not a %s", kind_word(kind),
                  kind_word(kind), kind_word(got));
         return -1;
@@ -174,18 +176,52 @@ static int64_t add_text(struct wardd *d, int kind, const char *text, bool dynami
     return id;
 }
 
-static void remove_obj(struct wardd *d, int kind, int64_t id)
+static int remove_obj(struct wardd *d, int kind, int64_t id)
 {
-    if (kind == WARD_OBJ_FILTER)
-        ward_filter_remove(d->engine, (uint64_t)id);
-    else
-        ward_sublayer_remove(d->engine, (uint32_t)id);
+    return ward_policy_remove_object(d->engine, kind, id);
+}
+
+struct users {
+    uint32_t provider;
+    const struct op *ops; /* filters these delete do not count */
+    size_t n;
+    const char *filter; /* the first that counts */
+};
+
+static int provider_user(uint64_t id, const ward_filter_def *def, void *arg)
+{
+    struct users *u = arg;
+    if (def->provider != u->provider)
+        return 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->ops[i].op == OP_DELETE && u->ops[i].kind == WARD_OBJ_FILTER && u->ops[i].id == id)
+            return 0;
+    u->filter = def->name;
+    return 1;
+}
+
+/* A provider is deleted only when no filter names it once ops are done. */
+static int check_providers(struct wardd *d, const struct op *ops, size_t n, char *err,
+                           size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].op != OP_DELETE || ops[i].kind != WARD_OBJ_PROVIDER)
+            continue;
+        struct users u = {.provider = (uint32_t)ops[i].id, .ops = ops, .n = n};
+        if (ward_filter_foreach(d->engine, provider_user, &u) != 0) {
+            snprintf(err, errlen,
+                     "statement %zu: provider %s is named by filter %s: delete it first", i + 1,
+                     ward_provider_name(d->engine, u.provider), u.filter ? u.filter : "?");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* The session a filter ended up with (its text may say `session`). */
 static uint64_t owner(struct wardd *d, int kind, int64_t id, bool dynamic, uint64_t session)
 {
-    if (kind == WARD_OBJ_SUBLAYER)
+    if (kind != WARD_OBJ_FILTER)
         return dynamic ? session : 0;
     ward_filter_def def;
     if (ward_filter_get(d->engine, (uint64_t)id, &def) == 0 &&
@@ -211,8 +247,7 @@ static int apply(struct wardd *d, const struct op *ops, size_t n, uint64_t sessi
         adds += ops[i].op == OP_ADD;
     }
     if (keep && rt->n + adds > MAX_OBJECTS) {
-        snprintf(err, errlen, "at most %d filters and sublayers are added at run time",
-                 MAX_OBJECTS);
+        snprintf(err, errlen, "at most %d objects are added at run time", MAX_OBJECTS);
         return -1;
     }
     size_t done = 0;
@@ -230,8 +265,10 @@ static int apply(struct wardd *d, const struct op *ops, size_t n, uint64_t sessi
         }
     }
     bool failed = done < n;
+    if (!failed && check_providers(d, ops, n, err, errlen) < 0)
+        failed = true; /* done == n: every addition is taken out */
     if (failed || !keep) {
-        for (size_t i = failed ? done : n; i-- > 0;)
+        for (size_t i = done; i-- > 0;)
             if (ops[i].op == OP_ADD)
                 remove_obj(d, ops[i].kind, ids[i]);
         return failed ? -1 : 0;
@@ -248,11 +285,14 @@ static int apply(struct wardd *d, const struct op *ops, size_t n, uint64_t sessi
             };
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        struct rt_obj *o;
-        if (ops[i].op == OP_DELETE && (o = find_obj(rt, ops[i].kind, ops[i].id))) {
-            remove_obj(d, o->kind, o->id);
-            drop_obj(rt, o);
+    for (int pass = 0; pass < 2; pass++) { /* providers last */
+        for (size_t i = 0; i < n; i++) {
+            struct rt_obj *o;
+            if (ops[i].op == OP_DELETE && (ops[i].kind == WARD_OBJ_PROVIDER) == pass &&
+                (o = find_obj(rt, ops[i].kind, ops[i].id))) {
+                remove_obj(d, o->kind, o->id);
+                drop_obj(rt, o);
+            }
         }
     }
     prune(d); /* a sublayer deleted takes its filters with it */
@@ -359,6 +399,14 @@ void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m)
 void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
     on_delete(d, c, m, WARD_OBJ_SUBLAYER);
+}
+void wardd_on_provider_add(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    on_add(d, c, m, WARD_OBJ_PROVIDER);
+}
+void wardd_on_provider_delete(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    on_delete(d, c, m, WARD_OBJ_PROVIDER);
 }
 
 void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m)
@@ -483,6 +531,27 @@ void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     send_objects(c, m->id, v, n);
 }
 
+void wardd_on_provider_list(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    enum { MAX_PROVIDERS = 1024 }; /* the engine's bound */
+    ward_proto_object *v = calloc(MAX_PROVIDERS, sizeof(*v));
+    if (!v) {
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    size_t n = 0;
+    for (uint32_t id = 1; id <= MAX_PROVIDERS; id++) {
+        const char *name = ward_provider_name(d->engine, id);
+        if (!name)
+            continue; /* never given, or deleted */
+        struct rt_obj *o = find_obj(d->runtime, WARD_OBJ_PROVIDER, id);
+        v[n++] = (ward_proto_object){
+            .id = id, .name = (char *)name, .dynamic = o && o->session, .runtime = o != NULL};
+    }
+    send_objects(c, m->id, v, n);
+    free(v);
+}
+
 void wardd_runtime_reapply(struct wardd *d)
 {
     struct wardd_runtime *rt = d->runtime;
@@ -520,9 +589,11 @@ int wardd_runtime_open(struct wardd *d)
         char *t = strdup(line);
         if (!t)
             break;
-        rt->v[rt->n++] = (struct rt_obj){
-            .kind = strncmp(line, "sublayer", 8) == 0 ? WARD_OBJ_SUBLAYER : WARD_OBJ_FILTER,
-            .text = t};
+        rt->v[rt->n++] =
+            (struct rt_obj){.kind = strncmp(line, "sublayer", 8) == 0   ? WARD_OBJ_SUBLAYER
+                                    : strncmp(line, "provider", 8) == 0 ? WARD_OBJ_PROVIDER
+                                                                        : WARD_OBJ_FILTER,
+                            .text = t};
     }
     fclose(f);
     return 0;
@@ -541,7 +612,15 @@ void wardd_runtime_end_session(struct wardd *d, ward_conn *c)
     for (size_t i = rt ? rt->n : 0; i-- > 0;) {
         if (rt->v[i].session != s)
             continue;
-        remove_obj(d, rt->v[i].kind, rt->v[i].id);
+        if (remove_obj(d, rt->v[i].kind, rt->v[i].id) == WARD_E_BUSY) {
+            /* a persistent filter still names it: it stays, owned by no session */
+            wardd_log(LOG_WARNING, "provider %s outlives its session: filters name it",
+                      ward_provider_name(d->engine, (uint32_t)rt->v[i].id));
+            rt->v[i].session = 0;
+            rt->v[i].dynamic = false;
+            any = true;
+            continue;
+        }
         drop_obj(rt, &rt->v[i]);
         any = true;
     }

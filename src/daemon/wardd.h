@@ -232,6 +232,9 @@ void wardd_on_filter_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_add(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_provider_add(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_provider_delete(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_provider_list(struct wardd *d, ward_conn *c, const ward_msg *m);
 void wardd_on_txn(struct wardd *d, ward_conn *c, const ward_msg *m);
 
 /* stream.c: the stream layer. watch: a connection decided "need more

@@ -642,9 +642,11 @@ int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, w
     }
     if (trace) {
         const char *sub = "";
-        char by[32] = "";
+        char by[32 + WARD_MAX_NAME] = "";
+        const char *prov = ward_provider_name(e, out->provider);
         if (out->filter_id)
-            snprintf(by, sizeof(by), ", by #%llu", (unsigned long long)out->filter_id);
+            snprintf(by, sizeof(by), ", by #%llu of provider %s",
+                     (unsigned long long)out->filter_id, prov ? prov : "?");
         for (size_t i = 0; i < e->n_sublayers; i++)
             if (e->sublayers[i]->id == out->sublayer)
                 sub = e->sublayers[i]->name;

@@ -126,6 +126,8 @@ const char *ward_strerror(int err)
         return "condition not offered by the layer";
     case WARD_E_LIMIT:
         return "limit exceeded";
+    case WARD_E_BUSY:
+        return "object in use";
     }
     return "unknown error";
 }
@@ -364,7 +366,7 @@ int ward_provider_add(ward_engine *e, const char *name)
 int ward_provider_find(const ward_engine *e, const char *name)
 {
     for (size_t i = 0; i < e->n_providers; i++)
-        if (strcmp(e->providers[i], name) == 0)
+        if (e->providers[i] && strcmp(e->providers[i], name) == 0)
             return (int)i + 1;
     return WARD_E_NOENT;
 }
@@ -372,6 +374,29 @@ int ward_provider_find(const ward_engine *e, const char *name)
 const char *ward_provider_name(const ward_engine *e, uint32_t id)
 {
     return id >= 1 && id <= e->n_providers ? e->providers[id - 1] : NULL;
+}
+
+static int provider_user(uint64_t id, const ward_filter_def *def, void *arg)
+{
+    (void)id;
+    return def->provider == *(const uint32_t *)arg ? 1 : 0;
+}
+
+int ward_provider_remove(ward_engine *e, uint32_t id)
+{
+    if (!ward_provider_name(e, id) || id <= WARD_PROVIDER_LEARNED)
+        return WARD_E_NOENT;
+    bool used = ward_filter_foreach(e, provider_user, &id) != 0;
+    for (size_t i = 0; !used && i < e->n_apps; i++)
+        for (size_t j = 0; !used && j < e->apps[i]->n_rules; j++)
+            used = e->apps[i]->rules[j]->def.provider == id;
+    if (used) {
+        engine_seterr(e, "provider %s is named by filters or rules", e->providers[id - 1]);
+        return WARD_E_BUSY;
+    }
+    free(e->providers[id - 1]);
+    e->providers[id - 1] = NULL;
+    return 0;
 }
 
 /* ---- Sublayers ----------------------------------------------------------- */

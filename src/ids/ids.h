@@ -90,7 +90,7 @@ enum ward_ids_action ward_ids_inspect(ward_ids *ids, ward_ids_flow *f, const str
 /* Bytes not inspected because a bound was reached. */
 uint64_t ward_ids_flow_lost(const ward_ids_flow *f);
 /* Whether nothing more of the flow will be inspected: a pass rule
- * matched, or both directions reached their bound. */
+ * matched, or one direction reached its bound (the inspection depth). */
 bool ward_ids_flow_done(const ward_ids_flow *f);
 
 const char *ward_ids_action_name(enum ward_ids_action a);

@@ -71,7 +71,10 @@ uint64_t ward_ids_flow_lost(const ward_ids_flow *f)
 
 bool ward_ids_flow_done(const ward_ids_flow *f)
 {
-    return f->passed || (ward_reasm_full(&f->dir[0]) && ward_reasm_full(&f->dir[1]));
+    /* The first direction to reach its depth ends the flow's inspection
+     * (as Suricata's stream bypass): the other direction is not inspected
+     * further either (docs/IDS.md, "Depth"). */
+    return f->passed || ward_reasm_full(&f->dir[0]) || ward_reasm_full(&f->dir[1]);
 }
 
 /* The per-set state of a flow, made (again) when the set changed. */

@@ -176,8 +176,8 @@ void parse_source(struct load *ld, int src);
 /* One application rule ("allow out tcp port 443 ...") for app_id, appended
  * to ld->e when it has no error; its id in ld->last_rule. */
 bool parse_one_rule(struct load *ld, int src, uint64_t app_id, const char *path);
-/* One `filter ...` or `sublayer ...` statement added to ld->e: its id in
- * *id, WARD_OBJ_FILTER or WARD_OBJ_SUBLAYER in *kind. */
+/* One `filter ...`, `sublayer ...` or `provider ...` statement added to
+ * ld->e: its id in *id, its WARD_OBJ_* kind in *kind. */
 bool parse_one_object(struct load *ld, int src, int *kind, int64_t *id);
 
 /* words.c: the words both the parser and the printer use. */

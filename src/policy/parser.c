@@ -1384,8 +1384,9 @@ static int provider_ref(struct ps *ps)
         return id;
     const char *cands[1026];
     size_t k = 0;
-    for (uint32_t i = 1; k < 1025 && ward_provider_name(ps->ld->e, i); i++)
-        cands[k++] = ward_provider_name(ps->ld->e, i);
+    for (uint32_t i = 1; i <= 1024; i++) /* ids of deleted providers are holes */
+        if (ward_provider_name(ps->ld->e, i))
+            cands[k++] = ward_provider_name(ps->ld->e, i);
     cands[k] = NULL;
     const char *s = suggest(name, cands);
     if (s)
@@ -2422,23 +2423,25 @@ bool parse_one_object(struct load *ld, int src, int *kind, int64_t *id)
         return false;
     struct ps ps = {.ld = ld, .t = toks, .n = n, .src = src};
     const struct token *t = tok(&ps);
-    static const char *const starts[] = {"filter", "sublayer", NULL};
+    static const char *const starts[] = {"filter", "sublayer", "provider", NULL};
     ld->last_filter = -1;
     const char *sub = NULL;
     bool ok;
     if (is_word(t, "filter")) {
         *kind = WARD_OBJ_FILTER;
         ok = stmt_filter(&ps);
-    } else if (is_word(t, "sublayer")) {
-        *kind = WARD_OBJ_SUBLAYER;
+    } else if (is_word(t, "sublayer") || is_word(t, "provider")) {
+        *kind = is_word(t, "sublayer") ? WARD_OBJ_SUBLAYER : WARD_OBJ_PROVIDER;
         const struct token *nt = ps.t + 1 < ps.t + n ? &ps.t[1] : NULL;
         sub = nt && nt->type != T_EOF ? nt->text : NULL;
-        ok = stmt_sublayer(&ps);
+        ok = *kind == WARD_OBJ_SUBLAYER ? stmt_sublayer(&ps) : stmt_provider(&ps);
     } else {
-        unknown_at(&ps, t, "'filter' or 'sublayer'", starts, true);
+        unknown_at(&ps, t, "'filter', 'sublayer' or 'provider'", starts, true);
         return false;
     }
-    int sid = ok && sub ? ward_sublayer_find(ld->e, sub) : -1;
+    int sid = !ok || !sub                  ? -1
+              : *kind == WARD_OBJ_SUBLAYER ? ward_sublayer_find(ld->e, sub)
+                                           : ward_provider_find(ld->e, sub);
     *id = *kind == WARD_OBJ_FILTER ? ld->last_filter : sid;
     if (ok && !ps.failed && tok(&ps)->type != T_EOF)
         ok = err(&ps, tok(&ps), "one statement expected, and '%s' follows it", show(tok(&ps)));
@@ -2447,7 +2450,7 @@ bool parse_one_object(struct load *ld, int src, int *kind, int64_t *id)
     /* Nothing half-applied: what the statement added goes again. */
     if (*kind == WARD_OBJ_FILTER && ld->last_filter > 0)
         ward_filter_remove(ld->e, (uint64_t)ld->last_filter);
-    else if (*kind == WARD_OBJ_SUBLAYER && sid > 0)
-        ward_sublayer_remove(ld->e, (uint32_t)sid);
+    else if (sid > 0)
+        ward_policy_remove_object(ld->e, *kind, sid);
     return false;
 }

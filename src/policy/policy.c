@@ -316,6 +316,19 @@ int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_tex
     return ok ? ld.last_rule : WARD_E_INVAL;
 }
 
+int ward_policy_remove_object(ward_engine *e, int kind, int64_t id)
+{
+    switch (kind) {
+    case WARD_OBJ_FILTER:
+        return ward_filter_remove(e, (uint64_t)id);
+    case WARD_OBJ_SUBLAYER:
+        return ward_sublayer_remove(e, (uint32_t)id);
+    case WARD_OBJ_PROVIDER:
+        return ward_provider_remove(e, (uint32_t)id);
+    }
+    return WARD_E_INVAL;
+}
+
 int64_t ward_policy_add_object(ward_policy *p, ward_engine *e, const ward_object_text *ot,
                                int *kind, char *err, size_t errlen)
 {
@@ -356,10 +369,7 @@ int64_t ward_policy_add_object(ward_policy *p, ward_engine *e, const ward_object
         diag_plain(&ld, "out of memory");
     if (ok && ld.errors) {
         /* a lexer error beside a good statement */
-        if (*kind == WARD_OBJ_FILTER)
-            ward_filter_remove(e, (uint64_t)id);
-        else
-            ward_sublayer_remove(e, (uint32_t)id);
+        ward_policy_remove_object(e, *kind, id);
         ok = false;
     }
     if (!ok)

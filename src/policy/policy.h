@@ -169,13 +169,14 @@ typedef struct ward_rule_text {
 int64_t ward_policy_add_rule(ward_policy *p, ward_engine *e, const ward_rule_text *rt, char *err,
                              size_t errlen);
 
-/* One filter or sublayer statement in the language ("filter \"x\" layer
- * outbound block to port 25", "sublayer lab weight 0xd000") added to e, as
+/* One filter, sublayer or provider statement in the language ("filter \"x\"
+ * layer outbound block to port 25", "sublayer lab weight 0xd000",
+ * "provider fleet") added to e, as
  * ward_policy_add_rule adds a rule. With session != 0 a filter that names
  * no lifetime is dynamic, that session's. All or nothing: the new object's
  * id with its kind in *kind, or a negative ward_err with the diagnostics
  * (name:line:col) in err. */
-enum ward_obj_kind { WARD_OBJ_FILTER = 1, WARD_OBJ_SUBLAYER = 2 };
+enum ward_obj_kind { WARD_OBJ_FILTER = 1, WARD_OBJ_SUBLAYER = 2, WARD_OBJ_PROVIDER = 3 };
 typedef struct ward_object_text {
     const char *name; /* in messages, e.g. "filter" */
     const char *text;
@@ -184,6 +185,8 @@ typedef struct ward_object_text {
 } ward_object_text;
 int64_t ward_policy_add_object(ward_policy *p, ward_engine *e, const ward_object_text *ot,
                                int *kind, char *err, size_t errlen);
+/* Takes out an object of that kind again (a ward_err). */
+int ward_policy_remove_object(ward_engine *e, int kind, int64_t id);
 /* One filter as the policy states it (no newline), malloc'd; NULL when
  * there is no such filter or no memory. */
 char *ward_policy_format_filter(const ward_engine *e, uint64_t id);

@@ -68,6 +68,7 @@ bool ward_proto_allowed(enum ward_msg_type t, enum ward_auth auth)
     case WARD_MSG_CALLOUT_LIST:
     case WARD_MSG_FILTER_LIST:
     case WARD_MSG_SUBLAYER_LIST:
+    case WARD_MSG_PROVIDER_LIST:
     /* traffic: restricted to the peer's own uid by the server, as log.query */
     case WARD_MSG_STATS_QUERY:
     case WARD_MSG_CONNS_LIST:

@@ -58,6 +58,9 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_SUBLAYER_ADD] = "sublayer.add",
     [WARD_MSG_SUBLAYER_DELETE] = "sublayer.delete",
     [WARD_MSG_SUBLAYER_LIST] = "sublayer.list",
+    [WARD_MSG_PROVIDER_ADD] = "provider.add",
+    [WARD_MSG_PROVIDER_DELETE] = "provider.delete",
+    [WARD_MSG_PROVIDER_LIST] = "provider.list",
     [WARD_MSG_LIMITS_LIST] = "limits.list",
     [WARD_MSG_LIMITS_REPLY] = "limits.reply",
     [WARD_MSG_TXN_BEGIN] = "txn.begin",
@@ -283,6 +286,7 @@ void ward_msg_free(ward_msg *m)
         break;
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:
+    case WARD_MSG_PROVIDER_ADD:
         free(m->u.object_add.text);
         break;
     case WARD_MSG_OBJECT_REPLY:
@@ -647,6 +651,7 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "ids_alerts", (int64_t)s->ids_alerts);
         put_i64(e, o, "ids_blocks", (int64_t)s->ids_blocks);
         put_i64(e, o, "ids_lost", (int64_t)s->ids_lost);
+        put_i64(e, o, "ids_bypassed", (int64_t)s->ids_bypassed);
         put_i64(e, o, "stream_bound_open", (int64_t)s->stream_bound_open);
         put_i64(e, o, "stream_bound_closed", (int64_t)s->stream_bound_closed);
         if (s->packet_sockets[0])
@@ -702,12 +707,14 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         break;
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:
+    case WARD_MSG_PROVIDER_ADD:
         put_str(e, o, "text", m->u.object_add.text);
         if (m->u.object_add.dynamic)
             put(e, o, "dynamic", json_object_new_boolean(true));
         break;
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_PROVIDER_DELETE:
     case WARD_MSG_OBJECT_ADDED:
         put_i64(e, o, "object_id", (int64_t)m->u.object_id.id);
         break;
@@ -1548,6 +1555,7 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "ids_alerts",
                                                "ids_blocks",
                                                "ids_lost",
+                                               "ids_bypassed",
                                                "stream_bound_open",
                                                "stream_bound_closed",
                                                "av_mode",
@@ -1592,9 +1600,11 @@ static const char *const *body_keys(enum ward_msg_type t)
     switch (t) {
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:
+    case WARD_MSG_PROVIDER_ADD:
         return object_add;
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_PROVIDER_DELETE:
     case WARD_MSG_OBJECT_ADDED:
         return object_id;
     case WARD_MSG_OBJECT_REPLY:
@@ -1703,6 +1713,7 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "ids_alerts", false, &s->ids_alerts) &&
                get_u64(d, o, "ids_blocks", false, &s->ids_blocks) &&
                get_u64(d, o, "ids_lost", false, &s->ids_lost) &&
+               get_u64(d, o, "ids_bypassed", false, &s->ids_bypassed) &&
                get_u64(d, o, "stream_bound_open", false, &s->stream_bound_open) &&
                get_u64(d, o, "stream_bound_closed", false, &s->stream_bound_closed) &&
                get_fixed(d, o, "packet_sockets", s->packet_sockets, sizeof(s->packet_sockets)) &&
@@ -1730,10 +1741,12 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
         return dec_callouts(d, o, m);
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:
+    case WARD_MSG_PROVIDER_ADD:
         return get_str(d, o, "text", true, WARD_PROTO_MAX_STR, &m->u.object_add.text) &&
                get_bool(d, o, "dynamic", false, &m->u.object_add.dynamic);
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_PROVIDER_DELETE:
     case WARD_MSG_OBJECT_ADDED:
         if (!get_u64(d, o, "object_id", true, &m->u.object_id.id))
             return false;

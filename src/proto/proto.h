@@ -76,13 +76,16 @@ enum ward_msg_type {
     /* callouts (added last: the wire names them, not these numbers) */
     WARD_MSG_CALLOUT_LIST,
     WARD_MSG_CALLOUT_REPLY,
-    /* run-time management of filters and sublayers (docs/PROTOCOL.md) */
+    /* run-time management of filters, sublayers and providers (docs/PROTOCOL.md) */
     WARD_MSG_FILTER_ADD,
     WARD_MSG_FILTER_DELETE,
     WARD_MSG_FILTER_LIST,
     WARD_MSG_SUBLAYER_ADD,
     WARD_MSG_SUBLAYER_DELETE,
     WARD_MSG_SUBLAYER_LIST,
+    WARD_MSG_PROVIDER_ADD,
+    WARD_MSG_PROVIDER_DELETE,
+    WARD_MSG_PROVIDER_LIST,
     WARD_MSG_TXN_BEGIN,
     WARD_MSG_TXN_COMMIT,
     WARD_MSG_TXN_ABORT,
@@ -214,9 +217,10 @@ typedef struct ward_proto_status {
     char packet_sockets[16];
     /* Intrusion detection (docs/IDS.md): the rules in force, flows
      * inspected, alerts raised, flows reset by drop/reject rules, bytes not
-     * inspected (a reassembly bound); the stream layer's bound reached:
+     * inspected (a reassembly bound), flows let go at the inspection depth
+     * (they left the stream queue); the stream layer's bound reached:
      * flows passed (fail open) and reset (fail closed). */
-    uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost;
+    uint64_t ids_rules, ids_flows, ids_alerts, ids_blocks, ids_lost, ids_bypassed;
     uint64_t stream_bound_open, stream_bound_closed;
     /* Where injection alerts come from: "bpf-lsm", "tracepoint" or
      * "none". */

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Filters and sublayers managed while wardd runs (filter.*, sublayer.*,
-# txn.*), on real connections in the sandbox: a filter added blocks a
+# Filters, sublayers and providers managed while wardd runs (filter.*,
+# sublayer.*, provider.*, txn.*), on real connections in the sandbox: a filter added blocks a
 # connection and `ward explain --daemon` names it; deleted, the connection
 # passes again; a transaction with one bad filter applies nothing and says
 # which filter and column; an aborted one leaves nothing; a dynamic filter
 # goes with the client that added it; a persistent one survives a restart;
-# a non-admin is refused.
+# a non-admin is refused. A provider named by a filter is not deleted.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -142,6 +142,49 @@ wk_signal TERM dyn
 sleep 0.5
 wk_check "its client gone, the dynamic filter is gone: A connects" passes
 
+# Providers: added, named by a filter, listed, deleted once no filter
+# names them.
+pid=$("$WARD" provider add fleet)
+wk_check "ward provider add prints the new provider's id" [ -n "$pid" ] && [ "$pid" -gt 2 ]
+wk_check "ward provider list shows it, added at run time" \
+    bash -c "'$WARD' provider list | grep '^$pid ' | grep runtime | grep -q fleet"
+wk_check "... beside the built-in admin, from the policy" \
+    bash -c "'$WARD' provider list | grep -E '^1 +policy' | grep -q admin"
+wk_check "adding it twice is refused" bash -c "! '$WARD' provider add fleet 2>/dev/null"
+fid=$("$WARD" filter add 'filter "rt-fleet" layer outbound provider fleet weight 50 hard block to port 8080')
+wk_check "a filter of provider fleet blocks A" blocked
+wk_check "ward filter list shows the filter's provider" \
+    bash -c "'$WARD' filter list --json | grep '\"id\":$fid,' | grep -q '\"provider\":\"fleet\"'"
+wk_check "ward explain --daemon names the filter's provider" \
+    bash -c "grep -q 'by #$fid of provider fleet' <<<'$(explain)'"
+"$WARD" provider del "$pid" >/dev/null 2>"$WK_TMP/pdel.err"
+wk_check "deleting a provider a filter names is refused" [ $? -ne 0 ]
+sed 's/^/# /' "$WK_TMP/pdel.err"
+wk_check "... saying which filter names it" grep -q "provider fleet is named by filter rt-fleet" "$WK_TMP/pdel.err"
+wk_check "... and it is still listed" bash -c "'$WARD' provider list | grep -q fleet"
+printf 'provider fleet2\nfilter "rt-fleet2" layer outbound provider fleet2 block to port 9\nfilter "rt-x" layer outbound provider nosuch block\n' >"$WK_TMP/prov.rules"
+wk_check "a transaction adding a provider and a bad filter fails" \
+    bash -c "! '$WARD' filter apply '$WK_TMP/prov.rules' 2>/dev/null"
+wk_check "... and leaves no provider fleet2" bash -c "! '$WARD' provider list | grep -q fleet2"
+proto txn.begin "provider.add:provider fleet3" txn.abort >"$WK_TMP/pabort.out"
+wk_check "provider.add staged then txn.abort: all answered" \
+    [ "$(cut -d' ' -f1 "$WK_TMP/pabort.out" | tr '\n' ' ')" = "hello.reply ok object.added ok " ]
+wk_check "... the aborted provider is not listed" bash -c "! '$WARD' provider list | grep -q fleet3"
+wk_check "the filter deleted, then its provider: both go" \
+    bash -c "'$WARD' filter del $fid && '$WARD' provider del $pid"
+wk_check "... fleet is no longer listed" bash -c "! '$WARD' provider list | grep -q fleet"
+wk_check "... and A connects" passes
+wk_bg pdyn "$WARD" provider add --dynamic session-prov
+wk_wait_for "$WK_TMP/pdyn.log" "^[0-9]" 10
+wk_check "a dynamic provider is listed as dynamic while its client is connected" \
+    bash -c "'$WARD' provider list | grep session-prov | grep -q dynamic"
+wk_signal TERM pdyn
+sleep 0.5
+wk_check "its client gone, the dynamic provider is gone" \
+    bash -c "! '$WARD' provider list | grep -q session-prov"
+wk_check "a persistent provider is added" bash -c "'$WARD' provider add --persistent keeper >/dev/null"
+wk_check "... and written to runtime.rules" grep -q "^provider keeper" "$WK_TMP/state/runtime.rules"
+
 # A persistent filter survives a restart of wardd.
 id=$("$WARD" filter add "$F")
 wk_check "runtime.rules holds the persistent filter" grep -q rt-block-8080 "$WK_TMP/state/runtime.rules"
@@ -155,6 +198,8 @@ wk_check "after a restart the persistent filter still blocks A" blocked
 wk_check "... and is listed as added at run time" \
     bash -c "'$WARD' filter list | grep rt-block | grep -q runtime"
 id=$("$WARD" filter list | awk '/rt-block/ {print $1}')
+wk_check "... and the persistent provider too" \
+    bash -c "'$WARD' provider list | grep keeper | grep -q runtime"
 
 asnobody() { setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
 wk_check "a non-admin may not add a filter" \

@@ -6,7 +6,8 @@
 # the connection is reset and the alert (sid, msg, program, pid, flow) is in
 # wardd's log and the connection log. An alert rule lets the bytes through
 # and is logged; a rule limited to a program matches that program only;
-# clean traffic passes; `ward update ids` swaps the set in force.
+# clean traffic passes; `ward update ids` swaps the set in force; a flow
+# past the inspection depth leaves the stream queue.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -107,5 +108,44 @@ wk_check "ward status counts the rules, flows, alerts and resets" \
     "$WK_TMP/status"
 wk_check "... and the stream bound's losses" grep -q "^stream: .* 0 flows passed (fail open), 0 reset" "$WK_TMP/status"
 wk_check "... in --json too" bash -c "'$WARD' status --json | grep -q '\"ids_rules\":1,\"ids_flows\":[1-9][0-9]*,\"ids_alerts\":[4-9],'"
+
+# The depth (1 MiB per direction, docs/IDS.md "Depth"): an attack within it
+# is still dropped; once a direction has passed it the flow leaves the
+# stream queue (the kernel's queue id counter stops growing while 1 MiB
+# more goes by) and its later bytes are not inspected.
+# past PAD MORE PIECE: PAD bytes, PIECE, then MORE bytes and a line; prints
+# the answer (or "reset") and the stream queues' packets during MORE.
+past() {
+    wk_client "$PY" -c '
+import socket, sys, time
+def queued():  # id_sequence of every NFQUEUE of this namespace
+    with open("/proc/net/netfilter/nfnetlink_queue") as f:
+        return sum(int(l.split()[7]) for l in f if l.strip())
+s = socket.create_connection((sys.argv[1], 9000), 10)
+s.settimeout(10)
+try:
+    s.sendall(b"p" * int(sys.argv[2]))
+    s.sendall(sys.argv[4].encode())
+    time.sleep(0.5)
+    before = queued()
+    s.sendall(b"m" * int(sys.argv[3]) + b"\n")
+    answer = s.recv(200).decode().strip()
+    print(answer, queued() - before)
+except (ConnectionResetError, BrokenPipeError):
+    print("reset")
+except socket.timeout:
+    print("timeout")
+' $IP_B "$@" 2>&1
+}
+out=$(past 524288 0 'NEW-BAD-THING')
+wk_check "an attack after 512 KiB (within the depth) is still dropped ($out)" [ "$out" = reset ]
+out=$(past 1200000 1048576 'NEW-BAD-THING')
+wk_check "past the depth the flow is let go: bytes after it are not inspected ($out)" \
+    [ "${out% *}" = OK ]
+wk_check "... and its packets no longer go through the stream queue (${out#* } queued)" \
+    [ "${out#* }" -le 2 ]
+wk_check "ward status counts the flow past the depth" \
+    bash -c "'$WARD' status | grep -Eq '^ids: .*; [1-9][0-9]* flows past the depth \(left the stream queue\)'"
+wk_check "... in --json too" bash -c "'$WARD' status --json | grep -Eq '\"ids_bypassed\":[1-9]'"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 exit 0

@@ -278,6 +278,16 @@ static void test_add_object(void **state)
     assert_non_null(strstr(text, "filter \"rt\" layer outbound sublayer lab weight 7 hard block"));
     free(text);
 
+    /* A provider: added, named by nothing, removed again. */
+    ot.text = "provider fleet";
+    int64_t prov = ward_policy_add_object(p, e, &ot, &kind, err, sizeof(err));
+    assert_true(prov > (int64_t)WARD_PROVIDER_LEARNED);
+    assert_int_equal(kind, WARD_OBJ_PROVIDER);
+    assert_int_equal(ward_provider_find(e, "fleet"), prov);
+    assert_int_equal(ward_policy_remove_object(e, kind, prov), 0);
+    assert_null(ward_provider_name(e, (uint32_t)prov));
+    assert_int_equal(ward_provider_remove(e, WARD_PROVIDER_ADMIN), WARD_E_NOENT);
+
     static const struct {
         const char *text, *want;
     } bad[] = {
@@ -286,7 +296,8 @@ static void test_add_object(void **state)
         {"filter layer outbound block to ofice", "did you mean 'office'?"},
         {"filter layer outbound block sublayer nolab", "unknown sublayer 'nolab'"},
         {"filter layer outbound block filter layer inbound block", "unexpected 'filter'"},
-        {"allow out tcp", "'filter' or 'sublayer'"},
+        {"allow out tcp", "'filter', 'sublayer' or 'provider'"},
+        {"provider admin", "provider 'admin' is built in"},
         {"filter layer outbound block until-restart", "a dynamic filter has no other lifetime"},
         {"sublayer lab weight 1", "defined twice"},
     };

@@ -154,6 +154,7 @@ static ward_msg sample(enum ward_msg_type t)
                                          2,
                                          1,
                                          65536,
+                                         7,
                                          3,
                                          4,
 
@@ -274,11 +275,13 @@ static ward_msg sample(enum ward_msg_type t)
         break;
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:
+    case WARD_MSG_PROVIDER_ADD:
         m.u.object_add.text = "filter \"x\" layer outbound block to port 25";
         m.u.object_add.dynamic = true;
         break;
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
+    case WARD_MSG_PROVIDER_DELETE:
     case WARD_MSG_OBJECT_ADDED:
         m.u.object_id.id = 42;
         break;
@@ -403,7 +406,7 @@ static void test_round_trip_fields(void **state)
     ward_msg_free(&back);
 }
 
-/* filter.*, sublayer.*, txn.*: fields, strictness, who may send them. */
+/* filter.*, sublayer.*, provider.*, txn.*: fields, strictness, who may send them. */
 static void test_runtime_messages(void **state)
 {
     ward_msg m = sample(WARD_MSG_OBJECT_REPLY), back;
@@ -437,16 +440,38 @@ static void test_runtime_messages(void **state)
     assert_int_equal(decode_str("{\"type\":\"object.added\",\"id\":1,\"object_id\":0}", &back),
                      WARD_PE_OK); /* staged in a transaction */
 
-    static const enum ward_msg_type admin_only[] = {WARD_MSG_FILTER_ADD,   WARD_MSG_FILTER_DELETE,
-                                                    WARD_MSG_SUBLAYER_ADD, WARD_MSG_SUBLAYER_DELETE,
-                                                    WARD_MSG_TXN_BEGIN,    WARD_MSG_TXN_COMMIT,
-                                                    WARD_MSG_TXN_ABORT};
+    /* provider.*: the same fields as sublayer.* */
+    assert_int_equal(decode_str("{\"type\":\"provider.add\",\"id\":1,\"text\":\"provider fleet\","
+                                "\"dynamic\":true}",
+                                &back),
+                     WARD_PE_OK);
+    assert_int_equal(back.type, WARD_MSG_PROVIDER_ADD);
+    assert_string_equal(back.u.object_add.text, "provider fleet");
+    assert_true(back.u.object_add.dynamic);
+    ward_msg_free(&back);
+    assert_int_equal(decode_str("{\"type\":\"provider.add\",\"id\":1}", &back),
+                     WARD_PE_MISSING_FIELD);
+    assert_int_equal(decode_str("{\"type\":\"provider.delete\",\"id\":1,\"object_id\":3}", &back),
+                     WARD_PE_OK);
+    assert_int_equal(back.type, WARD_MSG_PROVIDER_DELETE);
+    assert_int_equal(back.u.object_id.id, 3);
+    ward_msg_free(&back);
+    assert_int_equal(decode_str("{\"type\":\"provider.delete\",\"id\":1,\"object_id\":0}", &back),
+                     WARD_PE_BAD_FIELD);
+    assert_int_equal(decode_str("{\"type\":\"provider.list\",\"id\":1,\"text\":\"x\"}", &back),
+                     WARD_PE_BAD_FIELD);
+
+    static const enum ward_msg_type admin_only[] = {
+        WARD_MSG_FILTER_ADD,      WARD_MSG_FILTER_DELETE, WARD_MSG_SUBLAYER_ADD,
+        WARD_MSG_SUBLAYER_DELETE, WARD_MSG_PROVIDER_ADD,  WARD_MSG_PROVIDER_DELETE,
+        WARD_MSG_TXN_BEGIN,       WARD_MSG_TXN_COMMIT,    WARD_MSG_TXN_ABORT};
     for (size_t i = 0; i < sizeof(admin_only) / sizeof(*admin_only); i++) {
         assert_false(ward_proto_allowed(admin_only[i], WARD_AUTH_READ));
         assert_true(ward_proto_allowed(admin_only[i], WARD_AUTH_ADMIN));
     }
     assert_true(ward_proto_allowed(WARD_MSG_FILTER_LIST, WARD_AUTH_READ));
     assert_true(ward_proto_allowed(WARD_MSG_SUBLAYER_LIST, WARD_AUTH_READ));
+    assert_true(ward_proto_allowed(WARD_MSG_PROVIDER_LIST, WARD_AUTH_READ));
     assert_false(ward_proto_allowed(WARD_MSG_OBJECT_REPLY, WARD_AUTH_ADMIN));
 }
 

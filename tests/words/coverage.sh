@@ -12,7 +12,7 @@ text = doc[doc.index("## Settings"):doc.index("## Rules added at run time")]
 text += doc[doc.index("## Includes"):doc.index("## Loading")]
 parser = set(re.findall(r'"([a-z][a-z0-9-]*)"', open("src/policy/parser.c").read()))
 # Prose of the code blocks' comments that happens to be a parser string.
-prose = {"answer", "verdict", "s", "protocol", "interface"}  # also: what a list holds, in messages
+prose = {"answer", "verdict", "s", "protocol", "interface", "list"}  # also: what a list holds, in messages; the CLI's `ward provider … list`
 word = r'(?<![\w"$/.-])([a-z][a-z0-9-]*)(?![\w"/.-])'
 words = set()
 for blk in re.findall(r"```[a-z]*\n(.*?)```", text, re.S):
