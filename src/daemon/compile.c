@@ -42,9 +42,9 @@ static int program_one(void *ctx, const ward_kc_program *p)
  * tampering or its binary is not known clean to the scanner. */
 static int resolve_exe(void *ctx, const char *path, ward_exe_id *out)
 {
-    if (wardd_tamper_resolve(ctx, path, out) < 0)
+    if (wardd_tamper_holds(ctx, path))
         return -1;
-    return wardd_av_resolve(ctx, path, out);
+    return wardd_av_resolve(ctx, path, out); /* resolves the path once, then asks the scanner */
 }
 
 void wardd_kernel_sync(struct wardd *d)

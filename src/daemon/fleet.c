@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/spawn.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,19 +27,9 @@ extern char **environ;
 /* `ward` beside wardd (the package and the build tree), else on PATH. */
 static void ward_path(char *out, size_t len)
 {
-    char self[PATH_MAX - 8];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(out, len, "%s/ward", self);
-            if (access(out, X_OK) == 0)
-                return;
-        }
-    }
-    snprintf(out, len, "ward");
+    ward_sibling_path("ward", out, len);
+    if (!out[0] || access(out, X_OK) != 0)
+        snprintf(out, len, "ward");
 }
 
 /* The environment, with the paths of this wardd in place of any others. */

@@ -78,15 +78,12 @@ bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t sta
     return false;
 }
 
-/* For the kernel's tables: a program with a suspended process is left out,
- * so each of its connections is decided by wardd. */
-int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out)
+bool wardd_tamper_holds(const struct wardd *d, const char *path)
 {
-    const struct wardd *d = ctx;
     for (size_t i = 0; i < d->n_suspended; i++)
         if (!strcmp(d->suspended[i].program, path))
-            return -1;
-    return ward_kc_resolve_path(NULL, path, out);
+            return true;
+    return false;
 }
 
 static void suspend(struct wardd *d, const ward_proc *p, const char *program)

@@ -319,8 +319,9 @@ bool wardd_tamper_is_suspended(const struct wardd *d, uint32_t pid, uint64_t sta
  * again (or it is forgotten). */
 void wardd_tamper_answered(struct wardd *d, uint32_t pid, uint64_t start_time);
 void wardd_tamper_gone(struct wardd *d, uint32_t pid, uint64_t start_time);
-/* The kernel tables' path resolver: NULL for programs suspended. */
-int wardd_tamper_resolve(void *ctx, const char *path, ward_exe_id *out);
+/* A process of the program at path is suspended: the kernel's tables leave
+ * the program out, so wardd decides each of its connections. */
+bool wardd_tamper_holds(const struct wardd *d, const char *path);
 void wardd_procs_pidfds_ready(struct wardd *d);
 /* Rules "until the process exits": ends those of processes already gone
  * and watches the others (at start, after a reload, after a rule is added). */
