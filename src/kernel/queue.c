@@ -456,7 +456,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         /* mDNS and LLMNR also carry announcements and other hosts'
          * queries: they pass, teaching nothing. */
         k->dns_untrusted++;
-        if (q.rport == 5353 || q.rport == 5355)
+        if (a.src == WARD_NAME_MDNS || a.src == WARD_NAME_LLMNR)
             dns_accept(k, q.id);
         else
             dns_drop(k, q.id);
