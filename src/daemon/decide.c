@@ -67,6 +67,7 @@ void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by)
 {
     event_from(ev, r, pid, uid);
+    ev->encdns = (uint8_t)ward_encrypted_dns(d->engine, r);
     ev->verdict = (uint8_t)dec->verdict;
     ev->reason = (uint8_t)dec->reason;
     ev->filter_id = dec->filter_id;

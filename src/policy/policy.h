@@ -34,6 +34,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
 #define WARD_POLICY_MAX_URLFILTER       64
+#define WARD_POLICY_MAX_RESOLVERS       32
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
 #define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
@@ -118,6 +119,10 @@ typedef struct ward_policy_extras {
      * av_bound seconds), or the scan runs beside it. */
     enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
     unsigned av_bound; /* seconds */
+    /* Resolvers added to the built-in list of the encrypted-dns condition
+     * (set encrypted-dns-resolver): addresses, prefixes or names. */
+    size_t n_resolvers;
+    char resolvers[WARD_POLICY_MAX_RESOLVERS][256];
 } ward_policy_extras;
 
 /* The limits of a program path in x, or NULL. */
