@@ -331,7 +331,7 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
         dec.verdict = WARD_V_DEFER;
         dec.reason = WARD_R_APP_UNKNOWN;
     }
-    /* A callout wanting the payload: a TCP flow goes to the stream layer,
+    /* A callout wanting the payload: the flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
      * outcome (nobody is asked about it). */
     if (dec.verdict == WARD_V_NEED_MORE_DATA && as->via == WARD_VIA_SHIM)
