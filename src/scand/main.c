@@ -56,26 +56,54 @@ static void on_msg(enum cl_msg sev, const char *full, const char *msg, void *ctx
     fprintf(stderr, "%s", full);
 }
 
-/* To nobody. A root without CAP_SETUID and CAP_SETGID (ward.service's
- * bounding set has neither) cannot: it keeps uid 0 and gives up every
- * capability instead, and says so. */
+/* The directory libclamav unpacks into, made the helper's: nobody's where
+ * CAP_CHOWN allows (outside ward.service), else root's with nobody's group
+ * and mode 0770 (an owner may give its file to a group it is in, no
+ * capability needed). Called once the group is nobody's, before the user. */
+static void own_tmpdir(uid_t uid, gid_t gid)
+{
+    struct stat st;
+    if (!tmpdir || (mkdir(tmpdir, 0700) < 0 && errno != EEXIST) || stat(tmpdir, &st) < 0) {
+        if (tmpdir)
+            fprintf(stderr, "ward-scand: %s: %s\n", tmpdir, strerror(errno));
+        return;
+    }
+    if (st.st_uid == uid || (st.st_gid == gid && (st.st_mode & 0070) == 0070))
+        return; /* an earlier helper's */
+    if (chown(tmpdir, uid, gid) < 0 &&
+        (chown(tmpdir, (uid_t)-1, gid) < 0 || chmod(tmpdir, 0770) < 0))
+        fprintf(stderr, "ward-scand: %s: %s\n", tmpdir, strerror(errno));
+}
+
+/* To nobody, with no groups. ward.service keeps CAP_SETUID and CAP_SETGID
+ * in its bounding set for this alone; a root without them keeps uid 0 and
+ * gives up every capability instead, and says so. */
 static int drop_privileges(void)
 {
-    if (getuid() == 0) {
-        const struct passwd *pw = getpwnam("nobody");
-        uid_t uid = pw ? pw->pw_uid : 65534;
-        gid_t gid = pw ? pw->pw_gid : 65534;
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-            setresuid(uid, uid, uid) < 0) {
-            if (errno != EPERM)
-                return -1;
-            struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-            struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
-            if (syscall(SYS_capset, &h, none) < 0)
-                return -1;
-            fprintf(stderr, "ward-scand: no CAP_SETUID/CAP_SETGID to become nobody: runs as "
-                            "uid 0 without capabilities\n");
-        }
+    uid_t me = getuid();
+    if (me != 0) {
+        own_tmpdir(me, getgid());
+        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    }
+    const struct passwd *pw = getpwnam("nobody");
+    uid_t uid = pw ? pw->pw_uid : 65534;
+    gid_t gid = pw ? pw->pw_gid : 65534;
+    int grouped = setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0;
+    int err = errno;
+    own_tmpdir(grouped ? uid : 0, grouped ? gid : getgid());
+    if (grouped && setresuid(uid, uid, uid) < 0) {
+        err = errno;
+        grouped = 0;
+    }
+    if (!grouped) {
+        if (err != EPERM)
+            return -1;
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+        if (syscall(SYS_capset, &h, none) < 0)
+            return -1;
+        fprintf(stderr, "ward-scand: no CAP_SETUID/CAP_SETGID to become nobody: runs as "
+                        "uid 0 without capabilities\n");
     }
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
