@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,9 @@ static void start_decision(struct conn *c)
 {
     c->deciding = true;
     c->scans = 0;
-    memset(&c->m, 0, sizeof(c->m));
+    /* The connection's addresses (from CONNECT) stay; the rest is the message's. */
+    struct maild_msg *m = &c->m;
+    memset(&m->verdict, 0, sizeof(*m) - offsetof(struct maild_msg, verdict));
     c->m.magic = MAILD_MAGIC;
     c->m.id = c->id;
     c->m.proto = (uint8_t)c->s.proto;
@@ -295,6 +298,7 @@ static void accept_one(int lfd)
     c->server.fd = rc == 0 && known
                        ? socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
                        : -1;
+    c->m = m; /* its addresses, for the log */
     c->next = conns;
     conns = c;
     /* Not redirected (no original destination), or not a mail port. */

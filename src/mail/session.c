@@ -187,20 +187,12 @@ static void smtp_body_end(struct mail_session *s)
     s->messages++;
 }
 
-/* The proxy's DATA is under way: the client's next command waits for its end. */
-static bool data_under_way(const struct mail_session *s)
-{
-    for (unsigned i = 0; i < s->n_expect; i++)
-        if (s->expect[i] == X_354 || s->expect[i] == X_FINAL)
-            return true;
-    return false;
-}
-
 static void smtp_client(struct mail_session *s)
 {
     size_t pos = 0, n;
-    while (!s->pending && !s->opaque && !s->failed &&
-           (s->c_state == C_BODY || !data_under_way(s))) {
+    /* One command at a time (PIPELINING is not offered): the answers the
+     * proxy makes itself stay in order with the server's. */
+    while (!s->pending && !s->opaque && !s->failed && (s->c_state == C_BODY || !s->n_expect)) {
         if (!(n = line_at(&s->cin, pos))) {
             size_t rest = s->cin.len - pos;
             if (rest > MAIL_MAX_LINE) {
@@ -225,6 +217,8 @@ static void smtp_client(struct mail_session *s)
             s->c_mid = false;
         } else if (s->c_skip) {
             s->c_skip = false;
+        } else if (n > MAIL_MAX_LINE) {
+            add_str(&s->to_client, "500 5.5.2 Line too long\r\n");
         } else {
             smtp_command(s, l, n);
         }
@@ -323,7 +317,8 @@ static void smtp_server(struct mail_session *s)
 static void pop3_client(struct mail_session *s)
 {
     size_t pos = 0, n;
-    while (!s->pending && !s->opaque && !s->failed) {
+    /* One command at a time, as SMTP: the proxy's own -ERR stays in order. */
+    while (!s->pending && !s->opaque && !s->failed && !s->n_expect) {
         if (!(n = line_at(&s->cin, pos))) {
             if (s->cin.len - pos > MAIL_MAX_LINE) {
                 if (!s->c_skip)
@@ -335,7 +330,9 @@ static void pop3_client(struct mail_session *s)
         }
         const char *l = s->cin.p + pos;
         pos += n;
-        if (s->c_skip) {
+        if (s->c_skip || n > MAIL_MAX_LINE) {
+            if (!s->c_skip)
+                add_str(&s->to_client, "-ERR line too long\r\n");
             s->c_skip = false;
             continue;
         }
