@@ -73,6 +73,8 @@ struct av_job {
     ward_sha256 sha;        /* a program's binary (batch NULL) */
     struct av_batch *batch; /* or a file of `ward scan` */
     size_t index;           /* ... its place in the reply */
+    bool mail;              /* or a mail attachment (mail.c): */
+    uint64_t mail_id;       /* ... the proxy's connection */
 };
 
 struct wardd_av {
@@ -291,6 +293,12 @@ static void release_held(struct wardd *d, const ward_sha256 *sha)
 static void finish_job(struct wardd *d, struct av_job *j, int verdict, const char *text)
 {
     struct wardd_av *a = d->av;
+    if (j->mail) {
+        if (verdict == SCAND_INFECTED)
+            a->infected++;
+        wardd_mail_scanned(d, j->mail_id, (uint32_t)j->index, verdict, text);
+        return;
+    }
     if (j->batch) {
         ward_proto_scan_result *r = &j->batch->reply.u.scan_reply.v[j->index];
         r->result = verdict == SCAND_INFECTED ? WARD_SCAN_INFECTED
@@ -609,6 +617,19 @@ int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out)
         inotify_add_watch(d->av->watch_fd, path,
                           IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF);
     return 0;
+}
+
+bool wardd_av_scan_mail(struct wardd *d, int fd, uint64_t id, uint32_t index)
+{
+    struct wardd_av *a = d->av;
+    if (!a || a->n_jobs == MAX_JOBS) {
+        close(fd);
+        return false;
+    }
+    a->jobs[a->n_jobs++] =
+        (struct av_job){.id = ++a->next_id, .fd = fd, .index = index, .mail = true, .mail_id = id};
+    pump(a);
+    return true;
 }
 
 /* ---- ward scan --------------------------------------------------------- */

@@ -192,6 +192,7 @@ enum {
     TAG_TAMPER,
     TAG_FILES,
     TAG_AV,
+    TAG_MAIL,
 };
 
 static int setup(struct wardd *d)
@@ -358,7 +359,8 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
         return -1;
     }
-    if (wardd_av_open(d, TAG_AV) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
+    if (wardd_av_open(d, TAG_AV) < 0 || wardd_mail_open(d, TAG_MAIL) < 0 ||
+        wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -392,6 +394,7 @@ static void teardown(struct wardd *d)
     wardd_traffic_close(d); /* the last counts go to the totals */
     wardd_stream_close(d);  /* held packets get the bound's outcome */
     wardd_limits_close(d);  /* the quotas' usage to the store */
+    wardd_mail_close(d);
     wardd_av_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
@@ -466,6 +469,7 @@ static int timers(struct wardd *d)
     wardd_traffic_tick(d, now);
     wardd_limits_tick(d, now);
     wardd_av_tick(d, now);
+    wardd_mail_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
         sd_notify(0, "WATCHDOG=1");
         d->last_watchdog_ms = now;
@@ -539,6 +543,9 @@ static int run(struct wardd *d)
                 break;
             case TAG_AV:
                 wardd_av_ready(d);
+                break;
+            case TAG_MAIL:
+                wardd_mail_ready(d);
                 break;
             }
         }

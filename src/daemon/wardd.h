@@ -172,7 +172,8 @@ struct wardd {
     struct wardd_traffic *traffic;
     /* rate limits and quotas per program (limits.c) */
     struct wardd_limits *limits;
-    struct wardd_av *av; /* antivirus: ward-scand and the results (av.c) */
+    struct wardd_av *av;     /* antivirus: ward-scand and the results (av.c) */
+    struct wardd_mail *mail; /* the mail proxy: ward-maild (mail.c) */
 };
 
 /* Appended to the path a process claims when the file there is not the
@@ -520,6 +521,18 @@ void wardd_av_status(struct wardd *d, ward_proto_status *s);
  * (same executable, same modification time), so the others stay with
  * wardd, which scans them. */
 int wardd_av_resolve(void *ctx, const char *path, ward_exe_id *out);
+/* A mail attachment (fd, taken) to scan for the proxy's connection id;
+ * the result goes to wardd_mail_scanned. false: not queued (fd closed). */
+bool wardd_av_scan_mail(struct wardd *d, int fd, uint64_t id, uint32_t index);
+
+/* mail.c: the mail proxy, ward-maild, and the mail rules (docs/MAIL.md). */
+int wardd_mail_open(struct wardd *d, uint32_t tag);
+void wardd_mail_close(struct wardd *d);
+void wardd_mail_ready(struct wardd *d); /* its socket is readable */
+void wardd_mail_tick(struct wardd *d, int64_t now_ms);
+/* An attachment's scan (enum scand_verdict and the signature or error). */
+void wardd_mail_scanned(struct wardd *d, uint64_t id, uint32_t index, int verdict,
+                        const char *text);
 
 /* control.c: the control protocol's requests. */
 void wardd_on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx);

@@ -25,6 +25,7 @@ void ward_kernel_config_default(ward_kernel_config *c)
     c->stream_mark = WARD_KSTREAM_DEFAULT;
     c->stream_pass_mark = WARD_KPASS_DEFAULT;
     c->stream_seen_mark = WARD_KSEEN_DEFAULT;
+    c->mail_mark = WARD_KMAIL_DEFAULT;
     c->queue_maxlen = WARD_KQUEUE_MAXLEN;
     c->fail = WARD_KFAIL_CLOSED;
     c->default_verdict = WARD_KV_ASK;

@@ -35,6 +35,7 @@ typedef struct ward_kernel ward_kernel;
 #define WARD_KSTREAM_DEFAULT  0x00800000u /* ct mark: the flow's packets go to the stream queue */
 #define WARD_KPASS_DEFAULT    0x01000000u /* set by the stream queue: the flow leaves it */
 #define WARD_KSEEN_DEFAULT    0x02000000u /* set by the stream queue: a datagram goes on */
+#define WARD_KMAIL_DEFAULT    0x04000000u /* on the mail proxy's upstream sockets: not redirected */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
 #define WARD_KQUEUE_HEADROOM  4096 /* wardd: its bound on waiting connections + this */
@@ -70,6 +71,8 @@ typedef struct ward_kernel_config {
     bool no_nft;               /* BPF only */
     bool no_traffic;           /* leave traffic accounting out of the hooks (kernel/traffic.h) */
     bool no_packet_log;        /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
+    uint16_t mail_port;        /* the mail proxy's loopback port: mail flows go there (0: off) */
+    uint32_t mail_mark;        /* sockets with it are not redirected (the proxy's own) */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);
@@ -199,6 +202,16 @@ int ward_kernel_queue_fd(ward_kernel *k); /* poll for POLLIN */
 /* Read what is there, call fn for each packet. Returns packets handled. */
 int ward_kernel_queue_dispatch(ward_kernel *k, ward_kqueue_fn fn, void *ctx);
 int ward_kernel_queue_verdict(ward_kernel *k, uint32_t id, uint8_t verdict);
+
+/* The mail proxy (docs/MAIL.md): new TCP flows to the mail ports (25, 110,
+ * 143, 587) are redirected to the loopback port (0: no redirect), but those
+ * of sockets with the mail mark. 0 or -errno. */
+int ward_kernel_mail_redirect(ward_kernel *k, uint16_t port);
+/* The program of the local TCP socket local:lport -> remote:rport (the
+ * addresses in the 16-byte form, IPv4 mapped), as the queue attributes a
+ * packet: q's exe, pid, uid and comm. 0 or -ENOENT. */
+int ward_kernel_tcp_owner(ward_kernel *k, const ward_ip *local, uint16_t lport,
+                          const ward_ip *remote, uint16_t rport, ward_kqueued *q);
 
 /* ---- The stream queue: payload of flows sent to a callout ----------------- */
 

@@ -48,6 +48,17 @@ static const char *queue_stmt(const ward_kernel *k, char *buf, size_t len, unsig
     return buf;
 }
 
+/* The mail proxy's redirect: the rule of chain `mail` (nat, output). */
+static void mail_rule(const ward_kernel *k, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "meta mark & 0x%x == 0x0 meta l4proto tcp tcp dport { 25, 110, 143, 587 } "
+             "counter redirect to :%u comment \"ward-mail\"",
+             k->cfg.mail_mark, (unsigned)k->cfg.mail_port);
+}
+
+#define WK_MAIL_CHAIN "type nat hook output priority -100; policy accept;"
+
 /* The table. native: with the native queue statement; boot: the boot-time
  * ruleset (no queue, no DNS interception: nobody answers yet). */
 static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size_t len)
@@ -59,6 +70,12 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     char in_hold[128] = "", fast[512] = "", sq[96] = "", stream[256] = "", to_stream[1024] = "";
     unsigned sm = k->cfg.stream_mark, pm = k->cfg.stream_pass_mark, sn = k->cfg.stream_seen_mark;
     char seen[96] = "";
+    char mail[320] = "", mrule[192];
+    if (!boot && k->cfg.mail_port) {
+        mail_rule(k, mrule, sizeof(mrule));
+        snprintf(mail, sizeof(mail), "  chain mail {\n    " WK_MAIL_CHAIN "\n    %s;\n  }\n",
+                 mrule);
+    }
     if (k->cfg.notrack)
         /* Fast path: TCP of sockets the hooks decided (unmarked) skips
          * conntrack both ways; replies are found by their socket (its mark).
@@ -145,7 +162,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "  }\n"
         "  chain static_out {\n%s\n  }\n"
         "  chain static_in {\n%s\n  }\n"
-        "%s%s"
+        "%s%s%s"
         "  chain output {\n"
         "    type filter hook output priority 0; policy accept;\n"
         "    %s\n"
@@ -178,8 +195,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, to_stream, dns_out, seen, r, r, r,
-        r, u, u, u, to_stream, dns_in, seen, r, r, r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, mail, to_stream, dns_out, seen, r,
+        r, r, r, u, u, u, to_stream, dns_in, seen, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 
@@ -604,4 +621,29 @@ int ward_kernel_static_set(ward_kernel *k, const char *out, const char *in)
     k->cfg.static_out = k->static_out = no;
     k->cfg.static_in = k->static_in = ni;
     return 0;
+}
+
+int ward_kernel_mail_redirect(ward_kernel *k, uint16_t port)
+{
+    if (port == k->cfg.mail_port)
+        return 0;
+    uint16_t was = k->cfg.mail_port;
+    k->cfg.mail_port = port;
+    if (!k->nft)
+        return 0;
+    char cmd[512], rule[192];
+    if (port) {
+        mail_rule(k, rule, sizeof(rule));
+        snprintf(cmd, sizeof(cmd),
+                 "add chain inet ward mail { " WK_MAIL_CHAIN " }\n"
+                 "flush chain inet ward mail\n"
+                 "add rule inet ward mail %s\n",
+                 rule);
+    } else {
+        snprintf(cmd, sizeof(cmd), "delete chain inet ward mail\n");
+    }
+    int err = wk_nft_run(k, cmd);
+    if (err)
+        k->cfg.mail_port = was;
+    return err;
 }

@@ -189,6 +189,29 @@ static int sock_owner(ward_kernel *k, const ward_kqueued *q, struct ward_sockinf
     return bpf_map_lookup_elem(k->socks_fd, &cookie, si) ? -ENOENT : 0;
 }
 
+int ward_kernel_tcp_owner(ward_kernel *k, const ward_ip *local, uint16_t lport,
+                          const ward_ip *remote, uint16_t rport, ward_kqueued *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->proto = 6;
+    q->dir = WARD_KDIR_OUT;
+    q->family = is_v4(local) ? 4 : 6;
+    q->local = *local;
+    q->remote = *remote;
+    q->lport = lport;
+    q->rport = rport;
+    struct ward_sockinfo si;
+    if (k->socks_fd < 0 || sock_owner(k, q, &si))
+        return -ENOENT;
+    q->attributed = true;
+    q->exe.dev = si.dev;
+    q->exe.ino = si.ino;
+    q->pid = si.pid;
+    q->uid = si.uid;
+    memcpy(q->comm, si.comm, sizeof(q->comm));
+    return 0;
+}
+
 static void attribute(ward_kernel *k, ward_kqueued *q)
 {
     if (k->verdicts_fd < 0)

@@ -32,8 +32,9 @@ struct ps {
     int depth;   /* open '{' of lists */
 };
 
-static const char *const top_words[] = {"set",      "zone",   "ports", "domains", "sublayer",
-                                        "provider", "filter", "app",   "include", NULL};
+static const char *const top_words[] = {"set",      "zone",     "ports",  "domains",
+                                        "sublayer", "provider", "filter", "app",
+                                        "include",  "mail",     NULL};
 static const char *const set_words[] = {"mode",
                                         "no-prompter",
                                         "unattributed",
@@ -56,6 +57,7 @@ static const char *const set_words[] = {"mode",
                                         "av",
                                         "ids-update",
                                         "encrypted-dns-resolver",
+                                        "mail-proxy",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",  "sublayer",      "provider", "weight",     "hard",          "soft",
@@ -763,7 +765,8 @@ enum {
     SEEN_TRUST_PKG = 8192,
     SEEN_ON_POLICY = 16384,
     SEEN_AV = 32768,
-    SEEN_IDS_UPDATE = 65536
+    SEEN_IDS_UPDATE = 65536,
+    SEEN_MAIL_PROXY = 131072
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -893,6 +896,79 @@ static bool ids_update(struct ps *ps, const struct token *what)
         return err(ps, t, "bad interval '%s' (e.g. 30m, 6h, 1d; from 1m to 30d)", show(t));
     ld->extras.ids_update_s = s;
     return once(ps, what, SEEN_IDS_UPDATE);
+}
+
+/* set mail-proxy port PORT | off: ward-maild listens on PORT (loopback)
+ * and the mail flows of every program are redirected to it (docs/MAIL.md). */
+static bool mail_proxy(struct ps *ps, const struct token *what)
+{
+    static const char *const modes[] = {"port", "off", NULL};
+    int v = choice(ps, "mail-proxy setting", modes);
+    if (v < 0 || !once(ps, what, SEEN_MAIL_PROXY))
+        return false;
+    if (v == 1) {
+        ps->ld->extras.mail_port = 0;
+        return true;
+    }
+    const struct token *t = adv(ps);
+    char *end;
+    unsigned long port =
+        t->type == T_WORD && isdigit((unsigned char)t->text[0]) ? strtoul(t->text, &end, 10) : 0;
+    if (t->bol || !port || *end || port > 65535)
+        return err(ps, t, "the proxy's port expected (1-65535), not '%s'", show(t));
+    if (port == 25 || port == 110 || port == 143 || port == 587)
+        return err(ps, t, "port %lu is a mail port the proxy's flows are redirected from", port);
+    ps->ld->extras.mail_port = (uint16_t)port;
+    return true;
+}
+
+/* mail [app "PATH"] WHAT [ARG] OUTCOME: a mail rule (docs/MAIL.md). WHAT is
+ * from, to, subject, attachment or type with a quoted glob, virus, or size
+ * with a size. */
+static bool stmt_mail(struct ps *ps)
+{
+    struct load *ld = ps->ld;
+    const struct token *first = adv(ps);
+    if (ld->extras.n_mail == WARD_POLICY_MAX_MAIL)
+        return err(ps, first, "at most %d mail rules", WARD_POLICY_MAX_MAIL);
+    struct ward_mail_rule *r = &ld->extras.mail[ld->extras.n_mail];
+    memset(r, 0, sizeof(*r));
+    if (is_word(tok(ps), "app") && !at_end(ps)) {
+        adv(ps);
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "the program's path expected as a quoted string, not '%s'", show(t));
+        if (t->text[0] != '/' || strlen(t->text) >= sizeof(r->app))
+            return err(ps, t, "the program's path '%s' is not absolute", t->text);
+        snprintf(r->app, sizeof(r->app), "%s", t->text);
+    }
+    int w = choice(ps, "mail rule condition", mail_what_words);
+    if (w < 0)
+        return false;
+    r->what = (uint8_t)w;
+    if (w == WARD_MAIL_SIZE) {
+        const struct token *t = tok(ps);
+        if (at_end(ps) || t->type != T_WORD || !limit_size_word(t->text, &r->size))
+            return err(ps, t, "a size expected after 'size' (e.g. 10MB, 512KiB), not '%s'",
+                       show(t));
+        adv(ps);
+    } else if (w != WARD_MAIL_VIRUS) {
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "a pattern expected as a quoted string after '%s', not '%s'",
+                       mail_what_words[w], show(t));
+        if (!t->text[0] || strlen(t->text) >= sizeof(r->pattern))
+            return err(ps, t, "the pattern is empty or longer than %zu bytes",
+                       sizeof(r->pattern) - 1);
+        snprintf(r->pattern, sizeof(r->pattern), "%s", t->text);
+    }
+    int o = choice(ps, "mail outcome", mail_outcome_words);
+    if (o < 0)
+        return false;
+    r->outcome = (uint8_t)o;
+    origin_of(ps, first, r->origin, sizeof(r->origin));
+    ld->extras.n_mail++;
+    return true;
 }
 
 /* HOST[/PATH]: a host name or *.name, then a path from '/' (a glob). */
@@ -1266,6 +1342,8 @@ static bool stmt_set(struct ps *ps)
                  "%s", t->text);
         return true;
     }
+    case 21:
+        return mail_proxy(ps, what);
     }
     return false;
 }
@@ -2380,6 +2458,8 @@ static void statement(struct ps *ps)
         ok = stmt_app(ps);
     } else if (is_word(t, "include")) {
         ok = stmt_include(ps);
+    } else if (is_word(t, "mail")) {
+        ok = stmt_mail(ps);
     } else if (t->type == T_RBRACE) {
         ok = err(ps, t, "'}' without a block to close");
         adv(ps);

@@ -33,6 +33,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_ALERTS          16
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
+#define WARD_POLICY_MAX_MAIL            64 /* mail rules */
 #define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_MAX_RESOLVERS       32
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
@@ -123,7 +124,35 @@ typedef struct ward_policy_extras {
      * (set encrypted-dns-resolver): addresses, prefixes or names. */
     size_t n_resolvers;
     char resolvers[WARD_POLICY_MAX_RESOLVERS][256];
+    /* The mail proxy (docs/MAIL.md): the loopback port ward-maild listens
+     * on and the mail flows are redirected to (0: off), and the mail rules
+     * in order: the first that matches a message decides it. */
+    uint16_t mail_port;
+    size_t n_mail;
+    struct ward_mail_rule {
+        char app[256];     /* "": every program */
+        uint8_t what;      /* enum ward_mail_what */
+        uint8_t outcome;   /* enum ward_mail_outcome */
+        uint64_t size;     /* WARD_MAIL_SIZE: a message larger than this */
+        char pattern[256]; /* a glob, matched without regard to case */
+        char origin[64];   /* "FILE:LINE", for the log */
+    } mail[WARD_POLICY_MAX_MAIL];
 } ward_policy_extras;
+
+enum ward_mail_what {
+    WARD_MAIL_FROM,
+    WARD_MAIL_TO,
+    WARD_MAIL_SUBJECT,
+    WARD_MAIL_ATTACHMENT, /* an attachment's file name */
+    WARD_MAIL_TYPE,       /* an attachment's MIME type */
+    WARD_MAIL_VIRUS,      /* an attachment the scanner finds infected */
+    WARD_MAIL_SIZE,
+};
+/* As mail/wire.h's enum mail_outcome. */
+enum ward_mail_outcome { WARD_MAIL_ALLOW, WARD_MAIL_REJECT, WARD_MAIL_QUARANTINE, WARD_MAIL_ALERT };
+/* The words: "from" ... "size"; "allow" ... "alert". */
+const char *ward_mail_what_name(enum ward_mail_what w);
+const char *ward_mail_outcome_name(enum ward_mail_outcome o);
 
 /* The limits of a program path in x, or NULL. */
 const ward_app_limit *ward_policy_limit_of(const ward_policy_extras *x, const char *program);

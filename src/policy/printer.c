@@ -512,6 +512,25 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_quote(u->pattern, v, sizeof(v));
             sb_printf(&b, " %s\n", v);
         }
+        if (x->mail_port)
+            sb_printf(&b, "set mail-proxy port %u\n", (unsigned)x->mail_port);
+        for (size_t i = 0; i < x->n_mail; i++) {
+            const struct ward_mail_rule *r = &x->mail[i];
+            sb_puts(&b, "mail");
+            if (r->app[0]) {
+                ward_policy_quote(r->app, v, sizeof(v));
+                sb_printf(&b, " app %s", v);
+            }
+            sb_printf(&b, " %s", ward_mail_what_name((enum ward_mail_what)r->what));
+            if (r->what == WARD_MAIL_SIZE) {
+                ward_policy_fmt_size(r->size, v, sizeof(v));
+                sb_printf(&b, " %s", v);
+            } else if (r->what != WARD_MAIL_VIRUS) {
+                ward_policy_quote(r->pattern, v, sizeof(v));
+                sb_printf(&b, " %s", v);
+            }
+            sb_printf(&b, " %s\n", ward_mail_outcome_name((enum ward_mail_outcome)r->outcome));
+        }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));

@@ -10,22 +10,18 @@
 #include <clamav.h>
 #include <dirent.h>
 #include <errno.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <poll.h>
-#include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "confine/confine.h"
 #include "scand/wire.h"
 
 #define FD        3
@@ -73,83 +69,6 @@ static void own_tmpdir(uid_t uid, gid_t gid)
     if (chown(tmpdir, uid, gid) < 0 &&
         (chown(tmpdir, (uid_t)-1, gid) < 0 || chmod(tmpdir, 0770) < 0))
         fprintf(stderr, "ward-scand: %s: %s\n", tmpdir, strerror(errno));
-}
-
-/* To nobody, with no groups. ward.service keeps CAP_SETUID and CAP_SETGID
- * in its bounding set for this alone; a root without them keeps uid 0 and
- * gives up every capability instead, and says so. */
-static int drop_privileges(void)
-{
-    uid_t me = getuid();
-    if (me != 0) {
-        own_tmpdir(me, getgid());
-        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    }
-    const struct passwd *pw = getpwnam("nobody");
-    uid_t uid = pw ? pw->pw_uid : 65534;
-    gid_t gid = pw ? pw->pw_gid : 65534;
-    int grouped = setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0;
-    int err = errno;
-    own_tmpdir(grouped ? uid : 0, grouped ? gid : getgid());
-    if (grouped && setresuid(uid, uid, uid) < 0) {
-        err = errno;
-        grouped = 0;
-    }
-    if (!grouped) {
-        if (err != EPERM)
-            return -1;
-        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-        struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
-        if (syscall(SYS_capset, &h, none) < 0)
-            return -1;
-        fprintf(stderr, "ward-scand: no CAP_SETUID/CAP_SETGID to become nobody: runs as "
-                        "uid 0 without capabilities\n");
-    }
-    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
-/* What a scanner never needs, refused (EPERM) from here on: the network,
- * other programs, other processes, the kernel's own interfaces. The rest
- * stays allowed: libclamav reads, maps and writes temporary files as it
- * unpacks, and an allow list would break with its next release. */
-static int confine(void)
-{
-    static const int denied[] = {
-        SCMP_SYS(socket),
-        SCMP_SYS(connect),
-        SCMP_SYS(bind),
-        SCMP_SYS(listen),
-        SCMP_SYS(accept),
-        SCMP_SYS(accept4),
-        SCMP_SYS(execve),
-        SCMP_SYS(execveat),
-        SCMP_SYS(ptrace),
-        SCMP_SYS(process_vm_readv),
-        SCMP_SYS(process_vm_writev),
-        SCMP_SYS(kill),
-        SCMP_SYS(mount),
-        SCMP_SYS(umount2),
-        SCMP_SYS(unshare),
-        SCMP_SYS(setns),
-        SCMP_SYS(bpf),
-        SCMP_SYS(perf_event_open),
-        SCMP_SYS(init_module),
-        SCMP_SYS(finit_module),
-        SCMP_SYS(kexec_load),
-        SCMP_SYS(keyctl),
-        SCMP_SYS(add_key),
-        SCMP_SYS(request_key),
-        SCMP_SYS(open_by_handle_at),
-        SCMP_SYS(userfaultfd),
-    };
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    int rc = ctx ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < sizeof(denied) / sizeof(*denied); i++)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0);
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    return rc;
 }
 
 /* The newest file of the directory: the date of databases that carry none. */
@@ -252,11 +171,14 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     tmpdir = argc == 3 ? argv[2] : NULL;
     signal(SIGPIPE, SIG_IGN);
-    if (drop_privileges() < 0) {
+    if (ward_drop_to_nobody("ward-scand", own_tmpdir) < 0) {
         perror("ward-scand: dropping privileges");
         return 1;
     }
-    if (confine() != 0) {
+    /* A scanner needs no network either. */
+    static const int no_net[] = {SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind),
+                                 SCMP_SYS(listen), SCMP_SYS(accept),  SCMP_SYS(accept4)};
+    if (ward_confine(no_net, sizeof(no_net) / sizeof(*no_net)) != 0) {
         fprintf(stderr, "ward-scand: the seccomp filter did not load\n");
         return 1;
     }

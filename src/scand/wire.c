@@ -1,78 +1,30 @@
 /*
  * wire.c — one message, with at most one descriptor, each way (wire.h).
  */
-#define _GNU_SOURCE
 #include "scand/wire.h"
 
 #include <errno.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
+
+#include "util/fdpass.h"
 
 int scand_send(int sock, const struct scand_msg *m, int fd)
 {
-    struct iovec iov = {(void *)m, sizeof(*m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        memset(&u, 0, sizeof(u));
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    ssize_t n;
-    while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
-        ;
-    if (n < 0)
-        return -errno;
-    return n == (ssize_t)sizeof(*m) ? 0 : -EPROTO;
+    return ward_fdpass_send(sock, m, sizeof(*m), fd);
 }
 
 int scand_recv(int sock, struct scand_msg *m, int *fd)
 {
-    struct iovec iov = {m, sizeof(*m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 4)];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-    *fd = -1;
-    ssize_t n;
-    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR)
-        ;
-    if (n < 0)
-        return -errno;
-    /* Keep one descriptor; close any other a confused peer sent. */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k; i++) {
-            int d;
-            memcpy(&d, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (*fd < 0)
-                *fd = d;
-            else
-                close(d);
-        }
-    }
-    if (n == 0)
-        return 0;
-    if (n != (ssize_t)sizeof(*m) || m->magic != SCAND_MAGIC || (msg.msg_flags & MSG_TRUNC)) {
+    int rc = ward_fdpass_recv(sock, m, sizeof(*m), fd);
+    if (rc == 1 && m->magic != SCAND_MAGIC) {
         if (*fd >= 0)
             close(*fd);
         *fd = -1;
         return -EPROTO;
     }
-    m->text[sizeof(m->text) - 1] = '\0';
-    m->version[sizeof(m->version) - 1] = '\0';
-    return 1;
+    if (rc == 1) {
+        m->text[sizeof(m->text) - 1] = '\0';
+        m->version[sizeof(m->version) - 1] = '\0';
+    }
+    return rc;
 }

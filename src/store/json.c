@@ -242,6 +242,26 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ul, u);
     }
     json_object_object_add(js, "urlfilter", ul);
+    if (x->mail_port)
+        json_object_object_add(js, "mail-proxy-port", json_object_new_int64(x->mail_port));
+    json_object *ml = json_object_new_array();
+    for (size_t i = 0; i < x->n_mail; i++) {
+        const struct ward_mail_rule *r = &x->mail[i];
+        json_object *u = json_object_new_object();
+        if (r->app[0])
+            json_object_object_add(u, "app", jstr(r->app));
+        json_object_object_add(u, "what", jstr(ward_mail_what_name((enum ward_mail_what)r->what)));
+        char sz[32];
+        ward_policy_fmt_size(r->size, sz, sizeof(sz));
+        if (r->what == WARD_MAIL_SIZE)
+            json_object_object_add(u, "size", jstr(sz));
+        else if (r->what != WARD_MAIL_VIRUS)
+            json_object_object_add(u, "pattern", jstr(r->pattern));
+        json_object_object_add(u, "outcome",
+                               jstr(ward_mail_outcome_name((enum ward_mail_outcome)r->outcome)));
+        json_object_array_add(ml, u);
+    }
+    json_object_object_add(js, "mail", ml);
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -735,6 +755,23 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             if (app)
                 put(&o, " app "), put_value(&o, app, true);
             put(&o, " "), put_value(&o, pat ? pat : "", true), put(&o, "\n");
+        }
+        if (get_int(s, "mail-proxy-port", &n))
+            put(&o, "set mail-proxy port %lld\n", (long long)n);
+        for (size_t i = 0; (a = get_arr(s, "mail")) && i < json_object_array_length(a); i++) {
+            json_object *u = json_object_array_get_idx(a, i);
+            const char *app = get_str(u, "app"), *what = get_str(u, "what");
+            const char *pat = get_str(u, "pattern"), *out = get_str(u, "outcome");
+            const char *size = get_str(u, "size");
+            put(&o, "mail");
+            if (app)
+                put(&o, " app "), put_value(&o, app, true);
+            put(&o, " "), put_value(&o, what ? what : "", false);
+            if (size)
+                put(&o, " "), put_value(&o, size, false);
+            else if (pat)
+                put(&o, " "), put_value(&o, pat, true);
+            put(&o, " "), put_value(&o, out ? out : "", false), put(&o, "\n");
         }
         if ((v = get_str(s, "stream-bound"))) {
             /* Three words; anything else is quoted, and the policy refuses it. */

@@ -1,0 +1,434 @@
+/*
+ * mail.c — the mail proxy's side in wardd (docs/MAIL.md).
+ *
+ * With `set mail-proxy port N`, wardd starts ward-maild (src/mail, found
+ * beside wardd) with one end of a socketpair as its fd 3 and has Ward's nft
+ * table redirect the mail flows (TCP 25, 110, 143, 587) to it. The proxy
+ * parses, wardd decides: it names the client's program (the socket's owner,
+ * as the queue attributes a packet), marks the proxy's upstream socket so
+ * neither the redirect nor the hooks stop it, has ward-scand scan the
+ * attachments, and decides each message by the mail rules, first match:
+ * it is logged and published like a connection, quarantined messages are
+ * kept in STATE-DIR/quarantine (root's, 0700). A proxy that dies is started
+ * again with a backoff (1 s doubling to a minute); meanwhile the redirected
+ * flows are refused (the redirect stays: mail never goes around the proxy).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile/kcompile.h"
+#include "daemon/wardd.h"
+#include "mail/wire.h"
+#include "scand/wire.h"
+#include "util/spawn.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+struct wardd_mail {
+    char path[PATH_MAX]; /* ward-maild */
+    uint32_t tag;
+    pid_t pid;
+    int fd;
+    uint16_t port; /* the port it listens on */
+    int64_t down_ms, backoff_ms, started_ms;
+    uint64_t starts;
+};
+
+int wardd_mail_open(struct wardd *d, uint32_t tag)
+{
+    struct wardd_mail *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -1;
+    m->tag = tag;
+    m->fd = -1;
+    m->backoff_ms = BACKOFF_MIN_MS;
+    m->down_ms = -BACKOFF_MAX_MS;
+    ward_sibling_path("ward-maild", m->path, sizeof(m->path));
+    d->mail = m;
+    return 0;
+}
+
+static int stop(struct wardd_mail *m)
+{
+    int status = 0;
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+    if (m->pid > 0) {
+        kill(m->pid, SIGKILL);
+        while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    m->pid = 0;
+    return status;
+}
+
+static void start(struct wardd *d, uint16_t port)
+{
+    struct wardd_mail *m = d->mail;
+    int sv[2];
+    m->down_ms = wardd_now_ms();
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
+        wardd_log(LOG_ERR, "mail: socketpair: %s", strerror(errno));
+        return;
+    }
+    char arg[8];
+    snprintf(arg, sizeof(arg), "%u", (unsigned)port);
+    char *argv[] = {"ward-maild", arg, NULL};
+    pid_t pid = ward_spawn_fd3(m->path, argv, sv[1]);
+    close(sv[1]);
+    if (pid < 0) {
+        wardd_log(LOG_ERR, "mail: fork: %s", strerror(errno));
+        close(sv[0]);
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = m->tag};
+    epoll_ctl(d->epfd, EPOLL_CTL_ADD, sv[0], &ev);
+    m->fd = sv[0];
+    m->pid = pid;
+    m->port = port;
+    m->started_ms = wardd_now_ms();
+    m->starts++;
+    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->path, (int)pid, (unsigned)port);
+}
+
+void wardd_mail_tick(struct wardd *d, int64_t now_ms)
+{
+    struct wardd_mail *m = d->mail;
+    if (!m)
+        return;
+    uint16_t want = d->extras.mail_port;
+    if (m->fd >= 0 && want != m->port) {
+        stop(m);
+        wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's port changed)");
+        m->down_ms = -BACKOFF_MAX_MS;
+        m->backoff_ms = BACKOFF_MIN_MS;
+    }
+    if (d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0)
+        wardd_log(LOG_ERR, "mail: the redirect to port %u did not install", (unsigned)want);
+    if (want && m->fd < 0 && now_ms - m->down_ms >= m->backoff_ms)
+        start(d, want);
+}
+
+static void crashed(struct wardd *d)
+{
+    struct wardd_mail *m = d->mail;
+    pid_t pid = m->pid;
+    int status = stop(m);
+    int64_t now = wardd_now_ms();
+    if (now - m->started_ms > BACKOFF_MAX_MS)
+        m->backoff_ms = BACKOFF_MIN_MS;
+    else if (m->starts > 1 && m->backoff_ms < BACKOFF_MAX_MS)
+        m->backoff_ms *= 2;
+    m->down_ms = now;
+    wardd_log(LOG_WARNING, "mail: ward-maild (pid %d) stopped%s%d: started again in %lld ms",
+              (int)pid, WIFSIGNALED(status) ? ", signal " : ", status ",
+              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+              (long long)m->backoff_ms);
+}
+
+void wardd_mail_close(struct wardd *d)
+{
+    if (!d->mail)
+        return;
+    stop(d->mail);
+    free(d->mail);
+    d->mail = NULL;
+}
+
+static void send_back(struct wardd *d, struct maild_msg *r)
+{
+    r->magic = MAILD_MAGIC;
+    if (d->mail->fd >= 0 && maild_send(d->mail->fd, r, -1) < 0)
+        wardd_log(LOG_WARNING, "mail: to ward-maild: %s", strerror(errno));
+}
+
+static void ip_of(ward_ip *ip, uint8_t family, const uint8_t *a)
+{
+    memset(ip, 0, sizeof(*ip));
+    if (family == 6) {
+        memcpy(ip->b, a, 16);
+    } else {
+        ip->b[10] = ip->b[11] = 0xff;
+        memcpy(ip->b + 12, a, 4);
+    }
+}
+
+/* A redirected connection: its program, and the proxy's upstream socket let through. */
+static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
+{
+    struct maild_msg r = {.op = MAILD_CONNECTED, .id = m->id};
+    ward_ip local, remote;
+    ip_of(&local, m->family, m->caddr);
+    ip_of(&remote, m->family, m->daddr);
+    ward_kqueued q;
+    if (d->kernel &&
+        ward_kernel_tcp_owner(d->kernel, &local, m->cport, &remote, m->dport, &q) == 0) {
+        const ward_proc *p = wardd_attribute(d, q.pid, q.exe);
+        if (p) {
+            bool unverified;
+            char buf[sizeof(r.program)];
+            snprintf(r.program, sizeof(r.program), "%s",
+                     wardd_program_name(d, p, &unverified, buf, sizeof(buf)));
+            r.pid = p->pid;
+        }
+    }
+    uint32_t mark = 0;
+    socklen_t l = sizeof(mark);
+    ward_exe_id self;
+    if (sock < 0) {
+        r.verdict = -EBADF;
+    } else if (getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0 ||
+               (mark |= WARD_KMAIL_DEFAULT,
+                setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)) {
+        r.verdict = -errno;
+    } else if (d->kernel && ward_kc_resolve_path(NULL, d->mail->path, &self) == 0) {
+        /* The hooks pass this socket to this address, for ward-maild only. */
+        int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, &remote, m->dport);
+        if (rc < 0 && rc != -EBADF)
+            r.verdict = rc;
+    }
+    send_back(d, &r);
+}
+
+/* Each address of a list ("A <a@x>, b@y"), bare, against the glob. */
+static bool address_match(const char *glob, const char *list)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", list);
+    for (char *save = NULL, *a = strtok_r(buf, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+        char *lt = strchr(a, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+        if (lt && gt) {
+            *gt = '\0';
+            a = lt + 1;
+        }
+        while (*a == ' ')
+            a++;
+        if (!fnmatch(glob, a, FNM_CASEFOLD))
+            return true;
+    }
+    return false;
+}
+
+/* The first rule that matches the message, and the attachments it matched. */
+static const struct ward_mail_rule *match(const ward_policy_extras *x, const struct maild_msg *m,
+                                          uint32_t *which)
+{
+    const struct mail_facts *f = &m->facts;
+    for (size_t i = 0; i < x->n_mail; i++) {
+        const struct ward_mail_rule *r = &x->mail[i];
+        if (r->app[0] && strcmp(r->app, m->program))
+            continue;
+        *which = 0;
+        bool hit = false;
+        switch (r->what) {
+        case WARD_MAIL_FROM:
+            hit = address_match(r->pattern, f->from);
+            break;
+        case WARD_MAIL_TO:
+            hit = address_match(r->pattern, f->to);
+            break;
+        case WARD_MAIL_SUBJECT:
+            hit = !fnmatch(r->pattern, f->subject, FNM_CASEFOLD);
+            break;
+        case WARD_MAIL_SIZE:
+            hit = f->size > r->size;
+            break;
+        default:
+            for (uint32_t a = 0; a < f->n_att; a++) {
+                const struct mail_attachment *at = &f->att[a];
+                if ((r->what == WARD_MAIL_ATTACHMENT &&
+                     !fnmatch(r->pattern, at->name, FNM_CASEFOLD)) ||
+                    (r->what == WARD_MAIL_TYPE && !fnmatch(r->pattern, at->type, FNM_CASEFOLD)) ||
+                    (r->what == WARD_MAIL_VIRUS && at->av == MAIL_AV_INFECTED))
+                    *which |= 1u << a;
+            }
+            hit = *which != 0;
+        }
+        if (hit)
+            return r;
+    }
+    *which = 0;
+    return NULL;
+}
+
+/* The message kept in STATE-DIR/quarantine; its file name in name. */
+static int quarantine(struct wardd *d, int msg_fd, uint64_t id, char *name, size_t len)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/quarantine", d->opt.state_dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    snprintf(name, len, "%lld-%llu-%llu.eml", (long long)time(NULL), (unsigned long long)d->boot,
+             (unsigned long long)id);
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+        return -ENAMETOOLONG;
+    struct stat st;
+    if (msg_fd < 0 || fstat(msg_fd, &st) < 0)
+        return -EBADF;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -errno;
+    off_t off = 0;
+    int rc = 0;
+    while (off < st.st_size && rc == 0)
+        if (sendfile(fd, msg_fd, &off, (size_t)(st.st_size - off)) <= 0)
+            rc = -EIO;
+    close(fd);
+    if (rc)
+        unlink(path);
+    return rc;
+}
+
+/* The log's and the event stream's record of a decided message. */
+static void publish(struct wardd *d, const struct maild_msg *m, enum mail_outcome o,
+                    const struct ward_mail_rule *r, const char *atts)
+{
+    const struct mail_facts *f = &m->facts;
+    char filter[64], what[2400];
+    snprintf(filter, sizeof(filter), "mail %s%s%.40s", mail_outcome_name(o), r ? " " : "",
+             r ? r->origin : "");
+    snprintf(what, sizeof(what), "from=%s to=%s subject=\"%s\" size=%llu%s%s", f->from, f->to,
+             f->subject, (unsigned long long)f->size, atts[0] ? " attachments=" : "", atts);
+    wardd_log(LOG_INFO, "mail: %s %s (pid %u): %s: %s", mail_proto_name((enum mail_proto)m->proto),
+              m->program[0] ? m->program : "?", m->pid, filter, what);
+    ward_event ev;
+    memset(&ev, 0, sizeof(ev));
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    ev.kind = WARD_EVENT_DECISION;
+    ev.pid = m->pid;
+    ev.uid = WARD_UID_UNKNOWN;
+    ev.count = 1;
+    ev.proto = 6;
+    ev.direction = WARD_DIR_OUT;
+    ev.layer = WARD_LAYER_CONNECT_OUT;
+    ev.reason = r ? WARD_R_FILTER : WARD_R_DEFAULT;
+    ev.verdict = o == MAIL_REJECT ? WARD_V_BLOCK : WARD_V_PERMIT;
+    ip_of(&ev.local, m->family, m->caddr);
+    ip_of(&ev.remote, m->family, m->daddr);
+    ev.lport = m->cport;
+    ev.rport = m->dport;
+    WARD_EVENT_SET(&ev, exe, m->program);
+    WARD_EVENT_SET(&ev, filter, filter);
+    WARD_EVENT_SET(&ev, cmdline, what);
+    WARD_EVENT_SET(&ev, domain, f->message_id);
+    wardd_emit(d, &ev);
+    if (o == MAIL_ALERT)
+        wardd_alert(d, "mail", 1, m->pid, "%s: %s", m->program[0] ? m->program : "?", what);
+}
+
+static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
+{
+    const struct mail_facts *f = &m->facts;
+    uint32_t which = 0;
+    const struct ward_mail_rule *r = match(&d->extras, m, &which);
+    enum mail_outcome o = r ? (enum mail_outcome)r->outcome : MAIL_ALLOW;
+    char atts[512] = "";
+    bool infected = false;
+    for (uint32_t a = 0; a < f->n_att; a++) {
+        const struct mail_attachment *at = &f->att[a];
+        size_t n = strlen(atts);
+        snprintf(atts + n, sizeof(atts) - n, "%s%s (%s, %llu B%s%s)", a ? ", " : "",
+                 at->name[0] ? at->name : "-", at->type, (unsigned long long)at->size,
+                 at->av == MAIL_AV_INFECTED ? ", infected: " : "",
+                 at->av == MAIL_AV_INFECTED ? at->av_name : "");
+        infected |= at->av == MAIL_AV_INFECTED;
+    }
+    if (infected && !r)
+        o = MAIL_ALERT; /* a virus no rule names is not passed in silence */
+    struct maild_msg reply = {.op = MAILD_DECIDED, .id = m->id, .verdict = (int32_t)o};
+    if (o == MAIL_REJECT)
+        snprintf(reply.text, sizeof(reply.text), "message rejected by Ward (mail rule %s)",
+                 r->origin);
+    if (o == MAIL_QUARANTINE) {
+        char name[96];
+        int rc = quarantine(d, msg_fd, m->id, name, sizeof(name));
+        if (rc < 0) {
+            wardd_log(LOG_ERR, "mail: the message could not be quarantined: %s: rejected",
+                      strerror(-rc));
+            o = MAIL_REJECT;
+            reply.verdict = MAIL_REJECT;
+            snprintf(reply.text, sizeof(reply.text),
+                     "message rejected by Ward (its quarantine failed)");
+        } else {
+            reply.replace = which;
+            snprintf(reply.text, sizeof(reply.text),
+                     which ? "Ward kept this attachment in quarantine (%s, mail rule %s)."
+                           : "message quarantined by Ward (%s, mail rule %s)",
+                     name, r->origin);
+            size_t n = strlen(atts);
+            snprintf(atts + n, sizeof(atts) - n, " quarantined=%s", name);
+        }
+    }
+    publish(d, m, o, r, atts);
+    send_back(d, &reply);
+}
+
+void wardd_mail_ready(struct wardd *d)
+{
+    struct wardd_mail *mp = d->mail;
+    for (;;) {
+        if (mp->fd < 0)
+            return;
+        static struct maild_msg m; /* large: not on the stack */
+        int fd;
+        int rc = maild_recv(mp->fd, &m, &fd);
+        if (rc == -EAGAIN)
+            break;
+        if (rc <= 0) {
+            if (fd >= 0)
+                close(fd);
+            crashed(d);
+            return;
+        }
+        switch (m.op) {
+        case MAILD_CONNECT:
+            on_connect(d, &m, fd);
+            break;
+        case MAILD_SCAN:
+            if (fd < 0 || !wardd_av_scan_mail(d, fd, m.id, m.index)) {
+                struct maild_msg r = {
+                    .op = MAILD_SCANNED, .id = m.id, .index = m.index, .verdict = MAIL_AV_ERROR};
+                snprintf(r.text, sizeof(r.text), "not scanned");
+                send_back(d, &r);
+            }
+            fd = -1; /* the scanner's now */
+            break;
+        case MAILD_DECIDE:
+            on_decide(d, &m, fd);
+            break;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+}
+
+void wardd_mail_scanned(struct wardd *d, uint64_t id, uint32_t index, int verdict, const char *text)
+{
+    if (!d->mail)
+        return;
+    struct maild_msg r = {.op = MAILD_SCANNED, .id = id, .index = index};
+    r.verdict = verdict == SCAND_INFECTED ? MAIL_AV_INFECTED
+                : verdict == SCAND_CLEAN  ? MAIL_AV_CLEAN
+                                          : MAIL_AV_ERROR;
+    snprintf(r.text, sizeof(r.text), "%s", text);
+    send_back(d, &r);
+}

@@ -1,0 +1,421 @@
+/*
+ * ward-maild — the mail proxy (docs/MAIL.md). wardd starts it with one end
+ * of a socketpair as fd 3 and the port to listen on (loopback, IPv4 and
+ * IPv6); Ward's nft table redirects the mail flows there. For each
+ * connection it reads the original destination (SO_ORIGINAL_DST), has
+ * wardd name the client's program and mark the upstream socket, connects
+ * upstream, and relays through the protocol's state machine (session.h).
+ * Each message is read with GMime, its attachments scanned through wardd
+ * (ward-scand), and it goes on as wardd decides. It runs as nobody with a
+ * seccomp filter: what it parses is the network's.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <netinet/in.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "confine/confine.h"
+#include "mime/mime.h"
+#include "mail/session.h"
+#include "mail/wire.h"
+
+#define WARDD_FD   3
+#define HIGH_WATER (1u << 20) /* queued for one side: stop reading the other */
+
+struct conn;
+struct end {
+    struct conn *c;
+    int fd;
+    bool eof;
+};
+
+struct conn {
+    uint64_t id;
+    struct end client, server;
+    bool up;       /* connected upstream */
+    bool deciding; /* a message is with wardd */
+    bool dead;     /* dropped: freed once the events in hand are handled */
+    struct mail_session s;
+    struct sockaddr_storage dst;
+    socklen_t dst_len;
+    uint32_t pid;
+    char program[256];
+    struct maild_msg m; /* the message's facts while its attachments are scanned */
+    unsigned scans;     /* scans it waits for */
+    struct conn *next;
+};
+
+static int ep;
+static struct conn *conns, *dead;
+static uint64_t next_id;
+static int listeners[2] = {-1, -1};
+
+static struct conn *find(uint64_t id)
+{
+    for (struct conn *c = conns; c; c = c->next)
+        if (c->id == id)
+            return c;
+    return NULL;
+}
+
+static void drop(struct conn *c)
+{
+    if (c->dead)
+        return;
+    for (struct conn **p = &conns; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    if (c->client.fd >= 0)
+        close(c->client.fd);
+    if (c->server.fd >= 0)
+        close(c->server.fd);
+    mail_session_free(&c->s);
+    c->dead = true;
+    c->next = dead;
+    dead = c;
+}
+
+/* Writes what is queued for e; false when the connection broke. */
+static bool flush_to(struct end *e, struct mail_buf *b)
+{
+    while (b->len) {
+        ssize_t n = send(e->fd, b->p, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR;
+        mail_buf_take(b, (size_t)n);
+    }
+    return true;
+}
+
+static void watch(struct end *e, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = e};
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, e->fd, &ev) < 0)
+        epoll_ctl(ep, EPOLL_CTL_ADD, e->fd, &ev);
+}
+
+/* Flushes both ways and says what to wait for; false: the connection is done. */
+static bool update(struct conn *c)
+{
+    struct mail_session *s = &c->s;
+    if (s->failed || !flush_to(&c->client, &s->to_client) || !flush_to(&c->server, &s->to_server))
+        return false;
+    /* A side that closed: done once what it said has gone through. */
+    if (c->server.eof && !s->to_client.len && !s->pending)
+        return false;
+    if (c->client.eof && !s->to_server.len && !s->pending && !c->deciding)
+        shutdown(c->server.fd, SHUT_WR);
+    watch(&c->client, (!c->client.eof && s->to_server.len < HIGH_WATER ? EPOLLIN : 0) |
+                          (s->to_client.len ? EPOLLOUT : 0));
+    watch(&c->server, (!c->server.eof && s->to_client.len < HIGH_WATER ? EPOLLIN : 0) |
+                          (s->to_server.len ? EPOLLOUT : 0));
+    return true;
+}
+
+static void send_decide(struct conn *c)
+{
+    int fd = memfd_create("ward-mail", MFD_CLOEXEC);
+    if (fd >= 0 && write(fd, c->s.msg.p, c->s.msg.len) != (ssize_t)c->s.msg.len) {
+        close(fd);
+        fd = -1;
+    }
+    c->m.op = MAILD_DECIDE;
+    if (maild_send(WARDD_FD, &c->m, fd) < 0)
+        fprintf(stderr, "ward-maild: to wardd: %s\n", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+static void scan_one(void *ctx, uint32_t index, const void *data, size_t len)
+{
+    struct conn *c = ctx;
+    int fd = memfd_create("ward-attachment", MFD_CLOEXEC);
+    if (fd < 0 || write(fd, data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return; /* not scanned: the verdict stays "none" */
+    }
+    struct maild_msg m = {.magic = MAILD_MAGIC, .op = MAILD_SCAN, .id = c->id, .index = index};
+    if (maild_send(WARDD_FD, &m, fd) == 0)
+        c->scans++;
+    close(fd);
+}
+
+/* A message is held: its facts, its attachments to the scanner, then to wardd. */
+static void start_decision(struct conn *c)
+{
+    c->deciding = true;
+    c->scans = 0;
+    /* The connection's addresses (from CONNECT) stay; the rest is the message's. */
+    struct maild_msg *m = &c->m;
+    memset(&m->verdict, 0, sizeof(*m) - offsetof(struct maild_msg, verdict));
+    c->m.magic = MAILD_MAGIC;
+    c->m.id = c->id;
+    c->m.proto = (uint8_t)c->s.proto;
+    c->m.pid = c->pid;
+    snprintf(c->m.program, sizeof(c->m.program), "%s", c->program);
+    if (mail_mime_read(c->s.msg.p, c->s.msg.len, &c->m.facts, scan_one, c) < 0)
+        snprintf(c->m.text, sizeof(c->m.text), "not a MIME message");
+    if (!c->scans)
+        send_decide(c);
+}
+
+static void decided(struct conn *c, const struct maild_msg *m)
+{
+    c->deciding = false;
+    struct mail_session *s = &c->s;
+    char *repl = NULL;
+    size_t len = 0;
+    int rc;
+    if (m->verdict == MAIL_REJECT) {
+        rc = mail_session_decide(s, false, NULL, 0, m->text);
+    } else if (m->verdict == MAIL_QUARANTINE && m->replace &&
+               mail_mime_replace(s->msg.p, s->msg.len, m->replace, m->text, &repl, &len) == 0) {
+        rc = mail_session_decide(s, true, repl, len, NULL);
+    } else if (m->verdict == MAIL_QUARANTINE) {
+        rc = mail_session_decide(s, false, NULL, 0, m->text); /* the whole message is kept */
+    } else {
+        rc = mail_session_decide(s, true, NULL, 0, NULL);
+    }
+    free(repl);
+    if (rc < 0 || !update(c))
+        drop(c);
+    else if (s->pending)
+        start_decision(c); /* the next one, read meanwhile */
+}
+
+static void from_wardd(void)
+{
+    for (;;) {
+        struct maild_msg m;
+        int fd;
+        int rc = maild_recv(WARDD_FD, &m, &fd);
+        if (fd >= 0)
+            close(fd);
+        if (rc == -EAGAIN)
+            return;
+        if (rc == 0 || (rc < 0 && rc != -EPROTO))
+            exit(0); /* wardd is gone */
+        struct conn *c = rc == 1 ? find(m.id) : NULL;
+        if (!c)
+            continue;
+        if (m.op == MAILD_CONNECTED) {
+            if (m.verdict < 0) {
+                fprintf(stderr, "ward-maild: connection %llu refused: %s\n",
+                        (unsigned long long)c->id, strerror(-m.verdict));
+                drop(c);
+                continue;
+            }
+            c->pid = m.pid;
+            snprintf(c->program, sizeof(c->program), "%s", m.program);
+            if (connect(c->server.fd, (struct sockaddr *)&c->dst, c->dst_len) < 0 &&
+                errno != EINPROGRESS) {
+                drop(c);
+                continue;
+            }
+            watch(&c->server, EPOLLOUT);
+        } else if (m.op == MAILD_SCANNED && c->deciding && m.index < c->m.facts.n_att) {
+            struct mail_attachment *a = &c->m.facts.att[m.index];
+            a->av = m.verdict;
+            snprintf(a->av_name, sizeof(a->av_name), "%.95s", m.text);
+            if (--c->scans == 0)
+                send_decide(c);
+        } else if (m.op == MAILD_DECIDED && c->deciding) {
+            decided(c, &m);
+        }
+    }
+}
+
+static enum mail_proto proto_of(uint16_t port, bool *ok)
+{
+    *ok = true;
+    switch (port) {
+    case 25:
+    case 587:
+        return MAIL_SMTP;
+    case 110:
+        return MAIL_POP3;
+    case 143:
+        return MAIL_IMAP;
+    }
+    *ok = false;
+    return MAIL_SMTP;
+}
+
+static void accept_one(int lfd)
+{
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof(peer);
+    int fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->client = (struct end){c, fd, false};
+    c->server = (struct end){c, -1, false};
+    c->dst_len = sizeof(c->dst);
+    struct maild_msg m = {.magic = MAILD_MAGIC, .op = MAILD_CONNECT, .id = c->id = ++next_id};
+    bool v6 = peer.ss_family == AF_INET6;
+    int rc = v6 ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &c->dst, &c->dst_len)
+                : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &c->dst, &c->dst_len);
+    bool known = false;
+    if (rc == 0 && v6) {
+        const struct sockaddr_in6 *d = (void *)&c->dst, *p = (void *)&peer;
+        m.family = 6;
+        m.dport = ntohs(d->sin6_port);
+        m.cport = ntohs(p->sin6_port);
+        memcpy(m.daddr, &d->sin6_addr, 16);
+        memcpy(m.caddr, &p->sin6_addr, 16);
+    } else if (rc == 0) {
+        const struct sockaddr_in *d = (void *)&c->dst, *p = (void *)&peer;
+        m.family = 4;
+        m.dport = ntohs(d->sin_port);
+        m.cport = ntohs(p->sin_port);
+        memcpy(m.daddr, &d->sin_addr, 4);
+        memcpy(m.caddr, &p->sin_addr, 4);
+    }
+    enum mail_proto proto = proto_of(m.dport, &known);
+    m.proto = (uint8_t)proto;
+    mail_session_init(&c->s, proto);
+    c->server.fd = rc == 0 && known
+                       ? socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
+                       : -1;
+    c->m = m; /* its addresses, for the log */
+    c->next = conns;
+    conns = c;
+    /* Not redirected (no original destination), or not a mail port. */
+    if (c->server.fd < 0 || maild_send(WARDD_FD, &m, c->server.fd) < 0)
+        drop(c);
+}
+
+static void on_end(struct end *e, uint32_t events)
+{
+    struct conn *c = e->c;
+    bool client = e == &c->client;
+    if (c->dead)
+        return;
+    if (!client && !c->up) {
+        int err = 0;
+        socklen_t l = sizeof(err);
+        getsockopt(e->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+        if (err) {
+            drop(c);
+            return;
+        }
+        c->up = true;
+        if (!update(c))
+            drop(c);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        char buf[65536];
+        ssize_t n = recv(e->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) {
+            if ((client ? mail_session_client : mail_session_server)(&c->s, buf, (size_t)n) < 0) {
+                drop(c);
+                return;
+            }
+        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            e->eof = true;
+        }
+    }
+    if (c->s.pending && !c->deciding)
+        start_decision(c);
+    if (!update(c))
+        drop(c);
+}
+
+static int listen_on(int family, uint16_t port)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    int rc;
+    if (family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        struct sockaddr_in6 a = {
+            .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons(port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    }
+    if (rc < 0 || listen(fd, 128) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    int port = argc == 2 ? atoi(argv[1]) : 0;
+    if (port <= 0 || port > 65535) {
+        fprintf(stderr, "usage: ward-maild PORT (started by wardd, fd 3 its socket)\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    listeners[0] = listen_on(AF_INET, (uint16_t)port);
+    listeners[1] = listen_on(AF_INET6, (uint16_t)port); /* no IPv6: IPv4 only */
+    if (listeners[0] < 0) {
+        fprintf(stderr, "ward-maild: listening on 127.0.0.1:%d: %s\n", port, strerror(errno));
+        return 1;
+    }
+    if (ward_drop_to_nobody("ward-maild", NULL) < 0 || ward_confine(NULL, 0) != 0) {
+        perror("ward-maild: dropping privileges");
+        return 1;
+    }
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[0]};
+    epoll_ctl(ep, EPOLL_CTL_ADD, listeners[0], &ev);
+    if (listeners[1] >= 0) {
+        ev.data.ptr = &listeners[1];
+        epoll_ctl(ep, EPOLL_CTL_ADD, listeners[1], &ev);
+    }
+    fcntl(WARDD_FD, F_SETFL, O_NONBLOCK);
+    ev.data.ptr = NULL;
+    epoll_ctl(ep, EPOLL_CTL_ADD, WARDD_FD, &ev);
+    fprintf(stderr, "ward-maild: listening on port %d\n", port);
+    for (;;) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, -1);
+        if (n < 0 && errno != EINTR)
+            return 1;
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (!p)
+                from_wardd();
+            else if (p == &listeners[0] || p == &listeners[1])
+                accept_one(*(int *)p);
+            else
+                on_end(p, evs[i].events);
+        }
+        while (dead) {
+            struct conn *c = dead;
+            dead = c->next;
+            free(c);
+        }
+    }
+}

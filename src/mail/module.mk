@@ -1,0 +1,12 @@
+# The mail proxy (docs/MAIL.md): the protocol state machines and the wire
+# to wardd (library), and ward-maild, the unprivileged process the mail
+# flows are redirected to (it reads messages with the mime module).
+mail_EXCLUDE := src/mail/maild.c
+mail_USES    := util
+
+ward-maild_USES := confine mail mime util
+$(BUILD_DIR)/bin/ward-maild: $(BUILD_DIR)/obj/mail/maild.o $$(call prog_libs,ward-maild)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call prog_link,ward-maild)
+EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-maild

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""tests/mail/server.py — small SMTP, POP3 and IMAP servers for the mail
+proxy's tests (docs/MAIL.md), run in the peer namespace.
+
+    server.py DIR
+
+SMTP (25, 587) keeps each message it accepts as DIR/in/N.eml; POP3 (110)
+and IMAP (143) serve DIR/box/*.eml, sorted, as messages 1, 2, ... (IMAP:
+UID = number). Any user and password log in. Plain text only; enough of
+each protocol for curl, swaks and nc.
+"""
+import os
+import socketserver
+import sys
+import threading
+
+DIR = sys.argv[1]
+LOCK = threading.Lock()
+
+
+def box():
+    d = os.path.join(DIR, "box")
+    return [open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))]
+
+
+class Lines(socketserver.StreamRequestHandler):
+    def line(self):
+        return self.rfile.readline(65536)
+
+    def say(self, s):
+        self.wfile.write(s.encode() if isinstance(s, str) else s)
+        self.wfile.flush()
+
+
+class SMTP(Lines):
+    def handle(self):
+        self.say("220 peer ESMTP test\r\n")
+        while True:
+            l = self.line()
+            if not l:
+                return
+            verb = l.split(b" ")[0].strip().upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.say("250-peer\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n"
+                         "250-CHUNKING\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                self.say("354 go ahead\r\n")
+                msg = b""
+                while True:
+                    d = self.line()
+                    if not d or d in (b".\r\n", b".\n"):
+                        break
+                    msg += d[1:] if d.startswith(b".") else d
+                with LOCK:
+                    os.makedirs(os.path.join(DIR, "in"), exist_ok=True)
+                    n = len(os.listdir(os.path.join(DIR, "in"))) + 1
+                    with open(os.path.join(DIR, "in", "%d.eml" % n), "wb") as f:
+                        f.write(msg)
+                self.say("250 2.0.0 queued as %d\r\n" % n)
+            elif verb == b"QUIT":
+                self.say("221 bye\r\n")
+                return
+            elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                self.say("250 ok\r\n")
+            else:
+                self.say("500 unknown command\r\n")
+
+
+def stuffed(m):
+    out = b""
+    for l in m.splitlines(True):
+        out += (b"." + l) if l.startswith(b".") else l
+    if not out.endswith(b"\n"):
+        out += b"\r\n"
+    return out
+
+
+class POP3(Lines):
+    def handle(self):
+        self.say("+OK peer POP3\r\n")
+        msgs = box()
+        while True:
+            l = self.line()
+            if not l:
+                return
+            w = l.split()
+            verb = w[0].upper() if w else b""
+            if verb == b"CAPA":
+                self.say("+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n")
+            elif verb in (b"USER", b"PASS", b"NOOP", b"DELE", b"RSET"):
+                self.say("+OK\r\n")
+            elif verb == b"STAT":
+                self.say("+OK %d %d\r\n" % (len(msgs), sum(map(len, msgs))))
+            elif verb in (b"LIST", b"UIDL"):
+                if len(w) > 1:
+                    self.say("+OK %s %d\r\n" % (w[1].decode(), int(w[1])))
+                    continue
+                self.say("+OK\r\n")
+                for i, m in enumerate(msgs):
+                    self.say("%d %d\r\n" % (i + 1, len(m) if verb == b"LIST" else i + 1))
+                self.say(".\r\n")
+            elif verb in (b"RETR", b"TOP"):
+                i = int(w[1]) if len(w) > 1 and w[1].isdigit() else 0
+                if not 1 <= i <= len(msgs):
+                    self.say("-ERR no such message\r\n")
+                    continue
+                self.say("+OK %d octets\r\n" % len(msgs[i - 1]))
+                self.say(stuffed(msgs[i - 1]) + b".\r\n")
+            elif verb == b"QUIT":
+                self.say("+OK bye\r\n")
+                return
+            else:
+                self.say("-ERR unknown command\r\n")
+
+
+class IMAP(Lines):
+    def handle(self):
+        self.say("* OK peer IMAP4rev1 ready\r\n")
+        msgs = box()
+        while True:
+            l = self.line()
+            if not l:
+                return
+            w = l.decode(errors="replace").split()
+            if len(w) < 2:
+                self.say("* BAD what\r\n")
+                continue
+            tag, cmd = w[0], w[1].upper()
+            if cmd == "UID" and len(w) > 2:
+                cmd = w[2].upper()
+                w = w[1:]
+            if cmd == "CAPABILITY":
+                self.say("* CAPABILITY IMAP4rev1\r\n%s OK done\r\n" % tag)
+            elif cmd in ("LOGIN", "NOOP", "CLOSE"):
+                self.say("%s OK done\r\n" % tag)
+            elif cmd in ("SELECT", "EXAMINE"):
+                self.say("* %d EXISTS\r\n* FLAGS (\\Seen)\r\n* OK [UIDVALIDITY 1] ok\r\n"
+                         "%s OK [READ-WRITE] done\r\n" % (len(msgs), tag))
+            elif cmd == "FETCH":
+                n = w[2]
+                if not n.isdigit() or not 1 <= int(n) <= len(msgs):
+                    self.say("%s NO no such message\r\n" % tag)
+                    continue
+                m = msgs[int(n) - 1]
+                self.say(("* %s FETCH (UID %s BODY[] {%d}\r\n" % (n, n, len(m))).encode() + m
+                         + b")\r\n")
+                self.say("%s OK FETCH done\r\n" % tag)
+            elif cmd == "LOGOUT":
+                self.say("* BYE\r\n%s OK bye\r\n" % tag)
+                return
+            else:
+                self.say("%s BAD unknown command\r\n" % tag)
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def main():
+    servers = [Server(("0.0.0.0", p), h) for p, h in
+               ((25, SMTP), (587, SMTP), (110, POP3), (143, IMAP))]
+    for s in servers:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    print("listening", flush=True)
+    threading.Event().wait()
+
+
+main()

@@ -1,0 +1,156 @@
+#!/bin/bash
+# The mail proxy on real traffic (docs/MAIL.md): wardd in netns A starts
+# ward-maild and redirects A's mail flows to it through Ward's nft table;
+# curl, swaks and nc (in the test cgroup) talk SMTP, POP3 and IMAP to the
+# small servers of tests/mail/server.py on B. Allowed, rejected,
+# quarantined and alerted messages end to end, an EICAR attachment, a
+# malformed command; the log, the event stream and the quarantine.
+. "$(dirname "$0")/../kernel/lib.sh"
+wk_setup
+. "$(dirname "$0")/../kernel/wardd.sh"
+. "$(dirname "$0")/../av/db.sh"
+[ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
+chmod 755 "$WK_TMP"
+DB=$WK_TMP/avdb
+av_db "$DB"
+# The mailer: a copy of curl, its own program.
+CURL=$WK_TMP/mailer/curl
+mkdir -p "$WK_TMP/mailer" "$WK_TMP/peer/box"
+cp /usr/bin/curl "$CURL"
+M=$WK_TMP/msg
+mkdir -p "$M"
+
+# mail FROM SUBJECT [ATTACHMENT-NAME FILE]: a message on stdout.
+mail() {
+    printf 'From: Sender <%s>\r\nTo: Bob <bob@peer.example>\r\nSubject: %s\r\n' "$1" "$2"
+    printf 'Message-ID: <%s@test>\r\nMIME-Version: 1.0\r\n' "$RANDOM"
+    if [ $# -lt 4 ]; then
+        printf 'Content-Type: text/plain\r\n\r\nHello from the test.\r\n.a dotted line\r\n'
+        return
+    fi
+    printf 'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n--XX\r\n'
+    printf 'Content-Type: text/plain\r\n\r\nSee the attachment.\r\n--XX\r\n'
+    printf 'Content-Type: application/octet-stream; name="%s"\r\n' "$3"
+    printf 'Content-Disposition: attachment; filename="%s"\r\n' "$3"
+    printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+    base64 <"$4" | sed 's/$/\r/'
+    printf -- '--XX--\r\n'
+}
+printf 'MZ this is no program\n' >"$M/tool.bin"
+mail alice@ok.example "hello" >"$M/ok.eml"
+mail mallory@evil.example "hi" >"$M/evil.eml"
+mail alice@ok.example "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
+mail alice@ok.example "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
+mail alice@ok.example "urgent: pay now" >"$M/urgent.eml"
+cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
+cp "$M/evil.eml" "$WK_TMP/peer/box/2.eml"
+cp "$M/exe.eml" "$WK_TMP/peer/box/3.eml"
+
+ward_policy <<CONF
+set mode allow-all
+set mail-proxy port 10025
+mail from "*@evil.example" reject
+mail attachment "*.exe" quarantine
+mail virus quarantine
+mail subject "urgent*" alert
+CONF
+wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$(dirname "$0")/server.py" "$WK_TMP/peer"
+wk_wait_for "$WK_TMP/peer.log" listening 10 || { wk_notok "the peer's servers start"; exit 1; }
+start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
+wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 10
+# maild_pid: the pid of the last ward-maild wardd started (its log says).
+maild_pid() { sed -n 's/.*ward-maild started (pid \([0-9]*\),.*/\1/p' "$WK_TMP/wardd.log" | tail -1; }
+wk_check "ward-maild runs as nobody" [ "$(ps -o user= -p "$(maild_pid)")" = nobody ]
+wk_check "Ward's table redirects the mail ports" bash -c \
+    "nsenter --net=/run/netns/$NS_A nft list chain inet ward mail | grep -q 'redirect to :10025'"
+wk_bg watch "$WARD" watch
+sleep 0.5
+
+# smtp FILE [FROM]: curl sends FILE to B:25; its exit status.
+smtp() {
+    wk_client "$CURL" -v --max-time 20 --url "smtp://$IP_B:25" --mail-from "${2:-alice@ok.example}" \
+        --mail-rcpt bob@peer.example -T "$1" >"$WK_TMP/curl.out" 2>&1
+}
+n_in() { ls "$WK_TMP/peer/in" 2>/dev/null | wc -l; }
+fails() { ! "$@"; }
+# has FILE TEXT / lacks FILE TEXT: fixed strings.
+has() { grep -qF -- "$2" "$1"; }
+lacks() { ! grep -qF -- "$2" "$1"; }
+swaks_send() {
+    wk_client swaks --silent 2 --server $IP_B --port 587 --from alice@ok.example \
+        --to bob@peer.example --header 'Subject: by swaks' >/dev/null 2>&1
+}
+
+wk_check "SMTP: an allowed message reaches the server" smtp "$M/ok.eml"
+wk_check "... whole (its dotted line too)" bash -c "grep -q '^.a dotted line' '$WK_TMP/peer/in/1.eml'"
+wk_check "... and is logged with its program and headers" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail: smtp $CURL (pid [0-9]*): mail allow: from=Sender <alice@ok.example>.*subject=\"hello\"" 5
+
+wk_check "SMTP: a sender the rules reject gets an error (curl fails)" \
+    fails smtp "$M/evil.eml" mallory@evil.example
+wk_check "... the 550 from the proxy" grep -q "^< 550 5.7.1 message rejected by Ward" "$WK_TMP/curl.out"
+wk_check "... nothing reached the server" [ "$(n_in)" = 1 ]
+wk_check "... the log row says reject and the rule" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail reject ward.conf:3: from=Sender <mallory@evil.example>" 5
+
+wk_check "SMTP: a message with an .exe attachment is delivered ..." smtp "$M/exe.eml"
+wk_check "... without the attachment" lacks "$WK_TMP/peer/in/2.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
+wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/2.eml"
+Q=$WK_TMP/state/quarantine
+wk_check "... the message is kept in the quarantine (root's, 0700 / 0600)" bash -c \
+    "[ \"\$(stat -c '%U %a' '$Q')\" = 'root 700' ] && f=\$(ls '$Q' | head -1) && [ \"\$(stat -c '%U %a' '$Q'/\$f)\" = 'root 600' ] && grep -q 'tool.exe' '$Q'/\$f"
+
+wk_check "SMTP: an attachment holding EICAR is found by the scanner and quarantined" smtp "$M/eicar.eml"
+wk_check "... the server gets no EICAR" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$WK_TMP/eicar.com" | head -c 20)"
+wk_check "... the log names the signature" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail quarantine ward.conf:5: .*readme.txt (application/octet-stream, 68 B, infected: Ward.Test.Eicar" 5
+
+wk_check "SMTP: an alerted message is delivered" smtp "$M/urgent.eml"
+wk_check "... and raises the alert" wk_wait_for "$WK_TMP/wardd.log" "alert: mail: $CURL: from=" 5
+
+wk_check "swaks sends through the proxy too (port 587)" swaks_send
+wk_check "... logged as swaks's" wk_wait_for "$WK_TMP/wardd.log" "mail: smtp /usr/bin/perl.*subject=\"by swaks\"" 5
+
+# A malformed command: an error, and the session goes on.
+{ printf 'EHLO me\r\n'; head -c 9000 /dev/zero | tr '\0' x; printf '\r\nNOOP\r\nQUIT\r\n'; } \
+    >"$WK_TMP/bad.txt"
+wk_client nc -w 5 $IP_B 25 <"$WK_TMP/bad.txt" >"$WK_TMP/nc.out" 2>&1
+wk_check "SMTP: a command line too long gets 500 ..." grep -q "^500 5.5.2 Line too long" "$WK_TMP/nc.out"
+wk_check "... and the session goes on (NOOP answered, then QUIT)" bash -c \
+    "grep -q '^250 ok' '$WK_TMP/nc.out' && grep -q '^221' '$WK_TMP/nc.out'"
+wk_check "... PIPELINING and CHUNKING are not offered through the proxy" bash -c \
+    "grep -q '^250-peer' '$WK_TMP/nc.out' && ! grep -q 'PIPELINING\\|CHUNKING' '$WK_TMP/nc.out'"
+
+# POP3 and IMAP: reading mail from B.
+# fetch pop3|imap N: curl reads message N from B into $WK_TMP/got; its status.
+fetch() {
+    local url="pop3://$IP_B/$2"
+    [ "$1" = imap ] && url="imap://$IP_B/INBOX;UID=$2"
+    wk_client "$CURL" -sS --max-time 20 -u u:p "$url" >"$WK_TMP/got" 2>"$WK_TMP/got.err"
+}
+for p in pop3 imap; do
+    P=${p^^}
+    wk_check "$P: an allowed message is read whole" fetch $p 1
+    wk_check "... its text" has "$WK_TMP/got" "Hello from the test"
+    wk_check "$P: a rejected one is refused" fails fetch $p 2
+    wk_check "... none of it reaches the client" lacks "$WK_TMP/got" "Hello"
+    wk_check "$P: a quarantined attachment is replaced by the notice" fetch $p 3
+    wk_check "... the notice" has "$WK_TMP/got" "Ward kept this attachment"
+done
+wk_check "POP3 and IMAP decisions are logged" bash -c \
+    "grep -q 'mail: pop3 $CURL' '$WK_TMP/wardd.log' && grep -q 'mail: imap $CURL' '$WK_TMP/wardd.log'"
+
+wk_check "the log (ward log) has the decided messages with the program" bash -c \
+    "'$WARD' log --program '$CURL' --json | grep -q 'mail reject'"
+wk_check "the event stream (ward watch) shows them" bash -c \
+    "grep -q 'mail quarantine' '$WK_TMP/watch.log' && grep -q 'mail allow' '$WK_TMP/watch.log'"
+kill -KILL "$(maild_pid)"
+wk_check "a killed ward-maild is said in wardd's log" wk_wait_for "$WK_TMP/wardd.log" \
+    "ward-maild (pid [0-9]*) stopped, signal 9" 5
+wk_wait_for "$WK_TMP/wardd.log" "mail: .*ward-maild started (pid [0-9]*, port 10025)" 5
+sleep 1.5
+wk_check "... and mail flows through it again" smtp "$M/ok.eml"
+[ -n "${MAIL_DEBUG:-}" ] && cp -r "$WK_TMP" "$MAIL_DEBUG"
+stop_wardd wardd
+no_sanitizer "no sanitizer report" "$WK_TMP/wardd.log"
+exit $WK_FAILED

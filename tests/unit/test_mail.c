@@ -1,0 +1,318 @@
+/*
+ * test_mail.c — the mail proxy's protocol state machines (mail/session.h)
+ * and GMime's view of a message (mail/mime.h), without a network.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mime/mime.h"
+#include "mail/session.h"
+
+static const char MSG[] = "From: Alice <alice@example.org>\r\n"
+                          "To: bob@example.net\r\n"
+                          "Cc: carol@example.net\r\n"
+                          "Subject: the report\r\n"
+                          "Message-ID: <1@example.org>\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: multipart/mixed; boundary=\"b\"\r\n"
+                          "\r\n"
+                          "--b\r\n"
+                          "Content-Type: text/plain\r\n"
+                          "\r\n"
+                          "Hello.\r\n"
+                          ".a line that starts with a dot\r\n"
+                          "--b\r\n"
+                          "Content-Type: application/x-msdownload; name=\"tool.exe\"\r\n"
+                          "Content-Disposition: attachment; filename=\"tool.exe\"\r\n"
+                          "Content-Transfer-Encoding: base64\r\n"
+                          "\r\n"
+                          "TVqQAAMAAAAEAAAA\r\n"
+                          "--b--\r\n";
+
+/* What the session queued for a side, as a string, and emptied. */
+static char *took(struct mail_buf *b)
+{
+    char *s = malloc(b->len + 1);
+    memcpy(s, b->p ? b->p : "", b->len);
+    s[b->len] = '\0';
+    b->len = 0;
+    return s;
+}
+
+static void said(struct mail_buf *b, const char *want)
+{
+    char *got = took(b);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void client(struct mail_session *s, const char *t)
+{
+    assert_int_equal(mail_session_client(s, t, strlen(t)), 0);
+}
+
+static void server(struct mail_session *s, const char *t)
+{
+    assert_int_equal(mail_session_server(s, t, strlen(t)), 0);
+}
+
+/* DATA with MSG, dot-stuffed as a client sends it. */
+static void smtp_data(struct mail_session *s)
+{
+    client(s, "DATA\r\n");
+    said(&s->to_client, "354 End data with <CR><LF>.<CR><LF>\r\n");
+    said(&s->to_server, "");
+    const char *dot = strstr(MSG, "\r\n.a line");
+    char *stuffed = malloc(sizeof(MSG) + 8);
+    size_t k = (size_t)(dot - MSG) + 2;
+    memcpy(stuffed, MSG, k);
+    strcpy(stuffed + k, ".");
+    strcat(stuffed, MSG + k);
+    strcat(stuffed, ".\r\n");
+    /* in two pieces, cut inside a line */
+    size_t half = strlen(stuffed) / 2;
+    assert_int_equal(mail_session_client(s, stuffed, half), 0);
+    assert_false(s->pending);
+    client(s, stuffed + half);
+    free(stuffed);
+    assert_true(s->pending);
+    assert_int_equal(s->msg.len, strlen(MSG));
+    assert_memory_equal(s->msg.p, MSG, strlen(MSG));
+    said(&s->to_server, "");
+}
+
+static void smtp_open(struct mail_session *s)
+{
+    mail_session_init(s, MAIL_SMTP);
+    server(s, "220 mx ESMTP\r\n");
+    said(&s->to_client, "220 mx ESMTP\r\n");
+    client(s, "EHLO me\r\n");
+    said(&s->to_server, "EHLO me\r\n");
+    server(s, "250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 CHUNKING\r\n");
+    said(&s->to_client, "250-mx\r\n250 SIZE 1000\r\n");
+    client(s, "MAIL FROM:<alice@example.org>\r\n");
+    said(&s->to_server, "MAIL FROM:<alice@example.org>\r\n");
+    server(s, "250 ok\r\n");
+    said(&s->to_client, "250 ok\r\n");
+}
+
+static void test_smtp_allow(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    smtp_open(&s);
+    smtp_data(&s);
+    client(&s, "QUIT\r\n"); /* read meanwhile: kept until the message is decided */
+    said(&s.to_server, "");
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_server, "DATA\r\n");
+    server(&s, "354 go\r\n");
+    char *body = took(&s.to_server);
+    assert_non_null(strstr(body, "\r\n..a line that starts"));
+    assert_non_null(strstr(body, "--b--\r\n.\r\n"));
+    free(body);
+    said(&s.to_client, "");
+    server(&s, "250 queued\r\n");
+    said(&s.to_client, "250 queued\r\n");
+    assert_int_equal(mail_session_client(&s, "", 0), 0);
+    said(&s.to_server, "QUIT\r\n");
+    mail_session_free(&s);
+}
+
+static void test_smtp_reject(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    smtp_open(&s);
+    smtp_data(&s);
+    assert_int_equal(mail_session_decide(&s, false, NULL, 0, "rejected by Ward: no"), 0);
+    said(&s.to_client, "550 5.7.1 rejected by Ward: no\r\n");
+    said(&s.to_server, "RSET\r\n");
+    server(&s, "250 reset\r\n");
+    said(&s.to_client, ""); /* the proxy's RSET: its answer is swallowed */
+    client(&s, "NOOP\r\n");
+    said(&s.to_server, "NOOP\r\n");
+    server(&s, "250 ok\r\n");
+    said(&s.to_client, "250 ok\r\n");
+    mail_session_free(&s);
+}
+
+static void test_smtp_bad_line(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    smtp_open(&s);
+    char *big = malloc(MAIL_MAX_LINE + 100);
+    memset(big, 'x', MAIL_MAX_LINE + 99);
+    big[MAIL_MAX_LINE + 99] = '\0';
+    client(&s, big);
+    free(big);
+    client(&s, "yyy\r\nNOOP\r\n");
+    said(&s.to_client, "500 5.5.2 Line too long\r\n");
+    said(&s.to_server, "NOOP\r\n"); /* and the session goes on */
+    client(&s, "BDAT 10 LAST\r\n");   /* waits for NOOP's answer */
+    said(&s.to_client, "");
+    server(&s, "250 ok\r\n");
+    said(&s.to_client, "250 ok\r\n502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");
+    client(&s, "BDAT 10 LAST\r\n");
+    said(&s.to_client, "502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");
+    mail_session_free(&s);
+}
+
+static void test_smtp_starttls(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    smtp_open(&s);
+    client(&s, "STARTTLS\r\n");
+    said(&s.to_server, "STARTTLS\r\n");
+    server(&s, "220 go ahead\r\n\x16\x03\x01");
+    said(&s.to_client, "220 go ahead\r\n\x16\x03\x01");
+    assert_true(s.opaque);
+    client(&s, "DATA\r\n"); /* unread now */
+    said(&s.to_server, "DATA\r\n");
+    mail_session_free(&s);
+}
+
+static void pop3_retr(struct mail_session *s)
+{
+    mail_session_init(s, MAIL_POP3);
+    server(s, "+OK pop\r\n");
+    said(&s->to_client, "+OK pop\r\n");
+    client(s, "CAPA\r\n");
+    server(s, "+OK\r\nTOP\r\nUIDL\r\n.\r\n");
+    said(&s->to_client, "+OK\r\nTOP\r\nUIDL\r\n.\r\n");
+    client(s, "RETR 1\r\n");
+    said(&s->to_server, "CAPA\r\nRETR 1\r\n");
+    server(s, "+OK 400 octets\r\nSubject: x\r\n\r\n..dot\r\n");
+    assert_false(s->pending);
+    server(s, ".\r\n");
+    assert_true(s->pending);
+    said(&s->to_client, "");
+    assert_int_equal(s->msg.len, 20);
+    assert_memory_equal(s->msg.p, "Subject: x\r\n\r\n.dot\r\n", 20);
+}
+
+static void test_pop3(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    pop3_retr(&s);
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "+OK 400 octets\r\nSubject: x\r\n\r\n..dot\r\n.\r\n");
+    client(&s, "RETR 1\r\n");
+    server(&s, "+OK\r\nSubject: x\r\n\r\n.\r\n");
+    assert_true(s.pending);
+    assert_int_equal(mail_session_decide(&s, false, NULL, 0, "rejected by Ward"), 0);
+    said(&s.to_client, "-ERR rejected by Ward\r\n");
+    client(&s, "RETR 9\r\n");
+    server(&s, "-ERR no such message\r\n");
+    said(&s.to_client, "-ERR no such message\r\n");
+    client(&s, "RETR 1\r\n");
+    server(&s, "+OK\r\nA\r\n.\r\n");
+    assert_int_equal(mail_session_decide(&s, true, "B\r\n.b\r\n", 7, NULL), 0);
+    said(&s.to_client, "+OK message changed by Ward\r\nB\r\n..b\r\n.\r\n");
+    mail_session_free(&s);
+}
+
+static void test_imap(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    server(&s, "* OK IMAP ready\r\n");
+    said(&s.to_client, "* OK IMAP ready\r\n");
+    client(&s, "a1 FETCH 1 (FLAGS BODY.PEEK[])\r\n");
+    said(&s.to_server, "a1 FETCH 1 (FLAGS BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (FLAGS (\\Seen) BODY[] {5}\r\nab");
+    assert_false(s.pending);
+    server(&s, "cde)\r\na1 OK done\r\n");
+    assert_true(s.pending);
+    assert_int_equal(s.msg.len, 5);
+    assert_memory_equal(s.msg.p, "abcde", 5);
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 1 FETCH (FLAGS (\\Seen) BODY[] {5}\r\nabcde)\r\na1 OK done\r\n");
+    /* quarantined: the literal replaced, its length with it */
+    client(&s, "a2 UID FETCH 7 RFC822\r\n");
+    server(&s, "* 2 FETCH (UID 7 RFC822 {3}\r\nxyz)\r\na2 OK done\r\n");
+    assert_true(s.pending);
+    assert_int_equal(mail_session_decide(&s, true, "notice", 6, NULL), 0);
+    said(&s.to_client, "* 2 FETCH (UID 7 RFC822 {6}\r\nnotice)\r\na2 OK done\r\n");
+    /* rejected: the response dropped, the tagged OK a NO */
+    client(&s, "a3 FETCH 3 BODY[]\r\n");
+    server(&s, "* 3 FETCH (BODY[] {2}\r\nhi)\r\n");
+    assert_int_equal(mail_session_decide(&s, false, NULL, 0, "rejected by Ward"), 0);
+    said(&s.to_client, "");
+    server(&s, "a3 OK done\r\n");
+    said(&s.to_client, "a3 NO [ALERT] rejected by Ward\r\n");
+    /* other literals pass */
+    server(&s, "* 4 FETCH (BODY[HEADER] {2}\r\nhi)\r\n");
+    said(&s.to_client, "* 4 FETCH (BODY[HEADER] {2}\r\nhi)\r\n");
+    assert_false(s.pending);
+    /* a client literal is not read as commands */
+    client(&s, "a4 APPEND inbox {9}\r\n");
+    client(&s, "a5 LOGOUT\r\n");
+    said(&s.to_server,
+         "a2 UID FETCH 7 RFC822\r\na3 FETCH 3 BODY[]\r\na4 APPEND inbox {9}\r\na5 LOGOUT\r\n");
+    assert_int_equal(s.c_literal, 0);
+    client(&s, "a6 STARTTLS\r\n");
+    server(&s, "a6 OK begin TLS\r\n");
+    assert_true(s.opaque);
+    mail_session_free(&s);
+}
+
+static int n_seen;
+static void seen(void *ctx, uint32_t index, const void *data, size_t len)
+{
+    (void)ctx;
+    assert_int_equal(index, 0);
+    assert_int_equal(len, 12);
+    assert_memory_equal(data, "MZ\x90\0\x03\0\0\0\x04\0\0\0", 12);
+    n_seen++;
+}
+
+static void test_mime(void **state)
+{
+    (void)state;
+    struct mail_facts f;
+    assert_int_equal(mail_mime_read(MSG, strlen(MSG), &f, seen, NULL), 0);
+    assert_int_equal(n_seen, 1);
+    assert_string_equal(f.from, "Alice <alice@example.org>");
+    assert_string_equal(f.to, "bob@example.net, carol@example.net");
+    assert_string_equal(f.subject, "the report");
+    assert_string_equal(f.message_id, "1@example.org");
+    assert_int_equal(f.n_att, 1);
+    assert_string_equal(f.att[0].name, "tool.exe");
+    assert_string_equal(f.att[0].type, "application/x-msdownload");
+    assert_int_equal(f.att[0].size, 12);
+    char *out;
+    size_t len;
+    assert_int_equal(mail_mime_replace(MSG, strlen(MSG), 1, "kept by Ward", &out, &len), 0);
+    out = realloc(out, len + 1);
+    out[len] = '\0';
+    assert_non_null(strstr(out, "kept by Ward"));
+    assert_null(strstr(out, "TVqQ"));
+    assert_non_null(strstr(out, "Hello."));
+    assert_int_equal(mail_mime_read(out, len, &f, NULL, NULL), 0);
+    assert_string_equal(f.att[0].name, "ward-quarantine.txt");
+    free(out);
+    /* not a message at all: its size, nothing else, no crash */
+    assert_int_equal(mail_mime_read("\x01\x02", 2, &f, NULL, NULL) <= 0, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_smtp_allow),    cmocka_unit_test(test_smtp_reject),
+        cmocka_unit_test(test_smtp_bad_line), cmocka_unit_test(test_smtp_starttls),
+        cmocka_unit_test(test_pop3),          cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_mime),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
