@@ -1342,7 +1342,7 @@ static bool stmt_set(struct ps *ps)
                  "%s", t->text);
         return true;
     }
-    case 21:
+    case 22:
         return mail_proxy(ps, what);
     }
     return false;
