@@ -58,7 +58,10 @@ int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
             if (errno == EAGAIN)
                 return handled;
             if (errno == ENOBUFS) {
-                /* We fell behind and events were lost: resynchronise. */
+                /* We fell behind and events were lost: resynchronise,
+                 * exits first (a lost exit would keep a rule "until the
+                 * program exits" alive, and a reused pid its old entry). */
+                proctab_sweep(t, on_exit, ctx);
                 proctab_scan(t);
                 continue;
             }
