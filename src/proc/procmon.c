@@ -20,6 +20,10 @@ int procmon_open(void)
     int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
     if (fd < 0)
         return -errno;
+    /* Every process event of the host comes here: a build's fork storm
+     * overruns the default buffer (ENOBUFS, a resync). Best effort. */
+    int sz = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         goto fail;
