@@ -155,6 +155,11 @@ static void update_tick(struct wardd *d, int64_t now_ms)
     update_start(d, I.url);
 }
 
+void wardd_ids_configure(struct wardd *d)
+{
+    ward_ids_callout_depth(d->extras.ids_depth);
+}
+
 void wardd_ids_tick(struct wardd *d, int64_t now_ms)
 {
     if (now_ms - I.checked_ms < IDS_CHECK_MS)

@@ -4,7 +4,7 @@
 # dnsfilter callout; connections through a shared-object callout that
 # crashes; the stream layer's bound, fail closed and fail open; curl through
 # urlfilter's allow and deny lists; rule updates of the ids callout fetched
-# by wardd).
+# by wardd; the ids callout's depth).
 # words: dnsfilter-list dnsfilter-answer nxdomain zero
 bash "$(dirname "$0")/../callout/t-dnsfilter.sh"
 # words: callout-failure
@@ -13,5 +13,7 @@ bash "$(dirname "$0")/../callout/t-shared.sh"
 bash "$(dirname "$0")/../callout/t-stream.sh"
 # words: ids-update every
 bash "$(dirname "$0")/../ids/t-timer.sh"
+# words: ids-depth
+bash "$(dirname "$0")/../ids/t-inline.sh"
 # words: urlfilter
 bash "$(dirname "$0")/../callout/t-urlfilter.sh"
