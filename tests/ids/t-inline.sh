@@ -162,7 +162,7 @@ out=$(past 100000 0 'NEW-BAD-THING')
 wk_check "an attack after 100 kB (past 64 KiB) is not inspected ($out)" [ "${out% *}" = OK ]
 policy "set ids-depth 0"
 wk_check "reload with set ids-depth 0 (no depth)" "$WARD" reload
-out=$(past 1200000 0 'NEW-BAD-THING')
-wk_check "an attack after 1.2 MB (past the default depth) is dropped ($out)" [ "$out" = reset ]
+out=$(past 3000000 0 'NEW-BAD-THING')
+wk_check "an attack after 3 MB (past the default depth) is dropped ($out)" [ "$out" = reset ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 exit 0
