@@ -6,7 +6,7 @@
 # answers the sender with ICMP port unreachable; alerts name the program
 # and pid; flow:to_server/to_client follow the first packet's direction,
 # flow:established the first reply; dsize is the payload's size. Real
-# traffic: a UDP client, dig against a resolver, ping -p.
+# traffic: a UDP client, dig against a resolver, ping -p (IPv4 and IPv6).
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -37,6 +37,7 @@ set no-prompter block
 filter "inspect-udp" layer outbound weight 50 proto udp to port 9001 callout ids
 filter "inspect-dns" layer outbound weight 50 proto udp to port 53 callout ids
 filter "inspect-ping" layer outbound weight 50 proto icmp callout ids
+filter "inspect-ping6" layer outbound weight 50 proto icmp6 callout ids
 app "$PY" {
     allow out udp
 }
@@ -45,6 +46,7 @@ app "$DIG" {
 }
 app "$PING" {
     allow out icmp
+    allow out icmp6
     allow out udp
 }
 CONF
@@ -126,11 +128,16 @@ wk_check "... and an inspected query still goes through the DNS layer (name lear
 wk_client "$PING" -c 1 -W 2 -n $IP_B >"$WK_TMP/ping1" 2>&1
 wk_check "a plain ping is answered" grep -q "1 received" "$WK_TMP/ping1"
 wk_check "... and alerted by the ICMP rule with the program" \
-    grep -q "alert: ids sid 9100109 rev 0 \[alert\]: ping seen: $PING pid" "$WK_TMP/wardd.log"
+    grep -q "alert: ids sid 9100109 rev 0 \[alert\]: ping seen: $PING pid [1-9][0-9]* to $IP_B (icmp)" \
+    "$WK_TMP/wardd.log"
 wk_client "$PING" -c 2 -W 2 -n -p deadbeef $IP_B >"$WK_TMP/ping2" 2>&1
 wk_check "ping -p deadbeef is dropped" grep -q " 0 received" "$WK_TMP/ping2"
 wk_check "... logged" grep -q "alert: ids sid 9100108 rev 0 \[drop\]: ping with a pattern" \
     "$WK_TMP/wardd.log"
+wk_client "$PING" -6 -c 1 -W 2 -n $IP6_B >"$WK_TMP/ping3" 2>&1
+wk_check "ping -6 is answered" grep -q "1 received" "$WK_TMP/ping3"
+wk_client "$PING" -6 -c 2 -W 2 -n -p deadbeef $IP6_B >"$WK_TMP/ping4" 2>&1
+wk_check "ping -6 -p deadbeef is dropped (icmp rules match ICMPv6)" grep -q " 0 received" "$WK_TMP/ping4"
 "$WARD" status >"$WK_TMP/status" 2>&1
 sed -n 's/^/# /; /^ids\|^stream/p' "$WK_TMP/status"
 wk_check "ward status counts the flows and alerts" \
