@@ -121,7 +121,7 @@ struct pkt_view {
     const uint8_t *buf; /* what content and pcre see */
     size_t len;
     uint64_t base; /* stream offset of buf[0] (TCP with no depth: a window) */
-    size_t dsize; /* the packet's payload */
+    size_t dsize;  /* the packet's payload */
 };
 
 static bool header_match(const struct rule *r, const ward_ids_flow *f, const struct pkt_view *v)
