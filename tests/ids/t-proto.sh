@@ -1,6 +1,6 @@
 #!/bin/bash
-# Intrusion detection of UDP, ICMP and other IP flows: outbound filters send
-# them to the ids callout, whose rules see each packet alone (no
+# Intrusion detection of UDP and ICMP flows: outbound and inbound filters
+# send them to the ids callout, whose rules see each packet alone (no
 # reassembly) through the stream queue. A drop rule's datagram never
 # reaches the receiver and the flow's clean datagrams still do; reject
 # answers the sender with ICMP port unreachable; alerts name the program
