@@ -3,11 +3,14 @@
 # iperf3 upload between the test namespaces (SECONDS each, default 5) with
 # every TCP flow to the iperf3 server sent to the ids callout (1000 rules:
 # the starter set, one that matches iperf3's parameters, and generated
-# content rules), against the same upload decided by a plain rule; rounds
-# (default 3) alternate. wardd is the release build. Ends with
+# content rules), against the same upload decided by a plain rule, and
+# inspected whole (set ids-depth 0); rounds (default 3) alternate. wardd is
+# the release build. Ends with
+#   ids: depth=0 rules=1000 inspected_gbps=… baseline_gbps=… ratio=… alerts=…
 #   ids: rules=1000 inspected_gbps=… baseline_gbps=… ratio=… alerts=…
-# (medians; alerts: the ids alerts wardd raised over the inspected rounds),
-# after the matcher's own rate without the kernel (bench/idsmatch.c).
+# (medians; alerts: the ids alerts wardd raised over the inspected rounds;
+# the last line with the default depth), after the matcher's own rate
+# without the kernel (bench/idsmatch.c).
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -61,25 +64,31 @@ rate() {
 import json, sys
 print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
-declare -a plain with
-alerts=0
+declare -a plain with whole
+declare -A alerts=([with]=0 [whole]=0)
+filter='filter "ids" layer outbound weight 50 proto tcp to port 5201 callout ids'
 for round in $(seq "$ROUNDS"); do
-    for s in plain with; do
-        if [ $s = plain ]; then
-            policy ""
-        else
-            policy 'filter "ids" layer outbound weight 50 proto tcp to port 5201 callout ids'
-        fi
+    for s in plain with whole; do
+        case $s in
+        plain) policy "" ;;
+        with) policy "$filter" ;;
+        whole) policy "set ids-depth 0
+$filter" ;;
+        esac
         start_wardd w$round$s || exit 1
         v=$(rate)
         stop_wardd w$round$s
-        [ $s = with ] && alerts=$((alerts + $(grep -c "alert: ids" "$WK_TMP/w$round$s.log")))
+        [ $s != plain ] && alerts[$s]=$((alerts[$s] + $(grep -c "alert: ids" "$WK_TMP/w$round$s.log")))
         echo "ids: scenario=$s round=$round gbps=$v"
         eval "$s+=(${v:-0})"
     done
 done
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 p=$(med "${plain[@]}")
+ratio() { awk -v a="$1" -v b="$p" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}'; }
+w=$(med "${whole[@]}")
+printf 'ids: depth=0 rules=%s inspected_gbps=%s baseline_gbps=%s ratio=%s alerts=%s\n' "$RULES" \
+    "$w" "$p" "$(ratio "$w")" "${alerts[whole]}" >&3
 w=$(med "${with[@]}")
 printf 'ids: rules=%s inspected_gbps=%s baseline_gbps=%s ratio=%s alerts=%s\n' "$RULES" "$w" "$p" \
-    "$(awk -v a="$w" -v b="$p" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')" "$alerts" >&3
+    "$(ratio "$w")" "${alerts[with]}" >&3

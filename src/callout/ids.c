@@ -16,15 +16,21 @@ static struct {
     ward_ids *set;
     ward_ids_alert_sink sink;
     void *ctx;
+    size_t depth; /* 0: none */
     ward_ids_callout_stats stats;
     struct ward_reasm_host hosts[HOST_SLOTS];
-} S;
+} S = {.depth = WARD_IDS_DEPTH};
 
 void ward_ids_callout_use(ward_ids *set, ward_ids_alert_sink sink, void *ctx)
 {
     S.set = set;
     S.sink = sink;
     S.ctx = ctx;
+}
+
+void ward_ids_callout_depth(size_t depth)
+{
+    S.depth = depth;
 }
 
 void ward_ids_callout_stats_get(ward_ids_callout_stats *out)
@@ -82,7 +88,8 @@ static enum ward_callout_verdict classify(const ward_callout_flow *flow, const w
         memcpy(t.client, out ? flow->local : flow->remote, 16);
         memcpy(t.server, out ? flow->remote : flow->local, 16);
         if (!(c = calloc(1, sizeof(*c))) ||
-            !(c->f = ward_ids_flow_new(&t, flow->app, WARD_IDS_FLOW_MAX, host_of(flow->remote)))) {
+            !(c->f = ward_ids_flow_new(&t, flow->app, S.depth ? S.depth : SIZE_MAX,
+                                       host_of(flow->remote)))) {
             free(c);
             return WARD_CALLOUT_CONTINUE; /* not inspected: counted below */
         }

@@ -10,9 +10,10 @@
  * and dropped, the connection reset: the receiver never gets the offending
  * bytes whole); reject drops the connection the same way; alert and no
  * match continue (the bytes go on, the flow stays watched); a pass rule,
- * or one direction inspected to its depth (WARD_IDS_FLOW_MAX), permits:
- * the flow leaves the stream layer, its later packets stay in the kernel. With no rules in force
- * every flow is permitted.
+ * or one direction inspected to its depth (`set ids-depth`, default
+ * WARD_IDS_DEPTH), permits: the flow leaves the stream layer, its later
+ * packets stay in the kernel. With no rules in force every flow is
+ * permitted.
  */
 #ifndef WARD_CALLOUT_IDS_H
 #define WARD_CALLOUT_IDS_H
@@ -22,7 +23,7 @@
 #include "ids/ids.h"
 #include "ward/callout.h"
 
-#define WARD_IDS_FLOW_MAX (1u << 20)  /* the depth: bytes inspected per flow direction */
+#define WARD_IDS_DEPTH    (1u << 20)  /* default depth: bytes inspected per flow direction */
 #define WARD_IDS_HOST_MAX (64u << 20) /* bytes held per remote host */
 
 extern const ward_callout ward_ids_callout;
@@ -33,6 +34,9 @@ typedef void (*ward_ids_alert_sink)(void *ctx, const ward_callout_flow *flow,
 /* The set the callout uses from its next call on (NULL: none), and where
  * its alerts go. The set stays the caller's. */
 void ward_ids_callout_use(ward_ids *set, ward_ids_alert_sink sink, void *ctx);
+/* The depth of the flows inspected from now on: bytes of each direction
+ * (0: no depth, the whole flow). */
+void ward_ids_callout_depth(size_t depth);
 
 typedef struct ward_ids_callout_stats {
     uint64_t flows;    /* flows inspected */

@@ -336,7 +336,7 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
      * outcome (nobody is asked about it). */
     if (dec.verdict == WARD_V_NEED_MORE_DATA && as->via == WARD_VIA_SHIM)
         return WARD_KV_NONE; /* the payload goes to callouts from the queue: it decides */
-    if (dec.verdict == WARD_V_NEED_MORE_DATA && wardd_stream_watch(d, &r, &dec))
+    if (dec.verdict == WARD_V_NEED_MORE_DATA && !q->no_stream && wardd_stream_watch(d, &r, &dec))
         return WARD_KV_STREAM;
     if (dec.verdict == WARD_V_NEED_MORE_DATA)
         dec.verdict = d->extras.callout_failure == WARD_V_PERMIT ? WARD_V_PERMIT : WARD_V_BLOCK;

@@ -75,16 +75,18 @@ static void on_alert(void *ctx, const ward_callout_flow *f, const struct ward_id
     memcpy(ev.local.b, f->local, 16);
     memcpy(ev.remote.b, f->remote, 16);
     ev.count = 1;
-    char what[WARD_EVENT_CMDLINE_MAX], remote[64];
+    char what[WARD_EVENT_CMDLINE_MAX], remote[64], port[16] = " (icmp)";
     snprintf(what, sizeof(what), "sid %u rev %u [%s]: %s", a->sid, a->rev,
              ward_ids_action_name(a->action), a->msg);
     WARD_EVENT_SET(&ev, filter, "ids");
     WARD_EVENT_SET(&ev, cmdline, what);
     WARD_EVENT_SET(&ev, exe, f->app);
     WARD_EVENT_SET(&ev, domain, f->domain);
-    wardd_log(LOG_WARNING, "alert: ids %s: %s pid %u %s %s port %u", what,
+    if (f->proto != 1 && f->proto != 58) /* ICMP's "ports" are its echo id and type */
+        snprintf(port, sizeof(port), " port %u", f->rport);
+    wardd_log(LOG_WARNING, "alert: ids %s: %s pid %u %s %s%s", what,
               f->app ? f->app : "(unknown program)", f->pid, f->dir == 0 ? "to" : "from",
-              ward_ip_format(&ev.remote, remote, sizeof(remote)), f->rport);
+              ward_ip_format(&ev.remote, remote, sizeof(remote)), port);
     wardd_emit(d, &ev);
 }
 
@@ -153,6 +155,11 @@ static void update_tick(struct wardd *d, int64_t now_ms)
         return;
     I.next_update_ms = now_ms + (int64_t)I.every_s * 1000;
     update_start(d, I.url);
+}
+
+void wardd_ids_configure(struct wardd *d)
+{
+    ward_ids_callout_depth(d->extras.ids_depth);
 }
 
 void wardd_ids_tick(struct wardd *d, int64_t now_ms)

@@ -136,6 +136,7 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, 
     if (d->callouts)
         ward_callouts_set_failure(d->callouts, d->extras.callout_failure);
     wardd_stream_configure(d);
+    wardd_ids_configure(d);
     if (wardd_urlfilter_use(&d->extras) < 0)
         wardd_log(LOG_ERR, "urlfilter: out of memory: the rules of the last policy stay");
     /* The parser's memory is free now: give it back rather than keep the

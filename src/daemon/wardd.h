@@ -251,6 +251,7 @@ void wardd_stream_tick(struct wardd *d, int64_t now_ms);
  * ids` replaced them) and its alerts. */
 void wardd_ids_open(struct wardd *d);
 void wardd_ids_tick(struct wardd *d, int64_t now_ms);
+void wardd_ids_configure(struct wardd *d); /* the policy's ids-depth */
 void wardd_ids_close(struct wardd *d);
 /* The ids_* and stream_bound_* members of a status reply. */
 void wardd_ids_status(struct wardd *d, ward_proto_status *s);

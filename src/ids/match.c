@@ -15,6 +15,11 @@
 #define THR_SLOTS    16384 /* threshold entries, a power of two */
 #define THR_PROBES   8
 #define SEARCH_STEPS 100000 /* content positions tried per rule and packet */
+/* With no depth a stream is inspected through a window: once WINDOW bytes
+ * were inspected all but their last KEEP go (a match that begins within
+ * KEEP bytes before new ones is still found). */
+#define WINDOW (512u << 10)
+#define KEEP   (64u << 10)
 
 struct ward_ids_flow {
     struct ward_ids_tuple t;
@@ -115,7 +120,8 @@ struct pkt_view {
     uint16_t sport, dport;
     const uint8_t *buf; /* what content and pcre see */
     size_t len;
-    size_t dsize; /* the packet's payload */
+    uint64_t base; /* stream offset of buf[0] (TCP with no depth: a window) */
+    size_t dsize;  /* the packet's payload */
 };
 
 static bool header_match(const struct rule *r, const ward_ids_flow *f, const struct pkt_view *v)
@@ -172,10 +178,12 @@ static bool contents_from(const struct rule *r, size_t i, const struct pkt_view 
         if (lo < 0)
             lo = 0;
     } else {
-        if (c->has_offset)
-            lo = c->offset;
+        /* offset and depth count from the stream's start, not the window's */
+        lo = (c->has_offset ? (long)c->offset : 0) - (long)v->base;
         if (c->has_depth && lo + c->depth < hi)
             hi = lo + c->depth;
+        if (lo < 0)
+            lo = 0;
     }
     if (c->neg) {
         if (find(c, v->buf, lo, hi, steps) >= 0 || *steps < 0)
@@ -343,8 +351,14 @@ enum ward_ids_action ward_ids_inspect(ward_ids *ids, ward_ids_flow *f, const str
         }
         if (added == 0)
             return WARD_IDS_NONE;
+        if (r->flow_max == SIZE_MAX && f->scanned[d] > WINDOW) {
+            size_t drop = f->scanned[d] - KEEP;
+            ward_reasm_slide(r, r->len - drop);
+            f->scanned[d] -= drop;
+        }
         v.buf = r->buf;
         v.len = r->len;
+        v.base = r->base;
         from = f->scanned[d];
         f->scanned[d] = r->len;
     } else if (f->passed) {

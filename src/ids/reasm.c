@@ -10,7 +10,8 @@
 
 struct ward_reasm_seg {
     struct ward_reasm_seg *next;
-    size_t off, len; /* stream offsets */
+    uint64_t off; /* stream offset */
+    size_t len;
     uint8_t data[];
 };
 
@@ -47,7 +48,19 @@ void ward_reasm_start(struct ward_reasm *r, uint32_t isn)
 
 bool ward_reasm_full(const struct ward_reasm *r)
 {
-    return r->len >= r->flow_max;
+    return r->base + r->len >= r->flow_max;
+}
+
+void ward_reasm_slide(struct ward_reasm *r, size_t keep)
+{
+    if (r->len <= keep)
+        return;
+    size_t drop = r->len - keep;
+    memmove(r->buf, r->buf + drop, keep);
+    r->len = keep;
+    r->base += drop;
+    if (r->host)
+        r->host->held -= drop;
 }
 
 /* Takes n more bytes from the host's budget; false: over it. */
@@ -62,9 +75,9 @@ static bool host_take(struct ward_reasm *r, size_t n)
 }
 
 /* A waiting segment for stream bytes [off, off + n) of data (data[0] is
- * stream byte base). 0, or -1 when out of memory. */
-static int wait_insert(struct ward_reasm *r, struct ward_reasm_seg **pp, size_t off, size_t n,
-                       const uint8_t *data, size_t base)
+ * stream byte at). 0, or -1 when out of memory. */
+static int wait_insert(struct ward_reasm *r, struct ward_reasm_seg **pp, uint64_t off, size_t n,
+                       const uint8_t *data, uint64_t at)
 {
     if (!host_take(r, n)) {
         r->lost += n;
@@ -78,7 +91,7 @@ static int wait_insert(struct ward_reasm *r, struct ward_reasm_seg **pp, size_t 
     }
     s->off = off;
     s->len = n;
-    memcpy(s->data, data + (off - base), n);
+    memcpy(s->data, data + (off - at), n);
     s->next = *pp;
     *pp = s;
     r->wait_bytes += n;
@@ -89,7 +102,7 @@ static int wait_insert(struct ward_reasm *r, struct ward_reasm_seg **pp, size_t 
 static long drain(struct ward_reasm *r)
 {
     long added = 0;
-    while (r->wait && r->wait->off == r->len) {
+    while (r->wait && r->wait->off == r->base + r->len) {
         struct ward_reasm_seg *s = r->wait;
         if (r->len + s->len > r->cap) {
             size_t cap = r->cap ? r->cap : 4096;
@@ -119,27 +132,29 @@ long ward_reasm_add(struct ward_reasm *r, uint32_t seq, const uint8_t *data, siz
         ward_reasm_start(r, seq);
     if (len == 0)
         return 0;
-    int32_t rel = (int32_t)(seq - r->isn);
-    if (rel < 0) { /* starts before the stream: only its tail is new */
-        size_t skip = (size_t) - (int64_t)rel;
-        if (skip >= len)
+    /* The segment's stream offset, from where the stream stands (sequence
+     * numbers wrap; a stream may be longer than 4 GiB). */
+    uint64_t have = r->base + r->len;
+    int64_t at = (int64_t)have + (int32_t)(seq - (r->isn + (uint32_t)have));
+    if (at < 0) { /* starts before the stream: only its tail is new */
+        if ((uint64_t)-at >= len)
             return 0;
-        data += skip;
-        len -= skip;
-        rel = 0;
+        data += -at;
+        len -= (size_t)-at;
+        at = 0;
     }
-    size_t base = (size_t)rel, start = base, end = base + len;
-    if (end > r->flow_max) {
-        size_t over = end - (start > r->flow_max ? start : r->flow_max);
+    uint64_t start = (uint64_t)at, end = start + len, max = r->flow_max;
+    if (end > max) {
+        uint64_t over = end - (start > max ? start : max);
         r->lost += over;
-        end = start > r->flow_max ? start : r->flow_max;
+        end = start > max ? start : max;
     }
-    if (start < r->len)
-        start = r->len; /* already in order: the first copy stays */
+    if (start < have)
+        start = have; /* already in order: the first copy stays */
     if (start >= end)
         return 0;
     struct ward_reasm_seg **pp = &r->wait;
-    size_t cur = start;
+    uint64_t cur = start;
     while (*pp && cur < end) {
         struct ward_reasm_seg *s = *pp;
         if (s->off + s->len <= cur) {
@@ -147,14 +162,14 @@ long ward_reasm_add(struct ward_reasm *r, uint32_t seq, const uint8_t *data, siz
             continue;
         }
         if (s->off > cur) {
-            size_t gap_end = s->off < end ? s->off : end;
-            if (wait_insert(r, pp, cur, gap_end - cur, data, base) < 0)
+            uint64_t gap_end = s->off < end ? s->off : end;
+            if (wait_insert(r, pp, cur, (size_t)(gap_end - cur), data, (uint64_t)at) < 0)
                 return -1;
         }
         cur = s->off + s->len;
         pp = &s->next;
     }
-    if (cur < end && wait_insert(r, pp, cur, end - cur, data, base) < 0)
+    if (cur < end && wait_insert(r, pp, cur, (size_t)(end - cur), data, (uint64_t)at) < 0)
         return -1;
     return drain(r);
 }

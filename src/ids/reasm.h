@@ -8,7 +8,9 @@
  * flow_max bytes of a stream are kept (later bytes are not inspected, as
  * with Suricata's reassembly depth), and a host's streams together hold at
  * most host->max bytes (in order and waiting). Bytes past a bound are
- * counted as lost.
+ * counted as lost. With no depth (flow_max SIZE_MAX) the buffer is a
+ * window instead: ward_reasm_slide lets its oldest bytes go, and offsets
+ * are 64-bit (sequence numbers extended as they wrap).
  *
  * Overlaps: the first copy wins. A byte, once received (in order or
  * waiting), is never replaced by a later segment that covers it again with
@@ -33,7 +35,8 @@ struct ward_reasm_seg;
 struct ward_reasm {
     bool started;
     uint32_t isn;    /* sequence number of stream byte 0 */
-    uint8_t *buf;    /* stream bytes [0, len) in order */
+    uint64_t base;   /* stream offset of buf[0]: bytes before it were let go */
+    uint8_t *buf;    /* stream bytes [base, base + len) in order */
     size_t len, cap; /* cap: allocated */
     size_t flow_max;
     struct ward_reasm_seg *wait; /* out-of-order segments, sorted, disjoint */
@@ -53,5 +56,8 @@ void ward_reasm_start(struct ward_reasm *r, uint32_t isn);
 long ward_reasm_add(struct ward_reasm *r, uint32_t seq, const uint8_t *data, size_t len);
 /* Whether the stream's bound has been reached (nothing more is kept). */
 bool ward_reasm_full(const struct ward_reasm *r);
+/* Lets all but the last keep bytes of the buffer go (they were inspected):
+ * base moves on, the host gets them back. */
+void ward_reasm_slide(struct ward_reasm *r, size_t keep);
 
 #endif

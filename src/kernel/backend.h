@@ -191,6 +191,9 @@ typedef struct ward_kqueued {
      * header) and its payload (after the TCP, UDP or ICMP header; for
      * other protocols the transport offset). Both at most the length. */
     uint16_t l4_off, data_off;
+    /* Its flow cannot go to the stream queue: a datagram held by the
+     * egress program (handover.c), sent on by wardd or forgotten. */
+    bool no_stream;
 } ward_kqueued;
 
 /* Called per queued packet. Return WARD_KV_ALLOW or WARD_KV_DENY to answer

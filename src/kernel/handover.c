@@ -173,6 +173,7 @@ static int on_held(void *ctx, void *data, size_t size)
     q.id = id;
     q.proto = IPPROTO_UDP;
     q.dir = WARD_KDIR_OUT;
+    q.no_stream = true;
     q.family = h->family;
     set_ip(&q.local, h->family, h->data + (h->family == 4 ? 12 : 8));
     set_ip(&q.remote, h->family, h->data + (h->family == 4 ? 16 : 24));

@@ -58,6 +58,7 @@ static const char *const set_words[] = {"mode",
                                         "ids-update",
                                         "encrypted-dns-resolver",
                                         "mail-proxy",
+                                        "ids-depth",
                                         NULL};
 static const char *const filter_words[] = {
     "layer",  "sublayer",      "provider", "weight",     "hard",          "soft",
@@ -766,7 +767,8 @@ enum {
     SEEN_ON_POLICY = 16384,
     SEEN_AV = 32768,
     SEEN_IDS_UPDATE = 65536,
-    SEEN_MAIL_PROXY = 131072
+    SEEN_MAIL_PROXY = 131072,
+    SEEN_IDS_DEPTH = 262144
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -867,6 +869,23 @@ static bool stream_bound(struct ps *ps, const struct token *what)
         return false;
     ld->extras.stream_fail_open = v == 0;
     return once(ps, what, SEEN_STREAM_BOUND);
+}
+
+/* set ids-depth SIZE: how much of each direction of a TCP flow the ids
+ * callout inspects (0: all of it). */
+static bool ids_depth(struct ps *ps, const struct token *what)
+{
+    static const char *const sizes[] = {"B", "KB", "MB", "GB", NULL};
+    static const uint32_t size_mul[] = {1, 1024, 1024 * 1024, 1024 * 1024 * 1024};
+    const struct token *t = adv(ps);
+    uint32_t *depth = &ps->ld->extras.ids_depth;
+    if (t->bol || t->type == T_STRING ||
+        (strcmp(t->text, "0") != 0 &&
+         !amount(t->text, sizes, size_mul, WARD_POLICY_MAX_IDS_DEPTH, depth)))
+        return err(ps, t, "bad size '%s' (e.g. 1MB, 256KB; 0: no depth; at most 1GB)", show(t));
+    if (!strcmp(t->text, "0"))
+        *depth = 0;
+    return once(ps, what, SEEN_IDS_DEPTH);
 }
 
 /* set ids-update "URL" every TIME: where wardd fetches intrusion detection
@@ -1344,6 +1363,8 @@ static bool stmt_set(struct ps *ps)
     }
     case 22:
         return mail_proxy(ps, what);
+    case 23:
+        return ids_depth(ps, what);
     }
     return false;
 }

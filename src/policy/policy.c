@@ -36,6 +36,7 @@ static void extras_default(ward_policy_extras *x)
     x->callout_failure = WARD_V_BLOCK;
     x->stream_bytes = WARD_POLICY_STREAM_BYTES;
     x->stream_ms = WARD_POLICY_STREAM_MS;
+    x->ids_depth = WARD_POLICY_IDS_DEPTH;
     x->av_bound = 10;
 }
 

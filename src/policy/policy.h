@@ -38,6 +38,8 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_RESOLVERS       32
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
+#define WARD_POLICY_IDS_DEPTH           (1u << 20) /* set ids-depth's default */
+#define WARD_POLICY_MAX_IDS_DEPTH       (1u << 30)
 #define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
 /* A load stops after this many errors, as compilers do ("too many errors,
  * stopping"): garbage costs the same as a short list of mistakes. */
@@ -97,6 +99,9 @@ typedef struct ward_policy_extras {
      * seconds; 0: never. */
     char ids_update_url[512];
     uint32_t ids_update_s;
+    /* set ids-depth SIZE: bytes of each direction of a TCP flow the ids
+     * callout inspects before it lets the flow go; 0: no depth. */
+    uint32_t ids_depth;
     /* The accounting callout's `set accounting-limit SIZE per PERIOD`:
      * bytes a program may move in the period before the callout blocks its
      * new connections (0: no limit). */
@@ -271,6 +276,8 @@ void ward_policy_quote(const char *s, char *buf, size_t len);
 void ward_policy_interval_format(uint32_t s, char *buf, size_t len);
 /* The stream bound as `set stream-bound` takes it: "64KB 5s fail-closed". */
 void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len);
+/* A size as the settings take it: "1MB", "64KB", "100" (bytes). */
+void ward_policy_size_format(uint32_t n, char *buf, size_t len);
 
 /* The layers wardd decides (outbound, inbound, dns): the language refuses
  * filters and defaults for the engine's other layers. */

@@ -11,15 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+void ward_policy_size_format(uint32_t n, char *buf, size_t len)
+{
+    const char *unit = "";
+    if (n && n % (1024 * 1024) == 0)
+        n /= 1024 * 1024, unit = "MB";
+    else if (n && n % 1024 == 0)
+        n /= 1024, unit = "KB";
+    snprintf(buf, len, "%u%s", n, unit);
+}
+
 void ward_policy_stream_bound_format(const ward_policy_extras *x, char *buf, size_t len)
 {
-    uint32_t n = x->stream_bytes, ms = x->stream_ms;
-    const char *unit = "";
-    if (n % (1024 * 1024) == 0)
-        n /= 1024 * 1024, unit = "MB";
-    else if (n % 1024 == 0)
-        n /= 1024, unit = "KB";
-    snprintf(buf, len, "%u%s %u%s %s", n, unit, ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s",
+    uint32_t ms = x->stream_ms;
+    char size[16];
+    ward_policy_size_format(x->stream_bytes, size, sizeof(size));
+    snprintf(buf, len, "%s %u%s %s", size, ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s",
              x->stream_fail_open ? "fail-open" : "fail-closed");
 }
 
@@ -486,6 +493,10 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             ward_policy_quote(x->ids_update_url, v, sizeof(v));
             ward_policy_interval_format(x->ids_update_s, every, sizeof(every));
             sb_printf(&b, "set ids-update %s every %s\n", v, every);
+        }
+        if (x->ids_depth != WARD_POLICY_IDS_DEPTH) {
+            ward_policy_size_format(x->ids_depth, v, sizeof(v));
+            sb_printf(&b, "set ids-depth %s\n", v);
         }
         if (x->policy_bundle[0]) {
             ward_policy_quote(x->policy_bundle, v, sizeof(v));

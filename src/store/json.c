@@ -221,6 +221,8 @@ char *ward_json_export(const ward_policy *p)
         json_object_object_add(iu, "every", jstr(sb));
         json_object_object_add(js, "ids-update", iu);
     }
+    ward_policy_size_format(x->ids_depth, sb, sizeof(sb));
+    json_object_object_add(js, "ids-depth", jstr(sb));
     if (x->accounting_limit)
         json_object_object_add(js, "accounting-limit",
                                export_per(x->accounting_limit, x->accounting_period));
@@ -793,6 +795,13 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
             bool plain = every && *every && !every[strspn(every, "0123456789smhd")];
             put(&o, " every "), put_value(&o, every ? every : "", !plain);
             put(&o, "\n");
+        }
+        char depth[16];
+        ward_policy_size_format(WARD_POLICY_IDS_DEPTH, depth, sizeof(depth));
+        if ((v = get_str(s, "ids-depth")) && strcmp(v, depth) != 0) {
+            /* One word; anything else is quoted, and the policy refuses it. */
+            bool plain = *v && !v[strspn(v, "0123456789KMGB")];
+            put(&o, "set ids-depth "), put_value(&o, v, !plain), put(&o, "\n");
         }
         if ((v = get_str(s, "policy-bundle"))) {
             put(&o, "set policy-bundle "), put_value(&o, v, true);

@@ -24,9 +24,12 @@ drop tcp any any -> any 9000 (msg:"test attack string"; flow:to_server,establish
 alert tcp any any -> any 9000 (msg:"alert only"; content:"ALERT-ME"; sid:9100002;)
 drop tcp any any -> any 9000 (msg:"curl only"; content:"PROGRAM-LIMITED"; program:"$CURL"; sid:9100003;)
 RULES
-ward_policy <<CONF
+# policy [SETTING]: the test's policy, with one more setting.
+policy() {
+    ward_policy <<CONF
 set mode ask
 set no-prompter block
+$1
 filter "inspect" layer outbound weight 50 proto tcp to port 9000 callout ids
 app "$CURL" {
     allow out tcp
@@ -35,6 +38,8 @@ app "$PY" {
     allow out tcp
 }
 CONF
+}
+policy ""
 RECV=$WK_TMP/received
 : >"$RECV"
 wk_bg recv nsenter --net=/run/netns/$NS_B "$PY" "$ROOT/tests/ids/recv.py" $IP_B 9000 "$RECV"
@@ -147,5 +152,17 @@ wk_check "... and its packets no longer go through the stream queue (${out#* } q
 wk_check "ward status counts the flow past the depth" \
     bash -c "'$WARD' status | grep -Eq '^ids: .*; [1-9][0-9]* flows past the depth \(left the stream queue\)'"
 wk_check "... in --json too" bash -c "'$WARD' status --json | grep -Eq '\"ids_bypassed\":[1-9]'"
+
+# set ids-depth: a smaller depth lets a flow go sooner; 0 inspects it whole.
+policy "set ids-depth 64KB"
+wk_check "reload with set ids-depth 64KB" "$WARD" reload
+out=$(past 32768 0 'NEW-BAD-THING')
+wk_check "an attack after 32 KiB (within 64 KiB) is dropped ($out)" [ "$out" = reset ]
+out=$(past 100000 0 'NEW-BAD-THING')
+wk_check "an attack after 100 kB (past 64 KiB) is not inspected ($out)" [ "${out% *}" = OK ]
+policy "set ids-depth 0"
+wk_check "reload with set ids-depth 0 (no depth)" "$WARD" reload
+out=$(past 3000000 0 'NEW-BAD-THING')
+wk_check "an attack after 3 MB (past the default depth) is dropped ($out)" [ "$out" = reset ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 exit 0

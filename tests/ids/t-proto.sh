@@ -1,12 +1,13 @@
 #!/bin/bash
-# Intrusion detection of UDP, ICMP and other IP flows: outbound filters send
-# them to the ids callout, whose rules see each packet alone (no
+# Intrusion detection of UDP and ICMP flows: outbound and inbound filters
+# send them to the ids callout, whose rules see each packet alone (no
 # reassembly) through the stream queue. A drop rule's datagram never
 # reaches the receiver and the flow's clean datagrams still do; reject
 # answers the sender with ICMP port unreachable; alerts name the program
 # and pid; flow:to_server/to_client follow the first packet's direction,
 # flow:established the first reply; dsize is the payload's size. Real
-# traffic: a UDP client, dig against a resolver, ping -p.
+# traffic: a UDP client, one to a server under wardd (inbound), dig against
+# a resolver, ping -p (IPv4 and IPv6).
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -22,6 +23,7 @@ mkdir -p "$WARD_IDS_DIR"
 chmod 755 "$WK_TMP"
 cat >"$WARD_IDS_DIR/ids.rules" <<RULES
 drop udp any any -> any 9001 (msg:"udp attack"; content:"UDP-EVIL"; classtype:attempted-admin; sid:9100101; rev:3;)
+drop udp any any -> any 9002 (msg:"inbound udp attack"; flow:to_server; content:"UDP-IN-EVIL"; sid:9100111;)
 reject udp any any -> any 9001 (msg:"udp refused"; content:"UDP-REJECT"; sid:9100102;)
 alert udp any any -> any 9001 (msg:"to server"; flow:to_server; content:"BOTH-WAYS"; sid:9100103;)
 alert udp any any <> any any (msg:"to client"; flow:to_client; content:"BOTH-WAYS"; sid:9100104;)
@@ -36,15 +38,19 @@ set mode ask
 set no-prompter block
 filter "inspect-udp" layer outbound weight 50 proto udp to port 9001 callout ids
 filter "inspect-dns" layer outbound weight 50 proto udp to port 53 callout ids
+filter "inspect-in" layer inbound weight 50 proto udp to port 9002 callout ids
 filter "inspect-ping" layer outbound weight 50 proto icmp callout ids
+filter "inspect-ping6" layer outbound weight 50 proto icmp6 callout ids
 app "$PY" {
     allow out udp
+    allow in udp
 }
 app "$DIG" {
     allow out udp
 }
 app "$PING" {
     allow out icmp
+    allow out icmp6
     allow out udp
 }
 CONF
@@ -57,18 +63,25 @@ wk_wait_for "$WK_TMP/dns.log" listening
 # ping uses an ICMP socket (not a raw one, which the policy refuses) in A.
 wk_in_a sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
-wk_check "wardd loads the rules" wk_wait_for "$WK_TMP/wardd.log" "ids: 9 rules in force"
+wk_check "wardd loads the rules" wk_wait_for "$WK_TMP/wardd.log" "ids: 10 rules in force"
+# A UDP server on A, under wardd, for the inbound layer.
+RECV_IN=$WK_TMP/received-in
+: >"$RECV_IN"
+wk_bg recv_in wk_client "$PY" "$ROOT/tests/ids/recv.py" $IP_A 9002 "$RECV_IN" udp
+wk_wait_for "$WK_TMP/recv_in.log" listening || wk_notok "the server on A starts"
 
 # usend DATAGRAM...: one UDP socket, each datagram in turn; the answers
-# ("OK", "refused" for ICMP port unreachable, "timeout").
-usend() {
-    wk_client "$PY" -c '
+# ("OK", "refused" for ICMP port unreachable, "timeout"). usend_from NS
+# ADDR PORT DATAGRAM...: the same from namespace NS.
+usend() { usend_from "wk_client" $IP_B 9001 "$@"; }
+usend_from() {
+    $1 "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
-s.connect((sys.argv[1], 9001))
+s.connect((sys.argv[1], int(sys.argv[2])))
 out = []
-for p in sys.argv[2:]:
+for p in sys.argv[3:]:
     p = p.encode() if not p.startswith("x") else b"x" * int(p[1:])
     try:
         s.send(p)
@@ -78,7 +91,7 @@ for p in sys.argv[2:]:
     except socket.timeout:
         out.append("timeout")
 print(" ".join(out))
-' $IP_B "$@" 2>&1
+' "${@:2}" 2>&1
 }
 log() { grep -c "alert: ids sid $1 " "$WK_TMP/wardd.log"; }
 
@@ -110,6 +123,15 @@ wk_check "dsize: a datagram of 1200 bytes is dropped, one of 900 passes ($out)" 
     [ "$out" = "timeout OK" ]
 wk_check "... logged" grep -q "alert: ids sid 9100106 .*oversized datagram" "$WK_TMP/wardd.log"
 
+# Inbound: B sends to the server on A; the rule sees B as the client.
+out=$(usend_from wk_in_b $IP_A 9002 hello-in UDP-IN-EVIL after-in)
+wk_check "inbound: the attack datagram is dropped, the others answered ($out)" \
+    [ "$out" = "OK timeout OK" ]
+wk_check "... the server on A never saw it" bash -c "! grep -q UDP-IN-EVIL '$RECV_IN'"
+wk_check "... logged with the server's program" \
+    grep -q "alert: ids sid 9100111 rev 0 \[drop\]: inbound udp attack: $PY pid [1-9][0-9]* from $IP_B port" \
+    "$WK_TMP/wardd.log"
+
 # DNS through the inspector: the query for a bad name never reaches the
 # resolver; others are answered (and the DNS queue still checks them).
 short() { wk_client "$DIG" +short +time=2 +tries=1 @$IP_B "$@" 2>&1; }
@@ -126,14 +148,19 @@ wk_check "... and an inspected query still goes through the DNS layer (name lear
 wk_client "$PING" -c 1 -W 2 -n $IP_B >"$WK_TMP/ping1" 2>&1
 wk_check "a plain ping is answered" grep -q "1 received" "$WK_TMP/ping1"
 wk_check "... and alerted by the ICMP rule with the program" \
-    grep -q "alert: ids sid 9100109 rev 0 \[alert\]: ping seen: $PING pid" "$WK_TMP/wardd.log"
+    grep -q "alert: ids sid 9100109 rev 0 \[alert\]: ping seen: $PING pid [1-9][0-9]* to $IP_B (icmp)" \
+    "$WK_TMP/wardd.log"
 wk_client "$PING" -c 2 -W 2 -n -p deadbeef $IP_B >"$WK_TMP/ping2" 2>&1
 wk_check "ping -p deadbeef is dropped" grep -q " 0 received" "$WK_TMP/ping2"
 wk_check "... logged" grep -q "alert: ids sid 9100108 rev 0 \[drop\]: ping with a pattern" \
     "$WK_TMP/wardd.log"
+wk_client "$PING" -6 -c 1 -W 2 -n $IP6_B >"$WK_TMP/ping3" 2>&1
+wk_check "ping -6 is answered" grep -q "1 received" "$WK_TMP/ping3"
+wk_client "$PING" -6 -c 2 -W 2 -n -p deadbeef $IP6_B >"$WK_TMP/ping4" 2>&1
+wk_check "ping -6 -p deadbeef is dropped (icmp rules match ICMPv6)" grep -q " 0 received" "$WK_TMP/ping4"
 "$WARD" status >"$WK_TMP/status" 2>&1
 sed -n 's/^/# /; /^ids\|^stream/p' "$WK_TMP/status"
 wk_check "ward status counts the flows and alerts" \
-    grep -Eq "^ids: +9 rules; [1-9][0-9]* flows inspected, [1-9][0-9]* alerts" "$WK_TMP/status"
+    grep -Eq "^ids: +10 rules; [1-9][0-9]* flows inspected, [1-9][0-9]* alerts" "$WK_TMP/status"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 exit 0

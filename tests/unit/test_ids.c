@@ -121,6 +121,36 @@ static void actions(void **state)
     ward_ids_free(ids);
 }
 
+/* No depth (SIZE_MAX): the whole stream is inspected through a window;
+ * what is kept stays small, offset/depth count from the stream's start,
+ * and a pattern split over the window's slide still matches. */
+static void no_depth(void **state)
+{
+    ward_ids *ids = load("drop tcp any any -> any any (content:\"LATE-ATTACK\"; sid:1;)\n"
+                         "alert tcp any any -> any any (content:\"GET\"; depth:3; sid:2;)\n");
+    struct ward_ids_tuple t = tuple(6);
+    struct ward_reasm_host host = {.max = 64u << 20};
+    struct got g = {0};
+    ward_ids_flow *f = ward_ids_flow_new(&t, NULL, SIZE_MAX, &host);
+    static char chunk[16385];
+    memset(chunk, 'a', sizeof(chunk) - 1);
+    memcpy(chunk + 100, "GET", 3); /* never at the stream's start */
+    seqs[0] = 1;
+    for (int i = 0; i < 3 * 64; i++) /* 3 MiB */
+        assert_int_equal(send(ids, f, true, chunk, &g), WARD_IDS_NONE);
+    assert_false(ward_ids_flow_done(f));
+    assert_int_equal(ward_ids_flow_lost(f), 0);
+    assert_true(host.held <= (1u << 20)); /* a window, not the stream */
+    /* Split over two segments, the second one after a slide. */
+    memcpy(chunk + sizeof(chunk) - 6, "LATE-", 5);
+    assert_int_equal(send(ids, f, true, chunk, &g), WARD_IDS_NONE);
+    assert_int_equal(send(ids, f, true, "ATTACK", &g), WARD_IDS_DROP);
+    assert_string_equal(g.sids, "1");
+    ward_ids_flow_free(f);
+    assert_int_equal(host.held, 0);
+    ward_ids_free(ids);
+}
+
 static void protocols(void **state)
 {
     ward_ids *ids = load("alert tcp any any -> any any (content:\"x\"; sid:1;)\n"
@@ -661,6 +691,7 @@ int main(void)
         cmocka_unit_test(errors),       cmocka_unit_test(stream),
         cmocka_unit_test(reasm_bounds), cmocka_unit_test(reasm_overlaps),
         cmocka_unit_test(big_set),      cmocka_unit_test(starter),
+        cmocka_unit_test(no_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 # crashes; the stream layer's bound, fail closed and fail open; curl through
 # urlfilter's allow and deny lists; rule updates of the ids callout fetched
 # by wardd; DoT and DoH let out for one program and refused to another by
-# the encrypted-dns condition).
+# the encrypted-dns condition; the ids callout's depth).
 # words: dnsfilter-list dnsfilter-answer nxdomain zero
 bash "$(dirname "$0")/../callout/t-dnsfilter.sh"
 # words: callout-failure
@@ -14,6 +14,8 @@ bash "$(dirname "$0")/../callout/t-shared.sh"
 bash "$(dirname "$0")/../callout/t-stream.sh"
 # words: ids-update every
 bash "$(dirname "$0")/../ids/t-timer.sh"
+# words: ids-depth
+bash "$(dirname "$0")/../ids/t-inline.sh"
 # words: urlfilter
 bash "$(dirname "$0")/../callout/t-urlfilter.sh"
 # words: encrypted-dns encrypted-dns-resolver
