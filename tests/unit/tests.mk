@@ -22,3 +22,4 @@ test_urlfilter_USES   := callout engine
 test_stats_proto_USES := engine proto
 test_ids_USES         := ids
 test_sign_USES        := sign util
+test_mailtls_USES     := mailtls
