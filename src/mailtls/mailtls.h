@@ -13,6 +13,7 @@
  * (SO_RCVTIMEO, SO_SNDTIMEO). Once TLS runs, the caller reads and writes
  * with SSL_read/SSL_write on the SSL * returned (its relay polls the
  * descriptor and SSL_pending) and ends it with ward_mailtls_close.
+ * OpenSSL writes with write(2): the caller ignores SIGPIPE.
  * A handle may serve several threads at once.
  */
 #ifndef WARD_MAILTLS_H

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
                         "       probe connect CA_DIR TRUST|- HOST PORT tls|smtp|pop3|imap\n");
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN); /* a client gone before our echo is no reason to die */
     char err[512];
     const char *trust = serving || !strcmp(argv[3], "-") ? NULL : argv[3];
     struct ward_mailtls *t = ward_mailtls_new(argv[2], trust, err, sizeof(err));

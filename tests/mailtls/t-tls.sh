@@ -130,6 +130,7 @@ sclient() {
 for proto in smtp pop3 imap; do
     port=$((port + 1))
     "$PROBE" serve "$CA" $port mail.test $proto >/dev/null 2>"serve-$proto.err" &
+    servers="${servers:-} $!"
     wait_port $port
     sclient $proto $port mail.test -servername mail.test
     check "openssl s_client -starttls $proto verifies Ward's leaf for mail.test" \
@@ -150,20 +151,20 @@ check "a client that does not trust Ward's CA sees an unverified chain" \
     has s_client.out 'Verify return code: 2[01] '
 
 # Commands before STARTTLS: refused in each protocol's words.
-printf 'EHLO me\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n' | nc -q 5 127.0.0.1 2501 >nc.out
+printf 'EHLO me\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n' | timeout 30 nc -N 127.0.0.1 2501 >nc-2501.out
 check "SMTP: EHLO offers STARTTLS, MAIL before it gets 530, QUIT 221" \
-    has nc.out '^250 STARTTLS' '^530 5.7.0' '^221 '
-printf 'CAPA\r\nUSER me\r\nQUIT\r\n' | nc -q 5 127.0.0.1 2502 >nc.out
-check "POP3: CAPA lists STLS, USER before it gets -ERR" has nc.out '^STLS' '^-ERR' '^+OK Bye'
-printf 'a1 LOGIN me pw\r\na2 LOGOUT\r\n' | nc -q 5 127.0.0.1 2503 >nc.out
+    has nc-2501.out '^250 STARTTLS' '^530 5.7.0' '^221 '
+printf 'CAPA\r\nUSER me\r\nQUIT\r\n' | timeout 30 nc -N 127.0.0.1 2502 >nc-2502.out
+check "POP3: CAPA lists STLS, USER before it gets -ERR" has nc-2502.out '^STLS' '^-ERR' '^+OK Bye'
+printf 'a1 LOGIN me pw\r\na2 LOGOUT\r\n' | timeout 30 nc -N 127.0.0.1 2503 >nc-2503.out
 check "IMAP: LOGINDISABLED, LOGIN before STARTTLS gets NO" \
-    has nc.out 'LOGINDISABLED' '^a1 NO \[PRIVACYREQUIRED\]' '^a2 OK'
+    has nc-2503.out 'LOGINDISABLED' '^a1 NO \[PRIVACYREQUIRED\]' '^a2 OK'
 failed() { grep -c 'client: TLS handshake' serve-smtp.err; }
 before=$(failed)
-printf 'STARTTLS\r\nMAIL FROM:<injected@example.test>\r\n' | nc -q 5 127.0.0.1 2501 >nc.out
+printf 'STARTTLS\r\nMAIL FROM:<injected@example.test>\r\n' | timeout 30 nc -N 127.0.0.1 2501 >nc-inject.out
 for _ in $(seq 300); do [ "$(failed)" -gt "$before" ] && break; sleep 0.1; done
 check "plain text after STARTTLS is not obeyed: the handshake fails" \
-    bash -c "! grep -q '^250' nc.out && [ $(failed) -gt $before ]"
+    bash -c "! grep -q '^250' nc-inject.out && [ $(failed) -gt $before ]"
 
 # --- STARTTLS toward servers that misbehave ----------------------------
 # fake PORT REPLY-TO-STARTTLS OFFER: an SMTP server in Python.
@@ -205,5 +206,6 @@ check "a server sending plain text after its yes is refused: $out" \
 out=$(up testca.pem mail.test 2603 smtp)
 check "a server refusing STARTTLS is an error with its reply: $out" \
     grep -q 'server: STARTTLS refused: "454 4.7.0 TLS not available"' <<<"$out"
+check "the library's servers served every client and still run" kill -0 $servers
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T'/serve-*.err '$T/up.log'"
 exit 0
