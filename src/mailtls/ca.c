@@ -36,6 +36,12 @@ const char *mailtls_ssl_error(char *buf, size_t len)
     return buf;
 }
 
+int mailtls_is_addr(const char *host)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
 int mailtls_host_norm(const char *host, char *out, size_t len)
 {
     unsigned char addr[16];
@@ -106,11 +112,12 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
-/* path written whole or not at all (a file aside, renamed in), mode given. */
+/* path written whole or not at all (a file aside, renamed in), mode given.
+ * The file aside is this process's: two proxies may issue the same leaf. */
 static int write_pem(const char *path, mode_t mode, X509 *cert, EVP_PKEY *key)
 {
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof(tmp), "%s.%d.new", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     int ok = f && (!cert || PEM_write_X509(f, cert)) &&
@@ -240,8 +247,7 @@ void mailtls_ca_close(struct ward_mailtls *t)
 static int leaf_good(struct ward_mailtls *t, const char *host, X509 *cert, EVP_PKEY *key)
 {
     time_t soon = time(NULL) + LEAF_RENEW_S;
-    unsigned char addr[16];
-    int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    int is_ip = mailtls_is_addr(host);
     return X509_verify(cert, t->ca_key) == 1 && X509_check_private_key(cert, key) == 1 &&
            X509_cmp_time(X509_get0_notAfter(cert), &soon) > 0 &&
            (is_ip ? X509_check_ip_asc(cert, host, 0) : X509_check_host(cert, host, 0, 0, NULL)) ==
@@ -258,8 +264,7 @@ static int leaf_issue(struct ward_mailtls *t, const char *host, X509 **cert, EVP
                                NID_authority_key_identifier,
                                NID_undef};
     char san[MAILTLS_HOST_MAX + 8];
-    unsigned char addr[16];
-    int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    int is_ip = mailtls_is_addr(host);
     snprintf(san, sizeof(san), "%s:%s", is_ip ? "IP" : "DNS", host);
     const char *const values[] = {
         "critical,CA:FALSE", "critical,digitalSignature", "serverAuth", san, "hash",

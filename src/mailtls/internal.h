@@ -39,6 +39,8 @@ void mailtls_ca_close(struct ward_mailtls *t);
 /* host as a certificate names it (lowercase, an address in its canonical
  * form) into out; -1 if it is no host name nor address. */
 int mailtls_host_norm(const char *host, char *out, size_t len);
+/* host is an IPv4 or IPv6 address (not a name). */
+int mailtls_is_addr(const char *host);
 /* OpenSSL's first queued error as text ("" if none); the queue emptied. */
 const char *mailtls_ssl_error(char *buf, size_t len);
 

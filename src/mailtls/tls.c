@@ -4,7 +4,6 @@
  * toward the servers (verified against the trust store and the host name).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -152,13 +151,12 @@ SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host_in, c
                           size_t errlen)
 {
     char host[MAILTLS_HOST_MAX + 1];
-    unsigned char addr[16];
     if (mailtls_host_norm(host_in, host, sizeof(host)) < 0) {
         ward_errbuf_set(err, errlen, "\"%.64s\": not a host name nor an address",
                         host_in ? host_in : "");
         return NULL;
     }
-    int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    int is_ip = mailtls_is_addr(host);
     SSL *ssl = SSL_new(t->client);
     int rc = 0;
     if (!ssl || !SSL_set_fd(ssl, fd) ||
