@@ -11,7 +11,9 @@ $(BUILD_DIR)/tests/mailtls-probe: $(BUILD_DIR)/obj/tests/mailtls/probe.o $$(call
 mailtls_probe_USES := mailtls
 tests: $(BUILD_DIR)/tests/mailtls-probe
 
-# The STARTTLS state machines' fuzzer: the machines alone, no OpenSSL.
-build/fuzz/fuzz_starttls: tests/fuzz/fuzz_starttls.c src/mailtls/starttls.c src/mailtls/starttls.h
+# The fuzzer of the STARTTLS state machines and host names: those files
+# alone, no OpenSSL.
+build/fuzz/fuzz_starttls: tests/fuzz/fuzz_starttls.c src/mailtls/starttls.c src/mailtls/host.c \
+                          src/mailtls/starttls.h src/mailtls/internal.h
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_starttls.c src/mailtls/starttls.c
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_starttls.c src/mailtls/starttls.c src/mailtls/host.c

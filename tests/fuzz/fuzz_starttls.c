@@ -4,13 +4,16 @@
  * protocol and the side; the rest is the peer's lines. Whatever comes,
  * what Ward answers is whole CRLF-ended lines with no bare CR or LF (a
  * peer can never inject a line into Ward's answer), with no NUL, and a
- * failure says why.
+ * failure says why. The same bytes as a host name (a client's SNI): what
+ * passes is safe as a file name (src/mailtls/host.c).
  */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtls/internal.h"
 #include "mailtls/starttls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,10 +32,24 @@ static void whole_lines(const struct starttls *s)
         abort();
 }
 
+static void host_name(const uint8_t *data, size_t size)
+{
+    char in[MAILTLS_HOST_MAX + 8], out[MAILTLS_HOST_MAX + 1];
+    size_t n = size < sizeof(in) - 1 ? size : sizeof(in) - 1;
+    memcpy(in, data, n);
+    in[n] = '\0';
+    if (mailtls_host_norm(in, out, sizeof(out)) < 0)
+        return;
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyz0123456789.-_:";
+    if (!out[0] || out[0] == '.' || strstr(out, "..") || strspn(out, safe) != strlen(out))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
+    host_name(data + 1, size - 1);
     struct starttls s;
     enum ward_mail_proto proto = (enum ward_mail_proto)(data[0] % 3);
     enum starttls_role role = data[0] & 4 ? STARTTLS_TO_SERVER : STARTTLS_TO_CLIENT;
