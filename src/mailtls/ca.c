@@ -171,7 +171,12 @@ int mailtls_ca_open(struct ward_mailtls *t, char *err, size_t errlen)
         ward_errbuf_set(err, errlen, "%s: %s", lock_path, strerror(errno));
         goto out;
     }
-    if (stat(key_path, &st) < 0 && errno == ENOENT) {
+    int have = stat(key_path, &st) == 0;
+    if (!have && errno != ENOENT) {
+        ward_errbuf_set(err, errlen, "%s: %s", key_path, strerror(errno));
+        goto out;
+    }
+    if (!have) {
         errno = 0; /* set by a file that fails, not by OpenSSL */
         if (ca_create(t, key_path) < 0) {
             ward_errbuf_set(err, errlen, "%s: the CA could not be made: %s", t->dir,
