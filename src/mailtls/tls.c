@@ -51,10 +51,14 @@ struct ward_mailtls *ward_mailtls_new(const char *ca_dir, const char *trust_file
                                       size_t errlen)
 {
     char buf[160];
+    if (!ca_dir || strlen(ca_dir) >= PATH_MAX - 32) {
+        ward_errbuf_set(err, errlen, "%s: no CA directory or its path too long",
+                        ca_dir ? ca_dir : "(none)");
+        return NULL;
+    }
     struct ward_mailtls *t = calloc(1, sizeof(*t));
-    if (!t || strlen(ca_dir) >= sizeof(t->dir) - 32) {
-        ward_errbuf_set(err, errlen, t ? "%s: path too long" : "out of memory", ca_dir);
-        free(t);
+    if (!t) {
+        ward_errbuf_set(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(t->dir, sizeof(t->dir), "%s", ca_dir);
