@@ -10,7 +10,7 @@ _ward()
 {
     local cur prev words cword
     _init_completion || return
-    local cmds="check show explain export import status mode rules reload filter sublayer provider callout shim log watch prompt top stats conns ps bundle update scan help"
+    local cmds="check show explain export import status mode rules reload filter sublayer provider callout shim log watch prompt top stats conns ps bundle update scan mail-ca help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$cmds --help" -- "$cur"))
         return
@@ -141,6 +141,10 @@ _ward()
     scan)
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }
         opts="--help"
+        ;;
+    mail-ca)
+        [[ $prev == --dir ]] && { _filedir -d; return; }
+        opts="--dir --pem --issue --help"
         ;;
     rules)
         if [[ $cword -eq 2 ]]; then

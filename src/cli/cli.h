@@ -46,5 +46,6 @@ int cmd_import(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_mailca(int argc, char **argv);
 
 #endif

@@ -37,6 +37,8 @@ static const struct cli_cmd commands[] = {
     {"bundle", cmd_bundle, "signed policy bundles: create, verify, apply, roll back"},
     {"update", cmd_update, "intrusion detection rules from a signed bundle; roll back"},
     {"scan", cmd_scan, "scan files for viruses through wardd (libclamav)"},
+    {"mail-ca", cmd_mailca,
+     "the mail proxy's local CA: its certificate, for mail clients to trust"},
 };
 
 static void usage(FILE *f)

@@ -23,3 +23,4 @@ test_stats_proto_USES := engine proto
 test_ids_USES         := ids
 test_sign_USES        := sign util
 test_mail_USES        := mail mime util
+test_mailtls_USES     := mailtls
