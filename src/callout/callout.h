@@ -46,6 +46,12 @@ int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t err
  * others out: they load, and the call returns -1 with every refusal in err.
  * A missing directory loads nothing. Otherwise how many were loaded. */
 int ward_callouts_load_dir(ward_callouts *r, const char *dir, char *err, size_t errlen);
+/* Stops the shared object named name and forgets it (ward_callout_unregister
+ * from e too); the flows it kept a context for end for it. Refused while a
+ * filter of e names it (WARD_E_BUSY), for a built-in callout (WARD_E_INVAL)
+ * and an unknown name (WARD_E_NOENT), with the reason in err. */
+int ward_callouts_unload(ward_callouts *r, ward_engine *e, const char *name, char *err,
+                         size_t errlen);
 
 /* The outcome of a call that fails (the policy's `set callout-failure`). */
 void ward_callouts_set_failure(ward_callouts *r, enum ward_verdict v);

@@ -39,6 +39,8 @@ struct known_filter {
     bool mark;
 };
 
+/* An unloaded shared object leaves its slot empty (name ""): the slots of
+ * the others, which flows and known filters refer to by index, stay put. */
 struct entry {
     char name[64];
     uint32_t layers;
@@ -121,32 +123,51 @@ void ward_callouts_free(ward_callouts *r)
     free(r);
 }
 
+static struct entry *entry_find(ward_callouts *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].name[0] && !strcmp(r->e[i].name, name))
+            return &r->e[i];
+    return NULL;
+}
+
+/* A free slot for name (an empty one first), not yet counted. */
 static struct entry *entry_new(ward_callouts *r, const char *name, char *err, size_t errlen)
 {
-    if (r->n >= WARD_CALLOUTS_MAX) {
+    if (entry_find(r, name)) {
+        snprintf(err, errlen, "callout %s: a callout of that name is loaded", name);
+        return NULL;
+    }
+    size_t i = 0;
+    while (i < r->n && r->e[i].name[0])
+        i++;
+    if (i >= WARD_CALLOUTS_MAX) {
         snprintf(err, errlen, "callout %s: at most %d callouts", name, WARD_CALLOUTS_MAX);
         return NULL;
     }
-    for (size_t i = 0; i < r->n; i++) {
-        if (!strcmp(r->e[i].name, name)) {
-            snprintf(err, errlen, "callout %s: a callout of that name is loaded", name);
-            return NULL;
-        }
-    }
-    struct entry *e = &r->e[r->n];
+    struct entry *e = &r->e[i];
     memset(e, 0, sizeof(*e));
     snprintf(e->name, sizeof(e->name), "%s", name);
     e->host.fd = -1;
     e->reg = r;
-    e->index = (uint32_t)r->n;
+    e->index = (uint32_t)i;
     return e;
 }
 
-static void entry_commit(ward_callouts *r)
+static void names_update(ward_callouts *r)
 {
-    r->names[r->n] = r->e[r->n].name;
-    r->n++;
-    r->names[r->n] = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].name[0])
+            r->names[k++] = r->e[i].name;
+    r->names[k] = NULL;
+}
+
+static void entry_commit(ward_callouts *r, const struct entry *e)
+{
+    if (e->index == r->n)
+        r->n++;
+    names_update(r);
 }
 
 int ward_callouts_add_builtin(ward_callouts *r, const ward_callout *c)
@@ -159,7 +180,7 @@ int ward_callouts_add_builtin(ward_callouts *r, const ward_callout *c)
         return WARD_E_EXIST;
     e->builtin = c;
     e->layers = c->layers;
-    entry_commit(r);
+    entry_commit(r, e);
     return 0;
 }
 
@@ -193,7 +214,42 @@ int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t err
     }
     e->host = h;
     e->layers = layers;
-    entry_commit(r);
+    entry_commit(r, e);
+    return 0;
+}
+
+int ward_callouts_unload(ward_callouts *r, ward_engine *eng, const char *name, char *err,
+                         size_t errlen)
+{
+    struct entry *e = entry_find(r, name);
+    if (!e) {
+        snprintf(err, errlen, "callout %s: no such callout", name);
+        return WARD_E_NOENT;
+    }
+    if (e->builtin) {
+        snprintf(err, errlen, "callout %s is built in: only a shared object can be unloaded", name);
+        return WARD_E_INVAL;
+    }
+    ward_callouts_sync_filters(r, eng);
+    if (e->filters) {
+        snprintf(err, errlen, "callout %s: %llu filter%s name it: delete them first", name,
+                 (unsigned long long)e->filters, e->filters == 1 ? "" : "s");
+        return WARD_E_BUSY;
+    }
+    /* The flows it kept a context for end for it now. */
+    uint32_t bit = 1u << e->index;
+    for (size_t i = 0; i < r->cap_flows; i++) {
+        if (r->flows[i].id && (r->flows[i].seen & bit)) {
+            host_flow_delete(&e->host, r->flows[i].id);
+            r->flows[i].seen &= ~bit;
+        }
+    }
+    ward_callout_unregister(eng, name);
+    host_stop(&e->host);
+    free(e->host.so_path);
+    memset(e, 0, sizeof(*e));
+    e->host.fd = -1;
+    names_update(r);
     return 0;
 }
 
@@ -475,6 +531,8 @@ int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callou
 int ward_callouts_attach(ward_callouts *r, ward_engine *e)
 {
     for (size_t i = 0; i < r->n; i++) {
+        if (!r->e[i].name[0])
+            continue;
         int rc = ward_callout_register(e, r->e[i].name, adapter, &r->e[i]);
         if (rc < 0 && rc != WARD_E_EXIST)
             return rc;
@@ -560,14 +618,20 @@ void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e)
 
 size_t ward_callouts_count(const ward_callouts *r)
 {
-    return r->n;
+    size_t n = 0;
+    while (r->names[n])
+        n++;
+    return n;
 }
 
 int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out)
 {
-    if (i >= r->n)
+    const struct entry *e = NULL;
+    for (size_t k = 0; k < r->n && !e; k++)
+        if (r->e[k].name[0] && i-- == 0)
+            e = &r->e[k];
+    if (!e)
         return WARD_E_NOENT;
-    const struct entry *e = &r->e[i];
     *out = (ward_callout_info){.name = e->name,
                                .layers = e->layers,
                                .builtin = e->builtin != NULL,

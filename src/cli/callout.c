@@ -1,18 +1,31 @@
-/* cli/callout.c — `ward callout list [--json]`: wardd's callouts, where
- * they run and how their calls went. */
+/* cli/callout.c — `ward callout`: wardd's callouts, where they run and how
+ * their calls went; shared objects loaded and unloaded while wardd runs.
+ *
+ *   ward callout list [--json]
+ *   ward callout load PATH|NAME     (NAME: NAME.so of wardd's callout directory)
+ *   ward callout unload NAME
+ */
+#define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
 
-int cmd_callout(int argc, char **argv)
+static int usage(void)
 {
-    bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
-    if (argc < 2 || strcmp(argv[1], "list") != 0 || argc > 3 || (argc == 3 && !json)) {
-        fprintf(stderr, "usage: %s callout list [--json]\n", cli_prog);
-        return EXIT_USAGE;
-    }
+    fprintf(stderr,
+            "usage: %s callout list [--json]\n"
+            "       %s callout load PATH|NAME\n"
+            "       %s callout unload NAME\n",
+            cli_prog, cli_prog, cli_prog);
+    return EXIT_USAGE;
+}
+
+static int list(bool json)
+{
     ward_msg req = {.type = WARD_MSG_CALLOUT_LIST}, rep;
     if (cli_request("ward-callout", &req, &rep) < 0)
         return 1;
@@ -37,4 +50,38 @@ int cmd_callout(int argc, char **argv)
     }
     ward_msg_free(&rep);
     return 0;
+}
+
+/* load and unload: one string, a path made absolute here (wardd's working
+ * directory is not ours). */
+static int change(enum ward_msg_type type, const char *arg)
+{
+    char full[PATH_MAX];
+    if (type == WARD_MSG_CALLOUT_LOAD && strchr(arg, '/')) {
+        if (!realpath(arg, full)) {
+            fprintf(stderr, "%s: callout %s: %m\n", cli_prog, arg);
+            return 1;
+        }
+        arg = full;
+    }
+    ward_msg req = {.type = type}, rep;
+    req.u.callout_op.callout = (char *)arg;
+    if (cli_request("ward-callout", &req, &rep) < 0)
+        return 1;
+    ward_msg_free(&rep);
+    return 0;
+}
+
+int cmd_callout(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    const char *sub = argv[1];
+    if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--json"))))
+        return list(argc == 3);
+    if (strcmp(sub, "load") == 0 && argc == 3)
+        return change(WARD_MSG_CALLOUT_LOAD, argv[2]);
+    if (strcmp(sub, "unload") == 0 && argc == 3)
+        return change(WARD_MSG_CALLOUT_UNLOAD, argv[2]);
+    return usage();
 }

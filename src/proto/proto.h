@@ -97,6 +97,9 @@ enum ward_msg_type {
     /* antivirus: files scanned on demand (docs/AV.md) */
     WARD_MSG_SCAN,
     WARD_MSG_SCAN_REPLY,
+    /* shared-object callouts loaded and unloaded at run time (docs/ENGINE.md) */
+    WARD_MSG_CALLOUT_LOAD,
+    WARD_MSG_CALLOUT_UNLOAD,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -291,6 +294,9 @@ typedef struct ward_msg {
             char *text;   /* one statement in the policy language */
             bool dynamic; /* gone when this connection closes */
         } object_add;     /* filter.add, sublayer.add */
+        struct {
+            char *callout; /* load: a path or a name in the callout directory; unload: a name */
+        } callout_op;      /* callout.load, callout.unload */
         struct {
             uint64_t id; /* 0 in object.added: staged in a transaction */
         } object_id;     /* filter.delete, sublayer.delete, object.added */
