@@ -97,6 +97,7 @@ typedef struct ward_callout_info {
     const char *path; /* shared object; NULL when built in */
     pid_t host_pid;   /* 0: not running */
     uint64_t calls, failures, restarts, filters;
+    uint64_t cached; /* calls answered from the cache (WARD_CALLOUT_F_CACHE) */
 } ward_callout_info;
 size_t ward_callouts_count(const ward_callouts *r);
 int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out);

@@ -14,7 +14,9 @@
  *
  * and a call that fails (a host that crashed, hung past the budget or
  * answered nonsense) gives the policy's failure outcome: block with veto by
- * default (fail closed), or permit.
+ * default (fail closed), or permit. An answer the callout marks
+ * WARD_CALLOUT_F_CACHE is kept (per callout, by the flow's metadata) and
+ * given again without a call.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,6 +35,20 @@ struct flow {
     void *ctx[WARD_CALLOUTS_MAX];
 };
 
+/* A cached answer: the metadata it holds for (all of it but the flow id,
+ * pid and local port) and until when. */
+struct cached {
+    uint64_t hash; /* 0: empty */
+    int64_t until_s;
+    enum ward_callout_verdict v;
+    uint32_t layer, uid;
+    uint8_t dir, proto;
+    uint16_t rport;
+    uint8_t local[16], remote[16];
+    char *app, *domain;
+};
+#define CACHE_SLOTS 256 /* direct-mapped by hash: a newer answer takes the slot */
+
 struct known_filter {
     uint64_t id;
     uint32_t callout; /* index */
@@ -46,7 +62,8 @@ struct entry {
     uint32_t layers;
     const ward_callout *builtin; /* NULL: a shared object */
     struct host host;
-    uint64_t calls, failures, filters;
+    uint64_t calls, failures, filters, cached_hits;
+    struct cached *cache; /* CACHE_SLOTS, made at the first answer to keep */
     struct ward_callouts *reg;
     uint32_t index;
 };
@@ -62,6 +79,8 @@ struct ward_callouts {
     struct known_filter *kf;
     size_t n_kf;
 };
+
+static void cache_clear(struct entry *e);
 
 uint32_t ward_callout_layer_bit(enum ward_layer layer)
 {
@@ -113,6 +132,7 @@ void ward_callouts_free(ward_callouts *r)
         while (r->flows[i].id) /* removal shifts later entries back into slot i */
             ward_callouts_flow_end(r, r->flows[i].id);
     for (size_t i = 0; i < r->n; i++) {
+        cache_clear(&r->e[i]);
         if (!r->e[i].builtin) {
             host_stop(&r->e[i].host);
             free(r->e[i].host.so_path);
@@ -245,6 +265,7 @@ int ward_callouts_unload(ward_callouts *r, ward_engine *eng, const char *name, c
         }
     }
     ward_callout_unregister(eng, name);
+    cache_clear(e);
     host_stop(&e->host);
     free(e->host.so_path);
     memset(e, 0, sizeof(*e));
@@ -437,16 +458,118 @@ static ward_callout_result map_verdict(enum ward_callout_verdict v)
     return (ward_callout_result){WARD_V_BLOCK, true}; /* nonsense is not a permit */
 }
 
+/* ---- The verdict cache ----------------------------------------------------- */
+
+static bool cacheable(const ward_callout_flow *f)
+{
+    return f->layer == WARD_CALLOUT_L_CONNECT || f->layer == WARD_CALLOUT_L_ACCEPT;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t cache_hash(const ward_callout_flow *f)
+{
+    uint64_t h = 14695981039346656037ull;
+    uint8_t k[12] = {(uint8_t)f->layer, f->dir, f->proto, (uint8_t)(f->rport >> 8),
+                     (uint8_t)f->rport};
+    memcpy(k + 8, &f->uid, 4);
+    h = fnv(h, k, sizeof(k));
+    h = fnv(h, f->local, 16);
+    h = fnv(h, f->remote, 16);
+    if (f->app)
+        h = fnv(h, f->app, strlen(f->app) + 1);
+    h = fnv(h, "|", 1);
+    if (f->domain)
+        h = fnv(h, f->domain, strlen(f->domain) + 1);
+    return h ? h : 1;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The full key is compared: a hash that collides is only a miss. */
+static bool cache_matches(const struct cached *c, uint64_t h, const ward_callout_flow *f)
+{
+    return c->hash == h && c->layer == f->layer && c->dir == f->dir && c->proto == f->proto &&
+           c->rport == f->rport && c->uid == f->uid && !memcmp(c->local, f->local, 16) &&
+           !memcmp(c->remote, f->remote, 16) && str_same(c->app, f->app) &&
+           str_same(c->domain, f->domain);
+}
+
+static void cached_free(struct cached *c)
+{
+    free(c->app);
+    free(c->domain);
+    memset(c, 0, sizeof(*c));
+}
+
+static void cache_clear(struct entry *e)
+{
+    for (size_t i = 0; e->cache && i < CACHE_SLOTS; i++)
+        cached_free(&e->cache[i]);
+    free(e->cache);
+    e->cache = NULL;
+}
+
+static bool cache_get(struct entry *e, const ward_callout_flow *f, int64_t now_s,
+                      enum ward_callout_verdict *v)
+{
+    if (!e->cache)
+        return false;
+    uint64_t h = cache_hash(f);
+    const struct cached *c = &e->cache[h % CACHE_SLOTS];
+    if (!cache_matches(c, h, f) || now_s >= c->until_s)
+        return false;
+    *v = c->v;
+    return true;
+}
+
+static void cache_put(struct entry *e, const ward_callout_flow *f, enum ward_callout_verdict v,
+                      int64_t now_s)
+{
+    if (!e->cache && !(e->cache = calloc(CACHE_SLOTS, sizeof(*e->cache))))
+        return; /* no memory: the next flow is asked again */
+    uint64_t h = cache_hash(f);
+    struct cached *c = &e->cache[h % CACHE_SLOTS];
+    cached_free(c);
+    *c = (struct cached){.hash = h,
+                         .until_s = now_s + WARD_CALLOUT_CACHE_S,
+                         .v = v,
+                         .layer = f->layer,
+                         .uid = f->uid,
+                         .dir = f->dir,
+                         .proto = f->proto,
+                         .rport = f->rport,
+                         .app = f->app ? strdup(f->app) : NULL,
+                         .domain = f->domain ? strdup(f->domain) : NULL};
+    memcpy(c->local, f->local, 16);
+    memcpy(c->remote, f->remote, 16);
+    if ((f->app && !c->app) || (f->domain && !c->domain))
+        cached_free(c);
+}
+
 /* One call of callout e, with the flow's context kept across calls. */
 static enum ward_callout_verdict call_entry(struct entry *e, const ward_callout_flow *f,
                                             const ward_callout_data *d, int64_t now_s)
 {
     ward_callouts *r = e->reg;
     e->calls++;
+    enum ward_callout_verdict v;
+    if (cacheable(f) && cache_get(e, f, now_s, &v)) {
+        e->cached_hits++;
+        return v;
+    }
     /* Only flows some callout keeps a context for are in the table: a
      * metadata-only callout costs no table work. */
     struct flow *fl = r->n_flows ? flow_find(r, f->id, false) : NULL;
-    enum ward_callout_verdict v;
     if (e->builtin) {
         void *fctx = fl && (fl->seen & (1u << e->index)) ? fl->ctx[e->index] : NULL;
         v = e->builtin->classify(f, d, &fctx);
@@ -468,6 +591,11 @@ static enum ward_callout_verdict call_entry(struct entry *e, const ward_callout_
     }
     if (fl)
         fl->last_s = now_s;
+    if (v & WARD_CALLOUT_F_CACHE) {
+        v &= ~WARD_CALLOUT_F_CACHE;
+        if (cacheable(f))
+            cache_put(e, f, v, now_s);
+    }
     return v;
 }
 
@@ -549,6 +677,17 @@ struct sync_ctx {
     bool oom;
 };
 
+/* A filter naming e came or went: e is told, and its cached answers go
+ * (they were given while other filters named it). */
+static void tell(struct entry *e, enum ward_callout_event ev, uint64_t id, const char *name)
+{
+    cache_clear(e);
+    if (e->builtin && e->builtin->notify)
+        e->builtin->notify(ev, id, name);
+    else if (!e->builtin)
+        host_notify(&e->host, ev, id, name);
+}
+
 static int collect(uint64_t id, const ward_filter_def *def, void *ctx)
 {
     struct sync_ctx *s = ctx;
@@ -576,12 +715,8 @@ static int collect(uint64_t id, const ward_filter_def *def, void *ctx)
                 break;
             }
         }
-        if (!known) {
-            if (e->builtin && e->builtin->notify)
-                e->builtin->notify(WARD_CALLOUT_FILTER_ADDED, id, def->name);
-            else if (!e->builtin)
-                host_notify(&e->host, WARD_CALLOUT_FILTER_ADDED, id, def->name);
-        }
+        if (!known)
+            tell(e, WARD_CALLOUT_FILTER_ADDED, id, def->name);
     }
     return 0;
 }
@@ -599,11 +734,7 @@ void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e)
     for (size_t k = 0; k < r->n_kf; k++) {
         if (r->kf[k].mark)
             continue;
-        struct entry *en = &r->e[r->kf[k].callout];
-        if (en->builtin && en->builtin->notify)
-            en->builtin->notify(WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
-        else if (!en->builtin)
-            host_notify(&en->host, WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
+        tell(&r->e[r->kf[k].callout], WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
     }
     for (size_t i = 0; i < r->n; i++)
         r->e[i].filters = 0;
@@ -639,6 +770,7 @@ int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out)
                                .host_pid = e->builtin ? 0 : e->host.pid,
                                .calls = e->calls,
                                .failures = e->failures,
+                               .cached = e->cached_hits,
                                .restarts = e->host.restarts,
                                .filters = e->filters};
     return 0;

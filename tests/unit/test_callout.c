@@ -556,8 +556,40 @@ static void example_callout(void **state)
     r = req("/usr/bin/curl", 443); /* continue: the program is unknown, so ask */
     assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
     assert_int_equal(d.verdict, WARD_V_DEFER);
-    ward_callouts_sweep(reg, r.now + WARD_CALLOUT_FLOW_IDLE); /* contexts freed in the host */
+    /* Its answers are marked WARD_CALLOUT_F_CACHE: the same metadata (another
+     * flow: another local port) is answered without a call ... */
     ward_callout_info info;
+    r.lport++;
+    r.app.pid++;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.verdict, WARD_V_DEFER);
+    r = req("/usr/bin/telnet", 23);
+    r.lport++;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 2);
+    /* ... other metadata is a call; and a filter added clears the cache. */
+    r = req("/usr/bin/curl", 444);
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    add(e, WARD_SUBLAYER_ADMIN, 60, WARD_ACT_CALLOUT, false, "portguard");
+    ward_callouts_sync_filters(reg, e);
+    r = req("/usr/bin/telnet", 23);
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 2);
+    assert_int_equal(info.calls, 6);
+    /* A kept answer lasts WARD_CALLOUT_CACHE_S: then the callout is asked again. */
+    r.now += WARD_CALLOUT_CACHE_S - 1;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    r.now += 1;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 3);
+    assert_int_equal(info.calls, 8);
+    ward_callouts_sweep(reg, r.now + WARD_CALLOUT_FLOW_IDLE);
     assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
     assert_int_equal(info.failures, 0);
     assert_true(info.host_pid > 0);
