@@ -635,25 +635,21 @@ void ward_callouts_flow_of(const ward_request *q, ward_callout_flow *f)
 
 uint32_t ward_callouts_layers(const ward_callouts *r, const char *name)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (!strcmp(r->e[i].name, name))
-            return r->e[i].layers;
-    return 0;
+    const struct entry *e = entry_find((ward_callouts *)r, name);
+    return e ? e->layers : 0;
 }
 
 int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callout_flow *f,
                            const ward_callout_data *d, int64_t now_s,
                            enum ward_callout_verdict *out)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->e[i].name, name) != 0)
-            continue;
-        if (!(r->e[i].layers & f->layer))
-            return WARD_E_INVAL;
-        *out = call_entry(&r->e[i], f, d, now_s);
-        return 0;
-    }
-    return WARD_E_NOENT;
+    struct entry *e = entry_find(r, name);
+    if (!e)
+        return WARD_E_NOENT;
+    if (!(e->layers & f->layer))
+        return WARD_E_INVAL;
+    *out = call_entry(e, f, d, now_s);
+    return 0;
 }
 
 int ward_callouts_attach(ward_callouts *r, ward_engine *e)
