@@ -30,23 +30,24 @@ static int list(bool json)
     if (cli_request("ward-callout", &req, &rep) < 0)
         return 1;
     if (!json)
-        printf("%-16s %-20s %-8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
-               "FAILED", "RESTARTS", "HOST", "WHERE");
+        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
+               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
     for (size_t i = 0; i < rep.u.callout_reply.n; i++) {
         const ward_proto_callout *c = &rep.u.callout_reply.callouts[i];
         if (json)
             printf("{\"name\":\"%s\",\"layers\":\"%s\",\"builtin\":%s,\"path\":\"%s\","
                    "\"host_pid\":%llu,\"calls\":%llu,\"failures\":%llu,\"restarts\":%llu,"
-                   "\"filters\":%llu}\n",
+                   "\"filters\":%llu,\"cached\":%llu}\n",
                    c->name, c->layers, c->builtin ? "true" : "false", c->path ? c->path : "",
                    (unsigned long long)c->host_pid, (unsigned long long)c->calls,
                    (unsigned long long)c->failures, (unsigned long long)c->restarts,
-                   (unsigned long long)c->filters);
+                   (unsigned long long)c->filters, (unsigned long long)c->cached);
         else
-            printf("%-16s %-20s %-8llu %8llu %8llu %8llu %8llu  %s\n", c->name, c->layers,
+            printf("%-16s %-20s %-8llu %8llu %8llu %8llu %8llu %8llu  %s\n", c->name, c->layers,
                    (unsigned long long)c->filters, (unsigned long long)c->calls,
-                   (unsigned long long)c->failures, (unsigned long long)c->restarts,
-                   (unsigned long long)c->host_pid, c->builtin ? "built in" : c->path);
+                   (unsigned long long)c->cached, (unsigned long long)c->failures,
+                   (unsigned long long)c->restarts, (unsigned long long)c->host_pid,
+                   c->builtin ? "built in" : c->path);
     }
     ward_msg_free(&rep);
     return 0;

@@ -116,7 +116,8 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
                                     .calls = info.calls,
                                     .failures = info.failures,
                                     .restarts = info.restarts,
-                                    .filters = info.filters};
+                                    .filters = info.filters,
+                                    .cached = info.cached};
     }
     ward_msg reply = {.type = WARD_MSG_CALLOUT_REPLY, .id = m->id};
     reply.u.callout_reply.callouts = v;

@@ -521,6 +521,7 @@ static json_object *enc_callout(struct enc *e, const ward_proto_callout *c)
     put_i64(e, o, "failures", (int64_t)c->failures);
     put_i64(e, o, "restarts", (int64_t)c->restarts);
     put_i64(e, o, "filters", (int64_t)c->filters);
+    put_i64(e, o, "cached", (int64_t)c->cached);
     return o;
 }
 
@@ -1384,8 +1385,9 @@ static bool dec_explain_extra(struct dec *d, json_object *o, ward_msg *m)
 
 static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
 {
-    static const char *const keys[] = {"name",  "layers",   "builtin",  "path",    "host_pid",
-                                       "calls", "failures", "restarts", "filters", NULL};
+    static const char *const keys[] = {"name",     "layers", "builtin",  "path",
+                                       "host_pid", "calls",  "failures", "restarts",
+                                       "filters",  "cached", NULL};
     json_object *a;
     size_t n;
     if (!get_array(d, o, "callouts", true, 1024, &a, &n))
@@ -1404,7 +1406,8 @@ static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
             !get_u64(d, co, "calls", true, &c->calls) ||
             !get_u64(d, co, "failures", true, &c->failures) ||
             !get_u64(d, co, "restarts", true, &c->restarts) ||
-            !get_u64(d, co, "filters", true, &c->filters))
+            !get_u64(d, co, "filters", true, &c->filters) ||
+            !get_u64(d, co, "cached", false, &c->cached))
             return false;
     }
     return true;

@@ -134,6 +134,7 @@ typedef struct ward_proto_callout {
     char *path;        /* the shared object; NULL when built in */
     uint64_t host_pid; /* its host process; 0: not running (or built in) */
     uint64_t calls, failures, restarts, filters;
+    uint64_t cached; /* calls answered from its kept answers (WARD_CALLOUT_F_CACHE) */
 } ward_proto_callout;
 
 /* A filter or sublayer as filter.list / sublayer.list show it (strings

@@ -59,6 +59,17 @@ wk_check "ward callout load PATH (a relative one too) loads it again" \
     bash -c "cd '$DIR' && '$WARD' callout load ./six.so"
 wk_check "... and unload frees it" "$WARD" callout unload six
 
+# The example portguard keeps its answers (WARD_CALLOUT_F_CACHE): the
+# second connection of A to the same port is answered without a call.
+install -m 0644 "$SO/portguard.so" "$DIR/portguard.so"
+wk_check "portguard loads" "$WARD" callout load portguard
+pid=$("$WARD" filter add 'filter "pg" layer outbound weight 50 proto tcp to port 1001 callout portguard')
+wk_check "its answer (continue) lets A's rule decide" [ "$(port 1001)" = ok ]
+wk_check "... again" [ "$(port 1001)" = ok ]
+wk_check "ward callout list shows the second answer was a kept one" \
+    bash -c "'$WARD' callout list --json | grep '\"name\":\"portguard\"' | grep -q '\"calls\":2,.*\"cached\":1}'"
+wk_check "filter and callout go again" bash -c "'$WARD' filter del $pid && '$WARD' callout unload portguard"
+
 # Refusals, each with its reason, and nothing loaded.
 refusal() { # NAME WANT ARG...
     local name=$1 want=$2
