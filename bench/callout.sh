@@ -6,7 +6,8 @@
 # network namespaces, hooks on a cgroup of our own; needs root): CONNECTS
 # connects decided in wardd with a filter handing them to a metadata-only
 # callout that says continue — the built-in accounting callout (in wardd's
-# loop), and the example portguard (a shared object in its host process) —
+# loop), and the example portguard (a shared object in its host process,
+# whose answers are marked WARD_CALLOUT_F_CACHE: kept by wardd) —
 # against the same connects decided by a plain filter; five rounds of the
 # three in turn, each callout round's p50 divided by the plain round's just
 # before it (paired), medians of those ratios. Ends with
@@ -55,7 +56,7 @@ for round in $(seq $ROUNDS); do
         case $s in
         plain) policy 'domain "never.test" block' ;;
         builtin) policy "callout accounting" ;; # metadata only, in wardd: continue
-        shared) policy "callout portguard" ;;   # metadata only, in its host process
+        shared) policy "callout portguard" ;;   # metadata only, in its host process: kept answers
         esac
         start_wardd w$round$s --callout-dir "$DIR" >&2 || exit 1
         v=$(lat)

@@ -92,7 +92,7 @@ _ward()
         fi
         ;;
     callout)
-        if [[ $cword -eq 2 && $cur != -* ]]; then opts="list"; else opts="--json --help"; fi
+        if [[ $cword -eq 2 && $cur != -* ]]; then opts="list load unload"; else opts="--json --help"; fi
         ;;
     shim)
         if [[ $cword -eq 2 && $cur != -* ]]; then opts="enable disable status"; else

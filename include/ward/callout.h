@@ -32,7 +32,7 @@ extern "C" {
 #define WARD_CALLOUT_ABI 1u
 #define WARD_CALLOUT_ABI_MINOR                                                                     \
     2u /* 1: the stream layer's dir, flags and offset;                                             \
-        * 2: the packet layer */
+        * 2: the packet layer and WARD_CALLOUT_F_CACHE */
 #define WARD_CALLOUT_ENTRY "ward_callout_entry"
 
 /* The six results. */
@@ -45,6 +45,19 @@ enum ward_callout_verdict {
     WARD_CALLOUT_NEED_MORE_DATA = 4,  /* hold the flow until more of it is seen */
     WARD_CALLOUT_DROP_CONNECTION = 5, /* block and tear the connection down: final */
 };
+
+/* Minor 2: OR'd into classify's result on the connect or accept layer,
+ * "this answer holds for every flow with the same metadata but its id, pid
+ * and local port" (the layer, direction, protocol, addresses, remote port,
+ * uid, program and name). wardd then answers such flows itself, without a
+ * call, for WARD_CALLOUT_CACHE_S seconds or until a filter naming the
+ * callout is added or removed. For a callout whose answers depend on the
+ * metadata alone: it is the way to make a shared object cost next to
+ * nothing per connection (its call is a round trip to its host process).
+ * Such flows get no context and no flow_delete. A wardd before minor 2
+ * takes the flag for nonsense (the call fails). */
+#define WARD_CALLOUT_F_CACHE 0x100
+#define WARD_CALLOUT_CACHE_S 60
 
 /* The layers a callout serves: a bit mask. */
 enum ward_callout_layer {

@@ -46,6 +46,12 @@ int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t err
  * others out: they load, and the call returns -1 with every refusal in err.
  * A missing directory loads nothing. Otherwise how many were loaded. */
 int ward_callouts_load_dir(ward_callouts *r, const char *dir, char *err, size_t errlen);
+/* Stops the shared object named name and forgets it (ward_callout_unregister
+ * from e too); the flows it kept a context for end for it. Refused while a
+ * filter of e names it (WARD_E_BUSY), for a built-in callout (WARD_E_INVAL)
+ * and an unknown name (WARD_E_NOENT), with the reason in err. */
+int ward_callouts_unload(ward_callouts *r, ward_engine *e, const char *name, char *err,
+                         size_t errlen);
 
 /* The outcome of a call that fails (the policy's `set callout-failure`). */
 void ward_callouts_set_failure(ward_callouts *r, enum ward_verdict v);
@@ -91,6 +97,7 @@ typedef struct ward_callout_info {
     const char *path; /* shared object; NULL when built in */
     pid_t host_pid;   /* 0: not running */
     uint64_t calls, failures, restarts, filters;
+    uint64_t cached; /* calls answered from the cache (WARD_CALLOUT_F_CACHE) */
 } ward_callout_info;
 size_t ward_callouts_count(const ward_callouts *r);
 int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out);

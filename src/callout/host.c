@@ -202,7 +202,8 @@ bool host_classify(struct host *h, const ward_callout_flow *f, const ward_callou
         host_failed(h);
         return false;
     }
-    if (v.verdict < WARD_CALLOUT_PERMIT || v.verdict > WARD_CALLOUT_DROP_CONNECTION) {
+    int32_t result = v.verdict & ~WARD_CALLOUT_F_CACHE; /* the flag goes on to the registry */
+    if (result < WARD_CALLOUT_PERMIT || result > WARD_CALLOUT_DROP_CONNECTION) {
         host_failed(h);
         return false;
     }

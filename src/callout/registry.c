@@ -14,7 +14,9 @@
  *
  * and a call that fails (a host that crashed, hung past the budget or
  * answered nonsense) gives the policy's failure outcome: block with veto by
- * default (fail closed), or permit.
+ * default (fail closed), or permit. An answer the callout marks
+ * WARD_CALLOUT_F_CACHE is kept (per callout, by the flow's metadata) and
+ * given again without a call.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,18 +35,35 @@ struct flow {
     void *ctx[WARD_CALLOUTS_MAX];
 };
 
+/* A cached answer: the metadata it holds for (all of it but the flow id,
+ * pid and local port) and until when. */
+struct cached {
+    uint64_t hash; /* 0: empty */
+    int64_t until_s;
+    enum ward_callout_verdict v;
+    uint32_t layer, uid;
+    uint8_t dir, proto;
+    uint16_t rport;
+    uint8_t local[16], remote[16];
+    char *app, *domain;
+};
+#define CACHE_SLOTS 256 /* direct-mapped by hash: a newer answer takes the slot */
+
 struct known_filter {
     uint64_t id;
     uint32_t callout; /* index */
     bool mark;
 };
 
+/* An unloaded shared object leaves its slot empty (name ""): the slots of
+ * the others, which flows and known filters refer to by index, stay put. */
 struct entry {
     char name[64];
     uint32_t layers;
     const ward_callout *builtin; /* NULL: a shared object */
     struct host host;
-    uint64_t calls, failures, filters;
+    uint64_t calls, failures, filters, cached_hits;
+    struct cached *cache; /* CACHE_SLOTS, made at the first answer to keep */
     struct ward_callouts *reg;
     uint32_t index;
 };
@@ -60,6 +79,8 @@ struct ward_callouts {
     struct known_filter *kf;
     size_t n_kf;
 };
+
+static void cache_clear(struct entry *e);
 
 uint32_t ward_callout_layer_bit(enum ward_layer layer)
 {
@@ -111,6 +132,7 @@ void ward_callouts_free(ward_callouts *r)
         while (r->flows[i].id) /* removal shifts later entries back into slot i */
             ward_callouts_flow_end(r, r->flows[i].id);
     for (size_t i = 0; i < r->n; i++) {
+        cache_clear(&r->e[i]);
         if (!r->e[i].builtin) {
             host_stop(&r->e[i].host);
             free(r->e[i].host.so_path);
@@ -121,32 +143,51 @@ void ward_callouts_free(ward_callouts *r)
     free(r);
 }
 
+static struct entry *entry_find(ward_callouts *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].name[0] && !strcmp(r->e[i].name, name))
+            return &r->e[i];
+    return NULL;
+}
+
+/* A free slot for name (an empty one first), not yet counted. */
 static struct entry *entry_new(ward_callouts *r, const char *name, char *err, size_t errlen)
 {
-    if (r->n >= WARD_CALLOUTS_MAX) {
+    if (entry_find(r, name)) {
+        snprintf(err, errlen, "callout %s: a callout of that name is loaded", name);
+        return NULL;
+    }
+    size_t i = 0;
+    while (i < r->n && r->e[i].name[0])
+        i++;
+    if (i >= WARD_CALLOUTS_MAX) {
         snprintf(err, errlen, "callout %s: at most %d callouts", name, WARD_CALLOUTS_MAX);
         return NULL;
     }
-    for (size_t i = 0; i < r->n; i++) {
-        if (!strcmp(r->e[i].name, name)) {
-            snprintf(err, errlen, "callout %s: a callout of that name is loaded", name);
-            return NULL;
-        }
-    }
-    struct entry *e = &r->e[r->n];
+    struct entry *e = &r->e[i];
     memset(e, 0, sizeof(*e));
     snprintf(e->name, sizeof(e->name), "%s", name);
     e->host.fd = -1;
     e->reg = r;
-    e->index = (uint32_t)r->n;
+    e->index = (uint32_t)i;
     return e;
 }
 
-static void entry_commit(ward_callouts *r)
+static void names_update(ward_callouts *r)
 {
-    r->names[r->n] = r->e[r->n].name;
-    r->n++;
-    r->names[r->n] = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].name[0])
+            r->names[k++] = r->e[i].name;
+    r->names[k] = NULL;
+}
+
+static void entry_commit(ward_callouts *r, const struct entry *e)
+{
+    if (e->index == r->n)
+        r->n++;
+    names_update(r);
 }
 
 int ward_callouts_add_builtin(ward_callouts *r, const ward_callout *c)
@@ -159,7 +200,7 @@ int ward_callouts_add_builtin(ward_callouts *r, const ward_callout *c)
         return WARD_E_EXIST;
     e->builtin = c;
     e->layers = c->layers;
-    entry_commit(r);
+    entry_commit(r, e);
     return 0;
 }
 
@@ -193,7 +234,43 @@ int ward_callouts_load(ward_callouts *r, const char *path, char *err, size_t err
     }
     e->host = h;
     e->layers = layers;
-    entry_commit(r);
+    entry_commit(r, e);
+    return 0;
+}
+
+int ward_callouts_unload(ward_callouts *r, ward_engine *eng, const char *name, char *err,
+                         size_t errlen)
+{
+    struct entry *e = entry_find(r, name);
+    if (!e) {
+        snprintf(err, errlen, "callout %s: no such callout", name);
+        return WARD_E_NOENT;
+    }
+    if (e->builtin) {
+        snprintf(err, errlen, "callout %s is built in: only a shared object can be unloaded", name);
+        return WARD_E_INVAL;
+    }
+    ward_callouts_sync_filters(r, eng);
+    if (e->filters) {
+        snprintf(err, errlen, "callout %s: %llu filter%s name it: delete them first", name,
+                 (unsigned long long)e->filters, e->filters == 1 ? "" : "s");
+        return WARD_E_BUSY;
+    }
+    /* The flows it kept a context for end for it now. */
+    uint32_t bit = 1u << e->index;
+    for (size_t i = 0; i < r->cap_flows; i++) {
+        if (r->flows[i].id && (r->flows[i].seen & bit)) {
+            host_flow_delete(&e->host, r->flows[i].id);
+            r->flows[i].seen &= ~bit;
+        }
+    }
+    ward_callout_unregister(eng, name);
+    cache_clear(e);
+    host_stop(&e->host);
+    free(e->host.so_path);
+    memset(e, 0, sizeof(*e));
+    e->host.fd = -1;
+    names_update(r);
     return 0;
 }
 
@@ -381,16 +458,118 @@ static ward_callout_result map_verdict(enum ward_callout_verdict v)
     return (ward_callout_result){WARD_V_BLOCK, true}; /* nonsense is not a permit */
 }
 
+/* ---- The verdict cache ----------------------------------------------------- */
+
+static bool cacheable(const ward_callout_flow *f)
+{
+    return f->layer == WARD_CALLOUT_L_CONNECT || f->layer == WARD_CALLOUT_L_ACCEPT;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t cache_hash(const ward_callout_flow *f)
+{
+    uint64_t h = 14695981039346656037ull;
+    uint8_t k[12] = {(uint8_t)f->layer, f->dir, f->proto, (uint8_t)(f->rport >> 8),
+                     (uint8_t)f->rport};
+    memcpy(k + 8, &f->uid, 4);
+    h = fnv(h, k, sizeof(k));
+    h = fnv(h, f->local, 16);
+    h = fnv(h, f->remote, 16);
+    if (f->app)
+        h = fnv(h, f->app, strlen(f->app) + 1);
+    h = fnv(h, "|", 1);
+    if (f->domain)
+        h = fnv(h, f->domain, strlen(f->domain) + 1);
+    return h ? h : 1;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The full key is compared: a hash that collides is only a miss. */
+static bool cache_matches(const struct cached *c, uint64_t h, const ward_callout_flow *f)
+{
+    return c->hash == h && c->layer == f->layer && c->dir == f->dir && c->proto == f->proto &&
+           c->rport == f->rport && c->uid == f->uid && !memcmp(c->local, f->local, 16) &&
+           !memcmp(c->remote, f->remote, 16) && str_same(c->app, f->app) &&
+           str_same(c->domain, f->domain);
+}
+
+static void cached_free(struct cached *c)
+{
+    free(c->app);
+    free(c->domain);
+    memset(c, 0, sizeof(*c));
+}
+
+static void cache_clear(struct entry *e)
+{
+    for (size_t i = 0; e->cache && i < CACHE_SLOTS; i++)
+        cached_free(&e->cache[i]);
+    free(e->cache);
+    e->cache = NULL;
+}
+
+static bool cache_get(struct entry *e, const ward_callout_flow *f, int64_t now_s,
+                      enum ward_callout_verdict *v)
+{
+    if (!e->cache)
+        return false;
+    uint64_t h = cache_hash(f);
+    const struct cached *c = &e->cache[h % CACHE_SLOTS];
+    if (!cache_matches(c, h, f) || now_s >= c->until_s)
+        return false;
+    *v = c->v;
+    return true;
+}
+
+static void cache_put(struct entry *e, const ward_callout_flow *f, enum ward_callout_verdict v,
+                      int64_t now_s)
+{
+    if (!e->cache && !(e->cache = calloc(CACHE_SLOTS, sizeof(*e->cache))))
+        return; /* no memory: the next flow is asked again */
+    uint64_t h = cache_hash(f);
+    struct cached *c = &e->cache[h % CACHE_SLOTS];
+    cached_free(c);
+    *c = (struct cached){.hash = h,
+                         .until_s = now_s + WARD_CALLOUT_CACHE_S,
+                         .v = v,
+                         .layer = f->layer,
+                         .uid = f->uid,
+                         .dir = f->dir,
+                         .proto = f->proto,
+                         .rport = f->rport,
+                         .app = f->app ? strdup(f->app) : NULL,
+                         .domain = f->domain ? strdup(f->domain) : NULL};
+    memcpy(c->local, f->local, 16);
+    memcpy(c->remote, f->remote, 16);
+    if ((f->app && !c->app) || (f->domain && !c->domain))
+        cached_free(c);
+}
+
 /* One call of callout e, with the flow's context kept across calls. */
 static enum ward_callout_verdict call_entry(struct entry *e, const ward_callout_flow *f,
                                             const ward_callout_data *d, int64_t now_s)
 {
     ward_callouts *r = e->reg;
     e->calls++;
+    enum ward_callout_verdict v;
+    if (cacheable(f) && cache_get(e, f, now_s, &v)) {
+        e->cached_hits++;
+        return v;
+    }
     /* Only flows some callout keeps a context for are in the table: a
      * metadata-only callout costs no table work. */
     struct flow *fl = r->n_flows ? flow_find(r, f->id, false) : NULL;
-    enum ward_callout_verdict v;
     if (e->builtin) {
         void *fctx = fl && (fl->seen & (1u << e->index)) ? fl->ctx[e->index] : NULL;
         v = e->builtin->classify(f, d, &fctx);
@@ -412,6 +591,11 @@ static enum ward_callout_verdict call_entry(struct entry *e, const ward_callout_
     }
     if (fl)
         fl->last_s = now_s;
+    if (v & WARD_CALLOUT_F_CACHE) {
+        v &= ~WARD_CALLOUT_F_CACHE;
+        if (cacheable(f))
+            cache_put(e, f, v, now_s);
+    }
     return v;
 }
 
@@ -453,30 +637,28 @@ void ward_callouts_flow_of(const ward_request *q, ward_callout_flow *f)
 
 uint32_t ward_callouts_layers(const ward_callouts *r, const char *name)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (!strcmp(r->e[i].name, name))
-            return r->e[i].layers;
-    return 0;
+    const struct entry *e = entry_find((ward_callouts *)r, name);
+    return e ? e->layers : 0;
 }
 
 int ward_callouts_classify(ward_callouts *r, const char *name, const ward_callout_flow *f,
                            const ward_callout_data *d, int64_t now_s,
                            enum ward_callout_verdict *out)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->e[i].name, name) != 0)
-            continue;
-        if (!(r->e[i].layers & f->layer))
-            return WARD_E_INVAL;
-        *out = call_entry(&r->e[i], f, d, now_s);
-        return 0;
-    }
-    return WARD_E_NOENT;
+    struct entry *e = entry_find(r, name);
+    if (!e)
+        return WARD_E_NOENT;
+    if (!(e->layers & f->layer))
+        return WARD_E_INVAL;
+    *out = call_entry(e, f, d, now_s);
+    return 0;
 }
 
 int ward_callouts_attach(ward_callouts *r, ward_engine *e)
 {
     for (size_t i = 0; i < r->n; i++) {
+        if (!r->e[i].name[0])
+            continue;
         int rc = ward_callout_register(e, r->e[i].name, adapter, &r->e[i]);
         if (rc < 0 && rc != WARD_E_EXIST)
             return rc;
@@ -492,6 +674,17 @@ struct sync_ctx {
     size_t n, cap;
     bool oom;
 };
+
+/* A filter naming e came or went: e is told, and its cached answers go
+ * (they were given while other filters named it). */
+static void tell(struct entry *e, enum ward_callout_event ev, uint64_t id, const char *name)
+{
+    cache_clear(e);
+    if (e->builtin && e->builtin->notify)
+        e->builtin->notify(ev, id, name);
+    else if (!e->builtin)
+        host_notify(&e->host, ev, id, name);
+}
 
 static int collect(uint64_t id, const ward_filter_def *def, void *ctx)
 {
@@ -520,12 +713,8 @@ static int collect(uint64_t id, const ward_filter_def *def, void *ctx)
                 break;
             }
         }
-        if (!known) {
-            if (e->builtin && e->builtin->notify)
-                e->builtin->notify(WARD_CALLOUT_FILTER_ADDED, id, def->name);
-            else if (!e->builtin)
-                host_notify(&e->host, WARD_CALLOUT_FILTER_ADDED, id, def->name);
-        }
+        if (!known)
+            tell(e, WARD_CALLOUT_FILTER_ADDED, id, def->name);
     }
     return 0;
 }
@@ -543,11 +732,7 @@ void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e)
     for (size_t k = 0; k < r->n_kf; k++) {
         if (r->kf[k].mark)
             continue;
-        struct entry *en = &r->e[r->kf[k].callout];
-        if (en->builtin && en->builtin->notify)
-            en->builtin->notify(WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
-        else if (!en->builtin)
-            host_notify(&en->host, WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
+        tell(&r->e[r->kf[k].callout], WARD_CALLOUT_FILTER_REMOVED, r->kf[k].id, NULL);
     }
     for (size_t i = 0; i < r->n; i++)
         r->e[i].filters = 0;
@@ -562,14 +747,20 @@ void ward_callouts_sync_filters(ward_callouts *r, const ward_engine *e)
 
 size_t ward_callouts_count(const ward_callouts *r)
 {
-    return r->n;
+    size_t n = 0;
+    while (r->names[n])
+        n++;
+    return n;
 }
 
 int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out)
 {
-    if (i >= r->n)
+    const struct entry *e = NULL;
+    for (size_t k = 0; k < r->n && !e; k++)
+        if (r->e[k].name[0] && i-- == 0)
+            e = &r->e[k];
+    if (!e)
         return WARD_E_NOENT;
-    const struct entry *e = &r->e[i];
     *out = (ward_callout_info){.name = e->name,
                                .layers = e->layers,
                                .builtin = e->builtin != NULL,
@@ -577,6 +768,7 @@ int ward_callouts_info(const ward_callouts *r, size_t i, ward_callout_info *out)
                                .host_pid = e->builtin ? 0 : e->host.pid,
                                .calls = e->calls,
                                .failures = e->failures,
+                               .cached = e->cached_hits,
                                .restarts = e->host.restarts,
                                .filters = e->filters};
     return 0;

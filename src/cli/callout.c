@@ -1,40 +1,88 @@
-/* cli/callout.c — `ward callout list [--json]`: wardd's callouts, where
- * they run and how their calls went. */
+/* cli/callout.c — `ward callout`: wardd's callouts, where they run and how
+ * their calls went; shared objects loaded and unloaded while wardd runs.
+ *
+ *   ward callout list [--json]
+ *   ward callout load PATH|NAME     (NAME: NAME.so of wardd's callout directory)
+ *   ward callout unload NAME
+ */
+#define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/daemon.h"
 
-int cmd_callout(int argc, char **argv)
+static int usage(void)
 {
-    bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
-    if (argc < 2 || strcmp(argv[1], "list") != 0 || argc > 3 || (argc == 3 && !json)) {
-        fprintf(stderr, "usage: %s callout list [--json]\n", cli_prog);
-        return EXIT_USAGE;
-    }
+    fprintf(stderr,
+            "usage: %s callout list [--json]\n"
+            "       %s callout load PATH|NAME\n"
+            "       %s callout unload NAME\n",
+            cli_prog, cli_prog, cli_prog);
+    return EXIT_USAGE;
+}
+
+static int list(bool json)
+{
     ward_msg req = {.type = WARD_MSG_CALLOUT_LIST}, rep;
     if (cli_request("ward-callout", &req, &rep) < 0)
         return 1;
     if (!json)
-        printf("%-16s %-20s %-8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
-               "FAILED", "RESTARTS", "HOST", "WHERE");
+        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
+               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
     for (size_t i = 0; i < rep.u.callout_reply.n; i++) {
         const ward_proto_callout *c = &rep.u.callout_reply.callouts[i];
         if (json)
             printf("{\"name\":\"%s\",\"layers\":\"%s\",\"builtin\":%s,\"path\":\"%s\","
                    "\"host_pid\":%llu,\"calls\":%llu,\"failures\":%llu,\"restarts\":%llu,"
-                   "\"filters\":%llu}\n",
+                   "\"filters\":%llu,\"cached\":%llu}\n",
                    c->name, c->layers, c->builtin ? "true" : "false", c->path ? c->path : "",
                    (unsigned long long)c->host_pid, (unsigned long long)c->calls,
                    (unsigned long long)c->failures, (unsigned long long)c->restarts,
-                   (unsigned long long)c->filters);
+                   (unsigned long long)c->filters, (unsigned long long)c->cached);
         else
-            printf("%-16s %-20s %-8llu %8llu %8llu %8llu %8llu  %s\n", c->name, c->layers,
+            printf("%-16s %-20s %-8llu %8llu %8llu %8llu %8llu %8llu  %s\n", c->name, c->layers,
                    (unsigned long long)c->filters, (unsigned long long)c->calls,
-                   (unsigned long long)c->failures, (unsigned long long)c->restarts,
-                   (unsigned long long)c->host_pid, c->builtin ? "built in" : c->path);
+                   (unsigned long long)c->cached, (unsigned long long)c->failures,
+                   (unsigned long long)c->restarts, (unsigned long long)c->host_pid,
+                   c->builtin ? "built in" : c->path);
     }
     ward_msg_free(&rep);
     return 0;
+}
+
+/* load and unload: one string, a path made absolute here (wardd's working
+ * directory is not ours). */
+static int change(enum ward_msg_type type, const char *arg)
+{
+    char full[PATH_MAX];
+    if (type == WARD_MSG_CALLOUT_LOAD && strchr(arg, '/')) {
+        if (!realpath(arg, full)) {
+            fprintf(stderr, "%s: callout %s: %m\n", cli_prog, arg);
+            return 1;
+        }
+        arg = full;
+    }
+    ward_msg req = {.type = type}, rep;
+    req.u.callout_op.callout = (char *)arg;
+    if (cli_request("ward-callout", &req, &rep) < 0)
+        return 1;
+    ward_msg_free(&rep);
+    return 0;
+}
+
+int cmd_callout(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    const char *sub = argv[1];
+    if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--json"))))
+        return list(argc == 3);
+    if (strcmp(sub, "load") == 0 && argc == 3)
+        return change(WARD_MSG_CALLOUT_LOAD, argv[2]);
+    if (strcmp(sub, "unload") == 0 && argc == 3)
+        return change(WARD_MSG_CALLOUT_UNLOAD, argv[2]);
+    return usage();
 }

@@ -3,7 +3,9 @@
  * ids, urlfilter) and the shared objects of the callout directory, each run
  * in its own ward-callout-host (found beside wardd). A shared object that is refused
  * (not root's, writable by others, another ABI, does not load) is logged
- * and left out: a policy naming it is then refused by name.
+ * and left out: a policy naming it is then refused by name. `ward callout
+ * load` and `unload` add and remove shared objects while wardd runs, with
+ * the same checks; a loaded one lasts until wardd stops.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -19,6 +21,11 @@
 
 static char host_path[PATH_MAX];
 
+static const char *callout_dir(const struct wardd *d)
+{
+    return d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
+}
+
 int wardd_callouts_open(struct wardd *d)
 {
     ward_sibling_path("ward-callout-host", host_path, sizeof(host_path));
@@ -31,9 +38,8 @@ int wardd_callouts_open(struct wardd *d)
         ward_callouts_add_builtin(d->callouts, &ward_urlfilter_callout) < 0)
         return -1;
     wardd_ids_open(d);
-    const char *dir = d->opt.callout_dir ? d->opt.callout_dir : WARD_CALLOUT_DIR;
     char err[512];
-    int loaded = ward_callouts_load_dir(d->callouts, dir, err, sizeof(err));
+    int loaded = ward_callouts_load_dir(d->callouts, callout_dir(d), err, sizeof(err));
     if (loaded < 0)
         wardd_log(LOG_ERR, "%s", err);
     for (size_t i = 0; i < ward_callouts_count(d->callouts); i++) {
@@ -110,7 +116,8 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
                                     .calls = info.calls,
                                     .failures = info.failures,
                                     .restarts = info.restarts,
-                                    .filters = info.filters};
+                                    .filters = info.filters,
+                                    .cached = info.cached};
     }
     ward_msg reply = {.type = WARD_MSG_CALLOUT_REPLY, .id = m->id};
     reply.u.callout_reply.callouts = v;
@@ -118,4 +125,79 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
     ward_conn_send(c, &reply, NULL, 0);
     free(v);
     free(layers);
+}
+
+/* Whether the registry may change now; answers the refusal when not. */
+static bool may_change(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    if (!d->callouts) {
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "wardd runs no callouts");
+        return false;
+    }
+    if (wardd_reload_running(d)) {
+        /* The parse reads the callouts' names: they change after it. */
+        ward_conn_send_error(c, m->id, WARD_PE_BUSY, "a reload is under way: try again");
+        return false;
+    }
+    return true;
+}
+
+/* A bare name: letters, digits, '_' and '-' (NAME.so of the callout directory). */
+static bool callout_name_ok(const char *s)
+{
+    if (!*s || strlen(s) > 60)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+void wardd_on_callout_load(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    const char *arg = m->u.callout_op.callout;
+    char path[PATH_MAX], err[512];
+    if (!may_change(d, c, m))
+        return;
+    if (arg[0] == '/') {
+        snprintf(path, sizeof(path), "%s", arg);
+    } else if (callout_name_ok(arg)) {
+        snprintf(path, sizeof(path), "%s/%s.so", callout_dir(d), arg);
+    } else {
+        ward_conn_send_error(c, m->id, WARD_PE_BAD_FIELD,
+                             "callout '%s': an absolute path or the name of NAME.so in %s", arg,
+                             callout_dir(d));
+        return;
+    }
+    if (ward_callouts_load(d->callouts, path, err, sizeof(err)) < 0) {
+        wardd_log(LOG_WARNING, "ward callout load: %s", err);
+        ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", err);
+        return;
+    }
+    if (ward_callouts_attach(d->callouts, d->engine) < 0) {
+        ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
+        return;
+    }
+    wardd_log(LOG_INFO, "callout %s: loaded at run time, in its own host process", path);
+    ward_conn_send_ok(c, m->id);
+}
+
+void wardd_on_callout_unload(struct wardd *d, ward_conn *c, const ward_msg *m)
+{
+    char err[512];
+    if (!may_change(d, c, m))
+        return;
+    int rc =
+        ward_callouts_unload(d->callouts, d->engine, m->u.callout_op.callout, err, sizeof(err));
+    if (rc < 0) {
+        ward_conn_send_error(c, m->id,
+                             rc == WARD_E_NOENT  ? WARD_PE_NOT_FOUND
+                             : rc == WARD_E_BUSY ? WARD_PE_BUSY
+                                                 : WARD_PE_FAILED,
+                             "%s", err);
+        return;
+    }
+    wardd_log(LOG_INFO, "callout %s unloaded", m->u.callout_op.callout);
+    ward_conn_send_ok(c, m->id);
 }

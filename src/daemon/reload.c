@@ -41,8 +41,10 @@ struct wardd_reload {
     /* The thread's: written before the eventfd, read after it. */
     char *config, *learned;
     ward_policy *result;
-    ward_dnsfilter *dnsf;        /* the result's dnsfilter lists */
-    const char *const *callouts; /* names the policy may use: fixed after start */
+    ward_dnsfilter *dnsf; /* the result's dnsfilter lists */
+    /* Names the policy may use: callouts are loaded and unloaded only
+     * while no parse runs (wardd_reload_running). */
+    const char *const *callouts;
     char err[RELOAD_ERR_MAX];
     /* The loop's. */
     struct waiter now[MAX_WAITERS], next[MAX_WAITERS];
@@ -70,6 +72,11 @@ int wardd_reload_init(struct wardd *d)
     r->callouts = d->callouts ? ward_callouts_names(d->callouts) : NULL;
     d->reload = r;
     return 0;
+}
+
+bool wardd_reload_running(const struct wardd *d)
+{
+    return d->reload && d->reload->running;
 }
 
 int wardd_reload_fd(const struct wardd *d)

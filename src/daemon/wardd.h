@@ -207,6 +207,8 @@ void wardd_reload_free(struct wardd *d);
  * a signal asked) gets the answer to its request `id` if still connected. */
 void wardd_reload_request(struct wardd *d, ward_conn *c, uint32_t id);
 int wardd_reload_fd(const struct wardd *d);
+/* A parse is under way (it reads the callouts' names meanwhile). */
+bool wardd_reload_running(const struct wardd *d);
 /* The thread is done: installs its policy, answers who asked. */
 void wardd_reload_done(struct wardd *d);
 
@@ -258,6 +260,9 @@ void wardd_ids_status(struct wardd *d, ward_proto_status *s);
 
 /* callout.list: the callouts, with their counters. */
 void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m);
+/* callout.load / callout.unload: shared objects at run time. */
+void wardd_on_callout_load(struct wardd *d, ward_conn *c, const ward_msg *m);
+void wardd_on_callout_unload(struct wardd *d, ward_conn *c, const ward_msg *m);
 
 /* compile.c: the application rules as the kernel's verdict tables (called
  * by wardd_commit). */

@@ -70,6 +70,8 @@ static const char *const type_names[WARD_MSG_COUNT + 1] = {
     [WARD_MSG_OBJECT_REPLY] = "object.reply",
     [WARD_MSG_SCAN] = "scan",
     [WARD_MSG_SCAN_REPLY] = "scan.reply",
+    [WARD_MSG_CALLOUT_LOAD] = "callout.load",
+    [WARD_MSG_CALLOUT_UNLOAD] = "callout.unload",
 };
 
 static const char *const err_names[WARD_PE_COUNT + 1] = {
@@ -151,7 +153,8 @@ const char *ward_msg_type_name(enum ward_msg_type t)
 bool ward_msg_is_request(enum ward_msg_type t)
 {
     return t <= WARD_MSG_CONNS_LIST || t == WARD_MSG_CALLOUT_LIST || t == WARD_MSG_LIMITS_LIST ||
-           (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT) || t == WARD_MSG_SCAN;
+           (t >= WARD_MSG_FILTER_ADD && t <= WARD_MSG_TXN_ABORT) || t == WARD_MSG_SCAN ||
+           t == WARD_MSG_CALLOUT_LOAD || t == WARD_MSG_CALLOUT_UNLOAD;
 }
 
 const char *ward_proto_err_name(enum ward_proto_err e)
@@ -290,6 +293,10 @@ void ward_msg_free(ward_msg *m)
     case WARD_MSG_SUBLAYER_ADD:
     case WARD_MSG_PROVIDER_ADD:
         free(m->u.object_add.text);
+        break;
+    case WARD_MSG_CALLOUT_LOAD:
+    case WARD_MSG_CALLOUT_UNLOAD:
+        free(m->u.callout_op.callout);
         break;
     case WARD_MSG_OBJECT_REPLY:
         for (size_t i = 0; i < m->u.objects.n; i++) {
@@ -514,6 +521,7 @@ static json_object *enc_callout(struct enc *e, const ward_proto_callout *c)
     put_i64(e, o, "failures", (int64_t)c->failures);
     put_i64(e, o, "restarts", (int64_t)c->restarts);
     put_i64(e, o, "filters", (int64_t)c->filters);
+    put_i64(e, o, "cached", (int64_t)c->cached);
     return o;
 }
 
@@ -715,6 +723,10 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_str(e, o, "text", m->u.object_add.text);
         if (m->u.object_add.dynamic)
             put(e, o, "dynamic", json_object_new_boolean(true));
+        break;
+    case WARD_MSG_CALLOUT_LOAD:
+    case WARD_MSG_CALLOUT_UNLOAD:
+        put_str(e, o, "callout", m->u.callout_op.callout);
         break;
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
@@ -1373,8 +1385,9 @@ static bool dec_explain_extra(struct dec *d, json_object *o, ward_msg *m)
 
 static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
 {
-    static const char *const keys[] = {"name",  "layers",   "builtin",  "path",    "host_pid",
-                                       "calls", "failures", "restarts", "filters", NULL};
+    static const char *const keys[] = {"name",     "layers", "builtin",  "path",
+                                       "host_pid", "calls",  "failures", "restarts",
+                                       "filters",  "cached", NULL};
     json_object *a;
     size_t n;
     if (!get_array(d, o, "callouts", true, 1024, &a, &n))
@@ -1393,7 +1406,8 @@ static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
             !get_u64(d, co, "calls", true, &c->calls) ||
             !get_u64(d, co, "failures", true, &c->failures) ||
             !get_u64(d, co, "restarts", true, &c->restarts) ||
-            !get_u64(d, co, "filters", true, &c->filters))
+            !get_u64(d, co, "filters", true, &c->filters) ||
+            !get_u64(d, co, "cached", false, &c->cached))
             return false;
     }
     return true;
@@ -1600,6 +1614,7 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const error[] = {"type", "id", "code", "message", NULL};
     static const char *const callout_reply[] = {"type", "id", "callouts", NULL};
     static const char *const object_add[] = {"type", "id", "text", "dynamic", NULL};
+    static const char *const callout_op[] = {"type", "id", "callout", NULL};
     static const char *const object_id[] = {"type", "id", "object_id", NULL};
     static const char *const objects[] = {"type", "id", "objects", NULL};
     switch (t) {
@@ -1614,6 +1629,9 @@ static const char *const *body_keys(enum ward_msg_type t)
         return object_id;
     case WARD_MSG_OBJECT_REPLY:
         return objects;
+    case WARD_MSG_CALLOUT_LOAD:
+    case WARD_MSG_CALLOUT_UNLOAD:
+        return callout_op;
     case WARD_MSG_CALLOUT_REPLY:
         return callout_reply;
     case WARD_MSG_HELLO:
@@ -1749,6 +1767,9 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
     case WARD_MSG_PROVIDER_ADD:
         return get_str(d, o, "text", true, WARD_PROTO_MAX_STR, &m->u.object_add.text) &&
                get_bool(d, o, "dynamic", false, &m->u.object_add.dynamic);
+    case WARD_MSG_CALLOUT_LOAD:
+    case WARD_MSG_CALLOUT_UNLOAD:
+        return get_str(d, o, "callout", true, 4095, &m->u.callout_op.callout);
     case WARD_MSG_FILTER_DELETE:
     case WARD_MSG_SUBLAYER_DELETE:
     case WARD_MSG_PROVIDER_DELETE:

@@ -97,6 +97,9 @@ enum ward_msg_type {
     /* antivirus: files scanned on demand (docs/AV.md) */
     WARD_MSG_SCAN,
     WARD_MSG_SCAN_REPLY,
+    /* shared-object callouts loaded and unloaded at run time (docs/ENGINE.md) */
+    WARD_MSG_CALLOUT_LOAD,
+    WARD_MSG_CALLOUT_UNLOAD,
     WARD_MSG_COUNT
 };
 const char *ward_msg_type_name(enum ward_msg_type t); /* the wire name */
@@ -131,6 +134,7 @@ typedef struct ward_proto_callout {
     char *path;        /* the shared object; NULL when built in */
     uint64_t host_pid; /* its host process; 0: not running (or built in) */
     uint64_t calls, failures, restarts, filters;
+    uint64_t cached; /* calls answered from its kept answers (WARD_CALLOUT_F_CACHE) */
 } ward_proto_callout;
 
 /* A filter or sublayer as filter.list / sublayer.list show it (strings
@@ -291,6 +295,9 @@ typedef struct ward_msg {
             char *text;   /* one statement in the policy language */
             bool dynamic; /* gone when this connection closes */
         } object_add;     /* filter.add, sublayer.add */
+        struct {
+            char *callout; /* load: a path or a name in the callout directory; unload: a name */
+        } callout_op;      /* callout.load, callout.unload */
         struct {
             uint64_t id; /* 0 in object.added: staged in a transaction */
         } object_id;     /* filter.delete, sublayer.delete, object.added */

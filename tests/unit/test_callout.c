@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -420,6 +421,57 @@ static void shared_object_six_results(void **state)
     unstage(dir);
 }
 
+/* Unloading at run time: refused while a filter names the callout and for
+ * a built-in one; then its host ends, the engine forgets it (its filter's
+ * connections get callout-missing) and a later load takes its free slot. */
+static void shared_object_unload(void **state)
+{
+    char dir[PATH_MAX], path[PATH_MAX], pg[PATH_MAX + 16], err[256];
+    stage(dir, sizeof(dir), path, sizeof(path), "six");
+    snprintf(pg, sizeof(pg), "%s/portguard.so", dir);
+    char cmd[3 * PATH_MAX];
+    snprintf(cmd, sizeof(cmd), "install -m 0644 %s/callouts/portguard.so %s", build_dir, pg);
+    assert_int_equal(system(cmd), 0);
+    ward_callouts *reg = host_registry(WARD_V_BLOCK);
+    assert_int_equal(ward_callouts_add_builtin(reg, &streamer), 0);
+    assert_int_equal(ward_callouts_load(reg, path, err, sizeof(err)), 0);
+    assert_int_equal(ward_callouts_load(reg, pg, err, sizeof(err)), 0);
+    struct fixture fx;
+    fixture_init(&fx, reg);
+    assert_int_equal(ward_callouts_unload(reg, fx.e, "six", err, sizeof(err)), WARD_E_BUSY);
+    assert_non_null(strstr(err, "1 filter name it"));
+    assert_int_equal(ward_callouts_unload(reg, fx.e, "streamer", err, sizeof(err)), WARD_E_INVAL);
+    assert_int_equal(ward_callouts_unload(reg, fx.e, "nothere", err, sizeof(err)), WARD_E_NOENT);
+    assert_int_equal(ward_filter_remove(fx.e, fx.callout_filter), 0);
+    ward_callout_info info;
+    assert_int_equal(ward_callouts_info(reg, 1, &info), 0);
+    pid_t host = info.host_pid;
+    assert_true(host > 0);
+    assert_int_equal(ward_callouts_unload(reg, fx.e, "six", err, sizeof(err)), 0);
+    assert_int_equal(waitpid(host, NULL, WNOHANG), -1); /* stopped and reaped */
+    assert_int_equal(ward_callouts_count(reg), 2);
+    const char *const *names = ward_callouts_names(reg);
+    assert_string_equal(names[0], "streamer");
+    assert_string_equal(names[1], "portguard");
+    assert_null(names[2]);
+    assert_int_equal(ward_callouts_info(reg, 1, &info), 0);
+    assert_string_equal(info.name, "portguard");
+    /* A (hard) filter naming it now blocks: the engine no longer has it. */
+    fx.callout_filter = add(fx.e, WARD_SUBLAYER_ADMIN, 100, WARD_ACT_CALLOUT, true, "six");
+    ward_decision d = decide(&fx, "/usr/bin/curl", 1001);
+    assert_int_equal(d.verdict, WARD_V_BLOCK);
+    assert_int_equal(d.reason, WARD_R_CALLOUT_MISSING);
+    /* Loaded again, into the free slot, and attached: it decides again. */
+    assert_int_equal(ward_callouts_load(reg, path, err, sizeof(err)), 0);
+    assert_int_equal(ward_callouts_attach(reg, fx.e), 0);
+    assert_string_equal(ward_callouts_names(reg)[1], "six");
+    assert_int_equal(decide(&fx, "/usr/bin/curl", 1001).verdict, WARD_V_PERMIT);
+    assert_int_equal(decide(&fx, "/usr/bin/curl", 1002).verdict, WARD_V_BLOCK);
+    ward_engine_free(fx.e);
+    ward_callouts_free(reg);
+    unstage(dir);
+}
+
 /* A crash or a hang: the failure outcome for that call, wardd carries on,
  * the host is started again. */
 static void shared_object_crash_and_hang(void **state)
@@ -531,8 +583,40 @@ static void example_callout(void **state)
     r = req("/usr/bin/curl", 443); /* continue: the program is unknown, so ask */
     assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
     assert_int_equal(d.verdict, WARD_V_DEFER);
-    ward_callouts_sweep(reg, r.now + WARD_CALLOUT_FLOW_IDLE); /* contexts freed in the host */
+    /* Its answers are marked WARD_CALLOUT_F_CACHE: the same metadata (another
+     * flow: another local port) is answered without a call ... */
     ward_callout_info info;
+    r.lport++;
+    r.app.pid++;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.verdict, WARD_V_DEFER);
+    r = req("/usr/bin/telnet", 23);
+    r.lport++;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 2);
+    /* ... other metadata is a call; and a filter added clears the cache. */
+    r = req("/usr/bin/curl", 444);
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    add(e, WARD_SUBLAYER_ADMIN, 60, WARD_ACT_CALLOUT, false, "portguard");
+    ward_callouts_sync_filters(reg, e);
+    r = req("/usr/bin/telnet", 23);
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 2);
+    assert_int_equal(info.calls, 6);
+    /* A kept answer lasts WARD_CALLOUT_CACHE_S: then the callout is asked again. */
+    r.now += WARD_CALLOUT_CACHE_S - 1;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    r.now += 1;
+    assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+    assert_int_equal(d.reason, WARD_R_VETO);
+    assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
+    assert_int_equal(info.cached, 3);
+    assert_int_equal(info.calls, 8);
+    ward_callouts_sweep(reg, r.now + WARD_CALLOUT_FLOW_IDLE);
     assert_int_equal(ward_callouts_info(reg, 0, &info), 0);
     assert_int_equal(info.failures, 0);
     assert_true(info.host_pid > 0);
@@ -555,6 +639,7 @@ int main(void)
         cmocka_unit_test(stream_layer),
         cmocka_unit_test(shared_object_six_results),
         cmocka_unit_test(shared_object_crash_and_hang),
+        cmocka_unit_test(shared_object_unload),
         cmocka_unit_test(shared_object_refused),
         cmocka_unit_test(example_callout),
     };

@@ -289,6 +289,12 @@ static ward_msg sample(enum ward_msg_type t)
         m.u.objects.v = objects;
         m.u.objects.n = 2;
         break;
+    case WARD_MSG_CALLOUT_LOAD:
+        m.u.callout_op.callout = "/usr/lib/ward/callouts/portguard.so";
+        break;
+    case WARD_MSG_CALLOUT_UNLOAD:
+        m.u.callout_op.callout = "portguard";
+        break;
     case WARD_MSG_SCAN:
         m.u.scan.paths = scan_paths;
         m.u.scan.n = 2;
@@ -634,9 +640,9 @@ static void test_auth_table(void **state)
         bool req = ward_msg_is_request((enum ward_msg_type)t);
         assert_int_equal(ward_proto_allowed((enum ward_msg_type)t, WARD_AUTH_ADMIN), req);
     }
-    static const enum ward_msg_type denied[] = {WARD_MSG_MODE_SET,     WARD_MSG_RULES_ADD,
-                                                WARD_MSG_RULES_DELETE, WARD_MSG_RELOAD,
-                                                WARD_MSG_SUBSCRIBE,    WARD_MSG_SCAN};
+    static const enum ward_msg_type denied[] = {
+        WARD_MSG_MODE_SET,  WARD_MSG_RULES_ADD, WARD_MSG_RULES_DELETE, WARD_MSG_RELOAD,
+        WARD_MSG_SUBSCRIBE, WARD_MSG_SCAN,      WARD_MSG_CALLOUT_LOAD, WARD_MSG_CALLOUT_UNLOAD};
     for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++)
         assert_false(ward_proto_allowed(denied[i], WARD_AUTH_READ));
     assert_true(ward_proto_allowed(WARD_MSG_STATUS, WARD_AUTH_READ));
