@@ -172,6 +172,19 @@ wk_bg() {
 }
 
 # wk_wait_for FILE PATTERN [SECONDS]
+# wk_eventually SECS CMD...: CMD succeeds within SECS seconds (tried every
+# 0.2 s). For what wardd writes after the traffic it judged (its log, the
+# SQLite rows): on a loaded machine a moment later.
+wk_eventually() {
+    local i secs=$1
+    shift
+    for ((i = 0; i < secs * 5; i++)); do
+        "$@" && return 0
+        sleep 0.2
+    done
+    "$@"
+}
+
 wk_wait_for() {
     local i
     for ((i = 0; i < ${3:-20} * 10; i++)); do
