@@ -54,14 +54,8 @@ wk_private_mounts || { echo "bench/run peers: no private mount namespace" >&2; e
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc" "$WK_TMP/os/etc" "$WK_TMP/os/rules"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-{
-    echo "set mode ask"
-    echo "app \"$C\" {"
-    echo "    allow out tcp port 8080 to lan"
-    echo "}"
-} >"$WK_TMP/etc/ward.conf"
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
+. "$ROOT/bench/lib.sh"
+bench_policy "$WK_TMP/etc/ward.conf" "$C" 0
 
 cat >"$WK_TMP/os/etc/default-config.json" <<EOF
 {
@@ -100,13 +94,7 @@ start_opensnitch() {
     cat "$WK_TMP/daemon.log" >&2
     return 1
 }
-start_ward() {
-    rm -rf "$WK_TMP/state" "$WK_TMP/run"
-    wk_bg daemon nsenter --net=/run/netns/$NS_A "$BUILD/bin/wardd" --foreground \
-        --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-        --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-    wk_wait_for "$WK_TMP/daemon.log" ready 60
-}
+start_ward() { bench_wardd daemon "$WK_TMP/etc/ward.conf"; }
 stop_daemon() {
     kill -TERM "$WK_PID_daemon" 2>/dev/null
     wait "$WK_PID_daemon" 2>/dev/null
