@@ -267,6 +267,7 @@ static int setup(struct wardd *d)
         ward_kernel_config_default(&kc);
         kc.cgroup = d->opt.cgroup;
         kc.no_packet_log = d->opt.no_packet_log;
+        kc.queue_no_table = true; /* the engine decides what is queued */
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;
