@@ -406,7 +406,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     if (exec(l->db, "PRAGMA auto_vacuum = INCREMENTAL") < 0 || !wal_on(l->db) ||
         exec(l->db, "PRAGMA synchronous = NORMAL") < 0 ||
         exec(l->db, "PRAGMA journal_size_limit = 16777216") < 0 ||
-        exec(l->db, "PRAGMA cache_size = -16384") < 0 ||
+        exec(l->db, "PRAGMA cache_size = -2048") < 0 ||
         exec(l->db, "PRAGMA wal_autocheckpoint = 4096") < 0) {
         ward_errbuf_set(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
