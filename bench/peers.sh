@@ -4,7 +4,7 @@
 #
 # Both daemons run in turn in the kernel tests' sandbox (two network
 # namespaces joined by veth; nothing in the root namespace): a client in
-# namespace A makes CONNECTS (default 2000) sequential TCP connections to a
+# namespace A makes CONNECTS (default 5000) sequential TCP connections to a
 # server in B, each one a new connection decided in user space:
 #   - opensnitchd (installed with apt-get if missing) in namespace A, with a
 #     configuration of our own bind-mounted over /etc/opensnitchd in this
@@ -16,8 +16,8 @@
 #     own), the client's rule naming a zone so every connect is queued.
 # A no-firewall baseline runs just before each of them in every round; a
 # ratio is a daemon's p50 over the baseline's run beside it, the median of
-# the rounds. CPU is the daemon's user + system time (/proc/PID/stat, all
-# threads) during the load, per connection; RSS is VmRSS after it. Prints
+# the rounds. CPU is the daemon's user + system time (/proc/PID/stat) during
+# the load, per connection; RSS is VmRSS after it. Prints
 #   peers: ward_queued_p50_ratio=… opensnitch_p50_ratio=… ward_cpu_ms_per_conn=…
 #          opensnitch_cpu_ms_per_conn=… ward_rss_kb=… opensnitch_rss_kb=…
 #   peers: p50_advantage=… cpu_advantage=… (OpenSnitch's figure over Ward's)
@@ -25,7 +25,7 @@ set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
 ROUNDS=${1:-3}
-N=${2:-2000}
+N=${2:-5000}
 cd "$ROOT"
 REL=${BUILD#$ROOT/}
 if ! command -v opensnitchd >/dev/null; then
@@ -75,7 +75,11 @@ mount --bind "$WK_TMP/os/etc" /etc/opensnitchd || exit 1
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080
 wk_wait_for "$WK_TMP/srv.log" listening || exit 1
 
+# The daemon's user + system time in 10 ms ticks, all its threads, also
+# those that ended (Go's locked threads do); and, as a check, the exact time
+# on a CPU of the threads alive at both ends (schedstat).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -113,19 +117,19 @@ for r in $(seq "$ROUNDS"); do
         "start_$d" || exit 1
         # nsenter execs the daemon in place: the pid is the daemon's own.
         pid=$WK_PID_daemon
-        t0=$(cpu_ticks "$pid")
+        k0=$(cpu_ticks "$pid") t0=$(cpu_ns "$pid")
         out=$(wk_client "$C" lat $IP_B 8080 "$N")
-        t1=$(cpu_ticks "$pid")
+        t1=$(cpu_ns "$pid") k1=$(cpu_ticks "$pid")
         rss=$(rss_kb "$pid")
         stop_daemon
-        echo "# round $r: none: $base | $d: $out | cpu_ticks=$((t1 - t0)) rss_kb=$rss"
+        echo "# round $r: none: $base | $d: $out | cpu_ms=$(((k1 - k0) * 1000 / $(getconf CLK_TCK))) (live threads: $(((t1 - t0) / 1000000)) ms) rss_kb=$rss"
         b50=$(field p50_us <<<"$base")
         p50=$(field p50_us <<<"$out")
         [ -n "$b50" ] && [ -n "$p50" ] || { echo "bench/run peers: a client run failed" >&2; exit 1; }
         P50[$d]+="$p50 "
         P50[none]+="$b50 "
         RATIO[$d]+="$(awk -v a="$p50" -v b="$b50" 'BEGIN { printf "%.3f", a / b }') "
-        CPU[$d]+="$(awk -v t=$((t1 - t0)) -v n="$N" -v hz="$(getconf CLK_TCK)" \
+        CPU[$d]+="$(awk -v t=$((k1 - k0)) -v n="$N" -v hz="$(getconf CLK_TCK)" \
             'BEGIN { printf "%.4f", t * 1000 / hz / n }') "
         RSS[$d]+="$rss "
     done
