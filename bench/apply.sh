@@ -2,7 +2,7 @@
 # bench/run apply [RULES [ROUNDS]] — putting a new policy in force.
 #
 # The real wardd (release build) in the kernel tests' sandbox with a policy
-# of RULES application rules (default 10000, bench/lib.sh), then ROUNDS
+# of RULES application rules (default 10000, bench/wardd.lib), then ROUNDS
 # (default 7) times: the policy file rewritten with other ports and
 # `ward reload` timed from the command's start to its answer, which wardd
 # gives once the new policy is in force (parsed off the loop, engine and
@@ -21,7 +21,7 @@ export WARD_BUILD=$BUILD
 . "$ROOT/tests/kernel/lib.sh"
 wk_setup >&2
 exec 3>&1 1>&2 # progress on stderr, the result on fd 3
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/wardd.lib"
 
 C=$WK_TMP/asked/wk-client
 CONF=$WK_TMP/etc/ward.conf

@@ -28,7 +28,7 @@ exec 3>&1 1>&2 # progress on stderr, the result on fd 3
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/wardd.lib"
 bench_policy "$WK_TMP/etc/ward.conf" "$C" "$RULES"
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080

@@ -54,7 +54,7 @@ wk_private_mounts || { echo "bench/run peers: no private mount namespace" >&2; e
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc" "$WK_TMP/os/etc" "$WK_TMP/os/rules"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/wardd.lib"
 bench_policy "$WK_TMP/etc/ward.conf" "$C" 0
 
 cat >"$WK_TMP/os/etc/default-config.json" <<EOF
