@@ -8,7 +8,8 @@
 # (default 3000) is queued and decided in user space by that rule: the rate
 # is decisions through the queue. A silent prompter is registered, as on a
 # desktop. Then the connection log's capacity is measured on its own
-# (bench/lograte). Prints
+# (bench/lograte). Prints wardd's resident memory by mapping (smaps: heap,
+# anonymous, libraries, BPF maps) on stderr, then
 #   daemon: rss_kb=… anon_kb=… rules=… processes=… decisions_per_s=… log_events_per_s=…
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -27,29 +28,12 @@ exec 3>&1 1>&2 # progress on stderr, the result on fd 3
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-{
-    echo "set mode ask"
-    echo "app \"$C\" {"
-    echo "    allow out tcp port 8080 to lan"
-    echo "}"
-    awk -v n="$RULES" 'BEGIN {
-        for (p = 0; p < n / 5; p++) {
-            printf "app \"/opt/bench/bin/prog%d\" {\n", p
-            for (r = 0; r < 5; r++)
-                printf "    %s out tcp port %d to internet\n", r % 2 ? "deny" : "allow", 1000 + p % 50000 + r
-            printf "}\n"
-        }
-    }'
-} >"$WK_TMP/etc/ward.conf"
-chmod 644 "$WK_TMP/etc/ward.conf"
-export WARD_SOCKET=$WK_TMP/run/control.sock
+. "$ROOT/bench/wardd.lib"
+bench_policy "$WK_TMP/etc/ward.conf" "$C" "$RULES"
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080
 wk_wait_for "$WK_TMP/srv.log" listening
-wk_bg wardd nsenter --net=/run/netns/$NS_A "$BUILD/bin/wardd" --foreground \
-    --config "$WK_TMP/etc/ward.conf" --state-dir "$WK_TMP/state" --run-dir "$WK_TMP/run" \
-    --cgroup "$WK_CG" --pin-dir "$WK_PIN"
-wk_wait_for "$WK_TMP/wardd.log" ready 60 || exit 1
+bench_wardd wardd "$WK_TMP/etc/ward.conf" || exit 1
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg prompter sh -c "exec \"$BUILD/bin/ward\" prompt <\"$WK_TMP/never\""
@@ -63,6 +47,9 @@ rules=$("$BUILD/bin/ward" status --json | sed 's/.*"rules":\([0-9]*\).*/\1/')
 rss=$(awk '/VmRSS/ { print $2 }' /proc/"$WK_PID_wardd"/status 2>/dev/null)
 anon=$(awk '/RssAnon/ { print $2 }' /proc/"$WK_PID_wardd"/status 2>/dev/null)
 echo "wardd: VmRSS $rss kB, of which private (RssAnon) $anon kB; the rest is shared library pages"
+echo "wardd's resident memory by mapping (kB):"
+echo "     rss  private  mapping"
+awk -f "$ROOT/bench/smaps.awk" /proc/"$WK_PID_wardd"/smaps
 # nsenter execs wardd in place, so the pid is wardd's own.
 procs=$(ls /proc | grep -c '^[0-9]')
 echo "wardd made $dec decisions for $N connections (plus warm-up)"

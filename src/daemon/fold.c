@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ struct fold_slot {
 };
 
 struct wardd_fold {
+    /* No window ends before this: the clock's flush skips its walk over
+     * the slots (it runs at every wake-up of the loop) until then. */
+    int64_t due_ms;
     struct fold_slot slot[FOLD_SLOTS];
 };
 
@@ -119,6 +123,8 @@ void wardd_fold_publish(struct wardd *d, const struct wardd_fold_key *k, ward_ev
     if (s->used)
         slot_flush(d, s); /* an older window, or evicted: its count goes out now */
     *s = (struct fold_slot){.used = true, .key = *k, .start_ms = now_ms, .ev = *ev};
+    if (now_ms + WARDD_FOLD_MS < d->fold->due_ms)
+        d->fold->due_ms = now_ms + WARDD_FOLD_MS;
 }
 
 void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fold_key *key)
@@ -135,11 +141,15 @@ void wardd_publish_folded(struct wardd *d, ward_event *ev, const struct wardd_fo
 
 void wardd_fold_flush(struct wardd *d, int64_t now_ms)
 {
-    if (!d->fold)
+    struct wardd_fold *f = d->fold;
+    if (!f || (now_ms >= 0 && now_ms < f->due_ms))
         return;
+    f->due_ms = INT64_MAX;
     for (size_t i = 0; i < FOLD_SLOTS; i++) {
-        struct fold_slot *s = &d->fold->slot[i];
+        struct fold_slot *s = &f->slot[i];
         if (s->used && (now_ms < 0 || now_ms - s->start_ms >= WARDD_FOLD_MS))
             slot_flush(d, s);
+        else if (s->used && s->start_ms + WARDD_FOLD_MS < f->due_ms)
+            f->due_ms = s->start_ms + WARDD_FOLD_MS;
     }
 }

@@ -62,8 +62,8 @@ static int parse_options(int argc, char **argv, struct wardd_options *o)
         .config = "/etc/ward/ward.conf",
         .state_dir = "/var/lib/ward",
         .run_dir = "/run/ward",
-        /* Events are ~900 bytes: 4096 of them is 3.6 MB for the ring and as
-         * much for the log's queue, a few seconds of a connection storm. */
+        /* Events are ~1.4 kB: 4096 of them is 5.8 MB for the ring, a few
+         * seconds of a connection storm (the log queues them packed). */
         .ring_capacity = 4096,
         .max_waiting = 4096,
         .proc_events = "auto",
@@ -254,7 +254,7 @@ static int setup(struct wardd *d)
     wardd_mark_open(d);
     wardd_journal_open();
     ward_log_config lc = {
-        .path = d->log_path, .queue_cap = 4096, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
+        .path = d->log_path, .queue_cap = 8192, .max_age_s = 30 * 86400, .max_bytes = 256ll << 20};
     if (!(d->log = ward_log_open(&lc, err, sizeof(err)))) {
         wardd_log(LOG_ERR, "log %s: %s", d->log_path, err);
         return -1;
@@ -268,6 +268,7 @@ static int setup(struct wardd *d)
         ward_kernel_config_default(&kc);
         kc.cgroup = d->opt.cgroup;
         kc.no_packet_log = d->opt.no_packet_log;
+        kc.queue_no_table = true; /* the engine decides what is queued */
         if (d->opt.pin_dir)
             kc.pin_dir = d->opt.pin_dir;
         kc.fail = d->extras.fail_open ? WARD_KFAIL_OPEN : WARD_KFAIL_CLOSED;

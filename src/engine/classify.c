@@ -464,7 +464,8 @@ static void eval_apps_(struct run *run, const struct sublayer *s, struct result 
                                          .id = rule->id,
                                          .verdict = v},
                       "rule %llu of %s \"%s\"%s%s: %s%s", (unsigned long long)rule->id, a->path,
-                      what, rule->origin ? " at " : "", rule->origin ? rule->origin : "",
+                      what, rule->def.origin ? " at " : "",
+                      rule->def.origin ? rule->def.origin : "",
                       fails ? "no match: " : "matches: ", fails ? why : ward_verdict_name(v));
         }
         if (!fails) {

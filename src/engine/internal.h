@@ -56,11 +56,8 @@ struct sublayer {
 struct app_rule {
     uint64_t id;
     struct app *app;
-    ward_app_rule def; /* lists point into owned memory */
-    void *mem;         /* one allocation holding the lists */
-    char **strs;       /* owned strings (zones, domains) */
-    size_t n_strs;
-    char *origin;
+    ward_app_rule def;                /* lists and strings point into mem */
+    _Alignas(max_align_t) char mem[]; /* the lists, then the strings */
 };
 
 struct app {

@@ -73,6 +73,8 @@ typedef struct ward_kernel_config {
     bool no_packet_log;        /* do not attach the packet socket tracepoint (ward_packet.bpf.h) */
     uint16_t mail_port;        /* the mail proxy's loopback port: mail flows go there (0: off) */
     uint32_t mail_mark;        /* sockets with it are not redirected (the proxy's own) */
+    bool queue_no_table;       /* the queue's callback decides without ward_kqueued.table:
+                                * spare each queued packet the table's lookups */
 } ward_kernel_config;
 
 void ward_kernel_config_default(ward_kernel_config *c);
@@ -181,7 +183,8 @@ typedef struct ward_kqueued {
     ward_exe_id exe;
     uint32_t pid, uid;
     char comm[16];
-    uint8_t table;      /* what the verdict table says now: enum ward_kv */
+    uint8_t table;      /* what the verdict table says now: enum ward_kv
+                         * (WARD_KV_NONE under queue_no_table) */
     char domain[256];   /* remote name from a trusted DNS answer, or "" */
     uint8_t domain_src; /* enum ward_name_src: which kind of answer */
     /* The interface the packet leaves by (out) or came in by (in), as an

@@ -185,7 +185,8 @@ static int on_held(void *ctx, void *data, size_t size)
     q.pid = h->pid;
     q.uid = h->uid;
     memcpy(q.comm, h->comm, sizeof(q.comm));
-    q.table = (uint8_t)ward_kernel_program_lookup(k, q.exe, q.proto, q.dir, q.rport);
+    if (!k->cfg.queue_no_table)
+        q.table = (uint8_t)ward_kernel_program_lookup(k, q.exe, q.proto, q.dir, q.rport);
     int src = ward_kernel_name_of(k, &q.remote, q.domain, sizeof(q.domain));
     q.domain_src = src > 0 ? (uint8_t)src : WARD_NAME_NONE;
     k->queued++;

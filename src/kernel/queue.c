@@ -237,7 +237,7 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
             memcpy(q->comm, si.comm, sizeof(q->comm));
         }
     }
-    if (q->attributed)
+    if (q->attributed && !k->cfg.queue_no_table)
         q->table = (uint8_t)ward_kernel_program_lookup(
             k, q->exe, q->proto, q->dir, q->dir == WARD_KDIR_OUT ? q->rport : q->lport);
 }

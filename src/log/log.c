@@ -8,6 +8,14 @@
  * still unread the queue is full and the event is dropped. No producer ever
  * takes a lock or makes a system call except the rare wake-up (sem_post,
  * which never blocks) when a full batch is waiting.
+ *
+ * An event is stored packed (its strings without their empty room), in as
+ * many consecutive 256-byte cells as it needs: most take one, where the
+ * fixed record would take six. A producer claims them all with one
+ * compare-and-swap once the last is free (the writer frees cells in order,
+ * so the ones before it are too) and publishes the first. Cells hold a
+ * sequence number relative to their index, so the zeroed array is the empty
+ * queue and its pages are touched only when used.
  */
 #define _GNU_SOURCE
 #include "log/log.h"
@@ -25,10 +33,29 @@
 
 #include "log/schema.h"
 
+#define CELL_DATA 248
+
 struct cell {
-    _Atomic uint64_t seq;
-    ward_event ev;
+    _Atomic uint64_t seq; /* minus the cell's index: 0 is free for round one */
+    unsigned char data[CELL_DATA];
 };
+
+/* A packed event: this head, the event up to its strings, the strings. */
+#define PACKED_FIXED offsetof(ward_event, exe)
+#define PACKED_STRS  5
+struct packed_head {
+    uint16_t cells;
+    uint16_t len[PACKED_STRS];
+};
+
+static char *packed_str(ward_event *ev, int i, size_t *cap)
+{
+    char *const f[PACKED_STRS] = {ev->exe, ev->cmdline, ev->domain, ev->filter, ev->parents};
+    const size_t c[PACKED_STRS] = {sizeof(ev->exe), sizeof(ev->cmdline), sizeof(ev->domain),
+                                   sizeof(ev->filter), sizeof(ev->parents)};
+    *cap = c[i];
+    return f[i];
+}
 
 struct ward_log {
     ward_log_config cfg;
@@ -37,6 +64,7 @@ struct ward_log {
     pthread_t thread;
     struct cell *q;
     uint64_t mask;
+    ward_event unpacked;  /* the writer's event being inserted */
     _Atomic uint64_t enq; /* next cell producers claim */
     _Atomic uint64_t deq; /* next cell the writer reads (only it writes this) */
     sem_t wake;           /* the writer sleeps on it, up to flush_ms */
@@ -46,6 +74,56 @@ struct ward_log {
     _Atomic uint64_t submitted, dropped, written, batches, pruned, errors;
     int64_t last_retain;
 };
+
+static uint64_t seq_of(ward_log *l, uint64_t pos)
+{
+    return atomic_load_explicit(&l->q[pos & l->mask].seq, memory_order_acquire) + (pos & l->mask);
+}
+
+static void seq_set(ward_log *l, uint64_t pos, uint64_t seq)
+{
+    atomic_store_explicit(&l->q[pos & l->mask].seq, seq - (pos & l->mask), memory_order_release);
+}
+
+/* Copies n bytes to or from offset off of the cells from pos on. */
+static void cells_io(ward_log *l, uint64_t pos, size_t off, void *buf, size_t n, bool in)
+{
+    unsigned char *b = buf;
+    while (n) {
+        struct cell *c = &l->q[(pos + off / CELL_DATA) & l->mask];
+        size_t at = off % CELL_DATA, k = CELL_DATA - at < n ? CELL_DATA - at : n;
+        if (in)
+            memcpy(c->data + at, b, k);
+        else
+            memcpy(b, c->data + at, k);
+        b += k;
+        off += k;
+        n -= k;
+    }
+}
+
+static uint16_t packed_cells(ward_log *l, uint64_t pos)
+{
+    struct packed_head h;
+    memcpy(&h, l->q[pos & l->mask].data, sizeof(h));
+    return h.cells;
+}
+
+static const ward_event *unpack(ward_log *l, uint64_t pos)
+{
+    ward_event *ev = &l->unpacked;
+    struct packed_head h;
+    cells_io(l, pos, 0, &h, sizeof(h), false);
+    cells_io(l, pos, sizeof(h), ev, PACKED_FIXED, false);
+    size_t off = sizeof(h) + PACKED_FIXED, cap;
+    for (int i = 0; i < PACKED_STRS; i++) {
+        char *str = packed_str(ev, i, &cap);
+        cells_io(l, pos, off, str, h.len[i], false);
+        str[h.len[i]] = '\0';
+        off += h.len[i];
+    }
+    return ev;
+}
 
 static int64_t mono_s(void)
 {
@@ -147,12 +225,13 @@ static int insert_row(ward_log *l, const ward_event *ev)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Writes the n events from cell from on. */
 static int write_batch(ward_log *l, uint64_t from, size_t n)
 {
     if (exec(l->db, "BEGIN") < 0)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (insert_row(l, &l->q[(from + i) & l->mask].ev) < 0) {
+    for (size_t i = 0; i < n; i++, from += packed_cells(l, from)) {
+        if (insert_row(l, unpack(l, from)) < 0) {
             exec(l->db, "ROLLBACK");
             return -1;
         }
@@ -216,13 +295,14 @@ static int64_t retain(ward_log *l)
     return removed;
 }
 
-/* Cells ready to read from deq on, up to max. */
-static size_t ready(ward_log *l, uint64_t from, size_t max)
+/* Events ready to read from cell from on, up to max; *cells: the cells they fill. */
+static size_t ready(ward_log *l, uint64_t from, size_t max, uint64_t *cells)
 {
     size_t n = 0;
-    while (n < max && atomic_load_explicit(&l->q[(from + n) & l->mask].seq, memory_order_acquire) ==
-                          from + n + 1)
-        n++;
+    uint64_t pos = from;
+    for (; n < max && seq_of(l, pos) == pos + 1; n++)
+        pos += packed_cells(l, pos);
+    *cells = pos - from;
     return n;
 }
 
@@ -244,8 +324,8 @@ static void *writer(void *arg)
 {
     ward_log *l = arg;
     for (;;) {
-        uint64_t from = atomic_load_explicit(&l->deq, memory_order_relaxed);
-        size_t n = ready(l, from, l->cfg.batch_max);
+        uint64_t from = atomic_load_explicit(&l->deq, memory_order_relaxed), cells;
+        size_t n = ready(l, from, l->cfg.batch_max, &cells);
         bool stop = atomic_load(&l->stop), flush = atomic_load(&l->flush_now);
         bool want_retain =
             atomic_load(&l->retain_now) || mono_s() - l->last_retain >= l->cfg.retain_every_s;
@@ -254,17 +334,16 @@ static void *writer(void *arg)
         if (n < l->cfg.batch_max && !stop && !flush && !want_retain) {
             /* Wait for a full batch, at most flush_ms, then take what is there. */
             sleep_ms(l, l->cfg.flush_ms);
-            n = ready(l, from, l->cfg.batch_max);
+            n = ready(l, from, l->cfg.batch_max, &cells);
         }
         if (n < l->cfg.batch_max)
             atomic_store(&l->flush_now, false);
         int rc = n ? write_batch(l, from, n) : 0;
-        /* Hand the cells back to the producers. */
-        for (size_t i = 0; i < n; i++)
-            atomic_store_explicit(&l->q[(from + i) & l->mask].seq, from + i + l->mask + 1,
-                                  memory_order_release);
+        /* Hand the cells back to the producers, in order. */
+        for (uint64_t i = 0; i < cells; i++)
+            seq_set(l, from + i, from + i + l->mask + 1);
         if (n) {
-            atomic_store_explicit(&l->deq, from + n, memory_order_release);
+            atomic_store_explicit(&l->deq, from + cells, memory_order_release);
             if (rc == 0) {
                 atomic_fetch_add(&l->written, n);
                 atomic_fetch_add(&l->batches, 1);
@@ -310,14 +389,12 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
         l->cfg.flush_ms = 200;
     if (l->cfg.retain_every_s <= 0)
         l->cfg.retain_every_s = 60;
-    l->q = malloc(cap * sizeof(struct cell));
+    l->q = calloc(cap, sizeof(struct cell));
     if (!l->q) {
-        ward_errbuf_set(err, errlen, "out of memory for a queue of %zu events", cap);
+        ward_errbuf_set(err, errlen, "out of memory for a queue of %zu cells", cap);
         free(l);
         return NULL;
     }
-    for (size_t i = 0; i < cap; i++)
-        atomic_init(&l->q[i].seq, i);
     if (sqlite3_open_v2(cfg->path, &l->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -330,7 +407,7 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     if (exec(l->db, "PRAGMA auto_vacuum = INCREMENTAL") < 0 || !wal_on(l->db) ||
         exec(l->db, "PRAGMA synchronous = NORMAL") < 0 ||
         exec(l->db, "PRAGMA journal_size_limit = 16777216") < 0 ||
-        exec(l->db, "PRAGMA cache_size = -16384") < 0 ||
+        exec(l->db, "PRAGMA cache_size = -2048") < 0 ||
         exec(l->db, "PRAGMA wal_autocheckpoint = 4096") < 0) {
         ward_errbuf_set(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
@@ -396,15 +473,22 @@ void ward_log_close(ward_log *l)
 
 bool ward_log_submit(ward_log *l, const ward_event *ev)
 {
+    struct packed_head h;
+    size_t need = sizeof(h) + PACKED_FIXED, cap;
+    for (int i = 0; i < PACKED_STRS; i++) {
+        const char *str = packed_str((ward_event *)ev, i, &cap);
+        h.len[i] = (uint16_t)strnlen(str, cap - 1);
+        need += h.len[i];
+    }
+    h.cells = (uint16_t)((need + CELL_DATA - 1) / CELL_DATA);
     uint64_t pos = atomic_load_explicit(&l->enq, memory_order_relaxed);
-    struct cell *c;
     for (;;) {
-        c = &l->q[pos & l->mask];
-        uint64_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-        int64_t dif = (int64_t)(seq - pos);
+        /* The last cell free means the ones before it are: freed in order. */
+        uint64_t last = pos + h.cells - 1;
+        int64_t dif = (int64_t)(seq_of(l, last) - last);
         if (dif == 0) {
-            if (atomic_compare_exchange_weak_explicit(&l->enq, &pos, pos + 1, memory_order_relaxed,
-                                                      memory_order_relaxed))
+            if (atomic_compare_exchange_weak_explicit(&l->enq, &pos, pos + h.cells,
+                                                      memory_order_relaxed, memory_order_relaxed))
                 break;
         } else if (dif < 0) {
             atomic_fetch_add_explicit(&l->dropped, 1, memory_order_relaxed);
@@ -413,11 +497,18 @@ bool ward_log_submit(ward_log *l, const ward_event *ev)
             pos = atomic_load_explicit(&l->enq, memory_order_relaxed);
         }
     }
-    memcpy(&c->ev, ev, sizeof(*ev));
-    atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+    cells_io(l, pos, 0, &h, sizeof(h), true);
+    cells_io(l, pos, sizeof(h), (void *)ev, PACKED_FIXED, true);
+    size_t off = sizeof(h) + PACKED_FIXED;
+    for (int i = 0; i < PACKED_STRS; i++) {
+        cells_io(l, pos, off, packed_str((ward_event *)ev, i, &cap), h.len[i], true);
+        off += h.len[i];
+    }
+    seq_set(l, pos, pos + 1);
     atomic_fetch_add_explicit(&l->submitted, 1, memory_order_relaxed);
     /* A full batch is worth a wake-up; otherwise the writer's timer does. */
-    if (pos + 1 - atomic_load_explicit(&l->deq, memory_order_relaxed) == l->cfg.batch_max)
+    uint64_t deq = atomic_load_explicit(&l->deq, memory_order_relaxed);
+    if (pos - deq < l->cfg.batch_max && pos + h.cells - deq >= l->cfg.batch_max)
         sem_post(&l->wake);
     return true;
 }
@@ -473,6 +564,6 @@ void ward_log_stats_get(ward_log *l, ward_log_stats *out)
     out->batches = atomic_load(&l->batches);
     out->pruned = atomic_load(&l->pruned);
     out->errors = atomic_load(&l->errors);
-    uint64_t enq = atomic_load(&l->enq), deq = atomic_load(&l->deq);
-    out->queued = (size_t)(enq > deq ? enq - deq : 0);
+    uint64_t gone = out->written + out->errors;
+    out->queued = (size_t)(out->submitted > gone ? out->submitted - gone : 0);
 }

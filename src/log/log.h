@@ -47,7 +47,8 @@ typedef struct ward_log_filter {
 
 typedef struct ward_log_config {
     const char *path;   /* the database file; created if missing */
-    size_t queue_cap;   /* events held in memory (a power of two); 0: 65536 */
+    size_t queue_cap;   /* the queue's room in 256-byte cells (a power of two; an
+                         * event takes one, or up to six with long strings); 0: 65536 */
     size_t batch_max;   /* rows per transaction; 0: 4096 */
     int flush_ms;       /* longest a row waits to be written; 0: 200 */
     int64_t max_age_s;  /* 0: keep forever */

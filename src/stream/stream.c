@@ -417,7 +417,8 @@ bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, 
 
 void ward_stream_tick(ward_stream *s, int64_t now_ms)
 {
-    for (size_t i = 0; i < BUCKETS; i++) {
+    /* Called at every wake-up of wardd's loop: no walk when nothing is watched. */
+    for (size_t i = 0; s->st.watching && i < BUCKETS; i++) {
         struct flow *f = s->b[i];
         while (f) {
             struct flow *next = f->next;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "log/log.h"
@@ -491,6 +492,70 @@ static void test_bad_file(void **state)
     assert_null(ward_log_open(&cfg, err, sizeof(err)));
 }
 
+/* Producers on several threads, events of one to six cells (long command
+ * lines and ancestor chains) through a small queue: every event is either
+ * dropped or written whole, its strings intact. */
+struct producer {
+    ward_log *l;
+    uint32_t t;
+};
+
+static void packed_event(ward_event *ev, uint32_t t, uint32_t i)
+{
+    make_event(ev, i);
+    ev->pid = t * 100000 + i;
+    memset(ev->cmdline, 0, sizeof(ev->cmdline));
+    memset(ev->cmdline, 'a' + (int)t, (i * 7) % sizeof(ev->cmdline));
+    memset(ev->parents, 0, sizeof(ev->parents));
+    memset(ev->parents, 'A' + (int)t, (i * 13) % sizeof(ev->parents));
+}
+
+static void *produce(void *arg)
+{
+    struct producer *p = arg;
+    ward_event ev;
+    for (uint32_t i = 0; i < 5000; i++) {
+        packed_event(&ev, p->t, i);
+        while (!ward_log_submit(p->l, &ev))
+            usleep(100); /* full: let the writer catch up */
+    }
+    return NULL;
+}
+
+static void test_packed_threads(void **state)
+{
+    struct fixture *f = *state;
+    ward_log *l = open_log(f, 64, 16, 0, 0);
+    struct producer p[4];
+    pthread_t th[4];
+    for (uint32_t t = 0; t < 4; t++) {
+        p[t] = (struct producer){l, t};
+        assert_int_equal(pthread_create(&th[t], NULL, produce, &p[t]), 0);
+    }
+    for (int t = 0; t < 4; t++)
+        pthread_join(th[t], NULL);
+    ward_log_close(l);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT pid, cmdline, parents FROM conn", -1, &st, NULL), SQLITE_OK);
+    int rows = 0;
+    ward_event want;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t pid = (uint32_t)sqlite3_column_int64(st, 0);
+        packed_event(&want, pid / 100000, pid % 100000);
+        const char *cmd = (const char *)sqlite3_column_text(st, 1);
+        const char *par = (const char *)sqlite3_column_text(st, 2);
+        assert_string_equal(cmd ? cmd : "", want.cmdline);
+        assert_string_equal(par ? par : "", want.parents);
+        rows++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_int_equal(rows, 4 * 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +569,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sequence_gaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packed_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
