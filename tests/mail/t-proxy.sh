@@ -13,35 +13,15 @@ wk_setup
 chmod 755 "$WK_TMP"
 DB=$WK_TMP/avdb
 av_db "$DB"
-# The mailer: a copy of curl, its own program.
-CURL=$WK_TMP/mailer/curl
-mkdir -p "$WK_TMP/mailer" "$WK_TMP/peer/box"
-cp /usr/bin/curl "$CURL"
+. "$(dirname "$0")/lib.sh"
 M=$WK_TMP/msg
-mkdir -p "$M"
-
-# mail FROM SUBJECT [ATTACHMENT-NAME FILE]: a message on stdout.
-mail() {
-    printf 'From: Sender <%s>\r\nTo: Bob <bob@peer.example>\r\nSubject: %s\r\n' "$1" "$2"
-    printf 'Message-ID: <%s@test>\r\nMIME-Version: 1.0\r\n' "$RANDOM"
-    if [ $# -lt 4 ]; then
-        printf 'Content-Type: text/plain\r\n\r\nHello from the test.\r\n.a dotted line\r\n'
-        return
-    fi
-    printf 'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n--XX\r\n'
-    printf 'Content-Type: text/plain\r\n\r\nSee the attachment.\r\n--XX\r\n'
-    printf 'Content-Type: application/octet-stream; name="%s"\r\n' "$3"
-    printf 'Content-Disposition: attachment; filename="%s"\r\n' "$3"
-    printf 'Content-Transfer-Encoding: base64\r\n\r\n'
-    base64 <"$4" | sed 's/$/\r/'
-    printf -- '--XX--\r\n'
-}
 printf 'MZ this is no program\n' >"$M/tool.bin"
-mail alice@ok.example "hello" >"$M/ok.eml"
-mail mallory@evil.example "hi" >"$M/evil.eml"
-mail alice@ok.example "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
-mail alice@ok.example "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
-mail alice@ok.example "urgent: pay now" >"$M/urgent.eml"
+B=bob@peer.example
+mail_msg alice@ok.example $B "hello" >"$M/ok.eml"
+mail_msg mallory@evil.example $B "hi" >"$M/evil.eml"
+mail_msg alice@ok.example $B "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
+mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
+mail_msg alice@ok.example $B "urgent: pay now" >"$M/urgent.eml"
 cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
 cp "$M/evil.eml" "$WK_TMP/peer/box/2.eml"
 cp "$M/exe.eml" "$WK_TMP/peer/box/3.eml"
@@ -54,8 +34,7 @@ mail attachment "*.exe" quarantine
 mail virus quarantine
 mail subject "urgent*" alert
 CONF
-wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$(dirname "$0")/server.py" "$WK_TMP/peer"
-wk_wait_for "$WK_TMP/peer.log" listening 10 || { wk_notok "the peer's servers start"; exit 1; }
+mail_peer || { wk_notok "the peer's servers start"; exit 1; }
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
 wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 10
 # maild_pid: the pid of the last ward-maild wardd started (its log says).
@@ -66,16 +45,6 @@ wk_check "Ward's table redirects the mail ports" bash -c \
 wk_bg watch "$WARD" watch
 sleep 0.5
 
-# smtp FILE [FROM]: curl sends FILE to B:25; its exit status.
-smtp() {
-    wk_client "$CURL" -v --max-time 20 --url "smtp://$IP_B:25" --mail-from "${2:-alice@ok.example}" \
-        --mail-rcpt bob@peer.example -T "$1" >"$WK_TMP/curl.out" 2>&1
-}
-n_in() { ls "$WK_TMP/peer/in" 2>/dev/null | wc -l; }
-fails() { ! "$@"; }
-# has FILE TEXT / lacks FILE TEXT: fixed strings.
-has() { grep -qF -- "$2" "$1"; }
-lacks() { ! grep -qF -- "$2" "$1"; }
 swaks_send() {
     wk_client swaks --silent 2 --server $IP_B --port 587 --from alice@ok.example \
         --to bob@peer.example --header 'Subject: by swaks' >/dev/null 2>&1
