@@ -10,3 +10,8 @@ $(BUILD_DIR)/bin/ward-maild: $(BUILD_DIR)/obj/mail/maild.o $$(call prog_libs,war
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call prog_link,ward-maild)
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-maild
+
+# The state machines' fuzzer: the sessions alone (tests/suites/47-fuzz-mail.sh).
+build/fuzz/fuzz_mail: tests/fuzz/fuzz_mail.c src/mail/session.c src/mail/session.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_mail.c src/mail/session.c

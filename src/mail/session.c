@@ -505,7 +505,7 @@ static void imap_response(struct mail_session *s)
 {
     const char *r = s->held.p;
     size_t len = s->held.len;
-    if (len >= 2 && r[0] == '*' && r[1] == ' ' && s->lit_msg) {
+    if (s->lit_msg) {
         s->lit_msg = false;
         if (s->too_large) {
             snprintf(s->reject, sizeof(s->reject), "message too large for Ward's mail proxy");
@@ -558,7 +558,11 @@ static void imap_server(struct mail_session *s)
             continue;
         }
         if (!(n = line_at(&s->sin, pos))) {
-            if (s->sin.len - pos > MAIL_MAX_LINE) { /* passes, unread */
+            if (s->sin.len - pos > MAIL_MAX_LINE && s->lit_msg) {
+                /* A message's response that is no IMAP: refused, skipped to its end. */
+                s->too_large = s->s_skip = true;
+                pos = s->sin.len;
+            } else if (s->sin.len - pos > MAIL_MAX_LINE) { /* passes, unread */
                 out(s, &s->to_client, s->held.p, s->held.len);
                 out(s, &s->to_client, s->sin.p + pos, s->sin.len - pos);
                 s->held.len = 0;
@@ -568,6 +572,11 @@ static void imap_server(struct mail_session *s)
         }
         const char *l = s->sin.p + pos;
         pos += n;
+        if (s->s_skip) {
+            s->s_skip = false;
+            imap_response(s); /* refused: too_large */
+            continue;
+        }
         size_t at = s->held.len, brace;
         out(s, &s->held, l, n);
         s->lit_pass = false;
@@ -583,6 +592,8 @@ static void imap_server(struct mail_session *s)
             s->lit_brace = at + brace;
             s->lit_at = s->held.len;
             s->lit_len = s->literal;
+        } else if (s->literal > MAIL_MAX_MESSAGE && s->lit_msg) {
+            s->too_large = true; /* the message's response cannot be held: refused */
         } else if (s->literal > MAIL_MAX_MESSAGE) { /* not a message: passes, unread */
             s->lit_pass = true;
             out(s, &s->to_client, s->held.p, s->held.len);
