@@ -192,8 +192,13 @@ static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
     uint32_t mark = 0;
     socklen_t l = sizeof(mark);
     ward_exe_id self;
+    /* Only a mail flow's upstream: a proxy that went wrong gets no socket
+     * let through to anywhere else. */
+    bool mail_port = m->dport == 25 || m->dport == 110 || m->dport == 143 || m->dport == 587;
     if (sock < 0) {
         r.verdict = -EBADF;
+    } else if (!mail_port || (m->family != 4 && m->family != 6)) {
+        r.verdict = -EPERM;
     } else if (getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0 ||
                (mark |= WARD_KMAIL_DEFAULT,
                 setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)) {
