@@ -102,10 +102,14 @@ static bool flush_to(struct end *e, struct mail_buf *b)
     return true;
 }
 
+/* What to wait for on e; nothing: out of the set (a closed side's hangup
+ * would be reported again and again). */
 static void watch(struct end *e, uint32_t events)
 {
     struct epoll_event ev = {.events = events, .data.ptr = e};
-    if (epoll_ctl(ep, EPOLL_CTL_MOD, e->fd, &ev) < 0)
+    if (!events)
+        epoll_ctl(ep, EPOLL_CTL_DEL, e->fd, NULL);
+    else if (epoll_ctl(ep, EPOLL_CTL_MOD, e->fd, &ev) < 0)
         epoll_ctl(ep, EPOLL_CTL_ADD, e->fd, &ev);
 }
 
@@ -120,10 +124,13 @@ static bool update(struct conn *c)
         return false;
     if (c->client.eof && !s->to_server.len && !s->pending && !c->deciding)
         shutdown(c->server.fd, SHUT_WR);
-    watch(&c->client, (!c->client.eof && s->to_server.len < HIGH_WATER ? EPOLLIN : 0) |
-                          (s->to_client.len ? EPOLLOUT : 0));
-    watch(&c->server, (!c->server.eof && s->to_client.len < HIGH_WATER ? EPOLLIN : 0) |
-                          (s->to_server.len ? EPOLLOUT : 0));
+    /* A side is read while what it said can go somewhere: its bytes not
+     * yet read by the session (a message is being decided) and those queued
+     * for the other side stay under the mark. */
+    bool read_c = !c->client.eof && s->cin.len < HIGH_WATER && s->to_server.len < HIGH_WATER;
+    bool read_s = !c->server.eof && s->sin.len < HIGH_WATER && s->to_client.len < HIGH_WATER;
+    watch(&c->client, (read_c ? EPOLLIN : 0) | (s->to_client.len ? EPOLLOUT : 0));
+    watch(&c->server, (read_s ? EPOLLIN : 0) | (s->to_server.len ? EPOLLOUT : 0));
     return true;
 }
 

@@ -529,6 +529,7 @@ static void imap_response(struct mail_session *s)
             s->held.len = 0;
             return;
         }
+        s->reject[0] = '\0'; /* the command with the refused message has its answer */
         bool tls = s->tls_tag[0] && strlen(s->tls_tag) == tl && !memcmp(r, s->tls_tag, tl);
         out(s, &s->to_client, r, len);
         s->held.len = 0;
