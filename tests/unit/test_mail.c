@@ -156,7 +156,7 @@ static void test_smtp_bad_line(void **state)
     client(&s, "yyy\r\nNOOP\r\n");
     said(&s.to_client, "500 5.5.2 Line too long\r\n");
     said(&s.to_server, "NOOP\r\n"); /* and the session goes on */
-    client(&s, "BDAT 10 LAST\r\n");   /* waits for NOOP's answer */
+    client(&s, "BDAT 10 LAST\r\n"); /* waits for NOOP's answer */
     said(&s.to_client, "");
     server(&s, "250 ok\r\n");
     said(&s.to_client, "250 ok\r\n502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");
