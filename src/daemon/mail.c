@@ -17,16 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,19 +31,10 @@
 #include "daemon/wardd.h"
 #include "mail/wire.h"
 #include "scand/wire.h"
-#include "util/spawn.h"
-
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
 
 struct wardd_mail {
-    char path[PATH_MAX]; /* ward-maild */
-    uint32_t tag;
-    pid_t pid;
-    int fd;
-    uint16_t port; /* the port it listens on */
-    int64_t down_ms, backoff_ms, started_ms;
-    uint64_t starts;
+    struct wardd_helper h; /* ward-maild */
+    uint16_t port;         /* the port it listens on */
 };
 
 int wardd_mail_open(struct wardd *d, uint32_t tag)
@@ -55,57 +42,22 @@ int wardd_mail_open(struct wardd *d, uint32_t tag)
     struct wardd_mail *m = calloc(1, sizeof(*m));
     if (!m)
         return -1;
-    m->tag = tag;
-    m->fd = -1;
-    m->backoff_ms = BACKOFF_MIN_MS;
-    m->down_ms = -BACKOFF_MAX_MS;
-    ward_sibling_path("ward-maild", m->path, sizeof(m->path));
+    wardd_helper_init(&m->h, "ward-maild", tag);
     d->mail = m;
     return 0;
-}
-
-static int stop(struct wardd_mail *m)
-{
-    int status = 0;
-    if (m->fd >= 0)
-        close(m->fd);
-    m->fd = -1;
-    if (m->pid > 0) {
-        kill(m->pid, SIGKILL);
-        while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    m->pid = 0;
-    return status;
 }
 
 static void start(struct wardd *d, uint16_t port)
 {
     struct wardd_mail *m = d->mail;
-    int sv[2];
-    m->down_ms = wardd_now_ms();
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
-        wardd_log(LOG_ERR, "mail: socketpair: %s", strerror(errno));
-        return;
-    }
     char arg[8];
     snprintf(arg, sizeof(arg), "%u", (unsigned)port);
     char *argv[] = {"ward-maild", arg, NULL};
-    pid_t pid = ward_spawn_fd3(m->path, argv, sv[1]);
-    close(sv[1]);
-    if (pid < 0) {
-        wardd_log(LOG_ERR, "mail: fork: %s", strerror(errno));
-        close(sv[0]);
+    if (wardd_helper_start(d, &m->h, argv) < 0)
         return;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = m->tag};
-    epoll_ctl(d->epfd, EPOLL_CTL_ADD, sv[0], &ev);
-    m->fd = sv[0];
-    m->pid = pid;
     m->port = port;
-    m->started_ms = wardd_now_ms();
-    m->starts++;
-    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->path, (int)pid, (unsigned)port);
+    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->h.path, (int)m->h.pid,
+              (unsigned)port);
 }
 
 void wardd_mail_tick(struct wardd *d, int64_t now_ms)
@@ -114,40 +66,22 @@ void wardd_mail_tick(struct wardd *d, int64_t now_ms)
     if (!m)
         return;
     uint16_t want = d->extras.mail_port;
-    if (m->fd >= 0 && want != m->port) {
-        stop(m);
+    if (m->h.fd >= 0 && want != m->port) {
+        wardd_helper_stop(&m->h);
+        wardd_helper_reset(&m->h);
         wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's port changed)");
-        m->down_ms = -BACKOFF_MAX_MS;
-        m->backoff_ms = BACKOFF_MIN_MS;
     }
     if (d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0)
         wardd_log(LOG_ERR, "mail: the redirect to port %u did not install", (unsigned)want);
-    if (want && m->fd < 0 && now_ms - m->down_ms >= m->backoff_ms)
+    if (want && wardd_helper_due(&m->h, now_ms))
         start(d, want);
-}
-
-static void crashed(struct wardd *d)
-{
-    struct wardd_mail *m = d->mail;
-    pid_t pid = m->pid;
-    int status = stop(m);
-    int64_t now = wardd_now_ms();
-    if (now - m->started_ms > BACKOFF_MAX_MS)
-        m->backoff_ms = BACKOFF_MIN_MS;
-    else if (m->starts > 1 && m->backoff_ms < BACKOFF_MAX_MS)
-        m->backoff_ms *= 2;
-    m->down_ms = now;
-    wardd_log(LOG_WARNING, "mail: ward-maild (pid %d) stopped%s%d: started again in %lld ms",
-              (int)pid, WIFSIGNALED(status) ? ", signal " : ", status ",
-              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-              (long long)m->backoff_ms);
 }
 
 void wardd_mail_close(struct wardd *d)
 {
     if (!d->mail)
         return;
-    stop(d->mail);
+    wardd_helper_stop(&d->mail->h);
     free(d->mail);
     d->mail = NULL;
 }
@@ -155,7 +89,7 @@ void wardd_mail_close(struct wardd *d)
 static void send_back(struct wardd *d, struct maild_msg *r)
 {
     r->magic = MAILD_MAGIC;
-    if (d->mail->fd >= 0 && maild_send(d->mail->fd, r, -1) < 0)
+    if (d->mail->h.fd >= 0 && maild_send(d->mail->h.fd, r, -1) < 0)
         wardd_log(LOG_WARNING, "mail: to ward-maild: %s", strerror(errno));
 }
 
@@ -203,7 +137,7 @@ static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
                (mark |= WARD_KMAIL_DEFAULT,
                 setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)) {
         r.verdict = -errno;
-    } else if (d->kernel && ward_kc_resolve_path(NULL, d->mail->path, &self) == 0) {
+    } else if (d->kernel && ward_kc_resolve_path(NULL, d->mail->h.path, &self) == 0) {
         /* The hooks pass this socket to this address, for ward-maild only. */
         int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, &remote, m->dport);
         if (rc < 0 && rc != -EBADF)
@@ -391,17 +325,18 @@ void wardd_mail_ready(struct wardd *d)
 {
     struct wardd_mail *mp = d->mail;
     for (;;) {
-        if (mp->fd < 0)
+        if (mp->h.fd < 0)
             return;
         static struct maild_msg m; /* large: not on the stack */
         int fd;
-        int rc = maild_recv(mp->fd, &m, &fd);
+        int rc = maild_recv(mp->h.fd, &m, &fd);
         if (rc == -EAGAIN)
             break;
         if (rc <= 0) {
             if (fd >= 0)
                 close(fd);
-            crashed(d);
+            wardd_helper_crashed(&mp->h, "mail: ward-maild",
+                                 rc == 0 ? "stopped" : "answered nonsense");
             return;
         }
         switch (m.op) {
