@@ -55,7 +55,7 @@ struct mail_session {
     /* Per side: a line too long is skipped to its end; client bytes that
      * are not commands (SASL answers, IMAP literals). */
     bool c_skip, s_skip, c_raw;
-    int c_state, s_state;            /* the protocol's, per side (session.c) */
+    int c_state, s_state;            /* the protocol's, per side (smtp.c, ...) */
     bool c_mid;                      /* SMTP: inside a long body line */
     bool lit_msg, lit_pass;          /* IMAP: the literal read is the message / passes */
     size_t lit_brace;                /* IMAP: where its "{N}" starts in held */

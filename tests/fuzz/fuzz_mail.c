@@ -1,9 +1,9 @@
 /*
  * fuzz_mail — libFuzzer target for the mail proxy's protocol state machines
- * (src/mail/session.c). The input is a protocol (its first byte) and a
- * conversation: records of one byte saying who speaks (client, server) or
- * how a held message is decided (deliver, refuse, deliver a replacement),
- * one byte of length and the bytes. What the session queues for each side
+ * (src/mail: session.c, smtp.c, pop3.c, imap.c). The input is a protocol
+ * (its first byte) and a conversation: records of one byte saying who
+ * speaks (client, server) or how a held message is decided (deliver,
+ * refuse, deliver a replacement), one byte of length and the bytes. What the session queues for each side
  * is taken as if sent. It must never crash, never hold a message beyond
  * its bound, and always answer a held message's decision.
  */
