@@ -243,8 +243,9 @@ static void publish(struct wardd *d, const struct maild_msg *m, enum mail_outcom
     char filter[64], what[2400];
     snprintf(filter, sizeof(filter), "mail %s%s%.40s", mail_outcome_name(o), r ? " " : "",
              r ? r->origin : "");
-    snprintf(what, sizeof(what), "from=%s to=%s subject=\"%s\" size=%llu%s%s", f->from, f->to,
-             f->subject, (unsigned long long)f->size, atts[0] ? " attachments=" : "", atts);
+    snprintf(what, sizeof(what), "from=%s to=%s subject=\"%s\" size=%llu%s%s%s%s%s", f->from, f->to,
+             f->subject, (unsigned long long)f->size, atts[0] ? " attachments=" : "", atts,
+             m->text[0] ? " (" : "", m->text, m->text[0] ? ")" : "");
     wardd_log(LOG_INFO, "mail: %s %s (pid %u): %s: %s", mail_proto_name((enum mail_proto)m->proto),
               m->program[0] ? m->program : "?", m->pid, filter, what);
     ward_event ev;
@@ -278,8 +279,11 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
 {
     const struct mail_facts *f = &m->facts;
     uint32_t which = 0;
-    const struct ward_mail_rule *r = match(&d->extras, m, &which);
-    enum mail_outcome o = r ? (enum mail_outcome)r->outcome : MAIL_ALLOW;
+    /* A message GMime cannot read is refused: what the rules would look at
+     * is not there, and the client may read it otherwise. */
+    bool unreadable = m->text[0] != '\0';
+    const struct ward_mail_rule *r = unreadable ? NULL : match(&d->extras, m, &which);
+    enum mail_outcome o = unreadable ? MAIL_REJECT : r ? (enum mail_outcome)r->outcome : MAIL_ALLOW;
     char atts[512] = "";
     bool infected = false;
     for (uint32_t a = 0; a < f->n_att; a++) {
@@ -294,7 +298,9 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
     if (infected && !r)
         o = MAIL_ALERT; /* a virus no rule names is not passed in silence */
     struct maild_msg reply = {.op = MAILD_DECIDED, .id = m->id, .verdict = (int32_t)o};
-    if (o == MAIL_REJECT)
+    if (o == MAIL_REJECT && unreadable)
+        snprintf(reply.text, sizeof(reply.text), "message rejected by Ward: %.200s", m->text);
+    else if (o == MAIL_REJECT)
         snprintf(reply.text, sizeof(reply.text), "message rejected by Ward (mail rule %s)",
                  r->origin);
     if (o == MAIL_QUARANTINE) {

@@ -177,7 +177,7 @@ static void start_decision(struct conn *c)
     c->m.pid = c->pid;
     snprintf(c->m.program, sizeof(c->m.program), "%s", c->program);
     if (mail_mime_read(c->s.msg.p, c->s.msg.len, &c->m.facts, scan_one, c) < 0)
-        snprintf(c->m.text, sizeof(c->m.text), "not a MIME message");
+        snprintf(c->m.text, sizeof(c->m.text), "not a readable message (no header)");
     if (!c->scans)
         send_decide(c);
 }

@@ -90,6 +90,20 @@ wk_check "... and the session goes on (NOOP answered, then QUIT)" bash -c \
 wk_check "... PIPELINING and CHUNKING are not offered through the proxy" bash -c \
     "grep -q '^250-peer' '$WK_TMP/nc.out' && ! grep -q 'PIPELINING\\|CHUNKING' '$WK_TMP/nc.out'"
 
+# A malformed message: refused, and the session goes on.
+wk_client python3 "$MAIL_DIR/twice.py" $IP_B "$M/ok.eml" >"$WK_TMP/twice.out" 2>&1
+wk_check "SMTP: a message GMime cannot read is refused (550) ..." \
+    grep -q "^first refused 550" "$WK_TMP/twice.out"
+wk_check "... and the next message of the session is delivered" \
+    grep -q "^second delivered" "$WK_TMP/twice.out"
+wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail reject: .*(not a readable message (no header))" 5
+{ printf 'USER u\r\n'; head -c 9000 /dev/zero | tr '\0' x; printf '\r\nSTAT\r\nQUIT\r\n'; } \
+    >"$WK_TMP/badpop.txt"
+wk_client nc -w 5 $IP_B 110 <"$WK_TMP/badpop.txt" >"$WK_TMP/ncpop.out" 2>&1
+wk_check "POP3: a command line too long gets -ERR, and the session goes on" bash -c \
+    "grep -q '^-ERR line too long' '$WK_TMP/ncpop.out' && grep -q '^+OK 3 ' '$WK_TMP/ncpop.out'"
+
 # POP3 and IMAP: reading mail from B.
 # fetch pop3|imap N: curl reads message N from B into $WK_TMP/got; its status.
 fetch() {
