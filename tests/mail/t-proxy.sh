@@ -18,6 +18,7 @@ M=$WK_TMP/msg
 printf 'MZ this is no program\n' >"$M/tool.bin"
 B=bob@peer.example
 mail_msg alice@ok.example $B "hello" >"$M/ok.eml"
+mail_msg alice@ok.example $B "over IPv6" >"$M/ok6.eml"
 mail_msg mallory@evil.example $B "hi" >"$M/evil.eml"
 mail_msg alice@ok.example $B "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
 mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
@@ -55,22 +56,28 @@ wk_check "... whole (its dotted line too)" bash -c "grep -q '^.a dotted line' '$
 wk_check "... and is logged with its program and headers" wk_wait_for "$WK_TMP/wardd.log" \
     "mail: smtp $CURL (pid [0-9]*): mail allow: from=Sender <alice@ok.example>.*subject=\"hello\"" 5
 
+wk_client "$CURL" -sS --max-time 20 --url "smtp://[$IP6_B]:25" --mail-from alice@ok.example \
+    --mail-rcpt bob@peer.example -T "$M/ok6.eml" >"$WK_TMP/curl6.out" 2>&1
+wk_check "SMTP over IPv6 goes through the proxy too" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail: smtp $CURL (pid [0-9]*): mail allow: .*subject=\"over IPv6\"" 5
+wk_check "... and reaches the server" [ "$(n_in)" = 2 ]
+
 wk_check "SMTP: a sender the rules reject gets an error (curl fails)" \
     fails smtp "$M/evil.eml" mallory@evil.example
 wk_check "... the 550 from the proxy" grep -q "^< 550 5.7.1 message rejected by Ward" "$WK_TMP/curl.out"
-wk_check "... nothing reached the server" [ "$(n_in)" = 1 ]
+wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 wk_check "... the log row says reject and the rule" wk_wait_for "$WK_TMP/wardd.log" \
     "mail reject ward.conf:3: from=Sender <mallory@evil.example>" 5
 
 wk_check "SMTP: a message with an .exe attachment is delivered ..." smtp "$M/exe.eml"
-wk_check "... without the attachment" lacks "$WK_TMP/peer/in/2.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
-wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/2.eml"
+wk_check "... without the attachment" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
+wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/3.eml"
 Q=$WK_TMP/state/quarantine
 wk_check "... the message is kept in the quarantine (root's, 0700 / 0600)" bash -c \
     "[ \"\$(stat -c '%U %a' '$Q')\" = 'root 700' ] && f=\$(ls '$Q' | head -1) && [ \"\$(stat -c '%U %a' '$Q'/\$f)\" = 'root 600' ] && grep -q 'tool.exe' '$Q'/\$f"
 
 wk_check "SMTP: an attachment holding EICAR is found by the scanner and quarantined" smtp "$M/eicar.eml"
-wk_check "... the server gets no EICAR" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$WK_TMP/eicar.com" | head -c 20)"
+wk_check "... the server gets no EICAR" lacks "$WK_TMP/peer/in/4.eml" "$(base64 <"$WK_TMP/eicar.com" | head -c 20)"
 wk_check "... the log names the signature" wk_wait_for "$WK_TMP/wardd.log" \
     "mail quarantine ward.conf:5: .*readme.txt (application/octet-stream, 68 B, infected: Ward.Test.Eicar" 5
 
