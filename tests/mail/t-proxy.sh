@@ -43,6 +43,10 @@ maild_pid() { sed -n 's/.*ward-maild started (pid \([0-9]*\),.*/\1/p' "$WK_TMP/w
 wk_check "ward-maild runs as nobody" [ "$(ps -o user= -p "$(maild_pid)")" = nobody ]
 wk_check "Ward's table redirects the mail ports" bash -c \
     "nsenter --net=/run/netns/$NS_A nft list chain inet ward mail | grep -q 'redirect to :10025'"
+nsenter --net=/run/netns/$NS_A nft delete chain inet ward mail
+wk_check "the redirect deleted behind wardd's back is restored" bash -c \
+    "for i in \$(seq 50); do nsenter --net=/run/netns/$NS_A nft list chain inet ward mail 2>/dev/null | grep -q ward-mail && exit 0; sleep 0.1; done; exit 1"
+wk_check "... with the alert" wk_wait_for "$WK_TMP/wardd.log" "alert: nft-tampered" 5
 wk_bg watch "$WARD" watch
 sleep 0.5
 
