@@ -141,8 +141,16 @@ wk_check "the event stream (ward watch) shows them" bash -c \
 kill -KILL "$(maild_pid)"
 wk_check "a killed ward-maild is said in wardd's log" wk_wait_for "$WK_TMP/wardd.log" \
     "ward-maild (pid [0-9]*) stopped, signal 9" 5
-wk_wait_for "$WK_TMP/wardd.log" "mail: .*ward-maild started (pid [0-9]*, port 10025)" 5
-sleep 1.5
+# listening N: ward-maild said it listens N times.
+listening() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [ "$(grep -c 'ward-maild: listening on port 10025' "$WK_TMP/wardd.log")" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wk_check "... and listens again" listening 2
 wk_check "... and mail flows through it again" smtp "$M/ok.eml"
 [ -n "${MAIL_DEBUG:-}" ] && cp -r "$WK_TMP" "$MAIL_DEBUG"
 stop_wardd wardd
