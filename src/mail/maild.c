@@ -163,6 +163,14 @@ static void scan_one(void *ctx, uint32_t index, const void *data, size_t len)
     close(fd);
 }
 
+/* list += more (", "-separated both); an address twice does no harm. */
+static void addresses_add(char *list, size_t cap, const char *more)
+{
+    size_t used = strlen(list);
+    if (more[0])
+        snprintf(list + used, cap - used, "%s%s", used ? ", " : "", more);
+}
+
 /* A message is held: its facts, its attachments to the scanner, then to wardd. */
 static void start_decision(struct conn *c)
 {
@@ -176,8 +184,12 @@ static void start_decision(struct conn *c)
     c->m.proto = (uint8_t)c->s.proto;
     c->m.pid = c->pid;
     snprintf(c->m.program, sizeof(c->m.program), "%s", c->program);
-    if (mail_mime_read(c->s.msg.p, c->s.msg.len, &c->m.facts, scan_one, c) < 0)
+    struct mail_facts *f = &c->m.facts;
+    if (mail_mime_read(c->s.msg.p, c->s.msg.len, f, scan_one, c) < 0)
         snprintf(c->m.text, sizeof(c->m.text), "not a readable message (no header)");
+    /* SMTP: the envelope's addresses too, which headers need not show (Bcc). */
+    addresses_add(f->from, sizeof(f->from), c->s.env_from);
+    addresses_add(f->to, sizeof(f->to), c->s.env_to);
     if (!c->scans)
         send_decide(c);
 }

@@ -12,8 +12,26 @@
 
 enum { C_CMD, C_BODY }; /* the client's side */
 
+/* The address of "MAIL FROM:<a>" / "RCPT TO:<a>" appended to dst. */
+static void envelope(char *dst, size_t cap, const char *l, size_t n)
+{
+    const char *lt = memchr(l, '<', n);
+    const char *gt = lt ? memchr(lt, '>', n - (size_t)(lt - l)) : NULL;
+    size_t used = strlen(dst);
+    if (!gt || gt - lt - 1 <= 0)
+        return;
+    snprintf(dst + used, cap - used, "%s%.*s", used ? ", " : "", (int)(gt - lt - 1), lt + 1);
+}
+
 static void smtp_command(struct mail_session *s, const char *l, size_t n)
 {
+    if (!s->c_raw && (mail_verb_is(l, n, "MAIL") || mail_verb_is(l, n, "RSET")))
+        s->env_from[0] = s->env_to[0] = '\0';
+    if (!s->c_raw && mail_verb_is(l, n, "MAIL"))
+        envelope(s->env_from, sizeof(s->env_from), l, n);
+    else if (!s->c_raw && mail_verb_is(l, n, "RCPT"))
+        envelope(s->env_to, sizeof(s->env_to), l, n);
+
     if (s->c_raw) { /* an answer to the server's 334 */
         s->c_raw = false;
         mail_out(s, &s->to_server, l, n);
@@ -173,6 +191,7 @@ void smtp_server(struct mail_session *s)
 void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t len,
                  const char *reason)
 {
+    s->env_from[0] = s->env_to[0] = '\0'; /* the transaction ends with its message */
     if (deliver) {
         s->held.len = 0;
         mail_stuff(s, &s->held, body, len);

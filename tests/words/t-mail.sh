@@ -51,6 +51,10 @@ wk_check "mail from ... allow: the message is delivered" smtp "$M/plain.eml"
 wk_check "... by that rule" row "mail allow ward.conf:10: from=Sender <$O>"
 wk_check "mail to ... reject: refused (550)" fails smtp "$M/to.eml" $O carol@blocked.example
 wk_check "... by that rule" row "mail reject ward.conf:3: "
+n=$(grep -c "mail reject ward.conf:3: " "$WD_LOG")
+wk_check "mail to: an envelope recipient the headers do not show (Bcc) is refused too" \
+    fails smtp "$M/plain.eml" $O carol@blocked.example
+wk_check "... by that rule" [ "$(grep -c "mail reject ward.conf:3: " "$WD_LOG")" -gt "$n" ]
 wk_check "mail app ... subject: the rule holds for that program only" \
     fails smtp "$M/plain.eml" $O $B "$OTHER"
 wk_check "... by that rule" row "mail: smtp $OTHER (pid [0-9]*): mail reject ward.conf:4"
