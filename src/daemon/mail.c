@@ -35,6 +35,7 @@
 struct wardd_mail {
     struct wardd_helper h; /* ward-maild */
     uint16_t port;         /* the port it listens on */
+    bool redirect_failed;
 };
 
 int wardd_mail_open(struct wardd *d, uint32_t tag)
@@ -71,8 +72,10 @@ void wardd_mail_tick(struct wardd *d, int64_t now_ms)
         wardd_helper_reset(&m->h);
         wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's port changed)");
     }
-    if (d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0)
+    bool failed = d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0;
+    if (failed && !m->redirect_failed) /* said once; tried again every tick */
         wardd_log(LOG_ERR, "mail: the redirect to port %u did not install", (unsigned)want);
+    m->redirect_failed = failed;
     if (want && wardd_helper_due(&m->h, now_ms))
         start(d, want);
 }
@@ -104,6 +107,29 @@ static void ip_of(ward_ip *ip, uint8_t family, const uint8_t *a)
     }
 }
 
+/* The proxy's upstream socket for connection m: the mail mark (the
+ * redirect spares it) and the hooks' pass to that address, for ward-maild's
+ * binary only. Only a mail flow's upstream: a proxy that went wrong gets
+ * no socket let through to anywhere else. 0 or -errno. */
+static int let_through(struct wardd *d, int sock, const struct maild_msg *m, const ward_ip *remote)
+{
+    enum mail_proto proto;
+    uint32_t mark = 0;
+    socklen_t l = sizeof(mark);
+    if (sock < 0 || getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0)
+        return -EBADF;
+    if (!mail_port_proto(m->dport, &proto) || (m->family != 4 && m->family != 6))
+        return -EPERM;
+    mark |= WARD_KMAIL_DEFAULT;
+    if (setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+        return -errno;
+    ward_exe_id self;
+    if (!d->kernel || ward_kc_resolve_path(NULL, d->mail->h.path, &self) < 0)
+        return 0;
+    int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, remote, m->dport);
+    return rc == -EBADF ? 0 : rc; /* EBADF: no hooks to pass */
+}
+
 /* A redirected connection: its program, and the proxy's upstream socket let through. */
 static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
 {
@@ -123,26 +149,7 @@ static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
             r.pid = p->pid;
         }
     }
-    uint32_t mark = 0;
-    socklen_t l = sizeof(mark);
-    ward_exe_id self;
-    /* Only a mail flow's upstream: a proxy that went wrong gets no socket
-     * let through to anywhere else. */
-    bool mail_port = m->dport == 25 || m->dport == 110 || m->dport == 143 || m->dport == 587;
-    if (sock < 0) {
-        r.verdict = -EBADF;
-    } else if (!mail_port || (m->family != 4 && m->family != 6)) {
-        r.verdict = -EPERM;
-    } else if (getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0 ||
-               (mark |= WARD_KMAIL_DEFAULT,
-                setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)) {
-        r.verdict = -errno;
-    } else if (d->kernel && ward_kc_resolve_path(NULL, d->mail->h.path, &self) == 0) {
-        /* The hooks pass this socket to this address, for ward-maild only. */
-        int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, &remote, m->dport);
-        if (rc < 0 && rc != -EBADF)
-            r.verdict = rc;
-    }
+    r.verdict = let_through(d, sock, m, &remote);
     send_back(d, &r);
 }
 

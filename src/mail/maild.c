@@ -260,22 +260,6 @@ static void from_wardd(void)
     }
 }
 
-static enum mail_proto proto_of(uint16_t port, bool *ok)
-{
-    *ok = true;
-    switch (port) {
-    case 25:
-    case 587:
-        return MAIL_SMTP;
-    case 110:
-        return MAIL_POP3;
-    case 143:
-        return MAIL_IMAP;
-    }
-    *ok = false;
-    return MAIL_SMTP;
-}
-
 static void accept_one(int lfd)
 {
     struct sockaddr_storage peer;
@@ -311,7 +295,8 @@ static void accept_one(int lfd)
         memcpy(m.daddr, &d->sin_addr, 4);
         memcpy(m.caddr, &p->sin_addr, 4);
     }
-    enum mail_proto proto = proto_of(m.dport, &known);
+    enum mail_proto proto = MAIL_SMTP;
+    known = mail_port_proto(m.dport, &proto);
     m.proto = (uint8_t)proto;
     mail_session_init(&c->s, proto);
     c->server.fd = rc == 0 && known

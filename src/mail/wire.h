@@ -19,6 +19,7 @@
 #ifndef WARD_MAIL_WIRE_H
 #define WARD_MAIL_WIRE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mime/mime.h"
@@ -59,6 +60,8 @@ struct maild_msg {
 int maild_send(int sock, const struct maild_msg *m, int fd);
 int maild_recv(int sock, struct maild_msg *m, int *fd);
 
+/* Whether port is a mail port the proxy takes (25, 587, 110, 143), and its protocol. */
+bool mail_port_proto(uint16_t port, enum mail_proto *proto);
 const char *mail_outcome_name(enum mail_outcome o);
 const char *mail_proto_name(enum mail_proto p);
 
