@@ -29,9 +29,11 @@
 extern "C" {
 #endif
 
-#define WARD_CALLOUT_ABI       1u
-#define WARD_CALLOUT_ABI_MINOR 1u /* 1: the stream layer's dir, flags and offset */
-#define WARD_CALLOUT_ENTRY     "ward_callout_entry"
+#define WARD_CALLOUT_ABI 1u
+#define WARD_CALLOUT_ABI_MINOR                                                                     \
+    2u /* 1: the stream layer's dir, flags and offset;                                             \
+        * 2: the packet layer */
+#define WARD_CALLOUT_ENTRY "ward_callout_entry"
 
 /* The six results. */
 enum ward_callout_verdict {
@@ -50,6 +52,8 @@ enum ward_callout_layer {
     WARD_CALLOUT_L_ACCEPT = 1u << 1,  /* accept-in: the metadata */
     WARD_CALLOUT_L_STREAM = 1u << 2,  /* payload bytes of a flow a filter sends here */
     WARD_CALLOUT_L_DNS = 1u << 3,     /* a name lookup: question and answers */
+    WARD_CALLOUT_L_PACKET = 1u << 4,  /* payload of each packet of a UDP, ICMP or
+                                         other IP flow a filter sends here */
 };
 
 /* What is known of the flow. Addresses are 16 bytes, IPv4 mapped
@@ -82,7 +86,8 @@ typedef struct ward_callout_data {
     size_t n_answers;
     const uint8_t (*answers)[16];
     /* Minor 1, stream layer only (a wardd before minor 1 never calls the
-     * stream layer, so a callout reads these only there). */
+     * stream layer, so a callout reads these only there). The packet layer
+     * (minor 2) has one packet's payload in bytes/len, and dir; offset 0. */
     uint8_t dir;     /* who sent the bytes: 0 the local side, 1 the remote */
     uint32_t flags;  /* WARD_CALLOUT_SF_* */
     uint64_t offset; /* stream offset of bytes[0] in this direction */

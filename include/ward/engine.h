@@ -148,6 +148,7 @@ enum ward_field {
     WARD_F_REMOTE_ZONE,   /* str: zone name (loopback, lan, internet, self, user zones) */
     WARD_F_LOCAL_ZONE,    /* str: zone name */
     WARD_F_ICMP_TYPE,     /* range: ICMP / ICMPv6 type (carried in rport) */
+    WARD_F_ENCRYPTED_DNS, /* range: enum ward_encdns of the connection (outbound only) */
     WARD_F_COUNT
 };
 const char *ward_field_name(enum ward_field f);
@@ -337,6 +338,20 @@ bool ward_zone_contains(const ward_engine *e, const char *name, const ward_ip *i
  * "internet", user zones): the boot-time ruleset writes them out. */
 const ward_cidr *ward_zone_builtin_cidrs(const char *name, size_t *n);
 
+/* Encrypted DNS (the encrypted-dns condition, src/engine/encdns.c): DNS
+ * over TLS or QUIC is port 853 to any server; DNS over HTTPS is port 443 to
+ * a known resolver, by its address or by the name the connection was made
+ * to. The resolvers are a built-in list of well-known ones plus those the
+ * policy adds: an address or prefix ("192.0.2.53", "2001:db8::/64") or a
+ * name ("doh.example.net", "*.doh.example.org"). */
+enum ward_encdns {
+    WARD_ENCDNS_NONE = 0,
+    WARD_ENCDNS_DOT = 1, /* port 853: DNS over TLS (TCP) or over QUIC (UDP) */
+    WARD_ENCDNS_DOH = 2, /* port 443 to a resolver: DNS over HTTPS */
+};
+const char *ward_encdns_name(enum ward_encdns k); /* "dot", "doh"; NULL for NONE */
+int ward_resolver_add(ward_engine *e, const char *addr_or_name);
+
 /* ---- Filters ------------------------------------------------------------- */
 
 typedef struct ward_filter_def {
@@ -524,6 +539,9 @@ struct ward_request {
     uint8_t wday;       /* local time for windows: 0 = Sunday */
     uint16_t minute;    /* minutes after local midnight */
 };
+
+/* The encrypted DNS a request is, by the rules above (ward_resolver_add). */
+enum ward_encdns ward_encrypted_dns(const ward_engine *e, const ward_request *r);
 
 typedef struct ward_decision {
     enum ward_verdict verdict; /* never CONTINUE */

@@ -66,6 +66,8 @@ typedef struct ward_event {
     uint64_t filter_id; /* deciding filter or application rule; 0: none */
     uint64_t boot;      /* which run of wardd published it (its start time in ms) */
     uint64_t bseq;      /* 0, 1, 2 ... per boot: every decision and alert, logged or not */
+    uint8_t encdns;     /* enum ward_encdns: the connection is DNS over TLS or HTTPS */
+    uint8_t _spare[15]; /* keeps the record a multiple of 16 bytes (the ring's slots) */
     char exe[WARD_EVENT_EXE_MAX];         /* "" when not attributed */
     char cmdline[WARD_EVENT_CMDLINE_MAX]; /* arguments joined by spaces */
     char domain[WARD_EVENT_DOMAIN_MAX];   /* remote name if known */

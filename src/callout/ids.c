@@ -1,7 +1,8 @@
 /*
- * ids.c — the built-in "ids" callout: each watched TCP flow gets a
- * ward_ids_flow as its context; the stream layer's in-order bytes go to
- * it as segments numbered by their stream offset (see callout/ids.h).
+ * ids.c — the built-in "ids" callout: each watched flow gets a
+ * ward_ids_flow as its context; the stream layer's in-order bytes of a TCP
+ * flow go to it as segments numbered by their stream offset, the packet
+ * layer's datagrams one by one (see callout/ids.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,21 +57,28 @@ static void on_alert(const struct ward_ids_alert *a, void *ctx)
 struct flow_ctx {
     ward_ids_flow *f;
     uint64_t lost_seen;
+    bool sent[2]; /* a datagram seen from the client / the server */
 };
 
 static enum ward_callout_verdict classify(const ward_callout_flow *flow, const ward_callout_data *d,
                                           void **ctxp)
 {
-    if (!S.set || ward_ids_count(S.set) == 0 || flow->proto != 6)
+    bool tcp = flow->proto == 6, icmp = flow->proto == 1 || flow->proto == 58;
+    if (!S.set || ward_ids_count(S.set) == 0)
         return WARD_CALLOUT_PERMIT;
     struct flow_ctx *c = *ctxp;
     if (!c) {
-        /* The client is the side that opened the flow: for an outbound
-         * flow the local one. */
+        /* The client is the side that opened the flow (sent its first
+         * packet): for an outbound flow the local one. ICMP has no ports
+         * (the flow's are its echo identifier and type). */
         bool out = flow->dir == 0;
-        struct ward_ids_tuple t = {.proto = 6,
-                                   .client_port = out ? flow->lport : flow->rport,
-                                   .server_port = out ? flow->rport : flow->lport};
+        struct ward_ids_tuple t = {.proto = flow->proto,
+                                   .client_port = icmp  ? 0
+                                                  : out ? flow->lport
+                                                        : flow->rport,
+                                   .server_port = icmp  ? 0
+                                                  : out ? flow->rport
+                                                        : flow->lport};
         memcpy(t.client, out ? flow->local : flow->remote, 16);
         memcpy(t.server, out ? flow->remote : flow->local, 16);
         if (!(c = calloc(1, sizeof(*c))) ||
@@ -84,8 +92,12 @@ static enum ward_callout_verdict classify(const ward_callout_flow *flow, const w
     /* Who sent the bytes: the local side (dir 0) is the client of an
      * outbound flow and the server of an inbound one. */
     bool to_server = (d->dir == 0) == (flow->dir == 0);
+    /* A datagram flow is established once both sides have sent (as the
+     * reply that makes it so); a TCP stream's bytes come after the
+     * handshake. */
+    c->sent[to_server ? 0 : 1] = true;
     struct ward_ids_pkt p = {.to_server = to_server,
-                             .established = true,
+                             .established = tcp || (c->sent[0] && c->sent[1]),
                              .seq = (uint32_t)d->offset,
                              .data = d->bytes,
                              .len = d->len};
@@ -126,7 +138,7 @@ const ward_callout ward_ids_callout = {
     .abi = WARD_CALLOUT_ABI,
     .size = sizeof(ward_callout),
     .name = "ids",
-    .layers = WARD_CALLOUT_L_STREAM,
+    .layers = WARD_CALLOUT_L_STREAM | WARD_CALLOUT_L_PACKET,
     .classify = classify,
     .flow_delete = flow_delete,
 };

@@ -1,7 +1,10 @@
 /*
- * callout/ids.h — the built-in callout "ids" (stream layer): the TCP flows
- * a filter sends to it (`filter ... callout ids`) are inspected by the
- * intrusion detection rules in force (src/ids, docs/IDS.md).
+ * callout/ids.h — the built-in callout "ids" (stream and packet layers):
+ * the flows a filter sends to it (`filter ... callout ids`) are inspected by
+ * the intrusion detection rules in force (src/ids, docs/IDS.md): a TCP
+ * flow's reassembled streams, other protocols packet by packet (a drop
+ * rule drops the packet, reject answers it with an ICMP error; the flow's
+ * other packets are inspected as before).
  *
  * Answers: a drop rule blocks (the packet that completed the match is held
  * and dropped, the connection reset: the receiver never gets the offending

@@ -422,9 +422,11 @@ static ward_callout_result adapter(const ward_request *q, void *ctx)
     uint32_t bit = ward_callout_layer_bit(q->layer);
     if (!(e->layers & bit)) {
         /* A stream-only callout named by a connect or accept filter: the
-         * filter sends the TCP flow's payload to it (the stream layer). */
-        bool to_stream = (e->layers & WARD_CALLOUT_L_STREAM) && q->proto == 6 &&
-                         (bit == WARD_CALLOUT_L_CONNECT || bit == WARD_CALLOUT_L_ACCEPT);
+         * filter sends the TCP flow's payload to it (the stream layer), or
+         * another protocol's packets (the packet layer). */
+        uint32_t wants = q->proto == 6 ? WARD_CALLOUT_L_STREAM : WARD_CALLOUT_L_PACKET;
+        bool to_stream =
+            (e->layers & wants) && (bit == WARD_CALLOUT_L_CONNECT || bit == WARD_CALLOUT_L_ACCEPT);
         return (ward_callout_result){to_stream ? WARD_V_NEED_MORE_DATA : WARD_V_CONTINUE, false};
     }
     ward_callout_flow f;

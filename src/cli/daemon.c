@@ -227,13 +227,15 @@ void cli_print_event(FILE *f, const ward_event *ev)
         snprintf(times, sizeof(times), " x%u", ev->count);
     /* The kernel layer is the default; the shim is said. */
     const char *src = ev->domain[0] ? ward_name_src_name(ev->name_src) : NULL;
+    const char *encdns = ward_encdns_name(ev->encdns);
     fprintf(
-        f, "%s %-6s %-5s %s %s %s %s%s%s%s%s%s pid %u uid %d %s [%s]%s%s\n", when,
+        f, "%s %-6s %-5s %s %s %s %s%s%s%s%s%s%s%s%s pid %u uid %d %s [%s]%s%s\n", when,
         ward_verdict_name((enum ward_verdict)ev->verdict), proto_text(ev->proto, p, sizeof(p)),
         ev->direction == WARD_DIR_IN ? "in " : "out", endpoint(&ev->local, ev->lport, l, sizeof(l)),
         ev->direction == WARD_DIR_IN ? "<-" : "->", endpoint(&ev->remote, ev->rport, r, sizeof(r)),
         ev->domain[0] ? " (" : "", ev->domain, src ? " from " : "", src ? src : "",
-        ev->domain[0] ? ")" : "", ev->pid, ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid,
+        ev->domain[0] ? ")" : "", encdns ? " [encrypted DNS: " : "", encdns ? encdns : "",
+        encdns ? "]" : "", ev->pid, ev->uid == WARD_UID_UNKNOWN ? -1 : (int)ev->uid,
         ev->exe[0] ? ev->exe : "?", ev->filter, times, ev->via == WARD_VIA_SHIM ? " via shim" : "");
 }
 

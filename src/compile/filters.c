@@ -13,12 +13,13 @@
  *
  * What is known ahead narrows a reach: the program (app path, exact or
  * glob, an inode, the direction: evaluated with the engine's own
- * ward_cond_holds), the protocols and the remote ports. Everything else
- * (user, command line, cgroup, domain, zone, time ...) is known only per
- * connection, so it narrows nothing, with one exception: a filter that
- * holds only for loopback remotes under "self-traffic pass". The hooks then
- * let every connect and send to the host out whatever the table says (and
- * nft accepts unmarked loopback), so a table's port keys decide nothing
+ * ward_cond_holds), the protocols and the remote ports, and encrypted-dns
+ * (TCP and UDP to ports 443 and 853). Everything else (user, command line,
+ * cgroup, domain, zone, time ...) is known only per connection, so it
+ * narrows nothing, with one exception: a filter that holds only for
+ * loopback remotes under "self-traffic pass". The hooks then let every
+ * connect and send to the host out whatever the table says (and nft
+ * accepts unmarked loopback), so a table's port keys decide nothing
  * there; only a datagram socket's birth does, judged before its
  * destination is known: held (marked), its datagrams to loopback are
  * queued. Such a filter's reach is the port-less key of its protocols but
@@ -124,6 +125,19 @@ static bool shape_of(const ward_filter_def *f, bool self_rules, struct kc_shape 
                     PROTO_SET(in, p);
             for (size_t b = 0; b < sizeof(in); b++)
                 s->protos[b] &= c->negate ? (uint8_t)~in[b] : in[b];
+        } else if (c->field == WARD_F_ENCRYPTED_DNS && !c->negate) {
+            /* Only TCP and UDP to ports 443 and 853 can be encrypted DNS. */
+            static const ward_range encdns_ports[] = {{443, 443}, {853, 853}};
+            uint8_t in[32] = {0};
+            PROTO_SET(in, IPPROTO_TCP);
+            PROTO_SET(in, IPPROTO_UDP);
+            for (size_t b = 0; b < sizeof(in); b++)
+                s->protos[b] &= in[b];
+            if (2 < best) {
+                best = 2;
+                s->ports = encdns_ports;
+                s->n_ports = 2;
+            }
         } else if (c->field == WARD_F_REMOTE_PORT && !c->negate) {
             bool zero = false;
             size_t count = range_count(c->v.range, c->n, &zero);

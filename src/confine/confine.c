@@ -15,25 +15,38 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int ward_drop_to_nobody(const char *who)
+int ward_drop_to_nobody(const char *who, void (*before_uid)(uid_t uid, gid_t gid))
 {
-    if (getuid() == 0) {
-        const struct passwd *pw = getpwnam("nobody");
-        uid_t uid = pw ? pw->pw_uid : 65534;
-        gid_t gid = pw ? pw->pw_gid : 65534;
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-            setresuid(uid, uid, uid) < 0) {
-            if (errno != EPERM)
-                return -1;
-            struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-            struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
-            if (syscall(SYS_capset, &h, none) < 0)
-                return -1;
-            fprintf(stderr,
-                    "%s: no CAP_SETUID/CAP_SETGID to become nobody: runs as "
-                    "uid 0 without capabilities\n",
-                    who);
+    uid_t me = getuid();
+    if (me != 0) {
+        if (before_uid)
+            before_uid(me, getgid());
+        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    }
+    const struct passwd *pw = getpwnam("nobody");
+    uid_t uid = pw ? pw->pw_uid : 65534;
+    gid_t gid = pw ? pw->pw_gid : 65534;
+    int grouped = setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0;
+    int err = errno;
+    if (before_uid)
+        before_uid(grouped ? uid : 0, grouped ? gid : getgid());
+    if (grouped && setresuid(uid, uid, uid) < 0) {
+        err = errno;
+        grouped = 0;
+    }
+    if (!grouped) {
+        if (err != EPERM) {
+            errno = err;
+            return -1;
         }
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+        if (syscall(SYS_capset, &h, none) < 0)
+            return -1;
+        fprintf(stderr,
+                "%s: no CAP_SETUID/CAP_SETGID to become nobody: runs as uid 0 without "
+                "capabilities\n",
+                who);
     }
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }

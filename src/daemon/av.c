@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,14 +144,11 @@ static void start(struct wardd *d)
 {
     struct wardd_av *a = d->av;
     const char *db = d->opt.av_db ? d->opt.av_db : WARDD_AV_DB;
-    /* libclamav unpacks archives into files: a directory of the helper's in
-     * the run directory (ward.service leaves /tmp read-only). */
+    /* libclamav unpacks archives into files: a directory in the run
+     * directory (ward.service leaves /tmp read-only), which the helper
+     * makes its own as it drops its privileges. */
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof(tmp), "%s/scan", d->opt.run_dir);
-    const struct passwd *pw = getpwnam("nobody");
-    if ((mkdir(tmp, 0700) < 0 && errno != EEXIST) ||
-        (pw && chown(tmp, pw->pw_uid, pw->pw_gid) < 0 && errno != EPERM))
-        wardd_log(LOG_WARNING, "av: %s: %s", tmp, strerror(errno));
     char *argv[] = {"ward-scand", (char *)db, tmp, NULL};
     if (wardd_helper_start(d, &a->h, argv) == 0)
         wardd_log(LOG_INFO, "av: %s started (pid %d, databases %s)", a->h.path, (int)a->h.pid, db);

@@ -93,11 +93,11 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
         ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
         return;
     }
-    static const char *const names[] = {"connect", "accept", "stream", "dns"};
+    static const char *const names[] = {"connect", "accept", "stream", "dns", "packet"};
     for (size_t i = 0; i < n; i++) {
         ward_callout_info info;
         ward_callouts_info(d->callouts, i, &info);
-        for (size_t b = 0; b < 4; b++)
+        for (size_t b = 0; b < sizeof(names) / sizeof(names[0]); b++)
             if (info.layers & (1u << b))
                 snprintf(layers[i] + strlen(layers[i]), sizeof(layers[i]) - strlen(layers[i]),
                          "%s%s", layers[i][0] ? "," : "", names[b]);

@@ -67,6 +67,7 @@ void wardd_event_fill(struct wardd *d, ward_event *ev, const ward_request *r,
                       const ward_decision *dec, uint32_t pid, uint32_t uid, const char *by)
 {
     event_from(ev, r, pid, uid);
+    ev->encdns = (uint8_t)ward_encrypted_dns(d->engine, r);
     ev->verdict = (uint8_t)dec->verdict;
     ev->reason = (uint8_t)dec->reason;
     ev->filter_id = dec->filter_id;
@@ -330,7 +331,7 @@ int wardd_decide(struct wardd *d, const ward_kqueued *q, const char *claim,
         dec.verdict = WARD_V_DEFER;
         dec.reason = WARD_R_APP_UNKNOWN;
     }
-    /* A callout wanting the payload: a TCP flow goes to the stream layer,
+    /* A callout wanting the payload: the flow goes to the stream layer,
      * which logs its end; anything else gets the policy's callout-failure
      * outcome (nobody is asked about it). */
     if (dec.verdict == WARD_V_NEED_MORE_DATA && as->via == WARD_VIA_SHIM)

@@ -326,6 +326,9 @@ int wardd_limits_open(struct wardd *d)
             L->prior[L->n_prior++] = (struct prior){stale[i], k.used};
         ward_kernel_limit_del(d->kernel, stale[i]);
     }
+    if (n > 0)
+        wardd_log(LOG_INFO, "limits: %d entries of an earlier run, %zu counting a quota", n,
+                  L->n_prior);
     return 0;
 }
 

@@ -6,7 +6,8 @@
  * filter named answers. The end is logged like any decision: the filter's
  * name, permit or block, and the bound's outcome when the callout took too
  * long or wanted too much; the flow's name is the one its first bytes give
- * (TLS server name, HTTP Host) when they give one.
+ * (TLS server name, HTTP Host) when they give one. Other protocols' flows
+ * take the same path, a packet at a time (the packet layer).
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -42,7 +43,7 @@ static void watched_free(struct watched *w)
 static void name_from(struct watched *w, const ward_callout_data *data)
 {
     uint8_t client = w->req.dir == WARD_DIR_IN ? 1 : 0;
-    if (data->dir != client || data->offset != 0 || !data->len)
+    if (w->req.proto != 6 || data->dir != client || data->offset != 0 || !data->len)
         return;
     char name[WARD_WEB_HOST];
     ward_web_request req;
@@ -115,7 +116,7 @@ static void end(void *ctx, uint64_t flow, void *user, enum ward_stream_end how)
 static uint64_t flow_id_of(const ward_kseg *s)
 {
     ward_request r = {.layer = WARD_LAYER_CONNECT_OUT,
-                      .proto = 6,
+                      .proto = s->proto,
                       .local = s->local,
                       .remote = s->remote,
                       .lport = s->lport,
@@ -128,6 +129,7 @@ static void on_segment(void *ctx, const ward_kseg *s)
     struct wardd *d = ctx;
     ward_stream_seg g = {.pkt = s->id,
                          .dir = s->dir == WARD_KDIR_OUT ? 0 : 1,
+                         .datagram = s->proto != 6,
                          .tcp_flags = s->tcp_flags,
                          .seq = s->seq,
                          .data = s->payload,
@@ -165,10 +167,11 @@ void wardd_stream_configure(struct wardd *d)
 bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec)
 {
     ward_filter_def f;
-    if (!d->stream || !d->kernel || r->proto != 6 || !dec->filter_id ||
+    uint32_t layer = r->proto == 6 ? WARD_CALLOUT_L_STREAM : WARD_CALLOUT_L_PACKET;
+    if (!d->stream || !d->kernel || !dec->filter_id ||
         ward_filter_get(d->engine, dec->filter_id, &f) != 0 || f.action != WARD_ACT_CALLOUT ||
-        !f.callout || !(ward_callouts_layers(d->callouts, f.callout) & WARD_CALLOUT_L_STREAM))
-        return false; /* a callout without a stream layer cannot be given more */
+        !f.callout || !(ward_callouts_layers(d->callouts, f.callout) & layer))
+        return false; /* a callout without a stream (packet) layer cannot be given more */
     struct watched *w = calloc(1, sizeof(*w));
     if (!w)
         return false;
@@ -197,7 +200,7 @@ bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decis
     w->req.app.path = w->app;
     w->req.app.pid = r->app.pid;
     ward_callouts_flow_of(&w->req, &w->flow);
-    w->flow.layer = WARD_CALLOUT_L_STREAM;
+    w->flow.layer = layer;
     if (ward_stream_watch(d->stream, w->flow.id, w, wardd_now_ms()) < 0) {
         watched_free(w);
         return false;

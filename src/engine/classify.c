@@ -604,7 +604,7 @@ int ward_classify(ward_engine *e, const ward_request *req, ward_decision *out, w
         run.app_hash = hash_str(req->app.path);
     if (trace) {
         trace_reset(trace);
-        describe_request(req, run.buf, sizeof(run.buf));
+        describe_request(e, req, run.buf, sizeof(run.buf));
         trace_add(trace, &(ward_trace_step){.kind = WARD_STEP_CHECK, .outcome = WARD_OUT_PASSED},
                   "request: %s", run.buf);
     }

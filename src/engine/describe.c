@@ -65,7 +65,7 @@ static void endpoint(const ward_ip *ip, uint16_t port, bool with_port, char *buf
         snprintf(buf, len, "[%s]:%u", a, port);
 }
 
-void describe_request(const ward_request *r, char *buf, size_t len)
+void describe_request(const ward_engine *e, const ward_request *r, char *buf, size_t len)
 {
     char p[24], l[64], rm[64];
     size_t off = 0;
@@ -81,6 +81,9 @@ void describe_request(const ward_request *r, char *buf, size_t len)
         put(buf, len, &off, " (%s from %s)", r->domain, ward_name_src_name(r->domain_src));
     else if (r->domain)
         put(buf, len, &off, " (%s)", r->domain);
+    const char *encdns = ward_encdns_name(ward_encrypted_dns(e, r));
+    if (encdns)
+        put(buf, len, &off, " [encrypted DNS: %s]", encdns);
     if (r->app.path)
         put(buf, len, &off, " by %s", r->app.path);
     else
@@ -102,6 +105,10 @@ static void range_text(enum ward_field f, const ward_range *r, char *buf, size_t
         snprintf(buf, len, "%s", proto_name(r->lo));
     else if (f == WARD_F_DIRECTION)
         snprintf(buf, len, "%s", r->lo == WARD_DIR_IN ? "in" : "out");
+    else if (f == WARD_F_ENCRYPTED_DNS && r->lo == r->hi)
+        snprintf(buf, len, "%s", r->lo ? ward_encdns_name(r->lo) : "none");
+    else if (f == WARD_F_ENCRYPTED_DNS)
+        snprintf(buf, len, "dot or doh");
     else if (r->lo == r->hi)
         snprintf(buf, len, "%u", r->lo);
     else
@@ -237,8 +244,17 @@ static bool actual_text(const ward_cond *c, const ward_request *r, char *buf, si
 void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_request *r,
                            char *buf, size_t len)
 {
-    (void)e;
     char actual[256], values[512];
+    if (c->field == WARD_F_ENCRYPTED_DNS) {
+        /* Not a value of the request: what the engine makes of it. */
+        ward_range k = {ward_encrypted_dns(e, r), ward_encrypted_dns(e, r)};
+        range_text(c->field, &k, actual, sizeof(actual));
+        snprintf(buf, len,
+                 "encrypted-dns is %s (DNS over TLS: port 853; over HTTPS: port 443 to a "
+                 "known resolver)",
+                 actual);
+        return;
+    }
     describe_values(c, values, sizeof(values));
     const char *name = ward_field_name(c->field);
     if (!actual_text(c, r, actual, sizeof(actual))) {

@@ -20,7 +20,7 @@ static const char *const field_names[WARD_F_COUNT] = {
     "app-path",    "app-id",      "app-sha256",  "cmdline",       "uid",
     "gid",         "cgroup",      "proto",       "direction",     "local-addr",
     "remote-addr", "local-port",  "remote-port", "remote-domain", "iface",
-    "time",        "remote-zone", "local-zone",  "icmp-type",
+    "time",        "remote-zone", "local-zone",  "icmp-type",     "encrypted-dns",
 };
 
 static const char *const verdict_names[] = {
@@ -141,13 +141,16 @@ const char *ward_strerror(int err)
     ((1u << WARD_F_PROTO) | (1u << WARD_F_LOCAL_ADDR) | (1u << WARD_F_LOCAL_PORT) |                \
      (1u << WARD_F_LOCAL_ZONE) | (1u << WARD_F_TIME) | (1u << WARD_F_IFACE))
 
+/* Encrypted DNS is a connection a program makes: outbound only. */
+#define OUT_ONLY_FIELDS (1u << WARD_F_ENCRYPTED_DNS)
+
 static const uint32_t layer_fields[WARD_LAYER_COUNT] = {
     [WARD_LAYER_CONNECT_OUT] = ALL_FIELDS,
-    [WARD_LAYER_ACCEPT_IN] = ALL_FIELDS,
+    [WARD_LAYER_ACCEPT_IN] = ALL_FIELDS & ~OUT_ONLY_FIELDS,
     [WARD_LAYER_BIND] = APP_FIELDS | LOCAL_FIELDS,
-    [WARD_LAYER_PACKET_OUT] = ALL_FIELDS & ~APP_FIELDS,
-    [WARD_LAYER_PACKET_IN] = ALL_FIELDS & ~APP_FIELDS,
-    [WARD_LAYER_DNS] = ALL_FIELDS & ~(1u << WARD_F_ICMP_TYPE),
+    [WARD_LAYER_PACKET_OUT] = ALL_FIELDS & ~APP_FIELDS & ~OUT_ONLY_FIELDS,
+    [WARD_LAYER_PACKET_IN] = ALL_FIELDS & ~APP_FIELDS & ~OUT_ONLY_FIELDS,
+    [WARD_LAYER_DNS] = ALL_FIELDS & ~(1u << WARD_F_ICMP_TYPE) & ~OUT_ONLY_FIELDS,
 };
 
 bool ward_layer_has_field(enum ward_layer layer, enum ward_field f)
@@ -180,7 +183,8 @@ ward_engine *ward_engine_new(void)
         ward_provider_add(e, "learned") != (int)WARD_PROVIDER_LEARNED ||
         ward_sublayer_add(e, "admin", 0xc000, WARD_SUBLAYER_FILTERS) != (int)WARD_SUBLAYER_ADMIN ||
         ward_sublayer_add(e, "applications", 0x8000, WARD_SUBLAYER_APPLICATIONS) !=
-            (int)WARD_SUBLAYER_APPLICATIONS) {
+            (int)WARD_SUBLAYER_APPLICATIONS ||
+        engine_resolvers_init(e) < 0) {
         ward_engine_free(e);
         return NULL;
     }
@@ -277,6 +281,10 @@ void ward_engine_free(ward_engine *e)
     }
     free(e->zones);
     free(e->self);
+    free(e->resolver_cidrs);
+    for (size_t i = 0; i < e->n_resolver_names; i++)
+        free(e->resolver_names[i]);
+    free(e->resolver_names);
     for (size_t i = 0; i < e->n_callouts; i++)
         free(e->callouts[i].name);
     free(e->callouts);
@@ -563,6 +571,8 @@ static uint32_t field_max(enum ward_field f)
         return 65535;
     case WARD_F_ICMP_TYPE:
         return 255;
+    case WARD_F_ENCRYPTED_DNS:
+        return WARD_ENCDNS_DOH;
     default:
         return UINT32_MAX;
     }

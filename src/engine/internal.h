@@ -117,6 +117,13 @@ struct ward_engine {
     ward_ip *self;
     size_t n_self;
 
+    /* Encrypted DNS resolvers the policy added (encdns.c has the built-in
+     * ones). */
+    ward_cidr *resolver_cidrs;
+    size_t n_resolver_cidrs;
+    char **resolver_names;
+    size_t n_resolver_names;
+
     struct callout *callouts;
     size_t n_callouts;
 
@@ -153,6 +160,9 @@ bool path_matches(const char *pattern, const char *s);
 bool zone_contains(const ward_engine *e, const char *name, const ward_ip *ip);
 bool ip_is_self(const ward_engine *e, const ward_ip *ip);
 
+/* encdns.c: the built-in resolvers, at the engine's creation. */
+int engine_resolvers_init(ward_engine *e);
+
 /* index.c */
 int filter_set_insert(struct filter_set *s, struct filter *f);
 void filter_set_remove(struct filter_set *s, struct filter *f);
@@ -171,7 +181,7 @@ ward_trace_step *trace_last(ward_trace *t);
 ward_trace_step *trace_step_mut(ward_trace *t, size_t i);
 
 /* describe.c: human text for explain and the printer. */
-void describe_request(const ward_request *r, char *buf, size_t len);
+void describe_request(const ward_engine *e, const ward_request *r, char *buf, size_t len);
 void describe_cond_failure(const ward_engine *e, const ward_cond *c, const ward_request *r,
                            char *buf, size_t len);
 void describe_values(const ward_cond *c, char *buf, size_t len);

@@ -188,6 +188,8 @@ static int cond_value_in(const ward_engine *e, const ward_cond *c, const ward_re
                 return 1;
         return 0;
     }
+    case WARD_F_ENCRYPTED_DNS:
+        return range_has(c, ward_encrypted_dns(e, r));
     case WARD_F_COUNT:
         break;
     }

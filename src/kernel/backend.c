@@ -24,6 +24,7 @@ void ward_kernel_config_default(ward_kernel_config *c)
     c->queue_num = WARD_KQUEUE_DEFAULT;
     c->stream_mark = WARD_KSTREAM_DEFAULT;
     c->stream_pass_mark = WARD_KPASS_DEFAULT;
+    c->stream_seen_mark = WARD_KSEEN_DEFAULT;
     c->mail_mark = WARD_KMAIL_DEFAULT;
     c->queue_maxlen = WARD_KQUEUE_MAXLEN;
     c->fail = WARD_KFAIL_CLOSED;

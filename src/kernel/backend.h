@@ -34,7 +34,8 @@ typedef struct ward_kernel ward_kernel;
 #define WARD_KACCEPT_DEFAULT  0x00400000u     /* set on a queued accept (the backstop) */
 #define WARD_KSTREAM_DEFAULT  0x00800000u /* ct mark: the flow's packets go to the stream queue */
 #define WARD_KPASS_DEFAULT    0x01000000u /* set by the stream queue: the flow leaves it */
-#define WARD_KMAIL_DEFAULT    0x02000000u /* on the mail proxy's upstream sockets: not redirected */
+#define WARD_KSEEN_DEFAULT    0x02000000u /* set by the stream queue: a datagram goes on */
+#define WARD_KMAIL_DEFAULT    0x04000000u /* on the mail proxy's upstream sockets: not redirected */
 #define WARD_KQUEUE_DEFAULT   7100
 #define WARD_KQUEUE_MAXLEN    4096 /* packets waiting; beyond it: fail mode */
 #define WARD_KQUEUE_HEADROOM  4096 /* wardd: its bound on waiting connections + this */
@@ -60,6 +61,7 @@ typedef struct ward_kernel_config {
     uint16_t dns_queue_num;  /* 0: queue_num + 1 */
     uint32_t stream_mark;    /* ct mark bit of flows sent to the stream queue */
     uint32_t stream_pass_mark;
+    uint32_t stream_seen_mark; /* a datagram the stream queue let go: the rest of the table */
     uint16_t stream_queue_num; /* 0: queue_num + 2 */
     const char *static_out;    /* boot-time filters: nft rule lines (";"/newline separated) */
     const char *static_in;     /*   kept in force by the boot ruleset and by Ward's table */
@@ -185,6 +187,10 @@ typedef struct ward_kqueued {
     /* The interface the packet leaves by (out) or came in by (in), as an
      * index in the queue's network namespace; 0 when not known. */
     uint32_t ifindex;
+    /* Where the packet's layers start: the transport header (after the IP
+     * header) and its payload (after the TCP, UDP or ICMP header; for
+     * other protocols the transport offset). Both at most the length. */
+    uint16_t l4_off, data_off;
 } ward_kqueued;
 
 /* Called per queued packet. Return WARD_KV_ALLOW or WARD_KV_DENY to answer
@@ -209,15 +215,17 @@ int ward_kernel_tcp_owner(ward_kernel *k, const ward_ip *local, uint16_t lport,
 
 /* ---- The stream queue: payload of flows sent to a callout ----------------- */
 
-/* A queue verdict of WARD_KV_STREAM accepts the flow's first packet and
- * marks its conntrack entry: from then on every TCP packet of the flow, both
- * ways, comes to the stream queue (its own NFQUEUE, after the connection is
- * decided) until a verdict lets the flow go. No mark, no cost: other flows
- * never leave the kernel. */
+/* A queue verdict of WARD_KV_STREAM marks the flow's conntrack entry: from
+ * then on every packet of the flow, both ways, comes to the stream queue
+ * (its own NFQUEUE, after the connection is decided) until a verdict lets
+ * the flow go. A TCP flow's first packet (the SYN) is accepted; the first
+ * packet of any other protocol comes to the stream queue too (it carries
+ * data). No mark, no cost: other flows never leave the kernel. */
 typedef struct ward_kseg {
     uint32_t id;    /* give it back to ward_kernel_stream_verdict */
     uint8_t dir;    /* WARD_KDIR_OUT: sent by the local side; WARD_KDIR_IN */
     uint8_t family; /* 4 or 6 */
+    uint8_t proto;  /* IP protocol; tcp_flags and seq are TCP's only */
     ward_ip local, remote;
     uint16_t lport, rport;
     uint8_t tcp_flags; /* FIN 0x01, SYN 0x02, RST 0x04, ... */
@@ -237,7 +245,8 @@ enum ward_kstream_verdict {
     WARD_KS_DROP,
     WARD_KS_RESET,  /* rewritten into a TCP reset to its receiver (its sequence
                      * number: take the oldest unanswered packet) */
-    WARD_KS_REJECT, /* dropped; nft answers its sender with a TCP reset */
+    WARD_KS_REJECT, /* dropped; nft answers its sender with a TCP reset (UDP:
+                     * ICMP port unreachable; others: admin prohibited) */
 };
 int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_verdict v);
 

@@ -15,10 +15,9 @@
 #include "kernel/dns.h"
 #include "kernel/internal.h"
 
-size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
-                           size_t cap)
+size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, size_t ip, bool zero,
+                           uint8_t *out, size_t cap)
 {
-    size_t ip = family == 4 ? (size_t)(pkt[0] & 0x0f) * 4 : 40;
     if (len < ip + 8 || cap < ip + 8)
         return 0;
     size_t dns = ward_dns_block_reply(pkt + ip + 8, len - ip - 8, zero, out + ip + 8, cap - ip - 8);

@@ -82,7 +82,8 @@ struct ward_kernel {
     void *stream_ctx;
     struct wk_seghdr {
         uint32_t id;
-        uint16_t len; /* IP + TCP header bytes in b */
+        uint16_t len;  /* IP + TCP header bytes in b */
+        uint8_t proto; /* the packet's IP protocol */
         uint8_t b[124];
     } * seghdr; /* stream packet id -> its headers, for a reset made from it */
     ward_dns_pending *dns_pending;
@@ -174,11 +175,12 @@ static inline uint16_t wk_csum_fold(uint32_t s)
         s = (s & 0xffff) + (s >> 16);
     return (uint16_t)~s;
 }
-/* dnsreply.c: the answer packet pkt (IP + UDP + DNS) rewritten into a
- * blocklist's reply (NXDOMAIN, or with zero the unspecified address) in
- * out; its length, or 0 when it cannot be. */
-size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, bool zero, uint8_t *out,
-                           size_t cap);
+/* dnsreply.c: the answer packet pkt (IP + UDP + DNS; ip: the IP header's
+ * length, ward_kqueued.l4_off) rewritten into a blocklist's reply
+ * (NXDOMAIN, or with zero the unspecified address) in out; its length, or
+ * 0 when it cannot be. */
+size_t wk_dns_reply_packet(const uint8_t *pkt, size_t len, int family, size_t ip, bool zero,
+                           uint8_t *out, size_t cap);
 /* handover.c: a handed socket's datagrams held for a question */
 int wk_held_open(ward_kernel *k);
 void wk_held_close(ward_kernel *k);

@@ -67,14 +67,15 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     char q[96] = "", dq[96] = "", dns_out[224] = "", dns_in[128] = "", dns_chain[256] = "";
     const char *so = k->cfg.static_out ? k->cfg.static_out : "";
     const char *si = k->cfg.static_in ? k->cfg.static_in : "";
-    char in_hold[128] = "", fast[512] = "", sq[96] = "", stream[256] = "", to_stream[640] = "";
+    char in_hold[128] = "", fast[512] = "", sq[96] = "", stream[256] = "", to_stream[1024] = "";
+    unsigned sm = k->cfg.stream_mark, pm = k->cfg.stream_pass_mark, sn = k->cfg.stream_seen_mark;
+    char seen[96] = "";
     char mail[320] = "", mrule[192];
     if (!boot && k->cfg.mail_port) {
         mail_rule(k, mrule, sizeof(mrule));
         snprintf(mail, sizeof(mail), "  chain mail {\n    " WK_MAIL_CHAIN "\n    %s;\n  }\n",
                  mrule);
     }
-    unsigned sm = k->cfg.stream_mark, pm = k->cfg.stream_pass_mark;
     if (k->cfg.notrack)
         /* Fast path: TCP of sockets the hooks decided (unmarked) skips
          * conntrack both ways; replies are found by their socket (its mark).
@@ -101,17 +102,30 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     }
     if (!boot && sm) {
         /* The stream layer: a queue verdict marks the flow's conntrack
-         * entry (its first packet comes back with the stream mark); then
-         * its TCP packets go to the stream queue, which resets (reject
-         * mark) or lets the flow go (pass mark clears the entry's mark). */
+         * entry (its first packet comes back with the stream mark; a SYN
+         * goes on, another protocol's first packet carries data and goes
+         * to the queue); then its packets go to the stream queue, which
+         * refuses (reject mark: a TCP reset, an ICMP port unreachable for
+         * UDP) or lets the flow go (pass mark clears the entry's mark).
+         * ICMP errors about the flow (related) are not its data. A
+         * datagram let go comes back with the seen mark: the DNS chain
+         * still checks it, then it is accepted. */
         snprintf(to_stream, sizeof(to_stream),
-                 "meta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x accept;\n"
+                 "meta mark & 0x%x == 0x%x ct mark set ct mark | 0x%x;\n"
+                 "    meta mark & 0x%x == 0x%x meta l4proto tcp accept;\n"
                  "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x meta l4proto tcp "
                  "reject with tcp reset;\n"
+                 "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x meta l4proto udp "
+                 "reject with icmpx port-unreachable;\n"
+                 "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x "
+                 "reject with icmpx admin-prohibited;\n"
                  "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x%x "
                  "ct mark set ct mark & 0x%x accept;\n"
-                 "    ct mark & 0x%x == 0x%x meta l4proto tcp jump stream;",
-                 sm, sm, sm, sm, sm, r, r, sm, sm, pm, pm, ~sm, sm, sm);
+                 "    ct mark & 0x%x == 0x%x meta mark & 0x%x == 0x0 ct state new,established "
+                 "jump stream;",
+                 sm, sm, sm, sm, sm, sm, sm, r, r, sm, sm, r, r, sm, sm, r, r, sm, sm, pm, pm, ~sm,
+                 sm, sm, sn);
+        snprintf(seen, sizeof(seen), "meta mark & 0x%x == 0x%x accept;", sn, sn);
         snprintf(stream, sizeof(stream),
                  "  chain stream {\n    %s\n    counter drop comment \"ward-stream-hold\";\n  }\n",
                  sq);
@@ -153,6 +167,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    type filter hook output priority 0; policy accept;\n"
         "    %s\n"
         "    %s\n"
+        "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
         "    meta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset;\n"
         "    meta mark & 0x%x == 0x%x reject with icmpx admin-prohibited;\n"
@@ -164,6 +179,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "  }\n"
         "  chain input {\n"
         "    type filter hook input priority 0; policy accept;\n"
+        "    %s\n"
         "    %s\n"
         "    %s\n"
         "    ct state established,related accept comment \"ward-est\";\n"
@@ -179,8 +195,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, mail, to_stream, dns_out, r, r, r,
-        r, u, u, u, to_stream, dns_in, r, r, r, r, in_hold);
+        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, mail, to_stream, dns_out, seen, r,
+        r, r, r, u, u, u, to_stream, dns_in, seen, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

@@ -141,6 +141,15 @@ static bool parse(const unsigned char *p, int len, int hook, ward_kqueued *q)
     } else {
         return false;
     }
+    if (off < 20 || off > len)
+        return false;
+    q->l4_off = q->data_off = (uint16_t)off;
+    if (q->proto == 6 && len >= off + 20 && (p[off + 12] >> 4) * 4 >= 20)
+        q->data_off = (uint16_t)(off + (p[off + 12] >> 4) * 4);
+    else if (q->proto == 17 || q->proto == 1 || q->proto == 58)
+        q->data_off = (uint16_t)(off + 8); /* UDP's header; ICMP's type to sequence */
+    if (q->data_off > len)
+        q->data_off = (uint16_t)len;
     uint16_t sport = 0, dport = 0;
     if ((q->proto == 6 || q->proto == 17) && len >= off + 4) {
         sport = (uint16_t)(p[off] << 8 | p[off + 1]);
@@ -385,12 +394,11 @@ static void dns_accept(ward_kernel *k, uint32_t id)
  * length prefix): parsed into m, or false. */
 static bool dns_payload(const ward_kqueued *q, const unsigned char *pl, int len, ward_dns_msg *m)
 {
-    int off = q->family == 4 ? (pl[0] & 0x0f) * 4 : 40;
+    int off = q->data_off;
     if (q->proto == 17)
-        return len > off + 8 && !ward_dns_parse(pl + off + 8, (size_t)(len - off - 8), m);
-    if (q->proto != 6 || len < off + 20)
-        return false;
-    off += (pl[off + 12] >> 4) * 4;
+        return len > off && !ward_dns_parse(pl + off, (size_t)(len - off), m);
+    if (q->proto != 6 || off == q->l4_off)
+        return false; /* not TCP as it should be */
     return len > off && !ward_dns_parse_tcp(pl + off, (size_t)(len - off), m);
 }
 
@@ -428,8 +436,9 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
             dq.uid = q.uid;
             ward_dns_pending_add(k->dns_pending, &dq, now_ms());
         }
-        /* A held (undecided) socket's query is judged like any flow. */
-        if (q.mark & k->cfg.mark)
+        /* A held (undecided) socket's query is judged like any flow;
+         * not again when the stream queue let it go (seen). */
+        if ((q.mark & k->cfg.mark) && !(q.mark & k->cfg.stream_seen_mark))
             judge(k, &q);
         else
             dns_accept(k, q.id);
@@ -479,7 +488,7 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
         /* mDNS and LLMNR also carry announcements and other hosts'
          * queries: they pass, teaching nothing. */
         k->dns_untrusted++;
-        if (q.rport == 5353 || q.rport == 5355)
+        if (a.src == WARD_NAME_MDNS || a.src == WARD_NAME_LLMNR)
             dns_accept(k, q.id);
         else
             dns_drop(k, q.id);
@@ -488,8 +497,8 @@ static int on_dns(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data
     if ((v == WARD_KDNS_NXDOMAIN || v == WARD_KDNS_ZERO) && q.proto == 17) {
         /* Answered in the resolver's place; a reply that cannot be made
          * (no readable question) is dropped, as any block. */
-        size_t n = wk_dns_reply_packet(pl, (size_t)len, q.family, v == WARD_KDNS_ZERO, k->dns_reply,
-                                       sizeof(k->dns_reply));
+        size_t n = wk_dns_reply_packet(pl, (size_t)len, q.family, q.l4_off, v == WARD_KDNS_ZERO,
+                                       k->dns_reply, sizeof(k->dns_reply));
         k->dns_blocked++;
         if (!n) {
             dns_drop(k, q.id);

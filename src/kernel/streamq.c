@@ -1,8 +1,8 @@
 /*
- * streamq.c — the stream queue: every TCP packet of the flows a queue
- * verdict sent to the stream layer (WARD_KV_STREAM marked their conntrack
- * entries), both ways, handed whole to the stream callback; verdicts by id,
- * now or later (a held packet waits in the kernel's queue).
+ * streamq.c — the stream queue: every packet of the flows a queue verdict
+ * sent to the stream layer (WARD_KV_STREAM marked their conntrack entries),
+ * both ways, handed whole to the stream callback; verdicts by id, now or
+ * later (a held packet waits in the kernel's queue).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,33 +24,43 @@ static int on_stream(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     int len;
     if (!wk_queue_prepare(k, nfa, WK_STREAM_TAG, &q, &pl, &len))
         return 0;
-    int off = q.family == 4 ? (pl[0] & 0x0f) * 4 : 40;
-    if (!k->stream_fn || q.proto != 6 || len < off + 20) {
+    if (!k->stream_fn) {
         ward_kernel_stream_verdict(k, q.id, WARD_KS_PASS);
         return 0;
     }
-    const unsigned char *tcp = pl + off;
-    int doff = (tcp[12] >> 4) * 4;
-    if (doff < 20 || off + doff > len) {
-        ward_kernel_stream_verdict(k, q.id, WARD_KS_DROP); /* not TCP as it should be */
-        return 0;
-    }
-    struct wk_seghdr *h = &k->seghdr[q.id % WK_SEGHDRS];
-    h->id = q.id;
-    h->len = off + doff <= (int)sizeof(h->b) ? (uint16_t)(off + doff) : 0;
-    memcpy(h->b, pl, h->len);
     ward_kseg s = {.id = q.id,
                    .dir = q.dir,
                    .family = q.family,
+                   .proto = q.proto,
                    .local = q.local,
                    .remote = q.remote,
                    .lport = q.lport,
                    .rport = q.rport,
-                   .tcp_flags = tcp[13],
-                   .seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 |
-                          tcp[7],
-                   .payload = tcp + doff,
-                   .len = (size_t)(len - off - doff)};
+                   .payload = pl + q.data_off,
+                   .len = (size_t)(len - q.data_off)};
+    struct wk_seghdr *h = &k->seghdr[q.id % WK_SEGHDRS];
+    h->id = q.id;
+    h->proto = q.proto;
+    h->len = 0;
+    bool icmp = q.proto == 1 || q.proto == 58;
+    if (icmp && q.dir == WARD_KDIR_IN && q.lport == (q.proto == 1 ? 0 : 129) &&
+        q.data_off == q.l4_off + 8) {
+        /* An echo reply belongs to its request's flow: identifier and the
+         * request's type, as the request was queued (queue.c). */
+        s.lport = (uint16_t)(pl[q.l4_off + 4] << 8 | pl[q.l4_off + 5]);
+        s.rport = q.proto == 1 ? 8 : 128;
+    }
+    if (q.proto == 6) {
+        const unsigned char *tcp = pl + q.l4_off;
+        if (q.data_off == q.l4_off) {
+            ward_kernel_stream_verdict(k, q.id, WARD_KS_DROP); /* not TCP as it should be */
+            return 0;
+        }
+        h->len = q.data_off <= sizeof(h->b) ? q.data_off : 0;
+        memcpy(h->b, pl, h->len);
+        s.tcp_flags = tcp[13];
+        s.seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+    }
     k->stream_fn(k->stream_ctx, &s);
     return 0;
 }
@@ -99,17 +109,21 @@ int ward_kernel_stream_verdict(ward_kernel *k, uint32_t id, enum ward_kstream_ve
     uint32_t pid = id & ~WK_STREAM_TAG;
     uint32_t mark = k->marks[id % 4096].id == id ? k->marks[id % 4096].mark : 0;
     mark &= ~(k->cfg.stream_mark | k->cfg.stream_pass_mark | k->cfg.reject_mark);
+    const struct wk_seghdr *h = &k->seghdr[id % WK_SEGHDRS];
     uint8_t rst[sizeof(k->seghdr[0].b)];
     size_t n_rst = 0;
     if (v == WARD_KS_RESET) {
-        const struct wk_seghdr *h = &k->seghdr[id % WK_SEGHDRS];
         if (!(n_rst = h->id == id ? reset_from(h, rst) : 0))
             v = WARD_KS_REJECT; /* its headers are gone: its sender at least learns */
     }
     int rc;
     switch (v) {
     case WARD_KS_ACCEPT:
-        rc = nfq_set_verdict(k->stream_qh, pid, NF_ACCEPT, 0, NULL);
+        if (h->id == id && h->proto != 6) /* the DNS chain may still check it */
+            rc = nfq_set_verdict2(k->stream_qh, pid, NF_REPEAT, mark | k->cfg.stream_seen_mark, 0,
+                                  NULL);
+        else
+            rc = nfq_set_verdict(k->stream_qh, pid, NF_ACCEPT, 0, NULL);
         break;
     case WARD_KS_PASS:
         rc =

@@ -141,6 +141,7 @@ static int insert_row(ward_log *l, const ward_event *ev)
                                               : "kernel");
     bind_name(st, 24, ev->parents[0] ? ev->parents : NULL);
     bind_name(st, 25, ev->domain[0] ? ward_name_src_name(ev->name_src) : NULL);
+    bind_name(st, 26, ward_encdns_name(ev->encdns));
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -338,7 +339,8 @@ ward_log *ward_log_open(const ward_log_config *cfg, char *err, size_t errlen)
     if ((ver == 1 && exec(l->db, WARD_LOG_MIGRATE_1_2) < 0) ||
         ((ver == 1 || ver == 2) && exec(l->db, WARD_LOG_MIGRATE_2_3) < 0) ||
         ((ver >= 1 && ver <= 3) && exec(l->db, WARD_LOG_MIGRATE_3_4) < 0) ||
-        ((ver >= 1 && ver <= 4) && exec(l->db, WARD_LOG_MIGRATE_4_5) < 0)) {
+        ((ver >= 1 && ver <= 4) && exec(l->db, WARD_LOG_MIGRATE_4_5) < 0) ||
+        ((ver >= 1 && ver <= 5) && exec(l->db, WARD_LOG_MIGRATE_5_6) < 0)) {
         ward_errbuf_set(err, errlen, "%s: upgrading the log: %s", cfg->path, sqlite3_errmsg(l->db));
         goto fail;
     }

@@ -86,6 +86,11 @@ static void row_to_event(sqlite3_stmt *st, ward_event *ev)
     ev->via = via && !strcmp(via, "shim") ? WARD_VIA_SHIM : WARD_VIA_KERNEL;
     copy_col(st, 23, ev->parents, sizeof(ev->parents));
     ev->name_src = (uint8_t)ward_name_src_parse((const char *)sqlite3_column_text(st, 24));
+    const char *encdns = (const char *)sqlite3_column_text(st, 25);
+    ev->encdns = !encdns                  ? WARD_ENCDNS_NONE
+                 : !strcmp(encdns, "dot") ? WARD_ENCDNS_DOT
+                 : !strcmp(encdns, "doh") ? WARD_ENCDNS_DOH
+                                          : WARD_ENCDNS_NONE;
 }
 
 static void report(sqlite3 *db, const char *path, char *err, size_t errlen)

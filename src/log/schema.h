@@ -5,7 +5,7 @@
 #ifndef WARD_LOG_SCHEMA_H
 #define WARD_LOG_SCHEMA_H
 
-#define WARD_LOG_SCHEMA_VERSION 5
+#define WARD_LOG_SCHEMA_VERSION 6
 
 /* boot, bseq: which run of wardd published the row and its number within
  * that run (every decision and alert gets one, logged or not), so what was
@@ -26,6 +26,10 @@
  * "sni", "http-host", "shim"), NULL when unknown. Version 4 lacked it. */
 #define WARD_LOG_MIGRATE_4_5 "ALTER TABLE conn ADD COLUMN name_src TEXT;"
 
+/* encdns: the connection is encrypted DNS, "dot" or "doh" (the
+ * encrypted-dns condition), NULL otherwise. Version 5 lacked it. */
+#define WARD_LOG_MIGRATE_5_6 "ALTER TABLE conn ADD COLUMN encdns TEXT;"
+
 #define WARD_LOG_SCHEMA                                                                            \
     "CREATE TABLE IF NOT EXISTS conn ("                                                            \
     " id INTEGER PRIMARY KEY,"                                                                     \
@@ -36,20 +40,20 @@
     " local_addr TEXT, local_port INTEGER,"                                                        \
     " remote_addr TEXT, remote_ip BLOB, remote_port INTEGER, domain TEXT,"                         \
     " verdict TEXT, layer TEXT, reason TEXT, filter_id INTEGER, filter TEXT, count INTEGER,"       \
-    " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT, name_src TEXT);"                         \
+    " boot INTEGER, bseq INTEGER, via TEXT, parents TEXT, name_src TEXT, encdns TEXT);"            \
     "CREATE INDEX IF NOT EXISTS conn_time ON conn(time_ns);"                                       \
     "CREATE INDEX IF NOT EXISTS conn_boot ON conn(boot, bseq);"                                    \
-    "PRAGMA user_version = 5;"
+    "PRAGMA user_version = 6;"
 
 #define WARD_LOG_INSERT                                                                            \
     "INSERT INTO conn (time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr,"       \
     " local_port, remote_addr, remote_ip, remote_port, domain, verdict, layer, reason,"            \
-    " filter_id, filter, count, boot, bseq, via, parents, name_src)"                               \
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " filter_id, filter, count, boot, bseq, via, parents, name_src, encdns)"                       \
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 #define WARD_LOG_COLUMNS                                                                           \
     "id, time_ns, kind, pid, uid, exe, cmdline, proto, direction, local_addr, local_port,"         \
     " remote_addr, remote_port, domain, verdict, layer, reason, filter_id, filter, count, boot,"   \
-    " bseq, via, parents, name_src"
+    " bseq, via, parents, name_src, encdns"
 
 #endif

@@ -387,7 +387,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ward-maild: listening on 127.0.0.1:%d: %s\n", port, strerror(errno));
         return 1;
     }
-    if (ward_drop_to_nobody("ward-maild") < 0 || ward_confine(NULL, 0) != 0) {
+    if (ward_drop_to_nobody("ward-maild", NULL) < 0 || ward_confine(NULL, 0) != 0) {
         perror("ward-maild: dropping privileges");
         return 1;
     }

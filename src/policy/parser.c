@@ -56,16 +56,18 @@ static const char *const set_words[] = {"mode",
                                         "on-policy-change",
                                         "av",
                                         "ids-update",
+                                        "encrypted-dns-resolver",
                                         "mail-proxy",
                                         NULL};
 static const char *const filter_words[] = {
-    "layer",    "sublayer", "provider", "weight", "hard",       "soft",          "permit",
-    "block",    "callout",  "proto",    "tcp",    "udp",        "icmp",          "icmp6",
-    "from",     "to",       "port",     "app",    "sha256",     "cmdline",       "user",
-    "group",    "cgroup",   "domain",   "iface",  "icmp-type",  "daily",         "weekdays",
-    "weekends", "mon",      "tue",      "wed",    "thu",        "fri",           "sat",
-    "sun",      "boot",     "once",     "until",  "until-exit", "until-restart", "session",
-    "any",      NULL};
+    "layer",  "sublayer",      "provider", "weight",     "hard",          "soft",
+    "permit", "block",         "callout",  "proto",      "tcp",           "udp",
+    "icmp",   "icmp6",         "from",     "to",         "port",          "app",
+    "sha256", "cmdline",       "user",     "group",      "cgroup",        "domain",
+    "iface",  "icmp-type",     "daily",    "weekdays",   "weekends",      "mon",
+    "tue",    "wed",           "thu",      "fri",        "sat",           "sun",
+    "boot",   "once",          "until",    "until-exit", "until-restart", "session",
+    "any",    "encrypted-dns", NULL};
 static const char *const rule_words[] = {
     "in",       "out",      "proto", "tcp",        "udp",           "icmp",    "icmp6",    "any",
     "port",     "to",       "from",  "domain",     "user",          "parent",  "provider", "daily",
@@ -1324,7 +1326,23 @@ static bool stmt_set(struct ps *ps)
     }
     case 20:
         return ids_update(ps, what);
-    case 21:
+    case 21: {
+        /* One more resolver for the encrypted-dns condition. */
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING)
+            return err(ps, t, "a resolver's address or name expected as a quoted string, not '%s'",
+                       show(t));
+        if (strlen(t->text) >= sizeof(ld->extras.resolvers[0]))
+            return err(ps, t, "the resolver's name is too long");
+        if (ld->extras.n_resolvers == WARD_POLICY_MAX_RESOLVERS)
+            return err(ps, t, "at most %d encrypted-dns resolvers", WARD_POLICY_MAX_RESOLVERS);
+        if (ward_resolver_add(ld->e, t->text) < 0)
+            return err(ps, t, "%s", ward_engine_error(ld->e));
+        snprintf(ld->extras.resolvers[ld->extras.n_resolvers++], sizeof(ld->extras.resolvers[0]),
+                 "%s", t->text);
+        return true;
+    }
+    case 22:
         return mail_proxy(ps, what);
     }
     return false;
@@ -1576,6 +1594,20 @@ static bool field_cond(struct ps *ps, struct fstate *f, enum ward_field field, e
     return parse_list(ps, &c->v, fn, what);
 }
 
+/* encrypted-dns: a word alone, DNS over TLS, QUIC or HTTPS (either kind). */
+static bool encdns_cond(struct ps *ps, struct fstate *f)
+{
+    const struct token *at = adv(ps);
+    struct rcond *c = new_cond(ps, f, at);
+    if (!c)
+        return false;
+    c->kind = RK_FIELD;
+    c->field = WARD_F_ENCRYPTED_DNS;
+    ward_range r = {WARD_ENCDNS_DOT, WARD_ENCDNS_DOH};
+    VPUSH(ps, c->v.r, c->v.nr, c->v.cr, r, at);
+    return true;
+}
+
 static bool proto_cond(struct ps *ps, struct fstate *f, bool keyword)
 {
     const struct token *at = tok(ps);
@@ -1656,6 +1688,8 @@ static bool filter_cond(struct ps *ps, struct fstate *f, bool *ok)
         *ok = field_cond(ps, f, WARD_F_IFACE, str_elem, "interface");
     else if (!strcmp(w, "icmp-type"))
         *ok = field_cond(ps, f, WARD_F_ICMP_TYPE, num_elem, "icmp type");
+    else if (!strcmp(w, "encrypted-dns"))
+        *ok = encdns_cond(ps, f);
     else if (is_day_word(t)) {
         struct rcond *c = time_cond(ps, f);
         *ok = c && parse_time(ps, &c->v);

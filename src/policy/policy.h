@@ -35,6 +35,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
 #define WARD_POLICY_MAX_MAIL            64 /* mail rules */
 #define WARD_POLICY_MAX_URLFILTER       64
+#define WARD_POLICY_MAX_RESOLVERS       32
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
 #define WARD_POLICY_STREAM_MS           5000u
 #define WARD_POLICY_MAX_LIMITS          64 /* programs with a rate limit or a quota */
@@ -119,6 +120,10 @@ typedef struct ward_policy_extras {
      * av_bound seconds), or the scan runs beside it. */
     enum ward_av_mode { WARD_AV_OFF, WARD_AV_BEFORE_ALLOW, WARD_AV_BACKGROUND } av_mode;
     unsigned av_bound; /* seconds */
+    /* Resolvers added to the built-in list of the encrypted-dns condition
+     * (set encrypted-dns-resolver): addresses, prefixes or names. */
+    size_t n_resolvers;
+    char resolvers[WARD_POLICY_MAX_RESOLVERS][256];
     /* The mail proxy (docs/MAIL.md): the loopback port ward-maild listens
      * on and the mail flows are redirected to (0: off), and the mail rules
      * in order: the first that matches a message decides it. */

@@ -234,6 +234,10 @@ static void put_conds(struct sbuf *b, enum ward_layer layer, const ward_cond *co
                 continue;
             }
         }
+        if (c->field == WARD_F_ENCRYPTED_DNS) {
+            sb_puts(b, " encrypted-dns"); /* a word alone: either kind */
+            continue;
+        }
         const char *kw = field_keyword(c->field);
         if (!kw)
             continue; /* app-id, direction: not part of the language */
@@ -467,6 +471,10 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
         for (size_t i = 0; i < x->n_dnsfilter_lists; i++) {
             ward_policy_quote(x->dnsfilter_lists[i], v, sizeof(v));
             sb_printf(&b, "set dnsfilter-list %s\n", v);
+        }
+        for (size_t i = 0; i < x->n_resolvers; i++) {
+            ward_policy_quote(x->resolvers[i], v, sizeof(v));
+            sb_printf(&b, "set encrypted-dns-resolver %s\n", v);
         }
         if (x->stream_bytes != WARD_POLICY_STREAM_BYTES || x->stream_ms != WARD_POLICY_STREAM_MS ||
             x->stream_fail_open) {

@@ -140,11 +140,11 @@ void ward_policy_fmt_lifetime(const ward_lifetime *l, char *buf, size_t len)
 int policy_field_rank(enum ward_field f)
 {
     static const enum ward_field order[] = {
-        WARD_F_APP_PATH,      WARD_F_APP_SHA256,  WARD_F_APP_ID,      WARD_F_CMDLINE,
-        WARD_F_UID,           WARD_F_GID,         WARD_F_CGROUP,      WARD_F_IFACE,
-        WARD_F_PROTO,         WARD_F_DIRECTION,   WARD_F_LOCAL_ZONE,  WARD_F_LOCAL_ADDR,
-        WARD_F_LOCAL_PORT,    WARD_F_REMOTE_ZONE, WARD_F_REMOTE_ADDR, WARD_F_REMOTE_PORT,
-        WARD_F_REMOTE_DOMAIN, WARD_F_ICMP_TYPE,   WARD_F_TIME,
+        WARD_F_APP_PATH,      WARD_F_APP_SHA256,  WARD_F_APP_ID,        WARD_F_CMDLINE,
+        WARD_F_UID,           WARD_F_GID,         WARD_F_CGROUP,        WARD_F_IFACE,
+        WARD_F_PROTO,         WARD_F_DIRECTION,   WARD_F_LOCAL_ZONE,    WARD_F_LOCAL_ADDR,
+        WARD_F_LOCAL_PORT,    WARD_F_REMOTE_ZONE, WARD_F_REMOTE_ADDR,   WARD_F_REMOTE_PORT,
+        WARD_F_REMOTE_DOMAIN, WARD_F_ICMP_TYPE,   WARD_F_ENCRYPTED_DNS, WARD_F_TIME,
     };
     for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
         if (order[i] == f)

@@ -20,6 +20,10 @@ int procmon_open(void)
     int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
     if (fd < 0)
         return -errno;
+    /* Every process event of the host comes here: a build's fork storm
+     * overruns the default buffer (ENOBUFS, a resync). Best effort. */
+    int sz = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         goto fail;
@@ -58,7 +62,10 @@ int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
             if (errno == EAGAIN)
                 return handled;
             if (errno == ENOBUFS) {
-                /* We fell behind and events were lost: resynchronise. */
+                /* We fell behind and events were lost: resynchronise,
+                 * exits first (a lost exit would keep a rule "until the
+                 * program exits" alive, and a reused pid its old entry). */
+                proctab_sweep(t, on_exit, ctx);
                 proctab_scan(t);
                 continue;
             }

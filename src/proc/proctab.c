@@ -426,6 +426,36 @@ bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
     return true;
 }
 
+size_t proctab_sweep(proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx)
+{
+    /* Unlinked first, told after: on_exit may look into the table. */
+    struct entry *gone = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < BUCKETS; i++) {
+        for (struct entry **pp = &t->buckets[i]; *pp;) {
+            struct entry *e = *pp;
+            if (current_start(t, e->p.pid) == e->p.start_time) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            e->next = gone;
+            gone = e;
+            t->n--;
+            n++;
+        }
+    }
+    for (struct entry *e = gone, *next; e; e = next) {
+        next = e->next;
+        t->exits++;
+        if (on_exit)
+            on_exit(&e->p, ctx);
+        proc_clear(&e->p);
+        free(e);
+    }
+    return n;
+}
+
 void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits)
 {
     *execs = t->execs;

@@ -72,6 +72,10 @@ void proctab_exec(proctab *t, uint32_t pid);
 /* start_time: the child's, when the event tells it (0: read from /proc). */
 void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
+/* After events were lost: every known process that is gone (or whose pid
+ * another process now holds) leaves the table and is told to on_exit, as
+ * its exit event would have. Returns how many left. */
+size_t proctab_sweep(proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
 
 /* How many exec and exit events were applied. */
 void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits);

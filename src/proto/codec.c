@@ -112,6 +112,8 @@ static const char *const via_names[] = {"kernel", "shim", NULL}; /* enum ward_vi
 /* enum ward_name_src; "" (none) is never sent. */
 static const char *const name_src_names[] = {"",    "dns",       "dns-tcp", "mdns", "llmnr",
                                              "sni", "http-host", "shim",    NULL};
+/* enum ward_encdns; "" (none) is never sent. */
+static const char *const encdns_names[] = {"", "dot", "doh", NULL};
 static const char *const scan_names[] = {"clean", "infected", "error", NULL};
 
 _Static_assert(sizeof(verdict_names) / sizeof(*verdict_names) == WARD_V_DROP_CONNECTION + 2,
@@ -453,6 +455,8 @@ static json_object *enc_event(struct enc *e, const ward_event *ev)
     put_str(e, o, "domain", ev->domain);
     if (ev->name_src)
         put_name(e, o, "name_src", table_name(name_src_names, ev->name_src));
+    if (ev->encdns)
+        put_name(e, o, "encdns", table_name(encdns_names, ev->encdns));
     put_name(e, o, "verdict", table_name(verdict_names, ev->verdict));
     put_name(e, o, "layer", table_name(layer_names, ev->layer));
     put_name(e, o, "reason", table_name(reason_names, ev->reason));
@@ -1110,7 +1114,7 @@ static bool is_object(struct dec *d, json_object *v, const char *key)
 static const char *const event_keys[] = {
     "seq",    "time_ns", "kind",   "pid",   "uid",    "exe",     "cmdline",  "proto",  "direction",
     "local",  "lport",   "remote", "rport", "domain", "verdict", "layer",    "reason", "filter_id",
-    "filter", "count",   "boot",   "bseq",  "via",    "parents", "name_src", NULL};
+    "filter", "count",   "boot",   "bseq",  "via",    "parents", "name_src", "encdns", NULL};
 
 /* "parents": the ancestor chain, an array of paths nearest first. */
 static bool dec_parents(struct dec *d, json_object *o, ward_event *ev)
@@ -1155,7 +1159,8 @@ static bool dec_event(struct dec *d, json_object *o, const char *what, ward_even
         !get_u32(d, o, "count", false, UINT32_MAX, &count) ||
         !get_u64(d, o, "boot", false, &ev->boot) || !get_u64(d, o, "bseq", false, &ev->bseq) ||
         !GET_ENUM(d, o, "via", false, via_names, ev->via) || !dec_parents(d, o, ev) ||
-        !GET_ENUM(d, o, "name_src", false, name_src_names, ev->name_src))
+        !GET_ENUM(d, o, "name_src", false, name_src_names, ev->name_src) ||
+        !GET_ENUM(d, o, "encdns", false, encdns_names, ev->encdns))
         return false;
     if (!ev->domain[0] && ev->name_src)
         return fail(d, WARD_PE_BAD_FIELD, "\"name_src\" without a \"domain\"");

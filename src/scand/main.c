@@ -52,6 +52,25 @@ static void on_msg(enum cl_msg sev, const char *full, const char *msg, void *ctx
     fprintf(stderr, "%s", full);
 }
 
+/* The directory libclamav unpacks into, made the helper's: nobody's where
+ * CAP_CHOWN allows (outside ward.service), else root's with nobody's group
+ * and mode 0770 (an owner may give its file to a group it is in, no
+ * capability needed). Called once the group is nobody's, before the user. */
+static void own_tmpdir(uid_t uid, gid_t gid)
+{
+    struct stat st;
+    if (!tmpdir || (mkdir(tmpdir, 0700) < 0 && errno != EEXIST) || stat(tmpdir, &st) < 0) {
+        if (tmpdir)
+            fprintf(stderr, "ward-scand: %s: %s\n", tmpdir, strerror(errno));
+        return;
+    }
+    if (st.st_uid == uid || (st.st_gid == gid && (st.st_mode & 0070) == 0070))
+        return; /* an earlier helper's */
+    if (chown(tmpdir, uid, gid) < 0 &&
+        (chown(tmpdir, (uid_t)-1, gid) < 0 || chmod(tmpdir, 0770) < 0))
+        fprintf(stderr, "ward-scand: %s: %s\n", tmpdir, strerror(errno));
+}
+
 /* The newest file of the directory: the date of databases that carry none. */
 static int64_t newest_file(const char *dir)
 {
@@ -152,7 +171,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     tmpdir = argc == 3 ? argv[2] : NULL;
     signal(SIGPIPE, SIG_IGN);
-    if (ward_drop_to_nobody("ward-scand") < 0) {
+    if (ward_drop_to_nobody("ward-scand", own_tmpdir) < 0) {
         perror("ward-scand: dropping privileges");
         return 1;
     }

@@ -205,6 +205,12 @@ char *ward_json_export(const ward_policy *p)
     for (size_t i = 0; i < x->n_dnsfilter_lists; i++)
         json_object_array_add(dl, jstr(x->dnsfilter_lists[i]));
     json_object_object_add(js, "dnsfilter-lists", dl);
+    if (x->n_resolvers) {
+        json_object *rl = json_object_new_array();
+        for (size_t i = 0; i < x->n_resolvers; i++)
+            json_object_array_add(rl, jstr(x->resolvers[i]));
+        json_object_object_add(js, "encrypted-dns-resolvers", rl);
+    }
     char sb[64];
     ward_policy_stream_bound_format(x, sb, sizeof(sb));
     json_object_object_add(js, "stream-bound", jstr(sb));
@@ -412,6 +418,15 @@ static void put_value(struct out *o, const char *s, bool quote)
     put_any(o, s, quote, false);
 }
 
+/* A repeatable setting from an array of strings: "set WORD "VALUE"" each. */
+static void put_repeated(struct out *o, json_object *a, const char *word)
+{
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(a, i));
+        put(o, "set %s ", word), put_value(o, v ? v : "", true), put(o, "\n");
+    }
+}
+
 static const char *get_str(json_object *o, const char *key)
 {
     json_object *v;
@@ -529,7 +544,10 @@ static bool import_cond(struct out *o, json_object *c, const char *layer, char *
         kw = "iface", quote = true;
     else if (!strcmp(field, "icmp-type"))
         kw = "icmp-type";
-    else if (!strcmp(field, "proto"))
+    else if (!strcmp(field, "encrypted-dns")) {
+        put(o, " encrypted-dns"); /* a word alone: its values are implied */
+        return true;
+    } else if (!strcmp(field, "proto"))
         kw = "proto";
     else if (!strcmp(field, "time")) {
         if (negate) {
@@ -727,11 +745,8 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
                 put(&o, " bound %llds", (long long)n);
             put(&o, "\n");
         }
-        for (size_t i = 0; (a = get_arr(s, "dnsfilter-lists")) && i < json_object_array_length(a);
-             i++) {
-            const char *path = json_object_get_string(json_object_array_get_idx(a, i));
-            put(&o, "set dnsfilter-list "), put_value(&o, path ? path : "", true), put(&o, "\n");
-        }
+        put_repeated(&o, get_arr(s, "dnsfilter-lists"), "dnsfilter-list");
+        put_repeated(&o, get_arr(s, "encrypted-dns-resolvers"), "encrypted-dns-resolver");
         for (size_t i = 0; (a = get_arr(s, "urlfilter")) && i < json_object_array_length(a); i++) {
             json_object *u = json_object_array_get_idx(a, i);
             const char *act = get_str(u, "action"), *app = get_str(u, "app");

@@ -38,7 +38,8 @@ struct flow {
     struct flow *next;
     uint64_t id;
     void *user;
-    bool blocked; /* decided: a block; later packets are dropped */
+    bool blocked;  /* decided: a block; later packets are dropped */
+    bool datagram; /* its packets are datagrams (not TCP) */
     int64_t last_ms, held_since_ms;
     uint32_t *held;
     size_t n_held, cap_held;
@@ -114,10 +115,13 @@ static void flow_drop(ward_stream *s, struct flow *f, bool end, enum ward_stream
 int ward_stream_watch(ward_stream *s, uint64_t id, void *user, int64_t now_ms)
 {
     struct flow **p = slot(s, id);
-    if (*p && !(*p)->blocked)
+    if (*p && !(*p)->blocked && !(*p)->datagram)
         return -1;
+    /* A blocked flow's 5-tuple, used again; or a datagram flow's, whose
+     * conntrack entry is new (its first packet was dropped, or the old
+     * entry timed out). */
     if (*p)
-        flow_drop(s, *p, false, WARD_SE_CLOSED); /* a blocked flow's 5-tuple, used again */
+        flow_drop(s, *p, !(*p)->blocked, WARD_SE_CLOSED);
     struct flow *f = calloc(1, sizeof(*f));
     if (!f)
         return -1;
@@ -314,12 +318,42 @@ static void call(ward_stream *s, struct flow *f, int dir, int64_t now_ms)
         flow_drop(s, f, true, WARD_SE_CLOSED);
 }
 
+/* A datagram: the callout's answer for it alone, acted on at once. A
+ * block is the packet's, not the flow's: a datagram flow has no state a
+ * dropped packet breaks, and a first packet dropped leaves no conntrack
+ * entry to mark. */
+static void datagram(ward_stream *s, struct flow *f, const ward_stream_seg *g)
+{
+    ward_callout_data data = {.bytes = g->data, .len = g->len, .dir = g->dir ? 1 : 0};
+    switch (s->ops.classify(s->ctx, f->id, f->user, &data)) {
+    case WARD_CALLOUT_NEED_MORE_DATA: /* nothing is held: more comes anyway */
+    case WARD_CALLOUT_CONTINUE:
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_ACCEPT);
+        return;
+    case WARD_CALLOUT_PERMIT:
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_PASS);
+        decide(s, f, true, WARD_SE_PERMIT);
+        return;
+    case WARD_CALLOUT_DROP_CONNECTION:
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_REJECT);
+        return;
+    default: /* block, block without veto, nonsense */
+        s->ops.verdict(s->ctx, g->pkt, WARD_SP_DROP);
+        return;
+    }
+}
+
 bool ward_stream_segment(ward_stream *s, uint64_t id, const ward_stream_seg *g, int64_t now_ms)
 {
     struct flow *f = *slot(s, id);
     if (!f)
         return false;
     f->last_ms = now_ms;
+    if (g->datagram) {
+        f->datagram = true;
+        datagram(s, f, g);
+        return true;
+    }
     if (f->blocked) {
         s->ops.verdict(s->ctx, g->pkt, g->tcp_flags & WARD_TCP_RST ? WARD_SP_DROP : WARD_SP_REJECT);
         if (g->tcp_flags & WARD_TCP_RST)

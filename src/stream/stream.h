@@ -22,6 +22,12 @@
  *                     both ends learn the connection is gone
  * The bound: more than `bytes` held, or a packet held `ms` long, ends the
  * wait as permit (fail open) or block (fail closed, the default).
+ *
+ * Datagrams (UDP, ICMP, other IP: seg.datagram) are not reassembled or
+ * held: each goes to the callout alone (offset 0) and is answered at once.
+ * Need more data and continue let it go; permit lets it and the flow go;
+ * block drops it, drop connection rejects it (its sender gets an ICMP
+ * error); either way the flow stays watched (a block is the packet's).
  */
 #ifndef WARD_STREAM_H
 #define WARD_STREAM_H
@@ -82,6 +88,7 @@ typedef struct ward_stream_ops {
 typedef struct ward_stream_seg {
     uint32_t pkt;      /* the packet, for ops->verdict */
     uint8_t dir;       /* 0 sent by the local side, 1 by the remote */
+    bool datagram;     /* not TCP: tcp_flags and seq are not used */
     uint8_t tcp_flags; /* the TCP header's flags: FIN 0x01, SYN 0x02, RST 0x04 */
     uint32_t seq;
     const uint8_t *data; /* the payload */
@@ -98,8 +105,9 @@ void ward_stream_free(ward_stream *s);
 void ward_stream_set_bound(ward_stream *s, const ward_stream_bound *b);
 
 /* From now on the flow's segments go to the callout. 0, or -1 out of
- * memory or when the flow is watched already (a blocked flow's 5-tuple
- * may be watched again: the old flow is forgotten). */
+ * memory or when the flow is watched already (a blocked flow's 5-tuple,
+ * or a datagram flow's, may be watched again: the old flow is forgotten,
+ * a datagram flow ended as closed). */
 int ward_stream_watch(ward_stream *s, uint64_t flow, void *user, int64_t now_ms);
 /* A segment of a flow; false when the flow is not watched (the caller
  * passes the packet: WARD_SP_PASS). */

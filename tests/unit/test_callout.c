@@ -261,6 +261,15 @@ static const ward_callout streamer = {
     .flow_delete = stream_delete,
 };
 
+/* The same serving the packet layer too (as the ids callout does). */
+static const ward_callout packeter = {
+    .abi = WARD_CALLOUT_ABI,
+    .size = sizeof(ward_callout),
+    .name = "packeter",
+    .layers = WARD_CALLOUT_L_STREAM | WARD_CALLOUT_L_PACKET,
+    .classify = stream_classify,
+};
+
 static void stream_layer(void **state)
 {
     deleted = 0;
@@ -296,6 +305,24 @@ static void stream_layer(void **state)
     r.proto = 17;
     assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
     assert_int_not_equal(d.verdict, WARD_V_NEED_MORE_DATA);
+    /* A callout of the packet layer takes UDP and ICMP, not TCP's stream
+     * unless it serves that too. */
+    assert_int_equal(ward_callouts_add_builtin(reg, &packeter), 0);
+    assert_int_equal(ward_callouts_attach(reg, e), 0);
+    ward_filter_def any = {.layer = WARD_LAYER_CONNECT_OUT,
+                           .sublayer = WARD_SUBLAYER_ADMIN,
+                           .provider = WARD_PROVIDER_ADMIN,
+                           .weight = 200,
+                           .action = WARD_ACT_CALLOUT,
+                           .callout = "packeter"}; /* every protocol */
+    int64_t pid = ward_filter_add(e, &any);
+    assert_true(pid > 0);
+    for (int proto = 1; proto <= 17; proto += 16) {
+        r.proto = (uint8_t)proto;
+        assert_int_equal(ward_classify(e, &r, &d, NULL, 0), 0);
+        assert_int_equal(d.verdict, WARD_V_NEED_MORE_DATA);
+        assert_int_equal(d.filter_id, (uint64_t)pid);
+    }
     ward_engine_free(e);
     ward_callouts_free(reg);
 }

@@ -209,6 +209,30 @@ static void note_exit(const ward_proc *gone, void *ctx)
     exited_start = gone->start_time;
 }
 
+/* Exit events lost (the connector's buffer overran): the sweep finds the
+ * processes that are gone and tells of each as its exit event would. */
+static void sweep_reports_lost_exits(void **state)
+{
+    (void)state;
+    proctab *t = proctab_new(NULL);
+    assert_non_null(t);
+    proctab_scan(t);
+    pid_t pid = spawn_sleep("/bin/sleep");
+    const ward_proc *p = proctab_refresh(t, (uint32_t)pid);
+    assert_non_null(p);
+    uint64_t start = p->start_time;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    exited_pid = 0;
+    uint32_t awaited = (uint32_t)pid;
+    assert_true(proctab_sweep(t, note_exit, &awaited) >= 1);
+    assert_int_equal(exited_pid, (uint32_t)pid);
+    assert_int_equal(exited_start, start);
+    assert_null(proctab_peek(t, (uint32_t)pid));
+    assert_non_null(proctab_peek(t, (uint32_t)getpid())); /* the living stay */
+    proctab_free(t);
+}
+
 static void connector_events(void **state)
 {
     (void)state;
@@ -368,6 +392,7 @@ int main(void)
         cmocka_unit_test(deleted_suffix_is_part_of_the_name),
         cmocka_unit_test(replaced_after_verify),
         cmocka_unit_test(connector_events),
+        cmocka_unit_test(sweep_reports_lost_exits),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
         cmocka_unit_test(ancestors_follow_the_parents),
     };

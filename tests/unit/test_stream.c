@@ -2,7 +2,8 @@
  * test_stream.c — the stream layer (src/stream): reassembly in order across
  * segments that come early, late or twice; need more data holding packets;
  * continue, permit and block; the bound in bytes and in time, fail open and
- * fail closed; the end of a flow (FIN both ways, a reset, idle).
+ * fail closed; the end of a flow (FIN both ways, a reset, idle); datagrams,
+ * each answered alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -283,6 +284,59 @@ static void wraparound(void **state)
     ward_stream_free(s);
 }
 
+/* A datagram of flow 7 (UDP, ICMP...): dir, text. */
+static bool dgram(ward_stream *s, uint32_t pkt, int dir, const char *text, int64_t now)
+{
+    ward_stream_seg g = {.pkt = pkt,
+                         .dir = (uint8_t)dir,
+                         .datagram = true,
+                         .data = (const uint8_t *)text,
+                         .len = strlen(text)};
+    return ward_stream_segment(s, 7, &g, now);
+}
+
+static void datagrams(void **state)
+{
+    struct rec r;
+    ward_stream *s = fresh(&r, WARD_CALLOUT_NEED_MORE_DATA);
+    /* Never held, never joined: each alone, at offset 0. */
+    assert_true(dgram(s, 1, 0, "query", 1));
+    assert_int_equal(r.pkt[1], WARD_SP_ACCEPT);
+    assert_true(dgram(s, 2, 1, "answer", 2));
+    assert_int_equal(r.pkt[2], WARD_SP_ACCEPT);
+    assert_string_equal(r.seen[0], "query");
+    assert_string_equal(r.seen[1], "answer");
+    assert_int_equal(r.offset[1], 0);
+    /* A block is the packet's: the flow stays watched. */
+    r.answer = WARD_CALLOUT_BLOCK;
+    assert_true(dgram(s, 3, 0, "bad", 3));
+    assert_int_equal(r.pkt[3], WARD_SP_DROP);
+    r.answer = WARD_CALLOUT_DROP_CONNECTION;
+    assert_true(dgram(s, 4, 0, "worse", 4));
+    assert_int_equal(r.pkt[4], WARD_SP_REJECT);
+    r.answer = WARD_CALLOUT_CONTINUE;
+    assert_true(dgram(s, 5, 0, "fine", 5));
+    assert_int_equal(r.pkt[5], WARD_SP_ACCEPT);
+    assert_int_equal(r.calls, 5);
+    assert_int_equal(r.ends, 0);
+    /* Watched again (a new conntrack entry): the old flow ends, closed. */
+    assert_int_equal(ward_stream_watch(s, 7, (void *)&r, 6), 0);
+    assert_int_equal(r.ends, 1);
+    assert_int_equal(r.how, WARD_SE_CLOSED);
+    /* Permit: it goes, and the flow leaves. */
+    r.answer = WARD_CALLOUT_PERMIT;
+    assert_true(dgram(s, 6, 0, "done", 7));
+    assert_int_equal(r.pkt[6], WARD_SP_PASS);
+    assert_int_equal(r.ends, 2);
+    assert_int_equal(r.how, WARD_SE_PERMIT);
+    assert_false(dgram(s, 7, 0, "after", 8));
+    ward_stream_stats st;
+    ward_stream_get_stats(s, &st);
+    assert_int_equal(st.watching, 0);
+    assert_int_equal(st.held, 0);
+    ward_stream_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +347,7 @@ int main(void)
         cmocka_unit_test(bound_time_and_idle),
         cmocka_unit_test(reset_before_decision),
         cmocka_unit_test(wraparound),
+        cmocka_unit_test(datagrams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

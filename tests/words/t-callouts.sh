@@ -4,7 +4,8 @@
 # dnsfilter callout; connections through a shared-object callout that
 # crashes; the stream layer's bound, fail closed and fail open; curl through
 # urlfilter's allow and deny lists; rule updates of the ids callout fetched
-# by wardd).
+# by wardd; DoT and DoH let out for one program and refused to another by
+# the encrypted-dns condition).
 # words: dnsfilter-list dnsfilter-answer nxdomain zero
 bash "$(dirname "$0")/../callout/t-dnsfilter.sh"
 # words: callout-failure
@@ -15,3 +16,5 @@ bash "$(dirname "$0")/../callout/t-stream.sh"
 bash "$(dirname "$0")/../ids/t-timer.sh"
 # words: urlfilter
 bash "$(dirname "$0")/../callout/t-urlfilter.sh"
+# words: encrypted-dns encrypted-dns-resolver
+bash "$(dirname "$0")/../callout/t-encdns.sh"
