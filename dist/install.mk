@@ -41,6 +41,7 @@ install: man
 		$(DESTDIR)$(SYSCONFDIR)/ward/rules.d $(DESTDIR)$(SYSCONFDIR)/ward/keys
 	$(INSTALL) -m 755 build/rel/bin/wardd $(DESTDIR)$(SBINDIR)/wardd
 	$(INSTALL) -m 755 build/rel/bin/ward-scand $(DESTDIR)$(SBINDIR)/ward-scand
+	$(INSTALL) -m 755 build/rel/bin/ward-maild $(DESTDIR)$(SBINDIR)/ward-maild
 	$(INSTALL) -m 755 build/rel/bin/ward-callout-host $(DESTDIR)$(SBINDIR)/ward-callout-host
 	$(INSTALL) -m 755 build/rel/bin/ward $(DESTDIR)$(BINDIR)/ward
 	$(INSTALL) -D -m 644 build/rel/lib/libward-shim.so $(DESTDIR)$(PREFIX)/lib/ward/libward-shim.so

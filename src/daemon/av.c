@@ -17,15 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,14 +30,11 @@
 #include "compile/kcompile.h"
 #include "daemon/wardd.h"
 #include "scand/wire.h"
-#include "util/spawn.h"
 #include "ward/shim.h"
 
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
-#define IN_FLIGHT      8    /* scans sent to the helper at once */
-#define MAX_JOBS       1024 /* scans waiting, at most */
-#define MAX_CACHE      4096 /* binaries whose result is kept */
+#define IN_FLIGHT 8    /* scans sent to the helper at once */
+#define MAX_JOBS  1024 /* scans waiting, at most */
+#define MAX_CACHE 4096 /* binaries whose result is kept */
 
 enum av_state { AV_PENDING, AV_CLEAN, AV_INFECTED, AV_ERROR };
 
@@ -78,11 +72,7 @@ struct av_job {
 };
 
 struct wardd_av {
-    char scand[PATH_MAX];
-    uint32_t tag;
-    pid_t pid;
-    int fd;
-    int64_t down_ms, backoff_ms, started_ms;
+    struct wardd_helper h; /* ward-scand */
     struct scand_msg info;
     bool have_info;
     struct av_entry *cache;
@@ -96,7 +86,7 @@ struct wardd_av {
         char claim[WARD_SHIM_NAME_MAX + 1]; /* the shim's name, unconfirmed ("" none) */
     } * held; /* scan-before-allow: connections waiting for a result */
     size_t n_held, cap_held;
-    uint64_t next_id, scans, hits, infected, starts;
+    uint64_t next_id, scans, hits, infected;
     bool sync; /* results changed what the kernel's tables may hold */
     /* The files of the programs given kernel tables as known clean: one
      * written to must leave the tables before its next connection. */
@@ -138,8 +128,7 @@ int wardd_av_open(struct wardd *d, uint32_t tag)
         free(a);
         return -1;
     }
-    a->tag = tag;
-    a->fd = -1;
+    wardd_helper_init(&a->h, "ward-scand", tag);
     a->watch_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
     if (a->watch_fd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, a->watch_fd, &ev) < 0)
@@ -147,39 +136,13 @@ int wardd_av_open(struct wardd *d, uint32_t tag)
                   "av: inotify: %s; a program rewritten in place keeps its kernel "
                   "table until the next change of the tables",
                   strerror(errno));
-    a->backoff_ms = BACKOFF_MIN_MS;
-    a->down_ms = -BACKOFF_MAX_MS;
-    ward_sibling_path("ward-scand", a->scand, sizeof(a->scand));
     d->av = a;
     return 0;
-}
-
-/* Stops the helper; its wait status (a helper that died already keeps the
- * cause of its death: the kill finds it gone). */
-static int stop(struct wardd_av *a)
-{
-    int status = 0;
-    if (a->fd >= 0)
-        close(a->fd); /* leaves the epoll set with it */
-    a->fd = -1;
-    if (a->pid > 0) {
-        kill(a->pid, SIGKILL);
-        while (waitpid(a->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    a->pid = 0;
-    return status;
 }
 
 static void start(struct wardd *d)
 {
     struct wardd_av *a = d->av;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
-        wardd_log(LOG_ERR, "av: socketpair: %s", strerror(errno));
-        a->down_ms = wardd_now_ms();
-        return;
-    }
     const char *db = d->opt.av_db ? d->opt.av_db : WARDD_AV_DB;
     /* libclamav unpacks archives into files: a directory in the run
      * directory (ward.service leaves /tmp read-only), which the helper
@@ -187,28 +150,15 @@ static void start(struct wardd *d)
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof(tmp), "%s/scan", d->opt.run_dir);
     char *argv[] = {"ward-scand", (char *)db, tmp, NULL};
-    pid_t pid = ward_spawn_fd3(a->scand, argv, sv[1]);
-    close(sv[1]);
-    if (pid < 0) {
-        wardd_log(LOG_ERR, "av: fork: %s", strerror(errno));
-        close(sv[0]);
-        a->down_ms = wardd_now_ms();
-        return;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = a->tag};
-    epoll_ctl(d->epfd, EPOLL_CTL_ADD, sv[0], &ev);
-    a->fd = sv[0];
-    a->pid = pid;
-    a->started_ms = wardd_now_ms();
-    a->starts++;
-    wardd_log(LOG_INFO, "av: %s started (pid %d, databases %s)", a->scand, (int)pid, db);
+    if (wardd_helper_start(d, &a->h, argv) == 0)
+        wardd_log(LOG_INFO, "av: %s started (pid %d, databases %s)", a->h.path, (int)a->h.pid, db);
 }
 
 /* Sends what waits, at most IN_FLIGHT at a time. */
 static void pump(struct wardd_av *a)
 {
     size_t flying = 0;
-    for (size_t i = 0; i < a->n_jobs && a->fd >= 0; i++) {
+    for (size_t i = 0; i < a->n_jobs && a->h.fd >= 0; i++) {
         struct av_job *j = &a->jobs[i];
         if (j->sent) {
             flying++;
@@ -217,7 +167,7 @@ static void pump(struct wardd_av *a)
         if (flying >= IN_FLIGHT)
             break;
         struct scand_msg m = {.magic = SCAND_MAGIC, .op = SCAND_SCAN, .id = j->id};
-        if (scand_send(a->fd, &m, j->fd) < 0)
+        if (scand_send(a->h.fd, &m, j->fd) < 0)
             break; /* full, or gone: the loop sees which */
         close(j->fd);
         j->fd = -1;
@@ -377,20 +327,7 @@ static void on_info(struct wardd *d, const struct scand_msg *m)
 static void crashed(struct wardd *d, const char *why)
 {
     struct wardd_av *a = d->av;
-    pid_t pid = a->pid;
-    int status = stop(a);
-    int64_t now = wardd_now_ms();
-    /* Once a minute at most when it keeps dying; from 1 s again when it
-     * had run for a minute. */
-    if (now - a->started_ms > BACKOFF_MAX_MS)
-        a->backoff_ms = BACKOFF_MIN_MS;
-    else if (a->starts > 1 && a->backoff_ms < BACKOFF_MAX_MS)
-        a->backoff_ms *= 2;
-    wardd_log(LOG_WARNING, "av: ward-scand (pid %d) %s%s%d: started again in %lld ms", (int)pid,
-              why, WIFSIGNALED(status) ? ", signal " : ", status ",
-              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-              (long long)a->backoff_ms);
-    a->down_ms = now;
+    wardd_helper_crashed(&a->h, "av: ward-scand", why);
     for (size_t i = 0; i < a->n_jobs;) {
         if (!a->jobs[i].sent) {
             i++;
@@ -422,11 +359,11 @@ void wardd_av_ready(struct wardd *d)
     struct wardd_av *a = d->av;
     files_changed(d);
     for (;;) {
-        if (a->fd < 0)
+        if (a->h.fd < 0)
             return;
         struct scand_msg m;
         int fd;
-        int rc = scand_recv(a->fd, &m, &fd);
+        int rc = scand_recv(a->h.fd, &m, &fd);
         if (fd >= 0)
             close(fd);
         if (rc == -EAGAIN)
@@ -457,8 +394,7 @@ void wardd_av_tick(struct wardd *d, int64_t now_ms)
     if (!a)
         return;
     /* Started when the policy scans, or when `ward scan` asks. */
-    if (a->fd < 0 && (d->extras.av_mode != WARD_AV_OFF || a->n_jobs) &&
-        now_ms - a->down_ms >= a->backoff_ms) {
+    if ((d->extras.av_mode != WARD_AV_OFF || a->n_jobs) && wardd_helper_due(&a->h, now_ms)) {
         start(d);
         pump(a);
     }
@@ -484,7 +420,7 @@ void wardd_av_close(struct wardd *d)
     struct wardd_av *a = d->av;
     if (!a)
         return;
-    stop(a);
+    wardd_helper_stop(&a->h);
     if (a->watch_fd >= 0)
         close(a->watch_fd);
     for (size_t i = 0; i < a->n_jobs; i++) {
@@ -710,9 +646,9 @@ void wardd_av_status(struct wardd *d, ward_proto_status *s)
     if (!a)
         return;
     snprintf(s->av_state, sizeof(s->av_state), "%s",
-             a->fd >= 0  ? "running"
-             : a->starts ? "down"
-                         : "not started");
+             a->h.fd >= 0  ? "running"
+             : a->h.starts ? "down"
+                           : "not started");
     if (a->have_info) {
         snprintf(s->av_engine, sizeof(s->av_engine), "%s", a->info.version);
         snprintf(s->av_error, sizeof(s->av_error), "%s", a->info.text);
@@ -723,5 +659,5 @@ void wardd_av_status(struct wardd *d, ward_proto_status *s)
     s->av_scans = a->scans;
     s->av_cache_hits = a->hits;
     s->av_infected = a->infected;
-    s->av_restarts = a->starts ? a->starts - 1 : 0;
+    s->av_restarts = a->h.starts ? a->h.starts - 1 : 0;
 }

@@ -17,16 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,19 +31,11 @@
 #include "daemon/wardd.h"
 #include "mail/wire.h"
 #include "scand/wire.h"
-#include "util/spawn.h"
-
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
 
 struct wardd_mail {
-    char path[PATH_MAX]; /* ward-maild */
-    uint32_t tag;
-    pid_t pid;
-    int fd;
-    uint16_t port; /* the port it listens on */
-    int64_t down_ms, backoff_ms, started_ms;
-    uint64_t starts;
+    struct wardd_helper h; /* ward-maild */
+    uint16_t port;         /* the port it listens on */
+    bool redirect_failed;
 };
 
 int wardd_mail_open(struct wardd *d, uint32_t tag)
@@ -55,57 +43,22 @@ int wardd_mail_open(struct wardd *d, uint32_t tag)
     struct wardd_mail *m = calloc(1, sizeof(*m));
     if (!m)
         return -1;
-    m->tag = tag;
-    m->fd = -1;
-    m->backoff_ms = BACKOFF_MIN_MS;
-    m->down_ms = -BACKOFF_MAX_MS;
-    ward_sibling_path("ward-maild", m->path, sizeof(m->path));
+    wardd_helper_init(&m->h, "ward-maild", tag);
     d->mail = m;
     return 0;
-}
-
-static int stop(struct wardd_mail *m)
-{
-    int status = 0;
-    if (m->fd >= 0)
-        close(m->fd);
-    m->fd = -1;
-    if (m->pid > 0) {
-        kill(m->pid, SIGKILL);
-        while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    m->pid = 0;
-    return status;
 }
 
 static void start(struct wardd *d, uint16_t port)
 {
     struct wardd_mail *m = d->mail;
-    int sv[2];
-    m->down_ms = wardd_now_ms();
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
-        wardd_log(LOG_ERR, "mail: socketpair: %s", strerror(errno));
-        return;
-    }
     char arg[8];
     snprintf(arg, sizeof(arg), "%u", (unsigned)port);
     char *argv[] = {"ward-maild", arg, NULL};
-    pid_t pid = ward_spawn_fd3(m->path, argv, sv[1]);
-    close(sv[1]);
-    if (pid < 0) {
-        wardd_log(LOG_ERR, "mail: fork: %s", strerror(errno));
-        close(sv[0]);
+    if (wardd_helper_start(d, &m->h, argv) < 0)
         return;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = m->tag};
-    epoll_ctl(d->epfd, EPOLL_CTL_ADD, sv[0], &ev);
-    m->fd = sv[0];
-    m->pid = pid;
     m->port = port;
-    m->started_ms = wardd_now_ms();
-    m->starts++;
-    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->path, (int)pid, (unsigned)port);
+    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->h.path, (int)m->h.pid,
+              (unsigned)port);
 }
 
 void wardd_mail_tick(struct wardd *d, int64_t now_ms)
@@ -114,40 +67,24 @@ void wardd_mail_tick(struct wardd *d, int64_t now_ms)
     if (!m)
         return;
     uint16_t want = d->extras.mail_port;
-    if (m->fd >= 0 && want != m->port) {
-        stop(m);
+    if (m->h.fd >= 0 && want != m->port) {
+        wardd_helper_stop(&m->h);
+        wardd_helper_reset(&m->h);
         wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's port changed)");
-        m->down_ms = -BACKOFF_MAX_MS;
-        m->backoff_ms = BACKOFF_MIN_MS;
     }
-    if (d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0)
+    bool failed = d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0;
+    if (failed && !m->redirect_failed) /* said once; tried again every tick */
         wardd_log(LOG_ERR, "mail: the redirect to port %u did not install", (unsigned)want);
-    if (want && m->fd < 0 && now_ms - m->down_ms >= m->backoff_ms)
+    m->redirect_failed = failed;
+    if (want && wardd_helper_due(&m->h, now_ms))
         start(d, want);
-}
-
-static void crashed(struct wardd *d)
-{
-    struct wardd_mail *m = d->mail;
-    pid_t pid = m->pid;
-    int status = stop(m);
-    int64_t now = wardd_now_ms();
-    if (now - m->started_ms > BACKOFF_MAX_MS)
-        m->backoff_ms = BACKOFF_MIN_MS;
-    else if (m->starts > 1 && m->backoff_ms < BACKOFF_MAX_MS)
-        m->backoff_ms *= 2;
-    m->down_ms = now;
-    wardd_log(LOG_WARNING, "mail: ward-maild (pid %d) stopped%s%d: started again in %lld ms",
-              (int)pid, WIFSIGNALED(status) ? ", signal " : ", status ",
-              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-              (long long)m->backoff_ms);
 }
 
 void wardd_mail_close(struct wardd *d)
 {
     if (!d->mail)
         return;
-    stop(d->mail);
+    wardd_helper_stop(&d->mail->h);
     free(d->mail);
     d->mail = NULL;
 }
@@ -155,7 +92,7 @@ void wardd_mail_close(struct wardd *d)
 static void send_back(struct wardd *d, struct maild_msg *r)
 {
     r->magic = MAILD_MAGIC;
-    if (d->mail->fd >= 0 && maild_send(d->mail->fd, r, -1) < 0)
+    if (d->mail->h.fd >= 0 && maild_send(d->mail->h.fd, r, -1) < 0)
         wardd_log(LOG_WARNING, "mail: to ward-maild: %s", strerror(errno));
 }
 
@@ -168,6 +105,29 @@ static void ip_of(ward_ip *ip, uint8_t family, const uint8_t *a)
         ip->b[10] = ip->b[11] = 0xff;
         memcpy(ip->b + 12, a, 4);
     }
+}
+
+/* The proxy's upstream socket for connection m: the mail mark (the
+ * redirect spares it) and the hooks' pass to that address, for ward-maild's
+ * binary only. Only a mail flow's upstream: a proxy that went wrong gets
+ * no socket let through to anywhere else. 0 or -errno. */
+static int let_through(struct wardd *d, int sock, const struct maild_msg *m, const ward_ip *remote)
+{
+    enum mail_proto proto;
+    uint32_t mark = 0;
+    socklen_t l = sizeof(mark);
+    if (sock < 0 || getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0)
+        return -EBADF;
+    if (!mail_port_proto(m->dport, &proto) || (m->family != 4 && m->family != 6))
+        return -EPERM;
+    mark |= WARD_KMAIL_DEFAULT;
+    if (setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+        return -errno;
+    ward_exe_id self;
+    if (!d->kernel || ward_kc_resolve_path(NULL, d->mail->h.path, &self) < 0)
+        return 0;
+    int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, remote, m->dport);
+    return rc == -EBADF ? 0 : rc; /* EBADF: no hooks to pass */
 }
 
 /* A redirected connection: its program, and the proxy's upstream socket let through. */
@@ -189,21 +149,7 @@ static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
             r.pid = p->pid;
         }
     }
-    uint32_t mark = 0;
-    socklen_t l = sizeof(mark);
-    ward_exe_id self;
-    if (sock < 0) {
-        r.verdict = -EBADF;
-    } else if (getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0 ||
-               (mark |= WARD_KMAIL_DEFAULT,
-                setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)) {
-        r.verdict = -errno;
-    } else if (d->kernel && ward_kc_resolve_path(NULL, d->mail->path, &self) == 0) {
-        /* The hooks pass this socket to this address, for ward-maild only. */
-        int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, &remote, m->dport);
-        if (rc < 0 && rc != -EBADF)
-            r.verdict = rc;
-    }
+    r.verdict = let_through(d, sock, m, &remote);
     send_back(d, &r);
 }
 
@@ -304,8 +250,9 @@ static void publish(struct wardd *d, const struct maild_msg *m, enum mail_outcom
     char filter[64], what[2400];
     snprintf(filter, sizeof(filter), "mail %s%s%.40s", mail_outcome_name(o), r ? " " : "",
              r ? r->origin : "");
-    snprintf(what, sizeof(what), "from=%s to=%s subject=\"%s\" size=%llu%s%s", f->from, f->to,
-             f->subject, (unsigned long long)f->size, atts[0] ? " attachments=" : "", atts);
+    snprintf(what, sizeof(what), "from=%s to=%s subject=\"%s\" size=%llu%s%s%s%s%s", f->from, f->to,
+             f->subject, (unsigned long long)f->size, atts[0] ? " attachments=" : "", atts,
+             m->text[0] ? " (" : "", m->text, m->text[0] ? ")" : "");
     wardd_log(LOG_INFO, "mail: %s %s (pid %u): %s: %s", mail_proto_name((enum mail_proto)m->proto),
               m->program[0] ? m->program : "?", m->pid, filter, what);
     ward_event ev;
@@ -339,8 +286,11 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
 {
     const struct mail_facts *f = &m->facts;
     uint32_t which = 0;
-    const struct ward_mail_rule *r = match(&d->extras, m, &which);
-    enum mail_outcome o = r ? (enum mail_outcome)r->outcome : MAIL_ALLOW;
+    /* A message GMime cannot read is refused: what the rules would look at
+     * is not there, and the client may read it otherwise. */
+    bool unreadable = m->text[0] != '\0';
+    const struct ward_mail_rule *r = unreadable ? NULL : match(&d->extras, m, &which);
+    enum mail_outcome o = unreadable ? MAIL_REJECT : r ? (enum mail_outcome)r->outcome : MAIL_ALLOW;
     char atts[512] = "";
     bool infected = false;
     for (uint32_t a = 0; a < f->n_att; a++) {
@@ -355,7 +305,9 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
     if (infected && !r)
         o = MAIL_ALERT; /* a virus no rule names is not passed in silence */
     struct maild_msg reply = {.op = MAILD_DECIDED, .id = m->id, .verdict = (int32_t)o};
-    if (o == MAIL_REJECT)
+    if (o == MAIL_REJECT && unreadable)
+        snprintf(reply.text, sizeof(reply.text), "message rejected by Ward: %.200s", m->text);
+    else if (o == MAIL_REJECT)
         snprintf(reply.text, sizeof(reply.text), "message rejected by Ward (mail rule %s)",
                  r->origin);
     if (o == MAIL_QUARANTINE) {
@@ -386,17 +338,18 @@ void wardd_mail_ready(struct wardd *d)
 {
     struct wardd_mail *mp = d->mail;
     for (;;) {
-        if (mp->fd < 0)
+        if (mp->h.fd < 0)
             return;
         static struct maild_msg m; /* large: not on the stack */
         int fd;
-        int rc = maild_recv(mp->fd, &m, &fd);
+        int rc = maild_recv(mp->h.fd, &m, &fd);
         if (rc == -EAGAIN)
             break;
         if (rc <= 0) {
             if (fd >= 0)
                 close(fd);
-            crashed(d);
+            wardd_helper_crashed(&mp->h, "mail: ward-maild",
+                                 rc == 0 ? "stopped" : "answered nonsense");
             return;
         }
         switch (m.op) {

@@ -500,6 +500,24 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
 void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 
+/* helper.c: a helper process of wardd's (ward-scand, ward-maild), its
+ * socket (fd 3 for it) in wardd's epoll set under tag. */
+struct wardd_helper {
+    char path[PATH_MAX]; /* found beside wardd */
+    uint32_t tag;
+    pid_t pid;
+    int fd;                                  /* -1: not running */
+    int64_t down_ms, backoff_ms, started_ms; /* started again backoff_ms after down_ms */
+    uint64_t starts;
+};
+void wardd_helper_init(struct wardd_helper *h, const char *name, uint32_t tag);
+bool wardd_helper_due(const struct wardd_helper *h, int64_t now_ms); /* down, backoff passed */
+int wardd_helper_start(struct wardd *d, struct wardd_helper *h, char *const argv[]); /* 0 / -1 */
+int wardd_helper_stop(struct wardd_helper *h); /* its wait status */
+/* It died (why: "exited", ...): stopped, logged as who, its backoff grown. */
+void wardd_helper_crashed(struct wardd_helper *h, const char *who, const char *why);
+void wardd_helper_reset(struct wardd_helper *h); /* the next start without a wait */
+
 /* av.c: antivirus scanning of programs and of files on demand, in
  * ward-scand (docs/AV.md). open: before the loop, its socket tagged `tag`
  * in the epoll set once the helper runs (started by the tick when the

@@ -310,7 +310,8 @@ int ward_kernel_nft_check(ward_kernel *k, bool repair)
     const char *out = nft_ctx_get_output_buffer(k->nft);
     bool ok = !rc && out && strstr(out, "ward-est") && strstr(out, "ward-hold") &&
               strcasestr(out, "queue") && strstr(out, "jump hold") &&
-              (k->cfg.no_dns || (strstr(out, "ward-dns-hold") && strstr(out, "jump dns")));
+              (k->cfg.no_dns || (strstr(out, "ward-dns-hold") && strstr(out, "jump dns"))) &&
+              (!k->cfg.mail_port || strstr(out, "ward-mail"));
     nft_ctx_unbuffer_output(k->nft);
     if (ok)
         return 0;

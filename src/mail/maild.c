@@ -102,10 +102,14 @@ static bool flush_to(struct end *e, struct mail_buf *b)
     return true;
 }
 
+/* What to wait for on e; nothing: out of the set (a closed side's hangup
+ * would be reported again and again). */
 static void watch(struct end *e, uint32_t events)
 {
     struct epoll_event ev = {.events = events, .data.ptr = e};
-    if (epoll_ctl(ep, EPOLL_CTL_MOD, e->fd, &ev) < 0)
+    if (!events)
+        epoll_ctl(ep, EPOLL_CTL_DEL, e->fd, NULL);
+    else if (epoll_ctl(ep, EPOLL_CTL_MOD, e->fd, &ev) < 0)
         epoll_ctl(ep, EPOLL_CTL_ADD, e->fd, &ev);
 }
 
@@ -120,10 +124,13 @@ static bool update(struct conn *c)
         return false;
     if (c->client.eof && !s->to_server.len && !s->pending && !c->deciding)
         shutdown(c->server.fd, SHUT_WR);
-    watch(&c->client, (!c->client.eof && s->to_server.len < HIGH_WATER ? EPOLLIN : 0) |
-                          (s->to_client.len ? EPOLLOUT : 0));
-    watch(&c->server, (!c->server.eof && s->to_client.len < HIGH_WATER ? EPOLLIN : 0) |
-                          (s->to_server.len ? EPOLLOUT : 0));
+    /* A side is read while what it said can go somewhere: its bytes not
+     * yet read by the session (a message is being decided) and those queued
+     * for the other side stay under the mark. */
+    bool read_c = !c->client.eof && s->cin.len < HIGH_WATER && s->to_server.len < HIGH_WATER;
+    bool read_s = !c->server.eof && s->sin.len < HIGH_WATER && s->to_client.len < HIGH_WATER;
+    watch(&c->client, (read_c ? EPOLLIN : 0) | (s->to_client.len ? EPOLLOUT : 0));
+    watch(&c->server, (read_s ? EPOLLIN : 0) | (s->to_server.len ? EPOLLOUT : 0));
     return true;
 }
 
@@ -156,6 +163,14 @@ static void scan_one(void *ctx, uint32_t index, const void *data, size_t len)
     close(fd);
 }
 
+/* list += more (", "-separated both); an address twice does no harm. */
+static void addresses_add(char *list, size_t cap, const char *more)
+{
+    size_t used = strlen(list);
+    if (more[0])
+        snprintf(list + used, cap - used, "%s%s", used ? ", " : "", more);
+}
+
 /* A message is held: its facts, its attachments to the scanner, then to wardd. */
 static void start_decision(struct conn *c)
 {
@@ -169,8 +184,12 @@ static void start_decision(struct conn *c)
     c->m.proto = (uint8_t)c->s.proto;
     c->m.pid = c->pid;
     snprintf(c->m.program, sizeof(c->m.program), "%s", c->program);
-    if (mail_mime_read(c->s.msg.p, c->s.msg.len, &c->m.facts, scan_one, c) < 0)
-        snprintf(c->m.text, sizeof(c->m.text), "not a MIME message");
+    struct mail_facts *f = &c->m.facts;
+    if (mail_mime_read(c->s.msg.p, c->s.msg.len, f, scan_one, c) < 0)
+        snprintf(c->m.text, sizeof(c->m.text), "not a readable message (no header)");
+    /* SMTP: the envelope's addresses too, which headers need not show (Bcc). */
+    addresses_add(f->from, sizeof(f->from), c->s.env_from);
+    addresses_add(f->to, sizeof(f->to), c->s.env_to);
     if (!c->scans)
         send_decide(c);
 }
@@ -241,22 +260,6 @@ static void from_wardd(void)
     }
 }
 
-static enum mail_proto proto_of(uint16_t port, bool *ok)
-{
-    *ok = true;
-    switch (port) {
-    case 25:
-    case 587:
-        return MAIL_SMTP;
-    case 110:
-        return MAIL_POP3;
-    case 143:
-        return MAIL_IMAP;
-    }
-    *ok = false;
-    return MAIL_SMTP;
-}
-
 static void accept_one(int lfd)
 {
     struct sockaddr_storage peer;
@@ -292,7 +295,8 @@ static void accept_one(int lfd)
         memcpy(m.daddr, &d->sin_addr, 4);
         memcpy(m.caddr, &p->sin_addr, 4);
     }
-    enum mail_proto proto = proto_of(m.dport, &known);
+    enum mail_proto proto = MAIL_SMTP;
+    known = mail_port_proto(m.dport, &proto);
     m.proto = (uint8_t)proto;
     mail_session_init(&c->s, proto);
     c->server.fd = rc == 0 && known

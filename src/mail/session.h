@@ -55,18 +55,21 @@ struct mail_session {
     /* Per side: a line too long is skipped to its end; client bytes that
      * are not commands (SASL answers, IMAP literals). */
     bool c_skip, s_skip, c_raw;
-    int c_state, s_state;            /* the protocol's, per side (session.c) */
-    bool c_mid;                      /* SMTP: inside a long body line */
-    bool lit_msg, lit_pass;          /* IMAP: the literal read is the message / passes */
-    size_t lit_brace;                /* IMAP: where its "{N}" starts in held */
-    size_t lit_len;                  /* IMAP: its length */
-    size_t literal;                  /* IMAP: literal bytes still to come (server) */
-    size_t c_literal;                /* IMAP: ... (client) */
-    size_t lit_at;                   /* IMAP: where the message literal starts in held */
-    bool too_large;                  /* the message held passed MAIL_MAX_MESSAGE */
-    char tls_tag[32];                /* IMAP: the STARTTLS command's tag */
-    char reject[160];                /* IMAP: a held FETCH was rejected: the next
-                                      * tagged OK becomes NO with this */
+    int c_state, s_state;   /* the protocol's, per side (smtp.c, ...) */
+    bool c_mid;             /* SMTP: inside a long body line */
+    bool lit_msg, lit_pass; /* IMAP: the literal read is the message / passes */
+    size_t lit_brace;       /* IMAP: where its "{N}" starts in held */
+    size_t lit_len;         /* IMAP: its length */
+    size_t literal;         /* IMAP: literal bytes still to come (server) */
+    size_t c_literal;       /* IMAP: ... (client) */
+    size_t lit_at;          /* IMAP: where the message literal starts in held */
+    bool too_large;         /* the message held passed MAIL_MAX_MESSAGE */
+    char tls_tag[32];       /* IMAP: the STARTTLS command's tag */
+    char reject[160];       /* IMAP: a held FETCH was rejected: the next
+                             * tagged OK becomes NO with this */
+    /* SMTP: the envelope of the message under way (MAIL FROM, each RCPT TO,
+     * ", "-separated): the rules see it with the headers. */
+    char env_from[256], env_to[768];
     uint8_t expect[MAIL_EXPECT_MAX]; /* SMTP/POP3: what each answer awaited is for */
     unsigned n_expect;
     uint64_t messages; /* seen, for the proxy's log */

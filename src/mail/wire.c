@@ -39,6 +39,23 @@ int maild_recv(int sock, struct maild_msg *m, int *fd)
     return rc;
 }
 
+bool mail_port_proto(uint16_t port, enum mail_proto *proto)
+{
+    switch (port) {
+    case 25:
+    case 587:
+        *proto = MAIL_SMTP;
+        return true;
+    case 110:
+        *proto = MAIL_POP3;
+        return true;
+    case 143:
+        *proto = MAIL_IMAP;
+        return true;
+    }
+    return false;
+}
+
 const char *mail_outcome_name(enum mail_outcome o)
 {
     static const char *const names[] = {"allow", "reject", "quarantine", "alert"};

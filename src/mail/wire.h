@@ -19,6 +19,7 @@
 #ifndef WARD_MAIL_WIRE_H
 #define WARD_MAIL_WIRE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mime/mime.h"
@@ -38,20 +39,23 @@ enum mail_outcome { MAIL_ALLOW, MAIL_REJECT, MAIL_QUARANTINE, MAIL_ALERT };
 
 struct maild_msg {
     uint32_t magic, op;
-    uint64_t id;    /* the connection (CONNECT*) or the message / attachment request */
-    uint64_t conn;  /* SCAN, DECIDE: the connection it came on */
-    uint8_t family; /* CONNECT: 4 or 6 */
+    uint64_t id; /* the proxy's connection, in every message */
+    /* The connection's addresses: sent with CONNECT and again with DECIDE
+     * (for the log); first, so the proxy keeps them as it fills the rest. */
+    uint8_t family; /* 4 or 6 */
     uint8_t proto;  /* enum mail_proto */
-    uint16_t cport; /* CONNECT: the client's port, and the original destination's */
+    uint16_t cport; /* the client's port, and the original destination's */
     uint16_t dport;
     uint16_t _pad;
-    uint8_t caddr[16], daddr[16]; /* CONNECT: the same addresses (IPv4: the first 4 bytes) */
+    uint8_t caddr[16], daddr[16]; /* the same addresses (IPv4: the first 4 bytes) */
     int32_t verdict; /* CONNECTED: 0 or -errno; SCANNED: enum mail_av; DECIDED: enum mail_outcome */
     uint32_t index;  /* SCAN, SCANNED: the attachment */
-    uint32_t replace;        /* DECIDED: the attachments to replace with a notice (bits) */
-    uint32_t pid;            /* CONNECTED, DECIDE: the client's process (0: unknown) */
-    char program[256];       /* CONNECTED, DECIDE: its program ("" unknown) */
-    char text[256];          /* SCANNED: the signature or the error; DECIDED: the reason */
+    uint32_t replace;  /* DECIDED: the attachments to replace with a notice (bits) */
+    uint32_t pid;      /* CONNECTED, DECIDE: the client's process (0: unknown) */
+    char program[256]; /* CONNECTED, DECIDE: its program ("" unknown) */
+    /* SCANNED: the signature or the error; DECIDED: the reason; DECIDE:
+     * why the message could not be read ("": it was). */
+    char text[256];
     struct mail_facts facts; /* DECIDE */
 };
 
@@ -59,6 +63,8 @@ struct maild_msg {
 int maild_send(int sock, const struct maild_msg *m, int fd);
 int maild_recv(int sock, struct maild_msg *m, int *fd);
 
+/* Whether port is a mail port the proxy takes (25, 587, 110, 143), and its protocol. */
+bool mail_port_proto(uint16_t port, enum mail_proto *proto);
 const char *mail_outcome_name(enum mail_outcome o);
 const char *mail_proto_name(enum mail_proto p);
 

@@ -6,10 +6,11 @@ proxy's tests (docs/MAIL.md), run in the peer namespace.
 
 SMTP (25, 587) keeps each message it accepts as DIR/in/N.eml; POP3 (110)
 and IMAP (143) serve DIR/box/*.eml, sorted, as messages 1, 2, ... (IMAP:
-UID = number). Any user and password log in. Plain text only; enough of
+UID = number), on IPv4 and IPv6. Any user and password log in. Plain text only; enough of
 each protocol for curl, swaks and nc.
 """
 import os
+import socket
 import socketserver
 import sys
 import threading
@@ -157,9 +158,18 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
+
+
 def main():
-    servers = [Server(("0.0.0.0", p), h) for p, h in
-               ((25, SMTP), (587, SMTP), (110, POP3), (143, IMAP))]
+    ports = ((25, SMTP), (587, SMTP), (110, POP3), (143, IMAP))
+    servers = [Server(("0.0.0.0", p), h) for p, h in ports]
+    servers += [Server6(("::", p), h) for p, h in ports]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     print("listening", flush=True)

@@ -13,35 +13,16 @@ wk_setup
 chmod 755 "$WK_TMP"
 DB=$WK_TMP/avdb
 av_db "$DB"
-# The mailer: a copy of curl, its own program.
-CURL=$WK_TMP/mailer/curl
-mkdir -p "$WK_TMP/mailer" "$WK_TMP/peer/box"
-cp /usr/bin/curl "$CURL"
+. "$(dirname "$0")/lib.sh"
 M=$WK_TMP/msg
-mkdir -p "$M"
-
-# mail FROM SUBJECT [ATTACHMENT-NAME FILE]: a message on stdout.
-mail() {
-    printf 'From: Sender <%s>\r\nTo: Bob <bob@peer.example>\r\nSubject: %s\r\n' "$1" "$2"
-    printf 'Message-ID: <%s@test>\r\nMIME-Version: 1.0\r\n' "$RANDOM"
-    if [ $# -lt 4 ]; then
-        printf 'Content-Type: text/plain\r\n\r\nHello from the test.\r\n.a dotted line\r\n'
-        return
-    fi
-    printf 'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n--XX\r\n'
-    printf 'Content-Type: text/plain\r\n\r\nSee the attachment.\r\n--XX\r\n'
-    printf 'Content-Type: application/octet-stream; name="%s"\r\n' "$3"
-    printf 'Content-Disposition: attachment; filename="%s"\r\n' "$3"
-    printf 'Content-Transfer-Encoding: base64\r\n\r\n'
-    base64 <"$4" | sed 's/$/\r/'
-    printf -- '--XX--\r\n'
-}
 printf 'MZ this is no program\n' >"$M/tool.bin"
-mail alice@ok.example "hello" >"$M/ok.eml"
-mail mallory@evil.example "hi" >"$M/evil.eml"
-mail alice@ok.example "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
-mail alice@ok.example "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
-mail alice@ok.example "urgent: pay now" >"$M/urgent.eml"
+B=bob@peer.example
+mail_msg alice@ok.example $B "hello" >"$M/ok.eml"
+mail_msg alice@ok.example $B "over IPv6" >"$M/ok6.eml"
+mail_msg mallory@evil.example $B "hi" >"$M/evil.eml"
+mail_msg alice@ok.example $B "the tool" tool.exe "$M/tool.bin" >"$M/exe.eml"
+mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
+mail_msg alice@ok.example $B "urgent: pay now" >"$M/urgent.eml"
 cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
 cp "$M/evil.eml" "$WK_TMP/peer/box/2.eml"
 cp "$M/exe.eml" "$WK_TMP/peer/box/3.eml"
@@ -54,8 +35,7 @@ mail attachment "*.exe" quarantine
 mail virus quarantine
 mail subject "urgent*" alert
 CONF
-wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$(dirname "$0")/server.py" "$WK_TMP/peer"
-wk_wait_for "$WK_TMP/peer.log" listening 10 || { wk_notok "the peer's servers start"; exit 1; }
+mail_peer || { wk_notok "the peer's servers start"; exit 1; }
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
 wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 10
 # maild_pid: the pid of the last ward-maild wardd started (its log says).
@@ -63,19 +43,13 @@ maild_pid() { sed -n 's/.*ward-maild started (pid \([0-9]*\),.*/\1/p' "$WK_TMP/w
 wk_check "ward-maild runs as nobody" [ "$(ps -o user= -p "$(maild_pid)")" = nobody ]
 wk_check "Ward's table redirects the mail ports" bash -c \
     "nsenter --net=/run/netns/$NS_A nft list chain inet ward mail | grep -q 'redirect to :10025'"
+nsenter --net=/run/netns/$NS_A nft delete chain inet ward mail
+wk_check "the redirect deleted behind wardd's back is restored" bash -c \
+    "for i in \$(seq 50); do nsenter --net=/run/netns/$NS_A nft list chain inet ward mail 2>/dev/null | grep -q ward-mail && exit 0; sleep 0.1; done; exit 1"
+wk_check "... with the alert" wk_wait_for "$WK_TMP/wardd.log" "alert: nft-tampered" 5
 wk_bg watch "$WARD" watch
 sleep 0.5
 
-# smtp FILE [FROM]: curl sends FILE to B:25; its exit status.
-smtp() {
-    wk_client "$CURL" -v --max-time 20 --url "smtp://$IP_B:25" --mail-from "${2:-alice@ok.example}" \
-        --mail-rcpt bob@peer.example -T "$1" >"$WK_TMP/curl.out" 2>&1
-}
-n_in() { ls "$WK_TMP/peer/in" 2>/dev/null | wc -l; }
-fails() { ! "$@"; }
-# has FILE TEXT / lacks FILE TEXT: fixed strings.
-has() { grep -qF -- "$2" "$1"; }
-lacks() { ! grep -qF -- "$2" "$1"; }
 swaks_send() {
     wk_client swaks --silent 2 --server $IP_B --port 587 --from alice@ok.example \
         --to bob@peer.example --header 'Subject: by swaks' >/dev/null 2>&1
@@ -86,22 +60,28 @@ wk_check "... whole (its dotted line too)" bash -c "grep -q '^.a dotted line' '$
 wk_check "... and is logged with its program and headers" wk_wait_for "$WK_TMP/wardd.log" \
     "mail: smtp $CURL (pid [0-9]*): mail allow: from=Sender <alice@ok.example>.*subject=\"hello\"" 5
 
+wk_client "$CURL" -sS --max-time 20 --url "smtp://[$IP6_B]:25" --mail-from alice@ok.example \
+    --mail-rcpt bob@peer.example -T "$M/ok6.eml" >"$WK_TMP/curl6.out" 2>&1
+wk_check "SMTP over IPv6 goes through the proxy too" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail: smtp $CURL (pid [0-9]*): mail allow: .*subject=\"over IPv6\"" 5
+wk_check "... and reaches the server" [ "$(n_in)" = 2 ]
+
 wk_check "SMTP: a sender the rules reject gets an error (curl fails)" \
     fails smtp "$M/evil.eml" mallory@evil.example
 wk_check "... the 550 from the proxy" grep -q "^< 550 5.7.1 message rejected by Ward" "$WK_TMP/curl.out"
-wk_check "... nothing reached the server" [ "$(n_in)" = 1 ]
+wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 wk_check "... the log row says reject and the rule" wk_wait_for "$WK_TMP/wardd.log" \
     "mail reject ward.conf:3: from=Sender <mallory@evil.example>" 5
 
 wk_check "SMTP: a message with an .exe attachment is delivered ..." smtp "$M/exe.eml"
-wk_check "... without the attachment" lacks "$WK_TMP/peer/in/2.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
-wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/2.eml"
+wk_check "... without the attachment" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
+wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/3.eml"
 Q=$WK_TMP/state/quarantine
 wk_check "... the message is kept in the quarantine (root's, 0700 / 0600)" bash -c \
     "[ \"\$(stat -c '%U %a' '$Q')\" = 'root 700' ] && f=\$(ls '$Q' | head -1) && [ \"\$(stat -c '%U %a' '$Q'/\$f)\" = 'root 600' ] && grep -q 'tool.exe' '$Q'/\$f"
 
 wk_check "SMTP: an attachment holding EICAR is found by the scanner and quarantined" smtp "$M/eicar.eml"
-wk_check "... the server gets no EICAR" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$WK_TMP/eicar.com" | head -c 20)"
+wk_check "... the server gets no EICAR" lacks "$WK_TMP/peer/in/4.eml" "$(base64 <"$WK_TMP/eicar.com" | head -c 20)"
 wk_check "... the log names the signature" wk_wait_for "$WK_TMP/wardd.log" \
     "mail quarantine ward.conf:5: .*readme.txt (application/octet-stream, 68 B, infected: Ward.Test.Eicar" 5
 
@@ -120,6 +100,20 @@ wk_check "... and the session goes on (NOOP answered, then QUIT)" bash -c \
     "grep -q '^250 ok' '$WK_TMP/nc.out' && grep -q '^221' '$WK_TMP/nc.out'"
 wk_check "... PIPELINING and CHUNKING are not offered through the proxy" bash -c \
     "grep -q '^250-peer' '$WK_TMP/nc.out' && ! grep -q 'PIPELINING\\|CHUNKING' '$WK_TMP/nc.out'"
+
+# A malformed message: refused, and the session goes on.
+wk_client python3 "$MAIL_DIR/twice.py" $IP_B "$M/ok.eml" >"$WK_TMP/twice.out" 2>&1
+wk_check "SMTP: a message GMime cannot read is refused (550) ..." \
+    grep -q "^first refused 550" "$WK_TMP/twice.out"
+wk_check "... and the next message of the session is delivered" \
+    grep -q "^second delivered" "$WK_TMP/twice.out"
+wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail reject: .*(not a readable message (no header))" 5
+{ printf 'USER u\r\n'; head -c 9000 /dev/zero | tr '\0' x; printf '\r\nSTAT\r\nQUIT\r\n'; } \
+    >"$WK_TMP/badpop.txt"
+wk_client nc -w 5 $IP_B 110 <"$WK_TMP/badpop.txt" >"$WK_TMP/ncpop.out" 2>&1
+wk_check "POP3: a command line too long gets -ERR, and the session goes on" bash -c \
+    "grep -q '^-ERR line too long' '$WK_TMP/ncpop.out' && grep -q '^+OK 3 ' '$WK_TMP/ncpop.out'"
 
 # POP3 and IMAP: reading mail from B.
 # fetch pop3|imap N: curl reads message N from B into $WK_TMP/got; its status.
@@ -147,8 +141,16 @@ wk_check "the event stream (ward watch) shows them" bash -c \
 kill -KILL "$(maild_pid)"
 wk_check "a killed ward-maild is said in wardd's log" wk_wait_for "$WK_TMP/wardd.log" \
     "ward-maild (pid [0-9]*) stopped, signal 9" 5
-wk_wait_for "$WK_TMP/wardd.log" "mail: .*ward-maild started (pid [0-9]*, port 10025)" 5
-sleep 1.5
+# listening N: ward-maild said it listens N times.
+listening() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [ "$(grep -c 'ward-maild: listening on port 10025' "$WK_TMP/wardd.log")" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wk_check "... and listens again" listening 2
 wk_check "... and mail flows through it again" smtp "$M/ok.eml"
 [ -n "${MAIL_DEBUG:-}" ] && cp -r "$WK_TMP" "$MAIL_DEBUG"
 stop_wardd wardd

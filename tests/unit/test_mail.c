@@ -107,10 +107,17 @@ static void test_smtp_allow(void **state)
     (void)state;
     struct mail_session s;
     smtp_open(&s);
+    client(&s, "RCPT TO:<hidden@example.net>\r\n");
+    server(&s, "250 ok\r\n");
+    said(&s.to_server, "RCPT TO:<hidden@example.net>\r\n");
+    said(&s.to_client, "250 ok\r\n");
+    assert_string_equal(s.env_from, "alice@example.org"); /* the envelope, for the rules */
+    assert_string_equal(s.env_to, "hidden@example.net");
     smtp_data(&s);
     client(&s, "QUIT\r\n"); /* read meanwhile: kept until the message is decided */
     said(&s.to_server, "");
     assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    assert_string_equal(s.env_to, ""); /* the transaction is over */
     said(&s.to_server, "DATA\r\n");
     server(&s, "354 go\r\n");
     char *body = took(&s.to_server);
@@ -156,7 +163,7 @@ static void test_smtp_bad_line(void **state)
     client(&s, "yyy\r\nNOOP\r\n");
     said(&s.to_client, "500 5.5.2 Line too long\r\n");
     said(&s.to_server, "NOOP\r\n"); /* and the session goes on */
-    client(&s, "BDAT 10 LAST\r\n");   /* waits for NOOP's answer */
+    client(&s, "BDAT 10 LAST\r\n"); /* waits for NOOP's answer */
     said(&s.to_client, "");
     server(&s, "250 ok\r\n");
     said(&s.to_client, "250 ok\r\n502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");

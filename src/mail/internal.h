@@ -1,0 +1,47 @@
+/*
+ * mail/internal.h — what the protocols' state machines share (session.c):
+ * buffers, the queue of answers awaited, lines, dot-stuffing. Private to
+ * src/mail.
+ */
+#ifndef WARD_MAIL_INTERNAL_H
+#define WARD_MAIL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mail/session.h"
+
+/* What an answer the client waits for is to (SMTP, POP3). */
+enum expect { X_FWD, X_TLS, X_AUTH, X_354, X_FINAL, X_SWALLOW, X_MULTI, X_MSG };
+
+int mail_add_str(struct mail_buf *b, const char *s);
+/* b += p; out of memory fails the session. */
+void mail_out(struct mail_session *s, struct mail_buf *b, const void *p, size_t n);
+void mail_push(struct mail_session *s, enum expect x);
+enum expect mail_peek(const struct mail_session *s); /* X_FWD when none */
+void mail_pop(struct mail_session *s);
+/* The next whole line of in from pos (its length with the newline), or 0. */
+size_t mail_line_at(const struct mail_buf *in, size_t pos);
+bool mail_is_dot(const char *l, size_t n); /* ".\r\n" */
+/* Whether line l starts with word w (any case) and a space or its end. */
+bool mail_verb_is(const char *l, size_t n, const char *w);
+/* A line of a held message, dot-unstuffed (at a line's start). */
+void mail_msg_line(struct mail_session *s, const char *l, size_t n, bool line_start);
+/* b += the body dot-stuffed, CRLF line ends, the final dot. */
+void mail_stuff(struct mail_session *s, struct mail_buf *b, const char *p, size_t n);
+/* Each protocol's sides, and how a decided message goes on (body: the
+ * message or its replacement). */
+void smtp_client(struct mail_session *s);
+void smtp_server(struct mail_session *s);
+void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t len,
+                 const char *reason);
+void pop3_client(struct mail_session *s);
+void pop3_server(struct mail_session *s);
+void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
+                 const char *reason);
+void imap_client(struct mail_session *s);
+void imap_server(struct mail_session *s);
+void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
+                 const char *reason);
+
+#endif

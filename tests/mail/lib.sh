@@ -1,0 +1,45 @@
+# tests/mail/lib.sh — the mail proxy's test tools (sourced after
+# tests/kernel/lib.sh and wk_setup): messages, the peer's servers
+# (server.py on B), and curl as the mailer (a copy: a program of its own).
+MAIL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CURL=$WK_TMP/mailer/curl
+mkdir -p "$WK_TMP/mailer" "$WK_TMP/peer/box" "$WK_TMP/msg"
+cp /usr/bin/curl "$CURL"
+
+# mail_msg FROM TO SUBJECT [NAME FILE [TYPE]]: a message on stdout, with
+# FILE attached as NAME (TYPE, default application/octet-stream).
+mail_msg() {
+    printf 'From: Sender <%s>\r\nTo: Bob <%s>\r\nSubject: %s\r\n' "$1" "$2" "$3"
+    printf 'Message-ID: <%s@test>\r\nMIME-Version: 1.0\r\n' "$RANDOM$RANDOM"
+    if [ $# -lt 5 ]; then
+        printf 'Content-Type: text/plain\r\n\r\nHello from the test.\r\n.a dotted line\r\n'
+        return
+    fi
+    printf 'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n--XX\r\n'
+    printf 'Content-Type: text/plain\r\n\r\nSee the attachment.\r\n--XX\r\n'
+    printf 'Content-Type: %s; name="%s"\r\n' "${6:-application/octet-stream}" "$4"
+    printf 'Content-Disposition: attachment; filename="%s"\r\n' "$4"
+    printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+    base64 <"$5" | sed 's/$/\r/'
+    printf -- '--XX--\r\n'
+}
+
+# mail_peer: SMTP (25, 587), POP3 (110) and IMAP (143) servers on B;
+# received mail in $WK_TMP/peer/in, served mail from $WK_TMP/peer/box.
+mail_peer() {
+    wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$MAIL_DIR/server.py" "$WK_TMP/peer"
+    wk_wait_for "$WK_TMP/peer.log" listening 10
+}
+
+# smtp FILE [FROM [TO [PROGRAM]]]: PROGRAM (curl's copy) sends FILE to B:25
+# from the test cgroup; its exit status, its talk in $WK_TMP/curl.out.
+smtp() {
+    wk_client "${4:-$CURL}" -v --max-time 20 --url "smtp://$IP_B:25" \
+        --mail-from "${2:-alice@ok.example}" --mail-rcpt "${3:-bob@peer.example}" -T "$1" \
+        >"$WK_TMP/curl.out" 2>&1
+}
+n_in() { ls "$WK_TMP/peer/in" 2>/dev/null | wc -l; }
+fails() { ! "$@"; }
+# has FILE TEXT / lacks FILE TEXT: fixed strings.
+has() { grep -qF -- "$2" "$1"; }
+lacks() { ! grep -qF -- "$2" "$1"; }
