@@ -81,7 +81,12 @@ int BPF_PROG(ward_on_exec, struct task_struct *p)
     if (ward_file_id(f, &e->dev, &e->ino)) {
         struct inode *in = BPF_CORE_READ(f, f_inode);
         inode_times(in, &e->mtime_ns, &e->ctime_ns);
-        e->nlink = BPF_CORE_READ(in, i_nlink);
+        struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
+        e->dir_ino = BPF_CORE_READ(de, d_parent, d_inode, i_ino);
+        e->name_hash = BPF_CORE_READ(de, d_name.hash_len);
+        struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+        struct mount *m = (void *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+        e->mnt_id = BPF_CORE_READ(m, mnt_id);
     }
     /* The tracepoint runs in the task that exec'd: current is p. */
     e->cgroup_id = bpf_get_current_cgroup_id();

@@ -32,7 +32,10 @@ typedef struct ward_proc_event {
     uint32_t uid, gid;     /* effective */
     uint64_t dev, ino;     /* the executable (st_dev, st_ino) */
     int64_t mtime_ns, ctime_ns;
-    uint32_t nlink; /* the executable's hard links */
+    /* The link it was run through: its mount, its directory's inode, its
+     * name's hash (a file's path depends on all three). */
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
     uint64_t cgroup_id;
     const char *comm; /* NUL-terminated */
     const char *args; /* the command line's first bytes, NUL-separated */

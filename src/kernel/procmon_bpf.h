@@ -36,8 +36,11 @@ struct ward_pev {
     __s64 mtime_ns, ctime_ns;
     __u64 cgroup_id;
     char comm[WARD_PEV_COMM];
+    /* The link it was run through (one of several, for a file with hard
+     * links): its directory's inode and its name's hash and length. */
+    __u64 dir_ino, name_hash;
+    __u32 mnt_id;   /* the mount it was run through: its path depends on it */
     __u32 args_len; /* bytes of args read: arguments, each ending in NUL */
-    __u32 nlink;    /* the executable's links: a path is remembered for one */
     char args[WARD_PEV_ARGS];
 };
 

@@ -31,6 +31,8 @@ struct hash_entry {
 struct path_entry {
     ward_exe_id id;
     int64_t ctime_ns;
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
     char *path;
     struct path_entry *next;
 };
@@ -445,27 +447,46 @@ static char *read_exe_path(const proctab *t, const proctab_exec_facts *f)
     return strdup(target);
 }
 
+static bool same_link(const struct path_entry *e, const proctab_exec_facts *f)
+{
+    return e->id.dev == f->id.dev && e->id.ino == f->id.ino && e->ctime_ns == f->ctime_ns &&
+           e->mnt_id == f->mnt_id && e->dir_ino == f->dir_ino && e->name_hash == f->name_hash;
+}
+
+static bool names_file(proctab *t, const char *path, ward_exe_id id)
+{
+    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
+}
+
 static char *exe_path(proctab *t, const proctab_exec_facts *f)
 {
-    bool one_link = f->nlink == 1 && f->ctime_ns != 0;
-    for (const struct path_entry *e = one_link ? *path_slot(t, f->id) : NULL; e; e = e->next)
-        if (e->id.dev == f->id.dev && e->id.ino == f->id.ino && e->ctime_ns == f->ctime_ns)
-            return strdup(e->path);
+    bool keyed = f->ctime_ns != 0 && f->mnt_id != 0;
+    struct path_entry *e = keyed ? *path_slot(t, f->id) : NULL;
+    while (e && !same_link(e, f))
+        e = e->next;
+    if (e && names_file(t, e->path, f->id))
+        return strdup(e->path);
     char *path = read_exe_path(t, f);
-    if (!path || !one_link)
+    if (!path || !keyed || !names_file(t, path, f->id))
         return path;
+    char *copy = strdup(path);
+    if (!copy)
+        return path;
+    if (e) {
+        free(e->path); /* a directory on the way was renamed */
+        e->path = copy;
+        return path;
+    }
     if (t->n_paths >= MAX_PATHS)
         forget_paths(t, NULL);
-    struct path_entry *e = malloc(sizeof(*e));
-    if (e && (e->path = strdup(path))) {
-        e->id = f->id;
-        e->ctime_ns = f->ctime_ns;
-        e->next = *path_slot(t, f->id);
-        *path_slot(t, f->id) = e;
-        t->n_paths++;
-    } else {
-        free(e);
+    if (!(e = malloc(sizeof(*e)))) {
+        free(copy);
+        return path;
     }
+    *e = (struct path_entry){f->id,        f->ctime_ns, f->mnt_id,           f->dir_ino,
+                             f->name_hash, copy,        *path_slot(t, f->id)};
+    *path_slot(t, f->id) = e;
+    t->n_paths++;
     return path;
 }
 

@@ -78,17 +78,24 @@ typedef struct proctab_exec_facts {
     uint64_t start_time, parent_start;
     ward_exe_id id;
     int64_t mtime_ns, ctime_ns;
-    uint32_t nlink; /* the executable's hard links */
+    /* The link it was run through: its mount (0: unknown), its directory's
+     * inode, its name's hash. A file with hard links has several paths. */
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
     uint64_t cgroup_id;
     const char *comm;
     const char *args; /* NUL-separated, args_len bytes (may be cut short) */
     size_t args_len;
 } proctab_exec_facts;
 /* An exec described by its facts: nothing is read from /proc but, the first
- * time an executable is seen, its path (readlink /proc/PID/exe). The path
- * of a file with one link is remembered by (dev, inode, ctime): a rename or
- * a new link changes the ctime. A file with several links (busybox) is
- * named by the link the process ran, so its path is read each time. */
+ * time an executable is run through a link (its mount, directory and name),
+ * its path (readlink /proc/PID/exe). The path is remembered by file
+ * (dev, inode, ctime: a rename changes the ctime) and link, and used while
+ * it names the file in our mount namespace (proctab_verify's test: a
+ * directory on the way may have been renamed since); only such a path is
+ * remembered, so a claim that names another file here (a container's, a
+ * private mount's) is read again at each exec and never stands for
+ * another process's. */
 void proctab_exec_seen(proctab *t, const proctab_exec_facts *f);
 /* start_time: the child's, when the event tells it (0: read from /proc). */
 void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);

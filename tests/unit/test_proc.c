@@ -361,8 +361,8 @@ static void ancestors_follow_the_parents(void **state)
 }
 
 /* An exec told in full by its event (the tracepoints): nothing is read but
- * the executable's path, once per file with one link; the chain comes from
- * the table, checked against the parent's start time the event gave. */
+ * the executable's path, once per file and link; the chain comes from the
+ * table, checked against the parent's start time the event gave. */
 static void exec_from_its_facts(void **state)
 {
     (void)state;
@@ -390,7 +390,9 @@ static void exec_from_its_facts(void **state)
         .id = {st.st_dev, st.st_ino},
         .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
         .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
-        .nlink = 1,
+        .mnt_id = 1,
+        .dir_ino = 2,
+        .name_hash = 3,
         .comm = "prog",
         .args = args,
         .args_len = sizeof(args) - 1,
@@ -411,16 +413,22 @@ static void exec_from_its_facts(void **state)
     proctab_exec_seen(t, &f);
     assert_non_null((p = proctab_peek(t, 600)));
     assert_string_equal(p->exe, exe);
-    /* A file with several links is named by the link the process ran: with
-     * /proc gone, that is unknown, and the process is not recorded. */
+    /* Through another mount the file has a path of its own: unknown with
+     * /proc gone, and the process is not recorded. */
+    f.pid = 650;
+    f.mnt_id = 2;
+    proctab_exec_seen(t, &f);
+    assert_null(proctab_peek(t, 650));
+    f.mnt_id = 1;
+    /* Another link of the file (a hard link) has a path of its own too. */
     f.pid = 700;
-    f.nlink = 2;
+    f.name_hash = 4;
     proctab_exec_seen(t, &f);
     assert_null(proctab_peek(t, 700));
+    f.name_hash = 3;
     /* The parent's pid now runs another process: not taken for the parent. */
     fake_proc(root, 100, "/bin/true", 1, 11);
     f.pid = 800;
-    f.nlink = 1;
     f.parent_start = 11;
     proctab_exec_seen(t, &f);
     assert_non_null((p = proctab_peek(t, 800)));
