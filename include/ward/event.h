@@ -128,6 +128,29 @@ static inline size_t ward_event_parents(const ward_event *ev, char *buf, const c
     return n;
 }
 
+/* The program and its ancestors on one line, nearest first, sep between
+ * ("/usr/bin/curl ← /usr/bin/bash ← /usr/sbin/sshd"): what the UIs show of
+ * a connection's parent chain. Cut short (whole bytes) when len is small. */
+static inline void ward_event_chain(const ward_event *ev, const char *sep, char *buf, size_t len)
+{
+    size_t off = 0, seplen = strlen(sep);
+    const char *s = ev->exe[0] ? ev->exe : "?";
+    if (!len)
+        return;
+    for (size_t i = 0; off + 1 < len && s[i] && i < sizeof(ev->exe); i++)
+        buf[off++] = s[i];
+    for (size_t i = 0; i < sizeof(ev->parents) && ev->parents[i] && off + 1 < len; i++) {
+        if (i == 0 || ev->parents[i] == WARD_EVENT_PARENTS_SEP) {
+            for (size_t k = 0; k < seplen && off + 1 < len; k++)
+                buf[off++] = sep[k];
+            if (ev->parents[i] == WARD_EVENT_PARENTS_SEP)
+                continue;
+        }
+        buf[off++] = ev->parents[i];
+    }
+    buf[off] = '\0';
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,10 +12,10 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,13 +127,12 @@ static bool watch(struct wardd *d, const char *path, enum watched_kind kind, siz
 /* Ward's own binaries: wardd, and the ward command beside it. */
 static void watch_binaries(struct wardd *d, size_t *cap, char *last_dir)
 {
-    char self[PATH_MAX], other[PATH_MAX + 8];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0)
+    char self[PATH_MAX], other[PATH_MAX];
+    ward_self_path(self, sizeof(self));
+    if (!self[0])
         return;
-    self[n] = '\0';
     watch(d, self, W_WARD, cap, SIZE_MAX, last_dir);
-    snprintf(other, sizeof(other), "%s/ward", dirname(self));
+    ward_sibling_path("ward", other, sizeof(other));
     if (access(other, F_OK) == 0)
         watch(d, other, W_WARD, cap, SIZE_MAX, last_dir);
 }

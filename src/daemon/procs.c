@@ -125,10 +125,29 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
     struct wardd *d = ctx;
     ward_proc gone;
     switch (ev->kind) {
-    case WARD_PROC_EXEC:
-        proctab_exec(d->procs, ev->pid);
+    case WARD_PROC_EXEC: {
+        proctab_exec_facts f = {
+            .pid = ev->pid,
+            .ppid = ev->ppid,
+            .uid = ev->uid,
+            .gid = ev->gid,
+            .start_time = ev->start_time,
+            .parent_start = ev->parent_start,
+            .id = {ev->dev, ev->ino},
+            .mtime_ns = ev->mtime_ns,
+            .ctime_ns = ev->ctime_ns,
+            .mnt_id = ev->mnt_id,
+            .dir_ino = ev->dir_ino,
+            .name_hash = ev->name_hash,
+            .cgroup_id = ev->cgroup_id,
+            .comm = ev->comm,
+            .args = ev->args,
+            .args_len = ev->args_len,
+        };
+        proctab_exec_seen(d->procs, &f);
         wardd_tamper_exec(d, ev->pid);
         break;
+    }
     case WARD_PROC_FORK:
         proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time);
         break;

@@ -179,7 +179,9 @@ static const ward_proc *networked(struct wardd *d, uint32_t pid, uint64_t start,
                                   size_t len, const char **program)
 {
     const ward_proc *p = proctab_lookup(d->procs, pid);
-    if (!p || (start && p->start_time != start))
+    /* Rights first: most programs have none (an exec is looked at here),
+     * and a name that fails the identity check never has any. */
+    if (!p || (start && p->start_time != start) || !has_network_rights(d, p->exe))
         return NULL;
     bool unverified;
     *program = wardd_program_name(d, p, &unverified, buf, len);

@@ -23,7 +23,7 @@ $(KERNEL_GEN)/vmlinux.h:
 
 $(KERNEL_GEN)/ward.bpf.o: src/kernel/ward.bpf.c src/kernel/ward_bpf.h src/kernel/ward_lookup.h \
 		src/kernel/ward_events.bpf.h src/kernel/ward_icmp.bpf.h src/kernel/ward_handover.bpf.h \
-		src/kernel/ward_packet.bpf.h \
+		src/kernel/ward_packet.bpf.h src/kernel/ward_exe.bpf.h \
 		src/kernel/ward_traffic.bpf.h src/kernel/ward_traffic.h \
 		src/kernel/ward_limits.bpf.h src/kernel/ward_limits.h \
 		$(KERNEL_GEN)/vmlinux.h
@@ -36,7 +36,7 @@ $(KERNEL_SKEL): $(KERNEL_GEN)/ward.bpf.o
 # The process monitor (exec/fork/exit tracepoints): a second BPF object with
 # a skeleton of its own, needed only by procmon.c.
 PROCMON_SKEL := $(KERNEL_GEN)/procmon.skel.h
-$(KERNEL_GEN)/procmon.bpf.o: src/kernel/procmon.bpf.c src/kernel/procmon_bpf.h $(KERNEL_GEN)/vmlinux.h
+$(KERNEL_GEN)/procmon.bpf.o: src/kernel/procmon.bpf.c src/kernel/procmon_bpf.h src/kernel/ward_exe.bpf.h $(KERNEL_GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(KERNEL_GEN) -Isrc/kernel \
 		-Wall -Werror -c $< -o $@
 

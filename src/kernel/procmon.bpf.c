@@ -4,6 +4,7 @@
  * tracepoints (BTF-typed), into a ring buffer wardd reads: the process
  * table's events where the proc connector cannot be used (it answers only
  * in the initial network namespace, and some kernels refuse it).
+ * An exec's record carries what /proc would have told (procmon_bpf.h).
  * Observers only: they never change what a task does.
  */
 #include "vmlinux.h"
@@ -12,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "procmon_bpf.h"
+#include "ward_exe.bpf.h"
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -21,25 +23,84 @@ struct {
 /* Records the ring had no room for: user space rescans /proc when it grows. */
 __u64 ward_pev_lost = 0;
 
-static __always_inline void emit(__u32 kind, struct task_struct *t, __u32 ppid)
+/* The inode's times moved: timespec64 fields before 6.6 (i_mtime, i_ctime),
+ * renamed __i_* from 6.6 on, split into seconds and nanoseconds in 6.11. */
+struct inode___ts {
+    struct timespec64 i_mtime, i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___ts66 {
+    struct timespec64 __i_mtime, __i_ctime;
+} __attribute__((preserve_access_index));
+
+#define NS 1000000000LL
+
+static __always_inline void inode_times(struct inode *in, __s64 *mtime, __s64 *ctime)
+{
+    struct inode___ts *a = (void *)in;
+    struct inode___ts66 *b = (void *)in;
+    if (bpf_core_field_exists(in->i_mtime_sec)) {
+        *mtime = BPF_CORE_READ(in, i_mtime_sec) * NS + BPF_CORE_READ(in, i_mtime_nsec);
+        *ctime = BPF_CORE_READ(in, i_ctime_sec) * NS + BPF_CORE_READ(in, i_ctime_nsec);
+        return;
+    }
+    if (bpf_core_field_exists(a->i_mtime))
+        *mtime = BPF_CORE_READ(a, i_mtime.tv_sec) * NS + BPF_CORE_READ(a, i_mtime.tv_nsec);
+    else if (bpf_core_field_exists(b->__i_mtime))
+        *mtime = BPF_CORE_READ(b, __i_mtime.tv_sec) * NS + BPF_CORE_READ(b, __i_mtime.tv_nsec);
+    if (bpf_core_field_exists(a->i_ctime))
+        *ctime = BPF_CORE_READ(a, i_ctime.tv_sec) * NS + BPF_CORE_READ(a, i_ctime.tv_nsec);
+    else if (bpf_core_field_exists(b->__i_ctime))
+        *ctime = BPF_CORE_READ(b, __i_ctime.tv_sec) * NS + BPF_CORE_READ(b, __i_ctime.tv_nsec);
+}
+
+static __always_inline struct ward_pev *reserve(__u32 kind, struct task_struct *t, __u32 ppid)
 {
     struct ward_pev *e = bpf_ringbuf_reserve(&ward_proc_events, sizeof(*e), 0);
     if (!e) {
         __sync_fetch_and_add(&ward_pev_lost, 1);
-        return;
+        return NULL;
     }
+    __builtin_memset(e, 0, offsetof(struct ward_pev, args));
     e->kind = kind;
     e->pid = BPF_CORE_READ(t, tgid);
     e->ppid = ppid;
-    e->_pad = 0;
     e->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
-    bpf_ringbuf_submit(e, 0);
+    return e;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ward_on_exec, struct task_struct *p)
 {
-    emit(WARD_PEV_EXEC, p, 0);
+    struct ward_pev *e = reserve(WARD_PEV_EXEC, p, BPF_CORE_READ(p, real_parent, tgid));
+    if (!e)
+        return 0;
+    e->parent_start_ns = BPF_CORE_READ(p, real_parent, group_leader, start_boottime);
+    e->uid = BPF_CORE_READ(p, cred, euid.val);
+    e->gid = BPF_CORE_READ(p, cred, egid.val);
+    struct file *f = BPF_CORE_READ(p, mm, exe_file);
+    if (ward_file_id(f, &e->dev, &e->ino)) {
+        struct inode *in = BPF_CORE_READ(f, f_inode);
+        inode_times(in, &e->mtime_ns, &e->ctime_ns);
+        struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
+        e->dir_ino = BPF_CORE_READ(de, d_parent, d_inode, i_ino);
+        e->name_hash = BPF_CORE_READ(de, d_name.hash_len);
+        struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+        struct mount *m = (void *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+        e->mnt_id = BPF_CORE_READ(m, mnt_id);
+    }
+    /* The tracepoint runs in the task that exec'd: current is p. */
+    e->cgroup_id = bpf_get_current_cgroup_id();
+    BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+    /* The arguments were just copied to the new stack: they are resident,
+     * and reading them cannot fault. */
+    unsigned long start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
+    __u64 len = end > start ? end - start : 0;
+    if (len > WARD_PEV_ARGS - 1)
+        len = WARD_PEV_ARGS - 1;
+    len &= WARD_PEV_ARGS - 1; /* the verifier's proof of the bound */
+    if (len && bpf_probe_read_user(e->args, len, (const void *)start) == 0)
+        e->args_len = len;
+    bpf_ringbuf_submit(e, 0);
     return 0;
 }
 
@@ -49,7 +110,9 @@ int BPF_PROG(ward_on_fork, struct task_struct *parent, struct task_struct *child
     /* Threads share their process's program: only new processes. */
     if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
         return 0;
-    emit(WARD_PEV_FORK, child, BPF_CORE_READ(parent, tgid));
+    struct ward_pev *e = reserve(WARD_PEV_FORK, child, BPF_CORE_READ(parent, tgid));
+    if (e)
+        bpf_ringbuf_submit(e, 0);
     return 0;
 }
 
@@ -58,7 +121,9 @@ int BPF_PROG(ward_on_exit, struct task_struct *p)
 {
     if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
         return 0;
-    emit(WARD_PEV_EXIT, p, 0);
+    struct ward_pev *e = reserve(WARD_PEV_EXIT, p, 0);
+    if (e)
+        bpf_ringbuf_submit(e, 0);
     return 0;
 }
 

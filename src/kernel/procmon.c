@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -25,11 +26,28 @@ static int on_record(void *ctx, void *data, size_t len)
     const struct ward_pev *e = data;
     if (len < sizeof(*e) || e->kind < WARD_PEV_EXEC || e->kind > WARD_PEV_EXIT)
         return 0;
+    char comm[WARD_PEV_COMM + 1];
+    memcpy(comm, e->comm, WARD_PEV_COMM);
+    comm[WARD_PEV_COMM] = '\0';
     ward_proc_event ev = {
         .kind = (enum ward_proc_event_kind)e->kind,
         .pid = e->pid,
         .ppid = e->ppid,
         .start_time = e->start_ns / m->ns_per_tick,
+        .parent_start = e->parent_start_ns / m->ns_per_tick,
+        .uid = e->uid,
+        .gid = e->gid,
+        .dev = e->dev,
+        .ino = e->ino,
+        .mtime_ns = e->mtime_ns,
+        .ctime_ns = e->ctime_ns,
+        .mnt_id = e->mnt_id,
+        .dir_ino = e->dir_ino,
+        .name_hash = e->name_hash,
+        .cgroup_id = e->cgroup_id,
+        .comm = comm,
+        .args = e->args,
+        .args_len = e->args_len < WARD_PEV_ARGS ? e->args_len : WARD_PEV_ARGS,
     };
     m->fn(&ev, m->ctx);
     return 0;

@@ -9,6 +9,7 @@
 #ifndef WARD_KERNEL_PROCMON_H
 #define WARD_KERNEL_PROCMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ward_procmon ward_procmon;
@@ -26,6 +27,19 @@ typedef struct ward_proc_event {
     /* The process's start time in clock ticks after boot, the unit of
      * /proc/PID/stat field 22: (pid, start) names one process. */
     uint64_t start_time;
+    /* An exec's: what /proc/PID would say, as the kernel had it then. */
+    uint64_t parent_start; /* the parent's start time (ticks) */
+    uint32_t uid, gid;     /* effective */
+    uint64_t dev, ino;     /* the executable (st_dev, st_ino) */
+    int64_t mtime_ns, ctime_ns;
+    /* The link it was run through: its mount, its directory's inode, its
+     * name's hash (a file's path depends on all three). */
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
+    uint64_t cgroup_id;
+    const char *comm; /* NUL-terminated */
+    const char *args; /* the command line's first bytes, NUL-separated */
+    size_t args_len;
 } ward_proc_event;
 
 typedef void (*ward_proc_event_fn)(const ward_proc_event *ev, void *ctx);

@@ -19,6 +19,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "ward_exe.bpf.h"
 #include "ward_bpf.h"
 #include "ward_lookup.h"
 
@@ -118,19 +119,7 @@ static __always_inline void count(__u32 which)
 static __always_inline bool current_exe(__u64 *dev, __u64 *ino)
 {
     struct task_struct *t = bpf_get_current_task_btf();
-    struct file *f = BPF_CORE_READ(t, mm, exe_file);
-    if (!f)
-        return false;
-    struct inode *in = BPF_CORE_READ(f, f_inode);
-    if (!in)
-        return false;
-    *ino = BPF_CORE_READ(in, i_ino);
-    __u32 kdev = BPF_CORE_READ(in, i_sb, s_dev);
-    __u64 major = kdev >> 20, minor = kdev & 0xfffff;
-    /* glibc makedev(): the encoding st_dev uses. */
-    *dev = ((major & 0xfff) << 8) | ((major & ~0xfffULL) << 32) | (minor & 0xff) |
-           ((minor & ~0xffULL) << 12);
-    return true;
+    return ward_file_id(BPF_CORE_READ(t, mm, exe_file), dev, ino);
 }
 
 static __always_inline __u8 verdict_of(void *map, const struct ward_vkey *k)

@@ -27,6 +27,19 @@ struct hash_entry {
     struct hash_entry *next;
 };
 
+/* An executable's path, remembered (proctab_exec_seen). */
+struct path_entry {
+    ward_exe_id id;
+    int64_t ctime_ns;
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
+    char *path;
+    struct path_entry *next;
+};
+
+#define PATH_BUCKETS 256  /* power of two */
+#define MAX_PATHS    4096 /* then all are forgotten: they are read again */
+
 struct proctab {
     char *root;
     struct entry *buckets[BUCKETS];
@@ -34,6 +47,8 @@ struct proctab {
     struct hash_entry *hashes; /* small: one per distinct executable */
     size_t n_hashes;
     uint64_t computed;
+    struct path_entry *paths[PATH_BUCKETS];
+    size_t n_paths;
     bool events;           /* exec/fork/exit events keep the table current */
     uint64_t execs, exits; /* events applied */
 };
@@ -77,10 +92,33 @@ void proctab_proc_free(ward_proc *p)
     proc_clear(p);
 }
 
+static struct path_entry **path_slot(proctab *t, ward_exe_id id)
+{
+    return &t->paths[(id.ino * 2654435761u) & (PATH_BUCKETS - 1)];
+}
+
+static void forget_paths(proctab *t, const ward_exe_id *only)
+{
+    for (size_t i = 0; i < PATH_BUCKETS; i++) {
+        for (struct path_entry **pp = &t->paths[i]; *pp;) {
+            struct path_entry *e = *pp;
+            if (only && (e->id.dev != only->dev || e->id.ino != only->ino)) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            free(e->path);
+            free(e);
+            t->n_paths--;
+        }
+    }
+}
+
 void proctab_free(proctab *t)
 {
     if (!t)
         return;
+    forget_paths(t, NULL);
     for (size_t i = 0; i < BUCKETS; i++) {
         for (struct entry *e = t->buckets[i], *next; e; e = next) {
             next = e->next;
@@ -114,6 +152,21 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
     close(fd);
     buf[off] = '\0';
     return (ssize_t)off;
+}
+
+/* A command line as the kernel keeps it (arguments, each ending in NUL)
+ * joined by spaces; NULL when empty or out of memory. */
+static char *join_args(const char *args, size_t len)
+{
+    while (len > 0 && args[len - 1] == '\0')
+        len--;
+    char *s = len ? malloc(len + 1) : NULL;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        s[i] = args[i] ? args[i] : ' ';
+    s[len] = '\0';
+    return s;
 }
 
 /* ppid and start time from /proc/PID/stat; comm may hold spaces and ')'. */
@@ -157,6 +210,10 @@ static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
     snprintf(path, sizeof(path), "%s/%u/stat", t->root, pid);
     if (read_small(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &p->ppid, &p->start_time) < 0)
         return -1;
+    const char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
+    if (open_paren && close_paren > open_paren)
+        snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(close_paren - open_paren - 1),
+                 open_paren + 1);
     snprintf(path, sizeof(path), "%s/%u/exe", t->root, pid);
     struct stat st;
     char target[PATH_MAX];
@@ -174,15 +231,8 @@ static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
         parse_ids(buf, &p->uid, &p->gid);
     snprintf(path, sizeof(path), "%s/%u/cmdline", t->root, pid);
     ssize_t cl = read_small(path, buf, sizeof(buf));
-    if (cl > 0) {
-        while (cl > 0 && buf[cl - 1] == '\0')
-            cl--;
-        for (ssize_t i = 0; i < cl; i++)
-            if (buf[i] == '\0')
-                buf[i] = ' ';
-        buf[cl] = '\0';
-        p->cmdline = strdup(buf);
-    }
+    if (cl > 0)
+        p->cmdline = join_args(buf, (size_t)cl);
     p->exe = strdup(target);
     if (!p->exe) {
         proc_clear(p);
@@ -253,8 +303,10 @@ static char *ancestor_name(proctab *t, const ward_proc *a)
  * the chain it had (start time unchanged); a new one takes its parent's
  * program and the parent's chain, from the table while the parent is known
  * there, else walks /proc. What is read in the walk is not stored: the
- * chain is what matters, and the walk stops at init or the limit. */
-static void find_ancestors(proctab *t, ward_proc *p)
+ * chain is what matters, and the walk stops at init or the limit.
+ * parent_start: the parent's start time when an event told it (else 0:
+ * /proc says it). */
+static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
 {
     ward_proc *old = (ward_proc *)proctab_peek(t, p->pid);
     if (old && old->start_time == p->start_time && old->ancestors) {
@@ -270,8 +322,9 @@ static void find_ancestors(proctab *t, ward_proc *p)
     while (ppid && p->n_ancestors < WARD_MAX_ANCESTORS) {
         const ward_proc *known = proctab_peek(t, ppid);
         /* The table may not have heard of the parent's exit yet: its pid
-         * may run another process now. */
-        if (known && known->start_time == current_start(t, ppid)) {
+         * may run another process now. An exec's event says when it started. */
+        uint64_t start = parent_start && ppid == p->ppid ? parent_start : current_start(t, ppid);
+        if (known && known->start_time == start) {
             char *name = ancestor_name(t, known);
             if (!name)
                 return;
@@ -311,10 +364,15 @@ static const ward_proc *insert(proctab *t, ward_proc *p)
     return &e->p;
 }
 
+static const ward_proc *store_with(proctab *t, ward_proc *p, uint64_t parent_start)
+{
+    find_ancestors(t, p, parent_start);
+    return insert(t, p);
+}
+
 static const ward_proc *store(proctab *t, ward_proc *p)
 {
-    find_ancestors(t, p);
-    return insert(t, p);
+    return store_with(t, p, 0);
 }
 
 int proctab_scan(proctab *t)
@@ -373,6 +431,88 @@ void proctab_exec(proctab *t, uint32_t pid)
 {
     t->execs++;
     reread(t, pid);
+}
+
+/* The path of the file the process runs, as /proc/PID/exe names it, when
+ * that is still the file f names (the pid may have exec'd again, or gone). */
+static char *read_exe_path(const proctab *t, const proctab_exec_facts *f)
+{
+    char link[PATH_MAX], target[PATH_MAX];
+    snprintf(link, sizeof(link), "%s/%u/exe", t->root, f->pid);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    struct stat st;
+    if (n <= 0 || stat(link, &st) < 0 || st.st_dev != f->id.dev || st.st_ino != f->id.ino)
+        return NULL;
+    target[n] = '\0';
+    return strdup(target);
+}
+
+static bool same_link(const struct path_entry *e, const proctab_exec_facts *f)
+{
+    return e->id.dev == f->id.dev && e->id.ino == f->id.ino && e->ctime_ns == f->ctime_ns &&
+           e->mnt_id == f->mnt_id && e->dir_ino == f->dir_ino && e->name_hash == f->name_hash;
+}
+
+static bool names_file(proctab *t, const char *path, ward_exe_id id)
+{
+    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
+}
+
+static char *exe_path(proctab *t, const proctab_exec_facts *f)
+{
+    bool keyed = f->ctime_ns != 0 && f->mnt_id != 0;
+    struct path_entry *e = keyed ? *path_slot(t, f->id) : NULL;
+    while (e && !same_link(e, f))
+        e = e->next;
+    if (e && names_file(t, e->path, f->id))
+        return strdup(e->path);
+    char *path = read_exe_path(t, f);
+    if (!path || !keyed || !names_file(t, path, f->id))
+        return path;
+    char *copy = strdup(path);
+    if (!copy)
+        return path;
+    if (e) {
+        free(e->path); /* a directory on the way was renamed */
+        e->path = copy;
+        return path;
+    }
+    if (t->n_paths >= MAX_PATHS)
+        forget_paths(t, NULL);
+    if (!(e = malloc(sizeof(*e)))) {
+        free(copy);
+        return path;
+    }
+    *e = (struct path_entry){f->id,        f->ctime_ns, f->mnt_id,           f->dir_ino,
+                             f->name_hash, copy,        *path_slot(t, f->id)};
+    *path_slot(t, f->id) = e;
+    t->n_paths++;
+    return path;
+}
+
+void proctab_exec_seen(proctab *t, const proctab_exec_facts *f)
+{
+    t->execs++;
+    ward_proc p = {
+        .pid = f->pid,
+        .ppid = f->ppid,
+        .uid = f->uid,
+        .gid = f->gid,
+        .start_time = f->start_time,
+        .id = f->id,
+        .mtime_ns = f->mtime_ns,
+        .ctime_ns = f->ctime_ns,
+        .cgroup_id = f->cgroup_id,
+    };
+    snprintf(p.comm, sizeof(p.comm), "%s", f->comm ? f->comm : "");
+    if (!(p.exe = exe_path(t, f))) {
+        /* Gone before its path was read, and a file never seen: the
+         * process is read from /proc if a connection ever names it. */
+        remove_pid(t, f->pid, NULL);
+        return;
+    }
+    p.cmdline = join_args(f->args, f->args_len);
+    store_with(t, &p, f->parent_start);
 }
 
 /* The child as a copy of its parent: the same program, ids and command
@@ -475,6 +615,9 @@ size_t proctab_count(const proctab *t)
 size_t proctab_bytes(const proctab *t)
 {
     size_t b = sizeof(*t) + t->n_hashes * sizeof(struct hash_entry);
+    for (size_t i = 0; i < PATH_BUCKETS; i++)
+        for (const struct path_entry *e = t->paths[i]; e; e = e->next)
+            b += sizeof(*e) + strlen(e->path) + 1;
     for (size_t i = 0; i < BUCKETS; i++)
         for (const struct entry *e = t->buckets[i]; e; e = e->next)
             b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
@@ -523,6 +666,7 @@ int proctab_sha256_path(const char *path, ward_sha256 *out)
 
 void proctab_forget_file(proctab *t, ward_exe_id id)
 {
+    forget_paths(t, &id);
     for (struct hash_entry **h = &t->hashes; *h;) {
         if ((*h)->id.dev == id.dev && (*h)->id.ino == id.ino) {
             struct hash_entry *gone = *h;

@@ -29,8 +29,10 @@ typedef struct ward_proc {
     char *exe;           /* /proc/PID/exe as readlink gives it: a claim, not an identity */
     ward_exe_id id;      /* dev + inode of the executable: the identity */
     int64_t mtime_ns;
-    int64_t ctime_ns; /* when read: a reused inode number has another ctime */
-    char *cmdline;    /* arguments joined by spaces (NULL for kernel threads) */
+    int64_t ctime_ns;   /* when read: a reused inode number has another ctime */
+    char *cmdline;      /* arguments joined by spaces (NULL for kernel threads) */
+    char comm[16];      /* the kernel's short name for it */
+    uint64_t cgroup_id; /* its cgroup v2 id at its exec, when an event said (else 0) */
     /* The programs of its ancestors when it was first seen, nearest first
      * (at most WARD_MAX_ANCESTORS): kept across its execs, and past its
      * parent's exit (an orphan's parent is then init, not who started it). */
@@ -69,6 +71,32 @@ const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 /* Events. proctab_exit returns the departed process's (pid, start time) in
  * *gone (so lifetimes "until the program exits" can end) and true if known. */
 void proctab_exec(proctab *t, uint32_t pid);
+/* What the kernel told of an exec, at the exec (the tracepoints): all the
+ * table keeps but the executable's path. */
+typedef struct proctab_exec_facts {
+    uint32_t pid, ppid, uid, gid;
+    uint64_t start_time, parent_start;
+    ward_exe_id id;
+    int64_t mtime_ns, ctime_ns;
+    /* The link it was run through: its mount (0: unknown), its directory's
+     * inode, its name's hash. A file with hard links has several paths. */
+    uint32_t mnt_id;
+    uint64_t dir_ino, name_hash;
+    uint64_t cgroup_id;
+    const char *comm;
+    const char *args; /* NUL-separated, args_len bytes (may be cut short) */
+    size_t args_len;
+} proctab_exec_facts;
+/* An exec described by its facts: nothing is read from /proc but, the first
+ * time an executable is run through a link (its mount, directory and name),
+ * its path (readlink /proc/PID/exe). The path is remembered by file
+ * (dev, inode, ctime: a rename changes the ctime) and link, and used while
+ * it names the file in our mount namespace (proctab_verify's test: a
+ * directory on the way may have been renamed since); only such a path is
+ * remembered, so a claim that names another file here (a container's, a
+ * private mount's) is read again at each exec and never stands for
+ * another process's. */
+void proctab_exec_seen(proctab *t, const proctab_exec_facts *f);
 /* start_time: the child's, when the event tells it (0: read from /proc). */
 void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
@@ -105,7 +133,7 @@ int proctab_cgroup(const proctab *t, const ward_proc *p, char *buf, size_t len);
 /* The SHA-256 of the file at path (no cache). 0 or -errno. */
 int proctab_sha256_path(const char *path, ward_sha256 *out);
 /* The file changed (its contents may have, whatever its mtime says): its
- * cached digests are dropped. */
+ * cached digests and remembered paths are dropped. */
 void proctab_forget_file(proctab *t, ward_exe_id id);
 /* How many digests were computed (not served from the cache): for tests. */
 uint64_t proctab_hashes_computed(const proctab *t);

@@ -11,16 +11,21 @@
 #include <stdio.h>
 #include <unistd.h>
 
+void ward_self_path(char *out, size_t len)
+{
+    ssize_t n = len ? readlink("/proc/self/exe", out, len - 1) : -1;
+    if (len)
+        out[n > 0 ? n : 0] = '\0';
+}
+
 void ward_sibling_path(const char *name, char *out, size_t len)
 {
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    ward_self_path(self, sizeof(self));
     if (len)
         out[0] = '\0';
-    if (n > 0) {
-        self[n] = '\0';
+    if (self[0])
         snprintf(out, len, "%s/%s", dirname(self), name);
-    }
 }
 
 pid_t ward_spawn_fd3(const char *path, char *const argv[], int sock)

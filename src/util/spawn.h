@@ -12,6 +12,8 @@
  * descriptor closes and no signal is blocked. The child's pid, or -1 with
  * errno (fork failed; an exec that fails exits 127). */
 pid_t ward_spawn_fd3(const char *path, char *const argv[], int sock);
+/* The running program's own path; "" when /proc/self/exe cannot be read. */
+void ward_self_path(char *out, size_t len);
 /* The path of program `name` beside the running one (wardd's helpers are
  * installed next to it); "" when /proc/self/exe cannot be read. */
 void ward_sibling_path(const char *name, char *out, size_t len);

@@ -189,6 +189,8 @@ fi
 if [ -n "${UI_DUMP:-}" ]; then as "$MEMBER" $DRV dump >"$SHOTS/tree.txt" 2>&1; exit 0; fi
 wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 10
 wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 10
+# The program was started by the test's shell (wk_client's sh exec'd it).
+wk_check "it shows the parent chain" as "$MEMBER" $DRV wait-label "$Q ← /usr/bin/bash" 10
 wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 10
 sleep 1
 shot prompt "$PROMPT"
@@ -269,6 +271,8 @@ for v in Activity Rules Log Network Processes Alerts; do
     case $v in
     Activity)
         wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 10
+        wk_check "activity view: ... with its parent chain" \
+            as "$MEMBER" $DRV wait-label "chain: $Q ← /usr/bin/bash" 10
         # Its bytes from wardd's accounting: a size, not "—" (g_format_size).
         wk_check "activity view shows the traffic of a program that moved bytes" \
             as "$MEMBER" $DRV wait-label-re "^[^\n]*\n$A\n.* in [0-9][0-9.]* (bytes|[kMG]B), out [0-9][0-9.]* (bytes|[kMG]B)" 20

@@ -145,7 +145,7 @@ sorted_by_name() {
     local s
     s=$(screen main)
     grep -q "sort:name" <<<"$s" &&
-        [ "$(grep -o '/allowed/\|/asked/\|/other/' <<<"$s" | head -3 | tr '\n' ' ')" = \
+        [ "$(grep -v ' chain: ' <<<"$s" | grep -o '/allowed/\|/asked/\|/other/' | head -3 | tr '\n' ' ')" = \
             "/allowed/ /asked/ /other/ " ]
 }
 wk_check "programs view: s sorts (by name: allowed, asked, other)" sorted_by_name

@@ -384,6 +384,86 @@ static void ancestors_follow_the_parents(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* An exec told in full by its event (the tracepoints): nothing is read but
+ * the executable's path, once per file and link; the chain comes from the
+ * table, checked against the parent's start time the event gave. */
+static void exec_from_its_facts(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    assert_true(n > 0);
+    exe[n] = '\0';
+    struct stat st;
+    assert_int_equal(stat(exe, &st), 0);
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    fake_proc(root, 500, exe, 100, 50);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    assert_non_null(proctab_lookup(t, 100));
+    static const char args[] = "prog\0-x\0two words\0";
+    proctab_exec_facts f = {
+        .pid = 500,
+        .ppid = 100,
+        .uid = 7,
+        .gid = 8,
+        .start_time = 50,
+        .parent_start = 10,
+        .id = {st.st_dev, st.st_ino},
+        .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+        .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+        .mnt_id = 1,
+        .dir_ino = 2,
+        .name_hash = 3,
+        .comm = "prog",
+        .args = args,
+        .args_len = sizeof(args) - 1,
+    };
+    proctab_exec_seen(t, &f);
+    const ward_proc *p = proctab_peek(t, 500);
+    assert_non_null(p);
+    assert_string_equal(p->exe, exe);
+    assert_string_equal(p->cmdline, "prog -x two words");
+    assert_string_equal(p->comm, "prog");
+    assert_int_equal(p->uid, 7);
+    assert_int_equal(p->n_ancestors, 1);
+    assert_string_equal(p->ancestors[0], "/bin/sh");
+    /* Another process of the same file, gone before it could be read: the
+     * path is remembered. */
+    f.pid = 600;
+    f.start_time = 60;
+    proctab_exec_seen(t, &f);
+    assert_non_null((p = proctab_peek(t, 600)));
+    assert_string_equal(p->exe, exe);
+    /* Through another mount the file has a path of its own: unknown with
+     * /proc gone, and the process is not recorded. */
+    f.pid = 650;
+    f.mnt_id = 2;
+    proctab_exec_seen(t, &f);
+    assert_null(proctab_peek(t, 650));
+    f.mnt_id = 1;
+    /* Another link of the file (a hard link) has a path of its own too. */
+    f.pid = 700;
+    f.name_hash = 4;
+    proctab_exec_seen(t, &f);
+    assert_null(proctab_peek(t, 700));
+    f.name_hash = 3;
+    /* The parent's pid now runs another process: not taken for the parent. */
+    fake_proc(root, 100, "/bin/true", 1, 11);
+    f.pid = 800;
+    f.parent_start = 11;
+    proctab_exec_seen(t, &f);
+    assert_non_null((p = proctab_peek(t, 800)));
+    assert_int_equal(p->n_ancestors, 1);
+    assert_string_equal(p->ancestors[0], "/bin/true");
+    proctab_free(t);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +475,7 @@ int main(void)
         cmocka_unit_test(sweep_reports_lost_exits),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
         cmocka_unit_test(ancestors_follow_the_parents),
+        cmocka_unit_test(exec_from_its_facts),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }

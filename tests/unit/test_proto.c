@@ -327,6 +327,31 @@ static enum ward_proto_err decode_str(const char *s, ward_msg *m)
 
 /* ---- Codec ---------------------------------------------------------------- */
 
+/* A connection's chain on one line: the program, then its parents; cut
+ * short, never past the buffer. */
+static void test_event_chain(void **state)
+{
+    (void)state;
+    ward_event ev;
+    memset(&ev, 0, sizeof(ev));
+    char buf[128];
+    ward_event_chain(&ev, " < ", buf, sizeof(buf));
+    assert_string_equal(buf, "?");
+    WARD_EVENT_SET(&ev, exe, "/usr/bin/curl");
+    ward_event_chain(&ev, " ← ", buf, sizeof(buf));
+    assert_string_equal(buf, "/usr/bin/curl");
+    const char *chain[] = {"/usr/bin/bash", "/usr/sbin/sshd"};
+    ward_event_set_parents(&ev, chain, 2);
+    ward_event_chain(&ev, " ← ", buf, sizeof(buf));
+    assert_string_equal(buf, "/usr/bin/curl ← /usr/bin/bash ← /usr/sbin/sshd");
+    char small[20];
+    memset(small, 'x', sizeof(small));
+    ward_event_chain(&ev, " < ", small, sizeof(small));
+    assert_string_equal(small, "/usr/bin/curl < /us");
+    ward_event_chain(&ev, " < ", small, 1);
+    assert_string_equal(small, "");
+}
+
 static void test_round_trip_every_type(void **state)
 {
     for (int t = 0; t < WARD_MSG_COUNT; t++) {
@@ -1205,6 +1230,7 @@ static void test_socket_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_event_chain),
         cmocka_unit_test(test_round_trip_every_type),
         cmocka_unit_test(test_round_trip_fields),
         cmocka_unit_test(test_runtime_messages),

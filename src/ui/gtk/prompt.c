@@ -167,7 +167,7 @@ static void show_current(wg_prompts *p)
     gtk_label_set_text(GTK_LABEL(p->user), s);
     g_free(s);
     gtk_label_set_text(GTK_LABEL(p->cmdline), ev->cmdline[0] ? ev->cmdline : "—");
-    s = wg_proc_parent(ev->pid);
+    s = wg_event_chain(ev);
     gtk_label_set_text(GTK_LABEL(p->parent), s ? s : "—");
     g_free(s);
     s = wg_event_dest(ev);
@@ -426,7 +426,7 @@ static void build(wg_prompts *p)
     p->pid = field(GTK_GRID(grid), 1, "Process id");
     p->user = field(GTK_GRID(grid), 2, "User");
     p->cmdline = field(GTK_GRID(grid), 3, "Command line");
-    p->parent = field(GTK_GRID(grid), 4, "Parent");
+    p->parent = field(GTK_GRID(grid), 4, "Parent chain");
     p->dest = field(GTK_GRID(grid), 5, "Destination");
     gtk_box_append(GTK_BOX(box), grid);
     p->why = wg_label("This program's binary is not the one pinned (SHA-256): allowing it pins "

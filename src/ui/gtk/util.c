@@ -43,6 +43,19 @@ char *wg_proc_parent(uint32_t pid)
     return s;
 }
 
+char *wg_event_chain(const ward_event *ev)
+{
+    if (!ev->parents[0]) {
+        char *parent = wg_proc_parent(ev->pid);
+        char *s = parent ? g_strdup_printf("%s ← %s", ev->exe[0] ? ev->exe : "?", parent) : NULL;
+        g_free(parent);
+        return s;
+    }
+    char buf[WARD_EVENT_EXE_MAX + WARD_EVENT_PARENTS_MAX + 128];
+    ward_event_chain(ev, " ← ", buf, sizeof(buf));
+    return g_strdup(buf);
+}
+
 char *wg_proto_name(uint8_t proto)
 {
     char p[32];

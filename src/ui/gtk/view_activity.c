@@ -18,13 +18,15 @@
 
 struct prog {
     char *exe;
+    char *chain; /* its newest decision's process and parents */
+    int64_t chain_ns;
     uint64_t decisions, blocks, bytes_in, bytes_out;
     double conns[HIST], bytes[HIST]; /* [0] is the bucket being filled */
 };
 
 struct activity {
     GHashTable *progs; /* exe -> struct prog */
-    GtkWidget *list, *plot, *title, *conns, *rules, *log;
+    GtkWidget *list, *plot, *title, *chain, *conns, *rules, *log;
     char *selected;
     bool traffic_known;
     guint tick;
@@ -35,6 +37,7 @@ static void prog_free(gpointer p)
 {
     struct prog *g = p;
     g_free(g->exe);
+    g_free(g->chain);
     g_free(g);
 }
 
@@ -58,6 +61,11 @@ static void count(struct activity *a, const ward_event *ev, int64_t now_ns)
     g->decisions += n;
     if (ev->verdict == WARD_V_BLOCK || ev->verdict == WARD_V_DROP_CONNECTION)
         g->blocks += n;
+    if (ev->parents[0] && ev->time_ns >= g->chain_ns) {
+        g_free(g->chain);
+        g->chain = wg_event_chain(ev);
+        g->chain_ns = ev->time_ns;
+    }
     int64_t age = (now_ns - ev->time_ns) / ((int64_t)BUCKET_S * 1000000000);
     if (age >= 0 && age < HIST)
         g->conns[age] += n;
@@ -81,9 +89,10 @@ static void rebuild_list(struct activity *a)
         char *in = wg_bytes_text(g->bytes_in, a->traffic_known);
         char *out = wg_bytes_text(g->bytes_out, a->traffic_known);
         const char *base = strrchr(g->exe, '/') ? strrchr(g->exe, '/') + 1 : g->exe;
-        char *s = g_strdup_printf("%s\n%s\n%llu decisions, %llu blocked · in %s, out %s", base,
-                                  g->exe, (unsigned long long)g->decisions,
-                                  (unsigned long long)g->blocks, in, out);
+        char *s =
+            g_strdup_printf("%s\n%s\n%llu decisions, %llu blocked · in %s, out %s%s%s", base,
+                            g->exe, (unsigned long long)g->decisions, (unsigned long long)g->blocks,
+                            in, out, g->chain ? "\nchain: " : "", g->chain ? g->chain : "");
         GtkWidget *l = wg_label(s, NULL);
         gtk_widget_set_margin_start(l, 6);
         gtk_widget_set_margin_top(l, 4);
@@ -223,10 +232,21 @@ static bool on_log(const ward_msg *m, const char *raw, const int *fds, size_t nf
     return m->u.log_reply.more;
 }
 
+/* The selected program's newest parent chain, under its name. */
+static void show_chain(struct activity *a)
+{
+    struct prog *g = a->selected ? g_hash_table_lookup(a->progs, a->selected) : NULL;
+    char *s = g && g->chain ? g_strdup_printf("Parent chain: %s", g->chain) : NULL;
+    gtk_label_set_text(GTK_LABEL(a->chain), s ? s : "");
+    gtk_widget_set_visible(a->chain, s != NULL);
+    g_free(s);
+}
+
 static void load_detail(wg_view *v)
 {
     struct activity *a = v->priv;
     gtk_label_set_text(GTK_LABEL(a->title), a->selected ? a->selected : "All programs");
+    show_chain(a);
     wg_list_clear(GTK_LIST_BOX(a->rules));
     wg_list_clear(GTK_LIST_BOX(a->log));
     wg_traffic_conns(v->app->conn, on_conns, v);
@@ -342,6 +362,8 @@ static void event(wg_view *v, const ward_event *ev)
     count(a, ev, ev->time_ns);
     if (is_new)
         rebuild_list(a);
+    if (a->selected && !strcmp(a->selected, ev->exe))
+        show_chain(a);
     gtk_widget_queue_draw(a->plot);
 }
 
@@ -380,6 +402,10 @@ wg_view *wg_view_activity(wg_app *app)
     a->title = wg_label("All programs", "title-3");
     gtk_widget_set_margin_start(a->title, 8);
     gtk_box_append(GTK_BOX(right), a->title);
+    a->chain = wg_label("", NULL);
+    gtk_widget_set_margin_start(a->chain, 8);
+    gtk_widget_set_visible(a->chain, FALSE);
+    gtk_box_append(GTK_BOX(right), a->chain);
     a->plot = gtk_drawing_area_new();
     gtk_drawing_area_set_content_height(GTK_DRAWING_AREA(a->plot), 220);
     gtk_drawing_area_set_draw_func(GTK_DRAWING_AREA(a->plot), draw, v, NULL);

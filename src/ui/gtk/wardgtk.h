@@ -119,8 +119,11 @@ void wg_notify_blocks_save(bool on);
 
 /* ---- Small helpers (util.c) ---------------------------------------------- */
 
-char *wg_user_name(uint32_t uid);          /* "alice (1000)" */
-char *wg_proc_parent(uint32_t pid);        /* "bash (1234)", or NULL */
+char *wg_user_name(uint32_t uid);   /* "alice (1000)" */
+char *wg_proc_parent(uint32_t pid); /* "bash (1234)", or NULL */
+/* "/usr/bin/curl ← /usr/bin/bash ← /usr/sbin/sshd": the program and the
+ * parents wardd recorded, or its parent from /proc when it recorded none. */
+char *wg_event_chain(const ward_event *ev);
 char *wg_event_dest(const ward_event *ev); /* "example.com (93.184.216.34) port 443 tcp" */
 char *wg_proto_name(uint8_t proto);
 char *wg_rule_text(const ward_proto_rule *r); /* the rule in the policy language */

@@ -131,6 +131,14 @@ static void prompt_line(struct top *t, size_t i, bool sel)
          e->reason == WARD_R_APP_PIN ? "  [binary changed]" : "");
 }
 
+/* Who started the process: "chain: curl ← bash ← sshd" (full paths). */
+static void chain_line(const ward_event *e)
+{
+    char chain[TOP_CHAIN];
+    ward_event_chain(e, TOP_CHAIN_SEP, chain, sizeof(chain));
+    line(0, "   chain: %s", chain);
+}
+
 static void answer_form(struct top *t)
 {
     static const char *const scopes[] = {"this port", "this host", "this domain", "*.domain",
@@ -159,6 +167,9 @@ static void answer_form(struct top *t)
          scopes[a->scope], dur, a->pin ? ", pinned to this binary's digest" : "");
     line(0, "   [a]llow [d]eny | scope: [p]ort [h]ost domai[n] [w]*.domain [e]any | "
             "[o]nce [5] [1]5 [6]0 min e[x]it [r]estart [f]orever | p[i]n the binary");
+    for (size_t i = 0; i < t->n_prompts; i++)
+        if (t->prompts[i].id == a->prompt_id)
+            chain_line(&t->prompts[i].conn);
 }
 
 static void prompts_panel(struct top *t, bool full)
@@ -173,12 +184,15 @@ static void prompts_panel(struct top *t, bool full)
         prompt_line(t, i, full && i == t->sel[VIEW_PROMPTS]);
     if (!full && t->n_prompts > max)
         line(A_BOLD, "   ... %zu more: press 2", t->n_prompts - max);
-    if (t->ans.open)
+    if (t->ans.open) {
         answer_form(t);
-    else if (full)
+    } else if (full) {
+        if (t->sel[VIEW_PROMPTS] < t->n_prompts)
+            chain_line(&t->prompts[t->sel[VIEW_PROMPTS]].conn);
         line(0, "   Up/Down choose, a allow / d deny to answer; others stay pending");
-    else
+    } else {
         line(0, "   2: answer prompts");
+    }
 }
 
 /* Rows of a scrolling list: keeps the selection on screen. */
@@ -199,6 +213,9 @@ static void view_programs(struct top *t)
 {
     static struct top_prog *v[4096];
     size_t n = model_sorted(t, v, 4096), first;
+    /* The selected program's last process: who started it. */
+    if (n)
+        line(0, " chain: %s", v[t->sel[VIEW_PROGRAMS] < n ? t->sel[VIEW_PROGRAMS] : n - 1]->chain);
     line(A_UNDERLINE, "%-44s %7s %7s %9s %9s %5s  %-30s %-30s", "PROGRAM", "ALLOW", "BLOCK", "IN/s",
          "OUT/s", "CONNS", "LAST 5 MIN", "LAST DESTINATION");
     window_of(t, n, &first);
@@ -362,6 +379,7 @@ static void view_detail(struct top *t)
         line(0, " allowed %llu  blocked %llu  alerts %llu  last pid %u user %s",
              (unsigned long long)p->permits, (unsigned long long)p->blocks,
              (unsigned long long)p->alerts, p->pid, user(p->uid, u, sizeof(u)));
+        line(0, " chain: %s", p->chain);
     }
     line(A_UNDERLINE, "CONNECTIONS%s",
          t->conns_known ? "" : " (wardd has no conns.list: its recent decisions instead)");

@@ -104,6 +104,7 @@ void model_event(struct top *t, const ward_event *ev)
         p->last_verdict = ev->verdict;
         p->pid = ev->pid;
         p->uid = ev->uid;
+        ward_event_chain(ev, TOP_CHAIN_SEP, p->chain, sizeof(p->chain));
     }
 }
 

@@ -23,6 +23,8 @@
 #define TOP_MAX_PROMPTS 64
 #define TOP_MAX_ALERTS  1000
 #define TOP_TEXT        512
+#define TOP_CHAIN       (WARD_EVENT_EXE_MAX + WARD_EVENT_PARENTS_MAX + 128)
+#define TOP_CHAIN_SEP   " ← "
 
 enum top_view {
     VIEW_PROGRAMS,
@@ -50,6 +52,7 @@ struct top_prog {
     uint8_t last_verdict;
     int64_t last_ns;
     uint32_t pid, uid;
+    char chain[TOP_CHAIN]; /* the last decision's process and its parents */
     /* From traffic accounting (when wardd has it). */
     bool has_traffic;
     uint64_t bytes_in, bytes_out, conns;
