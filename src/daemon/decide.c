@@ -34,18 +34,9 @@ void wardd_request_fill_time(ward_request *r, int64_t now_s)
     r->minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
 }
 
-static int64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint32_t uid)
 {
-    memset(ev, 0, sizeof(*ev));
-    ev->time_ns = realtime_ns();
-    ev->kind = WARD_EVENT_DECISION;
+    wardd_event_new(ev, WARD_EVENT_DECISION);
     ev->pid = pid;
     ev->uid = uid;
     ev->proto = r->proto;
@@ -55,7 +46,6 @@ static void event_from(ward_event *ev, const ward_request *r, uint32_t pid, uint
     ev->rport = r->rport;
     ev->local = r->local;
     ev->remote = r->remote;
-    ev->count = 1;
     WARD_EVENT_SET(ev, exe, r->app.path);
     WARD_EVENT_SET(ev, cmdline, r->app.cmdline);
     WARD_EVENT_SET(ev, domain, r->domain);

@@ -57,12 +57,8 @@ static void rules_path(char *out, size_t len)
 static void on_alert(void *ctx, const ward_callout_flow *f, const struct ward_ids_alert *a)
 {
     struct wardd *d = ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     ward_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_ALERT;
+    wardd_event_new(&ev, WARD_EVENT_ALERT);
     ev.pid = f->pid;
     ev.uid = f->uid;
     ev.proto = f->proto;
@@ -74,7 +70,6 @@ static void on_alert(void *ctx, const ward_callout_flow *f, const struct ward_id
     ev.rport = f->rport;
     memcpy(ev.local.b, f->local, 16);
     memcpy(ev.remote.b, f->remote, 16);
-    ev.count = 1;
     char what[WARD_EVENT_CMDLINE_MAX], remote[64], port[16] = " (icmp)";
     snprintf(what, sizeof(what), "sid %u rev %u [%s]: %s", a->sid, a->rev,
              ward_ids_action_name(a->action), a->msg);

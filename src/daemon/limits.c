@@ -128,13 +128,7 @@ static void quota_alert(struct wardd *d, struct lim *l)
              l->cfg.quota_alert ? "alerted only" : "its traffic is blocked until the period ends");
     wardd_log(LOG_WARNING, "alert: quota: %s", what);
     ward_event ev;
-    memset(&ev, 0, sizeof(ev));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_ALERT;
-    ev.uid = WARD_UID_UNKNOWN;
-    ev.count = 1;
+    wardd_event_new(&ev, WARD_EVENT_ALERT);
     ev.verdict = l->cfg.quota_alert ? WARD_V_PERMIT : WARD_V_BLOCK;
     WARD_EVENT_SET(&ev, filter, "quota");
     WARD_EVENT_SET(&ev, exe, l->cfg.program);

@@ -256,14 +256,8 @@ static void publish(struct wardd *d, const struct maild_msg *m, enum mail_outcom
     wardd_log(LOG_INFO, "mail: %s %s (pid %u): %s: %s", mail_proto_name((enum mail_proto)m->proto),
               m->program[0] ? m->program : "?", m->pid, filter, what);
     ward_event ev;
-    memset(&ev, 0, sizeof(ev));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    ev.kind = WARD_EVENT_DECISION;
+    wardd_event_new(&ev, WARD_EVENT_DECISION);
     ev.pid = m->pid;
-    ev.uid = WARD_UID_UNKNOWN;
-    ev.count = 1;
     ev.proto = 6;
     ev.direction = WARD_DIR_OUT;
     ev.layer = WARD_LAYER_CONNECT_OUT;

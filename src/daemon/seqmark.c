@@ -93,6 +93,17 @@ void wardd_mark_close(struct wardd *d)
     d->mark = &fallback;
 }
 
+void wardd_event_new(ward_event *ev, int kind)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    memset(ev, 0, sizeof(*ev));
+    ev->time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    ev->kind = (uint8_t)kind;
+    ev->uid = WARD_UID_UNKNOWN;
+    ev->count = 1;
+}
+
 void wardd_emit(struct wardd *d, ward_event *ev)
 {
     ev->boot = d->boot;

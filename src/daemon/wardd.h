@@ -489,6 +489,9 @@ void wardd_mark_recover(struct wardd *d);
 void wardd_mark_close(struct wardd *d);
 /* Numbers an event of this run and publishes it: the ring, the log. */
 void wardd_emit(struct wardd *d, ward_event *ev);
+/* *ev cleared into a new event of kind (enum ward_event_kind), stamped
+ * now, of no known user yet (WARD_UID_UNKNOWN), count 1. */
+void wardd_event_new(ward_event *ev, int kind);
 /* guard.c: kernel objects changed by someone else are put back and alerted. */
 /* An alert without traffic: name (the alert's kind), count, who did it
  * (pid 0: unknown), and a line for wardd's log (also the ring, the log, the

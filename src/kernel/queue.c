@@ -189,6 +189,21 @@ static int sock_owner(ward_kernel *k, const ward_kqueued *q, struct ward_sockinf
     return bpf_map_lookup_elem(k->socks_fd, &cookie, si) ? -ENOENT : 0;
 }
 
+/* q attributed to its socket's owner, as the hooks recorded it. 0 or -ENOENT. */
+static int owned_by_socket(ward_kernel *k, ward_kqueued *q)
+{
+    struct ward_sockinfo si;
+    if (sock_owner(k, q, &si))
+        return -ENOENT;
+    q->attributed = true;
+    q->exe.dev = si.dev;
+    q->exe.ino = si.ino;
+    q->pid = si.pid;
+    q->uid = si.uid;
+    memcpy(q->comm, si.comm, sizeof(q->comm));
+    return 0;
+}
+
 int ward_kernel_tcp_owner(ward_kernel *k, const ward_ip *local, uint16_t lport,
                           const ward_ip *remote, uint16_t rport, ward_kqueued *q)
 {
@@ -200,16 +215,7 @@ int ward_kernel_tcp_owner(ward_kernel *k, const ward_ip *local, uint16_t lport,
     q->remote = *remote;
     q->lport = lport;
     q->rport = rport;
-    struct ward_sockinfo si;
-    if (k->socks_fd < 0 || sock_owner(k, q, &si))
-        return -ENOENT;
-    q->attributed = true;
-    q->exe.dev = si.dev;
-    q->exe.ino = si.ino;
-    q->pid = si.pid;
-    q->uid = si.uid;
-    memcpy(q->comm, si.comm, sizeof(q->comm));
-    return 0;
+    return k->socks_fd < 0 || owned_by_socket(k, q) < 0 ? -ENOENT : 0;
 }
 
 static void attribute(ward_kernel *k, ward_kqueued *q)
@@ -227,15 +233,7 @@ static void attribute(ward_kernel *k, ward_kqueued *q)
             q->uid = b.uid;
         }
     } else if (q->proto == 6 || q->proto == 17 || q->proto == 1 || q->proto == 58) {
-        struct ward_sockinfo si;
-        if (!sock_owner(k, q, &si)) {
-            q->attributed = true;
-            q->exe.dev = si.dev;
-            q->exe.ino = si.ino;
-            q->pid = si.pid;
-            q->uid = si.uid;
-            memcpy(q->comm, si.comm, sizeof(q->comm));
-        }
+        owned_by_socket(k, q);
     }
     if (q->attributed && !k->cfg.queue_no_table)
         q->table = (uint8_t)ward_kernel_program_lookup(
