@@ -86,9 +86,9 @@ typedef struct pmap_ent {
 } pmap_ent;
 
 struct cls {
-    ctree *tree;    /* the rules as of the last cls_optimize (NULL: none) */
-    size_t updates; /* inserts and removals since */
-    table **order;  /* sorted by minprio: the probe order */
+    ctree *tree;           /* the rules as of the last cls_optimize (NULL: none) */
+    size_t built, updates; /* rules at the last build; inserts and removals since */
+    table **order;         /* sorted by minprio: the probe order */
     size_t ntables, tcap;
     pmap_ent *pm;
     size_t pm_mask, pm_n; /* pm has pm_mask + 1 entries (0 if none) */
@@ -677,14 +677,15 @@ nomem:
     return WARD_E_NOMEM;
 }
 
-/* Rebuilds once the updates since the last build outnumber the rules: each
- * rebuild is paid for by as many updates as it has rules, so an update
- * costs O(build cost per rule) on average, and at most about half the
- * rules are searched beside the tree. */
+/* Rebuilds once the updates since the last build outnumber the rules it
+ * built: each rebuild is paid for by at least as many updates as it had
+ * rules (a set loaded one rule at a time is rebuilt at 257, 514, 1028 ...
+ * rules), so an update costs O(build cost per rule) on average, and about
+ * half the rules at most are searched beside the tree. */
 static void maybe_optimize(cls *c, size_t updates)
 {
     c->updates += updates;
-    if (c->updates > AUTO_MIN && c->updates > c->nrules)
+    if (c->updates > AUTO_MIN && c->updates > c->built)
         cls_optimize(c); /* on failure the rules still answer from where they are */
 }
 
@@ -777,46 +778,46 @@ static entry *all_entries(const cls *c, size_t *n)
 int cls_optimize(cls *c)
 {
     size_t n, nfit = 0;
-    entry *v = all_entries(c, &n);
+    entry *v = all_entries(c, &n), *fit = NULL;
     uint8_t *left_out = NULL;
     cls *nc = cls_new();
     int rc = WARD_E_NOMEM;
-    if (!v || !nc || n >= CTREE_NONE)
+    if (!v || !nc || n >= CTREE_NONE || !(fit = malloc((n ? n : 1) * sizeof(*fit))) ||
+        !(left_out = malloc(n ? n : 1)))
         goto out;
     qsort(v, n, sizeof(*v), cmp_entry);
-    /* The tree takes what it can hold (in (prio, seq) order, packed to the
-     * front); the rest go to fresh tables. */
-    for (size_t i = 0; i < n; i++) {
+    /* The tree takes what it can hold, ranked in (prio, seq) order. */
+    for (size_t i = 0; i < n; i++)
         if (ctree_fits(&v[i]))
-            v[nfit++] = v[i];
-        else if (insert_entry(nc, &v[i]) < 0)
-            goto out;
-    }
-    if (nfit &&
-        (!(left_out = malloc(nfit)) || !(nc->tree = ctree_build(v, (uint32_t)nfit, left_out))))
+            fit[nfit++] = v[i];
+    if (nfit && !(nc->tree = ctree_build(fit, (uint32_t)nfit, left_out)))
         goto out;
-    for (uint32_t rank = 0; rank < nfit; rank++) {
-        if (left_out[rank]) {
-            if (insert_entry(nc, &v[rank]) < 0)
+    /* The rest go to fresh tables, also in (prio, seq) order: a bucket
+     * keeps its rules sorted only if they arrive so. */
+    for (size_t i = 0, rank = 0; i < n; i++) {
+        bool in_tree = ctree_fits(&v[i]) && !left_out[rank++];
+        if (!in_tree) {
+            if (insert_entry(nc, &v[i]) < 0)
                 goto out;
             continue;
         }
         if (pm_reserve(nc) < 0)
             goto out;
-        pmap_ent *p = pm_put(nc, v[rank].prio);
+        pmap_ent *p = pm_put(nc, v[i].prio);
         if (loc_reserve(p) < 0)
             goto out;
-        p->v[p->n++] = (loc){NULL, rank};
+        p->v[p->n++] = (loc){NULL, (uint32_t)rank - 1};
+        nc->nrules++;
     }
-    for (uint32_t rank = 0; rank < nfit; rank++)
-        nc->nrules += !left_out[rank];
     nc->seq = c->seq;
+    nc->built = n;
     cls tmp = *c;
     *c = *nc;
     *nc = tmp;
     rc = 0;
 out:
     free(v);
+    free(fit);
     free(left_out);
     cls_free(nc);
     return rc;
