@@ -10,12 +10,16 @@
  * a space budget allows, choosing the field whose fullest part is smallest;
  * a leaf holds at most BINTH rules (more only when no cut separates them).
  *
+ * Copies compound down a tree, so each subset has a memory budget: past
+ * it the subset is built again with half the space factor, and a subset no
+ * tree fits is left out (the caller keeps its rules in tuple tables).
+ *
  * Leaves list their rules' ranks in order, ended by CTREE_NONE, so a leaf
  * scan stops at its first match or at the first rule no better than the
- * best found so far; the rules themselves are compact records by rank
- * (a leaf of indices is an eighth of a leaf of copies: fw sets copy some
- * rules into thousands of leaves). The subsets are
- * searched in order of their best rank and skipped once they cannot win.
+ * best found so far; the rules themselves are compact records by rank (a
+ * leaf of ranks is a seventh of a leaf of copies: fw sets copy some rules
+ * into thousands of leaves). The subsets are searched in order of their
+ * best rank and skipped once they cannot win.
  *
  * Fields are 32-bit values: an address is its IPv4 address, a key's IPv6
  * address walks the tree as 0 and only matches rules with a wildcard there
@@ -406,11 +410,6 @@ uint32_t ctree_entries(const ctree *t, entry *out)
         if (!t->recs[rank].dead)
             rec_entry(&t->recs[rank], &t->cold[rank], &out[m++]);
     return m;
-}
-
-uint64_t ctree_prio(const ctree *t, uint32_t rank)
-{
-    return t->cold[rank].prio;
 }
 
 void ctree_kill(ctree *t, uint32_t rank)

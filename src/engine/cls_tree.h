@@ -28,8 +28,7 @@ void ctree_free(ctree *t);
 size_t ctree_bytes(const ctree *t);
 /* Writes the live rules as entries (in rank order); returns how many. */
 uint32_t ctree_entries(const ctree *t, entry *out);
-/* The rank's priority, or kills it (a removal). */
-uint64_t ctree_prio(const ctree *t, uint32_t rank);
+/* Marks a rank dead (a removal): lookups skip it from now on. */
 void ctree_kill(ctree *t, uint32_t rank);
 /* The first rank whose priority is above after. */
 uint32_t ctree_start(const ctree *t, uint64_t after);
