@@ -2,7 +2,9 @@
  * classify — the classifier benchmark (bench/run classify RULES TRACE).
  *
  * Loads a ClassBench filter set (line i has priority i + 1: first match
- * wins) and a ClassBench trace, then:
+ * wins) and a ClassBench trace (without one, SAMPLE headers drawn from the
+ * rules as ClassBench's trace generator does: a rule, then a corner or a
+ * random value of each field), then:
  *  - bulk-builds the indexed classifier (median of 3 builds: build_ms);
  *  - checks every trace lookup against the linear evaluator, timing that
  *    pass for linear_mlps;
@@ -128,6 +130,49 @@ static FILE *open_or_die(const char *path)
     return f;
 }
 
+/* A value of [lo, hi]: a corner half of the time. */
+static uint32_t pick_in(uint64_t *x, uint32_t lo, uint32_t hi)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    switch (*x % 4) {
+    case 0:
+        return lo;
+    case 1:
+        return hi;
+    default:
+        return lo + (uint32_t)((*x >> 8) % ((uint64_t)hi - lo + 1));
+    }
+}
+
+static uint32_t cidr_v4(const ward_cidr *c)
+{
+    return (uint32_t)c->ip.b[12] << 24 | (uint32_t)c->ip.b[13] << 16 | (uint32_t)c->ip.b[14] << 8 |
+           c->ip.b[15];
+}
+
+/* n headers, each inside a rule drawn at random (deterministic). */
+static void sample_trace(const cls_rule *r, size_t nr, size_t n, vec *keys)
+{
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const cls_rule *q = &r[x % nr];
+        uint32_t span[2];
+        const ward_cidr *a[2] = {&q->laddr, &q->raddr};
+        for (int j = 0; j < 2; j++) {
+            unsigned host = 128 - a[j]->plen; /* IPv4-mapped: plen 96..128 */
+            uint32_t lo = cidr_v4(a[j]) & (host >= 32 ? 0 : ~0u << host);
+            span[j] = pick_in(&x, lo, lo | (host >= 32 ? ~0u : ~(~0u << host)));
+        }
+        cls_key *k = vec_push(keys);
+        ip4(&k->laddr, span[0]);
+        ip4(&k->raddr, span[1]);
+        k->lport = (uint16_t)pick_in(&x, q->lport.lo, q->lport.hi);
+        k->rport = (uint16_t)pick_in(&x, q->rport.lo, q->rport.hi);
+        k->proto = (uint8_t)pick_in(&x, q->proto.lo, q->proto.hi);
+    }
+}
+
 static volatile uint64_t sink; /* keeps timed lookups from being optimised away */
 
 static size_t count_mismatches(const cls *c, const cls_match *want, const bool *found,
@@ -145,8 +190,13 @@ static size_t count_mismatches(const cls *c, const cls_match *want, const bool *
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s RULES TRACE\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s RULES TRACE | %s RULES --sample N\n", argv[0], argv[0]);
+        return 2;
+    }
+    bool sample = strcmp(argv[2], "--sample") == 0;
+    if (sample != (argc == 4)) {
+        fprintf(stderr, "usage: %s RULES TRACE | %s RULES --sample N\n", argv[0], argv[0]);
         return 2;
     }
     vec rules = {.size = sizeof(cls_rule)}, keys = {.size = sizeof(cls_key)};
@@ -165,6 +215,10 @@ int main(int argc, char **argv)
         *(cls_rule *)vec_push(&rules) = r;
     }
     fclose(f);
+    if (sample && rules.n) {
+        sample_trace(rules.v, rules.n, strtoul(argv[3], NULL, 10), &keys);
+        goto loaded;
+    }
     f = open_or_die(argv[2]);
     for (size_t ln = 1; fgets(line, sizeof(line), f); ln++) {
         unsigned long s, d, sp, dp, pr;
@@ -183,6 +237,7 @@ int main(int argc, char **argv)
         k->proto = (uint8_t)pr;
     }
     fclose(f);
+loaded:;
     const cls_rule *rv = rules.v;
     const cls_key *kv = keys.v;
     size_t nr = rules.n, nk = keys.n;
@@ -295,9 +350,9 @@ int main(int argc, char **argv)
            nupd ? ins[nupd - 1] : 0, nupd, nupd ? rem_total / (double)nupd * 1e6 : 0, inc_s * 1e3,
            nr ? inc_s * 1e6 / (double)nr : 0, cls_bytes(inc));
     printf("classify: rules=%zu lookups=%zu mismatches=%zu indexed_mlps=%.2f linear_mlps=%.4f "
-           "speedup=%.0f bytes=%zu build_ms=%.1f\n",
+           "speedup=%.0f bytes=%zu build_ms=%.1f insert_us=%.2f remove_us=%.2f\n",
            nr, nk, mismatches, indexed_mlps, linear_mlps, indexed_mlps / linear_mlps, bytes,
-           build_ms);
+           build_ms, ins_avg, nupd ? rem_total / (double)nupd * 1e6 : 0);
     free(ins);
     free(want);
     free(found);

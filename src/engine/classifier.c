@@ -1,6 +1,11 @@
 /*
- * classifier.c — the indexed classifier: tuple-space search with merged
- * tuples (after TupleMerge, Daly et al. 2019) and priority early exit.
+ * classifier.c — the indexed classifier: a decision tree (cls_tree.c)
+ * rebuilt from all rules now and then, and beside it tuple-space search
+ * with merged tuples (after TupleMerge, Daly et al. 2019) for the rules
+ * inserted since and those the tree does not take. A lookup asks the tree,
+ * then the tables, which stop as soon as they cannot beat its answer.
+ * Updates stay local: an insert goes to the tables, a removal of a tree
+ * rule marks it dead; once the updates outnumber the rules, one rebuilds.
  *
  * A table has a tuple: a prefix length for each address and, for each of
  * local port, remote port and protocol, whether it is hashed exactly. A
@@ -25,18 +30,16 @@
  * Rule validity and tie-breaking are shared with cls_linear.c (see there).
  */
 #include "engine/classifier.h"
+#include "engine/cls_entry.h"
+#include "engine/cls_tree.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* A bucket holding this many rules sends newcomers to another table. */
 #define COLLIDE 16
-
-/* The packed port/protocol word: lport << 24 | rport << 8 | proto. */
-static inline uint64_t pp_word(uint32_t lport, uint32_t rport, uint32_t proto)
-{
-    return (uint64_t)lport << 24 | (uint64_t)rport << 8 | proto;
-}
+/* Fewer rules than this beside the tree never cause a rebuild. */
+#define AUTO_MIN 256
 
 /* A tuple: how many leading bits of each field a table hashes. A port
  * range fits p bits when it lies inside one aligned block of 2^(16-p)
@@ -46,16 +49,6 @@ typedef struct tuple {
     uint8_t lp, rp; /* port prefix lengths, 0..16 */
     uint8_t pr;     /* protocol: 0 or 8 */
 } tuple;
-
-/* One rule as a lookup checks it: one cache line. Addresses are big-endian
- * words in host order, masked to the rule's own prefix. */
-typedef struct entry {
-    uint64_t l_hi, l_lo, r_hi, r_lo;
-    uint64_t prio, data;
-    uint16_t lp_lo, lp_hi, rp_lo, rp_hi;
-    uint8_t pr_lo, pr_hi, lplen, rplen;
-    uint32_t seq; /* insertion order: breaks ties among equal priorities */
-} entry;
 
 /* A bucket of one table: rules sharing one masked key, sorted by
  * (prio, seq). n == 0 marks an empty slot. Capacity is n rounded up to a
@@ -79,7 +72,8 @@ typedef struct table {
     tuple tp;
 } table;
 
-/* Where the rules of one priority live: (table, bucket hash) pairs. */
+/* Where the rules of one priority live: (table, bucket hash) pairs, or
+ * (NULL, rank) for a rule in the tree. */
 typedef struct loc {
     table *t;
     uint32_t hash;
@@ -92,7 +86,9 @@ typedef struct pmap_ent {
 } pmap_ent;
 
 struct cls {
-    table **order; /* sorted by minprio: the probe order */
+    ctree *tree;           /* the rules as of the last cls_optimize (NULL: none) */
+    size_t built, updates; /* rules at the last build; inserts and removals since */
+    table **order;         /* sorted by minprio: the probe order */
     size_t ntables, tcap;
     pmap_ent *pm;
     size_t pm_mask, pm_n; /* pm has pm_mask + 1 entries (0 if none) */
@@ -100,34 +96,7 @@ struct cls {
     uint32_t seq;
 };
 
-/* A key in the form tables hash and entries compare. */
-typedef struct kwords {
-    uint64_t l_hi, l_lo, r_hi, r_lo, pp;
-    uint16_t lport, rport;
-    uint8_t proto;
-} kwords;
-
 /* ---- Bits ------------------------------------------------------------------ */
-
-static inline uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static inline uint64_t mask_hi(unsigned plen)
-{
-    return plen >= 64 ? ~0ull : plen ? ~0ull << (64 - plen) : 0;
-}
-
-static inline uint64_t mask_lo(unsigned plen)
-{
-    return plen >= 128 ? ~0ull : plen > 64 ? ~0ull << (128 - plen) : 0;
-}
 
 static inline uint64_t mix(uint64_t a, uint64_t b)
 {
@@ -186,26 +155,6 @@ static inline uint32_t table_hash(const table *t, uint64_t lhi, uint64_t llo, ui
 static inline uint32_t table_hash_entry(const table *t, const entry *e)
 {
     return table_hash(t, e->l_hi, e->l_lo, e->r_hi, e->r_lo, pp_word(e->lp_lo, e->rp_lo, e->pr_lo));
-}
-
-static inline bool in_range(uint32_t v, uint32_t lo, uint32_t hi)
-{
-    return v - lo <= hi - lo; /* one compare: v < lo wraps around */
-}
-
-static inline bool entry_matches(const entry *e, const kwords *k)
-{
-    return in_range(k->rport, e->rp_lo, e->rp_hi) && in_range(k->lport, e->lp_lo, e->lp_hi) &&
-           in_range(k->proto, e->pr_lo, e->pr_hi) &&
-           (((k->r_hi ^ e->r_hi) & mask_hi(e->rplen)) | ((k->r_lo ^ e->r_lo) & mask_lo(e->rplen)) |
-            ((k->l_hi ^ e->l_hi) & mask_hi(e->lplen)) |
-            ((k->l_lo ^ e->l_lo) & mask_lo(e->lplen))) == 0;
-}
-
-/* Lexicographic (prio, seq). */
-static inline bool entry_before(uint64_t p1, uint32_t s1, uint64_t p2, uint32_t s2)
-{
-    return p1 < p2 || (p1 == p2 && s1 < s2);
 }
 
 static bool range_ok(const ward_range *r, uint32_t max)
@@ -557,6 +506,7 @@ void cls_free(cls *c)
 {
     if (!c)
         return;
+    ctree_free(c->tree);
     for (size_t i = 0; i < c->ntables; i++)
         table_free(c->order[i]);
     free(c->order);
@@ -574,7 +524,7 @@ size_t cls_rule_count(const cls *c)
 
 size_t cls_bytes(const cls *c)
 {
-    size_t b = sizeof(*c) + c->tcap * sizeof(*c->order);
+    size_t b = sizeof(*c) + c->tcap * sizeof(*c->order) + (c->tree ? ctree_bytes(c->tree) : 0);
     for (size_t i = 0; i < c->ntables; i++)
         b += table_bytes(c->order[i]);
     if (c->pm) {
@@ -727,6 +677,18 @@ nomem:
     return WARD_E_NOMEM;
 }
 
+/* Rebuilds once the updates since the last build outnumber the rules it
+ * built: each rebuild is paid for by at least as many updates as it had
+ * rules (a set loaded one rule at a time is rebuilt at 257, 514, 1028 ...
+ * rules), so an update costs O(build cost per rule) on average, and about
+ * half the rules at most are searched beside the tree. */
+static void maybe_optimize(cls *c, size_t updates)
+{
+    c->updates += updates;
+    if (c->updates > AUTO_MIN && c->updates > c->built)
+        cls_optimize(c); /* on failure the rules still answer from where they are */
+}
+
 int cls_insert(cls *c, const cls_rule *r)
 {
     if (!rule_ok(r))
@@ -734,8 +696,10 @@ int cls_insert(cls *c, const cls_rule *r)
     entry e;
     make_entry(&e, r, c->seq);
     int rc = insert_entry(c, &e);
-    if (rc == 0)
+    if (rc == 0) {
         c->seq++;
+        maybe_optimize(c, 1);
+    }
     return rc;
 }
 
@@ -773,6 +737,89 @@ int cls_insert_bulk(cls *c, const cls_rule *r, size_t n)
     }
     free(v);
     c->seq += (uint32_t)n; /* even after a failure: seqs are never reused */
+    /* A first build goes to the tree; later batches count as updates.
+     * Only speed depends on it: the rules are in either way. */
+    if (rc == 0 && c->nrules == n)
+        cls_optimize(c);
+    else if (rc == 0)
+        maybe_optimize(c, n);
+    return rc;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    return entry_before(x->prio, x->seq, y->prio, y->seq)   ? -1
+           : entry_before(y->prio, y->seq, x->prio, x->seq) ? 1
+                                                            : 0;
+}
+
+/* Every rule as an entry: the tree's live ones and the tables'. */
+static entry *all_entries(const cls *c, size_t *n)
+{
+    entry *v = malloc((c->nrules ? c->nrules : 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    size_t m = 0;
+    if (c->tree && (m = ctree_entries(c->tree, v)) == CTREE_NONE) {
+        free(v);
+        return NULL;
+    }
+    for (size_t i = 0; i < c->ntables; i++) {
+        const table *t = c->order[i];
+        for (uint32_t j = 0; j <= t->mask; j++)
+            for (uint32_t x = 0; x < t->slots[j].n; x++)
+                v[m++] = t->slots[j].e[x];
+    }
+    *n = m;
+    return v;
+}
+
+int cls_optimize(cls *c)
+{
+    size_t n, nfit = 0;
+    entry *v = all_entries(c, &n), *fit = NULL;
+    uint8_t *left_out = NULL;
+    cls *nc = cls_new();
+    int rc = WARD_E_NOMEM;
+    if (!v || !nc || n >= CTREE_NONE || !(fit = malloc((n ? n : 1) * sizeof(*fit))) ||
+        !(left_out = malloc(n ? n : 1)))
+        goto out;
+    qsort(v, n, sizeof(*v), cmp_entry);
+    /* The tree takes what it can hold, ranked in (prio, seq) order. */
+    for (size_t i = 0; i < n; i++)
+        if (ctree_fits(&v[i]))
+            fit[nfit++] = v[i];
+    if (nfit && !(nc->tree = ctree_build(fit, (uint32_t)nfit, left_out)))
+        goto out;
+    /* The rest go to fresh tables, also in (prio, seq) order: a bucket
+     * keeps its rules sorted only if they arrive so. */
+    for (size_t i = 0, rank = 0; i < n; i++) {
+        bool in_tree = ctree_fits(&v[i]) && !left_out[rank++];
+        if (!in_tree) {
+            if (insert_entry(nc, &v[i]) < 0)
+                goto out;
+            continue;
+        }
+        if (pm_reserve(nc) < 0)
+            goto out;
+        pmap_ent *p = pm_put(nc, v[i].prio);
+        if (loc_reserve(p) < 0)
+            goto out;
+        p->v[p->n++] = (loc){NULL, (uint32_t)rank - 1};
+        nc->nrules++;
+    }
+    nc->seq = c->seq;
+    nc->built = n;
+    cls tmp = *c;
+    *c = *nc;
+    *nc = tmp;
+    rc = 0;
+out:
+    free(v);
+    free(fit);
+    free(left_out);
+    cls_free(nc);
     return rc;
 }
 
@@ -785,6 +832,11 @@ size_t cls_remove(cls *c, uint64_t prio)
     for (uint32_t i = 0; i < p->n; i++) {
         table *t = p->v[i].t;
         uint32_t h = p->v[i].hash;
+        if (!t) {
+            ctree_kill(c->tree, h);
+            removed++;
+            continue;
+        }
         for (uint32_t j = h & t->mask; t->slots[j].n;) {
             slot *s = &t->slots[j];
             uint32_t lo = 0, hi;
@@ -826,24 +878,23 @@ size_t cls_remove(cls *c, uint64_t prio)
     }
     c->nrules -= removed;
     pm_delete(c, p);
+    maybe_optimize(c, removed);
     return removed;
 }
 
 bool cls_lookup(const cls *c, const cls_key *key, uint64_t after, cls_match *out)
 {
     kwords k;
-    k.l_hi = load_be64(key->laddr.b);
-    k.l_lo = load_be64(key->laddr.b + 8);
-    k.r_hi = load_be64(key->raddr.b);
-    k.r_lo = load_be64(key->raddr.b + 8);
-    k.lport = key->lport;
-    k.rport = key->rport;
-    k.proto = key->proto;
-    k.pp = pp_word(key->lport, key->rport, key->proto);
-
-    const entry *best = NULL;
-    uint64_t bp = UINT64_MAX;
+    key_words(key, &k);
+    uint64_t bp = UINT64_MAX, bd = 0;
     uint32_t bs = UINT32_MAX;
+    if (c->tree) {
+        uint32_t start = after ? ctree_start(c->tree, after) : 0;
+        uint32_t rank = ctree_lookup(c->tree, &k, start, CTREE_NONE);
+        if (rank != CTREE_NONE)
+            ctree_match(c->tree, rank, &bp, &bd, &bs);
+    }
+    bool found = bp != UINT64_MAX;
     for (size_t i = 0; i < c->ntables; i++) {
         const table *t = c->order[i];
         if (t->minprio > bp)
@@ -871,9 +922,10 @@ bool cls_lookup(const cls *c, const cls_key *key, uint64_t after, cls_match *out
                     if (!entry_matches(e, &k))
                         continue;
                     if (entry_before(e->prio, e->seq, bp, bs)) {
-                        best = e;
+                        found = true;
                         bp = e->prio;
                         bs = e->seq;
+                        bd = e->data;
                     }
                     break; /* the rest of the bucket is worse */
                 }
@@ -882,9 +934,9 @@ bool cls_lookup(const cls *c, const cls_key *key, uint64_t after, cls_match *out
                 break;
         }
     }
-    if (!best)
+    if (!found)
         return false;
-    out->prio = best->prio;
-    out->data = best->data;
+    out->prio = bp;
+    out->data = bd;
     return true;
 }

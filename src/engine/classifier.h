@@ -47,6 +47,12 @@ void cls_free(cls *c);
 int cls_insert(cls *c, const cls_rule *r);
 /* Bulk build: may be faster than n inserts; the result is the same. */
 int cls_insert_bulk(cls *c, const cls_rule *r, size_t n);
+/* Rebuilds the index from its rules for fast lookups (the decision tree);
+ * single inserts since then are searched beside it. Answers never depend
+ * on it. cls_insert_bulk into an empty index does it, and updates do once
+ * the rules beside the tree outnumber those in it. 0 or WARD_E_NOMEM
+ * (nothing changed). */
+int cls_optimize(cls *c);
 /* Removes every rule of priority prio; returns how many (0 if none). */
 size_t cls_remove(cls *c, uint64_t prio);
 /* The best match with prio > after; false if none. */

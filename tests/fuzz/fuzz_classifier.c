@@ -2,12 +2,11 @@
  * fuzz_classifier — libFuzzer: the indexed classifier must answer exactly
  * as the linear reference, whatever the rules, updates and keys.
  *
- * The input is a program: each op byte selects insert, bulk insert, remove
- * or a walk over all matches of a key; the bytes after it give the values.
- * Addresses are drawn from a small pool (IPv4-mapped and IPv6) and varied in
- * their low bytes, and priorities from a small range, so prefixes overlap,
- * buckets collide and priorities are shared. Lengths and ranges come raw,
- * so refused rules (plen > 128, lo > hi) are exercised too.
+ * The input is a program: each op byte selects insert, bulk insert, remove,
+ * a rebuild into the decision tree or a walk over all matches of a key; the bytes after it give the
+ * values. Addresses are drawn from a small pool (IPv4-mapped and IPv6) and varied in their low
+ * bytes, and priorities from a small range, so prefixes overlap, buckets collide and priorities are
+ * shared. Lengths and ranges come raw, so refused rules (plen > 128, lo > hi) are exercised too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -161,6 +160,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 3: {
+            if (op & 0x80) { /* the rules into the decision tree */
+                if (cls_optimize(c) != 0)
+                    abort();
+                break;
+            }
             uint64_t p = u8(&in) % 48;
             size_t a = cls_remove(c, p), b = cls_linear_remove(lin, p);
             if (a != b)

@@ -180,18 +180,25 @@ static void test_mapped_and_v6(void **state)
     assert_int_equal(cls_insert(c, &host_bits), 0);
     assert_int_equal(cls_insert(c, &everything), 0);
 
-    cls_match m;
-    cls_key k = key4(0x7f000001, 0, 0, 0, 0);
-    assert_true(cls_lookup(c, &k, 0, &m));
-    assert_int_equal(m.prio, 2);
-    assert_true(cls_lookup(c, &k, 2, &m));
-    assert_int_equal(m.prio, 3);
-    cls_key k6 = {.laddr = v6only.laddr.ip};
-    k6.laddr.b[15] = 9;
-    assert_true(cls_lookup(c, &k6, 0, &m));
-    assert_int_equal(m.prio, 1);
-    assert_true(cls_lookup(c, &k6, 1, &m));
-    assert_int_equal(m.prio, 4);
+    /* Once in the tables, once with the IPv4-only and wildcard rules in
+     * the tree (the IPv6 one stays in a table). */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            assert_int_equal(cls_optimize(c), 0);
+        cls_match m;
+        cls_key k = key4(0x7f000001, 0, 0, 0, 0);
+        assert_true(cls_lookup(c, &k, 0, &m));
+        assert_int_equal(m.prio, 2);
+        assert_true(cls_lookup(c, &k, 2, &m));
+        assert_int_equal(m.prio, 3);
+        cls_key k6 = {.laddr = v6only.laddr.ip};
+        k6.laddr.b[15] = 9;
+        assert_true(cls_lookup(c, &k6, 0, &m));
+        assert_int_equal(m.prio, 1);
+        assert_true(cls_lookup(c, &k6, 1, &m));
+        assert_int_equal(m.prio, 4);
+    }
+    assert_int_equal(cls_rule_count(c), 4);
     cls_free(c);
 }
 
@@ -382,6 +389,10 @@ static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check
             }
             assert_int_equal(cls_insert_bulk(c, batch, m), 0);
             count += m;
+        } else if (what < 71 && rndn(4) == 0) {
+            /* The tree takes the rules; later updates go beside it. */
+            assert_int_equal(cls_optimize(c), 0);
+            assert_int_equal(cls_rule_count(c), count);
         } else if (what < 95) {
             uint64_t p = n && rndn(4) ? seen[rndn((uint32_t)n)].prio : 1 + rndn((uint32_t)maxprio);
             size_t a = cls_remove(c, p), b = cls_linear_remove(lin, p);
