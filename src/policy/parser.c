@@ -35,31 +35,62 @@ struct ps {
 static const char *const top_words[] = {"set",      "zone",     "ports",  "domains",
                                         "sublayer", "provider", "filter", "app",
                                         "include",  "mail",     NULL};
-static const char *const set_words[] = {"mode",
-                                        "no-prompter",
-                                        "unattributed",
-                                        "prompt-timeout",
-                                        "fail-mode",
-                                        "alert",
-                                        "default",
-                                        "self-traffic",
-                                        "callout-failure",
-                                        "dnsfilter-list",
-                                        "dnsfilter-answer",
-                                        "stream-bound",
-                                        "accounting-limit",
-                                        "policy-bundle",
-                                        "syslog",
-                                        "urlfilter",
-                                        "on-tamper",
-                                        "trust-package-manager",
-                                        "on-policy-change",
-                                        "av",
-                                        "ids-update",
-                                        "encrypted-dns-resolver",
-                                        "mail-proxy",
-                                        "ids-depth",
-                                        NULL};
+/* The words of `set`; stmt_set's switch names them, so a word added
+ * anywhere in the list cannot shift another's meaning. */
+enum set_word {
+    SET_MODE,
+    SET_NO_PROMPTER,
+    SET_UNATTRIBUTED,
+    SET_PROMPT_TIMEOUT,
+    SET_FAIL_MODE,
+    SET_ALERT,
+    SET_DEFAULT,
+    SET_SELF_TRAFFIC,
+    SET_CALLOUT_FAILURE,
+    SET_DNSFILTER_LIST,
+    SET_DNSFILTER_ANSWER,
+    SET_STREAM_BOUND,
+    SET_ACCOUNTING_LIMIT,
+    SET_POLICY_BUNDLE,
+    SET_SYSLOG,
+    SET_URLFILTER,
+    SET_ON_TAMPER,
+    SET_TRUST_PACKAGE_MANAGER,
+    SET_ON_POLICY_CHANGE,
+    SET_AV,
+    SET_IDS_UPDATE,
+    SET_ENCRYPTED_DNS_RESOLVER,
+    SET_MAIL_PROXY,
+    SET_IDS_DEPTH,
+    SET_N_WORDS
+};
+static const char *const set_words[SET_N_WORDS + 1] = {
+    [SET_MODE] = "mode",
+    [SET_NO_PROMPTER] = "no-prompter",
+    [SET_UNATTRIBUTED] = "unattributed",
+    [SET_PROMPT_TIMEOUT] = "prompt-timeout",
+    [SET_FAIL_MODE] = "fail-mode",
+    [SET_ALERT] = "alert",
+    [SET_DEFAULT] = "default",
+    [SET_SELF_TRAFFIC] = "self-traffic",
+    [SET_CALLOUT_FAILURE] = "callout-failure",
+    [SET_DNSFILTER_LIST] = "dnsfilter-list",
+    [SET_DNSFILTER_ANSWER] = "dnsfilter-answer",
+    [SET_STREAM_BOUND] = "stream-bound",
+    [SET_ACCOUNTING_LIMIT] = "accounting-limit",
+    [SET_POLICY_BUNDLE] = "policy-bundle",
+    [SET_SYSLOG] = "syslog",
+    [SET_URLFILTER] = "urlfilter",
+    [SET_ON_TAMPER] = "on-tamper",
+    [SET_TRUST_PACKAGE_MANAGER] = "trust-package-manager",
+    [SET_ON_POLICY_CHANGE] = "on-policy-change",
+    [SET_AV] = "av",
+    [SET_IDS_UPDATE] = "ids-update",
+    [SET_ENCRYPTED_DNS_RESOLVER] = "encrypted-dns-resolver",
+    [SET_MAIL_PROXY] = "mail-proxy",
+    [SET_IDS_DEPTH] = "ids-depth",
+    [SET_N_WORDS] = NULL,
+};
 static const char *const filter_words[] = {
     "layer",  "sublayer",      "provider", "weight",     "hard",          "soft",
     "permit", "block",         "callout",  "proto",      "tcp",           "udp",
@@ -1100,19 +1131,19 @@ static bool stmt_set(struct ps *ps)
     static const char *const failmodes[] = {"closed", "open", NULL};
     int v;
     switch (k) {
-    case 0:
+    case SET_MODE:
         if ((v = choice(ps, "mode", modes)) < 0 || !once(ps, what, SEEN_MODE))
             return false;
         ld->settings.mode = (enum ward_mode)v;
         return true;
-    case 1:
-    case 2:
+    case SET_NO_PROMPTER:
+    case SET_UNATTRIBUTED:
         if ((v = choice(ps, "outcome", passblock)) < 0 ||
-            !once(ps, what, k == 1 ? SEEN_NOPROMPT : SEEN_UNATTR))
+            !once(ps, what, k == SET_NO_PROMPTER ? SEEN_NOPROMPT : SEEN_UNATTR))
             return false;
-        *(k == 1 ? &ld->settings.no_prompter : &ld->settings.unattributed) =
+        *(k == SET_NO_PROMPTER ? &ld->settings.no_prompter : &ld->settings.unattributed) =
             v ? WARD_V_BLOCK : WARD_V_PERMIT;
-        if (k == 1 && is_word(tok(ps), "for") && !at_end(ps)) {
+        if (k == SET_NO_PROMPTER && is_word(tok(ps), "for") && !at_end(ps)) {
             /* "for questions" (the default): rules keep applying; only what
              * would be asked gets the outcome. "for all": before the rules,
              * which only a block may do — a pass there would let programs
@@ -1130,7 +1161,7 @@ static bool stmt_set(struct ps *ps)
             ld->settings.no_prompter_scope = sc ? WARD_NP_QUESTIONS : WARD_NP_ALL;
         }
         return true;
-    case 3: {
+    case SET_PROMPT_TIMEOUT: {
         const struct token *t = adv(ps);
         uint32_t secs;
         if (t->bol || t->type != T_WORD)
@@ -1148,12 +1179,12 @@ static bool stmt_set(struct ps *ps)
         }
         return once(ps, what, SEEN_TIMEOUT);
     }
-    case 4:
+    case SET_FAIL_MODE:
         if ((v = choice(ps, "fail mode", failmodes)) < 0 || !once(ps, what, SEEN_FAIL))
             return false;
         ld->extras.fail_open = v == 1;
         return true;
-    case 5: {
+    case SET_ALERT: {
         const struct token *nt = tok(ps);
         int kind = choice(ps, "alert", alert_words);
         if (kind < 0)
@@ -1187,7 +1218,7 @@ static bool stmt_set(struct ps *ps)
         a->window = window;
         return true;
     }
-    case 6: {
+    case SET_DEFAULT: {
         const struct token *lt = tok(ps);
         int l = layer_choice(ps);
         if (l < 0)
@@ -1200,20 +1231,20 @@ static bool stmt_set(struct ps *ps)
         ld->settings.layer_default[l] = v ? WARD_V_BLOCK : WARD_V_PERMIT;
         return true;
     }
-    case 7: {
+    case SET_SELF_TRAFFIC: {
         static const char *const selfwords[] = {"pass", "rules", NULL};
         if ((v = choice(ps, "self-traffic", selfwords)) < 0 || !once(ps, what, SEEN_SELF))
             return false;
         ld->settings.self_traffic = v ? WARD_SELF_RULES : WARD_SELF_PASS;
         return true;
     }
-    case 8:
+    case SET_CALLOUT_FAILURE:
         /* What a call to a callout that crashed or ran out of time gives. */
         if ((v = choice(ps, "outcome", passblock)) < 0 || !once(ps, what, SEEN_CALLOUT_FAIL))
             return false;
         ld->extras.callout_failure = v ? WARD_V_BLOCK : WARD_V_PERMIT;
         return true;
-    case 9: {
+    case SET_DNSFILTER_LIST: {
         const struct token *t = adv(ps);
         if (t->bol || t->type != T_STRING)
             return err(ps, t, "the list's path expected as a quoted string, not '%s'", show(t));
@@ -1227,20 +1258,20 @@ static bool stmt_set(struct ps *ps)
                  sizeof(ld->extras.dnsfilter_lists[0]), "%s", t->text);
         return true;
     }
-    case 10: {
+    case SET_DNSFILTER_ANSWER: {
         static const char *const answers[] = {"nxdomain", "zero", NULL};
         if ((v = choice(ps, "dnsfilter answer", answers)) < 0 || !once(ps, what, SEEN_DNSF_ANSWER))
             return false;
         ld->extras.dnsfilter_zero = v == 1;
         return true;
     }
-    case 11:
+    case SET_STREAM_BOUND:
         return stream_bound(ps, what);
-    case 12:
+    case SET_ACCOUNTING_LIMIT:
         return size_per(ps, "accounting-limit", &ld->extras.accounting_limit,
                         &ld->extras.accounting_period) &&
                once(ps, what, SEEN_ACCOUNTING);
-    case 13: {
+    case SET_POLICY_BUNDLE: {
         /* A signed policy bundle wardd fetches on a timer (`ward bundle`). */
         const struct token *t = adv(ps);
         if (t->bol || t->type != T_STRING)
@@ -1264,7 +1295,7 @@ static bool stmt_set(struct ps *ps)
         }
         return once(ps, what, SEEN_BUNDLE);
     }
-    case 14: {
+    case SET_SYSLOG: {
         /* Remote syslog: RFC 5424 messages, octet-counted, over TCP or TLS. */
         const struct token *t = adv(ps);
         char host[256];
@@ -1293,9 +1324,9 @@ static bool stmt_set(struct ps *ps)
         }
         return once(ps, what, SEEN_SYSLOG);
     }
-    case 15:
+    case SET_URLFILTER:
         return urlfilter_rule(ps);
-    case 16: {
+    case SET_ON_TAMPER: {
         /* What an injection into a program with network rights gets. */
         static const char *const outcomes[] = {"alert", "suspend", NULL};
         if ((v = choice(ps, "tamper outcome", outcomes)) < 0 || !once(ps, what, SEEN_ON_TAMPER))
@@ -1303,7 +1334,7 @@ static bool stmt_set(struct ps *ps)
         ld->extras.on_tamper_suspend = v == 1;
         return true;
     }
-    case 17: {
+    case SET_TRUST_PACKAGE_MANAGER: {
         /* A pinned program changed by the package manager keeps its rules. */
         static const char *const yesno[] = {"no", "yes", NULL};
         if ((v = choice(ps, "answer", yesno)) < 0 || !once(ps, what, SEEN_TRUST_PKG))
@@ -1311,7 +1342,7 @@ static bool stmt_set(struct ps *ps)
         ld->extras.trust_package_manager = v == 1;
         return true;
     }
-    case 18: {
+    case SET_ON_POLICY_CHANGE: {
         /* The policy file edited behind ward's back. */
         static const char *const outcomes[] = {"alert", "reload", NULL};
         if ((v = choice(ps, "policy change outcome", outcomes)) < 0 ||
@@ -1320,7 +1351,7 @@ static bool stmt_set(struct ps *ps)
         ld->extras.policy_change_reload = v == 1;
         return true;
     }
-    case 19: {
+    case SET_AV: {
         /* Antivirus scanning of programs (docs/AV.md). */
         static const char *const avmodes[] = {"off", "scan-before-allow", "scan-in-background",
                                               NULL};
@@ -1343,9 +1374,9 @@ static bool stmt_set(struct ps *ps)
         }
         return true;
     }
-    case 20:
+    case SET_IDS_UPDATE:
         return ids_update(ps, what);
-    case 21: {
+    case SET_ENCRYPTED_DNS_RESOLVER: {
         /* One more resolver for the encrypted-dns condition. */
         const struct token *t = adv(ps);
         if (t->bol || t->type != T_STRING)
@@ -1361,9 +1392,9 @@ static bool stmt_set(struct ps *ps)
                  "%s", t->text);
         return true;
     }
-    case 22:
+    case SET_MAIL_PROXY:
         return mail_proxy(ps, what);
-    case 23:
+    case SET_IDS_DEPTH:
         return ids_depth(ps, what);
     }
     return false;
