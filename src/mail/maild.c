@@ -394,6 +394,9 @@ static bool starttls(struct conn *c)
         name = ward_mailtls_sni(c->client.ssl) ? ward_mailtls_sni(c->client.ssl) : addr;
     if (c->client.ssl &&
         !(c->server.ssl = ward_mailtls_connect(tls, c->server.fd, name, err, sizeof(err)))) {
+        /* The client speaks first after TLS: its command read (a wait
+         * bounded), the error is its answer, not lost in a reset. */
+        SSL_read(c->client.ssl, line, sizeof(line));
         snprintf(line, sizeof(line), "%s Ward: the mail server's TLS failed: %s\r\n",
                  tls_failed[s->proto], err);
         SSL_write(c->client.ssl, line, (int)strlen(line));

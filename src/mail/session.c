@@ -54,6 +54,10 @@ void mail_session_init(struct mail_session *s, enum mail_proto proto)
 {
     memset(s, 0, sizeof(*s));
     s->proto = proto;
+    /* SMTP and POP3: the greeting is the first answer awaited, so a
+     * client that speaks before it is held (its answers stay paired). */
+    if (proto != MAIL_IMAP)
+        mail_push(s, X_FWD);
 }
 
 void mail_session_restart(struct mail_session *s)
@@ -62,6 +66,7 @@ void mail_session_restart(struct mail_session *s)
     uint64_t messages = s->messages;
     mail_session_free(s);
     mail_session_init(s, proto);
+    s->n_expect = 0; /* no greeting after TLS */
     s->messages = messages;
 }
 

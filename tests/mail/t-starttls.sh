@@ -97,13 +97,13 @@ wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
     "ward-maild: connection [0-9]* to $IP_B ($IP_B): STARTTLS to the server: .*certificate verify failed" 5
 wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 
-wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -sS \
+wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -v \
     --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p \
-    "imap://$IP_B/INBOX;UID=1" -o "$WK_TMP/got"
+    "imap://$IP_B/INBOX;UID=1" -o "$WK_TMP/got" 2>"$WK_TMP/imap.out"
 wk_check "... whole" has "$WK_TMP/got" "Hello from the test."
 wk_check "IMAP STARTTLS: EICAR is refused (curl fails)" fails wk_client "$CURL" -sS \
     --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p \
-    "imap://$IP_B/INBOX;UID=2" -o "$WK_TMP/got2"
+    "imap://$IP_B/INBOX;UID=2" -o "$WK_TMP/got2" 2>/dev/null
 wk_check "... the log says so" wk_wait_for "$WK_TMP/wardd.log" "mail: imap $CURL.*mail reject" 5
 
 # Plain text after the client's STARTTLS line: not relayed, the connection ends.

@@ -87,7 +87,7 @@ class SMTPBad(SMTP):
 
 class IMAP(Lines):
     def handle(self):
-        self.say("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] peer IMAP\r\n")
+        self.say("* OK [CAPABILITY IMAP4rev1 STARTTLS] peer IMAP\r\n")
         while True:
             l = self.line()
             if not l:
@@ -96,7 +96,7 @@ class IMAP(Lines):
             tag, cmd = parts[0], (parts[1].upper() if len(parts) > 1 else "")
             if cmd == "CAPABILITY":
                 self.say("* CAPABILITY IMAP4rev1 %s\r\n%s OK done\r\n"
-                         % ("AUTH=PLAIN" if self.tls else "STARTTLS LOGINDISABLED", tag))
+                         % ("" if self.tls else "STARTTLS", tag))
             elif cmd == "STARTTLS" and not self.tls:
                 self.say("%s OK begin TLS\r\n" % tag)
                 self.starttls()

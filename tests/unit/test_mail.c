@@ -90,8 +90,13 @@ static void smtp_data(struct mail_session *s)
 static void smtp_open(struct mail_session *s)
 {
     mail_session_init(s, MAIL_SMTP);
+    client(s, "EHLO early\r\n"); /* before the greeting: held */
+    said(&s->to_server, "");
     server(s, "220 mx ESMTP\r\n");
     said(&s->to_client, "220 mx ESMTP\r\n");
+    said(&s->to_server, "EHLO early\r\n");
+    server(s, "250 mx\r\n");
+    said(&s->to_client, "250 mx\r\n");
     client(s, "EHLO me\r\n");
     said(&s->to_server, "EHLO me\r\n");
     server(s, "250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 CHUNKING\r\n");
