@@ -170,6 +170,8 @@ static bool update(struct conn *c)
     return true;
 }
 
+static bool starttls(struct conn *c);
+
 static void send_decide(struct conn *c)
 {
     int fd = memfd_create("ward-mail", MFD_CLOEXEC);
@@ -248,7 +250,8 @@ static void decided(struct conn *c, const struct maild_msg *m)
         rc = mail_session_decide(s, true, NULL, 0, NULL);
     }
     free(repl);
-    if (rc < 0 || !update(c))
+    /* What was read meanwhile may hold the server's yes to STARTTLS. */
+    if (rc < 0 || (c->s.opaque && !starttls(c)) || !update(c))
         drop(c);
     else if (s->pending)
         start_decision(c); /* the next one, read meanwhile */

@@ -5,7 +5,7 @@
 # (WARD_MAIL_TLS_TRUST); the session between is read and decided as a
 # plain one. A server whose certificate no trusted CA signed: the client
 # gets the protocol's error and the log says why; plain text sent after
-# STARTTLS ends the connection.
+# STARTTLS, by either side, ends the connection.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -111,6 +111,11 @@ printf 'EHLO me\r\nSTARTTLS\r\nMAIL FROM:<x@y>\r\n' >"$WK_TMP/inject.txt"
 wk_client nc -w 5 $IP_B 25 <"$WK_TMP/inject.txt" >"$WK_TMP/nc.out" 2>&1
 wk_check "STARTTLS with plain text after it: the connection ends, and why is logged" \
     wk_wait_for "$WK_TMP/wardd.log" "STARTTLS: plain text after STARTTLS from the client" 5
+wk_check "POP3 STLS whose yes has plain text after it: curl fails" fails wk_client "$CURL" -sS \
+    --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p "pop3://$IP_B/1" \
+    -o /dev/null 2>/dev/null
+wk_check "... the connection ends, and why is logged" wk_wait_for "$WK_TMP/wardd.log" \
+    "STARTTLS: plain text after STARTTLS from the server" 5
 [ -n "${MAIL_DEBUG:-}" ] && cp -r "$WK_TMP" "$MAIL_DEBUG"
 stop_wardd wardd
 no_sanitizer "no sanitizer report" "$WK_TMP/wardd.log"

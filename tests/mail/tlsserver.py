@@ -5,7 +5,8 @@ the mail proxy's TLS tests (docs/MAIL.md), run in the peer namespace.
     tlsserver.py DIR GOOD.pem BAD.pem
 
 SMTP on 25 and IMAP on 143 present GOOD.pem (certificate and key); SMTP on
-587 presents BAD.pem (one no CA of the tests signed). Each refuses MAIL and
+587 presents BAD.pem (one no CA of the tests signed); POP3 on 110 sends a
+plain-text line after its yes to STLS. SMTP and IMAP refuse MAIL and
 LOGIN before TLS; SMTP keeps the messages it accepts as DIR/in/N.eml, IMAP
 serves DIR/box/*.eml as in server.py.
 """
@@ -122,12 +123,33 @@ class IMAP(Lines):
                 self.say("%s OK done\r\n" % tag)
 
 
+class POP3Inject(Lines):
+    """POP3 whose yes to STLS has a plain-text line after it (an injection)."""
+    def handle(self):
+        self.say("+OK pop3\r\n")
+        while True:
+            l = self.line()
+            if not l:
+                return
+            verb = l.split(b" ")[0].strip().upper()
+            if verb == b"CAPA":
+                self.say("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+            elif verb == b"STLS":
+                self.say("+OK begin TLS\r\n+OK injected\r\n")
+                self.starttls()
+            elif verb == b"QUIT":
+                self.say("+OK bye\r\n")
+                return
+            else:
+                self.say("-ERR no\r\n")
+
+
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
 
-for p, h in ((25, SMTP), (587, SMTPBad), (143, IMAP)):
+for p, h in ((25, SMTP), (587, SMTPBad), (143, IMAP), (110, POP3Inject)):
     threading.Thread(target=Server(("0.0.0.0", p), h).serve_forever, daemon=True).start()
 print("listening", flush=True)
 threading.Event().wait()
