@@ -6,8 +6,10 @@
  * wardd name the client's program and mark the upstream socket, connects
  * upstream, and relays through the protocol's state machine (session.h).
  * Each message is read with GMime, its attachments scanned through wardd
- * (ward-scand), and it goes on as wardd decides. It runs as nobody with a
- * seccomp filter: what it parses is the network's.
+ * (ward-scand), and it goes on as wardd decides. A STARTTLS the server
+ * accepts is ended here both ways (starttls()), the session read in the
+ * clear between the two TLS sessions. It runs as nobody with a seccomp
+ * filter: what it parses is the network's.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,19 +29,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <sys/time.h>
+
 #include "confine/confine.h"
+#include "mailtls/mailtls.h"
 #include "mime/mime.h"
 #include "mail/session.h"
 #include "mail/wire.h"
 
 #define WARDD_FD   3
 #define HIGH_WATER (1u << 20) /* queued for one side: stop reading the other */
+#define TLS_WAIT_S 10         /* a TLS handshake's socket waits, at most */
 
 struct conn;
 struct end {
     struct conn *c;
     int fd;
     bool eof;
+    SSL *ssl; /* after STARTTLS */
 };
 
 struct conn {
@@ -62,6 +70,7 @@ static int ep;
 static struct conn *conns, *dead;
 static uint64_t next_id;
 static int listeners[2] = {-1, -1};
+static struct ward_mailtls *tls; /* NULL: no CA, STARTTLS sessions are ended */
 
 static struct conn *find(uint64_t id)
 {
@@ -80,6 +89,8 @@ static void drop(struct conn *c)
             *p = c->next;
             break;
         }
+    ward_mailtls_close(c->client.ssl);
+    ward_mailtls_close(c->server.ssl);
     if (c->client.fd >= 0)
         close(c->client.fd);
     if (c->server.fd >= 0)
@@ -94,12 +105,37 @@ static void drop(struct conn *c)
 static bool flush_to(struct end *e, struct mail_buf *b)
 {
     while (b->len) {
+        if (e->ssl) {
+            int n = SSL_write(e->ssl, b->p, b->len > INT32_MAX ? INT32_MAX : (int)b->len);
+            if (n <= 0) {
+                int err = SSL_get_error(e->ssl, n);
+                ERR_clear_error();
+                return err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ;
+            }
+            mail_buf_take(b, (size_t)n);
+            continue;
+        }
         ssize_t n = send(e->fd, b->p, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0)
             return errno == EAGAIN || errno == EINTR;
         mail_buf_take(b, (size_t)n);
     }
     return true;
+}
+
+/* Reads what e has into buf: > 0 bytes, 0 its end, -1 nothing now. */
+static ssize_t read_from(struct end *e, char *buf, size_t len)
+{
+    if (!e->ssl) {
+        ssize_t n = recv(e->fd, buf, len, MSG_DONTWAIT);
+        return n >= 0 ? n : errno == EAGAIN || errno == EINTR ? -1 : 0;
+    }
+    int n = SSL_read(e->ssl, buf, (int)len);
+    if (n > 0)
+        return n;
+    int err = SSL_get_error(e->ssl, n);
+    ERR_clear_error();
+    return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ? -1 : 0;
 }
 
 /* What to wait for on e; nothing: out of the set (a closed side's hangup
@@ -133,6 +169,8 @@ static bool update(struct conn *c)
     watch(&c->server, (read_s ? EPOLLIN : 0) | (s->to_server.len ? EPOLLOUT : 0));
     return true;
 }
+
+static bool starttls(struct conn *c);
 
 static void send_decide(struct conn *c)
 {
@@ -212,7 +250,8 @@ static void decided(struct conn *c, const struct maild_msg *m)
         rc = mail_session_decide(s, true, NULL, 0, NULL);
     }
     free(repl);
-    if (rc < 0 || !update(c))
+    /* What was read meanwhile may hold the server's yes to STARTTLS. */
+    if (rc < 0 || (c->s.opaque && !starttls(c)) || !update(c))
         drop(c);
     else if (s->pending)
         start_decision(c); /* the next one, read meanwhile */
@@ -272,8 +311,8 @@ static void accept_one(int lfd)
         close(fd);
         return;
     }
-    c->client = (struct end){c, fd, false};
-    c->server = (struct end){c, -1, false};
+    c->client = (struct end){c, fd, false, NULL};
+    c->server = (struct end){c, -1, false, NULL};
     c->dst_len = sizeof(c->dst);
     struct maild_msg m = {.magic = MAILD_MAGIC, .op = MAILD_CONNECT, .id = c->id = ++next_id};
     bool v6 = peer.ss_family == AF_INET6;
@@ -310,6 +349,78 @@ static void accept_one(int lfd)
         drop(c);
 }
 
+/* Blocking with bounded waits (a handshake), or back to the loop's way. */
+static void blocking(int fd, bool on)
+{
+    struct timeval tv = {.tv_sec = on ? TLS_WAIT_S : 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+}
+
+/* What the client gets when the server's TLS fails, in its protocol. */
+static const char *const tls_failed[] = {
+    [MAIL_SMTP] = "421 4.7.0",
+    [MAIL_POP3] = "-ERR",
+    [MAIL_IMAP] = "* BYE",
+};
+
+/* The server took the client's STARTTLS (its yes is queued for the
+ * client): TLS toward the client with a leaf of Ward's CA for the name it
+ * asks for (SNI), else for the server's address; then toward the server,
+ * verified against that same name. Nothing passes either way until the
+ * server is verified; then the session starts again on the clear text.
+ * The handshakes block the proxy, each wait bounded (TLS_WAIT_S).
+ * False: the connection is to be dropped (and why is logged). */
+static bool starttls(struct conn *c)
+{
+    struct mail_session *s = &c->s;
+    char addr[INET6_ADDRSTRLEN] = "?", err[256] = "", line[400];
+    const struct sockaddr_in6 *d6 = (const void *)&c->dst;
+    const struct sockaddr_in *d4 = (const void *)&c->dst;
+    inet_ntop(c->dst.ss_family,
+              c->dst.ss_family == AF_INET6 ? (const void *)&d6->sin6_addr
+                                           : (const void *)&d4->sin_addr,
+              addr, sizeof(addr));
+    const char *name = addr;
+    blocking(c->client.fd, true);
+    blocking(c->server.fd, true);
+    if (!tls)
+        snprintf(err, sizeof(err), "no TLS here (Ward's mail CA could not be opened)");
+    else if (s->cin.len || s->sin.len)
+        snprintf(err, sizeof(err), "plain text after STARTTLS from the %s (an injection)",
+                 s->cin.len ? "client" : "server");
+    else if (!flush_to(&c->client, &s->to_client) || s->to_client.len)
+        snprintf(err, sizeof(err), "the client does not read");
+    else if ((c->client.ssl = ward_mailtls_accept(tls, c->client.fd, addr, err, sizeof(err))))
+        name = ward_mailtls_sni(c->client.ssl) ? ward_mailtls_sni(c->client.ssl) : addr;
+    if (c->client.ssl &&
+        !(c->server.ssl = ward_mailtls_connect(tls, c->server.fd, name, err, sizeof(err)))) {
+        /* The client speaks first after TLS: its command read (a wait
+         * bounded), the error is its answer, not lost in a reset. */
+        SSL_read(c->client.ssl, line, sizeof(line));
+        snprintf(line, sizeof(line), "%s Ward: the mail server's TLS failed: %s\r\n",
+                 tls_failed[s->proto], err);
+        SSL_write(c->client.ssl, line, (int)strlen(line));
+    }
+    if (!c->server.ssl) {
+        fprintf(stderr, "ward-maild: connection %llu to %s (%s): STARTTLS%s: %s\n",
+                (unsigned long long)c->id, addr, name, c->client.ssl ? " to the server" : "", err);
+        return false;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct end *e = i ? &c->server : &c->client;
+        blocking(e->fd, false);
+        /* The loop's writes are partial and from buffers that move. */
+        SSL_set_mode(e->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
+    fprintf(stderr, "ward-maild: connection %llu to %s: STARTTLS both ways, %s verified\n",
+            (unsigned long long)c->id, addr, name);
+    mail_session_restart(s);
+    return true;
+}
+
 static void on_end(struct end *e, uint32_t events)
 {
     struct conn *c = e->c;
@@ -329,17 +440,25 @@ static void on_end(struct end *e, uint32_t events)
             drop(c);
         return;
     }
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    /* TLS: what OpenSSL has decrypted already is read now too (epoll
+     * would not say so again). */
+    bool more = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
+    while (more) {
         char buf[65536];
-        ssize_t n = recv(e->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        ssize_t n = read_from(e, buf, sizeof(buf));
         if (n > 0) {
             if ((client ? mail_session_client : mail_session_server)(&c->s, buf, (size_t)n) < 0) {
                 drop(c);
                 return;
             }
-        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        } else if (n == 0) {
             e->eof = true;
         }
+        more = n > 0 && e->ssl && SSL_pending(e->ssl) > 0;
+    }
+    if (c->s.opaque && !starttls(c)) {
+        drop(c);
+        return;
     }
     if (c->s.pending && !c->deciding)
         start_decision(c);
@@ -381,6 +500,14 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The CA's key is root's: opened before the privileges go. Leaves
+     * issued later stay in memory (nobody may not write the CA's folder). */
+    const char *ca_dir = getenv("WARD_MAIL_CA_DIR"), *trust = getenv("WARD_MAIL_TLS_TRUST");
+    char err[256];
+    tls = ward_mailtls_new(ca_dir && *ca_dir ? ca_dir : WARD_MAILTLS_CA_DIR,
+                           trust && *trust ? trust : NULL, err, sizeof(err));
+    if (!tls)
+        fprintf(stderr, "ward-maild: no STARTTLS (its sessions are ended): %s\n", err);
     listeners[0] = listen_on(AF_INET, (uint16_t)port);
     listeners[1] = listen_on(AF_INET6, (uint16_t)port); /* no IPv6: IPv4 only */
     if (listeners[0] < 0) {

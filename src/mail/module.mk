@@ -4,7 +4,7 @@
 mail_EXCLUDE := src/mail/maild.c
 mail_USES    := util
 
-ward-maild_USES := confine mail mime util
+ward-maild_USES := confine mail mailtls mime util
 $(BUILD_DIR)/bin/ward-maild: $(BUILD_DIR)/obj/mail/maild.o $$(call prog_libs,ward-maild)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"

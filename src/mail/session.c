@@ -54,6 +54,20 @@ void mail_session_init(struct mail_session *s, enum mail_proto proto)
 {
     memset(s, 0, sizeof(*s));
     s->proto = proto;
+    /* SMTP and POP3: the greeting is the first answer awaited, so a
+     * client that speaks before it is held (its answers stay paired). */
+    if (proto != MAIL_IMAP)
+        mail_push(s, X_FWD);
+}
+
+void mail_session_restart(struct mail_session *s)
+{
+    enum mail_proto proto = s->proto;
+    uint64_t messages = s->messages;
+    mail_session_free(s);
+    mail_session_init(s, proto);
+    s->n_expect = 0; /* no greeting after TLS */
+    s->messages = messages;
 }
 
 void mail_session_free(struct mail_session *s)
@@ -161,17 +175,11 @@ static void process(struct mail_session *s)
         imap_client(s);
         break;
     }
-    if (s->opaque) { /* the rest of what was read passes as it is */
-        mail_out(s, &s->to_client, s->sin.p, s->sin.len);
-        mail_out(s, &s->to_server, s->cin.p, s->cin.len);
-        s->sin.len = s->cin.len = 0;
-    }
 }
 
-static int feed(struct mail_session *s, struct mail_buf *in, struct mail_buf *through,
-                const void *p, size_t n)
+static int feed(struct mail_session *s, struct mail_buf *in, const void *p, size_t n)
 {
-    if (mail_buf_add(s->opaque ? through : in, p, n) < 0)
+    if (mail_buf_add(in, p, n) < 0)
         return -1;
     if (!s->pending)
         process(s);
@@ -180,12 +188,12 @@ static int feed(struct mail_session *s, struct mail_buf *in, struct mail_buf *th
 
 int mail_session_client(struct mail_session *s, const void *p, size_t n)
 {
-    return feed(s, &s->cin, &s->to_server, p, n);
+    return feed(s, &s->cin, p, n);
 }
 
 int mail_session_server(struct mail_session *s, const void *p, size_t n)
 {
-    return feed(s, &s->sin, &s->to_client, p, n);
+    return feed(s, &s->sin, p, n);
 }
 
 int mail_session_decide(struct mail_session *s, bool deliver, const char *replacement, size_t len,

@@ -17,8 +17,11 @@
  *         to its end; rejected, it is dropped and the command's tagged OK
  *         becomes NO.
  *
- * STARTTLS / STLS accepted by the server turns the session opaque: the
- * bytes pass unread (the TLS half of the proxy terminates TLS itself).
+ * STARTTLS / STLS accepted by the server stops the session (opaque):
+ * what either side sends after it stays unread in cin / sin. The proxy
+ * starts TLS both ways (plain text sent after the STARTTLS line is an
+ * injection: the proxy ends the connection) and restarts the session on
+ * the decrypted bytes.
  */
 #ifndef WARD_MAIL_SESSION_H
 #define WARD_MAIL_SESSION_H
@@ -50,7 +53,7 @@ struct mail_session {
     struct mail_buf msg;                  /* the message held (dot-unstuffed) */
     struct mail_buf held;                 /* POP3/IMAP: the server's bytes that carry it */
     bool pending;                         /* msg waits for mail_session_decide */
-    bool opaque;                          /* after STARTTLS: bytes pass unread */
+    bool opaque;                          /* after STARTTLS: nothing is read */
     bool failed;                          /* out of memory: the proxy closes */
     /* Per side: a line too long is skipped to its end; client bytes that
      * are not commands (SASL answers, IMAP literals). */
@@ -77,6 +80,9 @@ struct mail_session {
 
 void mail_session_init(struct mail_session *s, enum mail_proto proto);
 void mail_session_free(struct mail_session *s);
+/* After STARTTLS, on the TLS sessions: the protocol starts again (as after
+ * the greeting: SMTP's client says EHLO again); the count of messages stays. */
+void mail_session_restart(struct mail_session *s);
 
 /* Bytes read from the client / from the server. Processed at once unless a
  * message is pending (then kept until it is decided). -1: out of memory. */

@@ -90,8 +90,13 @@ static void smtp_data(struct mail_session *s)
 static void smtp_open(struct mail_session *s)
 {
     mail_session_init(s, MAIL_SMTP);
+    client(s, "EHLO early\r\n"); /* before the greeting: held */
+    said(&s->to_server, "");
     server(s, "220 mx ESMTP\r\n");
     said(&s->to_client, "220 mx ESMTP\r\n");
+    said(&s->to_server, "EHLO early\r\n");
+    server(s, "250 mx\r\n");
+    said(&s->to_client, "250 mx\r\n");
     client(s, "EHLO me\r\n");
     said(&s->to_server, "EHLO me\r\n");
     server(s, "250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 CHUNKING\r\n");
@@ -180,10 +185,17 @@ static void test_smtp_starttls(void **state)
     client(&s, "STARTTLS\r\n");
     said(&s.to_server, "STARTTLS\r\n");
     server(&s, "220 go ahead\r\n\x16\x03\x01");
-    said(&s.to_client, "220 go ahead\r\n\x16\x03\x01");
+    said(&s.to_client, "220 go ahead\r\n");
     assert_true(s.opaque);
-    client(&s, "DATA\r\n"); /* unread now */
-    said(&s.to_server, "DATA\r\n");
+    assert_int_equal(s.sin.len, 3); /* kept unread: the proxy sees the injection */
+    client(&s, "DATA\r\n");         /* unread now */
+    assert_int_equal(s.to_server.len, 0);
+    assert_int_equal(s.cin.len, 6);
+    mail_session_restart(&s);
+    assert_false(s.opaque);
+    assert_int_equal(s.cin.len + s.sin.len, 0);
+    client(&s, "EHLO me\r\n"); /* read again, on the TLS session */
+    said(&s.to_server, "EHLO me\r\n");
     mail_session_free(&s);
 }
 
