@@ -29,6 +29,7 @@
 
 #include "compile/kcompile.h"
 #include "daemon/wardd.h"
+#include "util/grow.h"
 #include "scand/wire.h"
 #include "ward/shim.h"
 
@@ -499,14 +500,10 @@ enum wardd_av_outcome wardd_av_check(struct wardd *d, const ward_kqueued *q, con
     }
     if (d->extras.av_mode != WARD_AV_BEFORE_ALLOW || e->released || a->n_held >= d->opt.max_waiting)
         return WARDD_AV_GO;
-    if (a->n_held == a->cap_held) {
-        size_t cap = a->cap_held ? a->cap_held * 2 : 16;
-        struct av_held *grown = realloc(a->held, cap * sizeof(*grown));
-        if (!grown)
-            return WARDD_AV_GO;
-        a->held = grown;
-        a->cap_held = cap;
-    }
+    struct av_held *grown = ward_grow(a->held, &a->cap_held, a->n_held, sizeof(*grown), 16);
+    if (!grown)
+        return WARDD_AV_GO;
+    a->held = grown;
     struct av_held *h = &a->held[a->n_held++];
     *h = (struct av_held){.q = *q, .sha = sha, .as = *as};
     snprintf(h->claim, sizeof(h->claim), "%s", claim ? claim : "");

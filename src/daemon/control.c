@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,14 +359,10 @@ struct rows {
 static int collect_row(const ward_event *row, void *ctx)
 {
     struct rows *r = ctx;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        ward_event *v = realloc(r->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        r->v = v;
-        r->cap = cap;
-    }
+    ward_event *v = ward_grow(r->v, &r->cap, r->n, sizeof(*v), 64);
+    if (!v)
+        return -1;
+    r->v = v;
     r->v[r->n++] = *row;
     return 0;
 }

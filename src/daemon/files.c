@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/grow.h"
 #include "util/spawn.h"
 
 #include <errno.h>
@@ -99,14 +100,10 @@ static bool watch(struct wardd *d, const char *path, enum watched_kind kind, siz
     for (size_t i = 0; i < unique && i < d->n_watched; i++)
         if (!strcmp(d->watched[i].path, path))
             return true;
-    if (d->n_watched == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        struct wardd_watched *v = realloc(d->watched, c * sizeof(*v));
-        if (!v)
-            return false;
-        d->watched = v;
-        *cap = c;
-    }
+    struct wardd_watched *v = ward_grow(d->watched, cap, d->n_watched, sizeof(*v), 16);
+    if (!v)
+        return false;
+    d->watched = v;
     struct wardd_watched *w = &d->watched[d->n_watched];
     if (!(w->path = strdup(path)))
         return false;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -207,17 +208,14 @@ static bool watch(struct wardd *d, uint32_t pid, uint64_t start_time)
             close(pidfd);
         return false;
     }
-    if (d->n_watches == d->cap_watches) {
-        size_t cap = d->cap_watches ? d->cap_watches * 2 : 16;
-        struct wardd_exit_watch *w = realloc(d->watches, cap * sizeof(*w));
-        if (!w) {
-            if (pidfd >= 0)
-                close(pidfd);
-            return true; /* not watched: the next sweep tries again */
-        }
-        d->watches = w;
-        d->cap_watches = cap;
+    struct wardd_exit_watch *w =
+        ward_grow(d->watches, &d->cap_watches, d->n_watches, sizeof(*w), 16);
+    if (!w) {
+        if (pidfd >= 0)
+            close(pidfd);
+        return true; /* not watched: the next sweep tries again */
     }
+    d->watches = w;
     if (pidfd >= 0) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = pidfd};
         epoll_ctl(d->pidfd_epfd, EPOLL_CTL_ADD, pidfd, &ev);
@@ -240,14 +238,10 @@ static void note(struct wardd *d, struct sweep *s, const ward_lifetime *l)
 {
     if (l->kind != WARD_LIFE_UNTIL_EXIT || watch(d, l->pid, l->start_time))
         return;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        struct exit_key *g = realloc(s->gone, cap * sizeof(*g));
-        if (!g)
-            return;
-        s->gone = g;
-        s->cap = cap;
-    }
+    struct exit_key *g = ward_grow(s->gone, &s->cap, s->n, sizeof(*g), 8);
+    if (!g)
+        return;
+    s->gone = g;
     s->gone[s->n++] = (struct exit_key){l->pid, l->start_time};
 }
 

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "util/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,14 +91,11 @@ static void suspend(struct wardd *d, const ward_proc *p, const char *program)
 {
     if (wardd_tamper_is_suspended(d, p->pid, p->start_time))
         return;
-    if (d->n_suspended == d->cap_suspended) {
-        size_t cap = d->cap_suspended ? d->cap_suspended * 2 : 4;
-        struct wardd_suspended *v = realloc(d->suspended, cap * sizeof(*v));
-        if (!v)
-            return;
-        d->suspended = v;
-        d->cap_suspended = cap;
-    }
+    struct wardd_suspended *v =
+        ward_grow(d->suspended, &d->cap_suspended, d->n_suspended, sizeof(*v), 4);
+    if (!v)
+        return;
+    d->suspended = v;
     struct wardd_suspended *s = &d->suspended[d->n_suspended++];
     s->pid = p->pid;
     s->start_time = p->start_time;
