@@ -37,8 +37,9 @@ struct wardd_mail {
     struct wardd_helper h; /* ward-maild */
     uint16_t port;         /* the port it listens on */
     bool redirect_failed;
-    char conf[4096];  /* its arguments (struct maild_args): a change restarts it */
-    uint64_t decided; /* messages decided since wardd started */
+    char conf[4096];     /* its arguments (struct maild_args): a change restarts it */
+    uint64_t decided;    /* messages decided since wardd started */
+    uint64_t tls_failed; /* upstream TLS verifications that failed */
 };
 
 /* ward-maild's command line: PORT [--trust FILE] [PROTO ADDR PORT HOST PORT]... */
@@ -420,6 +421,7 @@ void wardd_mail_ready(struct wardd *d)
             on_decide(d, &m, fd);
             break;
         case MAILD_TLS_FAILED:
+            mp->tls_failed++;
             m.text[sizeof(m.text) - 1] = '\0';
             m.program[sizeof(m.program) - 1] = '\0';
             wardd_alert(d, "mail-tls", 1, m.pid, "%s: the mail server's TLS failed: %s",
@@ -428,6 +430,23 @@ void wardd_mail_ready(struct wardd *d)
         }
         if (fd >= 0)
             close(fd);
+    }
+}
+
+void wardd_mail_status(struct wardd *d, ward_proto_status *s)
+{
+    struct wardd_mail *m = d->mail;
+    bool wanted = d->extras.mail_port || d->extras.n_mail_tls;
+    snprintf(s->mail_state, sizeof(s->mail_state), "%s",
+             !wanted || !m  ? "off"
+             : m->h.fd >= 0 ? "running"
+             : m->h.starts  ? "down"
+                            : "not started");
+    s->mail_port = d->extras.mail_port;
+    s->mail_listeners = d->extras.n_mail_tls;
+    if (m) {
+        s->mail_decided = m->decided;
+        s->mail_tls_failed = m->tls_failed;
     }
 }
 

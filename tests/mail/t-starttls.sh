@@ -77,6 +77,8 @@ wk_check "... with the proxy's 421 saying why" \
     grep -q "421 4.7.0 Ward: the mail server's TLS failed: .*certificate verify failed" "$WK_TMP/curl.out"
 wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
     "ward-maild: connection [0-9]* to $IP_B ($IP_B): STARTTLS to the server: .*certificate verify failed" 5
+wk_check "... an alert is raised" wk_wait_for "$WK_TMP/wardd.log" \
+    "alert: mail-tls: $CURL: the mail server's TLS failed: .*certificate verify failed" 5
 wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 
 wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -v \

@@ -92,6 +92,12 @@ wk_check "POP3S: a message is fetched through the listener" \
     tls_client "pop3s://$IP_B:995/1" 10995 -u u:p -o "$WK_TMP/got3"
 wk_check "... whole" has "$WK_TMP/got3" "Hello from the test."
 wk_check "... read by the proxy" wk_wait_for "$WK_TMP/wardd.log" "mail: pop3 $CURL.*mail allow" 5
+"$WARD" status >"$WK_TMP/status.out" 2>&1
+wk_check "ward status: the mail proxy's line (6 messages decided, 1 TLS failure)" grep -q \
+    "^mail:      proxy running, 4 TLS listeners; 6 messages decided, 1 upstream TLS failures" \
+    "$WK_TMP/status.out"
+"$WARD" status --json >"$WK_TMP/status.json" 2>&1
+wk_check "... and in JSON" grep -q '"mail_state":"running","mail_port":0,"mail_listeners":4,"mail_decided":6,"mail_tls_failed":1' "$WK_TMP/status.json"
 [ -n "${MAIL_DEBUG:-}" ] && cp -r "$WK_TMP" "$MAIL_DEBUG"
 stop_wardd wardd
 no_sanitizer "no sanitizer report" "$WK_TMP/wardd.log"
