@@ -12,6 +12,9 @@
  * kept in STATE-DIR/quarantine (root's, 0700). A proxy that dies is started
  * again with a backoff (1 s doubling to a minute); meanwhile the redirected
  * flows are refused (the redirect stays: mail never goes around the proxy).
+ * With `set mail-tls-listen` ward-maild also listens on loopback for
+ * implicit TLS (its arguments; a change restarts it), and an upstream
+ * whose TLS fails is an alert (mail-tls).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -8,8 +8,11 @@
  * Each message is read with GMime, its attachments scanned through wardd
  * (ward-scand), and it goes on as wardd decides. A STARTTLS the server
  * accepts is ended here both ways (starttls()), the session read in the
- * clear between the two TLS sessions. It runs as nobody with a seccomp
- * filter: what it parses is the network's.
+ * clear between the two TLS sessions. Its local TLS listeners (further
+ * arguments: set mail-tls-listen) take clients in TLS and connect to
+ * their configured upstream in TLS, verified for its name; the session
+ * is read the same way. It runs as nobody with a seccomp filter: what it
+ * parses is the network's.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
