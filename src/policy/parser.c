@@ -954,6 +954,19 @@ static bool ids_update(struct ps *ps, const struct token *what)
     return once(ps, what, SEEN_IDS_UPDATE);
 }
 
+/* Whether 127.x:port is taken by a TLS listener, or by the proxy's own
+ * listener on 127.0.0.1 (addr NULL: that one). */
+static bool mail_port_taken(const ward_policy_extras *x, uint16_t port, const uint8_t *addr)
+{
+    static const uint8_t lo[4] = {127, 0, 0, 1};
+    if (x->mail_port == port && !memcmp(addr ? addr : lo, lo, 4))
+        return true;
+    for (size_t i = 0; i < x->n_mail_tls; i++)
+        if (x->mail_tls[i].port == port && !memcmp(x->mail_tls[i].addr, addr ? addr : lo, 4))
+            return true;
+    return false;
+}
+
 /* set mail-proxy port PORT | off: ward-maild listens on PORT (loopback)
  * and the mail flows of every program are redirected to it (docs/MAIL.md). */
 static bool mail_proxy(struct ps *ps, const struct token *what)
@@ -974,6 +987,8 @@ static bool mail_proxy(struct ps *ps, const struct token *what)
         return err(ps, t, "the proxy's port expected (1-65535), not '%s'", show(t));
     if (port == 25 || port == 110 || port == 143 || port == 587)
         return err(ps, t, "port %lu is a mail port the proxy's flows are redirected from", port);
+    if (mail_port_taken(&ps->ld->extras, (uint16_t)port, NULL))
+        return err(ps, t, "port %lu is a mail TLS listener's on 127.0.0.1", port);
     ps->ld->extras.mail_port = (uint16_t)port;
     return true;
 }
@@ -1020,11 +1035,8 @@ static bool mail_tls_listen(struct ps *ps)
         return err(ps, t, "a loopback address and port expected (127.0.0.1:10465), not '%s'",
                    show(t));
     memcpy(l->addr, &a, 4);
-    for (size_t i = 0; i < x->n_mail_tls; i++)
-        if (x->mail_tls[i].port == l->port && !memcmp(x->mail_tls[i].addr, l->addr, 4))
-            return err(ps, t, "%s is a mail TLS listener already", t->text);
-    if (x->mail_port == l->port)
-        return err(ps, t, "port %u is the mail proxy's", (unsigned)l->port);
+    if (mail_port_taken(x, l->port, l->addr))
+        return err(ps, t, "%s is a mail TLS listener or the mail proxy's already", t->text);
     t = adv(ps);
     if (t->bol || !is_word(t, "upstream"))
         return err(ps, t, "'upstream' expected, not '%s'", show(t));
