@@ -53,7 +53,9 @@ int cmd_status(int argc, char **argv)
                "\"tamper_watch\":\"%s\",\"av_mode\":\"%s\",\"av_state\":\"%s\","
                "\"av_engine\":\"%s\",\"av_sigs\":%llu,\"av_db_version\":%llu,"
                "\"av_db_time\":%lld,\"av_scans\":%llu,\"av_cache_hits\":%llu,"
-               "\"av_infected\":%llu,\"av_restarts\":%llu}\n",
+               "\"av_infected\":%llu,\"av_restarts\":%llu,\"mail_state\":\"%s\","
+               "\"mail_port\":%llu,\"mail_listeners\":%llu,\"mail_decided\":%llu,"
+               "\"mail_tls_failed\":%llu}\n",
                s->version, ward_mode_name(s->mode), (long long)s->uptime_s,
                (unsigned long long)s->filters, (unsigned long long)s->apps,
                (unsigned long long)s->app_rules, (unsigned long long)s->clients,
@@ -74,7 +76,9 @@ int cmd_status(int argc, char **argv)
                (unsigned long long)s->av_sigs, (unsigned long long)s->av_db_version,
                (long long)s->av_db_time, (unsigned long long)s->av_scans,
                (unsigned long long)s->av_cache_hits, (unsigned long long)s->av_infected,
-               (unsigned long long)s->av_restarts);
+               (unsigned long long)s->av_restarts, s->mail_state, (unsigned long long)s->mail_port,
+               (unsigned long long)s->mail_listeners, (unsigned long long)s->mail_decided,
+               (unsigned long long)s->mail_tls_failed);
     else
         printf("wardd: running for %llds, protocol %u\n"
                "mode:      %s\n"
@@ -123,6 +127,12 @@ int cmd_status(int argc, char **argv)
             (unsigned long long)s->ids_lost, (unsigned long long)s->ids_bypassed,
             (unsigned long long)s->stream_bound_open, (unsigned long long)s->stream_bound_closed);
         print_av(s);
+        printf("mail:      proxy %s", s->mail_state[0] ? s->mail_state : "off");
+        if (s->mail_port)
+            printf(", redirected flows on port %llu", (unsigned long long)s->mail_port);
+        printf(", %llu TLS listeners; %llu messages decided, %llu upstream TLS failures\n",
+               (unsigned long long)s->mail_listeners, (unsigned long long)s->mail_decided,
+               (unsigned long long)s->mail_tls_failed);
     }
     ward_msg_free(&rep);
     return 0;

@@ -95,6 +95,7 @@ static void on_status(struct wardd *d, ward_conn *c, const ward_msg *m)
                  ks.packet_sockets == WARD_KPACKET_LOGGED ? "logged" : "unseen");
     }
     wardd_av_status(d, &r.u.status);
+    wardd_mail_status(d, &r.u.status);
     ward_conn_send(c, &r, NULL, 0);
 }
 

@@ -12,11 +12,15 @@
  * kept in STATE-DIR/quarantine (root's, 0700). A proxy that dies is started
  * again with a backoff (1 s doubling to a minute); meanwhile the redirected
  * flows are refused (the redirect stays: mail never goes around the proxy).
+ * With `set mail-tls-listen` ward-maild also listens on loopback for
+ * implicit TLS (its arguments; a change restarts it), and an upstream
+ * whose TLS fails is an alert (mail-tls).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +40,50 @@ struct wardd_mail {
     struct wardd_helper h; /* ward-maild */
     uint16_t port;         /* the port it listens on */
     bool redirect_failed;
+    char conf[4096];     /* its arguments (struct maild_args): a change restarts it */
+    uint64_t decided;    /* messages decided since wardd started */
+    uint64_t tls_failed; /* upstream TLS verifications that failed */
 };
+
+/* ward-maild's command line: PORT [--trust FILE] [PROTO ADDR PORT HOST PORT]... */
+struct maild_args {
+    char *argv[4 + 5 * WARD_POLICY_MAX_MAIL_TLS + 1];
+    size_t n;
+    char conf[4096]; /* the arguments, each after the other's NUL; zeros after */
+    size_t used;
+};
+
+__attribute__((format(printf, 2, 3))) static void arg_add(struct maild_args *a, const char *fmt,
+                                                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(a->conf + a->used, sizeof(a->conf) - a->used, fmt, ap);
+    va_end(ap);
+    if (k < 0 || a->used + (size_t)k + 1 >= sizeof(a->conf))
+        return; /* cannot be: the policy's strings are bounded */
+    a->argv[a->n++] = a->conf + a->used;
+    a->used += (size_t)k + 1;
+}
+
+static void maild_args(const ward_policy_extras *x, struct maild_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    arg_add(a, "ward-maild");
+    arg_add(a, "%u", (unsigned)x->mail_port);
+    if (x->mail_tls_trust[0]) {
+        arg_add(a, "--trust");
+        arg_add(a, "%s", x->mail_tls_trust);
+    }
+    for (size_t i = 0; i < x->n_mail_tls; i++) {
+        const struct ward_mail_tls *l = &x->mail_tls[i];
+        arg_add(a, "%s", ward_mail_tls_proto_name((enum ward_mail_tls_proto)l->proto));
+        arg_add(a, "%u.%u.%u.%u", l->addr[0], l->addr[1], l->addr[2], l->addr[3]);
+        arg_add(a, "%u", (unsigned)l->port);
+        arg_add(a, "%s", l->upstream);
+        arg_add(a, "%u", (unsigned)l->upstream_port);
+    }
+}
 
 int wardd_mail_open(struct wardd *d, uint32_t tag)
 {
@@ -48,17 +95,15 @@ int wardd_mail_open(struct wardd *d, uint32_t tag)
     return 0;
 }
 
-static void start(struct wardd *d, uint16_t port)
+static void start(struct wardd *d, struct maild_args *a)
 {
     struct wardd_mail *m = d->mail;
-    char arg[8];
-    snprintf(arg, sizeof(arg), "%u", (unsigned)port);
-    char *argv[] = {"ward-maild", arg, NULL};
-    if (wardd_helper_start(d, &m->h, argv) < 0)
+    if (wardd_helper_start(d, &m->h, a->argv) < 0)
         return;
-    m->port = port;
-    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u)", m->h.path, (int)m->h.pid,
-              (unsigned)port);
+    m->port = d->extras.mail_port;
+    memcpy(m->conf, a->conf, sizeof(m->conf));
+    wardd_log(LOG_INFO, "mail: %s started (pid %d, port %u, %zu TLS listeners)", m->h.path,
+              (int)m->h.pid, (unsigned)m->port, d->extras.n_mail_tls);
 }
 
 void wardd_mail_tick(struct wardd *d, int64_t now_ms)
@@ -67,17 +112,20 @@ void wardd_mail_tick(struct wardd *d, int64_t now_ms)
     if (!m)
         return;
     uint16_t want = d->extras.mail_port;
-    if (m->h.fd >= 0 && want != m->port) {
+    static struct maild_args a; /* 4 KiB: not on the stack */
+    maild_args(&d->extras, &a);
+    bool wanted = want || d->extras.n_mail_tls;
+    if (m->h.fd >= 0 && (!wanted || memcmp(a.conf, m->conf, sizeof(m->conf)))) {
         wardd_helper_stop(&m->h);
         wardd_helper_reset(&m->h);
-        wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's port changed)");
+        wardd_log(LOG_INFO, "mail: ward-maild stopped (the policy's mail proxy changed)");
     }
     bool failed = d->kernel && ward_kernel_mail_redirect(d->kernel, want) < 0;
     if (failed && !m->redirect_failed) /* said once; tried again every tick */
         wardd_log(LOG_ERR, "mail: the redirect to port %u did not install", (unsigned)want);
     m->redirect_failed = failed;
-    if (want && wardd_helper_due(&m->h, now_ms))
-        start(d, want);
+    if (wanted && wardd_helper_due(&m->h, now_ms))
+        start(d, &a);
 }
 
 void wardd_mail_close(struct wardd *d)
@@ -116,9 +164,14 @@ static int let_through(struct wardd *d, int sock, const struct maild_msg *m, con
     enum mail_proto proto;
     uint32_t mark = 0;
     socklen_t l = sizeof(mark);
+    const struct ward_mail_tls *tl = m->listener && m->listener <= d->extras.n_mail_tls
+                                         ? &d->extras.mail_tls[m->listener - 1]
+                                         : NULL;
     if (sock < 0 || getsockopt(sock, SOL_SOCKET, SO_MARK, &mark, &l) < 0)
         return -EBADF;
-    if (!mail_port_proto(m->dport, &proto) || (m->family != 4 && m->family != 6))
+    /* A listener's upstream: the port the policy names for it. */
+    if (m->listener ? !tl || tl->upstream_port != m->uport || tl->port != m->dport
+                    : !mail_port_proto(m->dport, &proto) || (m->family != 4 && m->family != 6))
         return -EPERM;
     mark |= WARD_KMAIL_DEFAULT;
     if (setsockopt(sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
@@ -126,7 +179,8 @@ static int let_through(struct wardd *d, int sock, const struct maild_msg *m, con
     ward_exe_id self;
     if (!d->kernel || ward_kc_resolve_path(NULL, d->mail->h.path, &self) < 0)
         return 0;
-    int rc = ward_kernel_shim_mark(d->kernel, sock, self, 6, remote, m->dport);
+    int rc =
+        ward_kernel_shim_mark(d->kernel, sock, self, 6, remote, m->listener ? m->uport : m->dport);
     return rc == -EBADF ? 0 : rc; /* EBADF: no hooks to pass */
 }
 
@@ -149,7 +203,9 @@ static void on_connect(struct wardd *d, const struct maild_msg *m, int sock)
             r.pid = p->pid;
         }
     }
-    r.verdict = let_through(d, sock, m, &remote);
+    ward_ip up;
+    ip_of(&up, m->ufamily, m->uaddr);
+    r.verdict = let_through(d, sock, m, m->listener ? &up : &remote);
     send_back(d, &r);
 }
 
@@ -264,9 +320,13 @@ static void publish(struct wardd *d, const struct maild_msg *m, enum mail_outcom
     ev.reason = r ? WARD_R_FILTER : WARD_R_DEFAULT;
     ev.verdict = o == MAIL_REJECT ? WARD_V_BLOCK : WARD_V_PERMIT;
     ip_of(&ev.local, m->family, m->caddr);
-    ip_of(&ev.remote, m->family, m->daddr);
+    /* A listener's: the upstream, where the mail goes. */
+    if (m->listener)
+        ip_of(&ev.remote, m->ufamily, m->uaddr);
+    else
+        ip_of(&ev.remote, m->family, m->daddr);
     ev.lport = m->cport;
-    ev.rport = m->dport;
+    ev.rport = m->listener ? m->uport : m->dport;
     WARD_EVENT_SET(&ev, exe, m->program);
     WARD_EVENT_SET(&ev, filter, filter);
     WARD_EVENT_SET(&ev, cmdline, what);
@@ -325,6 +385,7 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
         }
     }
     publish(d, m, o, r, atts);
+    d->mail->decided++;
     send_back(d, &reply);
 }
 
@@ -362,9 +423,33 @@ void wardd_mail_ready(struct wardd *d)
         case MAILD_DECIDE:
             on_decide(d, &m, fd);
             break;
+        case MAILD_TLS_FAILED:
+            mp->tls_failed++;
+            m.text[sizeof(m.text) - 1] = '\0';
+            m.program[sizeof(m.program) - 1] = '\0';
+            wardd_alert(d, "mail-tls", 1, m.pid, "%s: the mail server's TLS failed: %s",
+                        m.program[0] ? m.program : "?", m.text);
+            break;
         }
         if (fd >= 0)
             close(fd);
+    }
+}
+
+void wardd_mail_status(struct wardd *d, ward_proto_status *s)
+{
+    struct wardd_mail *m = d->mail;
+    bool wanted = d->extras.mail_port || d->extras.n_mail_tls;
+    snprintf(s->mail_state, sizeof(s->mail_state), "%s",
+             !wanted || !m  ? "off"
+             : m->h.fd >= 0 ? "running"
+             : m->h.starts  ? "down"
+                            : "not started");
+    s->mail_port = d->extras.mail_port;
+    s->mail_listeners = d->extras.n_mail_tls;
+    if (m) {
+        s->mail_decided = m->decided;
+        s->mail_tls_failed = m->tls_failed;
     }
 }
 

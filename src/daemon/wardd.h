@@ -558,6 +558,8 @@ void wardd_mail_close(struct wardd *d);
 void wardd_mail_ready(struct wardd *d); /* its socket is readable */
 void wardd_mail_tick(struct wardd *d, int64_t now_ms);
 /* An attachment's scan (enum scand_verdict and the signature or error). */
+/* The mail proxy's part of `ward status`. */
+void wardd_mail_status(struct wardd *d, ward_proto_status *s);
 void wardd_mail_scanned(struct wardd *d, uint64_t id, uint32_t index, int verdict,
                         const char *text);
 

@@ -344,6 +344,10 @@ static __always_inline int on_addr(struct bpf_sock_addr *ctx, bool connect, bool
     } else if (v != WARD_KV_ALLOW && self && !(c && c->self_rules)) {
         count(WARD_STAT_SELF);
         v = WARD_KV_ALLOW;
+        /* Who connected, for a local server of Ward's that asks (the mail
+         * proxy's TLS listeners: docs/MAIL.md). */
+        if (connect && proto == IPPROTO_TCP && (dev || ino))
+            remember(bpf_get_socket_cookie(ctx), dev, ino);
     }
 
     /* Limits (ward_limits.bpf.h): a program whose blocking quota ran out

@@ -8,8 +8,11 @@
  * Each message is read with GMime, its attachments scanned through wardd
  * (ward-scand), and it goes on as wardd decides. A STARTTLS the server
  * accepts is ended here both ways (starttls()), the session read in the
- * clear between the two TLS sessions. It runs as nobody with a seccomp
- * filter: what it parses is the network's.
+ * clear between the two TLS sessions. Its local TLS listeners (further
+ * arguments: set mail-tls-listen) take clients in TLS and connect to
+ * their configured upstream in TLS, verified for its name; the session
+ * is read the same way. It runs as nobody with a seccomp filter: what it
+ * parses is the network's.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,6 +20,7 @@
 #include <fcntl.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -41,6 +45,19 @@
 #define WARDD_FD   3
 #define HIGH_WATER (1u << 20) /* queued for one side: stop reading the other */
 #define TLS_WAIT_S 10         /* a TLS handshake's socket waits, at most */
+#define LISTENERS  8          /* local TLS listeners (WARD_POLICY_MAX_MAIL_TLS) */
+
+/* A local TLS listener (set mail-tls-listen): its clients speak TLS to it,
+ * the proxy speaks TLS to the upstream, verified for its host name. */
+struct listener {
+    int fd;
+    enum mail_proto proto;
+    struct sockaddr_in addr;
+    char host[254];
+    uint16_t port;
+    struct sockaddr_storage up; /* resolved at start */
+    socklen_t up_len;
+};
 
 struct conn;
 struct end {
@@ -61,8 +78,9 @@ struct conn {
     socklen_t dst_len;
     uint32_t pid;
     char program[256];
-    struct maild_msg m; /* the message's facts while its attachments are scanned */
-    unsigned scans;     /* scans it waits for */
+    struct maild_msg m;              /* the message's facts while its attachments are scanned */
+    unsigned scans;                  /* scans it waits for */
+    const struct listener *listener; /* NULL: a redirected connection */
     struct conn *next;
 };
 
@@ -71,6 +89,8 @@ static struct conn *conns, *dead;
 static uint64_t next_id;
 static int listeners[2] = {-1, -1};
 static struct ward_mailtls *tls; /* NULL: no CA, STARTTLS sessions are ended */
+static struct listener tls_listeners[LISTENERS];
+static int n_tls_listeners;
 
 static struct conn *find(uint64_t id)
 {
@@ -299,26 +319,85 @@ static void from_wardd(void)
     }
 }
 
-static void accept_one(int lfd)
+/* A client accepted on lfd: its connection, and its address in peer. */
+static struct conn *conn_new(int lfd, struct sockaddr_storage *peer)
 {
-    struct sockaddr_storage peer;
-    socklen_t plen = sizeof(peer);
-    int fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    socklen_t plen = sizeof(*peer);
+    int fd = accept4(lfd, (struct sockaddr *)peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
-        return;
+        return NULL;
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
-        return;
+        return NULL;
     }
     c->client = (struct end){c, fd, false, NULL};
     c->server = (struct end){c, -1, false, NULL};
     c->dst_len = sizeof(c->dst);
-    struct maild_msg m = {.magic = MAILD_MAGIC, .op = MAILD_CONNECT, .id = c->id = ++next_id};
+    c->id = ++next_id;
+    return c;
+}
+
+/* Asks wardd for the program and the upstream socket's pass; dropped if that fails. */
+static void conn_start(struct conn *c, const struct maild_msg *m, bool ok)
+{
+    mail_session_init(&c->s, (enum mail_proto)m->proto);
+    c->server.fd =
+        ok ? socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+    c->m = *m; /* its addresses, for the log */
+    c->next = conns;
+    conns = c;
+    if (c->server.fd < 0 || maild_send(WARDD_FD, m, c->server.fd) < 0)
+        drop(c);
+}
+
+/* A client of a local TLS listener: its program is the client socket's
+ * owner (127.x:cport to the listener), its upstream the listener's. */
+static void accept_listener(struct listener *l)
+{
+    struct sockaddr_storage peer;
+    struct conn *c = conn_new(l->fd, &peer);
+    if (!c)
+        return;
+    const struct sockaddr_in *p = (const void *)&peer;
+    struct maild_msg m = {.magic = MAILD_MAGIC,
+                          .op = MAILD_CONNECT,
+                          .id = c->id,
+                          .family = 4,
+                          .proto = (uint8_t)l->proto,
+                          .cport = ntohs(p->sin_port),
+                          .dport = l->port,
+                          .listener = (uint8_t)(l - tls_listeners + 1)};
+    memcpy(m.caddr, &p->sin_addr, 4);
+    memcpy(m.daddr, &l->addr.sin_addr, 4);
+    c->listener = l;
+    memcpy(&c->dst, &l->up, l->up_len);
+    c->dst_len = l->up_len;
+    if (l->up.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *u = (const void *)&l->up;
+        m.ufamily = 6;
+        m.uport = ntohs(u->sin6_port);
+        memcpy(m.uaddr, &u->sin6_addr, 16);
+    } else {
+        const struct sockaddr_in *u = (const void *)&l->up;
+        m.ufamily = 4;
+        m.uport = ntohs(u->sin_port);
+        memcpy(m.uaddr, &u->sin_addr, 4);
+    }
+    conn_start(c, &m, peer.ss_family == AF_INET);
+}
+
+static void accept_one(int lfd)
+{
+    struct sockaddr_storage peer;
+    struct conn *c = conn_new(lfd, &peer);
+    if (!c)
+        return;
+    struct maild_msg m = {.magic = MAILD_MAGIC, .op = MAILD_CONNECT, .id = c->id};
     bool v6 = peer.ss_family == AF_INET6;
-    int rc = v6 ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &c->dst, &c->dst_len)
-                : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &c->dst, &c->dst_len);
-    bool known = false;
+    int rc = v6 ? getsockopt(c->client.fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &c->dst, &c->dst_len)
+                : getsockopt(c->client.fd, SOL_IP, SO_ORIGINAL_DST, &c->dst, &c->dst_len);
+    bool known;
     if (rc == 0 && v6) {
         const struct sockaddr_in6 *d = (void *)&c->dst, *p = (void *)&peer;
         m.family = 6;
@@ -337,16 +416,8 @@ static void accept_one(int lfd)
     enum mail_proto proto = MAIL_SMTP;
     known = mail_port_proto(m.dport, &proto);
     m.proto = (uint8_t)proto;
-    mail_session_init(&c->s, proto);
-    c->server.fd = rc == 0 && known
-                       ? socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
-                       : -1;
-    c->m = m; /* its addresses, for the log */
-    c->next = conns;
-    conns = c;
-    /* Not redirected (no original destination), or not a mail port. */
-    if (c->server.fd < 0 || maild_send(WARDD_FD, &m, c->server.fd) < 0)
-        drop(c);
+    /* Not redirected (no original destination), or not a mail port: dropped. */
+    conn_start(c, &m, rc == 0 && known);
 }
 
 /* Blocking with bounded waits (a handshake), or back to the loop's way. */
@@ -366,24 +437,34 @@ static const char *const tls_failed[] = {
     [MAIL_IMAP] = "* BYE",
 };
 
-/* The server took the client's STARTTLS (its yes is queued for the
- * client): TLS toward the client with a leaf of Ward's CA for the name it
- * asks for (SNI), else for the server's address; then toward the server,
- * verified against that same name. Nothing passes either way until the
- * server is verified; then the session starts again on the clear text.
- * The handshakes block the proxy, each wait bounded (TLS_WAIT_S).
- * False: the connection is to be dropped (and why is logged). */
-static bool starttls(struct conn *c)
+/* The server's TLS failed: the client gets the protocol's error (after
+ * its first line when it speaks first: after STARTTLS), wardd an alert. */
+static void tls_refused(struct conn *c, bool client_first, const char *err)
+{
+    char line[400];
+    if (client_first)
+        SSL_read(c->client.ssl, line, sizeof(line)); /* a wait bounded */
+    snprintf(line, sizeof(line), "%s Ward: the mail server's TLS failed: %s\r\n",
+             tls_failed[c->s.proto], err);
+    SSL_write(c->client.ssl, line, (int)strlen(line));
+    struct maild_msg m = c->m;
+    m.op = MAILD_TLS_FAILED;
+    m.pid = c->pid;
+    snprintf(m.program, sizeof(m.program), "%s", c->program);
+    snprintf(m.text, sizeof(m.text), "%s", err);
+    maild_send(WARDD_FD, &m, -1);
+}
+
+/* TLS both ways: toward the client with a leaf of Ward's CA for the name it
+ * asks for (SNI), else for host; then toward the server, verified against
+ * verify (NULL: that same name). Nothing passes either way until the
+ * server is verified. The handshakes block the proxy, each wait bounded
+ * (TLS_WAIT_S). False: the connection is to be dropped (and why is logged). */
+static bool tls_both(struct conn *c, const char *what, const char *host, const char *verify)
 {
     struct mail_session *s = &c->s;
-    char addr[INET6_ADDRSTRLEN] = "?", err[256] = "", line[400];
-    const struct sockaddr_in6 *d6 = (const void *)&c->dst;
-    const struct sockaddr_in *d4 = (const void *)&c->dst;
-    inet_ntop(c->dst.ss_family,
-              c->dst.ss_family == AF_INET6 ? (const void *)&d6->sin6_addr
-                                           : (const void *)&d4->sin_addr,
-              addr, sizeof(addr));
-    const char *name = addr;
+    char err[256] = "";
+    const char *name = host;
     blocking(c->client.fd, true);
     blocking(c->server.fd, true);
     if (!tls)
@@ -393,20 +474,17 @@ static bool starttls(struct conn *c)
                  s->cin.len ? "client" : "server");
     else if (!flush_to(&c->client, &s->to_client) || s->to_client.len)
         snprintf(err, sizeof(err), "the client does not read");
-    else if ((c->client.ssl = ward_mailtls_accept(tls, c->client.fd, addr, err, sizeof(err))))
-        name = ward_mailtls_sni(c->client.ssl) ? ward_mailtls_sni(c->client.ssl) : addr;
+    else if ((c->client.ssl = ward_mailtls_accept(tls, c->client.fd, host, err, sizeof(err))))
+        name = verify                            ? verify
+               : ward_mailtls_sni(c->client.ssl) ? ward_mailtls_sni(c->client.ssl)
+                                                 : host;
     if (c->client.ssl &&
-        !(c->server.ssl = ward_mailtls_connect(tls, c->server.fd, name, err, sizeof(err)))) {
-        /* The client speaks first after TLS: its command read (a wait
-         * bounded), the error is its answer, not lost in a reset. */
-        SSL_read(c->client.ssl, line, sizeof(line));
-        snprintf(line, sizeof(line), "%s Ward: the mail server's TLS failed: %s\r\n",
-                 tls_failed[s->proto], err);
-        SSL_write(c->client.ssl, line, (int)strlen(line));
-    }
+        !(c->server.ssl = ward_mailtls_connect(tls, c->server.fd, name, err, sizeof(err))))
+        tls_refused(c, !c->listener, err);
     if (!c->server.ssl) {
-        fprintf(stderr, "ward-maild: connection %llu to %s (%s): STARTTLS%s: %s\n",
-                (unsigned long long)c->id, addr, name, c->client.ssl ? " to the server" : "", err);
+        fprintf(stderr, "ward-maild: connection %llu to %s (%s): %s%s: %s\n",
+                (unsigned long long)c->id, host, name, what, c->client.ssl ? " to the server" : "",
+                err);
         return false;
     }
     for (int i = 0; i < 2; i++) {
@@ -415,9 +493,26 @@ static bool starttls(struct conn *c)
         /* The loop's writes are partial and from buffers that move. */
         SSL_set_mode(e->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     }
-    fprintf(stderr, "ward-maild: connection %llu to %s: STARTTLS both ways, %s verified\n",
-            (unsigned long long)c->id, addr, name);
-    mail_session_restart(s);
+    fprintf(stderr, "ward-maild: connection %llu to %s: %s both ways, %s verified\n",
+            (unsigned long long)c->id, host, what, name);
+    return true;
+}
+
+/* The server took the client's STARTTLS (its yes is queued for the
+ * client): TLS both ways for the name the client asks for, else the
+ * server's address; then the session starts again on the clear text. */
+static bool starttls(struct conn *c)
+{
+    char addr[INET6_ADDRSTRLEN] = "?";
+    const struct sockaddr_in6 *d6 = (const void *)&c->dst;
+    const struct sockaddr_in *d4 = (const void *)&c->dst;
+    inet_ntop(c->dst.ss_family,
+              c->dst.ss_family == AF_INET6 ? (const void *)&d6->sin6_addr
+                                           : (const void *)&d4->sin_addr,
+              addr, sizeof(addr));
+    if (c->listener || !tls_both(c, "STARTTLS", addr, NULL))
+        return false; /* a listener's session is in TLS already */
+    mail_session_restart(&c->s);
     return true;
 }
 
@@ -436,7 +531,10 @@ static void on_end(struct end *e, uint32_t events)
             return;
         }
         c->up = true;
-        if (!update(c))
+        /* A listener's: TLS both ways before a byte passes, the upstream
+         * verified for its configured name whatever the client asks. */
+        if ((c->listener && !tls_both(c, "TLS", c->listener->host, c->listener->host)) ||
+            !update(c))
             drop(c);
         return;
     }
@@ -466,64 +564,119 @@ static void on_end(struct end *e, uint32_t events)
         drop(c);
 }
 
-static int listen_on(int family, uint16_t port)
+static int listen_at(const struct sockaddr *a, socklen_t len)
 {
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(a->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0)
         return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    int rc;
-    if (family == AF_INET6) {
+    if (a->sa_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-        struct sockaddr_in6 a = {
-            .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    } else {
-        struct sockaddr_in a = {.sin_family = AF_INET,
-                                .sin_port = htons(port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    }
-    if (rc < 0 || listen(fd, 128) < 0) {
+    if (bind(fd, a, len) < 0 || listen(fd, 128) < 0) {
         close(fd);
         return -1;
     }
     return fd;
 }
 
+static int listen_on(int family, uint16_t port)
+{
+    if (family == AF_INET6) {
+        struct sockaddr_in6 a = {
+            .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        return listen_at((struct sockaddr *)&a, sizeof(a));
+    }
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    return listen_at((struct sockaddr *)&a, sizeof(a));
+}
+
+/* A local TLS listener from its five arguments (PROTO ADDR PORT HOST
+ * UPSTREAM-PORT), the upstream resolved now (later, no DNS: confined).
+ * False, and why said, if it cannot be. */
+static bool tls_listener(char **arg)
+{
+    static const char *const protos[] = {
+        [MAIL_SMTP] = "smtps", [MAIL_POP3] = "pop3s", [MAIL_IMAP] = "imaps"};
+    struct listener *l = &tls_listeners[n_tls_listeners];
+    int port = atoi(arg[2]);
+    l->proto = MAIL_SMTP;
+    while (l->proto <= MAIL_IMAP && strcmp(protos[l->proto], arg[0]))
+        l->proto++;
+    l->addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    l->port = (uint16_t)port;
+    snprintf(l->host, sizeof(l->host), "%s", arg[3]);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = n_tls_listeners == LISTENERS || l->proto > MAIL_IMAP || port <= 0 || port > 65535 ||
+                     inet_pton(AF_INET, arg[1], &l->addr.sin_addr) != 1
+                 ? EAI_FAIL
+                 : getaddrinfo(arg[3], arg[4], &hints, &res);
+    if (rc == 0 && res->ai_addrlen <= sizeof(l->up)) {
+        memcpy(&l->up, res->ai_addr, res->ai_addrlen);
+        l->up_len = res->ai_addrlen;
+        l->fd = listen_at((struct sockaddr *)&l->addr, sizeof(l->addr));
+    }
+    if (res)
+        freeaddrinfo(res);
+    if (rc != 0 || !l->up_len || l->fd < 0) {
+        fprintf(stderr, "ward-maild: no %s listener on %s:%s for %s:%s: %s\n", arg[0], arg[1],
+                arg[2], arg[3], arg[4], rc ? gai_strerror(rc) : strerror(errno));
+        return false;
+    }
+    fprintf(stderr, "ward-maild: %s on %s:%d, upstream %s:%s\n", arg[0], arg[1], port, arg[3],
+            arg[4]);
+    n_tls_listeners++;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    int port = argc == 2 ? atoi(argv[1]) : 0;
-    if (port <= 0 || port > 65535) {
-        fprintf(stderr, "usage: ward-maild PORT (started by wardd, fd 3 its socket)\n");
+    int port = argc >= 2 ? atoi(argv[1]) : -1;
+    const char *trust = getenv("WARD_MAIL_TLS_TRUST");
+    int arg = 2;
+    if (argc >= 4 && !strcmp(argv[2], "--trust")) {
+        trust = argv[3];
+        arg = 4;
+    }
+    if (port < 0 || port > 65535 || (argc - arg) % 5 || (port == 0 && argc == arg)) {
+        fprintf(stderr, "usage: ward-maild PORT [--trust FILE] [PROTO ADDR PORT HOST PORT]...\n"
+                        "(started by wardd, fd 3 its socket; PORT 0: no redirected flows)\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     /* The CA's key is root's: opened before the privileges go. Leaves
      * issued later stay in memory (nobody may not write the CA's folder). */
-    const char *ca_dir = getenv("WARD_MAIL_CA_DIR"), *trust = getenv("WARD_MAIL_TLS_TRUST");
+    const char *ca_dir = getenv("WARD_MAIL_CA_DIR");
     char err[256];
     tls = ward_mailtls_new(ca_dir && *ca_dir ? ca_dir : WARD_MAILTLS_CA_DIR,
                            trust && *trust ? trust : NULL, err, sizeof(err));
     if (!tls)
-        fprintf(stderr, "ward-maild: no STARTTLS (its sessions are ended): %s\n", err);
-    listeners[0] = listen_on(AF_INET, (uint16_t)port);
-    listeners[1] = listen_on(AF_INET6, (uint16_t)port); /* no IPv6: IPv4 only */
-    if (listeners[0] < 0) {
-        fprintf(stderr, "ward-maild: listening on 127.0.0.1:%d: %s\n", port, strerror(errno));
-        return 1;
+        fprintf(stderr, "ward-maild: no TLS (STARTTLS sessions are ended): %s\n", err);
+    for (; arg < argc; arg += 5)
+        tls_listener(argv + arg);
+    if (port) {
+        listeners[0] = listen_on(AF_INET, (uint16_t)port);
+        listeners[1] = listen_on(AF_INET6, (uint16_t)port); /* no IPv6: IPv4 only */
+        if (listeners[0] < 0) {
+            fprintf(stderr, "ward-maild: listening on 127.0.0.1:%d: %s\n", port, strerror(errno));
+            return 1;
+        }
     }
     if (ward_drop_to_nobody("ward-maild", NULL) < 0 || ward_confine(NULL, 0) != 0) {
         perror("ward-maild: dropping privileges");
         return 1;
     }
     ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listeners[0]};
-    epoll_ctl(ep, EPOLL_CTL_ADD, listeners[0], &ev);
-    if (listeners[1] >= 0) {
-        ev.data.ptr = &listeners[1];
-        epoll_ctl(ep, EPOLL_CTL_ADD, listeners[1], &ev);
+    struct epoll_event ev = {.events = EPOLLIN};
+    for (int i = 0; i < 2; i++) {
+        ev.data.ptr = &listeners[i];
+        if (listeners[i] >= 0)
+            epoll_ctl(ep, EPOLL_CTL_ADD, listeners[i], &ev);
+    }
+    for (int i = 0; i < n_tls_listeners; i++) {
+        ev.data.ptr = &tls_listeners[i];
+        epoll_ctl(ep, EPOLL_CTL_ADD, tls_listeners[i].fd, &ev);
     }
     fcntl(WARDD_FD, F_SETFL, O_NONBLOCK);
     ev.data.ptr = NULL;
@@ -540,6 +693,8 @@ int main(int argc, char **argv)
                 from_wardd();
             else if (p == &listeners[0] || p == &listeners[1])
                 accept_one(*(int *)p);
+            else if (p >= (void *)tls_listeners && p < (void *)(tls_listeners + LISTENERS))
+                accept_listener(p);
             else
                 on_end(p, evs[i].events);
         }

@@ -11,6 +11,9 @@
  *            CONNECTED (verdict 0, program; or -errno).
  *   SCAN     an attachment's content (a memfd, passed): wardd has
  *            ward-scand scan it and answers SCANNED (enum mail_av, name).
+ *            A local TLS listener's connection (listener > 0) names the
+ *            listener as its destination and the upstream apart.
+ *   TLS_FAILED  an upstream's TLS failed (text: why): wardd raises an alert.
  *   DECIDE   a message's facts, its scan results filled in, and the
  *            message (a memfd, passed): wardd decides by the policy's mail
  *            rules, logs, quarantines, and answers DECIDED (enum
@@ -33,7 +36,8 @@ enum maild_op {
     MAILD_SCAN,
     MAILD_SCANNED,
     MAILD_DECIDE,
-    MAILD_DECIDED
+    MAILD_DECIDED,
+    MAILD_TLS_FAILED /* a server's TLS failed (text: why): an alert */
 };
 enum mail_outcome { MAIL_ALLOW, MAIL_REJECT, MAIL_QUARANTINE, MAIL_ALERT };
 
@@ -46,8 +50,15 @@ struct maild_msg {
     uint8_t proto;  /* enum mail_proto */
     uint16_t cport; /* the client's port, and the original destination's */
     uint16_t dport;
-    uint16_t _pad;
+    uint8_t listener; /* a local TLS listener's connection: its index + 1 (0: redirected) */
+    uint8_t _pad;
     uint8_t caddr[16], daddr[16]; /* the same addresses (IPv4: the first 4 bytes) */
+    /* A listener's: the upstream the proxy connects to (daddr, dport: the
+     * listener, which the client's socket names). */
+    uint8_t ufamily;
+    uint8_t _pad2;
+    uint16_t uport;
+    uint8_t uaddr[16];
     int32_t verdict; /* CONNECTED: 0 or -errno; SCANNED: enum mail_av; DECIDED: enum mail_outcome */
     uint32_t index;  /* SCAN, SCANNED: the attachment */
     uint32_t replace;  /* DECIDED: the attachments to replace with a notice (bits) */

@@ -148,6 +148,7 @@ bool limit_size_word(const char *s, uint64_t *bytes);
 /* mail.c: the words of mail rules, in their enums' order. */
 extern const char *const mail_what_words[];
 extern const char *const mail_outcome_words[];
+extern const char *const mail_tls_proto_words[];
 int limit_period_word(const char *s);
 
 /* lexer.c: tokens of one source; lexical errors are reported through diag. */

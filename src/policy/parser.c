@@ -12,6 +12,7 @@
 
 #include "alert/alert.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -61,6 +62,8 @@ enum set_word {
     SET_IDS_UPDATE,
     SET_ENCRYPTED_DNS_RESOLVER,
     SET_MAIL_PROXY,
+    SET_MAIL_TLS_LISTEN,
+    SET_MAIL_TLS_TRUST,
     SET_IDS_DEPTH,
     SET_N_WORDS
 };
@@ -88,6 +91,8 @@ static const char *const set_words[SET_N_WORDS + 1] = {
     [SET_IDS_UPDATE] = "ids-update",
     [SET_ENCRYPTED_DNS_RESOLVER] = "encrypted-dns-resolver",
     [SET_MAIL_PROXY] = "mail-proxy",
+    [SET_MAIL_TLS_LISTEN] = "mail-tls-listen",
+    [SET_MAIL_TLS_TRUST] = "mail-tls-trust",
     [SET_IDS_DEPTH] = "ids-depth",
     [SET_N_WORDS] = NULL,
 };
@@ -799,7 +804,8 @@ enum {
     SEEN_AV = 32768,
     SEEN_IDS_UPDATE = 65536,
     SEEN_MAIL_PROXY = 131072,
-    SEEN_IDS_DEPTH = 262144
+    SEEN_IDS_DEPTH = 262144,
+    SEEN_MAIL_TLS_TRUST = 524288
 };
 
 static bool once(struct ps *ps, const struct token *t, unsigned bit)
@@ -948,6 +954,19 @@ static bool ids_update(struct ps *ps, const struct token *what)
     return once(ps, what, SEEN_IDS_UPDATE);
 }
 
+/* Whether 127.x:port is taken by a TLS listener, or by the proxy's own
+ * listener on 127.0.0.1 (addr NULL: that one). */
+static bool mail_port_taken(const ward_policy_extras *x, uint16_t port, const uint8_t *addr)
+{
+    static const uint8_t lo[4] = {127, 0, 0, 1};
+    if (x->mail_port == port && !memcmp(addr ? addr : lo, lo, 4))
+        return true;
+    for (size_t i = 0; i < x->n_mail_tls; i++)
+        if (x->mail_tls[i].port == port && !memcmp(x->mail_tls[i].addr, addr ? addr : lo, 4))
+            return true;
+    return false;
+}
+
 /* set mail-proxy port PORT | off: ward-maild listens on PORT (loopback)
  * and the mail flows of every program are redirected to it (docs/MAIL.md). */
 static bool mail_proxy(struct ps *ps, const struct token *what)
@@ -968,7 +987,64 @@ static bool mail_proxy(struct ps *ps, const struct token *what)
         return err(ps, t, "the proxy's port expected (1-65535), not '%s'", show(t));
     if (port == 25 || port == 110 || port == 143 || port == 587)
         return err(ps, t, "port %lu is a mail port the proxy's flows are redirected from", port);
+    if (mail_port_taken(&ps->ld->extras, (uint16_t)port, NULL))
+        return err(ps, t, "port %lu is a mail TLS listener's on 127.0.0.1", port);
     ps->ld->extras.mail_port = (uint16_t)port;
+    return true;
+}
+
+/* "HOST:PORT" (HOST a name, an IPv4 address or [IPv6]) into host and
+ * port; false if it is not one. */
+static bool host_port(const char *text, char *host, size_t len, uint16_t *port)
+{
+    const char *colon = strrchr(text, ':');
+    char *end;
+    unsigned long p = colon && isdigit((unsigned char)colon[1]) ? strtoul(colon + 1, &end, 10) : 0;
+    if (!p || *end || p > 65535)
+        return false;
+    size_t n = (size_t)(colon - text);
+    if (n > 2 && text[0] == '[' && text[n - 1] == ']')
+        text++, n -= 2;
+    if (!n || n >= len || memchr(text, ' ', n))
+        return false;
+    memcpy(host, text, n);
+    host[n] = '\0';
+    *port = (uint16_t)p;
+    return true;
+}
+
+/* set mail-tls-listen PROTO 127.X.Y.Z:PORT upstream "HOST:PORT": a local
+ * TLS listener of the mail proxy (docs/MAIL.md, "Implicit TLS"). */
+static bool mail_tls_listen(struct ps *ps)
+{
+    ward_policy_extras *x = &ps->ld->extras;
+    const struct token *first = tok(ps);
+    int proto = choice(ps, "mail TLS protocol", mail_tls_proto_words);
+    if (proto < 0)
+        return false;
+    if (x->n_mail_tls == WARD_POLICY_MAX_MAIL_TLS)
+        return err(ps, first, "at most %d mail TLS listeners", WARD_POLICY_MAX_MAIL_TLS);
+    struct ward_mail_tls *l = &x->mail_tls[x->n_mail_tls];
+    memset(l, 0, sizeof(*l));
+    l->proto = (uint8_t)proto;
+    const struct token *t = adv(ps);
+    char addr[64];
+    struct in_addr a;
+    if (t->bol || t->type != T_WORD || !host_port(t->text, addr, sizeof(addr), &l->port) ||
+        inet_pton(AF_INET, addr, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
+        return err(ps, t, "a loopback address and port expected (127.0.0.1:10465), not '%s'",
+                   show(t));
+    memcpy(l->addr, &a, 4);
+    if (mail_port_taken(x, l->port, l->addr))
+        return err(ps, t, "%s is a mail TLS listener or the mail proxy's already", t->text);
+    t = adv(ps);
+    if (t->bol || !is_word(t, "upstream"))
+        return err(ps, t, "'upstream' expected, not '%s'", show(t));
+    t = adv(ps);
+    if (t->bol || t->type != T_STRING ||
+        !host_port(t->text, l->upstream, sizeof(l->upstream), &l->upstream_port))
+        return err(ps, t, "the upstream server expected as \"HOST:PORT\", not '%s'", show(t));
+    x->n_mail_tls++;
     return true;
 }
 
@@ -1394,6 +1470,17 @@ static bool stmt_set(struct ps *ps)
     }
     case SET_MAIL_PROXY:
         return mail_proxy(ps, what);
+    case SET_MAIL_TLS_LISTEN:
+        return mail_tls_listen(ps);
+    case SET_MAIL_TLS_TRUST: {
+        const struct token *t = adv(ps);
+        if (t->bol || t->type != T_STRING || t->text[0] != '/')
+            return err(ps, t, "a CA file expected as an absolute quoted path, not '%s'", show(t));
+        if (strlen(t->text) >= sizeof(ld->extras.mail_tls_trust))
+            return err(ps, t, "the path is too long");
+        snprintf(ld->extras.mail_tls_trust, sizeof(ld->extras.mail_tls_trust), "%s", t->text);
+        return once(ps, what, SEEN_MAIL_TLS_TRUST);
+    }
     case SET_IDS_DEPTH:
         return ids_depth(ps, what);
     }

@@ -34,6 +34,7 @@ typedef struct ward_policy ward_policy;
 #define WARD_POLICY_MAX_DNSFILTER_LISTS 8
 #define WARD_POLICY_MAX_STREAM_BYTES    (16u << 20)
 #define WARD_POLICY_MAX_MAIL            64 /* mail rules */
+#define WARD_POLICY_MAX_MAIL_TLS        8  /* local TLS listeners */
 #define WARD_POLICY_MAX_URLFILTER       64
 #define WARD_POLICY_MAX_RESOLVERS       32
 #define WARD_POLICY_STREAM_BYTES        65536u /* the stream bound's defaults */
@@ -142,7 +143,27 @@ typedef struct ward_policy_extras {
         char pattern[256]; /* a glob, matched without regard to case */
         char origin[64];   /* "FILE:LINE", for the log */
     } mail[WARD_POLICY_MAX_MAIL];
+    /* The mail proxy's local TLS listeners (set mail-tls-listen): a client
+     * connects to 127.x.x.x:port in TLS, ward-maild connects to the
+     * upstream in TLS, verified for its host name. And the CA file the
+     * upstreams are verified against ("": the system's store). */
+    size_t n_mail_tls;
+    struct ward_mail_tls {
+        uint8_t proto;   /* enum ward_mail_tls_proto */
+        uint16_t port;   /* the listener's */
+        uint8_t addr[4]; /* the listener's, in 127.0.0.0/8 */
+        uint16_t upstream_port;
+        char upstream[254]; /* the upstream's host name or address */
+    } mail_tls[WARD_POLICY_MAX_MAIL_TLS];
+    char mail_tls_trust[256];
 } ward_policy_extras;
+
+enum ward_mail_tls_proto { WARD_MAIL_TLS_SMTPS, WARD_MAIL_TLS_POP3S, WARD_MAIL_TLS_IMAPS };
+const char *ward_mail_tls_proto_name(enum ward_mail_tls_proto p);
+/* A listener's address ("127.0.0.1:10465") and upstream ("HOST:PORT"), as
+ * the policy writes them. */
+void ward_mail_tls_endpoints(const struct ward_mail_tls *l, char *listen, size_t llen, char *up,
+                             size_t ulen);
 
 enum ward_mail_what {
     WARD_MAIL_FROM,

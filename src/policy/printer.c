@@ -542,6 +542,18 @@ char *ward_policy_format(const ward_policy *p, unsigned flags, uint32_t provider
             }
             sb_printf(&b, " %s\n", ward_mail_outcome_name((enum ward_mail_outcome)r->outcome));
         }
+        for (size_t i = 0; i < x->n_mail_tls; i++) {
+            char listen[32], up[300];
+            ward_mail_tls_endpoints(&x->mail_tls[i], listen, sizeof(listen), up, sizeof(up));
+            ward_policy_quote(up, v, sizeof(v));
+            sb_printf(&b, "set mail-tls-listen %s %s upstream %s\n",
+                      ward_mail_tls_proto_name((enum ward_mail_tls_proto)x->mail_tls[i].proto),
+                      listen, v);
+        }
+        if (x->mail_tls_trust[0]) {
+            ward_policy_quote(x->mail_tls_trust, v, sizeof(v));
+            sb_printf(&b, "set mail-tls-trust %s\n", v);
+        }
         for (int l = 0; l < WARD_LAYER_COUNT; l++)
             if (s.layer_default[l] == WARD_V_BLOCK)
                 sb_printf(&b, "set default %s block\n", layer_word(l));

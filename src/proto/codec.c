@@ -683,6 +683,12 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         put_i64(e, o, "av_cache_hits", (int64_t)s->av_cache_hits);
         put_i64(e, o, "av_infected", (int64_t)s->av_infected);
         put_i64(e, o, "av_restarts", (int64_t)s->av_restarts);
+        if (s->mail_state[0])
+            put_str(e, o, "mail_state", s->mail_state);
+        put_i64(e, o, "mail_port", (int64_t)s->mail_port);
+        put_i64(e, o, "mail_listeners", (int64_t)s->mail_listeners);
+        put_i64(e, o, "mail_decided", (int64_t)s->mail_decided);
+        put_i64(e, o, "mail_tls_failed", (int64_t)s->mail_tls_failed);
         break;
     }
     case WARD_MSG_MODE_SET:
@@ -1588,6 +1594,11 @@ static const char *const *body_keys(enum ward_msg_type t)
                                                "av_cache_hits",
                                                "av_infected",
                                                "av_restarts",
+                                               "mail_state",
+                                               "mail_port",
+                                               "mail_listeners",
+                                               "mail_decided",
+                                               "mail_tls_failed",
                                                NULL};
     static const char *const mode[] = {"type", "id", "mode", NULL};
     static const char *const rules_list[] = {"type", "id", "provider", "program", NULL};
@@ -1750,7 +1761,12 @@ static bool dec_body(struct dec *d, json_object *o, ward_msg *m)
                get_u64(d, o, "av_scans", false, &s->av_scans) &&
                get_u64(d, o, "av_cache_hits", false, &s->av_cache_hits) &&
                get_u64(d, o, "av_infected", false, &s->av_infected) &&
-               get_u64(d, o, "av_restarts", false, &s->av_restarts);
+               get_u64(d, o, "av_restarts", false, &s->av_restarts) &&
+               get_fixed(d, o, "mail_state", s->mail_state, sizeof(s->mail_state)) &&
+               get_u64(d, o, "mail_port", false, &s->mail_port) &&
+               get_u64(d, o, "mail_listeners", false, &s->mail_listeners) &&
+               get_u64(d, o, "mail_decided", false, &s->mail_decided) &&
+               get_u64(d, o, "mail_tls_failed", false, &s->mail_tls_failed);
     }
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:

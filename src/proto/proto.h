@@ -237,6 +237,11 @@ typedef struct ward_proto_status {
     int64_t av_db_time; /* unix seconds */
     char av_error[256]; /* why the last database load failed (the old one stays) */
     uint64_t av_scans, av_cache_hits, av_infected, av_restarts;
+    /* The mail proxy (docs/MAIL.md): ward-maild ("running", "down", "off"),
+     * its redirect port (0: none), its TLS listeners, the messages decided
+     * and the upstream TLS verifications that failed, in this run. */
+    char mail_state[16];
+    uint64_t mail_port, mail_listeners, mail_decided, mail_tls_failed;
 } ward_proto_status;
 
 typedef struct ward_msg {

@@ -264,6 +264,21 @@ char *ward_json_export(const ward_policy *p)
         json_object_array_add(ml, u);
     }
     json_object_object_add(js, "mail", ml);
+    json_object *tl = json_object_new_array();
+    for (size_t i = 0; i < x->n_mail_tls; i++) {
+        char listen[32], up[300];
+        ward_mail_tls_endpoints(&x->mail_tls[i], listen, sizeof(listen), up, sizeof(up));
+        json_object *u = json_object_new_object();
+        json_object_object_add(
+            u, "proto",
+            jstr(ward_mail_tls_proto_name((enum ward_mail_tls_proto)x->mail_tls[i].proto)));
+        json_object_object_add(u, "listen", jstr(listen));
+        json_object_object_add(u, "upstream", jstr(up));
+        json_object_array_add(tl, u);
+    }
+    json_object_object_add(js, "mail-tls-listen", tl);
+    if (x->mail_tls_trust[0])
+        json_object_object_add(js, "mail-tls-trust", jstr(x->mail_tls_trust));
     json_object *ld = json_object_new_object();
     for (int l = 0; l < WARD_LAYER_COUNT; l++)
         if (ward_policy_layer_supported((enum ward_layer)l))
@@ -775,6 +790,17 @@ char *ward_json_to_policy(const char *json, char *err, size_t el)
                 put(&o, " "), put_value(&o, pat, true);
             put(&o, " "), put_value(&o, out ? out : "", false), put(&o, "\n");
         }
+        for (size_t i = 0; (a = get_arr(s, "mail-tls-listen")) && i < json_object_array_length(a);
+             i++) {
+            json_object *u = json_object_array_get_idx(a, i);
+            const char *proto = get_str(u, "proto"), *listen = get_str(u, "listen");
+            const char *up = get_str(u, "upstream");
+            put(&o, "set mail-tls-listen "), put_value(&o, proto ? proto : "", false);
+            put(&o, " "), put_value(&o, listen ? listen : "", false);
+            put(&o, " upstream "), put_value(&o, up ? up : "", true), put(&o, "\n");
+        }
+        if ((v = get_str(s, "mail-tls-trust")))
+            put(&o, "set mail-tls-trust "), put_value(&o, v, true), put(&o, "\n");
         if ((v = get_str(s, "stream-bound"))) {
             /* Three words; anything else is quoted, and the policy refuses it. */
             static const char words[] =

@@ -43,3 +43,45 @@ fails() { ! "$@"; }
 # has FILE TEXT / lacks FILE TEXT: fixed strings.
 has() { grep -qF -- "$2" "$1"; }
 lacks() { ! grep -qF -- "$2" "$1"; }
+
+# mail_tls_certs DIR: the peer's certificates in DIR: GOOD (good.pem) from a
+# test CA (ca.pem) for B's address, BAD (bad.pem) self-signed (no CA Ward
+# trusts). Needs openssl.
+mail_tls_certs() {
+    local T=$1
+    mkdir -p "$T"
+    {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=Ward test CA" -keyout "$T/ca.key" -out "$T/ca.pem" \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=peer" \
+            -keyout "$T/good.key" -out "$T/good.csr"
+        printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$IP_B" >"$T/ext"
+        openssl x509 -req -in "$T/good.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -days 2 \
+            -extfile "$T/ext" -out "$T/good.crt"
+        cat "$T/good.crt" "$T/good.key" >"$T/good.pem"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=peer" -addext "subjectAltName=IP:$IP_B" -keyout "$T/bad.key" \
+            -out "$T/bad.crt"
+        cat "$T/bad.crt" "$T/bad.key" >"$T/bad.pem"
+    } >"$T/openssl.log" 2>&1
+}
+
+# mail_tls_peer DIR: tlsserver.py on B with DIR's certificates (mail_tls_certs).
+mail_tls_peer() {
+    wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$MAIL_DIR/tlsserver.py" "$WK_TMP/peer" \
+        "$1/good.pem" "$1/bad.pem"
+    wk_wait_for "$WK_TMP/peer.log" listening 10
+}
+
+# tls_client URL PORT [CURL-ARGS...]: curl (the mailer's copy) to URL on B
+# through Ward's local listener 127.0.0.1:PORT, trusting Ward's CA
+# ($WK_TMP/ward-ca.pem); its talk in $WK_TMP/curl.out.
+tls_client() {
+    local url=$1 port=$2 hp
+    shift 2
+    hp=${url#*://}
+    hp=${hp%%/*}
+    wk_client "$CURL" -v --max-time 20 --cacert "$WK_TMP/ward-ca.pem" \
+        --connect-to "$hp:127.0.0.1:$port" --url "$url" "$@" >"$WK_TMP/curl.out" 2>&1
+}

@@ -24,24 +24,8 @@ mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/e
 cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
 cp "$M/eicar.eml" "$WK_TMP/peer/box/2.eml"
 
-# The peer's certificates: GOOD from a test CA for B's address, BAD
-# self-signed (no CA Ward trusts).
 T=$WK_TMP/tca
-mkdir -p "$T"
-{
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -subj "/CN=Ward test CA" -keyout "$T/ca.key" -out "$T/ca.pem" \
-        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=peer" \
-        -keyout "$T/good.key" -out "$T/good.csr"
-    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$IP_B" >"$T/ext"
-    openssl x509 -req -in "$T/good.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -days 2 \
-        -extfile "$T/ext" -out "$T/good.crt"
-    cat "$T/good.crt" "$T/good.key" >"$T/good.pem"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -subj "/CN=peer" -addext "subjectAltName=IP:$IP_B" -keyout "$T/bad.key" -out "$T/bad.crt"
-    cat "$T/bad.crt" "$T/bad.key" >"$T/bad.pem"
-} >"$T/openssl.log" 2>&1 || { wk_notok "the test certificates are made"; exit 1; }
+mail_tls_certs "$T" || { wk_notok "the test certificates are made"; exit 1; }
 
 ward_policy <<CONF
 set mode allow-all
@@ -49,9 +33,7 @@ set mail-proxy port 10025
 mail from "*@evil.example" reject
 mail virus reject
 CONF
-wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$MAIL_DIR/tlsserver.py" "$WK_TMP/peer" \
-    "$T/good.pem" "$T/bad.pem"
-wk_wait_for "$WK_TMP/peer.log" listening 10 || { wk_notok "the peer's servers start"; exit 1; }
+mail_tls_peer "$T" || { wk_notok "the peer's servers start"; exit 1; }
 export WARD_MAIL_CA_DIR=$WK_TMP/mailca WARD_MAIL_TLS_TRUST=$T/ca.pem
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
 wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 10
@@ -95,6 +77,8 @@ wk_check "... with the proxy's 421 saying why" \
     grep -q "421 4.7.0 Ward: the mail server's TLS failed: .*certificate verify failed" "$WK_TMP/curl.out"
 wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
     "ward-maild: connection [0-9]* to $IP_B ($IP_B): STARTTLS to the server: .*certificate verify failed" 5
+wk_check "... an alert is raised" wk_wait_for "$WK_TMP/wardd.log" \
+    "alert: mail-tls: $CURL: the mail server's TLS failed: .*certificate verify failed" 5
 wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 
 wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -v \

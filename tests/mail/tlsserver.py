@@ -6,7 +6,8 @@ the mail proxy's TLS tests (docs/MAIL.md), run in the peer namespace.
 
 SMTP on 25 and IMAP on 143 present GOOD.pem (certificate and key); SMTP on
 587 presents BAD.pem (one no CA of the tests signed); POP3 on 110 sends a
-plain-text line after its yes to STLS. SMTP and IMAP refuse MAIL and
+plain-text line after its yes to STLS. Implicit TLS: SMTP on 465, IMAP
+on 993 and POP3 on 995 (server.py's) present GOOD.pem, SMTP on 2465 BAD.pem. SMTP and IMAP refuse MAIL and
 LOGIN before TLS; SMTP keeps the messages it accepts as DIR/in/N.eml, IMAP
 serves DIR/box/*.eml as in server.py.
 """
@@ -15,6 +16,8 @@ import socketserver
 import ssl
 import sys
 import threading
+
+import server  # its POP3, served in TLS here
 
 DIR, GOOD, BAD = sys.argv[1:4]
 LOCK = threading.Lock()
@@ -144,12 +147,25 @@ class POP3Inject(Lines):
                 self.say("-ERR no\r\n")
 
 
+def implicit(cls, pem=GOOD):
+    """cls in TLS from the first byte (SMTPS, IMAPS, POP3S), presenting pem."""
+    class Implicit(cls):
+        def handle(self):
+            self.connection = context(pem).wrap_socket(self.connection, server_side=True)
+            self.rfile = self.connection.makefile("rb")
+            self.wfile = self.connection.makefile("wb")
+            self.tls = True
+            cls.handle(self)
+    return Implicit
+
+
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
 
-for p, h in ((25, SMTP), (587, SMTPBad), (143, IMAP), (110, POP3Inject)):
+for p, h in ((25, SMTP), (587, SMTPBad), (143, IMAP), (110, POP3Inject), (465, implicit(SMTP)),
+             (2465, implicit(SMTP, BAD)), (993, implicit(IMAP)), (995, implicit(server.POP3))):
     threading.Thread(target=Server(("0.0.0.0", p), h).serve_forever, daemon=True).start()
 print("listening", flush=True)
 threading.Event().wait()

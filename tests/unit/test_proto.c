@@ -169,7 +169,12 @@ static ward_msg sample(enum ward_msg_type t)
                                          3,
                                          1,
                                          1,
-                                         0};
+                                         0,
+                                         "running",
+                                         10025,
+                                         1,
+                                         12,
+                                         2};
         break;
     case WARD_MSG_MODE_SET:
     case WARD_MSG_MODE_REPLY:
