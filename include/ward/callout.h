@@ -48,8 +48,9 @@ enum ward_callout_verdict {
 
 /* Minor 2: OR'd into classify's result on the connect or accept layer,
  * "this answer holds for every flow with the same metadata but its id, pid
- * and local port" (the layer, direction, protocol, addresses, remote port,
- * uid, program and name). wardd then answers such flows itself, without a
+ * and the ephemeral port" (the layer, direction, protocol, addresses, the
+ * service's port — remote on connect, local on accept —, uid, program and
+ * name). wardd then answers such flows itself, without a
  * call, for WARD_CALLOUT_CACHE_S seconds or until a filter naming the
  * callout is added or removed. For a callout whose answers depend on the
  * metadata alone: it is the way to make a shared object cost next to

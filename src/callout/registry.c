@@ -43,7 +43,7 @@ struct cached {
     enum ward_callout_verdict v;
     uint32_t layer, uid;
     uint8_t dir, proto;
-    uint16_t rport;
+    uint16_t port; /* the service's: service_port() */
     uint8_t local[16], remote[16];
     char *app, *domain;
 };
@@ -473,11 +473,20 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* The port that names the service: the remote one of a connection made, the
+ * local one of a connection accepted. The other side's is ephemeral and stays
+ * out of the key; the service's may not (an answer for :80 is not one for
+ * :22). */
+static uint16_t service_port(const ward_callout_flow *f)
+{
+    return f->layer == WARD_CALLOUT_L_ACCEPT ? f->lport : f->rport;
+}
+
 static uint64_t cache_hash(const ward_callout_flow *f)
 {
     uint64_t h = 14695981039346656037ull;
-    uint8_t k[12] = {(uint8_t)f->layer, f->dir, f->proto, (uint8_t)(f->rport >> 8),
-                     (uint8_t)f->rport};
+    uint16_t port = service_port(f);
+    uint8_t k[12] = {(uint8_t)f->layer, f->dir, f->proto, (uint8_t)(port >> 8), (uint8_t)port};
     memcpy(k + 8, &f->uid, 4);
     h = fnv(h, k, sizeof(k));
     h = fnv(h, f->local, 16);
@@ -499,7 +508,7 @@ static bool str_same(const char *a, const char *b)
 static bool cache_matches(const struct cached *c, uint64_t h, const ward_callout_flow *f)
 {
     return c->hash == h && c->layer == f->layer && c->dir == f->dir && c->proto == f->proto &&
-           c->rport == f->rport && c->uid == f->uid && !memcmp(c->local, f->local, 16) &&
+           c->port == service_port(f) && c->uid == f->uid && !memcmp(c->local, f->local, 16) &&
            !memcmp(c->remote, f->remote, 16) && str_same(c->app, f->app) &&
            str_same(c->domain, f->domain);
 }
@@ -547,7 +556,7 @@ static void cache_put(struct entry *e, const ward_callout_flow *f, enum ward_cal
                          .uid = f->uid,
                          .dir = f->dir,
                          .proto = f->proto,
-                         .rport = f->rport,
+                         .port = service_port(f),
                          .app = f->app ? strdup(f->app) : NULL,
                          .domain = f->domain ? strdup(f->domain) : NULL};
     memcpy(c->local, f->local, 16);

@@ -170,12 +170,29 @@ void wardd_on_callout_load(struct wardd *d, ward_conn *c, const ward_msg *m)
                              callout_dir(d));
         return;
     }
+    /* The names before, to tell the new one should attaching fail. */
+    const char *before[WARD_CALLOUTS_MAX];
+    size_t n_before = 0;
+    for (const char *const *nm = ward_callouts_names(d->callouts);
+         nm && *nm && n_before < WARD_CALLOUTS_MAX; nm++)
+        before[n_before++] = *nm;
     if (ward_callouts_load(d->callouts, path, err, sizeof(err)) < 0) {
         wardd_log(LOG_WARNING, "ward callout load: %s", err);
         ward_conn_send_error(c, m->id, WARD_PE_FAILED, "%s", err);
         return;
     }
     if (ward_callouts_attach(d->callouts, d->engine) < 0) {
+        /* Not half loaded: the registry forgets it too, so a retry is a
+         * fresh load, not "already loaded". */
+        for (const char *const *nm = ward_callouts_names(d->callouts); nm && *nm; nm++) {
+            bool old = false;
+            for (size_t i = 0; i < n_before && !old; i++)
+                old = before[i] == *nm;
+            if (!old) {
+                ward_callouts_unload(d->callouts, d->engine, *nm, err, sizeof(err));
+                break;
+            }
+        }
         ward_conn_send_error(c, m->id, WARD_PE_INTERNAL, "out of memory");
         return;
     }

@@ -147,10 +147,14 @@ static int ca_create(struct ward_mailtls *t, const char *key_path)
     snprintf(cn, sizeof(cn), "Ward local mail CA (%s)", host);
     t->ca_key = EVP_EC_gen("P-256");
     t->ca = t->ca_key ? make_cert(t->ca_key, cn, NULL, t->ca_key, CA_DAYS, nids, values) : NULL;
-    /* The key first: a certificate without its key is never left. */
-    if (!t->ca || write_pem(key_path, 0600, NULL, t->ca_key) < 0 ||
-        write_pem(t->ca_path, 0644, t->ca, NULL) < 0)
+    /* The key first: a certificate without its key is never left, nor a
+     * key without its certificate (the next start would make both anew). */
+    if (!t->ca || write_pem(key_path, 0600, NULL, t->ca_key) < 0)
         return -1;
+    if (write_pem(t->ca_path, 0644, t->ca, NULL) < 0) {
+        unlink(key_path);
+        return -1;
+    }
     return 0;
 }
 
