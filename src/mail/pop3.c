@@ -93,10 +93,12 @@ void pop3_server(struct mail_session *s)
                 s->c_raw = true;
             continue;
         }
-        /* S_LINES: a listing or a message, to its final dot */
-        if (x == X_MSG)
-            mail_out(s, &s->held, l, n);
-        else
+        /* S_LINES: a listing or a message, to its final dot; a message
+         * past the limit is refused, so held stops growing with it. */
+        if (x == X_MSG) {
+            if (!s->too_large)
+                mail_out(s, &s->held, l, n);
+        } else
             mail_out(s, &s->to_client, l, n);
         if (!mail_is_dot(l, n)) {
             if (x == X_MSG)

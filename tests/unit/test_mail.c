@@ -237,6 +237,20 @@ static void test_pop3(void **state)
     server(&s, "+OK\r\nA\r\n.\r\n");
     assert_int_equal(mail_session_decide(&s, true, "B\r\n.b\r\n", 7, NULL), 0);
     said(&s.to_client, "+OK message changed by Ward\r\nB\r\n..b\r\n.\r\n");
+    /* past the limit: refused, and not held meanwhile */
+    client(&s, "RETR 2\r\n");
+    server(&s, "+OK\r\n");
+    char *big = malloc(MAIL_MAX_LINE + 1);
+    memset(big, 'x', MAIL_MAX_LINE - 2);
+    strcpy(big + MAIL_MAX_LINE - 2, "\r\n");
+    for (size_t sent = 0; sent <= MAIL_MAX_MESSAGE + 4 * MAIL_MAX_LINE; sent += MAIL_MAX_LINE)
+        server(&s, big);
+    free(big);
+    assert_true(s.too_large);
+    assert_true(s.held.len <= MAIL_MAX_MESSAGE + 2 * MAIL_MAX_LINE);
+    server(&s, ".\r\n");
+    assert_false(s.pending);
+    said(&s.to_client, "-ERR message too large for Ward's mail proxy\r\n");
     mail_session_free(&s);
 }
 
