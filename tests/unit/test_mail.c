@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,9 +295,43 @@ static void test_imap(void **state)
     said(&s.to_server,
          "a2 UID FETCH 7 RFC822\r\na3 FETCH 3 BODY[]\r\na4 APPEND inbox {9}\r\na5 LOGOUT\r\n");
     assert_int_equal(s.c_literal, 0);
+    /* COMPRESS is answered by the proxy, never forwarded */
+    client(&s, "a5 COMPRESS DEFLATE\r\n");
+    said(&s.to_client, "a5 NO COMPRESS not supported through Ward's proxy\r\n");
+    said(&s.to_server, "");
+    assert_false(s.opaque);
     client(&s, "a6 STARTTLS\r\n");
     server(&s, "a6 OK begin TLS\r\n");
     assert_true(s.opaque);
+    mail_session_free(&s);
+}
+
+static void test_imap_limits(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    /* literals that are not the message are held only to a limit */
+    size_t big = MAIL_MAX_MESSAGE / 2 + (64u << 10);
+    char head[96], *fill = calloc(1, big);
+    memset(fill, 'x', big);
+    snprintf(head, sizeof(head), "* 1 FETCH (BODY[1] {%zu}\r\n", big);
+    server(&s, head);
+    assert_int_equal(mail_session_server(&s, fill, big), 0);
+    snprintf(head, sizeof(head), " BODY[2] {%zu}\r\n", big);
+    server(&s, head);
+    assert_int_equal(mail_session_server(&s, fill, big), 0);
+    assert_true(s.held.len <= MAIL_MAX_MESSAGE + (64u << 10));
+    server(&s, ")\r\n");
+    said(&s.to_client, "");
+    server(&s, "a1 OK done\r\n");
+    said(&s.to_client, "a1 NO [ALERT] message too large for Ward's mail proxy\r\n");
+    /* a line too long to read whose end announces the message: the proxy closes */
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "* 2 FETCH (ENVELOPE ", 20);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    assert_int_equal(mail_session_server(&s, " BODY[] {3}\r\nabc)\r\n", 19), -1);
+    free(fill);
     mail_session_free(&s);
 }
 
@@ -345,7 +380,7 @@ int main(void)
         cmocka_unit_test(test_smtp_allow),    cmocka_unit_test(test_smtp_reject),
         cmocka_unit_test(test_smtp_bad_line), cmocka_unit_test(test_smtp_starttls),
         cmocka_unit_test(test_pop3),          cmocka_unit_test(test_imap),
-        cmocka_unit_test(test_mime),
+        cmocka_unit_test(test_imap_limits),   cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
