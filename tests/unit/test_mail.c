@@ -370,6 +370,14 @@ static void test_mime(void **state)
     assert_int_equal(mail_mime_read(out, len, &f, NULL, NULL), 0);
     assert_string_equal(f.att[0].name, "ward-quarantine.txt");
     free(out);
+    /* a nameless binary part is an attachment too */
+    static const char BIN[] = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                              "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                              "--b\r\nContent-Type: application/octet-stream\r\n\r\nxyz\r\n"
+                              "--b--\r\n";
+    assert_int_equal(mail_mime_read(BIN, strlen(BIN), &f, NULL, NULL), 0);
+    assert_int_equal(f.n_att, 1);
+    assert_string_equal(f.att[0].type, "application/octet-stream");
     /* not a message at all: its size, nothing else, no crash */
     assert_int_equal(mail_mime_read("\x01\x02", 2, &f, NULL, NULL) <= 0, 1);
 }
