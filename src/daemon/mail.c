@@ -358,9 +358,25 @@ static void on_decide(struct wardd *d, struct maild_msg *m, int msg_fd)
     }
     if (infected && !r)
         o = MAIL_ALERT; /* a virus no rule names is not passed in silence */
+    /* An attachment past the limit, or whose scan failed, could hide what
+     * the rules look for: the message is refused rather than passed. */
+    uint32_t unscanned = f->n_att_all > f->n_att ? f->n_att_all - f->n_att : 0;
+    for (uint32_t a = 0; a < f->n_att; a++)
+        unscanned += f->att[a].av != MAIL_AV_CLEAN && f->att[a].av != MAIL_AV_INFECTED;
+    if (!unreadable && unscanned && o != MAIL_REJECT) {
+        o = MAIL_REJECT;
+        r = NULL;
+        wardd_log(LOG_WARNING,
+                  "mail: message from %.200s rejected: %u of its %u attachments not scanned "
+                  "(over the limit of %d, or the scan failed)",
+                  f->from, unscanned, f->n_att_all, MAIL_MAX_ATTACHMENTS);
+    }
     struct maild_msg reply = {.op = MAILD_DECIDED, .id = m->id, .verdict = (int32_t)o};
     if (o == MAIL_REJECT && unreadable)
         snprintf(reply.text, sizeof(reply.text), "message rejected by Ward: %.200s", m->text);
+    else if (o == MAIL_REJECT && !r)
+        snprintf(reply.text, sizeof(reply.text),
+                 "message rejected by Ward (%u attachments could not be scanned)", unscanned);
     else if (o == MAIL_REJECT)
         snprintf(reply.text, sizeof(reply.text), "message rejected by Ward (mail rule %s)",
                  r->origin);

@@ -68,6 +68,15 @@ void imap_client(struct mail_session *s)
         }
         const char *l = s->cin.p + pos;
         pos += n;
+        const char *sp = memchr(l, ' ', n);
+        const char *verb = sp ? sp + 1 : l + n;
+        size_t vn = n - (size_t)(verb - l);
+        if (sp && !s->c_skip && mail_verb_is(verb, vn, "COMPRESS")) {
+            /* DEFLATE would hide the mail from the proxy: refused here. */
+            mail_out(s, &s->to_client, l, (size_t)(sp - l));
+            mail_say(s, &s->to_client, " NO COMPRESS not supported through Ward's proxy\r\n");
+            continue;
+        }
         mail_out(s, &s->to_server, l, n);
         size_t brace;
         long lit = literal_of(l, n, &brace);
@@ -77,10 +86,7 @@ void imap_client(struct mail_session *s)
             s->c_skip = false;
             continue;
         }
-        const char *sp = memchr(l, ' ', n);
-        if (sp && (size_t)(sp - l) < sizeof(s->tls_tag) &&
-            (mail_verb_is(sp + 1, n - (size_t)(sp + 1 - l), "STARTTLS") ||
-             mail_verb_is(sp + 1, n - (size_t)(sp + 1 - l), "COMPRESS"))) {
+        if (sp && (size_t)(sp - l) < sizeof(s->tls_tag) && mail_verb_is(verb, vn, "STARTTLS")) {
             memcpy(s->tls_tag, l, (size_t)(sp - l));
             s->tls_tag[sp - l] = '\0';
         }
@@ -110,9 +116,9 @@ static void imap_response(struct mail_session *s)
         bool ok = len > tl + 3 && !strncasecmp(sp + 1, "OK", 2);
         if (s->reject[0] && ok) {
             mail_out(s, &s->to_client, r, tl);
-            mail_add_str(&s->to_client, " NO [ALERT] ");
-            mail_add_str(&s->to_client, s->reject);
-            mail_add_str(&s->to_client, "\r\n");
+            mail_say(s, &s->to_client, " NO [ALERT] ");
+            mail_say(s, &s->to_client, s->reject);
+            mail_say(s, &s->to_client, "\r\n");
             s->reject[0] = '\0';
             s->held.len = 0;
             return;
@@ -132,6 +138,41 @@ static void imap_response(struct mail_session *s)
     s->held.len = 0;
 }
 
+/* held past this is refused: a response's literals that are not the
+ * message are held with it, and must not grow without end. */
+#define MAX_HELD (MAIL_MAX_MESSAGE + (64u << 10))
+
+/* n bytes more of the response held; past MAX_HELD the response is refused
+ * as a message too large (dropped, its tagged OK a NO), held no further. */
+static void hold(struct mail_session *s, const char *p, size_t n)
+{
+    if (s->held.len + n > MAX_HELD) {
+        s->lit_msg = s->too_large = true;
+        return;
+    }
+    if (!s->too_large || !s->lit_msg)
+        mail_out(s, &s->held, p, n);
+}
+
+/* A line longer than MAIL_MAX_LINE passed unread ends with l: if it
+ * announces a message literal (its item may straddle what passed, whose
+ * last bytes are in s_tail), the message cannot be held: the proxy closes
+ * rather than pass it unscanned. */
+static void passed_line_end(struct mail_session *s, const char *l, size_t n)
+{
+    char w[sizeof(s->s_tail) + 64];
+    size_t k = 0, brace;
+    if (n < 64) {
+        memcpy(w, s->s_tail, s->s_tail_len);
+        k = s->s_tail_len;
+    }
+    size_t m = n < 64 ? n : 64;
+    memcpy(w + k, l + n - m, m);
+    k += m;
+    if (literal_of(w, k, &brace) >= 0 && message_item(w, brace))
+        s->failed = true;
+}
+
 void imap_server(struct mail_session *s)
 {
     size_t pos = 0, n;
@@ -140,8 +181,8 @@ void imap_server(struct mail_session *s)
             size_t k = s->sin.len - pos < s->literal ? s->sin.len - pos : s->literal;
             if (s->lit_pass)
                 mail_out(s, &s->to_client, s->sin.p + pos, k);
-            else if (!s->too_large || !s->lit_msg)
-                mail_out(s, &s->held, s->sin.p + pos, k);
+            else
+                hold(s, s->sin.p + pos, k);
             pos += k;
             s->literal -= k;
             continue;
@@ -152,8 +193,12 @@ void imap_server(struct mail_session *s)
                 s->too_large = s->s_skip = true;
                 pos = s->sin.len;
             } else if (s->sin.len - pos > MAIL_MAX_LINE) { /* passes, unread */
+                size_t rest = s->sin.len - pos;
                 mail_out(s, &s->to_client, s->held.p, s->held.len);
-                mail_out(s, &s->to_client, s->sin.p + pos, s->sin.len - pos);
+                mail_out(s, &s->to_client, s->sin.p + pos, rest);
+                s->s_tail_len = rest < sizeof(s->s_tail) ? rest : sizeof(s->s_tail);
+                memcpy(s->s_tail, s->sin.p + s->sin.len - s->s_tail_len, s->s_tail_len);
+                s->s_passed = true;
                 s->held.len = 0;
                 pos = s->sin.len;
             }
@@ -166,8 +211,14 @@ void imap_server(struct mail_session *s)
             imap_response(s); /* refused: too_large */
             continue;
         }
+        if (s->s_passed) {
+            s->s_passed = false;
+            passed_line_end(s, l, n);
+            if (s->failed)
+                break;
+        }
         size_t at = s->held.len, brace;
-        mail_out(s, &s->held, l, n);
+        hold(s, l, n);
         s->lit_pass = false;
         long lit = literal_of(l, n, &brace);
         if (lit < 0) {
@@ -175,7 +226,8 @@ void imap_server(struct mail_session *s)
             continue;
         }
         s->literal = (size_t)lit;
-        if (s->held.p[0] == '*' && !s->lit_msg && !s->pending && message_item(l, brace)) {
+        if (!s->lit_msg && s->held.len && s->held.p[0] == '*' && !s->pending &&
+            message_item(l, brace)) {
             s->lit_msg = true;
             s->too_large = s->literal > MAIL_MAX_MESSAGE;
             s->lit_brace = at + brace;
@@ -206,7 +258,7 @@ void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char
         size_t end = s->lit_at + s->lit_len;
         mail_out(s, &s->to_client, s->held.p, s->lit_brace);
         snprintf(line, sizeof(line), "{%zu}\r\n", len);
-        mail_add_str(&s->to_client, line);
+        mail_say(s, &s->to_client, line);
         mail_out(s, &s->to_client, body, len);
         mail_out(s, &s->to_client, s->held.p + end, s->held.len - end);
     } else {

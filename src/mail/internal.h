@@ -14,9 +14,10 @@
 /* What an answer the client waits for is to (SMTP, POP3). */
 enum expect { X_FWD, X_TLS, X_AUTH, X_354, X_FINAL, X_SWALLOW, X_MULTI, X_MSG };
 
-int mail_add_str(struct mail_buf *b, const char *s);
 /* b += p; out of memory fails the session. */
 void mail_out(struct mail_session *s, struct mail_buf *b, const void *p, size_t n);
+void mail_say(struct mail_session *s, struct mail_buf *b,
+              const char *str); /* b += str, as mail_out */
 void mail_push(struct mail_session *s, enum expect x);
 enum expect mail_peek(const struct mail_session *s); /* X_FWD when none */
 void mail_pop(struct mail_session *s);

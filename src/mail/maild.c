@@ -510,8 +510,10 @@ static bool starttls(struct conn *c)
               c->dst.ss_family == AF_INET6 ? (const void *)&d6->sin6_addr
                                            : (const void *)&d4->sin_addr,
               addr, sizeof(addr));
-    if (c->listener || !tls_both(c, "STARTTLS", addr, NULL))
-        return false; /* a listener's session is in TLS already */
+    /* A listener's session is in TLS already; so is one that took STARTTLS
+     * once (a second would leak and replace its TLS). */
+    if (c->listener || c->client.ssl || !tls_both(c, "STARTTLS", addr, NULL))
+        return false;
     mail_session_restart(&c->s);
     return true;
 }

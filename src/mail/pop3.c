@@ -17,7 +17,7 @@ void pop3_client(struct mail_session *s)
         if (!(n = mail_line_at(&s->cin, pos))) {
             if (s->cin.len - pos > MAIL_MAX_LINE) {
                 if (!s->c_skip)
-                    mail_add_str(&s->to_client, "-ERR line too long\r\n");
+                    mail_say(s, &s->to_client, "-ERR line too long\r\n");
                 s->c_skip = true;
                 pos = s->cin.len;
             }
@@ -27,7 +27,7 @@ void pop3_client(struct mail_session *s)
         pos += n;
         if (s->c_skip || n > MAIL_MAX_LINE) {
             if (!s->c_skip)
-                mail_add_str(&s->to_client, "-ERR line too long\r\n");
+                mail_say(s, &s->to_client, "-ERR line too long\r\n");
             s->c_skip = false;
             continue;
         }
@@ -93,10 +93,12 @@ void pop3_server(struct mail_session *s)
                 s->c_raw = true;
             continue;
         }
-        /* S_LINES: a listing or a message, to its final dot */
-        if (x == X_MSG)
-            mail_out(s, &s->held, l, n);
-        else
+        /* S_LINES: a listing or a message, to its final dot; a message
+         * past the limit is refused, so held stops growing with it. */
+        if (x == X_MSG) {
+            if (!s->too_large)
+                mail_out(s, &s->held, l, n);
+        } else
             mail_out(s, &s->to_client, l, n);
         if (!mail_is_dot(l, n)) {
             if (x == X_MSG)
@@ -108,7 +110,7 @@ void pop3_server(struct mail_session *s)
         if (x != X_MSG)
             continue;
         if (s->too_large) {
-            mail_add_str(&s->to_client, "-ERR message too large for Ward's mail proxy\r\n");
+            mail_say(s, &s->to_client, "-ERR message too large for Ward's mail proxy\r\n");
             s->held.len = s->msg.len = 0;
         } else {
             s->pending = true;
@@ -125,11 +127,11 @@ void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char
     if (deliver && !replaced) {
         mail_out(s, &s->to_client, s->held.p, s->held.len);
     } else if (deliver) {
-        mail_add_str(&s->to_client, "+OK message changed by Ward\r\n");
+        mail_say(s, &s->to_client, "+OK message changed by Ward\r\n");
         mail_stuff(s, &s->to_client, body, len);
     } else {
         snprintf(line, sizeof(line), "-ERR %s\r\n", reason);
-        mail_add_str(&s->to_client, line);
+        mail_say(s, &s->to_client, line);
     }
     s->held.len = 0;
 }

@@ -29,11 +29,6 @@ int mail_buf_add(struct mail_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int mail_add_str(struct mail_buf *b, const char *s)
-{
-    return mail_buf_add(b, s, strlen(s));
-}
-
 void mail_buf_take(struct mail_buf *b, size_t n)
 {
     if (n >= b->len) {
@@ -84,6 +79,11 @@ void mail_out(struct mail_session *s, struct mail_buf *b, const void *p, size_t 
 {
     if (mail_buf_add(b, p, n) < 0)
         s->failed = true;
+}
+
+void mail_say(struct mail_session *s, struct mail_buf *b, const char *str)
+{
+    mail_out(s, b, str, strlen(str));
 }
 
 void mail_push(struct mail_session *s, enum expect x)

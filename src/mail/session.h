@@ -67,9 +67,12 @@ struct mail_session {
     size_t c_literal;       /* IMAP: ... (client) */
     size_t lit_at;          /* IMAP: where the message literal starts in held */
     bool too_large;         /* the message held passed MAIL_MAX_MESSAGE */
-    char tls_tag[32];       /* IMAP: the STARTTLS command's tag */
-    char reject[160];       /* IMAP: a held FETCH was rejected: the next
-                             * tagged OK becomes NO with this */
+    bool s_passed;          /* IMAP: a long server line passed unread, to its end */
+    char s_tail[32];        /* IMAP: ... the last bytes of it that passed */
+    size_t s_tail_len;
+    char tls_tag[32]; /* IMAP: the STARTTLS command's tag */
+    char reject[160]; /* IMAP: a held FETCH was rejected: the next
+                       * tagged OK becomes NO with this */
     /* SMTP: the envelope of the message under way (MAIL FROM, each RCPT TO,
      * ", "-separated): the rules see it with the headers. */
     char env_from[256], env_to[768];

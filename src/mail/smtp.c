@@ -37,12 +37,12 @@ static void smtp_command(struct mail_session *s, const char *l, size_t n)
         mail_out(s, &s->to_server, l, n);
         mail_push(s, X_AUTH);
     } else if (mail_verb_is(l, n, "DATA")) {
-        mail_add_str(&s->to_client, "354 End data with <CR><LF>.<CR><LF>\r\n");
+        mail_say(s, &s->to_client, "354 End data with <CR><LF>.<CR><LF>\r\n");
         s->c_state = C_BODY;
         s->msg.len = 0;
         s->too_large = false;
     } else if (mail_verb_is(l, n, "BDAT")) {
-        mail_add_str(&s->to_client, "502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");
+        mail_say(s, &s->to_client, "502 5.5.1 BDAT is not taken by Ward's mail proxy\r\n");
     } else {
         mail_out(s, &s->to_server, l, n);
         mail_push(s, mail_verb_is(l, n, "STARTTLS") ? X_TLS
@@ -55,7 +55,7 @@ static void smtp_body_end(struct mail_session *s)
 {
     s->c_state = C_CMD;
     if (s->too_large) {
-        mail_add_str(&s->to_client, "552 5.3.4 Message too large for Ward's mail proxy\r\n");
+        mail_say(s, &s->to_client, "552 5.3.4 Message too large for Ward's mail proxy\r\n");
         s->msg.len = 0;
         return;
     }
@@ -76,7 +76,7 @@ void smtp_client(struct mail_session *s)
                     mail_msg_line(s, s->cin.p + pos, rest, !s->c_mid);
                     s->c_mid = true;
                 } else if (!s->c_skip) {
-                    mail_add_str(&s->to_client, "500 5.5.2 Line too long\r\n");
+                    mail_say(s, &s->to_client, "500 5.5.2 Line too long\r\n");
                     s->c_skip = true;
                 }
                 pos += rest;
@@ -94,7 +94,7 @@ void smtp_client(struct mail_session *s)
         } else if (s->c_skip) {
             s->c_skip = false;
         } else if (n > MAIL_MAX_LINE) {
-            mail_add_str(&s->to_client, "500 5.5.2 Line too long\r\n");
+            mail_say(s, &s->to_client, "500 5.5.2 Line too long\r\n");
         } else {
             smtp_command(s, l, n);
         }
@@ -195,13 +195,13 @@ void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t 
     if (deliver) {
         s->held.len = 0;
         mail_stuff(s, &s->held, body, len);
-        mail_add_str(&s->to_server, "DATA\r\n");
+        mail_say(s, &s->to_server, "DATA\r\n");
         mail_push(s, X_354);
         return;
     }
     char line[256];
     snprintf(line, sizeof(line), "550 5.7.1 %s\r\n", reason);
-    mail_add_str(&s->to_client, line);
-    mail_add_str(&s->to_server, "RSET\r\n");
+    mail_say(s, &s->to_client, line);
+    mail_say(s, &s->to_server, "RSET\r\n");
     mail_push(s, X_SWALLOW);
 }

@@ -30,13 +30,16 @@ static GMimeMessage *parse(const char *msg, size_t len)
     return m;
 }
 
-/* A leaf part that is an attachment: named, or marked as one. */
+/* A leaf part that is an attachment: named, marked as one, or not text
+ * (a nameless binary part is content all the same: it is scanned). */
 static GMimePart *attachment(GMimeObject *o)
 {
     if (!GMIME_IS_PART(o))
         return NULL;
     GMimePart *p = GMIME_PART(o);
-    return g_mime_part_is_attachment(p) || g_mime_part_get_filename(p) ? p : NULL;
+    GMimeContentType *ct = g_mime_object_get_content_type(o);
+    bool text = ct && g_mime_content_type_is_type(ct, "text", "*");
+    return g_mime_part_is_attachment(p) || g_mime_part_get_filename(p) || !text ? p : NULL;
 }
 
 static void copy(char *dst, size_t len, const char *src)

@@ -73,6 +73,19 @@ wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 wk_check "... the log row says reject and the rule" wk_wait_for "$WK_TMP/wardd.log" \
     "mail reject ward.conf:3: from=Sender <mallory@evil.example>" 5
 
+# 17 nameless binary parts: one more than Ward reads, so it could not scan them all.
+{
+    printf 'From: Sender <alice@ok.example>\r\nTo: <%s>\r\nSubject: many parts\r\n' $B
+    printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="XX"\r\n\r\n'
+    for i in $(seq 17); do printf -- '--XX\r\nContent-Type: application/octet-stream\r\n\r\npart %s\r\n' $i; done
+    printf -- '--XX--\r\n'
+} >"$M/many.eml"
+wk_check "SMTP: a message with attachments past the limit is rejected" fails smtp "$M/many.eml"
+wk_check "... the 550 says why" grep -q "^< 550 5.7.1 message rejected by Ward (1 attachments could not be scanned)" "$WK_TMP/curl.out"
+wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
+wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd.log" \
+    "mail: message from Sender <alice@ok.example>.* rejected: 1 of its 17 attachments not scanned" 5
+
 wk_check "SMTP: a message with an .exe attachment is delivered ..." smtp "$M/exe.eml"
 wk_check "... without the attachment" lacks "$WK_TMP/peer/in/3.eml" "$(base64 <"$M/tool.bin" | head -c 16)"
 wk_check "... a notice in its place" grep -q "Ward kept this attachment in quarantine" "$WK_TMP/peer/in/3.eml"

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,20 @@ static void test_pop3(void **state)
     server(&s, "+OK\r\nA\r\n.\r\n");
     assert_int_equal(mail_session_decide(&s, true, "B\r\n.b\r\n", 7, NULL), 0);
     said(&s.to_client, "+OK message changed by Ward\r\nB\r\n..b\r\n.\r\n");
+    /* past the limit: refused, and not held meanwhile */
+    client(&s, "RETR 2\r\n");
+    server(&s, "+OK\r\n");
+    char *big = malloc(MAIL_MAX_LINE + 1);
+    memset(big, 'x', MAIL_MAX_LINE - 2);
+    strcpy(big + MAIL_MAX_LINE - 2, "\r\n");
+    for (size_t sent = 0; sent <= MAIL_MAX_MESSAGE + 4 * MAIL_MAX_LINE; sent += MAIL_MAX_LINE)
+        server(&s, big);
+    free(big);
+    assert_true(s.too_large);
+    assert_true(s.held.len <= MAIL_MAX_MESSAGE + 2 * MAIL_MAX_LINE);
+    server(&s, ".\r\n");
+    assert_false(s.pending);
+    said(&s.to_client, "-ERR message too large for Ward's mail proxy\r\n");
     mail_session_free(&s);
 }
 
@@ -280,9 +295,43 @@ static void test_imap(void **state)
     said(&s.to_server,
          "a2 UID FETCH 7 RFC822\r\na3 FETCH 3 BODY[]\r\na4 APPEND inbox {9}\r\na5 LOGOUT\r\n");
     assert_int_equal(s.c_literal, 0);
+    /* COMPRESS is answered by the proxy, never forwarded */
+    client(&s, "a5 COMPRESS DEFLATE\r\n");
+    said(&s.to_client, "a5 NO COMPRESS not supported through Ward's proxy\r\n");
+    said(&s.to_server, "");
+    assert_false(s.opaque);
     client(&s, "a6 STARTTLS\r\n");
     server(&s, "a6 OK begin TLS\r\n");
     assert_true(s.opaque);
+    mail_session_free(&s);
+}
+
+static void test_imap_limits(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    /* literals that are not the message are held only to a limit */
+    size_t big = MAIL_MAX_MESSAGE / 2 + (64u << 10);
+    char head[96], *fill = calloc(1, big);
+    memset(fill, 'x', big);
+    snprintf(head, sizeof(head), "* 1 FETCH (BODY[1] {%zu}\r\n", big);
+    server(&s, head);
+    assert_int_equal(mail_session_server(&s, fill, big), 0);
+    snprintf(head, sizeof(head), " BODY[2] {%zu}\r\n", big);
+    server(&s, head);
+    assert_int_equal(mail_session_server(&s, fill, big), 0);
+    assert_true(s.held.len <= MAIL_MAX_MESSAGE + (64u << 10));
+    server(&s, ")\r\n");
+    said(&s.to_client, "");
+    server(&s, "a1 OK done\r\n");
+    said(&s.to_client, "a1 NO [ALERT] message too large for Ward's mail proxy\r\n");
+    /* a line too long to read whose end announces the message: the proxy closes */
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "* 2 FETCH (ENVELOPE ", 20);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    assert_int_equal(mail_session_server(&s, " BODY[] {3}\r\nabc)\r\n", 19), -1);
+    free(fill);
     mail_session_free(&s);
 }
 
@@ -321,6 +370,14 @@ static void test_mime(void **state)
     assert_int_equal(mail_mime_read(out, len, &f, NULL, NULL), 0);
     assert_string_equal(f.att[0].name, "ward-quarantine.txt");
     free(out);
+    /* a nameless binary part is an attachment too */
+    static const char BIN[] = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                              "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                              "--b\r\nContent-Type: application/octet-stream\r\n\r\nxyz\r\n"
+                              "--b--\r\n";
+    assert_int_equal(mail_mime_read(BIN, strlen(BIN), &f, NULL, NULL), 0);
+    assert_int_equal(f.n_att, 1);
+    assert_string_equal(f.att[0].type, "application/octet-stream");
     /* not a message at all: its size, nothing else, no crash */
     assert_int_equal(mail_mime_read("\x01\x02", 2, &f, NULL, NULL) <= 0, 1);
 }
@@ -331,7 +388,7 @@ int main(void)
         cmocka_unit_test(test_smtp_allow),    cmocka_unit_test(test_smtp_reject),
         cmocka_unit_test(test_smtp_bad_line), cmocka_unit_test(test_smtp_starttls),
         cmocka_unit_test(test_pop3),          cmocka_unit_test(test_imap),
-        cmocka_unit_test(test_mime),
+        cmocka_unit_test(test_imap_limits),   cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
