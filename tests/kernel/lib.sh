@@ -120,6 +120,13 @@ wk_cleanup() {
         sleep 0.1
         rmdir "$WK_CG" 2>/dev/null
     fi
+    # What still runs inside our namespaces (a pipeline's far end outlives
+    # the shell that started it) goes with them: a namespace is only
+    # unnamed by `ip netns del` while a process holds it.
+    local ns
+    for ns in "$NS_A" "$NS_B"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    done
     ip netns del "$NS_A" 2>/dev/null
     ip netns del "$NS_B" 2>/dev/null
     # Unpinning the links detaches them (the cgroup goes anyway).
