@@ -67,6 +67,27 @@ mail_tls_certs() {
     } >"$T/openssl.log" 2>&1
 }
 
+# mail_tls_fixture SUBJECT: what the TLS scripts share: the scanner's test
+# database in $DB, messages in $M (ok.eml with SUBJECT, evil.eml from
+# mallory@evil.example, eicar.eml with the EICAR file), ok and eicar in the
+# peer's box, the test CA and the peer's certificates in $T (mail_tls_certs).
+mail_tls_fixture() {
+    [ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
+    command -v openssl >/dev/null || wk_skip_all "no openssl"
+    chmod 755 "$WK_TMP"
+    DB=$WK_TMP/avdb
+    av_db "$DB"
+    M=$WK_TMP/msg
+    B=bob@peer.example
+    mail_msg alice@ok.example $B "$1" >"$M/ok.eml"
+    mail_msg mallory@evil.example $B "hi" >"$M/evil.eml"
+    mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
+    cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
+    cp "$M/eicar.eml" "$WK_TMP/peer/box/2.eml"
+    T=$WK_TMP/tca
+    mail_tls_certs "$T" || { wk_notok "the test certificates are made"; exit 1; }
+}
+
 # mail_tls_peer DIR: tlsserver.py on B with DIR's certificates (mail_tls_certs).
 mail_tls_peer() {
     wk_bg peer nsenter --net=/run/netns/$NS_B python3 "$MAIL_DIR/tlsserver.py" "$WK_TMP/peer" \

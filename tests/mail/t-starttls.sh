@@ -10,22 +10,8 @@
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
 . "$(dirname "$0")/../av/db.sh"
-[ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
-command -v openssl >/dev/null || wk_skip_all "no openssl"
-chmod 755 "$WK_TMP"
-DB=$WK_TMP/avdb
-av_db "$DB"
 . "$(dirname "$0")/lib.sh"
-M=$WK_TMP/msg
-B=bob@peer.example
-mail_msg alice@ok.example $B "over tls" >"$M/ok.eml"
-mail_msg mallory@evil.example $B "hi" >"$M/evil.eml"
-mail_msg alice@ok.example $B "a test file" readme.txt "$WK_TMP/eicar.com" >"$M/eicar.eml"
-cp "$M/ok.eml" "$WK_TMP/peer/box/1.eml"
-cp "$M/eicar.eml" "$WK_TMP/peer/box/2.eml"
-
-T=$WK_TMP/tca
-mail_tls_certs "$T" || { wk_notok "the test certificates are made"; exit 1; }
+mail_tls_fixture "over tls"
 
 ward_policy <<CONF
 set mode allow-all
