@@ -33,6 +33,23 @@ class Lines(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
 
+def take_message(h):
+    """DATA: the message up to the lone dot (dot-unstuffed), kept as DIR/in/N.eml."""
+    h.say("354 go ahead\r\n")
+    msg = b""
+    while True:
+        d = h.line()
+        if not d or d in (b".\r\n", b".\n"):
+            break
+        msg += d[1:] if d.startswith(b".") else d
+    with LOCK:
+        os.makedirs(os.path.join(DIR, "in"), exist_ok=True)
+        n = len(os.listdir(os.path.join(DIR, "in"))) + 1
+        with open(os.path.join(DIR, "in", "%d.eml" % n), "wb") as f:
+            f.write(msg)
+    h.say("250 2.0.0 queued as %d\r\n" % n)
+
+
 class SMTP(Lines):
     def handle(self):
         self.say("220 peer ESMTP test\r\n")
@@ -45,19 +62,7 @@ class SMTP(Lines):
                 self.say("250-peer\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n"
                          "250-CHUNKING\r\n250 8BITMIME\r\n")
             elif verb == b"DATA":
-                self.say("354 go ahead\r\n")
-                msg = b""
-                while True:
-                    d = self.line()
-                    if not d or d in (b".\r\n", b".\n"):
-                        break
-                    msg += d[1:] if d.startswith(b".") else d
-                with LOCK:
-                    os.makedirs(os.path.join(DIR, "in"), exist_ok=True)
-                    n = len(os.listdir(os.path.join(DIR, "in"))) + 1
-                    with open(os.path.join(DIR, "in", "%d.eml" % n), "wb") as f:
-                        f.write(msg)
-                self.say("250 2.0.0 queued as %d\r\n" % n)
+                take_message(self)
             elif verb == b"QUIT":
                 self.say("221 bye\r\n")
                 return

@@ -20,7 +20,6 @@ import threading
 import server  # its POP3, served in TLS here
 
 DIR, GOOD, BAD = sys.argv[1:4]
-LOCK = threading.Lock()
 
 
 def context(pem):
@@ -63,19 +62,7 @@ class SMTP(Lines):
             elif verb in (b"MAIL", b"RCPT") and not self.tls:
                 self.say("530 5.7.0 Must issue a STARTTLS command first\r\n")
             elif verb == b"DATA":
-                self.say("354 go ahead\r\n")
-                msg = b""
-                while True:
-                    d = self.line()
-                    if not d or d in (b".\r\n", b".\n"):
-                        break
-                    msg += d[1:] if d.startswith(b".") else d
-                with LOCK:
-                    os.makedirs(os.path.join(DIR, "in"), exist_ok=True)
-                    n = len(os.listdir(os.path.join(DIR, "in"))) + 1
-                    with open(os.path.join(DIR, "in", "%d.eml" % n), "wb") as f:
-                        f.write(msg)
-                self.say("250 2.0.0 queued as %d\r\n" % n)
+                server.take_message(self)
             elif verb == b"QUIT":
                 self.say("221 bye\r\n")
                 return
