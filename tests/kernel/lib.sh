@@ -46,6 +46,12 @@ wk_notok() {
     WK_N=$((WK_N + 1))
     WK_FAILED=$((WK_FAILED + 1))
     echo "not ok $WK_N - $*"
+    # What a failure leaves to read: the tails of the files a script names
+    # in WK_DIAG (e.g. a client's transcript), as TAP comments.
+    local f
+    for f in ${WK_DIAG:-}; do
+        [ -r "$f" ] && tail -n 12 "$f" | sed "s|^|# ${f##*/}: |"
+    done
 }
 # wk_check NAME CMD... : ok if CMD succeeds
 wk_check() {

@@ -5,6 +5,8 @@ MAIL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CURL=$WK_TMP/mailer/curl
 mkdir -p "$WK_TMP/mailer" "$WK_TMP/peer/box" "$WK_TMP/msg"
 cp /usr/bin/curl "$CURL"
+# A failed check shows the last client's talk, the peer's and wardd's log.
+WK_DIAG="$WK_TMP/curl.out $WK_TMP/peer.log $WK_TMP/wardd.log"
 
 # mail_msg FROM TO SUBJECT [NAME FILE [TYPE]]: a message on stdout, with
 # FILE attached as NAME (TYPE, default application/octet-stream).
