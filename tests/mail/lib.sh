@@ -36,7 +36,7 @@ mail_peer() {
 # smtp FILE [FROM [TO [PROGRAM]]]: PROGRAM (curl's copy) sends FILE to B:25
 # from the test cgroup; its exit status, its talk in $WK_TMP/curl.out.
 smtp() {
-    wk_client "${4:-$CURL}" -v --max-time 20 --url "smtp://$IP_B:25" \
+    wk_client "${4:-$CURL}" -v --no-progress-meter --max-time 20 --url "smtp://$IP_B:25" \
         --mail-from "${2:-alice@ok.example}" --mail-rcpt "${3:-bob@peer.example}" -T "$1" \
         >"$WK_TMP/curl.out" 2>&1
 }
@@ -105,6 +105,6 @@ tls_client() {
     shift 2
     hp=${url#*://}
     hp=${hp%%/*}
-    wk_client "$CURL" -v --max-time 20 --cacert "$WK_TMP/ward-ca.pem" \
+    wk_client "$CURL" -v --no-progress-meter --max-time 20 --cacert "$WK_TMP/ward-ca.pem" \
         --connect-to "$hp:127.0.0.1:$port" --url "$url" "$@" >"$WK_TMP/curl.out" 2>&1
 }

@@ -28,7 +28,7 @@ cp "$WARD_MAIL_CA_DIR/ca.pem" "$WK_TMP/ward-ca.pem"
 
 # stls FILE [FROM] [PORT]: curl sends FILE over STARTTLS, trusting Ward's CA.
 stls() {
-    wk_client "$CURL" -v --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" \
+    wk_client "$CURL" -v --no-progress-meter --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" \
         --url "smtp://$IP_B:${3:-25}" --mail-from "${2:-alice@ok.example}" --mail-rcpt $B \
         -T "$1" >"$WK_TMP/curl.out" 2>&1
 }
@@ -67,7 +67,7 @@ wk_check "... an alert is raised" wk_wait_for "$WK_TMP/wardd.log" \
     "alert: mail-tls: $CURL: the mail server's TLS failed: .*certificate verify failed" 5
 wk_check "... nothing reached the server" [ "$(n_in)" = 2 ]
 
-wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -v \
+wk_check "IMAP STARTTLS: a message is fetched through the proxy" wk_client "$CURL" -v --no-progress-meter \
     --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p \
     "imap://$IP_B/INBOX;UID=1" -o "$WK_TMP/got" 2>"$WK_TMP/imap.out"
 wk_check "... whole" has "$WK_TMP/got" "Hello from the test."
