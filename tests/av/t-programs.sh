@@ -68,7 +68,7 @@ wk_check "the log row names the signature" \
     bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 wk_check "an alert av-infected is raised (log, with the path)" \
     bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
-wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 5
+wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 20
 wk_check "the next connection is denied from the cache" [ "$(conn "$O")" != ok ]
 wk_check "the event stream (ward watch) shows the alert and the denial" bash -c \
     "grep -q 'ALERT av-infected' '$WK_TMP/watch.log' && grep -q 'av: Ward.Test.Infected' '$WK_TMP/watch.log'"
@@ -110,7 +110,7 @@ changed() { grep -c "a program with a kernel table changed on disk" "$WK_TMP/war
 seen=$(changed)
 cp "$WK_TMP/infected" "$K2"
 synced() {
-    for _ in $(seq 50); do [ "$(changed)" -gt "$seen" ] && return 0; sleep 0.1; done
+    for _ in $(seq 200); do [ "$(changed)" -gt "$seen" ] && return 0; sleep 0.1; done
     return 1
 }
 wk_check "the write is seen: the tables are synced" synced
@@ -159,7 +159,7 @@ for line in f:
     print(line.strip())
 PY
 wk_bg pj python3 -u "$WK_TMP/pj.py" "$WARD_SOCKET"
-wk_wait_for "$WK_TMP/pj.log" '"id":2' 5
+wk_wait_for "$WK_TMP/pj.log" '"id":2' 20
 BG=$WK_TMP/bg/wk-client
 mkdir -p "$WK_TMP/bg"
 cp "$WK_TMP/infected2" "$BG"

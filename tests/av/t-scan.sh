@@ -15,7 +15,7 @@ nk_start --av-db "$T/db"
 W=$B/ward
 st() { "$W" status --json | sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }
 wait_log() { # wait_log PATTERN: up to 10 s for a line of wardd's log
-    for _ in $(seq 100); do grep -q "$1" "$T/wardd.log" && return 0; sleep 0.1; done
+    for _ in $(seq 200); do grep -q "$1" "$T/wardd.log" && return 0; sleep 0.1; done
     return 1
 }
 
@@ -53,7 +53,7 @@ check "scanning goes on with the previous databases" \
 rm "$T/db/broken.hdb"
 cp /bin/true "$T/newly-bad"
 av_add "$T/db" "$T/newly-bad" Ward.Test.New
-for _ in $(seq 100); do [ "$(st av_sigs)" = 3 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(st av_sigs)" = 3 ] && break; sleep 0.1; done
 check "a changed directory is loaded again (3 signatures, no error)" \
     bash -c "[ '$(st av_sigs)' = 3 ] && ! '$W' status | grep -q 'load failed'"
 check "the new signature is used" \

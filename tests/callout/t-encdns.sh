@@ -55,7 +55,7 @@ s.serve_forever()
 ' "$WK_TMP/www" "$WK_TMP/cert.pem" "$WK_TMP/key.pem"
 wk_bg dot nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 853
 wk_wait_for "$WK_TMP/dot.log" listening
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     wk_in_b ss -ltn | grep -q ':443 ' && break
     sleep 0.1
 done

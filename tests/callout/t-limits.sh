@@ -85,7 +85,7 @@ wk_check "ward stats --limits lists the rate" \
 wk_client timeout 20 "$QB" -c $IP_B -p 5201 -n 4M >"$WK_TMP/q1.out" 2>&1
 wk_check "quota 2MB per day: a transfer of 4MB does not complete" [ $? -ne 0 ]
 wk_check "an alert names the program and its quota" \
-    wk_wait_for "$WK_TMP/wardd.log" "alert: quota: $QB used its quota of 2MB per day" 10
+    wk_wait_for "$WK_TMP/wardd.log" "alert: quota: $QB used its quota of 2MB per day" 20
 wk_check "... and reaches the log (event stream) as an alert" \
     bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q '\"filter\":\"quota\"'"
 out=$(wk_client timeout 10 "$QB" -c $IP_B -p 5201 -n 100K 2>&1)
@@ -118,7 +118,7 @@ wk_check "... and the program stays blocked" grep -q "Operation not permitted" <
 wk_client timeout 30 "$QA" -c $IP_B -p 5202 -n 3M >"$WK_TMP/qa.out" 2>&1
 wk_check "quota 1MB per week then alert: a 3MB transfer completes" [ $? -eq 0 ]
 wk_check "... and the alert is raised" \
-    wk_wait_for "$WK_TMP/wardd2.log" "alert: quota: $QA used its quota of 1MB per week" 10
+    wk_wait_for "$WK_TMP/wardd2.log" "alert: quota: $QA used its quota of 1MB per week" 20
 
 # wardd killed: the kernel keeps counting, and the next wardd adds what it
 # counted after the last write to the store.

@@ -135,7 +135,7 @@ wk_check "... not listed" bash -c "! '$WARD' filter list | grep -q rt-block-8080
 
 # A dynamic filter lasts as long as its client.
 wk_bg dyn "$WARD" filter add --dynamic "$F"
-wk_wait_for "$WK_TMP/dyn.log" "^[0-9]" 10
+wk_wait_for "$WK_TMP/dyn.log" "^[0-9]" 20
 wk_check "a dynamic filter blocks while its client is connected" blocked
 wk_check "... listed as dynamic" bash -c "'$WARD' filter list | grep rt-block | grep -q dynamic"
 wk_signal TERM dyn
@@ -175,7 +175,7 @@ wk_check "the filter deleted, then its provider: both go" \
 wk_check "... fleet is no longer listed" bash -c "! '$WARD' provider list | grep -q fleet"
 wk_check "... and A connects" passes
 wk_bg pdyn "$WARD" provider add --dynamic session-prov
-wk_wait_for "$WK_TMP/pdyn.log" "^[0-9]" 10
+wk_wait_for "$WK_TMP/pdyn.log" "^[0-9]" 20
 wk_check "a dynamic provider is listed as dynamic while its client is connected" \
     bash -c "'$WARD' provider list | grep session-prov | grep -q dynamic"
 wk_signal TERM pdyn

@@ -50,7 +50,7 @@ c.load_cert_chain(sys.argv[3], sys.argv[4])
 s.socket = c.wrap_socket(s.socket, server_side=True)
 s.serve_forever()
 ' $IP_B "$WK_TMP/www" "$WK_TMP/cert.pem" "$WK_TMP/key.pem"
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     [ "$(wk_in_b ss -ltn | grep -c ':8081 \|:8443 ')" = 2 ] && break
     sleep 0.1
 done

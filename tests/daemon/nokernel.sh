@@ -39,7 +39,7 @@ nk_start() {
     "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
         --run-dir "$T/run" "$@" >>"$T/wardd.log" 2>&1 &
     P=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && return
         sleep 0.1
     done

@@ -43,7 +43,7 @@ for msg in ('{"type":"hello","id":1,"versions":[1]}',
 time.sleep(3)
 PY
 SP=$!
-for _ in $(seq 50); do grep -q rules.added "$T/session.log" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q rules.added "$T/session.log" && break; sleep 0.1; done
 check "a dynamic rule is in force while its session is open" \
     bash -c "'$B/ward' rules list | grep -q /usr/bin/session"
 

@@ -24,7 +24,7 @@ wk_bg mdns nsenter --net=/run/netns/$NS_B python3 "$RESP" 5353 224.0.0.251 $IP_B
 wk_bg llmnr nsenter --net=/run/netns/$NS_B python3 "$RESP" 5355 224.0.0.252 $IP_B $IP_B
 serve_b 20
 for l in mdns llmnr; do wk_wait_for "$WK_TMP/$l.log" listening; done
-wk_wait_for "$WK_TMP/dns.log" started 5
+wk_wait_for "$WK_TMP/dns.log" started 20
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 P=$WK_TMP/other/wk-client
 logged() { "$WARD" log --json | grep "\"domain\":\"$1\"" | grep connect-out | grep -q "$2"; }

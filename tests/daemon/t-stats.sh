@@ -32,7 +32,7 @@ head -c $DOWN /dev/urandom >"$WK_TMP/www/down.bin"
 head -c $UP /dev/urandom >"$WK_TMP/up.bin"
 chmod -R a+rX "$WK_TMP/www" "$WK_TMP/up.bin"
 wk_bg http wk_in_b $PY -m http.server 8080 --bind $IP_B --directory "$WK_TMP/www"
-wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 10 || sleep 1
+wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 20 || sleep 1
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_ok "wardd starts with its hooks on the test cgroup"
 

@@ -24,10 +24,10 @@ wk_bg all "$WARD" log --follow --json
 wk_bg denied "$WARD" log --follow --json --program "$D"
 wk_bg text "$WARD" log --follow --verdict permit
 sleep 1
-wk_check "the log's rows come first" wk_wait_for "$WK_TMP/all.log" "\"exe\":\"$D\"" 10
+wk_check "the log's rows come first" wk_wait_for "$WK_TMP/all.log" "\"exe\":\"$D\"" 20
 wk_check "a new allowed connection" [ "$(conn "$A")" = ok ]
 wk_check "a new refused connection" [ "$(wk_client "$D" tcp4 $IP_B 9001 2)" = "err EPERM" ]
-wk_check "the new connections follow as JSON lines" wk_wait_for "$WK_TMP/all.log" '"rport":9001' 10
+wk_check "the new connections follow as JSON lines" wk_wait_for "$WK_TMP/all.log" '"rport":9001' 20
 wk_check "every line is one JSON object" python3 -c '
 import json, sys
 for l in open(sys.argv[1]):

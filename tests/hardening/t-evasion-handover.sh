@@ -52,7 +52,7 @@ asked() { # asked HOW PROG ANSWER-KEYS [ADDR]: the peer's count before the answe
         # One datagram, and the program stays while asked about: only the
     # held copy can arrive.
     wk_bg "ho$how" wk_client "$A" handover "$how" "$prog" "$addr" 9000 1 6
-    if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 10; then
+    if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 20; then
         echo "- -"
         tail -n 12 "$WK_TMP/px.log" "$WK_TMP/ho$how.log" | sed 's/^/# /' >&2
         return

@@ -31,7 +31,7 @@ attack() {
     wk_check "$name: the denied program is refused before" [ "$(conns)" -eq "$base" ]
     "$@"
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 200; i++)); do
         [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ] && break
         sleep 0.1
     done
@@ -75,7 +75,7 @@ attack "unpinned" hooks-unpinned unpin
 attack "detached with bpftool" hooks-detached detach
 attack "another program swapped into the link" hooks-replaced swap
 wk_check "the alerts are on the event ring (ward watch)" \
-    wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 5
+    wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 20
 # (A storm's worth of decisions is in the log too: ask SQLite for the alerts.)
 wk_check "the alerts are in the connection log" [ "$(sqlite3 "$WK_TMP/state/log.db" \
     "SELECT count(*) FROM conn WHERE kind = 'alert' AND filter LIKE 'hooks-%'")" -ge 2 ]

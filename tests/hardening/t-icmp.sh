@@ -42,7 +42,7 @@ rows() {
 # read on wardd's clock); WHAT must be in it too.
 logged() {
     local i
-    for i in $(seq 30); do
+    for i in $(seq 200); do
         "$WARD" log --program "$1" --verdict "$2" --json 2>/dev/null |
             grep "\"proto\":$3," | grep -q -- "${4:-}" && return 0
         sleep 0.1
@@ -135,7 +135,7 @@ sed -n '/--- prompt/,/^to:/p' "$WK_TMP/p1.log" | sed 's/^/# prompt: /' | head -7
 # alerted PROGRAM: wardd raised the packet socket alert naming PROGRAM.
 alerted() {
     local i
-    for i in $(seq 30); do
+    for i in $(seq 200); do
         "$WARD" log --program "$1" --json 2>/dev/null | grep '"kind":"alert"' |
             grep -q '"filter":"packet-socket-not-allowed"' && return 0
         sleep 0.1

@@ -77,7 +77,7 @@ until_exit() {
         sh "$WK_CG" "$NS_A" "$Q" lines tcp4 $IP_B 8080
     exec 7>"$WK_TMP/go"
     local log=$WK_TMP/runner$tag.log
-    wk_wait_for "$log" ready 10
+    wk_wait_for "$log" ready 20
     echo go >&7
     wk_wait_for "$log" '^\(ok\|err\)' 20
     finish yes$tag 5
@@ -94,7 +94,7 @@ until_exit() {
     exec 7>&- # the process exits
     finish runner$tag 5
     gone=no
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         "$WARD" rules | grep -q until-exit || { gone=yes; break; }
         sleep 0.1
     done
@@ -121,7 +121,7 @@ rows() {
              if (match($0, /"exe":"[^"]*"/)) print p, substr($0, RSTART + 7, RLENGTH - 8) }' |
         sort
 }
-for _ in $(seq 100); do
+for _ in $(seq 200); do
     [ "$(rows | grep -cF -e "$A1" -e "$A2")" -ge 1000 ] && break
     sleep 0.1
 done

@@ -82,7 +82,7 @@ wk_bg runner sh -c "exec \"\$@\" <'$WK_TMP/go'" sh \
     sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net=/run/netns/"$@"' \
     sh "$WK_CG" "$NS_A" "$A" lines tcp4 $IP_B 8080
 exec 7>"$WK_TMP/go"
-wk_wait_for "$WK_TMP/runner.log" ready 10
+wk_wait_for "$WK_TMP/runner.log" ready 20
 rm -f "$A" && cp "$WK_TMP/app.orig" "$A.new" && mv -f "$A.new" "$A"
 pid=$(sed -n 's/^ready //p' "$WK_TMP/runner.log")
 echo "# /proc/$pid/exe: $(readlink /proc/$pid/exe)"

@@ -18,7 +18,7 @@ alerts() { grep -c "alert: nft-tampered" "$WK_TMP/wardd.log"; }
 # wait_gone PATTERN: until the table no longer holds it (5 s at most).
 wait_gone() {
     local i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         table | grep -q -- "$1" || return 0
         sleep 0.1
     done

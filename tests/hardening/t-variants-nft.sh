@@ -11,7 +11,7 @@ table() { wk_in_a nft list table inet ward 2>/dev/null; }
 # repaired: the hold chain queues again (5 s at most).
 repaired() {
     local i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         wk_in_a nft list chain inet ward hold 2>/dev/null | grep -qi queue && return 0
         sleep 0.1
     done

@@ -16,8 +16,8 @@ for mode in closed open; do
     hv_policy $mode "set prompt-timeout 4s default deny"
     hv_wardd || { wk_notok "$mode: wardd starts"; continue; }
     wk_bg silent$mode sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-    wk_wait_for "$WK_TMP/silent$mode.log" "waiting for prompts" 10
-    for _ in $(seq 50); do [ "$(prompters)" = 1 ] && break; sleep 0.1; done
+    wk_wait_for "$WK_TMP/silent$mode.log" "waiting for prompts" 20
+    for _ in $(seq 200); do [ "$(prompters)" = 1 ] && break; sleep 0.1; done
     c0=$(hv_counts)
     for v in $VARIANTS; do
         mkdir -p "$WK_TMP/$mode-$v"
@@ -25,7 +25,7 @@ for mode in closed open; do
         # shellcheck disable=SC2046
         wk_bg ask_$v wk_client "$WK_TMP/$mode-$v/wk-client" $(hv_args $v) 10
     done
-    for _ in $(seq 50); do [ "$(pending)" = 4 ] && break; sleep 0.1; done
+    for _ in $(seq 200); do [ "$(pending)" = 4 ] && break; sleep 0.1; done
     wk_check "fail-$mode: four prompts wait (tcp4 tcp6 udp4 udp6): $(pending)" [ "$(pending)" = 4 ]
     sleep 1
     c1=$(hv_counts)

@@ -34,7 +34,7 @@ echo "allow $(ino "$Q")" >"$WK_TMP/ctl"
 wait $WK_PID_c1
 wk_check "after allow: the held connection completes" grep -qx ok "$WK_TMP/c1.log"
 peer_saw() {
-    for i in $(seq 50); do [ "$(peer_packets "$1")" -gt 0 ] && return 0; sleep 0.1; done
+    for i in $(seq 200); do [ "$(peer_packets "$1")" -gt 0 ] && return 0; sleep 0.1; done
     return 1
 }
 wk_check "after allow: the peer saw the connection" peer_saw 'IP 10.77.0.1.* > 10.77.0.2.8080'
@@ -48,7 +48,7 @@ wk_check "learned: decided in the kernel, nothing queued" \
 before=$(peer_packets)
 wk_bg c2 wk_client "$O" tcp4 $IP_B 8080 30
 wk_bg c3 wk_client "$Q" tcp4 $IP_B 9090 30
-for i in $(seq 100); do [ "$(held)" -ge 3 ] && break; sleep 0.1; done
+for i in $(seq 200); do [ "$(held)" -ge 3 ] && break; sleep 0.1; done
 wk_check "two undecided connections held at once" [ "$(held)" -ge 3 ]
 echo "deny $(ino "$O")" >"$WK_TMP/ctl"
 wait $WK_PID_c2
@@ -65,12 +65,12 @@ wk_expect "learned deny: the program's next connection gets EPERM" EPERM "$O" tc
 # 3. UDP: unconnected datagram held, then allowed.
 rm -f "$WK_TMP/c4.log"
 wk_bg c4 wk_client "$WK_TMP/other/wk-client" udp-sendto $IP_B 5353 5
-for i in $(seq 100); do [ "$(held)" -ge 4 ] && break; sleep 0.1; done
+for i in $(seq 200); do [ "$(held)" -ge 4 ] && break; sleep 0.1; done
 wk_check "udp datagram of an unknown program held" [ "$(held)" -ge 4 ]
 wk_check "held datagram: nothing at the peer" [ "$(peer_packets 'UDP')" -eq 0 ]
 echo "allow $(ino "$O")" >"$WK_TMP/ctl"
 wait $WK_PID_c4
-wk_check "after allow: the datagram arrives" wk_wait_for "$WK_TMP/usrv.log" dgram 10
+wk_check "after allow: the datagram arrives" wk_wait_for "$WK_TMP/usrv.log" dgram 20
 
 wk_stop_driver
 sed 's/^/# /' "$WK_TMP/kdrv.log"

@@ -36,7 +36,7 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 sleep 2
 echo stats >"$WK_TMP/ctl"
-wk_wait_for "$WK_TMP/kdrv.log" '^stats' 5
+wk_wait_for "$WK_TMP/kdrv.log" '^stats' 20
 st=$(grep '^stats' "$WK_TMP/kdrv.log" | tail -1)
 echo "# $st"
 qd=$(echo "$st" | sed -n 's/.*queue_dropped=\([0-9]*\).*/\1/p')

@@ -12,7 +12,7 @@ Q=$WK_TMP/asked/wk-client
 conns() { grep -c '^conn' "$WK_TMP/srv.log"; }
 intact() {
     local i
-    for i in $(seq 50); do
+    for i in $(seq 200); do
         nsenter --net=/run/netns/$NS_A nft list table inet ward 2>/dev/null |
             grep -q 'ward-hold' && return 0
         sleep 0.1

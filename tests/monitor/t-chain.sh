@@ -78,7 +78,7 @@ run_case() {
     wk_client "$STORM" "$WK_TMP/p/storm.sh" >"$WK_TMP/storm-$src.pids" 2>&1
     # The log is written behind the decisions: wait until the rows are in.
     local i rows=$WK_TMP/storm-$src.rows
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 100; i++)); do
         { "$WARD" log --since "$since" --program "$A" --json --limit 5000
           "$WARD" log --since "$since" --program "$B" --json --limit 5000; } >"$rows" 2>&1
         [ "$(grep -c '"kind":"decision"' "$rows")" -ge $((ROUNDS * 50)) ] && break

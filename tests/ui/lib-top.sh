@@ -79,7 +79,7 @@ save() { screen "$1" >"$UI_LOGS/$2.txt"; }
 top_quit() {
     tmx send-keys -t "$1" q
     local i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         tmx has-session -t "$1" 2>/dev/null || return 0
         sleep 0.1
     done

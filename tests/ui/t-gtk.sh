@@ -71,7 +71,7 @@ exec 3>"$WK_TMP/display"
 Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp -ac >"$WK_TMP/xvfb.log" 2>&1 &
 XPID=$!
 exec 3>&-
-for _ in $(seq 50); do [ -s "$WK_TMP/display" ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ -s "$WK_TMP/display" ] && break; sleep 0.1; done
 export DISPLAY=:$(cat "$WK_TMP/display")
 
 ward_policy <<CONF
@@ -121,13 +121,13 @@ session() {
 # activated one, would leave the app outside the tree the test reads.
 a11y_ready() {
     local u=$1 addr="" i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         addr=$(as "$u" dbus-send --session --print-reply=literal --dest=org.a11y.Bus \
             /org/a11y/bus org.a11y.Bus.GetAddress 2>>"$WK_TMP/a11y.err" | tr -d ' ') && [ -n "$addr" ] && break
         sleep 0.1
     done
     [ -n "$addr" ] || return 1
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         as "$u" dbus-send --bus="$addr" --print-reply --dest=org.freedesktop.DBus \
             /org/freedesktop/DBus org.freedesktop.DBus.StartServiceByName \
             string:org.a11y.atspi.Registry uint32:0 >/dev/null 2>>"$WK_TMP/a11y.err" &&
@@ -310,7 +310,7 @@ start_wardd wardd2 || wk_notok "wardd starts again"
 wk_check "wardd restarted: the app reconnected" \
     wk_wait_for "$WK_TMP/gtk.log" "wardd restarted: reconnected" 30
 registered_twice() {
-    for _ in $(seq 50); do
+    for _ in $(seq 100); do
         [ "$(grep -c 'registered as a prompter' "$WK_TMP/gtk.log")" -ge 2 ] && return 0
         sleep 0.2
     done
@@ -329,7 +329,7 @@ wk_check "unrelated user: wardd's refusal is shown in the window" \
 sleep 1
 shot main-refused
 wk_check "unrelated user: the app says it is read only" \
-    wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 5
+    wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 20
 wk_check "unrelated user: what wardd said about prompts is shown" \
     as "$OTHER" $DRV wait-label "Prompts" 10
 wk_check "unrelated user: no live events (subscribe is not even tried)" \

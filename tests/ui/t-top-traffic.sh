@@ -33,7 +33,7 @@ mkdir -p "$WK_TMP/www"
 head -c $DOWN /dev/urandom >"$WK_TMP/www/down.bin"
 chmod -R a+rX "$WK_TMP/www"
 wk_bg http wk_in_b $PY -m http.server 8080 --bind $IP_B --directory "$WK_TMP/www"
-wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 10 || sleep 1
+wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 20 || sleep 1
 wk_bg feed wk_in_b sh -c "while :; do head -c 50000 /dev/zero; sleep 0.1; done | nc -l -s $IP_B -p 9100"
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 top_start main || { wk_notok "ward top starts"; exit 1; }

@@ -37,7 +37,7 @@ stop_wardd
 
 # words: syslog ca
 wk_bg sink wk_in_b python3 "$SINK" $IP_B 6514 "$WK_TMP/syslog.jsonl"
-wk_wait_for "$WK_TMP/sink.log" listening 10
+wk_wait_for "$WK_TMP/sink.log" listening 20
 touch "$WK_TMP/syslog.jsonl"
 pol <<CONF
 set syslog "tcp://$IP_B:6514"

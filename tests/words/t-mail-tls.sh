@@ -29,12 +29,12 @@ set mail-tls-listen pop3s 127.0.0.1:10995 upstream "$IP_B:995"
 set mail-tls-trust "$T/ca.pem"
 CONF
 start_wardd || { wk_notok "wardd starts"; exit 1; }
-wk_wait_for "$WD_LOG" "ward-maild: pop3s on 127.0.0.1:10995" 10
+wk_wait_for "$WD_LOG" "ward-maild: pop3s on 127.0.0.1:10995" 20
 cp "$WARD_MAIL_CA_DIR/ca.pem" "$WK_TMP/ward-ca.pem"
 wk_check "mail-tls-listen smtps: a message goes through, the upstream verified" \
     tls_client "smtps://$IP_B:465" 10465 --mail-from alice@ok.example \
     --mail-rcpt bob@peer.example -T "$M/ok.eml"
-wk_check "... read by the proxy" wk_wait_for "$WD_LOG" "mail: smtp $CURL.*mail allow" 5
+wk_check "... read by the proxy" wk_wait_for "$WD_LOG" "mail: smtp $CURL.*mail allow" 20
 wk_check "mail-tls-listen imaps: a message is fetched" \
     tls_client "imaps://$IP_B:993/INBOX;UID=1" 10993 -u u:p -o "$WK_TMP/got1"
 wk_check "... whole" has "$WK_TMP/got1" "Hello from the test."

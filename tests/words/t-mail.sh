@@ -44,8 +44,8 @@ mail subject "alert me*" alert
 mail from "*@ok.example" allow
 CONF
 start_wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
-wk_wait_for "$WD_LOG" "ward-maild: listening on port 10026" 10
-row() { wk_wait_for "$WD_LOG" "$1" 5; }
+wk_wait_for "$WD_LOG" "ward-maild: listening on port 10026" 20
+row() { wk_wait_for "$WD_LOG" "$1" 20; }
 
 wk_check "mail from ... allow: the message is delivered" smtp "$M/plain.eml"
 wk_check "... by that rule" row "mail allow ward.conf:10: from=Sender <$O>"

@@ -105,7 +105,7 @@ self_blocks() {
 # blocked_by_filter PROG: the log soon holds a block of PROG by a filter.
 blocked_by_filter() {
     local i
-    for ((i = 0; i < 30; i++)); do
+    for ((i = 0; i < 200; i++)); do
         "$WARD" log --program "$1" --verdict block --json 2>/dev/null | grep -q '"reason":"filter"' &&
             return 0
         sleep 0.1

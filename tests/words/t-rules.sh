@@ -24,7 +24,7 @@ wk_wait_for "$WK_TMP/in7086.log" listening
 mkfifo "$WK_TMP/r15.in"
 exec 7<>"$WK_TMP/r15.in"
 wk_bg r15 sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$R15' lines tcp4 $IP_B 8080 <'$WK_TMP/r15.in'"
-wk_wait_for "$WK_TMP/r15.log" ready 10
+wk_wait_for "$WK_TMP/r15.log" ready 20
 R15PID=$(sed -n 's/^ready //p' "$WK_TMP/r15.log")
 R15START=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$R15PID/stat)
 
@@ -162,11 +162,11 @@ refused "sha256 (no prompter): another digest is refused" "$R12" tcp4 $IP_B 8080
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
+wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 20
 passes "sha256 (a prompter runs): the pinned digest matches, the rules decide" "$R11" tcp4 $IP_B 8080
 wk_bg r12 wk_client "$R12" tcp4 $IP_B 8080 10
 wk_check "sha256: another digest is asked about (reason app-pin)" \
-    wk_wait_for "$WK_TMP/silent.log" "$R12" 5
+    wk_wait_for "$WK_TMP/silent.log" "$R12" 20
 kill "$WK_PID_silent" "$WK_PID_r12" 2>/dev/null
 wait "$WK_PID_r12" 2>/dev/null
 # words: until
@@ -174,7 +174,7 @@ passes "until (tomorrow): the rule holds" "$R13" tcp4 $IP_B 8080
 refused "until (yesterday): the rule is over (asked: blocked)" "$R14" tcp4 $IP_B 8080
 # words: until-exit pid start
 echo >&7
-wk_wait_for "$WK_TMP/r15.log" '^ok\|^err' 10
+wk_wait_for "$WK_TMP/r15.log" '^ok\|^err' 20
 wk_check "until-exit pid start: the process the rule names connects" grep -qx ok "$WK_TMP/r15.log"
 refused "until-exit: another process of the same program does not" "$R15" tcp4 $IP_B 8080
 kill "$R15PID" 2>/dev/null
