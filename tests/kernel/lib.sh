@@ -208,6 +208,15 @@ wk_wait_for() {
     return 1
 }
 
+# wk_listening a|b PORT: a TCP socket listens on PORT in netns A or B (waited
+# for, up to 20 s): a server started in the background (nc -l, python's
+# http.server, whose banner is buffered) is ready for its first client.
+wk_listening() {
+    local ns=$NS_A
+    [ "$1" = b ] && ns=$NS_B
+    wk_eventually 20 sh -c 'nsenter --net=/run/netns/"$1" ss -Hltn "sport = :$2" | grep -q .' sh "$ns" "$2"
+}
+
 # Start the driver in netns A (not in the test cgroup). WK_DRIVER_ARGS adds
 # options to every start (e.g. --fast-path to run the suite on that path).
 wk_driver() {
