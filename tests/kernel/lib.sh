@@ -208,6 +208,21 @@ wk_wait_for() {
     return 1
 }
 
+# wk_settled CMD...: CMD's output once two readings a second apart agree (at
+# most 20 readings): a count still moving when read (a connection answered
+# just before a kill, counters wardd reads every second) has stopped.
+wk_settled() {
+    local a b i
+    a=$("$@")
+    for ((i = 0; i < 20; i++)); do
+        sleep 1
+        b=$("$@")
+        [ "$b" = "$a" ] && break
+        a=$b
+    done
+    echo "$a"
+}
+
 # wk_listening a|b PORT: a TCP socket listens on PORT in netns A or B (waited
 # for, up to 20 s): a server started in the background (nc -l, python's
 # http.server, whose banner is buffered) is ready for its first client.
