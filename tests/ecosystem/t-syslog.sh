@@ -128,7 +128,7 @@ CONF
     wk_check "reload: syslog to rsyslog" "$WARD" reload
     wk_check "an allowed program connects" [ "$(conn "$A")" = ok ]
     wk_check "rsyslog parses the message: app, msgid, structured data" \
-        wk_wait_for "$WK_TMP/rsyslog.out" "^wardd|decision|\[ward@32473 event=\"decision\" verdict=\"permit\".*exe=\"$A\"" 10
+        wk_wait_for "$WK_TMP/rsyslog.out" "^wardd|decision|\[ward@32473 event=\"decision\" verdict=\"permit\".*exe=\"$A\"" 20
 else
     wk_ok "rsyslog receives the messages # SKIP rsyslogd is not installed"
 fi

@@ -38,14 +38,15 @@ peer_saw() {
     return 1
 }
 wk_check "after allow: the peer saw the connection" peer_saw 'IP 10.77.0.1.* > 10.77.0.2.8080'
-sleep 1
-n=$(grep -c '^queue' "$WK_TMP/kdrv.log")
+# (What the driver logs of the allowed connection may come a moment later.)
+n=$(wk_settled grep -c '^queue' "$WK_TMP/kdrv.log")
 wk_expect "learned: next connection of the program passes" ok "$Q" tcp4 $IP_B 8080 5
 wk_check "learned: decided in the kernel, nothing queued" \
     [ "$(grep -c '^queue' "$WK_TMP/kdrv.log")" -eq "$n" ]
 
 # 2. Two programs wait independently; one is denied, the other allowed.
-before=$(peer_packets)
+# The earlier connections' last packets (FIN, ACK) may still be on their way.
+before=$(wk_settled peer_packets)
 wk_bg c2 wk_client "$O" tcp4 $IP_B 8080 30
 wk_bg c3 wk_client "$Q" tcp4 $IP_B 9090 30
 for i in $(seq 200); do [ "$(held)" -ge 3 ] && break; sleep 0.1; done
