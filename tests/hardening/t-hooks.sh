@@ -20,7 +20,7 @@ wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_
 
 # attack NAME ALERT CMD...: a storm of the denied program; CMD after 1 s.
 # "During" counts what reached the peer from the attack until the alert
-# (and 0.5 s for what was in flight); "after" what reached it from then to
+# (and until the count settles, for what was in flight); "after" what reached it from then to
 # the end of that storm and through a second one.
 attack() {
     local name=$1 alert=$2
@@ -37,8 +37,7 @@ attack() {
     done
     wk_check "$name: wardd raised the alert $alert" \
         [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ]
-    sleep 0.5 # what is in flight lands
-    local during=$(($(conns) - base))
+    local during=$(($(wk_settled conns) - base)) # once what was in flight has landed
     wait "$WK_PID_storm"
     local s1=$(cat "$WK_TMP/storm.log")
     wk_bg storm wk_client "$D" storm $IP_B 8080 2
@@ -48,10 +47,11 @@ attack() {
         "($s1; then $(cat "$WK_TMP/storm.log"))"
     wk_check "$name: 0 connections leaked after the repair ($after; $during in the window)" \
         [ "$after" -eq 0 ]
-    wk_check "$name: the hooks are attached again" [ "$(cg_links | wc -l)" -eq "$n_links" ]
-    wk_check "$name: every link is pinned again" \
-        [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]
+    wk_check "$name: the hooks are attached again" wk_eventually 20 links_back
+    wk_check "$name: every link is pinned again" wk_eventually 20 pins_back
 }
+links_back() { [ "$(cg_links | wc -l)" -eq "$n_links" ]; }
+pins_back() { [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]; }
 
 unpin() { rm -rf "$WK_PIN/links"; }
 detach() {
