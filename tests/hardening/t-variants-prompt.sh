@@ -12,6 +12,8 @@ exec 9<>"$WK_TMP/never"
 prompters() { "$WARD" status --json | sed -n 's/.*"prompters":\([0-9]*\).*/\1/p'; }
 pending() { "$WARD" status --json | sed -n 's/.*"prompts_pending":\([0-9]*\).*/\1/p'; }
 
+four_timeouts() { [ "$("$WARD" log --json | grep -c '"filter":"timeout"')" -ge 4 ]; }
+
 for mode in closed open; do
     hv_policy $mode "set prompt-timeout 4s default deny"
     hv_wardd || { wk_notok "$mode: wardd starts"; continue; }
@@ -40,8 +42,7 @@ for mode in closed open; do
         [ "$(hv_sum "$c1" "$c2")" -eq 0 ]
     wk_check "fail-$mode: the TCP clients were refused" \
         bash -c "! grep -qx ok '$WK_TMP/ask_tcp4.log' && ! grep -qx ok '$WK_TMP/ask_tcp6.log'"
-    wk_check "fail-$mode: the timeouts are logged" \
-        [ "$("$WARD" log --json | grep -c '"filter":"timeout"')" -ge 4 ]
+    wk_check "fail-$mode: the timeouts are logged" wk_eventually 20 four_timeouts
     eval "kill \$WK_PID_silent$mode" 2>/dev/null
     hv_stop
     wk_in_a nft delete table inet ward 2>/dev/null
