@@ -23,8 +23,8 @@ start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 prompter p1 --answer allow --scope port --duration forever
 keyed px
 wk_bg w "$WARD" watch
-sleep 0.5
-wk_check "two prompters registered" [ "$(status prompters)" = 2 ]
+two_prompters() { [ "$(status prompters)" = 2 ]; }
+wk_check "two prompters registered" wk_eventually 20 two_prompters
 
 # The person's prompter gets a question; p1 answers it first. Then px waits
 # at its question, deaf to the socket, when wardd is killed.
@@ -43,7 +43,7 @@ wk_check "both are registered with the new wardd ($(status prompters))" [ "$(sta
 wk_check "the same prompter process answers a new prompt: the program connects" \
     [ "$(conn "$Q" 25)" = ok ]
 wk_check "... and it was its answer" grep -q "program:  $Q" "$WK_TMP/p1.log"
-wk_check "... learned by the new wardd" grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
+wk_check "... learned by the new wardd" wk_eventually 20 grep -q "app \"$Q\"" "$WK_TMP/state/learned.rules"
 wk_check "ward watch reconnected" wk_wait_for "$WK_TMP/w.log" "wardd restarted: reconnected" 15
 conn "$D" 25 >/dev/null
 wk_check "... and shows the new wardd's decisions" wk_wait_for "$WK_TMP/w.log" "$D" 20
