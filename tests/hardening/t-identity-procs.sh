@@ -44,7 +44,9 @@ wk_check "ward status: process events from the tracepoints" \
 e0=$(status proc_execs)
 x0=$(status proc_exits)
 for _ in $(seq 200); do /bin/true; done
-sleep 0.5
+# The events are read on wardd's clock: wait for them.
+seen() { [ "$(($(status proc_execs) - ${e0:-0}))" -ge 200 ] && [ "$(($(status proc_exits) - ${x0:-0}))" -ge 200 ]; }
+wk_eventually 20 seen
 e1=$(status proc_execs)
 x1=$(status proc_exits)
 echo "# exec events: ${e0:-none} -> ${e1:-none}; exit events: ${x0:-none} -> ${x1:-none}"
