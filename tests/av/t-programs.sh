@@ -58,19 +58,19 @@ wk_check "... without a second scan (a cache hit)" \
 
 # Replaced by an infected file: renamed in (a new inode), as dpkg does.
 wk_bg watch "$WARD" watch
-sleep 0.5
+watching watch
 wk_check "program O passes while it is clean" [ "$(conn "$O")" = ok ]
 cp "$WK_TMP/infected" "$O.new"
 mv "$O.new" "$O"
 wk_check "O replaced by an infected file (renamed in) is denied at its next connection" \
     [ "$(conn "$O")" != ok ]
 wk_check "the log row names the signature" \
-    bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 wk_check "an alert av-infected is raised (log, with the path)" \
-    bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
 wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 20
 wk_check "the next connection is denied from the cache" [ "$(conn "$O")" != ok ]
-wk_check "the event stream (ward watch) shows the alert and the denial" bash -c \
+wk_check "the event stream (ward watch) shows the alert and the denial" wk_eventually 20 bash -c \
     "grep -q 'ALERT av-infected' '$WK_TMP/watch.log' && grep -q 'av: Ward.Test.Infected' '$WK_TMP/watch.log'"
 
 # Rewritten in place (same inode): the digest changes with the contents.

@@ -142,6 +142,8 @@ else
     sed 's/^/# iperf3: /' "$WK_TMP/qa2.out" | tail -5
     "$WARD" stats --limits --json 2>&1 | sed 's/^/# stats: /'
     grep -i "limit\|quota" "$WK_TMP/wardd2.log" "$WK_TMP/wardd3.log" | tail -20 | sed 's/^/# /'
+    sqlite3 "$WK_TMP/state/log.db" 'SELECT * FROM quota' 2>&1 | sed 's/^/# quota row: /'
+    bpftool map dump pinned "$WK_PIN/maps/ward_limits" 2>&1 | head -40 | sed 's/^/# ward_limits: /'
 fi
 
 # The accounting callout: L has moved some 4MB this month (in wardd's first

@@ -12,7 +12,7 @@ set alert portscan 10/30s
 CONF
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_bg w "$WARD" watch --count 40
-sleep 0.5
+watching w
 open=0
 for port in $(seq 7001 7015); do
     [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A "$port" 2)" = ok ] && open=$((open + 1))

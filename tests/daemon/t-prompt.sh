@@ -110,7 +110,7 @@ wk_check "restart: the learned rule still allows the program without a prompt" \
     [ "$(conn "$Q" 5)" = ok ]
 wk_check "restart: no prompt was raised for it" bash -c "! grep -q -- '--- prompt' '$WK_TMP/p4.log'"
 wk_bg w "$WARD" watch --count 1
-sleep 0.5
+watching w
 conn "$D" >/dev/null
 wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$D" 20
 stop_wardd wardd2

@@ -15,6 +15,7 @@ refuse_denied_policy
 serve_b
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_bg w "$WARD" watch
+watching w
 n_links=$(cg_links | wc -l)
 wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_links" -ge 5 ]
 

@@ -23,6 +23,7 @@ start_wardd wardd1 || { wk_notok "wardd starts"; exit 1; }
 prompter p1 --answer allow --scope port --duration forever
 keyed px
 wk_bg w "$WARD" watch
+watching w
 two_prompters() { [ "$(status prompters)" = 2 ]; }
 wk_check "two prompters registered" wk_eventually 20 two_prompters
 

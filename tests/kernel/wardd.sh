@@ -96,6 +96,15 @@ finish() {
     wait "$p" 2>/dev/null
 }
 
+# watching NAME: the background job NAME (a ward watch or log --follow) has
+# subscribed to wardd's event ring (it maps it): the events from now on
+# reach it. (Started is not subscribed: a loaded machine takes a while.)
+watching() {
+    local p
+    eval "p=\${WK_PID_$1:-}"
+    wk_eventually 20 grep -qs 'memfd:ward-events' "/proc/$p/maps"
+}
+
 # status FIELD: one field of `ward status --json` (empty if it has none).
 status() {
     "$WARD" status --json | sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"
