@@ -97,7 +97,7 @@ cp "$WK_TMP/infected" "$K.new"
 mv "$K.new" "$K"
 wk_check "K replaced by an infected file is denied despite its allow rule" [ "$(conn "$K")" != ok ]
 wk_check "... by wardd, naming the signature" \
-    bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 
 # One with a kernel table rewritten in place keeps its inode: the write
 # withdraws its table, and its next connection is scanned and denied.

@@ -83,7 +83,7 @@ wk_check "permit: the request reaches the server and is answered" \
 wk_check "block: the connection is reset, no answer" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "... the server's end is reset too: no connection left open there" [ "$(open_at_b)" = 0 ]
 wk_check "... the block is logged with the filter's name" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
         grep -q '\"filter\":\"inspect\"'"
 out=$(split)
 wk_check "IPv6: permit" [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
@@ -129,7 +129,7 @@ wk_check "the time bound, fail open: the request goes through" \
 wk_check "the byte bound, fail open: the upload goes through" \
     [ "$(get --data-binary @"$WK_TMP/body" http://$IP_B:8081/wait)" = 501 ]
 wk_check "... logged as the stream bound's permit" \
-    bash -c "'$WARD' log --verdict permit --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict permit --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
 wk_check "other flows are not held: a block still blocks" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd

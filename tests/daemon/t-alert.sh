@@ -22,7 +22,7 @@ wk_check "the scan raises an alert in wardd's log" \
     wk_wait_for "$WK_TMP/wardd.log" "alert: portscan from $IP_B" 20
 wk_check "the alert is on the event ring" wk_wait_for "$WK_TMP/w.log" "ALERT portscan from $IP_B" 20
 wk_check "the alert is in the connection log" \
-    bash -c "'$WARD' log --json | grep -q '\"kind\":\"alert\"'"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep -q '\"kind\":\"alert\"'"
 wk_check "one scan, one alert (the cooldown holds the rest)" \
     [ "$(grep -c 'alert: portscan' "$WK_TMP/wardd.log")" -eq 1 ]
 exit 0

@@ -73,7 +73,7 @@ wk_check "the rows name the rule that decided (app-rule, rule $rid)" \
     bash -c "[ -n '$rid' ] && grep -q '\"filter_id\":$rid,' <<<'$r' && grep -q '\"filter\":\"app-rule\"' <<<'$r'"
 wk_check "the kernel's records are counted by ward status" [ "$(st kernel_events)" -ge $N ]
 "$WARD" log --program "$A" | head -2 | sed 's/^/# /'
-wk_check "ward log shows the count" bash -c "'$WARD' log --program '$A' | grep -q ' x[0-9]'"
+wk_check "ward log shows the count" wk_eventually 20 bash -c "'$WARD' log --program '$A' | grep -q ' x[0-9]'"
 
 # Datagrams: the first of each socket to a destination, allowed by the table.
 before=$(st decisions)
@@ -87,7 +87,7 @@ wk_check "datagrams: each socket's first datagram is logged ($(rows "$O" | count
 wk_check "raw socket: refused in the kernel" [ "$(wk_client "$A" raw)" = "err EPERM" ]
 for _ in $(seq 200); do rows "$A" --verdict block | grep -q raw-socket && break; sleep 0.1; done
 wk_check "raw socket: the refusal is logged with the program" \
-    bash -c "'$WARD' log --program '$A' --verdict block --json | grep -q '\"filter\":\"raw-socket\"'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --verdict block --json | grep -q '\"filter\":\"raw-socket\"'"
 
 # DNS: an allowed answer is logged (layer dns), repeats folded.
 for _ in 1 2 3; do wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B www.klog.test >/dev/null; done

@@ -34,7 +34,7 @@ wk_check "dig +tcp through wardd: answered" [ "$(tcp shop.tcp.test)" = "$IP_B" ]
 wk_check "connect to the name learnt over TCP: allowed" [ "$(conn "$P" 5)" = ok ]
 wk_check "log: the name and its source (dns-tcp)" logged shop.tcp.test '"name_src":"dns-tcp"'
 wk_check "ward log says where the name came from" \
-    bash -c "'$WARD' log | grep -q '(shop.tcp.test from dns-tcp)'"
+    wk_eventually 20 bash -c "'$WARD' log | grep -q '(shop.tcp.test from dns-tcp)'"
 id=$("$WARD" log --json | grep '"domain":"shop.tcp.test"' | grep connect-out | head -1 |
     sed 's/.*"seq":\([0-9]*\).*/\1/')
 wk_check "ward explain --log names the source too" \

@@ -149,7 +149,7 @@ echo "# denied program, packet socket: $out"
 wk_check "a packet socket made by a program is logged: permit, its path, packet-socket" \
     logged "$D" permit 0 "packet-socket: not enforceable here"
 wk_check "... with the pid of the process that made it" \
-    bash -c "'$WARD' log --program '$D' --verdict permit --json | grep 'packet-socket' | grep -q '\"pid\":[1-9]'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$D' --verdict permit --json | grep 'packet-socket' | grep -q '\"pid\":[1-9]'"
 wk_check "... and, its rules not allowing raw access, an alert naming the program" alerted "$D"
 grep "alert: packet-socket" "$WK_TMP/wardd.log" | head -1 | sed 's/^/# wardd: /'
 wk_todo "a packet socket (AF_PACKET) of a denied program is refused" \

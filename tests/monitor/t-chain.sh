@@ -71,7 +71,7 @@ run_case() {
     wk_check "$src: the same program started otherwise is denied" \
         [ "$(wk_client "$C" tcp4 $IP_B 8080 4 2>&1)" != ok ]
     wk_check "$src: its log row names the chain (sh, then cron's shell)" \
-        bash -c "'$WARD' log --program '$C' --verdict permit --json |
+        wk_eventually 20 bash -c "'$WARD' log --program '$C' --verdict permit --json |
             grep -qF '\"parents\":[\"$(readlink -f /bin/sh)\",\"$CRON\"'"
     local since
     since=$(date +%s)

@@ -48,7 +48,7 @@ wk_check "gdb -p attached to it (and detached)" grep -q 'rip' "$WK_TMP/gdb1.log"
 for ((i = 0; i < 200; i++)); do alerted ptrace-attach && break; sleep 0.1; done
 wk_check "the attach is an alert (ptrace-attach) on the program" alerted ptrace-attach
 wk_check "the alert names gdb and the target's pid" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ptrace-attach\"' | grep -q 'gdb (pid [0-9]*) took ptrace-attach rights over .* (pid $T1)'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ptrace-attach\"' | grep -q 'gdb (pid [0-9]*) took ptrace-attach rights over .* (pid $T1)'"
 wk_check "alert only (the default): the process still connects" [ "$(attempt t1)" = ok ]
 
 # Suspend: a prompter that never answers, so a held connection is seen.
@@ -74,11 +74,11 @@ policy ""
 wk_client env LD_PRELOAD=/nonexistent-ward-test.so "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 for ((i = 0; i < 200; i++)); do alerted ld-preload && break; sleep 0.1; done
 wk_check "a program with network rights started with LD_PRELOAD is an alert" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'LD_PRELOAD=/nonexistent-ward-test.so'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'LD_PRELOAD=/nonexistent-ward-test.so'"
 echo /nonexistent-ward-test.so >"$PRELOAD"
 wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 wk_check "the preload list changed: an alert at the program's next start" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
 kill "$T1" "$T2" "$T3" 2>/dev/null
 stop_wardd
 sanitizer_clean

@@ -102,14 +102,14 @@ wk_check "denied: curl cannot connect (exit 7)" [ $? = 7 ]
 out=$(shimmed "$NC_NO" -v -z -w 3 $IP_B 8080 2>&1)
 wk_check "denied: nc is refused by the shim" grep -q "Connection refused" <<<"$out"
 wk_check "denied: the log has the block, via shim" via_shim "$PY_NO" block
-wk_check "denied: ward log says 'via shim'" bash -c "'$WARD' log --program '$NC_NO' | grep -q 'via shim'"
+wk_check "denied: ward log says 'via shim'" wk_eventually 20 bash -c "'$WARD' log --program '$NC_NO' | grep -q 'via shim'"
 
 # A domain rule decided on the name curl asked for (the DNS answer wardd
 # saw confirms it); another name of the same address is not allowed.
 wk_check "domain: the name the rule allows is fetched" \
     [ "$(http "$CURL_DOM" shop.example.test)" = 200 ]
 wk_check "domain: the permit is logged with the name, via shim" \
-    bash -c "'$WARD' log --program '$CURL_DOM' --json | grep '\"via\":\"shim\"' |
+    wk_eventually 20 bash -c "'$WARD' log --program '$CURL_DOM' --json | grep '\"via\":\"shim\"' |
              grep '\"verdict\":\"permit\"' | grep -q shop.example.test"
 wk_check "domain: another name of the same address is refused" \
     [ "$(http "$CURL_DOM" other.example.test)" = 000 ]

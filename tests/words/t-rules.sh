@@ -131,7 +131,7 @@ refused "fallback deny: no match is refused, not the opposite" "$R3" tcp4 $IP_B 
 passes "fallback allow: no match passes, not the opposite" "$R4" tcp4 $IP_B 9090
 refused "fallback ask: no match is asked (no prompter: blocked)" "$R5" tcp4 $IP_B 9090
 wk_check "fallback ask: the log says it was a question (no-prompter)" \
-    bash -c "'$WARD' log --program '$R5' --json | grep -q '\"reason\":\"no-prompter\"'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$R5' --json | grep -q '\"reason\":\"no-prompter\"'"
 # words: in
 wk_check "in: an allow in rule lets the peer reach the listener" \
     [ "$(wk_in_b "$WK_CLIENT" tcp4 $IP_A 7081 4)" = ok ]

@@ -71,7 +71,7 @@ t0=$(date +%s)
 r=$(conn "$U3" tcp4 $IP_B 8080 20)
 wk_check "prompt-timeout 2 default deny: unanswered, the program is refused ($r)" [ "$r" != ok ]
 wk_check "prompt-timeout: the answer came from the timeout" \
-    bash -c "'$WARD' log --program '$U3' --json | grep -q '\"filter\":\"timeout\"'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$U3' --json | grep -q '\"filter\":\"timeout\"'"
 rejects "prompt-timeout 0s is refused" 'ward.conf:1:[0-9]+' <<<'set prompt-timeout 0s default deny'
 rejects "prompt-timeout beyond a week is refused" 'ward.conf:1:[0-9]+' <<<'set prompt-timeout 8d'
 rejects "a setting given twice is refused" 'ward.conf:2:[0-9]+' <<<$'set mode ask\nset mode ask'
