@@ -16,7 +16,7 @@ serve_b 20
 wk_wait_for "$WK_TMP/dns.log" listening
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 
-ans=$(wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test)
+ans=$(wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.example.test)
 wk_check "a name is answered through wardd" [ "$ans" = "$IP_B" ]
 wk_check "the connection to its address is allowed" \
     [ "$(wk_client "$WK_TMP/other/wk-client" tcp4 $IP_B 8080 5)" = ok ]

@@ -90,7 +90,7 @@ wk_check "raw socket: the refusal is logged with the program" \
     wk_eventually 20 bash -c "'$WARD' log --program '$A' --verdict block --json | grep -q '\"filter\":\"raw-socket\"'"
 
 # DNS: an allowed answer is logged (layer dns), repeats folded.
-for _ in 1 2 3; do wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B www.klog.test >/dev/null; done
+for _ in 1 2 3; do wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B www.klog.test >/dev/null; done
 for _ in $(seq 200); do
     [ "$("$WARD" log --json | grep '"layer":"dns"' | grep www.klog.test | counted)" -ge 3 ] && break
     sleep 0.1

@@ -231,7 +231,7 @@ wk_check "... and nothing was learned from them" \
 # A destination with a name: "this domain" becomes a rule on the name.
 N=$WK_TMP/named/wk-client
 mkdir -p "$(dirname "$N")" && cp "$WK_CLIENT" "$N"
-wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test >/dev/null
+wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.example.test >/dev/null
 wk_bg cn conn "$N" 60
 wk_check "the prompt names the destination by its DNS name" \
     as "$MEMBER" $DRV wait-label "shop.example.test (10.77.0.2) port 8080 tcp" 30

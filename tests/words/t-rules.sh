@@ -179,14 +179,13 @@ wk_check "until-exit pid start: the process the rule names connects" grep -qx ok
 refused "until-exit: another process of the same program does not" "$R15" tcp4 $IP_B 8080
 kill "$R15PID" 2>/dev/null
 wait "$WK_PID_r15" 2>/dev/null
-sleep 0.5
 wk_check "until-exit: the rule is gone when its process exits" \
-    bash -c "! '$WARD' rules list --program '$R15' | grep -q 'until-exit'"
+    wk_eventually 20 bash -c "! '$WARD' rules list --program '$R15' | grep -q 'until-exit'"
 # words: daily
 passes "a time window that holds (daily)" "$R18" tcp4 $IP_B 8080
 refused "a day that is not today ($other): the opposite applies" "$R19" tcp4 $IP_B 8080
 # words: domain
-ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B shop.test 2>&1)
+ans=$(wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.test 2>&1)
 wk_check "dns: shop.test resolves through wardd" [ "$ans" = "$IP_B" ]
 passes "domain: a rule for shop.test allows its address" "$R20" tcp4 $IP_B 8080
 refused "domain: a rule for other.test does not" "$R21" tcp4 $IP_B 8080

@@ -140,7 +140,7 @@ set mode ask
 set no-prompter pass
 set default dns pass
 CONF
-ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B b.example.test 2>&1)
+ans=$(wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B b.example.test 2>&1)
 wk_check "default dns pass: the same query is answered" [ "$ans" = "$IP_B" ]
 # words: self-traffic pass rules
 # A program under "deny out any" and the host itself: a listener in A.
