@@ -48,9 +48,8 @@ set mode allow-all
 set mail-tls-listen smtps 127.0.0.1:10465 upstream "$IP_B:465"
 CONF
 # The proxy is started again with its new arguments: its second "smtps on" line.
-wk_check "a changed listener set restarts ward-maild" bash -c "for i in \$(seq 50); do
-    [ \$(grep -c 'ward-maild: smtps on 127.0.0.1:10465' '$WD_LOG') -ge 2 ] && exit 0
-    sleep 0.2; done; exit 1"
+wk_check "a changed listener set restarts ward-maild" wk_eventually 20 bash -c \
+    "[ \$(grep -c 'ward-maild: smtps on 127.0.0.1:10465' '$WD_LOG') -ge 2 ]"
 wk_check "no mail-tls-trust: the system's store does not know the test CA (curl fails)" \
     fails tls_client "smtps://$IP_B:465" 10465 --mail-from alice@ok.example \
     --mail-rcpt bob@peer.example -T "$M/ok.eml"
