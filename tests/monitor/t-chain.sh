@@ -67,7 +67,7 @@ run_case() {
     wk_check "$src: wardd's process events come from $src (the proc connector refuses here)" \
         [ "$got" = "$src" ]
     wk_check "$src: a fork-exec chain under cron's shell is allowed by its parent rule" \
-        [ "$(wk_client "$CRON" "$WK_TMP/p/job.sh" "$C" tcp4 $IP_B 8080 4 2>&1)" = ok ]
+        [ "$(wk_client "$CRON" "$WK_TMP/p/job.sh" "$C" tcp4 $IP_B 8080 15 2>&1)" = ok ]
     wk_check "$src: the same program started otherwise is denied" \
         [ "$(wk_client "$C" tcp4 $IP_B 8080 4 2>&1)" != ok ]
     wk_check "$src: its log row names the chain (sh, then cron's shell)" \
