@@ -187,11 +187,11 @@ else
 fi
 # UI_DUMP=1: save the widget tree as AT-SPI shows it, and stop (to write checks).
 if [ -n "${UI_DUMP:-}" ]; then as "$MEMBER" $DRV dump >"$SHOTS/tree.txt" 2>&1; exit 0; fi
-wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 10
-wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 10
+wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 20
+wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 20
 # The program was started by the test's shell (wk_client's sh exec'd it).
-wk_check "it shows the parent chain" as "$MEMBER" $DRV wait-label "$Q ← /usr/bin/bash" 10
-wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 10
+wk_check "it shows the parent chain" as "$MEMBER" $DRV wait-label "$Q ← /usr/bin/bash" 20
+wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 20
 sleep 1
 shot prompt "$PROMPT"
 wk_check "the safe choices come first: once" as "$MEMBER" $DRV checked "check box" "Once" 5
@@ -270,18 +270,18 @@ for v in Activity Rules Log Network Processes Alerts; do
     keys Ward alt+$i # the views' keys: Alt+1 .. Alt+6
     case $v in
     Activity)
-        wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 10
+        wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 20
         wk_check "activity view: ... with its parent chain" \
-            as "$MEMBER" $DRV wait-label "chain: $Q ← /usr/bin/bash" 10
+            as "$MEMBER" $DRV wait-label "chain: $Q ← /usr/bin/bash" 20
         # Its bytes from wardd's accounting: a size, not "—" (g_format_size).
         wk_check "activity view shows the traffic of a program that moved bytes" \
             as "$MEMBER" $DRV wait-label-re "^[^\n]*\n$A\n.* in [0-9][0-9.]* (bytes|[kMG]B), out [0-9][0-9.]* (bytes|[kMG]B)" 20
         ;;
-    Rules) wk_check "rules view lists the learned rule" as "$MEMBER" $DRV wait-label "to 10.77.0.2" 10 ;;
-    Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 10 ;;
-    Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 10 ;;
-    Processes) wk_check "processes view shows the program" as "$MEMBER" $DRV wait-label "$Q" 10 ;;
-    Alerts) wk_check "alerts view lists the port scan" as "$MEMBER" $DRV wait-label "portscan  from $IP_B" 10 ;;
+    Rules) wk_check "rules view lists the learned rule" as "$MEMBER" $DRV wait-label "to 10.77.0.2" 20 ;;
+    Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 20 ;;
+    Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 20 ;;
+    Processes) wk_check "processes view shows the program" as "$MEMBER" $DRV wait-label "$Q" 20 ;;
+    Alerts) wk_check "alerts view lists the port scan" as "$MEMBER" $DRV wait-label "portscan  from $IP_B" 20 ;;
     esac
     sleep 1
     shot "main-$(echo "$v" | tr A-Z a-z)"
@@ -293,14 +293,14 @@ as "$MEMBER" $DRV type text Program "$O"
 as "$MEMBER" $DRV type text When "someday 08:00"
 as "$MEMBER" $DRV click "push button" "Add rule"
 wk_check "rules editor: wardd's error is shown inline with its column" \
-    as "$MEMBER" $DRV wait-label "rule:1:" 10
+    as "$MEMBER" $DRV wait-label "rule:1:" 20
 shot rules-error
 as "$MEMBER" $DRV type text When "daily"
 as "$MEMBER" $DRV type text Ports "8080"
 as "$MEMBER" $DRV click "push button" "Add rule"
-wk_check "rules editor: a valid rule is added" as "$MEMBER" $DRV wait-label "added as rule" 10
+wk_check "rules editor: a valid rule is added" as "$MEMBER" $DRV wait-label "added as rule" 20
 wk_check "rules editor: wardd has it" \
-    bash -c "'$WARD' rules list --program '$O' | grep -q 'allow out port 8080'"
+    wk_eventually 20 bash -c "'$WARD' rules list --program '$O' | grep -q 'allow out port 8080'"
 
 # wardd goes away and comes back: the app says so and registers again.
 stop_wardd wardd1
@@ -317,7 +317,7 @@ registered_twice() {
     return 1
 }
 wk_check "... and registered again as a prompter" registered_twice
-wk_check "the main window says it reconnected" as "$MEMBER" $DRV wait-label "reconnected" 10
+wk_check "the main window says it reconnected" as "$MEMBER" $DRV wait-label "reconnected" 20
 wk_signal TERM gtk
 no_sanitizer "ward-gtk: no sanitizer report" "$WK_TMP/gtk.log"
 
@@ -331,7 +331,7 @@ shot main-refused
 wk_check "unrelated user: the app says it is read only" \
     wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 20
 wk_check "unrelated user: what wardd said about prompts is shown" \
-    as "$OTHER" $DRV wait-label "Prompts" 10
+    as "$OTHER" $DRV wait-label "Prompts" 20
 wk_check "unrelated user: no live events (subscribe is not even tried)" \
     bash -c "! grep -q 'live events' '$WK_TMP/gtko.log'"
 wk_signal TERM gtko
