@@ -123,7 +123,7 @@ wk_client sh -c "echo \$\$ >'$WK_TMP/ping6.pid'; exec '$P' -6 -c1 -W10 $IP6_B" >
 rc=$?
 wk_check "... and over IPv6 (exit $rc), its pid in the prompt" \
     bash -c "[ $rc -eq 0 ] && grep -q 'pid:      $(cat "$WK_TMP/ping6.pid")\$' '$WK_TMP/p1.log'"
-finish p1 5
+finish p1 20
 wk_check "the answer is logged with the program and its pid" \
     bash -c "\"$WARD\" log --program '$P' --verdict permit --json | grep -q '\"pid\":$(cat "$WK_TMP/ping.pid"),'"
 sed -n '/--- prompt/,/^to:/p' "$WK_TMP/p1.log" | sed 's/^/# prompt: /' | head -7

@@ -82,7 +82,7 @@ until_exit() {
     wk_wait_for "$log" ready 20
     echo go >&7
     wk_wait_for "$log" '^\(ok\|err\)' 20
-    finish yes$tag 5
+    finish yes$tag 20
     wk_check "$tag: asked, answered 'until it exits': the process connects" \
         [ "$(sed -n 2p "$log")" = ok ]
     wk_check "$tag: the rule is tied to that process" \
@@ -94,7 +94,7 @@ until_exit() {
     wk_check "$tag: another process of the same program does not get the rule ($out)" \
         [ "$out" != ok ]
     exec 7>&- # the process exits
-    finish runner$tag 5
+    finish runner$tag 20
     gone=no
     for _ in $(seq 200); do
         "$WARD" rules | grep -q until-exit || { gone=yes; break; }
