@@ -80,6 +80,9 @@ wk_check "Q rewritten in place with the infected file is denied at its next conn
     [ "$(conn "$Q")" != ok ]
 wk_check "Q's binary is O's: denied from the cache (2 scans, 1 infected binary in all)" \
     bash -c "[ '$(status av_scans)' = 2 ] && [ '$(status av_infected)' = 1 ]"
+# (The server says "conn" when it accepts, a moment after the client is done.)
+four() { [ "$(conns)" -ge 4 ]; }
+wk_eventually 20 four
 wk_check "nothing infected reached the peer" [ "$(conns)" -eq 4 ]
 "$WARD" status | grep -A1 '^av:' | sed 's/^/# /'
 

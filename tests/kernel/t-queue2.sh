@@ -28,6 +28,10 @@ wait $WK_PID_cm
 wk_check "IPv4-mapped: allowed, completes" grep -qx ok "$WK_TMP/cm.log"
 
 # Full queue: 8 connections, room for 4.
+# The two connections above, once the server has said so (it accepts a
+# moment after the client is done).
+two() { [ "$(conns)" -ge 2 ]; }
+wk_eventually 20 two
 before=$(conns)
 pids=()
 for i in 1 2 3 4 5 6 7 8; do
