@@ -65,8 +65,9 @@ wk_check "an address removed is no longer the host's (got '$out')" [ -n "$gone" 
 
 policy rules
 wk_check "ward reload takes 'set self-traffic rules'" "$WARD" reload
-sleep 0.5
-out=$(wk_client "$D" tcp4 127.0.0.1 8081 3)
+# In force once the kernel's tables have it: the first refusal is waited for.
+refuses_lo() { out=$(wk_client "$D" tcp4 127.0.0.1 8081 3); [ "$out" = "err EPERM" ]; }
+wk_eventually 20 refuses_lo
 wk_check "self-traffic rules: deny out any refuses loopback, EPERM (got '$out')" \
     [ "$out" = "err EPERM" ]
 out=$(wk_client "$D" tcp4 $IP_A 8081 3)
