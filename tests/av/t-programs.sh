@@ -58,19 +58,19 @@ wk_check "... without a second scan (a cache hit)" \
 
 # Replaced by an infected file: renamed in (a new inode), as dpkg does.
 wk_bg watch "$WARD" watch
-sleep 0.5
+watching watch
 wk_check "program O passes while it is clean" [ "$(conn "$O")" = ok ]
 cp "$WK_TMP/infected" "$O.new"
 mv "$O.new" "$O"
 wk_check "O replaced by an infected file (renamed in) is denied at its next connection" \
     [ "$(conn "$O")" != ok ]
 wk_check "the log row names the signature" \
-    bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$O' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 wk_check "an alert av-infected is raised (log, with the path)" \
-    bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
-wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 5
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"kind\":\"alert\"' | grep -q 'av-infected'"
+wk_check "wardd's log says it" wk_wait_for "$WK_TMP/wardd.log" "alert: av-infected: $O: Ward.Test.Infected" 20
 wk_check "the next connection is denied from the cache" [ "$(conn "$O")" != ok ]
-wk_check "the event stream (ward watch) shows the alert and the denial" bash -c \
+wk_check "the event stream (ward watch) shows the alert and the denial" wk_eventually 20 bash -c \
     "grep -q 'ALERT av-infected' '$WK_TMP/watch.log' && grep -q 'av: Ward.Test.Infected' '$WK_TMP/watch.log'"
 
 # Rewritten in place (same inode): the digest changes with the contents.
@@ -80,6 +80,9 @@ wk_check "Q rewritten in place with the infected file is denied at its next conn
     [ "$(conn "$Q")" != ok ]
 wk_check "Q's binary is O's: denied from the cache (2 scans, 1 infected binary in all)" \
     bash -c "[ '$(status av_scans)' = 2 ] && [ '$(status av_infected)' = 1 ]"
+# (The server says "conn" when it accepts, a moment after the client is done.)
+four() { [ "$(conns)" -ge 4 ]; }
+wk_eventually 20 four
 wk_check "nothing infected reached the peer" [ "$(conns)" -eq 4 ]
 "$WARD" status | grep -A1 '^av:' | sed 's/^/# /'
 
@@ -97,7 +100,7 @@ cp "$WK_TMP/infected" "$K.new"
 mv "$K.new" "$K"
 wk_check "K replaced by an infected file is denied despite its allow rule" [ "$(conn "$K")" != ok ]
 wk_check "... by wardd, naming the signature" \
-    bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$K' --json | grep '\"verdict\":\"block\"' | grep -q 'av: Ward.Test.Infected'"
 
 # One with a kernel table rewritten in place keeps its inode: the write
 # withdraws its table, and its next connection is scanned and denied.
@@ -110,7 +113,7 @@ changed() { grep -c "a program with a kernel table changed on disk" "$WK_TMP/war
 seen=$(changed)
 cp "$WK_TMP/infected" "$K2"
 synced() {
-    for _ in $(seq 50); do [ "$(changed)" -gt "$seen" ] && return 0; sleep 0.1; done
+    for _ in $(seq 200); do [ "$(changed)" -gt "$seen" ] && return 0; sleep 0.1; done
     return 1
 }
 wk_check "the write is seen: the tables are synced" synced
@@ -159,7 +162,7 @@ for line in f:
     print(line.strip())
 PY
 wk_bg pj python3 -u "$WK_TMP/pj.py" "$WARD_SOCKET"
-wk_wait_for "$WK_TMP/pj.log" '"id":2' 5
+wk_wait_for "$WK_TMP/pj.log" '"id":2' 20
 BG=$WK_TMP/bg/wk-client
 mkdir -p "$WK_TMP/bg"
 cp "$WK_TMP/infected2" "$BG"

@@ -37,7 +37,7 @@ hardened() {
             --run-dir "$T/run" --av-db "$T/db" >>"$T/wardd.log" 2>&1
     ) &
     P=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         [ -S "$WARD_SOCKET" ] && "$W" status >/dev/null 2>&1 && return
         sleep 0.1
     done

@@ -55,7 +55,7 @@ wk_check "a wildcard blocks subdomains, not the name itself" \
     [ "$(short doubleclick.test)" = "$IP_B" ]
 wk_check "the hosts file's own names are not blocked" [ "$(status localhost)" = NOERROR ]
 wk_check "a block is logged with the program that asked and the callout's filter" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"domain\":\"ads.example.test\"' |
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"domain\":\"ads.example.test\"' |
         grep '\"exe\":\"$DIG\"' | grep -q blocklist"
 
 # The policy says 0.0.0.0 instead.

@@ -55,7 +55,7 @@ s.serve_forever()
 ' "$WK_TMP/www" "$WK_TMP/cert.pem" "$WK_TMP/key.pem"
 wk_bg dot nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 853
 wk_wait_for "$WK_TMP/dot.log" listening
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     wk_in_b ss -ltn | grep -q ':443 ' && break
     sleep 0.1
 done
@@ -77,14 +77,14 @@ wk_check "dot: TCP/853 for the allowed program" [ "$(wk_client "$A" tcp4 $IP_B 8
 wk_check "dot: ... refused to another program, whoever the server is" \
     [ "$(wk_client "$D" tcp4 $IP_B2 853 4 2>&1)" != ok ]
 wk_check "ward log: the refusal names the filter and the kind (doh)" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"exe\":\"$NO\"' |
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"exe\":\"$NO\"' |
         grep '\"encdns\":\"doh\"' | grep -q '\"filter\":\"no-encrypted-dns\"'"
 wk_check "ward log: ... and dot, in text too" \
-    bash -c "'$WARD' log --verdict block | grep '$D' | grep -q 'encrypted DNS: dot'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block | grep '$D' | grep -q 'encrypted DNS: dot'"
 wk_check "ward log: the permit carries the kind too" \
-    bash -c "'$WARD' log --verdict permit --json | grep '\"exe\":\"$OK\"' | grep -q '\"encdns\":\"doh\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict permit --json | grep '\"exe\":\"$OK\"' | grep -q '\"encdns\":\"doh\"'"
 wk_check "ward log: plain HTTPS carries none" \
-    bash -c "'$WARD' log --json | grep '\"remote\":\"$IP_B2\",\"rport\":443' >'$WK_TMP/plain' &&
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"remote\":\"$IP_B2\",\"rport\":443' >'$WK_TMP/plain' &&
         ! grep -q encdns '$WK_TMP/plain'"
 wk_check "explain: the request is named encrypted DNS and the filter blocks it" \
     bash -c "'$WARD' explain -f '$WK_TMP/etc/ward.conf' --app '$NO' --proto tcp --to $IP_B --port 443 |

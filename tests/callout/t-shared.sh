@@ -40,7 +40,7 @@ wk_check "block: the connection is refused" [ "$(port 1002)" != ok ]
 wk_check "block without veto: the program's permit below stands" [ "$(port 1003)" = ok ]
 wk_check "a port the filter does not cover is the program's rule alone" [ "$(conn "$A")" = ok ]
 wk_check "the callout's block is logged with its filter" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"rport\":1002' | grep -q '\"filter\":\"six\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"rport\":1002' | grep -q '\"filter\":\"six\"'"
 
 # A crash: that connection fails closed; wardd and the others carry on.
 wk_check "a callout that crashes: its connection is blocked" [ "$(port 1666)" != ok ]

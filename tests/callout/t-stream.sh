@@ -46,14 +46,14 @@ wk_bg www nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP_B 
     --directory "$WK_TMP/www"
 wk_bg www6 nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8081 --bind $IP6_B \
     --directory "$WK_TMP/www"
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     [ "$(wk_in_b ss -ltn | grep -c ":8081 ")" = 2 ] && break
     sleep 0.1
 done
 start_wardd wardd --callout-dir "$DIR" || { wk_notok "wardd starts"; exit 1; }
 # A server on A, under wardd, for the inbound layer.
 wk_bg www_in wk_client "$PY" -m http.server 9091 --bind $IP_A --directory "$WK_TMP/www"
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     wk_in_a ss -ltn | grep -q ":9091 " && break
     sleep 0.1
 done
@@ -83,7 +83,7 @@ wk_check "permit: the request reaches the server and is answered" \
 wk_check "block: the connection is reset, no answer" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "... the server's end is reset too: no connection left open there" [ "$(open_at_b)" = 0 ]
 wk_check "... the block is logged with the filter's name" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep '\"exe\":\"$CURL\"' |
         grep -q '\"filter\":\"inspect\"'"
 out=$(split)
 wk_check "IPv6: permit" [ "$(get -g "http://[$IP6_B]:8081/allow")" = 200 ]
@@ -99,7 +99,7 @@ get_in() {
 }
 wk_check "inbound: permit" [ "$(get_in /allow)" = 200 ]
 wk_check "inbound: block" [ "$(get_in /deny)" = 000 ]
-wk_check "inbound: ... logged with the filter's name" wk_eventually 10 \
+wk_check "inbound: ... logged with the filter's name" wk_eventually 20 \
     bash -c "'$WARD' log --verdict block --json | grep '\"lport\":9091' | grep -q '\"filter\":\"inspect-in\"'"
 wk_check "need more data: a request in two segments is held, then seen whole and permitted" \
     [ "$out" = "HTTP/1.0 404 File not found" ]
@@ -109,9 +109,9 @@ wk_check "... the callout was called once per piece and its flow deleted" \
 n=$(deletes)
 wk_check "need more data for ever: the time bound, fail closed: reset" \
     [ "$(get http://$IP_B:8081/wait)" = 000 ]
-wk_check "... logged as the stream bound's block" wk_eventually 10 \
+wk_check "... logged as the stream bound's block" wk_eventually 20 \
     bash -c "'$WARD' log --verdict block --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
-wk_check "... and its flow deleted" wk_eventually 10 bash -c "[ \$(grep -c 'streamer: flow_delete' '$WK_TMP/wardd.log') -gt $n ]"
+wk_check "... and its flow deleted" wk_eventually 20 bash -c "[ \$(grep -c 'streamer: flow_delete' '$WK_TMP/wardd.log') -gt $n ]"
 
 # The byte bound: a long time bound, a body past 64KB.
 policy "set stream-bound 4KB 60s fail-closed"
@@ -129,7 +129,7 @@ wk_check "the time bound, fail open: the request goes through" \
 wk_check "the byte bound, fail open: the upload goes through" \
     [ "$(get --data-binary @"$WK_TMP/body" http://$IP_B:8081/wait)" = 501 ]
 wk_check "... logged as the stream bound's permit" \
-    bash -c "'$WARD' log --verdict permit --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict permit --json | grep -q '\"filter\":\"inspect (stream bound)\"'"
 wk_check "other flows are not held: a block still blocks" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd

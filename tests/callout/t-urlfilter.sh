@@ -50,7 +50,7 @@ c.load_cert_chain(sys.argv[3], sys.argv[4])
 s.socket = c.wrap_socket(s.socket, server_side=True)
 s.serve_forever()
 ' $IP_B "$WK_TMP/www" "$WK_TMP/cert.pem" "$WK_TMP/key.pem"
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     [ "$(wk_in_b ss -ltn | grep -c ':8081 \|:8443 ')" = 2 ] && break
     sleep 0.1
 done
@@ -87,11 +87,11 @@ wk_check "an address without a name (Host is the address) is off the allow list"
 wk_check "a program without rules is not held: its own rules decide" \
     [ "$(fetch "$CURL" http://other.test:8081/)" = 200 ]
 wk_check "blocks are logged with the filter's name and the program" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"exe\":\"$CURL2\"' | grep -q '\"filter\":\"web\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"exe\":\"$CURL2\"' | grep -q '\"filter\":\"web\"'"
 wk_check "... named by the server name the ClientHello gave" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8443' | grep -q '\"domain\":\"evil.test\",\"name_src\":\"sni\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8443' | grep -q '\"domain\":\"evil.test\",\"name_src\":\"sni\"'"
 wk_check "... or by the HTTP Host" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep -q '\"domain\":\"other.test\",\"name_src\":\"http-host\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"rport\":8081' | grep -q '\"domain\":\"other.test\",\"name_src\":\"http-host\"'"
 wk_check "ward callout list shows urlfilter built in, with its filter" \
     bash -c "'$WARD' callout list --json | grep -q '\"name\":\"urlfilter\",\"layers\":\"connect,stream\",\"builtin\":true'"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"

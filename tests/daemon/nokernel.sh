@@ -24,6 +24,14 @@ check() {
     if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fi
 }
 
+# eventually CMD...: CMD succeeds within 20 s (tried every 0.2 s): what
+# wardd does a moment after it answered (later on a loaded machine).
+eventually() {
+    local i
+    for ((i = 0; i < 100; i++)); do "$@" && return 0; sleep 0.2; done
+    "$@"
+}
+
 # nk_policy: the policy ($T/etc/ward.conf) from stdin. wardd refuses a
 # policy anyone but root may write, so the modes matter.
 nk_policy() {
@@ -39,7 +47,7 @@ nk_start() {
     "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
         --run-dir "$T/run" "$@" >>"$T/wardd.log" 2>&1 &
     P=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         [ -S "$WARD_SOCKET" ] && "$B/ward" status >/dev/null 2>&1 && return
         sleep 0.1
     done

@@ -142,7 +142,7 @@ start_wardd wardd2 || wk_notok "wardd starts with the example policy"
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg p1 sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/p1.log" "waiting for prompts" 10
+wk_wait_for "$WK_TMP/p1.log" "waiting for prompts" 20
 before=$(decisions)
 ok=0
 for _ in 1 2 3 4 5; do [ "$(conn "$CG_FINE" "$A" $IP_B)" = ok ] && ok=$((ok + 1)); done

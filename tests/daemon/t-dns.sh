@@ -16,16 +16,16 @@ serve_b 20
 wk_wait_for "$WK_TMP/dns.log" listening
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 
-ans=$(wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test)
+ans=$(wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.example.test)
 wk_check "a name is answered through wardd" [ "$ans" = "$IP_B" ]
 wk_check "the connection to its address is allowed" \
     [ "$(wk_client "$WK_TMP/other/wk-client" tcp4 $IP_B 8080 5)" = ok ]
 wk_check "the log names the connection's remote by the DNS answer" \
-    bash -c "'$WARD' log --json | grep '\"domain\":\"shop.example.test\"' | grep -q connect-out"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"domain\":\"shop.example.test\"' | grep -q connect-out"
 wk_check "the allowed answer is logged too (layer dns)" \
-    bash -c "'$WARD' log --verdict permit --json | grep '\"domain\":\"shop.example.test\"' | grep -q '\"layer\":\"dns\"'"
+    wk_eventually 20 bash -c "'$WARD' log --verdict permit --json | grep '\"domain\":\"shop.example.test\"' | grep -q '\"layer\":\"dns\"'"
 ans=$(wk_client /usr/bin/dig +short +time=2 +tries=1 @$IP_B tracker.ads.test)
 wk_check "a name the dns layer blocks gets no answer" bash -c "! grep -qx '$IP_B' <<<'$ans'"
 wk_check "the blocked name is logged with its filter" \
-    bash -c "'$WARD' log --verdict block --json | grep '\"domain\":\"tracker.ads.test\"' | grep -q no-ads"
+    wk_eventually 20 bash -c "'$WARD' log --verdict block --json | grep '\"domain\":\"tracker.ads.test\"' | grep -q no-ads"
 exit 0

@@ -47,7 +47,7 @@ for msg in ('{"type":"hello","id":1,"versions":[1]}', '{"type":"prompt.register"
 time.sleep(600)
 PY
 Q=$!
-for _ in $(seq 50); do grep -q '"id":2' "$T/prompter.log" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q '"id":2' "$T/prompter.log" && break; sleep 0.1; done
 
 explain 'permit \(hard\), reason filter' "DNS: any program may ask a resolver on udp 53" \
     --app /usr/bin/dig --proto udp --to 9.9.9.9 --port 53

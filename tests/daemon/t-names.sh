@@ -24,17 +24,17 @@ wk_bg mdns nsenter --net=/run/netns/$NS_B python3 "$RESP" 5353 224.0.0.251 $IP_B
 wk_bg llmnr nsenter --net=/run/netns/$NS_B python3 "$RESP" 5355 224.0.0.252 $IP_B $IP_B
 serve_b 20
 for l in mdns llmnr; do wk_wait_for "$WK_TMP/$l.log" listening; done
-wk_wait_for "$WK_TMP/dns.log" started 5
+wk_wait_for "$WK_TMP/dns.log" started 20
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 P=$WK_TMP/other/wk-client
 logged() { "$WARD" log --json | grep "\"domain\":\"$1\"" | grep connect-out | grep -q "$2"; }
 
-tcp() { wk_client /usr/bin/dig +tcp +short +time=3 +tries=1 @$IP_B "$1"; }
+tcp() { wk_client /usr/bin/dig +tcp +short +time=8 +tries=1 @$IP_B "$1"; }
 wk_check "dig +tcp through wardd: answered" [ "$(tcp shop.tcp.test)" = "$IP_B" ]
 wk_check "connect to the name learnt over TCP: allowed" [ "$(conn "$P" 5)" = ok ]
-wk_check "log: the name and its source (dns-tcp)" logged shop.tcp.test '"name_src":"dns-tcp"'
+wk_check "log: the name and its source (dns-tcp)" wk_eventually 20 logged shop.tcp.test '"name_src":"dns-tcp"'
 wk_check "ward log says where the name came from" \
-    bash -c "'$WARD' log | grep -q '(shop.tcp.test from dns-tcp)'"
+    wk_eventually 20 bash -c "'$WARD' log | grep -q '(shop.tcp.test from dns-tcp)'"
 id=$("$WARD" log --json | grep '"domain":"shop.tcp.test"' | grep connect-out | head -1 |
     sed 's/.*"seq":\([0-9]*\).*/\1/')
 wk_check "ward explain --log names the source too" \
@@ -47,10 +47,10 @@ wk_check "... logged blocked with its filter and source" \
 ask() { wk_client /usr/bin/python3 "$RESP" ask "$@"; }
 wk_check "LLMNR through wardd: answered" [ "$(ask 5355 224.0.0.252 nas)" = "$IP_B" ]
 wk_check "a domain filter decides on a name learnt over LLMNR" [ "$(conn "$P" 5)" != ok ]
-wk_check "... logged with source llmnr" logged nas '"name_src":"llmnr"'
+wk_check "... logged with source llmnr" wk_eventually 20 logged nas '"name_src":"llmnr"'
 wk_check "mDNS through wardd: answered" [ "$(ask 5353 224.0.0.251 printer.local)" = "$IP_B" ]
 wk_check "a domain filter decides on a name learnt over mDNS" [ "$(conn "$P" 5)" != ok ]
-wk_check "... logged with source mdns" logged printer.local '"name_src":"mdns"'
+wk_check "... logged with source mdns" wk_eventually 20 logged printer.local '"name_src":"mdns"'
 stop_wardd wardd
 wk_check "wardd stopped with no sanitizer report" \
     bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"

@@ -48,7 +48,7 @@ wk_check "learned: the next connection of the program passes" [ "$(conn "$Q" 5)"
 wk_check "learned: it was decided in the kernel (wardd saw nothing)" [ "$(status decisions)" = "$before" ]
 # ... and still reached the log: the hook reported it, with the learned rule.
 klog() { [ "$(qrows)" -gt "$qbefore" ]; }
-for _ in $(seq 30); do klog && break; sleep 0.1; done
+for _ in $(seq 200); do klog && break; sleep 0.1; done
 wk_check "learned: the kernel's decision is in the log with the program and its rule" klog
 wait "$WK_PID_p1" 2>/dev/null
 
@@ -69,10 +69,10 @@ cp "$WK_CLIENT" "$WK_TMP/two/b/wk-client"
 keyed px
 wk_bg ca wk_client "$WK_TMP/two/a/wk-client" tcp4 $IP_B 8080 20
 wk_bg cb wk_client "$WK_TMP/two/b/wk-client" tcp4 $IP_B 8080 20
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 2 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 2 ] && break; sleep 0.1; done
 wk_check "two prompts: both programs wait at once" [ "$(status prompts_pending)" = 2 ]
 printf 'a\n\no\n' >&8 # the first shown: allow, this destination, once
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 wk_check "two prompts: the first answer leaves the other waiting" [ "$(status prompts_pending)" = 1 ]
 printf 'd\n\no\n' >&8 # the second: deny once
 wait "$WK_PID_ca" "$WK_PID_cb"
@@ -110,9 +110,9 @@ wk_check "restart: the learned rule still allows the program without a prompt" \
     [ "$(conn "$Q" 5)" = ok ]
 wk_check "restart: no prompt was raised for it" bash -c "! grep -q -- '--- prompt' '$WK_TMP/p4.log'"
 wk_bg w "$WARD" watch --count 1
-sleep 0.5
+watching w
 conn "$D" >/dev/null
-wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$D" 10
+wk_check "watch: the decision arrives on the event ring" wk_wait_for "$WK_TMP/w.log" "$D" 20
 stop_wardd wardd2
 no_sanitizer "wardd runs and stops without a sanitizer report" "$WK_TMP"/wardd1.log "$WK_TMP"/wardd2.log
 exit 0

@@ -32,12 +32,12 @@ head -c $DOWN /dev/urandom >"$WK_TMP/www/down.bin"
 head -c $UP /dev/urandom >"$WK_TMP/up.bin"
 chmod -R a+rX "$WK_TMP/www" "$WK_TMP/up.bin"
 wk_bg http wk_in_b $PY -m http.server 8080 --bind $IP_B --directory "$WK_TMP/www"
-wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 10 || sleep 1
+wk_listening b 8080
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_ok "wardd starts with its hooks on the test cgroup"
 
 # sink PORT: a one-shot TCP sink on B (what nc sends it, discarded).
-sink() { wk_bg "sink$1" wk_in_b nc -l -s $IP_B -p "$1"; sleep 0.3; }
+sink() { wk_bg "sink$1" wk_in_b nc -l -s $IP_B -p "$1" && wk_listening b "$1"; }
 # field NAME: the value of a numeric member of one JSON line on stdin.
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 # row PROGRAM [REMOTE] [ward stats args]: that program's JSON row.
@@ -48,12 +48,23 @@ row() {
 }
 # within V LOW HIGH
 within() { [ "${1:-0}" -ge "$2" ] && [ "${1:-0}" -le "$3" ]; }
+# counted FIELD MIN PROGRAM [REMOTE] [ward stats args]: the row's FIELD has
+# reached MIN. wardd reads the hooks' counters every second: a transfer is
+# in the totals a moment after it ended, later on a loaded machine.
+counted() {
+    local f=$1 min=$2
+    shift 2
+    [ "$(field "$f" <<<"$(row "$@")")" -ge "$min" ] 2>/dev/null
+}
 
 d0=$(status decisions)
 wk_client "$C" -s -o /dev/null http://$IP_B:8080/down.bin || wk_notok "curl downloads"
 sink 9000
 wk_client "$N" -N -w 5 $IP_B 9000 <"$WK_TMP/up.bin" || wk_notok "nc uploads"
-sleep 2.5 # the counters are read every second
+wk_eventually 20 counted bytes_in $DOWN "$C" ""
+wk_eventually 20 counted bytes_out $UP "$N" ""
+wk_eventually 20 counted bytes_in $DOWN "$C" "\"remote\":\"$IP_B\"" --by remote
+wk_eventually 20 counted bytes_out $UP "$N" "\"remote\":\"$IP_B\"" --by remote
 "$WARD" stats | sed 's/^/# /'
 "$WARD" stats --by remote | sed 's/^/# /'
 rc=$(row "$C" "")
@@ -90,9 +101,9 @@ wk_check "a range given as an age holds them (--since 10m)" \
 L=$WK_TMP/other/nc
 cp "$N" "$L"
 wk_bg lsn wk_client "$L" -l -s $IP_A -p 9200
-sleep 0.5
+wk_listening a 9200
 wk_in_b nc -N -w 5 $IP_A 9200 <"$WK_TMP/up.bin"
-sleep 2.5
+wk_eventually 20 counted bytes_in $UP "$L" "\"remote\":\"$IP_B\"" --by remote
 rl=$(row "$L" "\"remote\":\"$IP_B\"" --by remote)
 echo "# accepted: $rl"
 wk_check "an accepted connection counts for its listener (one connection): bytes in = the upload ($(field bytes_in <<<"$rl"))" \
@@ -102,6 +113,7 @@ wk_check "an accepted connection counts for its listener (one connection): bytes
 before=$(field bytes_in <<<"$(row "$C" "")")
 stop_wardd wardd
 start_wardd wardd2 || wk_notok "wardd starts again"
+wk_eventually 20 counted bytes_in "${before:-0}" "$C" ""
 after=$(field bytes_in <<<"$(row "$C" "")")
 wk_check "the totals survive a restart of wardd ($before, then $after)" [ "$after" = "$before" ]
 wk_check "the log's database has the traffic table" \
@@ -111,13 +123,18 @@ wk_check "the log's database has the traffic table" \
 # An open connection, with its program and counters that grow: B sends
 # about 500 kB/s, nc reads it.
 wk_bg feed wk_in_b sh -c "while :; do head -c 50000 /dev/zero; sleep 0.1; done | nc -l -s $IP_B -p 9100"
-sleep 0.3
+wk_listening b 9100
 wk_bg slow wk_client "$N" -d $IP_B 9100
-sleep 2.5
 open_row() { "$WARD" conns --json | grep "\"program\":\"$N\"" | grep '"rport":9100' | head -1; }
-c1=$(open_row)
-sleep 2
-c2=$(open_row)
+# grown BYTES: the open connection has received more than BYTES, and wardd
+# has a rate for it (its counters are read every second).
+grown() {
+    c2=$(open_row)
+    [ "$(field bytes_in <<<"$c2")" -gt "$1" ] 2>/dev/null && [ "$(field rate_in <<<"$c2")" -gt 0 ] 2>/dev/null
+}
+wk_eventually 20 grown 0
+c1=$c2
+wk_eventually 20 grown "$(field bytes_in <<<"$c1")" # the next reading
 echo "# $c1"
 echo "# $c2"
 "$WARD" conns | sed 's/^/# /'
@@ -133,7 +150,7 @@ wk_signal TERM feed
 # A user who is not an administrator: their own traffic only.
 sink 9001
 wk_client setpriv --reuid=65534 --regid=65534 --clear-groups "$N" -N -w 5 $IP_B 9001 <"$WK_TMP/up.bin"
-sleep 2.5
+wk_eventually 20 counted bytes_out $((2 * UP)) "$N" ""
 mine=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$WARD" stats --json 2>&1)
 echo "$mine" | sed 's/^/# nobody: /'
 wk_check "a user sees their own program's traffic" \

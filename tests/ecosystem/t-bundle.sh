@@ -63,7 +63,7 @@ start() {
     ip netns exec $NS "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
         --run-dir "$T/run" >>"$T/wardd.log" 2>&1 &
     P=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         [ -S "$WARD_SOCKET" ] && "$W" status >/dev/null 2>&1 && return
         sleep 0.1
     done
@@ -110,7 +110,7 @@ check "one step only" bash -c "! '$W' bundle rollback 2>/dev/null"
 
 # Over HTTP, from the test's namespace.
 ip netns exec $NS python3 -m http.server $PORT --bind 127.0.0.1 --directory "$T/www" 2>"$T/http.log" &
-for _ in $(seq 50); do in_ns curl -s -o /dev/null "$URL/" && break; sleep 0.2; done
+for _ in $(seq 100); do in_ns curl -s -o /dev/null "$URL/" && break; sleep 0.2; done
 policy 3 9443
 bundle 3
 cp "$T/v3.wbd" "$T/www/"

@@ -29,7 +29,7 @@ app "$D" {
 CONF
 serve_b 1000
 wk_bg sink python3 "$(dirname "$0")/journal-sink.py" "$SINK" "$ENTRIES"
-wk_wait_for "$WK_TMP/sink.log" listening 10
+wk_wait_for "$WK_TMP/sink.log" listening 20
 
 # entry FILTER: the entries (JSON lines) for which the python expression
 # FILTER over e (one entry's fields) holds.
@@ -44,7 +44,7 @@ for l in open(sys.argv[1]):
 # wait_entries N FILTER: until N entries match (10 s).
 wait_entries() {
     local i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         [ "$(entries "$2" | wc -l)" -ge "$1" ] && return 0
         sleep 0.1
     done
@@ -111,7 +111,7 @@ mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log &&
     mkdir -p /var/log/journal && mount -t tmpfs tmpfs /var/log/journal
 wk_bg journald "$JOURNALD"
 journal_up() {
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         [ -S /run/systemd/journal/socket ] && return 0
         sleep 0.1
     done
@@ -127,7 +127,7 @@ wk_check "an allowed program connects (journald)" [ "$(conn "$A")" = ok ]
 wk_check "a denied program is refused (journald)" [ "$(conn "$D")" = "err EPERM" ]
 jq_entries() {
     local i
-    for i in $(seq 50); do
+    for i in $(seq 100); do
         journalctl -o json "MESSAGE_ID=$ID_DECISION" "$@" 2>/dev/null |
             grep -q . && return 0
         sleep 0.2

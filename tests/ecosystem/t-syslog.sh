@@ -32,7 +32,7 @@ wk_bg tls wk_in_b python3 "$SINK" $IP_B 6515 "$WK_TMP/tls.jsonl" --cert "$WK_TMP
     --key "$WK_TMP/srv.key"
 wk_bg rogue wk_in_b python3 "$SINK" $IP_B 6516 "$WK_TMP/rogue.jsonl" --cert "$WK_TMP/rogue.pem" \
     --key "$WK_TMP/rogue.key"
-for s in tcp tls rogue; do wk_wait_for "$WK_TMP/$s.log" listening 10; done
+for s in tcp tls rogue; do wk_wait_for "$WK_TMP/$s.log" listening 20; done
 touch "$WK_TMP/tcp.jsonl" "$WK_TMP/tls.jsonl" "$WK_TMP/rogue.jsonl"
 
 # msgs FILE FILTER: the messages for which the python expression over m holds.
@@ -45,7 +45,7 @@ for l in open(sys.argv[1]):
         print(l, end="")' "$1" "$2"
 }
 wait_msgs() {
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         [ "$(msgs "$2" "$3" | wc -l)" -ge "$1" ] && return 0
         sleep 0.1
     done
@@ -123,12 +123,12 @@ template(name="fields" type="list") {
 *.* action(type="omfile" file="$WK_TMP/rsyslog.out" template="fields")
 CONF
     wk_bg rsyslogd wk_in_b rsyslogd -n -f "$WK_TMP/rsyslog.conf" -i "$WK_TMP/rsyslog.pid"
-    for _ in $(seq 50); do wk_in_b bash -c "exec 3<>/dev/tcp/$IP_B/6517" 2>/dev/null && break; sleep 0.2; done
+    for _ in $(seq 100); do wk_in_b bash -c "exec 3<>/dev/tcp/$IP_B/6517" 2>/dev/null && break; sleep 0.2; done
     policy "set syslog \"tcp://$IP_B:6517\""
     wk_check "reload: syslog to rsyslog" "$WARD" reload
     wk_check "an allowed program connects" [ "$(conn "$A")" = ok ]
     wk_check "rsyslog parses the message: app, msgid, structured data" \
-        wk_wait_for "$WK_TMP/rsyslog.out" "^wardd|decision|\[ward@32473 event=\"decision\" verdict=\"permit\".*exe=\"$A\"" 10
+        wk_wait_for "$WK_TMP/rsyslog.out" "^wardd|decision|\[ward@32473 event=\"decision\" verdict=\"permit\".*exe=\"$A\"" 20
 else
     wk_ok "rsyslog receives the messages # SKIP rsyslogd is not installed"
 fi

@@ -39,7 +39,7 @@ cc -std=c17 -O2 -Wall -Wextra -Werror -o "$SANDBOX" "$(dirname "$0")/sandbox.c" 
     wk_skip_all "sandbox.c does not build"
 
 wait_cmd() {
-    for _ in $(seq 50); do
+    for _ in $(seq 100); do
         bash -c "$1" && return 0
         sleep 0.2
     done

@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # wk_wait_for_cmd CMD PATTERN: until CMD's output holds PATTERN (5 s at most).
 wk_wait_for_cmd() {
     local i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         sh -c "$1" 2>/dev/null | grep -q -- "$2" && return 0
         sleep 0.1
     done

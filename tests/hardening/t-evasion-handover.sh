@@ -20,11 +20,21 @@ wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 9000
 wk_wait_for "$WK_TMP/srv.log" listening
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 peer() { grep -c '^dgram' "$WK_TMP/srv.log"; }
+more() { [ "$(peer)" -gt "$1" ]; }
+no_prompt() { [ "$(status prompts_pending)" = 0 ]; }
+# marked [ADDR]: one datagram of the allowed program, waited for at the peer:
+# what was sent before it (on the same path) has arrived by then. Counts 1.
+marked() {
+    local m
+    m=$(peer)
+    wk_client "$A" "$([[ ${1:-$IP_B} == *:* ]] && echo udp6-sendto || echo udp-sendto)" "${1:-$IP_B}" 9000 2 >/dev/null
+    wk_eventually 20 more "$m"
+}
 
 # The control: the allowed program hands its socket to a copy of itself
 # (the same executable), which may send.
 out=$(wk_client "$A" handover scm "$A" $IP_B 9000 5)
-sleep 1
+wk_eventually 20 more 4
 got=$(peer)
 echo "# allowed -> allowed: $out; peer got $got"
 wk_check "the allowed program's own socket, handed to itself, sends (peer got $got of 5)" \
@@ -33,8 +43,8 @@ wk_check "the allowed program's own socket, handed to itself, sends (peer got $g
 for how in scm exec; do
     before=$(peer)
     out=$(wk_client "$A" handover $how "$D" $IP_B 9000 $N)
-    sleep 1
-    got=$(($(peer) - before))
+    marked
+    got=$(($(peer) - before - 1))
     echo "# allowed -> denied ($how): $out; peer got $got of $N"
     wk_check "0 of $N datagrams of the denied program through a handed socket ($how) reach the peer (got $got)" \
         [ "$got" = 0 ]
@@ -52,20 +62,24 @@ asked() { # asked HOW PROG ANSWER-KEYS [ADDR]: the peer's count before the answe
         # One datagram, and the program stays while asked about: only the
     # held copy can arrive.
     wk_bg "ho$how" wk_client "$A" handover "$how" "$prog" "$addr" 9000 1 6
-    if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 10; then
+    if ! wk_wait_for "$WK_TMP/px.log" "program:  $prog" 20; then
         echo "- -"
         tail -n 12 "$WK_TMP/px.log" "$WK_TMP/ho$how.log" | sed 's/^/# /' >&2
         return
     fi
-    sleep 1 # what would leave without the answer has left by now
+    marked "$addr" # what would leave without the answer has left by now
     at=$(peer)
+    before=$((before + 1))
     printf '%s' "$keys" >&8
-    for ((i = 0; i < 30; i++)); do
-        [ "$(peer)" != "$at" ] && break
-        sleep 0.1
-    done
-    sleep 0.5
-    after=$(peer)
+    if [ "${keys:0:1}" = a ]; then
+        wk_eventually 20 more "$at" # the held datagram, sent on
+        after=$(peer)
+    else
+        # The deny is applied once no prompt waits; then nothing may follow.
+        wk_eventually 20 no_prompt
+        marked "$addr"
+        after=$(($(peer) - 1))
+    fi
     echo "$((at - before)) $((after - at))"
 }
 r=$(asked scm "$Q" $'a\n\no\n')
@@ -74,7 +88,7 @@ wk_check "handed to a program without rules: the prompt names it, nothing leaves
     [ "${r%% *}" = 0 ]
 wk_check "... the allow answer sends the held datagram on: it arrives ($r)" [ "${r##* }" = 1 ]
 wk_check "... and the log names the receiving program" \
-    bash -c "'$WARD' log --program '$Q' --json | grep -q '\"verdict\":\"permit\"'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$Q' --json | grep -q '\"verdict\":\"permit\"'"
 R=$WK_TMP/asked6/wk-client
 mkdir -p "$WK_TMP/asked6" && cp "$WK_CLIENT" "$R"
 r=$(asked scm "$R" $'a\n\no\n' $IP6_B)

@@ -87,7 +87,7 @@ for ((i = 0; i < N; i++)); do
     mkdir -p "$WK_TMP/u$i"
     cp "$WK_CLIENT" "$WK_TMP/u$i/wk-client"
     wk_bg p$i "$WARD" prompt --answer allow --scope port --duration forever --count 1
-    wk_wait_for "$WK_TMP/p$i.log" "waiting for prompts" 10 2>/dev/null
+    wk_wait_for "$WK_TMP/p$i.log" "waiting for prompts" 20 2>/dev/null
     wk_bg u$i wk_client "$WK_TMP/u$i/wk-client" tcp4 $IP_B 9090 5
     sleep "$(rand_s 300)"
     kill9

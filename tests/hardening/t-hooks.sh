@@ -15,12 +15,13 @@ refuse_denied_policy
 serve_b
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 wk_bg w "$WARD" watch
+watching w
 n_links=$(cg_links | wc -l)
 wk_check "wardd's hooks are attached to the test cgroup ($n_links links)" [ "$n_links" -ge 5 ]
 
 # attack NAME ALERT CMD...: a storm of the denied program; CMD after 1 s.
 # "During" counts what reached the peer from the attack until the alert
-# (and 0.5 s for what was in flight); "after" what reached it from then to
+# (and until the count settles, for what was in flight); "after" what reached it from then to
 # the end of that storm and through a second one.
 attack() {
     local name=$1 alert=$2
@@ -31,14 +32,13 @@ attack() {
     wk_check "$name: the denied program is refused before" [ "$(conns)" -eq "$base" ]
     "$@"
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 200; i++)); do
         [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ] && break
         sleep 0.1
     done
     wk_check "$name: wardd raised the alert $alert" \
         [ "$(grep -c "alert: $alert" "$WK_TMP/wardd.log")" -gt "$alerts" ]
-    sleep 0.5 # what is in flight lands
-    local during=$(($(conns) - base))
+    local during=$(($(wk_settled conns) - base)) # once what was in flight has landed
     wait "$WK_PID_storm"
     local s1=$(cat "$WK_TMP/storm.log")
     wk_bg storm wk_client "$D" storm $IP_B 8080 2
@@ -48,10 +48,11 @@ attack() {
         "($s1; then $(cat "$WK_TMP/storm.log"))"
     wk_check "$name: 0 connections leaked after the repair ($after; $during in the window)" \
         [ "$after" -eq 0 ]
-    wk_check "$name: the hooks are attached again" [ "$(cg_links | wc -l)" -eq "$n_links" ]
-    wk_check "$name: every link is pinned again" \
-        [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]
+    wk_check "$name: the hooks are attached again" wk_eventually 20 links_back
+    wk_check "$name: every link is pinned again" wk_eventually 20 pins_back
 }
+links_back() { [ "$(cg_links | wc -l)" -eq "$n_links" ]; }
+pins_back() { [ "$(ls "$WK_PIN/links" 2>/dev/null | wc -l)" -eq "$n_links" ]; }
 
 unpin() { rm -rf "$WK_PIN/links"; }
 detach() {
@@ -75,7 +76,7 @@ attack "unpinned" hooks-unpinned unpin
 attack "detached with bpftool" hooks-detached detach
 attack "another program swapped into the link" hooks-replaced swap
 wk_check "the alerts are on the event ring (ward watch)" \
-    wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 5
+    wk_wait_for "$WK_TMP/w.log" "ALERT hooks-detached" 20
 # (A storm's worth of decisions is in the log too: ask SQLite for the alerts.)
 wk_check "the alerts are in the connection log" [ "$(sqlite3 "$WK_TMP/state/log.db" \
     "SELECT count(*) FROM conn WHERE kind = 'alert' AND filter LIKE 'hooks-%'")" -ge 2 ]

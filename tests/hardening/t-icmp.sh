@@ -42,7 +42,7 @@ rows() {
 # read on wardd's clock); WHAT must be in it too.
 logged() {
     local i
-    for i in $(seq 30); do
+    for i in $(seq 200); do
         "$WARD" log --program "$1" --verdict "$2" --json 2>/dev/null |
             grep "\"proto\":$3," | grep -q -- "${4:-}" && return 0
         sleep 0.1
@@ -123,7 +123,7 @@ wk_client sh -c "echo \$\$ >'$WK_TMP/ping6.pid'; exec '$P' -6 -c1 -W10 $IP6_B" >
 rc=$?
 wk_check "... and over IPv6 (exit $rc), its pid in the prompt" \
     bash -c "[ $rc -eq 0 ] && grep -q 'pid:      $(cat "$WK_TMP/ping6.pid")\$' '$WK_TMP/p1.log'"
-finish p1 5
+finish p1 20
 wk_check "the answer is logged with the program and its pid" \
     bash -c "\"$WARD\" log --program '$P' --verdict permit --json | grep -q '\"pid\":$(cat "$WK_TMP/ping.pid"),'"
 sed -n '/--- prompt/,/^to:/p' "$WK_TMP/p1.log" | sed 's/^/# prompt: /' | head -7
@@ -135,7 +135,7 @@ sed -n '/--- prompt/,/^to:/p' "$WK_TMP/p1.log" | sed 's/^/# prompt: /' | head -7
 # alerted PROGRAM: wardd raised the packet socket alert naming PROGRAM.
 alerted() {
     local i
-    for i in $(seq 30); do
+    for i in $(seq 200); do
         "$WARD" log --program "$1" --json 2>/dev/null | grep '"kind":"alert"' |
             grep -q '"filter":"packet-socket-not-allowed"' && return 0
         sleep 0.1
@@ -149,7 +149,7 @@ echo "# denied program, packet socket: $out"
 wk_check "a packet socket made by a program is logged: permit, its path, packet-socket" \
     logged "$D" permit 0 "packet-socket: not enforceable here"
 wk_check "... with the pid of the process that made it" \
-    bash -c "'$WARD' log --program '$D' --verdict permit --json | grep 'packet-socket' | grep -q '\"pid\":[1-9]'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$D' --verdict permit --json | grep 'packet-socket' | grep -q '\"pid\":[1-9]'"
 wk_check "... and, its rules not allowing raw access, an alert naming the program" alerted "$D"
 grep "alert: packet-socket" "$WK_TMP/wardd.log" | head -1 | sed 's/^/# wardd: /'
 wk_todo "a packet socket (AF_PACKET) of a denied program is refused" \

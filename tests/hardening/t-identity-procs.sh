@@ -44,7 +44,9 @@ wk_check "ward status: process events from the tracepoints" \
 e0=$(status proc_execs)
 x0=$(status proc_exits)
 for _ in $(seq 200); do /bin/true; done
-sleep 0.5
+# The events are read on wardd's clock: wait for them.
+seen() { [ "$(($(status proc_execs) - ${e0:-0}))" -ge 200 ] && [ "$(($(status proc_exits) - ${x0:-0}))" -ge 200 ]; }
+wk_eventually 20 seen
 e1=$(status proc_execs)
 x1=$(status proc_exits)
 echo "# exec events: ${e0:-none} -> ${e1:-none}; exit events: ${x0:-none} -> ${x1:-none}"
@@ -77,10 +79,10 @@ until_exit() {
         sh "$WK_CG" "$NS_A" "$Q" lines tcp4 $IP_B 8080
     exec 7>"$WK_TMP/go"
     local log=$WK_TMP/runner$tag.log
-    wk_wait_for "$log" ready 10
+    wk_wait_for "$log" ready 20
     echo go >&7
     wk_wait_for "$log" '^\(ok\|err\)' 20
-    finish yes$tag 5
+    finish yes$tag 20
     wk_check "$tag: asked, answered 'until it exits': the process connects" \
         [ "$(sed -n 2p "$log")" = ok ]
     wk_check "$tag: the rule is tied to that process" \
@@ -92,9 +94,9 @@ until_exit() {
     wk_check "$tag: another process of the same program does not get the rule ($out)" \
         [ "$out" != ok ]
     exec 7>&- # the process exits
-    finish runner$tag 5
+    finish runner$tag 20
     gone=no
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         "$WARD" rules | grep -q until-exit || { gone=yes; break; }
         sleep 0.1
     done
@@ -121,7 +123,7 @@ rows() {
              if (match($0, /"exe":"[^"]*"/)) print p, substr($0, RSTART + 7, RLENGTH - 8) }' |
         sort
 }
-for _ in $(seq 100); do
+for _ in $(seq 200); do
     [ "$(rows | grep -cF -e "$A1" -e "$A2")" -ge 1000 ] && break
     sleep 0.1
 done

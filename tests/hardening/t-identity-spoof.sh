@@ -82,7 +82,7 @@ wk_bg runner sh -c "exec \"\$@\" <'$WK_TMP/go'" sh \
     sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net=/run/netns/"$@"' \
     sh "$WK_CG" "$NS_A" "$A" lines tcp4 $IP_B 8080
 exec 7>"$WK_TMP/go"
-wk_wait_for "$WK_TMP/runner.log" ready 10
+wk_wait_for "$WK_TMP/runner.log" ready 20
 rm -f "$A" && cp "$WK_TMP/app.orig" "$A.new" && mv -f "$A.new" "$A"
 pid=$(sed -n 's/^ready //p' "$WK_TMP/runner.log")
 echo "# /proc/$pid/exe: $(readlink /proc/$pid/exe)"
@@ -92,7 +92,7 @@ out=$(sed -n '2p' "$WK_TMP/runner.log")
 wk_check "a deleted file run from the allowed path is not the program now there ($out)" \
     [ "$out" != ok ]
 exec 7>&-
-finish runner 5
+finish runner 20
 wk_check "the program now at the path is allowed" \
     [ "$(wk_client "$A" tcp4 $IP_B 8080 8)" = ok ]
 
@@ -101,7 +101,7 @@ wk_check "the program now at the path is allowed" \
 finish quiet 0
 prompter yes --answer allow --scope any --duration forever --count 1
 out=$(spoof)
-finish yes 5
+finish yes 20
 wk_check "asked: the prompt said the file is not the one at curl's path" \
     grep -q "program:  $CURL (not the file at this path)" "$WK_TMP/yes.log"
 wk_check "an allowed answer lets that process connect ($out)" [ "$out" = ok ]

@@ -45,7 +45,7 @@ out=$(wk_client "$D" tcp4 $IP_A 8081 3)
 wk_check "self-traffic pass: it reaches the host's own address $IP_A (got '$out')" [ "$out" = ok ]
 wk_in_a ip addr add 10.79.0.1/32 dev lo
 ok=""
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     out=$(wk_client "$D" tcp4 10.79.0.1 8081 3)
     [ "$out" = ok ] && ok=1 && break
     sleep 0.1
@@ -54,7 +54,7 @@ wk_check "an address added while wardd runs is the host's at once (rtnetlink; go
     [ -n "$ok" ]
 wk_in_a ip addr del 10.79.0.1/32 dev lo
 gone=""
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     # Not the host's any more: the address is routed out, and refused.
     wk_in_a ip route replace 10.79.0.1/32 via $IP_B 2>/dev/null
     out=$(wk_client "$D" tcp4 10.79.0.1 8081 3)
@@ -65,8 +65,9 @@ wk_check "an address removed is no longer the host's (got '$out')" [ -n "$gone" 
 
 policy rules
 wk_check "ward reload takes 'set self-traffic rules'" "$WARD" reload
-sleep 0.5
-out=$(wk_client "$D" tcp4 127.0.0.1 8081 3)
+# In force once the kernel's tables have it: the first refusal is waited for.
+refuses_lo() { out=$(wk_client "$D" tcp4 127.0.0.1 8081 3); [ "$out" = "err EPERM" ]; }
+wk_eventually 20 refuses_lo
 wk_check "self-traffic rules: deny out any refuses loopback, EPERM (got '$out')" \
     [ "$out" = "err EPERM" ]
 out=$(wk_client "$D" tcp4 $IP_A 8081 3)

@@ -79,7 +79,7 @@ wk_check "the drop is in wardd's log with sid, msg and program" \
     grep -q "alert: ids sid 9100001 rev 2 \[drop\]: test attack string: $PY pid [1-9][0-9]* to $IP_B port 9000" \
     "$WK_TMP/wardd.log"
 wk_check "... and in the connection log as an ids alert with the program" \
-    bash -c "'$WARD' log --json | grep '\"filter\":\"ids\"' | grep 'sid 9100001' | grep -q '\"exe\":\"$PY\"'"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"filter\":\"ids\"' | grep 'sid 9100001' | grep -q '\"exe\":\"$PY\"'"
 sed -n 's/^/# /; /alert: ids/p' "$WK_TMP/wardd.log" | head -5
 
 out=$(send 'please ALERT-ME now\n')

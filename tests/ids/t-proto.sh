@@ -106,7 +106,7 @@ wk_check "the drop is in wardd's log with sid, msg, program and pid" \
     grep -q "alert: ids sid 9100101 rev 3 \[drop\]: udp attack: $PY pid [1-9][0-9]* to $IP_B port 9001" \
     "$WK_TMP/wardd.log"
 wk_check "... and in the connection log as an ids alert with the program" \
-    bash -c "'$WARD' log --json | grep '\"filter\":\"ids\"' | grep 'sid 9100101' | grep -q '\"exe\":\"$PY\"'"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"filter\":\"ids\"' | grep 'sid 9100101' | grep -q '\"exe\":\"$PY\"'"
 out=$(usend UDP-REJECT)
 wk_check "a reject rule answers ICMP port unreachable ($out)" [ "$out" = refused ]
 wk_check "... the receiver never saw it" bash -c "! grep -q UDP-REJECT '$RECV'"
@@ -142,7 +142,7 @@ wk_check "dig: a query naming evil.example is dropped ($(echo $out | head -c 60)
 wk_check "... logged with dig's path" \
     grep -q "alert: ids sid 9100107 rev 0 \[drop\]: bad name asked: $DIG pid [1-9]" "$WK_TMP/wardd.log"
 wk_check "... and an inspected query still goes through the DNS layer (name learned)" \
-    bash -c "'$WARD' log --json | grep '\"layer\":\"dns\"' | grep -q '\"domain\":\"www.example.test\"'"
+    wk_eventually 20 bash -c "'$WARD' log --json | grep '\"layer\":\"dns\"' | grep -q '\"domain\":\"www.example.test\"'"
 
 # ICMP: ping's payload with a pattern.
 wk_client "$PING" -c 1 -W 2 -n $IP_B >"$WK_TMP/ping1" 2>&1

@@ -27,7 +27,7 @@ wk_bg http nsenter --net=/run/netns/$NS_B "$PY" -m http.server 8080 --bind $IP_B
 : >"$WK_TMP/received"
 wk_bg recv nsenter --net=/run/netns/$NS_B "$PY" "$ROOT/tests/ids/recv.py" $IP_B 9000 "$WK_TMP/received"
 wk_wait_for "$WK_TMP/recv.log" listening || { wk_notok "the receiver starts"; exit 1; }
-for _ in $(seq 50); do wk_in_b ss -ltn | grep -q ":8080 " && break; sleep 0.1; done
+for _ in $(seq 200); do wk_in_b ss -ltn | grep -q ":8080 " && break; sleep 0.1; done
 policy() {
     ward_policy <<CONF
 set mode ask

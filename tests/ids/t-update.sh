@@ -41,7 +41,7 @@ wk_bg http nsenter --net=/run/netns/$NS_B python3 -m http.server 8080 --bind $IP
     --directory "$WK_TMP/www"
 { cat "$ROOT/rules/ids/ward.rules"; echo 'alert tcp any any -> any any (msg:"v2"; content:"version-two"; sid:9100001;)'; } >"$WK_TMP/v2.rules"
 bundle 2 "$WK_TMP/v2.rules"
-for _ in $(seq 50); do wk_in_a curl -sf -o /dev/null http://$IP_B:8080/ && break; sleep 0.1; done
+for _ in $(seq 200); do wk_in_a curl -sf -o /dev/null http://$IP_B:8080/ && break; sleep 0.1; done
 update http://$IP_B:8080/ids-2.wbd
 wk_check "an update over HTTP puts version 2 in force" grep -q "version 2 .* in force: 19 rules" "$WK_TMP/out"
 wk_check "... and status says so, with the rollback" \

@@ -208,6 +208,30 @@ wk_wait_for() {
     return 1
 }
 
+# wk_settled CMD...: CMD's output once two readings a second apart agree (at
+# most 20 readings): a count still moving when read (a connection answered
+# just before a kill, counters wardd reads every second) has stopped.
+wk_settled() {
+    local a b i
+    a=$("$@")
+    for ((i = 0; i < 20; i++)); do
+        sleep 1
+        b=$("$@")
+        [ "$b" = "$a" ] && break
+        a=$b
+    done
+    echo "$a"
+}
+
+# wk_listening a|b PORT: a TCP socket listens on PORT in netns A or B (waited
+# for, up to 20 s): a server started in the background (nc -l, python's
+# http.server, whose banner is buffered) is ready for its first client.
+wk_listening() {
+    local ns=$NS_A
+    [ "$1" = b ] && ns=$NS_B
+    wk_eventually 20 sh -c 'nsenter --net=/run/netns/"$1" ss -Hltn "sport = :$2" | grep -q .' sh "$ns" "$2"
+}
+
 # Start the driver in netns A (not in the test cgroup). WK_DRIVER_ARGS adds
 # options to every start (e.g. --fast-path to run the suite on that path).
 wk_driver() {

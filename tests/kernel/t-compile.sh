@@ -56,7 +56,7 @@ wk_check "... refused by the sendmsg hook (nothing queued)" [ "$(queued 5353)" =
 before=$(queued 5353)
 wk_client "$O" udp-connect $IP_B 5353 >/dev/null 2>&1
 wk_check "connected datagram the other program's rule allows reaches the peer" \
-    wk_wait_for "$WK_TMP/usrv.log" dgram 5
+    wk_wait_for "$WK_TMP/usrv.log" dgram 20
 wk_check "... decided in the kernel (nothing queued)" [ "$(queued 5353)" = "$before" ]
 
 # Reload: the allowed program loses port 8080; the other program goes.

@@ -23,7 +23,7 @@ wk_check "the TCP answer went through user space, matched its query (trusted)" \
 Q=$WK_TMP/asked/wk-client
 wk_bg c1 wk_client "$Q" tcp4 $IP_B 8080 20
 wk_check "the next connect is held with the name learnt over TCP" \
-    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=www.tcp.example .*-> hold" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=www.tcp.example .*-> hold" 20
 echo allow >"$WK_TMP/ctl"
 wait $WK_PID_c1
 wk_check "then allowed, it completes" grep -qx ok "$WK_TMP/c1.log"

@@ -21,7 +21,7 @@ wk_check "the answer went through user space, matched its query (trusted)" \
 Q=$WK_TMP/asked/wk-client
 wk_bg c1 wk_client "$Q" tcp4 $IP_B 8080 20
 wk_check "the next connect to that address is held, its name already known" \
-    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=www.example.com .*-> hold" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=www.example.com .*-> hold" 20
 echo allow >"$WK_TMP/ctl"
 wait $WK_PID_c1
 wk_check "then allowed, it completes" grep -qx ok "$WK_TMP/c1.log"
@@ -35,12 +35,12 @@ wk_check "a name outside the wildcard still resolves" [ "$(dig_a blocked.test)" 
 
 wk_in_b "$WK_CLIENT" dns-spoof $IP_B $IP_A 5555 >/dev/null
 wk_check "unsolicited answer: not trusted, dropped" \
-    wk_wait_for "$WK_TMP/kdrv.log" "qname=evilx.com .*trusted=0 .*drop" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "qname=evilx.com .*trusted=0 .*drop" 20
 sleep 0.5
 wk_check "unsolicited answer: never delivered" [ "$(grep -c dgram "$WK_TMP/usrv.log")" -eq 0 ]
 wk_bg c2 wk_client "$Q" tcp4 $IP_B 8080 20
 wk_check "unsolicited answer: the name map was not changed by it" \
-    wk_wait_for "$WK_TMP/kdrv.log" "id=.*remote=$IP_B:8080 domain=blocked.test .*-> hold" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "id=.*remote=$IP_B:8080 domain=blocked.test .*-> hold" 20
 echo deny >"$WK_TMP/ctl"
 wait $WK_PID_c2
 wk_stop_driver

@@ -15,9 +15,9 @@ wk_bg l2 wk_client "$D" listen-tcp 8082
 wk_bg l3 wk_client "$O" listen-tcp 8083
 for l in l1 l2 l3; do wk_wait_for "$WK_TMP/$l.log" listening; done
 wk_check "listener of an inbound-allowed program compiled into nft set in_allow" \
-    wk_wait_for "$WK_TMP/kdrv.log" "port=8081 .*-> nft allow" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "port=8081 .*-> nft allow" 20
 wk_check "listener of an inbound-denied program compiled into nft set in_deny" \
-    wk_wait_for "$WK_TMP/kdrv.log" "port=8082 .*-> nft deny" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "port=8082 .*-> nft deny" 20
 wk_check "nft set in_allow holds tcp . 8081" \
     sh -c "nsenter --net=/run/netns/$NS_A nft list set inet ward in_allow | grep -q 8081"
 wk_check "inbound to the allowed program's port connects" \

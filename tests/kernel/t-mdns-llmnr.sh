@@ -25,7 +25,7 @@ wk_check "mDNS answer: matched its multicast query (trusted)" \
 Q=$WK_TMP/asked/wk-client
 wk_bg c1 wk_client "$Q" tcp4 $IP_B 8080 20
 wk_check "the next connect is held with the name learnt over mDNS" \
-    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=printer.local .*-> hold" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=printer.local .*-> hold" 20
 echo allow >"$WK_TMP/ctl"
 wait $WK_PID_c1
 
@@ -35,7 +35,7 @@ wk_check "LLMNR answer: matched its multicast query (trusted)" \
     grep -q "dns answer qname=nas .*trusted=1 addrs=$IP_B -> allow" "$WK_TMP/kdrv.log"
 wk_bg c2 wk_client "$Q" tcp4 $IP_B 8080 20
 wk_check "the next connect is held with the name learnt over LLMNR" \
-    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=nas .*-> hold" 10
+    wk_wait_for "$WK_TMP/kdrv.log" "remote=$IP_B:8080 domain=nas .*-> hold" 20
 echo deny >"$WK_TMP/ctl"
 wait $WK_PID_c2
 
@@ -56,7 +56,7 @@ s.sendto(bytes.fromhex("000084000000000100000000") + b"\x04evil\x05local\x00" +
          bytes.fromhex("00010001000000780004") + socket.inet_aton(sys.argv[1]), (sys.argv[2], 5353))
 ' $IP_B $IP_A
 wk_check "unsolicited mDNS datagram: not trusted, passed" \
-    wk_wait_for "$WK_TMP/ul.log" dgram 10
+    wk_wait_for "$WK_TMP/ul.log" dgram 20
 wk_stop_driver
 sed 's/^/# /' "$WK_TMP/kdrv.log" | grep -v libxtables
 exit 0

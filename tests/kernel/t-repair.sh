@@ -12,7 +12,7 @@ Q=$WK_TMP/asked/wk-client
 conns() { grep -c '^conn' "$WK_TMP/srv.log"; }
 intact() {
     local i
-    for i in $(seq 50); do
+    for i in $(seq 200); do
         nsenter --net=/run/netns/$NS_A nft list table inet ward 2>/dev/null |
             grep -q 'ward-hold' && return 0
         sleep 0.1
@@ -23,13 +23,16 @@ intact() {
 wk_bg storm wk_client "$Q" storm $IP_B 8080 10
 sleep 1
 wk_check "storm of a denied-in-user-space program: nothing reaches the peer" [ "$(conns)" -eq 0 ]
+# Each change once the one before is repaired: two changes before one
+# repair would be one repair.
 for i in 1 2 3 4; do
     wk_in_a nft flush table inet ward
-    sleep 0.5
+    intact
 done
 wk_in_a nft delete table inet ward
-sleep 0.5
 wk_check "table restored after 4 flushes and a delete" intact
+five() { [ "$(grep -c 'restored' "$WK_TMP/kdrv.log")" -ge 5 ]; }
+wk_eventually 20 five
 r=$(grep -c 'restored' "$WK_TMP/kdrv.log")
 wk_check "every change was noticed ($r repairs)" [ "$r" -ge 5 ]
 wk_check "set elements replayed after the repair (icmp in 8)" \

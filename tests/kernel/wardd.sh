@@ -63,7 +63,7 @@ prompter() {
     local name=$1
     shift
     wk_bg "$name" "$WARD" prompt "$@"
-    wk_wait_for "$WK_TMP/$name.log" "waiting for prompts" 10
+    wk_wait_for "$WK_TMP/$name.log" "waiting for prompts" 20
 }
 # silent NAME: a prompter that registers and never answers (its terminal
 # stays silent), so wardd has a prompter and the timeout decides.
@@ -73,7 +73,7 @@ silent() {
         exec 9<>"$WK_TMP/never"
     fi
     wk_bg "$1" sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 10
+    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 20
 }
 # keyed NAME: a prompter a person answers; the test types its keys with
 # `printf 'a\n\no\n' >&8`.
@@ -81,7 +81,7 @@ keyed() {
     mkfifo "$WK_TMP/keys"
     exec 8<>"$WK_TMP/keys"
     wk_bg "$1" sh -c "exec \"$WARD\" prompt <\"$WK_TMP/keys\""
-    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 10
+    wk_wait_for "$WK_TMP/$1.log" "waiting for prompts" 20
 }
 # finish NAME [SECONDS]: wait for a background job; killed if it is not done
 # by then (a prompter left waiting when no prompt came).
@@ -94,6 +94,15 @@ finish() {
     done
     kill "$p" 2>/dev/null
     wait "$p" 2>/dev/null
+}
+
+# watching NAME: the background job NAME (a ward watch or log --follow) has
+# subscribed to wardd's event ring (it maps it): the events from now on
+# reach it. (Started is not subscribed: a loaded machine takes a while.)
+watching() {
+    local p
+    eval "p=\${WK_PID_$1:-}"
+    wk_eventually 20 grep -qs 'memfd:ward-events' "/proc/$p/maps"
 }
 
 # status FIELD: one field of `ward status --json` (empty if it has none).

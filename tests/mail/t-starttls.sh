@@ -22,7 +22,7 @@ CONF
 mail_tls_peer "$T" || { wk_notok "the peer's servers start"; exit 1; }
 export WARD_MAIL_CA_DIR=$WK_TMP/mailca WARD_MAIL_TLS_TRUST=$T/ca.pem
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
-wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 10
+wk_check "wardd starts ward-maild" wk_wait_for "$WK_TMP/wardd.log" "ward-maild: listening on port 10025" 20
 wk_check "ward-maild made Ward's mail CA (0700)" [ "$(stat -c %a "$WARD_MAIL_CA_DIR")" = 700 ]
 cp "$WARD_MAIL_CA_DIR/ca.pem" "$WK_TMP/ward-ca.pem"
 
@@ -74,13 +74,13 @@ wk_check "... whole" has "$WK_TMP/got" "Hello from the test."
 wk_check "IMAP STARTTLS: EICAR is refused (curl fails)" fails wk_client "$CURL" -sS \
     --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p \
     "imap://$IP_B/INBOX;UID=2" -o "$WK_TMP/got2" 2>/dev/null
-wk_check "... the log says so" wk_wait_for "$WK_TMP/wardd.log" "mail: imap $CURL.*mail reject" 5
+wk_check "... the log says so" wk_wait_for "$WK_TMP/wardd.log" "mail: imap $CURL.*mail reject" 20
 
 # Plain text after the client's STARTTLS line: not relayed, the connection ends.
 printf 'EHLO me\r\nSTARTTLS\r\nMAIL FROM:<x@y>\r\n' >"$WK_TMP/inject.txt"
 wk_client nc -w 5 $IP_B 25 <"$WK_TMP/inject.txt" >"$WK_TMP/nc.out" 2>&1
 wk_check "STARTTLS with plain text after it: the connection ends, and why is logged" \
-    wk_wait_for "$WK_TMP/wardd.log" "STARTTLS: plain text after STARTTLS from the client" 5
+    wk_wait_for "$WK_TMP/wardd.log" "STARTTLS: plain text after STARTTLS from the client" 20
 wk_check "POP3 STLS whose yes has plain text after it: curl fails" fails wk_client "$CURL" -sS \
     --max-time 20 --ssl-reqd --cacert "$WK_TMP/ward-ca.pem" -u u:p "pop3://$IP_B/1" \
     -o /dev/null 2>/dev/null

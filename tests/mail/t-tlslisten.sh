@@ -30,7 +30,7 @@ export WARD_MAIL_CA_DIR=$WK_TMP/mailca
 unset WARD_MAIL_TLS_TRUST
 start_wardd wardd --av-db "$DB" || { wk_notok "wardd starts"; exit 1; }
 wk_check "wardd starts ward-maild with the listeners" \
-    wk_wait_for "$WK_TMP/wardd.log" "ward-maild: pop3s on 127.0.0.1:10995, upstream $IP_B:995" 10
+    wk_wait_for "$WK_TMP/wardd.log" "ward-maild: pop3s on 127.0.0.1:10995, upstream $IP_B:995" 20
 cp "$WARD_MAIL_CA_DIR/ca.pem" "$WK_TMP/ward-ca.pem"
 
 # smtps FILE [FROM] [PORT]: curl sends FILE to B:465 through the listener.
@@ -74,11 +74,11 @@ wk_check "IMAPS: a message is fetched through the listener" \
 wk_check "... whole" has "$WK_TMP/got" "Hello from the test."
 wk_check "IMAPS: EICAR is refused (curl fails)" \
     fails tls_client "imaps://$IP_B:993/INBOX;UID=2" 10993 -u u:p -o "$WK_TMP/got2"
-wk_check "... the log says so" wk_wait_for "$WK_TMP/wardd.log" "mail: imap $CURL.*mail reject" 5
+wk_check "... the log says so" wk_wait_for "$WK_TMP/wardd.log" "mail: imap $CURL.*mail reject" 20
 wk_check "POP3S: a message is fetched through the listener" \
     tls_client "pop3s://$IP_B:995/1" 10995 -u u:p -o "$WK_TMP/got3"
 wk_check "... whole" has "$WK_TMP/got3" "Hello from the test."
-wk_check "... read by the proxy" wk_wait_for "$WK_TMP/wardd.log" "mail: pop3 $CURL.*mail allow" 5
+wk_check "... read by the proxy" wk_wait_for "$WK_TMP/wardd.log" "mail: pop3 $CURL.*mail allow" 20
 "$WARD" status >"$WK_TMP/status.out" 2>&1
 wk_check "ward status: the mail proxy's line (6 messages decided, 1 TLS failure)" grep -q \
     "^mail:      proxy running, 4 TLS listeners; 6 messages decided, 1 upstream TLS failures" \

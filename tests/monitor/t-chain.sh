@@ -67,18 +67,18 @@ run_case() {
     wk_check "$src: wardd's process events come from $src (the proc connector refuses here)" \
         [ "$got" = "$src" ]
     wk_check "$src: a fork-exec chain under cron's shell is allowed by its parent rule" \
-        [ "$(wk_client "$CRON" "$WK_TMP/p/job.sh" "$C" tcp4 $IP_B 8080 4 2>&1)" = ok ]
+        [ "$(wk_client "$CRON" "$WK_TMP/p/job.sh" "$C" tcp4 $IP_B 8080 15 2>&1)" = ok ]
     wk_check "$src: the same program started otherwise is denied" \
         [ "$(wk_client "$C" tcp4 $IP_B 8080 4 2>&1)" != ok ]
     wk_check "$src: its log row names the chain (sh, then cron's shell)" \
-        bash -c "'$WARD' log --program '$C' --verdict permit --json |
+        wk_eventually 20 bash -c "'$WARD' log --program '$C' --verdict permit --json |
             grep -qF '\"parents\":[\"$(readlink -f /bin/sh)\",\"$CRON\"'"
     local since
     since=$(date +%s)
     wk_client "$STORM" "$WK_TMP/p/storm.sh" >"$WK_TMP/storm-$src.pids" 2>&1
     # The log is written behind the decisions: wait until the rows are in.
     local i rows=$WK_TMP/storm-$src.rows
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 100; i++)); do
         { "$WARD" log --since "$since" --program "$A" --json --limit 5000
           "$WARD" log --since "$since" --program "$B" --json --limit 5000; } >"$rows" 2>&1
         [ "$(grep -c '"kind":"decision"' "$rows")" -ge $((ROUNDS * 50)) ] && break

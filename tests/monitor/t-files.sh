@@ -24,9 +24,9 @@ start_wardd --dpkg-dir "$WK_TMP/dpkg" || { wk_notok "wardd starts"; sed 's/^/# /
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
+wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 20
 alert_says() { "$WARD" log --json | grep '"kind":"alert"' | grep "\"filter\":\"$1\"" | grep -q "$2"; }
-wait_alert() { for ((i = 0; i < 30; i++)); do alert_says "$@" && return 0; sleep 0.1; done; return 1; }
+wait_alert() { for ((i = 0; i < 200; i++)); do alert_says "$@" && return 0; sleep 0.1; done; return 1; }
 
 wk_check "the pinned program connects" [ "$(conn "$P" tcp4 $IP_B 8080)" = ok ]
 # Overwritten in place: same file, one byte more.
@@ -36,7 +36,7 @@ wk_check "overwritten in place: an alert names the file and the change" \
 wk_check "... and says the pin no longer matches" \
     alert_says binary-changed "pinned to ${SHA:0:16}…: asked again"
 wk_bg asked wk_client "$P" tcp4 $IP_B 8080 10
-wk_check "its next connection is asked about" wk_wait_for "$WK_TMP/silent.log" "$P" 5
+wk_check "its next connection is asked about" wk_wait_for "$WK_TMP/silent.log" "$P" 20
 kill "$WK_PID_asked" 2>/dev/null
 
 # Replaced by a rename, as a package manager does: the original put back.
@@ -68,7 +68,7 @@ wk_check "... the new pin is kept with the learned rules" \
 asked_alerts() { "$WARD" log --json | grep '"filter":"binary-changed"' | grep -c 'asked again'; }
 before=$(asked_alerts)
 printf '\0' >>"$P"
-for ((i = 0; i < 30; i++)); do [ "$(asked_alerts)" -gt "$before" ] && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do [ "$(asked_alerts)" -gt "$before" ] && break; sleep 0.1; done
 wk_check "trust-package-manager: a binary dpkg does not list is not trusted" \
     [ "$(asked_alerts)" -gt "$before" ]
 

@@ -22,10 +22,10 @@ wk_check "ward ps: nothing open, nothing listed" \
     bash -c "'$WARD' ps | grep -q 'no process has an open connection'"
 # B sends about 500 kB/s; the nc copy, started by cron's shell, reads it.
 wk_bg feed wk_in_b sh -c "while :; do head -c 50000 /dev/zero; sleep 0.1; done | nc -l -s $IP_B -p 9100"
-sleep 0.3
+wk_listening b 9100
 wk_bg slow wk_client "$CRON" -c '"$0" "$@"; r=$?; exit $r' "$N" -d $IP_B 9100
 row=
-for ((i = 0; i < 50; i++)); do
+for ((i = 0; i < 100; i++)); do
     row=$("$WARD" ps --json | grep -F "\"program\":\"$N\"")
     grep -q '"bytes_in":[1-9]' <<<"$row" && break
     sleep 0.2

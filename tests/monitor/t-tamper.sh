@@ -45,10 +45,10 @@ T1=$(lines_proc t1 "$A")
 wk_check "the allowed program connects" [ "$(attempt t1)" = ok ]
 gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb1.log" 2>&1
 wk_check "gdb -p attached to it (and detached)" grep -q 'rip' "$WK_TMP/gdb1.log"
-for ((i = 0; i < 30; i++)); do alerted ptrace-attach && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do alerted ptrace-attach && break; sleep 0.1; done
 wk_check "the attach is an alert (ptrace-attach) on the program" alerted ptrace-attach
 wk_check "the alert names gdb and the target's pid" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ptrace-attach\"' | grep -q 'gdb (pid [0-9]*) took ptrace-attach rights over .* (pid $T1)'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ptrace-attach\"' | grep -q 'gdb (pid [0-9]*) took ptrace-attach rights over .* (pid $T1)'"
 wk_check "alert only (the default): the process still connects" [ "$(attempt t1)" = ok ]
 
 # Suspend: a prompter that never answers, so a held connection is seen.
@@ -56,29 +56,29 @@ policy "set on-tamper suspend"
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
+wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 20
 T2=$(lines_proc t2 "$A")
 T3=$(lines_proc t3 "$A")
 wk_check "suspend: before the attach, the process connects" [ "$(attempt t2)" = ok ]
 gdb -p "$T2" -batch -ex 'info registers rip' >"$WK_TMP/gdb2.log" 2>&1
-for ((i = 0; i < 30; i++)); do grep -q 'allow rules suspended' "$WD_LOG" && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do grep -q 'allow rules suspended' "$WD_LOG" && break; sleep 0.1; done
 wk_check "suspend: wardd suspends its allow rules" grep -q "process $T2 .*allow rules suspended" "$WD_LOG"
 echo >"$WK_TMP/t2.in"
 wk_check "suspend: its next connection is held and asked about" \
-    wk_wait_for "$WK_TMP/silent.log" "pid: *$T2" 5
+    wk_wait_for "$WK_TMP/silent.log" "pid: *$T2" 20
 wk_check "suspend: another process of the program still connects" [ "$(attempt t3)" = ok ]
 kill "$WK_PID_silent" 2>/dev/null
 
 # LD_PRELOAD at exec, and the preload list.
 policy ""
 wk_client env LD_PRELOAD=/nonexistent-ward-test.so "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
-for ((i = 0; i < 30; i++)); do alerted ld-preload && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do alerted ld-preload && break; sleep 0.1; done
 wk_check "a program with network rights started with LD_PRELOAD is an alert" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'LD_PRELOAD=/nonexistent-ward-test.so'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'LD_PRELOAD=/nonexistent-ward-test.so'"
 echo /nonexistent-ward-test.so >"$PRELOAD"
 wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 wk_check "the preload list changed: an alert at the program's next start" \
-    bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
 kill "$T1" "$T2" "$T3" 2>/dev/null
 stop_wardd
 sanitizer_clean

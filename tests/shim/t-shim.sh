@@ -102,14 +102,14 @@ wk_check "denied: curl cannot connect (exit 7)" [ $? = 7 ]
 out=$(shimmed "$NC_NO" -v -z -w 3 $IP_B 8080 2>&1)
 wk_check "denied: nc is refused by the shim" grep -q "Connection refused" <<<"$out"
 wk_check "denied: the log has the block, via shim" via_shim "$PY_NO" block
-wk_check "denied: ward log says 'via shim'" bash -c "'$WARD' log --program '$NC_NO' | grep -q 'via shim'"
+wk_check "denied: ward log says 'via shim'" wk_eventually 20 bash -c "'$WARD' log --program '$NC_NO' | grep -q 'via shim'"
 
 # A domain rule decided on the name curl asked for (the DNS answer wardd
 # saw confirms it); another name of the same address is not allowed.
 wk_check "domain: the name the rule allows is fetched" \
     [ "$(http "$CURL_DOM" shop.example.test)" = 200 ]
 wk_check "domain: the permit is logged with the name, via shim" \
-    bash -c "'$WARD' log --program '$CURL_DOM' --json | grep '\"via\":\"shim\"' |
+    wk_eventually 20 bash -c "'$WARD' log --program '$CURL_DOM' --json | grep '\"via\":\"shim\"' |
              grep '\"verdict\":\"permit\"' | grep -q shop.example.test"
 wk_check "domain: another name of the same address is refused" \
     [ "$(http "$CURL_DOM" other.example.test)" = 000 ]
@@ -138,7 +138,7 @@ wk_check "non-blocking: a denied one fails at once with ECONNREFUSED" \
 
 # accept: the kernel let the connection in; the shim adds no second decision.
 wk_bg srv9090 shimmed "$PY_SRV" "$CLIENT" serve 9090
-wk_wait_for "$WK_TMP/srv9090.log" listening 10
+wk_wait_for "$WK_TMP/srv9090.log" listening 20
 wk_check "accept: a peer the policy lets in connects" \
     [ "$(wk_in_b "$CLIENT" connect $IP_A 9090)" = ok ]
 finish srv9090 10
@@ -162,7 +162,7 @@ wk_check "agreement: the kernel lets the allowed program's raw syscall through, 
 # connection and the kernel does not ask again.
 keyed px
 wk_bg ask shimmed "$PY_ASK" "$CLIENT" connect $IP_B 8080
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 wk_check "prompt: the shim's question is a prompt" [ "$(status prompts_pending)" = 1 ]
 printf 'a\n\no\n' >&8 # allow, this destination, once
 finish ask 20
@@ -175,13 +175,13 @@ wk_check "prompt: one decision, by the shim: no other row for the program" \
 # A datagram: its socket is held from birth (the program may not send UDP
 # anywhere); the shim's allow lets this one datagram out, asked once.
 wk_bg udp9999 nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-udp 9999
-wk_wait_for "$WK_TMP/udp9999.log" listening 10
+wk_wait_for "$WK_TMP/udp9999.log" listening 20
 wk_bg askudp shimmed "$PY_UDP" "$CLIENT" udp $IP_B 9999
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 printf 'a\n\no\n' >&8
 finish askudp 20
 wk_check "prompt: a datagram allowed once is sent" grep -qx ok "$WK_TMP/askudp.log"
-wk_check "prompt: ... and reaches the peer" wk_wait_for "$WK_TMP/udp9999.log" "^dgram 1" 5
+wk_check "prompt: ... and reaches the peer" wk_wait_for "$WK_TMP/udp9999.log" "^dgram 1" 20
 grep -q "^dgram 1" "$WK_TMP/udp9999.log" || {
     sed "s/^/# px: /" "$WK_TMP/px.log"; sed "s/^/# udp: /" "$WK_TMP/udp9999.log" "$WK_TMP/askudp.log"
     "$WARD" log --program "$PY_UDP" | sed "s/^/# log: /"
@@ -191,7 +191,7 @@ wk_check "prompt: ... asked once" [ "$(grep -c '^program:' "$WK_TMP/px.log")" = 
 # Four threads of an unknown program at once: one question (the others
 # join it, or find the answer learned), whose answer lets all four through.
 wk_bg thr shimmed "$PY_THR" "$CLIENT" threads 4 $IP_B 8080
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 printf 'a\n\nx\n' >&8 # allow, this destination, until the program exits
 finish thr 20
 wk_check "prompt: four threads, one question, all four connect" \

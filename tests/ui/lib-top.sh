@@ -50,13 +50,13 @@ top_start() {
     tmx new-session -d -s "$name" -x 200 -y 50 \
         "nsenter --net=/run/netns/$NS_A env WARD_SOCKET=$WARD_SOCKET \
          ASAN_OPTIONS=log_path=$WK_TMP/asan/$name:detect_leaks=1 $as $WARD top"
-    screen_wait "$name" "ward top" 10
+    screen_wait "$name" "ward top"
 }
 screen() { tmx capture-pane -p -t "$1"; }
 # screen_wait NAME PATTERN [SECONDS]: until the screen shows PATTERN (grep -E).
 screen_wait() {
     local i
-    for ((i = 0; i < ${3:-15} * 10; i++)); do
+    for ((i = 0; i < ${3:-20} * 10; i++)); do
         screen "$1" | grep -qE -- "$2" && return 0
         sleep 0.1
     done
@@ -64,8 +64,17 @@ screen_wait() {
     screen "$1" | sed 's/^/#   /' >&2
     return 1
 }
-# screen_lacks NAME PATTERN: the screen does not show PATTERN.
-screen_lacks() { ! screen "$1" | grep -qE -- "$2"; }
+# screen_lacks NAME PATTERN: the screen does not show PATTERN (or no longer:
+# what a key or an answer removes goes at the UI's next redraw, which a
+# loaded machine delays; waited for up to 20 s).
+screen_lacks() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        screen "$1" | grep -qE -- "$2" || return 0
+        sleep 0.1
+    done
+    return 1
+}
 # keys NAME KEY...: tmux send-keys (names like Enter, Escape, Down work).
 keys() {
     local name=$1
@@ -79,7 +88,7 @@ save() { screen "$1" >"$UI_LOGS/$2.txt"; }
 top_quit() {
     tmx send-keys -t "$1" q
     local i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         tmx has-session -t "$1" 2>/dev/null || return 0
         sleep 0.1
     done

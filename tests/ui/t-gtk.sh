@@ -71,7 +71,7 @@ exec 3>"$WK_TMP/display"
 Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp -ac >"$WK_TMP/xvfb.log" 2>&1 &
 XPID=$!
 exec 3>&-
-for _ in $(seq 50); do [ -s "$WK_TMP/display" ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ -s "$WK_TMP/display" ] && break; sleep 0.1; done
 export DISPLAY=:$(cat "$WK_TMP/display")
 
 ward_policy <<CONF
@@ -121,13 +121,13 @@ session() {
 # activated one, would leave the app outside the tree the test reads.
 a11y_ready() {
     local u=$1 addr="" i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         addr=$(as "$u" dbus-send --session --print-reply=literal --dest=org.a11y.Bus \
             /org/a11y/bus org.a11y.Bus.GetAddress 2>>"$WK_TMP/a11y.err" | tr -d ' ') && [ -n "$addr" ] && break
         sleep 0.1
     done
     [ -n "$addr" ] || return 1
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         as "$u" dbus-send --bus="$addr" --print-reply --dest=org.freedesktop.DBus \
             /org/freedesktop/DBus org.freedesktop.DBus.StartServiceByName \
             string:org.a11y.atspi.Registry uint32:0 >/dev/null 2>>"$WK_TMP/a11y.err" &&
@@ -187,11 +187,11 @@ else
 fi
 # UI_DUMP=1: save the widget tree as AT-SPI shows it, and stop (to write checks).
 if [ -n "${UI_DUMP:-}" ]; then as "$MEMBER" $DRV dump >"$SHOTS/tree.txt" 2>&1; exit 0; fi
-wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 10
-wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 10
+wk_check "it shows the program's path" as "$MEMBER" $DRV wait-label "$Q" 20
+wk_check "it shows the destination" as "$MEMBER" $DRV wait-label "10.77.0.2 port 8080 tcp" 20
 # The program was started by the test's shell (wk_client's sh exec'd it).
-wk_check "it shows the parent chain" as "$MEMBER" $DRV wait-label "$Q ← /usr/bin/bash" 10
-wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 10
+wk_check "it shows the parent chain" as "$MEMBER" $DRV wait-label "$Q ← /usr/bin/bash" 20
+wk_check "it counts down to the timeout default" as "$MEMBER" $DRV wait-label "Answer within" 20
 sleep 1
 shot prompt "$PROMPT"
 wk_check "the safe choices come first: once" as "$MEMBER" $DRV checked "check box" "Once" 5
@@ -231,7 +231,7 @@ wk_check "... and nothing was learned from them" \
 # A destination with a name: "this domain" becomes a rule on the name.
 N=$WK_TMP/named/wk-client
 mkdir -p "$(dirname "$N")" && cp "$WK_CLIENT" "$N"
-wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test >/dev/null
+wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.example.test >/dev/null
 wk_bg cn conn "$N" 60
 wk_check "the prompt names the destination by its DNS name" \
     as "$MEMBER" $DRV wait-label "shop.example.test (10.77.0.2) port 8080 tcp" 30
@@ -270,18 +270,18 @@ for v in Activity Rules Log Network Processes Alerts; do
     keys Ward alt+$i # the views' keys: Alt+1 .. Alt+6
     case $v in
     Activity)
-        wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 10
+        wk_check "activity view lists the program" as "$MEMBER" $DRV wait-label "$Q" 20
         wk_check "activity view: ... with its parent chain" \
-            as "$MEMBER" $DRV wait-label "chain: $Q ← /usr/bin/bash" 10
+            as "$MEMBER" $DRV wait-label "chain: $Q ← /usr/bin/bash" 20
         # Its bytes from wardd's accounting: a size, not "—" (g_format_size).
         wk_check "activity view shows the traffic of a program that moved bytes" \
             as "$MEMBER" $DRV wait-label-re "^[^\n]*\n$A\n.* in [0-9][0-9.]* (bytes|[kMG]B), out [0-9][0-9.]* (bytes|[kMG]B)" 20
         ;;
-    Rules) wk_check "rules view lists the learned rule" as "$MEMBER" $DRV wait-label "to 10.77.0.2" 10 ;;
-    Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 10 ;;
-    Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 10 ;;
-    Processes) wk_check "processes view shows the program" as "$MEMBER" $DRV wait-label "$Q" 10 ;;
-    Alerts) wk_check "alerts view lists the port scan" as "$MEMBER" $DRV wait-label "portscan  from $IP_B" 10 ;;
+    Rules) wk_check "rules view lists the learned rule" as "$MEMBER" $DRV wait-label "to 10.77.0.2" 20 ;;
+    Log) wk_check "log view shows the decisions" as "$MEMBER" $DRV wait-label "permit" 20 ;;
+    Network) wk_check "network view shows the member's listener" as "$MEMBER" $DRV wait-label ":9099" 20 ;;
+    Processes) wk_check "processes view shows the program" as "$MEMBER" $DRV wait-label "$Q" 20 ;;
+    Alerts) wk_check "alerts view lists the port scan" as "$MEMBER" $DRV wait-label "portscan  from $IP_B" 20 ;;
     esac
     sleep 1
     shot "main-$(echo "$v" | tr A-Z a-z)"
@@ -293,14 +293,14 @@ as "$MEMBER" $DRV type text Program "$O"
 as "$MEMBER" $DRV type text When "someday 08:00"
 as "$MEMBER" $DRV click "push button" "Add rule"
 wk_check "rules editor: wardd's error is shown inline with its column" \
-    as "$MEMBER" $DRV wait-label "rule:1:" 10
+    as "$MEMBER" $DRV wait-label "rule:1:" 20
 shot rules-error
 as "$MEMBER" $DRV type text When "daily"
 as "$MEMBER" $DRV type text Ports "8080"
 as "$MEMBER" $DRV click "push button" "Add rule"
-wk_check "rules editor: a valid rule is added" as "$MEMBER" $DRV wait-label "added as rule" 10
+wk_check "rules editor: a valid rule is added" as "$MEMBER" $DRV wait-label "added as rule" 20
 wk_check "rules editor: wardd has it" \
-    bash -c "'$WARD' rules list --program '$O' | grep -q 'allow out port 8080'"
+    wk_eventually 20 bash -c "'$WARD' rules list --program '$O' | grep -q 'allow out port 8080'"
 
 # wardd goes away and comes back: the app says so and registers again.
 stop_wardd wardd1
@@ -310,14 +310,14 @@ start_wardd wardd2 || wk_notok "wardd starts again"
 wk_check "wardd restarted: the app reconnected" \
     wk_wait_for "$WK_TMP/gtk.log" "wardd restarted: reconnected" 30
 registered_twice() {
-    for _ in $(seq 50); do
+    for _ in $(seq 100); do
         [ "$(grep -c 'registered as a prompter' "$WK_TMP/gtk.log")" -ge 2 ] && return 0
         sleep 0.2
     done
     return 1
 }
 wk_check "... and registered again as a prompter" registered_twice
-wk_check "the main window says it reconnected" as "$MEMBER" $DRV wait-label "reconnected" 10
+wk_check "the main window says it reconnected" as "$MEMBER" $DRV wait-label "reconnected" 20
 wk_signal TERM gtk
 no_sanitizer "ward-gtk: no sanitizer report" "$WK_TMP/gtk.log"
 
@@ -329,9 +329,9 @@ wk_check "unrelated user: wardd's refusal is shown in the window" \
 sleep 1
 shot main-refused
 wk_check "unrelated user: the app says it is read only" \
-    wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 5
+    wk_wait_for "$WK_TMP/gtko.log" "Refused: wardd lets only root" 20
 wk_check "unrelated user: what wardd said about prompts is shown" \
-    as "$OTHER" $DRV wait-label "Prompts" 10
+    as "$OTHER" $DRV wait-label "Prompts" 20
 wk_check "unrelated user: no live events (subscribe is not even tried)" \
     bash -c "! grep -q 'live events' '$WK_TMP/gtko.log'"
 wk_signal TERM gtko

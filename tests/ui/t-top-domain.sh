@@ -23,7 +23,7 @@ start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 top_start main || { wk_notok "ward top starts"; exit 1; }
 screen_wait main "connected \(admin\)" >/dev/null
 
-ans=$(wk_client /usr/bin/dig +short +time=3 +tries=1 @$IP_B shop.example.test)
+ans=$(wk_client /usr/bin/dig +short +time=8 +tries=1 @$IP_B shop.example.test)
 wk_check "the name is answered through wardd" [ "$ans" = "$IP_B" ]
 wk_bg c1 wk_client "$O" tcp4 $IP_B 8080 50
 wk_check "the prompt shows the destination's name" \

@@ -33,8 +33,9 @@ mkdir -p "$WK_TMP/www"
 head -c $DOWN /dev/urandom >"$WK_TMP/www/down.bin"
 chmod -R a+rX "$WK_TMP/www"
 wk_bg http wk_in_b $PY -m http.server 8080 --bind $IP_B --directory "$WK_TMP/www"
-wk_wait_for "$WK_TMP/http.log" "Serving HTTP" 10 || sleep 1
+wk_listening b 8080
 wk_bg feed wk_in_b sh -c "while :; do head -c 50000 /dev/zero; sleep 0.1; done | nc -l -s $IP_B -p 9100"
+wk_listening b 9100
 start_wardd wardd || { wk_notok "wardd starts"; exit 1; }
 top_start main || { wk_notok "ward top starts"; exit 1; }
 wk_check "the header says traffic figures are live (wardd answers both messages)" \
@@ -54,11 +55,17 @@ keys main /
 keys main n c Enter
 keys main Enter
 wk_check "drill-in: nc's open connection with the bytes it received" \
-    screen_wait main "out $IP_A:[0-9]+ -> $IP_B:9100 +permit +in [0-9.]+[KM] out [0-9.]+[BK]" 10
-b1=$(screen main | sed -n "s/.*-> $IP_B:9100 .* in \([0-9.]*\)\([KM]\) out.*/\1\2/p" | head -1)
-sleep 3
-b2=$(screen main | sed -n "s/.*-> $IP_B:9100 .* in \([0-9.]*\)\([KM]\) out.*/\1\2/p" | head -1)
+    screen_wait main "out $IP_A:[0-9]+ -> $IP_B:9100 +permit +in [0-9.]+[KM] out [0-9.]+[BK]"
+bytes_in() { screen main | sed -n "s/.*-> $IP_B:9100 .* in \([0-9.]*\)\([KM]\) out.*/\1\2/p" | head -1; }
 kb() { awk -v v="${1%[KM]}" -v u="${1: -1}" 'BEGIN { print int(u == "M" ? v * 1024 : v) }'; }
+b1=$(bytes_in)
+# The screen is redrawn with wardd's next reading (every second; later on a
+# loaded machine): until then it shows b1.
+grew() {
+    b2=$(bytes_in)
+    [ -n "$b1" ] && [ -n "$b2" ] && [ "$(kb "$b2" 2>/dev/null || echo 0)" -gt "$(kb "$b1" 2>/dev/null || echo 0)" ]
+}
+wk_eventually 20 grew
 wk_check "drill-in: the connection's bytes in grow ($b1, then $b2)" \
     bash -c "[ -n '$b1' ] && [ -n '$b2' ] && [ $(kb "$b2" 2>/dev/null || echo 0) -gt $(kb "$b1" 2>/dev/null || echo 0) ]"
 save main top-traffic-detail

@@ -53,7 +53,7 @@ save main top-prompts
 keys main Escape
 keys main Down
 keys main d o Enter
-for _ in $(seq 100); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(status prompts_pending)" = 1 ] && break; sleep 0.1; done
 wk_check "two prompts: answering the second (deny once) leaves the first pending" \
     [ "$(status prompts_pending)" = 1 ]
 wait "$WK_PID_co" 2>/dev/null
@@ -107,7 +107,7 @@ for ((i = 0; i < 18; i++)); do tmx send-keys -t main BSpace; done
 tmx send-keys -t main -l "9997 until-restart"
 keys main Enter
 edited() { "$WARD" rules list | grep -q 'port 9997' && ! "$WARD" rules list | grep -q 'port 9999'; }
-for _ in $(seq 50); do edited && break; sleep 0.1; done
+for _ in $(seq 200); do edited && break; sleep 0.1; done
 wk_check "rules view: the edited rule replaced the old one" edited
 wk_check "rules view: ... and is listed" screen_wait main "$O +deny out udp port 9997"
 # Delete it (selected in wardd's order).
@@ -118,7 +118,7 @@ for ((i = 1; i < idx; i++)); do keys main Down; done
 keys main x
 wk_check "rules view: delete asks first" screen_wait main "delete rule $rid\? y/n"
 keys main y
-for _ in $(seq 50); do "$WARD" rules list | grep -q 'port 9997' || break; sleep 0.1; done
+for _ in $(seq 200); do "$WARD" rules list | grep -q 'port 9997' || break; sleep 0.1; done
 wk_check "rules view: the rule is deleted" bash -c "! '$WARD' rules list | grep -q 'port 9997'"
 
 keys main 4
@@ -171,7 +171,7 @@ tmx resize-window -t main -x 120 -y 30
 sleep 0.5
 resized() {
     local s i
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         s=$(screen main)
         [ "$(wc -l <<<"$s")" = 30 ] && sed -n 30p <<<"$s" | grep -q "q quit" &&
             head -1 <<<"$s" | grep -q "ward top" && return 0

@@ -69,22 +69,25 @@ for l in srv8080 srv8081 srv8082 srv9090 udp5300 dns; do wk_wait_for "$WK_TMP/$l
 # conn PROG MODE ADDR PORT [SECONDS]: "ok" or "err ..." from the client.
 conn() { wk_client "$1" "$2" "$3" "$4" "${5:-4}" 2>&1; }
 # passes/refused NAME PROG MODE ADDR PORT: a TCP test case.
-passes() { local n=$1; shift; wk_check "$n" [ "$(conn "$@")" = ok ]; }
+# (passes waits up to 15 s for the connect: what must pass may be slow.)
+passes() { local n=$1; shift; wk_check "$n" [ "$(conn "$1" "$2" "$3" "$4" "${5:-15}")" = ok ]; }
 refused() { local n=$1; shift; wk_check "$n" [ "$(conn "$@")" != ok ]; }
 # dgrams: datagrams the UDP peer has received so far.
 dgrams() { grep -c '^dgram' "$WK_TMP/udp5300.log"; }
-# udp_arrives PROG ADDR [MODE]: one datagram to ADDR:5300; true if it arrived.
+# udp_arrives PROG ADDR [MODE] [SECS]: one datagram to ADDR:5300; true if it
+# arrived within SECS (20: a loaded machine may hold it a while).
 udp_arrives() {
     local b i
     b=$(dgrams)
     wk_client "$1" "${3:-udp-sendto}" "$2" 5300 2 >/dev/null 2>&1
-    for ((i = 0; i < 10; i++)); do
+    for ((i = 0; i < ${4:-20} * 10; i++)); do
         [ "$(dgrams)" -gt "$b" ] && return 0
         sleep 0.1
     done
     return 1
 }
-udp_blocked() { ! udp_arrives "$@"; }
+# udp_blocked PROG ADDR [MODE]: the datagram is refused (none arrives in 1 s).
+udp_blocked() { ! udp_arrives "$1" "$2" "${3:-udp-sendto}" 1; }
 # logged PROG VERDICT: the log holds a decision of that verdict for PROG.
 logged() { "$WARD" log --program "$1" --verdict "$2" --json 2>/dev/null | grep -q '"verdict"'; }
 
@@ -129,6 +132,6 @@ lines_proc() {
     mkfifo "$WK_TMP/$1.in"
     eval "exec {fd_$1}<>\"\$WK_TMP/\$1.in\""
     wk_bg "$1" sh -c "echo \$\$ >'$WK_CG/cgroup.procs' && exec nsenter --net=/run/netns/$NS_A '$2' lines tcp4 $IP_B 8080 <'$WK_TMP/$1.in'"
-    wk_wait_for "$WK_TMP/$1.log" ready 10
+    wk_wait_for "$WK_TMP/$1.log" ready 20
     sed -n 's/^ready //p' "$WK_TMP/$1.log"
 }

@@ -37,7 +37,7 @@ stop_wardd
 
 # words: syslog ca
 wk_bg sink wk_in_b python3 "$SINK" $IP_B 6514 "$WK_TMP/syslog.jsonl"
-wk_wait_for "$WK_TMP/sink.log" listening 10
+wk_wait_for "$WK_TMP/sink.log" listening 20
 touch "$WK_TMP/syslog.jsonl"
 pol <<CONF
 set syslog "tcp://$IP_B:6514"
@@ -50,7 +50,7 @@ CONF
 start_wardd || { wk_notok "wardd starts"; exit 1; }
 passes "syslog: a connection" "$K" tcp4 $IP_B 8080
 wk_check "syslog tcp://: the decision reaches the receiver" \
-    wk_wait_for "$WK_TMP/syslog.jsonl" "\"exe\": \"$K\"" 10
+    wk_wait_for "$WK_TMP/syslog.jsonl" "\"exe\": \"$K\"" 20
 rejects "syslog: ca is for tls:// only" 'ward.conf:1:[0-9]+' \
     <<<'set syslog "tcp://logs.example.org:514" ca "/etc/ssl/ca.pem"'
 accepts "syslog: tls:// with a CA file" <<<'set syslog "tls://logs.example.org:6514" ca "/etc/ssl/ca.pem"'

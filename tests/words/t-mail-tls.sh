@@ -29,12 +29,12 @@ set mail-tls-listen pop3s 127.0.0.1:10995 upstream "$IP_B:995"
 set mail-tls-trust "$T/ca.pem"
 CONF
 start_wardd || { wk_notok "wardd starts"; exit 1; }
-wk_wait_for "$WD_LOG" "ward-maild: pop3s on 127.0.0.1:10995" 10
+wk_wait_for "$WD_LOG" "ward-maild: pop3s on 127.0.0.1:10995" 20
 cp "$WARD_MAIL_CA_DIR/ca.pem" "$WK_TMP/ward-ca.pem"
 wk_check "mail-tls-listen smtps: a message goes through, the upstream verified" \
     tls_client "smtps://$IP_B:465" 10465 --mail-from alice@ok.example \
     --mail-rcpt bob@peer.example -T "$M/ok.eml"
-wk_check "... read by the proxy" wk_wait_for "$WD_LOG" "mail: smtp $CURL.*mail allow" 5
+wk_check "... read by the proxy" wk_wait_for "$WD_LOG" "mail: smtp $CURL.*mail allow" 20
 wk_check "mail-tls-listen imaps: a message is fetched" \
     tls_client "imaps://$IP_B:993/INBOX;UID=1" 10993 -u u:p -o "$WK_TMP/got1"
 wk_check "... whole" has "$WK_TMP/got1" "Hello from the test."
@@ -48,9 +48,8 @@ set mode allow-all
 set mail-tls-listen smtps 127.0.0.1:10465 upstream "$IP_B:465"
 CONF
 # The proxy is started again with its new arguments: its second "smtps on" line.
-wk_check "a changed listener set restarts ward-maild" bash -c "for i in \$(seq 50); do
-    [ \$(grep -c 'ward-maild: smtps on 127.0.0.1:10465' '$WD_LOG') -ge 2 ] && exit 0
-    sleep 0.2; done; exit 1"
+wk_check "a changed listener set restarts ward-maild" wk_eventually 20 bash -c \
+    "[ \$(grep -c 'ward-maild: smtps on 127.0.0.1:10465' '$WD_LOG') -ge 2 ]"
 wk_check "no mail-tls-trust: the system's store does not know the test CA (curl fails)" \
     fails tls_client "smtps://$IP_B:465" 10465 --mail-from alice@ok.example \
     --mail-rcpt bob@peer.example -T "$M/ok.eml"

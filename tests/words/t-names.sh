@@ -83,7 +83,7 @@ passes "address list: an address of a listed prefix (v6)" "$P11" tcp6 $IP6_B 808
 refused "address list: another address" "$P11" tcp4 $IP_NET_B 8080
 # words: multicast udp
 wk_client "$P7" udp-sendto 239.1.1.1 5300 2 >/dev/null 2>&1
-wk_check "multicast: a datagram to 239.1.1.1 is blocked by 'deny out udp to multicast'" logged "$P7" block
+wk_check "multicast: a datagram to 239.1.1.1 is blocked by 'deny out udp to multicast'" wk_eventually 20 logged "$P7" block
 wk_check "multicast: unicast UDP of the same program is allowed" udp_arrives "$P7" $IP_B
 # words: loopback self
 wk_bg lo7070 wk_in_a "$WK_CLIENT" listen-tcp 7070
@@ -105,7 +105,7 @@ self_blocks() {
 # blocked_by_filter PROG: the log soon holds a block of PROG by a filter.
 blocked_by_filter() {
     local i
-    for ((i = 0; i < 30; i++)); do
+    for ((i = 0; i < 200; i++)); do
         "$WARD" log --program "$1" --verdict block --json 2>/dev/null | grep -q '"reason":"filter"' &&
             return 0
         sleep 0.1

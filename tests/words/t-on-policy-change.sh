@@ -23,7 +23,7 @@ edit() {
     local n
     n=$(alerts)
     conf "$1" "$2"
-    for ((i = 0; i < 50; i++)); do [ "$(alerts)" -gt "$n" ] && break; sleep 0.1; done
+    for ((i = 0; i < 200; i++)); do [ "$(alerts)" -gt "$n" ] && break; sleep 0.1; done
 }
 conf alert deny
 start_wardd || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
@@ -38,7 +38,7 @@ conf reload deny
 "$WARD" reload >/dev/null
 refused "the program is denied again" "$A" tcp4 $IP_B 8080
 edit reload allow
-for ((i = 0; i < 50; i++)); do grep -q 'allow out' <<<"$("$WARD" rules list 2>/dev/null)" && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do grep -q 'allow out' <<<"$("$WARD" rules list 2>/dev/null)" && break; sleep 0.1; done
 passes "on-policy-change reload: the edited policy is in force" "$A" tcp4 $IP_B 8080
 rejects "on-policy-change: another outcome is refused" 'ward.conf:1:[0-9]+' \
     <<<'set on-policy-change ignore'

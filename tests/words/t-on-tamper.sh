@@ -23,19 +23,19 @@ start_wardd || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
 P1=$(lines_proc p1 "$A")
 gdb -p "$P1" -batch -ex 'info registers rip' >/dev/null 2>&1
 echo >"$WK_TMP/p1.in"
-wk_check "on-tamper alert: the attached process still connects" wk_wait_for "$WK_TMP/p1.log" '^ok' 5
+wk_check "on-tamper alert: the attached process still connects" wk_wait_for "$WK_TMP/p1.log" '^ok' 20
 # words: suspend
 policy suspend
 mkfifo "$WK_TMP/never"
 exec 9<>"$WK_TMP/never"
 wk_bg silent sh -c "exec \"$WARD\" prompt <\"$WK_TMP/never\""
-wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 10
+wk_wait_for "$WK_TMP/silent.log" "waiting for prompts" 20
 P2=$(lines_proc p2 "$A")
 gdb -p "$P2" -batch -ex 'info registers rip' >/dev/null 2>&1
-for ((i = 0; i < 30; i++)); do grep -q "process $P2 .*suspended" "$WD_LOG" && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do grep -q "process $P2 .*suspended" "$WD_LOG" && break; sleep 0.1; done
 echo >"$WK_TMP/p2.in"
 wk_check "on-tamper suspend: the attached process's next connection is asked about" \
-    wk_wait_for "$WK_TMP/silent.log" "pid: *$P2" 5
+    wk_wait_for "$WK_TMP/silent.log" "pid: *$P2" 20
 rejects "on-tamper: another outcome is refused" 'ward.conf:1:[0-9]+' <<<'set on-tamper kill'
 kill "$WK_PID_silent" "$P1" "$P2" 2>/dev/null
 stop_wardd

@@ -52,7 +52,7 @@ wk_check "parent: started directly, the rule does not hold" \
 wk_check "parent: a glob names the parent" [ "$(via "$CRON" "$Q" tcp4 $IP_B 8080 4)" = ok ]
 wk_check "parent: the glob does not name another" [ "$(via "$OTHER" "$Q" tcp4 $IP_B 8080 4)" != ok ]
 wk_check "parent: the log row carries the parent chain" \
-    bash -c "'$WARD' log --program '$P' --verdict permit --json | grep -qF '\"parents\":[\"$CRON\"'"
+    wk_eventually 20 bash -c "'$WARD' log --program '$P' --verdict permit --json | grep -qF '\"parents\":[\"$CRON\"'"
 id=$("$WARD" log --program "$P" --verdict block --json | head -1 | sed 's/.*"seq":\([0-9]*\).*/\1/')
 wk_check "parent: explain --log shows the chain and the failed condition" \
     bash -c "'$WARD' explain --log '$id' | grep -q 'no ancestor is the rule.s parent'"

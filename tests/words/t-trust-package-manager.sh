@@ -27,7 +27,7 @@ upgrade() {
     local n
     n=$(changes)
     cp "$WK_TMP/new" "$P"
-    for ((i = 0; i < 50; i++)); do [ "$(changes)" -gt "$n" ] && break; sleep 0.1; done
+    for ((i = 0; i < 200; i++)); do [ "$(changes)" -gt "$n" ] && break; sleep 0.1; done
 }
 # changes: the binary-changed alerts so far (wardd has seen the change).
 changes() { "$WARD" log --json 2>/dev/null | grep -c '"filter":"binary-changed"'; }
