@@ -10,17 +10,8 @@
 #   apply: rules=… reload_ms_p50=… reload_ms_min=… reload_ms_max=… rounds=…
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
 RULES=${1:-10000}
 ROUNDS=${2:-7}
-cd "$ROOT"
-REL=${BUILD#$ROOT/}
-make -s -j2 MODE=rel BUILD_DIR="$REL" "$REL/bin/wardd" "$REL/bin/ward" "$REL/bin/ward-kdrv" \
-    "$REL/tests/kernel/wk-client" "$REL/tests/kernel/wk-client-static" >&2 || exit 1
-export WARD_BUILD=$BUILD
-. "$ROOT/tests/kernel/lib.sh"
-wk_setup >&2
-exec 3>&1 1>&2 # progress on stderr, the result on fd 3
 . "$ROOT/bench/wardd.lib"
 
 C=$WK_TMP/asked/wk-client

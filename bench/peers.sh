@@ -23,11 +23,8 @@
 #   peers: p50_advantage=… cpu_advantage=… (OpenSnitch's figure over Ward's)
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
 ROUNDS=${1:-3}
 N=${2:-5000}
-cd "$ROOT"
-REL=${BUILD#$ROOT/}
 if ! command -v opensnitchd >/dev/null; then
     # Debian starts services on install; a policy-rc.d refusing it keeps
     # opensnitchd off the host (it would hook the root namespace).
@@ -42,19 +39,13 @@ if ! command -v opensnitchd >/dev/null; then
     fi
     command -v opensnitchd >/dev/null || { echo "bench/run peers: no opensnitchd" >&2; exit 1; }
 fi
-make -s -j2 MODE=rel BUILD_DIR="$REL" "$REL/bin/wardd" "$REL/bin/ward" "$REL/bin/ward-kdrv" \
-    "$REL/tests/kernel/wk-client" "$REL/tests/kernel/wk-client-static" >&2 || exit 1
-export WARD_BUILD=$BUILD
-. "$ROOT/tests/kernel/lib.sh"
-wk_setup >&2
-exec 3>&1 1>&2 # progress on stderr, the result on fd 3
+. "$ROOT/bench/wardd.lib"
 # The bind mount below must stay in this script's own mount namespace.
 wk_private_mounts || { echo "bench/run peers: no private mount namespace" >&2; exit 1; }
 
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc" "$WK_TMP/os/etc" "$WK_TMP/os/rules"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-. "$ROOT/bench/wardd.lib"
 bench_policy "$WK_TMP/etc/ward.conf" "$C" 0
 
 cat >"$WK_TMP/os/etc/default-config.json" <<EOF

@@ -5,9 +5,13 @@
  * alert (wardd's log, the event ring, the connection log).
  *
  * The nft monitor reports every transaction (wardd's loop calls
- * wardd_guard_nft when it is readable). A cgroup link's detach has no
- * notification, so wardd_guard_hooks checks the links and pins every
- * WARDD_HOOK_CHECK_MS from the loop's timers.
+ * wardd_guard_nft when it is readable). The pins are files: inotify on the
+ * pin directories reports their removal or replacement, and the links and
+ * pins are checked at once. A cgroup link's detach or update has no
+ * notification (a BPF link's fd polls only for struct_ops links), so the
+ * loop's timers also check: every WARDD_BUSY_TICK_MS while the hooks
+ * report decisions (traffic that a detached hook would let through), and
+ * every WARDD_HOOK_CHECK_MS when idle (a laptop's battery).
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -16,9 +20,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
+/* What removes or replaces a pin, or a directory of them. */
+#define PIN_EVENTS                                                                                 \
+    (IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
                  ...)
@@ -36,9 +46,60 @@ void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid
     wardd_alert_about(d, &ev, name, what);
 }
 
-void wardd_guard_hooks(struct wardd *d, int64_t now_ms)
+/* The pin directory and the two under it. A directory removed (rm -rf)
+ * loses its watch: the repair makes it again and this watches it anew
+ * (a watch added twice is the same watch). */
+static void pins_watch(struct wardd *d)
 {
-    if (!d->kernel || now_ms - d->last_hook_check_ms < WARDD_HOOK_CHECK_MS)
+    static const char *const sub[] = {"", "/maps", "/links"};
+    const char *dir = ward_kernel_pin_dir(d->kernel);
+    char path[600];
+    for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+        snprintf(path, sizeof(path), "%s%s", dir, sub[i]);
+        inotify_add_watch(d->pins_fd, path, PIN_EVENTS);
+    }
+}
+
+int wardd_guard_open(struct wardd *d, uint32_t tag)
+{
+    d->pins_fd = -1;
+    if (!d->kernel || !ward_kernel_pin_dir(d->kernel)[0])
+        return 0;
+    d->pins_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (d->pins_fd < 0) /* the periodic check still finds it */
+        return 0;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+    if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->pins_fd, &ev)) {
+        close(d->pins_fd);
+        d->pins_fd = -1;
+        return 0;
+    }
+    pins_watch(d);
+    return 0;
+}
+
+void wardd_guard_close(struct wardd *d)
+{
+    if (d->pins_fd >= 0)
+        close(d->pins_fd);
+    d->pins_fd = -1;
+}
+
+void wardd_guard_pins_ready(struct wardd *d)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    while (read(d->pins_fd, buf, sizeof(buf)) > 0)
+        ;
+    int64_t now = wardd_now_ms();
+    d->last_hook_check_ms = now - WARDD_HOOK_CHECK_MS; /* due now */
+    wardd_guard_hooks(d, now, false);
+    pins_watch(d);
+}
+
+void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy)
+{
+    int64_t every = busy ? WARDD_BUSY_TICK_MS : WARDD_HOOK_CHECK_MS;
+    if (!d->kernel || now_ms - d->last_hook_check_ms < every)
         return;
     d->last_hook_check_ms = now_ms;
     ward_khooks h;

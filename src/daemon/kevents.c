@@ -211,13 +211,15 @@ uint64_t wardd_kevents_lost(struct wardd *d)
     return ks.events_lost - d->kev_lost_base;
 }
 
-void wardd_kevents_tick(struct wardd *d, int64_t now_ms)
+bool wardd_kevents_tick(struct wardd *d, int64_t now_ms)
 {
     /* The hooks wake wardd only when their ring fills up: read on the clock. */
+    uint64_t before = d->kev_received;
     wardd_kevents_drain(d);
+    bool busy = d->kev_received != before;
     wardd_fold_flush(d, now_ms);
     if (!d->kernel || now_ms - d->kev_checked_ms < WARDD_FOLD_MS)
-        return;
+        return busy;
     d->kev_checked_ms = now_ms;
     uint64_t lost = wardd_kevents_lost(d);
     if (lost != d->kev_lost_said) {
@@ -227,6 +229,7 @@ void wardd_kevents_tick(struct wardd *d, int64_t now_ms)
                   (unsigned long long)lost);
         d->kev_lost_said = lost;
     }
+    return busy;
 }
 
 int wardd_kevents_open(struct wardd *d)

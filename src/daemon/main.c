@@ -193,6 +193,7 @@ enum {
     TAG_FILES,
     TAG_AV,
     TAG_MAIL,
+    TAG_PINS,
 };
 
 static int setup(struct wardd *d)
@@ -360,8 +361,8 @@ static int setup(struct wardd *d)
         wardd_log(LOG_ERR, "shim socket in %s: %s", d->opt.run_dir, strerror(rc < 0 ? -rc : errno));
         return -1;
     }
-    if (wardd_av_open(d, TAG_AV) < 0 || wardd_mail_open(d, TAG_MAIL) < 0 ||
-        wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
+    if (wardd_guard_open(d, TAG_PINS) < 0 || wardd_av_open(d, TAG_AV) < 0 ||
+        wardd_mail_open(d, TAG_MAIL) < 0 || wardd_traffic_open(d) < 0 || wardd_limits_open(d) < 0) {
         wardd_log(LOG_ERR, "out of memory");
         return -1;
     }
@@ -397,6 +398,7 @@ static void teardown(struct wardd *d)
     wardd_limits_close(d);  /* the quotas' usage to the store */
     wardd_mail_close(d);
     wardd_av_close(d);
+    wardd_guard_close(d);
     if (d->kernel)
         ward_kernel_close(d->kernel); /* the table and links stay: policy holds while we're down */
     if (d->log) {
@@ -445,7 +447,8 @@ static void handle_signal(struct wardd *d)
 }
 
 /* Work that runs on a clock: prompt timeouts, expiring rules, the watchdog,
- * the ring's wake-ups. Returns how long epoll may sleep. */
+ * the ring's wake-ups, the hooks' decisions. Returns how long epoll may
+ * sleep. */
 static int timers(struct wardd *d)
 {
     int64_t now = wardd_now_ms();
@@ -462,9 +465,14 @@ static int timers(struct wardd *d)
         d->last_nft_check_ms = now;
         wardd_guard_nft_check(d);
     }
-    wardd_guard_hooks(d, now);
-    wardd_kevents_tick(d, now);
-    wardd_stream_tick(d, now);
+    /* Busy a while after the last work: traffic that stops reporting may
+     * be traffic that a detached hook lets through. */
+    bool work = wardd_kevents_tick(d, now);
+    work |= wardd_stream_tick(d, now);
+    if (work)
+        d->busy_until_ms = now + WARDD_BUSY_HOLD_MS;
+    bool busy = now < d->busy_until_ms;
+    wardd_guard_hooks(d, now, busy);
     wardd_ids_tick(d, now);
     wardd_journal_tick(now);
     wardd_traffic_tick(d, now);
@@ -476,9 +484,16 @@ static int timers(struct wardd *d)
         d->last_watchdog_ms = now;
     }
     ward_ring_notify(d->ring);
+    /* Idle, the loop wakes once a second (a laptop's battery); while the
+     * hooks report decisions or packets wait on their bound, more often. */
     int64_t wait = 1000 - (now - d->last_sweep_ms);
+    if (busy && wait > WARDD_BUSY_TICK_MS)
+        wait = WARDD_BUSY_TICK_MS;
     if (d->kernel && wait > WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms))
         wait = WARDD_HOOK_CHECK_MS - (now - d->last_hook_check_ms);
+    int64_t dog = d->watchdog_us / 2000 - (now - d->last_watchdog_ms);
+    if (d->watchdog_us && wait > dog)
+        wait = dog;
     int64_t next = prompts_next_deadline(d->prompts);
     if (next >= 0 && next - now < wait)
         wait = next - now;
@@ -548,6 +563,9 @@ static int run(struct wardd *d)
             case TAG_MAIL:
                 wardd_mail_ready(d);
                 break;
+            case TAG_PINS:
+                wardd_guard_pins_ready(d);
+                break;
             }
         }
     }
@@ -564,7 +582,8 @@ int main(int argc, char **argv)
                       .pidfd_epfd = -1,
                       .sigfd = -1,
                       .epfd = -1,
-                      .self_fd = -1};
+                      .self_fd = -1,
+                      .pins_fd = -1};
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;

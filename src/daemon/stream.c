@@ -208,8 +208,12 @@ bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decis
     return true;
 }
 
-void wardd_stream_tick(struct wardd *d, int64_t now_ms)
+bool wardd_stream_tick(struct wardd *d, int64_t now_ms)
 {
-    if (d->stream)
-        ward_stream_tick(d->stream, now_ms);
+    if (!d->stream)
+        return false;
+    ward_stream_tick(d->stream, now_ms);
+    ward_stream_stats st;
+    ward_stream_get_stats(d->stream, &st);
+    return st.held > 0;
 }

@@ -142,6 +142,8 @@ struct wardd {
     sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
     int64_t last_hook_check_ms, last_guard_err_ms;
+    int64_t busy_until_ms; /* the loop's clock is fast until then (main.c) */
+    int pins_fd;           /* guard.c: inotify on the BPF pins */
     size_t prompters;
     uint64_t decisions;
     uint64_t boot, next_bseq;    /* this run's id; the next event's number in it */
@@ -247,7 +249,9 @@ int wardd_stream_open(struct wardd *d);
 void wardd_stream_close(struct wardd *d);
 void wardd_stream_configure(struct wardd *d); /* the policy's stream-bound */
 bool wardd_stream_watch(struct wardd *d, const ward_request *r, const ward_decision *dec);
-void wardd_stream_tick(struct wardd *d, int64_t now_ms);
+/* The bound and idle flows; true while packets are held (their bound is
+ * counted in ms: the loop's next tick comes soon). */
+bool wardd_stream_tick(struct wardd *d, int64_t now_ms);
 
 /* ids.c: the rules of the built-in ids callout (reloaded when `ward update
  * ids` replaced them) and its alerts. */
@@ -417,8 +421,10 @@ void wardd_prompts_close_exe(struct wardd *d, ward_exe_id exe, enum ward_verdict
 int wardd_kevents_open(struct wardd *d);
 void wardd_kevents_close(struct wardd *d); /* publishes what is still counted */
 void wardd_kevents_drain(struct wardd *d);
-/* On the loop's clock: ended windows published, new losses logged. */
-void wardd_kevents_tick(struct wardd *d, int64_t now_ms);
+/* On the loop's clock: the ring read, ended windows published, new losses
+ * logged. True when records were read (the hooks are deciding: read again
+ * soon). */
+bool wardd_kevents_tick(struct wardd *d, int64_t now_ms);
 /* The hooks' records lost to a full ring since this run started. */
 uint64_t wardd_kevents_lost(struct wardd *d);
 
@@ -498,8 +504,18 @@ void wardd_event_new(ward_event *ev, int kind);
  * journal). */
 void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
                  ...) __attribute__((format(printf, 5, 6)));
-#define WARDD_HOOK_CHECK_MS 50 /* the BPF links: no notification on detach */
-void wardd_guard_hooks(struct wardd *d, int64_t now_ms);
+#define WARDD_HOOK_CHECK_MS 1000 /* the BPF links: no notification on detach */
+#define WARDD_BUSY_TICK_MS  50   /* the loop's clock while there is work on it */
+#define WARDD_BUSY_HOLD_MS  5000 /* ... and for this long after */
+/* The links and pins checked and repaired, when due: every
+ * WARDD_HOOK_CHECK_MS, every WARDD_BUSY_TICK_MS while busy (traffic). */
+void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy);
+/* inotify on the pin directories, in the loop's epoll under tag: a pin
+ * removed or replaced is checked (and put back) at once. Never fails:
+ * without it the periodic check finds the same, later. */
+int wardd_guard_open(struct wardd *d, uint32_t tag);
+void wardd_guard_pins_ready(struct wardd *d);
+void wardd_guard_close(struct wardd *d);
 void wardd_guard_nft(struct wardd *d);       /* the nft monitor is readable */
 void wardd_guard_nft_check(struct wardd *d); /* the full check, now and then */
 

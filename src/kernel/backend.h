@@ -337,10 +337,10 @@ unsigned ward_kernel_nft_monitor_drain(ward_kernel *k, ward_knft_change *out);
 /* The hooks stay attached: the handle holds its link fds (so removing the
  * pins detaches nothing), and this check finds links detached from the
  * cgroup (bpftool link detach), links made to run another program
- * (BPF_LINK_UPDATE) and pins removed or replaced. The kernel
- * sends no notification for a cgroup link's detach: call it often (wardd:
- * every 50 ms). With repair, detached links are attached again (new links,
- * pinned in their place) and pins put back. Returns 0 intact, 1 something
+ * (BPF_LINK_UPDATE) and pins removed or replaced. The kernel sends no
+ * notification for a cgroup link's detach: call it now and then (wardd:
+ * every second, and at once when inotify sees a pin go). With repair,
+ * detached links are attached again (new links, pinned in their place) and pins put back. Returns 0 intact, 1 something
  * was found (counts in out), or a negative errno when a repair failed. */
 typedef struct ward_khooks {
     unsigned detached; /* links no longer attached to the cgroup */

@@ -47,7 +47,7 @@ static bool message_item(const char *l, size_t brace)
     return false;
 }
 
-void imap_client(struct mail_session *s)
+static void imap_client(struct mail_session *s)
 {
     size_t pos = 0, n;
     while (!s->pending && !s->opaque && !s->failed && pos < s->cin.len) {
@@ -173,7 +173,7 @@ static void passed_line_end(struct mail_session *s, const char *l, size_t n)
         s->failed = true;
 }
 
-void imap_server(struct mail_session *s)
+static void imap_server(struct mail_session *s)
 {
     size_t pos = 0, n;
     while (!s->pending && !s->opaque && !s->failed && pos < s->sin.len) {
@@ -248,8 +248,8 @@ void imap_server(struct mail_session *s)
     }
 }
 
-void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
-                 const char *reason)
+static void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char *body,
+                        size_t len, const char *reason)
 {
     if (deliver && !replaced) {
         mail_out(s, &s->to_client, s->held.p, s->held.len);
@@ -266,3 +266,10 @@ void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char
     }
     s->held.len = 0;
 }
+
+const struct mail_proto_ops mail_imap = {
+    .greeting = false,
+    .server = imap_server,
+    .client = imap_client,
+    .decide = imap_decide,
+};

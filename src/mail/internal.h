@@ -1,7 +1,7 @@
 /*
- * mail/internal.h — what the protocols' state machines share (session.c):
- * buffers, the queue of answers awaited, lines, dot-stuffing. Private to
- * src/mail.
+ * mail/internal.h — what the protocols' state machines share (state.c):
+ * the queue of answers awaited, lines, dot-stuffing; and the face each
+ * of them shows session.c. Private to src/mail.
  */
 #ifndef WARD_MAIL_INTERNAL_H
 #define WARD_MAIL_INTERNAL_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mail/session.h"
+#include "mail/state.h"
 
 /* What an answer the client waits for is to (SMTP, POP3). */
 enum expect { X_FWD, X_TLS, X_AUTH, X_354, X_FINAL, X_SWALLOW, X_MULTI, X_MSG };
@@ -30,19 +30,17 @@ bool mail_verb_is(const char *l, size_t n, const char *w);
 void mail_msg_line(struct mail_session *s, const char *l, size_t n, bool line_start);
 /* b += the body dot-stuffed, CRLF line ends, the final dot. */
 void mail_stuff(struct mail_session *s, struct mail_buf *b, const char *p, size_t n);
-/* Each protocol's sides, and how a decided message goes on (body: the
- * message or its replacement). */
-void smtp_client(struct mail_session *s);
-void smtp_server(struct mail_session *s);
-void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t len,
-                 const char *reason);
-void pop3_client(struct mail_session *s);
-void pop3_server(struct mail_session *s);
-void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
-                 const char *reason);
-void imap_client(struct mail_session *s);
-void imap_server(struct mail_session *s);
-void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
-                 const char *reason);
+/* One protocol's state machine (smtp.c, pop3.c, imap.c), as session.c
+ * drives it. */
+struct mail_proto_ops {
+    bool greeting;                          /* the server speaks first (SMTP, POP3) */
+    void (*server)(struct mail_session *s); /* sin processed */
+    void (*client)(struct mail_session *s); /* cin processed */
+    /* How a decided message goes on (body: the message, or its
+     * replacement when replaced). */
+    void (*decide)(struct mail_session *s, bool deliver, bool replaced, const char *body,
+                   size_t len, const char *reason);
+};
+extern const struct mail_proto_ops mail_smtp, mail_pop3, mail_imap;
 
 #endif

@@ -12,7 +12,8 @@ $(BUILD_DIR)/bin/ward-maild: $(BUILD_DIR)/obj/mail/maild.o $$(call prog_libs,war
 EXTRA_PROGRAMS += $(BUILD_DIR)/bin/ward-maild
 
 # The state machines' fuzzer: the sessions alone (tests/suites/47-fuzz-mail.sh).
-MAIL_SESSION_SRCS := src/mail/session.c src/mail/smtp.c src/mail/pop3.c src/mail/imap.c
-build/fuzz/fuzz_mail: tests/fuzz/fuzz_mail.c $(MAIL_SESSION_SRCS) src/mail/session.h src/mail/internal.h
+MAIL_SESSION_SRCS := src/mail/session.c src/mail/state.c src/mail/smtp.c src/mail/pop3.c src/mail/imap.c
+build/fuzz/fuzz_mail: tests/fuzz/fuzz_mail.c $(MAIL_SESSION_SRCS) src/mail/session.h src/mail/state.h \
+		src/mail/internal.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_mail.c $(MAIL_SESSION_SRCS)

@@ -9,7 +9,7 @@
 
 enum { S_FIRST, S_LINES }; /* the server's side, in a multi-line answer */
 
-void pop3_client(struct mail_session *s)
+static void pop3_client(struct mail_session *s)
 {
     size_t pos = 0, n;
     /* One command at a time, as SMTP: the proxy's own -ERR stays in order. */
@@ -57,7 +57,7 @@ void pop3_client(struct mail_session *s)
     mail_buf_take(&s->cin, pos);
 }
 
-void pop3_server(struct mail_session *s)
+static void pop3_server(struct mail_session *s)
 {
     size_t pos = 0, n;
     while (!s->pending && !s->opaque && !s->failed) {
@@ -120,8 +120,8 @@ void pop3_server(struct mail_session *s)
     mail_buf_take(&s->sin, pos);
 }
 
-void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char *body, size_t len,
-                 const char *reason)
+static void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char *body,
+                        size_t len, const char *reason)
 {
     char line[256];
     if (deliver && !replaced) {
@@ -135,3 +135,10 @@ void pop3_decide(struct mail_session *s, bool deliver, bool replaced, const char
     }
     s->held.len = 0;
 }
+
+const struct mail_proto_ops mail_pop3 = {
+    .greeting = true,
+    .server = pop3_server,
+    .client = pop3_client,
+    .decide = pop3_decide,
+};

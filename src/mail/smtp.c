@@ -63,7 +63,7 @@ static void smtp_body_end(struct mail_session *s)
     s->messages++;
 }
 
-void smtp_client(struct mail_session *s)
+static void smtp_client(struct mail_session *s)
 {
     size_t pos = 0, n;
     /* One command at a time (PIPELINING is not offered): the answers the
@@ -167,7 +167,7 @@ static void smtp_reply(struct mail_session *s, const char *r, size_t len)
     }
 }
 
-void smtp_server(struct mail_session *s)
+static void smtp_server(struct mail_session *s)
 {
     size_t pos = 0, start = 0, n;
     while (!s->opaque && !s->failed) {
@@ -188,9 +188,10 @@ void smtp_server(struct mail_session *s)
     mail_buf_take(&s->sin, start);
 }
 
-void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t len,
-                 const char *reason)
+static void smtp_decide(struct mail_session *s, bool deliver, bool replaced, const char *body,
+                        size_t len, const char *reason)
 {
+    (void)replaced;                       /* a replacement is sent as the message */
     s->env_from[0] = s->env_to[0] = '\0'; /* the transaction ends with its message */
     if (deliver) {
         s->held.len = 0;
@@ -205,3 +206,10 @@ void smtp_decide(struct mail_session *s, bool deliver, const char *body, size_t 
     mail_say(s, &s->to_server, "RSET\r\n");
     mail_push(s, X_SWALLOW);
 }
+
+const struct mail_proto_ops mail_smtp = {
+    .greeting = true,
+    .server = smtp_server,
+    .client = smtp_client,
+    .decide = smtp_decide,
+};

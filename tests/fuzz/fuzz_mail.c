@@ -1,6 +1,6 @@
 /*
  * fuzz_mail — libFuzzer target for the mail proxy's protocol state machines
- * (src/mail: session.c, smtp.c, pop3.c, imap.c). The input is a protocol
+ * (src/mail: session.c, state.c, smtp.c, pop3.c, imap.c). The input is a protocol
  * (its first byte) and a conversation: records of one byte saying who
  * speaks (client, server) or how a held message is decided (deliver,
  * refuse, deliver a replacement), one byte of length and the bytes. What the session queues for each side

@@ -2,11 +2,12 @@
 # Someone with root removes wardd's BPF hooks: unpins them (rm -rf PIN/links),
 # detaches the links from the cgroup (bpftool link detach) or swaps an
 # allow-everything program into a link (BPF_LINK_UPDATE). wardd holds its
-# link fds (unpinning detaches nothing), finds a detached or swapped link
-# within 50 ms, attaches, swaps back and pins again, and raises an alert. A denied program
-# connects in a loop throughout: what reaches the peer during the repair
-# window and after it is counted (after it must be 0). A restarted wardd
-# then swaps its programs into the same pinned links.
+# link fds (unpinning detaches nothing), finds a removed pin at once
+# (inotify) and a detached or swapped link within a second, attaches, swaps
+# back and pins again, and raises an alert. A denied program connects in a
+# loop throughout: what reaches the peer during the repair window and after
+# it is counted (after it must be 0). A restarted wardd then swaps its
+# programs into the same pinned links.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"

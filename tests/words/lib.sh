@@ -8,6 +8,7 @@
 # writes a policy (pol), reloads wardd and runs programs of its own (prog).
 #
 # Each test names the policy words it covers on a line "# words: ...";
+# tests/words/elsewhere names those that a script of another suite covers;
 # tests/words/coverage.sh checks that every word of docs/POLICY.md has one.
 WARD=$WK_BUILD/bin/ward
 WARDD=$WK_BUILD/bin/wardd
