@@ -94,6 +94,28 @@ struct cls {
     size_t pm_mask, pm_n; /* pm has pm_mask + 1 entries (0 if none) */
     size_t nrules;
     uint32_t seq;
+    bool deferred;     /* updates ask for a rebuild (want) rather than run it */
+    bool want;         /* deferred: the updates call for a rebuild */
+    ward_rebuild *job; /* the rebuild taken and not yet installed or freed */
+};
+
+/* An update made while a rebuild runs, replayed on its result. */
+typedef struct logged {
+    entry e; /* an insert; a removal uses e.prio only */
+    bool insert;
+} logged;
+
+/* A rebuild taken off one classifier. The builder (any thread) reads the
+ * snapshot and writes `built`; everything else is the owner's thread's. */
+struct ward_rebuild {
+    entry *v; /* the snapshot: every rule when it was taken */
+    size_t n;
+    uint32_t seq;
+    cls *built;  /* the builder's result; after the install, the old index */
+    cls *owner;  /* NULL once the classifier is freed or rebuilt otherwise */
+    logged *log; /* the owner's updates since the snapshot, in order */
+    size_t nlog, logcap;
+    bool lost; /* an update could not be logged: the result is stale */
 };
 
 /* ---- Bits ------------------------------------------------------------------ */
@@ -506,6 +528,8 @@ void cls_free(cls *c)
 {
     if (!c)
         return;
+    if (c->job)
+        c->job->owner = NULL;
     ctree_free(c->tree);
     for (size_t i = 0; i < c->ntables; i++)
         table_free(c->order[i]);
@@ -685,8 +709,39 @@ nomem:
 static void maybe_optimize(cls *c, size_t updates)
 {
     c->updates += updates;
-    if (c->updates > AUTO_MIN && c->updates > c->built)
+    if (c->updates <= AUTO_MIN || c->updates <= c->built)
+        return;
+    if (c->deferred)
+        c->want = true; /* cls_rebuild_take: built aside, then installed */
+    else
         cls_optimize(c); /* on failure the rules still answer from where they are */
+}
+
+/* Keeps an update for the rebuild under way, which must not lose it. */
+static void log_update(cls *c, const entry *e, bool insert)
+{
+    ward_rebuild *j = c->job;
+    if (!j || j->lost)
+        return;
+    if (j->nlog == j->logcap) {
+        size_t ncap = j->logcap ? j->logcap * 2 : 16;
+        logged *nl = realloc(j->log, ncap * sizeof(*nl));
+        if (!nl) {
+            j->lost = true; /* its install will refuse; the rules are right here */
+            return;
+        }
+        j->log = nl;
+        j->logcap = ncap;
+    }
+    j->log[j->nlog++] = (logged){*e, insert};
+}
+
+/* The rebuild under way, if any, will not be installed. */
+static void detach_job(cls *c)
+{
+    if (c->job)
+        c->job->owner = NULL;
+    c->job = NULL;
 }
 
 int cls_insert(cls *c, const cls_rule *r)
@@ -698,6 +753,7 @@ int cls_insert(cls *c, const cls_rule *r)
     int rc = insert_entry(c, &e);
     if (rc == 0) {
         c->seq++;
+        log_update(c, &e, true);
         maybe_optimize(c, 1);
     }
     return rc;
@@ -721,6 +777,7 @@ int cls_insert_bulk(cls *c, const cls_rule *r, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!rule_ok(&r[i]))
             return WARD_E_INVAL;
+    detach_job(c); /* batches are not logged: a rebuild under way is stale */
     /* In priority order, each rule lands at the end of its bucket and the
      * best rules found the tables; seq keeps the caller's order for ties. */
     bulk_item *v = malloc((n ? n : 1) * sizeof(*v));
@@ -775,14 +832,17 @@ static entry *all_entries(const cls *c, size_t *n)
     return v;
 }
 
-int cls_optimize(cls *c)
+/* A new index of the n rules v (sorted here): the tree takes what it can
+ * hold, fresh tables the rest. Touches nothing but v and what it allocates,
+ * so it may run on any thread. NULL when out of memory. */
+static cls *build(entry *v, size_t n, uint32_t seq)
 {
-    size_t n, nfit = 0;
-    entry *v = all_entries(c, &n), *fit = NULL;
+    size_t nfit = 0;
+    entry *fit = NULL;
     uint8_t *left_out = NULL;
     cls *nc = cls_new();
-    int rc = WARD_E_NOMEM;
-    if (!v || !nc || n >= CTREE_NONE || !(fit = malloc((n ? n : 1) * sizeof(*fit))) ||
+    bool ok = false;
+    if (!nc || n >= CTREE_NONE || !(fit = malloc((n ? n : 1) * sizeof(*fit))) ||
         !(left_out = malloc(n ? n : 1)))
         goto out;
     qsort(v, n, sizeof(*v), cmp_entry);
@@ -809,21 +869,46 @@ int cls_optimize(cls *c)
         p->v[p->n++] = (loc){NULL, (uint32_t)rank - 1};
         nc->nrules++;
     }
-    nc->seq = c->seq;
+    nc->seq = seq;
     nc->built = n;
+    ok = true;
+out:
+    free(fit);
+    free(left_out);
+    if (!ok) {
+        cls_free(nc);
+        nc = NULL;
+    }
+    return nc;
+}
+
+/* Puts the index nc in c's place (c keeps its mode and sequence); nc then
+ * holds the old one. A rebuild under way is dropped. */
+static void swap_in(cls *c, cls *nc)
+{
+    detach_job(c);
+    nc->deferred = c->deferred;
+    nc->seq = c->seq;
     cls tmp = *c;
     *c = *nc;
     *nc = tmp;
-    rc = 0;
-out:
-    free(v);
-    free(fit);
-    free(left_out);
-    cls_free(nc);
-    return rc;
 }
 
-size_t cls_remove(cls *c, uint64_t prio)
+int cls_optimize(cls *c)
+{
+    size_t n;
+    entry *v = all_entries(c, &n);
+    cls *nc = v ? build(v, n, c->seq) : NULL;
+    free(v);
+    if (!nc)
+        return WARD_E_NOMEM;
+    swap_in(c, nc);
+    cls_free(nc);
+    return 0;
+}
+
+/* Removes every rule of priority prio from wherever it is; how many. */
+static size_t remove_prio(cls *c, uint64_t prio)
 {
     pmap_ent *p = prio ? pm_get(c, prio) : NULL;
     if (!p)
@@ -878,6 +963,15 @@ size_t cls_remove(cls *c, uint64_t prio)
     }
     c->nrules -= removed;
     pm_delete(c, p);
+    return removed;
+}
+
+size_t cls_remove(cls *c, uint64_t prio)
+{
+    size_t removed = remove_prio(c, prio);
+    if (!removed)
+        return 0;
+    log_update(c, &(entry){.prio = prio}, false);
     maybe_optimize(c, removed);
     return removed;
 }
@@ -939,4 +1033,69 @@ bool cls_lookup(const cls *c, const cls_key *key, uint64_t after, cls_match *out
     out->prio = bp;
     out->data = bd;
     return true;
+}
+
+/* ---- Rebuilds aside -------------------------------------------------------- */
+
+void cls_set_deferred(cls *c, bool on)
+{
+    c->deferred = on;
+}
+
+ward_rebuild *cls_rebuild_take(cls *c)
+{
+    if (!c->want || c->job)
+        return NULL;
+    ward_rebuild *j = calloc(1, sizeof(*j));
+    if (!j || !(j->v = all_entries(c, &j->n))) {
+        free(j);
+        return NULL; /* the next update asks again */
+    }
+    j->seq = c->seq;
+    j->owner = c;
+    c->job = j;
+    c->want = false;
+    return j;
+}
+
+int ward_rebuild_run(ward_rebuild *j)
+{
+    if (j->v && !j->built)
+        j->built = build(j->v, j->n, j->seq);
+    free(j->v);
+    j->v = NULL;
+    return j->built ? 0 : WARD_E_NOMEM;
+}
+
+int ward_rebuild_install(ward_rebuild *j)
+{
+    cls *c = j->owner, *nc = j->built;
+    if (!c)
+        return WARD_E_NOENT;
+    detach_job(c);
+    if (!nc || j->v || j->lost)
+        return WARD_E_NOMEM; /* not built, or stale: c stays as it is */
+    /* The snapshot is as old as the take: what changed since goes on top,
+     * in the order it happened. */
+    for (size_t i = 0; i < j->nlog; i++) {
+        if (!j->log[i].insert)
+            remove_prio(nc, j->log[i].e.prio);
+        else if (insert_entry(nc, &j->log[i].e) < 0)
+            return WARD_E_NOMEM;
+    }
+    nc->updates = j->nlog;
+    swap_in(c, nc); /* j->built is the old index now: freed with j */
+    return 0;
+}
+
+void ward_rebuild_free(ward_rebuild *j)
+{
+    if (!j)
+        return;
+    if (j->owner)
+        j->owner->job = NULL;
+    free(j->v);
+    cls_free(j->built);
+    free(j->log);
+    free(j);
 }
