@@ -633,7 +633,8 @@ void ward_engine_stats_get(const ward_engine *e, ward_engine_stats *out);
  *
  *   r = ward_engine_rebuild_take(e);  // the engine's thread: a snapshot
  *   ward_rebuild_run(r);              // any thread: touches only r
- *   ward_rebuild_install(r);          // the engine's thread again
+ *   while (ward_rebuild_install(r) > 0)  // the engine's thread again,
+ *       ...                           // other work between the calls
  *   ward_rebuild_free(r);             // any thread once installed
  *
  * Answers never depend on it: between take and install, updates go where
@@ -647,9 +648,10 @@ ward_rebuild *ward_engine_rebuild_take(ward_engine *e);
 /* Builds the new index from the snapshot: 0 or WARD_E_NOMEM. */
 int ward_rebuild_run(ward_rebuild *r);
 /* Puts the built index in force, with the updates made since the take:
- * 0; WARD_E_NOENT when its index is gone (a new policy, a sublayer
- * removed) or was rebuilt otherwise; WARD_E_NOMEM when not built or out of
- * memory. On an error nothing changed. */
+ * 0; 1 when it replayed part of those updates (at most a few hundred a
+ * call) and must be called again; WARD_E_NOENT when its index is gone (a
+ * new policy, a sublayer removed) or was rebuilt otherwise; WARD_E_NOMEM
+ * when not built or out of memory. On an error nothing changed. */
 int ward_rebuild_install(ward_rebuild *r);
 /* Frees r (after an install, the old index; before, it cancels it). */
 void ward_rebuild_free(ward_rebuild *r);

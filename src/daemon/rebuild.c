@@ -10,8 +10,9 @@
  * snapshot of one index, and a thread builds from it while the loop goes
  * on deciding and updating (updates meanwhile are correct at once: they go
  * to the index's tables, and to a log). An eventfd brings the result back;
- * the loop installs it, which replays the log, and a thread frees the old
- * index. One rebuild runs at a time: an engine has few indexes.
+ * the loop installs it, replaying the log a slice per round of events, and
+ * a thread frees the old index. One rebuild runs at a time: an engine has
+ * few indexes.
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
@@ -25,12 +26,11 @@
 #include <unistd.h>
 
 struct wardd_rebuild {
-    int efd;
-    bool running;  /* job is the thread's until efd says it is done */
-    bool threaded; /* ... on `thread`, to be joined */
+    int efd; /* the thread is done, or the install has more to replay */
+    enum { IDLE, BUILDING, INSTALLING, FREEING } state;
+    bool threaded; /* the thread runs or is to be joined */
     pthread_t thread;
     ward_rebuild *job;
-    bool install; /* the thread's task: build job, or free it */
 };
 
 int wardd_rebuild_init(struct wardd *d)
@@ -53,28 +53,31 @@ int wardd_rebuild_fd(const struct wardd *d)
     return d->rebuild->efd;
 }
 
+static void wake(struct wardd_rebuild *r)
+{
+    uint64_t one = 1;
+    while (write(r->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
 /* Builds the job, or frees an installed one (the old index: tens of
  * thousands of blocks at 100k rules, work the loop need not do either). */
 static void *worker(void *arg)
 {
     struct wardd_rebuild *r = arg;
-    if (r->install) {
+    if (r->state == BUILDING) {
         ward_rebuild_run(r->job); /* a failure shows at the install */
     } else {
         ward_rebuild_free(r->job);
         r->job = NULL;
     }
-    uint64_t one = 1;
-    while (write(r->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-        ;
+    wake(r);
     return NULL;
 }
 
-static void start(struct wardd_rebuild *r, ward_rebuild *job, bool install)
+static void start(struct wardd_rebuild *r, int state)
 {
-    r->job = job;
-    r->install = install;
-    r->running = true;
+    r->state = state;
     int rc = pthread_create(&r->thread, NULL, worker, r);
     r->threaded = rc == 0;
     if (rc != 0) {
@@ -87,11 +90,10 @@ static void start(struct wardd_rebuild *r, ward_rebuild *job, bool install)
 void wardd_rebuild_poll(struct wardd *d)
 {
     struct wardd_rebuild *r = d->rebuild;
-    if (!r || r->running || !d->engine)
+    if (!r || r->state != IDLE || !d->engine)
         return;
-    ward_rebuild *job = ward_engine_rebuild_take(d->engine);
-    if (job)
-        start(r, job, true);
+    if ((r->job = ward_engine_rebuild_take(d->engine)))
+        start(r, BUILDING);
 }
 
 void wardd_rebuild_done(struct wardd *d)
@@ -102,19 +104,30 @@ void wardd_rebuild_done(struct wardd *d)
         return;
     if (r->threaded)
         pthread_join(r->thread, NULL);
-    r->running = r->threaded = false;
-    ward_rebuild *job = r->job;
-    r->job = NULL;
-    if (job && r->install) {
+    r->threaded = false;
+    switch (r->state) {
+    case BUILDING:
+    case INSTALLING: {
+        r->state = INSTALLING;
+        int rc = ward_rebuild_install(r->job);
+        if (rc > 0) {
+            wake(r); /* the rest of the log after the events waiting */
+            return;
+        }
         /* NOENT: the index went with a policy reload; NOMEM: a later update
          * asks again. Either way the index in force answers correctly. */
-        int rc = ward_rebuild_install(job);
         if (rc < 0 && rc != WARD_E_NOENT)
             wardd_log(LOG_WARNING, "index rebuild: %s", ward_strerror(rc));
-        start(r, job, false);
+        start(r, FREEING);
         return;
     }
-    wardd_rebuild_poll(d); /* another index may be due */
+    case FREEING:
+        r->state = IDLE;
+        wardd_rebuild_poll(d); /* another index may be due */
+        return;
+    case IDLE:
+        return;
+    }
 }
 
 void wardd_rebuild_free(struct wardd *d)

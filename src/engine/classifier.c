@@ -40,6 +40,13 @@
 #define COLLIDE 16
 /* Fewer rules than this beside the tree never cause a rebuild. */
 #define AUTO_MIN 256
+/* A deferred classifier's rebuild is due after built / ASIDE_DUE updates:
+ * the caller pays only the take and the install, so it comes sooner and
+ * fewer rules wait in the tables (on acl3_10k, lookups at the due point
+ * ran at 2/3 of the built rate, at 1/2 with built / 4). */
+#define ASIDE_DUE 16
+/* Updates an install replays per call (about 1 µs each). */
+#define REPLAY_SLICE 256
 
 /* A tuple: how many leading bits of each field a table hashes. A port
  * range fits p bits when it lies inside one aligned block of 2^(16-p)
@@ -115,7 +122,8 @@ struct ward_rebuild {
     cls *owner;  /* NULL once the classifier is freed or rebuilt otherwise */
     logged *log; /* the owner's updates since the snapshot, in order */
     size_t nlog, logcap;
-    bool lost; /* an update could not be logged: the result is stale */
+    size_t replayed; /* of the log, on built */
+    bool lost;       /* an update could not be logged: the result is stale */
 };
 
 /* ---- Bits ------------------------------------------------------------------ */
@@ -709,7 +717,8 @@ nomem:
 static void maybe_optimize(cls *c, size_t updates)
 {
     c->updates += updates;
-    if (c->updates <= AUTO_MIN || c->updates <= c->built)
+    size_t due = c->deferred ? c->built / ASIDE_DUE : c->built;
+    if (c->updates <= AUTO_MIN || c->updates <= due)
         return;
     if (c->deferred)
         c->want = true; /* cls_rebuild_take: built aside, then installed */
@@ -1072,17 +1081,26 @@ int ward_rebuild_install(ward_rebuild *j)
     cls *c = j->owner, *nc = j->built;
     if (!c)
         return WARD_E_NOENT;
-    detach_job(c);
-    if (!nc || j->v || j->lost)
+    if (!nc || j->v || j->lost) {
+        detach_job(c);
         return WARD_E_NOMEM; /* not built, or stale: c stays as it is */
-    /* The snapshot is as old as the take: what changed since goes on top,
-     * in the order it happened. */
-    for (size_t i = 0; i < j->nlog; i++) {
-        if (!j->log[i].insert)
-            remove_prio(nc, j->log[i].e.prio);
-        else if (insert_entry(nc, &j->log[i].e) < 0)
-            return WARD_E_NOMEM;
     }
+    /* The snapshot is as old as the take: what changed since goes on top,
+     * in the order it happened, a slice a call (updates made between calls
+     * join the log). */
+    size_t end = j->nlog - j->replayed > REPLAY_SLICE ? j->replayed + REPLAY_SLICE : j->nlog;
+    for (; j->replayed < end; j->replayed++) {
+        const logged *u = &j->log[j->replayed];
+        if (!u->insert) {
+            remove_prio(nc, u->e.prio);
+        } else if (insert_entry(nc, &u->e) < 0) {
+            detach_job(c);
+            return WARD_E_NOMEM;
+        }
+    }
+    if (j->replayed < j->nlog)
+        return 1;
+    detach_job(c);
     nc->updates = j->nlog;
     swap_in(c, nc); /* j->built is the old index now: freed with j */
     return 0;
