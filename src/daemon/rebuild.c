@@ -118,6 +118,8 @@ void wardd_rebuild_done(struct wardd *d)
          * asks again. Either way the index in force answers correctly. */
         if (rc < 0 && rc != WARD_E_NOENT)
             wardd_log(LOG_WARNING, "index rebuild: %s", ward_strerror(rc));
+        else if (rc == 0)
+            wardd_log(LOG_DEBUG, "index rebuilt aside and installed");
         start(r, FREEING);
         return;
     }
