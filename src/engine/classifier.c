@@ -115,7 +115,11 @@ typedef struct logged {
 /* A rebuild taken off one classifier. The builder (any thread) reads the
  * snapshot and writes `built`; everything else is the owner's thread's. */
 struct ward_rebuild {
-    entry *v; /* the snapshot: every rule when it was taken */
+    /* The snapshot: the tree in use (shared: fixed but for its dead marks)
+     * with a copy of those marks, and a copy of the tables' rules. */
+    ctree *tree;
+    uint64_t *gone;
+    entry *v;
     size_t n;
     uint32_t seq;
     cls *built;  /* the builder's result; after the install, the old index */
@@ -820,24 +824,27 @@ static int cmp_entry(const void *a, const void *b)
                                                             : 0;
 }
 
+/* Copies the tables' rules to out (room for all of them); how many. */
+static size_t table_entries(const cls *c, entry *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < c->ntables; i++) {
+        const table *t = c->order[i];
+        for (uint32_t j = 0; j <= t->mask; j++)
+            for (uint32_t x = 0; x < t->slots[j].n; x++)
+                out[m++] = t->slots[j].e[x];
+    }
+    return m;
+}
+
 /* Every rule as an entry: the tree's live ones and the tables'. */
 static entry *all_entries(const cls *c, size_t *n)
 {
     entry *v = malloc((c->nrules ? c->nrules : 1) * sizeof(*v));
     if (!v)
         return NULL;
-    size_t m = 0;
-    if (c->tree && (m = ctree_entries(c->tree, v)) == CTREE_NONE) {
-        free(v);
-        return NULL;
-    }
-    for (size_t i = 0; i < c->ntables; i++) {
-        const table *t = c->order[i];
-        for (uint32_t j = 0; j <= t->mask; j++)
-            for (uint32_t x = 0; x < t->slots[j].n; x++)
-                v[m++] = t->slots[j].e[x];
-    }
-    *n = m;
+    size_t m = c->tree ? ctree_entries(c->tree, v) : 0;
+    *n = m + table_entries(c, v + m);
     return v;
 }
 
@@ -1055,11 +1062,20 @@ ward_rebuild *cls_rebuild_take(cls *c)
 {
     if (!c->want || c->job)
         return NULL;
+    /* Only the tables' rules are copied (at the due point a sixteenth of
+     * the rules or so) and the tree's dead marks, a bit a rule: at 100k
+     * rules a copy of all of them cost the loop over a millisecond. */
+    size_t in_tables = 0;
+    for (size_t i = 0; i < c->ntables; i++)
+        in_tables += c->order[i]->nrules;
     ward_rebuild *j = calloc(1, sizeof(*j));
-    if (!j || !(j->v = all_entries(c, &j->n))) {
-        free(j);
+    if (!j || !(j->v = malloc((in_tables ? in_tables : 1) * sizeof(*j->v))) ||
+        (c->tree && !(j->gone = ctree_gone_copy(c->tree)))) {
+        ward_rebuild_free(j);
         return NULL; /* the next update asks again */
     }
+    j->n = table_entries(c, j->v);
+    j->tree = c->tree ? ctree_ref(c->tree) : NULL;
     j->seq = c->seq;
     j->owner = c;
     c->job = j;
@@ -1069,8 +1085,18 @@ ward_rebuild *cls_rebuild_take(cls *c)
 
 int ward_rebuild_run(ward_rebuild *j)
 {
-    if (j->v && !j->built)
-        j->built = build(j->v, j->n, j->seq);
+    size_t room = (j->tree ? ctree_size(j->tree) : 0) + j->n;
+    entry *all = j->v && !j->built ? malloc((room ? room : 1) * sizeof(*all)) : NULL;
+    if (all) {
+        size_t m = j->tree ? ctree_entries_as_of(j->tree, j->gone, all) : 0;
+        memcpy(all + m, j->v, j->n * sizeof(*all));
+        j->built = build(all, m + j->n, j->seq);
+        free(all);
+    }
+    ctree_free(j->tree); /* the owner may have dropped it: then it goes here */
+    j->tree = NULL;
+    free(j->gone);
+    j->gone = NULL;
     free(j->v);
     j->v = NULL;
     return j->built ? 0 : WARD_E_NOMEM;
@@ -1112,6 +1138,8 @@ void ward_rebuild_free(ward_rebuild *j)
         return;
     if (j->owner)
         j->owner->job = NULL;
+    ctree_free(j->tree);
+    free(j->gone);
     free(j->v);
     cls_free(j->built);
     free(j->log);
