@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +221,7 @@ static double lookup_mlps(const cls *c, const cls_key *kv, size_t nk, int nround
 typedef struct upd {
     double max_us, p99_us;         /* the caller's time per update, take and install included */
     double take_us, install_us;    /* aside: the longest take, the longest install step */
+    double start_us;               /* aside: the longest hand-over to the thread */
     double free_ms;                /* aside: the longest old-index free (wardd: on its thread) */
     size_t installs;               /* aside: rebuilds put in force during the run */
     double due_mlps;               /* aside: lookups once one is due, before the take */
@@ -229,27 +229,75 @@ typedef struct upd {
     size_t mismatches;
 } upd;
 
-/* A rebuild on its thread; done tells the updating loop, which never waits. */
+/* The rebuild thread, as wardd's: started once, handed one job at a time;
+ * the updating loop only looks whether it is built, never waits. */
 typedef struct bg {
-    ward_rebuild *job;
+    ward_rebuild *job;   /* taken: being built, then installed */
     ward_rebuild *spent; /* installed: to free (wardd does on its thread) */
+    ward_rebuild *task;  /* under mu: the job to build, NULL once built */
+    bool quit;
     pthread_t thread;
-    atomic_bool done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 } bg;
 
-static void *build_job(void *arg)
+static void *bg_worker(void *arg)
 {
     bg *b = arg;
-    ward_rebuild_run(b->job);
-    atomic_store(&b->done, true);
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->task && !b->quit)
+            pthread_cond_wait(&b->cv, &b->mu);
+        if (b->quit)
+            break;
+        ward_rebuild *job = b->task;
+        pthread_mutex_unlock(&b->mu);
+        ward_rebuild_run(job);
+        pthread_mutex_lock(&b->mu);
+        b->task = NULL;
+        pthread_cond_broadcast(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
     return NULL;
 }
 
-static int bg_start(bg *b, ward_rebuild *job)
+static int bg_init(bg *b)
+{
+    *b = (bg){0};
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    return pthread_create(&b->thread, NULL, bg_worker, b) == 0 ? 0 : -1;
+}
+
+static void bg_stop(bg *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->quit = true;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+}
+
+static void bg_start(bg *b, ward_rebuild *job)
 {
     b->job = job;
-    atomic_store(&b->done, false);
-    return pthread_create(&b->thread, NULL, build_job, b) == 0 ? 0 : -1;
+    pthread_mutex_lock(&b->mu);
+    b->task = job;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Whether the job is built; wait: until it is. */
+static bool bg_built(bg *b, bool wait)
+{
+    pthread_mutex_lock(&b->mu);
+    while (wait && b->task)
+        pthread_cond_wait(&b->cv, &b->mu);
+    bool built = !b->task;
+    pthread_mutex_unlock(&b->mu);
+    return built;
 }
 
 /* One install step of a built job; once it is in force, the job is spent. */
@@ -262,7 +310,6 @@ static int bg_install(bg *b, upd *out)
         out->install_us = us;
     if (rc == 1)
         return 1;
-    pthread_join(b->thread, NULL);
     b->spent = b->job;
     b->job = NULL;
     out->installs += rc == 0;
@@ -296,6 +343,8 @@ static int update_run(const cls_rule *rv, size_t nr, const cls_key *kv, size_t n
     cls_set_deferred(c, aside);
     *out = (upd){0};
     bg b = {0};
+    if (aside && bg_init(&b) < 0)
+        return -1;
     uint64_t x = 0x2545f4914f6cdd1dull;
     const cls_rule *r = rv;
     for (size_t i = 0; i < nupd || b.job; i++) {
@@ -311,11 +360,14 @@ static int update_run(const cls_rule *rv, size_t nr, const cls_key *kv, size_t n
         if (aside && !b.job) {
             double t1 = now();
             ward_rebuild *job = cls_rebuild_take(c);
-            if (job && bg_start(&b, job) < 0)
-                return -1;
-            if (job && (now() - t1) * 1e6 > out->take_us)
-                out->take_us = (now() - t1) * 1e6;
-        } else if (aside && atomic_load(&b.done) && bg_install(&b, out) < 0) {
+            double t2 = now();
+            if (job)
+                bg_start(&b, job);
+            if (job && (t2 - t1) * 1e6 > out->take_us)
+                out->take_us = (t2 - t1) * 1e6;
+            if (job && (now() - t2) * 1e6 > out->start_us)
+                out->start_us = (now() - t2) * 1e6;
+        } else if (aside && bg_built(&b, false) && bg_install(&b, out) < 0) {
             return -1;
         }
         if (i < nupd)
@@ -345,14 +397,14 @@ static int update_run(const cls_rule *rv, size_t nr, const cls_key *kv, size_t n
         ward_rebuild_free(job);
         out->due_mlps = lookup_mlps(c, kv, nk, 3);
         cls_remove(c, r->prio);
-        if (cls_insert(c, r) < 0 || !(job = cls_rebuild_take(c)) || bg_start(&b, job) < 0)
+        if (cls_insert(c, r) < 0 || !(job = cls_rebuild_take(c)))
             return -1;
+        bg_start(&b, job);
     }
     if (aside) {
         out->pending_mlps = lookup_mlps(c, kv, nk, 3);
         out->mismatches += count_mismatches(c, want, found, kv, nk);
-        pthread_join(b.thread, NULL);
-        atomic_store(&b.done, false);
+        bg_built(&b, true);
         int rc;
         while ((rc = bg_install(&b, out)) == 1)
             ;
@@ -361,6 +413,7 @@ static int update_run(const cls_rule *rv, size_t nr, const cls_key *kv, size_t n
             return -1;
         out->new_mlps = lookup_mlps(c, kv, nk, 3);
         out->mismatches += count_mismatches(c, want, found, kv, nk);
+        bg_stop(&b);
     }
     free(t);
     cls_free(c);
@@ -512,10 +565,11 @@ loaded:;
     }
     mismatches += in.mismatches + as.mismatches;
     printf("classify: updates=%zu inline: update_max_us=%.1f update_p99_us=%.2f; aside: "
-           "update_max_us=%.1f update_p99_us=%.2f take_max_us=%.1f install_step_max_us=%.1f "
+           "update_max_us=%.1f update_p99_us=%.2f take_max_us=%.1f thread_start_max_us=%.1f "
+           "install_step_max_us=%.1f "
            "installs=%zu free_old_max_ms=%.2f due_mlps=%.2f pending_mlps=%.2f installed_mlps=%.2f "
            "mismatches=%zu\n",
-           (nr / 2 + 200) * 2, in.max_us, in.p99_us, as.max_us, as.p99_us, as.take_us,
+           (nr / 2 + 200) * 2, in.max_us, in.p99_us, as.max_us, as.p99_us, as.take_us, as.start_us,
            as.install_us, as.installs, as.free_ms, as.due_mlps, as.pending_mlps, as.new_mlps,
            in.mismatches + as.mismatches);
     printf("classify: trace hits=%zu/%zu (linear); incremental build mismatches=%zu\n", hits, nk,

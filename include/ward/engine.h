@@ -648,10 +648,10 @@ ward_rebuild *ward_engine_rebuild_take(ward_engine *e);
 /* Builds the new index from the snapshot: 0 or WARD_E_NOMEM. */
 int ward_rebuild_run(ward_rebuild *r);
 /* Puts the built index in force, with the updates made since the take:
- * 0; 1 when it replayed part of those updates (at most a few hundred a
- * call) and must be called again; WARD_E_NOENT when its index is gone (a
- * new policy, a sublayer removed) or was rebuilt otherwise; WARD_E_NOMEM
- * when not built or out of memory. On an error nothing changed. */
+ * 0; 1 when it replayed part of those updates (at most 64 a call) and must
+ * be called again; WARD_E_NOENT when its index is gone (a new policy, a
+ * sublayer removed) or was rebuilt otherwise; WARD_E_NOMEM when not built
+ * or out of memory. On an error nothing changed. */
 int ward_rebuild_install(ward_rebuild *r);
 /* Frees r (after an install, the old index; before, it cancels it). */
 void ward_rebuild_free(ward_rebuild *r);

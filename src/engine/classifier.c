@@ -46,7 +46,7 @@
  * ran at 2/3 of the built rate, at 1/2 with built / 4). */
 #define ASIDE_DUE 16
 /* Updates an install replays per call (about 1 µs each). */
-#define REPLAY_SLICE 256
+#define REPLAY_SLICE 64
 
 /* A tuple: how many leading bits of each field a table hashes. A port
  * range fits p bits when it lies inside one aligned block of 2^(16-p)
