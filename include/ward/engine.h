@@ -625,21 +625,21 @@ void ward_engine_stats_get(const ward_engine *e, ward_engine_stats *out);
 
 /* ---- Index rebuilds off the caller's thread ------------------------------- */
 
-/* The index rebuilds its decision tree now and then (one update in n). By
- * default the update that tips it does so, inline. After
+/* The index rebuilds its decision tree now and then (after as many updates
+ * as rules). By default the update that tips it does so, inline. After
  * ward_engine_defer_rebuilds() no update does: the engine only says a
  * rebuild is due, and the caller runs it aside (docs/ENGINE.md,
  * "Rebuilding off the loop"):
  *
- *   r = ward_engine_rebuild_take(e);  // the engine's thread: a snapshot
- *   ward_rebuild_run(r);              // any thread: touches only r
+ *   r = ward_engine_rebuild_take(e);     // the engine's thread: a snapshot
+ *   ward_rebuild_run(r);                 // any thread: touches only r
  *   while (ward_rebuild_install(r) > 0)  // the engine's thread again,
- *       ...                           // other work between the calls
- *   ward_rebuild_free(r);             // any thread once installed
+ *       ...;                             // other work between the calls
+ *   ward_rebuild_free(r);                // any thread once installed
  *
  * Answers never depend on it: between take and install, updates go where
- * they would without a tree and are replayed on the new one at the
- * install. */
+ * they would with no rebuild under way, and are replayed on the new index
+ * at the install. */
 typedef struct ward_rebuild ward_rebuild;
 void ward_engine_defer_rebuilds(ward_engine *e);
 /* A rebuild that is due, or NULL (none due, one of this index already
@@ -653,7 +653,9 @@ int ward_rebuild_run(ward_rebuild *r);
  * sublayer removed) or was rebuilt otherwise; WARD_E_NOMEM when not built
  * or out of memory. On an error nothing changed. */
 int ward_rebuild_install(ward_rebuild *r);
-/* Frees r (after an install, the old index; before, it cancels it). */
+/* Frees r: after ward_rebuild_install returned anything but 1, on any
+ * thread (with it goes the old index); before, on the engine's thread
+ * only, and the rebuild is cancelled. */
 void ward_rebuild_free(ward_rebuild *r);
 
 #ifdef __cplusplus
