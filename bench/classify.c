@@ -11,7 +11,12 @@
  *  - times indexed lookups over the whole trace, repeated until each round
  *    lasts 0.3 s; indexed_mlps is the median of 5 rounds;
  *  - builds a second classifier by single inserts, checks it too, and
- *    times single-rule inserts and removals on the full set.
+ *    times single-rule inserts and removals on the full set;
+ *  - times every update of a run long enough to make one rebuild due, with
+ *    the rebuild inline (inside the update that tips it) and aside (built
+ *    on a thread, as wardd does): the worst and 99th-percentile time the
+ *    caller's thread spends per update, the take and the install, and the
+ *    lookup rate while the rebuild is pending and once installed.
  * Mismatches count lookups where the indexed answer (priority, data)
  * differs from the linear one. The last line is the summary.
  */
@@ -20,6 +25,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +194,232 @@ static size_t count_mismatches(const cls *c, const cls_match *want, const bool *
     return bad;
 }
 
+/* Millions of lookups a second: whole-trace passes repeated until a round
+ * lasts 0.3 s; the median of `nrounds` rounds (at most 5). */
+static double lookup_mlps(const cls *c, const cls_key *kv, size_t nk, int nrounds)
+{
+    double rounds[5];
+    for (int r = 0; r < nrounds; r++) {
+        size_t done = 0;
+        uint64_t acc = 0;
+        double t0 = now(), el;
+        do {
+            for (size_t i = 0; i < nk; i++) {
+                cls_match m;
+                if (cls_lookup(c, &kv[i], 0, &m))
+                    acc += m.prio;
+            }
+            done += nk;
+        } while ((el = now() - t0) < 0.3);
+        sink += acc;
+        rounds[r] = (double)done / el / 1e6;
+    }
+    return median(rounds, (size_t)nrounds);
+}
+
+/* What one update run measured (update_run). */
+typedef struct upd {
+    double max_us, p99_us;         /* the caller's time per update, take and install included */
+    double take_us, install_us;    /* aside: the longest take, the longest install step */
+    double start_us;               /* aside: the longest hand-over to the thread */
+    double free_ms;                /* aside: the longest old-index free (wardd: on its thread) */
+    size_t installs;               /* aside: rebuilds put in force during the run */
+    double due_mlps;               /* aside: lookups once one is due, before the take */
+    double pending_mlps, new_mlps; /* aside: ... while it builds, then installed */
+    size_t mismatches;
+} upd;
+
+/* The rebuild thread, as wardd's: started once, handed one job at a time;
+ * the updating loop only looks whether it is built, never waits. */
+typedef struct bg {
+    ward_rebuild *job;   /* taken: being built, then installed */
+    ward_rebuild *spent; /* installed: to free (wardd does on its thread) */
+    ward_rebuild *task;  /* under mu: the job to build, NULL once built */
+    bool quit;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} bg;
+
+static void *bg_worker(void *arg)
+{
+    bg *b = arg;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->task && !b->quit)
+            pthread_cond_wait(&b->cv, &b->mu);
+        if (b->quit)
+            break;
+        ward_rebuild *job = b->task;
+        pthread_mutex_unlock(&b->mu);
+        ward_rebuild_run(job);
+        pthread_mutex_lock(&b->mu);
+        b->task = NULL;
+        pthread_cond_broadcast(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+static int bg_init(bg *b)
+{
+    *b = (bg){0};
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    return pthread_create(&b->thread, NULL, bg_worker, b) == 0 ? 0 : -1;
+}
+
+static void bg_stop(bg *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->quit = true;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+}
+
+static void bg_start(bg *b, ward_rebuild *job)
+{
+    b->job = job;
+    pthread_mutex_lock(&b->mu);
+    b->task = job;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Whether the job is built; wait: until it is. */
+static bool bg_built(bg *b, bool wait)
+{
+    pthread_mutex_lock(&b->mu);
+    while (wait && b->task)
+        pthread_cond_wait(&b->cv, &b->mu);
+    bool built = !b->task;
+    pthread_mutex_unlock(&b->mu);
+    return built;
+}
+
+/* One install step of a built job; once it is in force, the job is spent. */
+static int bg_install(bg *b, upd *out)
+{
+    double t0 = now();
+    int rc = ward_rebuild_install(b->job);
+    double us = (now() - t0) * 1e6;
+    if (us > out->install_us)
+        out->install_us = us;
+    if (rc == 1)
+        return 1;
+    b->spent = b->job;
+    b->job = NULL;
+    out->installs += rc == 0;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Frees a spent job: the old index, timed apart. */
+static void bg_free_spent(bg *b, upd *out)
+{
+    double t0 = now();
+    ward_rebuild_free(b->spent);
+    b->spent = NULL;
+    if ((now() - t0) * 1e3 > out->free_ms)
+        out->free_ms = (now() - t0) * 1e3;
+}
+
+/* Removes and re-inserts random rules of a bulk-built classifier, each
+ * update timed on the caller's thread: as many updates as rules and 400
+ * more, so that inline one rebuild is due. Aside, the loop is wardd's:
+ * after each update, a rebuild that is due is taken and built on a thread,
+ * one that is built is installed a step at a time; then one more is made
+ * due and the lookups are timed while it is pending and once installed. */
+static int update_run(const cls_rule *rv, size_t nr, const cls_key *kv, size_t nk,
+                      const cls_match *want, const bool *found, bool aside, upd *out)
+{
+    size_t nupd = (nr / 2 + 200) * 2;
+    double *t = calloc(nupd, sizeof(*t));
+    cls *c = cls_new();
+    if (!t || !c || cls_insert_bulk(c, rv, nr) < 0)
+        return -1;
+    cls_set_deferred(c, aside);
+    *out = (upd){0};
+    bg b = {0};
+    if (aside && bg_init(&b) < 0)
+        return -1;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    const cls_rule *r = rv;
+    for (size_t i = 0; i < nupd || b.job; i++) {
+        double t0 = now();
+        if (i < nupd && i % 2 == 0) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            r = &rv[x % nr];
+            if (cls_remove(c, r->prio) != 1)
+                return -1;
+        } else if (i < nupd && cls_insert(c, r) < 0) { /* the rule just removed */
+            return -1;
+        }
+        if (aside && !b.job) {
+            double t1 = now();
+            ward_rebuild *job = cls_rebuild_take(c);
+            double t2 = now();
+            if (job)
+                bg_start(&b, job);
+            if (job && (t2 - t1) * 1e6 > out->take_us)
+                out->take_us = (t2 - t1) * 1e6;
+            if (job && (now() - t2) * 1e6 > out->start_us)
+                out->start_us = (now() - t2) * 1e6;
+        } else if (aside && bg_built(&b, false) && bg_install(&b, out) < 0) {
+            return -1;
+        }
+        if (i < nupd)
+            t[i] = (now() - t0) * 1e6;
+        bg_free_spent(&b, out);
+    }
+    out->mismatches += count_mismatches(c, want, found, kv, nk);
+    qsort(t, nupd, sizeof(*t), cmp_double);
+    out->max_us = t[nupd - 1];
+    out->p99_us = t[nupd * 99 / 100];
+    /* The lookup rate with a rebuild pending: from a fresh build, removals
+     * and re-inserts until one is due, then timed while it builds and
+     * before it is installed. */
+    cls_free(c);
+    if (!(c = cls_new()) || cls_insert_bulk(c, rv, nr) < 0)
+        return -1;
+    cls_set_deferred(c, aside);
+    ward_rebuild *job = NULL;
+    for (size_t i = 0; aside && !job; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        r = &rv[x % nr];
+        if (cls_remove(c, r->prio) != 1 || cls_insert(c, r) < 0)
+            return -1;
+        if (!(job = cls_rebuild_take(c)))
+            continue;
+        /* Due: the rate it was taken at, then the rate while it builds. */
+        ward_rebuild_free(job);
+        out->due_mlps = lookup_mlps(c, kv, nk, 3);
+        cls_remove(c, r->prio);
+        if (cls_insert(c, r) < 0 || !(job = cls_rebuild_take(c)))
+            return -1;
+        bg_start(&b, job);
+    }
+    if (aside) {
+        out->pending_mlps = lookup_mlps(c, kv, nk, 3);
+        out->mismatches += count_mismatches(c, want, found, kv, nk);
+        bg_built(&b, true);
+        int rc;
+        while ((rc = bg_install(&b, out)) == 1)
+            ;
+        bg_free_spent(&b, out);
+        if (rc < 0)
+            return -1;
+        out->new_mlps = lookup_mlps(c, kv, nk, 3);
+        out->mismatches += count_mismatches(c, want, found, kv, nk);
+        bg_stop(&b);
+    }
+    free(t);
+    cls_free(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 && argc != 4) {
@@ -280,25 +512,7 @@ loaded:;
     double linear_s = now() - t0;
     size_t mismatches = count_mismatches(c, want, found, kv, nk);
 
-    /* Indexed timing: whole-trace passes, rounds of >= 0.3 s. */
-    double rounds[5];
-    for (int r = 0; r < 5; r++) {
-        size_t done = 0;
-        uint64_t acc = 0;
-        t0 = now();
-        double el;
-        do {
-            for (size_t i = 0; i < nk; i++) {
-                cls_match m;
-                if (cls_lookup(c, &kv[i], 0, &m))
-                    acc += m.prio;
-            }
-            done += nk;
-        } while ((el = now() - t0) < 0.3);
-        sink += acc;
-        rounds[r] = (double)done / el / 1e6;
-    }
-    double indexed_mlps = median(rounds, 5);
+    double indexed_mlps = lookup_mlps(c, kv, nk, 5);
     double linear_mlps = (double)nk / linear_s / 1e6;
 
     /* Incremental: the same set by single inserts must answer the same. */
@@ -341,6 +555,23 @@ loaded:;
         ins_sum += ins[i];
     double ins_avg = nupd ? ins_sum / (double)nupd : 0;
     qsort(ins, nupd, sizeof(*ins), cmp_double);
+
+    /* Update latency with the rebuild inside an update, then aside. */
+    upd in, as;
+    if (update_run(rv, nr, kv, nk, want, found, false, &in) < 0 ||
+        update_run(rv, nr, kv, nk, want, found, true, &as) < 0) {
+        fprintf(stderr, "classify: update run failed\n");
+        return 1;
+    }
+    mismatches += in.mismatches + as.mismatches;
+    printf("classify: updates=%zu inline: update_max_us=%.1f update_p99_us=%.2f; aside: "
+           "update_max_us=%.1f update_p99_us=%.2f take_max_us=%.1f thread_start_max_us=%.1f "
+           "install_step_max_us=%.1f "
+           "installs=%zu free_old_max_ms=%.2f due_mlps=%.2f pending_mlps=%.2f installed_mlps=%.2f "
+           "mismatches=%zu\n",
+           (nr / 2 + 200) * 2, in.max_us, in.p99_us, as.max_us, as.p99_us, as.take_us, as.start_us,
+           as.install_us, as.installs, as.free_ms, as.due_mlps, as.pending_mlps, as.new_mlps,
+           in.mismatches + as.mismatches);
     printf("classify: trace hits=%zu/%zu (linear); incremental build mismatches=%zu\n", hits, nk,
            inc_bad);
     printf("classify: insert_us avg=%.2f p50=%.2f p99=%.2f max=%.2f (%zu single re-inserts "
@@ -350,9 +581,11 @@ loaded:;
            nupd ? ins[nupd - 1] : 0, nupd, nupd ? rem_total / (double)nupd * 1e6 : 0, inc_s * 1e3,
            nr ? inc_s * 1e6 / (double)nr : 0, cls_bytes(inc));
     printf("classify: rules=%zu lookups=%zu mismatches=%zu indexed_mlps=%.2f linear_mlps=%.4f "
-           "speedup=%.0f bytes=%zu build_ms=%.1f insert_us=%.2f remove_us=%.2f\n",
+           "speedup=%.0f bytes=%zu build_ms=%.1f insert_us=%.2f remove_us=%.2f "
+           "inline_update_max_us=%.0f update_max_us=%.0f pending_mlps=%.2f\n",
            nr, nk, mismatches, indexed_mlps, linear_mlps, indexed_mlps / linear_mlps, bytes,
-           build_ms, ins_avg, nupd ? rem_total / (double)nupd * 1e6 : 0);
+           build_ms, ins_avg, nupd ? rem_total / (double)nupd * 1e6 : 0, in.max_us, as.max_us,
+           as.pending_mlps);
     free(ins);
     free(want);
     free(found);

@@ -623,6 +623,41 @@ typedef struct ward_engine_stats {
 } ward_engine_stats;
 void ward_engine_stats_get(const ward_engine *e, ward_engine_stats *out);
 
+/* ---- Index rebuilds off the caller's thread ------------------------------- */
+
+/* The index rebuilds its decision tree now and then (after as many updates
+ * as rules). By default the update that tips it does so, inline. After
+ * ward_engine_defer_rebuilds() no update does: the engine only says a
+ * rebuild is due, and the caller runs it aside (docs/ENGINE.md,
+ * "Rebuilding off the loop"):
+ *
+ *   r = ward_engine_rebuild_take(e);     // the engine's thread: a snapshot
+ *   ward_rebuild_run(r);                 // any thread: touches only r
+ *   while (ward_rebuild_install(r) > 0)  // the engine's thread again,
+ *       ...;                             // other work between the calls
+ *   ward_rebuild_free(r);                // any thread once installed
+ *
+ * Answers never depend on it: between take and install, updates go where
+ * they would with no rebuild under way, and are replayed on the new index
+ * at the install. */
+typedef struct ward_rebuild ward_rebuild;
+void ward_engine_defer_rebuilds(ward_engine *e);
+/* A rebuild that is due, or NULL (none due, one of this index already
+ * taken, or out of memory: a later update asks again). */
+ward_rebuild *ward_engine_rebuild_take(ward_engine *e);
+/* Builds the new index from the snapshot: 0 or WARD_E_NOMEM. */
+int ward_rebuild_run(ward_rebuild *r);
+/* Puts the built index in force, with the updates made since the take:
+ * 0; 1 when it replayed part of those updates (at most 64 a call) and must
+ * be called again; WARD_E_NOENT when its index is gone (a new policy, a
+ * sublayer removed) or was rebuilt otherwise; WARD_E_NOMEM when not built
+ * or out of memory. On an error nothing changed. */
+int ward_rebuild_install(ward_rebuild *r);
+/* Frees r: after ward_rebuild_install returned anything but 1, on any
+ * thread (with it goes the old index); before, on the engine's thread
+ * only, and the rebuild is cancelled. */
+void ward_rebuild_free(ward_rebuild *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -194,6 +194,7 @@ enum {
     TAG_AV,
     TAG_MAIL,
     TAG_PINS,
+    TAG_REBUILD,
 };
 
 static int setup(struct wardd *d)
@@ -233,6 +234,10 @@ static int setup(struct wardd *d)
     }
     if ((rc = wardd_reload_init(d)) < 0) {
         wardd_log(LOG_ERR, "reload: %s", strerror(-rc));
+        return -1;
+    }
+    if ((rc = wardd_rebuild_init(d)) < 0) {
+        wardd_log(LOG_ERR, "rebuild: %s", strerror(-rc));
         return -1;
     }
     if (!(d->procs = proctab_new(NULL)) || !(d->prompts = prompts_new()) ||
@@ -332,7 +337,8 @@ static int setup(struct wardd *d)
     d->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->sigfd < 0 || d->epfd < 0 || epoll_add(d->epfd, ward_server_fd(d->server), TAG_SERVER) ||
         epoll_add(d->epfd, d->sigfd, TAG_SIGNAL) ||
-        epoll_add(d->epfd, wardd_reload_fd(d), TAG_RELOAD)) {
+        epoll_add(d->epfd, wardd_reload_fd(d), TAG_RELOAD) ||
+        epoll_add(d->epfd, wardd_rebuild_fd(d), TAG_REBUILD)) {
         wardd_log(LOG_ERR, "epoll: %s", strerror(errno));
         return -1;
     }
@@ -390,6 +396,7 @@ static void teardown(struct wardd *d)
     prompts_free(d->prompts, free_waiter, NULL);
     wardd_shim_close(d); /* its questions waiting on prompts: the kernel decides */
     wardd_reload_free(d);
+    wardd_rebuild_free(d);
     wardd_fleet_close(d);
     wardd_self_close(d);
     wardd_kevents_close(d); /* the repeats still counted go to the log */
@@ -566,8 +573,12 @@ static int run(struct wardd *d)
             case TAG_PINS:
                 wardd_guard_pins_ready(d);
                 break;
+            case TAG_REBUILD:
+                wardd_rebuild_done(d);
+                break;
             }
         }
+        wardd_rebuild_poll(d); /* what these events' updates made due */
     }
     sd_notify(0, "STOPPING=1");
     wardd_log(LOG_INFO, "stopping");

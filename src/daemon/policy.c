@@ -126,6 +126,7 @@ int wardd_policy_install(struct wardd *d, ward_policy *p, ward_dnsfilter *dnsf, 
     if (d->engine)
         carry_memory_rules(d->engine, e);
     ward_engine_set_prompter(e, d->prompters > 0);
+    ward_engine_defer_rebuilds(e); /* rebuild.c runs them off the loop */
     ward_policy_free(d->policy);
     d->policy = p;
     d->engine = e;

@@ -138,6 +138,8 @@ struct wardd {
     char **programmed_path;      /* ... the path of each with no engine program (a filter's) */
     size_t n_programmed;
 
+    struct wardd_rebuild *rebuild; /* the engine's index rebuilt off the loop */
+
     int epfd, sigfd;
     sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
@@ -213,6 +215,17 @@ int wardd_reload_fd(const struct wardd *d);
 bool wardd_reload_running(const struct wardd *d);
 /* The thread is done: installs its policy, answers who asked. */
 void wardd_reload_done(struct wardd *d);
+
+/* rebuild.c: the engine's index rebuilds run on a thread, not inside the
+ * update that makes one due; installed on the loop. */
+struct wardd_rebuild;
+int wardd_rebuild_init(struct wardd *d);
+void wardd_rebuild_free(struct wardd *d);
+int wardd_rebuild_fd(const struct wardd *d);
+/* After a round of events: starts a rebuild that is due, if none runs. */
+void wardd_rebuild_poll(struct wardd *d);
+/* The thread is done: installs what it built (or polls for the next). */
+void wardd_rebuild_done(struct wardd *d);
 
 /* callouts.c: the callout registry: built-in callouts, and the shared
  * objects of the callout directory, each in its host process. */

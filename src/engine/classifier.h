@@ -53,6 +53,18 @@ int cls_insert_bulk(cls *c, const cls_rule *r, size_t n);
  * the rules beside the tree outnumber those in it. 0 or WARD_E_NOMEM
  * (nothing changed). */
 int cls_optimize(cls *c);
+/* Rebuilds aside (docs/ENGINE.md, "Rebuilding off the loop"). A deferred
+ * classifier never rebuilds inside an update: once one would, it wants a
+ * rebuild and cls_rebuild_take() snapshots its rules into a job that
+ * ward_rebuild_run() builds on any thread, touching nothing else, while
+ * updates keep going to the tables (and to the job's log). On the
+ * classifier's own thread, ward_rebuild_install() replays that log on the
+ * result and puts it in force. The job type and those two are public
+ * (ward/engine.h) so that wardd can run them on a thread of its own. */
+void cls_set_deferred(cls *c, bool on);
+/* The snapshot of a deferred classifier that wants a rebuild; NULL if it
+ * does not, one is already taken, or memory is short. One at a time. */
+ward_rebuild *cls_rebuild_take(cls *c);
 /* Removes every rule of priority prio; returns how many (0 if none). */
 size_t cls_remove(cls *c, uint64_t prio);
 /* The best match with prio > after; false if none. */

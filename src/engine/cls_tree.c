@@ -27,6 +27,7 @@
  */
 #include "engine/cls_tree.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #define BINTH   8 /* rules a leaf may hold before it is cut */
@@ -62,16 +63,33 @@ typedef struct sub {
     uint32_t root, minrank;
 } sub;
 
+/* Everything but the dead marks is fixed once built, so a rebuild on
+ * another thread may read a tree in use (ctree_entries_as_of): the marks
+ * are kept twice, in the records (where a leaf check reads them) and in a
+ * bitmap that is copied for that reader. */
 struct ctree {
     uint32_t *nodes; /* node: header (dim | shift << 8 | mask << 16), children */
     uint32_t *leaf;  /* leaves back to back: ranks, each ended by CTREE_NONE */
     trec *recs;      /* by rank */
     cold *cold;      /* by rank */
+    uint64_t *gone;  /* by rank, a bit: the records' dead marks */
     size_t nnodes, nleaf;
     uint32_t n;
     sub subs[4];
     unsigned nsubs;
+    atomic_uint refs; /* owners: ctree_ref, ctree_free */
 };
+
+static size_t gone_words(uint32_t n)
+{
+    return ((size_t)n + 63) / 64;
+}
+
+static void mark_dead(ctree *t, uint32_t rank)
+{
+    t->recs[rank].dead = 1;
+    t->gone[rank / 64] |= 1ull << (rank % 64);
+}
 
 static inline uint32_t rec_lo(const trec *r, int d)
 {
@@ -308,8 +326,10 @@ ctree *ctree_build(const entry *e, uint32_t n, uint8_t *left_out)
     ctree *t = calloc(1, sizeof(*t));
     uint32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
     if (!t || !ids || !(t->recs = malloc((n ? n : 1) * sizeof(*t->recs))) ||
-        !(t->cold = malloc((n ? n : 1) * sizeof(*t->cold))))
+        !(t->cold = malloc((n ? n : 1) * sizeof(*t->cold))) ||
+        !(t->gone = calloc(gone_words(n) + 1, sizeof(*t->gone))))
         goto fail;
+    atomic_init(&t->refs, 1);
     const trec *recs = t->recs;
     builder b = {.t = t, .recs = recs};
     t->n = n;
@@ -348,8 +368,10 @@ ctree *ctree_build(const entry *e, uint32_t n, uint8_t *left_out)
             t->nleaf = nleaf;
         }
         if (!b.spfac) {
-            for (uint32_t i = 0; i < m; i++)
-                t->recs[ids[i]].dead = left_out[ids[i]] = 1;
+            for (uint32_t i = 0; i < m; i++) {
+                mark_dead(t, ids[i]);
+                left_out[ids[i]] = 1;
+            }
             continue;
         }
         t->subs[t->nsubs++] = (sub){root, ids[0]};
@@ -363,10 +385,18 @@ fail:
     return NULL;
 }
 
+ctree *ctree_ref(ctree *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    return t;
+}
+
 void ctree_free(ctree *t)
 {
-    if (!t)
+    /* refs is 0 only for a tree whose build failed. */
+    if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) > 1)
         return;
+    free(t->gone);
     free(t->nodes);
     free(t->leaf);
     free(t->recs);
@@ -377,7 +407,8 @@ void ctree_free(ctree *t)
 size_t ctree_bytes(const ctree *t)
 {
     return sizeof(*t) + t->nnodes * sizeof(*t->nodes) + t->nleaf * sizeof(*t->leaf) +
-           (size_t)t->n * (sizeof(*t->recs) + sizeof(*t->cold));
+           (size_t)t->n * (sizeof(*t->recs) + sizeof(*t->cold)) +
+           (gone_words(t->n) + 1) * sizeof(*t->gone);
 }
 
 static void rec_entry(const trec *r, const cold *c, entry *e)
@@ -403,18 +434,36 @@ static void rec_entry(const trec *r, const cold *c, entry *e)
     e->seq = c->seq;
 }
 
-uint32_t ctree_entries(const ctree *t, entry *out)
+uint32_t ctree_size(const ctree *t)
+{
+    return t->n;
+}
+
+uint64_t *ctree_gone_copy(const ctree *t)
+{
+    uint64_t *g = malloc(gone_words(t->n) * sizeof(*g) + 1);
+    if (g)
+        memcpy(g, t->gone, gone_words(t->n) * sizeof(*g));
+    return g;
+}
+
+uint32_t ctree_entries_as_of(const ctree *t, const uint64_t *gone, entry *out)
 {
     uint32_t m = 0;
     for (uint32_t rank = 0; rank < t->n; rank++)
-        if (!t->recs[rank].dead)
+        if (!(gone[rank / 64] >> (rank % 64) & 1))
             rec_entry(&t->recs[rank], &t->cold[rank], &out[m++]);
     return m;
 }
 
+uint32_t ctree_entries(const ctree *t, entry *out)
+{
+    return ctree_entries_as_of(t, t->gone, out);
+}
+
 void ctree_kill(ctree *t, uint32_t rank)
 {
-    t->recs[rank].dead = 1;
+    mark_dead(t, rank);
 }
 
 uint32_t ctree_start(const ctree *t, uint64_t after)

@@ -6,7 +6,9 @@
  * by cutting the header space (HiCuts-style cuts on rule subsets split by
  * which addresses are narrow, as CutSplit does). Rules are numbered by rank:
  * their (prio, seq) order, so a lower rank wins. Removals mark a rank dead;
- * insertions go to the tuple tables until the next build.
+ * insertions go to the tuple tables until the next build. A tree may have
+ * several owners (a rebuild on another thread reads the one in use): all
+ * but the dead marks is fixed once built.
  */
 #ifndef WARD_ENGINE_CLS_TREE_H
 #define WARD_ENGINE_CLS_TREE_H
@@ -24,10 +26,19 @@ bool ctree_fits(const entry *e);
  * budget (its rank stays dead: the caller keeps it elsewhere). NULL when
  * out of memory. */
 ctree *ctree_build(const entry *e, uint32_t n, uint8_t *left_out);
+/* Another owner for t; ctree_free drops one (t goes with the last). */
+ctree *ctree_ref(ctree *t);
 void ctree_free(ctree *t);
 size_t ctree_bytes(const ctree *t);
+/* Ranks, live or dead: what ctree_entries may write at most. */
+uint32_t ctree_size(const ctree *t);
 /* Writes the live rules as entries (in rank order); returns how many. */
 uint32_t ctree_entries(const ctree *t, entry *out);
+/* A copy of the dead marks now (NULL: out of memory), and the entries of
+ * the ranks live in such a copy: that reads nothing ctree_kill writes, so
+ * it may run on another thread while the owner goes on killing ranks. */
+uint64_t *ctree_gone_copy(const ctree *t);
+uint32_t ctree_entries_as_of(const ctree *t, const uint64_t *gone, entry *out);
 /* Marks a rank dead (a removal): lookups skip it from now on. */
 void ctree_kill(ctree *t, uint32_t rank);
 /* The first rank whose priority is above after. */

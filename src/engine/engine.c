@@ -466,6 +466,8 @@ int ward_sublayer_add(ward_engine *e, const char *name, uint16_t weight,
             return WARD_E_NOMEM;
         }
     }
+    for (int l = 0; l < WARD_LAYER_COUNT; l++)
+        cls_set_deferred(s->sets[l].general, e->defer_rebuilds);
     s->id = e->next_sublayer_id++;
     s->weight = weight;
     s->kind = kind;
@@ -478,6 +480,26 @@ int ward_sublayer_add(ward_engine *e, const char *name, uint16_t weight,
     e->sublayers[at] = s;
     e->n_sublayers++;
     return (int)s->id;
+}
+
+void ward_engine_defer_rebuilds(ward_engine *e)
+{
+    e->defer_rebuilds = true;
+    for (size_t i = 0; i < e->n_sublayers; i++)
+        for (int l = 0; l < WARD_LAYER_COUNT; l++)
+            cls_set_deferred(e->sublayers[i]->sets[l].general, true);
+}
+
+ward_rebuild *ward_engine_rebuild_take(ward_engine *e)
+{
+    for (size_t i = 0; i < e->n_sublayers; i++) {
+        for (int l = 0; l < WARD_LAYER_COUNT; l++) {
+            ward_rebuild *r = cls_rebuild_take(e->sublayers[i]->sets[l].general);
+            if (r)
+                return r;
+        }
+    }
+    return NULL;
 }
 
 int ward_sublayer_find(const ward_engine *e, const char *name)

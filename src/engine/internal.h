@@ -94,6 +94,7 @@ struct ward_engine {
     struct sublayer *sublayers[WARD_MAX_SUBLAYERS]; /* highest weight first */
     size_t n_sublayers;
     uint32_t next_sublayer_id;
+    bool defer_rebuilds; /* ward_engine_defer_rebuilds: every index, new ones too */
 
     uint64_t next_id;      /* filters, apps and app rules share one id space */
     struct u64map filters; /* id -> struct filter * */

@@ -7,6 +7,8 @@
  * values. Addresses are drawn from a small pool (IPv4-mapped and IPv6) and varied in their low
  * bytes, and priorities from a small range, so prefixes overlap, buckets collide and priorities are
  * shared. Lengths and ranges come raw, so refused rules (plen > 128, lo > hi) are exercised too.
+ * An input whose last byte is odd defers rebuilds: an op then steps a rebuild aside (take, run,
+ * install a slice at a time) between the updates and lookups, as wardd's thread would.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -103,6 +105,27 @@ static cls_rule rule(input *in, uint64_t *serial)
     return r;
 }
 
+/* One step of a rebuild aside: take one if due, build it, install it. */
+static void aside_step(cls *c, ward_rebuild **job, bool *built)
+{
+    if (!*job) {
+        *job = cls_rebuild_take(c);
+        *built = false;
+    } else if (!*built) {
+        if (ward_rebuild_run(*job) != 0)
+            abort();
+        *built = true;
+    } else {
+        int rc = ward_rebuild_install(*job);
+        if (rc == 1)
+            return;
+        if (rc != 0 && rc != WARD_E_NOENT) /* NOENT: a batch or cls_optimize came first */
+            abort();
+        ward_rebuild_free(*job);
+        *job = NULL;
+    }
+}
+
 static cls_key key(input *in)
 {
     cls_key k;
@@ -124,6 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t serial = 0;
     size_t count = 0;
     cls_rule batch[32];
+    bool aside = size && data[size - 1] & 1, built = false;
+    ward_rebuild *job = NULL;
+    cls_set_deferred(c, aside);
     for (int ops = 0; in.n && ops < 4096; ops++) {
         uint8_t op = u8(&in);
         switch (op % 5) {
@@ -165,6 +191,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort();
                 break;
             }
+            if (op & 0x40 && aside) {
+                aside_step(c, &job, &built);
+                break;
+            }
             uint64_t p = u8(&in) % 48;
             size_t a = cls_remove(c, p), b = cls_linear_remove(lin, p);
             if (a != b)
@@ -190,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     cls_free(c);
+    ward_rebuild_free(job); /* after its classifier: detached */
     cls_linear_free(lin);
     return 0;
 }

@@ -5,8 +5,11 @@
  * IPv4, refused rules); the differential cases then drive both with the same
  * seeded random operations — inserts, bulk inserts and removals interleaved,
  * IPv4 and IPv6 mixed, priorities shared — and compare every match sequence
- * (after = 0, then the priority last seen, until none).
+ * (after = 0, then the priority last seen, until none). The same sessions
+ * run again with rebuilds aside: built on a thread from a snapshot while
+ * the updates and checks go on, then installed (or dropped).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,9 +358,65 @@ static cls_key rand_key(const cls_rule *rules, size_t n)
     return k;
 }
 
+/* ---- Rebuilds aside -------------------------------------------------------- */
+
+/* A rebuild taken off a classifier and built on a thread of its own. */
+struct aside {
+    ward_rebuild *job;
+    pthread_t thread;
+    bool joined; /* built: being installed */
+};
+
+static size_t installed; /* rebuilds put in force, over all sessions */
+
+static void *build_job(void *job)
+{
+    assert_int_equal(ward_rebuild_run(job), 0);
+    return NULL;
+}
+
+/* Starts a rebuild if one is due and none runs. */
+static void aside_start(cls *c, struct aside *a)
+{
+    if (a->job || !(a->job = cls_rebuild_take(c)))
+        return;
+    assert_null(cls_rebuild_take(c)); /* one at a time */
+    assert_int_equal(pthread_create(&a->thread, NULL, build_job, a->job), 0);
+}
+
+/* One step of the install: waits for the build, then replays a slice of
+ * the log; once all is in force, or drop, frees the job. An index rebuilt
+ * otherwise meanwhile (cls_optimize, a batch) refuses it. Returns whether
+ * the job is done with. */
+static bool aside_step(struct aside *a, bool drop)
+{
+    if (!a->job)
+        return true;
+    if (!a->joined)
+        assert_int_equal(pthread_join(a->thread, NULL), 0);
+    a->joined = true;
+    if (!drop) {
+        int rc = ward_rebuild_install(a->job);
+        if (rc == 1)
+            return false; /* more of the log: updates may come between */
+        assert_true(rc == 0 || rc == WARD_E_NOENT);
+        installed += rc == 0;
+    }
+    ward_rebuild_free(a->job);
+    *a = (struct aside){0};
+    return true;
+}
+
+static void aside_finish(struct aside *a)
+{
+    while (!aside_step(a, false))
+        ;
+}
+
 /* One random session: inserts, bulk inserts and removals interleaved, with
- * every match sequence compared along the way. Returns the rules left. */
-static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check)
+ * every match sequence compared along the way; with `aside`, rebuilds run
+ * on a thread meanwhile. Returns the rules left. */
+static size_t run_session_mode(uint64_t seed, size_t max_rules, size_t keys_per_check, bool aside)
 {
     rng = seed;
     make_pool();
@@ -365,6 +424,9 @@ static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check
     cls_linear *lin = cls_linear_new();
     assert_non_null(c);
     assert_non_null(lin);
+    struct aside bg = {0};
+    if (aside)
+        cls_set_deferred(c, true);
     size_t cap = max_rules + 64, n = 0, count = 0;
     cls_rule *seen = calloc(cap, sizeof(*seen)); /* rules ever inserted: key sources */
     assert_non_null(seen);
@@ -373,7 +435,12 @@ static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check
     size_t ops = 1 + rndn((uint32_t)(max_rules * 2));
     for (size_t op = 0; op < ops; op++) {
         uint32_t what = rndn(100);
-        if (what < 60 && n < cap) {
+        if (aside && rndn(8) == 0) {
+            if (bg.job && rndn(2))
+                aside_step(&bg, rndn(8) == 0);
+            else
+                aside_start(c, &bg);
+        } else if (what < 60 && n < cap) {
             cls_rule r = rand_rule(maxprio);
             assert_int_equal(cls_insert(c, &r), 0);
             assert_int_equal(cls_linear_insert(lin, &r), 0);
@@ -410,6 +477,11 @@ static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check
         cls_key k = rand_key(seen, n);
         check_walk(c, lin, &k);
     }
+    aside_finish(&bg);
+    for (size_t i = 0; aside && i < keys_per_check * 4; i++) {
+        cls_key k = rand_key(seen, n);
+        check_walk(c, lin, &k);
+    }
     /* Remove everything: the index must end empty. */
     for (size_t i = 0; i < n; i++) {
         size_t a = cls_remove(c, seen[i].prio), b = cls_linear_remove(lin, seen[i].prio);
@@ -425,6 +497,11 @@ static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check
     cls_free(c);
     cls_linear_free(lin);
     return n;
+}
+
+static size_t run_session(uint64_t seed, size_t max_rules, size_t keys_per_check)
+{
+    return run_session_mode(seed, max_rules, keys_per_check, false);
 }
 
 static void test_differential_small(void **state)
@@ -447,6 +524,135 @@ static void test_differential_large(void **state)
 {
     (void)state;
     run_session(424242, 6000, 100);
+}
+
+/* The differential sessions with rebuilds on a thread: lookups right while
+ * one is pending, after each install, and with updates made between the
+ * snapshot and the install (the log must carry every one of them). */
+static void test_aside_differential(void **state)
+{
+    (void)state;
+    installed = 0;
+    for (uint64_t seed = 200001; seed <= 200040; seed++)
+        run_session_mode(seed, 300 + (seed % 7) * 100, 20, true);
+    run_session_mode(434343, 6000, 100, true);
+    assert_true(installed > 20);
+}
+
+/* A deferred classifier never rebuilds inside an update: the rules beside
+ * the tree wait for the job, and answer right meanwhile. */
+static void test_aside_pending(void **state)
+{
+    (void)state;
+    rng = 91;
+    make_pool();
+    size_t n = 2000;
+    cls_rule *rules = calloc(n, sizeof(*rules));
+    assert_non_null(rules);
+    cls *c = cls_new(), *inline_c = cls_new();
+    cls_linear *lin = cls_linear_new();
+    cls_set_deferred(c, true);
+    for (size_t i = 0; i < n; i++) {
+        rules[i] = rand_rule(1u << 30);
+        assert_int_equal(cls_insert(c, &rules[i]), 0);
+        assert_int_equal(cls_insert(inline_c, &rules[i]), 0);
+        assert_int_equal(cls_linear_insert(lin, &rules[i]), 0);
+    }
+    /* Inline, the 2000th insert found a tree of 1028 rules; deferred, no
+     * tree was ever built: all 2000 sit in the tables. */
+    for (int i = 0; i < 1000; i++) {
+        cls_key k = rand_key(rules, n);
+        check_walk(c, lin, &k);
+    }
+    struct aside bg = {0};
+    aside_start(c, &bg);
+    assert_non_null(bg.job);
+    /* Racing the build: removals of snapshot rules, inserts after it. */
+    for (size_t i = 0; i < 300; i++) {
+        uint64_t p = rules[i * 5].prio;
+        assert_int_equal(cls_remove(c, p), cls_linear_remove(lin, p));
+        cls_rule r = rand_rule(1u << 30);
+        rules[i * 5] = r;
+        assert_int_equal(cls_insert(c, &r), 0);
+        assert_int_equal(cls_linear_insert(lin, &r), 0);
+    }
+    for (int i = 0; i < 1000; i++) {
+        cls_key k = rand_key(rules, n);
+        check_walk(c, lin, &k);
+    }
+    /* The 600 updates since the take, a slice at a time, with more updates
+     * between the slices. */
+    installed = 0;
+    size_t steps = 0;
+    for (; !aside_step(&bg, false); steps++) {
+        uint64_t p = rules[steps].prio;
+        assert_int_equal(cls_remove(c, p), cls_linear_remove(lin, p));
+        for (int i = 0; i < 100; i++) {
+            cls_key k = rand_key(rules, n);
+            check_walk(c, lin, &k);
+        }
+    }
+    assert_true(steps >= 2);
+    assert_int_equal(installed, 1);
+    assert_int_equal(cls_rule_count(c), cls_rule_count(inline_c) - steps);
+    for (int i = 0; i < 2000; i++) {
+        cls_key k = rand_key(rules, n);
+        check_walk(c, lin, &k);
+    }
+    assert_null(cls_rebuild_take(c)); /* a few updates on 2000 built: none due */
+    cls_free(c);
+    cls_free(inline_c);
+    cls_linear_free(lin);
+    free(rules);
+}
+
+/* A job outlives its classifier, or is dropped before it is built: no
+ * install, nothing leaked (ASan), nothing touched. */
+static void test_aside_orphans(void **state)
+{
+    (void)state;
+    for (int order = 0; order < 4; order++) {
+        cls *c = cls_new();
+        cls_set_deferred(c, true);
+        for (uint64_t i = 1; i <= 600; i++) {
+            cls_rule r = any_rule(i, i);
+            r.rport = (ward_range){(uint32_t)i, (uint32_t)i};
+            assert_int_equal(cls_insert(c, &r), 0);
+        }
+        ward_rebuild *j = cls_rebuild_take(c);
+        assert_non_null(j);
+        switch (order) {
+        case 0: /* the classifier goes first */
+            cls_free(c);
+            assert_int_equal(ward_rebuild_run(j), 0);
+            assert_int_equal(ward_rebuild_install(j), WARD_E_NOENT);
+            ward_rebuild_free(j);
+            break;
+        case 1: /* dropped unbuilt; a new one may be taken later */
+            ward_rebuild_free(j);
+            assert_int_equal(cls_remove(c, 1), 1);
+            ward_rebuild_free(cls_rebuild_take(c));
+            cls_free(c);
+            break;
+        case 2: /* rebuilt inline meanwhile */
+            assert_int_equal(cls_optimize(c), 0);
+            assert_int_equal(ward_rebuild_run(j), 0);
+            assert_int_equal(ward_rebuild_install(j), WARD_E_NOENT);
+            ward_rebuild_free(j);
+            cls_free(c);
+            break;
+        default: /* installed, then the old index freed after the classifier */
+            assert_int_equal(ward_rebuild_run(j), 0);
+            assert_int_equal(ward_rebuild_install(j), 0);
+            assert_int_equal(ward_rebuild_install(j), WARD_E_NOENT);
+            cls_key k = key4(1, 2, 3, 77, 6);
+            cls_match m;
+            assert_true(cls_lookup(c, &k, 0, &m));
+            assert_int_equal(m.prio, 77);
+            cls_free(c);
+            ward_rebuild_free(j);
+        }
+    }
 }
 
 /* Bulk and one-by-one builds of the same rules answer the same. */
@@ -519,7 +725,8 @@ int main(void)
         cmocka_unit_test(test_mapped_and_v6),      cmocka_unit_test(test_invalid_rules),
         cmocka_unit_test(test_identical_keys),     cmocka_unit_test(test_bulk_equals_inserts),
         cmocka_unit_test(test_differential_small), cmocka_unit_test(test_differential_medium),
-        cmocka_unit_test(test_differential_large),
+        cmocka_unit_test(test_differential_large), cmocka_unit_test(test_aside_pending),
+        cmocka_unit_test(test_aside_orphans),      cmocka_unit_test(test_aside_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
