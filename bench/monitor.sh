@@ -59,8 +59,11 @@ for r in $(seq "$ROUNDS"); do
     [ $((r % 2)) = 0 ] && bo=$("$FE" "$N")
     b=$(field execs_per_s <<<"$bo") w=$(field execs_per_s <<<"$wo")
     bc=$(field cpu_us_per_exec <<<"$bo") wc=$(field cpu_us_per_exec <<<"$wo")
+    # Every wardd on the machine (other jobs' too) runs its tracepoints for
+    # every process here, the baseline's included.
+    others=$(pgrep -c -x wardd)
     echo "# round $r: without wardd $b execs/s ($bc us of CPU each), with wardd $w execs/s ($wc us)" \
-        "(wardd applied $execs exec events, ${cpu[-1]} us of CPU each)"
+        "(wardd applied $execs exec events, ${cpu[-1]} us of CPU each; other wardds running: $others)"
     base+=("$b") with+=("$w")
     ratio+=("$(awk -v a="$b" -v b="$w" 'BEGIN {printf "%.3f", a / b}')")
     loop_cpu+=("$(awk -v a="$wc" -v b="$bc" 'BEGIN {printf "%.3f", a / b}')")
