@@ -3,7 +3,8 @@
 # an alert naming both; with `set on-tamper suspend` that process's next
 # connection is held and asked about, while another process of the same
 # program still passes; a program with network rights started with
-# LD_PRELOAD, or while the preload list is set, is an alert too.
+# LD_PRELOAD, or while the preload list is set, is an alert too, and so are
+# process_vm_writev into it and an open of its /proc/PID/mem for writing.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../words/lib.sh"
@@ -79,6 +80,29 @@ echo /nonexistent-ward-test.so >"$PRELOAD"
 wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 wk_check "the preload list changed: an alert at the program's next start" \
     bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
+# Another process writing its memory: process_vm_writev (8 bytes of a
+# writable mapping, read first and written back unchanged), and an open of
+# /proc/PID/mem for writing.
+python3 - "$T1" <<'PY'
+import ctypes, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+addr = next(int(l.split("-")[0], 16) for l in open(f"/proc/{pid}/maps") if l.split()[1].startswith("rw"))
+buf = ctypes.create_string_buffer(8)
+local, remote = iovec(ctypes.addressof(buf), 8), iovec(addr, 8)
+for call in (libc.process_vm_readv, libc.process_vm_writev):
+    call.argtypes = [ctypes.c_int, ctypes.POINTER(iovec), ctypes.c_ulong, ctypes.POINTER(iovec), ctypes.c_ulong, ctypes.c_ulong]
+    if call(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != 8:
+        sys.exit("process_vm: errno %d" % ctypes.get_errno())
+open(f"/proc/{pid}/mem", "r+b").close()
+PY
+for ((i = 0; i < 30; i++)); do alerted process-vm-write && alerted proc-mem-write && break; sleep 0.1; done
+wk_check "process_vm_writev into it is an alert (process-vm-write)" alerted process-vm-write
+wk_check "an open of its /proc/PID/mem for writing is an alert (proc-mem-write)" alerted proc-mem-write
+wk_check "the process still connects" [ "$(attempt t1)" = ok ]
+
 kill "$T1" "$T2" "$T3" 2>/dev/null
 stop_wardd
 sanitizer_clean
