@@ -28,6 +28,20 @@ echo "# injection watch: $watch"
 wk_check "ward status says how injections are watched (bpf-lsm or tracepoint: $watch)" \
     bash -c "[ '$watch' = bpf-lsm ] || [ '$watch' = tracepoint ]"
 "$WARD" status | grep '^injection' | sed 's/^/# /'
+# progs: the names of the BPF programs wardd holds.
+progs() {
+    local id
+    for id in $(cat /proc/"$WK_PID_wardd"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p'); do
+        bpftool prog show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\) .*/\1/p'
+    done
+}
+# on_events FILE: the watch is on the four calls' own exit events, not on
+# every system call's exit.
+on_events() { grep -qx ward_tp_openat "$1" && ! grep -qx ward_tp_tamper "$1"; }
+if [ "$watch" = tracepoint ] && [ -d /sys/kernel/tracing/events/syscalls ]; then
+    progs >"$WK_TMP/progs1"
+    wk_check "with tracefs, the watch is on the calls' own exit events" on_events "$WK_TMP/progs1"
+fi
 
 # attempt NAME: one connection of that process; its answer ("ok", "err ...").
 attempt() {
@@ -103,7 +117,32 @@ wk_check "process_vm_writev into it is an alert (process-vm-write)" alerted proc
 wk_check "an open of its /proc/PID/mem for writing is an alert (proc-mem-write)" alerted proc-mem-write
 wk_check "the process still connects" [ "$(attempt t1)" = ok ]
 
-kill "$T1" "$T2" "$T3" 2>/dev/null
+kill "$T2" "$T3" 2>/dev/null
 stop_wardd
+
+# Without tracefs (wardd in a mount namespace of its own where it is
+# unmounted) the events cannot be attached: the watch falls back to every
+# system call's exit, and sees the same attach.
+if [ "$watch" = tracepoint ]; then
+    printf '#!/bin/sh\nexec unshare -m sh -c %s sh %s "$@"\n' \
+        "'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \"\$@\"'" \
+        "'$WARDD'" >"$WK_TMP/wardd-no-tracefs"
+    chmod 755 "$WK_TMP/wardd-no-tracefs"
+    WARDD=$WK_TMP/wardd-no-tracefs start_wardd --ld-preload-file "$PRELOAD" ||
+        { wk_notok "wardd starts without tracefs"; sed 's/^/# /' "$WD_LOG"; exit 1; }
+    progs >"$WK_TMP/progs2"
+    wk_check "without tracefs, the watch is on every system call's exit" \
+        bash -c "grep -qx ward_tp_tamper '$WK_TMP/progs2' && ! grep -qx ward_tp_openat '$WK_TMP/progs2'"
+    n=$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')
+    gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb3.log" 2>&1
+    for ((i = 0; i < 30; i++)); do
+        [ "$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')" -gt "$n" ] && break
+        sleep 0.1
+    done
+    wk_check "without tracefs, gdb's attach is an alert all the same" \
+        [ "$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')" -gt "$n" ]
+    stop_wardd
+fi
+kill "$T1" 2>/dev/null
 sanitizer_clean
 exit 0
