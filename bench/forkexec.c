@@ -7,9 +7,9 @@
  *                           cpu_us_per_exec=C"
  *
  * C is the CPU time (user and system) of the loop and its children per
- * exec: what a monitor adds in the starting processes' own context (its
- * tracepoints, the wake-ups they send), less sensitive than the rate to
- * what else the machine runs.
+ * exec: where a monitor's cost lands in the starting processes' own
+ * context (its tracepoints, the wake-ups they send), whether or not a CPU
+ * sat idle meanwhile.
  */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -13,7 +13,7 @@
 # its rate with wardd, the two measured back to back: 1.05 means the loop
 # ran 5% slower; loop_cpu_ratio the same for the loop's own CPU time per
 # exec, its children's included: what the tracepoints and their wake-ups
-# cost the processes that start, less swayed by the machine's other load;
+# cost the processes that start (noisy too on a loaded machine);
 # wardd_cpu_us_per_exec is wardd's own CPU time, user and system, over the
 # exec events it applied: what following a process costs, whatever the
 # machine's load does to the loop).
