@@ -17,6 +17,11 @@
 # wardd_cpu_us_per_exec is wardd's own CPU time, user and system, over the
 # exec events it applied: what following a process costs, whatever the
 # machine's load does to the loop).
+#
+# WARD_BENCH_BPF_STATS=1 also turns on kernel.bpf_stats_enabled for the runs
+# with wardd (set back after) and prints, per round, each of wardd's BPF
+# programs that ran: runs per exec of the loop and ns per run (the counts
+# include every other process on the machine: the programs are global).
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -43,16 +48,36 @@ with=() base=() ratio=() cpu=() loop_cpu=()
 # cpu_ticks PID: the process's user and system time so far, in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 execs_applied() { "$WARD" status --json | sed -n 's/.*"proc_execs":\([0-9]*\).*/\1/p'; }
+# prog_stats PID: "id name run_cnt run_time_ns" of each BPF program PID holds.
+prog_stats() {
+    local id
+    for id in $(cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u); do
+        bpftool prog show id "$id" 2>/dev/null | awk -v id="$id" 'NR == 1 {
+            for (i = 1; i <= NF; i++) { if ($i == "name") n = $(i + 1); if ($i == "run_cnt") c = $(i + 1); if ($i == "run_time_ns") t = $(i + 1) }
+            print id, n, c + 0, t + 0 }'
+    done
+}
+STATS=${WARD_BENCH_BPF_STATS:-0}
+if [ "$STATS" = 1 ]; then
+    stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+    trap 'sysctl -q kernel.bpf_stats_enabled="$stats_was"; wk_cleanup' EXIT
+fi
 for r in $(seq "$ROUNDS"); do
     # The order alternates: whichever runs second is not always the one
     # that finds the machine warmer (or busier).
     [ $((r % 2)) = 1 ] && bo=$("$FE" "$N")
     start_wardd wardd$r --proc-events tracepoints || { sed 's/^/# /' "$WK_TMP/wardd$r.log"; exit 1; }
     eval "wpid=\$WK_PID_wardd$r"
+    [ "$STATS" = 1 ] && sysctl -q kernel.bpf_stats_enabled=1 && prog_stats "$wpid" >"$WK_TMP/stats0"
     c0=$(cpu_ticks "$wpid") e0=$(execs_applied)
     wo=$("$FE" "$N")
     sleep 0.5 # the last events drained
     c1=$(cpu_ticks "$wpid") execs=$(($(execs_applied) - e0))
+    if [ "$STATS" = 1 ]; then
+        prog_stats "$wpid" | join "$WK_TMP/stats0" - | awk -v n="$N" -v r="$r" '$6 > $3 {
+            printf "# round %s: %-24s runs/exec=%.1f ns/run=%.0f\n", r, $2, ($6 - $3) / n, ($7 - $4) / ($6 - $3) }'
+        sysctl -q kernel.bpf_stats_enabled="$stats_was"
+    fi
     cpu+=("$(awk -v c=$((c1 - c0)) -v e="$execs" -v hz="$(getconf CLK_TCK)" \
         'BEGIN {printf "%.1f", e ? c * 1e6 / hz / e : 0}')")
     stop_wardd wardd$r
