@@ -454,8 +454,8 @@ static void handle_signal(struct wardd *d)
 }
 
 /* Work that runs on a clock: prompt timeouts, expiring rules, the watchdog,
- * the ring's wake-ups, the hooks' decisions. Returns how long epoll may
- * sleep. */
+ * the ring's wake-ups, the hooks' decisions, the process events' poll.
+ * Returns how long epoll may sleep. */
 static int timers(struct wardd *d)
 {
     int64_t now = wardd_now_ms();
@@ -504,6 +504,9 @@ static int timers(struct wardd *d)
     int64_t next = prompts_next_deadline(d->prompts);
     if (next >= 0 && next - now < wait)
         wait = next - now;
+    int poll = wardd_procs_poll(d, now, false);
+    if (poll >= 0 && poll < wait)
+        wait = poll;
     return wait < 0 ? 0 : (int)wait;
 }
 
@@ -539,7 +542,7 @@ static int run(struct wardd *d)
                 ward_kernel_queue_dispatch(d->kernel, wardd_on_queued, d);
                 break;
             case TAG_PROCMON:
-                wardd_procs_drain(d);
+                wardd_procs_poll(d, wardd_now_ms(), true);
                 break;
             case TAG_PIDFDS:
                 wardd_procs_pidfds_ready(d);

@@ -168,12 +168,31 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
     }
 }
 
-void wardd_procs_drain(struct wardd *d)
+int wardd_procs_drain(struct wardd *d)
 {
     if (d->proc_source == WARDD_PROCS_CONNECTOR)
-        procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
-    else if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
-        ward_procmon_read(d->pmon, on_tracepoint, d);
+        return procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
+    if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
+        return ward_procmon_read(d->pmon, on_tracepoint, d);
+    return 0;
+}
+
+/* While processes start faster than this, the ring is read every
+ * WARDD_PROC_POLL_MS instead of at each record: a wake-up per record cost
+ * the starting process more than the record itself (docs/PERFORMANCE.md,
+ * "Process monitoring"). Nothing that decides waits for the poll: a
+ * queued connection, a kernel event, a tamper report or a shim question
+ * reads the ring first (main.c). A lone record still wakes wardd at once. */
+#define WARDD_PROC_POLL_MS 4
+
+int wardd_procs_poll(struct wardd *d, int64_t now, bool woken)
+{
+    if (!woken && (!d->proc_poll_ms || now < d->proc_poll_ms))
+        return d->proc_poll_ms ? (int)(d->proc_poll_ms - now) : -1;
+    int n = wardd_procs_drain(d);
+    bool again = d->proc_source == WARDD_PROCS_TRACEPOINTS && ward_procmon_poll(d->pmon, n);
+    d->proc_poll_ms = again ? now + WARDD_PROC_POLL_MS : 0;
+    return again ? WARDD_PROC_POLL_MS : -1;
 }
 
 void wardd_procs_pidfds_ready(struct wardd *d)

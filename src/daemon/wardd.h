@@ -88,6 +88,7 @@ struct wardd {
     } proc_source;
     int procmon_fd;            /* the proc connector's socket, or the ring buffer's fd */
     struct ward_procmon *pmon; /* the tracepoints */
+    int64_t proc_poll_ms;      /* the ring's next read on wardd's clock; 0: at its wake-up */
     /* Processes that rules "until the process exits" wait for. */
     struct wardd_exit_watch {
         uint32_t pid;
@@ -318,8 +319,11 @@ int wardd_procs_open(struct wardd *d);
 void wardd_procs_close(struct wardd *d);
 const char *wardd_procs_source_name(const struct wardd *d);
 /* Applies every waiting exec/fork/exit event (before queued connections
- * are attributed, so the table is never behind them). */
-void wardd_procs_drain(struct wardd *d);
+ * are attributed, so the table is never behind them); returns how many. */
+int wardd_procs_drain(struct wardd *d);
+/* The tracepoints' ring, read when it wakes wardd (woken) or when its poll
+ * is due; returns the milliseconds until the next poll, -1: none. */
+int wardd_procs_poll(struct wardd *d, int64_t now, bool woken);
 
 /* files.c: fanotify on the files trust rests on (docs/MONITOR.md). */
 int wardd_files_open(struct wardd *d);

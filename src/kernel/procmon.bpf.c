@@ -23,6 +23,12 @@ struct {
 /* Records the ring had no room for: user space rescans /proc when it grows. */
 __u64 ward_pev_lost = 0;
 
+/* Set by wardd while it reads the ring on its own clock (events keep
+ * coming): a record then wakes no one. A wake-up is an interrupt sent to
+ * the reader's CPU — on a virtual machine an exit to the hypervisor — and
+ * cost more than the rest of a record together (docs/PERFORMANCE.md). */
+__u64 ward_pev_polling = 0;
+
 /* The inode's times moved: timespec64 fields before 6.6 (i_mtime, i_ctime),
  * renamed __i_* from 6.6 on, split into seconds and nanoseconds in 6.11. */
 struct inode___ts {
@@ -51,6 +57,21 @@ static __always_inline void inode_times(struct inode *in, __s64 *mtime, __s64 *c
         *ctime = BPF_CORE_READ(a, i_ctime.tv_sec) * NS + BPF_CORE_READ(a, i_ctime.tv_nsec);
     else if (bpf_core_field_exists(b->__i_ctime))
         *ctime = BPF_CORE_READ(b, __i_ctime.tv_sec) * NS + BPF_CORE_READ(b, __i_ctime.tv_nsec);
+}
+
+/* Commits a record, waking the reader only when it does not poll, or when
+ * the ring fills faster than it polls. The reserve above already moved the
+ * ring's producer position; the atomic read of the flag is a full barrier,
+ * so either wardd, clearing the flag, then sees the record pending, or the
+ * record sees the flag clear and wakes it (procmon.c, ward_procmon_poll). */
+static __always_inline void submit(struct ward_pev *e)
+{
+    __u64 flags = 0; /* the ring's own rule: wake when the reader had caught up */
+    if (__sync_fetch_and_or(&ward_pev_polling, 0))
+        flags = bpf_ringbuf_query(&ward_proc_events, BPF_RB_AVAIL_DATA) >= WARD_PEV_WAKE_BYTES
+                    ? BPF_RB_FORCE_WAKEUP
+                    : BPF_RB_NO_WAKEUP;
+    bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline struct ward_pev *reserve(__u32 kind, struct task_struct *t, __u32 ppid)
@@ -100,7 +121,7 @@ int BPF_PROG(ward_on_exec, struct task_struct *p)
     len &= WARD_PEV_ARGS - 1; /* the verifier's proof of the bound */
     if (len && bpf_probe_read_user(e->args, len, (const void *)start) == 0)
         e->args_len = len;
-    bpf_ringbuf_submit(e, 0);
+    submit(e);
     return 0;
 }
 
@@ -112,7 +133,7 @@ int BPF_PROG(ward_on_fork, struct task_struct *parent, struct task_struct *child
         return 0;
     struct ward_pev *e = reserve(WARD_PEV_FORK, child, BPF_CORE_READ(parent, tgid));
     if (e)
-        bpf_ringbuf_submit(e, 0);
+        submit(e);
     return 0;
 }
 
@@ -123,7 +144,7 @@ int BPF_PROG(ward_on_exit, struct task_struct *p)
         return 0;
     struct ward_pev *e = reserve(WARD_PEV_EXIT, p, 0);
     if (e)
-        bpf_ringbuf_submit(e, 0);
+        submit(e);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -16,6 +17,10 @@ struct ward_procmon {
     struct ring_buffer *rb;
     uint64_t ns_per_tick;
     uint64_t lost_seen;
+    /* The ring's consumer and producer positions (its first two pages,
+     * mapped read-only): how much is unread, committed or not. */
+    const unsigned long *cons, *prod;
+    size_t page;
     ward_proc_event_fn fn;
     void *ctx;
 };
@@ -67,9 +72,19 @@ int ward_procmon_open(ward_procmon **out)
     }
     if ((err = procmon_bpf__attach(m->skel)))
         goto fail;
-    m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.ward_proc_events), on_record, m, NULL);
+    int fd = bpf_map__fd(m->skel->maps.ward_proc_events);
+    m->rb = ring_buffer__new(fd, on_record, m, NULL);
     if (!m->rb) {
         err = errno ? -errno : -ENOMEM;
+        goto fail;
+    }
+    m->page = (size_t)sysconf(_SC_PAGESIZE);
+    void *c = mmap(NULL, m->page, PROT_READ, MAP_SHARED, fd, 0);
+    void *p = mmap(NULL, m->page, PROT_READ, MAP_SHARED, fd, (off_t)m->page);
+    m->cons = c == MAP_FAILED ? NULL : c;
+    m->prod = p == MAP_FAILED ? NULL : p;
+    if (!m->cons || !m->prod) {
+        err = -errno;
         goto fail;
     }
     *out = m;
@@ -83,6 +98,10 @@ void ward_procmon_close(ward_procmon *m)
 {
     if (!m)
         return;
+    if (m->cons)
+        munmap((void *)m->cons, m->page);
+    if (m->prod)
+        munmap((void *)m->prod, m->page);
     ring_buffer__free(m->rb);
     procmon_bpf__destroy(m->skel);
     free(m);
@@ -106,4 +125,23 @@ int ward_procmon_read(ward_procmon *m, ward_proc_event_fn fn, void *ctx)
         fn(&ev, ctx);
     }
     return n;
+}
+
+bool ward_procmon_poll(ward_procmon *m, int n_read)
+{
+    __u64 *polling = &m->skel->bss->ward_pev_polling;
+    if (n_read > 0) {
+        __atomic_store_n(polling, 1, __ATOMIC_SEQ_CST);
+        return true;
+    }
+    /* Quiet again: the next record wakes the reader. A record reserved
+     * before the flag cleared (it read the flag set) is seen pending here:
+     * the store, then the load, in that order (procmon.bpf.c, submit). */
+    __atomic_store_n(polling, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    unsigned long prod = __atomic_load_n(m->prod, __ATOMIC_ACQUIRE);
+    if (prod == __atomic_load_n(m->cons, __ATOMIC_ACQUIRE))
+        return false;
+    __atomic_store_n(polling, 1, __ATOMIC_SEQ_CST);
+    return true;
 }

@@ -9,6 +9,7 @@
 #ifndef WARD_KERNEL_PROCMON_H
 #define WARD_KERNEL_PROCMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,10 @@ void ward_procmon_close(ward_procmon *m);
 int ward_procmon_fd(const ward_procmon *m);
 /* Hands every waiting event to fn, in order; returns how many or -errno. */
 int ward_procmon_read(ward_procmon *m, ward_proc_event_fn fn, void *ctx);
+/* Wake-ups are spared while events flow. After a read that found n_read
+ * events, returns whether the reader should read again on its own clock
+ * (the programs then wake it only when the ring fills); false: the ring is
+ * empty, and its next record wakes the reader as usual. */
+bool ward_procmon_poll(ward_procmon *m, int n_read);
 
 #endif

@@ -45,5 +45,7 @@ struct ward_pev {
 };
 
 #define WARD_PEV_RING_BYTES (2 * 1024 * 1024)
+/* While wardd polls, a record that finds this much unread wakes it anyway. */
+#define WARD_PEV_WAKE_BYTES (WARD_PEV_RING_BYTES / 4)
 
 #endif

@@ -62,8 +62,7 @@ int BPF_PROG(ward_lsm_ptrace, struct task_struct *child, unsigned int mode, int 
 }
 
 /* Where BPF LSM cannot load (some kernels refuse LSM and fentry programs
- * before the verifier), the system calls are seen at their exit, from the
- * BTF tracepoint Ward's packet-socket report uses already: a successful
+ * before the verifier), the system calls are seen at their exit: a successful
  * ptrace attach or seize, process_vm_writev, and an open for writing of
  * "/proc/PID/mem" (by that path: an open relative to a /proc directory is
  * not seen). x86-64 system call numbers. */
@@ -100,12 +99,12 @@ static __always_inline __u32 proc_mem_pid(const char *up)
     return pid;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ward_tp_tamper, struct pt_regs *regs, long ret)
+/* A system call's exit: nr, its result ret, its arguments in regs (the
+ * task's user registers). */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 {
     if (ret < 0)
         return 0;
-    long nr = BPF_CORE_READ(regs, orig_ax);
     __u32 target = 0;
     __u64 flags = 0;
     if (nr == NR_PTRACE) {
@@ -142,6 +141,46 @@ int BPF_PROG(ward_tp_tamper, struct pt_regs *regs, long ret)
     e->_pad = 0;
     bpf_ringbuf_submit(e, 0);
     return 0;
+}
+
+/* The exits of those four system calls only (the syscalls/ trace events):
+ * the program runs for them alone, where one on sys_exit runs for every
+ * system call of the machine. Needs tracefs to attach; wardd falls back
+ * to the sys_exit program where it is not mounted. */
+static __always_inline int on_syscall_event(struct syscall_trace_exit *ctx)
+{
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    return regs ? on_sys_exit(regs, ctx->nr, ctx->ret) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int ward_tp_ptrace(struct syscall_trace_exit *ctx)
+{
+    return on_syscall_event(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+int ward_tp_vm_writev(struct syscall_trace_exit *ctx)
+{
+    return on_syscall_event(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int ward_tp_openat(struct syscall_trace_exit *ctx)
+{
+    return on_syscall_event(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int ward_tp_open(struct syscall_trace_exit *ctx)
+{
+    return on_syscall_event(ctx);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_tp_tamper, struct pt_regs *regs, long ret)
+{
+    return on_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret);
 }
 #endif
 

@@ -126,25 +126,35 @@ static bool bpf_lsm_active(void)
     return false;
 }
 
-static int load(ward_tamper *t, bool lsm)
+/* Where the accesses are seen from, best first: the LSM hook; the exits of
+ * the four system calls that take such rights; every system call's exit
+ * (where tracefs, which the second attaches through, is not mounted). */
+enum watch { WATCH_LSM, WATCH_SYSCALLS, WATCH_SYS_EXIT };
+
+static int load(ward_tamper *t, enum watch w)
 {
-    if (!(t->skel = tamper_bpf__open()))
+    struct tamper_bpf *k = t->skel = tamper_bpf__open();
+    if (!k)
         return errno ? -errno : -EINVAL;
-    bpf_program__set_autoload(t->skel->progs.ward_lsm_ptrace, lsm);
+    bpf_program__set_autoload(k->progs.ward_lsm_ptrace, w == WATCH_LSM);
 #if defined(__x86_64__)
-    bpf_program__set_autoload(t->skel->progs.ward_tp_tamper, !lsm);
+    struct bpf_program *calls[] = {k->progs.ward_tp_ptrace, k->progs.ward_tp_vm_writev,
+                                   k->progs.ward_tp_openat, k->progs.ward_tp_open};
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+        bpf_program__set_autoload(calls[i], w == WATCH_SYSCALLS);
+    bpf_program__set_autoload(k->progs.ward_tp_tamper, w == WATCH_SYS_EXIT);
 #else
-    if (!lsm) {
-        tamper_bpf__destroy(t->skel);
+    if (w != WATCH_LSM) {
+        tamper_bpf__destroy(k);
         t->skel = NULL;
-        return -EOPNOTSUPP; /* the tracepoint reads x86-64 system call numbers */
+        return -EOPNOTSUPP; /* the tracepoints read x86-64 system call numbers */
     }
 #endif
-    int err = tamper_bpf__load(t->skel);
+    int err = tamper_bpf__load(k);
     if (!err)
-        err = tamper_bpf__attach(t->skel);
+        err = tamper_bpf__attach(k);
     if (err) {
-        tamper_bpf__destroy(t->skel);
+        tamper_bpf__destroy(k);
         t->skel = NULL;
     }
     return err < 0 ? err : -err;
@@ -157,12 +167,10 @@ int ward_tamper_open(ward_tamper **out, const char **mechanism)
         return -ENOMEM;
     long hz = sysconf(_SC_CLK_TCK);
     t->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
-    bool lsm = bpf_lsm_active();
-    int err = load(t, lsm);
-    if (err && lsm) {
-        lsm = false;
-        err = load(t, false);
-    }
+    enum watch w = bpf_lsm_active() ? WATCH_LSM : WATCH_SYSCALLS;
+    int err = load(t, w);
+    while (err && w != WATCH_SYS_EXIT)
+        err = load(t, ++w);
     if (err)
         goto fail;
     t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.ward_tamper_events), on_record, t, NULL);
@@ -170,7 +178,7 @@ int ward_tamper_open(ward_tamper **out, const char **mechanism)
         err = errno ? -errno : -ENOMEM;
         goto fail;
     }
-    *mechanism = lsm ? "bpf-lsm" : "tracepoint";
+    *mechanism = w == WATCH_LSM ? "bpf-lsm" : "tracepoint";
     *out = t;
     return 0;
 fail:

@@ -115,18 +115,21 @@ static int attach_pinned(ward_kernel *k, struct bpf_program *prog, struct wk_pin
     return pin_put(p);
 }
 
-/* Packet sockets of the cgroup's tasks, reported from a tracepoint. Not
- * fatal: without it they are only not reported (ward status says so). */
+/* Packet sockets of the cgroup's tasks, reported from a tracepoint: the
+ * exit event of socket(2) itself, else (no tracefs to attach it through)
+ * every system call's exit. Not fatal: without either they are only not
+ * reported (ward status says so). */
 static void packet_attach(ward_kernel *k, struct ward_bpf *skel)
 {
+    static const char *const progs[] = {"ward_packet_socket_call", "ward_packet_socket"};
     __u32 zero = 0;
-    struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, "ward_packet_socket");
-    if (k->cfg.no_packet_log || !prog ||
+    if (k->cfg.no_packet_log ||
         bpf_map_update_elem(bpf_map__fd(skel->maps.ward_cgroup), &zero, &k->cg_fd, 0))
         return;
-    struct bpf_link *l = bpf_program__attach(prog);
-    if (l)
-        k->packet_link = l;
+    for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !k->packet_link; i++) {
+        struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, progs[i]);
+        k->packet_link = prog ? bpf_program__attach(prog) : NULL;
+    }
 }
 
 int wk_bpf_open(ward_kernel *k)
@@ -186,7 +189,8 @@ int wk_bpf_open(ward_kernel *k)
     k->cg_id = st.st_ino;
     bpf_object__for_each_program(prog, skel->obj)
     {
-        if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING)
+        enum bpf_prog_type type = bpf_program__type(prog);
+        if (type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_TRACEPOINT)
             continue; /* not a cgroup hook: below */
         if (k->nlinks == WK_MAX_PINS) {
             err = -E2BIG;

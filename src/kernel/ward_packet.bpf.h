@@ -4,7 +4,7 @@
  *
  * No cgroup hook runs when a packet socket is made (cgroup/sock_create is
  * called from inet_create and inet6_create only), and where BPF-LSM and
- * fentry cannot load nothing can refuse one. What can load is a BTF
+ * fentry cannot load nothing can refuse one. What can load is a
  * tracepoint: at the exit of socket(2) of a task in Ward's cgroup (or one
  * below it) a packet socket that was made is reported (WARD_KEV_PACKET), so
  * wardd logs the program, and raises an alert when its table would not
@@ -39,12 +39,11 @@ struct {
 #endif
 
 #ifdef WARD_NR_SOCKET
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ward_packet_socket, struct pt_regs *regs, long ret)
+/* socket(2) returned ret; its arguments are in regs (the task's user
+ * registers). */
+static __always_inline int packet_socket(struct pt_regs *regs, long ret)
 {
-    if (ret < 0 || BPF_CORE_READ(regs, orig_ax) != WARD_NR_SOCKET)
-        return 0;
-    if ((int)PT_REGS_PARM1_CORE_SYSCALL(regs) != AF_PACKET)
+    if (ret < 0 || (int)PT_REGS_PARM1_CORE_SYSCALL(regs) != AF_PACKET)
         return 0;
     if (bpf_current_task_under_cgroup(&ward_cgroup, 0) != 1)
         return 0;
@@ -61,6 +60,25 @@ int BPF_PROG(ward_packet_socket, struct pt_regs *regs, long ret)
     e->judged = judged;
     kev_submit(e);
     return 0;
+}
+
+/* socket(2)'s own exit event: runs for that call only. The loader attaches
+ * it where tracefs is mounted, else the program below. */
+SEC("tracepoint/syscalls/sys_exit_socket")
+int ward_packet_socket_call(struct syscall_trace_exit *ctx)
+{
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    return regs ? packet_socket(regs, ctx->ret) : 0;
+}
+
+/* Every system call's exit, host-wide: returns at once unless it was
+ * socket(2). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_packet_socket, struct pt_regs *regs, long ret)
+{
+    if (BPF_CORE_READ(regs, orig_ax) != WARD_NR_SOCKET)
+        return 0;
+    return packet_socket(regs, ret);
 }
 #endif
 

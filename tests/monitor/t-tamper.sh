@@ -3,7 +3,8 @@
 # an alert naming both; with `set on-tamper suspend` that process's next
 # connection is held and asked about, while another process of the same
 # program still passes; a program with network rights started with
-# LD_PRELOAD, or while the preload list is set, is an alert too.
+# LD_PRELOAD, or while the preload list is set, is an alert too, and so are
+# process_vm_writev into it and an open of its /proc/PID/mem for writing.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../words/lib.sh"
@@ -27,6 +28,20 @@ echo "# injection watch: $watch"
 wk_check "ward status says how injections are watched (bpf-lsm or tracepoint: $watch)" \
     bash -c "[ '$watch' = bpf-lsm ] || [ '$watch' = tracepoint ]"
 "$WARD" status | grep '^injection' | sed 's/^/# /'
+# progs: the names of the BPF programs wardd holds.
+progs() {
+    local id
+    for id in $(cat /proc/"$WK_PID_wardd"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p'); do
+        bpftool prog show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\) .*/\1/p'
+    done
+}
+# on_events FILE: the watch is on the four calls' own exit events, not on
+# every system call's exit.
+on_events() { grep -qx ward_tp_openat "$1" && ! grep -qx ward_tp_tamper "$1"; }
+if [ "$watch" = tracepoint ] && [ -d /sys/kernel/tracing/events/syscalls ]; then
+    progs >"$WK_TMP/progs1"
+    wk_check "with tracefs, the watch is on the calls' own exit events" on_events "$WK_TMP/progs1"
+fi
 
 # attempt NAME: one connection of that process; its answer ("ok", "err ...").
 attempt() {
@@ -79,7 +94,50 @@ echo /nonexistent-ward-test.so >"$PRELOAD"
 wk_client "$A" after 1 tcp4 $IP_B 8080 >/dev/null 2>&1
 wk_check "the preload list changed: an alert at the program's next start" \
     wk_eventually 20 bash -c "'$WARD' log --program '$A' --json | grep '\"filter\":\"ld-preload\"' | grep -q 'ld.so.preload was changed'"
-kill "$T1" "$T2" "$T3" 2>/dev/null
+# Another process writing its memory: process_vm_writev (8 bytes of a
+# writable mapping, read first and written back unchanged), and an open of
+# /proc/PID/mem for writing.
+python3 - "$T1" <<'PY'
+import ctypes, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+addr = next(int(l.split("-")[0], 16) for l in open(f"/proc/{pid}/maps") if l.split()[1].startswith("rw"))
+buf = ctypes.create_string_buffer(8)
+local, remote = iovec(ctypes.addressof(buf), 8), iovec(addr, 8)
+for call in (libc.process_vm_readv, libc.process_vm_writev):
+    call.argtypes = [ctypes.c_int, ctypes.POINTER(iovec), ctypes.c_ulong, ctypes.POINTER(iovec), ctypes.c_ulong, ctypes.c_ulong]
+    if call(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != 8:
+        sys.exit("process_vm: errno %d" % ctypes.get_errno())
+open(f"/proc/{pid}/mem", "r+b").close()
+PY
+wk_check "process_vm_writev into it is an alert (process-vm-write)" wk_eventually 20 alerted process-vm-write
+wk_check "an open of its /proc/PID/mem for writing is an alert (proc-mem-write)" wk_eventually 20 alerted proc-mem-write
+wk_check "the process still connects" [ "$(attempt t1)" = ok ]
+
+kill "$T2" "$T3" 2>/dev/null
 stop_wardd
+
+# Without tracefs (wardd in a mount namespace of its own where it is
+# unmounted) the events cannot be attached: the watch falls back to every
+# system call's exit, and sees the same attach.
+if [ "$watch" = tracepoint ]; then
+    printf '#!/bin/sh\nexec unshare -m sh -c %s sh %s "$@"\n' \
+        "'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \"\$@\"'" \
+        "'$WARDD'" >"$WK_TMP/wardd-no-tracefs"
+    chmod 755 "$WK_TMP/wardd-no-tracefs"
+    WARDD=$WK_TMP/wardd-no-tracefs start_wardd --ld-preload-file "$PRELOAD" ||
+        { wk_notok "wardd starts without tracefs"; sed 's/^/# /' "$WD_LOG"; exit 1; }
+    progs >"$WK_TMP/progs2"
+    wk_check "without tracefs, the watch is on every system call's exit" \
+        bash -c "grep -qx ward_tp_tamper '$WK_TMP/progs2' && ! grep -qx ward_tp_openat '$WK_TMP/progs2'"
+    n=$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')
+    gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb3.log" 2>&1
+    more_attaches() { [ "$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')" -gt "$n" ]; }
+    wk_check "without tracefs, gdb's attach is an alert all the same" wk_eventually 20 more_attaches
+    stop_wardd
+fi
+kill "$T1" 2>/dev/null
 sanitizer_clean
 exit 0
