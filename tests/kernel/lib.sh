@@ -195,7 +195,9 @@ wk_eventually() {
         "$@" && return 0
         sleep 0.2
     done
-    "$@"
+    "$@" && return 0
+    echo "# waited $secs s in vain for: $*" >&2
+    return 1
 }
 
 wk_wait_for() {

@@ -18,12 +18,14 @@ app "$A" {
 CONF
 }
 alerts() { "$WARD" log --json 2>/dev/null | grep -c '"filter":"policy-changed"'; }
-# edit OUTCOME ACTION: the file changed; waits for wardd's alert.
+# edit OUTCOME ACTION: the file changed; waits for wardd's alert (its log
+# line: the log's rows of one alert are folded into a count).
+said() { [ "$(grep -c 'alert: policy-changed' "$WD_LOG")" -gt "$1" ]; }
 edit() {
     local n
-    n=$(alerts)
+    n=$(grep -c 'alert: policy-changed' "$WD_LOG")
     conf "$1" "$2"
-    for ((i = 0; i < 200; i++)); do [ "$(alerts)" -gt "$n" ] && break; sleep 0.1; done
+    wk_eventually 20 said "$n"
 }
 conf alert deny
 start_wardd || { wk_notok "wardd starts"; sed 's/^/# /' "$WD_LOG"; exit 1; }
@@ -38,7 +40,9 @@ conf reload deny
 "$WARD" reload >/dev/null
 refused "the program is denied again" "$A" tcp4 $IP_B 8080
 edit reload allow
-for ((i = 0; i < 200; i++)); do grep -q 'allow out' <<<"$("$WARD" rules list 2>/dev/null)" && break; sleep 0.1; done
+# The reload follows the alert: the first connection it allows is waited for.
+allowed() { [ "$(conn "$A" tcp4 $IP_B 8080)" = ok ]; }
+wk_eventually 20 allowed
 passes "on-policy-change reload: the edited policy is in force" "$A" tcp4 $IP_B 8080
 rejects "on-policy-change: another outcome is refused" 'ward.conf:1:[0-9]+' \
     <<<'set on-policy-change ignore'
