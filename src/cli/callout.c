@@ -24,16 +24,11 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-static int list(bool json)
+static void print_callouts(const ward_msg *part, void *ctx)
 {
-    ward_msg req = {.type = WARD_MSG_CALLOUT_LIST}, rep;
-    if (cli_request("ward-callout", &req, &rep) < 0)
-        return 1;
-    if (!json)
-        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
-               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
-    for (size_t i = 0; i < rep.u.callout_reply.n; i++) {
-        const ward_proto_callout *c = &rep.u.callout_reply.callouts[i];
+    bool json = *(const bool *)ctx;
+    for (size_t i = 0; i < part->u.callout_reply.n; i++) {
+        const ward_proto_callout *c = &part->u.callout_reply.callouts[i];
         if (json)
             printf("{\"name\":\"%s\",\"layers\":\"%s\",\"builtin\":%s,\"path\":\"%s\","
                    "\"host_pid\":%llu,\"calls\":%llu,\"failures\":%llu,\"restarts\":%llu,"
@@ -49,8 +44,16 @@ static int list(bool json)
                    (unsigned long long)c->restarts, (unsigned long long)c->host_pid,
                    c->builtin ? "built in" : c->path);
     }
-    ward_msg_free(&rep);
-    return 0;
+}
+
+static int list(bool json)
+{
+    if (!json)
+        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
+               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
+    ward_msg req = {.type = WARD_MSG_CALLOUT_LIST};
+    return cli_request_parts("ward-callout", &req, WARD_MSG_CALLOUT_REPLY, print_callouts, &json) <
+           0;
 }
 
 /* load and unload: one string, a path made absolute here (wardd's working
