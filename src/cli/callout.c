@@ -24,12 +24,22 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
+struct list_out {
+    bool json;
+    bool header; /* printed */
+};
+
 static void print_callouts(const ward_msg *part, void *ctx)
 {
-    bool json = *(const bool *)ctx;
+    struct list_out *out = ctx;
+    if (!out->json && !out->header) {
+        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
+               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
+        out->header = true;
+    }
     for (size_t i = 0; i < part->u.callout_reply.n; i++) {
         const ward_proto_callout *c = &part->u.callout_reply.callouts[i];
-        if (json)
+        if (out->json)
             printf("{\"name\":\"%s\",\"layers\":\"%s\",\"builtin\":%s,\"path\":\"%s\","
                    "\"host_pid\":%llu,\"calls\":%llu,\"failures\":%llu,\"restarts\":%llu,"
                    "\"filters\":%llu,\"cached\":%llu}\n",
@@ -48,11 +58,9 @@ static void print_callouts(const ward_msg *part, void *ctx)
 
 static int list(bool json)
 {
-    if (!json)
-        printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
-               "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
     ward_msg req = {.type = WARD_MSG_CALLOUT_LIST};
-    return cli_request_parts("ward-callout", &req, WARD_MSG_CALLOUT_REPLY, print_callouts, &json) <
+    struct list_out out = {.json = json};
+    return cli_request_parts("ward-callout", &req, WARD_MSG_CALLOUT_REPLY, print_callouts, &out) <
            0;
 }
 
