@@ -24,17 +24,22 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-static int list(bool json)
+struct list_out {
+    bool json;
+    bool header; /* printed */
+};
+
+static void print_callouts(const ward_msg *part, void *ctx)
 {
-    ward_msg req = {.type = WARD_MSG_CALLOUT_LIST}, rep;
-    if (cli_request("ward-callout", &req, &rep) < 0)
-        return 1;
-    if (!json)
+    struct list_out *out = ctx;
+    if (!out->json && !out->header) {
         printf("%-16s %-20s %-8s %8s %8s %8s %8s %8s  %s\n", "NAME", "LAYERS", "FILTERS", "CALLS",
                "KEPT", "FAILED", "RESTARTS", "HOST", "WHERE");
-    for (size_t i = 0; i < rep.u.callout_reply.n; i++) {
-        const ward_proto_callout *c = &rep.u.callout_reply.callouts[i];
-        if (json)
+        out->header = true;
+    }
+    for (size_t i = 0; i < part->u.callout_reply.n; i++) {
+        const ward_proto_callout *c = &part->u.callout_reply.callouts[i];
+        if (out->json)
             printf("{\"name\":\"%s\",\"layers\":\"%s\",\"builtin\":%s,\"path\":\"%s\","
                    "\"host_pid\":%llu,\"calls\":%llu,\"failures\":%llu,\"restarts\":%llu,"
                    "\"filters\":%llu,\"cached\":%llu}\n",
@@ -49,8 +54,14 @@ static int list(bool json)
                    (unsigned long long)c->restarts, (unsigned long long)c->host_pid,
                    c->builtin ? "built in" : c->path);
     }
-    ward_msg_free(&rep);
-    return 0;
+}
+
+static int list(bool json)
+{
+    ward_msg req = {.type = WARD_MSG_CALLOUT_LIST};
+    struct list_out out = {.json = json};
+    return cli_request_parts("ward-callout", &req, WARD_MSG_CALLOUT_REPLY, print_callouts, &out) <
+           0;
 }
 
 /* load and unload: one string, a path made absolute here (wardd's working

@@ -67,11 +67,14 @@ int cli_request(const char *name, ward_msg *req, ward_msg *reply)
 
 static bool has_more(const ward_msg *m)
 {
-    return m->type == WARD_MSG_RULES_REPLY   ? m->u.rules_reply.more
-           : m->type == WARD_MSG_LOG_REPLY   ? m->u.log_reply.more
-           : m->type == WARD_MSG_STATS_REPLY ? m->u.stats_reply.more
-           : m->type == WARD_MSG_CONNS_REPLY ? m->u.conns_reply.more
-                                             : false;
+    return m->type == WARD_MSG_RULES_REPLY     ? m->u.rules_reply.more
+           : m->type == WARD_MSG_LOG_REPLY     ? m->u.log_reply.more
+           : m->type == WARD_MSG_STATS_REPLY   ? m->u.stats_reply.more
+           : m->type == WARD_MSG_CONNS_REPLY   ? m->u.conns_reply.more
+           : m->type == WARD_MSG_OBJECT_REPLY  ? m->u.objects.more
+           : m->type == WARD_MSG_CALLOUT_REPLY ? m->u.callout_reply.more
+           : m->type == WARD_MSG_LIMITS_REPLY  ? m->u.limits_reply.more
+                                               : false;
 }
 
 static int each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,

@@ -63,18 +63,19 @@ void cli_print_object(const ward_proto_object *x, bool json)
                x->name ? x->name : "?", x->weight);
 }
 
+static void print_objects(const ward_msg *part, void *ctx)
+{
+    for (size_t i = 0; i < part->u.objects.n; i++)
+        cli_print_object(&part->u.objects.v[i], *(const bool *)ctx);
+}
+
 int cli_object_list(const char *client, enum ward_msg_type type, int argc, char **argv)
 {
     bool json = argc == 1 && strcmp(argv[0], "--json") == 0;
     if (argc > 1 || (argc == 1 && !json))
         return -1;
-    ward_msg req = {.type = type}, rep;
-    if (cli_request(client, &req, &rep) < 0)
-        return 1;
-    for (size_t i = 0; i < rep.u.objects.n; i++)
-        cli_print_object(&rep.u.objects.v[i], json);
-    ward_msg_free(&rep);
-    return 0;
+    ward_msg req = {.type = type};
+    return cli_request_parts(client, &req, WARD_MSG_OBJECT_REPLY, print_objects, &json) < 0;
 }
 
 int cli_object_delete(const char *client, enum ward_msg_type type, const char *arg)

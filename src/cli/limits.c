@@ -35,25 +35,37 @@ static void print_row(const ward_limit_row *r)
     printf("%-10s %-16s %-22s %-18s %s%s\n", rate, quota, used, state, r->program, since);
 }
 
-int cli_stats_limits(bool json)
+struct limits_out {
+    bool json;
+    size_t n; /* rows printed so far */
+};
+
+static void print_part(const ward_msg *part, void *ctx)
 {
-    ward_msg req = {.type = WARD_MSG_LIMITS_LIST}, rep;
-    if (cli_request("ward-stats", &req, &rep) < 0)
-        return 1;
-    if (json) {
-        for (size_t i = 0; i < rep.u.limits_reply.n; i++) {
+    struct limits_out *out = ctx;
+    for (size_t i = 0; i < part->u.limits_reply.n; i++, out->n++) {
+        const ward_limit_row *r = &part->u.limits_reply.rows[i];
+        if (out->json) {
             ward_msg m = {.type = WARD_MSG_LIMITS_REPLY};
-            m.u.limits_reply.rows = &rep.u.limits_reply.rows[i];
+            m.u.limits_reply.rows = (ward_limit_row *)r;
             m.u.limits_reply.n = 1;
             cli_print_json_item(&m, "limits");
+            continue;
         }
-    } else if (!rep.u.limits_reply.n) {
-        printf("no program has a rate limit or a quota\n");
-    } else {
-        printf("%-10s %-16s %-22s %-18s %s\n", "RATE", "QUOTA", "USED (BYTES)", "STATE", "PROGRAM");
-        for (size_t i = 0; i < rep.u.limits_reply.n; i++)
-            print_row(&rep.u.limits_reply.rows[i]);
+        if (!out->n)
+            printf("%-10s %-16s %-22s %-18s %s\n", "RATE", "QUOTA", "USED (BYTES)", "STATE",
+                   "PROGRAM");
+        print_row(r);
     }
-    ward_msg_free(&rep);
+}
+
+int cli_stats_limits(bool json)
+{
+    ward_msg req = {.type = WARD_MSG_LIMITS_LIST};
+    struct limits_out out = {.json = json};
+    if (cli_request_parts("ward-stats", &req, WARD_MSG_LIMITS_REPLY, print_part, &out) < 0)
+        return 1;
+    if (!json && !out.n)
+        printf("no program has a rate limit or a quota\n");
     return 0;
 }

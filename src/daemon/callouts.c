@@ -119,10 +119,7 @@ void wardd_on_callout_list(struct wardd *d, ward_conn *c, const ward_msg *m)
                                     .filters = info.filters,
                                     .cached = info.cached};
     }
-    ward_msg reply = {.type = WARD_MSG_CALLOUT_REPLY, .id = m->id};
-    reply.u.callout_reply.callouts = v;
-    reply.u.callout_reply.n = n;
-    ward_conn_send(c, &reply, NULL, 0);
+    ward_conn_send_callouts(c, m->id, v, n);
     free(v);
     free(layers);
 }

@@ -343,8 +343,6 @@ void wardd_limits_close(struct wardd *d)
 void wardd_limits_on_list(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
     ward_limit_row rows[WARD_POLICY_MAX_LIMITS];
-    ward_msg r = {.type = WARD_MSG_LIMITS_REPLY, .id = m->id};
-    r.u.limits_reply.rows = rows;
-    r.u.limits_reply.n = wardd_limits_rows(d, rows, WARD_POLICY_MAX_LIMITS);
-    ward_conn_send(c, &r, NULL, 0);
+    size_t n = wardd_limits_rows(d, rows, WARD_POLICY_MAX_LIMITS);
+    ward_conn_send_limits(c, m->id, rows, n);
 }

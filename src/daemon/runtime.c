@@ -489,15 +489,6 @@ static int list_filter(uint64_t id, const ward_filter_def *def, void *arg)
     return 0;
 }
 
-static void send_objects(ward_conn *c, uint32_t id, ward_proto_object *v, size_t n)
-{
-    ward_msg r = {.type = WARD_MSG_OBJECT_REPLY, .id = id};
-    r.u.objects.v = v;
-    r.u.objects.n = n;
-    if (ward_conn_send(c, &r, NULL, 0) < 0)
-        ward_conn_send_error(c, id, WARD_PE_TOO_LARGE, "the list does not fit in one reply");
-}
-
 void wardd_on_filter_list(struct wardd *d, ward_conn *c, const ward_msg *m)
 {
     ward_engine_stats st;
@@ -508,7 +499,7 @@ void wardd_on_filter_list(struct wardd *d, ward_conn *c, const ward_msg *m)
         return;
     }
     ward_filter_foreach(d->engine, list_filter, &x);
-    send_objects(c, m->id, x.v, x.n);
+    ward_conn_send_objects(c, m->id, x.v, x.n);
     for (size_t i = 0; i < x.n; i++)
         free(x.v[i].text);
     free(x.v);
@@ -528,7 +519,7 @@ void wardd_on_sublayer_list(struct wardd *d, ward_conn *c, const ward_msg *m)
                                    .dynamic = o && o->session,
                                    .runtime = o != NULL};
     }
-    send_objects(c, m->id, v, n);
+    ward_conn_send_objects(c, m->id, v, n);
 }
 
 void wardd_on_provider_list(struct wardd *d, ward_conn *c, const ward_msg *m)
@@ -548,7 +539,7 @@ void wardd_on_provider_list(struct wardd *d, ward_conn *c, const ward_msg *m)
         v[n++] = (ward_proto_object){
             .id = id, .name = (char *)name, .dynamic = o && o->session, .runtime = o != NULL};
     }
-    send_objects(c, m->id, v, n);
+    ward_conn_send_objects(c, m->id, v, n);
     free(v);
 }
 

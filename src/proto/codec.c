@@ -717,6 +717,7 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         for (size_t i = 0; a && i < m->u.callout_reply.n; i++)
             json_object_array_add(a, enc_callout(e, &m->u.callout_reply.callouts[i]));
         put(e, o, "callouts", a);
+        put(e, o, "more", json_object_new_boolean(m->u.callout_reply.more));
         break;
     }
     case WARD_MSG_RULES_DELETE:
@@ -745,6 +746,7 @@ static void enc_body(struct enc *e, json_object *o, const ward_msg *m)
         for (size_t i = 0; a && i < m->u.objects.n; i++)
             json_object_array_add(a, enc_object(e, &m->u.objects.v[i]));
         put(e, o, "objects", a);
+        put(e, o, "more", json_object_new_boolean(m->u.objects.more));
         break;
     }
     case WARD_MSG_SUBSCRIBE_REPLY:
@@ -1396,7 +1398,8 @@ static bool dec_callouts(struct dec *d, json_object *o, ward_msg *m)
                                        "filters",  "cached", NULL};
     json_object *a;
     size_t n;
-    if (!get_array(d, o, "callouts", true, 1024, &a, &n))
+    if (!get_array(d, o, "callouts", true, 1024, &a, &n) ||
+        !get_bool(d, o, "more", false, &m->u.callout_reply.more))
         return false;
     if (n && !(m->u.callout_reply.callouts = calloc(n, sizeof(ward_proto_callout))))
         return fail(d, WARD_PE_INTERNAL, "out of memory");
@@ -1426,7 +1429,8 @@ static bool dec_objects(struct dec *d, json_object *o, ward_msg *m)
                                        "runtime", "text",   NULL};
     json_object *a;
     size_t n;
-    if (!get_array(d, o, "objects", true, 100000, &a, &n))
+    if (!get_array(d, o, "objects", true, 100000, &a, &n) ||
+        !get_bool(d, o, "more", false, &m->u.objects.more))
         return false;
     if (n && !(m->u.objects.v = calloc(n, sizeof(ward_proto_object))))
         return fail(d, WARD_PE_INTERNAL, "out of memory");
@@ -1623,11 +1627,11 @@ static const char *const *body_keys(enum ward_msg_type t)
     static const char *const scan_reply[] = {"type", "id", "results", NULL};
     static const char *const prompt_closed[] = {"type", "id", "prompt_id", "verdict", "by", NULL};
     static const char *const error[] = {"type", "id", "code", "message", NULL};
-    static const char *const callout_reply[] = {"type", "id", "callouts", NULL};
+    static const char *const callout_reply[] = {"type", "id", "callouts", "more", NULL};
     static const char *const object_add[] = {"type", "id", "text", "dynamic", NULL};
     static const char *const callout_op[] = {"type", "id", "callout", NULL};
     static const char *const object_id[] = {"type", "id", "object_id", NULL};
-    static const char *const objects[] = {"type", "id", "objects", NULL};
+    static const char *const objects[] = {"type", "id", "objects", "more", NULL};
     switch (t) {
     case WARD_MSG_FILTER_ADD:
     case WARD_MSG_SUBLAYER_ADD:

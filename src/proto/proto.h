@@ -295,6 +295,7 @@ typedef struct ward_msg {
         struct {
             ward_proto_callout *callouts;
             size_t n;
+            bool more;
         } callout_reply;
         struct {
             char *text;   /* one statement in the policy language */
@@ -309,6 +310,7 @@ typedef struct ward_msg {
         struct {
             ward_proto_object *v;
             size_t n;
+            bool more;
         } objects; /* object.reply */
         struct {
             uint64_t log_id; /* a logged connection, or 0 and ... */
@@ -359,6 +361,7 @@ typedef struct ward_msg {
         struct {
             ward_limit_row *rows;
             size_t n;
+            bool more;
         } limits_reply;
         struct {
             char **paths;
@@ -487,6 +490,9 @@ int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, s
 int ward_conn_send_rules(ward_conn *c, uint32_t id, const ward_proto_rule *rules, size_t n);
 int ward_conn_send_stats(ward_conn *c, uint32_t id, const ward_stats_row *rows, size_t n);
 int ward_conn_send_conns(ward_conn *c, uint32_t id, const ward_conn_info *conns, size_t n);
+int ward_conn_send_objects(ward_conn *c, uint32_t id, const ward_proto_object *v, size_t n);
+int ward_conn_send_callouts(ward_conn *c, uint32_t id, const ward_proto_callout *v, size_t n);
+int ward_conn_send_limits(ward_conn *c, uint32_t id, const ward_limit_row *rows, size_t n);
 const ward_peer *ward_conn_peer(const ward_conn *c);
 uint64_t ward_conn_session(const ward_conn *c); /* unique per connection: DYNAMIC lifetimes */
 void ward_conn_set_data(ward_conn *c, void *data);

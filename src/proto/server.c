@@ -434,6 +434,42 @@ int ward_conn_send_conns(ward_conn *c, uint32_t id, const ward_conn_info *conns,
     return send_parts(c, id, WARD_MSG_CONNS_REPLY, conns, n, build_conns);
 }
 
+static void build_objects(ward_msg *m, const void *items, size_t i, size_t k, bool more)
+{
+    m->u.objects.v = (ward_proto_object *)items + i;
+    m->u.objects.n = k;
+    m->u.objects.more = more;
+}
+
+static void build_callouts(ward_msg *m, const void *items, size_t i, size_t k, bool more)
+{
+    m->u.callout_reply.callouts = (ward_proto_callout *)items + i;
+    m->u.callout_reply.n = k;
+    m->u.callout_reply.more = more;
+}
+
+int ward_conn_send_objects(ward_conn *c, uint32_t id, const ward_proto_object *v, size_t n)
+{
+    return send_parts(c, id, WARD_MSG_OBJECT_REPLY, v, n, build_objects);
+}
+
+int ward_conn_send_callouts(ward_conn *c, uint32_t id, const ward_proto_callout *v, size_t n)
+{
+    return send_parts(c, id, WARD_MSG_CALLOUT_REPLY, v, n, build_callouts);
+}
+
+static void build_limits(ward_msg *m, const void *items, size_t i, size_t k, bool more)
+{
+    m->u.limits_reply.rows = (ward_limit_row *)items + i;
+    m->u.limits_reply.n = k;
+    m->u.limits_reply.more = more;
+}
+
+int ward_conn_send_limits(ward_conn *c, uint32_t id, const ward_limit_row *rows, size_t n)
+{
+    return send_parts(c, id, WARD_MSG_LIMITS_REPLY, rows, n, build_limits);
+}
+
 static void do_hello(struct ward_conn *c, const ward_msg *m)
 {
     uint32_t best = 0;

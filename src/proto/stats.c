@@ -26,7 +26,7 @@ const char *const *ward_proto_stats_keys(int t)
     static const char *const reply[] = {"type", "id", "rows", "more", NULL};
     static const char *const list[] = {"type", "id", NULL};
     static const char *const conns[] = {"type", "id", "conns", "more", NULL};
-    static const char *const limits[] = {"type", "id", "limits", NULL};
+    static const char *const limits[] = {"type", "id", "limits", "more", NULL};
     switch (t) {
     case WARD_MSG_STATS_QUERY:
         return query;
@@ -235,6 +235,7 @@ int ward_proto_stats_encode(json_object *o, const ward_msg *m)
         for (size_t i = 0; a && i < m->u.limits_reply.n; i++)
             json_object_array_add(a, enc_limit(&m->u.limits_reply.rows[i], &bad));
         add(o, "limits", a, &bad);
+        add(o, "more", json_object_new_boolean(m->u.limits_reply.more), &bad);
         break;
     }
     default:
@@ -493,7 +494,9 @@ int ward_proto_stats_decode(json_object *o, ward_msg *m, char *err, size_t errle
                 break;
         break;
     case WARD_MSG_LIMITS_REPLY:
-        if ((n = objects(&d, o, "limits", &a)) < 0)
+        if ((n = objects(&d, o, "limits", &a)) < 0 ||
+            (json_object_object_get_ex(o, "more", NULL) &&
+             !boolean(&d, o, "more", &m->u.limits_reply.more)))
             break;
         if (n > 4096) {
             sfail(&d, WARD_PE_BAD_FIELD, "\"limits\": too many");

@@ -455,8 +455,27 @@ static void test_runtime_messages(void **state)
     assert_int_equal(back.u.objects.v[1].weight, 0xd000);
     assert_true(back.u.objects.v[1].dynamic);
     assert_null(back.u.objects.v[1].text);
+    assert_false(back.u.objects.more);
     ward_msg_free(&back);
     free(s);
+
+    /* `more`: a part of a longer list; optional, false when absent. */
+    for (int t = 0; t < 3; t++) {
+        static const char *const lists[] = {
+            "object.reply\",\"objects", "callout.reply\",\"callouts", "limits.reply\",\"limits"};
+        char line[128];
+        snprintf(line, sizeof(line), "{\"type\":\"%s\":[],\"id\":2,\"more\":true}", lists[t]);
+        assert_int_equal(decode_str(line, &back), WARD_PE_OK);
+        assert_true(t == 0   ? back.u.objects.more
+                    : t == 1 ? back.u.callout_reply.more
+                             : back.u.limits_reply.more);
+        ward_msg_free(&back);
+        snprintf(line, sizeof(line), "{\"type\":\"%s\":[],\"id\":2}", lists[t]);
+        assert_int_equal(decode_str(line, &back), WARD_PE_OK);
+        ward_msg_free(&back);
+        snprintf(line, sizeof(line), "{\"type\":\"%s\":[],\"id\":2,\"more\":1}", lists[t]);
+        assert_int_equal(decode_str(line, &back), WARD_PE_BAD_FIELD);
+    }
 
     assert_int_equal(
         decode_str("{\"type\":\"filter.add\",\"id\":1,\"text\":\"filter block\"}", &back),
@@ -770,6 +789,22 @@ static void on_msg(ward_server *s, ward_conn *c, const ward_msg *m, void *ctx)
         ward_conn_send_rules(c, m->id, many, 400);
         break;
     }
+    case WARD_MSG_FILTER_LIST: {
+        /* 1500 filters with long texts: several times one message. */
+        enum { N_FILTERS = 1500 };
+        static ward_proto_object many[N_FILTERS];
+        static char text[N_FILTERS][160];
+        for (size_t i = 0; i < N_FILTERS; i++) {
+            snprintf(text[i], sizeof(text[i]),
+                     "filter \"runtime-filter-with-a-long-name-%05zu\" layer connect-out "
+                     "block to port %zu",
+                     i, 1000 + i);
+            many[i] = (ward_proto_object){
+                .id = i + 1, .name = "f", .layer = "connect-out", .text = text[i]};
+        }
+        ward_conn_send_objects(c, m->id, many, N_FILTERS);
+        break;
+    }
     case WARD_MSG_SUBSCRIBE: {
         uint32_t sub;
         int efd = ward_ring_subscribe(d->ring, &sub);
@@ -915,6 +950,23 @@ static void test_socket_admin(void **state)
     }
     assert_int_equal(total, 400);
     assert_true(parts > 1);
+
+    /* object.reply in parts too: every filter once, in order. */
+    rep = call(c, (ward_msg){.type = WARD_MSG_FILTER_LIST});
+    total = parts = 0;
+    for (;;) {
+        assert_int_equal(rep.type, WARD_MSG_OBJECT_REPLY);
+        for (size_t i = 0; i < rep.u.objects.n; i++)
+            assert_int_equal(rep.u.objects.v[i].id, ++total);
+        parts++;
+        bool more = rep.u.objects.more;
+        ward_msg_free(&rep);
+        if (!more)
+            break;
+        assert_int_equal(ward_client_recv(c, &rep, NULL, NULL, 5000), 1);
+    }
+    assert_int_equal(total, 1500);
+    assert_true(parts > 2);
 
     /* Subscribe: the reply carries the ring's memfd and an eventfd. */
     ward_msg sreq = {.type = WARD_MSG_SUBSCRIBE};
