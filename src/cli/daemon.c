@@ -77,15 +77,28 @@ static bool has_more(const ward_msg *m)
                                                : false;
 }
 
+/* Parts of one reply at the most: far more than any list wardd holds
+ * (16 GiB of 64 KiB parts), so a peer that never ends its reply is cut off. */
+#define CLI_MAX_PARTS 262144
+
 static int each_part(ward_client *c, ward_msg *reply, enum ward_msg_type type,
                      void (*fn)(const ward_msg *part, void *ctx), void *ctx)
 {
-    for (;;) {
+    if (reply->type != type) {
+        ward_msg_free(reply);
+        fprintf(stderr, "%s: wardd answered with another kind of reply\n", cli_prog);
+        return -1;
+    }
+    for (unsigned parts = 1;; parts++) {
         fn(reply, ctx);
         bool more = has_more(reply);
         ward_msg_free(reply);
         if (!more)
             return 0;
+        if (parts == CLI_MAX_PARTS) {
+            fprintf(stderr, "%s: wardd's reply did not end after %u parts\n", cli_prog, parts);
+            return -1;
+        }
         if (ward_client_recv(c, reply, NULL, NULL, CLI_TIMEOUT_MS) != 1 || reply->type != type) {
             if (reply->type != type)
                 ward_msg_free(reply);

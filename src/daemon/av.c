@@ -416,6 +416,20 @@ void wardd_av_tick(struct wardd *d, int64_t now_ms)
     }
 }
 
+int64_t wardd_av_next_deadline(struct wardd *d)
+{
+    struct wardd_av *a = d->av;
+    int64_t next = -1;
+    if (!a || !a->n_held)
+        return -1; /* nothing waits on a bound */
+    for (size_t i = 0; i < a->n_cache; i++) {
+        const struct av_entry *e = &a->cache[i];
+        if (e->state == AV_PENDING && !e->released && (next < 0 || e->bound_ms < next))
+            next = e->bound_ms;
+    }
+    return next;
+}
+
 void wardd_av_close(struct wardd *d)
 {
     struct wardd_av *a = d->av;

@@ -93,7 +93,6 @@ void wardd_guard_pins_ready(struct wardd *d)
     int64_t now = wardd_now_ms();
     d->last_hook_check_ms = now - WARDD_HOOK_CHECK_MS; /* due now */
     wardd_guard_hooks(d, now, false);
-    pins_watch(d);
 }
 
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy)
@@ -108,6 +107,10 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy)
         d->hooks_failing = false;
         return;
     }
+    /* Something was repaired (or not yet): the directories it made again
+     * are watched anew, whoever found it. */
+    if (d->pins_fd >= 0)
+        pins_watch(d);
     /* A repair that keeps failing (the cgroup gone, the BPF file system
      * unmounted) is alerted once, then logged every 10 s. */
     bool again = rc < 0 && d->hooks_failing;

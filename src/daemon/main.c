@@ -504,6 +504,9 @@ static int timers(struct wardd *d)
     int64_t next = prompts_next_deadline(d->prompts);
     if (next >= 0 && next - now < wait)
         wait = next - now;
+    next = wardd_av_next_deadline(d); /* held connections go on at their bound */
+    if (next >= 0 && next - now < wait)
+        wait = next - now;
     int poll = wardd_procs_poll(d, now, false);
     if (poll >= 0 && poll < wait)
         wait = poll;

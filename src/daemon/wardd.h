@@ -563,6 +563,8 @@ int wardd_av_open(struct wardd *d, uint32_t tag);
 void wardd_av_close(struct wardd *d);
 void wardd_av_ready(struct wardd *d); /* its socket is readable */
 void wardd_av_tick(struct wardd *d, int64_t now_ms);
+/* When the first connection held for a scan stops waiting (its bound), or -1. */
+int64_t wardd_av_next_deadline(struct wardd *d);
 /* A connection of process p, asked about by `as` (the queue or a shim,
  * wardd_decide's arguments): GO (scanned clean, scanning in the
  * background, or nothing to scan), HOLD (scan-before-allow: it waits, in the

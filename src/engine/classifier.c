@@ -45,7 +45,7 @@
  * fewer rules wait in the tables (on acl3_10k, lookups at the due point
  * ran at 2/3 of the built rate, at 1/2 with built / 4). */
 #define ASIDE_DUE 16
-/* Updates an install replays per call (about 1 µs each). */
+/* Updates an install replays per call at the least (about 1 µs each). */
 #define REPLAY_SLICE 64
 
 /* A tuple: how many leading bits of each field a table hashes. A port
@@ -1113,8 +1113,12 @@ int ward_rebuild_install(ward_rebuild *j)
     }
     /* The snapshot is as old as the take: what changed since goes on top,
      * in the order it happened, a slice a call (updates made between calls
-     * join the log). */
-    size_t end = j->nlog - j->replayed > REPLAY_SLICE ? j->replayed + REPLAY_SLICE : j->nlog;
+     * join the log). The slice grows with the backlog: updates arriving
+     * faster than a fixed slice replays them would keep the job from ever
+     * swapping in. */
+    size_t backlog = j->nlog - j->replayed;
+    size_t slice = backlog / 4 > REPLAY_SLICE ? backlog / 4 : REPLAY_SLICE;
+    size_t end = backlog > slice ? j->replayed + slice : j->nlog;
     for (; j->replayed < end; j->replayed++) {
         const logged *u = &j->log[j->replayed];
         if (!u->insert) {
