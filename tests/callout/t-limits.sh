@@ -115,9 +115,12 @@ wk_check "a restart of wardd keeps the usage" within "$after" "$before" 5000000
 out=$(wk_client timeout 10 "$QB" -c $IP_B -p 5201 -n 100K 2>&1)
 wk_check "... and the program stays blocked" grep -q "Operation not permitted" <<<"$out"
 
-# then alert: the traffic goes on, the alert is raised.
-wk_client timeout 30 "$QA" -c $IP_B -p 5202 -n 3M >"$WK_TMP/qa.out" 2>&1
-wk_check "quota 1MB per week then alert: a 3MB transfer completes" [ $? -eq 0 ]
+# then alert: the traffic goes on, the alert is raised. (A second of
+# traffic, not `-n 3M`: iperf3 -n ends its test once the client has written
+# the bytes, and the server then stops reading; a quick test can deliver a
+# third of them, not enough for the quota.)
+wk_client timeout 30 "$QA" -c $IP_B -p 5202 -t 1 >"$WK_TMP/qa.out" 2>&1
+wk_check "quota 1MB per week then alert: a second's transfer completes" [ $? -eq 0 ]
 wk_check "... and the alert is raised" \
     wk_wait_for "$WK_TMP/wardd2.log" "alert: quota: $QA used its quota of 1MB per week" 20
 
@@ -127,18 +130,23 @@ wk_check "... and the alert is raised" \
 # two readings a second apart agree.
 a1=$(wk_settled used "$QA")
 kill9_wardd wardd2
-wk_client timeout 30 "$QA" -c $IP_B -p 5202 -n 2M >"$WK_TMP/qa2.out" 2>&1
+wk_client timeout 30 "$QA" -c $IP_B -p 5202 -n 2M -J >"$WK_TMP/qa2.out" 2>&1
 wk_check "with wardd killed, the kernel still passes the program (its table allows it)" [ $? -eq 0 ]
+# What reached the server (iperf3 -n, as above, may deliver a part): the
+# kernel counts what left, so at least that.
+moved=$(python3 -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
+    "$WK_TMP/qa2.out" 2>/dev/null || echo 0)
+echo "# the 2MB transfer delivered $moved bytes"
 start_wardd wardd3 || { wk_notok "wardd starts a third time"; exit 1; }
 # The new wardd reads the kernel's counts on its clock (every second).
-counted() { within "$(used "$QA")" "$((a1 + 2000000))" 1e12; }
+counted() { [ "$moved" -gt 0 ] && within "$(used "$QA")" "$((a1 + moved))" 1e12; }
 wk_eventually 20 counted
 a2=$(used "$QA")
 echo "# used before the kill: $a1 bytes, after the restart: $a2 bytes"
-if within "${a2:-0}" "$((a1 + 2000000))" 1e12; then
-    wk_ok "... and its bytes then are counted when wardd is back (2MB more)"
+if [ "$moved" -gt 0 ] && within "${a2:-0}" "$((a1 + moved))" 1e12; then
+    wk_ok "... and its bytes then are counted when wardd is back (all that reached the server, at least)"
 else
-    wk_notok "... and its bytes then are counted when wardd is back (2MB more)"
+    wk_notok "... and its bytes then are counted when wardd is back (all that reached the server, at least)"
     sed 's/^/# iperf3: /' "$WK_TMP/qa2.out" | tail -5
     "$WARD" stats --limits --json 2>&1 | sed 's/^/# stats: /'
     grep -i "limit\|quota" "$WK_TMP/wardd2.log" "$WK_TMP/wardd3.log" | tail -20 | sed 's/^/# /'
