@@ -386,89 +386,27 @@ static int send_parts(ward_conn *c, uint32_t id, enum ward_msg_type type, const 
     return 0;
 }
 
-static void build_rows(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.log_reply.rows = (ward_event *)items + i;
-    m->u.log_reply.n = k;
-    m->u.log_reply.more = more;
-}
+/* A reply kind sent in parts: its builder (items [i, i+k) into the
+ * reply's FIELD.ARRAY) and its public sender. */
+#define SEND_IN_PARTS(NAME, TYPE, FIELD, ARRAY, ITEM)                                              \
+    static void build_##NAME(ward_msg *m, const void *items, size_t i, size_t k, bool more)        \
+    {                                                                                              \
+        m->u.FIELD.ARRAY = (ITEM *)items + i;                                                      \
+        m->u.FIELD.n = k;                                                                          \
+        m->u.FIELD.more = more;                                                                    \
+    }                                                                                              \
+    int ward_conn_send_##NAME(ward_conn *c, uint32_t id, const ITEM *v, size_t n)                  \
+    {                                                                                              \
+        return send_parts(c, id, TYPE, v, n, build_##NAME);                                        \
+    }
 
-static void build_rules(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.rules_reply.rules = (ward_proto_rule *)items + i;
-    m->u.rules_reply.n = k;
-    m->u.rules_reply.more = more;
-}
-
-int ward_conn_send_log_rows(ward_conn *c, uint32_t id, const ward_event *rows, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_LOG_REPLY, rows, n, build_rows);
-}
-
-int ward_conn_send_rules(ward_conn *c, uint32_t id, const ward_proto_rule *rules, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_RULES_REPLY, rules, n, build_rules);
-}
-
-static void build_stats(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.stats_reply.rows = (ward_stats_row *)items + i;
-    m->u.stats_reply.n = k;
-    m->u.stats_reply.more = more;
-}
-
-static void build_conns(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.conns_reply.conns = (ward_conn_info *)items + i;
-    m->u.conns_reply.n = k;
-    m->u.conns_reply.more = more;
-}
-
-int ward_conn_send_stats(ward_conn *c, uint32_t id, const ward_stats_row *rows, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_STATS_REPLY, rows, n, build_stats);
-}
-
-int ward_conn_send_conns(ward_conn *c, uint32_t id, const ward_conn_info *conns, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_CONNS_REPLY, conns, n, build_conns);
-}
-
-static void build_objects(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.objects.v = (ward_proto_object *)items + i;
-    m->u.objects.n = k;
-    m->u.objects.more = more;
-}
-
-static void build_callouts(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.callout_reply.callouts = (ward_proto_callout *)items + i;
-    m->u.callout_reply.n = k;
-    m->u.callout_reply.more = more;
-}
-
-int ward_conn_send_objects(ward_conn *c, uint32_t id, const ward_proto_object *v, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_OBJECT_REPLY, v, n, build_objects);
-}
-
-int ward_conn_send_callouts(ward_conn *c, uint32_t id, const ward_proto_callout *v, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_CALLOUT_REPLY, v, n, build_callouts);
-}
-
-static void build_limits(ward_msg *m, const void *items, size_t i, size_t k, bool more)
-{
-    m->u.limits_reply.rows = (ward_limit_row *)items + i;
-    m->u.limits_reply.n = k;
-    m->u.limits_reply.more = more;
-}
-
-int ward_conn_send_limits(ward_conn *c, uint32_t id, const ward_limit_row *rows, size_t n)
-{
-    return send_parts(c, id, WARD_MSG_LIMITS_REPLY, rows, n, build_limits);
-}
+SEND_IN_PARTS(log_rows, WARD_MSG_LOG_REPLY, log_reply, rows, ward_event)
+SEND_IN_PARTS(rules, WARD_MSG_RULES_REPLY, rules_reply, rules, ward_proto_rule)
+SEND_IN_PARTS(stats, WARD_MSG_STATS_REPLY, stats_reply, rows, ward_stats_row)
+SEND_IN_PARTS(conns, WARD_MSG_CONNS_REPLY, conns_reply, conns, ward_conn_info)
+SEND_IN_PARTS(objects, WARD_MSG_OBJECT_REPLY, objects, v, ward_proto_object)
+SEND_IN_PARTS(callouts, WARD_MSG_CALLOUT_REPLY, callout_reply, callouts, ward_proto_callout)
+SEND_IN_PARTS(limits, WARD_MSG_LIMITS_REPLY, limits_reply, rows, ward_limit_row)
 
 static void do_hello(struct ward_conn *c, const ward_msg *m)
 {
