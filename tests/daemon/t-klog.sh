@@ -43,15 +43,9 @@ rows() {
 }
 # counted ROWS: the sum of the rows' counts (each row stands for count decisions).
 counted() { sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}'; }
-# Wait until the log has what the kernel reported (folded counts go out after 1 s).
-settle() {
-    local want=$1 prog=$2 i
-    for i in $(seq 200); do
-        [ "$(rows "$prog" | counted)" -ge "$want" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+# logged N PROGRAM: the log has N of PROGRAM's decisions (folded counts go
+# out after 1 s: waited for with wk_eventually).
+logged() { [ "$(rows "$2" | counted)" -ge "$1" ]; }
 
 N=25 # and lat's 20 warm-up connections
 before=$(st decisions)
@@ -59,7 +53,7 @@ out=$(wk_client "$A" lat $IP_B 8080 $N)
 N=$((N + 20))
 wk_check "allowed in the kernel: $N connections pass ($out)" grep -q conns_per_s <<<"$out"
 wk_check "the queue saw none of them (wardd decided nothing)" [ "$(st decisions)" = "$before" ]
-settle $N "$A"
+wk_eventually 20 logged $N "$A"
 r=$(rows "$A" --verdict permit)
 echo "$r" | head -3 | sed 's/^/# /'
 wk_check "the log has all $N, in rows or counts ($(counted <<<"$r"))" [ "$(counted <<<"$r")" = $N ]
@@ -79,7 +73,7 @@ wk_check "ward log shows the count" wk_eventually 20 bash -c "'$WARD' log --prog
 before=$(st decisions)
 for _ in 1 2 3; do wk_client "$O" udp-sendto $IP_B 9999 >/dev/null; done
 wk_check "datagrams allowed in the kernel: wardd decided nothing" [ "$(st decisions)" = "$before" ]
-settle 3 "$O"
+wk_eventually 20 logged 3 "$O"
 wk_check "datagrams: each socket's first datagram is logged ($(rows "$O" | counted))" \
     [ "$(rows "$O" | grep '"rport":9999' | grep '"proto":17' | counted)" = 3 ]
 
