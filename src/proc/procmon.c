@@ -93,11 +93,19 @@ int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
                     proctab_fork(t, (uint32_t)ev->event_data.fork.parent_tgid,
                                  (uint32_t)ev->event_data.fork.child_tgid, 0);
                 break;
-            case PROC_EVENT_EXEC:
-                proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid);
-                if (on_exec)
+            case PROC_EVENT_EXEC: {
+                ward_proc gone;
+                if (proctab_exec(t, (uint32_t)ev->event_data.exec.process_tgid, &gone)) {
+                    /* Exited before this read: its exit event will find
+                     * no entry, so its end is told now. */
+                    if (on_exit)
+                        on_exit(&gone, ctx);
+                    proctab_proc_free(&gone);
+                } else if (on_exec) {
                     on_exec((uint32_t)ev->event_data.exec.process_tgid, ctx);
+                }
                 break;
+            }
             case PROC_EVENT_EXIT:
                 if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) {
                     ward_proc gone;

@@ -427,10 +427,19 @@ const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
     return reread(t, pid);
 }
 
-void proctab_exec(proctab *t, uint32_t pid)
+bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
 {
     t->execs++;
-    reread(t, pid);
+    ward_proc p;
+    if (read_proc(t, pid, &p) == 0) {
+        store(t, &p);
+        return false;
+    }
+    if (!proctab_peek(t, pid))
+        return false;
+    t->exits++;
+    remove_pid(t, pid, gone);
+    return true;
 }
 
 /* The path of the file the process runs, as /proc/PID/exe names it, when

@@ -334,6 +334,33 @@ static void fake_proc(const char *root, int pid, const char *exe, int ppid, int 
     fclose(f);
 }
 
+/* An exec read after its process has exited (killed and reaped between
+ * the events and their reading): the exec tells of the exit, since the
+ * exit event that follows finds no entry (CI once waited 10 s for it). */
+static void exec_after_the_exit_tells_of_it(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    fake_proc(root, 700, "/bin/sleep", 1, 70);
+    proctab *t = proctab_new(root);
+    assert_non_null(proctab_lookup(t, 700)); /* the fork event read it */
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s/700", root);
+    assert_int_equal(system(cmd), 0);
+    ward_proc gone;
+    assert_true(proctab_exec(t, 700, &gone));
+    assert_int_equal(gone.pid, 700);
+    assert_int_equal(gone.start_time, 70);
+    proctab_proc_free(&gone);
+    assert_null(proctab_peek(t, 700));
+    ward_proc none;
+    assert_false(proctab_exec(t, 700, &none)); /* unknown and gone: nothing to tell */
+    proctab_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The ancestor chain: read through /proc, nearest first; kept across an
  * exec and past the parent's exit (an orphan is not init's program). */
 static void ancestors_follow_the_parents(void **state)
@@ -355,7 +382,7 @@ static void ancestors_follow_the_parents(void **state)
     snprintf(path, sizeof(path), "rm -rf %s/200", root);
     assert_int_equal(system(path), 0);
     fake_proc(root, 300, "/bin/true", 1, 30);
-    proctab_exec(t, 300);
+    assert_false(proctab_exec(t, 300, NULL));
     p = proctab_peek(t, 300);
     assert_non_null(p);
     assert_string_equal(p->exe, "/bin/true");
@@ -475,6 +502,7 @@ int main(void)
         cmocka_unit_test(sweep_reports_lost_exits),
         cmocka_unit_test(pid_reuse_is_not_the_same_process),
         cmocka_unit_test(ancestors_follow_the_parents),
+        cmocka_unit_test(exec_after_the_exit_tells_of_it),
         cmocka_unit_test(exec_from_its_facts),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
