@@ -93,6 +93,5 @@ wk_check "explain: the request is named encrypted DNS and the filter blocks it" 
         grep -q 'decision: block (hard), reason filter'"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd
-wk_check "wardd stopped with no sanitizer report (no leak)" \
-    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
+no_sanitizer "wardd stopped with no sanitizer report (no leak)" "$WK_TMP/wardd.log"
 exit 0

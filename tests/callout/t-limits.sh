@@ -170,6 +170,5 @@ wk_check "accounting: a program under the limit connects" \
     quiet wk_client timeout 10 "$N" -c $IP_B -p 5202 -n 100K
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd3"
 stop_wardd wardd3
-wk_check "no run of wardd made a sanitizer report" \
-    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP'/wardd*.log"
+no_sanitizer "no run of wardd made a sanitizer report" "$WK_TMP"/wardd*.log
 exit 0

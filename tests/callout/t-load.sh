@@ -94,6 +94,5 @@ wk_check "no host process is left of the refused ones" \
     bash -c "! pgrep -f '^ward-callout-host $DIR/' >/dev/null"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd
-wk_check "wardd stopped with no sanitizer report (no leak)" \
-    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
+no_sanitizer "wardd stopped with no sanitizer report (no leak)" "$WK_TMP/wardd.log"
 exit 0

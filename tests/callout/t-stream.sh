@@ -133,6 +133,5 @@ wk_check "... logged as the stream bound's permit" \
 wk_check "other flows are not held: a block still blocks" [ "$(get http://$IP_B:8081/deny)" = 000 ]
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd
-wk_check "wardd stopped with no sanitizer report (no leak)" \
-    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
+no_sanitizer "wardd stopped with no sanitizer report (no leak)" "$WK_TMP/wardd.log"
 exit 0

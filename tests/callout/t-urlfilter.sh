@@ -96,6 +96,5 @@ wk_check "ward callout list shows urlfilter built in, with its filter" \
     bash -c "'$WARD' callout list --json | grep -q '\"name\":\"urlfilter\",\"layers\":\"connect,stream\",\"builtin\":true'"
 wk_check "wardd still runs" kill -0 "$WK_PID_wardd"
 stop_wardd wardd
-wk_check "wardd stopped with no sanitizer report (no leak)" \
-    bash -c "! grep -q 'Sanitizer\|runtime error' '$WK_TMP/wardd.log'"
+no_sanitizer "wardd stopped with no sanitizer report (no leak)" "$WK_TMP/wardd.log"
 exit 0

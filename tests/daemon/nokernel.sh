@@ -57,4 +57,9 @@ nk_stop() {
     wait $P
     P=""
 }
-nk_no_sanitizer() { check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/wardd.log'"; }
+# nk_no_sanitizer: ok if wardd's log (which its helpers share) holds no
+# sanitizer report; else the report is printed after the failure.
+nk_no_sanitizer() {
+    check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/wardd.log'"
+    grep -h -B2 -A30 'Sanitizer\|runtime error' "$T/wardd.log" | head -60 | sed 's/^/# /'
+}

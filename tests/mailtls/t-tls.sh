@@ -208,4 +208,5 @@ check "a server refusing STARTTLS is an error with its reply: $out" \
     grep -q 'server: STARTTLS refused: "454 4.7.0 TLS not available"' <<<"$out"
 check "the library's servers served every client and still run" kill -0 $servers
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer\|runtime error' '$T'/serve-*.err '$T/up.log'"
+grep -h -B2 -A30 'Sanitizer\|runtime error' "$T"/serve-*.err "$T/up.log" | head -60 | sed 's/^/# /'
 exit 0
