@@ -4,10 +4,11 @@
  * One libnftables transaction replaces the whole table ("add; delete;
  * table {...}" is atomic: there is never an instant with neither the old nor
  * the new table). Marked (undecided) new flows jump to chain `hold`, whose
- * last rule drops. The queue rule goes first in `hold`: the native `queue`
- * statement where the kernel has it (probed by trying), else the xtables
- * NFQUEUE target through nft_compat, inserted with libnftnl in a second
- * batch — until it lands, held flows are dropped, never leaked.
+ * last rule drops (fail-open: accepts). The queue rule goes first in `hold`:
+ * the native `queue` statement where the kernel has it (probed by trying),
+ * else the xtables NFQUEUE target through nft_compat, inserted with libnftnl
+ * in a second batch — until it lands, held flows are dropped, never leaked
+ * (fail-open: passed, as when nobody reads the queue).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +72,11 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
     unsigned sm = k->cfg.stream_mark, pm = k->cfg.stream_pass_mark, sn = k->cfg.stream_seen_mark;
     char seen[96] = "";
     char mail[320] = "", mrule[192];
+    /* What a queue chain does with a flow its queue rule did not take: the
+     * rule is missing between the table and the second batch (a start, a
+     * repair), and a daemon that dies in between must leave its fail mode,
+     * not a drop, in force. */
+    const char *fall = k->cfg.fail == WARD_KFAIL_OPEN ? "accept" : "drop";
     if (!boot && k->cfg.mail_port) {
         mail_rule(k, mrule, sizeof(mrule));
         snprintf(mail, sizeof(mail), "  chain mail {\n    " WK_MAIL_CHAIN "\n    %s;\n  }\n",
@@ -127,8 +133,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
                  sm, sm, sn);
         snprintf(seen, sizeof(seen), "meta mark & 0x%x == 0x%x accept;", sn, sn);
         snprintf(stream, sizeof(stream),
-                 "  chain stream {\n    %s\n    counter drop comment \"ward-stream-hold\";\n  }\n",
-                 sq);
+                 "  chain stream {\n    %s\n    counter %s comment \"ward-stream-hold\";\n  }\n",
+                 sq, fall);
     }
     if (!k->cfg.no_dns && !boot) {
         /* First in both chains: established DNS flows too (a socket's next
@@ -139,7 +145,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
                  r);
         snprintf(dns_in, sizeof(dns_in), "meta l4proto . th sport " WK_NAME_PORTS " jump dns;");
         snprintf(dns_chain, sizeof(dns_chain),
-                 "  chain dns {\n    %s\n    counter drop comment \"ward-dns-hold\";\n  }\n", dq);
+                 "  chain dns {\n    %s\n    counter %s comment \"ward-dns-hold\";\n  }\n", dq,
+                 fall);
     }
     int n = snprintf(
         buf, len,
@@ -154,7 +161,7 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "  set icmp6_in_deny { type icmpv6_type; }\n"
         "  chain hold {\n"
         "    %s\n"
-        "    counter drop comment \"ward-hold\";\n"
+        "    counter %s comment \"ward-hold\";\n"
         "  }\n"
         "%s"
         "  chain static_permit {\n"
@@ -195,8 +202,8 @@ static int ruleset(const ward_kernel *k, bool native, bool boot, char *buf, size
         "    %s\n"
         "  }\n"
         "}\n",
-        q, fast, k->cfg.accept_mark, so, si, dns_chain, stream, mail, to_stream, dns_out, seen, r,
-        r, r, r, u, u, u, to_stream, dns_in, seen, r, r, r, r, in_hold);
+        q, fall, fast, k->cfg.accept_mark, so, si, dns_chain, stream, mail, to_stream, dns_out,
+        seen, r, r, r, r, u, u, u, to_stream, dns_in, seen, r, r, r, r, in_hold);
     return n < (int)len ? 0 : -ENOSPC;
 }
 

@@ -175,10 +175,14 @@ wk_setup() {
     cp "$WK_CLIENT_STATIC" "$WK_TMP/denied/wk-client-static"
 }
 
-# Start a background process, remember its pid. Output to $WK_TMP/NAME.log
+# Start a background process, remember its pid. Output to $WK_TMP/NAME.log,
+# emptied before it starts: the background job opens the log when it gets to
+# run, and a wait for a line in it (wk_driver's "ready") must never find the
+# line an earlier run of NAME left there.
 wk_bg() {
     local name=$1
     shift
+    : >"$WK_TMP/$name.log"
     "$@" >"$WK_TMP/$name.log" 2>&1 &
     WK_PIDS+=($!)
     eval "WK_PID_$name=$!"
