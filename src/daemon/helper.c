@@ -64,11 +64,16 @@ int wardd_helper_start(struct wardd *d, struct wardd_helper *h, char *const argv
 int wardd_helper_stop(struct wardd_helper *h)
 {
     int status = 0;
+    /* Killed before its socket closes: a helper that saw the end of its
+     * socket first would exit on its own, and a sanitizer build's leak
+     * check at that exit cannot run under the helper's seccomp filter (a
+     * "fatal error" in wardd's log, now and then). */
+    if (h->pid > 0)
+        kill(h->pid, SIGKILL);
     if (h->fd >= 0)
         close(h->fd); /* leaves the epoll set with it */
     h->fd = -1;
     if (h->pid > 0) {
-        kill(h->pid, SIGKILL);
         while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
             ;
     }
