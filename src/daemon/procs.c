@@ -170,11 +170,14 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
 
 int wardd_procs_drain(struct wardd *d)
 {
+    int n = 0;
+    proctab_batch_begin(d->procs);
     if (d->proc_source == WARDD_PROCS_CONNECTOR)
-        return procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
-    if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
-        return ward_procmon_read(d->pmon, on_tracepoint, d);
-    return 0;
+        n = procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
+    else if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
+        n = ward_procmon_read(d->pmon, on_tracepoint, d);
+    proctab_batch_end(d->procs);
+    return n;
 }
 
 /* While processes start faster than this, the ring is read every

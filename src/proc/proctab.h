@@ -26,8 +26,9 @@ typedef struct ward_proc {
     uint32_t pid, ppid;
     uint32_t uid, gid;   /* effective ids */
     uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22) */
-    char *exe;           /* /proc/PID/exe as readlink gives it: a claim, not an identity */
-    ward_exe_id id;      /* dev + inode of the executable: the identity */
+    /* The strings are shared with other processes (rcstr.h): read-only. */
+    char *exe;      /* /proc/PID/exe as readlink gives it: a claim, not an identity */
+    ward_exe_id id; /* dev + inode of the executable: the identity */
     int64_t mtime_ns;
     int64_t ctime_ns;   /* when read: a reused inode number has another ctime */
     char *cmdline;      /* arguments joined by spaces (NULL for kernel threads) */
@@ -36,7 +37,7 @@ typedef struct ward_proc {
     /* The programs of its ancestors when it was first seen, nearest first
      * (at most WARD_MAX_ANCESTORS): kept across its execs, and past its
      * parent's exit (an orphan's parent is then init, not who started it). */
-    char **ancestors;
+    char *ancestors[WARD_MAX_ANCESTORS];
     size_t n_ancestors;
 } ward_proc;
 
@@ -106,6 +107,15 @@ bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
  * another process now holds) leaves the table and is told to on_exit, as
  * its exit event would have. Returns how many left. */
 size_t proctab_sweep(proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
+
+/* Events read together (one read of the ring or the connector): each
+ * happened before the read, so a look at the file system later in it
+ * tells no more about one of them than a look earlier did. Between begin
+ * and end, a path found naming its file serves the other events of the
+ * read with no look of their own (thousands of execs of one program, one
+ * stat). Outside, every event looks. */
+void proctab_batch_begin(proctab *t);
+void proctab_batch_end(proctab *t);
 
 /* How many exec and exit events were applied. */
 void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits);

@@ -491,6 +491,85 @@ static void exec_from_its_facts(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Events read together (a batch): a remembered link's path is looked at
+ * once for all of them, and their processes share it and their command
+ * line; a file moved away is seen by the next batch, and outside a batch
+ * by every event. */
+static void batch_looks_once(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX", dir[] = "/tmp/ward-batchexe-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    assert_non_null(mkdtemp(dir));
+    char exe[400], moved[400], cmd[400];
+    snprintf(exe, sizeof(exe), "%s/prog", dir);
+    snprintf(moved, sizeof(moved), "%s/moved", dir);
+    copy_file("/bin/true", exe);
+    struct stat st;
+    assert_int_equal(stat(exe, &st), 0);
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    fake_proc(root, 500, exe, 100, 50);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    static const char args[] = "prog\0-x\0", other[] = "prog\0-y\0";
+    proctab_exec_facts f = {
+        .pid = 500,
+        .ppid = 100,
+        .start_time = 50,
+        .parent_start = 10,
+        .id = {st.st_dev, st.st_ino},
+        .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+        .mnt_id = 1,
+        .dir_ino = 2,
+        .name_hash = 3,
+        .comm = "prog",
+        .args = args,
+        .args_len = sizeof(args) - 1,
+    };
+    proctab_batch_begin(t);
+    proctab_exec_seen(t, &f);
+    f.pid = 600; /* gone before it was read: the remembered path serves */
+    f.start_time = 60;
+    proctab_exec_seen(t, &f);
+    const ward_proc *a = proctab_peek(t, 500), *b = proctab_peek(t, 600);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(b->exe, exe);
+    assert_ptr_equal(a->exe, b->exe);
+    assert_string_equal(b->cmdline, "prog -x");
+    assert_ptr_equal(a->cmdline, b->cmdline);
+    f.pid = 650;
+    f.start_time = 65;
+    f.args = other;
+    proctab_exec_seen(t, &f);
+    assert_non_null((b = proctab_peek(t, 650)));
+    assert_string_equal(b->cmdline, "prog -y");
+    f.args = args;
+    /* Moved away while the batch is read: its events happened before. */
+    assert_int_equal(rename(exe, moved), 0);
+    f.pid = 700;
+    f.start_time = 70;
+    proctab_exec_seen(t, &f);
+    assert_non_null(proctab_peek(t, 700));
+    proctab_batch_end(t);
+    /* The next batch looks again: the path names no file now. */
+    proctab_batch_begin(t);
+    f.pid = 800;
+    f.start_time = 80;
+    proctab_exec_seen(t, &f);
+    assert_null(proctab_peek(t, 800));
+    proctab_batch_end(t);
+    /* Outside a batch a fork looks at its parent's path. */
+    proctab_fork(t, 500, 900, 90);
+    assert_non_null((b = proctab_peek(t, 900)));
+    assert_int_equal(b->n_ancestors, 2);
+    assert_non_null(strstr(b->ancestors[0], PROCTAB_UNVERIFIED_MARK));
+    assert_string_equal(b->ancestors[1], "/bin/sh");
+    proctab_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +583,7 @@ int main(void)
         cmocka_unit_test(ancestors_follow_the_parents),
         cmocka_unit_test(exec_after_the_exit_tells_of_it),
         cmocka_unit_test(exec_from_its_facts),
+        cmocka_unit_test(batch_looks_once),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }
