@@ -27,6 +27,10 @@
 # loop (strace -c -f -p WARDD) and prints them per exec event: unlike its CPU
 # time, a count the machine's load does not change (strace slows wardd, so
 # its CPU figure is then not comparable).
+#
+# WARD_BENCH_MALLOC=1 counts wardd's calls of malloc, calloc and realloc
+# over each round's loop (bench/preload/malloccount.c, preloaded) and prints
+# them per exec event.
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -40,6 +44,16 @@ export WARD_BUILD=$BUILD
 . "$ROOT/tests/kernel/lib.sh"
 wk_setup >&2
 . "$ROOT/tests/kernel/wardd.sh"
+MALLOC=${WARD_BENCH_MALLOC:-0}
+if [ "$MALLOC" = 1 ]; then
+    cc -O2 -shared -fPIC -o "$WK_TMP/malloccount.so" bench/preload/malloccount.c || exit 1
+    printf '#!/bin/sh\nWARD_MALLOC_COUNT=%s LD_PRELOAD=%s exec %s "$@"\n' \
+        "$WK_TMP/mallocs" "$WK_TMP/malloccount.so" "$WARDD" >"$WK_TMP/wardd-counted"
+    chmod 755 "$WK_TMP/wardd-counted"
+    WARDD=$WK_TMP/wardd-counted
+fi
+# mallocs PID: its allocations so far (WARD_BENCH_MALLOC=1).
+mallocs() { od -An -tu8 -N8 "$WK_TMP/mallocs.$1" | tr -d ' '; }
 exec 3>&1 1>&2 # progress on stderr, results on fd 3
 
 ward_policy <<CONF
@@ -81,9 +95,11 @@ for r in $(seq "$ROUNDS"); do
         sleep 1 # attached
         e0=$(execs_applied)
     fi
+    [ "$MALLOC" = 1 ] && m0=$(mallocs "$wpid")
     wo=$("$FE" "$N")
     sleep 0.5 # the last events drained
     [ "${WARD_BENCH_STRACE:-0}" = 1 ] && kill -INT "$spid" && wait "$spid"
+    [ "$MALLOC" = 1 ] && m1=$(mallocs "$wpid")
     c1=$(cpu_ticks "$wpid") execs=$(($(execs_applied) - e0))
     if [ "${WARD_BENCH_STRACE:-0}" = 1 ]; then
         # The table's rows: "% time seconds usecs/call calls [errors] name".
@@ -93,6 +109,8 @@ for r in $(seq "$ROUNDS"); do
             for (c in n) if (n[c] / e >= 0.01) printf " %s=%.2f", c, n[c] / e
             printf " (over %d exec events)\n", e }' "$WK_TMP/strace$r"
     fi
+    [ "$MALLOC" = 1 ] && awk -v m=$((m1 - m0)) -v e="$execs" -v r="$r" \
+        'BEGIN {printf "# round %s: mallocs/exec=%.2f (over %d exec events)\n", r, m / e, e}'
     if [ "$STATS" = 1 ]; then
         prog_stats "$wpid" | join "$WK_TMP/stats0" - | awk -v n="$N" -v r="$r" '$6 > $3 {
             printf "# round %s: %-24s runs/exec=%.1f ns/run=%.0f\n", r, $2, ($6 - $3) / n, ($7 - $4) / ($6 - $3) }'

@@ -738,7 +738,7 @@ size_t proctab_bytes(const proctab *t)
     size_t b = sizeof(*t) + t->n_hashes * sizeof(struct hash_entry);
     for (size_t i = 0; i < PATH_BUCKETS; i++)
         for (const struct path_entry *e = t->paths[i]; e; e = e->next)
-            b += sizeof(*e) + strlen(e->path) + 1;
+            b += sizeof(*e) + strlen(e->path) + 1 + (e->cmdline ? strlen(e->cmdline) + 1 : 0);
     for (size_t i = 0; i < BUCKETS; i++)
         for (const struct entry *e = t->buckets[i]; e; e = e->next)
             b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
