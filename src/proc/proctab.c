@@ -429,7 +429,7 @@ static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
 
 /* p replaces whatever the table holds for its pid; the table owns it.
  * verified: the batch in which its path was found naming its file. */
-static const ward_proc *insert_seen(proctab *t, ward_proc *p, uint64_t verified)
+static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t verified)
 {
     remove_pid(t, p->pid, NULL);
     struct entry *e = entry_new(t);
@@ -446,15 +446,10 @@ static const ward_proc *insert_seen(proctab *t, ward_proc *p, uint64_t verified)
     return &e->p;
 }
 
-static const ward_proc *insert(proctab *t, ward_proc *p)
-{
-    return insert_seen(t, p, 0);
-}
-
 static const ward_proc *store(proctab *t, ward_proc *p)
 {
     find_ancestors(t, p, 0);
-    return insert(t, p);
+    return insert(t, p, 0);
 }
 
 int proctab_scan(proctab *t)
@@ -641,7 +636,7 @@ void proctab_exec_seen(proctab *t, const proctab_exec_facts *f)
     }
     p.cmdline = exec_cmdline(link, f->args, f->args_len);
     find_ancestors(t, &p, f->parent_start);
-    insert_seen(t, &p, link ? link->verified : 0);
+    insert(t, &p, link ? link->verified : 0);
 }
 
 /* The child as a copy of its parent: the same program, ids and command
@@ -673,7 +668,7 @@ void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_ti
     ward_proc c;
     if (start_time && p && p->p.start_time <= start_time &&
         copy_parent(t, p, child, start_time, &c) == 0)
-        insert_seen(t, &c, p->verified);
+        insert(t, &c, p->verified);
     else
         reread(t, child);
 }

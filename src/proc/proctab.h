@@ -95,7 +95,8 @@ typedef struct proctab_exec_facts {
  * its path (readlink /proc/PID/exe). The path is remembered by file
  * (dev, inode, ctime: a rename changes the ctime) and link, and used while
  * it names the file in our mount namespace (proctab_verify's test: a
- * directory on the way may have been renamed since); only such a path is
+ * directory on the way may have been renamed since; tested once per
+ * batch, proctab_batch_begin); only such a path is
  * remembered, so a claim that names another file here (a container's, a
  * private mount's) is read again at each exec and never stands for
  * another process's. */
