@@ -133,6 +133,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
             .uid = ev->uid,
             .gid = ev->gid,
             .start_time = ev->start_time,
+            .time_ns = ev->time_ns,
             .parent_start = ev->parent_start,
             .id = {ev->dev, ev->ino},
             .mtime_ns = ev->mtime_ns,
@@ -150,7 +151,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
         break;
     }
     case WARD_PROC_FORK:
-        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time);
+        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time, ev->time_ns);
         break;
     case WARD_PROC_EXIT:
         if (proctab_exit(d->procs, ev->pid, &gone)) {
@@ -170,14 +171,11 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
 
 int wardd_procs_drain(struct wardd *d)
 {
-    int n = 0;
-    proctab_batch_begin(d->procs);
     if (d->proc_source == WARDD_PROCS_CONNECTOR)
-        n = procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
-    else if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
-        n = ward_procmon_read(d->pmon, on_tracepoint, d);
-    proctab_batch_end(d->procs);
-    return n;
+        return procmon_read(d->procmon_fd, d->procs, on_connector_exec, on_connector_exit, d);
+    if (d->proc_source == WARDD_PROCS_TRACEPOINTS)
+        return ward_procmon_read(d->pmon, on_tracepoint, d);
+    return 0;
 }
 
 /* While processes start faster than this, the ring is read every

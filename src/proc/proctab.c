@@ -12,13 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROCTAB_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(PROCTAB_ASAN)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define BUCKETS 4096 /* power of two; chains stay short for tens of thousands */
 
 struct entry {
     ward_proc p;
-    uint64_t verified; /* the batch in which p.exe was found naming p.id */
+    uint64_t looked; /* when p.exe was last found naming p.id (see look) */
     struct entry *next;
 };
 
@@ -37,7 +52,7 @@ struct path_entry {
     uint32_t mnt_id;
     uint64_t dir_ino, name_hash;
     char *path, *cmdline; /* rcstr */
-    uint64_t verified;    /* the batch in which path was found naming id */
+    uint64_t looked;      /* when path was last found naming id (see look) */
     struct path_entry *next;
 };
 
@@ -56,8 +71,7 @@ struct proctab {
     size_t n_paths;
     struct entry *spare; /* unused entries: a process comes, one goes */
     size_t n_spare;
-    uint64_t batch; /* proctab_batch_begin's count */
-    bool in_batch;
+    uint64_t forgot_ns;    /* proctab_forget_file's last: earlier looks serve no more */
     bool events;           /* exec/fork/exit events keep the table current */
     uint64_t execs, exits; /* events applied */
 };
@@ -130,6 +144,7 @@ void proctab_free(proctab *t)
     }
     for (struct entry *e = t->spare, *next; e; e = next) {
         next = e->next;
+        UNPOISON(e, sizeof(*e));
         free(e);
     }
     for (struct hash_entry *h = t->hashes, *next; h; h = next) {
@@ -286,21 +301,33 @@ const ward_proc *proctab_peek(const proctab *t, uint32_t pid)
     return e ? &e->p : NULL;
 }
 
-void proctab_batch_begin(proctab *t)
+static uint64_t monotonic_ns(void)
 {
-    t->batch++;
-    t->in_batch = true;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void proctab_batch_end(proctab *t)
+static bool names_file(proctab *t, const char *path, ward_exe_id id)
 {
-    t->in_batch = false;
+    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
 }
 
-/* Whether a look made in batch b still serves. */
-static bool seen_in_batch(const proctab *t, uint64_t b)
+/* Whether path names the file id, and in *looked when that was seen: the
+ * time read before the stat, so that it is no later than what the stat
+ * saw (0: it does not name it). */
+static bool look(proctab *t, const char *path, ward_exe_id id, uint64_t *looked)
 {
-    return t->in_batch && b == t->batch;
+    uint64_t now = monotonic_ns();
+    *looked = names_file(t, path, id) ? now : 0;
+    return *looked != 0;
+}
+
+/* Whether a look at time looked serves an event at time at (proctab.h):
+ * it came after the event, and after the last proctab_forget_file. */
+static bool serves(const proctab *t, uint64_t looked, uint64_t at)
+{
+    return at != 0 && at <= looked && looked > t->forgot_ns;
 }
 
 /* An entry for a process; the spare ones first. */
@@ -311,9 +338,13 @@ static struct entry *entry_new(proctab *t)
         return malloc(sizeof(*e));
     t->spare = e->next;
     t->n_spare--;
+    UNPOISON(e, offsetof(struct entry, next));
     return e;
 }
 
+/* A spare entry is poisoned in sanitizer builds but for its link: a
+ * pointer kept to a departed process's entry is a use after free there,
+ * as it would be had the entry been freed. */
 static void entry_free(proctab *t, struct entry *e)
 {
     if (t->n_spare >= MAX_SPARE) {
@@ -323,6 +354,7 @@ static void entry_free(proctab *t, struct entry *e)
     e->next = t->spare;
     t->spare = e;
     t->n_spare++;
+    POISON(e, offsetof(struct entry, next));
 }
 
 static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
@@ -356,18 +388,15 @@ static uint64_t current_start(const proctab *t, uint32_t pid)
 
 /* An ancestor's name in the chain (an rcstr): its path when that is the
  * file it runs (as for the process itself: a path is only a claim), else a
- * label no rule names. verified: when a is in the table, the batch its
- * path was last found naming its file in (a look then served the batch).
+ * label no rule names. looked: when a is in the table, when its path was
+ * last found naming its file; at: when the event that asks happened.
  * NULL when out of memory. */
-static char *ancestor_name(proctab *t, const ward_proc *a, uint64_t *verified)
+static char *ancestor_name(proctab *t, const ward_proc *a, uint64_t *looked, uint64_t at)
 {
-    if (verified && seen_in_batch(t, *verified))
+    uint64_t now;
+    if (looked ? serves(t, *looked, at) || look(t, a->exe, a->id, looked)
+               : look(t, a->exe, a->id, &now))
         return rcstr_ref(a->exe);
-    if (proctab_verify(t, a)) {
-        if (verified)
-            *verified = t->batch;
-        return rcstr_ref(a->exe);
-    }
     char *s, *label = NULL;
     int n = asprintf(&s, "%s " PROCTAB_UNVERIFIED_MARK, a->exe);
     if (n >= 0) {
@@ -377,10 +406,10 @@ static char *ancestor_name(proctab *t, const ward_proc *a, uint64_t *verified)
     return label;
 }
 
-/* Appends the known parent's program and chain to p's. */
-static void take_chain(proctab *t, ward_proc *p, struct entry *parent)
+/* Appends the known parent's program and chain to p's (at: when). */
+static void take_chain(proctab *t, ward_proc *p, struct entry *parent, uint64_t at)
 {
-    char *name = ancestor_name(t, &parent->p, &parent->verified);
+    char *name = ancestor_name(t, &parent->p, &parent->looked, at);
     if (!name)
         return;
     p->ancestors[p->n_ancestors++] = name;
@@ -395,7 +424,7 @@ static void take_chain(proctab *t, ward_proc *p, struct entry *parent)
  * chain is what matters, and the walk stops at init or the limit.
  * parent_start: the parent's start time when an event told it (else 0:
  * /proc says it). */
-static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
+static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start, uint64_t at)
 {
     ward_proc *old = (ward_proc *)proctab_peek(t, p->pid);
     if (old && old->start_time == p->start_time) {
@@ -411,13 +440,13 @@ static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
          * may run another process now. An exec's event says when it started. */
         uint64_t start = parent_start && ppid == p->ppid ? parent_start : current_start(t, ppid);
         if (known && known->p.start_time == start) {
-            take_chain(t, p, known);
+            take_chain(t, p, known, at);
             return;
         }
         ward_proc a;
         if (read_proc(t, ppid, &a) < 0)
             return; /* a kernel thread (kthreadd's children) or gone */
-        char *name = ancestor_name(t, &a, NULL);
+        char *name = ancestor_name(t, &a, NULL, at);
         if (name)
             p->ancestors[p->n_ancestors++] = name;
         ppid = a.ppid;
@@ -428,8 +457,8 @@ static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
 }
 
 /* p replaces whatever the table holds for its pid; the table owns it.
- * verified: the batch in which its path was found naming its file. */
-static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t verified)
+ * looked: when its path was found naming its file (0: not yet). */
+static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t looked)
 {
     remove_pid(t, p->pid, NULL);
     struct entry *e = entry_new(t);
@@ -438,7 +467,7 @@ static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t verified)
         return NULL;
     }
     e->p = *p;
-    e->verified = verified;
+    e->looked = looked;
     struct entry **head = slot(t, p->pid);
     e->next = *head;
     *head = e;
@@ -446,9 +475,10 @@ static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t verified)
     return &e->p;
 }
 
-static const ward_proc *store(proctab *t, ward_proc *p)
+/* at: when the event that told of p happened (0: now). */
+static const ward_proc *store(proctab *t, ward_proc *p, uint64_t at)
 {
-    find_ancestors(t, p, 0);
+    find_ancestors(t, p, 0, at);
     return insert(t, p, 0);
 }
 
@@ -465,7 +495,7 @@ int proctab_scan(proctab *t)
             continue;
         ward_proc p;
         if (read_proc(t, (uint32_t)pid, &p) == 0)
-            store(t, &p);
+            store(t, &p, 0);
     }
     closedir(d);
     return (int)t->n;
@@ -487,21 +517,21 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
         remove_pid(t, pid, NULL);
         return NULL;
     }
-    return store(t, &p);
+    return store(t, &p, 0);
 }
 
-static const ward_proc *reread(proctab *t, uint32_t pid)
+static const ward_proc *reread(proctab *t, uint32_t pid, uint64_t at)
 {
     ward_proc p;
     if (read_proc(t, pid, &p) == 0)
-        return store(t, &p);
+        return store(t, &p, at);
     remove_pid(t, pid, NULL); /* gone already: a stale entry must not stay */
     return NULL;
 }
 
 const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
 {
-    return reread(t, pid);
+    return reread(t, pid, 0);
 }
 
 bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
@@ -509,7 +539,7 @@ bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
     t->execs++;
     ward_proc p;
     if (read_proc(t, pid, &p) == 0) {
-        store(t, &p);
+        store(t, &p, 0);
         return false;
     }
     if (!proctab_peek(t, pid))
@@ -539,26 +569,22 @@ static bool same_link(const struct path_entry *e, const proctab_exec_facts *f)
            e->mnt_id == f->mnt_id && e->dir_ino == f->dir_ino && e->name_hash == f->name_hash;
 }
 
-static bool names_file(proctab *t, const char *path, ward_exe_id id)
-{
-    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
-}
-
 /* The remembered link f was run through, its path found naming the file
- * (looked at once a batch); NULL when there is none such. */
+ * (by a look that serves f); NULL when there is none such. */
 static struct path_entry *known_link(proctab *t, const proctab_exec_facts *f)
 {
     struct path_entry *e = *path_slot(t, f->id);
     while (e && !same_link(e, f))
         e = e->next;
-    if (!e || (!seen_in_batch(t, e->verified) && !names_file(t, e->path, f->id)))
+    if (!e || (!serves(t, e->looked, f->time_ns) && !look(t, e->path, f->id, &e->looked)))
         return NULL;
-    e->verified = t->batch;
     return e;
 }
 
-/* path (read, and found naming the file) remembered for f's link. */
-static struct path_entry *remember_link(proctab *t, const proctab_exec_facts *f, char *path)
+/* path (read, and found naming the file at time looked) remembered for
+ * f's link. */
+static struct path_entry *remember_link(proctab *t, const proctab_exec_facts *f, char *path,
+                                        uint64_t looked)
 {
     struct path_entry *e = *path_slot(t, f->id);
     while (e && !same_link(e, f))
@@ -580,7 +606,7 @@ static struct path_entry *remember_link(proctab *t, const proctab_exec_facts *f,
         t->n_paths++;
     }
     e->path = rcstr_ref(path);
-    e->verified = t->batch;
+    e->looked = looked;
     return e;
 }
 
@@ -593,8 +619,9 @@ static char *exe_path(proctab *t, const proctab_exec_facts *f, struct path_entry
     if (*link)
         return rcstr_ref((*link)->path);
     char *path = read_exe_path(t, f);
-    if (path && keyed && names_file(t, path, f->id))
-        *link = remember_link(t, f, path);
+    uint64_t looked;
+    if (path && keyed && look(t, path, f->id, &looked))
+        *link = remember_link(t, f, path, looked);
     return path;
 }
 
@@ -635,14 +662,14 @@ void proctab_exec_seen(proctab *t, const proctab_exec_facts *f)
         return;
     }
     p.cmdline = exec_cmdline(link, f->args, f->args_len);
-    find_ancestors(t, &p, f->parent_start);
-    insert(t, &p, link ? link->verified : 0);
+    find_ancestors(t, &p, f->parent_start, f->time_ns);
+    insert(t, &p, link ? link->looked : 0);
 }
 
 /* The child as a copy of its parent: the same program, ids and command
  * line until it execs; its chain is the parent's program and chain. */
 static int copy_parent(proctab *t, struct entry *parent, uint32_t child, uint64_t start,
-                       ward_proc *c)
+                       uint64_t at, ward_proc *c)
 {
     *c = parent->p;
     c->pid = child;
@@ -651,7 +678,7 @@ static int copy_parent(proctab *t, struct entry *parent, uint32_t child, uint64_
     rcstr_ref(c->exe);
     rcstr_ref(c->cmdline);
     c->n_ancestors = 0;
-    take_chain(t, c, parent);
+    take_chain(t, c, parent, at);
     if (!c->n_ancestors) {
         proc_clear(c);
         return -1;
@@ -659,7 +686,8 @@ static int copy_parent(proctab *t, struct entry *parent, uint32_t child, uint64_
     return 0;
 }
 
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time)
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time,
+                  uint64_t time_ns)
 {
     /* The child runs the parent's program until it execs. When the event
      * says when it started, and the table knows the parent, nothing need
@@ -667,10 +695,10 @@ void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_ti
     struct entry *p = find(t, parent);
     ward_proc c;
     if (start_time && p && p->p.start_time <= start_time &&
-        copy_parent(t, p, child, start_time, &c) == 0)
-        insert(t, &c, p->verified);
+        copy_parent(t, p, child, start_time, time_ns, &c) == 0)
+        insert(t, &c, p->looked);
     else
-        reread(t, child);
+        reread(t, child, time_ns);
 }
 
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
@@ -730,14 +758,17 @@ size_t proctab_count(const proctab *t)
 
 size_t proctab_bytes(const proctab *t)
 {
-    size_t b = sizeof(*t) + t->n_hashes * sizeof(struct hash_entry);
+    size_t b =
+        sizeof(*t) + t->n_hashes * sizeof(struct hash_entry) + t->n_spare * sizeof(struct entry);
     for (size_t i = 0; i < PATH_BUCKETS; i++)
         for (const struct path_entry *e = t->paths[i]; e; e = e->next)
-            b += sizeof(*e) + strlen(e->path) + 1 + (e->cmdline ? strlen(e->cmdline) + 1 : 0);
+            b += sizeof(*e) + rcstr_share(e->path) + rcstr_share(e->cmdline);
     for (size_t i = 0; i < BUCKETS; i++)
-        for (const struct entry *e = t->buckets[i]; e; e = e->next)
-            b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
-                 (e->p.cmdline ? strlen(e->p.cmdline) + 1 : 0);
+        for (const struct entry *e = t->buckets[i]; e; e = e->next) {
+            b += sizeof(*e) + rcstr_share(e->p.exe) + rcstr_share(e->p.cmdline);
+            for (size_t j = 0; j < e->p.n_ancestors; j++)
+                b += rcstr_share(e->p.ancestors[j]);
+        }
     return b;
 }
 
@@ -782,7 +813,7 @@ int proctab_sha256_path(const char *path, ward_sha256 *out)
 
 void proctab_forget_file(proctab *t, ward_exe_id id)
 {
-    t->batch++; /* what was looked at in this batch is to be looked at again */
+    t->forgot_ns = monotonic_ns(); /* what was looked at is to be looked at again */
     forget_paths(t, &id);
     for (struct hash_entry **h = &t->hashes; *h;) {
         if ((*h)->id.dev == id.dev && (*h)->id.ino == id.ino) {

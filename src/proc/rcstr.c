@@ -37,3 +37,11 @@ void rcstr_unref(char *s)
     if (s && --of(s)->refs == 0)
         free(of(s));
 }
+
+size_t rcstr_share(const char *s)
+{
+    if (!s)
+        return 0;
+    const struct rcstr *r = (const struct rcstr *)(s - offsetof(struct rcstr, s));
+    return (sizeof(*r) + strlen(s) + 1) / r->refs;
+}

@@ -19,5 +19,8 @@ char *rcstr_new(const char *s, size_t len);
 char *rcstr_ref(char *s);
 /* Drops a reference; the last one frees s. NULL is ignored. */
 void rcstr_unref(char *s);
+/* The bytes s takes, divided among its references (0 for NULL): summed
+ * over every reference, about what the strings take. */
+size_t rcstr_share(const char *s);
 
 #endif
