@@ -28,9 +28,9 @@
 # time, a count the machine's load does not change (strace slows wardd, so
 # its CPU figure is then not comparable).
 #
-# WARD_BENCH_MALLOC=1 counts wardd's calls of malloc, calloc and realloc
-# over each round's loop (bench/preload/malloccount.c, preloaded) and prints
-# them per exec event.
+# WARD_BENCH_MALLOC=1 counts wardd's allocations (malloc, calloc, realloc
+# and the aligned ones, all its threads) over each round's loop
+# (bench/preload/malloccount.c, preloaded) and prints them per exec event.
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}

@@ -1,11 +1,13 @@
 /*
  * malloccount.c — preloaded into a process (LD_PRELOAD), counts its calls
- * of malloc, calloc and realloc into the first 8 bytes of the file
- * $WARD_MALLOC_COUNT.PID, which another process reads while it runs
+ * of malloc, calloc, realloc, reallocarray, posix_memalign, aligned_alloc
+ * and memalign, from all of its threads, into the first 8 bytes of the
+ * file $WARD_MALLOC_COUNT.PID, which another process reads while it runs
  * (bench/monitor.sh, WARD_BENCH_MALLOC=1). glibc's own calls (strdup,
  * asprintf, fopen) go through these too.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +18,9 @@
 extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
+extern void *__libc_memalign(size_t align, size_t n);
 
-static volatile uint64_t *calls;
+static uint64_t *calls;
 
 __attribute__((constructor)) static void open_counter(void)
 {
@@ -32,26 +35,66 @@ __attribute__((constructor)) static void open_counter(void)
                                     : MAP_FAILED;
     close(fd);
     if (m != MAP_FAILED)
-        calls = m;
+        __atomic_store_n(&calls, (uint64_t *)m, __ATOMIC_RELEASE);
+}
+
+/* Threads allocate at once: the count is atomic. */
+static void count(void)
+{
+    uint64_t *c = __atomic_load_n(&calls, __ATOMIC_ACQUIRE);
+    if (c)
+        __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
 void *malloc(size_t n)
 {
-    if (calls)
-        (*calls)++;
+    count();
     return __libc_malloc(n);
 }
 
 void *calloc(size_t n, size_t size)
 {
-    if (calls)
-        (*calls)++;
+    count();
     return __libc_calloc(n, size);
 }
 
 void *realloc(void *p, size_t n)
 {
-    if (calls)
-        (*calls)++;
+    count();
     return __libc_realloc(p, n);
+}
+
+void *reallocarray(void *p, size_t n, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    count();
+    return __libc_realloc(p, bytes);
+}
+
+void *memalign(size_t align, size_t n)
+{
+    count();
+    return __libc_memalign(align, n);
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    count();
+    return __libc_memalign(align, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (align < sizeof(void *) || (align & (align - 1)))
+        return EINVAL;
+    count();
+    void *p = __libc_memalign(align, n);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
 }
