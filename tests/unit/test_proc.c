@@ -24,6 +24,10 @@
 
 #include "proc/proctab.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 static void scan_finds_self(void **state)
 {
     (void)state;
@@ -614,6 +618,36 @@ static void looks_serve_earlier_events(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A departed process's entry is kept for the next one: in sanitizer
+ * builds it is poisoned meanwhile, so a pointer kept to it fails as a
+ * freed one would. */
+static void departed_entries_are_poisoned(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX", cmd[400];
+    assert_non_null(mkdtemp(root));
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    const ward_proc *p = proctab_lookup(t, 100);
+    assert_non_null(p);
+    ward_proc gone;
+    assert_true(proctab_exit(t, 100, &gone));
+    proctab_proc_free(&gone);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_true(__asan_address_is_poisoned(p));
+#endif
+    const ward_proc *again = proctab_lookup(t, 100); /* reuses the entry */
+    assert_ptr_equal(again, p);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_false(__asan_address_is_poisoned(again));
+#endif
+    assert_int_equal(again->pid, 100);
+    proctab_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +662,7 @@ int main(void)
         cmocka_unit_test(exec_after_the_exit_tells_of_it),
         cmocka_unit_test(exec_from_its_facts),
         cmocka_unit_test(looks_serve_earlier_events),
+        cmocka_unit_test(departed_entries_are_poisoned),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }
