@@ -22,6 +22,15 @@
 # with wardd (set back after) and prints, per round, each of wardd's BPF
 # programs that ran: runs per exec of the loop and ns per run (the counts
 # include every other process on the machine: the programs are global).
+#
+# WARD_BENCH_STRACE=1 also counts wardd's system calls over each round's
+# loop (strace -c -f -p WARDD) and prints them per exec event: unlike its CPU
+# time, a count the machine's load does not change (strace slows wardd, so
+# its CPU figure is then not comparable).
+#
+# WARD_BENCH_MALLOC=1 counts wardd's allocations (malloc, calloc, realloc
+# and the aligned ones, all its threads) over each round's loop
+# (bench/preload/malloccount.c, preloaded) and prints them per exec event.
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
@@ -35,6 +44,16 @@ export WARD_BUILD=$BUILD
 . "$ROOT/tests/kernel/lib.sh"
 wk_setup >&2
 . "$ROOT/tests/kernel/wardd.sh"
+MALLOC=${WARD_BENCH_MALLOC:-0}
+if [ "$MALLOC" = 1 ]; then
+    cc -O2 -shared -fPIC -o "$WK_TMP/malloccount.so" bench/preload/malloccount.c || exit 1
+    printf '#!/bin/sh\nWARD_MALLOC_COUNT=%s LD_PRELOAD=%s exec %s "$@"\n' \
+        "$WK_TMP/mallocs" "$WK_TMP/malloccount.so" "$WARDD" >"$WK_TMP/wardd-counted"
+    chmod 755 "$WK_TMP/wardd-counted"
+    WARDD=$WK_TMP/wardd-counted
+fi
+# mallocs PID: its allocations so far (WARD_BENCH_MALLOC=1).
+mallocs() { od -An -tu8 -N8 "$WK_TMP/mallocs.$1" | tr -d ' '; }
 exec 3>&1 1>&2 # progress on stderr, results on fd 3
 
 ward_policy <<CONF
@@ -70,9 +89,28 @@ for r in $(seq "$ROUNDS"); do
     eval "wpid=\$WK_PID_wardd$r"
     [ "$STATS" = 1 ] && sysctl -q kernel.bpf_stats_enabled=1 && prog_stats "$wpid" >"$WK_TMP/stats0"
     c0=$(cpu_ticks "$wpid") e0=$(execs_applied)
+    if [ "${WARD_BENCH_STRACE:-0}" = 1 ]; then
+        strace -c -f -p "$wpid" -o "$WK_TMP/strace$r" 2>/dev/null &
+        spid=$!
+        sleep 1 # attached
+        e0=$(execs_applied)
+    fi
+    [ "$MALLOC" = 1 ] && m0=$(mallocs "$wpid")
     wo=$("$FE" "$N")
     sleep 0.5 # the last events drained
+    [ "${WARD_BENCH_STRACE:-0}" = 1 ] && kill -INT "$spid" && wait "$spid"
+    [ "$MALLOC" = 1 ] && m1=$(mallocs "$wpid")
     c1=$(cpu_ticks "$wpid") execs=$(($(execs_applied) - e0))
+    if [ "${WARD_BENCH_STRACE:-0}" = 1 ]; then
+        # The table's rows: "% time seconds usecs/call calls [errors] name".
+        awk -v e="$execs" -v r="$r" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
+            n[$NF] = $4; all += $4 } END {
+            printf "# round %s: syscalls/exec=%.2f", r, all / e
+            for (c in n) if (n[c] / e >= 0.01) printf " %s=%.2f", c, n[c] / e
+            printf " (over %d exec events)\n", e }' "$WK_TMP/strace$r"
+    fi
+    [ "$MALLOC" = 1 ] && awk -v m=$((m1 - m0)) -v e="$execs" -v r="$r" \
+        'BEGIN {printf "# round %s: mallocs/exec=%.2f (over %d exec events)\n", r, m / e, e}'
     if [ "$STATS" = 1 ]; then
         prog_stats "$wpid" | join "$WK_TMP/stats0" - | awk -v n="$N" -v r="$r" '$6 > $3 {
             printf "# round %s: %-24s runs/exec=%.1f ns/run=%.0f\n", r, $2, ($6 - $3) / n, ($7 - $4) / ($6 - $3) }'

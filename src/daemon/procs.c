@@ -133,6 +133,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
             .uid = ev->uid,
             .gid = ev->gid,
             .start_time = ev->start_time,
+            .time_ns = ev->time_ns,
             .parent_start = ev->parent_start,
             .id = {ev->dev, ev->ino},
             .mtime_ns = ev->mtime_ns,
@@ -150,7 +151,7 @@ static void on_tracepoint(const ward_proc_event *ev, void *ctx)
         break;
     }
     case WARD_PROC_FORK:
-        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time);
+        proctab_fork(d->procs, ev->ppid, ev->pid, ev->start_time, ev->time_ns);
         break;
     case WARD_PROC_EXIT:
         if (proctab_exit(d->procs, ev->pid, &gone)) {

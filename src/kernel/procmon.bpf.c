@@ -86,6 +86,7 @@ static __always_inline struct ward_pev *reserve(__u32 kind, struct task_struct *
     e->pid = BPF_CORE_READ(t, tgid);
     e->ppid = ppid;
     e->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
+    e->time_ns = bpf_ktime_get_ns();
     return e;
 }
 

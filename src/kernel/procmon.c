@@ -39,6 +39,7 @@ static int on_record(void *ctx, void *data, size_t len)
         .pid = e->pid,
         .ppid = e->ppid,
         .start_time = e->start_ns / m->ns_per_tick,
+        .time_ns = e->time_ns,
         .parent_start = e->parent_start_ns / m->ns_per_tick,
         .uid = e->uid,
         .gid = e->gid,

@@ -28,6 +28,9 @@ typedef struct ward_proc_event {
     /* The process's start time in clock ticks after boot, the unit of
      * /proc/PID/stat field 22: (pid, start) names one process. */
     uint64_t start_time;
+    /* When the event happened (CLOCK_MONOTONIC ns): a look at the file
+     * system made later tells of the state after it (proctab.h). */
+    uint64_t time_ns;
     /* An exec's: what /proc/PID would say, as the kernel had it then. */
     uint64_t parent_start; /* the parent's start time (ticks) */
     uint32_t uid, gid;     /* effective */

@@ -29,6 +29,7 @@ struct ward_pev {
     __u32 ppid; /* the parent's tgid (real_parent, as /proc/PID/stat says) */
     __u32 _pad;
     __u64 start_ns; /* the process's start, ns after boot (task->start_boottime) */
+    __u64 time_ns;  /* when the event happened: bpf_ktime_get_ns, CLOCK_MONOTONIC */
     /* exec only: */
     __u64 parent_start_ns; /* the parent's start: (ppid, it) names the parent */
     __u32 uid, gid;        /* effective */

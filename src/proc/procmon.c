@@ -91,7 +91,7 @@ int procmon_read(int fd, proctab *t, void (*on_exec)(uint32_t pid, void *ctx),
                 /* Threads share their process's program: only new processes. */
                 if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
                     proctab_fork(t, (uint32_t)ev->event_data.fork.parent_tgid,
-                                 (uint32_t)ev->event_data.fork.child_tgid, 0);
+                                 (uint32_t)ev->event_data.fork.child_tgid, 0, ev->timestamp_ns);
                 break;
             case PROC_EVENT_EXEC: {
                 ward_proc gone;

@@ -1,6 +1,7 @@
 /* proctab.c — the process table (see proctab.h). */
 #define _GNU_SOURCE
 #include "proc/proctab.h"
+#include "proc/rcstr.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,12 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROCTAB_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(PROCTAB_ASAN)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define BUCKETS 4096 /* power of two; chains stay short for tens of thousands */
 
 struct entry {
     ward_proc p;
+    uint64_t looked; /* when p.exe was last found naming p.id (see look) */
     struct entry *next;
 };
 
@@ -27,18 +44,21 @@ struct hash_entry {
     struct hash_entry *next;
 };
 
-/* An executable's path, remembered (proctab_exec_seen). */
+/* An executable's path, remembered (proctab_exec_seen), and the command
+ * line it was last run with: both shared by its processes. */
 struct path_entry {
     ward_exe_id id;
     int64_t ctime_ns;
     uint32_t mnt_id;
     uint64_t dir_ino, name_hash;
-    char *path;
+    char *path, *cmdline; /* rcstr */
+    uint64_t looked;      /* when path was last found naming id (see look) */
     struct path_entry *next;
 };
 
 #define PATH_BUCKETS 256  /* power of two */
 #define MAX_PATHS    4096 /* then all are forgotten: they are read again */
+#define MAX_SPARE    1024 /* entries of departed processes kept for new ones */
 
 struct proctab {
     char *root;
@@ -49,6 +69,9 @@ struct proctab {
     uint64_t computed;
     struct path_entry *paths[PATH_BUCKETS];
     size_t n_paths;
+    struct entry *spare; /* unused entries: a process comes, one goes */
+    size_t n_spare;
+    uint64_t forgot_ns;    /* proctab_forget_file's last: earlier looks serve no more */
     bool events;           /* exec/fork/exit events keep the table current */
     uint64_t execs, exits; /* events applied */
 };
@@ -70,20 +93,12 @@ proctab *proctab_new(const char *proc_root)
     return t;
 }
 
-static void free_ancestors(ward_proc *p)
-{
-    for (size_t i = 0; i < p->n_ancestors; i++)
-        free(p->ancestors[i]);
-    free(p->ancestors);
-    p->ancestors = NULL;
-    p->n_ancestors = 0;
-}
-
 static void proc_clear(ward_proc *p)
 {
-    free(p->exe);
-    free(p->cmdline);
-    free_ancestors(p);
+    rcstr_unref(p->exe);
+    rcstr_unref(p->cmdline);
+    for (size_t i = 0; i < p->n_ancestors; i++)
+        rcstr_unref(p->ancestors[i]);
     memset(p, 0, sizeof(*p));
 }
 
@@ -107,7 +122,8 @@ static void forget_paths(proctab *t, const ward_exe_id *only)
                 continue;
             }
             *pp = e->next;
-            free(e->path);
+            rcstr_unref(e->path);
+            rcstr_unref(e->cmdline);
             free(e);
             t->n_paths--;
         }
@@ -125,6 +141,11 @@ void proctab_free(proctab *t)
             proc_clear(&e->p);
             free(e);
         }
+    }
+    for (struct entry *e = t->spare, *next; e; e = next) {
+        next = e->next;
+        UNPOISON(e, sizeof(*e));
+        free(e);
     }
     for (struct hash_entry *h = t->hashes, *next; h; h = next) {
         next = h->next;
@@ -154,18 +175,33 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
     return (ssize_t)off;
 }
 
-/* A command line as the kernel keeps it (arguments, each ending in NUL)
- * joined by spaces; NULL when empty or out of memory. */
-static char *join_args(const char *args, size_t len)
+/* The length of a command line as the kernel keeps it (arguments, each
+ * ending in NUL) without its last NULs. */
+static size_t args_len(const char *args, size_t len)
 {
     while (len > 0 && args[len - 1] == '\0')
         len--;
-    char *s = len ? malloc(len + 1) : NULL;
-    if (!s)
-        return NULL;
+    return len;
+}
+
+/* Whether s is args joined by spaces. */
+static bool joins(const char *s, const char *args, size_t len)
+{
+    len = args_len(args, len);
     for (size_t i = 0; i < len; i++)
-        s[i] = args[i] ? args[i] : ' ';
-    s[len] = '\0';
+        if (s[i] != (args[i] ? args[i] : ' '))
+            return false;
+    return s[len] == '\0';
+}
+
+/* The command line joined by spaces (an rcstr); NULL when empty or out of
+ * memory. */
+static char *join_args(const char *args, size_t len)
+{
+    len = args_len(args, len);
+    char *s = len ? rcstr_new(args, len) : NULL;
+    for (size_t i = 0; s && i < len; i++)
+        s[i] = s[i] ? s[i] : ' ';
     return s;
 }
 
@@ -233,7 +269,7 @@ static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
     ssize_t cl = read_small(path, buf, sizeof(buf));
     if (cl > 0)
         p->cmdline = join_args(buf, (size_t)cl);
-    p->exe = strdup(target);
+    p->exe = rcstr_new(target, (size_t)n);
     if (!p->exe) {
         proc_clear(p);
         return -1;
@@ -251,12 +287,74 @@ static int read_proc(const proctab *t, uint32_t pid, ward_proc *p)
     return 0;
 }
 
-const ward_proc *proctab_peek(const proctab *t, uint32_t pid)
+static struct entry *find(const proctab *t, uint32_t pid)
 {
     for (struct entry *e = *slot(t, pid); e; e = e->next)
         if (e->p.pid == pid)
-            return &e->p;
+            return e;
     return NULL;
+}
+
+const ward_proc *proctab_peek(const proctab *t, uint32_t pid)
+{
+    struct entry *e = find(t, pid);
+    return e ? &e->p : NULL;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool names_file(proctab *t, const char *path, ward_exe_id id)
+{
+    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
+}
+
+/* Whether path names the file id, and in *looked when that was seen: the
+ * time read before the stat, so that it is no later than what the stat
+ * saw (0: it does not name it). */
+static bool look(proctab *t, const char *path, ward_exe_id id, uint64_t *looked)
+{
+    uint64_t now = monotonic_ns();
+    *looked = names_file(t, path, id) ? now : 0;
+    return *looked != 0;
+}
+
+/* Whether a look at time looked serves an event at time at (proctab.h):
+ * it came after the event, and after the last proctab_forget_file. */
+static bool serves(const proctab *t, uint64_t looked, uint64_t at)
+{
+    return at != 0 && at <= looked && looked > t->forgot_ns;
+}
+
+/* An entry for a process; the spare ones first. */
+static struct entry *entry_new(proctab *t)
+{
+    struct entry *e = t->spare;
+    if (!e)
+        return malloc(sizeof(*e));
+    t->spare = e->next;
+    t->n_spare--;
+    UNPOISON(e, offsetof(struct entry, next));
+    return e;
+}
+
+/* A spare entry is poisoned in sanitizer builds but for its link: a
+ * pointer kept to a departed process's entry is a use after free there,
+ * as it would be had the entry been freed. */
+static void entry_free(proctab *t, struct entry *e)
+{
+    if (t->n_spare >= MAX_SPARE) {
+        free(e);
+        return;
+    }
+    e->next = t->spare;
+    t->spare = e;
+    t->n_spare++;
+    POISON(e, offsetof(struct entry, next));
 }
 
 static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
@@ -266,10 +364,10 @@ static void remove_pid(proctab *t, uint32_t pid, ward_proc *gone)
             struct entry *e = *pp;
             *pp = e->next;
             if (gone)
-                *gone = e->p; /* ownership of the strings moves to the caller */
+                *gone = e->p; /* its references move to the caller */
             else
                 proc_clear(&e->p);
-            free(e);
+            entry_free(t, e);
             t->n--;
             return;
         }
@@ -288,15 +386,35 @@ static uint64_t current_start(const proctab *t, uint32_t pid)
     return start;
 }
 
-/* An ancestor's name in the chain: its path when that is the file it runs
- * (as for the process itself: a path is only a claim), else a label no
- * rule names. NULL when out of memory. */
-static char *ancestor_name(proctab *t, const ward_proc *a)
+/* An ancestor's name in the chain (an rcstr): its path when that is the
+ * file it runs (as for the process itself: a path is only a claim), else a
+ * label no rule names. looked: when a is in the table, when its path was
+ * last found naming its file; at: when the event that asks happened.
+ * NULL when out of memory. */
+static char *ancestor_name(proctab *t, const ward_proc *a, uint64_t *looked, uint64_t at)
 {
-    if (proctab_verify(t, a))
-        return strdup(a->exe);
-    char *s;
-    return asprintf(&s, "%s " PROCTAB_UNVERIFIED_MARK, a->exe) < 0 ? NULL : s;
+    uint64_t now;
+    if (looked ? serves(t, *looked, at) || look(t, a->exe, a->id, looked)
+               : look(t, a->exe, a->id, &now))
+        return rcstr_ref(a->exe);
+    char *s, *label = NULL;
+    int n = asprintf(&s, "%s " PROCTAB_UNVERIFIED_MARK, a->exe);
+    if (n >= 0) {
+        label = rcstr_new(s, (size_t)n);
+        free(s);
+    }
+    return label;
+}
+
+/* Appends the known parent's program and chain to p's (at: when). */
+static void take_chain(proctab *t, ward_proc *p, struct entry *parent, uint64_t at)
+{
+    char *name = ancestor_name(t, &parent->p, &parent->looked, at);
+    if (!name)
+        return;
+    p->ancestors[p->n_ancestors++] = name;
+    for (size_t i = 0; i < parent->p.n_ancestors && p->n_ancestors < WARD_MAX_ANCESTORS; i++)
+        p->ancestors[p->n_ancestors++] = rcstr_ref(parent->p.ancestors[i]);
 }
 
 /* The process's ancestors, nearest first. A process that only exec'd keeps
@@ -306,38 +424,29 @@ static char *ancestor_name(proctab *t, const ward_proc *a)
  * chain is what matters, and the walk stops at init or the limit.
  * parent_start: the parent's start time when an event told it (else 0:
  * /proc says it). */
-static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
+static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start, uint64_t at)
 {
     ward_proc *old = (ward_proc *)proctab_peek(t, p->pid);
-    if (old && old->start_time == p->start_time && old->ancestors) {
-        p->ancestors = old->ancestors;
+    if (old && old->start_time == p->start_time) {
+        memcpy(p->ancestors, old->ancestors, old->n_ancestors * sizeof(char *));
         p->n_ancestors = old->n_ancestors;
-        old->ancestors = NULL;
         old->n_ancestors = 0;
         return;
     }
-    if (!(p->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *))))
-        return;
     uint32_t ppid = p->ppid;
     while (ppid && p->n_ancestors < WARD_MAX_ANCESTORS) {
-        const ward_proc *known = proctab_peek(t, ppid);
+        struct entry *known = find(t, ppid);
         /* The table may not have heard of the parent's exit yet: its pid
          * may run another process now. An exec's event says when it started. */
         uint64_t start = parent_start && ppid == p->ppid ? parent_start : current_start(t, ppid);
-        if (known && known->start_time == start) {
-            char *name = ancestor_name(t, known);
-            if (!name)
-                return;
-            p->ancestors[p->n_ancestors++] = name;
-            for (size_t i = 0; i < known->n_ancestors && p->n_ancestors < WARD_MAX_ANCESTORS; i++)
-                if ((name = strdup(known->ancestors[i])))
-                    p->ancestors[p->n_ancestors++] = name;
+        if (known && known->p.start_time == start) {
+            take_chain(t, p, known, at);
             return;
         }
         ward_proc a;
         if (read_proc(t, ppid, &a) < 0)
             return; /* a kernel thread (kthreadd's children) or gone */
-        char *name = ancestor_name(t, &a);
+        char *name = ancestor_name(t, &a, NULL, at);
         if (name)
             p->ancestors[p->n_ancestors++] = name;
         ppid = a.ppid;
@@ -347,16 +456,18 @@ static void find_ancestors(proctab *t, ward_proc *p, uint64_t parent_start)
     }
 }
 
-/* p replaces whatever the table holds for its pid; the table owns it. */
-static const ward_proc *insert(proctab *t, ward_proc *p)
+/* p replaces whatever the table holds for its pid; the table owns it.
+ * looked: when its path was found naming its file (0: not yet). */
+static const ward_proc *insert(proctab *t, ward_proc *p, uint64_t looked)
 {
     remove_pid(t, p->pid, NULL);
-    struct entry *e = malloc(sizeof(*e));
+    struct entry *e = entry_new(t);
     if (!e) {
         proc_clear(p);
         return NULL;
     }
     e->p = *p;
+    e->looked = looked;
     struct entry **head = slot(t, p->pid);
     e->next = *head;
     *head = e;
@@ -364,15 +475,11 @@ static const ward_proc *insert(proctab *t, ward_proc *p)
     return &e->p;
 }
 
-static const ward_proc *store_with(proctab *t, ward_proc *p, uint64_t parent_start)
+/* at: when the event that told of p happened (0: now). */
+static const ward_proc *store(proctab *t, ward_proc *p, uint64_t at)
 {
-    find_ancestors(t, p, parent_start);
-    return insert(t, p);
-}
-
-static const ward_proc *store(proctab *t, ward_proc *p)
-{
-    return store_with(t, p, 0);
+    find_ancestors(t, p, 0, at);
+    return insert(t, p, 0);
 }
 
 int proctab_scan(proctab *t)
@@ -388,7 +495,7 @@ int proctab_scan(proctab *t)
             continue;
         ward_proc p;
         if (read_proc(t, (uint32_t)pid, &p) == 0)
-            store(t, &p);
+            store(t, &p, 0);
     }
     closedir(d);
     return (int)t->n;
@@ -410,21 +517,21 @@ const ward_proc *proctab_lookup(proctab *t, uint32_t pid)
         remove_pid(t, pid, NULL);
         return NULL;
     }
-    return store(t, &p);
+    return store(t, &p, 0);
 }
 
-static const ward_proc *reread(proctab *t, uint32_t pid)
+static const ward_proc *reread(proctab *t, uint32_t pid, uint64_t at)
 {
     ward_proc p;
     if (read_proc(t, pid, &p) == 0)
-        return store(t, &p);
+        return store(t, &p, at);
     remove_pid(t, pid, NULL); /* gone already: a stale entry must not stay */
     return NULL;
 }
 
 const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
 {
-    return reread(t, pid);
+    return reread(t, pid, 0);
 }
 
 bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
@@ -432,7 +539,7 @@ bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
     t->execs++;
     ward_proc p;
     if (read_proc(t, pid, &p) == 0) {
-        store(t, &p);
+        store(t, &p, 0);
         return false;
     }
     if (!proctab_peek(t, pid))
@@ -442,8 +549,9 @@ bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
     return true;
 }
 
-/* The path of the file the process runs, as /proc/PID/exe names it, when
- * that is still the file f names (the pid may have exec'd again, or gone). */
+/* The path of the file the process runs, as /proc/PID/exe names it (an
+ * rcstr), when that is still the file f names (the pid may have exec'd
+ * again, or gone). */
 static char *read_exe_path(const proctab *t, const proctab_exec_facts *f)
 {
     char link[PATH_MAX], target[PATH_MAX];
@@ -452,8 +560,7 @@ static char *read_exe_path(const proctab *t, const proctab_exec_facts *f)
     struct stat st;
     if (n <= 0 || stat(link, &st) < 0 || st.st_dev != f->id.dev || st.st_ino != f->id.ino)
         return NULL;
-    target[n] = '\0';
-    return strdup(target);
+    return rcstr_new(target, (size_t)n);
 }
 
 static bool same_link(const struct path_entry *e, const proctab_exec_facts *f)
@@ -462,41 +569,74 @@ static bool same_link(const struct path_entry *e, const proctab_exec_facts *f)
            e->mnt_id == f->mnt_id && e->dir_ino == f->dir_ino && e->name_hash == f->name_hash;
 }
 
-static bool names_file(proctab *t, const char *path, ward_exe_id id)
+/* The remembered link f was run through, its path found naming the file
+ * (by a look that serves f); NULL when there is none such. */
+static struct path_entry *known_link(proctab *t, const proctab_exec_facts *f)
 {
-    return proctab_verify(t, &(ward_proc){.exe = (char *)path, .id = id});
-}
-
-static char *exe_path(proctab *t, const proctab_exec_facts *f)
-{
-    bool keyed = f->ctime_ns != 0 && f->mnt_id != 0;
-    struct path_entry *e = keyed ? *path_slot(t, f->id) : NULL;
+    struct path_entry *e = *path_slot(t, f->id);
     while (e && !same_link(e, f))
         e = e->next;
-    if (e && names_file(t, e->path, f->id))
-        return strdup(e->path);
-    char *path = read_exe_path(t, f);
-    if (!path || !keyed || !names_file(t, path, f->id))
-        return path;
-    char *copy = strdup(path);
-    if (!copy)
-        return path;
+    if (!e || (!serves(t, e->looked, f->time_ns) && !look(t, e->path, f->id, &e->looked)))
+        return NULL;
+    return e;
+}
+
+/* path (read, and found naming the file at time looked) remembered for
+ * f's link. */
+static struct path_entry *remember_link(proctab *t, const proctab_exec_facts *f, char *path,
+                                        uint64_t looked)
+{
+    struct path_entry *e = *path_slot(t, f->id);
+    while (e && !same_link(e, f))
+        e = e->next;
     if (e) {
-        free(e->path); /* a directory on the way was renamed */
-        e->path = copy;
-        return path;
+        rcstr_unref(e->path); /* a directory on the way was renamed */
+    } else {
+        if (t->n_paths >= MAX_PATHS)
+            forget_paths(t, NULL);
+        if (!(e = malloc(sizeof(*e))))
+            return NULL;
+        *e = (struct path_entry){.id = f->id,
+                                 .ctime_ns = f->ctime_ns,
+                                 .mnt_id = f->mnt_id,
+                                 .dir_ino = f->dir_ino,
+                                 .name_hash = f->name_hash,
+                                 .next = *path_slot(t, f->id)};
+        *path_slot(t, f->id) = e;
+        t->n_paths++;
     }
-    if (t->n_paths >= MAX_PATHS)
-        forget_paths(t, NULL);
-    if (!(e = malloc(sizeof(*e)))) {
-        free(copy);
-        return path;
-    }
-    *e = (struct path_entry){f->id,        f->ctime_ns, f->mnt_id,           f->dir_ino,
-                             f->name_hash, copy,        *path_slot(t, f->id)};
-    *path_slot(t, f->id) = e;
-    t->n_paths++;
+    e->path = rcstr_ref(path);
+    e->looked = looked;
+    return e;
+}
+
+/* The executable's path (an rcstr), and in *link the remembered link it
+ * names the file through (NULL: a path not to be remembered, or none). */
+static char *exe_path(proctab *t, const proctab_exec_facts *f, struct path_entry **link)
+{
+    bool keyed = f->ctime_ns != 0 && f->mnt_id != 0;
+    *link = keyed ? known_link(t, f) : NULL;
+    if (*link)
+        return rcstr_ref((*link)->path);
+    char *path = read_exe_path(t, f);
+    uint64_t looked;
+    if (path && keyed && look(t, path, f->id, &looked))
+        *link = remember_link(t, f, path, looked);
     return path;
+}
+
+/* The command line (an rcstr): the one last run through the link when it
+ * is the same. */
+static char *exec_cmdline(struct path_entry *link, const char *args, size_t len)
+{
+    if (link && link->cmdline && joins(link->cmdline, args, len))
+        return rcstr_ref(link->cmdline);
+    char *s = join_args(args, len);
+    if (link && s) {
+        rcstr_unref(link->cmdline);
+        link->cmdline = rcstr_ref(s);
+    }
+    return s;
 }
 
 void proctab_exec_seen(proctab *t, const proctab_exec_facts *f)
@@ -514,56 +654,51 @@ void proctab_exec_seen(proctab *t, const proctab_exec_facts *f)
         .cgroup_id = f->cgroup_id,
     };
     snprintf(p.comm, sizeof(p.comm), "%s", f->comm ? f->comm : "");
-    if (!(p.exe = exe_path(t, f))) {
+    struct path_entry *link;
+    if (!(p.exe = exe_path(t, f, &link))) {
         /* Gone before its path was read, and a file never seen: the
          * process is read from /proc if a connection ever names it. */
         remove_pid(t, f->pid, NULL);
         return;
     }
-    p.cmdline = join_args(f->args, f->args_len);
-    store_with(t, &p, f->parent_start);
+    p.cmdline = exec_cmdline(link, f->args, f->args_len);
+    find_ancestors(t, &p, f->parent_start, f->time_ns);
+    insert(t, &p, link ? link->looked : 0);
 }
 
 /* The child as a copy of its parent: the same program, ids and command
  * line until it execs; its chain is the parent's program and chain. */
-static int copy_parent(proctab *t, const ward_proc *parent, uint32_t child, uint64_t start,
-                       ward_proc *c)
+static int copy_parent(proctab *t, struct entry *parent, uint32_t child, uint64_t start,
+                       uint64_t at, ward_proc *c)
 {
-    *c = *parent;
+    *c = parent->p;
     c->pid = child;
-    c->ppid = parent->pid;
+    c->ppid = parent->p.pid;
     c->start_time = start;
-    c->exe = strdup(parent->exe);
-    c->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
-    c->ancestors = calloc(WARD_MAX_ANCESTORS, sizeof(char *));
+    rcstr_ref(c->exe);
+    rcstr_ref(c->cmdline);
     c->n_ancestors = 0;
-    if (!c->exe || (parent->cmdline && !c->cmdline) || !c->ancestors ||
-        !(c->ancestors[c->n_ancestors++] = ancestor_name(t, parent))) {
+    take_chain(t, c, parent, at);
+    if (!c->n_ancestors) {
         proc_clear(c);
         return -1;
-    }
-    for (size_t i = 0; i < parent->n_ancestors && c->n_ancestors < WARD_MAX_ANCESTORS; i++) {
-        if (!(c->ancestors[c->n_ancestors] = strdup(parent->ancestors[i]))) {
-            proc_clear(c);
-            return -1;
-        }
-        c->n_ancestors++;
     }
     return 0;
 }
 
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time)
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time,
+                  uint64_t time_ns)
 {
     /* The child runs the parent's program until it execs. When the event
      * says when it started, and the table knows the parent, nothing need
      * be read: most children exec at once, and that exec is read. */
-    const ward_proc *p = proctab_peek(t, parent);
+    struct entry *p = find(t, parent);
     ward_proc c;
-    if (start_time && p && p->start_time <= start_time &&
-        copy_parent(t, p, child, start_time, &c) == 0)
-        insert(t, &c);
+    if (start_time && p && p->p.start_time <= start_time &&
+        copy_parent(t, p, child, start_time, time_ns, &c) == 0)
+        insert(t, &c, p->looked);
     else
-        reread(t, child);
+        reread(t, child, time_ns);
 }
 
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone)
@@ -600,7 +735,7 @@ size_t proctab_sweep(proctab *t, void (*on_exit)(const ward_proc *gone, void *ct
         if (on_exit)
             on_exit(&e->p, ctx);
         proc_clear(&e->p);
-        free(e);
+        entry_free(t, e);
     }
     return n;
 }
@@ -623,14 +758,17 @@ size_t proctab_count(const proctab *t)
 
 size_t proctab_bytes(const proctab *t)
 {
-    size_t b = sizeof(*t) + t->n_hashes * sizeof(struct hash_entry);
+    size_t b =
+        sizeof(*t) + t->n_hashes * sizeof(struct hash_entry) + t->n_spare * sizeof(struct entry);
     for (size_t i = 0; i < PATH_BUCKETS; i++)
         for (const struct path_entry *e = t->paths[i]; e; e = e->next)
-            b += sizeof(*e) + strlen(e->path) + 1;
+            b += sizeof(*e) + rcstr_share(e->path) + rcstr_share(e->cmdline);
     for (size_t i = 0; i < BUCKETS; i++)
-        for (const struct entry *e = t->buckets[i]; e; e = e->next)
-            b += sizeof(*e) + (e->p.exe ? strlen(e->p.exe) + 1 : 0) +
-                 (e->p.cmdline ? strlen(e->p.cmdline) + 1 : 0);
+        for (const struct entry *e = t->buckets[i]; e; e = e->next) {
+            b += sizeof(*e) + rcstr_share(e->p.exe) + rcstr_share(e->p.cmdline);
+            for (size_t j = 0; j < e->p.n_ancestors; j++)
+                b += rcstr_share(e->p.ancestors[j]);
+        }
     return b;
 }
 
@@ -675,6 +813,7 @@ int proctab_sha256_path(const char *path, ward_sha256 *out)
 
 void proctab_forget_file(proctab *t, ward_exe_id id)
 {
+    t->forgot_ns = monotonic_ns(); /* what was looked at is to be looked at again */
     forget_paths(t, &id);
     for (struct hash_entry **h = &t->hashes; *h;) {
         if ((*h)->id.dev == id.dev && (*h)->id.ino == id.ino) {

@@ -26,8 +26,9 @@ typedef struct ward_proc {
     uint32_t pid, ppid;
     uint32_t uid, gid;   /* effective ids */
     uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22) */
-    char *exe;           /* /proc/PID/exe as readlink gives it: a claim, not an identity */
-    ward_exe_id id;      /* dev + inode of the executable: the identity */
+    /* The strings are shared with other processes (rcstr.h): read-only. */
+    char *exe;      /* /proc/PID/exe as readlink gives it: a claim, not an identity */
+    ward_exe_id id; /* dev + inode of the executable: the identity */
     int64_t mtime_ns;
     int64_t ctime_ns;   /* when read: a reused inode number has another ctime */
     char *cmdline;      /* arguments joined by spaces (NULL for kernel threads) */
@@ -36,7 +37,7 @@ typedef struct ward_proc {
     /* The programs of its ancestors when it was first seen, nearest first
      * (at most WARD_MAX_ANCESTORS): kept across its execs, and past its
      * parent's exit (an orphan's parent is then init, not who started it). */
-    char **ancestors;
+    char *ancestors[WARD_MAX_ANCESTORS];
     size_t n_ancestors;
 } ward_proc;
 
@@ -78,6 +79,7 @@ bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone);
 typedef struct proctab_exec_facts {
     uint32_t pid, ppid, uid, gid;
     uint64_t start_time, parent_start;
+    uint64_t time_ns; /* when it happened, CLOCK_MONOTONIC ns (0: unknown) */
     ward_exe_id id;
     int64_t mtime_ns, ctime_ns;
     /* The link it was run through: its mount (0: unknown), its directory's
@@ -94,18 +96,32 @@ typedef struct proctab_exec_facts {
  * its path (readlink /proc/PID/exe). The path is remembered by file
  * (dev, inode, ctime: a rename changes the ctime) and link, and used while
  * it names the file in our mount namespace (proctab_verify's test: a
- * directory on the way may have been renamed since); only such a path is
+ * directory on the way may have been renamed since; a look serves the
+ * events that happened before it, see below); only such a path is
  * remembered, so a claim that names another file here (a container's, a
  * private mount's) is read again at each exec and never stands for
  * another process's. */
 void proctab_exec_seen(proctab *t, const proctab_exec_facts *f);
-/* start_time: the child's, when the event tells it (0: read from /proc). */
-void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time);
+/* start_time: the child's, when the event tells it (0: read from /proc);
+ * time_ns: when it forked, CLOCK_MONOTONIC ns (0: unknown). */
+void proctab_fork(proctab *t, uint32_t parent, uint32_t child, uint64_t start_time,
+                  uint64_t time_ns);
 bool proctab_exit(proctab *t, uint32_t pid, ward_proc *gone);
 /* After events were lost: every known process that is gone (or whose pid
  * another process now holds) leaves the table and is told to on_exit, as
  * its exit event would have. Returns how many left. */
 size_t proctab_sweep(proctab *t, void (*on_exit)(const ward_proc *gone, void *ctx), void *ctx);
+
+/* A path is looked up (stat) to learn whether it names a process's file
+ * (proctab_verify) for an exec's path and for each ancestor in a chain.
+ * The look is timed (CLOCK_MONOTONIC, read just before the stat), and
+ * serves any later event of the same path and file stamped no later than
+ * that time: what the look saw was there after the event happened, as a
+ * look of the event's own would have seen. An event stamped after it, or
+ * not stamped (a lookup, a /proc scan), looks again: the file at the path
+ * may have been replaced in between. Thousands of execs of one program
+ * read at once cost one stat, and a storm that goes on as it is read one
+ * stat per catch-up. proctab_forget_file voids every earlier look. */
 
 /* How many exec and exit events were applied. */
 void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits);
@@ -113,6 +129,8 @@ void proctab_events(const proctab *t, uint64_t *execs, uint64_t *exits);
 uint64_t proctab_start_time(const proctab *t, uint32_t pid);
 
 size_t proctab_count(const proctab *t);
+/* The memory the table holds: its entries, spare ones included, and its
+ * share of the strings they refer to (each divided among its holders). */
 size_t proctab_bytes(const proctab *t);
 
 /* Whether the file at p->exe, looked up in wardd's own mount namespace, is

@@ -4,7 +4,8 @@
 # connection is held and asked about, while another process of the same
 # program still passes; a program with network rights started with
 # LD_PRELOAD, or while the preload list is set, is an alert too, and so are
-# process_vm_writev into it and an open of its /proc/PID/mem for writing.
+# process_vm_writev into it and an open of its /proc/PID/mem for writing;
+# without tracefs, the attach and a packet socket it opens are seen still.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../words/lib.sh"
@@ -136,6 +137,20 @@ if [ "$watch" = tracepoint ]; then
     gdb -p "$T1" -batch -ex 'info registers rip' >"$WK_TMP/gdb3.log" 2>&1
     more_attaches() { [ "$("$WARD" log --program "$A" --json | grep -c '"filter":"ptrace-attach"')" -gt "$n" ]; }
     wk_check "without tracefs, gdb's attach is an alert all the same" wk_eventually 20 more_attaches
+    # A packet socket: socket(2)'s own exit event needs tracefs too; the
+    # watch on every system call's exit reports it, and the program's rules
+    # give it no raw access: an alert.
+    wk_check "without tracefs, packet sockets are still seen (ward status: logged)" \
+        bash -c "'$WARD' status --json | grep -q '\"packet_sockets\":\"logged\"'"
+    packet_alerts() { "$WARD" log --program "$A" --json | grep -c '"filter":"packet-socket-not-allowed"'; }
+    n=$(packet_alerts)
+    out=$(wk_client "$A" packet)
+    echo "# packet socket without tracefs: $out"
+    more_packet_alerts() { [ "$(packet_alerts)" -gt "$n" ]; }
+    wk_check "without tracefs, a packet socket of a program without raw rights is an alert" \
+        wk_eventually 20 more_packet_alerts
+    wk_check "... and a row naming the program: permit, packet-socket" \
+        wk_eventually 20 bash -c "'$WARD' log --program '$A' --verdict permit --json | grep -q 'packet-socket: not enforceable here'"
     stop_wardd
 fi
 kill "$T1" 2>/dev/null

@@ -19,9 +19,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc/proctab.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 static void scan_finds_self(void **state)
 {
@@ -491,6 +496,158 @@ static void exec_from_its_facts(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A look at a path (does it name the file?) serves the events that
+ * happened before it, and only those: an event stamped after it, an event
+ * read after proctab_forget_file, a lookup or a refresh looks again. The
+ * file is moved away and back to tell a look from none. */
+static void looks_serve_earlier_events(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX", dir[] = "/tmp/ward-lookexe-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    assert_non_null(mkdtemp(dir));
+    char exe[400], moved[400], cmd[400];
+    snprintf(exe, sizeof(exe), "%s/prog", dir);
+    snprintf(moved, sizeof(moved), "%s/moved", dir);
+    copy_file("/bin/true", exe);
+    struct stat st;
+    assert_int_equal(stat(exe, &st), 0);
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    fake_proc(root, 500, exe, 100, 50);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    static const char args[] = "prog\0-x\0", other[] = "prog\0-y\0";
+    uint64_t early = now_ns(); /* the events read together all happened by then */
+    proctab_exec_facts f = {
+        .pid = 500,
+        .ppid = 100,
+        .start_time = 50,
+        .parent_start = 10,
+        .time_ns = early,
+        .id = {st.st_dev, st.st_ino},
+        .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+        .mnt_id = 1,
+        .dir_ino = 2,
+        .name_hash = 3,
+        .comm = "prog",
+        .args = args,
+        .args_len = sizeof(args) - 1,
+    };
+    proctab_exec_seen(t, &f); /* looks, after early */
+    f.pid = 600;              /* gone before it was read: the remembered path serves */
+    f.start_time = 60;
+    proctab_exec_seen(t, &f);
+    const ward_proc *a = proctab_peek(t, 500), *b = proctab_peek(t, 600);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(b->exe, exe);
+    assert_ptr_equal(a->exe, b->exe);
+    assert_string_equal(b->cmdline, "prog -x");
+    assert_ptr_equal(a->cmdline, b->cmdline);
+    f.pid = 650;
+    f.start_time = 65;
+    f.args = other;
+    proctab_exec_seen(t, &f);
+    assert_non_null((b = proctab_peek(t, 650)));
+    assert_string_equal(b->cmdline, "prog -y");
+    f.args = args;
+
+    /* Moved away after the look: events before the look are served by it
+     * (it saw the file there after they happened)... */
+    assert_int_equal(rename(exe, moved), 0);
+    f.pid = 700;
+    f.start_time = 70;
+    proctab_exec_seen(t, &f);
+    assert_non_null((b = proctab_peek(t, 700)));
+    assert_string_equal(b->exe, exe);
+    proctab_fork(t, 500, 901, 91, early);
+    assert_non_null((b = proctab_peek(t, 901)));
+    assert_int_equal(b->n_ancestors, 2);
+    assert_string_equal(b->ancestors[0], exe);
+    assert_string_equal(b->ancestors[1], "/bin/sh");
+    /* ...events after it look again: the path names no file now. */
+    f.pid = 800;
+    f.start_time = 80;
+    f.time_ns = now_ns();
+    proctab_exec_seen(t, &f);
+    assert_null(proctab_peek(t, 800));
+    proctab_fork(t, 500, 902, 92, now_ns());
+    assert_non_null((b = proctab_peek(t, 902)));
+    assert_int_equal(b->n_ancestors, 2);
+    assert_non_null(strstr(b->ancestors[0], PROCTAB_UNVERIFIED_MARK));
+    assert_string_equal(b->ancestors[1], "/bin/sh");
+
+    /* Put back: a later fork looks and finds it. */
+    assert_int_equal(rename(moved, exe), 0);
+    proctab_fork(t, 500, 903, 93, now_ns());
+    assert_non_null((b = proctab_peek(t, 903)));
+    assert_string_equal(b->ancestors[0], exe);
+    /* The file changed: a look made before no longer serves, even for an
+     * event it came after. */
+    assert_int_equal(rename(exe, moved), 0);
+    proctab_forget_file(t, (ward_exe_id){st.st_dev, st.st_ino});
+    proctab_fork(t, 500, 904, 94, early);
+    assert_non_null((b = proctab_peek(t, 904)));
+    assert_non_null(strstr(b->ancestors[0], PROCTAB_UNVERIFIED_MARK));
+
+    /* A lookup or a refresh is no event: it looks, whatever looked before. */
+    assert_int_equal(rename(moved, exe), 0);
+    proctab_fork(t, 500, 905, 95, now_ns());
+    assert_non_null((b = proctab_peek(t, 905)));
+    assert_string_equal(b->ancestors[0], exe);
+    assert_int_equal(rename(exe, moved), 0);
+    fake_proc(root, 1200, "/bin/true", 500, 120);
+    fake_proc(root, 1300, "/bin/true", 500, 130);
+    assert_non_null((b = proctab_refresh(t, 1200)));
+    assert_int_equal(b->n_ancestors, 2);
+    assert_non_null(strstr(b->ancestors[0], PROCTAB_UNVERIFIED_MARK));
+    assert_int_equal(rename(moved, exe), 0);
+    proctab_fork(t, 500, 906, 96, now_ns()); /* a fresh look again */
+    assert_int_equal(rename(exe, moved), 0);
+    assert_non_null((b = proctab_lookup(t, 1300)));
+    assert_non_null(strstr(b->ancestors[0], PROCTAB_UNVERIFIED_MARK));
+    proctab_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A departed process's entry is kept for the next one: in sanitizer
+ * builds it is poisoned meanwhile, so a pointer kept to it fails as a
+ * freed one would. */
+static void departed_entries_are_poisoned(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ward-fakeproc-XXXXXX", cmd[400];
+    assert_non_null(mkdtemp(root));
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    const ward_proc *p = proctab_lookup(t, 100);
+    assert_non_null(p);
+    ward_proc gone;
+    assert_true(proctab_exit(t, 100, &gone));
+    proctab_proc_free(&gone);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_true(__asan_address_is_poisoned(p));
+#endif
+    const ward_proc *again = proctab_lookup(t, 100); /* reuses the entry */
+    assert_ptr_equal(again, p);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_false(__asan_address_is_poisoned(again));
+#endif
+    assert_int_equal(again->pid, 100);
+    proctab_free(t);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +661,8 @@ int main(void)
         cmocka_unit_test(ancestors_follow_the_parents),
         cmocka_unit_test(exec_after_the_exit_tells_of_it),
         cmocka_unit_test(exec_from_its_facts),
+        cmocka_unit_test(looks_serve_earlier_events),
+        cmocka_unit_test(departed_entries_are_poisoned),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }
