@@ -323,11 +323,16 @@ static bool look(proctab *t, const char *path, ward_exe_id id, uint64_t *looked)
     return *looked != 0;
 }
 
+/* An event's time comes from the kernel's fast monotonic clock
+ * (bpf_ktime_get_ns), which may lag CLOCK_MONOTONIC a little around
+ * timekeeping updates: a look serves only events older than it by this. */
+#define CLOCK_SLACK_NS 1000000ull
+
 /* Whether a look at time looked serves an event at time at (proctab.h):
  * it came after the event, and after the last proctab_forget_file. */
 static bool serves(const proctab *t, uint64_t looked, uint64_t at)
 {
-    return at != 0 && at <= looked && looked > t->forgot_ns;
+    return at != 0 && at + CLOCK_SLACK_NS <= looked && looked > t->forgot_ns;
 }
 
 /* An entry for a process; the spare ones first. */
