@@ -13,22 +13,16 @@
 #   daemon: rss_kb=… anon_kb=… rules=… processes=… decisions_per_s=… log_events_per_s=…
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
 RULES=${1:-10000}
 N=${2:-3000}
-cd "$ROOT"
-REL=${BUILD#$ROOT/}
-make -s -j2 MODE=rel BUILD_DIR="$REL" "$REL/bin/wardd" "$REL/bin/ward" "$REL/bench/lograte" \
-    "$REL/tests/kernel/wk-client" "$REL/tests/kernel/wk-client-static" >&2 || exit 1
-export WARD_BUILD=$BUILD
-. "$ROOT/tests/kernel/lib.sh"
-wk_setup >&2
-exec 3>&1 1>&2 # progress on stderr, the result on fd 3
+REL=${WARD_BENCH_BUILD:-$ROOT/build/rel}
+REL=${REL#$ROOT/}
+make -s -j2 -C "$ROOT" MODE=rel BUILD_DIR="$REL" "$REL/bench/lograte" >&2 || exit 1
+. "$ROOT/bench/wardd.lib"
 
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-. "$ROOT/bench/wardd.lib"
 bench_policy "$WK_TMP/etc/ward.conf" "$C" "$RULES"
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 #include "daemon/journal.h"
+#include "daemon/notify.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +26,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -373,9 +373,7 @@ static int setup(struct wardd *d)
         return -1;
     }
     wardd_commit(d, WARDD_CHANGED_POLICY);
-    uint64_t wd;
-    if (sd_watchdog_enabled(0, &wd) > 0)
-        d->watchdog_us = (int64_t)wd;
+    d->watchdog_us = (int64_t)wardd_watchdog_usec();
     return 0;
 }
 
@@ -487,7 +485,7 @@ static int timers(struct wardd *d)
     wardd_av_tick(d, now);
     wardd_mail_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
-        sd_notify(0, "WATCHDOG=1");
+        wardd_notify("WATCHDOG=1");
         d->last_watchdog_ms = now;
     }
     ward_ring_notify(d->ring);
@@ -518,7 +516,7 @@ static int run(struct wardd *d)
     d->running = true;
     d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms =
         d->last_hook_check_ms = wardd_now_ms();
-    sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
+    wardd_notify("READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");
     while (d->running) {
@@ -586,7 +584,7 @@ static int run(struct wardd *d)
         }
         wardd_rebuild_poll(d); /* what these events' updates made due */
     }
-    sd_notify(0, "STOPPING=1");
+    wardd_notify("STOPPING=1");
     wardd_log(LOG_INFO, "stopping");
     return 0;
 }

@@ -1,3 +1,3 @@
-# wardd: everything but the CLI; sd_notify for systemd; OpenSSL for syslog over TLS.
+# wardd: everything but the CLI; OpenSSL for syslog over TLS.
 wardd_USES   := alert callout compile engine kernel log mail policy proc proto ring scand service store stream util
-wardd_LDLIBS := -lsystemd -lssl -lcrypto
+wardd_LDLIBS := -lssl -lcrypto
