@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -516,6 +517,9 @@ static int run(struct wardd *d)
     d->running = true;
     d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms =
         d->last_hook_check_ms = wardd_now_ms();
+    /* Start-up's transient memory (libbpf parsing the kernel's BTF to load
+     * the hooks, the first scan of /proc) is free now: give it back. */
+    malloc_trim(0);
     wardd_notify("READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Libraries wardd maps only when a feature in force needs them: with no IDS
-# signatures, no Hyperscan (nor the C++ runtime it brings); never
+# signatures, no Hyperscan (nor the C++ runtime it brings); without syslog
+# over TLS (or a dpkg check of a changed program), no OpenSSL; never
 # libsystemd (wardd speaks the notification protocol itself). Each such
 # library was resident memory on every host (docs/PERFORMANCE.md).
 . "$(dirname "$0")/nokernel.sh"
@@ -18,6 +19,8 @@ if ldd "$B/wardd" | grep -q libstdc++; then
 else
     check "no libstdc++ without IDS signatures" bash -c "! grep -q '^libstdc++' '$T/maps'"
 fi
+check "no libssl, no libcrypto without syslog over TLS" \
+    bash -c "! grep -q '^libssl\.\|^libcrypto\.' '$T/maps'"
 check "no libsystemd" bash -c "! grep -q '^libsystemd' '$T/maps'"
 nk_stop
 nk_no_sanitizer
