@@ -603,6 +603,12 @@ int main(int argc, char **argv)
                       .epfd = -1,
                       .self_fd = -1,
                       .pins_fd = -1};
+    /* Large blocks (the tables sized for their bound: alert sources, the
+     * antivirus cache, the queues) always from mmap: their pages stay
+     * unbacked until used, and go back to the kernel when freed. glibc's
+     * threshold otherwise rises with the first large free (the parser's),
+     * and they come from freed heap that calloc must clear: resident. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;
