@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/run daemon [RULES [CONNECTS]] — wardd with a large policy.
+# bench/run daemon [RULES [CONNECTS [PROCESSES]]] — wardd with a large policy.
 #
 # The real wardd (release build) in the kernel tests' sandbox (two network
 # namespaces, hooks on a cgroup of our own), its policy RULES application
@@ -7,29 +7,30 @@
 # zone, which the kernel cannot evaluate, so each of its CONNECTS connections
 # (default 3000) is queued and decided in user space by that rule: the rate
 # is decisions through the queue. A silent prompter is registered, as on a
-# desktop. Then the connection log's capacity is measured on its own
-# (bench/lograte). Prints wardd's resident memory by mapping (smaps: heap,
+# desktop. Idle processes (sleep) are started first until the host runs
+# PROCESSES (default 1000), for wardd's process table. Then the connection
+# log's capacity is measured on its own (bench/lograte). Prints wardd's resident memory by mapping (smaps: heap,
 # anonymous, libraries, BPF maps) on stderr, then
 #   daemon: rss_kb=… anon_kb=… rules=… processes=… decisions_per_s=… log_events_per_s=…
 set -uo pipefail
 ROOT=${WARD_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${WARD_BENCH_BUILD:-$ROOT/build/rel}
 RULES=${1:-10000}
 N=${2:-3000}
-cd "$ROOT"
-REL=${BUILD#$ROOT/}
-make -s -j2 MODE=rel BUILD_DIR="$REL" "$REL/bin/wardd" "$REL/bin/ward" "$REL/bench/lograte" \
-    "$REL/tests/kernel/wk-client" "$REL/tests/kernel/wk-client-static" >&2 || exit 1
-export WARD_BUILD=$BUILD
-. "$ROOT/tests/kernel/lib.sh"
-wk_setup >&2
-exec 3>&1 1>&2 # progress on stderr, the result on fd 3
+PROCS=${3:-1000}
+REL=${WARD_BENCH_BUILD:-$ROOT/build/rel}
+REL=${REL#$ROOT/}
+make -s -j2 -C "$ROOT" MODE=rel BUILD_DIR="$REL" "$REL/bench/lograte" >&2 || exit 1
+. "$ROOT/bench/wardd.lib"
 
 C=$WK_TMP/asked/wk-client
 mkdir -p "$WK_TMP/etc"
 chmod 755 "$WK_TMP" "$WK_TMP/etc"
-. "$ROOT/bench/wardd.lib"
 bench_policy "$WK_TMP/etc/ward.conf" "$C" "$RULES"
+# wk_cleanup ends them (WK_PIDS) with the sandbox.
+for ((i = $(ls /proc | grep -c '^[0-9]'); i < PROCS; i++)); do
+    sleep 3600 &
+    WK_PIDS+=($!)
+done
 
 wk_bg srv nsenter --net=/run/netns/$NS_B "$WK_CLIENT" listen-tcp 8080
 wk_wait_for "$WK_TMP/srv.log" listening

@@ -11,6 +11,7 @@
  * way an alert names the file and the change.
  */
 #define _GNU_SOURCE
+#include "daemon/openssl.h"
 #include "daemon/wardd.h"
 #include "util/grow.h"
 #include "util/spawn.h"
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <openssl/evp.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -164,18 +164,24 @@ static void alert(struct wardd *d, const char *name, const char *path, const cha
 /* The MD5 of the file at path, in lower-case hex (dpkg's md5sums). */
 static int md5_hex(const char *path, char out[33])
 {
+    char why[256];
+    const struct wardd_openssl *S = wardd_openssl(why, sizeof(why));
+    if (!S) {
+        wardd_log(LOG_WARNING, "%s: no MD5 to compare with dpkg's: %s", path, why);
+        return -1;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_MD_CTX *c = S->EVP_MD_CTX_new();
     unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    bool ok = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) == 1;
+    bool ok = c && S->EVP_DigestInit_ex(c, S->EVP_md5(), NULL) == 1;
     ssize_t n;
     while (ok && (n = read(fd, buf, sizeof(buf))) > 0)
-        ok = EVP_DigestUpdate(c, buf, (size_t)n) == 1;
-    ok = ok && n == 0 && EVP_DigestFinal_ex(c, md, &len) == 1 && len == 16;
-    EVP_MD_CTX_free(c);
+        ok = S->EVP_DigestUpdate(c, buf, (size_t)n) == 1;
+    ok = ok && n == 0 && S->EVP_DigestFinal_ex(c, md, &len) == 1 && len == 16;
+    S->EVP_MD_CTX_free(c);
     close(fd);
     for (unsigned i = 0; ok && i < 16; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);

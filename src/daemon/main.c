@@ -12,9 +12,11 @@
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
 #include "daemon/journal.h"
+#include "daemon/notify.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,7 +27,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -373,9 +374,7 @@ static int setup(struct wardd *d)
         return -1;
     }
     wardd_commit(d, WARDD_CHANGED_POLICY);
-    uint64_t wd;
-    if (sd_watchdog_enabled(0, &wd) > 0)
-        d->watchdog_us = (int64_t)wd;
+    d->watchdog_us = (int64_t)wardd_watchdog_usec();
     return 0;
 }
 
@@ -487,7 +486,7 @@ static int timers(struct wardd *d)
     wardd_av_tick(d, now);
     wardd_mail_tick(d, now);
     if (d->watchdog_us && now - d->last_watchdog_ms >= d->watchdog_us / 2000) {
-        sd_notify(0, "WATCHDOG=1");
+        wardd_notify("WATCHDOG=1");
         d->last_watchdog_ms = now;
     }
     ward_ring_notify(d->ring);
@@ -518,7 +517,10 @@ static int run(struct wardd *d)
     d->running = true;
     d->started_ms = d->last_sweep_ms = d->last_watchdog_ms = d->last_nft_check_ms =
         d->last_hook_check_ms = wardd_now_ms();
-    sd_notifyf(0, "READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
+    /* Start-up's transient memory (libbpf parsing the kernel's BTF to load
+     * the hooks, the first scan of /proc) is free now: give it back. */
+    malloc_trim(0);
+    wardd_notify("READY=1\nSTATUS=policy in force, %zu programs", ward_app_count(d->engine));
     wardd_log(LOG_INFO, "ready: control socket %s%s", d->sock_path,
               d->kernel ? "" : " (no kernel hooks)");
     while (d->running) {
@@ -586,7 +588,7 @@ static int run(struct wardd *d)
         }
         wardd_rebuild_poll(d); /* what these events' updates made due */
     }
-    sd_notify(0, "STOPPING=1");
+    wardd_notify("STOPPING=1");
     wardd_log(LOG_INFO, "stopping");
     return 0;
 }
@@ -601,6 +603,12 @@ int main(int argc, char **argv)
                       .epfd = -1,
                       .self_fd = -1,
                       .pins_fd = -1};
+    /* Large blocks (the tables sized for their bound: alert sources, the
+     * antivirus cache, the queues) always from mmap: their pages stay
+     * unbacked until used, and go back to the kernel when freed. glibc's
+     * threshold otherwise rises with the first large free (the parser's),
+     * and they come from freed heap that calloc must clear: resident. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     wardd_log_init();
     if (parse_options(argc, argv, &d.opt) < 0)
         return 2;

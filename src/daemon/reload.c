@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon/wardd.h"
+#include "daemon/notify.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <syslog.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #define RELOAD_ERR_MAX 8192
@@ -101,7 +101,7 @@ static void start(struct wardd *d)
     r->result = NULL;
     r->dnsf = NULL;
     r->err[0] = 0;
-    sd_notify(0, "RELOADING=1");
+    wardd_notify("RELOADING=1");
     r->running = true;
     int rc = pthread_create(&r->thread, NULL, parse_thread, r);
     r->threaded = rc == 0;
@@ -179,7 +179,7 @@ void wardd_reload_done(struct wardd *d)
     } else {
         wardd_log(LOG_ERR, "reload refused, the previous policy stays: %s", r->err);
     }
-    sd_notify(0, "READY=1");
+    wardd_notify("READY=1");
     struct answer a = {r, ok, r->err};
     ward_server_foreach(d->server, answer_conn, &a);
     r->n_now = 0;

@@ -15,15 +15,13 @@
  */
 #define _GNU_SOURCE
 #include "daemon/journal.h"
+#include "daemon/openssl.h"
 #include "daemon/wardd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -42,6 +40,7 @@
 struct rsys {
     char url[300], ca[256], host[256], port[8];
     bool tls;
+    const struct wardd_openssl *S; /* tls: OpenSSL's calls */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -153,7 +152,7 @@ static void rsys_destroy(struct rsys *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->q[(r->head + i) % QUEUE_MAX]);
     if (r->ctx)
-        SSL_CTX_free(r->ctx);
+        r->S->SSL_CTX_free(r->ctx);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r);
@@ -162,8 +161,8 @@ static void rsys_destroy(struct rsys *r)
 static void disconnect(struct rsys *r)
 {
     if (r->ssl) {
-        SSL_shutdown(r->ssl);
-        SSL_free(r->ssl);
+        r->S->SSL_shutdown(r->ssl);
+        r->S->SSL_free(r->ssl);
         r->ssl = NULL;
     }
     if (r->fd >= 0)
@@ -207,19 +206,19 @@ static int tcp_connect(struct rsys *r)
 static void tls_error(struct rsys *r, const char *what)
 {
     char buf[256] = "";
-    unsigned long e = ERR_get_error();
+    unsigned long e = r->S->ERR_get_error();
     if (e)
-        ERR_error_string_n(e, buf, sizeof(buf));
-    long v = r->ssl ? SSL_get_verify_result(r->ssl) : X509_V_OK;
+        r->S->ERR_error_string_n(e, buf, sizeof(buf));
+    long v = r->ssl ? r->S->SSL_get_verify_result(r->ssl) : X509_V_OK;
     wardd_log(LOG_WARNING, "syslog %s: %s: %s%s%s", r->url, what, buf, v != X509_V_OK ? " " : "",
-              v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
-    ERR_clear_error();
+              v != X509_V_OK ? r->S->X509_verify_cert_error_string(v) : "");
+    r->S->ERR_clear_error();
 }
 
 /* Drives an SSL call on the non-blocking socket: 1 done, 0 failed. */
 static int tls_io(struct rsys *r, int rc)
 {
-    int e = SSL_get_error(r->ssl, rc);
+    int e = r->S->SSL_get_error(r->ssl, rc);
     if (e == SSL_ERROR_WANT_READ)
         return wait_fd(r->fd, POLLIN) ? -1 : 0;
     if (e == SSL_ERROR_WANT_WRITE)
@@ -236,16 +235,18 @@ static bool connect_server(struct rsys *r)
     struct in6_addr a6;
     struct in_addr a4;
     bool ip = inet_pton(AF_INET, r->host, &a4) == 1 || inet_pton(AF_INET6, r->host, &a6) == 1;
-    r->ssl = SSL_new(r->ctx);
-    if (!r->ssl || !SSL_set_fd(r->ssl, r->fd) ||
-        !(ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), r->host)
-             : SSL_set1_host(r->ssl, r->host) && SSL_set_tlsext_host_name(r->ssl, r->host))) {
+    r->ssl = r->S->SSL_new(r->ctx);
+    if (!r->ssl || !r->S->SSL_set_fd(r->ssl, r->fd) ||
+        !(ip ? r->S->X509_VERIFY_PARAM_set1_ip_asc(r->S->SSL_get0_param(r->ssl), r->host)
+             : r->S->SSL_set1_host(r->ssl, r->host) &&
+                   r->S->SSL_ctrl(r->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                                  r->host))) {
         tls_error(r, "TLS setup");
         disconnect(r);
         return false;
     }
     int rc, step;
-    while ((rc = SSL_connect(r->ssl)) != 1)
+    while ((rc = r->S->SSL_connect(r->ssl)) != 1)
         if ((step = tls_io(r, rc)) == 0) {
             tls_error(r, "TLS handshake (certificate verified against the CA)");
             disconnect(r);
@@ -259,7 +260,7 @@ static bool send_all(struct rsys *r, const char *p, size_t len)
     while (len) {
         ssize_t w;
         if (r->ssl) {
-            int rc = SSL_write(r->ssl, p, (int)len);
+            int rc = r->S->SSL_write(r->ssl, p, (int)len);
             if (rc <= 0) {
                 if (tls_io(r, rc) == 0)
                     return false;
@@ -369,18 +370,25 @@ static struct rsys *rsys_new(const char *url, const char *ca)
         free(r);
         return NULL;
     }
+    char why[256];
+    if (r->tls && !(r->S = wardd_openssl(why, sizeof(why)))) {
+        wardd_log(LOG_WARNING, "syslog %s: %s", url, why);
+        free(r);
+        return NULL;
+    }
     if (r->tls) {
-        r->ctx = SSL_CTX_new(TLS_client_method());
-        if (!r->ctx || !SSL_CTX_set_min_proto_version(r->ctx, TLS1_2_VERSION) ||
-            !(ca[0] ? SSL_CTX_load_verify_locations(r->ctx, ca, NULL)
-                    : SSL_CTX_set_default_verify_paths(r->ctx))) {
+        r->ctx = r->S->SSL_CTX_new(r->S->TLS_client_method());
+        if (!r->ctx ||
+            !r->S->SSL_CTX_ctrl(r->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL) ||
+            !(ca[0] ? r->S->SSL_CTX_load_verify_locations(r->ctx, ca, NULL)
+                    : r->S->SSL_CTX_set_default_verify_paths(r->ctx))) {
             tls_error(r, ca[0] ? ca : "the system's CA certificates");
             if (r->ctx)
-                SSL_CTX_free(r->ctx);
+                r->S->SSL_CTX_free(r->ctx);
             free(r);
             return NULL;
         }
-        SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
+        r->S->SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
     }
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
@@ -388,7 +396,7 @@ static struct rsys *rsys_new(const char *url, const char *ca)
         pthread_mutex_destroy(&r->mu);
         pthread_cond_destroy(&r->cv);
         if (r->ctx)
-            SSL_CTX_free(r->ctx);
+            r->S->SSL_CTX_free(r->ctx);
         free(r);
         return NULL;
     }

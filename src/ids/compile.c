@@ -7,13 +7,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <hs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ids/hslib.h"
 #include "ids/internal.h"
 
 #define FILE_MAX (64u << 20)
@@ -46,8 +46,10 @@ void ward_ids_free(ward_ids *ids)
     for (size_t i = 0; i < ids->n_bits; i++)
         free(ids->bits[i]);
     free(ids->bits);
-    hs_free_scratch(ids->scratch);
-    hs_free_database(ids->db);
+    if (ids->hs) {
+        ids->hs->free_scratch(ids->scratch);
+        ids->hs->free_database(ids->db);
+    }
     free(ids->always);
     free(ids->cand);
     pcre2_match_data_free(ids->md);
@@ -105,14 +107,20 @@ int ids_compile(ward_ids *ids, const char *name, char *err, size_t errlen)
             ids->max_fast = c->len;
     }
     if (n_hs > 0) {
-        hs_compile_error_t *ce = NULL;
-        if (hs_compile_multi((const char *const *)exprs, flags, hs_ids, (unsigned)n_hs,
-                             HS_MODE_BLOCK, NULL, (hs_database_t **)&ids->db, &ce) != HS_SUCCESS) {
-            snprintf(err, errlen, "%s: error: hyperscan: %s", name, ce ? ce->message : "failed");
-            hs_free_compile_error(ce);
+        char why[300];
+        if (!(ids->hs = ids_hs(why, sizeof(why)))) {
+            snprintf(err, errlen, "%s: error: hyperscan: %s", name, why);
             goto out;
         }
-        if (hs_alloc_scratch(ids->db, (hs_scratch_t **)&ids->scratch) != HS_SUCCESS) {
+        hs_compile_error_t *ce = NULL;
+        if (ids->hs->compile_multi((const char *const *)exprs, flags, hs_ids, (unsigned)n_hs,
+                                   HS_MODE_BLOCK, NULL, (hs_database_t **)&ids->db,
+                                   &ce) != HS_SUCCESS) {
+            snprintf(err, errlen, "%s: error: hyperscan: %s", name, ce ? ce->message : "failed");
+            ids->hs->free_compile_error(ce);
+            goto out;
+        }
+        if (ids->hs->alloc_scratch(ids->db, (hs_scratch_t **)&ids->scratch) != HS_SUCCESS) {
             snprintf(err, errlen, "%s: error: hyperscan: no scratch space", name);
             goto out;
         }

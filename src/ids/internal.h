@@ -83,9 +83,10 @@ struct ward_ids {
     size_t n_rules;
     char **bits; /* flowbit names */
     size_t n_bits;
-    void *db;         /* hs_database_t, NULL: no content to look for */
-    void *scratch;    /* hs_scratch_t */
-    uint32_t *always; /* rules without a prefilter pattern */
+    const struct ids_hs *hs; /* Hyperscan's calls, set with db */
+    void *db;                /* hs_database_t, NULL: no content to look for */
+    void *scratch;           /* hs_scratch_t */
+    uint32_t *always;        /* rules without a prefilter pattern */
     size_t n_always;
     uint8_t *cand; /* per rule: a candidate in the current scan */
     size_t max_fast;

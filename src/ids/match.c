@@ -6,10 +6,10 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <fnmatch.h>
-#include <hs.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ids/hslib.h"
 #include "ids/internal.h"
 
 #define THR_SLOTS    16384 /* threshold entries, a power of two */
@@ -309,8 +309,8 @@ static void candidates(ward_ids *ids, const uint8_t *buf, size_t len, size_t fro
         return;
     size_t back = ids->max_fast > 1 ? ids->max_fast - 1 : 0;
     size_t start = from > back ? from - back : 0;
-    hs_scan(ids->db, (const char *)buf + start, (unsigned)(len - start), 0, ids->scratch,
-            on_hs_match, ids->cand);
+    ids->hs->scan(ids->db, (const char *)buf + start, (unsigned)(len - start), 0, ids->scratch,
+                  on_hs_match, ids->cand);
 }
 
 static enum ward_ids_action stronger(enum ward_ids_action a, enum ward_ids_action b)
