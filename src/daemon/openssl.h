@@ -53,8 +53,9 @@ struct wardd_openssl {
 #undef WARDD_OPENSSL_MEMBER
 };
 
-/* OpenSSL's calls, loaded once (thread-safe); NULL with the reason in err
- * if the library cannot be loaded. Once loaded it stays. */
+/* OpenSSL's calls, loaded at the first use (thread-safe); NULL with the
+ * reason in err if the library cannot be loaded, and tried again at the
+ * next call (util/lazylib.h). Once loaded it stays. */
 const struct wardd_openssl *wardd_openssl(char *err, size_t errlen);
 
 #endif

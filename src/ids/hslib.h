@@ -12,20 +12,18 @@
 
 /* The Hyperscan calls src/ids makes. */
 struct ids_hs {
-    hs_error_t (*compile_multi)(const char *const *exprs, const unsigned *flags,
-                                const unsigned *ids, unsigned n, unsigned mode,
-                                const hs_platform_info_t *platform, hs_database_t **db,
-                                hs_compile_error_t **error);
-    hs_error_t (*free_compile_error)(hs_compile_error_t *error);
-    hs_error_t (*alloc_scratch)(const hs_database_t *db, hs_scratch_t **scratch);
-    hs_error_t (*free_scratch)(hs_scratch_t *scratch);
-    hs_error_t (*free_database)(hs_database_t *db);
-    hs_error_t (*scan)(const hs_database_t *db, const char *data, unsigned len, unsigned flags,
-                       hs_scratch_t *scratch, match_event_handler on_match, void *ctx);
+    /* Typed from hs.h's own declarations: the compiler checks every call. */
+    __typeof__(hs_compile_multi) *compile_multi;
+    __typeof__(hs_free_compile_error) *free_compile_error;
+    __typeof__(hs_alloc_scratch) *alloc_scratch;
+    __typeof__(hs_free_scratch) *free_scratch;
+    __typeof__(hs_free_database) *free_database;
+    __typeof__(hs_scan) *scan;
 };
 
-/* The library's calls, loaded once (thread-safe); NULL with the reason in
- * err if it cannot be loaded. Once loaded it stays. */
+/* The library's calls, loaded at the first use (thread-safe); NULL with
+ * the reason in err if it cannot be loaded, and tried again at the next
+ * call (util/lazylib.h). Once loaded it stays. */
 const struct ids_hs *ids_hs(char *err, size_t errlen);
 
 #endif

@@ -43,8 +43,8 @@ nk_policy() {
 
 # nk_start [ARGS]: wardd in the background ($P, log $T/wardd.log), until it
 # answers; ARGS are wardd's.
-nk_start() {
-    "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
+nk_start() { # NK_WRAP: a command wardd runs under (e.g. nsenter into a mount namespace)
+    ${NK_WRAP:-} "$B/wardd" --foreground --no-kernel --config "$T/etc/ward.conf" --state-dir "$T/state" \
         --run-dir "$T/run" "$@" >>"$T/wardd.log" 2>&1 &
     P=$!
     for _ in $(seq 200); do
