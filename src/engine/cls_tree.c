@@ -11,8 +11,10 @@
  * a leaf holds at most BINTH rules (more only when no cut separates them).
  *
  * Copies compound down a tree, so each subset has a memory budget: past
- * it the subset is built again with half the space factor, and a subset no
- * tree fits is left out (the caller keeps its rules in tuple tables).
+ * it the subset is built again with half the space factor; a subset no
+ * tree fits is split again by which ports are narrow (at most 2^8 ports),
+ * and a part of it no tree fits either is left out (the caller keeps its
+ * rules in tuple tables).
  *
  * Leaves list their rules' ranks in order, ended by CTREE_NONE, so a leaf
  * scan stops at its first match or at the first rule no better than the
@@ -35,10 +37,13 @@
 #define SPFAC   4 /* a cut may copy rules up to SPFAC times the node's */
 /* A subset's tree may take this many bytes a rule; past it, it is built
  * again with half the space factor (firewall sets copy wildcards a lot). */
-#define BUDGET   96
-#define MAXDEPTH 24 /* a guard: boxes shrink by a bit a level at least */
-#define LEAF     0x80000000u
-#define NARROW   0xffffu /* an address range of at most 2^16 is narrow */
+#define BUDGET      96
+#define MAXDEPTH    24 /* a guard: boxes shrink by a bit a level at least */
+#define LEAF        0x80000000u
+#define NARROW      0xffffu /* an address range of at most 2^16 is narrow */
+#define NARROW_PORT 0xffu   /* a port range of at most 2^8 is narrow */
+#define NLEVELS     2       /* splits: by address, then by port */
+#define MAXSUBS     16      /* trees: four parts, split in four again */
 
 enum { D_L, D_R, D_LP, D_RP, D_PR, NDIM };
 
@@ -75,7 +80,7 @@ struct ctree {
     uint64_t *gone;  /* by rank, a bit: the records' dead marks */
     size_t nnodes, nleaf;
     uint32_t n;
-    sub subs[4];
+    sub subs[MAXSUBS];
     unsigned nsubs;
     atomic_uint refs; /* owners: ctree_ref, ctree_free */
 };
@@ -320,6 +325,80 @@ static int cmp_sub(const void *a, const void *b)
     return (x->minrank > y->minrank) - (x->minrank < y->minrank);
 }
 
+/* Leaves the rules ids to the caller (its tuple tables). */
+static void leave_out(ctree *t, const uint32_t *ids, uint32_t m, uint8_t *left_out)
+{
+    for (uint32_t i = 0; i < m; i++) {
+        mark_dead(t, ids[i]);
+        left_out[ids[i]] = 1;
+    }
+}
+
+/* Which part of a split rule r falls in: at level 0 by which addresses are
+ * narrow, at level 1 (a part no tree fits) by which ports are. */
+static unsigned split_part(const trec *r, unsigned level)
+{
+    if (level == 0)
+        return (r->w[0] <= NARROW) | (r->w[1] <= NARROW) << 1;
+    return (r->pw[0] <= NARROW_PORT) | (r->pw[1] <= NARROW_PORT) << 1;
+}
+
+static bool build_subset(builder *b, const uint32_t *ids, uint32_t m, unsigned level,
+                         uint8_t *left_out);
+
+/* Splits the m rules ids at `level` and builds each part; false when out
+ * of memory. */
+static bool build_split(builder *b, const uint32_t *ids, uint32_t m, unsigned level,
+                        uint8_t *left_out)
+{
+    uint32_t *part = malloc(m * sizeof(*part));
+    if (!part)
+        return false;
+    bool ok = true;
+    for (unsigned p = 0; p < 4 && ok; p++) {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < m; i++)
+            if (split_part(&b->recs[ids[i]], level) == p)
+                part[k++] = ids[i];
+        if (k == m && level > 0)
+            leave_out(b->t, part, k, left_out); /* this split separates nothing */
+        else if (k)
+            ok = build_subset(b, part, k, level + 1, left_out);
+    }
+    free(part);
+    return ok;
+}
+
+/* A tree for the m rules ids (ascending ranks). Replication compounds down
+ * a tree: past its budget, it is built again with half the space factor;
+ * past it at every factor, the rules are split once more (by ports), and a
+ * part no tree fits is left out. False when out of memory. */
+static bool build_subset(builder *b, const uint32_t *ids, uint32_t m, unsigned level,
+                         uint8_t *left_out)
+{
+    ctree *t = b->t;
+    const uint32_t lo[NDIM] = {0};
+    size_t nnodes = t->nnodes, nleaf = t->nleaf;
+    uint32_t root = LEAF;
+    b->limit = nnodes + nleaf + (BUDGET * (size_t)m + 1024) / sizeof(uint32_t);
+    for (b->spfac = SPFAC; b->spfac && t->nsubs < MAXSUBS; b->spfac /= 2) {
+        b->over = false;
+        root = build_node(b, ids, m, lo, dim_bits, 0);
+        if (b->nomem)
+            return false;
+        if (!b->over) {
+            t->subs[t->nsubs++] = (sub){root, ids[0]};
+            return true;
+        }
+        t->nnodes = nnodes;
+        t->nleaf = nleaf;
+    }
+    if (level < NLEVELS)
+        return build_split(b, ids, m, level, left_out);
+    leave_out(t, ids, m, left_out);
+    return true;
+}
+
 ctree *ctree_build(const entry *e, uint32_t n, uint8_t *left_out)
 {
     memset(left_out, 0, n);
@@ -330,52 +409,20 @@ ctree *ctree_build(const entry *e, uint32_t n, uint8_t *left_out)
         !(t->gone = calloc(gone_words(n) + 1, sizeof(*t->gone))))
         goto fail;
     atomic_init(&t->refs, 1);
-    const trec *recs = t->recs;
-    builder b = {.t = t, .recs = recs};
+    builder b = {.t = t, .recs = t->recs};
     t->n = n;
     for (uint32_t i = 0; i < n; i++) {
         make_rec(&t->recs[i], &e[i]);
         t->cold[i] = (cold){e[i].prio, e[i].data, e[i].seq};
+        ids[i] = i;
     }
     if (!grow((void **)&t->leaf, &b.lcap, 1, sizeof(*t->leaf)))
         goto fail;
     t->leaf[0] = CTREE_NONE;
     t->nleaf = 1;
-    for (unsigned s = 0; s < 4; s++) {
-        uint32_t m = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            unsigned part = (recs[i].w[0] <= NARROW) | (recs[i].w[1] <= NARROW) << 1;
-            if (part == s)
-                ids[m++] = i;
-        }
-        if (!m)
-            continue;
-        const uint32_t lo[NDIM] = {0};
-        size_t nnodes = t->nnodes, nleaf = t->nleaf;
-        uint32_t root;
-        /* Replication compounds down a tree: past the budget, the tree is
-         * dropped and built again with half the space factor. A subset no
-         * tree fits is left to the caller (its tuple tables). */
-        b.limit = nnodes + nleaf + (BUDGET * (size_t)m + 1024) / sizeof(uint32_t);
-        for (b.spfac = SPFAC; b.spfac; b.spfac /= 2) {
-            b.over = false;
-            root = build_node(&b, ids, m, lo, dim_bits, 0);
-            if (b.nomem)
-                goto fail;
-            if (!b.over)
-                break;
-            t->nnodes = nnodes;
-            t->nleaf = nleaf;
-        }
-        if (!b.spfac) {
-            for (uint32_t i = 0; i < m; i++) {
-                mark_dead(t, ids[i]);
-                left_out[ids[i]] = 1;
-            }
-            continue;
-        }
-        t->subs[t->nsubs++] = (sub){root, ids[0]};
-    }
+    /* The whole set is never one tree: it is split by address first. */
+    if (n && !build_split(&b, ids, n, 0, left_out))
+        goto fail;
     qsort(t->subs, t->nsubs, sizeof(*t->subs), cmp_sub);
     free(ids);
     return t;

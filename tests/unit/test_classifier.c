@@ -718,6 +718,57 @@ static void test_identical_keys(void **state)
     cls_linear_free(lin);
 }
 
+/* Rules whose addresses are all wide (wildcards and short IPv4 prefixes)
+ * with overlapping port ranges: cut trees copy them past their memory
+ * budget, so the tree splits them again by port and leaves the rest to the
+ * tables. Answers must not change, before or after removals. */
+static void test_wide_rules_split(void **state)
+{
+    (void)state;
+    rng = 4242;
+    size_t n = 6000;
+    cls_rule *rules = calloc(n, sizeof(*rules));
+    assert_non_null(rules);
+    for (size_t i = 0; i < n; i++) {
+        cls_rule r = any_rule(i + 1, i);
+        if (rndn(3))
+            r.laddr = (ward_cidr){v4((uint32_t)rnd()), (uint8_t)(96 + 1 + rndn(15))};
+        if (rndn(3))
+            r.raddr = (ward_cidr){v4((uint32_t)rnd()), (uint8_t)(96 + 1 + rndn(15))};
+        if (rndn(2)) {
+            uint32_t lo = rndn(65536), hi = lo + (rndn(2) ? rndn(256) : rndn(30000));
+            r.rport = (ward_range){lo, hi > 65535 ? 65535 : hi};
+        }
+        if (rndn(2)) {
+            uint32_t lo = rndn(65536), hi = lo + (rndn(2) ? rndn(256) : rndn(30000));
+            r.lport = (ward_range){lo, hi > 65535 ? 65535 : hi};
+        }
+        if (rndn(2))
+            r.proto = (ward_range){6, 6};
+        rules[i] = r;
+    }
+    cls *c = cls_new();
+    cls_linear *lin = cls_linear_new();
+    assert_int_equal(cls_insert_bulk(c, rules, n), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(cls_linear_insert(lin, &rules[i]), 0);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 1000; i++) {
+            const cls_rule *r = &rules[rndn((uint32_t)n)];
+            cls_key k = key4((uint32_t)rnd(), (uint32_t)rnd(), rand_in(r->lport), rand_in(r->rport),
+                             (uint8_t)(rndn(2) ? 6 : 17));
+            check_walk(c, lin, &k);
+        }
+        for (size_t i = 0; i < n; i += 3) {
+            assert_int_equal(cls_remove(c, i + 1), round == 0);
+            assert_int_equal(cls_linear_remove(lin, i + 1), round == 0);
+        }
+    }
+    cls_free(c);
+    cls_linear_free(lin);
+    free(rules);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_differential_small), cmocka_unit_test(test_differential_medium),
         cmocka_unit_test(test_differential_large), cmocka_unit_test(test_aside_pending),
         cmocka_unit_test(test_aside_orphans),      cmocka_unit_test(test_aside_differential),
+        cmocka_unit_test(test_wide_rules_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
