@@ -134,10 +134,10 @@ static const char *peer_name(SSL *ssl, char *buf, size_t len)
 /* Why a handshake failed: the verification's result first, it says most. */
 static void handshake_error(SSL *ssl, int rc, char *err, size_t errlen)
 {
-    char buf[160], who[MAILTLS_HOST_MAX + 1];
+    char buf[160], name[MAILTLS_HOST_MAX + 1];
+    const char *who = peer_name(ssl, name, sizeof(name));
     long v = SSL_get_verify_result(ssl);
     int e = SSL_get_error(ssl, rc);
-    peer_name(ssl, who, sizeof(who));
     if (v != X509_V_OK)
         ward_errbuf_set(err, errlen, "%s: certificate verify failed: %s", who,
                         X509_verify_cert_error_string(v));
