@@ -44,7 +44,7 @@
 
 #define WARDD_FD   3
 #define HIGH_WATER (1u << 20) /* queued for one side: stop reading the other */
-#define TLS_WAIT_S 10         /* a TLS handshake's time, at most */
+#define TLS_WAIT_S 10         /* a TLS handshake's time, at most (WARD_MAIL_TLS_WAIT) */
 #define LISTENERS  8          /* local TLS listeners (WARD_POLICY_MAX_MAIL_TLS) */
 
 /* A local TLS listener (set mail-tls-listen): its clients speak TLS to it,
@@ -70,6 +70,7 @@ struct end {
 /* Where a connection's TLS handshakes are (tls_step). */
 enum handshake {
     HS_NONE,     /* none, or done: the session is relayed */
+    HS_ANSWER,   /* STARTTLS's yes is being written to the client */
     HS_CLIENT,   /* with the client, as its server */
     HS_SERVER,   /* with the server, verifying it; the client waits */
     HS_REFUSING, /* the server's failed: the client is told (tls_refused) */
@@ -78,7 +79,7 @@ enum handshake {
 /* A connection's handshakes: the loop drives them, each bounded. */
 struct tls_state {
     enum handshake hs;
-    time_t deadline;  /* CLOCK_MONOTONIC: dropped if not done by then */
+    int64_t deadline; /* CLOCK_MONOTONIC, ms: dropped if not done by then */
     const char *what; /* "TLS" (a listener's) or "STARTTLS" */
     char host[254];   /* the client's leaf's name without SNI, and the log's */
     char name[254];   /* the server is verified for this name */
@@ -111,6 +112,7 @@ static int listeners[2] = {-1, -1};
 static struct ward_mailtls *tls; /* NULL: no CA, STARTTLS sessions are ended */
 static struct listener tls_listeners[LISTENERS];
 static int n_tls_listeners;
+static int tls_wait_s = TLS_WAIT_S;
 
 static struct conn *find(uint64_t id)
 {
@@ -440,11 +442,11 @@ static void accept_one(int lfd)
     conn_start(c, &m, rc == 0 && known);
 }
 
-static time_t now(void)
+static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* What the client gets when the server's TLS fails, in its protocol. */
@@ -481,7 +483,7 @@ static bool tls_refused(struct conn *c, bool client_first)
         return false;
     }
     c->t.hs = HS_REFUSING;
-    c->t.deadline = now() + TLS_WAIT_S;
+    c->t.deadline = now_ms() + tls_wait_s * 1000LL;
     watch(&c->server, 0);
     watch(&c->client, EPOLLIN);
     return true;
@@ -526,6 +528,23 @@ static bool tls_step(struct conn *c)
         tell_refused(c);
         return false;
     }
+    if (t->hs == HS_ANSWER) {
+        if (!flush_to(&c->client, &c->s.to_client)) {
+            snprintf(t->err, sizeof(t->err), "the client left before STARTTLS's answer");
+            return tls_failed_now(c);
+        }
+        if (c->s.to_client.len) {
+            handshake_wait(&c->client, &c->server, true);
+            return true;
+        }
+        c->client.ssl =
+            ward_mailtls_accept_start(tls, c->client.fd, t->host, t->err, sizeof(t->err));
+        t->hs = HS_CLIENT;
+        if (!c->client.ssl)
+            return tls_failed_now(c);
+        fprintf(stderr, "ward-maild: connection %llu to %s: %s, the client's handshake begins\n",
+                (unsigned long long)c->id, t->host, t->what);
+    }
     if (t->hs == HS_CLIENT) {
         rc = ward_mailtls_step(c->client.ssl, &want_write, t->err, sizeof(t->err));
         if (rc == 0)
@@ -561,8 +580,9 @@ static bool tls_step(struct conn *c)
 /* TLS both ways begins: toward the client with a leaf of Ward's CA for the
  * name it asks for (SNI), else for host; then toward the server, verified
  * for host if verify_host, else for that same name. The handshakes run in
- * the loop (tls_step), TLS_WAIT_S at most. False: the connection is to be
- * dropped (and why is logged). */
+ * the loop (tls_step), after what is queued for the client (STARTTLS's
+ * yes) is written, tls_wait_s at most in all. False: the connection is to
+ * be dropped (and why is logged). */
 static bool tls_both(struct conn *c, const char *what, const char *host, bool verify_host)
 {
     struct mail_session *s = &c->s;
@@ -572,49 +592,44 @@ static bool tls_both(struct conn *c, const char *what, const char *host, bool ve
     snprintf(t->host, sizeof(t->host), "%s", host);
     snprintf(t->name, sizeof(t->name), "%s", host);
     t->err[0] = '\0';
-    t->hs = HS_CLIENT;
-    t->deadline = now() + TLS_WAIT_S;
+    t->hs = HS_ANSWER;
+    t->deadline = now_ms() + tls_wait_s * 1000LL;
     if (!tls)
         snprintf(t->err, sizeof(t->err), "no TLS here (Ward's mail CA could not be opened)");
     else if (s->cin.len || s->sin.len)
         snprintf(t->err, sizeof(t->err), "plain text after STARTTLS from the %s (an injection)",
                  s->cin.len ? "client" : "server");
-    else if (!flush_to(&c->client, &s->to_client) || s->to_client.len)
-        snprintf(t->err, sizeof(t->err), "the client does not read");
     else
-        c->client.ssl =
-            ward_mailtls_accept_start(tls, c->client.fd, t->host, t->err, sizeof(t->err));
-    if (!c->client.ssl)
-        return tls_failed_now(c);
-    fprintf(stderr, "ward-maild: connection %llu to %s: %s, the client's handshake begins\n",
-            (unsigned long long)c->id, t->host, what);
-    return tls_step(c);
+        return tls_step(c);
+    return tls_failed_now(c);
 }
 
 /* The handshakes not done within their bound: dropped, as failed ones
  * are. The time to the next bound (ms; -1: none) for the loop's wait. */
 static int tls_expire(void)
 {
-    time_t t = now(), next = 0;
+    int64_t t = now_ms(), next = 0;
     for (struct conn *c = conns, *n; c; c = n) {
         n = c->next; /* drop() unlinks c */
         if (c->t.hs == HS_NONE)
             continue;
-        if (c->t.deadline > t) {
-            next = !next || c->t.deadline < next ? c->t.deadline : next;
-            continue;
-        }
-        if (c->t.hs == HS_REFUSING) {
-            tell_refused(c);
-        } else {
+        if (c->t.deadline <= t) {
+            if (c->t.hs == HS_REFUSING) {
+                tell_refused(c);
+                drop(c);
+                continue;
+            }
             snprintf(c->t.err, sizeof(c->t.err), "%.200s: TLS handshake not done within %d s",
-                     c->t.hs == HS_CLIENT ? "client" : c->t.name, TLS_WAIT_S);
-            if (tls_failed_now(c))
-                continue; /* the client is told after its line */
+                     c->t.hs == HS_SERVER ? c->t.name : "client", tls_wait_s);
+            if (!tls_failed_now(c)) {
+                drop(c);
+                continue;
+            }
+            /* Refusing now: the client is told after its line, its own bound. */
         }
-        drop(c);
+        next = !next || c->t.deadline < next ? c->t.deadline : next;
     }
-    return next ? (int)(next - t) * 1000 : -1;
+    return next ? (int)(next - t) : -1;
 }
 
 /* The server took the client's STARTTLS (its yes is queued for the
@@ -768,6 +783,16 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    const char *wait = getenv("WARD_MAIL_TLS_WAIT");
+    if (wait && *wait) {
+        char *end;
+        long w = strtol(wait, &end, 10);
+        if (*end || w < 1 || w > 3600)
+            fprintf(stderr, "ward-maild: WARD_MAIL_TLS_WAIT=%s is not 1..3600 s; %d s it is\n",
+                    wait, TLS_WAIT_S);
+        else
+            tls_wait_s = (int)w;
+    }
     /* The CA's key is root's: opened before the privileges go. Leaves
      * issued later stay in memory (nobody may not write the CA's folder). */
     const char *ca_dir = getenv("WARD_MAIL_CA_DIR");
