@@ -133,10 +133,15 @@ static void drop(struct conn *c)
         }
     ward_mailtls_close(c->client.ssl);
     ward_mailtls_close(c->server.ssl);
-    if (c->client.fd >= 0)
-        close(c->client.fd);
-    if (c->server.fd >= 0)
-        close(c->server.fd);
+    for (int i = 0; i < 2; i++) {
+        int fd = i ? c->server.fd : c->client.fd;
+        /* Out of the set first: the upstream socket went to wardd too, and
+         * a copy elsewhere would keep it there, its events naming c. */
+        if (fd >= 0) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+            close(fd);
+        }
+    }
     mail_session_free(&c->s);
     c->dead = true;
     c->next = dead;

@@ -9,6 +9,7 @@
 # the client of the silent upstream gets the protocol's error; so does a
 # STARTTLS client whose server never answers in TLS and who never sends
 # its first line (dropped after the bound and the bound for that line).
+# Clients of a listener whose upstream refuses leave nothing behind.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -102,12 +103,21 @@ export WARD_MAIL_TLS_WAIT=2
 start_wardd wardd2 --av-db "$DB" || { wk_notok "wardd starts again (a bound of 2 s)"; exit 1; }
 wk_check "wardd starts ward-maild again" \
     wk_wait_for "$WK_TMP/wardd2.log" "ward-maild: smtps on 127.0.0.1:10467, upstream $IP_B:3465" 20
-# (On the silent upstream's listener: the peer's servers are gone.)
+# Clients of a listener whose upstream refuses (the peer's servers are
+# gone): closed, and ward-maild does not trip over their sockets' events.
+refused() {
+    local i
+    for i in 1 2 3 4 5; do
+        wk_client bash -c 'exec 5<>/dev/tcp/127.0.0.1/10465 && cat <&5' || return 1
+    done
+}
+wk_check "clients of a listener whose upstream refuses are closed" refused
+# The stalled client: on the silent upstream's listener.
 wk_bg stall2 wk_client bash -c \
     'exec 5<>/dev/tcp/127.0.0.1/10467 && echo connected && cat <&5; echo closed'
 wk_check "the stalled client is dropped after the bound, the log says so" \
     wk_wait_for "$WK_TMP/wardd2.log" \
-    "ward-maild: connection 1 to $IP_B ($IP_B): TLS: client: TLS handshake not done within 2 s" 20
+    "ward-maild: connection [0-9]* to $IP_B ($IP_B): TLS: client: TLS handshake not done within 2 s" 20
 wk_check "... its connection is closed" wk_wait_for "$WK_TMP/stall2.log" closed 20
 wk_bg slow2 wk_client "$CURL" -v --no-progress-meter --max-time 600 --cacert "$WK_TMP/ward-ca.pem" \
     --connect-to "$IP_B:3465:127.0.0.1:10467" --url "smtps://$IP_B:3465" \
@@ -116,7 +126,7 @@ wk_check "the silent upstream's client gets the proxy's 421 after the bound" \
     wk_wait_for "$WK_TMP/slow2.log" \
     "421 4.7.0 Ward: the mail server's TLS failed: $IP_B: TLS handshake not done within 2 s" 20
 wk_check "... the log says why" wk_wait_for "$WK_TMP/wardd2.log" \
-    "ward-maild: connection 2 to $IP_B ($IP_B): TLS to the server: $IP_B: TLS handshake not done within 2 s" 20
+    "ward-maild: connection [0-9]* to $IP_B ($IP_B): TLS to the server: $IP_B: TLS handshake not done within 2 s" 20
 wk_check "... an alert is raised" wk_wait_for "$WK_TMP/wardd2.log" \
     "alert: mail-tls: $CURL: the mail server's TLS failed: .*not done within" 20
 # Alone in the loop (nothing else pending): the wait for its first line
@@ -127,11 +137,12 @@ wk_check "a STARTTLS client has its TLS with Ward" wk_wait_for "$WK_TMP/stls.log
     "Verify return code: 0" 20
 wk_check "... its silent server's handshake is dropped after the bound" \
     wk_wait_for "$WK_TMP/wardd2.log" \
-    "ward-maild: connection 3 to $IP_B ($IP_B): STARTTLS to the server: .*TLS handshake not done within 2 s" 20
+    "ward-maild: connection [0-9]* to $IP_B ($IP_B): STARTTLS to the server: .*TLS handshake not done within 2 s" 20
 wk_check "... the client, who never sends a line, gets the 421 after its own bound" \
     wk_wait_for "$WK_TMP/stls.log" "421 4.7.0 Ward: the mail server's TLS failed" 20
 wk_check "... and its connection is closed" wk_wait_for "$WK_TMP/stls.log" closed 20
 wk_check "... nothing more reached the server" [ "$(n_in)" = 1 ]
+wk_check "... one ward-maild all along" lacks "$WK_TMP/wardd2.log" "ward-maild (pid"
 stop_wardd wardd2
 no_sanitizer "no sanitizer report (a bound of 2 s)" "$WK_TMP/wardd2.log"
 exit $WK_FAILED
