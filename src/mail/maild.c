@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <sys/time.h>
+#include <time.h>
 
 #include "confine/confine.h"
 #include "mailtls/mailtls.h"
@@ -44,7 +44,7 @@
 
 #define WARDD_FD   3
 #define HIGH_WATER (1u << 20) /* queued for one side: stop reading the other */
-#define TLS_WAIT_S 10         /* a TLS handshake's socket waits, at most */
+#define TLS_WAIT_S 10         /* a TLS handshake's time, at most (WARD_MAIL_TLS_WAIT) */
 #define LISTENERS  8          /* local TLS listeners (WARD_POLICY_MAX_MAIL_TLS) */
 
 /* A local TLS listener (set mail-tls-listen): its clients speak TLS to it,
@@ -67,6 +67,26 @@ struct end {
     SSL *ssl; /* after STARTTLS */
 };
 
+/* Where a connection's TLS handshakes are (tls_step). */
+enum handshake {
+    HS_NONE,     /* none, or done: the session is relayed */
+    HS_ANSWER,   /* STARTTLS's yes is being written to the client */
+    HS_CLIENT,   /* with the client, as its server */
+    HS_SERVER,   /* with the server, verifying it; the client waits */
+    HS_REFUSING, /* the server's failed: the client is told (tls_refused) */
+};
+
+/* A connection's handshakes: the loop drives them, each bounded. */
+struct tls_state {
+    enum handshake hs;
+    int64_t deadline; /* CLOCK_MONOTONIC, ms: dropped if not done by then */
+    const char *what; /* "TLS" (a listener's) or "STARTTLS" */
+    char host[254];   /* the client's leaf's name without SNI, and the log's */
+    char name[254];   /* the server is verified for this name */
+    bool verify_host; /* ...always host (a listener's), else SNI, else host */
+    char err[256];
+};
+
 struct conn {
     uint64_t id;
     struct end client, server;
@@ -81,6 +101,7 @@ struct conn {
     struct maild_msg m;              /* the message's facts while its attachments are scanned */
     unsigned scans;                  /* scans it waits for */
     const struct listener *listener; /* NULL: a redirected connection */
+    struct tls_state t;
     struct conn *next;
 };
 
@@ -91,6 +112,7 @@ static int listeners[2] = {-1, -1};
 static struct ward_mailtls *tls; /* NULL: no CA, STARTTLS sessions are ended */
 static struct listener tls_listeners[LISTENERS];
 static int n_tls_listeners;
+static int tls_wait_s = TLS_WAIT_S;
 
 static struct conn *find(uint64_t id)
 {
@@ -111,10 +133,15 @@ static void drop(struct conn *c)
         }
     ward_mailtls_close(c->client.ssl);
     ward_mailtls_close(c->server.ssl);
-    if (c->client.fd >= 0)
-        close(c->client.fd);
-    if (c->server.fd >= 0)
-        close(c->server.fd);
+    for (int i = 0; i < 2; i++) {
+        int fd = i ? c->server.fd : c->client.fd;
+        /* Out of the set first: the upstream socket went to wardd too, and
+         * a copy elsewhere would keep it there, its events naming c. */
+        if (fd >= 0) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+            close(fd);
+        }
+    }
     mail_session_free(&c->s);
     c->dead = true;
     c->next = dead;
@@ -271,9 +298,9 @@ static void decided(struct conn *c, const struct maild_msg *m)
     }
     free(repl);
     /* What was read meanwhile may hold the server's yes to STARTTLS. */
-    if (rc < 0 || (c->s.opaque && !starttls(c)) || !update(c))
+    if (rc < 0 || (c->s.opaque ? !starttls(c) : !update(c)))
         drop(c);
-    else if (s->pending)
+    else if (s->pending && !c->t.hs)
         start_decision(c); /* the next one, read meanwhile */
 }
 
@@ -420,14 +447,11 @@ static void accept_one(int lfd)
     conn_start(c, &m, rc == 0 && known);
 }
 
-/* Blocking with bounded waits (a handshake), or back to the loop's way. */
-static void blocking(int fd, bool on)
+static int64_t now_ms(void)
 {
-    struct timeval tv = {.tv_sec = on ? TLS_WAIT_S : 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* What the client gets when the server's TLS fails, in its protocol. */
@@ -437,65 +461,180 @@ static const char *const tls_failed[] = {
     [MAIL_IMAP] = "* BYE",
 };
 
-/* The server's TLS failed: the client gets the protocol's error (after
- * its first line when it speaks first: after STARTTLS), wardd an alert. */
-static void tls_refused(struct conn *c, bool client_first, const char *err)
+/* The client is told why the server's TLS failed, in its protocol: one
+ * write, not waited for (the connection is dropped next). */
+static void tell_refused(struct conn *c)
 {
     char line[400];
-    if (client_first)
-        SSL_read(c->client.ssl, line, sizeof(line)); /* a wait bounded */
     snprintf(line, sizeof(line), "%s Ward: the mail server's TLS failed: %s\r\n",
-             tls_failed[c->s.proto], err);
+             tls_failed[c->s.proto], c->t.err);
     SSL_write(c->client.ssl, line, (int)strlen(line));
+    ERR_clear_error();
+}
+
+/* The server's TLS failed: wardd gets an alert, the client the protocol's
+ * error, after its first line when it speaks first (after STARTTLS: it
+ * is waited for, within a bound of its own). False: drop it now. */
+static bool tls_refused(struct conn *c, bool client_first)
+{
     struct maild_msg m = c->m;
     m.op = MAILD_TLS_FAILED;
     m.pid = c->pid;
     snprintf(m.program, sizeof(m.program), "%s", c->program);
-    snprintf(m.text, sizeof(m.text), "%s", err);
+    snprintf(m.text, sizeof(m.text), "%s", c->t.err);
     maild_send(WARDD_FD, &m, -1);
-}
-
-/* TLS both ways: toward the client with a leaf of Ward's CA for the name it
- * asks for (SNI), else for host; then toward the server, verified against
- * verify (NULL: that same name). Nothing passes either way until the
- * server is verified. The handshakes block the proxy, each wait bounded
- * (TLS_WAIT_S). False: the connection is to be dropped (and why is logged). */
-static bool tls_both(struct conn *c, const char *what, const char *host, const char *verify)
-{
-    struct mail_session *s = &c->s;
-    char err[256] = "";
-    const char *name = host;
-    blocking(c->client.fd, true);
-    blocking(c->server.fd, true);
-    if (!tls)
-        snprintf(err, sizeof(err), "no TLS here (Ward's mail CA could not be opened)");
-    else if (s->cin.len || s->sin.len)
-        snprintf(err, sizeof(err), "plain text after STARTTLS from the %s (an injection)",
-                 s->cin.len ? "client" : "server");
-    else if (!flush_to(&c->client, &s->to_client) || s->to_client.len)
-        snprintf(err, sizeof(err), "the client does not read");
-    else if ((c->client.ssl = ward_mailtls_accept(tls, c->client.fd, host, err, sizeof(err))))
-        name = verify                            ? verify
-               : ward_mailtls_sni(c->client.ssl) ? ward_mailtls_sni(c->client.ssl)
-                                                 : host;
-    if (c->client.ssl &&
-        !(c->server.ssl = ward_mailtls_connect(tls, c->server.fd, name, err, sizeof(err))))
-        tls_refused(c, !c->listener, err);
-    if (!c->server.ssl) {
-        fprintf(stderr, "ward-maild: connection %llu to %s (%s): %s%s: %s\n",
-                (unsigned long long)c->id, host, name, what, c->client.ssl ? " to the server" : "",
-                err);
+    if (!client_first) {
+        tell_refused(c);
         return false;
     }
+    c->t.hs = HS_REFUSING;
+    c->t.deadline = now_ms() + tls_wait_s * 1000LL;
+    watch(&c->server, 0);
+    watch(&c->client, EPOLLIN);
+    return true;
+}
+
+/* A handshake failed (why in c->t.err): logged; the client told when it
+ * was the server's. False: drop it now. */
+static bool tls_failed_now(struct conn *c)
+{
+    struct tls_state *t = &c->t;
+    bool server = t->hs == HS_SERVER;
+    fprintf(stderr, "ward-maild: connection %llu to %s (%s): %s%s: %s\n", (unsigned long long)c->id,
+            t->host, server ? t->name : t->host, t->what, server ? " to the server" : "", t->err);
+    return server && tls_refused(c, !c->listener);
+}
+
+/* Waits for fd to be ready as the handshake wants, the other side out of
+ * the set (what it says waits in its socket). */
+static void handshake_wait(struct end *e, struct end *other, bool want_write)
+{
+    watch(other, 0);
+    watch(e, want_write ? EPOLLOUT : EPOLLIN);
+}
+
+/* Drives c's handshakes as far as the sockets allow: the client's, then
+ * the server's (verified); then the session is relayed. Nothing passes
+ * either way until the server is verified. False: drop it now. */
+static bool tls_step(struct conn *c)
+{
+    struct tls_state *t = &c->t;
+    bool want_write = false;
+    int rc;
+    if (t->hs == HS_REFUSING) {
+        char line[400];
+        rc = SSL_read(c->client.ssl, line, sizeof(line));
+        int e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(c->client.ssl, rc);
+        ERR_clear_error();
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            handshake_wait(&c->client, &c->server, e == SSL_ERROR_WANT_WRITE);
+            return true;
+        }
+        tell_refused(c);
+        return false;
+    }
+    if (t->hs == HS_ANSWER) {
+        if (!flush_to(&c->client, &c->s.to_client)) {
+            snprintf(t->err, sizeof(t->err), "the client left before STARTTLS's answer");
+            return tls_failed_now(c);
+        }
+        if (c->s.to_client.len) {
+            handshake_wait(&c->client, &c->server, true);
+            return true;
+        }
+        c->client.ssl =
+            ward_mailtls_accept_start(tls, c->client.fd, t->host, t->err, sizeof(t->err));
+        t->hs = HS_CLIENT;
+        if (!c->client.ssl)
+            return tls_failed_now(c);
+        fprintf(stderr, "ward-maild: connection %llu to %s: %s, the client's handshake begins\n",
+                (unsigned long long)c->id, t->host, t->what);
+    }
+    if (t->hs == HS_CLIENT) {
+        rc = ward_mailtls_step(c->client.ssl, &want_write, t->err, sizeof(t->err));
+        if (rc == 0)
+            handshake_wait(&c->client, &c->server, want_write);
+        if (rc <= 0)
+            return rc == 0 || tls_failed_now(c);
+        const char *sni = ward_mailtls_sni(c->client.ssl);
+        snprintf(t->name, sizeof(t->name), "%s", !t->verify_host && sni ? sni : t->host);
+        c->server.ssl =
+            ward_mailtls_connect_start(tls, c->server.fd, t->name, t->err, sizeof(t->err));
+        t->hs = HS_SERVER;
+        if (!c->server.ssl)
+            return tls_failed_now(c);
+    }
+    rc = ward_mailtls_step(c->server.ssl, &want_write, t->err, sizeof(t->err));
+    if (rc == 0)
+        handshake_wait(&c->server, &c->client, want_write);
+    if (rc <= 0)
+        return rc == 0 || tls_failed_now(c);
     for (int i = 0; i < 2; i++) {
         struct end *e = i ? &c->server : &c->client;
-        blocking(e->fd, false);
         /* The loop's writes are partial and from buffers that move. */
         SSL_set_mode(e->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     }
     fprintf(stderr, "ward-maild: connection %llu to %s: %s both ways, %s verified\n",
-            (unsigned long long)c->id, host, what, name);
-    return true;
+            (unsigned long long)c->id, t->host, t->what, t->name);
+    t->hs = HS_NONE;
+    if (!c->listener)
+        mail_session_restart(&c->s); /* after STARTTLS: on the clear text */
+    return update(c);
+}
+
+/* TLS both ways begins: toward the client with a leaf of Ward's CA for the
+ * name it asks for (SNI), else for host; then toward the server, verified
+ * for host if verify_host, else for that same name. The handshakes run in
+ * the loop (tls_step), after what is queued for the client (STARTTLS's
+ * yes) is written, tls_wait_s at most in all. False: the connection is to
+ * be dropped (and why is logged). */
+static bool tls_both(struct conn *c, const char *what, const char *host, bool verify_host)
+{
+    struct mail_session *s = &c->s;
+    struct tls_state *t = &c->t;
+    t->what = what;
+    t->verify_host = verify_host;
+    snprintf(t->host, sizeof(t->host), "%s", host);
+    snprintf(t->name, sizeof(t->name), "%s", host);
+    t->err[0] = '\0';
+    t->hs = HS_ANSWER;
+    t->deadline = now_ms() + tls_wait_s * 1000LL;
+    if (!tls)
+        snprintf(t->err, sizeof(t->err), "no TLS here (Ward's mail CA could not be opened)");
+    else if (s->cin.len || s->sin.len)
+        snprintf(t->err, sizeof(t->err), "plain text after STARTTLS from the %s (an injection)",
+                 s->cin.len ? "client" : "server");
+    else
+        return tls_step(c);
+    return tls_failed_now(c);
+}
+
+/* The handshakes not done within their bound: dropped, as failed ones
+ * are. The time to the next bound (ms; -1: none) for the loop's wait. */
+static int tls_expire(void)
+{
+    int64_t t = now_ms(), next = 0;
+    for (struct conn *c = conns, *n; c; c = n) {
+        n = c->next; /* drop() unlinks c */
+        if (c->t.hs == HS_NONE)
+            continue;
+        if (c->t.deadline <= t) {
+            if (c->t.hs == HS_REFUSING) {
+                tell_refused(c);
+                drop(c);
+                continue;
+            }
+            snprintf(c->t.err, sizeof(c->t.err), "%.200s: TLS handshake not done within %d s",
+                     c->t.hs == HS_SERVER ? c->t.name : "client", tls_wait_s);
+            if (!tls_failed_now(c)) {
+                drop(c);
+                continue;
+            }
+            /* Refusing now: the client is told after its line, its own bound. */
+        }
+        next = !next || c->t.deadline < next ? c->t.deadline : next;
+    }
+    return next ? (int)(next - t) : -1;
 }
 
 /* The server took the client's STARTTLS (its yes is queued for the
@@ -512,10 +651,7 @@ static bool starttls(struct conn *c)
               addr, sizeof(addr));
     /* A listener's session is in TLS already; so is one that took STARTTLS
      * once (a second would leak and replace its TLS). */
-    if (c->listener || c->client.ssl || !tls_both(c, "STARTTLS", addr, NULL))
-        return false;
-    mail_session_restart(&c->s);
-    return true;
+    return !c->listener && !c->client.ssl && tls_both(c, "STARTTLS", addr, false);
 }
 
 static void on_end(struct end *e, uint32_t events)
@@ -524,6 +660,11 @@ static void on_end(struct end *e, uint32_t events)
     bool client = e == &c->client;
     if (c->dead)
         return;
+    if (c->t.hs) {
+        if (!tls_step(c))
+            drop(c);
+        return;
+    }
     if (!client && !c->up) {
         int err = 0;
         socklen_t l = sizeof(err);
@@ -535,8 +676,7 @@ static void on_end(struct end *e, uint32_t events)
         c->up = true;
         /* A listener's: TLS both ways before a byte passes, the upstream
          * verified for its configured name whatever the client asks. */
-        if ((c->listener && !tls_both(c, "TLS", c->listener->host, c->listener->host)) ||
-            !update(c))
+        if (c->listener ? !tls_both(c, "TLS", c->listener->host, true) : !update(c))
             drop(c);
         return;
     }
@@ -556,8 +696,9 @@ static void on_end(struct end *e, uint32_t events)
         }
         more = n > 0 && e->ssl && SSL_pending(e->ssl) > 0;
     }
-    if (c->s.opaque && !starttls(c)) {
-        drop(c);
+    if (c->s.opaque) {
+        if (!starttls(c))
+            drop(c);
         return;
     }
     if (c->s.pending && !c->deciding)
@@ -647,6 +788,16 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    const char *wait = getenv("WARD_MAIL_TLS_WAIT");
+    if (wait && *wait) {
+        char *end;
+        long w = strtol(wait, &end, 10);
+        if (*end || w < 1 || w > 3600)
+            fprintf(stderr, "ward-maild: WARD_MAIL_TLS_WAIT=%s is not 1..3600 s; %d s it is\n",
+                    wait, TLS_WAIT_S);
+        else
+            tls_wait_s = (int)w;
+    }
     /* The CA's key is root's: opened before the privileges go. Leaves
      * issued later stay in memory (nobody may not write the CA's folder). */
     const char *ca_dir = getenv("WARD_MAIL_CA_DIR");
@@ -686,7 +837,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "ward-maild: listening on port %d\n", port);
     for (;;) {
         struct epoll_event evs[64];
-        int n = epoll_wait(ep, evs, 64, -1);
+        int n = epoll_wait(ep, evs, 64, tls_expire());
         if (n < 0 && errno != EINTR)
             return 1;
         for (int i = 0; i < n; i++) {

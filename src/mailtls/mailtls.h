@@ -9,17 +9,18 @@
  * a given CA file) AND the host name; a failure is an error that says why,
  * never a connection that goes on unverified.
  *
- * Descriptors are blocking sockets; the caller bounds the waits
- * (SO_RCVTIMEO, SO_SNDTIMEO). Once TLS runs, the caller reads and writes
- * with SSL_read/SSL_write on the SSL * returned (its relay polls the
- * descriptor and SSL_pending) and ends it with ward_mailtls_close.
- * OpenSSL writes with write(2): the caller ignores SIGPIPE.
- * A handle may serve several threads at once.
+ * ward_mailtls_accept and _connect take blocking sockets; the caller
+ * bounds the waits (SO_RCVTIMEO, SO_SNDTIMEO). An event loop uses their
+ * _start and ward_mailtls_step on non-blocking ones instead. Once TLS runs, the caller reads and
+ * writes with SSL_read/SSL_write on the SSL * returned (its relay polls the descriptor and
+ * SSL_pending) and ends it with ward_mailtls_close. OpenSSL writes with write(2): the caller
+ * ignores SIGPIPE. A handle may serve several threads at once.
  */
 #ifndef WARD_MAILTLS_H
 #define WARD_MAILTLS_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ward_mailtls;
@@ -65,6 +66,19 @@ const char *ward_mailtls_sni(const SSL *ssl);
  * mismatch" and the like). */
 SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host, char *err,
                           size_t errlen);
+
+/* The same handshakes for an event loop, on non-blocking sockets: _start
+ * sets the SSL up (accept: host must live until the handshake is done),
+ * NULL with the reason; ward_mailtls_step goes on with the handshake: 1
+ * done (a server verified exactly as ward_mailtls_connect does), 0 to be
+ * called again once fd is readable (*want_write false) or writable
+ * (true), -1 failed with the reason (the caller frees the SSL). A NULL
+ * want_write: a wait is a failure (a blocking socket's timeout). */
+SSL *ward_mailtls_accept_start(struct ward_mailtls *t, int fd, const char *host, char *err,
+                               size_t errlen);
+SSL *ward_mailtls_connect_start(struct ward_mailtls *t, int fd, const char *host, char *err,
+                                size_t errlen);
+int ward_mailtls_step(SSL *ssl, bool *want_write, char *err, size_t errlen);
 
 /* Shuts TLS down (one close_notify, no wait) and frees it; the fd stays. */
 void ward_mailtls_close(SSL *ssl);

@@ -117,16 +117,32 @@ void ward_mailtls_close(SSL *ssl)
     ERR_clear_error();
 }
 
-/* Why a handshake failed: the verification's result first, it says most. */
-static void handshake_error(SSL *ssl, int rc, const char *who, char *err, size_t errlen)
+/* Whom a handshake is with, for its errors: the client, or the server's
+ * name or address it is verified for. */
+static const char *peer_name(SSL *ssl, char *buf, size_t len)
 {
-    char buf[160];
+    if (SSL_is_server(ssl))
+        return "client";
+    X509_VERIFY_PARAM *p = SSL_get0_param(ssl);
+    const char *host = X509_VERIFY_PARAM_get0_host(p, 0);
+    char *ip = host ? NULL : X509_VERIFY_PARAM_get1_ip_asc(p);
+    snprintf(buf, len, "%s", host ? host : ip ? ip : "server");
+    OPENSSL_free(ip);
+    return buf;
+}
+
+/* Why a handshake failed: the verification's result first, it says most. */
+static void handshake_error(SSL *ssl, int rc, char *err, size_t errlen)
+{
+    char buf[160], name[MAILTLS_HOST_MAX + 1];
+    const char *who = peer_name(ssl, name, sizeof(name));
     long v = SSL_get_verify_result(ssl);
     int e = SSL_get_error(ssl, rc);
     if (v != X509_V_OK)
         ward_errbuf_set(err, errlen, "%s: certificate verify failed: %s", who,
                         X509_verify_cert_error_string(v));
-    else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN)
+    else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_WANT_READ ||
+             e == SSL_ERROR_WANT_WRITE)
         ward_errbuf_set(err, errlen, "%s: TLS handshake: the connection closed or timed out", who);
     else
         ward_errbuf_set(err, errlen, "%s: TLS handshake failed: %s", who,
@@ -134,25 +150,21 @@ static void handshake_error(SSL *ssl, int rc, const char *who, char *err, size_t
     ERR_clear_error();
 }
 
-SSL *ward_mailtls_accept(struct ward_mailtls *t, int fd, const char *host, char *err, size_t errlen)
+SSL *ward_mailtls_accept_start(struct ward_mailtls *t, int fd, const char *host, char *err,
+                               size_t errlen)
 {
     SSL *ssl = SSL_new(t->server);
-    int rc = 0;
-    if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set_app_data(ssl, (void *)host) ||
-        (rc = SSL_accept(ssl)) != 1) {
-        if (ssl)
-            handshake_error(ssl, rc, "client", err, errlen);
-        else
-            ward_errbuf_set(err, errlen, "client: out of memory");
+    if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set_app_data(ssl, (void *)host)) {
+        ward_errbuf_set(err, errlen, "client: out of memory");
         SSL_free(ssl);
         return NULL;
     }
-    SSL_set_app_data(ssl, NULL); /* the caller's string, not ours to keep */
+    SSL_set_accept_state(ssl);
     return ssl;
 }
 
-SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host_in, char *err,
-                          size_t errlen)
+SSL *ward_mailtls_connect_start(struct ward_mailtls *t, int fd, const char *host_in, char *err,
+                                size_t errlen)
 {
     char host[MAILTLS_HOST_MAX + 1];
     if (mailtls_host_norm(host_in, host, sizeof(host)) < 0) {
@@ -162,7 +174,6 @@ SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host_in, c
     }
     int is_ip = mailtls_is_addr(host);
     SSL *ssl = SSL_new(t->client);
-    int rc = 0;
     if (!ssl || !SSL_set_fd(ssl, fd) ||
         !(is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host)
                 : SSL_set1_host(ssl, host) && SSL_set_tlsext_host_name(ssl, host))) {
@@ -171,13 +182,48 @@ SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host_in, c
         return NULL;
     }
     SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    rc = SSL_connect(ssl);
+    SSL_set_connect_state(ssl);
+    return ssl;
+}
+
+int ward_mailtls_step(SSL *ssl, bool *want_write, char *err, size_t errlen)
+{
+    ERR_clear_error(); /* SSL_get_error reads the queue: this call's errors alone */
+    int rc = SSL_do_handshake(ssl);
+    int e = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, rc);
+    if (want_write && (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)) {
+        *want_write = e == SSL_ERROR_WANT_WRITE;
+        return 0;
+    }
     /* SSL_VERIFY_PEER ends a handshake whose verification fails; checked
-     * again so that no path returns an unverified connection. */
-    if (rc != 1 || SSL_get_verify_result(ssl) != X509_V_OK || !SSL_get0_peer_certificate(ssl)) {
-        handshake_error(ssl, rc, host, err, errlen);
+     * again so that no path returns an unverified server. */
+    if (rc != 1 || (!SSL_is_server(ssl) &&
+                    (SSL_get_verify_result(ssl) != X509_V_OK || !SSL_get0_peer_certificate(ssl)))) {
+        handshake_error(ssl, rc, err, errlen);
+        return -1;
+    }
+    if (SSL_is_server(ssl))
+        SSL_set_app_data(ssl, NULL); /* the caller's string, not ours to keep */
+    return 1;
+}
+
+/* A blocking handshake: one step does it all (a wait that times out fails). */
+static SSL *handshake(SSL *ssl, char *err, size_t errlen)
+{
+    if (ssl && ward_mailtls_step(ssl, NULL, err, errlen) != 1) {
         SSL_free(ssl);
         return NULL;
     }
     return ssl;
+}
+
+SSL *ward_mailtls_accept(struct ward_mailtls *t, int fd, const char *host, char *err, size_t errlen)
+{
+    return handshake(ward_mailtls_accept_start(t, fd, host, err, errlen), err, errlen);
+}
+
+SSL *ward_mailtls_connect(struct ward_mailtls *t, int fd, const char *host, char *err,
+                          size_t errlen)
+{
+    return handshake(ward_mailtls_connect_start(t, fd, host, err, errlen), err, errlen);
 }

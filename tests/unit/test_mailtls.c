@@ -309,6 +309,56 @@ static void test_handshake(void **state)
     ward_mailtls_free(server);
 }
 
+/* The same handshake in steps on non-blocking sockets, one thread (as
+ * ward-maild's loop runs it): the client's step returns the server's
+ * verification, or -1 with why. */
+static int stepped(struct ward_mailtls *server, struct ward_mailtls *client, const char *host,
+                   char *err, size_t errlen)
+{
+    int sv[2];
+    char serr[256];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    SSL *a = ward_mailtls_accept_start(server, sv[0], "fallback.test", serr, sizeof(serr));
+    SSL *c = ward_mailtls_connect_start(client, sv[1], host, err, errlen);
+    assert_non_null(a);
+    assert_non_null(c);
+    bool want_write;
+    int ra = 0, rc = 0, waits = 0;
+    for (int i = 0; i < 100 && rc == 0; i++) {
+        rc = ward_mailtls_step(c, &want_write, err, errlen);
+        if (ra == 0)
+            ra = ward_mailtls_step(a, &want_write, serr, sizeof(serr));
+        waits += rc == 0;
+    }
+    assert_true(waits > 0); /* it waited for its peer: it did not block */
+    if (rc == 1)
+        assert_int_equal(ra, 1);
+    SSL_free(a);
+    SSL_free(c);
+    close(sv[0]);
+    close(sv[1]);
+    return rc;
+}
+
+static void test_handshake_steps(void **state)
+{
+    struct ward_mailtls *server = open_ca(NULL);
+    char dir[128], err[256] = "";
+    snprintf(dir, sizeof(dir), "%s/cli", tmp);
+    struct ward_mailtls *client =
+        ward_mailtls_new(dir, ward_mailtls_ca_path(server), err, sizeof(err));
+    assert_non_null(client);
+    if (stepped(server, client, "smtp.example.net", err, sizeof(err)) != 1)
+        fail_msg("handshake: %s", err);
+    struct ward_mailtls *other = ward_mailtls_new(dir, NULL, err, sizeof(err));
+    assert_non_null(other);
+    assert_int_equal(stepped(other, client, "smtp.example.net", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "smtp.example.net: certificate verify failed"));
+    ward_mailtls_free(other);
+    ward_mailtls_free(client);
+    ward_mailtls_free(server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_starttls_to_client),
         cmocka_unit_test(test_starttls_to_server),
         cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_steps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
