@@ -48,6 +48,8 @@ struct rows_out {
     int format; /* 0 text, 1 JSON lines, 2 CSV */
     bool header_done;
     cli_follow *follow; /* --follow: told which rows were printed */
+    uint32_t rows;      /* printed so far */
+    uint64_t last_id;   /* the last row's id: the next page starts after it */
 };
 
 /* A live event (--follow): no row id yet. */
@@ -74,6 +76,9 @@ static void print_rows(const ward_msg *part, void *ctx)
     }
     for (size_t i = 0; i < part->u.log_reply.n; i++) {
         const ward_event *ev = &part->u.log_reply.rows[i];
+        o->rows++;
+        if (ev->kind != WARD_EVENT_GAP)
+            o->last_id = ev->seq;
         if (o->follow)
             cli_follow_seen(o->follow, ev);
         if (format == 1)
@@ -149,12 +154,23 @@ int cmd_log(int argc, char **argv)
         (f->gaps && (csv || f->program || f->verdict >= 0 || f->has_remote || f->domain)) ||
         (follow && (f->gaps || f->until_ns)))
         return usage();
-    struct rows_out out = {json ? 1 : csv ? 2 : 0, false, NULL};
+    struct rows_out out = {json ? 1 : csv ? 2 : 0, false, NULL, 0, 0};
     /* Subscribed before the log is read: nothing published in between is
      * missed. */
     if (follow && !(out.follow = cli_follow_start("ward-log")))
         return 1;
-    int rc = cli_request_parts("ward-log", &req, WARD_MSG_LOG_REPLY, print_rows, &out) < 0;
+    /* wardd answers at most WARD_PROTO_MAX_ROWS rows a query: more are
+     * read page by page, each after the last row of the one before. */
+    uint32_t want = f->limit;
+    int rc;
+    for (;;) {
+        uint32_t before = out.rows, left = want - out.rows;
+        f->limit = left < WARD_PROTO_MAX_ROWS ? left : WARD_PROTO_MAX_ROWS;
+        rc = cli_request_parts("ward-log", &req, WARD_MSG_LOG_REPLY, print_rows, &out) < 0;
+        if (rc || f->gaps || out.rows - before < f->limit || out.rows >= want)
+            break;
+        f->after_id = out.last_id;
+    }
     if (follow) {
         fflush(stdout);
         if (!rc)

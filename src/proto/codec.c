@@ -1482,7 +1482,7 @@ static bool dec_log_query(struct dec *d, json_object *o, ward_log_filter *f)
         !get_str(d, o, "domain", false, WARD_EVENT_DOMAIN_MAX - 1, &f->domain) ||
         !get_i64(d, o, "uid", false, 0, UINT32_MAX, &uid) ||
         !get_u64(d, o, "after_id", false, &f->after_id) ||
-        !get_u32(d, o, "limit", false, 5000, &f->limit) ||
+        !get_u32(d, o, "limit", false, WARD_PROTO_MAX_ROWS, &f->limit) ||
         !get_bool(d, o, "gaps", false, &f->gaps) || !member(d, o, "remote", false, &v))
         return false;
     if (v) {

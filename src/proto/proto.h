@@ -36,6 +36,7 @@
 #define WARD_PROTO_MAX_LIST  256    /* elements of a list inside a rule */
 #define WARD_PROTO_MAX_STR   4096   /* bytes of a free-form string */
 #define WARD_PROTO_MAX_FDS   4      /* descriptors passed with one message */
+#define WARD_PROTO_MAX_ROWS  5000   /* log rows one query answers (more: page by after_id) */
 #define WARD_CONTROL_SOCKET  "/run/ward/control.sock"
 
 /* ---- Messages ------------------------------------------------------------ */
