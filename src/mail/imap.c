@@ -96,6 +96,27 @@ static enum item_kind item_before(const char *l, size_t brace, size_t *at)
     return item_kind(l + b, e - b);
 }
 
+/* Whether line l (n bytes) of an untagged response gives a message or its
+ * content as a quoted string ("BODY[2] \"...\""), which no literal
+ * announces: read as a piece without its message, so refused. */
+static bool quoted_content(const char *l, size_t n)
+{
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        if (in && l[i] == '\\')
+            i++;
+        else if (l[i] == '"' && !in && i && l[i - 1] == ' ') {
+            size_t at;
+            in = true;
+            if (item_before(l, i, &at) != ITEM_OTHER && !memchr(l + at, '"', i - at))
+                return true;
+        } else if (l[i] == '"') {
+            in = !in;
+        }
+    }
+    return false;
+}
+
 /* The length of the item or parenthesized list at p, up to a space outside
  * brackets and parentheses. */
 static size_t token_len(const char *p, size_t n)
@@ -376,6 +397,8 @@ static void imap_server(struct mail_session *s)
         size_t at = s->held.len, brace;
         hold(s, l, n);
         s->lit_pass = false;
+        if (s->held.len && s->held.p[0] == '*' && quoted_content(l, n))
+            s->lit_part = true;
         long lit = literal_of(l, n, &brace);
         if (lit < 0) {
             imap_response(s);

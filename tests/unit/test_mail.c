@@ -382,6 +382,13 @@ static void test_imap_parts(void **state)
     assert_false(s.pending);
     said(&s.to_client, "a5 NO [ALERT] message part fetched without its message: not "
                        "inspected by Ward\r\n");
+    /* a piece in a quoted string is one without its message */
+    server(&s,
+           "* 1 FETCH (ENVELOPE (\"d\" \"a \\\" BODY[2] \") BODY[TEXT] \"ab\")\r\na9 OK done\r\n");
+    said(&s.to_client, "a9 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    server(&s, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
+    said(&s.to_client, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
     /* headers, the whole message, structure: as they came */
     client(&s, "a6 FETCH 1 (BODY.PEEK[HEADER.FIELDS (FROM TO)] BODY.PEEK[1.MIME] BODYSTRUCTURE)\r\n"
                "a7 FETCH 1 (BODY.PEEK[] BODY.PEEK[2])\r\na8 FETCH 1:* (FLAGS)\r\n");
