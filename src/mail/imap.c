@@ -152,6 +152,88 @@ static bool wants_part(const char *p, size_t n)
     return part && !whole;
 }
 
+/* Whether the message with this UID, in the mailbox selected, was
+ * delivered whole in this session (IMAP: a UID names one content for as
+ * long as the mailbox is selected). Not while a SELECT, EXAMINE, UNSELECT
+ * or CLOSE is under way: the responses before its answer may be the
+ * previous mailbox's. */
+static bool memo_has(const struct mail_session *s, uint32_t uid)
+{
+    for (unsigned i = 0; uid && !s->sel_tag[0] && i < s->n_memo; i++)
+        if (s->memo[i] == uid)
+            return true;
+    return false;
+}
+
+static void memo_add(struct mail_session *s, uint32_t uid)
+{
+    const unsigned max = sizeof(s->memo) / sizeof(*s->memo);
+    if (!uid || s->sel_tag[0] || memo_has(s, uid))
+        return;
+    if (s->n_memo == max) /* the oldest goes */
+        memmove(s->memo, s->memo + 1, --s->n_memo * sizeof(*s->memo));
+    s->memo[s->n_memo++] = uid;
+}
+
+/* The length of the value at p (an atom, a quoted string, a list) in a
+ * FETCH response's line, n if it does not end there (a literal). */
+static size_t value_len(const char *p, size_t n)
+{
+    int depth = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in) {
+            if (c == '\\')
+                i++;
+            else if (c == '"' && (in = false, !depth))
+                return i + 1;
+        } else if (c == '"') {
+            in = true;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (--depth <= 0)
+                return depth < 0 ? i : i + 1;
+        } else if (c == '{' || (!depth && (c == ' ' || c == '\r' || c == '\n'))) {
+            return c == '{' ? n : i;
+        }
+    }
+    return n;
+}
+
+/* The UID a FETCH response r (its first line, n bytes) gives among its
+ * items before any literal; 0 if none. Items are read name by value, so
+ * an envelope's text does not count. */
+static uint32_t response_uid(const char *r, size_t n)
+{
+    const char *nl = memchr(r, '\n', n);
+    size_t e = nl ? (size_t)(nl - r) : n, i = 2;
+    while (i < e && isdigit((unsigned char)r[i]))
+        i++;
+    if (i + 8 > e || strncasecmp(r + i, " FETCH (", 8))
+        return 0;
+    for (i += 8; i < e && r[i] != ')';) {
+        size_t t = token_len(r + i, e - i);
+        bool uid = t == 3 && !strncasecmp(r + i, "UID", 3);
+        i += t + 1;
+        if (i >= e)
+            return 0;
+        size_t v = value_len(r + i, e - i);
+        if (uid) {
+            char *end;
+            unsigned long u = strtoul(r + i, &end, 10);
+            return end == r + i + v && v && v <= 10 && u <= UINT32_MAX ? (uint32_t)u : 0;
+        }
+        if (v >= e - i)
+            return 0;
+        i += v;
+        if (r[i] == ' ')
+            i++;
+    }
+    return 0;
+}
+
 /* Command line l (n bytes, its tag tl long): a FETCH or UID FETCH of a part
  * of a message is sent with BODY.PEEK[] added to its items, and its tag
  * remembered (imap_response cuts the message from the answer); whether it
@@ -166,13 +248,19 @@ static bool add_message(struct mail_session *s, const char *l, size_t n, size_t 
     if (tl >= sizeof(*s->added) || s->n_added >= sizeof(s->added) / sizeof(*s->added) ||
         literal_of(l, n, &brace) >= 0)
         return false;
-    if (i < e && mail_verb_is(l + i, e - i, "UID"))
+    bool by_uid = i < e && mail_verb_is(l + i, e - i, "UID");
+    if (by_uid)
         i += 4;
     if (i >= e || !mail_verb_is(l + i, e - i, "FETCH"))
         return false;
     i += 6;
     if (i >= e)
         return false;
+    char *end;
+    unsigned long uid = strtoul(l + i, &end, 10);
+    if (by_uid && *end == ' ' && isdigit((unsigned char)l[i]) && uid <= UINT32_MAX &&
+        memo_has(s, (uint32_t)uid))
+        return false;                 /* its message was delivered: the parts pass */
     i += token_len(l + i, e - i) + 1; /* the sequence set */
     if (i >= e)
         return false;
@@ -249,6 +337,13 @@ static void imap_client(struct mail_session *s)
             s->c_skip = false;
             continue;
         }
+        if (sp && (mail_verb_is(verb, vn, "SELECT") || mail_verb_is(verb, vn, "EXAMINE") ||
+                   mail_verb_is(verb, vn, "UNSELECT") || mail_verb_is(verb, vn, "CLOSE"))) {
+            /* A tag too long to keep keeps the memo unused for good. */
+            size_t tl = (size_t)(sp - l) < sizeof(s->sel_tag) ? (size_t)(sp - l) : 0;
+            memcpy(s->sel_tag, tl ? l : "\x01", tl ? tl : 1);
+            s->sel_tag[tl ? tl : 1] = '\0';
+        }
         if (sp && (size_t)(sp - l) < sizeof(s->tls_tag) && mail_verb_is(verb, vn, "STARTTLS")) {
             memcpy(s->tls_tag, l, (size_t)(sp - l));
             s->tls_tag[sp - l] = '\0';
@@ -265,6 +360,11 @@ static void imap_response(struct mail_session *s)
     if (s->lit_msg || s->lit_part) {
         bool whole = s->lit_msg, part = s->lit_part, large = s->too_large;
         s->lit_msg = s->lit_part = s->too_large = false;
+        if (!large && !whole && memo_has(s, response_uid(r, len))) {
+            mail_out(s, &s->to_client, r, len); /* a part of a message delivered */
+            s->held.len = 0;
+            return;
+        }
         if (large || !whole) {
             snprintf(s->reject, sizeof(s->reject), "%s",
                      large ? "message too large for Ward's mail proxy"
@@ -289,6 +389,10 @@ static void imap_response(struct mail_session *s)
     if (tl && r[0] != '*' && r[0] != '+') {
         bool ok = len > tl + 3 && !strncasecmp(sp + 1, "OK", 2);
         added_done(s, r, tl);
+        if (strlen(s->sel_tag) == tl && !memcmp(r, s->sel_tag, tl)) {
+            s->sel_tag[0] = '\0'; /* another mailbox, or none */
+            s->n_memo = 0;
+        }
         if (s->reject[0] && ok) {
             mail_out(s, &s->to_client, r, tl);
             mail_say(s, &s->to_client, " NO [ALERT] ");
@@ -441,6 +545,8 @@ static void imap_decide(struct mail_session *s, bool deliver, bool replaced, con
         deliver = false;
         reason = "message part withheld by Ward: its message had an attachment quarantined";
     }
+    if (deliver && !replaced)
+        memo_add(s, response_uid(s->held.p, s->held.len));
     if (s->cut && deliver) {
         mail_out(s, &s->to_client, s->held.p, s->cut_at);
         mail_out(s, &s->to_client, s->held.p + s->cut_end, s->held.len - s->cut_end);

@@ -159,7 +159,7 @@ def section(m, sec):
 
 def fetch_items(line, m, n):
     """The answer's items to a FETCH line of message m (number and UID n),
-    each literal also kept as DIR/sent/ITEM. With DIR/no-whole, a server
+    each literal also kept as DIR/sent/ITEM, its name added to DIR/sent/log. With DIR/no-whole, a server
     that leaves BODY[] out when parts are asked too."""
     t = line.split(None, 3)[3].strip() if not line.split()[1].upper() == "UID" else \
         line.split(None, 4)[4].strip()
@@ -193,6 +193,8 @@ def fetch_items(line, m, n):
             os.makedirs(os.path.join(DIR, "sent"), exist_ok=True)
             with open(os.path.join(DIR, "sent", item), "wb") as f:
                 f.write(data)
+            with open(os.path.join(DIR, "sent", "log"), "a") as f:
+                f.write(item + "\n")
         out.append(("%s {%d}\r\n" % (item, len(data))).encode() + data)
     return out
 

@@ -4,7 +4,8 @@
 # BODY[]<a.b>, headers, several items at once through the proxy from
 # tests/mail/server.py on B. A part of an infected message is refused; a
 # clean one arrives exactly as the server sent it, without the message the
-# proxy fetched with it; a part that comes without its message is refused.
+# proxy fetched with it; a part that comes without its message is refused;
+# chunks of a message delivered whole in the session pass as they come.
 . "$(dirname "$0")/../kernel/lib.sh"
 wk_setup
 . "$(dirname "$0")/../kernel/wardd.sh"
@@ -34,11 +35,12 @@ WK_DIAG="$WK_TMP/part.out $WK_TMP/peer.log $WK_TMP/wardd.log"
 
 S=$WK_TMP/peer/sent
 G=$WK_TMP/got
-# part N ITEMS: imaplib fetches message N's ITEMS through the proxy; the
-# literals it got in $G, what the server sent in $S, the status in part.out.
+# part N ITEMS [ITEMS...]: imaplib fetches message N's ITEMS through the
+# proxy, in one session; the literals of the last answer in $G, what the
+# server sent in $S, the statuses in part.out.
 part() {
     rm -rf "$G" "$S"
-    wk_client python3 "$MAIL_DIR/imapfetch.py" $IP_B "$G" "$1" "$2" >"$WK_TMP/part.out" 2>&1
+    wk_client python3 "$MAIL_DIR/imapfetch.py" $IP_B "$G" "$@" >"$WK_TMP/part.out" 2>&1
 }
 status() { grep -q "^$1" "$WK_TMP/part.out"; }
 items() { [ "$(cat "$G/items")" = "$1" ]; }
@@ -72,6 +74,17 @@ wk_check "... none of it" bash -c "[ ! -s '$G/items' ]"
 part 1 '(BODY.PEEK[]<0.100>)'
 wk_check "a chunk of a clean message: its 100 bytes as sent" bash -c \
     "grep -q '^OK' '$WK_TMP/part.out' && cmp -s '$G/BODY[]<0>' '$S/BODY[]<0>' && [ \$(stat -c %s '$G/BODY[]<0>') = 100 ]"
+
+part uid:1 '(UID BODY.PEEK[]<0.100>)' '(UID BODY.PEEK[]<100.100>)' '(UID BODY.PEEK[2])'
+wk_check "chunks of a clean message in one session (UID FETCH): all OK" \
+    [ "$(grep -c '^OK' "$WK_TMP/part.out")" = 3 ]
+wk_check "... the message was fetched and decided once, for the first" \
+    [ "$(grep -c '^BODY\[\]$' "$S/log")" = 1 ]
+wk_check "... the last part as sent" cmp -s "$G/BODY[2]" "$S/BODY[2]"
+part uid:2 '(UID BODY.PEEK[]<0.100>)' '(UID BODY.PEEK[]<100.100>)'
+wk_check "chunks of an infected message in one session: each NO" \
+    [ "$(grep -c '^NO \[ALERT\] message rejected' "$WK_TMP/part.out")" = 2 ]
+wk_check "... the message fetched for each" [ "$(grep -c '^BODY\[\]$' "$S/log")" = 2 ]
 
 part 2 '(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])'
 wk_check "a header-only fetch passes (infected message)" bash -c \

@@ -389,6 +389,30 @@ static void test_imap_parts(void **state)
                        "inspected by Ward\r\n");
     server(&s, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
     said(&s.to_client, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
+    /* a message delivered whole: its chunks pass as they come, in this
+     * mailbox; another UID, or an envelope naming one, does not count */
+    client(&s, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2>)\r\n");
+    said(&s.to_server, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2> BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab BODY[] {5}\r\nabcde)\r\n");
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab)\r\n");
+    client(&s, "b2 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\nb3 UID FETCH 8 BODY.PEEK[]<0.2>\r\n");
+    said(&s.to_server, "b2 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\nb3 UID FETCH 8 (BODY.PEEK[]<0.2> "
+                       "BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb2 OK done\r\n");
+    said(&s.to_client, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb2 OK done\r\n");
+    server(&s, "* 2 FETCH (ENVELOPE (\"UID 9\" NIL) UID 8 BODY[]<0> {2}\r\nxy)\r\nb3 OK done\r\n");
+    said(&s.to_client, "b3 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    client(&s, "b4 SELECT other\r\nb5 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\n");
+    said(&s.to_server, "b4 SELECT other\r\nb5 UID FETCH 9 (UID BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    server(&s, "b4 OK done\r\n");
+    said(&s.to_client, "b4 OK done\r\n");
+    client(&s, "b6 UID FETCH 9 BODY.PEEK[]<2.2>\r\n");
+    said(&s.to_server, "b6 UID FETCH 9 (BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb5 OK done\r\n");
+    said(&s.to_client, "b5 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
     /* headers, the whole message, structure: as they came */
     client(&s, "a6 FETCH 1 (BODY.PEEK[HEADER.FIELDS (FROM TO)] BODY.PEEK[1.MIME] BODYSTRUCTURE)\r\n"
                "a7 FETCH 1 (BODY.PEEK[] BODY.PEEK[2])\r\na8 FETCH 1:* (FLAGS)\r\n");
