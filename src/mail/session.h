@@ -15,7 +15,10 @@
  *   IMAP  an untagged FETCH response whose literal is a whole message
  *         (BODY[], BODY.PEEK[] answers as BODY[], RFC822, BINARY[]) is held
  *         to its end; rejected, it is dropped and the command's tagged OK
- *         becomes NO.
+ *         becomes NO. A FETCH of a part of a message (BODY[2], BODY[TEXT],
+ *         BODY[]<0.100> ...) gets BODY.PEEK[] added: the part is held with
+ *         its message and goes on, without the message, only if the
+ *         message does.
  *
  * STARTTLS / STLS accepted by the server stops the session (opaque):
  * what either side sends after it stays unread in cin / sin. The proxy

@@ -54,9 +54,17 @@ struct mail_session {
     bool s_passed;          /* IMAP: a long server line passed unread, to its end */
     char s_tail[32];        /* IMAP: ... the last bytes of it that passed */
     size_t s_tail_len;
-    char tls_tag[32]; /* IMAP: the STARTTLS command's tag */
-    char reject[160]; /* IMAP: a held FETCH was rejected: the next
-                       * tagged OK becomes NO with this */
+    bool lit_part;          /* IMAP: the response held carries a message part */
+    bool cut;               /* IMAP: ... and the message, which the proxy asked for */
+    size_t cut_at, cut_end; /* IMAP: that message's item in held, cut when delivered */
+    char added[8][32];      /* IMAP: tags of FETCHes the proxy added BODY.PEEK[] to */
+    unsigned n_added;
+    uint32_t memo[32]; /* IMAP: UIDs of messages delivered whole in the */
+    unsigned n_memo;   /* ... mailbox selected: their parts pass */
+    char sel_tag[32];  /* IMAP: a SELECT (...) under way: memo unused */
+    char tls_tag[32];  /* IMAP: the STARTTLS command's tag */
+    char reject[160];  /* IMAP: a held FETCH was rejected: the next
+                        * tagged OK becomes NO with this */
     /* SMTP: the envelope of the message under way (MAIL FROM, each RCPT TO,
      * ", "-separated): the rules see it with the headers. */
     char env_from[256], env_to[768];

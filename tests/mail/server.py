@@ -6,9 +6,11 @@ proxy's tests (docs/MAIL.md), run in the peer namespace.
 
 SMTP (25, 587) keeps each message it accepts as DIR/in/N.eml; POP3 (110)
 and IMAP (143) serve DIR/box/*.eml, sorted, as messages 1, 2, ... (IMAP:
-UID = number), on IPv4 and IPv6. Any user and password log in. Plain text only; enough of
+UID = number; FETCH answers the items asked, BODY[] and its parts, partial
+or not), on IPv4 and IPv6. Any user and password log in. Plain text only; enough of
 each protocol for curl, swaks and nc.
 """
+import email
 import os
 import socket
 import socketserver
@@ -119,6 +121,84 @@ class POP3(Lines):
                 self.say("-ERR unknown command\r\n")
 
 
+def tokens(t):
+    """FETCH items: words, brackets and parentheses nested ("BODY[HEADER.FIELDS (A B)]")."""
+    out, depth, cur = [], 0, ""
+    for c in t:
+        if c == " " and depth == 0:
+            if cur:
+                out.append(cur)
+            cur = ""
+            continue
+        depth += c in "[(" and 1 or c in "])" and -1 or 0
+        cur += c
+    return out + ([cur] if cur else [])
+
+
+def section(m, sec):
+    """What BODY[sec] of message m is (RFC 3501): a part by number, TEXT,
+    HEADER, n.MIME; parts computed with the email module."""
+    head, _, text = m.partition(b"\r\n\r\n")
+    if sec == "":
+        return m
+    if sec == "TEXT":
+        return text
+    if sec.startswith("HEADER"):
+        return head + b"\r\n\r\n"
+    nums = sec.split(".")
+    mime = nums[-1] == "MIME"
+    if mime:
+        nums = nums[:-1]
+    part = email.message_from_bytes(m)
+    for i in nums:
+        part = part.get_payload()[int(i) - 1] if part.is_multipart() else part
+    if mime:
+        return b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in part.items()) + b"\r\n"
+    return part.get_payload().encode(errors="surrogateescape")
+
+
+def fetch_items(line, m, n):
+    """The answer's items to a FETCH line of message m (number and UID n),
+    each literal also kept as DIR/sent/ITEM, its name added to DIR/sent/log. With DIR/no-whole, a server
+    that leaves BODY[] out when parts are asked too."""
+    t = line.split(None, 3)[3].strip() if not line.split()[1].upper() == "UID" else \
+        line.split(None, 4)[4].strip()
+    t = t[1:-1] if t.startswith("(") and t.endswith(")") else t
+    asked = tokens(t)
+    if line.split()[1].upper() == "UID" and "UID" not in (a.upper() for a in asked):
+        asked.insert(0, "UID")
+    parts = any("[" in a and not a.endswith("[]") for a in asked)
+    out = []
+    for a in asked:
+        u = a.upper()
+        if u == "UID":
+            out.append(b"UID " + n.encode())
+            continue
+        if u == "FLAGS":
+            out.append(b"FLAGS ()")
+            continue
+        item = u if u in ("RFC822", "RFC822.TEXT") else None
+        u = {"RFC822": "BODY[]", "RFC822.TEXT": "BODY[TEXT]"}.get(u, u)
+        name, _, rest = u.replace(".PEEK", "").partition("[")
+        sec, _, part = rest.partition("]")
+        if sec == "" and not part and parts and os.path.exists(os.path.join(DIR, "no-whole")):
+            continue
+        data = section(m, sec)
+        item = item or "%s[%s]" % (name, sec)
+        if part:
+            start, _, count = part[1:-1].partition(".")
+            data = data[int(start):int(start) + int(count)]
+            item += "<%s>" % start
+        with LOCK:
+            os.makedirs(os.path.join(DIR, "sent"), exist_ok=True)
+            with open(os.path.join(DIR, "sent", item), "wb") as f:
+                f.write(data)
+            with open(os.path.join(DIR, "sent", "log"), "a") as f:
+                f.write(item + "\n")
+        out.append(("%s {%d}\r\n" % (item, len(data))).encode() + data)
+    return out
+
+
 class IMAP(Lines):
     def handle(self):
         self.say("* OK peer IMAP4rev1 ready\r\n")
@@ -147,9 +227,8 @@ class IMAP(Lines):
                 if not n.isdigit() or not 1 <= int(n) <= len(msgs):
                     self.say("%s NO no such message\r\n" % tag)
                     continue
-                m = msgs[int(n) - 1]
-                self.say(("* %s FETCH (UID %s BODY[] {%d}\r\n" % (n, n, len(m))).encode() + m
-                         + b")\r\n")
+                items = fetch_items(l.decode(errors="replace"), msgs[int(n) - 1], n)
+                self.say(("* %s FETCH (" % n).encode() + b" ".join(items) + b")\r\n")
                 self.say("%s OK FETCH done\r\n" % tag)
             elif cmd == "LOGOUT":
                 self.say("* BYE\r\n%s OK bye\r\n" % tag)

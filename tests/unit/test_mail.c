@@ -335,6 +335,96 @@ static void test_imap_limits(void **state)
     mail_session_free(&s);
 }
 
+/* A part of a message is fetched with the message, which is decided; the
+ * client gets what it asked for, without the message's item. */
+static void test_imap_parts(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    client(&s, "a1 UID FETCH 7 (UID BODY.PEEK[2])\r\n");
+    said(&s.to_server, "a1 UID FETCH 7 (UID BODY.PEEK[2] BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (UID 7 BODY[2] {3}\r\nxyz BODY[] {5}\r\nabcde)\r\n");
+    assert_true(s.pending);
+    assert_memory_equal(s.msg.p, "abcde", 5);
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 1 FETCH (UID 7 BODY[2] {3}\r\nxyz)\r\n");
+    server(&s, "a1 OK done\r\n");
+    said(&s.to_client, "a1 OK done\r\n");
+    assert_int_equal(s.n_added, 0);
+    /* one item: wrapped; the message first in the answer */
+    client(&s, "a2 FETCH 1 BODY.PEEK[]<0.100>\r\n");
+    said(&s.to_server, "a2 FETCH 1 (BODY.PEEK[]<0.100> BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (BODY[] {5}\r\nabcde BODY[]<0> {2}\r\nab)\r\n");
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 1 FETCH (BODY[]<0> {2}\r\nab)\r\n");
+    server(&s, "a2 OK done\r\n");
+    said(&s.to_client, "a2 OK done\r\n");
+    /* refused: none of it, and a NO */
+    client(&s, "a3 FETCH 1 (BODY.PEEK[TEXT] FLAGS)\r\n");
+    said(&s.to_server, "a3 FETCH 1 (BODY.PEEK[TEXT] FLAGS BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (BODY[TEXT] {2}\r\nde FLAGS () BODY[] {5}\r\nabcde)\r\n");
+    assert_int_equal(mail_session_decide(&s, false, NULL, 0, "rejected by Ward"), 0);
+    server(&s, "a3 OK done\r\n");
+    said(&s.to_client, "a3 NO [ALERT] rejected by Ward\r\n");
+    /* a quarantined attachment: the part may be it, refused */
+    client(&s, "a4 FETCH 1 BINARY.PEEK[1.2]\r\n");
+    said(&s.to_server, "a4 FETCH 1 (BINARY.PEEK[1.2] BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (BINARY[1.2] {2}\r\nab BODY[] {5}\r\nabcde)\r\n");
+    assert_int_equal(mail_session_decide(&s, true, "notice", 6, NULL), 0);
+    server(&s, "a4 OK done\r\n");
+    said(&s.to_client, "a4 NO [ALERT] message part withheld by Ward: its message had an "
+                       "attachment quarantined\r\n");
+    /* a part without its message is refused */
+    client(&s, "a5 FETCH 1 RFC822.TEXT\r\n");
+    said(&s.to_server, "a5 FETCH 1 (RFC822.TEXT BODY.PEEK[])\r\n");
+    server(&s, "* 1 FETCH (RFC822.TEXT {2}\r\nab)\r\na5 OK done\r\n");
+    assert_false(s.pending);
+    said(&s.to_client, "a5 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    /* a piece in a quoted string is one without its message */
+    server(&s,
+           "* 1 FETCH (ENVELOPE (\"d\" \"a \\\" BODY[2] \") BODY[TEXT] \"ab\")\r\na9 OK done\r\n");
+    said(&s.to_client, "a9 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    server(&s, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
+    said(&s.to_client, "* 1 FETCH (ENVELOPE (\"d\" \"a BODY[2] \" NIL) FLAGS ())\r\n");
+    /* a message delivered whole: its chunks pass as they come, in this
+     * mailbox; another UID, or an envelope naming one, does not count */
+    client(&s, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2>)\r\n");
+    said(&s.to_server, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2> BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab BODY[] {5}\r\nabcde)\r\n");
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab)\r\n");
+    client(&s, "b2 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\nb3 UID FETCH 8 BODY.PEEK[]<0.2>\r\n");
+    said(&s.to_server, "b2 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\nb3 UID FETCH 8 (BODY.PEEK[]<0.2> "
+                       "BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb2 OK done\r\n");
+    said(&s.to_client, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb2 OK done\r\n");
+    server(&s, "* 2 FETCH (ENVELOPE (\"UID 9\" NIL) UID 8 BODY[]<0> {2}\r\nxy)\r\nb3 OK done\r\n");
+    said(&s.to_client, "b3 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    client(&s, "b4 SELECT other\r\nb5 UID FETCH 9 (UID BODY.PEEK[]<2.2>)\r\n");
+    said(&s.to_server, "b4 SELECT other\r\nb5 UID FETCH 9 (UID BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    server(&s, "b4 OK done\r\n");
+    said(&s.to_client, "b4 OK done\r\n");
+    client(&s, "b6 UID FETCH 9 BODY.PEEK[]<2.2>\r\n");
+    said(&s.to_server, "b6 UID FETCH 9 (BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    server(&s, "* 3 FETCH (UID 9 BODY[]<2> {2}\r\ncd)\r\nb5 OK done\r\n");
+    said(&s.to_client, "b5 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    /* headers, the whole message, structure: as they came */
+    client(&s, "a6 FETCH 1 (BODY.PEEK[HEADER.FIELDS (FROM TO)] BODY.PEEK[1.MIME] BODYSTRUCTURE)\r\n"
+               "a7 FETCH 1 (BODY.PEEK[] BODY.PEEK[2])\r\na8 FETCH 1:* (FLAGS)\r\n");
+    said(&s.to_server,
+         "a6 FETCH 1 (BODY.PEEK[HEADER.FIELDS (FROM TO)] BODY.PEEK[1.MIME] BODYSTRUCTURE)\r\n"
+         "a7 FETCH 1 (BODY.PEEK[] BODY.PEEK[2])\r\na8 FETCH 1:* (FLAGS)\r\n");
+    server(&s, "* 1 FETCH (BODY[HEADER.FIELDS (FROM TO)] {2}\r\nab BODY[1.MIME] {2}\r\ncd)\r\n");
+    said(&s.to_client,
+         "* 1 FETCH (BODY[HEADER.FIELDS (FROM TO)] {2}\r\nab BODY[1.MIME] {2}\r\ncd)\r\n");
+    mail_session_free(&s);
+}
+
 static int n_seen;
 static void seen(void *ctx, uint32_t index, const void *data, size_t len)
 {
@@ -388,7 +478,8 @@ int main(void)
         cmocka_unit_test(test_smtp_allow),    cmocka_unit_test(test_smtp_reject),
         cmocka_unit_test(test_smtp_bad_line), cmocka_unit_test(test_smtp_starttls),
         cmocka_unit_test(test_pop3),          cmocka_unit_test(test_imap),
-        cmocka_unit_test(test_imap_limits),   cmocka_unit_test(test_mime),
+        cmocka_unit_test(test_imap_limits),   cmocka_unit_test(test_imap_parts),
+        cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
