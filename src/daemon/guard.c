@@ -141,6 +141,14 @@ void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy)
     }
 }
 
+/* A repair that failed is tried again by the table check a second from
+ * now, not at its usual minute: a damaged table may pass (fail-open) or
+ * drop what only the queue may decide. */
+static void nft_check_soon(struct wardd *d)
+{
+    d->last_nft_check_ms = wardd_now_ms() - WARDD_NFT_CHECK_MS + 1000;
+}
+
 void wardd_guard_nft(struct wardd *d)
 {
     ward_knft_change c;
@@ -156,10 +164,15 @@ void wardd_guard_nft(struct wardd *d)
                                                       : "(notifications were lost) done to";
     wardd_alert(d, "nft-tampered", 1, c.pid, "something was %s table inet ward%s: %s", what, by,
                 rc ? strerror(-rc) : "restored");
+    if (rc)
+        nft_check_soon(d);
 }
 
 void wardd_guard_nft_check(struct wardd *d)
 {
-    if (ward_kernel_nft_check(d->kernel, true) == 1)
+    int rc = ward_kernel_nft_check(d->kernel, true);
+    if (rc == 1)
         wardd_alert(d, "nft-tampered", 1, 0, "table inet ward was found damaged: restored");
+    else if (rc < 0)
+        nft_check_soon(d);
 }

@@ -40,6 +40,7 @@ static struct {
     ward_ids *set;
     struct stat st; /* of the file the set came from (st_ino 0: none) */
     int64_t checked_ms;
+    bool lib_missing; /* the last load wanted Hyperscan, which was not there */
     /* set ids-update: the policy's URL and interval as last seen, the
      * next run, the running update (0: none). */
     char url[sizeof(((ward_policy_extras *)0)->ids_update_url)];
@@ -98,15 +99,23 @@ static void load(struct wardd *d)
         I.st.st_ino = 0;
         return;
     }
-    if (st.st_ino == I.st.st_ino && st.st_dev == I.st.st_dev && st.st_size == I.st.st_size &&
-        st.st_mtim.tv_sec == I.st.st_mtim.tv_sec && st.st_mtim.tv_nsec == I.st.st_mtim.tv_nsec)
+    bool same = st.st_ino == I.st.st_ino && st.st_dev == I.st.st_dev &&
+                st.st_size == I.st.st_size && st.st_mtim.tv_sec == I.st.st_mtim.tv_sec &&
+                st.st_mtim.tv_nsec == I.st.st_mtim.tv_nsec;
+    /* A set that failed for want of Hyperscan loads once it is installed,
+     * without a change to the file: the library is looked for at each look
+     * (cheap), the file read again only when it is there. */
+    if ((same && !I.lib_missing) || (I.lib_missing && !ward_ids_engine_ready(err, sizeof(err))))
         return;
     I.st = st;
     ward_ids *set = ward_ids_load_file(path, err, sizeof(err));
     if (!set) {
-        wardd_log(LOG_ERR, "ids: %s; the rules in force stay", err);
+        I.lib_missing = !ward_ids_engine_ready(NULL, 0);
+        wardd_log(LOG_ERR, "ids: %s; the rules in force stay%s", err,
+                  I.lib_missing ? " (the set is loaded once the library is installed)" : "");
         return;
     }
+    I.lib_missing = false;
     ward_ids_callout_use(set, on_alert, d);
     ward_ids_free(I.set);
     I.set = set;

@@ -467,7 +467,7 @@ static int timers(struct wardd *d)
         wardd_fleet_tick(d, now);
     }
     /* The nft monitor reports tampering at once; this is only its backstop. */
-    if (d->kernel && now - d->last_nft_check_ms >= 60000) {
+    if (d->kernel && now - d->last_nft_check_ms >= WARDD_NFT_CHECK_MS) {
         d->last_nft_check_ms = now;
         wardd_guard_nft_check(d);
     }

@@ -521,9 +521,10 @@ void wardd_event_new(ward_event *ev, int kind);
  * journal). */
 void wardd_alert(struct wardd *d, const char *name, uint32_t count, uint32_t pid, const char *fmt,
                  ...) __attribute__((format(printf, 5, 6)));
-#define WARDD_HOOK_CHECK_MS 1000 /* the BPF links: no notification on detach */
-#define WARDD_BUSY_TICK_MS  50   /* the loop's clock while there is work on it */
-#define WARDD_BUSY_HOLD_MS  5000 /* ... and for this long after */
+#define WARDD_HOOK_CHECK_MS 1000  /* the BPF links: no notification on detach */
+#define WARDD_NFT_CHECK_MS  60000 /* the nft table, besides its change notifications */
+#define WARDD_BUSY_TICK_MS  50    /* the loop's clock while there is work on it */
+#define WARDD_BUSY_HOLD_MS  5000  /* ... and for this long after */
 /* The links and pins checked and repaired, when due: every
  * WARDD_HOOK_CHECK_MS, every WARDD_BUSY_TICK_MS while busy (traffic). */
 void wardd_guard_hooks(struct wardd *d, int64_t now_ms, bool busy);

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "ids/hslib.h"
+#include "ids/ids.h"
 
 #include "util/lazylib.h"
 
@@ -24,4 +25,10 @@ static struct ward_lazylib lib = WARD_LAZYLIB_INIT(IDS_HS_SONAME, syms);
 const struct ids_hs *ids_hs(char *err, size_t errlen)
 {
     return ward_lazylib_load(&lib, err, errlen) ? &hs : NULL;
+}
+
+bool ward_ids_engine_ready(char *err, size_t errlen)
+{
+    char why[300];
+    return ward_lazylib_load(&lib, err ? err : why, err ? errlen : sizeof(why));
 }

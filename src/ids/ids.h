@@ -40,6 +40,9 @@ ward_ids *ward_ids_load_text(const char *name, const char *text, size_t len, cha
                              size_t errlen);
 /* The same for a file (at most 64 MiB). */
 ward_ids *ward_ids_load_file(const char *path, char *err, size_t errlen);
+/* Whether the matcher's library (Hyperscan, loaded on first use) can be
+ * loaded now; if not, why in err (may be NULL). */
+bool ward_ids_engine_ready(char *err, size_t errlen);
 void ward_ids_free(ward_ids *ids);
 size_t ward_ids_count(const ward_ids *ids);
 

@@ -308,6 +308,21 @@ int wk_nft_install(ward_kernel *k)
 
 static int replay(ward_kernel *k);
 
+/* Whether chain name of the listed table holds its queue rule (native
+ * "queue", or the xtables NFQUEUE target): each chain's own, since a chain
+ * without one passes (fail-open) or drops what only the queue may decide. */
+static bool chain_queues(const char *out, const char *name)
+{
+    char head[32];
+    snprintf(head, sizeof(head), "chain %s {", name);
+    const char *b = strstr(out, head);
+    const char *e = b ? strchr(b, '}') : NULL;
+    if (!e)
+        return false;
+    const char *q = strcasestr(b, "queue");
+    return q && q < e;
+}
+
 int ward_kernel_nft_check(ward_kernel *k, bool repair)
 {
     if (!k->nft)
@@ -316,8 +331,10 @@ int ward_kernel_nft_check(ward_kernel *k, bool repair)
     int rc = nft_run_cmd_from_buffer(k->nft, "list table inet ward");
     const char *out = nft_ctx_get_output_buffer(k->nft);
     bool ok = !rc && out && strstr(out, "ward-est") && strstr(out, "ward-hold") &&
-              strcasestr(out, "queue") && strstr(out, "jump hold") &&
-              (k->cfg.no_dns || (strstr(out, "ward-dns-hold") && strstr(out, "jump dns"))) &&
+              chain_queues(out, "hold") && strstr(out, "jump hold") &&
+              (k->cfg.no_dns || (strstr(out, "ward-dns-hold") && strstr(out, "jump dns") &&
+                                 chain_queues(out, "dns"))) &&
+              (!k->cfg.stream_mark || chain_queues(out, "stream")) &&
               (!k->cfg.mail_port || strstr(out, "ward-mail"));
     nft_ctx_unbuffer_output(k->nft);
     if (ok)
