@@ -542,16 +542,19 @@ const ward_proc *proctab_refresh(proctab *t, uint32_t pid)
 bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
 {
     t->execs++;
+    const ward_proc *known = proctab_peek(t, pid);
+    uint64_t was = known ? known->start_time : 0;
     ward_proc p;
-    if (read_proc(t, pid, &p) == 0) {
+    bool read = read_proc(t, pid, &p) == 0;
+    /* The known process is gone when the pid now runs nothing, or another
+     * process (a pid reused before the event was read): a failed read
+     * alone does not say so (a file on a mount root may not stat). */
+    bool departed = was && (read ? p.start_time != was : current_start(t, pid) != was);
+    if (departed)
+        remove_pid(t, pid, gone);
+    if (read)
         store(t, &p, 0);
-        return false;
-    }
-    if (!proctab_peek(t, pid))
-        return false;
-    t->exits++;
-    remove_pid(t, pid, gone);
-    return true;
+    return departed;
 }
 
 /* The path of the file the process runs, as /proc/PID/exe names it (an

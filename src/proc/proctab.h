@@ -71,8 +71,10 @@ const ward_proc *proctab_peek(const proctab *t, uint32_t pid);
 
 /* Events. proctab_exit returns the departed process's (pid, start time) in
  * *gone (so lifetimes "until the program exits" can end) and true if known.
- * proctab_exec does the same when the process has exited before its exec is
- * read: its exit event then finds nothing, so the exec must tell of it. */
+ * proctab_exec does the same when the process it knew as pid has exited
+ * before the exec was read (the pid runs nothing now, or another process):
+ * its exit event then finds no entry, or the other one, so the exec must
+ * tell of it. */
 bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone);
 /* What the kernel told of an exec, at the exec (the tracepoints): all the
  * table keeps but the executable's path. */
