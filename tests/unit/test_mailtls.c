@@ -283,15 +283,36 @@ static SSL *handshake(struct ward_mailtls *server, struct ward_mailtls *client, 
     return ssl;
 }
 
+/* A server with Ward's CA, a client that trusts it, and a server with a CA
+ * of its own (the client's), which the client does not trust. */
+struct trio {
+    struct ward_mailtls *server, *client, *other;
+};
+
+static void open_trio(struct trio *t)
+{
+    char dir[128], err[256] = "";
+    t->server = open_ca(NULL);
+    snprintf(dir, sizeof(dir), "%s/cli", tmp);
+    t->client = ward_mailtls_new(dir, ward_mailtls_ca_path(t->server), err, sizeof(err));
+    assert_non_null(t->client);
+    t->other = ward_mailtls_new(dir, NULL, err, sizeof(err));
+    assert_non_null(t->other);
+}
+
+static void close_trio(struct trio *t)
+{
+    ward_mailtls_free(t->other);
+    ward_mailtls_free(t->client);
+    ward_mailtls_free(t->server);
+}
+
 static void test_handshake(void **state)
 {
-    struct ward_mailtls *server = open_ca(NULL);
-    char dir[128], err[256] = "";
-    snprintf(dir, sizeof(dir), "%s/cli", tmp);
-    struct ward_mailtls *client =
-        ward_mailtls_new(dir, ward_mailtls_ca_path(server), err, sizeof(err));
-    assert_non_null(client);
-    SSL *ssl = handshake(server, client, "smtp.example.net", err, sizeof(err));
+    struct trio t;
+    char err[256] = "";
+    open_trio(&t);
+    SSL *ssl = handshake(t.server, t.client, "smtp.example.net", err, sizeof(err));
     if (!ssl)
         fail_msg("handshake: %s", err);
     X509 *peer = SSL_get1_peer_certificate(ssl);
@@ -300,13 +321,9 @@ static void test_handshake(void **state)
     ward_mailtls_close(ssl);
 
     /* The client's own CA (not the server's) is not trusted. */
-    struct ward_mailtls *other = ward_mailtls_new(dir, NULL, err, sizeof(err));
-    assert_non_null(other);
-    assert_null(handshake(other, client, "smtp.example.net", err, sizeof(err)));
+    assert_null(handshake(t.other, t.client, "smtp.example.net", err, sizeof(err)));
     assert_non_null(strstr(err, "certificate verify failed"));
-    ward_mailtls_free(other);
-    ward_mailtls_free(client);
-    ward_mailtls_free(server);
+    close_trio(&t);
 }
 
 /* The same handshake in steps on non-blocking sockets, one thread (as
@@ -342,21 +359,14 @@ static int stepped(struct ward_mailtls *server, struct ward_mailtls *client, con
 
 static void test_handshake_steps(void **state)
 {
-    struct ward_mailtls *server = open_ca(NULL);
-    char dir[128], err[256] = "";
-    snprintf(dir, sizeof(dir), "%s/cli", tmp);
-    struct ward_mailtls *client =
-        ward_mailtls_new(dir, ward_mailtls_ca_path(server), err, sizeof(err));
-    assert_non_null(client);
-    if (stepped(server, client, "smtp.example.net", err, sizeof(err)) != 1)
+    struct trio t;
+    char err[256] = "";
+    open_trio(&t);
+    if (stepped(t.server, t.client, "smtp.example.net", err, sizeof(err)) != 1)
         fail_msg("handshake: %s", err);
-    struct ward_mailtls *other = ward_mailtls_new(dir, NULL, err, sizeof(err));
-    assert_non_null(other);
-    assert_int_equal(stepped(other, client, "smtp.example.net", err, sizeof(err)), -1);
+    assert_int_equal(stepped(t.other, t.client, "smtp.example.net", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "smtp.example.net: certificate verify failed"));
-    ward_mailtls_free(other);
-    ward_mailtls_free(client);
-    ward_mailtls_free(server);
+    close_trio(&t);
 }
 
 int main(void)

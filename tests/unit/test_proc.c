@@ -434,6 +434,26 @@ static void ancestors_follow_the_parents(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* What the tracepoints tell of an exec of the file st as pid 500 (parent
+ * 100), run through the link (mount 1, directory 2, name hash 3). */
+static proctab_exec_facts prog_facts(const struct stat *st, const char *args, size_t args_len)
+{
+    return (proctab_exec_facts){
+        .pid = 500,
+        .ppid = 100,
+        .start_time = 50,
+        .parent_start = 10,
+        .id = {st->st_dev, st->st_ino},
+        .mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+        .ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+        .mnt_id = 1,
+        .dir_ino = 2,
+        .name_hash = 3,
+        .comm = "prog",
+        .args = args,
+        .args_len = args_len,
+    };
+}
 /* An exec told in full by its event (the tracepoints): nothing is read but
  * the executable's path, once per file and link; the chain comes from the
  * table, checked against the parent's start time the event gave. */
@@ -454,23 +474,9 @@ static void exec_from_its_facts(void **state)
     proctab_set_events(t, true);
     assert_non_null(proctab_lookup(t, 100));
     static const char args[] = "prog\0-x\0two words\0";
-    proctab_exec_facts f = {
-        .pid = 500,
-        .ppid = 100,
-        .uid = 7,
-        .gid = 8,
-        .start_time = 50,
-        .parent_start = 10,
-        .id = {st.st_dev, st.st_ino},
-        .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-        .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
-        .mnt_id = 1,
-        .dir_ino = 2,
-        .name_hash = 3,
-        .comm = "prog",
-        .args = args,
-        .args_len = sizeof(args) - 1,
-    };
+    proctab_exec_facts f = prog_facts(&st, args, sizeof(args) - 1);
+    f.uid = 7;
+    f.gid = 8;
     proctab_exec_seen(t, &f);
     const ward_proc *p = proctab_peek(t, 500);
     assert_non_null(p);
@@ -545,21 +551,8 @@ static void looks_serve_earlier_events(void **state)
     /* The events read together all happened by then (older than a look by
      * more than the clocks may differ: proctab.c, CLOCK_SLACK_NS). */
     uint64_t early = now_ns() - 2000000;
-    proctab_exec_facts f = {
-        .pid = 500,
-        .ppid = 100,
-        .start_time = 50,
-        .parent_start = 10,
-        .time_ns = early,
-        .id = {st.st_dev, st.st_ino},
-        .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
-        .mnt_id = 1,
-        .dir_ino = 2,
-        .name_hash = 3,
-        .comm = "prog",
-        .args = args,
-        .args_len = sizeof(args) - 1,
-    };
+    proctab_exec_facts f = prog_facts(&st, args, sizeof(args) - 1);
+    f.time_ns = early;
     proctab_exec_seen(t, &f); /* looks, after early */
     f.pid = 600;              /* gone before it was read: the remembered path serves */
     f.start_time = 60;
