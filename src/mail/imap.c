@@ -286,9 +286,16 @@ static bool add_message(struct mail_session *s, const char *l, size_t n, size_t 
     return true;
 }
 
-/* The tagged answer to a command: its tag is no longer awaited. */
+/* The tagged answer to a command: its tag is no longer awaited. The answer
+ * to the last command sent ends those before it too (IMAP answers in order
+ * but for commands run at once): one whose answer was not read (a line
+ * passed unread) does not stay for good. */
 static void added_done(struct mail_session *s, const char *tag, size_t tl)
 {
+    if (strlen(s->last_tag) == tl && !memcmp(s->last_tag, tag, tl)) {
+        s->n_added = 0;
+        return;
+    }
     for (unsigned i = 0; i < s->n_added; i++) {
         if (strlen(s->added[i]) != tl || memcmp(s->added[i], tag, tl))
             continue;
@@ -296,6 +303,16 @@ static void added_done(struct mail_session *s, const char *tag, size_t tl)
         s->n_added--;
         return;
     }
+}
+
+/* The tag l (tl bytes) kept in t (cap bytes) if it fits; whether it did
+ * (if not, t is emptied). */
+static bool keep_tag(char *t, size_t cap, const char *l, size_t tl)
+{
+    bool fits = tl < cap;
+    memcpy(t, l, fits ? tl : 0);
+    t[fits ? tl : 0] = '\0';
+    return fits;
 }
 
 static void imap_client(struct mail_session *s)
@@ -344,25 +361,20 @@ static void imap_client(struct mail_session *s)
         /* A synchronizing literal the server may refuse: the client then
          * does not send it, and the proxy would read commands as its bytes. */
         size_t tl = (size_t)(sp - l);
+        keep_tag(s->last_tag, sizeof(s->last_tag), l, tl);
         if (lit > 0 && tl && ((const char *)memchr(l + brace, '}', n - brace))[-1] != '+') {
-            if (tl < sizeof(s->lit_tag)) {
-                memcpy(s->lit_tag, l, tl);
-                s->lit_tag[tl] = '\0';
-            } else {
+            if (!keep_tag(s->lit_tag, sizeof(s->lit_tag), l, tl))
                 s->n_memo = 0;
-            }
         }
-        if (sp && (mail_verb_is(verb, vn, "SELECT") || mail_verb_is(verb, vn, "EXAMINE") ||
-                   mail_verb_is(verb, vn, "UNSELECT") || mail_verb_is(verb, vn, "CLOSE"))) {
+        if ((mail_verb_is(verb, vn, "SELECT") || mail_verb_is(verb, vn, "EXAMINE") ||
+             mail_verb_is(verb, vn, "UNSELECT") || mail_verb_is(verb, vn, "CLOSE"))) {
             /* A tag too long to keep keeps the memo unused for good. */
             size_t k = tl < sizeof(s->sel_tag) ? tl : 0;
             memcpy(s->sel_tag, k ? l : "\x01", k ? k : 1);
             s->sel_tag[k ? k : 1] = '\0';
         }
-        if (sp && (size_t)(sp - l) < sizeof(s->tls_tag) && mail_verb_is(verb, vn, "STARTTLS")) {
-            memcpy(s->tls_tag, l, (size_t)(sp - l));
-            s->tls_tag[sp - l] = '\0';
-        }
+        if (mail_verb_is(verb, vn, "STARTTLS"))
+            keep_tag(s->tls_tag, sizeof(s->tls_tag), l, tl);
     }
     mail_buf_take(&s->cin, pos);
 }

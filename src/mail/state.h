@@ -67,6 +67,7 @@ struct mail_session {
     char sel_tag[32];  /* IMAP: a SELECT (...) under way: memo unused */
     char tls_tag[32];  /* IMAP: the STARTTLS command's tag */
     char lit_tag[32];  /* IMAP: the last command with a synchronizing literal */
+    char last_tag[32]; /* IMAP: the last command read */
     char reject[160];  /* IMAP: a held FETCH was rejected: the next
                         * tagged OK becomes NO with this */
     /* SMTP: the envelope of the message under way (MAIL FROM, each RCPT TO,

@@ -506,6 +506,30 @@ static void test_imap_long_line(void **state)
     mail_session_free(&s);
 }
 
+/* A part fetch whose tagged answer passed unread (too long) is no longer
+ * awaited once a later command has its answer. */
+static void test_imap_added_stale(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    client(&s, "a1 FETCH 1 BODY.PEEK[2]\r\n");
+    said(&s.to_server, "a1 FETCH 1 (BODY.PEEK[2] BODY.PEEK[])\r\n");
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "a1 OK ", 6);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\r\n");
+    free(took(&s.to_client));
+    free(fill);
+    assert_int_equal(s.n_added, 1);
+    client(&s, "a2 NOOP\r\n");
+    server(&s, "a2 OK done\r\n");
+    said(&s.to_client, "a2 OK done\r\n");
+    assert_int_equal(s.n_added, 0);
+    mail_session_free(&s);
+}
+
 /* The memo of UIDs delivered is forgotten at a command not read (a long
  * one may be a SELECT) and at a literal the server refused (the proxy may
  * have read commands as its bytes). */
@@ -532,6 +556,7 @@ static void test_imap_memo_doubt(void **state)
     server(&s, "b3 NO gone\r\n");
     said(&s.to_client, "b3 NO gone\r\n");
     imap_memo(&s);
+    assert_int_equal(s.n_added, 0);
     client(&s, "c1 APPEND inbox {30}\r\n");
     said(&s.to_server, "c1 APPEND inbox {30}\r\n");
     server(&s, "c1 NO [OVERQUOTA] too big\r\n");
@@ -592,12 +617,19 @@ static void test_mime(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_smtp_allow),     cmocka_unit_test(test_smtp_reject),
-        cmocka_unit_test(test_smtp_bad_line),  cmocka_unit_test(test_smtp_starttls),
-        cmocka_unit_test(test_pop3),           cmocka_unit_test(test_imap),
-        cmocka_unit_test(test_imap_limits),    cmocka_unit_test(test_imap_parts),
-        cmocka_unit_test(test_imap_literal8),  cmocka_unit_test(test_imap_part_with_message),
-        cmocka_unit_test(test_imap_long_line), cmocka_unit_test(test_imap_memo_doubt),
+        cmocka_unit_test(test_smtp_allow),
+        cmocka_unit_test(test_smtp_reject),
+        cmocka_unit_test(test_smtp_bad_line),
+        cmocka_unit_test(test_smtp_starttls),
+        cmocka_unit_test(test_pop3),
+        cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_imap_limits),
+        cmocka_unit_test(test_imap_parts),
+        cmocka_unit_test(test_imap_literal8),
+        cmocka_unit_test(test_imap_part_with_message),
+        cmocka_unit_test(test_imap_long_line),
+        cmocka_unit_test(test_imap_memo_doubt),
+        cmocka_unit_test(test_imap_added_stale),
         cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
