@@ -469,6 +469,37 @@ static void hold(struct mail_session *s, const char *p, size_t n)
         mail_out(s, &s->held, p, n);
 }
 
+/* Whether the quote at p[i] follows a content item (or, if unseen, an item
+ * that reaches back to p's start: not seen whole). A string's end is no
+ * item. */
+static bool content_before(const char *p, size_t i, bool unseen)
+{
+    size_t at;
+    enum item_kind k = item_before(p, i, &at);
+    return !memchr(p + at, '"', i - at) && (k != ITEM_OTHER || (unseen && !at));
+}
+
+/* Whether p (n bytes), a piece of an untagged response's line that passes
+ * unread, may give a message or a piece of it as a quoted string: a
+ * content item before a quote, whatever the quoting around it (the line
+ * is not read from its start). An item that reaches back past p's start
+ * is looked for with the last bytes that passed before (s_tail, unless p
+ * starts the line); one not seen whole is taken for content. */
+static bool passes_quoted(const struct mail_session *s, const char *p, size_t n, bool first)
+{
+    for (size_t i = 1; i < n; i++)
+        if (p[i] == '"' && p[i - 1] == ' ' && content_before(p, i, i >= 64))
+            return true;
+    char w[sizeof(s->s_tail) + 64];
+    size_t k = first ? 0 : s->s_tail_len, m = n < 64 ? n : 64;
+    memcpy(w, s->s_tail, k);
+    memcpy(w + k, p, m);
+    for (size_t i = 1; i < k + m; i++)
+        if (w[i] == '"' && w[i - 1] == ' ' && content_before(w, i, true))
+            return true;
+    return false;
+}
+
 /* A line longer than MAIL_MAX_LINE passed unread ends with l: if it
  * announces a literal of a message or of its content (its item may
  * straddle what passed, whose last bytes are in s_tail; an item not seen
@@ -487,6 +518,8 @@ static void passed_line_end(struct mail_session *s, const char *l, size_t n)
     k += m;
     size_t at;
     if (literal_of(w, k, &brace) >= 0 && (item_before(w, brace, &at) != ITEM_OTHER || !at))
+        s->failed = true;
+    if (s->s_untagged && passes_quoted(s, l, n, false))
         s->failed = true;
 }
 
@@ -521,7 +554,12 @@ static void imap_server(struct mail_session *s)
                 pos = s->sin.len;
             } else if (s->sin.len - pos > MAIL_MAX_LINE) { /* passes, unread */
                 size_t rest = s->sin.len - pos;
+                bool first = !s->s_passed;
                 response_starts(s, s->sin.p + pos);
+                if (s->s_untagged && passes_quoted(s, s->sin.p + pos, rest, first)) {
+                    s->failed = true; /* content in a string not read whole: closed */
+                    break;
+                }
                 mail_out(s, &s->to_client, s->held.p, s->held.len);
                 mail_out(s, &s->to_client, s->sin.p + pos, rest);
                 s->s_tail_len = rest < sizeof(s->s_tail) ? rest : sizeof(s->s_tail);

@@ -506,6 +506,29 @@ static void test_imap_long_line(void **state)
     mail_session_free(&s);
 }
 
+/* A piece given as a quoted string on a line too long to read: closed. */
+static void test_imap_long_quoted(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "* 1 FETCH (ENVELOPE (\"", 22);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\" \"x\") FLAGS ())\r\n");
+    free(took(&s.to_client));
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    assert_int_equal(mail_session_server(&s, "\") BODY[TEXT] \"ab\")\r\n", 21), -1);
+    mail_session_free(&s);
+    mail_session_init(&s, MAIL_IMAP);
+    memcpy(fill, "* 1 FETCH (BODY[2] \"", 20);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), -1);
+    said(&s.to_client, "");
+    free(fill);
+    mail_session_free(&s);
+}
+
 /* A part fetch whose tagged answer passed unread (too long) is no longer
  * awaited once a later command has its answer. */
 static void test_imap_added_stale(void **state)
@@ -630,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_imap_long_line),
         cmocka_unit_test(test_imap_memo_doubt),
         cmocka_unit_test(test_imap_added_stale),
+        cmocka_unit_test(test_imap_long_quoted),
         cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
