@@ -15,8 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* The literal's length when line l ends with {N} or {N+}; else -1. The
- * brace's offset in *brace. */
+/* The literal's length when line l ends with {N}, {N+} or a literal8
+ * ~{N} (RFC 3516: BINARY, content with NUL bytes); else -1. Where it
+ * starts (its brace, or the '~' before it) in *brace. */
 static long literal_of(const char *l, size_t n, size_t *brace)
 {
     size_t e = n;
@@ -32,7 +33,7 @@ static long literal_of(const char *l, size_t n, size_t *brace)
         i--;
     if (i == d || !i || l[i - 1] != '{' || d - i > 10)
         return -1;
-    *brace = i - 1;
+    *brace = i >= 2 && l[i - 2] == '~' ? i - 2 : i - 1;
     return strtol(l + i, NULL, 10);
 }
 
@@ -285,9 +286,16 @@ static bool add_message(struct mail_session *s, const char *l, size_t n, size_t 
     return true;
 }
 
-/* The tagged answer to a command: its tag is no longer awaited. */
+/* The tagged answer to a command: its tag is no longer awaited. The answer
+ * to the last command sent ends those before it too (IMAP answers in order
+ * but for commands run at once): one whose answer was not read (a line
+ * passed unread) does not stay for good. */
 static void added_done(struct mail_session *s, const char *tag, size_t tl)
 {
+    if (strlen(s->last_tag) == tl && !memcmp(s->last_tag, tag, tl)) {
+        s->n_added = 0;
+        return;
+    }
     for (unsigned i = 0; i < s->n_added; i++) {
         if (strlen(s->added[i]) != tl || memcmp(s->added[i], tag, tl))
             continue;
@@ -295,6 +303,16 @@ static void added_done(struct mail_session *s, const char *tag, size_t tl)
         s->n_added--;
         return;
     }
+}
+
+/* The tag l (tl bytes) kept in t (cap bytes) if it fits; whether it did
+ * (if not, t is emptied). */
+static bool keep_tag(char *t, size_t cap, const char *l, size_t tl)
+{
+    bool fits = tl < cap;
+    memcpy(t, l, fits ? tl : 0);
+    t[fits ? tl : 0] = '\0';
+    return fits;
 }
 
 static void imap_client(struct mail_session *s)
@@ -313,6 +331,7 @@ static void imap_client(struct mail_session *s)
                 mail_out(s, &s->to_server, s->cin.p + pos, s->cin.len - pos);
                 pos = s->cin.len;
                 s->c_skip = true;
+                s->n_memo = 0; /* it may change the mailbox */
             }
             break;
         }
@@ -333,21 +352,29 @@ static void imap_client(struct mail_session *s)
         long lit = literal_of(l, n, &brace);
         if (lit > 0)
             s->c_literal = (size_t)lit;
-        if (s->c_skip) {
+        /* A line not read may change the mailbox (IDLE's DONE does not). */
+        if (s->c_skip || (!sp && !mail_verb_is(l, n, "DONE"))) {
             s->c_skip = false;
+            s->n_memo = 0;
             continue;
         }
-        if (sp && (mail_verb_is(verb, vn, "SELECT") || mail_verb_is(verb, vn, "EXAMINE") ||
-                   mail_verb_is(verb, vn, "UNSELECT") || mail_verb_is(verb, vn, "CLOSE"))) {
+        /* A synchronizing literal the server may refuse: the client then
+         * does not send it, and the proxy would read commands as its bytes. */
+        size_t tl = (size_t)(sp - l);
+        keep_tag(s->last_tag, sizeof(s->last_tag), l, tl);
+        if (lit > 0 && tl && ((const char *)memchr(l + brace, '}', n - brace))[-1] != '+') {
+            if (!keep_tag(s->lit_tag, sizeof(s->lit_tag), l, tl))
+                s->n_memo = 0;
+        }
+        if ((mail_verb_is(verb, vn, "SELECT") || mail_verb_is(verb, vn, "EXAMINE") ||
+             mail_verb_is(verb, vn, "UNSELECT") || mail_verb_is(verb, vn, "CLOSE"))) {
             /* A tag too long to keep keeps the memo unused for good. */
-            size_t tl = (size_t)(sp - l) < sizeof(s->sel_tag) ? (size_t)(sp - l) : 0;
-            memcpy(s->sel_tag, tl ? l : "\x01", tl ? tl : 1);
-            s->sel_tag[tl ? tl : 1] = '\0';
+            size_t k = tl < sizeof(s->sel_tag) ? tl : 0;
+            memcpy(s->sel_tag, k ? l : "\x01", k ? k : 1);
+            s->sel_tag[k ? k : 1] = '\0';
         }
-        if (sp && (size_t)(sp - l) < sizeof(s->tls_tag) && mail_verb_is(verb, vn, "STARTTLS")) {
-            memcpy(s->tls_tag, l, (size_t)(sp - l));
-            s->tls_tag[sp - l] = '\0';
-        }
+        if (mail_verb_is(verb, vn, "STARTTLS"))
+            keep_tag(s->tls_tag, sizeof(s->tls_tag), l, tl);
     }
     mail_buf_take(&s->cin, pos);
 }
@@ -357,6 +384,7 @@ static void imap_response(struct mail_session *s)
 {
     const char *r = s->held.p;
     size_t len = s->held.len;
+    s->s_resp = false; /* the next line starts another */
     if (s->lit_msg || s->lit_part) {
         bool whole = s->lit_msg, part = s->lit_part, large = s->too_large;
         s->lit_msg = s->lit_part = s->too_large = false;
@@ -375,6 +403,7 @@ static void imap_response(struct mail_session *s)
         /* The message came for the BODY.PEEK[] the proxy added: its item
          * and the space that parts it from the next one are cut. */
         s->cut = part && s->n_added;
+        s->parts = part;
         s->cut_end = s->lit_at + s->lit_len;
         if (s->cut_at && s->held.p[s->cut_at - 1] == ' ')
             s->cut_at--;
@@ -386,9 +415,16 @@ static void imap_response(struct mail_session *s)
     }
     const char *sp = memchr(r, ' ', len);
     size_t tl = sp ? (size_t)(sp - r) : 0;
-    if (tl && r[0] != '*' && r[0] != '+') {
+    if (tl && !s->s_untagged && r[0] != '+') {
         bool ok = len > tl + 3 && !strncasecmp(sp + 1, "OK", 2);
         added_done(s, r, tl);
+        if (strlen(s->lit_tag) == tl && !memcmp(r, s->lit_tag, tl)) {
+            s->lit_tag[0] = '\0';
+            if (!ok) { /* its literal refused: not sent, the proxy may have lost its place */
+                s->c_literal = 0;
+                s->n_memo = 0;
+            }
+        }
         if (strlen(s->sel_tag) == tl && !memcmp(r, s->sel_tag, tl)) {
             s->sel_tag[0] = '\0'; /* another mailbox, or none */
             s->n_memo = 0;
@@ -433,6 +469,37 @@ static void hold(struct mail_session *s, const char *p, size_t n)
         mail_out(s, &s->held, p, n);
 }
 
+/* Whether the quote at p[i] follows a content item (or, if unseen, an item
+ * that reaches back to p's start: not seen whole). A string's end is no
+ * item. */
+static bool content_before(const char *p, size_t i, bool unseen)
+{
+    size_t at;
+    enum item_kind k = item_before(p, i, &at);
+    return !memchr(p + at, '"', i - at) && (k != ITEM_OTHER || (unseen && !at));
+}
+
+/* Whether p (n bytes), a piece of an untagged response's line that passes
+ * unread, may give a message or a piece of it as a quoted string: a
+ * content item before a quote, whatever the quoting around it (the line
+ * is not read from its start). An item that reaches back past p's start
+ * is looked for with the last bytes that passed before (s_tail, unless p
+ * starts the line); one not seen whole is taken for content. */
+static bool passes_quoted(const struct mail_session *s, const char *p, size_t n, bool first)
+{
+    for (size_t i = 1; i < n; i++)
+        if (p[i] == '"' && p[i - 1] == ' ' && content_before(p, i, i >= 64))
+            return true;
+    char w[sizeof(s->s_tail) + 64];
+    size_t k = first ? 0 : s->s_tail_len, m = n < 64 ? n : 64;
+    memcpy(w, s->s_tail, k);
+    memcpy(w + k, p, m);
+    for (size_t i = 1; i < k + m; i++)
+        if (w[i] == '"' && w[i - 1] == ' ' && content_before(w, i, true))
+            return true;
+    return false;
+}
+
 /* A line longer than MAIL_MAX_LINE passed unread ends with l: if it
  * announces a literal of a message or of its content (its item may
  * straddle what passed, whose last bytes are in s_tail; an item not seen
@@ -452,6 +519,18 @@ static void passed_line_end(struct mail_session *s, const char *l, size_t n)
     size_t at;
     if (literal_of(w, k, &brace) >= 0 && (item_before(w, brace, &at) != ITEM_OTHER || !at))
         s->failed = true;
+    if (s->s_untagged && passes_quoted(s, l, n, false))
+        s->failed = true;
+}
+
+/* Line l comes: if it is the first of a response, whether the response is
+ * untagged is kept (held may no longer begin with it: a line or literal
+ * that passed unread empties it). */
+static void response_starts(struct mail_session *s, const char *l)
+{
+    if (!s->s_resp)
+        s->s_untagged = l[0] == '*';
+    s->s_resp = true;
 }
 
 static void imap_server(struct mail_session *s)
@@ -475,6 +554,12 @@ static void imap_server(struct mail_session *s)
                 pos = s->sin.len;
             } else if (s->sin.len - pos > MAIL_MAX_LINE) { /* passes, unread */
                 size_t rest = s->sin.len - pos;
+                bool first = !s->s_passed;
+                response_starts(s, s->sin.p + pos);
+                if (s->s_untagged && passes_quoted(s, s->sin.p + pos, rest, first)) {
+                    s->failed = true; /* content in a string not read whole: closed */
+                    break;
+                }
                 mail_out(s, &s->to_client, s->held.p, s->held.len);
                 mail_out(s, &s->to_client, s->sin.p + pos, rest);
                 s->s_tail_len = rest < sizeof(s->s_tail) ? rest : sizeof(s->s_tail);
@@ -499,9 +584,10 @@ static void imap_server(struct mail_session *s)
                 break;
         }
         size_t at = s->held.len, brace;
+        response_starts(s, l);
         hold(s, l, n);
         s->lit_pass = false;
-        if (s->held.len && s->held.p[0] == '*' && quoted_content(l, n))
+        if (s->s_untagged && quoted_content(l, n))
             s->lit_part = true;
         long lit = literal_of(l, n, &brace);
         if (lit < 0) {
@@ -511,7 +597,7 @@ static void imap_server(struct mail_session *s)
         s->literal = (size_t)lit;
         size_t item;
         enum item_kind kind = ITEM_OTHER;
-        if (s->held.len && s->held.p[0] == '*')
+        if (s->s_untagged)
             kind = item_before(l, brace, &item);
         if (kind == ITEM_MESSAGE && !s->lit_msg) {
             s->lit_msg = true;
@@ -541,7 +627,7 @@ static void imap_server(struct mail_session *s)
 static void imap_decide(struct mail_session *s, bool deliver, bool replaced, const char *body,
                         size_t len, const char *reason)
 {
-    if (s->cut && deliver && replaced) { /* the part may be what was replaced */
+    if (s->parts && deliver && replaced) { /* the part may be what was replaced */
         deliver = false;
         reason = "message part withheld by Ward: its message had an attachment quarantined";
     }
@@ -563,7 +649,7 @@ static void imap_decide(struct mail_session *s, bool deliver, bool replaced, con
     } else {
         snprintf(s->reject, sizeof(s->reject), "%s", reason);
     }
-    s->cut = false;
+    s->cut = s->parts = false;
     s->held.len = 0;
 }
 

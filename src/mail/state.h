@@ -56,6 +56,9 @@ struct mail_session {
     size_t s_tail_len;
     bool lit_part;          /* IMAP: the response held carries a message part */
     bool cut;               /* IMAP: ... and the message, which the proxy asked for */
+    bool parts;             /* IMAP: the message decided came with part literals */
+    bool s_resp;            /* IMAP: a server response is under way ... */
+    bool s_untagged;        /* IMAP: ... and it is untagged ("* ...") */
     size_t cut_at, cut_end; /* IMAP: that message's item in held, cut when delivered */
     char added[8][32];      /* IMAP: tags of FETCHes the proxy added BODY.PEEK[] to */
     unsigned n_added;
@@ -63,6 +66,8 @@ struct mail_session {
     unsigned n_memo;   /* ... mailbox selected: their parts pass */
     char sel_tag[32];  /* IMAP: a SELECT (...) under way: memo unused */
     char tls_tag[32];  /* IMAP: the STARTTLS command's tag */
+    char lit_tag[32];  /* IMAP: the last command with a synchronizing literal */
+    char last_tag[32]; /* IMAP: the last command read */
     char reject[160];  /* IMAP: a held FETCH was rejected: the next
                         * tagged OK becomes NO with this */
     /* SMTP: the envelope of the message under way (MAIL FROM, each RCPT TO,

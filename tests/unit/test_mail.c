@@ -425,6 +425,171 @@ static void test_imap_parts(void **state)
     mail_session_free(&s);
 }
 
+/* A message delivered whole (UID 9): its chunks pass from then on. */
+static void imap_memo(struct mail_session *s)
+{
+    client(s, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2>)\r\n");
+    said(&s->to_server, "b1 UID FETCH 9 (UID BODY.PEEK[]<0.2> BODY.PEEK[])\r\n");
+    server(s, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab BODY[] {5}\r\nabcde)\r\nb1 OK done\r\n");
+    assert_int_equal(mail_session_decide(s, true, NULL, 0, NULL), 0);
+    said(&s->to_client, "* 3 FETCH (UID 9 BODY[]<0> {2}\r\nab)\r\nb1 OK done\r\n");
+    assert_int_equal(s->n_memo, 1);
+}
+
+/* BINARY content with NUL bytes comes as a literal8, ~{N} (RFC 3516). */
+static void test_imap_literal8(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    static const char part[] = "* 1 FETCH (BINARY[2] ~{3}\r\nx\0z)\r\na1 OK done\r\n";
+    assert_int_equal(mail_session_server(&s, part, sizeof(part) - 1), 0);
+    said(&s.to_client, "a1 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    static const char whole[] = "* 1 FETCH (BINARY[] ~{5}\r\nab\0de)\r\n";
+    assert_int_equal(mail_session_server(&s, whole, sizeof(whole) - 1), 0);
+    assert_true(s.pending);
+    assert_memory_equal(s.msg.p, "ab\0de", 5);
+    assert_int_equal(mail_session_decide(&s, true, "notice", 6, NULL), 0);
+    said(&s.to_client, "* 1 FETCH (BINARY[] {6}\r\nnotice)\r\n");
+    server(&s, "* 2 FETCH (RFC822 ~{3}\r\nxyz)\r\n");
+    assert_true(s.pending);
+    assert_int_equal(mail_session_decide(&s, true, NULL, 0, NULL), 0);
+    said(&s.to_client, "* 2 FETCH (RFC822 ~{3}\r\nxyz)\r\n");
+    /* a client's literal8 is counted too */
+    client(&s, "a2 APPEND inbox (\\Seen) ~{4+}\r\na3 X\r\n");
+    said(&s.to_server, "a2 APPEND inbox (\\Seen) ~{4+}\r\na3 X\r\n");
+    assert_int_equal(s.c_literal, 0);
+    mail_session_free(&s);
+}
+
+/* BODY[] and a part asked by the client: a quarantined attachment's
+ * message withholds the part too. */
+static void test_imap_part_with_message(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    client(&s, "a1 FETCH 1 (BODY[] BODY[2])\r\n");
+    said(&s.to_server, "a1 FETCH 1 (BODY[] BODY[2])\r\n");
+    server(&s, "* 1 FETCH (BODY[] {5}\r\nabcde BODY[2] {2}\r\nde)\r\n");
+    assert_true(s.pending);
+    assert_int_equal(mail_session_decide(&s, true, "notice", 6, NULL), 0);
+    said(&s.to_client, "");
+    server(&s, "a1 OK done\r\n");
+    said(&s.to_client, "a1 NO [ALERT] message part withheld by Ward: its message had an "
+                       "attachment quarantined\r\n");
+    mail_session_free(&s);
+}
+
+/* A response whose first line passed unread (too long) is still untagged:
+ * its later literals are read as its items. */
+static void test_imap_long_line(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "* 1 FETCH (ENVELOPE (\"", 22);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\") BODY[HEADER] {2}\r\nab BODY[2] {2}\r\nde)\r\n");
+    free(took(&s.to_client));
+    server(&s, "a1 OK done\r\n");
+    said(&s.to_client, "a1 NO [ALERT] message part fetched without its message: not "
+                       "inspected by Ward\r\n");
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\") BODY[HEADER] {2}\r\nab BODY[] {5}\r\nabcde)\r\n");
+    assert_true(s.pending);
+    assert_memory_equal(s.msg.p, "abcde", 5);
+    free(fill);
+    mail_session_free(&s);
+}
+
+/* A piece given as a quoted string on a line too long to read: closed. */
+static void test_imap_long_quoted(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "* 1 FETCH (ENVELOPE (\"", 22);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\" \"x\") FLAGS ())\r\n");
+    free(took(&s.to_client));
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    assert_int_equal(mail_session_server(&s, "\") BODY[TEXT] \"ab\")\r\n", 21), -1);
+    mail_session_free(&s);
+    mail_session_init(&s, MAIL_IMAP);
+    memcpy(fill, "* 1 FETCH (BODY[2] \"", 20);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), -1);
+    said(&s.to_client, "");
+    free(fill);
+    mail_session_free(&s);
+}
+
+/* A part fetch whose tagged answer passed unread (too long) is no longer
+ * awaited once a later command has its answer. */
+static void test_imap_added_stale(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    client(&s, "a1 FETCH 1 BODY.PEEK[2]\r\n");
+    said(&s.to_server, "a1 FETCH 1 (BODY.PEEK[2] BODY.PEEK[])\r\n");
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "a1 OK ", 6);
+    assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
+    server(&s, "\r\n");
+    free(took(&s.to_client));
+    free(fill);
+    assert_int_equal(s.n_added, 1);
+    client(&s, "a2 NOOP\r\n");
+    server(&s, "a2 OK done\r\n");
+    said(&s.to_client, "a2 OK done\r\n");
+    assert_int_equal(s.n_added, 0);
+    mail_session_free(&s);
+}
+
+/* The memo of UIDs delivered is forgotten at a command not read (a long
+ * one may be a SELECT) and at a literal the server refused (the proxy may
+ * have read commands as its bytes). */
+static void test_imap_memo_doubt(void **state)
+{
+    (void)state;
+    struct mail_session s;
+    mail_session_init(&s, MAIL_IMAP);
+    imap_memo(&s);
+    client(&s, "b2 IDLE\r\nDONE\r\n");
+    free(took(&s.to_server));
+    assert_int_equal(s.n_memo, 1);
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, "b2 SELECT \"", 11);
+    assert_int_equal(mail_session_client(&s, fill, MAIL_MAX_LINE + 10), 0);
+    client(&s, "\"\r\n");
+    free(took(&s.to_server));
+    free(fill);
+    server(&s, "b2 OK selected\r\n");
+    said(&s.to_client, "b2 OK selected\r\n");
+    client(&s, "b3 UID FETCH 9 BODY.PEEK[]<2.2>\r\n");
+    said(&s.to_server, "b3 UID FETCH 9 (BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    server(&s, "b3 NO gone\r\n");
+    said(&s.to_client, "b3 NO gone\r\n");
+    imap_memo(&s);
+    assert_int_equal(s.n_added, 0);
+    client(&s, "c1 APPEND inbox {30}\r\n");
+    said(&s.to_server, "c1 APPEND inbox {30}\r\n");
+    server(&s, "c1 NO [OVERQUOTA] too big\r\n");
+    said(&s.to_client, "c1 NO [OVERQUOTA] too big\r\n");
+    assert_int_equal(s.n_memo, 0);
+    client(&s, "c2 UID FETCH 9 BODY.PEEK[]<2.2>\r\n");
+    said(&s.to_server, "c2 UID FETCH 9 (BODY.PEEK[]<2.2> BODY.PEEK[])\r\n");
+    mail_session_free(&s);
+}
+
 static int n_seen;
 static void seen(void *ctx, uint32_t index, const void *data, size_t len)
 {
@@ -475,10 +640,20 @@ static void test_mime(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_smtp_allow),    cmocka_unit_test(test_smtp_reject),
-        cmocka_unit_test(test_smtp_bad_line), cmocka_unit_test(test_smtp_starttls),
-        cmocka_unit_test(test_pop3),          cmocka_unit_test(test_imap),
-        cmocka_unit_test(test_imap_limits),   cmocka_unit_test(test_imap_parts),
+        cmocka_unit_test(test_smtp_allow),
+        cmocka_unit_test(test_smtp_reject),
+        cmocka_unit_test(test_smtp_bad_line),
+        cmocka_unit_test(test_smtp_starttls),
+        cmocka_unit_test(test_pop3),
+        cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_imap_limits),
+        cmocka_unit_test(test_imap_parts),
+        cmocka_unit_test(test_imap_literal8),
+        cmocka_unit_test(test_imap_part_with_message),
+        cmocka_unit_test(test_imap_long_line),
+        cmocka_unit_test(test_imap_memo_doubt),
+        cmocka_unit_test(test_imap_added_stale),
+        cmocka_unit_test(test_imap_long_quoted),
         cmocka_unit_test(test_mime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
