@@ -5,15 +5,11 @@
 # small servers of tests/mail/server.py on B. Allowed, rejected,
 # quarantined and alerted messages end to end, an EICAR attachment, a
 # malformed command; the log, the event stream and the quarantine.
-. "$(dirname "$0")/../kernel/lib.sh"
-wk_setup
-. "$(dirname "$0")/../kernel/wardd.sh"
-. "$(dirname "$0")/../av/db.sh"
+. "$(dirname "$0")/setup.sh"
 [ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
 chmod 755 "$WK_TMP"
 DB=$WK_TMP/avdb
 av_db "$DB"
-. "$(dirname "$0")/lib.sh"
 M=$WK_TMP/msg
 printf 'MZ this is no program\n' >"$M/tool.bin"
 B=bob@peer.example

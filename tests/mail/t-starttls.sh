@@ -6,11 +6,7 @@
 # plain one. A server whose certificate no trusted CA signed: the client
 # gets the protocol's error and the log says why; plain text sent after
 # STARTTLS, by either side, ends the connection.
-. "$(dirname "$0")/../kernel/lib.sh"
-wk_setup
-. "$(dirname "$0")/../kernel/wardd.sh"
-. "$(dirname "$0")/../av/db.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/setup.sh"
 mail_tls_fixture "over tls"
 
 ward_policy <<CONF

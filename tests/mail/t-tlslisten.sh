@@ -6,11 +6,7 @@
 # mail-tls-trust); the sessions are read and decided as plain ones. An
 # upstream whose certificate no trusted CA signed: the client gets the
 # protocol's error, nothing is relayed, the log says why, an alert is raised.
-. "$(dirname "$0")/../kernel/lib.sh"
-wk_setup
-. "$(dirname "$0")/../kernel/wardd.sh"
-. "$(dirname "$0")/../av/db.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/setup.sh"
 mail_tls_fixture "over smtps"
 chmod 755 "$T" && chmod 644 "$T/ca.pem"
 

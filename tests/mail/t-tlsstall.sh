@@ -10,11 +10,7 @@
 # STARTTLS client whose server never answers in TLS and who never sends
 # its first line (dropped after the bound and the bound for that line).
 # Clients of a listener whose upstream refuses leave nothing behind.
-. "$(dirname "$0")/../kernel/lib.sh"
-wk_setup
-. "$(dirname "$0")/../kernel/wardd.sh"
-. "$(dirname "$0")/../av/db.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/setup.sh"
 mail_tls_fixture "past a stalled one"
 WK_DIAG="$WK_DIAG $WK_TMP/wardd2.log $WK_TMP/stall2.log $WK_TMP/stls.log"
 chmod 755 "$T" && chmod 644 "$T/ca.pem"
