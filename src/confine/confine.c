@@ -58,7 +58,12 @@ int ward_drop_to_nobody(const char *who, void (*before_uid)(uid_t uid, gid_t gid
  * instead of a check, so the check is off once confined (and on before). */
 static bool confined;
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONFINE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(CONFINE_ASAN)
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void)
 {

@@ -173,6 +173,14 @@ void wardd_guard_nft_check(struct wardd *d)
     int rc = ward_kernel_nft_check(d->kernel, true);
     if (rc == 1)
         wardd_alert(d, "nft-tampered", 1, 0, "table inet ward was found damaged: restored");
-    else if (rc < 0)
+    else if (rc < 0 && !d->nft_repair_failing)
+        wardd_alert(d, "nft-tampered", 1, 0,
+                    "table inet ward was found damaged and could not be restored: %s "
+                    "(tried again every second)",
+                    strerror(-rc));
+    if (rc < 0)
         nft_check_soon(d);
+    else if (d->nft_repair_failing)
+        wardd_log(LOG_NOTICE, "table inet ward: restored after failed repairs");
+    d->nft_repair_failing = rc < 0;
 }

@@ -104,8 +104,8 @@ static void load(struct wardd *d)
                 st.st_mtim.tv_nsec == I.st.st_mtim.tv_nsec;
     /* A set that failed for want of Hyperscan loads once it is installed,
      * without a change to the file: the library is looked for at each look
-     * (cheap), the file read again only when it is there. */
-    if ((same && !I.lib_missing) || (I.lib_missing && !ward_ids_engine_ready(err, sizeof(err))))
+     * (cheap), the file read again when it is there, or when it changed. */
+    if (same && (!I.lib_missing || !ward_ids_engine_ready(err, sizeof(err))))
         return;
     I.st = st;
     ward_ids *set = ward_ids_load_file(path, err, sizeof(err));

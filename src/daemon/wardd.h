@@ -145,8 +145,9 @@ struct wardd {
     sigset_t sigmask;
     int64_t started_ms, watchdog_us, last_watchdog_ms, last_sweep_ms, last_nft_check_ms;
     int64_t last_hook_check_ms, last_guard_err_ms;
-    int64_t busy_until_ms; /* the loop's clock is fast until then (main.c) */
-    int pins_fd;           /* guard.c: inotify on the BPF pins */
+    bool nft_repair_failing; /* the table check's last repair failed: said once */
+    int64_t busy_until_ms;   /* the loop's clock is fast until then (main.c) */
+    int pins_fd;             /* guard.c: inotify on the BPF pins */
     size_t prompters;
     uint64_t decisions;
     uint64_t boot, next_bseq;    /* this run's id; the next event's number in it */

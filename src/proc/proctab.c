@@ -552,8 +552,12 @@ bool proctab_exec(proctab *t, uint32_t pid, ward_proc *gone)
     bool departed = was && (read ? p.start_time != was : current_start(t, pid) != was);
     if (departed)
         remove_pid(t, pid, gone);
-    if (read)
+    /* The other process is left to its own events, which come after the
+     * departed one's exit event: stored now, that exit would remove it. */
+    if (read && !departed)
         store(t, &p, 0);
+    else if (read)
+        proc_clear(&p);
     return departed;
 }
 

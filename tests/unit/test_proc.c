@@ -361,15 +361,18 @@ static void exec_after_the_exit_tells_of_it(void **state)
     assert_null(proctab_peek(t, 700));
     ward_proc none;
     assert_false(proctab_exec(t, 700, &none)); /* unknown and gone: nothing to tell */
-    /* The pid reused before the exec was read: the one known is told of,
-     * the new one is in the table. */
+    /* The pid reused before the exec was read: the one known is told of;
+     * the new one waits for its own events (the old one's exit event,
+     * next, would remove it). */
     fake_proc(root, 710, "/bin/sleep", 1, 71);
     assert_non_null(proctab_lookup(t, 710));
     fake_proc(root, 710, "/bin/true", 1, 72);
     assert_true(proctab_exec(t, 710, &gone));
     assert_int_equal(gone.start_time, 71);
     proctab_proc_free(&gone);
-    const ward_proc *now = proctab_peek(t, 710);
+    assert_null(proctab_peek(t, 710));
+    assert_false(proctab_exit(t, 710, &gone)); /* the old one's exit: nothing more */
+    const ward_proc *now = proctab_lookup(t, 710);
     assert_non_null(now);
     assert_int_equal(now->start_time, 72);
     /* Alive but unreadable (its program does not stat): not an exit. */
