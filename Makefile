@@ -82,6 +82,11 @@ prog_link = -Wl,--start-group $(call prog_libs,$(1)) -Wl,--end-group \
 
 -include tests/unit/tests.mk bench/bench.mk
 
+# $(call soname_of,PKG,LIB,FALLBACK): the soname of libLIB.so (pkg-config
+# PKG's libdir, else the multiarch one), for a library loaded with dlopen.
+soname_of = $(or $(shell objdump -p $$(pkg-config --variable=libdir $(1) 2>/dev/null || \
+	echo /usr/lib/$$(gcc -print-multiarch))/lib$(2).so 2>/dev/null | awk '/SONAME/ { print $$2 }'),$(3))
+
 # Module fragments first: they may set NAME_EXCLUDE, NAME_CFLAGS, NAME_USES,
 # NAME_LDLIBS, extra targets.
 -include $(wildcard src/*/module.mk src/ui/*/module.mk)

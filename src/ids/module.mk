@@ -3,10 +3,8 @@
 # callout that feeds it packets lives with the callouts. Hyperscan is not
 # linked: src/ids/hslib.c loads it (by its soname, read here) when the first
 # signature set is compiled.
-IDS_HS_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libhs 2>/dev/null || \
-	echo /usr/lib/$$(gcc -print-multiarch))/libhs.so 2>/dev/null | awk '/SONAME/ { print $$2 }')
 ids_CFLAGS := $(shell pkg-config --cflags libhs 2>/dev/null || echo -I/usr/include/hs) \
-	-DIDS_HS_SONAME='"$(or $(IDS_HS_SONAME),libhs.so.5)"'
+	-DIDS_HS_SONAME='"$(call soname_of,libhs,hs,libhs.so.5)"'
 ids_LDLIBS := -lpcre2-8
 
 # Fuzzers: the rule parser with the matcher, and the reassembler alone.

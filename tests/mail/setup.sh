@@ -7,3 +7,12 @@ wk_setup
 . "$MAIL_TESTS/../kernel/wardd.sh"
 . "$MAIL_TESTS/../av/db.sh"
 . "$MAIL_TESTS/lib.sh"
+
+# mail_av_setup: the proxy and a test antivirus database ($DB) for a script
+# that decides messages with it; a script without ward-maild is skipped.
+mail_av_setup() {
+    [ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
+    chmod 755 "$WK_TMP"
+    DB=$WK_TMP/avdb
+    av_db "$DB"
+}

@@ -7,10 +7,7 @@
 # proxy fetched with it; a part that comes without its message is refused;
 # chunks of a message delivered whole in the session pass as they come.
 . "$(dirname "$0")/setup.sh"
-[ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
-chmod 755 "$WK_TMP"
-DB=$WK_TMP/avdb
-av_db "$DB"
+mail_av_setup
 M=$WK_TMP/msg
 B=bob@peer.example
 printf 'just some text\n' >"$M/notes.txt"

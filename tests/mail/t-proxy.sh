@@ -6,10 +6,7 @@
 # quarantined and alerted messages end to end, an EICAR attachment, a
 # malformed command; the log, the event stream and the quarantine.
 . "$(dirname "$0")/setup.sh"
-[ -x "$WK_BUILD/bin/ward-maild" ] || wk_skip_all "no ward-maild"
-chmod 755 "$WK_TMP"
-DB=$WK_TMP/avdb
-av_db "$DB"
+mail_av_setup
 M=$WK_TMP/msg
 printf 'MZ this is no program\n' >"$M/tool.bin"
 B=bob@peer.example

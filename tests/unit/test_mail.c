@@ -482,6 +482,17 @@ static void test_imap_part_with_message(void **state)
     mail_session_free(&s);
 }
 
+/* A line too long for the proxy to read (MAIL_MAX_LINE + 10 bytes, no
+ * end) that begins with head: malloc'ed. */
+static char *long_line(const char *head)
+{
+    char *fill = malloc(MAIL_MAX_LINE + 10);
+    assert_non_null(fill);
+    memset(fill, 'y', MAIL_MAX_LINE + 10);
+    memcpy(fill, head, strlen(head));
+    return fill;
+}
+
 /* A response whose first line passed unread (too long) is still untagged:
  * its later literals are read as its items. */
 static void test_imap_long_line(void **state)
@@ -489,9 +500,7 @@ static void test_imap_long_line(void **state)
     (void)state;
     struct mail_session s;
     mail_session_init(&s, MAIL_IMAP);
-    char *fill = malloc(MAIL_MAX_LINE + 10);
-    memset(fill, 'y', MAIL_MAX_LINE + 10);
-    memcpy(fill, "* 1 FETCH (ENVELOPE (\"", 22);
+    char *fill = long_line("* 1 FETCH (ENVELOPE (\"");
     assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
     server(&s, "\") BODY[HEADER] {2}\r\nab BODY[2] {2}\r\nde)\r\n");
     free(took(&s.to_client));
@@ -512,9 +521,7 @@ static void test_imap_long_quoted(void **state)
     (void)state;
     struct mail_session s;
     mail_session_init(&s, MAIL_IMAP);
-    char *fill = malloc(MAIL_MAX_LINE + 10);
-    memset(fill, 'y', MAIL_MAX_LINE + 10);
-    memcpy(fill, "* 1 FETCH (ENVELOPE (\"", 22);
+    char *fill = long_line("* 1 FETCH (ENVELOPE (\"");
     assert_int_equal(mail_session_server(&s, fill, MAIL_MAX_LINE + 10), 0);
     server(&s, "\" \"x\") FLAGS ())\r\n");
     free(took(&s.to_client));

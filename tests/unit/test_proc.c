@@ -437,6 +437,18 @@ static void ancestors_follow_the_parents(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* A fake /proc with exe running as pid 500 under /bin/sh (pid 100), in a
+ * table fed by events; exe's stat in *st. */
+static proctab *prog_table(const char *root, const char *exe, struct stat *st)
+{
+    assert_int_equal(stat(exe, st), 0);
+    fake_proc(root, 100, "/bin/sh", 1, 10);
+    fake_proc(root, 500, exe, 100, 50);
+    proctab *t = proctab_new(root);
+    proctab_set_events(t, true);
+    return t;
+}
+
 /* What the tracepoints tell of an exec of the file st as pid 500 (parent
  * 100), run through the link (mount 1, directory 2, name hash 3). */
 static proctab_exec_facts prog_facts(const struct stat *st, const char *args, size_t args_len)
@@ -470,11 +482,7 @@ static void exec_from_its_facts(void **state)
     assert_true(n > 0);
     exe[n] = '\0';
     struct stat st;
-    assert_int_equal(stat(exe, &st), 0);
-    fake_proc(root, 100, "/bin/sh", 1, 10);
-    fake_proc(root, 500, exe, 100, 50);
-    proctab *t = proctab_new(root);
-    proctab_set_events(t, true);
+    proctab *t = prog_table(root, exe, &st);
     assert_non_null(proctab_lookup(t, 100));
     static const char args[] = "prog\0-x\0two words\0";
     proctab_exec_facts f = prog_facts(&st, args, sizeof(args) - 1);
@@ -545,11 +553,7 @@ static void looks_serve_earlier_events(void **state)
     snprintf(moved, sizeof(moved), "%s/moved", dir);
     copy_file("/bin/true", exe);
     struct stat st;
-    assert_int_equal(stat(exe, &st), 0);
-    fake_proc(root, 100, "/bin/sh", 1, 10);
-    fake_proc(root, 500, exe, 100, 50);
-    proctab *t = proctab_new(root);
-    proctab_set_events(t, true);
+    proctab *t = prog_table(root, exe, &st);
     static const char args[] = "prog\0-x\0", other[] = "prog\0-y\0";
     /* The events read together all happened by then (older than a look by
      * more than the clocks may differ: proctab.c, CLOCK_SLACK_NS). */
