@@ -8,7 +8,7 @@
  *   wk-client after SECS MODE ADDR PORT    sleep, then one attempt
  *   wk-client lines MODE ADDR PORT         "ready PID", then one attempt per line on stdin
  *   wk-client probe MODE ADDR PORT SECONDS attempts in a loop: "probe ok= eperm= other="
- *   wk-client lat ADDR PORT N              N connects: "lat p50_us= p99_us= conns_per_s="
+ *   wk-client lat ADDR PORT N [RATE]       N connects (RATE a second if given): "lat p50_us= p99_us= conns_per_s="
  *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
  *   wk-client listen-tcp PORT [6]          accept loop, "conn N" per connection
  *   wk-client listen-udp PORT              "dgram N" per datagram
@@ -333,7 +333,10 @@ static uint64_t now_ns(void)
 }
 
 /* lat ADDR PORT N: N sequential TCP connects, connect() latency. */
-static int lat(const char *host, int port, int n)
+/* n sequential connects, each timed; rate > 0 paces them at that many a
+ * second (on an absolute schedule, so a slow connect does not slow the
+ * rest), for measuring how a firewall's cost grows with the connection rate. */
+static int lat(const char *host, int port, int n, int rate)
 {
     uint64_t *t = calloc((size_t)n, sizeof(*t));
     struct sockaddr_storage ss;
@@ -349,6 +352,13 @@ static int lat(const char *host, int port, int n)
     }
     uint64_t start = now_ns();
     for (int i = 0; i < n; i++) {
+        if (rate > 0) {
+            uint64_t due = start + (uint64_t)i * 1000000000u / (uint64_t)rate, at = now_ns();
+            if (due > at)
+                nanosleep(&(struct timespec){.tv_sec = (time_t)((due - at) / 1000000000u),
+                                             .tv_nsec = (long)((due - at) % 1000000000u)},
+                          NULL);
+        }
         int fd = sock(family, SOCK_STREAM);
         uint64_t a = now_ns();
         int rc = connect(fd, (void *)&ss, sl);
@@ -406,7 +416,7 @@ int main(int argc, char **argv)
         return report(rc);
     }
     if (argc >= 5 && !strcmp(argv[1], "lat"))
-        return lat(argv[2], atoi(argv[3]), atoi(argv[4]));
+        return lat(argv[2], atoi(argv[3]), atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 0);
     if (argc >= 4 && !strcmp(argv[1], "dns-server"))
         return dns_server(atoi(argv[2]), argv[3]);
     if (argc >= 5 && !strcmp(argv[1], "dns-spoof"))
