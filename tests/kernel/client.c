@@ -8,7 +8,8 @@
  *   wk-client after SECS MODE ADDR PORT    sleep, then one attempt
  *   wk-client lines MODE ADDR PORT         "ready PID", then one attempt per line on stdin
  *   wk-client probe MODE ADDR PORT SECONDS attempts in a loop: "probe ok= eperm= other="
- *   wk-client lat ADDR PORT N [RATE]       N connects (RATE a second if given): "lat p50_us= p99_us= conns_per_s="
+ *   wk-client lat ADDR PORT N [RATE]       N connects, RATE a second if given:
+ *                                          "lat p50_us= p99_us= conns_per_s="
  *   wk-client raw                          socket(AF_INET, SOCK_RAW, ICMP)
  *   wk-client listen-tcp PORT [6]          accept loop, "conn N" per connection
  *   wk-client listen-udp PORT              "dgram N" per datagram
